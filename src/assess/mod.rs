@@ -1,0 +1,345 @@
+//! The verdict (DESIGN.md §4): which certificate is primary, which is its successor, whether
+//! Entra ID holds them, when the rollover milestones fall, and what — if anything — the operator
+//! must do. Pure functions of facts, policy and `now`; nothing here reads the clock.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::cert::{CertInfo, Sha1};
+use crate::metadata::Document;
+
+/// A domain's verdict. Declared in ascending order of concern so that `max()` is the worst:
+/// CRITICAL > WARNING > UNKNOWN > OK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Ok,
+    Unknown,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    /// The status word the list and `check` print: `OK`, `WARN`, `CRIT`, `UNKNOWN`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Unknown => "UNKNOWN",
+            Self::Warning => "WARN",
+            Self::Critical => "CRIT",
+        }
+    }
+
+    /// Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Ok => 0,
+            Self::Warning => 1,
+            Self::Critical => 2,
+            Self::Unknown => 3,
+        }
+    }
+
+    /// `ok`, `warning`, `critical`, `unknown` (the JSON spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Unknown => "unknown",
+            Self::Warning => "warning",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// Whether Entra ID holds the certificates the IdP signs with (DESIGN.md §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Primary and successor (if any) are both in the Entra set.
+    InSync,
+    /// Primary in the set, successor not.
+    Pending,
+    /// Primary not in the set: sign-ins fail now.
+    Broken,
+    /// No Entra side known.
+    Unknown,
+}
+
+impl SyncState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InSync => "in_sync",
+            Self::Pending => "pending",
+            Self::Broken => "broken",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Short label for tables: `in sync`, `pending`, `BROKEN`, `unknown`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::InSync => "in sync",
+            Self::Pending => "pending",
+            Self::Broken => "BROKEN",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// Thresholds in days (global `[settings]`, overridable per domain or by an imported
+/// `Get-AdfsProperties`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    pub renew_now_days: u32,
+    pub manual_renew_days: u32,
+    pub entra_poll_days: u32,
+    pub generation_days: u32,
+    pub promotion_days: u32,
+    pub plan_days: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            renew_now_days: 15,
+            manual_renew_days: 30,
+            entra_poll_days: 30,
+            generation_days: 20,
+            promotion_days: 5,
+            plan_days: 60,
+        }
+    }
+}
+
+/// Where the Entra side came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntraSource {
+    Graph,
+    Import,
+    Config,
+}
+
+/// What Entra ID holds for a domain.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntraSide {
+    pub source: Option<EntraSource>,
+    pub signing: Option<Sha1>,
+    pub next_signing: Option<Sha1>,
+    /// The certificates themselves, when the source carries them (Graph, import).
+    pub signing_cert: Option<CertInfo>,
+    pub next_signing_cert: Option<CertInfo>,
+    /// `signingCertificateUpdateStatus.certificateUpdateResult`, as Entra spells it.
+    pub update_result: Option<String>,
+    pub last_run: Option<DateTime<Utc>>,
+    /// The `internalDomainFederation` id (`-InternalDomainFederationId`).
+    pub federation_id: Option<String>,
+    pub issuer_uri: Option<String>,
+    /// When this side was read (Graph call) or imported.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+impl EntraSide {
+    /// Does Entra hold this thumbprint as signing or next signing certificate?
+    pub fn holds(&self, sha1: Sha1) -> bool {
+        self.signing == Some(sha1) || self.next_signing == Some(sha1)
+    }
+}
+
+/// What kind of IdP publishes the metadata: it decides which renewal path applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdpKind {
+    /// AD FS (entityID `…/adfs/services/trust`): Entra polls its metadata.
+    AdFs,
+    /// Any other SAML / WS-Fed IdP: Entra reads no metadata; every rollover is a manual update.
+    ThirdParty,
+}
+
+/// What the IdP publishes for one domain, taken from its metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdpFacts {
+    pub entity_id: String,
+    pub kind: IdpKind,
+    /// Distinct signing-capable certificates (use `signing` or absent) of the IdP roles
+    /// (`IDPSSODescriptor`, `fed:SecurityTokenServiceType`), first-in-`X509Data` only, in document order.
+    pub signing: Vec<CertInfo>,
+    /// Distinct `use="encryption"` certificates of the entity (AD FS token-decrypting).
+    pub encryption: Vec<CertInfo>,
+    /// The certificate that signed the metadata document, when it is signed.
+    pub signed_by: Option<CertInfo>,
+    /// Certificates in key descriptors that could not be read, as one-line messages.
+    pub unreadable: Vec<String>,
+    /// Where users sign in (WS-Fed passive endpoint or SAML SSO), for the IdP host column.
+    pub sign_in_url: Option<String>,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+impl IdpFacts {
+    /// The IdP host: from the sign-in URL, else from an URL-shaped entityID.
+    pub fn host(&self) -> Option<String> {
+        let _ = self;
+        todo!("H2")
+    }
+}
+
+/// Why a document gave no IdP facts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FactsError {
+    #[error("the metadata holds no EntityDescriptor")]
+    NoEntity,
+    #[error("no entity {0:?} in the metadata")]
+    EntityNotFound(String),
+    #[error("the metadata holds {count} identity providers; set entity_id to one of: {ids}")]
+    Ambiguous { count: usize, ids: String },
+    #[error("entity {0:?} has no identity-provider role (IDPSSODescriptor or fed:SecurityTokenServiceType)")]
+    NotAnIdp(String),
+}
+
+/// Pick the domain's IdP entity (`entity_id` when set, else the only IdP in the document) and
+/// gather its facts.
+pub fn idp_facts(doc: &Document, entity_id: Option<&str>) -> Result<IdpFacts, FactsError> {
+    let _ = (doc, entity_id);
+    todo!("H2")
+}
+
+/// How the primary certificate was identified (DESIGN.md §4, in this order of preference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrimarySource {
+    /// `IsPrimary` in an imported `Get-AdfsCertificate`.
+    AdfsImport,
+    /// The certificate that signed the metadata (AD FS signs with its primary).
+    MetadataSignature,
+    /// The valid signing certificate that expires first.
+    Inferred,
+}
+
+/// The primary token-signing certificate and how fedcert knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Primary {
+    pub cert: CertInfo,
+    pub source: PrimarySource,
+}
+
+/// A verdict rule of DESIGN.md §4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Rule {
+    S1,
+    S2,
+    S3,
+    R1,
+    R2,
+    R3,
+    R4,
+    R5,
+    R6,
+    R7,
+    R8,
+    R9,
+    R10,
+}
+
+impl Rule {
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::S1 => "S1",
+            Self::S2 => "S2",
+            Self::S3 => "S3",
+            Self::R1 => "R1",
+            Self::R2 => "R2",
+            Self::R3 => "R3",
+            Self::R4 => "R4",
+            Self::R5 => "R5",
+            Self::R6 => "R6",
+            Self::R7 => "R7",
+            Self::R8 => "R8",
+            Self::R9 => "R9",
+            Self::R10 => "R10",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// One reason for the verdict: the rule, its severity and what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// One sentence: what is wrong and what to do next.
+    pub message: String,
+}
+
+/// A rollover milestone on the primary's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneKind {
+    /// T − plan_days: start planning a manual renewal.
+    Plan,
+    /// T − entra_poll_days: Entra starts polling the metadata.
+    EntraPoll,
+    /// T − generation_days: AD FS generates the successor.
+    Generation,
+    /// T − (generation_days − promotion_days): AD FS promotes the successor.
+    Promotion,
+    /// T − renew_now_days: past this, renew now.
+    RenewNow,
+    /// T: the primary expires.
+    Expiry,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Milestone {
+    pub kind: MilestoneKind,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything the verdict needs for one domain.
+#[derive(Clone, Copy, Debug)]
+pub struct AssessInput<'a> {
+    /// The last good metadata facts; `None` when the metadata was never read.
+    pub idp: Option<&'a IdpFacts>,
+    /// The latest fetch failed: `idp` is a stale snapshot (rule R7). The message says why.
+    pub fetch_error: Option<&'a str>,
+    pub entra: Option<&'a EntraSide>,
+    /// AD FS `AutoCertificateRollover`, when known (config or imported `Get-AdfsProperties`).
+    pub auto_rollover: Option<bool>,
+    /// `IsPrimary` from an imported `Get-AdfsCertificate`.
+    pub adfs_primary: Option<Sha1>,
+    pub policy: &'a Policy,
+}
+
+/// The verdict for one domain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assessment {
+    pub severity: Severity,
+    pub sync: SyncState,
+    pub primary: Option<Primary>,
+    pub successor: Option<CertInfo>,
+    /// Fractional days from now to the primary's NotAfter (negative once expired).
+    pub days_left: Option<f64>,
+    /// Worst first; never empty (an all-clear is itself a finding, S1, or an OK note).
+    pub findings: Vec<Finding>,
+    /// The primary's milestones in time order (empty without a primary).
+    pub milestones: Vec<Milestone>,
+}
+
+/// Apply DESIGN.md §4 to one domain at `now`.
+pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
+    let _ = (input, now);
+    todo!("H2")
+}

@@ -1,0 +1,1 @@
+//! Command line: clap definitions, output formats and exit codes.

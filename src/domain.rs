@@ -1,0 +1,189 @@
+//! One domain's live state: its config, the last good snapshot, the latest error, the Entra
+//! side and the verdict. The TUI and `check` hold a `Vec<DomainStatus>` and nothing else, so
+//! they never disagree.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use crate::assess::{self, AssessInput, Assessment, EntraSide, EntraSource, IdpFacts};
+use crate::cert::Sha1;
+use crate::config::DomainConfig;
+
+/// Metadata read successfully at one moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub fetched_at: DateTime<Utc>,
+    /// The URL or path finally read.
+    pub location: String,
+    pub facts: IdpFacts,
+    /// The server's `Date` header, for clock-skew warnings.
+    pub http_date: Option<DateTime<Utc>>,
+}
+
+impl Snapshot {
+    /// The set of certificates published (signing and encryption), to notice changes.
+    pub fn cert_set(&self) -> BTreeSet<Sha1> {
+        self.facts
+            .signing
+            .iter()
+            .chain(&self.facts.encryption)
+            .map(|c| c.sha1)
+            .collect()
+    }
+}
+
+/// A failed refresh, kept as data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshError {
+    pub at: DateTime<Utc>,
+    /// One line: what, where, why.
+    pub message: String,
+    /// A word or two for table cells (`timeout`, `tls`, `http 503`, `html page`, …).
+    pub short: String,
+}
+
+/// The result of one refresh of one domain, sent by the poller as owned data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshOutcome {
+    pub at: DateTime<Utc>,
+    pub metadata: Result<Snapshot, RefreshError>,
+    /// `None` when this domain has no live Entra source (Graph); `Some(Err)` when reading it failed.
+    pub entra: Option<Result<EntraSide, RefreshError>>,
+}
+
+/// Whether a fetch is under way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchState {
+    Idle,
+    Fetching { since: DateTime<Utc> },
+}
+
+/// Everything known about one domain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DomainStatus {
+    pub config: DomainConfig,
+    pub last_good: Option<Snapshot>,
+    /// The latest metadata refresh failed (the last good snapshot, if any, is now stale).
+    pub last_error: Option<RefreshError>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// The Entra side from Graph or an import; typed-in thumbprints come from the config.
+    pub entra_live: Option<EntraSide>,
+    pub entra_error: Option<RefreshError>,
+    /// `AutoCertificateRollover` and `IsPrimary` from imports, when present.
+    pub imported_auto_rollover: Option<bool>,
+    pub imported_primary: Option<Sha1>,
+    pub fetch: FetchState,
+    /// The published certificate set changed at the last refresh; cleared when selected.
+    pub changed: bool,
+    pub assessment: Assessment,
+}
+
+impl DomainStatus {
+    /// A domain not yet fetched, assessed as of `now`.
+    pub fn new(config: DomainConfig, now: DateTime<Utc>) -> Self {
+        let mut status = Self {
+            config,
+            last_good: None,
+            last_error: None,
+            last_attempt: None,
+            entra_live: None,
+            entra_error: None,
+            imported_auto_rollover: None,
+            imported_primary: None,
+            fetch: FetchState::Idle,
+            changed: false,
+            assessment: Assessment {
+                severity: assess::Severity::Unknown,
+                sync: assess::SyncState::Unknown,
+                primary: None,
+                successor: None,
+                days_left: None,
+                findings: Vec::new(),
+                milestones: Vec::new(),
+            },
+        };
+        status.reassess(now);
+        status
+    }
+
+    /// The Entra side in force: live (Graph / import) first, else thumbprints typed into the config.
+    pub fn entra(&self) -> Option<EntraSide> {
+        if let Some(live) = &self.entra_live {
+            return Some(live.clone());
+        }
+        let c = &self.config;
+        (c.entra_signing_thumbprint.is_some() || c.entra_next_signing_thumbprint.is_some()).then(
+            || EntraSide {
+                source: Some(EntraSource::Config),
+                signing: c.entra_signing_thumbprint,
+                next_signing: c.entra_next_signing_thumbprint,
+                ..EntraSide::default()
+            },
+        )
+    }
+
+    pub fn auto_rollover(&self) -> Option<bool> {
+        self.imported_auto_rollover.or(self.config.auto_rollover)
+    }
+
+    /// The last snapshot is stale: the latest refresh failed after it.
+    pub fn is_stale(&self) -> bool {
+        self.last_error.is_some()
+    }
+
+    /// Recompute the verdict as of `now` (countdowns move; call on every tick that matters).
+    pub fn reassess(&mut self, now: DateTime<Utc>) {
+        let entra = self.entra();
+        let input = AssessInput {
+            idp: self.last_good.as_ref().map(|s| &s.facts),
+            fetch_error: self.last_error.as_ref().map(|e| e.message.as_str()),
+            entra: entra.as_ref(),
+            auto_rollover: self.auto_rollover(),
+            adfs_primary: self.imported_primary,
+            policy: &self.config.policy,
+        };
+        self.assessment = assess::assess(&input, now);
+    }
+
+    /// Apply a refresh result: a failure keeps the last good snapshot (marked stale).
+    pub fn apply(&mut self, outcome: RefreshOutcome) {
+        self.fetch = FetchState::Idle;
+        self.last_attempt = Some(outcome.at);
+        match outcome.metadata {
+            Ok(snapshot) => {
+                if let Some(previous) = &self.last_good {
+                    self.changed |= previous.cert_set() != snapshot.cert_set();
+                }
+                self.last_good = Some(snapshot);
+                self.last_error = None;
+            }
+            Err(error) => self.last_error = Some(error),
+        }
+        match outcome.entra {
+            Some(Ok(side)) => {
+                self.entra_live = Some(side);
+                self.entra_error = None;
+            }
+            Some(Err(error)) => self.entra_error = Some(error),
+            None => {}
+        }
+        self.reassess(outcome.at);
+    }
+
+    /// The IdP host for the list: from the last snapshot, else the metadata URL's host.
+    pub fn idp_host(&self) -> Option<String> {
+        self.last_good
+            .as_ref()
+            .and_then(|s| s.facts.host())
+            .or_else(|| host_of(&self.config.metadata_url))
+    }
+}
+
+/// The host of an `scheme://host[:port]/…` URL.
+pub fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    (!host.is_empty()).then(|| host.to_owned())
+}

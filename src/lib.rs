@@ -1,0 +1,27 @@
+//! fedcert: watch the token-signing certificates that hold a federation between an identity
+//! provider (AD FS, Okta, PingFederate, Shibboleth, …) and Microsoft Entra ID together, and walk
+//! the operator through their renewal.
+//!
+//! Data flows one way (see DESIGN.md §2):
+//!
+//! ```text
+//! config ──► source ──► metadata + cert ──► assess ──► checklist
+//!                       poller (tokio) ─────────┤
+//!                                               ▼
+//!                                   tui/ (interactive)   cli/ (check, inspect, …)
+//! ```
+//!
+//! Only `tui` and `cli` know about terminals and command lines; everything else is the engine.
+
+pub mod assess;
+pub mod cert;
+pub mod checklist;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod metadata;
+pub mod poller;
+pub mod source;
+pub mod store;
+pub mod tui;
