@@ -24,3 +24,229 @@ pub enum PollEvent {
     /// It finished, successfully or not.
     Finished { index: usize, outcome: Box<RefreshOutcome> },
 }
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::assess;
+use crate::config::DomainConfig;
+use crate::domain::{RefreshError, Snapshot};
+use crate::metadata::{self, MetadataError};
+use crate::source::{FetchError, Fetcher};
+
+/// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
+/// (time still moves, starting from the given moment).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    offset: chrono::TimeDelta,
+}
+
+impl Clock {
+    /// The real clock.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// A clock that reads `start` now and moves on from there.
+    pub fn starting_at(start: DateTime<Utc>) -> Self {
+        Self { offset: start - Utc::now() }
+    }
+
+    pub fn now(self) -> DateTime<Utc> {
+        Utc::now() + self.offset
+    }
+}
+
+/// Fetch, parse and extract one domain's metadata. Never fails: a failure is the outcome.
+pub async fn refresh_domain(fetcher: &Fetcher, domain: &DomainConfig, at: DateTime<Utc>) -> RefreshOutcome {
+    RefreshOutcome { at, metadata: read_metadata(fetcher, domain, at).await, entra: None }
+}
+
+async fn read_metadata(
+    fetcher: &Fetcher,
+    domain: &DomainConfig,
+    at: DateTime<Utc>,
+) -> Result<Snapshot, RefreshError> {
+    let fetched = fetcher
+        .fetch(&domain.metadata_url, domain.ca_file.as_deref())
+        .await
+        .map_err(|e| fetch_error(&e, at))?;
+    let location = fetched.location.clone();
+    let entity_id = domain.entity_id.clone();
+    let body = fetched.body;
+    // Parsing a large aggregate is CPU work: keep it off the async workers.
+    let facts = tokio::task::spawn_blocking(move || {
+        let doc = metadata::parse_bytes(&body).map_err(|e| parse_error(&e))?;
+        assess::idp_facts(&doc, entity_id.as_deref()).map_err(|e| (e.to_string(), "no idp".to_owned()))
+    })
+    .await
+    .map_err(|e| (format!("metadata reader stopped: {e}"), "internal".to_owned()))
+    .and_then(|r| r)
+    .map_err(|(message, short)| RefreshError { at, message: format!("{location}: {message}"), short })?;
+    Ok(Snapshot { fetched_at: at, location, facts, http_date: fetched.http_date })
+}
+
+fn fetch_error(error: &FetchError, at: DateTime<Utc>) -> RefreshError {
+    RefreshError { at, message: error.to_string(), short: error.short() }
+}
+
+fn parse_error(error: &MetadataError) -> (String, String) {
+    let short = match error {
+        MetadataError::Html => "html page",
+        MetadataError::Empty => "empty",
+        MetadataError::NotMetadata { .. } => "not metadata",
+        MetadataError::Doctype { .. } | MetadataError::EntityReference { .. } => "refused dtd",
+        _ => "bad xml",
+    };
+    (error.to_string(), short.to_owned())
+}
+
+/// How the poller paces itself.
+#[derive(Clone, Debug)]
+pub struct PollerOptions {
+    /// Default interval; a domain's own `refresh` wins.
+    pub interval: Duration,
+    /// Fetches in flight at once over all domains.
+    pub concurrency: usize,
+    /// First retry delay after a failure; doubles per failure up to the interval.
+    pub backoff: Duration,
+    pub clock: Clock,
+}
+
+impl Default for PollerOptions {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(15 * 60),
+            concurrency: 16,
+            backoff: Duration::from_secs(30),
+            clock: Clock::system(),
+        }
+    }
+}
+
+/// The UI's ends of the poller's channels.
+pub struct PollerHandle {
+    pub commands: mpsc::UnboundedSender<PollCommand>,
+    pub events: mpsc::UnboundedReceiver<PollEvent>,
+}
+
+/// Start polling `domains` (indices are the UI's indices). Every domain is fetched once right
+/// away, then on its interval with jitter, backing off after failures. The task ends when the
+/// UI drops its event receiver or its command sender.
+pub fn spawn(domains: Vec<DomainConfig>, fetcher: Fetcher, options: PollerOptions) -> PollerHandle {
+    let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    tokio::spawn(run(domains, fetcher, options, commands_rx, events_tx));
+    PollerHandle { commands: commands_tx, events: events_rx }
+}
+
+struct Schedule {
+    due: Instant,
+    failures: u32,
+    round: u64,
+}
+
+async fn run(
+    domains: Vec<DomainConfig>,
+    fetcher: Fetcher,
+    options: PollerOptions,
+    mut commands: mpsc::UnboundedReceiver<PollCommand>,
+    events: mpsc::UnboundedSender<PollEvent>,
+) {
+    let domains: Arc<[DomainConfig]> = domains.into();
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let start = Instant::now();
+    let mut schedule: Vec<Schedule> =
+        (0..domains.len()).map(|_| Schedule { due: start, failures: 0, round: 0 }).collect();
+    let mut in_flight: HashSet<usize> = HashSet::new();
+    let mut tasks: JoinSet<(usize, bool)> = JoinSet::new();
+
+    loop {
+        // Launch every domain that is due and not already in flight.
+        let now = Instant::now();
+        for (index, entry) in schedule.iter_mut().enumerate() {
+            if entry.due <= now && in_flight.insert(index) {
+                entry.due = far_future(now);
+                launch(&mut tasks, index, &domains, &fetcher, &permits, &events, options.clock);
+            }
+        }
+        let next_due = schedule
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !in_flight.contains(i))
+            .map(|(_, s)| s.due)
+            .min()
+            .unwrap_or_else(|| far_future(now));
+
+        tokio::select! {
+            command = commands.recv() => match command {
+                None => break,
+                Some(PollCommand::Refresh(index)) if index < schedule.len() => schedule[index].due = Instant::now(),
+                Some(PollCommand::Refresh(_)) => {}
+                Some(PollCommand::RefreshAll) => schedule.iter_mut().for_each(|s| s.due = Instant::now()),
+            },
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                let Ok((index, ok)) = joined else { continue };
+                in_flight.remove(&index);
+                let entry = &mut schedule[index];
+                entry.failures = if ok { 0 } else { entry.failures.saturating_add(1) };
+                entry.round += 1;
+                let interval = domains[index].refresh.unwrap_or(options.interval);
+                entry.due = Instant::now() + next_delay(&domains[index].name, entry, interval, options.backoff);
+            },
+            () = tokio::time::sleep_until(next_due) => {},
+        }
+        if events.is_closed() {
+            break;
+        }
+    }
+    tasks.abort_all();
+}
+
+fn launch(
+    tasks: &mut JoinSet<(usize, bool)>,
+    index: usize,
+    domains: &Arc<[DomainConfig]>,
+    fetcher: &Fetcher,
+    permits: &Arc<Semaphore>,
+    events: &mpsc::UnboundedSender<PollEvent>,
+    clock: Clock,
+) {
+    let domains = Arc::clone(domains);
+    let fetcher = fetcher.clone();
+    let permits = Arc::clone(permits);
+    let events = events.clone();
+    tasks.spawn(async move {
+        let Ok(_permit) = permits.acquire_owned().await else { return (index, false) };
+        let _ = events.send(PollEvent::Started { index, at: clock.now() });
+        let outcome = refresh_domain(&fetcher, &domains[index], clock.now()).await;
+        let ok = outcome.metadata.is_ok();
+        let _ = events.send(PollEvent::Finished { index, outcome: Box::new(outcome) });
+        (index, ok)
+    });
+}
+
+/// The wait before a domain's next fetch: after a failure, exponential back-off capped at the
+/// interval; otherwise the interval, spread by ±10 % per domain and round so that hundreds of
+/// domains do not fire together.
+fn next_delay(name: &str, entry: &Schedule, interval: Duration, backoff: Duration) -> Duration {
+    if entry.failures > 0 {
+        let factor = 1u32 << (entry.failures - 1).min(16);
+        return backoff.saturating_mul(factor).min(interval);
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (name, entry.round).hash(&mut hasher);
+    #[allow(clippy::cast_precision_loss)]
+    let spread = (hasher.finish() % 2001) as f64 / 10_000.0; // 0.0 ..= 0.2
+    interval.mul_f64(0.9 + spread)
+}
+
+fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(365 * 24 * 3600)
+}

@@ -1,0 +1,117 @@
+//! `fedcert check`: refresh every configured domain once (bounded concurrency) and print one
+//! line per domain, or the JSON report; the exit code is the worst domain's.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+
+use super::json::{CheckDomain, CheckReport};
+use super::output::{pad, to_stdout};
+use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
+use crate::assess::{EntraSide, Severity};
+use crate::config::Config;
+use crate::domain::DomainStatus;
+use crate::poller::refresh_domain;
+
+pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> Outcome {
+    let config = super::config_cmd::load(global)?;
+    let selected = select_domains(&config, &args.domains)?;
+    let statuses = refresh_all(&config, selected, now).await;
+    let format = if args.json { CheckFormat::Json } else { args.format };
+    let worst = statuses.iter().map(|d| d.assessment.severity).max().unwrap_or(Severity::Ok);
+    to_stdout(|out| match format {
+        CheckFormat::Text => write_text(out, &statuses, now),
+        CheckFormat::Json => write_json(out, &statuses, worst, now),
+    })?;
+    Ok(worst.exit_code())
+}
+
+/// The configured domains, narrowed to `--domain` names (case-insensitive); an unknown name is a
+/// usage error that lists the known ones.
+fn select_domains<'a>(config: &'a Config, names: &[String]) -> Result<Vec<&'a crate::config::DomainConfig>, Failure> {
+    if names.is_empty() {
+        return Ok(config.domains.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            config.domains.iter().find(|d| d.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
+                let known: Vec<&str> = config.domains.iter().map(|d| d.name.as_str()).collect();
+                Failure::new(
+                    EXIT_USAGE,
+                    format!("--domain {name}: no such domain in the config (known: {})", known.join(", ")),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Refresh each domain once, at most `concurrency` at a time, and assess it as of `now`.
+pub async fn refresh_all(
+    config: &Config,
+    domains: Vec<&crate::config::DomainConfig>,
+    now: DateTime<Utc>,
+) -> Vec<DomainStatus> {
+    let fetcher = crate::source::Fetcher::new(super::config_cmd::fetch_options(config));
+    let fetcher = &fetcher;
+    let mut outcomes: Vec<(usize, _)> = futures_util::stream::iter(domains.iter().enumerate())
+        .map(|(i, domain)| async move { (i, refresh_domain(fetcher, domain, now).await) })
+        .buffer_unordered(config.settings.concurrency.max(1))
+        .collect()
+        .await;
+    outcomes.sort_by_key(|(i, _)| *i);
+    outcomes
+        .into_iter()
+        .map(|(i, outcome)| {
+            let mut status = DomainStatus::new(domains[i].clone(), now);
+            status.apply(outcome);
+            status.reassess(now);
+            status
+        })
+        .collect()
+}
+
+fn write_json(out: &mut dyn Write, statuses: &[DomainStatus], worst: Severity, now: DateTime<Utc>) -> std::io::Result<()> {
+    let entra: Vec<Option<EntraSide>> = statuses.iter().map(DomainStatus::entra).collect();
+    let report = CheckReport {
+        now,
+        worst: worst.as_str(),
+        domains: statuses.iter().zip(&entra).map(|(d, e)| CheckDomain::of(d, e.as_ref(), now)).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
+/// One line per domain: status word, domain, primary and days left, successor, sync, the first
+/// finding.
+fn write_text(out: &mut dyn Write, statuses: &[DomainStatus], now: DateTime<Utc>) -> std::io::Result<()> {
+    let name_width = statuses.iter().map(|d| d.config.name.chars().count()).max().unwrap_or(0);
+    for d in statuses {
+        let a = &d.assessment;
+        let primary = a.primary.as_ref().map_or_else(
+            || "primary none".to_owned(),
+            |p| format!("primary {} ({})", days(p.cert.days_left(now)), p.cert.not_after.format("%Y-%m-%d")),
+        );
+        let successor = a.successor.as_ref().map_or_else(
+            || "successor none".to_owned(),
+            |c| format!("successor {}", &c.sha1.to_string()[..8]),
+        );
+        let finding = a.findings.first().map_or_else(String::new, |f| format!("{}: {}", f.rule, f.message));
+        writeln!(
+            out,
+            "{} {} {} {} {} {}",
+            pad(a.severity.word(), 7),
+            pad(&d.config.name, name_width),
+            pad(&primary, 26),
+            pad(&successor, 18),
+            pad(&format!("sync {}", a.sync.label()), 12),
+            finding
+        )?;
+    }
+    Ok(())
+}
+
+fn days(n: i64) -> String {
+    if n < 0 { format!("expired {}d ago", -n) } else { format!("{n}d") }
+}

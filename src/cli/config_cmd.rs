@@ -1,0 +1,60 @@
+//! `fedcert config init|check|path`, and loading the config for the other commands.
+
+use super::output::to_stdout;
+use super::{ConfigAction, EXIT_DATA, Failure, GlobalArgs, Outcome};
+use crate::config::{self, Config, ConfigError};
+use crate::source::FetchOptions;
+
+/// Load the config named by `--config` / `FEDCERT_CONFIG`, else the default location.
+pub fn load(global: &GlobalArgs) -> Result<Config, Failure> {
+    let path = config::locate(global.config.as_deref());
+    if !path.exists() {
+        return Err(Failure::new(EXIT_DATA, ConfigError::Missing(path.display().to_string()).to_string()));
+    }
+    config::load(&path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))
+}
+
+/// Fetch limits from `[settings]`.
+pub fn fetch_options(config: &Config) -> FetchOptions {
+    FetchOptions {
+        timeout: config.settings.timeout,
+        connect_timeout: config.settings.connect_timeout,
+        max_body: config.settings.max_body,
+        ..FetchOptions::default()
+    }
+}
+
+pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
+    let path = config::locate(global.config.as_deref());
+    match action {
+        ConfigAction::Path => {
+            to_stdout(|out| writeln!(out, "{}", path.display()))?;
+        }
+        ConfigAction::Init => {
+            write_sample_shim(&path).map_err(|e| Failure::new(EXIT_DATA, e))?;
+            to_stdout(|out| {
+                writeln!(out, "wrote a commented sample config to {}", path.display())?;
+                writeln!(out, "edit its [[domain]] entries, then run: fedcert check")
+            })?;
+        }
+        ConfigAction::Check => {
+            let config = load(global)?;
+            to_stdout(|out| {
+                writeln!(out, "{}: valid, {} domain(s)", path.display(), config.domains.len())?;
+                for d in &config.domains {
+                    writeln!(out, "  {}  {}", d.name, d.metadata_url)?;
+                }
+                if let Some(entra) = &config.entra {
+                    writeln!(out, "  entra: tenant {} (Graph {})", entra.tenant_id, entra.graph)?;
+                }
+                Ok(())
+            })?;
+        }
+    }
+    Ok(0)
+}
+
+// MERGE-SHIM: replaced by config::write_sample when the config branch lands.
+fn write_sample_shim(_path: &std::path::Path) -> Result<(), String> {
+    todo!()
+}

@@ -1,0 +1,194 @@
+//! `fedcert inspect <URL|FILE|->`: every certificate in a metadata document, or in a PEM / DER
+//! certificate file. JSON output streams entity by entity, so a 100 MB aggregate read from a file
+//! never sits in memory whole.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+
+use chrono::{DateTime, Utc};
+
+use super::json::{CertJson, InspectEntity, timestamp};
+use super::output::to_stdout;
+use super::{EXIT_DATA, EXIT_UNAVAILABLE, Failure, InspectArgs, InspectFormat, Outcome};
+use crate::cert::{self, CertInfo};
+use crate::metadata::{self, DocumentInfo, Entity, KeyCert};
+use crate::source::{FetchErrorKind, FetchOptions, Fetcher};
+
+/// Bodies fetched over HTTP for `inspect` may be whole federation aggregates.
+const INSPECT_MAX_BODY: u64 = 1024 * 1024 * 1024;
+
+pub async fn run(args: &InspectArgs, now: DateTime<Utc>) -> Outcome {
+    let format = if args.json { InspectFormat::Json } else { args.format };
+    let mut input = open(&args.source).await?;
+    if looks_like_certificate(input.fill_buf().map_err(|e| read_failure(&args.source, &e))?) {
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes).map_err(|e| read_failure(&args.source, &e))?;
+        return inspect_certificates(&args.source, &bytes, format, now);
+    }
+    match format {
+        InspectFormat::Json => stream_json(&args.source, input),
+        InspectFormat::Text => {
+            let doc = metadata::parse(input).map_err(|e| Failure::new(EXIT_DATA, format!("{}: {e}", args.source)))?;
+            to_stdout(|out| write_text(out, &args.source, &doc.info, &doc.entities, now))?;
+            Ok(0)
+        }
+    }
+}
+
+/// A local file is streamed; anything else (URL, stdin) is read through the fetcher's limits.
+async fn open(source: &str) -> Result<Box<dyn BufRead + Send>, Failure> {
+    let is_url = source.contains("://") && !source.starts_with("file://");
+    if !is_url && source != "-" {
+        let path = source.strip_prefix("file://").unwrap_or(source);
+        let file = File::open(path).map_err(|e| read_failure(source, &e))?;
+        return Ok(Box::new(BufReader::with_capacity(256 * 1024, file)));
+    }
+    let fetcher = Fetcher::new(FetchOptions { max_body: INSPECT_MAX_BODY, ..FetchOptions::default() });
+    let fetched = fetcher.fetch(source, None).await.map_err(|e| {
+        let code = match e.kind() {
+            FetchErrorKind::NotFound | FetchErrorKind::Io | FetchErrorKind::InvalidLocation | FetchErrorKind::TooLarge => EXIT_DATA,
+            _ => EXIT_UNAVAILABLE,
+        };
+        Failure::new(code, e.to_string())
+    })?;
+    Ok(Box::new(io::Cursor::new(fetched.body)))
+}
+
+fn read_failure(source: &str, e: &io::Error) -> Failure {
+    Failure::new(EXIT_DATA, format!("{source}: cannot read: {e}"))
+}
+
+/// PEM armour, or DER's SEQUENCE tag, after any BOM and leading whitespace.
+fn looks_like_certificate(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let head = &head[start..];
+    head.starts_with(b"-----BEGIN") || head.first() == Some(&0x30)
+}
+
+fn inspect_certificates(source: &str, bytes: &[u8], format: InspectFormat, now: DateTime<Utc>) -> Outcome {
+    let fail = |e: cert::CertError| Failure::new(EXIT_DATA, format!("{source}: {e}"));
+    let certs: Vec<CertInfo> =
+        cert::read_certificates(bytes).map_err(fail)?.iter().map(|der| cert::analyze(der)).collect::<Result<_, _>>().map_err(fail)?;
+    to_stdout(|out| match format {
+        InspectFormat::Json => {
+            let report = serde_json::json!({
+                "source": source,
+                "signed_by": null,
+                "entities": [],
+                "certificates": certs.iter().map(CertJson::of).collect::<Vec<_>>(),
+            });
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)
+        }
+        InspectFormat::Text => {
+            writeln!(out, "{source}: {} certificate(s)", certs.len())?;
+            certs.iter().try_for_each(|c| write_cert(out, c, None, now, false))
+        }
+    })?;
+    Ok(0)
+}
+
+/// `{"source": …, "entities": [ … ], "signed_by": …}` written as the parser goes.
+fn stream_json(source: &str, input: Box<dyn BufRead + Send>) -> Outcome {
+    let mut outcome = Ok(0);
+    to_stdout(|out| {
+        write!(out, "{{\"source\":{},\"entities\":[", serde_json::to_string(source)?)?;
+        let mut first = true;
+        let mut write_error: Option<io::Error> = None;
+        let parsed = metadata::parse_streaming(input, |entity: Entity| {
+            if write_error.is_some() {
+                return;
+            }
+            let result = (|| {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                first = false;
+                serde_json::to_writer(&mut *out, &InspectEntity::of(&entity)).map_err(io::Error::from)
+            })();
+            write_error = result.err();
+        });
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        match parsed {
+            Ok(info) => {
+                let signed_by = info.signed_by.as_ref().and_then(|k| k.sha1).map(|s| s.to_string());
+                writeln!(out, "],\"signed_by\":{}}}", serde_json::to_string(&signed_by)?)
+            }
+            Err(e) => {
+                outcome = Err(Failure::new(EXIT_DATA, format!("{source}: {e}")));
+                writeln!(out, "]}}")
+            }
+        }
+    })?;
+    outcome
+}
+
+fn write_text(
+    out: &mut dyn Write,
+    source: &str,
+    info: &DocumentInfo,
+    entities: &[Entity],
+    now: DateTime<Utc>,
+) -> io::Result<()> {
+    let signer = info.signed_by.as_ref().and_then(|k| k.sha1);
+    let kind = if info.aggregate { "aggregate" } else { "entity" };
+    writeln!(out, "{source}: {kind}, {} entit{}", entities.len(), if entities.len() == 1 { "y" } else { "ies" })?;
+    if let Some(valid_until) = info.valid_until {
+        writeln!(out, "valid until {}", timestamp(&valid_until))?;
+    }
+    match &info.signed_by {
+        Some(KeyCert { cert: Ok(c), .. }) => writeln!(out, "signed by {} ({})", c.sha1, c.subject)?,
+        Some(KeyCert { cert: Err(e), .. }) => writeln!(out, "signed by an unreadable certificate: {e}")?,
+        None => writeln!(out, "not signed")?,
+    }
+    for entity in entities {
+        writeln!(out)?;
+        writeln!(out, "{}", entity.entity_id)?;
+        let roles: Vec<String> = entity.roles.iter().map(crate::metadata::Role::name).collect();
+        if !roles.is_empty() {
+            writeln!(out, "  roles: {}", roles.join(", "))?;
+        }
+        if entity.certificates.is_empty() {
+            writeln!(out, "  no certificates")?;
+        }
+        let entity_signer = entity.signed_by.as_ref().and_then(|k| k.sha1).or(signer);
+        for key in &entity.certificates {
+            let places: Vec<String> = key.roles.iter().map(crate::metadata::Role::name).collect();
+            let chain = if key.chain_position > 0 { format!(", chain certificate #{}", key.chain_position) } else { String::new() };
+            let label = format!("{:?}", key.key_use).to_lowercase();
+            writeln!(out, "  {label} ({}{chain})", places.join(", "))?;
+            match &key.cert {
+                Ok(c) => write_cert(out, c, entity_signer, now, true)?,
+                Err(e) => writeln!(out, "    unreadable certificate: {e}")?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_cert(out: &mut dyn Write, c: &CertInfo, signer: Option<cert::Sha1>, now: DateTime<Utc>, indent: bool) -> io::Result<()> {
+    let pad = if indent { "    " } else { "  " };
+    let left = c.days_left(now);
+    let state = if now < c.not_before {
+        "not yet valid".to_owned()
+    } else if left < 0 {
+        format!("expired {} days ago", -left)
+    } else {
+        format!("{left} days left")
+    };
+    writeln!(out, "{pad}subject   {}", c.subject)?;
+    writeln!(out, "{pad}issuer    {}{}", c.issuer, if c.self_signed { "  (self-signed)" } else { "" })?;
+    writeln!(out, "{pad}valid     {} → {}  ({state})", timestamp(&c.not_before), timestamp(&c.not_after))?;
+    writeln!(out, "{pad}serial    {}", c.serial)?;
+    let bits = c.key_bits.map_or_else(String::new, |b| format!(" {b}"));
+    writeln!(out, "{pad}key       {}{bits}, signed with {}", c.key_algorithm, c.signature_algorithm)?;
+    writeln!(out, "{pad}SHA-1     {}", c.sha1)?;
+    writeln!(out, "{pad}SHA-256   {}", c.sha256)?;
+    if signer == Some(c.sha1) {
+        writeln!(out, "{pad}signed this metadata")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! The JSON shapes of DESIGN.md §3. These field names are a contract: add, never rename.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+
+use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource};
+use crate::cert::CertInfo;
+use crate::domain::DomainStatus;
+use crate::metadata::{Entity, KeyCert, KeyUse};
+
+/// RFC 3339 UTC with `Z`, whole seconds.
+pub fn timestamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, clippy::ref_option)] // serde's `serialize_with` signature
+fn ts<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&timestamp(t))
+}
+
+#[allow(clippy::ref_option)] // serde's `serialize_with` signature
+fn opt_ts<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&timestamp(t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// A certificate as `inspect` lists it.
+#[derive(Serialize)]
+pub struct InspectCert<'a> {
+    #[serde(rename = "use")]
+    pub key_use: KeyUse,
+    pub descriptors: Vec<String>,
+    #[serde(flatten)]
+    pub cert: Option<CertJson<'a>>,
+    /// Position in its `X509Data` (0 = the key; 1.. = chain certificates). An extension.
+    pub chain_position: usize,
+    /// Why the certificate could not be read, when it could not. An extension.
+    pub error: Option<String>,
+}
+
+/// The facts of one certificate.
+#[derive(Serialize)]
+pub struct CertJson<'a> {
+    pub subject: &'a str,
+    pub issuer: &'a str,
+    pub serial: &'a str,
+    #[serde(serialize_with = "ts")]
+    pub not_before: DateTime<Utc>,
+    #[serde(serialize_with = "ts")]
+    pub not_after: DateTime<Utc>,
+    pub sha1: String,
+    pub sha256: String,
+    pub key_algorithm: &'a str,
+    pub key_bits: Option<u32>,
+    pub self_signed: bool,
+    /// An extension.
+    pub signature_algorithm: &'a str,
+}
+
+impl<'a> CertJson<'a> {
+    pub fn of(c: &'a CertInfo) -> Self {
+        Self {
+            subject: &c.subject,
+            issuer: &c.issuer,
+            serial: &c.serial,
+            not_before: c.not_before,
+            not_after: c.not_after,
+            sha1: c.sha1.to_string(),
+            sha256: c.sha256.to_string(),
+            key_algorithm: &c.key_algorithm,
+            key_bits: c.key_bits,
+            self_signed: c.self_signed,
+            signature_algorithm: &c.signature_algorithm,
+        }
+    }
+}
+
+impl<'a> InspectCert<'a> {
+    pub fn of(k: &'a KeyCert) -> Self {
+        Self {
+            key_use: k.key_use,
+            descriptors: k.roles.iter().map(crate::metadata::Role::name).collect(),
+            cert: k.cert.as_ref().ok().map(CertJson::of),
+            chain_position: k.chain_position,
+            error: k.cert.as_ref().err().map(ToString::to_string),
+        }
+    }
+}
+
+/// One entity as `inspect` lists it.
+#[derive(Serialize)]
+pub struct InspectEntity<'a> {
+    pub entity_id: &'a str,
+    pub certificates: Vec<InspectCert<'a>>,
+    /// SHA-1 of the entity's own signature certificate (aggregates sign entities too). An extension.
+    pub signed_by: Option<String>,
+}
+
+impl<'a> InspectEntity<'a> {
+    pub fn of(e: &'a Entity) -> Self {
+        Self {
+            entity_id: &e.entity_id,
+            certificates: e.certificates.iter().map(InspectCert::of).collect(),
+            signed_by: e.signed_by.as_ref().and_then(|k| k.sha1).map(|s| s.to_string()),
+        }
+    }
+}
+
+/// `check --json`.
+#[derive(Serialize)]
+pub struct CheckReport<'a> {
+    #[serde(serialize_with = "ts")]
+    pub now: DateTime<Utc>,
+    pub worst: &'static str,
+    pub domains: Vec<CheckDomain<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct CheckDomain<'a> {
+    pub name: &'a str,
+    pub severity: &'static str,
+    pub sync: &'static str,
+    pub auto_rollover: Option<bool>,
+    pub primary: Option<CheckCert<'a>>,
+    pub successor: Option<CheckCert<'a>>,
+    pub findings: Vec<FindingJson<'a>>,
+    pub metadata: MetadataJson<'a>,
+    pub entra: EntraJson<'a>,
+    /// Extensions.
+    pub idp_host: Option<String>,
+    pub entity_id: Option<&'a str>,
+    pub days_left: Option<f64>,
+    pub milestones: Vec<MilestoneJson>,
+}
+
+/// A certificate in `check`: its facts, days left and (for the primary) how it was identified.
+#[derive(Serialize)]
+pub struct CheckCert<'a> {
+    #[serde(flatten)]
+    pub cert: CertJson<'a>,
+    pub days_left: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identified_by: Option<PrimarySource>,
+}
+
+#[derive(Serialize)]
+pub struct FindingJson<'a> {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub message: &'a str,
+}
+
+impl<'a> FindingJson<'a> {
+    pub fn of(f: &'a Finding) -> Self {
+        Self { rule: f.rule.id(), severity: f.severity.as_str(), message: &f.message }
+    }
+}
+
+#[derive(Serialize)]
+pub struct MetadataJson<'a> {
+    pub url: &'a str,
+    #[serde(serialize_with = "opt_ts")]
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub error: Option<&'a str>,
+    /// The snapshot shown is older than the latest attempt, which failed. An extension.
+    pub stale: bool,
+}
+
+#[derive(Serialize)]
+pub struct EntraJson<'a> {
+    pub source: Option<EntraSource>,
+    pub update_result: Option<&'a str>,
+    #[serde(serialize_with = "opt_ts")]
+    pub last_run: Option<DateTime<Utc>>,
+    pub error: Option<&'a str>,
+    /// Extensions.
+    pub signing: Option<String>,
+    pub next_signing: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct MilestoneJson {
+    pub kind: MilestoneKind,
+    #[serde(serialize_with = "ts")]
+    pub at: DateTime<Utc>,
+}
+
+impl<'a> CheckDomain<'a> {
+    pub fn of(d: &'a DomainStatus, entra: Option<&'a crate::assess::EntraSide>, now: DateTime<Utc>) -> Self {
+        let a = &d.assessment;
+        Self {
+            name: &d.config.name,
+            severity: a.severity.as_str(),
+            sync: a.sync.as_str(),
+            auto_rollover: d.auto_rollover(),
+            primary: a.primary.as_ref().map(|p| CheckCert {
+                cert: CertJson::of(&p.cert),
+                days_left: p.cert.days_left(now),
+                identified_by: Some(p.source),
+            }),
+            successor: a.successor.as_ref().map(|c| CheckCert {
+                cert: CertJson::of(c),
+                days_left: c.days_left(now),
+                identified_by: None,
+            }),
+            findings: a.findings.iter().map(FindingJson::of).collect(),
+            metadata: MetadataJson {
+                url: &d.config.metadata_url,
+                fetched_at: d.last_good.as_ref().map(|s| s.fetched_at),
+                error: d.last_error.as_ref().map(|e| e.message.as_str()),
+                stale: d.is_stale() && d.last_good.is_some(),
+            },
+            entra: EntraJson {
+                source: entra.and_then(|e| e.source),
+                update_result: entra.and_then(|e| e.update_result.as_deref()),
+                last_run: entra.and_then(|e| e.last_run),
+                error: d.entra_error.as_ref().map(|e| e.message.as_str()),
+                signing: entra.and_then(|e| e.signing).map(|s| s.to_string()),
+                next_signing: entra.and_then(|e| e.next_signing).map(|s| s.to_string()),
+            },
+            idp_host: d.idp_host(),
+            entity_id: d.last_good.as_ref().map(|s| s.facts.entity_id.as_str()),
+            days_left: a.days_left.map(|d| (d * 100.0).round() / 100.0),
+            milestones: a.milestones.iter().map(|m| MilestoneJson { kind: m.kind, at: m.at }).collect(),
+        }
+    }
+}
