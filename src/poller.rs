@@ -250,3 +250,44 @@ fn next_delay(name: &str, entry: &Schedule, interval: Duration, backoff: Duratio
 fn far_future(now: Instant) -> Instant {
     now + Duration::from_secs(365 * 24 * 3600)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn entry(failures: u32, round: u64) -> Schedule {
+        Schedule { due: Instant::now(), failures, round }
+    }
+
+    #[test]
+    fn healthy_domains_wait_the_interval_give_or_take_ten_percent() {
+        let interval = Duration::from_secs(900);
+        let delays: Vec<Duration> = (0..200)
+            .map(|i| next_delay(&format!("domain{i}.example"), &entry(0, 1), interval, Duration::from_secs(30)))
+            .collect();
+        assert!(delays.iter().all(|d| *d >= interval.mul_f64(0.9) && *d <= interval.mul_f64(1.1)));
+        // Spread: 200 domains do not all fire at the same moment.
+        let distinct: HashSet<u128> = delays.iter().map(Duration::as_millis).collect();
+        assert!(distinct.len() > 150, "only {} distinct delays", distinct.len());
+    }
+
+    #[test]
+    fn failures_back_off_exponentially_up_to_the_interval() {
+        let interval = Duration::from_secs(900);
+        let backoff = Duration::from_secs(30);
+        let delays: Vec<u64> =
+            (1..=7).map(|f| next_delay("contoso.com", &entry(f, 3), interval, backoff).as_secs()).collect();
+        assert_eq!(delays, vec![30, 60, 120, 240, 480, 900, 900]);
+        // Absurd failure counts neither overflow nor exceed the interval.
+        assert_eq!(next_delay("contoso.com", &entry(u32::MAX, 3), interval, backoff), interval);
+    }
+
+    #[test]
+    fn a_fixed_clock_starts_at_the_given_moment() {
+        let start = DateTime::parse_from_rfc3339("2027-01-10T09:00:00Z").unwrap().with_timezone(&Utc);
+        let clock = Clock::starting_at(start);
+        let drift = (clock.now() - start).num_seconds().abs();
+        assert!(drift < 5, "clock drifted {drift} s from its start");
+    }
+}
