@@ -201,9 +201,7 @@ pub enum FactsError {
     EntityNotFound(String),
     #[error("the metadata holds {count} identity providers; set entity_id to one of: {ids}")]
     Ambiguous { count: usize, ids: String },
-    #[error(
-        "entity {0:?} has no identity-provider role (IDPSSODescriptor or fed:SecurityTokenServiceType)"
-    )]
+    #[error("entity {0:?} has no identity-provider role (IDPSSODescriptor or fed:SecurityTokenServiceType)")]
     NotAnIdp(String),
 }
 
