@@ -58,12 +58,12 @@ pub(crate) struct DemoCert {
     pub not_after: DateTime<Utc>,
 }
 
-/// How a certificate's serial number is made, after the IdP whose certificates the demo mimics.
+/// How a certificate's serial number is made, after the identity provider the demo mimics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SerialStyle {
     /// AD FS and most CAs: 16 random-looking bytes (here derived from the random public key).
     Random16,
-    /// Okta: the NotBefore instant in milliseconds since 1970 (6 bytes).
+    /// Okta: the `NotBefore` instant in milliseconds since 1970 (6 bytes).
     NotBeforeMillis,
 }
 
@@ -91,7 +91,10 @@ pub(crate) fn okta_name(org: &str) -> DistinguishedName {
     /// PKCS #9 emailAddress.
     const EMAIL_ADDRESS: &[u64] = &[1, 2, 840, 113_549, 1, 9, 1];
     let mut name = DistinguishedName::new();
-    name.push(DnType::CountryName, "US");
+    // RFC 5280 wants the country as a PrintableString (rcgen's default is UTF8String).
+    if let Ok(country) = rcgen::string::PrintableString::try_from("US") {
+        name.push(DnType::CountryName, DnValue::PrintableString(country));
+    }
     name.push(DnType::StateOrProvinceName, "California");
     name.push(DnType::LocalityName, "San Francisco");
     name.push(DnType::OrganizationName, "Okta");
@@ -112,7 +115,7 @@ fn common_name(common: &str) -> DistinguishedName {
     name
 }
 
-/// A self-signed certificate, the way AD FS (with AutoCertificateRollover) and Okta make them.
+/// A self-signed certificate, the way AD FS (with `AutoCertificateRollover`) and Okta make them.
 pub(crate) fn self_signed(
     name: DistinguishedName,
     validity: Validity,
@@ -125,7 +128,7 @@ pub(crate) fn self_signed(
     let cert = params
         .self_signed(&key)
         .map_err(|e| cert_error(&subject, &e))?;
-    finish(cert.der().to_vec(), subject, validity, now)
+    Ok(finish(cert.der().to_vec(), subject, validity, now))
 }
 
 /// An enterprise issuing CA for the manually managed scenarios. Its own certificate is never
@@ -159,7 +162,7 @@ impl DemoCa {
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(|e| cert_error(&subject, &e))?;
-        finish(cert.der().to_vec(), subject, validity, now)
+        Ok(finish(cert.der().to_vec(), subject, validity, now))
     }
 }
 
@@ -185,20 +188,15 @@ fn leaf_params(
 }
 
 fn serial_number(style: SerialStyle, not_before: DateTime<Utc>, key: &KeyPair) -> SerialNumber {
+    // 6 bytes hold milliseconds until the year 10889.
     let millis = u64::try_from(not_before.timestamp_millis()).ok();
-    match (style, millis) {
-        // 6 bytes hold milliseconds until the year 10889.
-        (SerialStyle::NotBeforeMillis, Some(ms)) => {
-            SerialNumber::from_slice(&ms.to_be_bytes()[2..])
-        }
-        _ => {
-            use sha2::Digest;
-            let digest = sha2::Sha256::digest(key.public_key_raw());
-            let mut bytes = digest[..16].to_vec();
-            bytes[0] &= 0x7f; // a positive INTEGER without a padding byte
-            SerialNumber::from_slice(&bytes)
-        }
+    if let (SerialStyle::NotBeforeMillis, Some(ms)) = (style, millis) {
+        return SerialNumber::from_slice(&ms.to_be_bytes()[2..]);
     }
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(key.public_key_raw());
+    let mut bytes = digest[..16].to_vec();
+    bytes[0] &= 0x7f; // a positive INTEGER without a padding byte
+    SerialNumber::from_slice(&bytes)
 }
 
 fn to_offset(at: DateTime<Utc>, subject: &str) -> Result<time::OffsetDateTime, DemoError> {
@@ -208,19 +206,14 @@ fn to_offset(at: DateTime<Utc>, subject: &str) -> Result<time::OffsetDateTime, D
     })
 }
 
-fn finish(
-    der: Vec<u8>,
-    subject: String,
-    validity: Validity,
-    now: DateTime<Utc>,
-) -> Result<DemoCert, DemoError> {
-    Ok(DemoCert {
+fn finish(der: Vec<u8>, subject: String, validity: Validity, now: DateTime<Utc>) -> DemoCert {
+    DemoCert {
         sha1: Sha1::of(&der),
         der,
         subject,
         not_before: validity.not_before(now),
         not_after: validity.not_after(now),
-    })
+    }
 }
 
 fn cert_error(subject: &str, error: &rcgen::Error) -> DemoError {
@@ -343,6 +336,12 @@ mod tests {
             .fold(0i64, |acc, b| (acc << 8) | i64::from(*b));
         assert_eq!(serial, cert.not_before.timestamp_millis());
         assert!(parsed.subject().to_string().contains("OU=SSOProvider"));
+        assert!(
+            parsed
+                .subject()
+                .to_string()
+                .starts_with("C=US, ST=California")
+        );
         assert!(
             parsed.subject().to_string().contains("info@okta.com"),
             "{}",

@@ -239,7 +239,6 @@ fn build_okta(
     // Entra never polls a third-party IdP's metadata: every rollover is a manual update, which
     // is what `auto_rollover = false` tells the verdict. The operator typed Entra's thumbprint.
     domain.auto_rollover = Some(false);
-    domain.entity_id = Some(metadata.entity_id());
     domain.entra_signing_thumbprint = Some(cert.sha1);
     Ok((path, Some(page("application/xml", metadata.render()))))
 }

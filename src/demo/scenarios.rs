@@ -2,8 +2,8 @@
 //! is in days relative to the demo's `now`, chosen away from the policy thresholds (15 / 20 / 30 /
 //! 60 days) so that each scenario shows its case whatever today's date is.
 //!
-//! AD FS certificates are valid 365 days (`CertificateDuration`); with AutoCertificateRollover
-//! the successor appears at T − 20 d and is promoted at T − 15 d, T being the primary's NotAfter.
+//! AD FS certificates are valid 365 days (`CertificateDuration`); with `AutoCertificateRollover`
+//! the successor appears at T − 20 d and is promoted at T − 15 d, T being the primary's `NotAfter`.
 
 use super::certs::Validity;
 use crate::assess::{Rule, Severity};
@@ -28,7 +28,8 @@ pub struct ScenarioInfo {
 #[derive(Debug)]
 pub(crate) enum IdpSetup {
     AdFs(AdFsSetup),
-    /// A third-party SAML IdP in Okta's style: `md:` prefix, one IDPSSODescriptor, unsigned.
+    /// A third-party SAML identity provider in Okta's style: `md:` prefix, one
+    /// `IDPSSODescriptor`, unsigned.
     Okta(OktaSetup),
     /// A sign-in page served with `200 OK` where the metadata should be.
     SignInPage,

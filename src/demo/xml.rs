@@ -45,7 +45,7 @@ const CLAIM_TYPES: [(&str, &str); 4] = [
     ),
 ];
 
-/// Standard base64 wrapped at 64 columns, as PEM and many IdPs write it.
+/// Standard base64 wrapped at 64 columns, as PEM and many identity providers write it.
 pub(crate) fn base64_wrapped(der: &[u8]) -> String {
     let flat = BASE64.encode(der);
     let lines: Vec<&str> = flat
@@ -126,7 +126,7 @@ impl AdFsMetadata<'_> {
         out.push_str("</fed:PassiveRequestorEndpoint>\n</RoleDescriptor>\n");
     }
 
-    /// `fed:SecurityTokenServiceType`: the WS-Fed IdP side, where Entra reads the signing keys.
+    /// `fed:SecurityTokenServiceType`: the WS-Fed identity-provider side, where Entra reads the signing keys.
     fn security_token_service(&self, out: &mut String) {
         self.role_descriptor_start(out, "fed:SecurityTokenServiceType");
         for cert in self.signing {
@@ -242,7 +242,10 @@ fn document_id(host: &str, primary: &[u8]) -> String {
         .chain_update(host)
         .chain_update(primary)
         .finalize();
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = digest[..16].iter().fold(String::new(), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    });
     format!(
         "_{}-{}-{}-{}-{}",
         &hex[..8],
@@ -254,11 +257,11 @@ fn document_id(host: &str, primary: &[u8]) -> String {
 }
 
 /// The enveloped `ds:Signature`, shaped like AD FS's, with the primary token-signing certificate
-/// in its KeyInfo: that is what fedcert reads to learn which certificate AD FS signs with.
+/// in its `KeyInfo`: that is what fedcert reads to learn which certificate AD FS signs with.
 ///
-/// It is NOT a real signature. fedcert does not verify metadata signatures, so the DigestValue
+/// It is NOT a real signature. fedcert does not verify metadata signatures, so the `DigestValue`
 /// is a SHA-256 of our own serialisation (not of the exclusive-canonical form) and the
-/// SignatureValue is filler of the size of an ECDSA P-256 signature. A verifier would reject both.
+/// `SignatureValue` is filler of the size of an ECDSA P-256 signature. A verifier would reject both.
 fn signature(id: &str, body: &str, primary: &[u8]) -> String {
     let digest = BASE64.encode(sha2::Sha256::digest(body));
     let signed_info = format!(
@@ -280,7 +283,7 @@ fn signature(id: &str, body: &str, primary: &[u8]) -> String {
 }
 
 /// What an Okta app's "Identity Provider metadata" link returns: SAML only, `md:` prefix, one
-/// IDPSSODescriptor, unsigned.
+/// `IDPSSODescriptor`, unsigned.
 pub(crate) struct OktaMetadata<'a> {
     /// `https://<org>.okta.example`: where users sign in.
     pub sign_in_host: &'a str,
@@ -355,7 +358,7 @@ mod tests {
     }
 
     /// Each certificate in the document with the namespace-resolved local names of its
-    /// ancestors and the `use` of its KeyDescriptor: a namespace-aware walk, as a reader would.
+    /// ancestors and the `use` of its `KeyDescriptor`: a namespace-aware walk, as a reader would.
     fn certificates(doc: &str) -> Vec<(Vec<String>, Option<String>, Vec<u8>)> {
         let mut reader = NsReader::from_str(doc);
         let mut stack: Vec<String> = Vec::new();
