@@ -52,26 +52,23 @@ impl Demo {
         let refused_addr = refused.local_addr().map_err(DemoError::Bind)?;
 
         let mut pages = Pages::new();
-        let mut domains = Vec::new();
+        let mut unplaced = Vec::new();
         for scenario in scenarios() {
-            let built = build(scenario, now)?;
-            if let Some(page) = built.page {
-                pages.insert(built.path.clone(), page);
+            let Built { domain, path, page } = build(scenario, now)?;
+            let served = page.is_some();
+            if let Some(page) = page {
+                pages.insert(path.clone(), page);
             }
-            domains.push((built.path, built.domain));
+            unplaced.push((domain, path, served));
         }
 
         let server = Server::start(pages).await.map_err(DemoError::Bind)?;
-        let base = |addr: SocketAddr| format!("http://{addr}");
-        let domains = domains
+        let domains = unplaced
             .into_iter()
-            .zip(scenarios())
-            .map(|((path, mut domain), scenario)| {
-                let addr = match scenario.idp {
-                    IdpSetup::Refused => refused_addr,
-                    _ => server.addr(),
-                };
-                domain.metadata_url = format!("{}{path}", base(addr));
+            .map(|(mut domain, path, served)| {
+                // Only the unreachable scenario has no document: it points at the refusing port.
+                let addr = if served { server.addr() } else { refused_addr };
+                domain.metadata_url = format!("http://{addr}{path}");
                 domain
             })
             .collect();
