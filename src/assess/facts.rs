@@ -238,12 +238,19 @@ mod tests {
     const STS: &[Role] = &[Role::SecurityTokenService];
     const SP: &[Role] = &[Role::SpSso];
 
+    type SelectionCase<'a> = (
+        &'a str,
+        Document,
+        Option<&'a str>,
+        Result<&'a str, FactsError>,
+    );
+
     #[test]
     fn entity_selection() {
         let idp_a = || entity("https://a/idp", IDP, vec![key(1, KeyUse::Signing, IDP)]);
         let idp_b = || entity("https://b/idp", STS, vec![key(2, KeyUse::Signing, STS)]);
         let sp = || entity("https://sp", SP, vec![key(3, KeyUse::Signing, SP)]);
-        let cases: Vec<(&str, Document, Option<&str>, Result<&str, FactsError>)> = vec![
+        let cases: Vec<SelectionCase> = vec![
             (
                 "empty document",
                 doc(vec![]),

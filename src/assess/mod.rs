@@ -306,15 +306,15 @@ pub struct Finding {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneKind {
-    /// T − plan_days: start planning a manual renewal.
+    /// T − `plan_days`: start planning a manual renewal.
     Plan,
-    /// T − entra_poll_days: Entra starts polling the metadata.
+    /// T − `entra_poll_days`: Entra starts polling the metadata.
     EntraPoll,
-    /// T − generation_days: AD FS generates the successor.
+    /// T − `generation_days`: AD FS generates the successor.
     Generation,
-    /// T − (generation_days − promotion_days): AD FS promotes the successor.
+    /// T − (`generation_days` − `promotion_days`): AD FS promotes the successor.
     Promotion,
-    /// T − renew_now_days: past this, renew now.
+    /// T − `renew_now_days`: past this, renew now.
     RenewNow,
     /// T: the primary expires.
     Expiry,

@@ -215,7 +215,7 @@ fn s2_applies(c: &Context<'_>) -> bool {
         && c.under(c.policy.renew_now_days)
 }
 
-/// S2: automatic rollover, Entra not in sync, under renew_now_days: renew now by hand.
+/// S2: automatic rollover, Entra not in sync, under `renew_now_days`: renew now by hand.
 /// (An unknown Entra side is R10's business: S2 needs to know Entra is out of sync.)
 fn s2(c: &Context<'_>) -> Option<Finding> {
     s2_applies(c).then(|| {
@@ -229,7 +229,7 @@ fn s2(c: &Context<'_>) -> Option<Finding> {
     })
 }
 
-/// S3: no automatic rollover, under manual_renew_days: renew now by hand — unless the successor is
+/// S3: no automatic rollover, under `manual_renew_days`: renew now by hand — unless the successor is
 /// already published and in Entra, when only its promotion remains (WARNING).
 fn s3(c: &Context<'_>) -> Option<Finding> {
     if c.auto != Some(false) || !c.under(c.policy.manual_renew_days) {
@@ -386,7 +386,7 @@ fn r4(c: &Context<'_>) -> Option<Finding> {
     Some(finding(Rule::R4, severity, message))
 }
 
-/// R5: no automatic rollover and under plan_days: plan the manual renewal.
+/// R5: no automatic rollover and under `plan_days`: plan the manual renewal.
 fn r5(c: &Context<'_>) -> Option<Finding> {
     if c.auto != Some(false) || !c.under(c.policy.plan_days) {
         return None;
@@ -396,15 +396,33 @@ fn r5(c: &Context<'_>) -> Option<Finding> {
     } else {
         format!("automatic rollover is off and the {}", c.primary_expiry())
     };
-    let message = format!(
-        "{head}: plan the manual renewal now; it becomes critical at {} (T−{})",
-        moment(c.before_expiry(c.policy.manual_renew_days)),
-        days(c.policy.manual_renew_days)
-    );
-    Some(finding(Rule::R5, Severity::Warning, message))
+    let critical_from = c.before_expiry(c.policy.manual_renew_days);
+    let limit = days(c.policy.manual_renew_days);
+    let next = match c.successor.filter(|s| c.entra_holds(s)) {
+        Some(s) => format!(
+            "the successor {} is ready in Entra: promote it before {}",
+            cert_label(s),
+            moment(c.expiry_at())
+        ),
+        None if c.now < critical_from => {
+            format!(
+                "plan the manual renewal now; it becomes critical at {} (T−{limit})",
+                moment(critical_from)
+            )
+        }
+        None => format!(
+            "renew by hand now, the renewal is due since {} (T−{limit})",
+            moment(critical_from)
+        ),
+    };
+    Some(finding(
+        Rule::R5,
+        Severity::Warning,
+        format!("{head}: {next}"),
+    ))
 }
 
-/// R6: AutoCertificateRollover unknown and under manual_renew_days: find out.
+/// R6: AutoCertificateRollover unknown and under `manual_renew_days`: find out.
 fn r6(c: &Context<'_>) -> Option<Finding> {
     if c.auto.is_some() || !c.under(c.policy.manual_renew_days) {
         return None;
@@ -438,7 +456,7 @@ pub fn never_read(fetch_error: Option<&str>) -> Finding {
     finding(Rule::R8, Severity::Unknown, message)
 }
 
-/// R9: the token-decrypting certificate has expired or is under renew_now_days. Judged on the
+/// R9: the token-decrypting certificate has expired or is under `renew_now_days`. Judged on the
 /// latest-expiring one: an old certificate still listed next to its replacement is harmless.
 pub fn r9(idp: &IdpFacts, policy: &Policy, now: DateTime<Utc>) -> Option<Finding> {
     let newest = idp.encryption.iter().max_by_key(|c| c.not_after)?;
@@ -459,7 +477,7 @@ pub fn r9(idp: &IdpFacts, policy: &Policy, now: DateTime<Utc>) -> Option<Finding
     Some(finding(Rule::R9, Severity::Warning, message))
 }
 
-/// R10: no Entra side known and under entra_poll_days: check Entra.
+/// R10: no Entra side known and under `entra_poll_days`: check Entra.
 fn r10(c: &Context<'_>) -> Option<Finding> {
     if c.sync != SyncState::Unknown || !c.under(c.policy.entra_poll_days) {
         return None;
@@ -541,7 +559,7 @@ fn all_clear(c: &Context<'_>) -> Finding {
         .min_by_key(|(_, at, _)| *at)
         .unwrap_or((first_rule, first_at, first_action));
     let message = format!(
-        "{status} and the {} is valid for {} more (until {}): nothing to do yet; from {} {action}",
+        "{status} and the {} is valid for another {} (until {}): nothing to do yet; from {} {action}",
         c.primary(),
         span(c.expiry_at() - c.now),
         moment(c.expiry_at()),
