@@ -148,6 +148,10 @@ impl Scenario {
         self.auto = None;
         self
     }
+    fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
     fn imported_primary(mut self, id: u8) -> Self {
         self.imported_primary = Some(sha1(id));
         self
@@ -178,12 +182,29 @@ fn rules_of(a: &Assessment) -> Vec<(Rule, Severity)> {
     a.findings.iter().map(|f| (f.rule, f.severity)).collect()
 }
 
-/// Every rule and boundary: the findings (rule and severity, worst first, then by rule) and the
-/// domain's severity.
+type RuleCase = (&'static str, Scenario, &'static [(Rule, Severity)]);
+
+/// Check a table: the findings (rule and severity, worst first, then by rule), the domain's
+/// severity, and that every message is one line.
+fn check_rule_table(cases: Vec<RuleCase>) {
+    for (name, scenario, expected) in cases {
+        let a = scenario.run();
+        assert_eq!(rules_of(&a), expected, "{name}: {:#?}", a.findings);
+        let worst = expected.iter().map(|(_, s)| *s).max().unwrap();
+        assert_eq!(a.severity, worst, "{name}");
+        for f in &a.findings {
+            assert!(
+                !f.message.is_empty() && !f.message.contains('\n'),
+                "{name}: one line: {f:?}"
+            );
+        }
+    }
+}
+
+/// The article's table: S1, S2, S3 and their boundaries.
 #[test]
-fn rule_table() {
-    let cases: Vec<(&str, Scenario, &[(Rule, Severity)])> = vec![
-        // S1
+fn s_rules() {
+    check_rule_table(vec![
         ("S1 in sync, reachable", healthy(days(200)), &[(S1, Ok)]),
         (
             "S1 with the successor in Entra too",
@@ -195,7 +216,6 @@ fn rule_table() {
             healthy(days(200)).stale("timeout"),
             &[(R7, Warning)],
         ),
-        // S2 (and R4 under it)
         (
             "S2 pending under 15 days",
             healthy(days(14)).sign(2, days(365)),
@@ -221,7 +241,6 @@ fn rule_table() {
             healthy(days(14)).no_entra(),
             &[(R3, Critical), (R10, Warning)],
         ),
-        // S3
         (
             "S3 auto off under 30 days",
             healthy(days(29)).auto(false),
@@ -250,7 +269,13 @@ fn rule_table() {
             healthy(days(20)).auto(false).sign(2, days(365)),
             &[(S3, Critical), (R4, Warning), (R5, Warning)],
         ),
-        // R1
+    ]);
+}
+
+/// R1 expired, R2 broken.
+#[test]
+fn r1_r2() {
+    check_rule_table(vec![
         (
             "R1 expired one second ago",
             healthy(-secs(1)),
@@ -285,7 +310,6 @@ fn rule_table() {
             healthy(-days(1)).entra(Some(9), None),
             &[(R1, Critical), (R2, Critical)],
         ),
-        // R2
         (
             "R2 broken far from expiry",
             healthy(days(200)).entra(Some(9), Some(8)),
@@ -296,7 +320,13 @@ fn rule_table() {
             healthy(days(18)).sign(2, days(365)).entra(Some(2), None),
             &[(R2, Critical)],
         ),
-        // R3
+    ]);
+}
+
+/// R3: AD FS missed its generation milestone (its job runs every 12 hours).
+#[test]
+fn r3_missed_generation() {
+    check_rule_table(vec![
         (
             "R3 boundary: exactly 19.5 days",
             healthy(days(19) + TimeDelta::hours(12)),
@@ -327,7 +357,13 @@ fn rule_table() {
             healthy(days(18)).auto_unknown(),
             &[(R6, Warning)],
         ),
-        // R4
+    ]);
+}
+
+/// R4 pending, R5 plan, R6 unknown rollover, R7 stale, R8 never read.
+#[test]
+fn r4_to_r8() {
+    check_rule_table(vec![
         (
             "R4 pending while Entra polls",
             healthy(days(25)).sign(2, days(365)),
@@ -338,7 +374,6 @@ fn rule_table() {
             healthy(days(45)).sign(2, days(365)),
             &[(R4, Warning)],
         ),
-        // R5
         (
             "R5 boundary: exactly 60 days",
             healthy(days(60)).auto(false),
@@ -349,7 +384,6 @@ fn rule_table() {
             healthy(days(60) - secs(1)).auto(false),
             &[(R5, Warning)],
         ),
-        // R6
         (
             "R6 boundary: exactly 30 days",
             healthy(days(30)).auto_unknown(),
@@ -365,13 +399,11 @@ fn rule_table() {
             healthy(days(29)).auto_unknown().no_entra(),
             &[(R6, Warning), (R10, Warning)],
         ),
-        // R7
         (
             "R7 stale and broken: worse from the stale facts",
             healthy(days(200)).entra(Some(9), None).stale("http 503"),
             &[(R2, Critical), (R7, Warning)],
         ),
-        // R8
         (
             "R8 never read",
             healthy(days(200)).never_read(Some("connection refused")),
@@ -382,7 +414,13 @@ fn rule_table() {
             healthy(days(200)).never_read(None),
             &[(R8, Unknown)],
         ),
-        // R9
+    ]);
+}
+
+/// R9 token-decrypting, R10 unknown Entra side, R11 no signing certificate.
+#[test]
+fn r9_to_r11() {
+    check_rule_table(vec![
         (
             "R9 encryption cert expired",
             healthy(days(200)).encrypt(5, -secs(1)),
@@ -405,7 +443,6 @@ fn rule_table() {
                 .encrypt(6, days(300)),
             &[(S1, Ok)],
         ),
-        // R10
         (
             "R10 boundary: exactly 30 days",
             healthy(days(30)).no_entra(),
@@ -421,7 +458,6 @@ fn rule_table() {
             healthy(days(25)).entra(None, None),
             &[(R10, Warning)],
         ),
-        // R11
         (
             "R11 no signing certificate",
             adfs().auto(true).entra(Some(1), None),
@@ -432,7 +468,13 @@ fn rule_table() {
             adfs().encrypt(5, -days(1)).stale("tls"),
             &[(R11, Critical), (R7, Warning), (R9, Warning)],
         ),
-        // Third-party IdPs: unknown automatic rollover counts as off, R6 never asks.
+    ]);
+}
+
+/// Third-party IdPs: unknown automatic rollover counts as off, R6 never asks.
+#[test]
+fn third_party_rules() {
+    check_rule_table(vec![
         (
             "third party far from expiry",
             third_party().sign(1, days(100)).entra(Some(1), None),
@@ -480,19 +522,42 @@ fn rule_table() {
                 .auto(false),
             &[(R5, Warning)],
         ),
-    ];
-    for (name, scenario, expected) in cases {
-        let a = scenario.run();
-        assert_eq!(rules_of(&a), expected, "{name}: {:#?}", a.findings);
-        let worst = expected.iter().map(|(_, s)| *s).max().unwrap();
-        assert_eq!(a.severity, worst, "{name}");
-        for f in &a.findings {
-            assert!(
-                !f.message.is_empty() && !f.message.contains('\n'),
-                "{name}: one line: {f:?}"
-            );
-        }
-    }
+    ]);
+}
+
+/// The article's current text says 35 days where the defaults say 30: the policy decides.
+#[test]
+fn policy_overrides() {
+    let article_2024 = Policy {
+        manual_renew_days: 35,
+        entra_poll_days: 35,
+        ..Policy::default()
+    };
+    check_rule_table(vec![
+        (
+            "S3 at 35 days",
+            healthy(days(35) - secs(1)).auto(false).policy(article_2024),
+            &[(S3, Critical), (R5, Warning)],
+        ),
+        (
+            "R10 at 35 days",
+            healthy(days(35) - secs(1)).no_entra().policy(article_2024),
+            &[(R10, Warning)],
+        ),
+        (
+            "all clear cites the rule that fires first (R10 at T−35 before R6 at T−30)",
+            healthy(days(200)).auto_unknown().no_entra().policy(Policy {
+                entra_poll_days: 35,
+                ..Policy::default()
+            }),
+            &[(R10, Ok)],
+        ),
+        (
+            "all clear: R6 wins the tie with R10",
+            healthy(days(200)).auto_unknown().no_entra(),
+            &[(R6, Ok)],
+        ),
+    ]);
 }
 
 #[test]
@@ -742,130 +807,171 @@ fn assert_mentions(text: &str, parts: &[&str]) {
     }
 }
 
-/// Messages say what is wrong and what to do, with the numbers and dates filled in.
+type MessageCase = (Scenario, Rule, &'static [&'static str]);
+
+fn check_messages(cases: Vec<MessageCase>) {
+    for (scenario, rule, parts) in cases {
+        assert_mentions(&message(&scenario, rule), parts);
+    }
+}
+
+/// Messages say what is wrong and what to do, with the numbers and dates filled in
+/// (`now` is 2026-12-01 09:00 UTC).
 #[test]
 fn messages_are_concrete() {
-    // 12 days left: 2026-12-13 09:00 UTC.
-    let pending = healthy(days(12)).sign(2, days(365));
-    assert_mentions(
-        &message(&pending, R4),
-        &[
-            "primary CN=ADFS Signing 1 (01010101…)",
-            "expires in 12 days (2026-12-13 09:00 UTC)",
-            "under the 15-day limit",
-            "successor CN=ADFS Signing 2 (02020202…)",
-            "update Entra now (checklist step 7)",
-        ],
-    );
-    assert_mentions(
-        &message(&pending, S2),
-        &[
-            "renew now by hand",
-            "put the successor CN=ADFS Signing 2 (02020202…) into Entra (checklist step 7)",
-        ],
-    );
-
+    let pending = || healthy(days(12)).sign(2, days(365));
     let promote = healthy(days(20))
         .auto(false)
         .sign(2, days(365))
         .entra(Some(1), Some(2));
-    assert_mentions(
-        &message(&promote, S3),
-        &[
-            "promote the new certificate before 2026-12-21 09:00 UTC",
-            "-Thumbprint 0202020202020202020202020202020202020202 -IsPrimary",
-        ],
-    );
-
-    assert_mentions(
-        &message(&healthy(days(18)), R3),
-        &[
-            "AD FS has published no successor",
-            "due at 2026-11-29 09:00 UTC (T−20 days)",
-            "Update-AdfsCertificate -CertificateType Token-Signing",
-            "checklist step 1",
-        ],
-    );
-    assert_mentions(
-        &message(&healthy(days(200)).entra(Some(9), Some(8)), R2),
-        &[
-            "Entra holds signing 09090909… and next signing 08080808…",
-            "not the primary CN=ADFS Signing 1 (01010101…)",
-            "sign-ins fail now",
-            "checklist step 7",
-        ],
-    );
-    assert_mentions(
-        &message(&adfs().sign(1, -days(3)).auto(true), R1),
-        &[
-            "primary CN=ADFS Signing 1 (01010101…, inferred) expired 3 days ago (2026-11-28 09:00 UTC)",
-            "-Urgent",
-        ],
-    );
-    assert_mentions(
-        &message(&healthy(days(45)).sign(2, days(365)), R4),
-        &[
-            "starts polling the metadata at 2026-12-16 09:00 UTC",
-            "by 2026-12-31 09:00 UTC",
-        ],
-    );
-    assert_mentions(
-        &message(
-            &healthy(days(200)).stale("http 503 from fs.contoso.com"),
-            R7,
+    check_messages(vec![
+        (
+            pending(),
+            R4,
+            &[
+                "primary CN=ADFS Signing 1 (01010101…)",
+                "expires in 12 days (2026-12-13 09:00 UTC)",
+                "under the 15-day limit",
+                "successor CN=ADFS Signing 2 (02020202…)",
+                "update Entra now (checklist step 7)",
+            ],
         ),
-        &["http 503 from fs.contoso.com", "last good snapshot"],
-    );
-    assert_mentions(
-        &message(&adfs().never_read(Some("dns: no such host")), R8),
-        &["never been read (dns: no such host)", "metadata_url"],
-    );
-    assert_mentions(
-        &message(&healthy(days(200)).encrypt(5, days(3)), R9),
-        &[
-            "token-decrypting certificate CN=ADFS Signing 5 (05050505…) expires in 3 days",
-            "Token-Decrypting",
-        ],
-    );
-    assert_mentions(
-        &message(&healthy(days(29)).no_entra(), R10),
-        &["checklist step 2", "expires in 29 days"],
-    );
-    assert_mentions(
-        &message(&healthy(days(29)).auto_unknown(), R6),
-        &["checklist step 1", "Get-AdfsProperties"],
-    );
+        (
+            pending(),
+            S2,
+            &[
+                "renew now by hand",
+                "put the successor CN=ADFS Signing 2 (02020202…) into Entra (checklist step 7)",
+            ],
+        ),
+        (
+            promote,
+            S3,
+            &[
+                "promote the new certificate before 2026-12-21 09:00 UTC",
+                "-Thumbprint 0202020202020202020202020202020202020202 -IsPrimary",
+            ],
+        ),
+        (
+            healthy(days(18)),
+            R3,
+            &[
+                "AD FS has published no successor",
+                "due at 2026-11-29 09:00 UTC (T−20 days)",
+                "Update-AdfsCertificate -CertificateType Token-Signing",
+                "checklist step 1",
+            ],
+        ),
+        (
+            healthy(days(200)).entra(Some(9), Some(8)),
+            R2,
+            &[
+                "Entra holds signing 09090909… and next signing 08080808…",
+                "not the primary CN=ADFS Signing 1 (01010101…)",
+                "sign-ins fail now",
+                "checklist step 7",
+            ],
+        ),
+        (
+            adfs().sign(1, -days(3)).auto(true),
+            R1,
+            &[
+                "primary CN=ADFS Signing 1 (01010101…, inferred) expired 3 days ago (2026-11-28 09:00 UTC)",
+                "-Urgent",
+            ],
+        ),
+        (
+            healthy(days(45)).sign(2, days(365)),
+            R4,
+            &[
+                "starts polling the metadata at 2026-12-16 09:00 UTC",
+                "by 2026-12-31 09:00 UTC",
+            ],
+        ),
+    ]);
+}
+
+/// Stale, never read, encryption, Entra unknown, nothing to sign with.
+#[test]
+fn messages_name_the_cause_and_fix() {
     let mut unreadable = adfs();
     unreadable.facts.unreadable =
         vec!["certificate AB… in IDPSSODescriptor cannot be read: bad DER".into()];
-    assert_mentions(
-        &message(&unreadable, R11),
-        &[
-            "\"http://fs.contoso.com/adfs/services/trust\" publishes no usable signing certificate",
-            "bad DER",
-        ],
-    );
+    check_messages(vec![
+        (
+            healthy(days(200)).stale("http 503 from fs.contoso.com"),
+            R7,
+            &["http 503 from fs.contoso.com", "last good snapshot"],
+        ),
+        (
+            adfs().never_read(Some("dns: no such host")),
+            R8,
+            &["never been read (dns: no such host)", "metadata_url"],
+        ),
+        (
+            healthy(days(200)).encrypt(5, days(3)),
+            R9,
+            &[
+                "token-decrypting certificate CN=ADFS Signing 5 (05050505…) expires in 3 days",
+                "Token-Decrypting",
+            ],
+        ),
+        (
+            healthy(days(29)).no_entra(),
+            R10,
+            &["checklist step 2", "expires in 29 days"],
+        ),
+        (
+            healthy(days(29)).auto_unknown(),
+            R6,
+            &["checklist step 1", "Get-AdfsProperties"],
+        ),
+        (
+            unreadable,
+            R11,
+            &[
+                "\"http://fs.contoso.com/adfs/services/trust\" publishes no usable signing certificate",
+                "bad DER",
+            ],
+        ),
+    ]);
+}
 
-    // All clear: why it is fine and what comes next.
-    assert_mentions(
-        &message(&healthy(days(200)), S1),
-        &[
-            "no action needed",
-            "publishes the successor around 2027-05-30 09:00 UTC",
-        ],
-    );
-    assert_mentions(
-        &message(&healthy(days(200)).auto(false), R5),
-        &[
-            "automatic rollover is off",
-            "valid for another 200 days (until 2027-06-19 09:00 UTC)",
-            "from 2027-04-20 09:00 UTC plan the manual renewal",
-        ],
-    );
-    assert_mentions(
-        &message(&healthy(days(200)).no_entra(), R10),
-        &["from 2027-05-20 09:00 UTC check which certificates Entra holds (checklist step 2)"],
-    );
+/// All clear: why it is fine and what comes next.
+#[test]
+fn all_clear_messages_say_why_and_what_next() {
+    check_messages(vec![
+        (
+            healthy(days(200)),
+            S1,
+            &[
+                "no action needed",
+                "publishes the successor around 2027-05-30 09:00 UTC",
+            ],
+        ),
+        (
+            healthy(days(200)).auto(false),
+            R5,
+            &[
+                "automatic rollover is off",
+                "valid for another 200 days (until 2027-06-19 09:00 UTC)",
+                "from 2027-04-20 09:00 UTC plan the manual renewal",
+            ],
+        ),
+        (
+            healthy(days(200)).no_entra(),
+            R10,
+            &["from 2027-05-20 09:00 UTC check which certificates Entra holds (checklist step 2)"],
+        ),
+        (
+            healthy(days(200)).auto_unknown(),
+            R6,
+            &[
+                "AutoCertificateRollover is unknown",
+                "from 2027-05-20 09:00 UTC find out",
+            ],
+        ),
+    ]);
 }
 
 #[test]

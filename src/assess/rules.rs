@@ -540,24 +540,27 @@ fn all_clear(c: &Context<'_>) -> Finding {
             "automatic rollover is on",
         ),
     };
-    let mut upcoming = vec![(first_rule, first_at, first_action.clone())];
+    // The rule that will fire first; the rollover state's own rule wins a tie.
+    let mut later = Vec::new();
     if c.sync == SyncState::Unknown && first_rule != Rule::R10 {
-        upcoming.push((Rule::R10, poll, check_entra));
+        later.push((Rule::R10, poll, check_entra));
     }
     if c.auto == Some(false) {
-        upcoming.push((Rule::S3, manual, "renew by hand".to_owned()));
+        later.push((Rule::S3, manual, "renew by hand".to_owned()));
     }
     if c.auto == Some(true) && c.successor.is_none() {
-        upcoming.push((
+        later.push((
             Rule::R3,
             c.generation_due(),
-            "expect the successor in the metadata".to_owned(),
+            "check that the successor is published".to_owned(),
         ));
     }
-    let (rule, at, action) = upcoming
-        .into_iter()
-        .min_by_key(|(_, at, _)| *at)
-        .unwrap_or((first_rule, first_at, first_action));
+    let (rule, at, action) =
+        later
+            .into_iter()
+            .fold((first_rule, first_at, first_action), |first, next| {
+                if next.1 < first.1 { next } else { first }
+            });
     let message = format!(
         "{status} and the {} is valid for another {} (until {}): nothing to do yet; from {} {action}",
         c.primary(),
