@@ -13,6 +13,7 @@ use fedcert::assess::{
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 
 use Rule::{R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
+// `Ok` is `Severity::Ok` in this file: no `Result` is built here.
 use Severity::{Critical, Ok, Unknown, Warning};
 
 fn now() -> DateTime<Utc> {

@@ -13,18 +13,16 @@ use super::{
 
 pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
     let Some(idp) = input.idp else {
-        return without_primary(
-            vec![rules::never_read(input.fetch_error)],
-            SyncState::Unknown,
-        );
+        return without_primary(vec![rules::never_read(input.fetch_error)]);
     };
     let Some(primary) = identify_primary(idp, input.adfs_primary, now) else {
         let mut findings = vec![rules::no_signing_cert(idp)];
         findings.extend(rules::r7(input.fetch_error));
         findings.extend(rules::r9(idp, input.policy, now));
-        return without_primary(findings, SyncState::Unknown);
+        return without_primary(findings);
     };
     let successor = find_successor(&idp.signing, &primary.cert, now);
+    // An Entra side that names no certificate says nothing: unknown (R10), not broken.
     let entra = input
         .entra
         .filter(|side| side.signing.is_some() || side.next_signing.is_some());
@@ -53,10 +51,11 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
     }
 }
 
-fn without_primary(findings: Vec<Finding>, sync: SyncState) -> Assessment {
+/// Without a primary there is nothing to compare with Entra: sync is unknown.
+fn without_primary(findings: Vec<Finding>) -> Assessment {
     Assessment {
         severity: worst(&findings),
-        sync,
+        sync: SyncState::Unknown,
         primary: None,
         successor: None,
         days_left: None,
