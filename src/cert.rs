@@ -60,14 +60,19 @@ fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
 
 /// Why a thumbprint string was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{input:?} is not a thumbprint: expected {expected} hex digits (colons and spaces are allowed)")]
+#[error(
+    "{input:?} is not a thumbprint: expected {expected} hex digits (colons and spaces are allowed)"
+)]
 pub struct ThumbprintError {
     pub input: String,
     pub expected: usize,
 }
 
 fn parse_hex<const N: usize>(s: &str) -> Result<[u8; N], ThumbprintError> {
-    let err = || ThumbprintError { input: s.to_owned(), expected: N * 2 };
+    let err = || ThumbprintError {
+        input: s.to_owned(),
+        expected: N * 2,
+    };
     let digits: Vec<u8> = s
         .bytes()
         .filter(|b| !matches!(b, b':' | b' ' | b'-'))

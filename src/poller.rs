@@ -22,7 +22,10 @@ pub enum PollEvent {
     /// A fetch for the domain at `index` began.
     Started { index: usize, at: DateTime<Utc> },
     /// It finished, successfully or not.
-    Finished { index: usize, outcome: Box<RefreshOutcome> },
+    Finished {
+        index: usize,
+        outcome: Box<RefreshOutcome>,
+    },
 }
 
 use std::collections::HashSet;

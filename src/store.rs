@@ -15,7 +15,11 @@ pub enum StoreError {
     Io { path: String, reason: String },
     /// The file did not parse; it was moved to `moved_to` so nothing is lost.
     #[error("{path} was corrupt ({reason}); moved it aside to {moved_to}")]
-    Corrupt { path: String, reason: String, moved_to: String },
+    Corrupt {
+        path: String,
+        reason: String,
+        moved_to: String,
+    },
 }
 
 /// The data directory and the files in it.

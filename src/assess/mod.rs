@@ -10,6 +10,13 @@ use serde::{Deserialize, Serialize};
 use crate::cert::{CertInfo, Sha1};
 use crate::metadata::Document;
 
+mod facts;
+mod rules;
+mod text;
+mod verdict;
+
+pub use rules::{STEP_AUTO_ROLLOVER, STEP_ENTRA_SIDE, STEP_UPDATE_ENTRA};
+
 /// A domain's verdict. Declared in ascending order of concern so that `max()` is the worst:
 /// CRITICAL > WARNING > UNKNOWN > OK.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -187,8 +194,10 @@ pub struct IdpFacts {
 impl IdpFacts {
     /// The IdP host: from the sign-in URL, else from an URL-shaped entityID.
     pub fn host(&self) -> Option<String> {
-        let _ = self;
-        todo!("H2")
+        self.sign_in_url
+            .as_deref()
+            .and_then(crate::domain::host_of)
+            .or_else(|| crate::domain::host_of(&self.entity_id))
     }
 }
 
@@ -201,15 +210,20 @@ pub enum FactsError {
     EntityNotFound(String),
     #[error("the metadata holds {count} identity providers; set entity_id to one of: {ids}")]
     Ambiguous { count: usize, ids: String },
-    #[error("entity {0:?} has no identity-provider role (IDPSSODescriptor or fed:SecurityTokenServiceType)")]
+    #[error(
+        "entity {0:?} has no identity-provider role (IDPSSODescriptor or fed:SecurityTokenServiceType)"
+    )]
     NotAnIdp(String),
+    #[error(
+        "the metadata holds {count} entities and none is an identity provider (IDPSSODescriptor or fed:SecurityTokenServiceType): check metadata_url"
+    )]
+    NoIdp { count: usize },
 }
 
-/// Pick the domain's IdP entity (`entity_id` when set, else the only IdP in the document) and
-/// gather its facts.
+/// Pick the domain's IdP entity (`entity_id` when set, else the only IdP in the document, else
+/// the only entity) and gather its facts. The chosen entity must have an IdP role.
 pub fn idp_facts(doc: &Document, entity_id: Option<&str>) -> Result<IdpFacts, FactsError> {
-    let _ = (doc, entity_id);
-    todo!("H2")
+    facts::idp_facts(doc, entity_id)
 }
 
 /// How the primary certificate was identified (DESIGN.md §4, in this order of preference).
@@ -247,6 +261,9 @@ pub enum Rule {
     R8,
     R9,
     R10,
+    /// Not in DESIGN.md §4's table: the metadata was read, but the IdP role publishes no readable
+    /// signing certificate at all, so Entra can verify no token from it (CRITICAL).
+    R11,
 }
 
 impl Rule {
@@ -265,6 +282,7 @@ impl Rule {
             Self::R8 => "R8",
             Self::R9 => "R9",
             Self::R10 => "R10",
+            Self::R11 => "R11",
         }
     }
 }
@@ -288,15 +306,15 @@ pub struct Finding {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneKind {
-    /// T − plan_days: start planning a manual renewal.
+    /// T − `plan_days`: start planning a manual renewal.
     Plan,
-    /// T − entra_poll_days: Entra starts polling the metadata.
+    /// T − `entra_poll_days`: Entra starts polling the metadata.
     EntraPoll,
-    /// T − generation_days: AD FS generates the successor.
+    /// T − `generation_days`: AD FS generates the successor.
     Generation,
-    /// T − (generation_days − promotion_days): AD FS promotes the successor.
+    /// T − (`generation_days` − `promotion_days`): AD FS promotes the successor.
     Promotion,
-    /// T − renew_now_days: past this, renew now.
+    /// T − `renew_now_days`: past this, renew now.
     RenewNow,
     /// T: the primary expires.
     Expiry,
@@ -340,6 +358,5 @@ pub struct Assessment {
 
 /// Apply DESIGN.md §4 to one domain at `now`.
 pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
-    let _ = (input, now);
-    todo!("H2")
+    verdict::assess(input, now)
 }

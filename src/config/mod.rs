@@ -108,7 +108,12 @@ pub enum ConfigError {
     Read { path: String, reason: String },
     /// `path:line:col: message`.
     #[error("{path}:{line}:{column}: {message}")]
-    Invalid { path: String, line: usize, column: usize, message: String },
+    Invalid {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}: {message}")]
     Semantic { path: String, message: String },
     #[error("no config file at {0} (run `fedcert config init` to write a commented sample)")]

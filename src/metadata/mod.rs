@@ -134,17 +134,23 @@ pub enum MetadataError {
     Empty,
     #[error("not XML: {0}")]
     NotXml(String),
-    #[error("got an HTML page, probably a sign-in or proxy page — check the URL from outside the network")]
+    #[error(
+        "got an HTML page, probably a sign-in or proxy page — check the URL from outside the network"
+    )]
     Html,
     #[error("malformed XML at byte {offset}: {message}")]
     Malformed { offset: u64, message: String },
-    #[error("refused a DOCTYPE declaration at byte {offset} (DTDs and entities are never expanded)")]
+    #[error(
+        "refused a DOCTYPE declaration at byte {offset} (DTDs and entities are never expanded)"
+    )]
     Doctype { offset: u64 },
     #[error("refused the entity reference &{name}; at byte {offset} (entities are never expanded)")]
     EntityReference { name: String, offset: u64 },
     #[error("elements nested deeper than {limit} levels at byte {offset}")]
     TooDeep { limit: usize, offset: u64 },
-    #[error("the root element is <{found}>, not a SAML metadata EntityDescriptor or EntitiesDescriptor")]
+    #[error(
+        "the root element is <{found}>, not a SAML metadata EntityDescriptor or EntitiesDescriptor"
+    )]
     NotMetadata { found: String },
     #[error("the document ends before its root element closes")]
     Truncated,

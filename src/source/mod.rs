@@ -25,7 +25,12 @@ impl Default for FetchOptions {
             connect_timeout: Duration::from_secs(10),
             max_body: 32 * 1024 * 1024,
             max_redirects: 5,
-            user_agent: concat!("fedcert/", env!("CARGO_PKG_VERSION"), " (federation certificate monitor)").into(),
+            user_agent: concat!(
+                "fedcert/",
+                env!("CARGO_PKG_VERSION"),
+                " (federation certificate monitor)"
+            )
+            .into(),
         }
     }
 }
@@ -48,7 +53,11 @@ pub struct Fetched {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
     #[error("{location}: {message}")]
-    Failed { location: String, kind: FetchErrorKind, message: String },
+    Failed {
+        location: String,
+        kind: FetchErrorKind,
+        message: String,
+    },
 }
 
 /// The class of a fetch failure, for short labels (`timeout`, `tls`, `http 503`, …).
@@ -110,7 +119,11 @@ impl Fetcher {
 
     /// Read `location`: `https://`, `http://`, `file://`, a plain path, or `-` for stdin.
     /// `ca_file` adds a trust anchor for that fetch's TLS.
-    pub async fn fetch(&self, location: &str, ca_file: Option<&Path>) -> Result<Fetched, FetchError> {
+    pub async fn fetch(
+        &self,
+        location: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<Fetched, FetchError> {
         let _ = (location, ca_file, PathBuf::new());
         todo!("H3")
     }

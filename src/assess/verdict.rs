@@ -1,0 +1,193 @@
+//! DESIGN.md §4 end to end: identify the primary and its successor, compare them with what
+//! Entra holds, lay out the milestones and let the rules (`rules.rs`) speak.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::cert::{CertInfo, Sha1};
+
+use super::rules::{self, Context};
+use super::{
+    AssessInput, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Milestone, MilestoneKind,
+    Policy, Primary, PrimarySource, Severity, SyncState,
+};
+
+pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
+    let Some(idp) = input.idp else {
+        return without_primary(vec![rules::never_read(input.fetch_error)]);
+    };
+    let Some(primary) = identify_primary(idp, input.adfs_primary, now) else {
+        let mut findings = vec![rules::no_signing_cert(idp)];
+        findings.extend(rules::r7(input.fetch_error));
+        findings.extend(rules::r9(idp, input.policy, now));
+        return without_primary(findings);
+    };
+    let successor = find_successor(&idp.signing, &primary.cert, now);
+    // An Entra side that names no certificate says nothing: unknown (R10), not broken.
+    let entra = input
+        .entra
+        .filter(|side| side.signing.is_some() || side.next_signing.is_some());
+    let sync = sync_state(entra, &primary.cert, successor);
+    let context = Context {
+        now,
+        policy: input.policy,
+        idp,
+        primary: &primary,
+        successor,
+        sync,
+        entra,
+        auto: effective_auto_rollover(idp.kind, input.auto_rollover),
+        fetch_error: input.fetch_error,
+        days_left: primary.cert.days_left_exact(now),
+    };
+    let findings = rules::evaluate(&context);
+    Assessment {
+        severity: worst(&findings),
+        sync,
+        days_left: Some(context.days_left),
+        successor: successor.cloned(),
+        milestones: milestones(primary.cert.not_after, input.policy),
+        findings: sorted(findings),
+        primary: Some(primary),
+    }
+}
+
+/// Without a primary there is nothing to compare with Entra: sync is unknown.
+fn without_primary(findings: Vec<Finding>) -> Assessment {
+    Assessment {
+        severity: worst(&findings),
+        sync: SyncState::Unknown,
+        primary: None,
+        successor: None,
+        days_left: None,
+        findings: sorted(findings),
+        milestones: Vec::new(),
+    }
+}
+
+/// Third-party IdPs: Entra reads no metadata from them, so a certificate they publish never
+/// reaches Entra by itself. When the operator has not said otherwise, treat the domain as if
+/// AutoCertificateRollover were off, so S3 / R5 plan the manual update (and R6, which asks
+/// about an AD FS setting, stays quiet). An explicit `auto_rollover = true` is kept: some IdPs
+/// push new certificates to Entra themselves (Okta's "WS-Fed Automatic" mode uses Graph).
+fn effective_auto_rollover(kind: IdpKind, configured: Option<bool>) -> Option<bool> {
+    match kind {
+        IdpKind::AdFs => configured,
+        IdpKind::ThirdParty => configured.or(Some(false)),
+    }
+}
+
+/// DESIGN.md §4 "primary", in its order of preference.
+fn identify_primary(idp: &IdpFacts, imported: Option<Sha1>, now: DateTime<Utc>) -> Option<Primary> {
+    let published = |sha1: Sha1| idp.signing.iter().find(|c| c.sha1 == sha1);
+    if let Some(cert) = imported.and_then(published) {
+        return Some(Primary {
+            cert: cert.clone(),
+            source: PrimarySource::AdfsImport,
+        });
+    }
+    if let Some(cert) = idp.signed_by.as_ref().and_then(|s| published(s.sha1)) {
+        return Some(Primary {
+            cert: cert.clone(),
+            source: PrimarySource::MetadataSignature,
+        });
+    }
+    let inferred = first_to_expire(idp.signing.iter().filter(|c| c.is_valid_at(now)))
+        .or_else(|| last_to_expire(idp.signing.iter().filter(|c| c.not_after <= now)))
+        // Nothing valid and nothing expired: every certificate starts in the future.
+        .or_else(|| first_to_expire(idp.signing.iter()))?;
+    Some(Primary {
+        cert: inferred.clone(),
+        source: PrimarySource::Inferred,
+    })
+}
+
+/// Earliest NotAfter; the first in document order on a tie.
+fn first_to_expire<'c>(certs: impl Iterator<Item = &'c CertInfo>) -> Option<&'c CertInfo> {
+    certs.min_by_key(|c| c.not_after)
+}
+
+/// Latest NotAfter; the first in document order on a tie.
+fn last_to_expire<'c>(certs: impl Iterator<Item = &'c CertInfo>) -> Option<&'c CertInfo> {
+    certs.fold(None, |best: Option<&CertInfo>, c| match best {
+        Some(b) if b.not_after >= c.not_after => Some(b),
+        _ => Some(c),
+    })
+}
+
+/// A valid signing certificate other than the primary that outlives it; the latest-expiring
+/// when several do (it is the one the IdP will promote last, and the one Entra must hold).
+fn find_successor<'c>(
+    signing: &'c [CertInfo],
+    primary: &CertInfo,
+    now: DateTime<Utc>,
+) -> Option<&'c CertInfo> {
+    last_to_expire(signing.iter().filter(|c| {
+        c.sha1 != primary.sha1 && c.is_valid_at(now) && c.not_after > primary.not_after
+    }))
+}
+
+fn sync_state(
+    entra: Option<&EntraSide>,
+    primary: &CertInfo,
+    successor: Option<&CertInfo>,
+) -> SyncState {
+    let Some(entra) = entra else {
+        return SyncState::Unknown;
+    };
+    match (
+        entra.holds(primary.sha1),
+        successor.map(|s| entra.holds(s.sha1)),
+    ) {
+        (false, _) => SyncState::Broken,
+        (true, Some(false)) => SyncState::Pending,
+        (true, None | Some(true)) => SyncState::InSync,
+    }
+}
+
+/// `days` days before `t`, clamped to the calendar's start for absurd policies.
+pub fn days_before(t: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    TimeDelta::try_days(i64::from(days))
+        .and_then(|d| t.checked_sub_signed(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn milestones(expiry: DateTime<Utc>, policy: &Policy) -> Vec<Milestone> {
+    let promotion = policy.generation_days.saturating_sub(policy.promotion_days);
+    let mut milestones: Vec<Milestone> = [
+        (MilestoneKind::Plan, days_before(expiry, policy.plan_days)),
+        (
+            MilestoneKind::EntraPoll,
+            days_before(expiry, policy.entra_poll_days),
+        ),
+        (
+            MilestoneKind::Generation,
+            days_before(expiry, policy.generation_days),
+        ),
+        (MilestoneKind::Promotion, days_before(expiry, promotion)),
+        (
+            MilestoneKind::RenewNow,
+            days_before(expiry, policy.renew_now_days),
+        ),
+        (MilestoneKind::Expiry, expiry),
+    ]
+    .into_iter()
+    .map(|(kind, at)| Milestone { kind, at })
+    .collect();
+    // Stable: milestones on the same moment keep the order above.
+    milestones.sort_by_key(|m| m.at);
+    milestones
+}
+
+fn worst(findings: &[Finding]) -> Severity {
+    findings
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Unknown)
+}
+
+/// Worst first, then by rule.
+fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
+    findings
+}

@@ -1,0 +1,1013 @@
+//! Table tests for the verdict (DESIGN.md §4): every rule, every boundary, how the primary and
+//! its successor are chosen, the sync states, third-party IdPs, stale and never-read metadata.
+//! Certificates are built by hand with fake, distinct SHA-1s; `now` is fixed.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use fedcert::assess::{
+    AssessInput, Assessment, EntraSide, EntraSource, IdpFacts, IdpKind, MilestoneKind, Policy,
+    PrimarySource, Rule, Severity, SyncState, assess,
+};
+use fedcert::cert::{CertInfo, Sha1, Sha256};
+
+use Rule::{R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
+// `Ok` is `Severity::Ok` in this file: no `Result` is built here.
+use Severity::{Critical, Ok, Unknown, Warning};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
+}
+
+fn days(n: i64) -> TimeDelta {
+    TimeDelta::days(n)
+}
+
+fn secs(n: i64) -> TimeDelta {
+    TimeDelta::seconds(n)
+}
+
+fn sha1(id: u8) -> Sha1 {
+    Sha1([id; 20])
+}
+
+/// A certificate valid from 400 days ago until `now + left`.
+fn cert(id: u8, left: TimeDelta) -> CertInfo {
+    cert_from(id, -days(400), left)
+}
+
+fn cert_from(id: u8, starts: TimeDelta, left: TimeDelta) -> CertInfo {
+    CertInfo {
+        sha1: sha1(id),
+        sha256: Sha256([id; 32]),
+        subject: format!("CN=ADFS Signing {id}"),
+        issuer: format!("CN=ADFS Signing {id}"),
+        serial: format!("{id:02X}"),
+        not_before: now() + starts,
+        not_after: now() + left,
+        key_algorithm: "RSA".into(),
+        key_bits: Some(2048),
+        signature_algorithm: "sha256WithRSAEncryption".into(),
+        self_signed: true,
+        der: Arc::from(vec![id]),
+    }
+}
+
+/// One domain's facts, built up step by step.
+#[derive(Clone)]
+struct Scenario {
+    facts: IdpFacts,
+    never_read: bool,
+    fetch_error: Option<&'static str>,
+    entra: Option<EntraSide>,
+    auto: Option<bool>,
+    imported_primary: Option<Sha1>,
+    policy: Policy,
+}
+
+fn adfs() -> Scenario {
+    Scenario {
+        facts: IdpFacts {
+            entity_id: "http://fs.contoso.com/adfs/services/trust".into(),
+            kind: IdpKind::AdFs,
+            signing: Vec::new(),
+            encryption: Vec::new(),
+            signed_by: None,
+            unreadable: Vec::new(),
+            sign_in_url: Some("https://fs.contoso.com/adfs/ls/".into()),
+            valid_until: None,
+        },
+        never_read: false,
+        fetch_error: None,
+        entra: None,
+        auto: None,
+        imported_primary: None,
+        policy: Policy::default(),
+    }
+}
+
+fn third_party() -> Scenario {
+    let mut s = adfs();
+    s.facts.entity_id = "http://www.okta.com/exk1fcia6d6EMsf331d8".into();
+    s.facts.kind = IdpKind::ThirdParty;
+    s.facts.sign_in_url =
+        Some("https://contoso.okta.com/app/office365/exk1/sso/wsfed/passive".into());
+    s
+}
+
+/// The usual healthy AD FS: automatic rollover, Entra holds the primary that signed the metadata.
+fn healthy(left: TimeDelta) -> Scenario {
+    adfs()
+        .sign(1, left)
+        .signed_by(1)
+        .auto(true)
+        .entra(Some(1), None)
+}
+
+impl Scenario {
+    fn sign(mut self, id: u8, left: TimeDelta) -> Self {
+        self.facts.signing.push(cert(id, left));
+        self
+    }
+    fn sign_cert(mut self, cert: CertInfo) -> Self {
+        self.facts.signing.push(cert);
+        self
+    }
+    fn encrypt(mut self, id: u8, left: TimeDelta) -> Self {
+        self.facts.encryption.push(cert(id, left));
+        self
+    }
+    fn signed_by(mut self, id: u8) -> Self {
+        let published = self
+            .facts
+            .signing
+            .iter()
+            .find(|c| c.sha1 == sha1(id))
+            .cloned();
+        self.facts.signed_by = Some(published.unwrap_or_else(|| cert(id, days(1))));
+        self
+    }
+    fn entra(mut self, signing: Option<u8>, next: Option<u8>) -> Self {
+        self.entra = Some(EntraSide {
+            source: Some(EntraSource::Config),
+            signing: signing.map(sha1),
+            next_signing: next.map(sha1),
+            ..EntraSide::default()
+        });
+        self
+    }
+    fn no_entra(mut self) -> Self {
+        self.entra = None;
+        self
+    }
+    fn auto(mut self, on: bool) -> Self {
+        self.auto = Some(on);
+        self
+    }
+    fn auto_unknown(mut self) -> Self {
+        self.auto = None;
+        self
+    }
+    fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+    fn imported_primary(mut self, id: u8) -> Self {
+        self.imported_primary = Some(sha1(id));
+        self
+    }
+    fn stale(mut self, error: &'static str) -> Self {
+        self.fetch_error = Some(error);
+        self
+    }
+    fn never_read(mut self, error: Option<&'static str>) -> Self {
+        self.never_read = true;
+        self.fetch_error = error;
+        self
+    }
+    fn run(&self) -> Assessment {
+        let input = AssessInput {
+            idp: (!self.never_read).then_some(&self.facts),
+            fetch_error: self.fetch_error,
+            entra: self.entra.as_ref(),
+            auto_rollover: self.auto,
+            adfs_primary: self.imported_primary,
+            policy: &self.policy,
+        };
+        assess(&input, now())
+    }
+}
+
+fn rules_of(a: &Assessment) -> Vec<(Rule, Severity)> {
+    a.findings.iter().map(|f| (f.rule, f.severity)).collect()
+}
+
+type RuleCase = (&'static str, Scenario, &'static [(Rule, Severity)]);
+
+/// Check a table: the findings (rule and severity, worst first, then by rule), the domain's
+/// severity, and that every message is one line.
+fn check_rule_table(cases: Vec<RuleCase>) {
+    for (name, scenario, expected) in cases {
+        let a = scenario.run();
+        assert_eq!(rules_of(&a), expected, "{name}: {:#?}", a.findings);
+        let worst = expected.iter().map(|(_, s)| *s).max().unwrap();
+        assert_eq!(a.severity, worst, "{name}");
+        for f in &a.findings {
+            assert!(
+                !f.message.is_empty() && !f.message.contains('\n'),
+                "{name}: one line: {f:?}"
+            );
+        }
+    }
+}
+
+/// The article's table: S1, S2, S3 and their boundaries.
+#[test]
+fn s_rules() {
+    check_rule_table(vec![
+        ("S1 in sync, reachable", healthy(days(200)), &[(S1, Ok)]),
+        (
+            "S1 with the successor in Entra too",
+            healthy(days(17)).sign(2, days(365)).entra(Some(1), Some(2)),
+            &[(S1, Ok)],
+        ),
+        (
+            "S1 not while stale",
+            healthy(days(200)).stale("timeout"),
+            &[(R7, Warning)],
+        ),
+        (
+            "S2 pending under 15 days",
+            healthy(days(14)).sign(2, days(365)),
+            &[(S2, Critical), (R4, Critical)],
+        ),
+        (
+            "S2 boundary: exactly 15 days",
+            healthy(days(15)).sign(2, days(365)),
+            &[(R4, Warning)],
+        ),
+        (
+            "S2 boundary: 15 days minus one second",
+            healthy(days(15) - secs(1)).sign(2, days(365)),
+            &[(S2, Critical), (R4, Critical)],
+        ),
+        (
+            "S2 broken under 15 days",
+            healthy(days(10)).entra(Some(9), None),
+            &[(S2, Critical), (R2, Critical), (R3, Critical)],
+        ),
+        (
+            "S2 needs a known Entra side",
+            healthy(days(14)).no_entra(),
+            &[(R3, Critical), (R10, Warning)],
+        ),
+        (
+            "S3 auto off under 30 days",
+            healthy(days(29)).auto(false),
+            &[(S3, Critical), (R5, Warning)],
+        ),
+        (
+            "S3 boundary: exactly 30 days",
+            healthy(days(30)).auto(false),
+            &[(R5, Warning)],
+        ),
+        (
+            "S3 boundary: 30 days minus one second",
+            healthy(days(30) - secs(1)).auto(false),
+            &[(S3, Critical), (R5, Warning)],
+        ),
+        (
+            "S3 successor published and in Entra: promote it",
+            healthy(days(20))
+                .auto(false)
+                .sign(2, days(365))
+                .entra(Some(1), Some(2)),
+            &[(S3, Warning), (R5, Warning)],
+        ),
+        (
+            "S3 successor published but not in Entra",
+            healthy(days(20)).auto(false).sign(2, days(365)),
+            &[(S3, Critical), (R4, Warning), (R5, Warning)],
+        ),
+    ]);
+}
+
+/// R1 expired, R2 broken.
+#[test]
+fn r1_r2() {
+    check_rule_table(vec![
+        (
+            "R1 expired one second ago",
+            healthy(-secs(1)),
+            &[(R1, Critical)],
+        ),
+        (
+            "R1 expires this very second",
+            healthy(TimeDelta::zero()),
+            &[(R1, Critical)],
+        ),
+        (
+            "R1 not one second before expiry",
+            healthy(secs(1)),
+            &[(R3, Critical)],
+        ),
+        (
+            "R1 expired and auto off: no countdown rules on top",
+            healthy(-days(3)).auto(false).no_entra(),
+            &[(R1, Critical)],
+        ),
+        (
+            "R1 when every signing cert has expired",
+            adfs()
+                .sign(1, -days(10))
+                .sign(2, -days(1))
+                .auto(true)
+                .entra(Some(2), None),
+            &[(R1, Critical)],
+        ),
+        (
+            "R1 and Entra holds the wrong cert",
+            healthy(-days(1)).entra(Some(9), None),
+            &[(R1, Critical), (R2, Critical)],
+        ),
+        (
+            "R2 broken far from expiry",
+            healthy(days(200)).entra(Some(9), Some(8)),
+            &[(R2, Critical)],
+        ),
+        (
+            "R2 Entra holds only the successor",
+            healthy(days(18)).sign(2, days(365)).entra(Some(2), None),
+            &[(R2, Critical)],
+        ),
+    ]);
+}
+
+/// R3: AD FS missed its generation milestone (its job runs every 12 hours).
+#[test]
+fn r3_missed_generation() {
+    check_rule_table(vec![
+        (
+            "R3 boundary: exactly 19.5 days",
+            healthy(days(19) + TimeDelta::hours(12)),
+            &[(S1, Ok)],
+        ),
+        (
+            "R3 boundary: 19.5 days minus one second",
+            healthy(days(19) + TimeDelta::hours(12) - secs(1)),
+            &[(R3, Warning)],
+        ),
+        (
+            "R3 exactly 15 days: still a warning",
+            healthy(days(15)),
+            &[(R3, Warning)],
+        ),
+        (
+            "R3 under 15 days: critical",
+            healthy(days(15) - secs(1)),
+            &[(R3, Critical)],
+        ),
+        (
+            "R3 not with a successor",
+            healthy(days(10)).sign(2, days(365)).entra(Some(1), Some(2)),
+            &[(S1, Ok)],
+        ),
+        (
+            "R3 not without automatic rollover",
+            healthy(days(18)).auto_unknown(),
+            &[(R6, Warning)],
+        ),
+    ]);
+}
+
+/// R4 pending, R5 plan, R6 unknown rollover, R7 stale, R8 never read.
+#[test]
+fn r4_to_r8() {
+    check_rule_table(vec![
+        (
+            "R4 pending while Entra polls",
+            healthy(days(25)).sign(2, days(365)),
+            &[(R4, Warning)],
+        ),
+        (
+            "R4 pending before Entra polls",
+            healthy(days(45)).sign(2, days(365)),
+            &[(R4, Warning)],
+        ),
+        (
+            "R5 boundary: exactly 60 days",
+            healthy(days(60)).auto(false),
+            &[(R5, Ok)],
+        ),
+        (
+            "R5 boundary: 60 days minus one second",
+            healthy(days(60) - secs(1)).auto(false),
+            &[(R5, Warning)],
+        ),
+        (
+            "R6 boundary: exactly 30 days",
+            healthy(days(30)).auto_unknown(),
+            &[(R6, Ok)],
+        ),
+        (
+            "R6 boundary: 30 days minus one second",
+            healthy(days(30) - secs(1)).auto_unknown(),
+            &[(R6, Warning)],
+        ),
+        (
+            "R6 and R10 with nothing known",
+            healthy(days(29)).auto_unknown().no_entra(),
+            &[(R6, Warning), (R10, Warning)],
+        ),
+        (
+            "R7 stale and broken: worse from the stale facts",
+            healthy(days(200)).entra(Some(9), None).stale("http 503"),
+            &[(R2, Critical), (R7, Warning)],
+        ),
+        (
+            "R8 never read",
+            healthy(days(200)).never_read(Some("connection refused")),
+            &[(R8, Unknown)],
+        ),
+        (
+            "R8 not read yet",
+            healthy(days(200)).never_read(None),
+            &[(R8, Unknown)],
+        ),
+    ]);
+}
+
+/// R9 token-decrypting, R10 unknown Entra side, R11 no signing certificate.
+#[test]
+fn r9_to_r11() {
+    check_rule_table(vec![
+        (
+            "R9 encryption cert expired",
+            healthy(days(200)).encrypt(5, -secs(1)),
+            &[(R9, Warning)],
+        ),
+        (
+            "R9 boundary: exactly 15 days",
+            healthy(days(200)).encrypt(5, days(15)),
+            &[(S1, Ok)],
+        ),
+        (
+            "R9 boundary: 15 days minus one second",
+            healthy(days(200)).encrypt(5, days(15) - secs(1)),
+            &[(R9, Warning)],
+        ),
+        (
+            "R9 not when a fresh encryption cert is published too",
+            healthy(days(200))
+                .encrypt(5, -days(3))
+                .encrypt(6, days(300)),
+            &[(S1, Ok)],
+        ),
+        (
+            "R10 boundary: exactly 30 days",
+            healthy(days(30)).no_entra(),
+            &[(R10, Ok)],
+        ),
+        (
+            "R10 boundary: 30 days minus one second",
+            healthy(days(30) - secs(1)).no_entra(),
+            &[(R10, Warning)],
+        ),
+        (
+            "R10 an Entra side without thumbprints is unknown",
+            healthy(days(25)).entra(None, None),
+            &[(R10, Warning)],
+        ),
+        (
+            "R11 no signing certificate",
+            adfs().auto(true).entra(Some(1), None),
+            &[(R11, Critical)],
+        ),
+        (
+            "R11 and stale, and the encryption cert expired",
+            adfs().encrypt(5, -days(1)).stale("tls"),
+            &[(R11, Critical), (R7, Warning), (R9, Warning)],
+        ),
+    ]);
+}
+
+/// Third-party IdPs: unknown automatic rollover counts as off, R6 never asks.
+#[test]
+fn third_party_rules() {
+    check_rule_table(vec![
+        (
+            "third party far from expiry",
+            third_party().sign(1, days(100)).entra(Some(1), None),
+            &[(R5, Ok)],
+        ),
+        (
+            "third party under 60 days",
+            third_party().sign(1, days(59)).entra(Some(1), None),
+            &[(R5, Warning)],
+        ),
+        (
+            "third party under 30 days",
+            third_party().sign(1, days(29)).entra(Some(1), None),
+            &[(S3, Critical), (R5, Warning)],
+        ),
+        (
+            "third party successor not in Entra",
+            third_party()
+                .sign(1, days(100))
+                .sign(2, days(400))
+                .entra(Some(1), None),
+            &[(R4, Warning)],
+        ),
+        (
+            "third party successor in Entra, under 30 days",
+            third_party()
+                .sign(1, days(20))
+                .sign(2, days(400))
+                .entra(Some(1), Some(2)),
+            &[(S3, Warning), (R5, Warning)],
+        ),
+        (
+            "third party that rolls over by itself (auto = true kept)",
+            third_party()
+                .sign(1, days(100))
+                .entra(Some(1), None)
+                .auto(true),
+            &[(S1, Ok)],
+        ),
+        (
+            "third party explicit auto = false",
+            third_party()
+                .sign(1, days(59))
+                .entra(Some(1), None)
+                .auto(false),
+            &[(R5, Warning)],
+        ),
+    ]);
+}
+
+/// The article's current text says 35 days where the defaults say 30: the policy decides.
+#[test]
+fn policy_overrides() {
+    let article_2024 = Policy {
+        manual_renew_days: 35,
+        entra_poll_days: 35,
+        ..Policy::default()
+    };
+    check_rule_table(vec![
+        (
+            "S3 at 35 days",
+            healthy(days(35) - secs(1)).auto(false).policy(article_2024),
+            &[(S3, Critical), (R5, Warning)],
+        ),
+        (
+            "R10 at 35 days",
+            healthy(days(35) - secs(1)).no_entra().policy(article_2024),
+            &[(R10, Warning)],
+        ),
+        (
+            "all clear cites the rule that fires first (R10 at T−35 before R6 at T−30)",
+            healthy(days(200)).auto_unknown().no_entra().policy(Policy {
+                entra_poll_days: 35,
+                ..Policy::default()
+            }),
+            &[(R10, Ok)],
+        ),
+        (
+            "all clear: R6 wins the tie with R10",
+            healthy(days(200)).auto_unknown().no_entra(),
+            &[(R6, Ok)],
+        ),
+    ]);
+}
+
+#[test]
+fn primary_identification_order() {
+    let cases: Vec<(&str, Scenario, u8, PrimarySource)> = vec![
+        (
+            "imported IsPrimary beats the signature",
+            adfs()
+                .sign(1, days(100))
+                .sign(2, days(300))
+                .signed_by(2)
+                .imported_primary(1),
+            1,
+            PrimarySource::AdfsImport,
+        ),
+        (
+            "imported IsPrimary not published: the signature decides",
+            adfs()
+                .sign(1, days(100))
+                .sign(2, days(300))
+                .signed_by(2)
+                .imported_primary(7),
+            2,
+            PrimarySource::MetadataSignature,
+        ),
+        (
+            "signature by a cert that is not a signing cert (aggregate root): inferred",
+            adfs().sign(1, days(300)).sign(2, days(100)).signed_by(9),
+            2,
+            PrimarySource::Inferred,
+        ),
+        (
+            "inferred: the valid cert that expires first, expired ones skipped",
+            adfs()
+                .sign(1, -days(1))
+                .sign(2, days(100))
+                .sign(3, days(50)),
+            3,
+            PrimarySource::Inferred,
+        ),
+        (
+            "inferred: a cert not valid yet is skipped",
+            adfs()
+                .sign_cert(cert_from(1, days(1), days(20)))
+                .sign(2, days(100)),
+            2,
+            PrimarySource::Inferred,
+        ),
+        (
+            "inferred: nothing valid, the one that expired last",
+            adfs()
+                .sign(1, -days(30))
+                .sign(2, -days(2))
+                .sign(3, -days(9)),
+            2,
+            PrimarySource::Inferred,
+        ),
+        (
+            "inferred: a tie goes to document order",
+            adfs().sign(4, days(100)).sign(3, days(100)),
+            4,
+            PrimarySource::Inferred,
+        ),
+        (
+            "an expired imported primary is still the primary",
+            adfs()
+                .sign(1, -days(1))
+                .sign(2, days(100))
+                .imported_primary(1),
+            1,
+            PrimarySource::AdfsImport,
+        ),
+    ];
+    for (name, scenario, id, source) in cases {
+        let primary = scenario.run().primary.unwrap();
+        assert_eq!(
+            (primary.cert.sha1, primary.source),
+            (sha1(id), source),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn successor_choice() {
+    let cases: Vec<(&str, Scenario, Option<u8>)> = vec![
+        ("none", healthy(days(100)), None),
+        (
+            "a later cert",
+            healthy(days(100)).sign(2, days(400)),
+            Some(2),
+        ),
+        (
+            "the latest of several",
+            healthy(days(100))
+                .sign(2, days(300))
+                .sign(3, days(500))
+                .sign(4, days(200)),
+            Some(3),
+        ),
+        (
+            "one expiring before the primary is no successor",
+            healthy(days(100)).sign(2, days(50)),
+            None,
+        ),
+        (
+            "an expired cert is no successor",
+            healthy(-days(1)).sign(2, -secs(1)),
+            None,
+        ),
+        (
+            "a cert not yet valid is no successor",
+            healthy(days(100)).sign_cert(cert_from(2, days(1), days(400))),
+            None,
+        ),
+        (
+            "after promotion the old cert expires first: no successor",
+            adfs().sign(1, days(14)).sign(2, days(365)).signed_by(2),
+            None,
+        ),
+    ];
+    for (name, scenario, id) in cases {
+        let successor = scenario.run().successor.map(|c| c.sha1);
+        assert_eq!(successor, id.map(sha1), "{name}");
+    }
+}
+
+#[test]
+fn sync_states() {
+    let with_successor = || adfs().sign(1, days(100)).sign(2, days(400)).signed_by(1);
+    let cases: Vec<(&str, Scenario, SyncState)> = vec![
+        (
+            "in sync, no successor",
+            healthy(days(100)),
+            SyncState::InSync,
+        ),
+        (
+            "in sync, primary as next signing",
+            healthy(days(100)).entra(None, Some(1)),
+            SyncState::InSync,
+        ),
+        (
+            "in sync, both held in either order",
+            with_successor().entra(Some(2), Some(1)),
+            SyncState::InSync,
+        ),
+        (
+            "pending",
+            with_successor().entra(Some(1), None),
+            SyncState::Pending,
+        ),
+        (
+            "broken, though the successor is held",
+            with_successor().entra(Some(2), None),
+            SyncState::Broken,
+        ),
+        (
+            "broken, nothing matches",
+            with_successor().entra(Some(8), Some(9)),
+            SyncState::Broken,
+        ),
+        (
+            "unknown, no Entra side",
+            with_successor(),
+            SyncState::Unknown,
+        ),
+        (
+            "unknown, Entra side names no cert",
+            with_successor().entra(None, None),
+            SyncState::Unknown,
+        ),
+        (
+            "unknown without a primary",
+            adfs().entra(Some(1), None),
+            SyncState::Unknown,
+        ),
+    ];
+    for (name, scenario, sync) in cases {
+        assert_eq!(scenario.run().sync, sync, "{name}");
+    }
+}
+
+#[test]
+fn milestones_in_time_order() {
+    let a = healthy(days(100)).run();
+    let t = now() + days(100);
+    let got: Vec<(MilestoneKind, DateTime<Utc>)> =
+        a.milestones.iter().map(|m| (m.kind, m.at)).collect();
+    assert_eq!(
+        got,
+        [
+            (MilestoneKind::Plan, t - days(60)),
+            (MilestoneKind::EntraPoll, t - days(30)),
+            (MilestoneKind::Generation, t - days(20)),
+            (MilestoneKind::Promotion, t - days(15)),
+            (MilestoneKind::RenewNow, t - days(15)),
+            (MilestoneKind::Expiry, t),
+        ]
+    );
+
+    // A custom policy reorders them: Entra polling late, promotion after a long wait.
+    let mut s = healthy(days(100));
+    s.policy = Policy {
+        entra_poll_days: 10,
+        promotion_days: 12,
+        ..Policy::default()
+    };
+    let kinds: Vec<MilestoneKind> = s.run().milestones.iter().map(|m| m.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            MilestoneKind::Plan,
+            MilestoneKind::Generation,
+            MilestoneKind::RenewNow,
+            MilestoneKind::EntraPoll,
+            MilestoneKind::Promotion,
+            MilestoneKind::Expiry,
+        ]
+    );
+    assert!(
+        adfs().run().milestones.is_empty(),
+        "no primary, no milestones"
+    );
+}
+
+#[test]
+fn days_left_is_fractional() {
+    let a = healthy(days(12) + TimeDelta::hours(6)).run();
+    assert!((a.days_left.unwrap() - 12.25).abs() < 1e-9);
+    assert_eq!(adfs().never_read(None).run().days_left, None);
+}
+
+/// The message of the one finding with `rule`.
+fn message(scenario: &Scenario, rule: Rule) -> String {
+    let a = scenario.run();
+    a.findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule}: {:#?}", a.findings))
+        .message
+        .clone()
+}
+
+fn assert_mentions(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "{text:?} lacks {part:?}");
+    }
+}
+
+type MessageCase = (Scenario, Rule, &'static [&'static str]);
+
+fn check_messages(cases: Vec<MessageCase>) {
+    for (scenario, rule, parts) in cases {
+        assert_mentions(&message(&scenario, rule), parts);
+    }
+}
+
+/// Messages say what is wrong and what to do, with the numbers and dates filled in
+/// (`now` is 2026-12-01 09:00 UTC).
+#[test]
+fn messages_are_concrete() {
+    let pending = || healthy(days(12)).sign(2, days(365));
+    let promote = healthy(days(20))
+        .auto(false)
+        .sign(2, days(365))
+        .entra(Some(1), Some(2));
+    check_messages(vec![
+        (
+            pending(),
+            R4,
+            &[
+                "primary CN=ADFS Signing 1 (01010101…)",
+                "expires in 12 days (2026-12-13 09:00 UTC)",
+                "under the 15-day limit",
+                "successor CN=ADFS Signing 2 (02020202…)",
+                "update Entra now (checklist step 7)",
+            ],
+        ),
+        (
+            pending(),
+            S2,
+            &[
+                "renew now by hand",
+                "put the successor CN=ADFS Signing 2 (02020202…) into Entra (checklist step 7)",
+            ],
+        ),
+        (
+            promote,
+            S3,
+            &[
+                "promote the new certificate before 2026-12-21 09:00 UTC",
+                "-Thumbprint 0202020202020202020202020202020202020202 -IsPrimary",
+            ],
+        ),
+        (
+            healthy(days(18)),
+            R3,
+            &[
+                "AD FS has published no successor",
+                "due at 2026-11-29 09:00 UTC (T−20 days)",
+                "Update-AdfsCertificate -CertificateType Token-Signing",
+                "checklist step 1",
+            ],
+        ),
+        (
+            healthy(days(200)).entra(Some(9), Some(8)),
+            R2,
+            &[
+                "Entra holds signing 09090909… and next signing 08080808…",
+                "not the primary CN=ADFS Signing 1 (01010101…)",
+                "sign-ins fail now",
+                "checklist step 7",
+            ],
+        ),
+        (
+            adfs().sign(1, -days(3)).auto(true),
+            R1,
+            &[
+                "primary CN=ADFS Signing 1 (01010101…, inferred) expired 3 days ago (2026-11-28 09:00 UTC)",
+                "-Urgent",
+            ],
+        ),
+        (
+            healthy(days(45)).sign(2, days(365)),
+            R4,
+            &[
+                "starts polling the metadata at 2026-12-16 09:00 UTC",
+                "by 2026-12-31 09:00 UTC",
+            ],
+        ),
+    ]);
+}
+
+/// Stale, never read, encryption, Entra unknown, nothing to sign with.
+#[test]
+fn messages_name_the_cause_and_fix() {
+    let mut unreadable = adfs();
+    unreadable.facts.unreadable =
+        vec!["certificate AB… in IDPSSODescriptor cannot be read: bad DER".into()];
+    check_messages(vec![
+        (
+            healthy(days(200)).stale("http 503 from fs.contoso.com"),
+            R7,
+            &["http 503 from fs.contoso.com", "last good snapshot"],
+        ),
+        (
+            adfs().never_read(Some("dns: no such host")),
+            R8,
+            &["never been read (dns: no such host)", "metadata_url"],
+        ),
+        (
+            healthy(days(200)).encrypt(5, days(3)),
+            R9,
+            &[
+                "token-decrypting certificate CN=ADFS Signing 5 (05050505…) expires in 3 days",
+                "Token-Decrypting",
+            ],
+        ),
+        (
+            healthy(days(29)).no_entra(),
+            R10,
+            &["checklist step 2", "expires in 29 days"],
+        ),
+        (
+            healthy(days(29)).auto_unknown(),
+            R6,
+            &["checklist step 1", "Get-AdfsProperties"],
+        ),
+        (
+            unreadable,
+            R11,
+            &[
+                "\"http://fs.contoso.com/adfs/services/trust\" publishes no usable signing certificate",
+                "bad DER",
+            ],
+        ),
+    ]);
+}
+
+/// All clear: why it is fine and what comes next.
+#[test]
+fn all_clear_messages_say_why_and_what_next() {
+    check_messages(vec![
+        (
+            healthy(days(200)),
+            S1,
+            &[
+                "no action needed",
+                "publishes the successor around 2027-05-30 09:00 UTC",
+            ],
+        ),
+        (
+            healthy(days(200)).auto(false),
+            R5,
+            &[
+                "automatic rollover is off",
+                "valid for another 200 days (until 2027-06-19 09:00 UTC)",
+                "from 2027-04-20 09:00 UTC plan the manual renewal",
+            ],
+        ),
+        (
+            healthy(days(200)).no_entra(),
+            R10,
+            &["from 2027-05-20 09:00 UTC check which certificates Entra holds (checklist step 2)"],
+        ),
+        (
+            healthy(days(200)).auto_unknown(),
+            R6,
+            &[
+                "AutoCertificateRollover is unknown",
+                "from 2027-05-20 09:00 UTC find out",
+            ],
+        ),
+    ]);
+}
+
+#[test]
+fn third_party_messages_say_entra_reads_no_metadata() {
+    let cases: Vec<(Scenario, Rule)> = vec![
+        (third_party().sign(1, days(100)).entra(Some(1), None), R5),
+        (third_party().sign(1, days(59)).entra(Some(1), None), R5),
+        (third_party().sign(1, days(29)).entra(Some(1), None), S3),
+        (
+            third_party()
+                .sign(1, days(100))
+                .sign(2, days(400))
+                .entra(Some(1), None),
+            R4,
+        ),
+    ];
+    for (scenario, rule) in cases {
+        let text = message(&scenario, rule);
+        assert!(
+            text.contains("Entra reads no metadata") || text.contains("never picks it up"),
+            "{rule}: {text}"
+        );
+        assert!(
+            !text.contains("AD FS"),
+            "{rule}: no AD FS advice for a third party: {text}"
+        );
+    }
+}
+
+/// The same facts at the same `now` give the same verdict.
+#[test]
+fn deterministic() {
+    let s = healthy(days(14))
+        .sign(2, days(365))
+        .encrypt(5, days(2))
+        .stale("timeout");
+    assert_eq!(s.run(), s.run());
+}
