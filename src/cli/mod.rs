@@ -1,1 +1,3 @@
 //! Command line: clap definitions, output formats and exit codes.
+
+pub mod checklist_format;
