@@ -8,6 +8,7 @@
 //! `<dir>/<name>.tmp` while a write is under way. A crash mid-write leaves at most a torn
 //! `.tmp`, which readers never look at and the next writer overwrites.
 
+use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -241,7 +242,7 @@ fn safe_file_stem(domain: &str) -> String {
         if keep {
             stem.push(char::from(byte));
         } else {
-            stem.push_str(&format!("%{byte:02X}"));
+            let _ = write!(stem, "%{byte:02X}");
         }
     }
     if stem.is_empty() {
@@ -324,10 +325,8 @@ fn write_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> 
 /// Make the rename durable. Directories cannot be opened for syncing on every platform; the
 /// rename itself is still atomic there, so a failure here is not an error.
 fn sync_dir(path: &Path) {
-    if let Some(dir) = path.parent() {
-        if let Ok(dir) = File::open(dir) {
-            let _ = dir.sync_all();
-        }
+    if let Some(Ok(dir)) = path.parent().map(File::open) {
+        let _ = dir.sync_all();
     }
 }
 

@@ -82,8 +82,8 @@ pub(crate) fn slot_thumbprint(slot: Slot, expect: &str) -> String {
     )
 }
 
-/// The PATCH of the federation object: `signing` into SigningCertificate, `next` (when given)
-/// into NextSigningCertificate. `federation_id` `None` refers to `$fed.Id` from
+/// The PATCH of the federation object: `signing` into `SigningCertificate`, `next` (when given)
+/// into `NextSigningCertificate`. `federation_id` `None` refers to `$fed.Id` from
 /// [`fetch_federation`].
 pub(crate) fn update_federation(
     domain: &str,
@@ -145,8 +145,8 @@ pub(crate) fn msol_federation_settings(domain: &str) -> String {
     )
 }
 
-/// The third-party path in MSOnline: set the certificates directly (Update-MsolFederatedDomain
-/// reads AD FS, which a third-party IdP is not).
+/// The third-party path in `MSOnline`: set the certificates directly
+/// (`Update-MsolFederatedDomain` reads AD FS, which a third-party `IdP` is not).
 pub(crate) fn msol_set_federation_settings(
     domain: &str,
     signing_b64: &str,

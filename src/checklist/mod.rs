@@ -1,6 +1,6 @@
 //! The manual renewal runbook of Microsoft's "Renew federation certificates for Microsoft 365
 //! and Microsoft Entra ID" article as steps, with each step's PowerShell filled in with the
-//! domain's values, in two dialects (Microsoft Graph PowerShell, legacy MSOnline), plus the
+//! domain's values, in two dialects (Microsoft Graph PowerShell, legacy `MSOnline`), plus the
 //! progress model and auto-verification from live data.
 //!
 //! [`build`] is a pure function of the domain's facts, the operator's saved [`Progress`] and
@@ -32,7 +32,7 @@ pub enum Dialect {
     #[default]
     #[serde(rename = "graph")]
     Graph,
-    /// The legacy MSOnline module of the article; retired in 2025.
+    /// The legacy `MSOnline` module of the article; retired in 2025.
     #[serde(rename = "msonline")]
     MsOnline,
 }
@@ -196,7 +196,7 @@ pub enum Location {
     AdfsProxies,
     AdminWorkstation,
     EntraConnect,
-    /// The third-party IdP's administration console.
+    /// The third-party `IdP`'s administration console.
     IdpConsole,
 }
 
@@ -344,7 +344,7 @@ pub struct ChecklistInput<'a> {
     pub idp_fetched_at: Option<DateTime<Utc>>,
     /// The Entra side in force (Graph, import or config thumbprints).
     pub entra: Option<&'a EntraSide>,
-    /// AutoCertificateRollover in force (import over config).
+    /// `AutoCertificateRollover` in force (import over config).
     pub auto_rollover: Option<bool>,
     /// It came from an imported `Get-AdfsProperties` (evidence), not from the config (a claim).
     pub auto_rollover_imported: bool,

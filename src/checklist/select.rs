@@ -87,7 +87,7 @@ impl<'a> Facts<'a> {
                 .is_some_and(|d| d < f64::from(self.policy.generation_days) - 0.5)
     }
 
-    /// Does this domain need the manual renewal steps? AutoCertificateRollover in sync needs
+    /// Does this domain need the manual renewal steps? `AutoCertificateRollover` in sync needs
     /// none (the article's first row); everything else does.
     pub fn manual_renewal(&self) -> bool {
         if self.kind == IdpKind::ThirdParty {

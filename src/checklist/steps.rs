@@ -1,5 +1,7 @@
 //! Each step's words, commands and evidence, from the domain's [`Facts`].
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::commands::{self as ps, Slot};
@@ -112,7 +114,7 @@ fn relative_days(days: f64) -> String {
 
 fn expires(cert: &CertInfo, now: DateTime<Utc>) -> String {
     format!(
-        "expires {} ({})",
+        "expires {}, {}",
         when(cert.not_after),
         relative_days(cert.days_left_exact(now))
     )
@@ -137,11 +139,12 @@ fn entra_evidence(f: &Facts<'_>) -> Option<(DateTime<Utc>, String)> {
         which_slot(f, primary)
     );
     if let Some(successor) = f.successor {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             " and {} as {}",
             short(successor.sha1),
             which_slot(f, successor.sha1)
-        ));
+        );
     }
     Some((f.entra_seen_at(), text))
 }
@@ -398,25 +401,27 @@ fn expiry(f: &Facts<'_>) -> Step {
         ),
         None => "No successor is published yet.".to_owned(),
     };
-    let plan = match (f.kind, f.auto) {
-        (IdpKind::AdFs, Some(true)) => {
-            let generation =
-                primary.not_after - Duration::days(i64::from(f.policy.generation_days));
+    let plan = match (f.kind, f.auto, f.successor) {
+        (IdpKind::AdFs, Some(true), None) => format!(
+            "AD FS generates the successor around {} and promotes it {} days later.",
+            when(primary.not_after - Duration::days(i64::from(f.policy.generation_days))),
+            f.policy.promotion_days
+        ),
+        (IdpKind::AdFs, Some(true), Some(_)) => {
+            let days = f
+                .policy
+                .generation_days
+                .saturating_sub(f.policy.promotion_days);
             format!(
-                "AD FS generates the successor around {} and promotes it {} days later.",
-                when(generation),
-                f.policy.promotion_days
+                "AD FS promotes the successor around {} ({days} days before expiry).",
+                when(primary.not_after - Duration::days(i64::from(days)))
             )
         }
-        _ => {
-            let deadline =
-                primary.not_after - Duration::days(i64::from(f.policy.manual_renew_days));
-            format!(
-                "Renew by hand before {} ({} days before expiry).",
-                when(deadline),
-                f.policy.manual_renew_days
-            )
-        }
+        _ => format!(
+            "Renew by hand before {} ({} days before expiry).",
+            when(primary.not_after - Duration::days(i64::from(f.policy.manual_renew_days))),
+            f.policy.manual_renew_days
+        ),
     };
     let evidence = format!(
         "primary {} {}",
@@ -595,7 +600,7 @@ fn update_reason(f: &Facts<'_>) -> String {
     }
 }
 
-/// Graph, and MSOnline for third-party IdPs: write both certificates, taken from the metadata.
+/// Graph, and `MSOnline` for third-party `IdPs`: write both certificates, taken from the metadata.
 fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Step {
     let step = Step::new(StepId::UpdateEntra, title, Location::AdminWorkstation, tool);
     let reason = update_reason(f);
@@ -671,7 +676,7 @@ fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Ste
     step.verified_if(f.successor.and(entra_evidence(f)))
 }
 
-/// MSOnline for AD FS: Update-MsolFederatedDomain reads AD FS and pushes its certificates.
+/// `MSOnline` for AD FS: `Update-MsolFederatedDomain` reads AD FS and pushes its certificates.
 fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
     let mut commands = vec![
         ps::GET_CREDENTIAL.to_owned(),

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::checklist::{Checklist, Step, StepState};
+use crate::checklist::{Checklist, Step, StepState, Tool};
 
 /// The JSON shape of DESIGN.md §3, plus a few additive fields.
 #[derive(Serialize)]
@@ -138,7 +138,9 @@ pub fn markdown(checklist: &Checklist) -> String {
         let _ = writeln!(out, "- {} {}", checkbox(step.state()), state_line(step));
         let _ = writeln!(out, "- Why: {}", step.why);
         let _ = writeln!(out, "- Where: {}", step.where_);
-        let _ = writeln!(out, "- Tool: {}", step.tool.label());
+        if step.tool != Tool::None {
+            let _ = writeln!(out, "- Tool: {}", step.tool.label());
+        }
         if let Some(note) = step.note() {
             let _ = writeln!(out, "- Note: {note}");
         }
@@ -187,8 +189,13 @@ pub fn text(checklist: &Checklist) -> String {
             step.title,
             step.id
         );
-        let _ = writeln!(out, "    state: {}", state_line(step));
-        let _ = writeln!(out, "    where: {}  ({})", step.where_, step.tool.label());
+        if step.at().is_some() {
+            let _ = writeln!(out, "    state: {}", state_line(step));
+        }
+        let _ = writeln!(out, "    where: {}", step.where_);
+        if step.tool != Tool::None {
+            let _ = writeln!(out, "    tool:  {}", step.tool.label());
+        }
         let _ = writeln!(out, "    why:   {}", step.why);
         if let Some(note) = step.note() {
             let _ = writeln!(out, "    note:  {note}");
