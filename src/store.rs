@@ -71,10 +71,7 @@ impl Store {
 
     /// `FEDCERT_DATA_DIR`, else the platform data dir (`~/.local/share/fedcert`).
     pub fn default_dir() -> Option<PathBuf> {
-        if let Some(dir) = std::env::var_os("FEDCERT_DATA_DIR").filter(|d| !d.is_empty()) {
-            return Some(PathBuf::from(dir));
-        }
-        directories::ProjectDirs::from("", "", "fedcert").map(|dirs| dirs.data_dir().to_path_buf())
+        dir_from(std::env::var_os("FEDCERT_DATA_DIR"))
     }
 
     pub fn dir(&self) -> &Path {
@@ -221,6 +218,14 @@ impl Store {
             },
         }
     }
+}
+
+/// `FEDCERT_DATA_DIR` when set and not empty, else the platform data dir.
+fn dir_from(env: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    if let Some(dir) = env.filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "fedcert").map(|dirs| dirs.data_dir().to_path_buf())
 }
 
 /// The progress file of a domain: `progress/<domain>.json`, safe for any domain string.
@@ -404,6 +409,23 @@ mod tests {
         let long = safe_file_stem(&"x".repeat(500));
         assert_eq!(long.len(), 120);
         assert_ne!(long, safe_file_stem(&"x".repeat(501)));
+    }
+
+    #[test]
+    fn the_environment_variable_wins_over_the_platform_dir() {
+        assert_eq!(
+            dir_from(Some("/srv/fedcert".into())),
+            Some(PathBuf::from("/srv/fedcert"))
+        );
+        let platform = dir_from(Some("".into()));
+        assert_eq!(
+            platform,
+            dir_from(None),
+            "an empty variable counts as unset"
+        );
+        if let Some(dir) = platform {
+            assert!(dir.ends_with("fedcert"), "{}", dir.display());
+        }
     }
 
     #[test]

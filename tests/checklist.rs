@@ -111,7 +111,10 @@ impl Scenario {
 
     fn third_party() -> Self {
         let mut s = Self::adfs(None);
-        s.domain.metadata_url = "https://contoso.okta.com/app/exk1/sso/saml/metadata".to_owned();
+        s.domain = DomainConfig::new(
+            "contoso.com",
+            "https://contoso.okta.com/app/exk1/sso/saml/metadata",
+        );
         s.kind = IdpKind::ThirdParty;
         s
     }
