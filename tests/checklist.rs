@@ -1166,4 +1166,40 @@ fn days_in_words_follow_the_clock_given() {
         "{}",
         expiry.why
     );
+    // 19 days left is inside the 30-day manual-renewal window.
+    assert!(
+        expiry
+            .why
+            .contains("passed on 2026-11-20 10:00 UTC: renew now"),
+        "{}",
+        expiry.why
+    );
+    // Policy moved: with 10 days the mark is still ahead.
+    let mut scenario = Scenario::adfs(Some(false));
+    scenario.domain.policy.manual_renew_days = 10;
+    let checklist = scenario.build(Dialect::Graph);
+    let why = &checklist.step(StepId::Expiry).unwrap().why;
+    assert!(
+        why.contains("Renew by hand before 2026-12-10 10:00 UTC (10 days before expiry)."),
+        "{why}"
+    );
+}
+
+#[test]
+fn render_picks_the_format_by_name() {
+    let checklist = ticket_checklist();
+    let format = |name: &str| name.parse::<checklist_format::Format>().unwrap();
+    assert!(
+        checklist_format::render(&checklist, format("markdown")).starts_with("# Token-signing")
+    );
+    assert!(checklist_format::render(&checklist, format("json")).starts_with('{'));
+    assert!(checklist_format::render(&checklist, format("TEXT")).starts_with("contoso.com  WARN"));
+    let err = "yaml"
+        .parse::<checklist_format::Format>()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("yaml") && err.contains("markdown, json or text"),
+        "{err}"
+    );
 }

@@ -417,11 +417,21 @@ fn expiry(f: &Facts<'_>) -> Step {
                 when(primary.not_after - Duration::days(i64::from(days)))
             )
         }
-        _ => format!(
-            "Renew by hand before {} ({} days before expiry).",
-            when(primary.not_after - Duration::days(i64::from(f.policy.manual_renew_days))),
-            f.policy.manual_renew_days
-        ),
+        _ => {
+            let days = f.policy.manual_renew_days;
+            let deadline = primary.not_after - Duration::days(i64::from(days));
+            if deadline > f.now {
+                format!(
+                    "Renew by hand before {} ({days} days before expiry).",
+                    when(deadline)
+                )
+            } else {
+                format!(
+                    "The manual-renewal mark ({days} days before expiry) passed on {}: renew now.",
+                    when(deadline)
+                )
+            }
+        }
     };
     let evidence = format!(
         "primary {} {}",

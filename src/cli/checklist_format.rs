@@ -8,6 +8,42 @@ use serde::Serialize;
 
 use crate::checklist::{Checklist, Step, StepState, Tool};
 
+/// `--format` of `fedcert checklist`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// For a change ticket (the default).
+    #[default]
+    Markdown,
+    Json,
+    Text,
+}
+
+/// An unknown `--format` value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a checklist format: use markdown, json or text")]
+pub struct FormatError(pub String);
+
+impl std::str::FromStr for Format {
+    type Err = FormatError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "markdown" | "md" => Ok(Self::Markdown),
+            "json" => Ok(Self::Json),
+            "text" | "txt" => Ok(Self::Text),
+            _ => Err(FormatError(s.to_owned())),
+        }
+    }
+}
+
+/// The checklist in `format`, ending with a newline.
+pub fn render(checklist: &Checklist, format: Format) -> String {
+    match format {
+        Format::Markdown => markdown(checklist),
+        Format::Json => json(checklist),
+        Format::Text => text(checklist),
+    }
+}
+
 /// The JSON shape of DESIGN.md §3, plus a few additive fields.
 #[derive(Serialize)]
 struct ChecklistJson<'a> {
