@@ -2,11 +2,22 @@
 //! progress, imports and last-known snapshots. Writes are atomic (temp file, fsync, rename, fsync
 //! of the directory) under an advisory lock; a corrupt file is moved aside with a warning, never
 //! silently dropped.
+//!
+//! Layout: `<dir>/<name>` for each JSON file, `<dir>/<name>.lock` for its advisory lock (a lock
+//! file beside the data, so the data file itself can be replaced by rename while locked) and
+//! `<dir>/<name>.tmp` while a write is under way. A crash mid-write leaves at most a torn
+//! `.tmp`, which readers never look at and the next writer overwrites.
 
-use std::path::{Path, PathBuf};
+use std::fmt::Write as _;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use crate::checklist::{PROGRESS_FORMAT, Progress};
 
 /// A store problem, naming the file.
 #[derive(Debug, thiserror::Error)]
@@ -20,23 +31,47 @@ pub enum StoreError {
         reason: String,
         moved_to: String,
     },
+    /// The file was written by a newer fedcert; it is left alone.
+    #[error(
+        "{path} has format {found}, but this fedcert reads format {supported} at most; upgrade fedcert"
+    )]
+    Version {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    /// A file name that would leave the data dir or is empty.
+    #[error("{name:?} is not a file name inside the data dir (relative, no '..')")]
+    BadName { name: String },
 }
 
 /// The data directory and the files in it.
 #[derive(Clone, Debug)]
 pub struct Store {
     dir: PathBuf,
+    /// The clock for `.corrupt-<timestamp>` names (tests fix it).
+    clock: fn() -> DateTime<Utc>,
 }
 
 impl Store {
     /// Use `dir` (created on first write).
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            clock: Utc::now,
+        }
+    }
+
+    /// The same store with another clock for naming corrupt files (for tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// `FEDCERT_DATA_DIR`, else the platform data dir (`~/.local/share/fedcert`).
     pub fn default_dir() -> Option<PathBuf> {
-        todo!("H-checklist")
+        dir_from(std::env::var_os("FEDCERT_DATA_DIR"))
     }
 
     pub fn dir(&self) -> &Path {
@@ -46,13 +81,362 @@ impl Store {
     /// Read `name` (relative to the dir) as JSON. `Ok(None)` when absent. A file that does not
     /// parse is moved aside and reported as [`StoreError::Corrupt`].
     pub fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
-        let _ = name;
-        todo!("H-checklist")
+        self.read_with(name, decode_json)
     }
 
     /// Write `value` as JSON to `name` atomically, under the advisory lock.
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
-        let _ = (name, value);
-        todo!("H-checklist")
+        let path = self.path_of(name)?;
+        ensure_parent(&path)?;
+        let _lock = Lock::exclusive(&path)?;
+        write_atomic(&path, value)
+    }
+
+    /// Read, change and write `name` under one exclusive lock, so that two fedcert processes
+    /// never lose each other's changes. `change` receives `None` when the file is absent.
+    /// A corrupt file is moved aside and reported, and `change` is not called.
+    pub fn update_json<T, R>(
+        &self,
+        name: &str,
+        change: impl FnOnce(Option<T>) -> (T, R),
+    ) -> Result<R, StoreError>
+    where
+        T: Serialize + DeserializeOwned,
+    {
+        self.update_with(name, decode_json, change)
+    }
+
+    /// A domain's checklist progress; a fresh, empty one when none is saved. A file from a newer
+    /// fedcert is refused ([`StoreError::Version`]) and left alone.
+    pub fn load_progress(&self, domain: &str) -> Result<Progress, StoreError> {
+        let saved = self.read_with(&progress_file_name(domain), decode_progress)?;
+        Ok(saved.unwrap_or_else(|| Progress::new(domain)))
+    }
+
+    pub fn save_progress(&self, domain: &str, progress: &Progress) -> Result<(), StoreError> {
+        self.write_json(&progress_file_name(domain), progress)
+    }
+
+    /// Change a domain's progress under the lock (load, `change`, save) and return the result.
+    pub fn update_progress<R>(
+        &self,
+        domain: &str,
+        change: impl FnOnce(&mut Progress) -> R,
+    ) -> Result<R, StoreError> {
+        self.update_with(&progress_file_name(domain), decode_progress, |saved| {
+            let mut progress = saved.unwrap_or_else(|| Progress::new(domain));
+            let result = change(&mut progress);
+            (progress, result)
+        })
+    }
+
+    fn read_with<T>(&self, name: &str, decode: Decoder<T>) -> Result<Option<T>, StoreError> {
+        let path = self.path_of(name)?;
+        if !path.exists() {
+            return Ok(None);
+        }
+        // Writers replace the file by rename, so a read without the lock still sees a whole
+        // file; the shared lock only keeps the move-aside of a corrupt file from racing a writer.
+        let lock = Lock::shared(&path).ok();
+        match read_decoded(&path, decode)? {
+            None => Ok(None),
+            Some(Decoded::Value(value)) => Ok(Some(value)),
+            Some(Decoded::Refused(error)) => Err(error),
+            Some(Decoded::Invalid(_)) => {
+                drop(lock);
+                let _lock = Lock::exclusive(&path)?;
+                // Look again under the exclusive lock: a writer may have replaced it meanwhile.
+                match read_decoded(&path, decode)? {
+                    None => Ok(None),
+                    Some(Decoded::Value(value)) => Ok(Some(value)),
+                    Some(Decoded::Refused(error)) => Err(error),
+                    Some(Decoded::Invalid(reason)) => Err(self.move_aside(&path, reason)),
+                }
+            }
+        }
+    }
+
+    fn update_with<T: Serialize, R>(
+        &self,
+        name: &str,
+        decode: Decoder<T>,
+        change: impl FnOnce(Option<T>) -> (T, R),
+    ) -> Result<R, StoreError> {
+        let path = self.path_of(name)?;
+        ensure_parent(&path)?;
+        let _lock = Lock::exclusive(&path)?;
+        let current = match read_decoded(&path, decode)? {
+            None => None,
+            Some(Decoded::Value(value)) => Some(value),
+            Some(Decoded::Refused(error)) => return Err(error),
+            Some(Decoded::Invalid(reason)) => return Err(self.move_aside(&path, reason)),
+        };
+        let (next, result) = change(current);
+        write_atomic(&path, &next)?;
+        Ok(result)
+    }
+
+    /// `<dir>/<name>`, refusing names that would leave the dir.
+    fn path_of(&self, name: &str) -> Result<PathBuf, StoreError> {
+        let relative = Path::new(name);
+        let normal = !name.is_empty()
+            && relative
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)));
+        if !normal {
+            return Err(StoreError::BadName {
+                name: name.to_owned(),
+            });
+        }
+        Ok(self.dir.join(relative))
+    }
+
+    /// Rename a corrupt file to `<name>.corrupt-<timestamp>` and describe it.
+    fn move_aside(&self, path: &Path, reason: String) -> StoreError {
+        let stamp = (self.clock)().format("%Y%m%dT%H%M%SZ").to_string();
+        let mut target = sibling(path, &format!(".corrupt-{stamp}"));
+        let mut n = 1;
+        while target.exists() {
+            target = sibling(path, &format!(".corrupt-{stamp}-{n}"));
+            n += 1;
+        }
+        match fs::rename(path, &target) {
+            Ok(()) => {
+                sync_dir(path);
+                StoreError::Corrupt {
+                    path: display(path),
+                    reason,
+                    moved_to: display(&target),
+                }
+            }
+            Err(e) => StoreError::Io {
+                path: display(path),
+                reason: format!(
+                    "corrupt ({reason}) and could not move it aside to {}: {e}",
+                    display(&target)
+                ),
+            },
+        }
+    }
+}
+
+/// `FEDCERT_DATA_DIR` when set and not empty, else the platform data dir.
+fn dir_from(env: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    if let Some(dir) = env.filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "fedcert").map(|dirs| dirs.data_dir().to_path_buf())
+}
+
+/// The progress file of a domain: `progress/<domain>.json`, safe for any domain string.
+pub fn progress_file_name(domain: &str) -> String {
+    format!("progress/{}.json", safe_file_stem(domain))
+}
+
+/// A file-name stem for any string: lowercase ASCII letters, digits, `.`, `-` and `_` stay;
+/// everything else is `%XX`-encoded (bytes of its UTF-8); a leading dot is encoded too, so
+/// `..` and hidden names cannot happen. Very long stems are cut and end with a hash of the whole.
+fn safe_file_stem(domain: &str) -> String {
+    const MAX: usize = 120;
+    let mut stem = String::new();
+    for (i, byte) in domain.trim().to_ascii_lowercase().bytes().enumerate() {
+        let keep = byte.is_ascii_lowercase()
+            || byte.is_ascii_digit()
+            || matches!(byte, b'-' | b'_')
+            || (byte == b'.' && i > 0);
+        if keep {
+            stem.push(char::from(byte));
+        } else {
+            let _ = write!(stem, "%{byte:02X}");
+        }
+    }
+    if stem.is_empty() {
+        stem.push_str("%00");
+    }
+    if stem.len() > MAX {
+        let hash = crate::cert::Sha256::of(domain.as_bytes()).to_string();
+        stem.truncate(MAX - 17);
+        stem.push('-');
+        stem.push_str(&hash[..16]);
+    }
+    stem
+}
+
+/// What a file's bytes turned out to be.
+enum Decoded<T> {
+    Value(T),
+    /// Not what it should be: moved aside as corrupt.
+    Invalid(String),
+    /// Readable but not ours to touch (a newer format): reported, left alone.
+    Refused(StoreError),
+}
+
+type Decoder<T> = fn(&Path, &[u8]) -> Decoded<T>;
+
+fn decode_json<T: DeserializeOwned>(_: &Path, bytes: &[u8]) -> Decoded<T> {
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Decoded::Value(value),
+        Err(e) => Decoded::Invalid(e.to_string()),
+    }
+}
+
+/// Progress, checking the format version before the shape so that a newer file is refused
+/// rather than mistaken for a corrupt one.
+fn decode_progress(path: &Path, bytes: &[u8]) -> Decoded<Progress> {
+    let value: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(e) => return Decoded::Invalid(e.to_string()),
+    };
+    let format = value.get("format").and_then(serde_json::Value::as_u64);
+    if let Some(found) = format.filter(|f| *f > u64::from(PROGRESS_FORMAT)) {
+        return Decoded::Refused(StoreError::Version {
+            path: display(path),
+            found: u32::try_from(found).unwrap_or(u32::MAX),
+            supported: PROGRESS_FORMAT,
+        });
+    }
+    match serde_json::from_value(value) {
+        Ok(progress) => Decoded::Value(progress),
+        Err(e) => Decoded::Invalid(format!("not checklist progress: {e}")),
+    }
+}
+
+/// The decoded file, `None` when it does not exist.
+fn read_decoded<T>(path: &Path, decode: Decoder<T>) -> Result<Option<Decoded<T>>, StoreError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(decode(path, &bytes))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(path, &e)),
+    }
+}
+
+/// Temp file in the same dir, write, fsync, rename over the target, fsync the dir.
+fn write_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreError::Io {
+        path: display(path),
+        reason: format!("cannot encode as JSON: {e}"),
+    })?;
+    bytes.push(b'\n');
+    let temp = sibling(path, ".tmp");
+    let mut file = File::create(&temp).map_err(|e| io_error(&temp, &e))?;
+    file.write_all(&bytes).map_err(|e| io_error(&temp, &e))?;
+    file.sync_all().map_err(|e| io_error(&temp, &e))?;
+    drop(file);
+    fs::rename(&temp, path).map_err(|e| io_error(path, &e))?;
+    sync_dir(path);
+    Ok(())
+}
+
+/// Make the rename durable. Directories cannot be opened for syncing on every platform; the
+/// rename itself is still atomic there, so a failure here is not an error.
+fn sync_dir(path: &Path) {
+    if let Some(Ok(dir)) = path.parent().map(File::open) {
+        let _ = dir.sync_all();
+    }
+}
+
+fn ensure_parent(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(dir) => fs::create_dir_all(dir).map_err(|e| io_error(dir, &e)),
+        None => Ok(()),
+    }
+}
+
+/// An advisory lock on `<file>.lock`, released on drop.
+struct Lock(File);
+
+impl Lock {
+    fn open(data: &Path) -> Result<File, StoreError> {
+        let path = sibling(data, ".lock");
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| io_error(&path, &e))
+    }
+
+    fn shared(data: &Path) -> Result<Self, StoreError> {
+        let file = Self::open(data)?;
+        file.lock_shared()
+            .map_err(|e| io_error(&sibling(data, ".lock"), &e))?;
+        Ok(Self(file))
+    }
+
+    fn exclusive(data: &Path) -> Result<Self, StoreError> {
+        let file = Self::open(data)?;
+        file.lock()
+            .map_err(|e| io_error(&sibling(data, ".lock"), &e))?;
+        Ok(Self(file))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// `path` with `suffix` appended to its file name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn io_error(path: &Path, error: &io::Error) -> StoreError {
+    StoreError::Io {
+        path: display(path),
+        reason: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_are_safe_for_any_domain_string() {
+        assert_eq!(safe_file_stem("Contoso.com"), "contoso.com");
+        assert_eq!(safe_file_stem(".."), "%2E.");
+        assert_eq!(safe_file_stem("a/b\\c"), "a%2Fb%5Cc");
+        assert_eq!(safe_file_stem(""), "%00");
+        assert_eq!(safe_file_stem("müller.de"), "m%C3%BCller.de");
+        let long = safe_file_stem(&"x".repeat(500));
+        assert_eq!(long.len(), 120);
+        assert_ne!(long, safe_file_stem(&"x".repeat(501)));
+    }
+
+    #[test]
+    fn the_environment_variable_wins_over_the_platform_dir() {
+        assert_eq!(
+            dir_from(Some("/srv/fedcert".into())),
+            Some(PathBuf::from("/srv/fedcert"))
+        );
+        let platform = dir_from(Some("".into()));
+        assert_eq!(
+            platform,
+            dir_from(None),
+            "an empty variable counts as unset"
+        );
+        if let Some(dir) = platform {
+            assert!(dir.ends_with("fedcert"), "{}", dir.display());
+        }
+    }
+
+    #[test]
+    fn names_that_leave_the_dir_are_refused() {
+        let store = Store::at("/nonexistent");
+        for name in ["", "../x.json", "/etc/passwd", "a/../../b"] {
+            assert!(
+                matches!(store.path_of(name), Err(StoreError::BadName { .. })),
+                "{name}"
+            );
+        }
+        assert!(store.path_of("progress/contoso.com.json").is_ok());
     }
 }

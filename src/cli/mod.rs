@@ -5,6 +5,7 @@
 //! source → 69. Every error is one line on stderr naming the input and the cause.
 
 mod check;
+pub mod checklist_format;
 mod config_cmd;
 mod inspect;
 pub mod json;

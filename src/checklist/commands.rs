@@ -1,0 +1,186 @@
+//! The PowerShell lines of the runbook, filled in with a domain's values.
+//!
+//! Every line is plain ASCII: ASCII hyphens and straight quotes only, because the article's
+//! en dashes and curly quotes turn `-DomainName` into an unknown positional argument when pasted.
+//! Each function returns one line, to be copied exactly as shown.
+
+/// Quote a value for a PowerShell command line when it needs it (single quotes, `'` doubled).
+/// Domain names, server names, GUIDs and base64 pass through unquoted.
+pub(crate) fn ps_arg(value: &str) -> String {
+    let bare = !value.is_empty()
+        && !value.starts_with(['-', '$', '@', '#'])
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '+' | '/' | '=')
+        });
+    if bare {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+}
+
+// AD FS PowerShell (on the AD FS server).
+pub(crate) const ADFS2_SNAPIN: &str = "Add-PSSnapin Microsoft.Adfs.PowerShell";
+pub(crate) const GET_ADFS_PROPERTIES: &str = "Get-AdfsProperties | FL AutoCert*, Certificate*";
+pub(crate) const GET_TOKEN_SIGNING: &str = "Get-AdfsCertificate -CertificateType Token-Signing";
+pub(crate) const EXPORT_TOKEN_SIGNING: &str = "Get-AdfsCertificate -CertificateType Token-Signing \
+    | Select-Object Thumbprint, IsPrimary, @{n='NotAfter';e={$_.Certificate.NotAfter.ToString('o')}}, \
+    @{n='RawData';e={[Convert]::ToBase64String($_.Certificate.RawData)}} | ConvertTo-Json";
+pub(crate) const UPDATE_TOKEN_SIGNING: &str =
+    "Update-AdfsCertificate -CertificateType Token-Signing";
+
+/// `Get-HotFix` for the proxy update the article requires on one Windows Server release.
+pub(crate) fn get_hotfix(kb: &str, release: &str) -> String {
+    format!("Get-HotFix -Id {kb}  # {release}")
+}
+
+// Microsoft Graph PowerShell.
+pub(crate) const CONNECT_GRAPH_READ: &str = "Connect-MgGraph -Scopes Domain.Read.All";
+pub(crate) const CONNECT_GRAPH_WRITE: &str =
+    "Connect-MgGraph -Scopes Domain-InternalFederation.ReadWrite.All";
+
+pub(crate) fn get_federation(domain: &str) -> String {
+    format!(
+        "Get-MgDomainFederationConfiguration -DomainId {}",
+        ps_arg(domain)
+    )
+}
+
+pub(crate) fn get_federation_certificates(domain: &str) -> String {
+    format!(
+        "{} | FL SigningCertificate, NextSigningCertificate",
+        get_federation(domain)
+    )
+}
+
+/// `$fed = ...`: the federation object, for its id and its certificates.
+pub(crate) fn fetch_federation(domain: &str) -> String {
+    format!("$fed = {}", get_federation(domain))
+}
+
+/// Which certificate slot of `$fed` a thumbprint line reads.
+#[derive(Clone, Copy)]
+pub(crate) enum Slot {
+    Signing,
+    NextSigning,
+}
+
+impl Slot {
+    fn property(self) -> &'static str {
+        match self {
+            Self::Signing => "SigningCertificate",
+            Self::NextSigning => "NextSigningCertificate",
+        }
+    }
+}
+
+/// The thumbprint of the certificate in one slot of `$fed`, with what fedcert expects beside it.
+pub(crate) fn slot_thumbprint(slot: Slot, expect: &str) -> String {
+    format!(
+        "[System.Security.Cryptography.X509Certificates.X509Certificate2]::new([Convert]::FromBase64String($fed.{})).Thumbprint  # expect {expect}",
+        slot.property()
+    )
+}
+
+/// The PATCH of the federation object: `signing` into `SigningCertificate`, `next` (when given)
+/// into `NextSigningCertificate`. `federation_id` `None` refers to `$fed.Id` from
+/// [`fetch_federation`].
+pub(crate) fn update_federation(
+    domain: &str,
+    federation_id: Option<&str>,
+    signing_b64: &str,
+    next_b64: Option<&str>,
+) -> String {
+    let id = federation_id.map_or_else(|| "$fed.Id".to_owned(), ps_arg);
+    let mut line = format!(
+        "Update-MgDomainFederationConfiguration -DomainId {} -InternalDomainFederationId {id} -SigningCertificate {}",
+        ps_arg(domain),
+        ps_arg(signing_b64)
+    );
+    if let Some(next) = next_b64 {
+        line.push_str(" -NextSigningCertificate ");
+        line.push_str(&ps_arg(next));
+    }
+    line
+}
+
+// MSOnline (retired in 2025; kept for tenants where it still answers).
+pub(crate) const INSTALL_MSONLINE: &str = "Install-Module MSOnline";
+pub(crate) const CONNECT_MSOL: &str = "Connect-MsolService";
+pub(crate) const GET_CREDENTIAL: &str = "$cred = Get-Credential";
+pub(crate) const CONNECT_MSOL_CREDENTIAL: &str = "Connect-MsolService -Credential $cred";
+
+fn multiple_domain_switch(multiple_domain: bool) -> &'static str {
+    if multiple_domain {
+        " -SupportMultipleDomain"
+    } else {
+        ""
+    }
+}
+
+pub(crate) fn msol_federation_property(domain: &str, multiple_domain: bool) -> String {
+    format!(
+        "Get-MsolFederationProperty -DomainName {}{} | FL Source, TokenSigningCertificate",
+        ps_arg(domain),
+        multiple_domain_switch(multiple_domain)
+    )
+}
+
+pub(crate) fn msol_adfs_context(server: &str) -> String {
+    format!("Set-MsolADFSContext -Computer {}", ps_arg(server))
+}
+
+pub(crate) fn msol_update_federated_domain(domain: &str, multiple_domain: bool) -> String {
+    format!(
+        "Update-MsolFederatedDomain -DomainName {}{}",
+        ps_arg(domain),
+        multiple_domain_switch(multiple_domain)
+    )
+}
+
+pub(crate) fn msol_federation_settings(domain: &str) -> String {
+    format!(
+        "Get-MsolDomainFederationSettings -DomainName {} | FL SigningCertificate, NextSigningCertificate",
+        ps_arg(domain)
+    )
+}
+
+/// The third-party path in `MSOnline`: set the certificates directly
+/// (`Update-MsolFederatedDomain` reads AD FS, which a third-party `IdP` is not).
+pub(crate) fn msol_set_federation_settings(
+    domain: &str,
+    signing_b64: &str,
+    next_b64: Option<&str>,
+) -> String {
+    let mut line = format!(
+        "Set-MsolDomainFederationSettings -DomainName {} -SigningCertificate {}",
+        ps_arg(domain),
+        ps_arg(signing_b64)
+    );
+    if let Some(next) = next_b64 {
+        line.push_str(" -NextSigningCertificate ");
+        line.push_str(&ps_arg(next));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_values_stay_bare_and_odd_ones_are_single_quoted() {
+        assert_eq!(ps_arg("contoso.com"), "contoso.com");
+        assert_eq!(ps_arg("MIIC+ab/cd=="), "MIIC+ab/cd==");
+        assert_eq!(ps_arg("o'brien corp"), "'o''brien corp'");
+        assert_eq!(ps_arg("$(evil)"), "'$(evil)'");
+        assert_eq!(ps_arg("-Urgent"), "'-Urgent'");
+        assert_eq!(ps_arg(""), "''");
+    }
+
+    #[test]
+    fn the_export_one_liner_is_exactly_the_runbook_text() {
+        let expected = "Get-AdfsCertificate -CertificateType Token-Signing | Select-Object Thumbprint, IsPrimary, @{n='NotAfter';e={$_.Certificate.NotAfter.ToString('o')}}, @{n='RawData';e={[Convert]::ToBase64String($_.Certificate.RawData)}} | ConvertTo-Json";
+        assert_eq!(EXPORT_TOKEN_SIGNING, expected);
+    }
+}

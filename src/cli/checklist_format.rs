@@ -1,0 +1,250 @@
+//! `fedcert checklist` output: Markdown for a change ticket, JSON (DESIGN.md §3 `checklist`),
+//! and plain text for a terminal. Pure functions of a [`Checklist`]; no colours, no I/O.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::checklist::{Checklist, Step, StepState, Tool};
+
+/// `--format` of `fedcert checklist`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// For a change ticket (the default).
+    #[default]
+    Markdown,
+    Json,
+    Text,
+}
+
+/// An unknown `--format` value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a checklist format: use markdown, json or text")]
+pub struct FormatError(pub String);
+
+impl std::str::FromStr for Format {
+    type Err = FormatError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "markdown" | "md" => Ok(Self::Markdown),
+            "json" => Ok(Self::Json),
+            "text" | "txt" => Ok(Self::Text),
+            _ => Err(FormatError(s.to_owned())),
+        }
+    }
+}
+
+/// The checklist in `format`, ending with a newline.
+pub fn render(checklist: &Checklist, format: Format) -> String {
+    match format {
+        Format::Markdown => markdown(checklist),
+        Format::Json => json(checklist),
+        Format::Text => text(checklist),
+    }
+}
+
+/// The JSON shape of DESIGN.md §3, plus a few additive fields.
+#[derive(Serialize)]
+struct ChecklistJson<'a> {
+    domain: &'a str,
+    dialect: &'static str,
+    status: &'static str,
+    sync: &'static str,
+    headline: Option<&'a str>,
+    primary: Option<String>,
+    completed: usize,
+    total: usize,
+    steps: Vec<StepJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct StepJson<'a> {
+    id: &'static str,
+    title: &'a str,
+    why: &'a str,
+    #[serde(rename = "where")]
+    where_: &'a str,
+    tool: &'static str,
+    state: &'static str,
+    commands: &'a [String],
+    expected: &'a [String],
+    warnings: &'a [String],
+    evidence: Option<&'a str>,
+    note: Option<&'a str>,
+    at: Option<String>,
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `{domain, dialect, steps:[{id,title,why,where,state,commands,note,at}]}` and more.
+pub fn json_value(checklist: &Checklist) -> serde_json::Value {
+    let view = ChecklistJson {
+        domain: &checklist.domain,
+        dialect: checklist.dialect.as_str(),
+        status: checklist.severity.as_str(),
+        sync: checklist.sync.as_str(),
+        headline: checklist.headline.as_deref(),
+        primary: checklist.primary.map(|p| p.to_string()),
+        completed: checklist.completed(),
+        total: checklist.steps.len(),
+        steps: checklist
+            .steps
+            .iter()
+            .map(|step| StepJson {
+                id: step.id.as_str(),
+                title: &step.title,
+                why: &step.why,
+                where_: &step.where_,
+                tool: step.tool.label(),
+                state: step.state().as_str(),
+                commands: &step.commands,
+                expected: &step.expected,
+                warnings: &step.warnings,
+                evidence: step.verified.as_ref().map(|v| v.evidence.as_str()),
+                note: step.note(),
+                at: step.at().map(timestamp),
+            })
+            .collect(),
+    };
+    // A struct of strings, numbers and options always serialises.
+    serde_json::to_value(view).unwrap_or(serde_json::Value::Null)
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn json(checklist: &Checklist) -> String {
+    let mut out = serde_json::to_string_pretty(&json_value(checklist)).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// `verified 2026-12-01T08:00:00Z: two signing certificates published: ...` or `done ...`.
+fn state_line(step: &Step) -> String {
+    let state = step.state();
+    let mut line = state.as_str().to_owned();
+    if let Some(at) = step.at() {
+        let _ = write!(line, " {}", timestamp(at));
+    }
+    if let Some(verified) = &step.verified {
+        let _ = write!(line, ": {}", verified.evidence);
+    }
+    line
+}
+
+fn checkbox(state: StepState) -> &'static str {
+    match state {
+        StepState::Done | StepState::Verified => "[x]",
+        StepState::Todo | StepState::Skipped | StepState::Failed => "[ ]",
+    }
+}
+
+/// The runbook for a change ticket: title, status, each step with its checkbox, why, where,
+/// commands in `powershell` fences, expected values, warnings, notes and timestamps.
+pub fn markdown(checklist: &Checklist) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Token-signing certificate renewal: {}\n",
+        checklist.domain
+    );
+    let _ = writeln!(out, "- Domain: `{}`", checklist.domain);
+    let _ = writeln!(
+        out,
+        "- Status: {} (Entra sync: {})",
+        checklist.severity.word(),
+        checklist.sync.label()
+    );
+    if let Some(headline) = &checklist.headline {
+        let _ = writeln!(out, "- Verdict: {headline}");
+    }
+    if let Some(primary) = checklist.primary {
+        let _ = writeln!(out, "- Primary certificate: `{primary}`");
+    }
+    let _ = writeln!(out, "- Dialect: {}", checklist.dialect.label());
+    let _ = writeln!(
+        out,
+        "- Progress: {}/{}",
+        checklist.completed(),
+        checklist.steps.len()
+    );
+    for (n, step) in checklist.steps.iter().enumerate() {
+        let _ = writeln!(out, "\n## {}. {} (`{}`)\n", n + 1, step.title, step.id);
+        let _ = writeln!(out, "- {} {}", checkbox(step.state()), state_line(step));
+        let _ = writeln!(out, "- Why: {}", step.why);
+        let _ = writeln!(out, "- Where: {}", step.where_);
+        if step.tool != Tool::None {
+            let _ = writeln!(out, "- Tool: {}", step.tool.label());
+        }
+        if let Some(note) = step.note() {
+            let _ = writeln!(out, "- Note: {note}");
+        }
+        for warning in &step.warnings {
+            let _ = writeln!(out, "\n> **Warning:** {warning}");
+        }
+        if !step.commands.is_empty() {
+            let _ = writeln!(out, "\n```powershell");
+            for command in &step.commands {
+                let _ = writeln!(out, "{command}");
+            }
+            let _ = writeln!(out, "```");
+        }
+        if !step.expected.is_empty() {
+            let _ = writeln!(out, "\nExpected:\n");
+            for line in &step.expected {
+                let _ = writeln!(out, "- {line}");
+            }
+        }
+    }
+    out
+}
+
+/// The runbook for a terminal: plain text, no colours, commands indented so they stand out.
+pub fn text(checklist: &Checklist) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {}  sync {}  {}/{} steps  ({})",
+        checklist.domain,
+        checklist.severity.word(),
+        checklist.sync.label(),
+        checklist.completed(),
+        checklist.steps.len(),
+        checklist.dialect.label()
+    );
+    if let Some(headline) = &checklist.headline {
+        let _ = writeln!(out, "{headline}");
+    }
+    for (n, step) in checklist.steps.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n{:>2}. [{}] {}  ({})",
+            n + 1,
+            step.state().as_str(),
+            step.title,
+            step.id
+        );
+        if step.at().is_some() {
+            let _ = writeln!(out, "    state: {}", state_line(step));
+        }
+        let _ = writeln!(out, "    where: {}", step.where_);
+        if step.tool != Tool::None {
+            let _ = writeln!(out, "    tool:  {}", step.tool.label());
+        }
+        let _ = writeln!(out, "    why:   {}", step.why);
+        if let Some(note) = step.note() {
+            let _ = writeln!(out, "    note:  {note}");
+        }
+        for warning in &step.warnings {
+            let _ = writeln!(out, "    WARNING: {warning}");
+        }
+        for command in &step.commands {
+            let _ = writeln!(out, "      {command}");
+        }
+        for line in &step.expected {
+            let _ = writeln!(out, "    expect: {line}");
+        }
+    }
+    out
+}
