@@ -45,13 +45,10 @@ pub(super) fn chain<'a>(err: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdEr
     let mut current = Some(err);
     while let Some(e) = current {
         out.push(e);
-        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
-            let inner: &(dyn StdError + 'static) = inner;
-            out.push(inner);
-            current = inner.source();
-        } else {
-            current = e.source();
-        }
+        current = match e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            Some(inner) => Some(inner),
+            None => e.source(),
+        };
     }
     out
 }
@@ -83,7 +80,11 @@ pub(super) fn classify(
     if let Some(tls) = links.iter().find_map(|e| e.downcast_ref::<rustls::Error>()) {
         return (FetchErrorKind::Tls, describe_tls(tls, ctx));
     }
-    let io_kind = links.iter().find_map(|e| e.downcast_ref::<io::Error>()).map(io::Error::kind);
+    let io_kind = links
+        .iter()
+        .filter_map(|e| e.downcast_ref::<io::Error>())
+        .map(io::Error::kind)
+        .find(|kind| *kind != io::ErrorKind::Other);
     let deepest = links.last().map(ToString::to_string).unwrap_or_default();
     let dns = flags.is_dns || links.iter().any(|e| e.to_string().contains("failed to lookup address"));
     if dns {
@@ -150,7 +151,11 @@ fn describe_tls(err: &rustls::Error, ctx: &Context<'_>) -> String {
             Cert::NotValidForName => format!("TLS: the server's certificate is not valid for {host} (name mismatch)"),
             Cert::NotValidForNameContext { presented, .. } => format!(
                 "TLS: the server's certificate is not valid for {host} (name mismatch: it is issued for {})",
-                if presented.is_empty() { "no host name".to_owned() } else { presented.join(", ") }
+                if presented.is_empty() {
+                    "no host name".to_owned()
+                } else {
+                    presented.iter().map(|name| plain_name(name)).collect::<Vec<_>>().join(", ")
+                }
             ),
             Cert::Expired | Cert::ExpiredContext { .. } => {
                 "TLS: the server's certificate has expired (the IdP must renew its TLS certificate)".into()
@@ -168,6 +173,14 @@ fn describe_tls(err: &rustls::Error, ctx: &Context<'_>) -> String {
         Tls::PeerIncompatible(why) => format!("TLS: no protocol version or cipher suite in common with the server ({why:?})"),
         other => format!("TLS: {other}"),
     }
+}
+
+/// webpki presents names as `DnsName("fs.contoso.com")` / `IpAddress(10.0.0.1)`: keep the name.
+fn plain_name(presented: &str) -> &str {
+    presented
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .map_or(presented, |inner| inner.trim_matches('"'))
 }
 
 fn host_only(authority: &str) -> &str {
@@ -234,5 +247,8 @@ mod tests {
         let err = Wrapper("reading failed: broken pipe", io::Error::other("broken pipe"));
         assert_eq!(chain_text(&err), "reading failed: broken pipe");
         assert_eq!(host_only("[::1]:8443"), "[::1]");
+        assert_eq!(plain_name("DnsName(\"fs.contoso.com\")"), "fs.contoso.com");
+        assert_eq!(plain_name("IpAddress(10.0.0.1)"), "10.0.0.1");
+        assert_eq!(plain_name("fs.contoso.com"), "fs.contoso.com");
     }
 }

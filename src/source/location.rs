@@ -36,7 +36,10 @@ impl Location {
         let url = Url::parse(text).map_err(|e| format!("not a valid URL ({e})"))?;
         match scheme.to_ascii_lowercase().as_str() {
             "https" | "http" => {
-                if url.host_str().is_none_or(str::is_empty) {
+                // The url crate forgives `https:///x` and `https:x` by guessing a host; we don't.
+                let after_scheme = &text[scheme.len()..];
+                let authority = after_scheme.strip_prefix("://").unwrap_or_default();
+                if authority.is_empty() || authority.starts_with('/') || url.host_str().is_none_or(str::is_empty) {
                     return Err("the URL has no host name".into());
                 }
                 Ok(Self::Http(url))
@@ -85,6 +88,7 @@ mod tests {
             Err(format!("the `ftp:` scheme is not supported; use {ACCEPTED}"))
         );
         assert_eq!(Location::parse("https:///x.xml"), Err("the URL has no host name".into()));
+        assert_eq!(Location::parse("https:fs.contoso.com"), Err("the URL has no host name".into()));
         assert_eq!(Location::parse(""), Err(format!("it is empty; expected {ACCEPTED}")));
         assert!(Location::parse("https://exa mple.com/").is_err());
     }
