@@ -25,12 +25,19 @@ fn fetcher_with(adjust: impl FnOnce(&mut FetchOptions)) -> Fetcher {
 }
 
 async fn fetch_ok(fetcher: &Fetcher, location: &str) -> Fetched {
-    fetcher.fetch(location, None).await.unwrap_or_else(|e| panic!("{e}"))
+    fetcher
+        .fetch(location, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 async fn fetch_err(fetcher: &Fetcher, location: &str) -> FetchError {
     match fetcher.fetch(location, None).await {
-        Ok(fetched) => panic!("{location}: expected an error, got HTTP {} with {} bytes", fetched.status, fetched.body.len()),
+        Ok(fetched) => panic!(
+            "{location}: expected an error, got HTTP {} with {} bytes",
+            fetched.status,
+            fetched.body.len()
+        ),
         Err(e) => e,
     }
 }
@@ -54,14 +61,28 @@ async fn a_200_returns_body_type_date_and_sends_our_user_agent() {
     assert_eq!(fetched.body, METADATA.as_bytes());
     assert_eq!(fetched.status, 200);
     assert_eq!(fetched.location, server.url("/federationmetadata.xml"));
-    assert_eq!(fetched.content_type.as_deref(), Some("application/samlmetadata+xml"));
-    assert_eq!(fetched.http_date, Some(Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap()));
+    assert_eq!(
+        fetched.content_type.as_deref(),
+        Some("application/samlmetadata+xml")
+    );
+    assert_eq!(
+        fetched.http_date,
+        Some(Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap())
+    );
 
     let request = &server.requests()[0];
     assert_eq!(request.method, "GET");
     let agent = request.header("user-agent").unwrap();
-    assert!(agent.starts_with("fedcert/") && agent.contains("federation certificate monitor"), "{agent}");
-    assert!(request.header("accept").unwrap().starts_with("application/samlmetadata+xml"));
+    assert!(
+        agent.starts_with("fedcert/") && agent.contains("federation certificate monitor"),
+        "{agent}"
+    );
+    assert!(
+        request
+            .header("accept")
+            .unwrap()
+            .starts_with("application/samlmetadata+xml")
+    );
     assert!(request.header("accept-encoding").unwrap().contains("gzip"));
 }
 
@@ -69,11 +90,21 @@ async fn a_200_returns_body_type_date_and_sends_our_user_agent() {
 async fn a_missing_or_bad_date_header_is_none() {
     let server = Server::http(|r| {
         let reply = Reply::ok(METADATA);
-        if r.path == "/bad" { reply.header("Date", "yesterday-ish").into() } else { reply.into() }
+        if r.path == "/bad" {
+            reply.header("Date", "yesterday-ish").into()
+        } else {
+            reply.into()
+        }
     })
     .await;
-    assert_eq!(fetch_ok(&fetcher(), &server.url("/none")).await.http_date, None);
-    assert_eq!(fetch_ok(&fetcher(), &server.url("/bad")).await.http_date, None);
+    assert_eq!(
+        fetch_ok(&fetcher(), &server.url("/none")).await.http_date,
+        None
+    );
+    assert_eq!(
+        fetch_ok(&fetcher(), &server.url("/bad")).await.http_date,
+        None
+    );
 }
 
 #[tokio::test]
@@ -87,12 +118,18 @@ async fn error_statuses_are_status_errors_naming_the_url() {
     let url = server.url("/gone");
     let err = fetch_err(&fetcher, &url).await;
     assert_eq!(err.kind(), FetchErrorKind::Status(404));
-    assert_eq!(err.to_string(), format!("{url}: the server answered HTTP 404 Not Found"));
+    assert_eq!(
+        err.to_string(),
+        format!("{url}: the server answered HTTP 404 Not Found")
+    );
     assert_eq!(err.short(), "http 404");
 
     let err = fetch_err(&fetcher, &server.url("/busy")).await;
     assert_eq!(err.kind(), FetchErrorKind::Status(503));
-    assert_eq!(err.message(), "the server answered HTTP 503 Service Unavailable");
+    assert_eq!(
+        err.message(),
+        "the server answered HTTP 503 Service Unavailable"
+    );
 }
 
 #[tokio::test]
@@ -100,12 +137,20 @@ async fn redirects_are_followed_up_to_the_limit() {
     // /hop/N redirects to /hop/N-1; /hop/0 answers.
     let server = Server::http(|r| {
         let n: usize = r.path.trim_start_matches("/hop/").parse().unwrap();
-        if n == 0 { Reply::ok(METADATA).into() } else { Reply::redirect(&format!("/hop/{}", n - 1)).into() }
+        if n == 0 {
+            Reply::ok(METADATA).into()
+        } else {
+            Reply::redirect(&format!("/hop/{}", n - 1)).into()
+        }
     })
     .await;
     let fetcher = fetcher();
     let fetched = fetch_ok(&fetcher, &server.url("/hop/5")).await;
-    assert_eq!(fetched.location, server.url("/hop/0"), "five redirects are allowed");
+    assert_eq!(
+        fetched.location,
+        server.url("/hop/0"),
+        "five redirects are allowed"
+    );
     assert_eq!(fetched.body, METADATA.as_bytes());
 
     let url = server.url("/hop/6");
@@ -113,7 +158,10 @@ async fn redirects_are_followed_up_to_the_limit() {
     assert_eq!(err.kind(), FetchErrorKind::TooManyRedirects);
     assert_eq!(
         err.to_string(),
-        format!("{url}: too many redirects (more than 5); the last one pointed to {}", server.url("/hop/0"))
+        format!(
+            "{url}: too many redirects (more than 5); the last one pointed to {}",
+            server.url("/hop/0")
+        )
     );
 }
 
@@ -126,8 +174,18 @@ async fn a_redirect_loop_is_reported_as_a_loop() {
     .await;
     let err = fetch_err(&fetcher(), &server.url("/a")).await;
     assert_eq!(err.kind(), FetchErrorKind::TooManyRedirects);
-    assert_eq!(err.message(), format!("redirect loop: {} redirects back to itself", server.url("/a")));
-    assert_eq!(server.requests().len(), 2, "the loop is noticed before asking again");
+    assert_eq!(
+        err.message(),
+        format!(
+            "redirect loop: {} redirects back to itself",
+            server.url("/a")
+        )
+    );
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "the loop is noticed before asking again"
+    );
 }
 
 #[tokio::test]
@@ -138,7 +196,13 @@ async fn a_status_after_a_redirect_names_the_final_url() {
     })
     .await;
     let err = fetch_err(&fetcher(), &server.url("/old")).await;
-    assert_eq!(err.message(), format!("the server answered HTTP 404 Not Found at {}", server.url("/new")));
+    assert_eq!(
+        err.message(),
+        format!(
+            "the server answered HTTP 404 Not Found at {}",
+            server.url("/new")
+        )
+    );
 }
 
 #[tokio::test]
@@ -152,8 +216,17 @@ async fn the_body_cap_holds_exactly() {
     })
     .await;
     let fetcher = fetcher_with(|o| o.max_body = 1000);
-    assert_eq!(fetch_ok(&fetcher, &server.url("/at-cap")).await.body.len(), 1000);
-    assert_eq!(fetch_ok(&fetcher, &server.url("/chunked-at-cap")).await.body.len(), 1000);
+    assert_eq!(
+        fetch_ok(&fetcher, &server.url("/at-cap")).await.body.len(),
+        1000
+    );
+    assert_eq!(
+        fetch_ok(&fetcher, &server.url("/chunked-at-cap"))
+            .await
+            .body
+            .len(),
+        1000
+    );
     for path in ["/over", "/chunked-over"] {
         let err = fetch_err(&fetcher, &server.url(path)).await;
         assert_eq!(err.kind(), FetchErrorKind::TooLarge, "{path}");
@@ -168,18 +241,32 @@ async fn the_body_cap_holds_exactly() {
 #[tokio::test]
 async fn gzip_is_decompressed_and_the_cap_applies_after_decompression() {
     let bomb = gzip(&vec![0u8; 8 << 20]);
-    assert!(bomb.len() < 64 << 10, "the compressed bomb ({} bytes) is far below the cap", bomb.len());
+    assert!(
+        bomb.len() < 64 << 10,
+        "the compressed bomb ({} bytes) is far below the cap",
+        bomb.len()
+    );
     let small = gzip(METADATA.as_bytes());
     let server = Server::http(move |r| {
-        let body = if r.path == "/bomb" { bomb.clone() } else { small.clone() };
+        let body = if r.path == "/bomb" {
+            bomb.clone()
+        } else {
+            small.clone()
+        };
         Reply::ok(body).header("Content-Encoding", "gzip").into()
     })
     .await;
     let fetcher = fetcher_with(|o| o.max_body = 1 << 20);
-    assert_eq!(fetch_ok(&fetcher, &server.url("/small")).await.body, METADATA.as_bytes());
+    assert_eq!(
+        fetch_ok(&fetcher, &server.url("/small")).await.body,
+        METADATA.as_bytes()
+    );
     let err = fetch_err(&fetcher, &server.url("/bomb")).await;
     assert_eq!(err.kind(), FetchErrorKind::TooLarge);
-    assert!(err.message().starts_with("the body is over the 1 MiB cap"), "{err}");
+    assert!(
+        err.message().starts_with("the body is over the 1 MiB cap"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -189,7 +276,10 @@ async fn a_server_that_never_answers_times_out() {
     let url = server.url("/slow");
     let err = fetch_err(&fetcher, &url).await;
     assert_eq!(err.kind(), FetchErrorKind::Timeout);
-    assert_eq!(err.to_string(), format!("{url}: timed out after 300 ms (timeout)"));
+    assert_eq!(
+        err.to_string(),
+        format!("{url}: timed out after 300 ms (timeout)")
+    );
     assert_eq!(err.short(), "timeout");
 }
 
@@ -201,7 +291,9 @@ async fn a_refused_connection_says_so() {
     assert_eq!(err.kind(), FetchErrorKind::Connect);
     assert_eq!(
         err.to_string(),
-        format!("{url}: connection refused by {addr} (nothing listens there, or a firewall rejects it)")
+        format!(
+            "{url}: connection refused by {addr} (nothing listens there, or a firewall rejects it)"
+        )
     );
 }
 
@@ -234,7 +326,11 @@ async fn files_paths_and_file_urls_are_read_under_the_cap() {
     let small = fetcher_with(|o| o.max_body = 10);
     let err = small.fetch(path.to_str().unwrap(), None).await.unwrap_err();
     assert_eq!(err.kind(), FetchErrorKind::TooLarge);
-    assert!(err.message().starts_with("the body is over the 10 bytes cap"), "{err}");
+    assert!(
+        err.message()
+            .starts_with("the body is over the 10 bytes cap"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -251,7 +347,10 @@ async fn missing_files_directories_and_bad_locations_are_named() {
     let dir_path = dir.path().to_str().unwrap();
     let err = fetch_err(&fetcher, dir_path).await;
     assert_eq!(err.kind(), FetchErrorKind::Io);
-    assert_eq!(err.to_string(), format!("{dir_path}: is a directory, not a metadata file"));
+    assert_eq!(
+        err.to_string(),
+        format!("{dir_path}: is a directory, not a metadata file")
+    );
 
     let err = fetch_err(&fetcher, "gopher://fs.contoso.com/").await;
     assert_eq!(err.kind(), FetchErrorKind::InvalidLocation);
@@ -273,7 +372,10 @@ fn write_ca(ca: &TestCa) -> (tempfile::TempDir, std::path::PathBuf) {
 #[tokio::test]
 async fn an_unknown_ca_is_a_trust_error_and_ca_file_fixes_it() {
     let ca = TestCa::new();
-    let server = Server::https(ca.server_config(&["127.0.0.1"]), |_| Reply::ok(METADATA).into()).await;
+    let server = Server::https(ca.server_config(&["127.0.0.1"]), |_| {
+        Reply::ok(METADATA).into()
+    })
+    .await;
     let url = server.url("/federationmetadata.xml");
     let fetcher = fetcher();
 
@@ -281,11 +383,16 @@ async fn an_unknown_ca_is_a_trust_error_and_ca_file_fixes_it() {
     assert_eq!(err.kind(), FetchErrorKind::Tls, "{err}");
     assert_eq!(
         err.to_string(),
-        format!("{url}: TLS: the server's certificate is not trusted (unknown CA); set ca_file for this domain to the PEM of the CA that issued it")
+        format!(
+            "{url}: TLS: the server's certificate is not trusted (unknown CA); set ca_file for this domain to the PEM of the CA that issued it"
+        )
     );
 
     let (_dir, ca_file) = write_ca(&ca);
-    let fetched = fetcher.fetch(&url, Some(&ca_file)).await.unwrap_or_else(|e| panic!("{e}"));
+    let fetched = fetcher
+        .fetch(&url, Some(&ca_file))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fetched.body, METADATA.as_bytes());
     // The default client is unchanged by the ca_file one.
     assert_eq!(fetch_err(&fetcher, &url).await.kind(), FetchErrorKind::Tls);
@@ -294,7 +401,10 @@ async fn an_unknown_ca_is_a_trust_error_and_ca_file_fixes_it() {
 #[tokio::test]
 async fn a_certificate_for_another_name_is_a_name_mismatch() {
     let ca = TestCa::new();
-    let server = Server::https(ca.server_config(&["fs.contoso.com"]), |_| Reply::ok(METADATA).into()).await;
+    let server = Server::https(ca.server_config(&["fs.contoso.com"]), |_| {
+        Reply::ok(METADATA).into()
+    })
+    .await;
     let (_dir, ca_file) = write_ca(&ca);
     let url = server.url("/federationmetadata.xml");
     let err = fetcher().fetch(&url, Some(&ca_file)).await.unwrap_err();
@@ -308,21 +418,35 @@ async fn a_certificate_for_another_name_is_a_name_mismatch() {
 #[tokio::test]
 async fn an_expired_certificate_says_expired() {
     let ca = TestCa::new();
-    let server = Server::https(ca.expired_server_config(&["127.0.0.1"]), |_| Reply::ok(METADATA).into()).await;
+    let server = Server::https(ca.expired_server_config(&["127.0.0.1"]), |_| {
+        Reply::ok(METADATA).into()
+    })
+    .await;
     let (_dir, ca_file) = write_ca(&ca);
-    let err = fetcher().fetch(&server.url("/m.xml"), Some(&ca_file)).await.unwrap_err();
+    let err = fetcher()
+        .fetch(&server.url("/m.xml"), Some(&ca_file))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), FetchErrorKind::Tls);
-    assert_eq!(err.message(), "TLS: the server's certificate has expired (the IdP must renew its TLS certificate)");
+    assert_eq!(
+        err.message(),
+        "TLS: the server's certificate has expired (the IdP must renew its TLS certificate)"
+    );
 }
 
 #[tokio::test]
 async fn tls_to_a_plain_http_server_is_explained() {
-    let (addr, server) = support::banner_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await;
+    let (addr, server) =
+        support::banner_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await;
     let url = format!("https://{addr}/m.xml");
     let err = fetch_err(&fetcher(), &url).await;
     server.abort();
     assert_eq!(err.kind(), FetchErrorKind::Tls);
-    assert!(err.message().contains("the server does not speak TLS there (try http://?)"), "{err}");
+    assert!(
+        err.message()
+            .contains("the server does not speak TLS there (try http://?)"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -330,12 +454,28 @@ async fn a_bad_ca_file_is_named() {
     let server = Server::http(|_| Reply::ok(METADATA).into()).await;
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.pem");
-    let err = fetcher().fetch(&server.url("/m.xml"), Some(&missing)).await.unwrap_err();
+    let err = fetcher()
+        .fetch(&server.url("/m.xml"), Some(&missing))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), FetchErrorKind::Tls);
-    assert_eq!(err.message(), format!("cannot read ca_file {}: no such file", missing.display()));
+    assert_eq!(
+        err.message(),
+        format!("cannot read ca_file {}: no such file", missing.display())
+    );
 
     let empty = dir.path().join("empty.pem");
-    std::fs::write(&empty, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap();
-    let err = fetcher().fetch(&server.url("/m.xml"), Some(&empty)).await.unwrap_err();
-    assert_eq!(err.message(), format!("ca_file {} holds no CERTIFICATE block", empty.display()));
+    std::fs::write(
+        &empty,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let err = fetcher()
+        .fetch(&server.url("/m.xml"), Some(&empty))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        format!("ca_file {} holds no CERTIFICATE block", empty.display())
+    );
 }

@@ -18,7 +18,12 @@ impl Origin<'_> {
     /// An error at byte offset `at`.
     pub fn error(&self, at: usize, message: impl Into<String>) -> ConfigError {
         let (line, column) = self.line_column(at);
-        ConfigError::Invalid { path: self.name.to_owned(), line, column, message: message.into() }
+        ConfigError::Invalid {
+            path: self.name.to_owned(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 
     /// An error at the start of `span`.
@@ -38,14 +43,18 @@ impl Origin<'_> {
     fn line_at(&self, at: usize) -> &str {
         let at = floor_char_boundary(self.text, at);
         let start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let end = self.text[at..].find('\n').map_or(self.text.len(), |i| at + i);
+        let end = self.text[at..]
+            .find('\n')
+            .map_or(self.text.len(), |i| at + i);
         &self.text[start..end]
     }
 
     /// The table header (`[settings]`, `[[domain]]`) in force at `at`, if any.
     fn table_at(&self, at: usize) -> Option<String> {
         let at = floor_char_boundary(self.text, at);
-        let line_end = self.text[at..].find('\n').map_or(self.text.len(), |i| at + i);
+        let line_end = self.text[at..]
+            .find('\n')
+            .map_or(self.text.len(), |i| at + i);
         self.text[..line_end]
             .lines()
             .rev()
@@ -68,12 +77,14 @@ impl Origin<'_> {
         let (key, _) = line.split_once('=')?;
         let key = key.trim().trim_matches(['"', '\'']);
         let bare = !key.is_empty()
-            && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         bare.then(|| key.to_owned())
     }
 
     /// Rewrite a TOML / serde error into our wording.
-    pub fn from_toml(&self, err: &toml::de::Error) -> ConfigError {
+    pub fn toml_error(&self, err: &toml::de::Error) -> ConfigError {
         let at = err.span().map_or(0, |span| span.start);
         let message = one_line(err.message());
         let rewritten = if let Some(rest) = message.strip_prefix("unknown field ") {
@@ -81,11 +92,19 @@ impl Origin<'_> {
         } else if let Some(rest) = message.strip_prefix("missing field ") {
             let key = backticked(rest).first().copied().unwrap_or_default();
             let table = self.table_at(at).unwrap_or_else(|| "the file".into());
-            format!("{table} is missing the required key `{key}` ({})", allowed(key))
+            format!(
+                "{table} is missing the required key `{key}` ({})",
+                allowed(key)
+            )
         } else if let Some(rest) = message.strip_prefix("invalid type: ") {
             self.wrong_type(at, rest)
-        } else if message == "duplicate key" && let Some(key) = self.key_at(at) {
-            format!("duplicate key `{key}` {}: each key may appear once per table", self.scope(at))
+        } else if message == "duplicate key"
+            && let Some(key) = self.key_at(at)
+        {
+            format!(
+                "duplicate key `{key}` {}: each key may appear once per table",
+                self.scope(at)
+            )
         } else {
             format!("invalid TOML: {message}")
         };
@@ -94,7 +113,8 @@ impl Origin<'_> {
 
     /// `in [settings]`, `in [[domain]]` or `at the top level`.
     fn scope(&self, at: usize) -> String {
-        self.table_at(at).map_or_else(|| "at the top level".into(), |table| format!("in {table}"))
+        self.table_at(at)
+            .map_or_else(|| "at the top level".into(), |table| format!("in {table}"))
     }
 
     /// `rest` is serde's ``"`x`, expected one of `a`, `b`"``.
@@ -110,7 +130,9 @@ impl Origin<'_> {
         let (what, quote): (String, fn(&str) -> String) = if header_line {
             (format!("unknown table [{unknown}]"), |k| format!("[{k}]"))
         } else {
-            (format!("unknown key `{unknown}` {}", self.scope(at)), |k| format!("`{k}`"))
+            (format!("unknown key `{unknown}` {}", self.scope(at)), |k| {
+                format!("`{k}`")
+            })
         };
         match closest(unknown, valid) {
             Some(best) => format!("{what}; did you mean {}?", quote(best)),
@@ -120,7 +142,9 @@ impl Origin<'_> {
 
     /// `rest` is serde's `string "16", expected i64`.
     fn wrong_type(&self, at: usize, rest: &str) -> String {
-        let found = rest.split_once(", expected ").map_or(rest, |(found, _)| found);
+        let found = rest
+            .split_once(", expected ")
+            .map_or(rest, |(found, _)| found);
         let found = match found {
             "map" => "a table".to_owned(),
             "sequence" => "an array".to_owned(),
@@ -184,7 +208,11 @@ fn backticked(text: &str) -> Vec<&str> {
 }
 
 fn one_line(text: &str) -> String {
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn floor_char_boundary(text: &str, at: usize) -> usize {
@@ -201,16 +229,28 @@ mod tests {
 
     #[test]
     fn typos_find_their_key() {
-        let valid = ["name", "metadata_url", "entity_id", "ca_file", "entra_signing_thumbprint"];
+        let valid = [
+            "name",
+            "metadata_url",
+            "entity_id",
+            "ca_file",
+            "entra_signing_thumbprint",
+        ];
         assert_eq!(closest("metadata_ur", &valid), Some("metadata_url"));
         assert_eq!(closest("Metadata-URL", &valid), Some("metadata_url"));
-        assert_eq!(closest("thumbprint", &valid), Some("entra_signing_thumbprint"));
+        assert_eq!(
+            closest("thumbprint", &valid),
+            Some("entra_signing_thumbprint")
+        );
         assert_eq!(closest("colour", &valid), None);
     }
 
     #[test]
     fn positions_are_one_based_in_characters() {
-        let origin = Origin { name: "f", text: "a = 1\nb = \"é\" x\n" };
+        let origin = Origin {
+            name: "f",
+            text: "a = 1\nb = \"é\" x\n",
+        };
         assert_eq!(origin.line_column(0), (1, 1));
         assert_eq!(origin.line_column(6), (2, 1));
         // The byte after the two-byte é is the fourth character after `b = "`.

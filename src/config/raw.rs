@@ -71,6 +71,7 @@ pub(super) struct RawDomain {
 
 /// The six policy thresholds as written in one scope (`[settings]` or a `[[domain]]`).
 #[derive(Clone, Debug, Default)]
+#[allow(clippy::struct_field_names)] // the keys as the file spells them
 pub(super) struct RawPolicy {
     pub renew_now_days: Option<Spanned<i64>>,
     pub manual_renew_days: Option<Spanned<i64>>,

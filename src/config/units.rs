@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 /// What a duration looks like, for error messages.
-pub const DURATION_HELP: &str = "a duration such as \"15m\", \"20s\", \"1h30m\" or \"300ms\" (units: ms, s, m, h, d)";
+pub const DURATION_HELP: &str =
+    "a duration such as \"15m\", \"20s\", \"1h30m\" or \"300ms\" (units: ms, s, m, h, d)";
 
 /// What a byte size looks like, for error messages.
 pub const BYTE_SIZE_HELP: &str = "a size such as \"32MiB\", \"512KiB\" or a number of bytes (units: B, KB, MB, GB, KiB, MiB, GiB)";
@@ -18,7 +19,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     let mut total = Duration::ZERO;
     while !rest.is_empty() {
-        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits_end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit_end = rest[digits_end..]
             .find(|c: char| !c.is_ascii_alphabetic())
             .map_or(rest.len(), |i| digits_end + i);
@@ -32,7 +35,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             _ => return Err(bad()),
         };
         let millis = amount.checked_mul(unit_millis).ok_or_else(bad)?;
-        total = total.checked_add(Duration::from_millis(millis)).ok_or_else(bad)?;
+        total = total
+            .checked_add(Duration::from_millis(millis))
+            .ok_or_else(bad)?;
         rest = rest[unit_end..].trim_start();
     }
     Ok(total)
@@ -44,7 +49,7 @@ pub fn format_duration(duration: Duration) -> String {
     if millis < 1_000 {
         return format!("{millis} ms");
     }
-    if millis % 1_000 != 0 {
+    if !millis.is_multiple_of(1_000) {
         return format!("{:.1} s", duration.as_secs_f64());
     }
     let mut secs = duration.as_secs();
@@ -62,7 +67,9 @@ pub fn format_duration(duration: Duration) -> String {
 pub fn parse_byte_size(text: &str) -> Result<u64, String> {
     let bad = || format!("{text:?} is not {BYTE_SIZE_HELP}");
     let trimmed = text.trim();
-    let digits_end = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
+    let digits_end = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
     let amount: u64 = trimmed[..digits_end].parse().map_err(|_| bad())?;
     let multiplier: u64 = match trimmed[digits_end..].trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -80,7 +87,7 @@ pub fn parse_byte_size(text: &str) -> Result<u64, String> {
 /// `32 MiB`, `512 KiB`, `1000 bytes`: for messages.
 pub fn format_bytes(bytes: u64) -> String {
     for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if bytes >= size && bytes % size == 0 {
+        if bytes >= size && bytes.is_multiple_of(size) {
             return format!("{} {unit}", bytes / size);
         }
     }
@@ -103,13 +110,25 @@ mod tests {
             ("10min", 600_000),
         ];
         for (text, millis) in cases {
-            assert_eq!(parse_duration(text), Ok(Duration::from_millis(millis)), "{text}");
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_millis(millis)),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn bad_durations_are_refused() {
-        for text in ["", "15", "m", "15 minutes", "1.5h", "-5s", "99999999999999999999d"] {
+        for text in [
+            "",
+            "15",
+            "m",
+            "15 minutes",
+            "1.5h",
+            "-5s",
+            "99999999999999999999d",
+        ] {
             let err = parse_duration(text).expect_err(text);
             assert_eq!(err, format!("{text:?} is not {DURATION_HELP}"));
         }

@@ -23,13 +23,21 @@ const DEFAULT_GRAPH: &str = "https://graph.microsoft.com";
 
 type Checked<T> = Result<T, ConfigError>;
 
-pub(super) fn validate(raw: RawConfig, origin: &Origin<'_>) -> Checked<Config> {
+pub(super) fn validate(raw: &RawConfig, origin: &Origin<'_>) -> Checked<Config> {
     let settings = match &raw.settings {
         Some(settings) => check_settings(settings, origin)?,
         None => Settings::default(),
     };
-    let global_policy = raw.settings.as_ref().map(RawSettings::policy).unwrap_or_default();
-    let entra = raw.entra.as_ref().map(|entra| check_entra(entra, origin)).transpose()?;
+    let global_policy = raw
+        .settings
+        .as_ref()
+        .map(RawSettings::policy)
+        .unwrap_or_default();
+    let entra = raw
+        .entra
+        .as_ref()
+        .map(|entra| check_entra(entra, origin))
+        .transpose()?;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut domains = Vec::with_capacity(raw.domain.len());
     for domain in &raw.domain {
@@ -48,7 +56,12 @@ pub(super) fn validate(raw: RawConfig, origin: &Origin<'_>) -> Checked<Config> {
         seen.insert(checked.name.to_lowercase(), first_line);
         domains.push(checked);
     }
-    Ok(Config { path: None, settings, entra, domains })
+    Ok(Config {
+        path: None,
+        settings,
+        entra,
+        domains,
+    })
 }
 
 fn check_settings(raw: &RawSettings, origin: &Origin<'_>) -> Checked<Settings> {
@@ -70,8 +83,20 @@ fn check_settings(raw: &RawSettings, origin: &Origin<'_>) -> Checked<Settings> {
         Some(value) => concurrency(value, origin)?,
         None => defaults.concurrency,
     };
-    let policy = merge_policy(&Policy::default(), &raw.policy(), &RawPolicy::default(), origin)?;
-    Ok(Settings { refresh, timeout, connect_timeout, max_body, concurrency, policy })
+    let policy = merge_policy(
+        &Policy::default(),
+        &raw.policy(),
+        &RawPolicy::default(),
+        origin,
+    )?;
+    Ok(Settings {
+        refresh,
+        timeout,
+        connect_timeout,
+        max_body,
+        concurrency,
+        policy,
+    })
 }
 
 fn check_entra(spanned: &Spanned<RawEntra>, origin: &Origin<'_>) -> Checked<EntraConfig> {
@@ -92,11 +117,22 @@ fn check_entra(spanned: &Spanned<RawEntra>, origin: &Origin<'_>) -> Checked<Entr
         .as_ref()
         .map(|value| env_var_name(value, origin))
         .transpose()?;
-    let client_certificate = raw.client_certificate.as_ref().map(|v| path("client_certificate", v, origin)).transpose()?;
-    let client_key = raw.client_key.as_ref().map(|v| path("client_key", v, origin)).transpose()?;
+    let client_certificate = raw
+        .client_certificate
+        .as_ref()
+        .map(|v| path("client_certificate", v, origin))
+        .transpose()?;
+    let client_key = raw
+        .client_key
+        .as_ref()
+        .map(|v| path("client_key", v, origin))
+        .transpose()?;
     match (&raw.client_certificate, &raw.client_key) {
         (Some(cert), None) => {
-            return Err(origin.error_at(&cert.span(), "client_certificate needs client_key too (the PEM private key of that certificate)"));
+            return Err(origin.error_at(
+                &cert.span(),
+                "client_certificate needs client_key too (the PEM private key of that certificate)",
+            ));
         }
         (None, Some(key)) => {
             return Err(origin.error_at(&key.span(), "client_key needs client_certificate too (the PEM certificate registered on the app)"));
@@ -109,7 +145,12 @@ fn check_entra(spanned: &Spanned<RawEntra>, origin: &Origin<'_>) -> Checked<Entr
             "[entra] has no credential: set client_secret_env = \"FEDCERT_CLIENT_SECRET\" (the variable's name) or client_certificate and client_key",
         ));
     }
-    let authority = endpoint("authority", raw.authority.as_ref(), DEFAULT_AUTHORITY, origin)?;
+    let authority = endpoint(
+        "authority",
+        raw.authority.as_ref(),
+        DEFAULT_AUTHORITY,
+        origin,
+    )?;
     let graph = endpoint("graph", raw.graph.as_ref(), DEFAULT_GRAPH, origin)?;
     Ok(EntraConfig {
         tenant_id,
@@ -130,17 +171,27 @@ fn check_domain(
 ) -> Checked<DomainConfig> {
     let name = non_empty("name", &raw.name, origin)?;
     if name.chars().any(char::is_whitespace) {
-        return Err(origin.error_at(&raw.name.span(), format!("name = {name:?} must not contain spaces: use the domain name, e.g. \"contoso.com\"")));
+        return Err(origin.error_at(
+            &raw.name.span(),
+            format!(
+                "name = {name:?} must not contain spaces: use the domain name, e.g. \"contoso.com\""
+            ),
+        ));
     }
     let metadata_url = metadata_location(&raw.metadata_url, origin)?;
     let optional_string = |value: &Option<Spanned<String>>, key| {
-        value.as_ref().map(|v| non_empty(key, v, origin)).transpose()
+        value
+            .as_ref()
+            .map(|v| non_empty(key, v, origin))
+            .transpose()
     };
     let thumbprint = |value: &Option<Spanned<String>>, key| -> Checked<Option<Sha1>> {
         value
             .as_ref()
             .map(|v| {
-                v.get_ref().parse::<Sha1>().map_err(|e| origin.error_at(&v.span(), format!("{key}: {e}")))
+                v.get_ref()
+                    .parse::<Sha1>()
+                    .map_err(|e| origin.error_at(&v.span(), format!("{key}: {e}")))
             })
             .transpose()
     };
@@ -151,25 +202,67 @@ fn check_domain(
         entity_id: optional_string(&raw.entity_id, "entity_id")?,
         auto_rollover: raw.auto_rollover.as_ref().map(|v| *v.get_ref()),
         adfs_primary_server: optional_string(&raw.adfs_primary_server, "adfs_primary_server")?,
-        support_multiple_domain: raw.support_multiple_domain.as_ref().is_some_and(|v| *v.get_ref()),
-        entra_signing_thumbprint: thumbprint(&raw.entra_signing_thumbprint, "entra_signing_thumbprint")?,
-        entra_next_signing_thumbprint: thumbprint(&raw.entra_next_signing_thumbprint, "entra_next_signing_thumbprint")?,
-        ca_file: raw.ca_file.as_ref().map(|v| path("ca_file", v, origin)).transpose()?,
-        refresh: raw.refresh.as_ref().map(|v| refresh_interval("refresh", v, origin)).transpose()?,
+        support_multiple_domain: raw
+            .support_multiple_domain
+            .as_ref()
+            .is_some_and(|v| *v.get_ref()),
+        entra_signing_thumbprint: thumbprint(
+            &raw.entra_signing_thumbprint,
+            "entra_signing_thumbprint",
+        )?,
+        entra_next_signing_thumbprint: thumbprint(
+            &raw.entra_next_signing_thumbprint,
+            "entra_next_signing_thumbprint",
+        )?,
+        ca_file: raw
+            .ca_file
+            .as_ref()
+            .map(|v| path("ca_file", v, origin))
+            .transpose()?,
+        refresh: raw
+            .refresh
+            .as_ref()
+            .map(|v| refresh_interval("refresh", v, origin))
+            .transpose()?,
         policy,
     })
 }
 
 /// Apply the thresholds written in `scope` over `base`, then check their order. `outer` holds
 /// the thresholds of the enclosing scope, to point at one of them when only they are set.
-fn merge_policy(base: &Policy, scope: &RawPolicy, outer: &RawPolicy, origin: &Origin<'_>) -> Checked<Policy> {
+fn merge_policy(
+    base: &Policy,
+    scope: &RawPolicy,
+    outer: &RawPolicy,
+    origin: &Origin<'_>,
+) -> Checked<Policy> {
     let mut policy = *base;
     let fields: [(&str, &Option<Spanned<i64>>, &mut u32); 6] = [
-        ("renew_now_days", &scope.renew_now_days, &mut policy.renew_now_days),
-        ("manual_renew_days", &scope.manual_renew_days, &mut policy.manual_renew_days),
-        ("entra_poll_days", &scope.entra_poll_days, &mut policy.entra_poll_days),
-        ("generation_days", &scope.generation_days, &mut policy.generation_days),
-        ("promotion_days", &scope.promotion_days, &mut policy.promotion_days),
+        (
+            "renew_now_days",
+            &scope.renew_now_days,
+            &mut policy.renew_now_days,
+        ),
+        (
+            "manual_renew_days",
+            &scope.manual_renew_days,
+            &mut policy.manual_renew_days,
+        ),
+        (
+            "entra_poll_days",
+            &scope.entra_poll_days,
+            &mut policy.entra_poll_days,
+        ),
+        (
+            "generation_days",
+            &scope.generation_days,
+            &mut policy.generation_days,
+        ),
+        (
+            "promotion_days",
+            &scope.promotion_days,
+            &mut policy.promotion_days,
+        ),
         ("plan_days", &scope.plan_days, &mut policy.plan_days),
     ];
     for (key, value, slot) in fields {
@@ -187,18 +280,39 @@ fn merge_policy(base: &Policy, scope: &RawPolicy, outer: &RawPolicy, origin: &Or
         };
         pick(scope).or_else(|| pick(outer))
     };
-    let order_rule = "renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days";
+    let order_rule =
+        "renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days";
     let checks = [
-        ("renew_now_days", policy.renew_now_days, "manual_renew_days", policy.manual_renew_days, policy.renew_now_days < policy.manual_renew_days),
-        ("manual_renew_days", policy.manual_renew_days, "plan_days", policy.plan_days, policy.manual_renew_days <= policy.plan_days),
-        ("promotion_days", policy.promotion_days, "generation_days", policy.generation_days, policy.promotion_days < policy.generation_days),
+        (
+            "renew_now_days",
+            policy.renew_now_days,
+            "manual_renew_days",
+            policy.manual_renew_days,
+            policy.renew_now_days < policy.manual_renew_days,
+        ),
+        (
+            "manual_renew_days",
+            policy.manual_renew_days,
+            "plan_days",
+            policy.plan_days,
+            policy.manual_renew_days <= policy.plan_days,
+        ),
+        (
+            "promotion_days",
+            policy.promotion_days,
+            "generation_days",
+            policy.generation_days,
+            policy.promotion_days < policy.generation_days,
+        ),
     ];
     for (low_key, low, high_key, high, holds) in checks {
         if holds {
             continue;
         }
         // Point at whichever of the two this scope set (the other may be a default).
-        let span = span_of(low_key).or_else(|| span_of(high_key)).unwrap_or(0..0);
+        let span = span_of(low_key)
+            .or_else(|| span_of(high_key))
+            .unwrap_or(0..0);
         let (first, second) = if scope_sets(scope, high_key) && !scope_sets(scope, low_key) {
             ((high_key, high), (low_key, low))
         } else {
@@ -230,7 +344,15 @@ fn days(key: &str, value: &Spanned<i64>, origin: &Origin<'_>) -> Checked<u32> {
     u32::try_from(n)
         .ok()
         .filter(|&d| i64::from(d) <= MAX_DAYS)
-        .ok_or_else(|| origin.error_at(&value.span(), format!("{key} = {n} is out of range: {key} must be {}", allowed(key))))
+        .ok_or_else(|| {
+            origin.error_at(
+                &value.span(),
+                format!(
+                    "{key} = {n} is out of range: {key} must be {}",
+                    allowed(key)
+                ),
+            )
+        })
 }
 
 fn concurrency(value: &Spanned<i64>, origin: &Origin<'_>) -> Checked<usize> {
@@ -239,11 +361,20 @@ fn concurrency(value: &Spanned<i64>, origin: &Origin<'_>) -> Checked<usize> {
         .contains(&n)
         .then(|| usize::try_from(n).ok())
         .flatten()
-        .ok_or_else(|| origin.error_at(&value.span(), format!("concurrency = {n} is out of range: concurrency must be {}", allowed("concurrency"))))
+        .ok_or_else(|| {
+            origin.error_at(
+                &value.span(),
+                format!(
+                    "concurrency = {n} is out of range: concurrency must be {}",
+                    allowed("concurrency")
+                ),
+            )
+        })
 }
 
 fn duration(key: &str, value: &Spanned<String>, origin: &Origin<'_>) -> Checked<Duration> {
-    parse_duration(value.get_ref()).map_err(|e| origin.error_at(&value.span(), format!("{key}: {e}")))
+    parse_duration(value.get_ref())
+        .map_err(|e| origin.error_at(&value.span(), format!("{key}: {e}")))
 }
 
 fn refresh_interval(key: &str, value: &Spanned<String>, origin: &Origin<'_>) -> Checked<Duration> {
@@ -257,20 +388,40 @@ fn refresh_interval(key: &str, value: &Spanned<String>, origin: &Origin<'_>) -> 
     Ok(interval)
 }
 
-fn optional_positive_duration(key: &str, value: Option<&Spanned<String>>, origin: &Origin<'_>) -> Checked<Option<Duration>> {
+fn optional_positive_duration(
+    key: &str,
+    value: Option<&Spanned<String>>,
+    origin: &Origin<'_>,
+) -> Checked<Option<Duration>> {
     let Some(value) = value else { return Ok(None) };
     let parsed = duration(key, value, origin)?;
     if parsed.is_zero() {
-        return Err(origin.error_at(&value.span(), format!("{key} = {:?} must be above zero, e.g. \"20s\"", value.get_ref())));
+        return Err(origin.error_at(
+            &value.span(),
+            format!(
+                "{key} = {:?} must be above zero, e.g. \"20s\"",
+                value.get_ref()
+            ),
+        ));
     }
     Ok(Some(parsed))
 }
 
 fn byte_size(value: &Spanned<toml::Value>, origin: &Origin<'_>) -> Checked<u64> {
-    let refuse = |what: String| origin.error_at(&value.span(), format!("max_body = {what}: max_body must be {}", allowed("max_body")));
+    let refuse = |what: String| {
+        origin.error_at(
+            &value.span(),
+            format!(
+                "max_body = {what}: max_body must be {}",
+                allowed("max_body")
+            ),
+        )
+    };
     let bytes = match value.get_ref() {
         toml::Value::Integer(n) => u64::try_from(*n).map_err(|_| refuse(n.to_string()))?,
-        toml::Value::String(text) => parse_byte_size(text).map_err(|_| refuse(format!("{text:?}")))?,
+        toml::Value::String(text) => {
+            parse_byte_size(text).map_err(|_| refuse(format!("{text:?}")))?
+        }
         other => return Err(refuse(format!("{other} ({})", other.type_str()))),
     };
     if bytes == 0 {
@@ -282,7 +433,10 @@ fn byte_size(value: &Spanned<toml::Value>, origin: &Origin<'_>) -> Checked<u64> 
 fn non_empty(key: &str, value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> {
     let text = value.get_ref().trim();
     if text.is_empty() {
-        return Err(origin.error_at(&value.span(), format!("{key} is empty; it must be {}", allowed(key))));
+        return Err(origin.error_at(
+            &value.span(),
+            format!("{key} is empty; it must be {}", allowed(key)),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -300,19 +454,34 @@ fn metadata_location(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<St
     }
 }
 
-fn endpoint(key: &str, value: Option<&Spanned<String>>, default: &str, origin: &Origin<'_>) -> Checked<String> {
-    let Some(value) = value else { return Ok(default.to_owned()) };
+fn endpoint(
+    key: &str,
+    value: Option<&Spanned<String>>,
+    default: &str,
+    origin: &Origin<'_>,
+) -> Checked<String> {
+    let Some(value) = value else {
+        return Ok(default.to_owned());
+    };
     let text = value.get_ref().trim();
     match Location::parse(text) {
         Ok(Location::Http(_)) => Ok(text.trim_end_matches('/').to_owned()),
-        _ => Err(origin.error_at(&value.span(), format!("{key} = {text:?} is refused: {key} must be {}", allowed(key)))),
+        _ => Err(origin.error_at(
+            &value.span(),
+            format!(
+                "{key} = {text:?} is refused: {key} must be {}",
+                allowed(key)
+            ),
+        )),
     }
 }
 
 fn env_var_name(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> {
     let name = value.get_ref().trim();
     let mut chars = name.chars();
-    let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let well_formed = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !well_formed {
         // Don't echo it: it may be the secret itself, pasted into the wrong key.
@@ -327,7 +496,8 @@ fn env_var_name(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String>
 fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
-            group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit())
-        })
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
 }

@@ -20,7 +20,10 @@ impl fmt::Display for RedirectRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TooMany { max, last } => {
-                write!(f, "too many redirects (more than {max}); the last one pointed to {last}")
+                write!(
+                    f,
+                    "too many redirects (more than {max}); the last one pointed to {last}"
+                )
             }
             Self::Loop { url } => write!(f, "redirect loop: {url} redirects back to itself"),
         }
@@ -74,7 +77,10 @@ pub(super) fn classify(
     ctx: &Context<'_>,
 ) -> (FetchErrorKind, String) {
     let links = chain(err);
-    if let Some(refusal) = links.iter().find_map(|e| e.downcast_ref::<RedirectRefusal>()) {
+    if let Some(refusal) = links
+        .iter()
+        .find_map(|e| e.downcast_ref::<RedirectRefusal>())
+    {
         return (FetchErrorKind::TooManyRedirects, refusal.to_string());
     }
     if let Some(tls) = links.iter().find_map(|e| e.downcast_ref::<rustls::Error>()) {
@@ -86,37 +92,74 @@ pub(super) fn classify(
         .map(io::Error::kind)
         .find(|kind| *kind != io::ErrorKind::Other);
     let deepest = links.last().map(ToString::to_string).unwrap_or_default();
-    let dns = flags.is_dns || links.iter().any(|e| e.to_string().contains("failed to lookup address"));
+    let dns = flags.is_dns
+        || links
+            .iter()
+            .any(|e| e.to_string().contains("failed to lookup address"));
     if dns {
-        return (FetchErrorKind::Dns, format!("DNS lookup of {} failed ({deepest})", host_only(ctx.authority)));
+        return (
+            FetchErrorKind::Dns,
+            format!(
+                "DNS lookup of {} failed ({deepest})",
+                host_only(ctx.authority)
+            ),
+        );
     }
     if flags.is_timeout && flags.is_connect {
         return (
             FetchErrorKind::Timeout,
-            format!("could not connect to {} within {} (connect_timeout)", ctx.authority, format_duration(ctx.connect_timeout)),
+            format!(
+                "could not connect to {} within {} (connect_timeout)",
+                ctx.authority,
+                format_duration(ctx.connect_timeout)
+            ),
         );
     }
     match io_kind {
         Some(io::ErrorKind::ConnectionRefused) => {
-            return (FetchErrorKind::Connect, format!("connection refused by {} (nothing listens there, or a firewall rejects it)", ctx.authority));
+            return (
+                FetchErrorKind::Connect,
+                format!(
+                    "connection refused by {} (nothing listens there, or a firewall rejects it)",
+                    ctx.authority
+                ),
+            );
         }
         Some(io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted) => {
-            return (FetchErrorKind::Connect, format!("the connection to {} was reset", ctx.authority));
+            return (
+                FetchErrorKind::Connect,
+                format!("the connection to {} was reset", ctx.authority),
+            );
         }
         Some(io::ErrorKind::TimedOut) => {
-            return (FetchErrorKind::Timeout, format!("the connection to {} timed out", ctx.authority));
+            return (
+                FetchErrorKind::Timeout,
+                format!("the connection to {} timed out", ctx.authority),
+            );
         }
         Some(io::ErrorKind::UnexpectedEof) => {
-            return (FetchErrorKind::Connect, format!("{} closed the connection before answering", ctx.authority));
+            return (
+                FetchErrorKind::Connect,
+                format!("{} closed the connection before answering", ctx.authority),
+            );
         }
         _ => {}
     }
-    if links.iter().any(|e| e.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_incomplete_message)) {
-        return (FetchErrorKind::Connect, format!("{} closed the connection before answering", ctx.authority));
+    if links.iter().any(|e| {
+        e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+    }) {
+        return (
+            FetchErrorKind::Connect,
+            format!("{} closed the connection before answering", ctx.authority),
+        );
     }
     let text = chain_text(err);
     if flags.is_connect {
-        return (FetchErrorKind::Connect, format!("cannot connect to {}: {text}", ctx.authority));
+        return (
+            FetchErrorKind::Connect,
+            format!("cannot connect to {}: {text}", ctx.authority),
+        );
     }
     (FetchErrorKind::Io, text)
 }
@@ -132,7 +175,11 @@ pub(super) struct Flags {
 
 impl From<&reqwest::Error> for Flags {
     fn from(err: &reqwest::Error) -> Self {
-        Self { is_timeout: err.is_timeout(), is_connect: err.is_connect(), is_dns: err.is_dns() }
+        Self {
+            is_timeout: err.is_timeout(),
+            is_connect: err.is_connect(),
+            is_dns: err.is_dns(),
+        }
     }
 }
 
@@ -148,17 +195,24 @@ fn describe_tls(err: &rustls::Error, ctx: &Context<'_>) -> String {
                 }
                 text
             }
-            Cert::NotValidForName => format!("TLS: the server's certificate is not valid for {host} (name mismatch)"),
+            Cert::NotValidForName => {
+                format!("TLS: the server's certificate is not valid for {host} (name mismatch)")
+            }
             Cert::NotValidForNameContext { presented, .. } => format!(
                 "TLS: the server's certificate is not valid for {host} (name mismatch: it is issued for {})",
                 if presented.is_empty() {
                     "no host name".to_owned()
                 } else {
-                    presented.iter().map(|name| plain_name(name)).collect::<Vec<_>>().join(", ")
+                    presented
+                        .iter()
+                        .map(|name| plain_name(name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ),
             Cert::Expired | Cert::ExpiredContext { .. } => {
-                "TLS: the server's certificate has expired (the IdP must renew its TLS certificate)".into()
+                "TLS: the server's certificate has expired (the IdP must renew its TLS certificate)"
+                    .into()
             }
             Cert::NotValidYet | Cert::NotValidYetContext { .. } => {
                 "TLS: the server's certificate is not valid yet (check this machine's clock)".into()
@@ -166,11 +220,20 @@ fn describe_tls(err: &rustls::Error, ctx: &Context<'_>) -> String {
             Cert::Revoked => "TLS: the server's certificate has been revoked".into(),
             other => format!("TLS: the server's certificate was refused ({other})"),
         },
-        Tls::AlertReceived(alert) => format!("TLS: the server aborted the handshake (alert {alert:?})"),
-        Tls::InvalidMessage(_) | Tls::InappropriateMessage { .. } | Tls::InappropriateHandshakeMessage { .. } => {
-            format!("TLS handshake with {} failed: the server does not speak TLS there (try http://?)", ctx.authority)
+        Tls::AlertReceived(alert) => {
+            format!("TLS: the server aborted the handshake (alert {alert:?})")
         }
-        Tls::PeerIncompatible(why) => format!("TLS: no protocol version or cipher suite in common with the server ({why:?})"),
+        Tls::InvalidMessage(_)
+        | Tls::InappropriateMessage { .. }
+        | Tls::InappropriateHandshakeMessage { .. } => {
+            format!(
+                "TLS handshake with {} failed: the server does not speak TLS there (try http://?)",
+                ctx.authority
+            )
+        }
+        Tls::PeerIncompatible(why) => {
+            format!("TLS: no protocol version or cipher suite in common with the server ({why:?})")
+        }
         other => format!("TLS: {other}"),
     }
 }
@@ -185,7 +248,9 @@ fn plain_name(presented: &str) -> &str {
 
 fn host_only(authority: &str) -> &str {
     match authority.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) && !host.ends_with(':') => host,
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) && !host.ends_with(':') => {
+            host
+        }
         _ => authority,
     }
 }
@@ -211,40 +276,83 @@ mod tests {
     }
 
     fn ctx() -> Context<'static> {
-        Context { authority: "fs.contoso.com:443", connect_timeout: Duration::from_secs(10), system_roots: true }
+        Context {
+            authority: "fs.contoso.com:443",
+            connect_timeout: Duration::from_secs(10),
+            system_roots: true,
+        }
     }
 
     #[test]
     fn dns_failures_name_the_host() {
-        let err = Wrapper("dns error", io::Error::other("failed to lookup address information: Name or service not known"));
+        let err = Wrapper(
+            "dns error",
+            io::Error::other("failed to lookup address information: Name or service not known"),
+        );
         let (kind, message) = classify(&err, Flags::default(), &ctx());
         assert_eq!(kind, FetchErrorKind::Dns);
-        assert_eq!(message, "DNS lookup of fs.contoso.com failed (failed to lookup address information: Name or service not known)");
+        assert_eq!(
+            message,
+            "DNS lookup of fs.contoso.com failed (failed to lookup address information: Name or service not known)"
+        );
     }
 
     #[test]
     fn tls_errors_inside_io_errors_are_found() {
         let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
-        let err = Wrapper("client error (Connect)", io::Error::new(io::ErrorKind::InvalidData, tls));
-        let (kind, message) = classify(&err, Flags::default(), &Context { system_roots: false, ..ctx() });
+        let err = Wrapper(
+            "client error (Connect)",
+            io::Error::new(io::ErrorKind::InvalidData, tls),
+        );
+        let (kind, message) = classify(
+            &err,
+            Flags::default(),
+            &Context {
+                system_roots: false,
+                ..ctx()
+            },
+        );
         assert_eq!(kind, FetchErrorKind::Tls);
-        assert!(message.starts_with("TLS: the server's certificate is not trusted (unknown CA); set ca_file"), "{message}");
-        assert!(message.ends_with("(the system trust store is empty: install ca-certificates or set SSL_CERT_FILE)"), "{message}");
+        assert!(
+            message.starts_with(
+                "TLS: the server's certificate is not trusted (unknown CA); set ca_file"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(
+                "(the system trust store is empty: install ca-certificates or set SSL_CERT_FILE)"
+            ),
+            "{message}"
+        );
     }
 
     #[test]
     fn connect_timeouts_say_which_limit() {
-        let err = Wrapper("client error (Connect)", io::Error::other("operation timed out"));
-        let flags = Flags { is_timeout: true, is_connect: true, is_dns: false };
+        let err = Wrapper(
+            "client error (Connect)",
+            io::Error::other("operation timed out"),
+        );
+        let flags = Flags {
+            is_timeout: true,
+            is_connect: true,
+            is_dns: false,
+        };
         assert_eq!(
             classify(&err, flags, &ctx()),
-            (FetchErrorKind::Timeout, "could not connect to fs.contoso.com:443 within 10 s (connect_timeout)".into())
+            (
+                FetchErrorKind::Timeout,
+                "could not connect to fs.contoso.com:443 within 10 s (connect_timeout)".into()
+            )
         );
     }
 
     #[test]
     fn chain_text_skips_repeats() {
-        let err = Wrapper("reading failed: broken pipe", io::Error::other("broken pipe"));
+        let err = Wrapper(
+            "reading failed: broken pipe",
+            io::Error::other("broken pipe"),
+        );
         assert_eq!(chain_text(&err), "reading failed: broken pipe");
         assert_eq!(host_only("[::1]:8443"), "[::1]");
         assert_eq!(plain_name("DnsName(\"fs.contoso.com\")"), "fs.contoso.com");

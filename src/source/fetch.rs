@@ -18,7 +18,7 @@ use super::location::Location;
 use super::{FetchError, FetchErrorKind, FetchOptions, Fetched, install_crypto_provider};
 use crate::config::units::{format_bytes, format_duration};
 
-/// What IdPs serve metadata as; anything is accepted in the end (many serve `text/html` or
+/// What identity providers serve metadata as; anything is accepted in the end (many serve `text/html` or
 /// `application/octet-stream`), the parser decides.
 const ACCEPT_METADATA: &str =
     "application/samlmetadata+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1";
@@ -44,7 +44,10 @@ impl Fetcher {
     /// A fetcher with these limits. Clients are built on first use, so a machine without a
     /// CA store can still read files.
     pub fn new(options: FetchOptions) -> Self {
-        Self { options, clients: Arc::default() }
+        Self {
+            options,
+            clients: Arc::default(),
+        }
     }
 
     pub fn options(&self) -> &FetchOptions {
@@ -53,10 +56,15 @@ impl Fetcher {
 
     /// Read `location`: `https://`, `http://`, `file://`, a plain path, or `-` for stdin.
     /// `ca_file` adds a trust anchor for that fetch's TLS.
-    pub async fn fetch(&self, location: &str, ca_file: Option<&Path>) -> Result<Fetched, FetchError> {
+    pub async fn fetch(
+        &self,
+        location: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
         let fail = |kind, message: String| FetchError::new(location, kind, message);
-        let parsed = Location::parse(location).map_err(|why| fail(FetchErrorKind::InvalidLocation, why))?;
+        let parsed =
+            Location::parse(location).map_err(|why| fail(FetchErrorKind::InvalidLocation, why))?;
         let mut fetched = match parsed {
             Location::Http(url) => self.fetch_http(url, ca_file).await,
             Location::File(path) => read_file(&path, self.options.max_body).await,
@@ -69,7 +77,11 @@ impl Fetcher {
         Ok(fetched)
     }
 
-    async fn fetch_http(&self, url: Url, ca_file: Option<&Path>) -> Result<Fetched, (FetchErrorKind, String)> {
+    async fn fetch_http(
+        &self,
+        url: Url,
+        ca_file: Option<&Path>,
+    ) -> Result<Fetched, (FetchErrorKind, String)> {
         let http = self.client_for(ca_file).await?;
         let authority = authority_of(&url);
         let ctx = Context {
@@ -91,18 +103,20 @@ impl Fetcher {
             if !status.is_success() {
                 let mut message = format!("the server answered HTTP {status}");
                 if final_url != url.as_str() {
-                    message.push_str(&format!(" at {final_url}"));
+                    message = format!("{message} at {final_url}");
                 }
                 return Err((FetchErrorKind::Status(status.as_u16()), message));
             }
             let headers = response.headers().clone();
-            let body = read_body(&mut response, self.options.max_body).await.map_err(|e| match e {
-                BodyError::TooLarge => too_large(self.options.max_body),
-                BodyError::Read(err) => {
-                    let (kind, text) = classify(&err);
-                    (kind, format!("reading the response failed: {text}"))
-                }
-            })?;
+            let body = read_body(&mut response, self.options.max_body)
+                .await
+                .map_err(|e| match e {
+                    BodyError::TooLarge => too_large(self.options.max_body),
+                    BodyError::Read(err) => {
+                        let (kind, text) = classify(&err);
+                        (kind, format!("reading the response failed: {text}"))
+                    }
+                })?;
             Ok(Fetched {
                 body,
                 location: final_url,
@@ -112,18 +126,26 @@ impl Fetcher {
                 elapsed: std::time::Duration::ZERO,
             })
         };
-        tokio::time::timeout(self.options.timeout, exchange).await.unwrap_or_else(|_| {
-            Err((
-                FetchErrorKind::Timeout,
-                format!("timed out after {} (timeout)", format_duration(self.options.timeout)),
-            ))
-        })
+        tokio::time::timeout(self.options.timeout, exchange)
+            .await
+            .unwrap_or_else(|_| {
+                Err((
+                    FetchErrorKind::Timeout,
+                    format!(
+                        "timed out after {} (timeout)",
+                        format_duration(self.options.timeout)
+                    ),
+                ))
+            })
     }
 
     /// The shared client for `ca_file`, built on first use.
-    async fn client_for(&self, ca_file: Option<&Path>) -> Result<HttpClient, (FetchErrorKind, String)> {
+    async fn client_for(
+        &self,
+        ca_file: Option<&Path>,
+    ) -> Result<HttpClient, (FetchErrorKind, String)> {
         let key = ca_file.map(Path::to_path_buf);
-        if let Some(client) = self.cached(&key) {
+        if let Some(client) = self.cached(key.as_ref()) {
             return Ok(client);
         }
         let extra_roots = match ca_file {
@@ -131,18 +153,27 @@ impl Fetcher {
             None => Vec::new(),
         };
         let client = build_client(&self.options, &extra_roots)?;
-        let mut clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Another fetch may have built one meanwhile: keep the first so pools stay shared.
         Ok(clients.entry(key).or_insert(client).clone())
     }
 
-    fn cached(&self, key: &Option<PathBuf>) -> Option<HttpClient> {
-        let clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        clients.get(key).cloned()
+    fn cached(&self, key: Option<&PathBuf>) -> Option<HttpClient> {
+        let clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        clients.get(&key.cloned()).cloned()
     }
 }
 
-fn build_client(options: &FetchOptions, extra_roots: &[reqwest::Certificate]) -> Result<HttpClient, (FetchErrorKind, String)> {
+fn build_client(
+    options: &FetchOptions,
+    extra_roots: &[reqwest::Certificate],
+) -> Result<HttpClient, (FetchErrorKind, String)> {
     install_crypto_provider();
     let builder = || {
         reqwest::Client::builder()
@@ -151,15 +182,29 @@ fn build_client(options: &FetchOptions, extra_roots: &[reqwest::Certificate]) ->
             .redirect(redirect_policy(options.max_redirects))
     };
     // Verifies against the OS store (/etc/ssl/certs, SSL_CERT_FILE, SSL_CERT_DIR) plus ca_file.
-    match builder().tls_certs_merge(extra_roots.iter().cloned()).build() {
-        Ok(client) => Ok(HttpClient { client, system_roots: true }),
+    match builder()
+        .tls_certs_merge(extra_roots.iter().cloned())
+        .build()
+    {
+        Ok(client) => Ok(HttpClient {
+            client,
+            system_roots: true,
+        }),
         // The platform verifier refuses to start with an empty OS store. Plain http:// and
         // ca_file-only trust must still work, so fall back to the explicit roots alone.
         Err(_) => builder()
             .tls_certs_only(extra_roots.iter().cloned())
             .build()
-            .map(|client| HttpClient { client, system_roots: false })
-            .map_err(|e| (FetchErrorKind::Tls, format!("cannot set up TLS: {}", errors::chain_text(&e)))),
+            .map(|client| HttpClient {
+                client,
+                system_roots: false,
+            })
+            .map_err(|e| {
+                (
+                    FetchErrorKind::Tls,
+                    format!("cannot set up TLS: {}", errors::chain_text(&e)),
+                )
+            }),
     }
 }
 
@@ -181,24 +226,43 @@ fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
 /// Read a PEM bundle (or one DER certificate) to trust in addition to the OS store.
 async fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, (FetchErrorKind, String)> {
     let shown = path.display();
-    let bytes = tokio::fs::read(path)
-        .await
-        .map_err(|e| (FetchErrorKind::Tls, format!("cannot read ca_file {shown}: {}", io_reason(&e))))?;
+    let bytes = tokio::fs::read(path).await.map_err(|e| {
+        (
+            FetchErrorKind::Tls,
+            format!("cannot read ca_file {shown}: {}", io_reason(&e)),
+        )
+    })?;
     let ders: Vec<Vec<u8>> = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         CertificateDer::pem_slice_iter(&bytes)
             .map(|cert| cert.map(|c| c.to_vec()))
             .collect::<Result<_, _>>()
-            .map_err(|e| (FetchErrorKind::Tls, format!("ca_file {shown} is not a valid PEM file ({e})")))?
+            .map_err(|e| {
+                (
+                    FetchErrorKind::Tls,
+                    format!("ca_file {shown} is not a valid PEM file ({e})"),
+                )
+            })?
     } else {
         vec![bytes]
     };
     if ders.is_empty() {
-        return Err((FetchErrorKind::Tls, format!("ca_file {shown} holds no CERTIFICATE block")));
+        return Err((
+            FetchErrorKind::Tls,
+            format!("ca_file {shown} holds no CERTIFICATE block"),
+        ));
     }
     ders.iter()
         .map(|der| reqwest::Certificate::from_der(der))
         .collect::<Result<_, _>>()
-        .map_err(|e| (FetchErrorKind::Tls, format!("ca_file {shown} is not a certificate ({})", errors::chain_text(&e))))
+        .map_err(|e| {
+            (
+                FetchErrorKind::Tls,
+                format!(
+                    "ca_file {shown} is not a certificate ({})",
+                    errors::chain_text(&e)
+                ),
+            )
+        })
 }
 
 enum BodyError {
@@ -234,20 +298,34 @@ fn too_large(cap: u64) -> (FetchErrorKind, String) {
 
 async fn read_file(path: &Path, cap: u64) -> Result<Fetched, (FetchErrorKind, String)> {
     let file_error = |e: &std::io::Error| {
-        let kind = if e.kind() == std::io::ErrorKind::NotFound { FetchErrorKind::NotFound } else { FetchErrorKind::Io };
+        let kind = if e.kind() == std::io::ErrorKind::NotFound {
+            FetchErrorKind::NotFound
+        } else {
+            FetchErrorKind::Io
+        };
         (kind, io_reason(e))
     };
-    let metadata = tokio::fs::metadata(path).await.map_err(|e| file_error(&e))?;
+    let metadata = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| file_error(&e))?;
     if metadata.is_dir() {
-        return Err((FetchErrorKind::Io, "is a directory, not a metadata file".into()));
+        return Err((
+            FetchErrorKind::Io,
+            "is a directory, not a metadata file".into(),
+        ));
     }
-    let file = tokio::fs::File::open(path).await.map_err(|e| file_error(&e))?;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| file_error(&e))?;
     let body = read_capped(file, cap).await?;
     Ok(local(body, path.display().to_string()))
 }
 
 /// Read all of `reader`, failing once it passes `cap`.
-async fn read_capped(reader: impl AsyncRead + Unpin, cap: u64) -> Result<Vec<u8>, (FetchErrorKind, String)> {
+async fn read_capped(
+    reader: impl AsyncRead + Unpin,
+    cap: u64,
+) -> Result<Vec<u8>, (FetchErrorKind, String)> {
     let mut body = Vec::new();
     reader
         .take(cap.saturating_add(1))
@@ -281,13 +359,18 @@ fn io_reason(err: &std::io::Error) -> String {
 }
 
 fn header_text(headers: &HeaderMap, name: &reqwest::header::HeaderName) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The `Date` header (IMF-fixdate, `Tue, 01 Dec 2026 08:00:00 GMT`), if present and valid.
 fn http_date(headers: &HeaderMap) -> Option<DateTime<Utc>> {
     let text = header_text(headers, &DATE)?;
-    DateTime::parse_from_rfc2822(&text).ok().map(|date| date.with_timezone(&Utc))
+    DateTime::parse_from_rfc2822(&text)
+        .ok()
+        .map(|date| date.with_timezone(&Utc))
 }
 
 /// `host:port` as the operator would recognise it (port only when explicit).

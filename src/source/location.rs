@@ -39,16 +39,21 @@ impl Location {
                 // The url crate forgives `https:///x` and `https:x` by guessing a host; we don't.
                 let after_scheme = &text[scheme.len()..];
                 let authority = after_scheme.strip_prefix("://").unwrap_or_default();
-                if authority.is_empty() || authority.starts_with('/') || url.host_str().is_none_or(str::is_empty) {
+                if authority.is_empty()
+                    || authority.starts_with('/')
+                    || url.host_str().is_none_or(str::is_empty)
+                {
                     return Err("the URL has no host name".into());
                 }
                 Ok(Self::Http(url))
             }
-            "file" => url
-                .to_file_path()
-                .map(Self::File)
-                .map_err(|()| "a file:// URL must hold an absolute local path (file:///path/to/metadata.xml)".into()),
-            other => Err(format!("the `{other}:` scheme is not supported; use {ACCEPTED}")),
+            "file" => url.to_file_path().map(Self::File).map_err(|()| {
+                "a file:// URL must hold an absolute local path (file:///path/to/metadata.xml)"
+                    .into()
+            }),
+            other => Err(format!(
+                "the `{other}:` scheme is not supported; use {ACCEPTED}"
+            )),
         }
     }
 }
@@ -70,14 +75,26 @@ mod tests {
 
     #[test]
     fn accepts_urls_paths_and_stdin() {
-        assert!(matches!(Location::parse("https://fs.contoso.com/x.xml"), Ok(Location::Http(_))));
-        assert!(matches!(Location::parse("HTTP://fs.contoso.com/x.xml"), Ok(Location::Http(_))));
+        assert!(matches!(
+            Location::parse("https://fs.contoso.com/x.xml"),
+            Ok(Location::Http(_))
+        ));
+        assert!(matches!(
+            Location::parse("HTTP://fs.contoso.com/x.xml"),
+            Ok(Location::Http(_))
+        ));
         assert_eq!(
             Location::parse("file:///srv/meta%20data.xml"),
             Ok(Location::File(PathBuf::from("/srv/meta data.xml")))
         );
-        assert_eq!(Location::parse("./meta.xml"), Ok(Location::File(PathBuf::from("./meta.xml"))));
-        assert_eq!(Location::parse(r"C:\meta.xml"), Ok(Location::File(PathBuf::from(r"C:\meta.xml"))));
+        assert_eq!(
+            Location::parse("./meta.xml"),
+            Ok(Location::File(PathBuf::from("./meta.xml")))
+        );
+        assert_eq!(
+            Location::parse(r"C:\meta.xml"),
+            Ok(Location::File(PathBuf::from(r"C:\meta.xml")))
+        );
         assert_eq!(Location::parse(" - "), Ok(Location::Stdin));
     }
 
@@ -85,11 +102,22 @@ mod tests {
     fn refuses_other_schemes_and_empty_hosts() {
         assert_eq!(
             Location::parse("ftp://fs.contoso.com/x.xml"),
-            Err(format!("the `ftp:` scheme is not supported; use {ACCEPTED}"))
+            Err(format!(
+                "the `ftp:` scheme is not supported; use {ACCEPTED}"
+            ))
         );
-        assert_eq!(Location::parse("https:///x.xml"), Err("the URL has no host name".into()));
-        assert_eq!(Location::parse("https:fs.contoso.com"), Err("the URL has no host name".into()));
-        assert_eq!(Location::parse(""), Err(format!("it is empty; expected {ACCEPTED}")));
+        assert_eq!(
+            Location::parse("https:///x.xml"),
+            Err("the URL has no host name".into())
+        );
+        assert_eq!(
+            Location::parse("https:fs.contoso.com"),
+            Err("the URL has no host name".into())
+        );
+        assert_eq!(
+            Location::parse(""),
+            Err(format!("it is empty; expected {ACCEPTED}"))
+        );
         assert!(Location::parse("https://exa mple.com/").is_err());
     }
 }

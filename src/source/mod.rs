@@ -43,7 +43,12 @@ impl Default for FetchOptions {
             connect_timeout: Duration::from_secs(10),
             max_body: 32 * 1024 * 1024,
             max_redirects: 5,
-            user_agent: concat!("fedcert/", env!("CARGO_PKG_VERSION"), " (federation certificate monitor)").into(),
+            user_agent: concat!(
+                "fedcert/",
+                env!("CARGO_PKG_VERSION"),
+                " (federation certificate monitor)"
+            )
+            .into(),
         }
     }
 }
@@ -66,7 +71,11 @@ pub struct Fetched {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
     #[error("{location}: {message}")]
-    Failed { location: String, kind: FetchErrorKind, message: String },
+    Failed {
+        location: String,
+        kind: FetchErrorKind,
+        message: String,
+    },
 }
 
 /// The class of a fetch failure, for short labels (`timeout`, `tls`, `http 503`, …).
@@ -86,8 +95,16 @@ pub enum FetchErrorKind {
 
 impl FetchError {
     /// A failure reading `location`; `message` says why in plain words.
-    pub fn new(location: impl Into<String>, kind: FetchErrorKind, message: impl Into<String>) -> Self {
-        Self::Failed { location: location.into(), kind, message: message.into() }
+    pub fn new(
+        location: impl Into<String>,
+        kind: FetchErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Failed {
+            location: location.into(),
+            kind,
+            message: message.into(),
+        }
     }
 
     /// The URL or path that failed.

@@ -4,6 +4,7 @@
 
 pub mod pki;
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,7 +25,10 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -47,11 +51,21 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(body: impl Into<Vec<u8>>) -> Self {
-        Self { status: 200, reason: "OK", headers: Vec::new(), body: body.into() }
+        Self {
+            status: 200,
+            reason: "OK",
+            headers: Vec::new(),
+            body: body.into(),
+        }
     }
 
     pub fn status(status: u16, reason: &'static str) -> Self {
-        Self { status, reason, headers: Vec::new(), body: reason.as_bytes().to_vec() }
+        Self {
+            status,
+            reason,
+            headers: Vec::new(),
+            body: reason.as_bytes().to_vec(),
+        }
     }
 
     pub fn redirect(location: &str) -> Self {
@@ -67,7 +81,11 @@ impl Reply {
             encoded.extend_from_slice(b"\r\n");
         }
         encoded.extend_from_slice(b"0\r\n\r\n");
-        Self { body: encoded, ..Self::ok(Vec::new()) }.header("Transfer-Encoding", "chunked")
+        Self {
+            body: encoded,
+            ..Self::ok(Vec::new())
+        }
+        .header("Transfer-Encoding", "chunked")
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -81,10 +99,10 @@ impl Reply {
         for (name, value) in &self.headers {
             has_length |= name.eq_ignore_ascii_case("content-length")
                 || name.eq_ignore_ascii_case("transfer-encoding");
-            head.push_str(&format!("{name}: {value}\r\n"));
+            let _ = write!(head, "{name}: {value}\r\n");
         }
         if !has_length {
-            head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+            let _ = write!(head, "Content-Length: {}\r\n", self.body.len());
         }
         head.push_str("\r\n");
         let mut bytes = head.into_bytes();
@@ -148,7 +166,13 @@ impl Server {
                 });
             }
         });
-        Self { addr, scheme, requests, connections, task }
+        Self {
+            addr,
+            scheme,
+            requests,
+            connections,
+            task,
+        }
     }
 
     /// `http://127.0.0.1:PORT/path` (or `https://`).
@@ -178,14 +202,22 @@ impl Drop for Server {
 }
 
 /// Answer requests on one connection (keep-alive) until the client closes it.
-async fn serve(mut stream: impl AsyncRead + AsyncWrite + Unpin, handler: &Handler, log: &Mutex<Vec<Request>>) {
+async fn serve(
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
+    handler: &Handler,
+    log: &Mutex<Vec<Request>>,
+) {
     let mut buffer = Vec::new();
     loop {
-        let Some(request) = read_request(&mut stream, &mut buffer).await else { return };
+        let Some(request) = read_request(&mut stream, &mut buffer).await else {
+            return;
+        };
         log.lock().unwrap().push(request.clone());
         match handler(&request) {
             Behaviour::Respond(reply) => {
-                if stream.write_all(&reply.to_bytes()).await.is_err() || stream.flush().await.is_err() {
+                if stream.write_all(&reply.to_bytes()).await.is_err()
+                    || stream.flush().await.is_err()
+                {
                     return;
                 }
             }
@@ -200,7 +232,10 @@ async fn serve(mut stream: impl AsyncRead + AsyncWrite + Unpin, handler: &Handle
 }
 
 /// Read one request head (GET requests carry no body). `None` at end of stream.
-async fn read_request(stream: &mut (impl AsyncRead + Unpin), buffer: &mut Vec<u8>) -> Option<Request> {
+async fn read_request(
+    stream: &mut (impl AsyncRead + Unpin),
+    buffer: &mut Vec<u8>,
+) -> Option<Request> {
     loop {
         if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
@@ -212,7 +247,11 @@ async fn read_request(stream: &mut (impl AsyncRead + Unpin), buffer: &mut Vec<u8
                 .filter_map(|line| line.split_once(':'))
                 .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
                 .collect();
-            return Some(Request { method, path, headers });
+            return Some(Request {
+                method,
+                path,
+                headers,
+            });
         }
         let mut chunk = [0u8; 4096];
         match stream.read(&mut chunk).await {

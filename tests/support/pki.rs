@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd,
+};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 pub struct TestCa {
@@ -13,7 +15,9 @@ pub struct TestCa {
 impl TestCa {
     pub fn new() -> Self {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, "fedcert test CA");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "fedcert test CA");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
         Self { issuer }
@@ -37,10 +41,16 @@ impl TestCa {
         })
     }
 
-    fn server_config_with(&self, names: &[&str], adjust: impl FnOnce(&mut CertificateParams)) -> Arc<rustls::ServerConfig> {
+    fn server_config_with(
+        &self,
+        names: &[&str],
+        adjust: impl FnOnce(&mut CertificateParams),
+    ) -> Arc<rustls::ServerConfig> {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         let mut params = CertificateParams::new(names).unwrap();
-        params.distinguished_name.push(DnType::CommonName, "fedcert test server");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "fedcert test server");
         adjust(&mut params);
         let key = KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &self.issuer).unwrap();
