@@ -274,7 +274,10 @@ async fn a_server_that_never_answers_times_out() {
     let server = Server::http(|_| Behaviour::Hang).await;
     let fetcher = fetcher_with(|o| o.timeout = Duration::from_millis(300));
     let url = server.url("/slow");
-    let err = fetch_err(&fetcher, &url).await;
+    // A guard far above the configured limit, so a fetcher without one fails instead of hanging.
+    let err = tokio::time::timeout(Duration::from_secs(10), fetch_err(&fetcher, &url))
+        .await
+        .expect("the fetcher's own 300 ms timeout should have fired");
     assert_eq!(err.kind(), FetchErrorKind::Timeout);
     assert_eq!(
         err.to_string(),
@@ -295,6 +298,20 @@ async fn a_refused_connection_says_so() {
             "{url}: connection refused by {addr} (nothing listens there, or a firewall rejects it)"
         )
     );
+}
+
+#[test]
+fn options_come_from_settings() {
+    let config = fedcert::config::parse_str(
+        "[settings]\ntimeout = \"300ms\"\nconnect_timeout = \"2s\"\nmax_body = \"1MiB\"\n",
+        "test.toml",
+    )
+    .unwrap();
+    let options = FetchOptions::from_settings(&config.settings);
+    assert_eq!(options.timeout, Duration::from_millis(300));
+    assert_eq!(options.connect_timeout, Duration::from_secs(2));
+    assert_eq!(options.max_body, 1 << 20);
+    assert_eq!(options.max_redirects, 5);
 }
 
 #[tokio::test]
@@ -389,11 +406,19 @@ async fn an_unknown_ca_is_a_trust_error_and_ca_file_fixes_it() {
     );
 
     let (_dir, ca_file) = write_ca(&ca);
-    let fetched = fetcher
-        .fetch(&url, Some(&ca_file))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(fetched.body, METADATA.as_bytes());
+    let before = server.connections();
+    for _ in 0..2 {
+        let fetched = fetcher
+            .fetch(&url, Some(&ca_file))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fetched.body, METADATA.as_bytes());
+    }
+    assert_eq!(
+        server.connections() - before,
+        1,
+        "the ca_file client is cached with its pool"
+    );
     // The default client is unchanged by the ca_file one.
     assert_eq!(fetch_err(&fetcher, &url).await.kind(), FetchErrorKind::Tls);
 }

@@ -381,3 +381,30 @@ fn authority_of(url: &Url) -> String {
         None => host.to_owned(),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn readers_are_capped_like_http_bodies() {
+        assert_eq!(read_capped(&b"12345"[..], 5).await.unwrap(), b"12345");
+        let (kind, message) = read_capped(&b"123456"[..], 5).await.unwrap_err();
+        assert_eq!(kind, FetchErrorKind::TooLarge);
+        assert!(
+            message.starts_with("the body is over the 5 bytes cap"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn http_dates_parse_as_utc() {
+        let mut headers = HeaderMap::new();
+        headers.insert(DATE, "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+        assert_eq!(
+            http_date(&headers).unwrap().to_rfc3339(),
+            "1994-11-06T08:49:37+00:00"
+        );
+    }
+}
