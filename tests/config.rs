@@ -308,6 +308,11 @@ fn bad_locations_duplicates_and_thumbprints_are_refused() {
 fn thresholds_out_of_order_or_range_are_refused() {
     assert_errors(&[
         (
+            // The domain's own value conflicts with the global one: point at the domain's.
+            &format!("[settings]\nrenew_now_days = 20\n{DOMAIN}manual_renew_days = 18\n"),
+            "fedcert.toml:6:21: manual_renew_days = 18 conflicts with renew_now_days = 20: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
+        ),
+        (
             "[settings]\nrenew_now_days = 30\n",
             "fedcert.toml:2:18: renew_now_days = 30 conflicts with manual_renew_days = 30: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
         ),

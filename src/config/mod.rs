@@ -6,6 +6,7 @@ use std::time::Duration;
 
 mod diagnostic;
 mod raw;
+mod thresholds;
 pub mod units;
 mod validate;
 

@@ -1,14 +1,14 @@
 //! Raw, spanned config → validated [`Config`]. Every refusal points at the value it refuses.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use toml::Spanned;
 
-use super::diagnostic::{MAX_DAYS, Origin, allowed, client_secret_refusal};
+use super::diagnostic::{Origin, allowed, client_secret_refusal};
 use super::raw::{RawConfig, RawDomain, RawEntra, RawPolicy, RawSettings};
+use super::thresholds::merge_policy;
 use super::units::{parse_byte_size, parse_duration};
 use super::{Config, ConfigError, DomainConfig, EntraConfig, Settings};
 use crate::assess::Policy;
@@ -226,133 +226,6 @@ fn check_domain(
             .transpose()?,
         policy,
     })
-}
-
-/// Apply the thresholds written in `scope` over `base`, then check their order. `outer` holds
-/// the thresholds of the enclosing scope, to point at one of them when only they are set.
-fn merge_policy(
-    base: &Policy,
-    scope: &RawPolicy,
-    outer: &RawPolicy,
-    origin: &Origin<'_>,
-) -> Checked<Policy> {
-    let mut policy = *base;
-    let fields: [(&str, &Option<Spanned<i64>>, &mut u32); 6] = [
-        (
-            "renew_now_days",
-            &scope.renew_now_days,
-            &mut policy.renew_now_days,
-        ),
-        (
-            "manual_renew_days",
-            &scope.manual_renew_days,
-            &mut policy.manual_renew_days,
-        ),
-        (
-            "entra_poll_days",
-            &scope.entra_poll_days,
-            &mut policy.entra_poll_days,
-        ),
-        (
-            "generation_days",
-            &scope.generation_days,
-            &mut policy.generation_days,
-        ),
-        (
-            "promotion_days",
-            &scope.promotion_days,
-            &mut policy.promotion_days,
-        ),
-        ("plan_days", &scope.plan_days, &mut policy.plan_days),
-    ];
-    for (key, value, slot) in fields {
-        if let Some(value) = value {
-            *slot = days(key, value, origin)?;
-        }
-    }
-    let span_of = |key: &str| -> Option<Range<usize>> {
-        let pick = |p: &RawPolicy| match key {
-            "renew_now_days" => p.renew_now_days.as_ref().map(Spanned::span),
-            "manual_renew_days" => p.manual_renew_days.as_ref().map(Spanned::span),
-            "generation_days" => p.generation_days.as_ref().map(Spanned::span),
-            "promotion_days" => p.promotion_days.as_ref().map(Spanned::span),
-            _ => p.plan_days.as_ref().map(Spanned::span),
-        };
-        pick(scope).or_else(|| pick(outer))
-    };
-    let order_rule =
-        "renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days";
-    let checks = [
-        (
-            "renew_now_days",
-            policy.renew_now_days,
-            "manual_renew_days",
-            policy.manual_renew_days,
-            policy.renew_now_days < policy.manual_renew_days,
-        ),
-        (
-            "manual_renew_days",
-            policy.manual_renew_days,
-            "plan_days",
-            policy.plan_days,
-            policy.manual_renew_days <= policy.plan_days,
-        ),
-        (
-            "promotion_days",
-            policy.promotion_days,
-            "generation_days",
-            policy.generation_days,
-            policy.promotion_days < policy.generation_days,
-        ),
-    ];
-    for (low_key, low, high_key, high, holds) in checks {
-        if holds {
-            continue;
-        }
-        // Point at whichever of the two this scope set (the other may be a default).
-        let span = span_of(low_key)
-            .or_else(|| span_of(high_key))
-            .unwrap_or(0..0);
-        let (first, second) = if scope_sets(scope, high_key) && !scope_sets(scope, low_key) {
-            ((high_key, high), (low_key, low))
-        } else {
-            ((low_key, low), (high_key, high))
-        };
-        return Err(origin.error_at(
-            &span,
-            format!(
-                "{} = {} conflicts with {} = {}: the thresholds must keep {order_rule}",
-                first.0, first.1, second.0, second.1
-            ),
-        ));
-    }
-    Ok(policy)
-}
-
-fn scope_sets(scope: &RawPolicy, key: &str) -> bool {
-    match key {
-        "renew_now_days" => scope.renew_now_days.is_some(),
-        "manual_renew_days" => scope.manual_renew_days.is_some(),
-        "generation_days" => scope.generation_days.is_some(),
-        "promotion_days" => scope.promotion_days.is_some(),
-        _ => scope.plan_days.is_some(),
-    }
-}
-
-fn days(key: &str, value: &Spanned<i64>, origin: &Origin<'_>) -> Checked<u32> {
-    let n = *value.get_ref();
-    u32::try_from(n)
-        .ok()
-        .filter(|&d| i64::from(d) <= MAX_DAYS)
-        .ok_or_else(|| {
-            origin.error_at(
-                &value.span(),
-                format!(
-                    "{key} = {n} is out of range: {key} must be {}",
-                    allowed(key)
-                ),
-            )
-        })
 }
 
 fn concurrency(value: &Spanned<i64>, origin: &Origin<'_>) -> Checked<usize> {

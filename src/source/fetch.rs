@@ -23,6 +23,9 @@ use crate::config::units::{format_bytes, format_duration};
 const ACCEPT_METADATA: &str =
     "application/samlmetadata+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1";
 
+/// A failure before it gets its location: the class and the plain-words reason.
+type Failure = (FetchErrorKind, String);
+
 /// Fetches metadata. Cheap to clone; holds one connection pool (keep-alive, HTTP/2) per distinct
 /// `ca_file`, so a fleet of domains reuses connections.
 #[derive(Clone, Debug)]
@@ -77,11 +80,7 @@ impl Fetcher {
         Ok(fetched)
     }
 
-    async fn fetch_http(
-        &self,
-        url: Url,
-        ca_file: Option<&Path>,
-    ) -> Result<Fetched, (FetchErrorKind, String)> {
+    async fn fetch_http(&self, url: Url, ca_file: Option<&Path>) -> Result<Fetched, Failure> {
         let http = self.client_for(ca_file).await?;
         let authority = authority_of(&url);
         let ctx = Context {
@@ -140,10 +139,7 @@ impl Fetcher {
     }
 
     /// The shared client for `ca_file`, built on first use.
-    async fn client_for(
-        &self,
-        ca_file: Option<&Path>,
-    ) -> Result<HttpClient, (FetchErrorKind, String)> {
+    async fn client_for(&self, ca_file: Option<&Path>) -> Result<HttpClient, Failure> {
         let key = ca_file.map(Path::to_path_buf);
         if let Some(client) = self.cached(key.as_ref()) {
             return Ok(client);
@@ -173,7 +169,7 @@ impl Fetcher {
 fn build_client(
     options: &FetchOptions,
     extra_roots: &[reqwest::Certificate],
-) -> Result<HttpClient, (FetchErrorKind, String)> {
+) -> Result<HttpClient, Failure> {
     install_crypto_provider();
     let builder = || {
         reqwest::Client::builder()
@@ -224,7 +220,7 @@ fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
 }
 
 /// Read a PEM bundle (or one DER certificate) to trust in addition to the OS store.
-async fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, (FetchErrorKind, String)> {
+async fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, Failure> {
     let shown = path.display();
     let bytes = tokio::fs::read(path).await.map_err(|e| {
         (
@@ -286,7 +282,7 @@ async fn read_body(response: &mut reqwest::Response, cap: u64) -> Result<Vec<u8>
     Ok(body)
 }
 
-fn too_large(cap: u64) -> (FetchErrorKind, String) {
+fn too_large(cap: u64) -> Failure {
     (
         FetchErrorKind::TooLarge,
         format!(
@@ -296,7 +292,7 @@ fn too_large(cap: u64) -> (FetchErrorKind, String) {
     )
 }
 
-async fn read_file(path: &Path, cap: u64) -> Result<Fetched, (FetchErrorKind, String)> {
+async fn read_file(path: &Path, cap: u64) -> Result<Fetched, Failure> {
     let file_error = |e: &std::io::Error| {
         let kind = if e.kind() == std::io::ErrorKind::NotFound {
             FetchErrorKind::NotFound
@@ -322,10 +318,7 @@ async fn read_file(path: &Path, cap: u64) -> Result<Fetched, (FetchErrorKind, St
 }
 
 /// Read all of `reader`, failing once it passes `cap`.
-async fn read_capped(
-    reader: impl AsyncRead + Unpin,
-    cap: u64,
-) -> Result<Vec<u8>, (FetchErrorKind, String)> {
+async fn read_capped(reader: impl AsyncRead + Unpin, cap: u64) -> Result<Vec<u8>, Failure> {
     let mut body = Vec::new();
     reader
         .take(cap.saturating_add(1))
