@@ -287,6 +287,39 @@ async fn a_server_that_never_answers_times_out() {
 }
 
 #[tokio::test]
+async fn the_timeout_covers_a_body_that_stops_halfway() {
+    let server = Server::http(|_| {
+        Behaviour::Stall(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<EntityDescriptor".to_vec(),
+        )
+    })
+    .await;
+    let fetcher = fetcher_with(|o| o.timeout = Duration::from_millis(300));
+    let err = tokio::time::timeout(
+        Duration::from_secs(10),
+        fetch_err(&fetcher, &server.url("/m.xml")),
+    )
+    .await
+    .expect("the fetcher's own 300 ms timeout should have fired");
+    assert_eq!(err.kind(), FetchErrorKind::Timeout);
+    assert_eq!(err.message(), "timed out after 300 ms (timeout)");
+}
+
+#[tokio::test]
+async fn a_server_that_hangs_up_says_so() {
+    let server = Server::http(|_| Behaviour::Close).await;
+    let err = fetch_err(&fetcher(), &server.url("/m.xml")).await;
+    assert_eq!(err.kind(), FetchErrorKind::Connect);
+    assert_eq!(
+        err.message(),
+        format!(
+            "{} closed the connection before answering",
+            server.url("").trim_start_matches("http://")
+        )
+    );
+}
+
+#[tokio::test]
 async fn a_refused_connection_says_so() {
     let addr = support::refused_address().await;
     let url = format!("http://{addr}/federationmetadata.xml");
@@ -503,4 +536,78 @@ async fn a_bad_ca_file_is_named() {
         err.message(),
         format!("ca_file {} holds no CERTIFICATE block", empty.display())
     );
+}
+
+/// What the child prints once it has checked, so the parent knows it really ran.
+const CHILD_CHECKED: &str = "fedcert-child: outcome checked";
+
+/// The child half of [`the_trust_store_comes_from_ssl_cert_file`]: fetches `FEDCERT_TEST_URL`
+/// without `ca_file` and checks the outcome against `FEDCERT_TEST_EXPECT` ("ok" or a message).
+#[tokio::test]
+#[ignore = "run in a child process by the_trust_store_comes_from_ssl_cert_file"]
+async fn child_fetch_with_the_environment_trust_store() {
+    // `cargo test -- --ignored` runs this without a parent: nothing to check then.
+    let (Ok(url), Ok(expect)) = (
+        std::env::var("FEDCERT_TEST_URL"),
+        std::env::var("FEDCERT_TEST_EXPECT"),
+    ) else {
+        return;
+    };
+    match fetcher().fetch(&url, None).await {
+        Ok(fetched) => assert_eq!(expect, "ok", "got {} bytes", fetched.body.len()),
+        Err(err) => assert_eq!(err.message(), expect),
+    }
+    println!("{CHILD_CHECKED}");
+}
+
+/// Run the child test with `SSL_CERT_FILE` / `SSL_CERT_DIR` set: the OS store is where they
+/// say, and an empty store still lets `ca_file` and plain HTTP work (with a hint).
+async fn run_child(url: &str, cert_file: &std::path::Path, expect: &str) {
+    let (url, cert_file, expect) = (url.to_owned(), cert_file.to_owned(), expect.to_owned());
+    let empty_dir = tempfile::tempdir().unwrap();
+    let cert_dir = empty_dir.path().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "child_fetch_with_the_environment_trust_store",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("SSL_CERT_FILE", cert_file)
+            .env("SSL_CERT_DIR", cert_dir)
+            .env("FEDCERT_TEST_URL", url)
+            .env("FEDCERT_TEST_EXPECT", expect)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains(CHILD_CHECKED),
+        "child failed or did not run:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_trust_store_comes_from_ssl_cert_file() {
+    let ca = TestCa::new();
+    let server = Server::https(ca.server_config(&["127.0.0.1"]), |_| {
+        Reply::ok(METADATA).into()
+    })
+    .await;
+    let url = server.url("/federationmetadata.xml");
+    let (dir, ca_pem) = write_ca(&ca);
+    run_child(&url, &ca_pem, "ok").await;
+
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    run_child(
+        &url,
+        &empty,
+        "TLS: the server's certificate is not trusted (unknown CA); set ca_file for this domain to the PEM of the CA that issued it (the system trust store is empty: install ca-certificates or set SSL_CERT_FILE)",
+    )
+    .await;
 }

@@ -38,6 +38,10 @@ pub enum Behaviour {
     Respond(Reply),
     /// Keep the connection open and never answer.
     Hang,
+    /// Send these bytes (say, a head and part of a body), then go silent.
+    Stall(Vec<u8>),
+    /// Close the connection without a word.
+    Close,
 }
 
 /// A hand-written HTTP/1.1 response. `Content-Length` is added unless a header sets it.
@@ -221,14 +225,22 @@ async fn serve(
                     return;
                 }
             }
-            Behaviour::Hang => {
-                // Wait for the client to give up and close.
-                let mut sink = [0u8; 1024];
-                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+            Behaviour::Hang => return wait_for_close(&mut stream).await,
+            Behaviour::Close => return,
+            Behaviour::Stall(bytes) => {
+                if stream.write_all(&bytes).await.is_ok() && stream.flush().await.is_ok() {
+                    wait_for_close(&mut stream).await;
+                }
                 return;
             }
         }
     }
+}
+
+/// Wait for the client to give up and close.
+async fn wait_for_close(stream: &mut (impl AsyncRead + Unpin)) {
+    let mut sink = [0u8; 1024];
+    while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
 }
 
 /// Read one request head (GET requests carry no body). `None` at end of stream.
