@@ -611,3 +611,13 @@ async fn the_trust_store_comes_from_ssl_cert_file() {
     )
     .await;
 }
+
+#[test]
+fn fetches_can_run_on_spawned_tasks() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_shareable<T: Send + Sync + Clone>(_: &T) {}
+    let fetcher = fetcher();
+    let future = fetcher.fetch("https://fs.contoso.com/m.xml", None);
+    assert_send(&future);
+    assert_shareable(&fetcher);
+}
