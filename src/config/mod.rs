@@ -4,6 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod diagnostic;
+mod raw;
+mod thresholds;
+pub mod units;
+mod validate;
+
 use crate::assess::Policy;
 use crate::cert::Sha1;
 
@@ -68,7 +74,7 @@ pub struct DomainConfig {
     pub name: String,
     /// `https://…`, `http://…`, `file://…` or a plain path.
     pub metadata_url: String,
-    /// Which entity of an aggregate is this domain's IdP (optional for single-entity metadata).
+    /// Which entity of an aggregate is this domain's identity provider (optional for single-entity metadata).
     pub entity_id: Option<String>,
     pub auto_rollover: Option<bool>,
     pub adfs_primary_server: Option<String>,
@@ -118,23 +124,78 @@ pub enum ConfigError {
     Semantic { path: String, message: String },
     #[error("no config file at {0} (run `fedcert config init` to write a commented sample)")]
     Missing(String),
+    #[error(
+        "{0} already exists; not overwriting it (edit it, or move it away and run `fedcert config init` again)"
+    )]
+    Exists(String),
 }
 
-/// Where the config lives: `--config` / `FEDCERT_CONFIG` when given, else `config.toml` in the
-/// `directories` config dir.
+/// Where the config lives: `--config` / `FEDCERT_CONFIG` when given (the CLI resolves both into
+/// `explicit`), else `config.toml` in the `directories` config dir (`~/.config/fedcert` on
+/// Linux). Without a home directory, `./config.toml`.
 pub fn locate(explicit: Option<&Path>) -> PathBuf {
-    let _ = explicit;
-    todo!("H3")
+    if let Some(path) = explicit {
+        return path.to_path_buf();
+    }
+    directories::ProjectDirs::from("", "", "fedcert").map_or_else(
+        || PathBuf::from(CONFIG_FILE),
+        |dirs| dirs.config_dir().join(CONFIG_FILE),
+    )
 }
+
+const CONFIG_FILE: &str = "config.toml";
 
 /// Read and validate a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let _ = path;
-    todo!("H3")
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ConfigError::Missing(shown.clone()),
+        std::io::ErrorKind::InvalidData => ConfigError::Read {
+            path: shown.clone(),
+            reason: "not UTF-8 text (a TOML file must be UTF-8)".into(),
+        },
+        _ => ConfigError::Read {
+            path: shown.clone(),
+            reason: e.to_string(),
+        },
+    })?;
+    let mut config = parse_str(&text, &shown)?;
+    config.path = Some(path.to_path_buf());
+    Ok(config)
 }
 
 /// Validate config text; `origin` names it in errors.
 pub fn parse_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
-    let _ = (text, origin);
-    todo!("H3")
+    let origin = diagnostic::Origin { name: origin, text };
+    let raw: raw::RawConfig = toml::from_str(text).map_err(|e| origin.toml_error(&e))?;
+    validate::validate(&raw, &origin)
+}
+
+/// Write the commented [`SAMPLE`] to `path` for `fedcert config init`, creating parent
+/// directories. Never overwrites: an existing file is an error.
+pub fn write_sample(path: &Path) -> Result<(), ConfigError> {
+    use std::io::Write;
+    let shown = path.display().to_string();
+    let fail = |reason: String| ConfigError::Read {
+        path: shown.clone(),
+        reason,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| fail(format!("cannot create directory {}: {e}", parent.display())))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                ConfigError::Exists(shown.clone())
+            } else {
+                fail(format!("cannot create: {e}"))
+            }
+        })?;
+    file.write_all(SAMPLE.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| fail(format!("cannot write: {e}")))
 }

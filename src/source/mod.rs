@@ -2,10 +2,16 @@
 //! is a [`FetchError`] value for that domain (what, where, why), never a panic.
 //! Later: Microsoft Graph, home-realm discovery and PowerShell imports live here too.
 
-use std::path::{Path, PathBuf};
+mod errors;
+mod fetch;
+pub mod location;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+
+pub use fetch::Fetcher;
+pub use location::Location;
 
 /// Limits for one fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +22,18 @@ pub struct FetchOptions {
     pub max_body: u64,
     pub max_redirects: usize,
     pub user_agent: String,
+}
+
+impl FetchOptions {
+    /// The limits of `[settings]` (timeouts, body cap), other options at their defaults.
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        Self {
+            timeout: settings.timeout,
+            connect_timeout: settings.connect_timeout,
+            max_body: settings.max_body,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for FetchOptions {
@@ -76,6 +94,33 @@ pub enum FetchErrorKind {
 }
 
 impl FetchError {
+    /// A failure reading `location`; `message` says why in plain words.
+    pub fn new(
+        location: impl Into<String>,
+        kind: FetchErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Failed {
+            location: location.into(),
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The URL or path that failed.
+    pub fn location(&self) -> &str {
+        match self {
+            Self::Failed { location, .. } => location,
+        }
+    }
+
+    /// Why, without the location.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Failed { message, .. } => message,
+        }
+    }
+
     pub fn kind(&self) -> FetchErrorKind {
         match self {
             Self::Failed { kind, .. } => *kind,
@@ -96,36 +141,6 @@ impl FetchError {
             FetchErrorKind::Io => "io".into(),
             FetchErrorKind::NotFound => "not found".into(),
         }
-    }
-}
-
-/// Fetches metadata. Cheap to clone; holds one connection pool (keep-alive, HTTP/2) per distinct
-/// `ca_file`, so a fleet of domains reuses connections.
-#[derive(Clone, Debug)]
-pub struct Fetcher {
-    options: FetchOptions,
-    _todo: std::sync::Arc<()>,
-}
-
-impl Fetcher {
-    pub fn new(options: FetchOptions) -> Self {
-        let _ = options;
-        todo!("H3")
-    }
-
-    pub fn options(&self) -> &FetchOptions {
-        &self.options
-    }
-
-    /// Read `location`: `https://`, `http://`, `file://`, a plain path, or `-` for stdin.
-    /// `ca_file` adds a trust anchor for that fetch's TLS.
-    pub async fn fetch(
-        &self,
-        location: &str,
-        ca_file: Option<&Path>,
-    ) -> Result<Fetched, FetchError> {
-        let _ = (location, ca_file, PathBuf::new());
-        todo!("H3")
     }
 }
 

@@ -1,0 +1,107 @@
+//! The config file exactly as written: serde structs with `deny_unknown_fields` and spans on
+//! every value, so that validation can point at the line and column of what it refuses.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    pub settings: Option<RawSettings>,
+    pub entra: Option<Spanned<RawEntra>>,
+    #[serde(default)]
+    pub domain: Vec<Spanned<RawDomain>>,
+}
+
+/// `[settings]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSettings {
+    pub refresh: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub connect_timeout: Option<Spanned<String>>,
+    /// A byte count (integer) or a size string.
+    pub max_body: Option<Spanned<toml::Value>>,
+    pub concurrency: Option<Spanned<i64>>,
+    pub renew_now_days: Option<Spanned<i64>>,
+    pub manual_renew_days: Option<Spanned<i64>>,
+    pub entra_poll_days: Option<Spanned<i64>>,
+    pub generation_days: Option<Spanned<i64>>,
+    pub promotion_days: Option<Spanned<i64>>,
+    pub plan_days: Option<Spanned<i64>>,
+}
+
+/// `[entra]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEntra {
+    pub tenant_id: Spanned<String>,
+    pub client_id: Spanned<String>,
+    pub client_secret_env: Option<Spanned<String>>,
+    /// Known only to be refused with a pointer to `client_secret_env`.
+    pub client_secret: Option<Spanned<toml::Value>>,
+    pub client_certificate: Option<Spanned<String>>,
+    pub client_key: Option<Spanned<String>>,
+    pub authority: Option<Spanned<String>>,
+    pub graph: Option<Spanned<String>>,
+}
+
+/// One `[[domain]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDomain {
+    pub name: Spanned<String>,
+    pub metadata_url: Spanned<String>,
+    pub entity_id: Option<Spanned<String>>,
+    pub auto_rollover: Option<Spanned<bool>>,
+    pub adfs_primary_server: Option<Spanned<String>>,
+    pub support_multiple_domain: Option<Spanned<bool>>,
+    pub entra_signing_thumbprint: Option<Spanned<String>>,
+    pub entra_next_signing_thumbprint: Option<Spanned<String>>,
+    pub ca_file: Option<Spanned<String>>,
+    pub refresh: Option<Spanned<String>>,
+    pub renew_now_days: Option<Spanned<i64>>,
+    pub manual_renew_days: Option<Spanned<i64>>,
+    pub entra_poll_days: Option<Spanned<i64>>,
+    pub generation_days: Option<Spanned<i64>>,
+    pub promotion_days: Option<Spanned<i64>>,
+    pub plan_days: Option<Spanned<i64>>,
+}
+
+/// The six policy thresholds as written in one scope (`[settings]` or a `[[domain]]`).
+#[derive(Clone, Debug, Default)]
+#[allow(clippy::struct_field_names)] // the keys as the file spells them
+pub(super) struct RawPolicy {
+    pub renew_now_days: Option<Spanned<i64>>,
+    pub manual_renew_days: Option<Spanned<i64>>,
+    pub entra_poll_days: Option<Spanned<i64>>,
+    pub generation_days: Option<Spanned<i64>>,
+    pub promotion_days: Option<Spanned<i64>>,
+    pub plan_days: Option<Spanned<i64>>,
+}
+
+macro_rules! policy_of {
+    ($raw:expr) => {
+        RawPolicy {
+            renew_now_days: $raw.renew_now_days.clone(),
+            manual_renew_days: $raw.manual_renew_days.clone(),
+            entra_poll_days: $raw.entra_poll_days.clone(),
+            generation_days: $raw.generation_days.clone(),
+            promotion_days: $raw.promotion_days.clone(),
+            plan_days: $raw.plan_days.clone(),
+        }
+    };
+}
+
+impl RawSettings {
+    pub fn policy(&self) -> RawPolicy {
+        policy_of!(self)
+    }
+}
+
+impl RawDomain {
+    pub fn policy(&self) -> RawPolicy {
+        policy_of!(self)
+    }
+}

@@ -1,0 +1,123 @@
+//! What a metadata location string means: an HTTP(S) URL, a local file (`file://` URL or a
+//! plain path) or stdin (`-`). Shared by config validation and the fetcher so both accept
+//! exactly the same spellings.
+
+use std::path::PathBuf;
+
+use reqwest::Url;
+
+/// A parsed metadata location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// `https://…` or `http://…`.
+    Http(Url),
+    /// `file://…` or a plain path.
+    File(PathBuf),
+    /// `-`: read standard input.
+    Stdin,
+}
+
+/// What is accepted, for error messages.
+pub const ACCEPTED: &str = "an https:// or http:// URL, a file:// URL or a plain file path";
+
+impl Location {
+    /// Parse `text`. The error says why in plain words (without repeating the input).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(format!("it is empty; expected {ACCEPTED}"));
+        }
+        if text == "-" {
+            return Ok(Self::Stdin);
+        }
+        let Some(scheme) = scheme_of(text) else {
+            return Ok(Self::File(PathBuf::from(text)));
+        };
+        let url = Url::parse(text).map_err(|e| format!("not a valid URL ({e})"))?;
+        match scheme.to_ascii_lowercase().as_str() {
+            "https" | "http" => {
+                // The url crate forgives `https:///x` and `https:x` by guessing a host; we don't.
+                let after_scheme = &text[scheme.len()..];
+                let authority = after_scheme.strip_prefix("://").unwrap_or_default();
+                if authority.is_empty()
+                    || authority.starts_with('/')
+                    || url.host_str().is_none_or(str::is_empty)
+                {
+                    return Err("the URL has no host name".into());
+                }
+                Ok(Self::Http(url))
+            }
+            "file" => url.to_file_path().map(Self::File).map_err(|()| {
+                "a file:// URL must hold an absolute local path (file:///path/to/metadata.xml)"
+                    .into()
+            }),
+            other => Err(format!(
+                "the `{other}:` scheme is not supported; use {ACCEPTED}"
+            )),
+        }
+    }
+}
+
+/// The URL scheme of `text`, if it starts with one. A single letter before `:` is a Windows
+/// drive (`C:\metadata.xml`), not a scheme.
+fn scheme_of(text: &str) -> Option<&str> {
+    let (scheme, _) = text.split_once(':')?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    let well_formed = first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (well_formed && scheme.len() > 1).then_some(scheme)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_urls_paths_and_stdin() {
+        assert!(matches!(
+            Location::parse("https://fs.contoso.com/x.xml"),
+            Ok(Location::Http(_))
+        ));
+        assert!(matches!(
+            Location::parse("HTTP://fs.contoso.com/x.xml"),
+            Ok(Location::Http(_))
+        ));
+        assert_eq!(
+            Location::parse("file:///srv/meta%20data.xml"),
+            Ok(Location::File(PathBuf::from("/srv/meta data.xml")))
+        );
+        assert_eq!(
+            Location::parse("./meta.xml"),
+            Ok(Location::File(PathBuf::from("./meta.xml")))
+        );
+        assert_eq!(
+            Location::parse(r"C:\meta.xml"),
+            Ok(Location::File(PathBuf::from(r"C:\meta.xml")))
+        );
+        assert_eq!(Location::parse(" - "), Ok(Location::Stdin));
+    }
+
+    #[test]
+    fn refuses_other_schemes_and_empty_hosts() {
+        assert_eq!(
+            Location::parse("ftp://fs.contoso.com/x.xml"),
+            Err(format!(
+                "the `ftp:` scheme is not supported; use {ACCEPTED}"
+            ))
+        );
+        assert_eq!(
+            Location::parse("https:///x.xml"),
+            Err("the URL has no host name".into())
+        );
+        assert_eq!(
+            Location::parse("https:fs.contoso.com"),
+            Err("the URL has no host name".into())
+        );
+        assert_eq!(
+            Location::parse(""),
+            Err(format!("it is empty; expected {ACCEPTED}"))
+        );
+        assert!(Location::parse("https://exa mple.com/").is_err());
+    }
+}

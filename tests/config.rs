@@ -1,0 +1,445 @@
+//! The config file: the sample, valid configs, and the exact message (with line and column) of
+//! every kind of refusal.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fedcert::assess::Policy;
+use fedcert::cert::Sha1;
+use fedcert::config::{self, ConfigError, SAMPLE};
+
+fn parse(text: &str) -> config::Config {
+    config::parse_str(text, "fedcert.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn error(text: &str) -> String {
+    config::parse_str(text, "fedcert.toml")
+        .unwrap_err()
+        .to_string()
+}
+
+const DOMAIN: &str =
+    "[[domain]]\nname = \"contoso.com\"\nmetadata_url = \"https://fs.contoso.com/m.xml\"\n";
+
+/// The sample with every `#key = value` line (and `#[entra]`) switched on.
+fn sample_uncommented() -> String {
+    SAMPLE
+        .lines()
+        .map(|line| match line.strip_prefix('#') {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_lowercase() || c == '[') => rest,
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_sample_parses_with_two_example_domains() {
+    let config = parse(SAMPLE);
+    assert_eq!(config.settings, config::Settings::default());
+    assert_eq!(config.entra, None);
+    let names: Vec<&str> = config.domains.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["contoso.com", "fabrikam.com"]);
+    let contoso = &config.domains[0];
+    assert_eq!(contoso.auto_rollover, Some(true));
+    assert_eq!(
+        contoso.adfs_primary_server.as_deref(),
+        Some("adfs01.corp.contoso.com")
+    );
+    let okta = &config.domains[1];
+    assert_eq!(okta.auto_rollover, Some(false));
+    assert!(okta.metadata_url.contains("okta.com"));
+    assert_eq!(
+        okta.policy,
+        Policy {
+            plan_days: 90,
+            ..Policy::default()
+        }
+    );
+}
+
+#[test]
+fn every_optional_key_of_the_sample_is_valid_when_switched_on() {
+    let config = parse(&sample_uncommented());
+    let entra = config.entra.expect("[entra] switched on");
+    assert_eq!(
+        entra.client_secret_env.as_deref(),
+        Some("FEDCERT_CLIENT_SECRET")
+    );
+    assert_eq!(
+        entra.client_key,
+        Some(PathBuf::from("/etc/fedcert/graph-app.key"))
+    );
+    let contoso = &config.domains[0];
+    assert_eq!(contoso.refresh, Some(Duration::from_secs(30 * 60)));
+    assert_eq!(
+        contoso.ca_file,
+        Some(PathBuf::from("/etc/ssl/certs/corp-root.pem"))
+    );
+    assert_eq!(
+        contoso.entra_signing_thumbprint,
+        Some(
+            "3F4E5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D1E2F"
+                .parse::<Sha1>()
+                .unwrap()
+        )
+    );
+    assert_eq!(contoso.policy.renew_now_days, 10);
+}
+
+#[test]
+fn the_sample_documents_every_key() {
+    let keys = [
+        "refresh",
+        "timeout",
+        "connect_timeout",
+        "max_body",
+        "concurrency",
+        "renew_now_days",
+        "manual_renew_days",
+        "entra_poll_days",
+        "generation_days",
+        "promotion_days",
+        "plan_days",
+        "tenant_id",
+        "client_id",
+        "client_secret_env",
+        "client_certificate",
+        "client_key",
+        "authority",
+        "graph",
+        "name",
+        "metadata_url",
+        "entity_id",
+        "auto_rollover",
+        "adfs_primary_server",
+        "support_multiple_domain",
+        "entra_signing_thumbprint",
+        "entra_next_signing_thumbprint",
+        "ca_file",
+    ];
+    let text = sample_uncommented();
+    for key in keys {
+        let set = text
+            .lines()
+            .any(|line| line.starts_with(&format!("{key} = ")));
+        assert!(set, "the sample does not show `{key} = …`");
+    }
+}
+
+#[test]
+fn settings_and_domain_overrides_merge() {
+    let config = parse(
+        "[settings]\nrefresh = \"1h30m\"\ntimeout = \"300ms\"\nconnect_timeout = \"2s\"\nmax_body = \"512KiB\"\nconcurrency = 4\nmanual_renew_days = 35\nentra_poll_days = 35\n\
+         [[domain]]\nname = \"a.com\"\nmetadata_url = \"file:///srv/a.xml\"\nrenew_now_days = 10\nrefresh = \"2m\"\n\
+         [[domain]]\nname = \"b.com\"\nmetadata_url = \"/srv/b.xml\"\nentra_next_signing_thumbprint = \"a1:b2:c3:d4:e5:f6:07:18:29:3a:4b:5c:6d:7e:8f:90:11:22:33:44\"\nsupport_multiple_domain = true\n",
+    );
+    let s = &config.settings;
+    assert_eq!(s.refresh, Duration::from_secs(5400));
+    assert_eq!(s.timeout, Duration::from_millis(300));
+    assert_eq!(s.connect_timeout, Duration::from_secs(2));
+    assert_eq!(s.max_body, 512 * 1024);
+    assert_eq!(s.concurrency, 4);
+    let global = Policy {
+        manual_renew_days: 35,
+        entra_poll_days: 35,
+        ..Policy::default()
+    };
+    assert_eq!(s.policy, global);
+    assert_eq!(
+        config.domains[0].policy,
+        Policy {
+            renew_now_days: 10,
+            ..global
+        }
+    );
+    assert_eq!(config.domains[0].refresh, Some(Duration::from_secs(120)));
+    assert_eq!(config.domains[1].policy, global);
+    assert!(config.domains[1].support_multiple_domain);
+    assert_eq!(
+        config.domains[1]
+            .entra_next_signing_thumbprint
+            .unwrap()
+            .to_string(),
+        "A1B2C3D4E5F60718293A4B5C6D7E8F9011223344"
+    );
+}
+
+#[test]
+fn max_body_takes_bytes_or_a_size() {
+    assert_eq!(
+        parse("[settings]\nmax_body = 4096\n").settings.max_body,
+        4096
+    );
+    assert_eq!(
+        parse("[settings]\nmax_body = \"2MiB\"\n").settings.max_body,
+        2 << 20
+    );
+}
+
+#[test]
+fn entra_endpoints_default_and_can_be_overridden() {
+    let base = "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"00000000-0000-0000-0000-000000000000\"\nclient_secret_env = \"FEDCERT_CLIENT_SECRET\"\n";
+    let entra = parse(base).entra.unwrap();
+    assert_eq!(entra.authority, "https://login.microsoftonline.com");
+    assert_eq!(entra.graph, "https://graph.microsoft.com");
+    let local = parse(&format!(
+        "{base}authority = \"http://127.0.0.1:8080/\"\ngraph = \"http://127.0.0.1:8081\"\n"
+    ));
+    let entra = local.entra.unwrap();
+    assert_eq!(entra.authority, "http://127.0.0.1:8080");
+    assert_eq!(entra.graph, "http://127.0.0.1:8081");
+}
+
+#[test]
+fn an_empty_file_is_a_valid_config_without_domains() {
+    let config = parse("");
+    assert!(config.domains.is_empty());
+    assert_eq!(config.settings, config::Settings::default());
+}
+
+/// Each refusal: (config text, exact message with file, line and column).
+fn assert_errors(cases: &[(&str, &str)]) {
+    for (text, expected) in cases {
+        assert_eq!(error(text), *expected, "for config:\n{text}");
+    }
+}
+
+#[test]
+fn unknown_and_missing_keys_suggest_the_valid_one() {
+    assert_errors(&[
+        (
+            "[settings]\nrefrsh = \"15m\"\n",
+            "fedcert.toml:2:1: unknown key `refrsh` in [settings]; did you mean `refresh`?",
+        ),
+        (
+            "[[domain]]\nname = \"contoso.com\"\nmetadata_ur = \"https://fs.contoso.com/m.xml\"\n",
+            "fedcert.toml:3:1: unknown key `metadata_ur` in [[domain]]; did you mean `metadata_url`?",
+        ),
+        (
+            "[settings]\ncolour = \"blue\"\n",
+            "fedcert.toml:2:1: unknown key `colour` in [settings]; allowed: refresh, timeout, connect_timeout, max_body, concurrency, renew_now_days, manual_renew_days, entra_poll_days, generation_days, promotion_days, plan_days",
+        ),
+        (
+            "[setting]\n",
+            "fedcert.toml:1:2: unknown table [setting]; did you mean [settings]?",
+        ),
+        (
+            "[[domain]]\nname = \"contoso.com\"\n",
+            "fedcert.toml:1:1: [[domain]] is missing the required key `metadata_url` (a string: an https:// or http:// URL, a file:// URL or a plain file path)",
+        ),
+    ]);
+}
+
+#[test]
+fn wrong_types_say_what_the_key_takes() {
+    assert_errors(&[
+        (
+            "[settings]\nconcurrency = \"16\"\n",
+            "fedcert.toml:2:15: `concurrency` must be a whole number from 1 to 256; found string \"16\"",
+        ),
+        (
+            "[settings]\nconcurrency = 257\n",
+            "fedcert.toml:2:15: concurrency = 257 is out of range: concurrency must be a whole number from 1 to 256",
+        ),
+        (
+            &format!("{DOMAIN}auto_rollover = \"yes\"\n"),
+            "fedcert.toml:4:17: `auto_rollover` must be true or false; found string \"yes\"",
+        ),
+        (
+            "[domain]\nname = \"contoso.com\"\n",
+            "fedcert.toml:1:1: `domain` must be an array of tables: write [[domain]] (double brackets) for each domain; found a table",
+        ),
+    ]);
+}
+
+#[test]
+fn bad_durations_and_sizes_say_what_is_allowed() {
+    assert_errors(&[
+        (
+            "[settings]\nrefresh = \"5s\"\n",
+            "fedcert.toml:2:11: refresh = \"5s\" is below the 1 minute minimum (federation metadata changes over days; \"15m\" is the default)",
+        ),
+        (
+            "[settings]\ntimeout = \"15 minutes\"\n",
+            "fedcert.toml:2:11: timeout: \"15 minutes\" is not a duration such as \"15m\", \"20s\", \"1h30m\" or \"300ms\" (units: ms, s, m, h, d)",
+        ),
+        (
+            "[settings]\ntimeout = \"0s\"\n",
+            "fedcert.toml:2:11: timeout = \"0s\" must be above zero, e.g. \"20s\"",
+        ),
+        (
+            "[settings]\nrefresh = 15\n",
+            "fedcert.toml:2:11: `refresh` must be a duration such as \"15m\", \"20s\", \"1h30m\" or \"300ms\" (units: ms, s, m, h, d), at least 1 minute; found integer 15",
+        ),
+        (
+            "[settings]\nmax_body = \"32 parsecs\"\n",
+            "fedcert.toml:2:12: max_body = \"32 parsecs\": max_body must be a size such as \"32MiB\", \"512KiB\" or a number of bytes (units: B, KB, MB, GB, KiB, MiB, GiB)",
+        ),
+    ]);
+}
+
+#[test]
+fn bad_locations_duplicates_and_thumbprints_are_refused() {
+    assert_errors(&[
+        (
+            "[[domain]]\nname = \"contoso.com\"\nmetadata_url = \"ftp://fs.contoso.com/m.xml\"\n",
+            "fedcert.toml:3:16: metadata_url = \"ftp://fs.contoso.com/m.xml\" is refused: the `ftp:` scheme is not supported; use an https:// or http:// URL, a file:// URL or a plain file path",
+        ),
+        (
+            "[[domain]]\nname = \"contoso.com\"\nmetadata_url = \"-\"\n",
+            "fedcert.toml:3:16: metadata_url = \"-\" (stdin) only works with `fedcert inspect -`; give a URL or a file path",
+        ),
+        (
+            &format!(
+                "{DOMAIN}\n[[domain]]\nname = \"Contoso.COM\"\nmetadata_url = \"/srv/m.xml\"\n"
+            ),
+            "fedcert.toml:6:8: domain \"Contoso.COM\" is already configured at line 2 (names are compared case-insensitively); remove one of the two [[domain]] tables",
+        ),
+        (
+            &format!("{DOMAIN}entra_signing_thumbprint = \"3F4E5A\"\n"),
+            "fedcert.toml:4:28: entra_signing_thumbprint: \"3F4E5A\" is not a thumbprint: expected 40 hex digits (colons and spaces are allowed)",
+        ),
+    ]);
+}
+
+#[test]
+fn thresholds_out_of_order_or_range_are_refused() {
+    assert_errors(&[
+        (
+            // The domain's own value conflicts with the global one: point at the domain's.
+            &format!("[settings]\nrenew_now_days = 20\n{DOMAIN}manual_renew_days = 18\n"),
+            "fedcert.toml:6:21: manual_renew_days = 18 conflicts with renew_now_days = 20: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
+        ),
+        (
+            "[settings]\nrenew_now_days = 30\n",
+            "fedcert.toml:2:18: renew_now_days = 30 conflicts with manual_renew_days = 30: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
+        ),
+        (
+            "[settings]\nplan_days = 20\n",
+            "fedcert.toml:2:13: plan_days = 20 conflicts with manual_renew_days = 30: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
+        ),
+        (
+            &format!("{DOMAIN}promotion_days = 20\n"),
+            "fedcert.toml:4:18: promotion_days = 20 conflicts with generation_days = 20: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
+        ),
+        (
+            "[settings]\nplan_days = -1\n",
+            "fedcert.toml:2:13: plan_days = -1 is out of range: plan_days must be a whole number of days from 0 to 3650",
+        ),
+    ]);
+}
+
+#[test]
+fn entra_settings_are_checked_and_secrets_kept_out() {
+    assert_errors(&[
+        (
+            "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"00000000-0000-0000-0000-000000000000\"\nclient_secret = \"hunter2\"\n",
+            "fedcert.toml:4:17: `client_secret` is not allowed in the config file: put the secret in an environment variable and name it with client_secret_env = \"FEDCERT_CLIENT_SECRET\"",
+        ),
+        (
+            "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"00000000-0000-0000-0000-000000000000\"\nclient_secret_env = \"s3cr3t~value!\"\n",
+            "fedcert.toml:4:21: client_secret_env must be the NAME of an environment variable (letters, digits and _), such as \"FEDCERT_CLIENT_SECRET\", not the secret itself",
+        ),
+        (
+            "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"my-app\"\nclient_secret_env = \"S\"\n",
+            "fedcert.toml:3:13: client_id = \"my-app\" is not an application (client) ID: expected a GUID like 00000000-0000-0000-0000-000000000000",
+        ),
+        (
+            "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"00000000-0000-0000-0000-000000000000\"\n",
+            "fedcert.toml:2:13: [entra] has no credential: set client_secret_env = \"FEDCERT_CLIENT_SECRET\" (the variable's name) or client_certificate and client_key",
+        ),
+        (
+            "[entra]\ntenant_id = \"t\"\nclient_id = \"00000000-0000-0000-0000-000000000000\"\nclient_certificate = \"/etc/app.crt\"\n",
+            "fedcert.toml:4:22: client_certificate needs client_key too (the PEM private key of that certificate)",
+        ),
+        (
+            "[entra]\ntenant_id = \"t\"\nclient_id = \"00000000-0000-0000-0000-000000000000\"\nclient_secret_env = \"S\"\ngraph = \"graph.microsoft.com\"\n",
+            "fedcert.toml:5:9: graph = \"graph.microsoft.com\" is refused: graph must be an https:// (or, for tests, http://) URL",
+        ),
+    ]);
+}
+
+#[test]
+fn toml_syntax_errors_keep_their_position() {
+    assert_errors(&[
+        (
+            "[settings\nrefresh = \"15m\"\n",
+            "fedcert.toml:1:10: invalid TOML: unclosed table, expected `]`",
+        ),
+        (
+            "[settings]\nrefresh = \"15m\"\nrefresh = \"20m\"\n",
+            "fedcert.toml:3:1: duplicate key `refresh` in [settings]: each key may appear once per table",
+        ),
+    ]);
+}
+
+#[test]
+fn load_reads_a_file_and_reports_missing_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fedcert.toml");
+    std::fs::write(&path, DOMAIN).unwrap();
+    let config = config::load(&path).unwrap();
+    assert_eq!(config.path.as_deref(), Some(path.as_path()));
+    assert_eq!(
+        config.domains[0].metadata_url,
+        "https://fs.contoso.com/m.xml"
+    );
+
+    let missing = dir.path().join("nope.toml");
+    assert_eq!(
+        config::load(&missing),
+        Err(ConfigError::Missing(missing.display().to_string()))
+    );
+
+    std::fs::write(&path, b"name = \"\xff\"\n").unwrap();
+    assert_eq!(
+        config::load(&path).unwrap_err().to_string(),
+        format!(
+            "{}: cannot read: not UTF-8 text (a TOML file must be UTF-8)",
+            path.display()
+        )
+    );
+
+    std::fs::write(&path, "[settings]\nconcurrency = 0\n").unwrap();
+    assert_eq!(
+        config::load(&path).unwrap_err().to_string(),
+        format!(
+            "{}:2:15: concurrency = 0 is out of range: concurrency must be a whole number from 1 to 256",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn write_sample_creates_directories_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/fedcert/config.toml");
+    config::write_sample(&path).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), SAMPLE);
+    assert_eq!(config::load(&path).unwrap().domains.len(), 2);
+
+    std::fs::write(&path, "# mine\n").unwrap();
+    let err = config::write_sample(&path).unwrap_err();
+    assert_eq!(err, ConfigError::Exists(path.display().to_string()));
+    assert!(
+        err.to_string()
+            .contains("already exists; not overwriting it")
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+}
+
+#[test]
+fn locate_prefers_the_explicit_path() {
+    assert_eq!(
+        config::locate(Some(Path::new("/tmp/x.toml"))),
+        PathBuf::from("/tmp/x.toml")
+    );
+    let default = config::locate(None);
+    assert!(
+        default.ends_with("fedcert/config.toml") || default == Path::new("config.toml"),
+        "{}",
+        default.display()
+    );
+}
