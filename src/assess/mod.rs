@@ -187,8 +187,10 @@ pub struct IdpFacts {
 impl IdpFacts {
     /// The IdP host: from the sign-in URL, else from an URL-shaped entityID.
     pub fn host(&self) -> Option<String> {
-        let _ = self;
-        todo!("H2")
+        self.sign_in_url
+            .as_deref()
+            .and_then(crate::domain::host_of)
+            .or_else(|| crate::domain::host_of(&self.entity_id))
     }
 }
 
