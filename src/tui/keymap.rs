@@ -64,6 +64,7 @@ pub struct Binding {
     pub action: Action,
     /// Keys and a word or two for the hint bar (`j/k` `move`); `None` keeps it out of the bar.
     pub hint: Option<(&'static str, &'static str)>,
+    /// What it does, in at most 34 characters (the help table's column at 80 columns).
     pub description: &'static str,
     pub modes: &'static [Mode],
 }
@@ -78,7 +79,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "j/↓",
         action: Action::Down,
         hint: None,
-        description: "Next domain; in details, scroll down",
+        description: "Next domain / scroll down",
         modes: BROWSE,
     },
     Binding {
@@ -86,7 +87,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "k/↑",
         action: Action::Up,
         hint: Some(("j/k", "move")),
-        description: "Previous domain; in details, scroll up",
+        description: "Previous domain / scroll up",
         modes: BROWSE,
     },
     Binding {
@@ -110,7 +111,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "g/Home",
         action: Action::Top,
         hint: None,
-        description: "First domain / top of the details",
+        description: "First domain / top of details",
         modes: BROWSE,
     },
     Binding {
@@ -118,7 +119,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "G/End",
         action: Action::Bottom,
         hint: None,
-        description: "Last domain / bottom of the details",
+        description: "Last domain / end of details",
         modes: BROWSE,
     },
     Binding {
@@ -126,7 +127,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "Enter",
         action: Action::OpenDetails,
         hint: Some(("Enter", "details")),
-        description: "Certificate timeline, findings and facts of the selected domain",
+        description: "Timeline and facts of the domain",
         modes: &[Mode::List],
     },
     Binding {
@@ -134,7 +135,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "/",
         action: Action::StartFilter,
         hint: Some(("/", "filter")),
-        description: "Filter domains by name, IdP host or status word",
+        description: "Filter: name, IdP host, status",
         modes: &[Mode::List],
     },
     Binding {
@@ -142,7 +143,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "Enter",
         action: Action::ApplyFilter,
         hint: Some(("Enter", "apply")),
-        description: "Keep the filter and select its first match",
+        description: "Apply; select the first match",
         modes: &[Mode::Filter],
     },
     Binding {
@@ -150,7 +151,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "Backspace",
         action: Action::FilterBackspace,
         hint: None,
-        description: "Delete the last character of the filter",
+        description: "Delete the last character",
         modes: &[Mode::Filter],
     },
     Binding {
@@ -190,7 +191,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "Esc",
         action: Action::Back,
         hint: Some(("Esc", "back")),
-        description: "Back: close help or details, clear an applied filter",
+        description: "Close help/details, clear filter",
         modes: &[Mode::Details, Mode::Help, Mode::List],
     },
     Binding {

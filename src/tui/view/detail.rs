@@ -15,7 +15,7 @@ use crate::domain::{DomainStatus, FetchState};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
-const KEY_WIDTH: usize = 12;
+const KEY_WIDTH: usize = 11;
 
 fn block(beside_list: bool) -> Block<'static> {
     let borders = if beside_list {
@@ -141,6 +141,7 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         "IdP",
         &kind.map_or(host.clone(), |k| format!("{host} ({k})")),
     );
+    refresh_summary(out, status, now);
     let primary = match (&a.primary, a.days_left) {
         (Some(p), Some(days)) => format!(
             "{}, expires {} ({})",
@@ -154,11 +155,48 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     out.field("successor", &list::successor(status, now));
     out.field_styled("Entra sync", a.sync.label(), out.theme.sync(a.sync));
     let auto = match status.auto_rollover() {
-        Some(true) => "on",
-        Some(false) => "off (manual renewal)",
+        Some(true) => "automatic (AutoCertificateRollover on)",
+        Some(false) => "manual",
         None => "unknown",
     };
-    out.field("auto rollover", auto);
+    out.field("rollover", auto);
+}
+
+/// One line on the state of the metadata: fetching, stale, failed, or read how long ago.
+fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    let theme = out.theme;
+    if let FetchState::Fetching { since } = status.fetch {
+        out.field(
+            "refresh",
+            &format!("fetching, started {}", format::age(since, now)),
+        );
+    }
+    match (&status.last_error, &status.last_good) {
+        (Some(error), Some(snapshot)) => out.field_styled(
+            "refresh",
+            &format!(
+                "STALE: the refresh {} failed ({}); showing the snapshot read {}",
+                format::age(error.at, now),
+                error.short,
+                format::age(snapshot.fetched_at, now)
+            ),
+            theme.stale(),
+        ),
+        (Some(error), None) => out.field_styled(
+            "refresh",
+            &format!(
+                "FAILED {} ({}); never read successfully",
+                format::age(error.at, now),
+                error.short
+            ),
+            theme.error(),
+        ),
+        (None, Some(snapshot)) => out.field(
+            "refresh",
+            &format!("ok, read {}", format::age(snapshot.fetched_at, now)),
+        ),
+        (None, None) => out.field("refresh", "not read yet"),
+    }
 }
 
 fn primary_source_text(source: PrimarySource) -> &'static str {
@@ -178,7 +216,7 @@ fn findings(out: &mut Lines, status: &DomainStatus) {
         let lead = vec![
             Span::raw("  "),
             Span::styled(
-                format!("{:<4}", finding.severity.word()),
+                format!("{:<7}", finding.severity.word()),
                 out.theme.severity(finding.severity),
             ),
             Span::styled(format!(" {:<4}", finding.rule.id()), out.theme.key()),

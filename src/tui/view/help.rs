@@ -28,10 +28,10 @@ fn action_name(binding: &Binding) -> String {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
-    let height = u16::try_from(BINDINGS.len() + 4)
+    let height = u16::try_from(BINDINGS.len() + 3)
         .unwrap_or(u16::MAX)
         .min(area.height);
-    let width = area.width.saturating_sub(2).min(100);
+    let width = area.width.min(100);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,

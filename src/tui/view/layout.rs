@@ -15,7 +15,7 @@ pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
 /// the top finding).
 pub const WIDE_LIST_WIDTH: u16 = 110;
 /// The list's width when it shares the screen with the details.
-const SIDE_LIST_WIDTH: u16 = 44;
+const SIDE_LIST_WIDTH: u16 = 40;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Regions {

@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::format;
 use super::layout::WIDE_LIST_WIDTH;
-use crate::assess::{MilestoneKind, PrimarySource};
+use crate::assess::MilestoneKind;
 use crate::domain::{DomainStatus, FetchState};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -18,6 +18,9 @@ const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '�
 /// Marks a domain whose published certificate set changed since it was last selected.
 pub const CHANGED_MARK: &str = "✱";
 
+const HIGHLIGHT: &str = "▶ ";
+const HIGHLIGHT_WIDTH: u16 = 2;
+
 /// Which columns fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Columns {
@@ -25,7 +28,7 @@ enum Columns {
     Side,
     /// 80 columns and up: everything issue 3 asks for.
     Standard,
-    /// Wide terminals: plus expiry date, how the primary is known, the top finding.
+    /// Wide terminals: plus the expiry date and the top finding.
     Wide,
 }
 
@@ -54,11 +57,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     let rows = visible
         .iter()
         .map(|&i| row(&app.domains[i], now, columns, theme));
-    let table = Table::new(rows, widths(columns))
+    let table = Table::new(rows, widths(columns, area.width, app, &visible))
         .header(header(columns).style(theme.heading()))
         .column_spacing(1)
         .row_highlight_style(theme.selected())
-        .highlight_symbol("▶ ");
+        .highlight_symbol(HIGHLIGHT);
     let selected = app
         .selected()
         .and_then(|s| visible.iter().position(|&i| i == s));
@@ -68,34 +71,53 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn widths(columns: Columns) -> Vec<Constraint> {
+/// Column widths: the fixed columns first; the domain and the IdP host then get the room they
+/// need (the domain first), and the top finding whatever is left.
+fn widths(columns: Columns, area_width: u16, app: &App, visible: &[usize]) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
+    let longest = |text: &dyn Fn(&DomainStatus) -> usize| {
+        visible
+            .iter()
+            .map(|&i| text(&app.domains[i]))
+            .max()
+            .unwrap_or(0)
+    };
+    let domain = longest(&|d| d.config.name.chars().count() + usize::from(d.changed));
+    let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count()));
+    let clamp = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
     match columns {
         Columns::Side => vec![Length(7), Fill(1), Length(7)],
-        Columns::Standard => {
-            vec![
-                Length(7),
-                Fill(1),
-                Fill(1),
-                Length(7),
-                Length(9),
-                Length(7),
-                Length(10),
-            ]
+        Columns::Standard | Columns::Wide => {
+            let fixed: &[u16] = if columns == Columns::Wide {
+                &[7, 7, 9, 7, 10, 10]
+            } else {
+                &[7, 7, 9, 7, 10]
+            };
+            let finding = columns == Columns::Wide;
+            let count = fixed.len() + 2 + usize::from(finding);
+            let gaps = u16::try_from(count - 1).unwrap_or(0);
+            let finding_room = if finding { 24 } else { 0 };
+            let room = area_width
+                .saturating_sub(HIGHLIGHT_WIDTH + fixed.iter().sum::<u16>() + gaps + finding_room);
+            let (domain, host) = share(room, clamp(domain), clamp(host));
+            let mut widths = vec![Length(fixed[0]), Length(domain), Length(host)];
+            widths.extend(fixed[1..].iter().map(|&w| Length(w)));
+            if columns == Columns::Wide {
+                widths.push(Fill(1));
+            }
+            widths
         }
-        Columns::Wide => vec![
-            Length(7),
-            Fill(2),
-            Fill(2),
-            Length(7),
-            Length(9),
-            Length(7),
-            Length(10),
-            Length(10),
-            Length(8),
-            Fill(3),
-        ],
     }
+}
+
+/// Split `room` between the domain and the host column: both as wide as they need when that
+/// fits, else the host gets what it needs up to half and the domain the rest.
+fn share(room: u16, domain: u16, host: u16) -> (u16, u16) {
+    if domain + host <= room {
+        return (domain, host);
+    }
+    let host = host.min(room / 2).max(room.saturating_sub(domain));
+    (room - host, host)
 }
 
 fn header(columns: Columns) -> Row<'static> {
@@ -119,7 +141,6 @@ fn header(columns: Columns) -> Row<'static> {
             "SYNC",
             "REFRESH",
             "EXPIRES",
-            "PRIMARY",
             "TOP FINDING",
         ],
     };
@@ -152,15 +173,11 @@ fn row(status: &DomainStatus, now: DateTime<Utc>, columns: Columns, theme: Theme
             .primary
             .as_ref()
             .map_or_else(|| "—".into(), |p| format::date(p.cert.not_after));
-        let how = a
-            .primary
-            .as_ref()
-            .map_or("—", |p| primary_source_word(p.source));
         let finding = a
             .findings
             .first()
             .map_or_else(String::new, |f| format!("{} {}", f.rule, f.message));
-        cells.extend([Cell::from(expires), Cell::from(how), Cell::from(finding)]);
+        cells.extend([Cell::from(expires), Cell::from(finding)]);
     }
     Row::new(cells)
 }
@@ -199,13 +216,5 @@ pub fn refresh_text(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> 
     match &status.last_good {
         Some(snapshot) => (format::age(snapshot.fetched_at, now), Style::new()),
         None => ("never".into(), theme.dim()),
-    }
-}
-
-pub fn primary_source_word(source: PrimarySource) -> &'static str {
-    match source {
-        PrimarySource::AdfsImport => "import",
-        PrimarySource::MetadataSignature => "signer",
-        PrimarySource::Inferred => "inferred",
     }
 }

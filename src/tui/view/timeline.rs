@@ -131,8 +131,19 @@ fn bar_cells(cert: &CertInfo, scale: &Scale) -> Vec<char> {
     let mut cells = vec![' '; scale.width];
     let from = scale.column(cert.not_before);
     let to = scale.column(cert.not_after);
-    if to < 0 || from > scale.last() {
-        return cells;
+    if to < 0 {
+        return outside(
+            &format!("◀ expired {}", format::date(cert.not_after)),
+            scale.width,
+            false,
+        );
+    }
+    if from > scale.last() {
+        return outside(
+            &format!("from {} ▶", format::date(cert.not_before)),
+            scale.width,
+            true,
+        );
     }
     let index = |c: i64| usize::try_from(c).unwrap_or(0);
     for c in from.max(0)..=to.min(scale.last()) {
@@ -149,6 +160,18 @@ fn bar_cells(cert: &CertInfo, scale: &Scale) -> Vec<char> {
         cells[index(to)] = '┃';
     } else {
         cells[index(to)] = '┫';
+    }
+    cells
+}
+
+/// A note in place of a bar that lies wholly left (or right) of the window.
+fn outside(note: &str, width: usize, right: bool) -> Vec<char> {
+    let note: Vec<char> = note.chars().take(width).collect();
+    let mut cells = vec![' '; width - note.len()];
+    if right {
+        cells.extend(note);
+    } else {
+        cells.splice(0..0, note);
     }
     cells
 }
@@ -172,6 +195,18 @@ pub fn milestone_label(kind: MilestoneKind) -> &'static str {
         MilestoneKind::Promotion => "AD FS promotes",
         MilestoneKind::RenewNow => "renew now",
         MilestoneKind::Expiry => "expiry",
+    }
+}
+
+/// When two milestones share a column, the higher one is drawn (the legend lists both).
+fn priority(kind: MilestoneKind) -> u8 {
+    match kind {
+        MilestoneKind::Plan => 0,
+        MilestoneKind::RenewNow => 1,
+        MilestoneKind::EntraPoll => 2,
+        MilestoneKind::Generation => 3,
+        MilestoneKind::Promotion => 4,
+        MilestoneKind::Expiry => 5,
     }
 }
 
@@ -263,7 +298,9 @@ pub fn lines(
 
     let mut axis = vec!['─'; bar_width];
     axis[today] = '┼';
-    for m in milestones {
+    let mut by_priority: Vec<&Milestone> = milestones.iter().collect();
+    by_priority.sort_by_key(|m| priority(m.kind));
+    for m in by_priority {
         if let Some(c) = scale.inside(m.at) {
             axis[c] = milestone_letter(m.kind);
         }
