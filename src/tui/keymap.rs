@@ -50,8 +50,11 @@ impl Key {
         }
     }
 
+    /// Alt never matches: terminals send Alt+key as Esc + key, which is not what was bound.
     fn matches(self, event: &KeyEvent) -> bool {
-        self.code == event.code && self.ctrl == event.modifiers.contains(KeyModifiers::CONTROL)
+        self.code == event.code
+            && self.ctrl == event.modifiers.contains(KeyModifiers::CONTROL)
+            && !event.modifiers.contains(KeyModifiers::ALT)
     }
 }
 

@@ -9,19 +9,17 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::tui::theme::Theme;
 
-const COMMANDS: [(&str, &str); 3] = [
+/// The commands that get a first-time user going, with what each does.
+pub const COMMANDS: [(&str, &str); 3] = [
     (
         "fedcert config init",
-        "write a commented sample config there, then edit it",
+        "write a commented sample config there",
     ),
     (
         "fedcert discover <domain>",
-        "find a domain's IdP and metadata URL (--add appends it)",
+        "find a domain's IdP and metadata URL",
     ),
-    (
-        "fedcert demo",
-        "try everything on a built-in demo federation",
-    ),
+    ("fedcert demo", "try it on a built-in demo federation"),
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, config_path: &Path, theme: Theme) {
@@ -44,6 +42,8 @@ pub fn render(frame: &mut Frame, area: Rect, config_path: &Path, theme: Theme) {
     }
     lines.extend([
         Line::raw(""),
+        Line::raw("Then edit the sample (one [[domain]] per federation domain), or let"),
+        Line::raw("`fedcert discover <domain> --add` append the domain, and run fedcert again."),
         Line::styled(
             "--config PATH or FEDCERT_CONFIG choose another file.",
             theme.dim(),
@@ -51,10 +51,8 @@ pub fn render(frame: &mut Frame, area: Rect, config_path: &Path, theme: Theme) {
         Line::raw(""),
         Line::from(vec![Span::styled("q", theme.key()), Span::raw(" quit")]),
     ]);
-    let block = Block::bordered().title(Line::styled(
-        " fedcert — no configuration yet ",
-        theme.title(),
-    ));
+    let title = Line::styled(" fedcert — no configuration yet ", theme.title());
+    let block = Block::bordered().title(title);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

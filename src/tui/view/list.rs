@@ -71,8 +71,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-/// Column widths: the fixed columns first; the domain and the IdP host then get the room they
-/// need (the domain first), and the top finding whatever is left.
+/// Column widths: the fixed columns first; the domain and the identity provider's host then
+/// get the room they need (the domain first), and the top finding whatever is left.
 fn widths(columns: Columns, area_width: u16, app: &App, visible: &[usize]) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
     let longest = |text: &dyn Fn(&DomainStatus) -> usize| {
