@@ -1045,3 +1045,71 @@ fn first_run_names_the_path_and_the_three_commands() {
     }
     assert!(screen_text(&draw_first_run(70, 20)).contains("terminal too small"));
 }
+
+#[test]
+fn snapshot_stale_details_80x24() {
+    let mut app = app();
+    act(
+        &mut app,
+        &[
+            Action::Down,
+            Action::Down,
+            Action::Down,
+            Action::OpenDetails,
+        ],
+    );
+    assert_eq!(selected_name(&app), "northwind.net");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_never_fetched_details_120x40() {
+    let mut app = app_sized(120, 40);
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('u'),
+            Action::FilterChar('n'),
+        ],
+    );
+    act(&mut app, &[Action::ApplyFilter, Action::OpenDetails]);
+    assert_eq!(selected_name(&app), "tailspin.io");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_filter_applied_80x24() {
+    let mut app = app();
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('c'),
+            Action::FilterChar('r'),
+        ],
+    );
+    act(
+        &mut app,
+        &[
+            Action::FilterChar('i'),
+            Action::FilterChar('t'),
+            Action::ApplyFilter,
+        ],
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_filter_typing_120x40() {
+    let mut app = app_sized(120, 40);
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('o'),
+            Action::FilterChar('k'),
+        ],
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}

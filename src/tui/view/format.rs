@@ -57,6 +57,18 @@ fn whole(value: f64) -> i64 {
     value.trunc() as i64
 }
 
+/// `text` cut to `width` chars, the last one an ellipsis when something was cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    if width > 0 {
+        cut.push('…');
+    }
+    cut
+}
+
 /// Greedy word wrap to `width` columns (counted in chars); a word longer than a line is cut.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
@@ -133,6 +145,13 @@ mod tests {
         let items = ["aaa".to_owned(), "bbb".to_owned(), "cc".to_owned()];
         assert_eq!(pack(&items, " · ", 9), ["aaa · bbb", "cc"]);
         assert_eq!(pack(&items, " · ", 3), ["aaa", "bbb", "cc"]);
+    }
+
+    #[test]
+    fn fit_marks_a_cut_with_an_ellipsis() {
+        assert_eq!(fit("fs.fourthcoffee.com", 16), "fs.fourthcoffee…");
+        assert_eq!(fit("short", 16), "short");
+        assert_eq!(fit("ab", 0), "");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub const CHANGED_MARK: &str = "✱";
 
 const HIGHLIGHT: &str = "▶ ";
 const HIGHLIGHT_WIDTH: u16 = 2;
+/// Everything but the domain column beside the details: marker, status, days, two gaps.
+const SIDE_FIXED_WIDTH: u16 = HIGHLIGHT_WIDTH + 7 + 7 + 2;
 
 /// Which columns fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,10 +56,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
         return;
     }
+    let widths = widths(columns, area.width, app, &visible);
+    // Cut names that do not fit with an ellipsis, so a cut is never mistaken for a name.
+    let fit = |column: usize| match widths.get(column) {
+        Some(Constraint::Length(n)) => usize::from(*n),
+        _ => usize::from(area.width.saturating_sub(SIDE_FIXED_WIDTH)),
+    };
+    let fits = (fit(1), fit(2));
     let rows = visible
         .iter()
-        .map(|&i| row(&app.domains[i], now, columns, theme));
-    let table = Table::new(rows, widths(columns, area.width, app, &visible))
+        .map(|&i| row(&app.domains[i], now, columns, fits, theme));
+    let table = Table::new(rows, widths)
         .header(header(columns).style(theme.heading()))
         .column_spacing(1)
         .row_highlight_style(theme.selected())
@@ -147,13 +156,20 @@ fn header(columns: Columns) -> Row<'static> {
     Row::new(names.iter().copied())
 }
 
-fn row(status: &DomainStatus, now: DateTime<Utc>, columns: Columns, theme: Theme) -> Row<'static> {
+fn row(
+    status: &DomainStatus,
+    now: DateTime<Utc>,
+    columns: Columns,
+    (name_width, host_width): (usize, usize),
+    theme: Theme,
+) -> Row<'static> {
     let a = &status.assessment;
     let word = Cell::from(a.severity.word()).style(theme.severity(a.severity));
     let name = if status.changed {
-        Cell::from(format!("{CHANGED_MARK}{}", status.config.name)).style(theme.changed())
+        let marked = format!("{CHANGED_MARK}{}", status.config.name);
+        Cell::from(format::fit(&marked, name_width)).style(theme.changed())
     } else {
-        Cell::from(status.config.name.clone())
+        Cell::from(format::fit(&status.config.name, name_width))
     };
     let days = Cell::from(format::days_left(a.days_left));
     if columns == Columns::Side {
@@ -162,7 +178,10 @@ fn row(status: &DomainStatus, now: DateTime<Utc>, columns: Columns, theme: Theme
     let mut cells = vec![
         word,
         name,
-        Cell::from(status.idp_host().unwrap_or_else(|| "—".into())),
+        Cell::from(format::fit(
+            &status.idp_host().unwrap_or_else(|| "—".into()),
+            host_width,
+        )),
         days,
         Cell::from(successor(status, now)),
         Cell::from(a.sync.label()).style(theme.sync(a.sync)),
