@@ -139,10 +139,17 @@ impl App {
         let found = self
             .selected
             .and_then(|s| visible.iter().position(|&i| i == s));
-        let position = found.unwrap_or_else(|| {
-            self.selected = visible.first().copied();
-            0
-        });
+        let position = match (found, visible.first()) {
+            (Some(position), _) => position,
+            (None, Some(&first)) => {
+                self.select(first);
+                0
+            }
+            (None, None) => {
+                self.selected = None;
+                0
+            }
+        };
         let rows = self.list_rows().max(1);
         if position < self.list_offset {
             self.list_offset = position;

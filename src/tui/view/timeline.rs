@@ -164,9 +164,16 @@ fn bar_cells(cert: &CertInfo, scale: &Scale) -> Vec<char> {
     cells
 }
 
-/// A note in place of a bar that lies wholly left (or right) of the window.
+/// A note in place of a bar that lies wholly left (or right) of the window; when it is too long
+/// the arrow end is kept.
 fn outside(note: &str, width: usize, right: bool) -> Vec<char> {
-    let note: Vec<char> = note.chars().take(width).collect();
+    let mut note: Vec<char> = note.chars().collect();
+    let excess = note.len().saturating_sub(width);
+    if right {
+        note.drain(..excess);
+    } else {
+        note.truncate(width);
+    }
     let mut cells = vec![' '; width - note.len()];
     if right {
         cells.extend(note);
@@ -325,4 +332,72 @@ pub fn lines(
         out.push(Line::styled(line, theme.dim()));
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::cert::{Sha1, Sha256};
+
+    fn day(n: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::days(n)
+    }
+
+    fn cert(from: i64, to: i64) -> CertInfo {
+        CertInfo {
+            sha1: Sha1([1; 20]),
+            sha256: Sha256([1; 32]),
+            subject: "CN=x".into(),
+            issuer: "CN=x".into(),
+            serial: "01".into(),
+            not_before: day(from),
+            not_after: day(to),
+            key_algorithm: "RSA".into(),
+            key_bits: Some(2048),
+            signature_algorithm: "sha256WithRSAEncryption".into(),
+            self_signed: true,
+            der: Arc::from(vec![1u8]),
+        }
+    }
+
+    fn scale() -> Scale {
+        // Days 0..=10 over 11 columns: one column a day.
+        Scale {
+            start: day(0),
+            end: day(10),
+            width: 11,
+        }
+    }
+
+    fn row(from: i64, to: i64) -> String {
+        bar_cells(&cert(from, to), &scale()).into_iter().collect()
+    }
+
+    #[test]
+    fn bars_run_from_not_before_to_not_after() {
+        assert_eq!(row(2, 5), "  ┣━━┫     ");
+        assert_eq!(row(3, 3), "   ┃       ");
+    }
+
+    #[test]
+    fn bars_past_the_window_end_in_arrows() {
+        assert_eq!(row(-5, 4), "◀━━━┫      ");
+        assert_eq!(row(6, 40), "      ┣━━━▶");
+        assert_eq!(row(-5, 40), "◀━━━━━━━━━▶");
+    }
+
+    #[test]
+    fn bars_wholly_outside_the_window_say_when() {
+        assert_eq!(
+            row(-30, -20).trim_end(),
+            format!("◀ expired {}", format::date(day(-20)))
+                .chars()
+                .take(11)
+                .collect::<String>()
+        );
+        assert!(row(20, 30).ends_with('▶'));
+    }
 }
