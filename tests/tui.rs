@@ -1113,3 +1113,37 @@ fn snapshot_filter_typing_120x40() {
     );
     insta::assert_snapshot!(draw(&app).backend());
 }
+
+#[test]
+fn the_details_scroll_stays_inside_details_that_shrink() {
+    let mut app = app();
+    act(
+        &mut app,
+        &[Action::Down, Action::OpenDetails, Action::Bottom],
+    );
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let long = app.details_scroll;
+    let mut snapshot = app.domains[fabrikam].last_good.clone().unwrap();
+    snapshot.facts.encryption.clear();
+    snapshot.facts.signing.truncate(1);
+    let outcome = RefreshOutcome {
+        at: now(),
+        metadata: Ok(snapshot),
+        entra: None,
+    };
+    act(
+        &mut app,
+        &[Action::Poll(PollEvent::Finished {
+            index: fabrikam,
+            outcome: Box::new(outcome),
+        })],
+    );
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let (content, height) = view::layout::details_extent(area, &app, now());
+    assert!(app.details_scroll < long, "{} < {long}", app.details_scroll);
+    assert_eq!(app.details_scroll, content - height);
+    assert!(
+        !app.domains[fabrikam].changed,
+        "a change to the domain on screen needs no highlight"
+    );
+}

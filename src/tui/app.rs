@@ -187,6 +187,13 @@ impl App {
         self.details_scroll = self.details_scroll.saturating_add_signed(delta).min(max);
     }
 
+    /// The details may have shrunk (a refresh, a new verdict): keep the scroll inside them.
+    fn clamp_details_scroll(&mut self, now: DateTime<Utc>) {
+        if self.screen == Screen::Details {
+            self.scroll_details(0, now);
+        }
+    }
+
     fn page(&self, now: DateTime<Utc>) -> isize {
         let rows = match self.screen {
             Screen::List => self.list_rows(),
@@ -293,13 +300,17 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
                 (app.reassess)(status, now);
             }
             app.settle_selection();
+            app.clamp_details_scroll(now);
         }
         Action::Resize { width, height } => {
             app.size = (width, height);
             app.settle_selection();
-            app.scroll_details(0, now);
+            app.clamp_details_scroll(now);
         }
-        Action::Poll(event) => app.on_poll(event, now),
+        Action::Poll(event) => {
+            app.on_poll(event, now);
+            app.clamp_details_scroll(now);
+        }
     }
     Vec::new()
 }
