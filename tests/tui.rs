@@ -1147,3 +1147,38 @@ fn the_details_scroll_stays_inside_details_that_shrink() {
         "a change to the domain on screen needs no highlight"
     );
 }
+
+/// DESIGN.md §2: nothing outside `tui/` and `cli/` imports ratatui, crossterm or clap.
+#[test]
+fn only_the_front_ends_know_about_terminals() {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    let front_ends = [src.join("tui"), src.join("cli")];
+    let mut offenders = Vec::new();
+    for file in files
+        .iter()
+        .filter(|f| !front_ends.iter().any(|d| f.starts_with(d)))
+    {
+        let text = std::fs::read_to_string(file).unwrap();
+        for crate_name in ["ratatui", "crossterm", "clap"] {
+            if text.contains(&format!("{crate_name}::"))
+                || text.contains(&format!("use {crate_name}"))
+            {
+                offenders.push(format!("{} uses {crate_name}", file.display()));
+            }
+        }
+    }
+    assert!(files.len() > 10, "found the sources");
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
