@@ -1182,3 +1182,13 @@ fn only_the_front_ends_know_about_terminals() {
     assert!(files.len() > 10, "found the sources");
     assert!(offenders.is_empty(), "{offenders:#?}");
 }
+
+#[test]
+fn snapshot_details_end_120x40_metadata_and_entra() {
+    let mut app = app_sized(120, 40);
+    act(
+        &mut app,
+        &[Action::Down, Action::OpenDetails, Action::Bottom],
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}

@@ -46,9 +46,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         Span::styled(severity.word(), theme.severity(severity)),
         Span::styled(format!(" {} ", status.config.name), theme.title()),
     ]);
-    let block = block(beside_list).title(title);
+    let mut block = block(beside_list).title(title);
     let inner = block.inner(area);
     let lines = lines(status, now, inner.width, theme);
+    let height = usize::from(inner.height);
+    if lines.len() > height {
+        // Where the window is, so the operator knows there is more below (or above).
+        let first = app.details_scroll + 1;
+        let last = (app.details_scroll + height).min(lines.len());
+        let position = format!(" lines {first}–{last} of {} ", lines.len());
+        block = block.title(Line::styled(position, theme.dim()).right_aligned());
+    }
     let scroll = u16::try_from(app.details_scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
@@ -413,7 +421,11 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         .iter()
         .flat_map(|s| s.facts.signing.iter())
         .collect();
-    for (key, thumbprint) in [("signing", side.signing), ("next", side.next_signing)] {
+    let held = [
+        ("signing", side.signing, side.signing_cert.as_ref()),
+        ("next", side.next_signing, side.next_signing_cert.as_ref()),
+    ];
+    for (key, thumbprint, cert) in held {
         let Some(thumbprint) = thumbprint else {
             out.field(key, "—");
             continue;
@@ -430,6 +442,15 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             None => " (matches no cert the IdP publishes)",
         };
         out.field(key, &format!("{thumbprint}{note}"));
+        if let Some(cert) = cert {
+            let validity = format!(
+                "{}, until {} ({})",
+                cert.subject,
+                format::date(cert.not_after),
+                format::days_left_long(cert.days_left_exact(now))
+            );
+            out.field("", &validity);
+        }
     }
     if let Some(result) = &side.update_result {
         let run = side.last_run.map_or(String::new(), |at| {
