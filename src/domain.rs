@@ -148,6 +148,13 @@ impl DomainStatus {
 
     /// Apply a refresh result: a failure keeps the last good snapshot (marked stale).
     pub fn apply(&mut self, outcome: RefreshOutcome) {
+        let at = outcome.at;
+        self.record(outcome);
+        self.reassess(at);
+    }
+
+    /// Take in a refresh result without re-assessing (the caller re-assesses with its own `now`).
+    pub fn record(&mut self, outcome: RefreshOutcome) {
         self.fetch = FetchState::Idle;
         self.last_attempt = Some(outcome.at);
         match outcome.metadata {
@@ -168,7 +175,6 @@ impl DomainStatus {
             Some(Err(error)) => self.entra_error = Some(error),
             None => {}
         }
-        self.reassess(outcome.at);
     }
 
     /// The IdP host for the list: from the last snapshot, else the metadata URL's host.

@@ -1,0 +1,316 @@
+//! The TUI's whole state and the one function that changes it.
+//!
+//! `update` takes an [`Action`] and the current time and answers with [`Effect`]s; it does no
+//! I/O and reads no clock, so tests drive it with plain values.
+
+use std::cmp::{Ordering, Reverse};
+
+use chrono::{DateTime, Utc};
+
+use super::action::{Action, Effect};
+use super::keymap::Mode;
+use super::theme::Theme;
+use super::view;
+use crate::domain::{DomainStatus, FetchState};
+use crate::poller::{PollCommand, PollEvent};
+
+/// How a domain's verdict is recomputed at a new `now`. The application uses
+/// [`DomainStatus::reassess`]; tests pass a function that leaves a hand-made verdict in place.
+pub type Reassess = fn(&mut DomainStatus, DateTime<Utc>);
+
+/// The main view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    List,
+    Details,
+}
+
+/// The `/` filter: the text and whether it is still being typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub text: String,
+    pub editing: bool,
+}
+
+impl Filter {
+    /// Case-insensitive substring match on the domain name, the identity provider's host
+    /// and the status word.
+    fn matches(&self, status: &DomainStatus) -> bool {
+        if self.text.is_empty() {
+            return true;
+        }
+        let needle = self.text.to_lowercase();
+        let host = status.idp_host().unwrap_or_default();
+        [
+            status.config.name.as_str(),
+            host.as_str(),
+            status.assessment.severity.word(),
+        ]
+        .iter()
+        .any(|hay| hay.to_lowercase().contains(&needle))
+    }
+}
+
+pub struct App {
+    pub domains: Vec<DomainStatus>,
+    pub screen: Screen,
+    pub help: bool,
+    pub filter: Filter,
+    /// The selected domain, by index into `domains` (stable while the list re-sorts).
+    selected: Option<usize>,
+    /// First visible row of the list.
+    pub list_offset: usize,
+    /// First visible line of the details.
+    pub details_scroll: usize,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub theme: Theme,
+    reassess: Reassess,
+}
+
+impl App {
+    pub fn new(domains: Vec<DomainStatus>) -> Self {
+        Self::with_reassess(domains, DomainStatus::reassess)
+    }
+
+    pub fn with_reassess(domains: Vec<DomainStatus>, reassess: Reassess) -> Self {
+        let mut app = Self {
+            domains,
+            screen: Screen::List,
+            help: false,
+            filter: Filter::default(),
+            selected: None,
+            list_offset: 0,
+            details_scroll: 0,
+            size: (view::layout::MIN_WIDTH, view::layout::MIN_HEIGHT),
+            theme: Theme::new(true),
+            reassess,
+        };
+        app.selected = app.visible().first().copied();
+        app
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.theme
+    }
+
+    /// Where the keyboard goes now.
+    pub fn mode(&self) -> Mode {
+        if self.filter.editing {
+            Mode::Filter
+        } else if self.help {
+            Mode::Help
+        } else {
+            match self.screen {
+                Screen::List => Mode::List,
+                Screen::Details => Mode::Details,
+            }
+        }
+    }
+
+    /// Indices of the domains the list shows, worst first: CRIT, WARN, UNKNOWN, OK, then the
+    /// fewest days left, then by name.
+    pub fn visible(&self) -> Vec<usize> {
+        let mut rows: Vec<usize> = (0..self.domains.len())
+            .filter(|&i| self.filter.matches(&self.domains[i]))
+            .collect();
+        rows.sort_by(|&a, &b| worst_first(&self.domains[a], &self.domains[b]));
+        rows
+    }
+
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    pub fn selected_status(&self) -> Option<&DomainStatus> {
+        self.selected.and_then(|i| self.domains.get(i))
+    }
+
+    fn select(&mut self, index: usize) {
+        self.selected = Some(index);
+        if let Some(status) = self.domains.get_mut(index) {
+            status.changed = false;
+        }
+    }
+
+    /// Keep the selection on a visible row and that row inside the list's window.
+    fn settle_selection(&mut self) {
+        let visible = self.visible();
+        let found = self
+            .selected
+            .and_then(|s| visible.iter().position(|&i| i == s));
+        let position = match (found, visible.first()) {
+            (Some(position), _) => position,
+            (None, Some(&first)) => {
+                self.select(first);
+                0
+            }
+            (None, None) => {
+                self.selected = None;
+                0
+            }
+        };
+        let rows = self.list_rows().max(1);
+        if position < self.list_offset {
+            self.list_offset = position;
+        } else if position >= self.list_offset + rows {
+            self.list_offset = position + 1 - rows;
+        }
+        self.list_offset = self.list_offset.min(visible.len().saturating_sub(rows));
+    }
+
+    fn list_rows(&self) -> usize {
+        usize::from(view::layout::list_rows(self.area(), self))
+    }
+
+    fn area(&self) -> ratatui::layout::Rect {
+        ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let visible = self.visible();
+        let Some(last) = visible.len().checked_sub(1) else {
+            return;
+        };
+        let current = self
+            .selected
+            .and_then(|s| visible.iter().position(|&i| i == s))
+            .unwrap_or(0);
+        let target = current.saturating_add_signed(delta).min(last);
+        self.select(visible[target]);
+        self.settle_selection();
+    }
+
+    fn scroll_details(&mut self, delta: isize, now: DateTime<Utc>) {
+        let (content, height) = view::layout::details_extent(self.area(), self, now);
+        let max = content.saturating_sub(height);
+        self.details_scroll = self.details_scroll.saturating_add_signed(delta).min(max);
+    }
+
+    /// The details may have shrunk (a refresh, a new verdict): keep the scroll inside them.
+    fn clamp_details_scroll(&mut self, now: DateTime<Utc>) {
+        if self.screen == Screen::Details {
+            self.scroll_details(0, now);
+        }
+    }
+
+    fn page(&self, now: DateTime<Utc>) -> isize {
+        let rows = match self.screen {
+            Screen::List => self.list_rows(),
+            Screen::Details => view::layout::details_extent(self.area(), self, now).1,
+        };
+        isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
+    }
+
+    /// Move the selection (list) or the view (details).
+    fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
+        match self.screen {
+            Screen::List => self.move_selection(delta),
+            Screen::Details => self.scroll_details(delta, now),
+        }
+    }
+
+    fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
+        match event {
+            PollEvent::Started { index, at } => {
+                if let Some(status) = self.domains.get_mut(index) {
+                    status.fetch = FetchState::Fetching { since: at };
+                }
+            }
+            PollEvent::Finished { index, outcome } => {
+                let looking_at_it = self.screen == Screen::Details && self.selected == Some(index);
+                if let Some(status) = self.domains.get_mut(index) {
+                    status.record(*outcome);
+                    (self.reassess)(status, now);
+                    status.changed &= !looking_at_it;
+                }
+                self.settle_selection();
+            }
+        }
+    }
+}
+
+fn worst_first(a: &DomainStatus, b: &DomainStatus) -> Ordering {
+    let days = |s: &DomainStatus| s.assessment.days_left.unwrap_or(f64::INFINITY);
+    Reverse(a.assessment.severity)
+        .cmp(&Reverse(b.assessment.severity))
+        .then_with(|| days(a).total_cmp(&days(b)))
+        .then_with(|| a.config.name.cmp(&b.config.name))
+}
+
+/// Apply one action at `now`; the returned effects are for the event loop to carry out.
+pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    match action {
+        Action::Up => app.navigate(-1, now),
+        Action::Down => app.navigate(1, now),
+        Action::PageUp => app.navigate(-app.page(now), now),
+        Action::PageDown => app.navigate(app.page(now), now),
+        Action::Top => app.navigate(isize::MIN, now),
+        Action::Bottom => app.navigate(isize::MAX, now),
+        Action::OpenDetails => {
+            if let Some(index) = app.selected {
+                app.select(index);
+                app.screen = Screen::Details;
+                app.details_scroll = 0;
+            }
+        }
+        Action::Back => {
+            if app.help {
+                app.help = false;
+            } else if app.screen == Screen::Details {
+                app.screen = Screen::List;
+            } else if !app.filter.text.is_empty() {
+                app.filter = Filter::default();
+                app.settle_selection();
+            }
+        }
+        Action::StartFilter => {
+            app.filter.editing = true;
+            app.settle_selection();
+        }
+        Action::FilterChar(c) => {
+            app.filter.text.push(c);
+            app.settle_selection();
+        }
+        Action::FilterBackspace => {
+            app.filter.text.pop();
+            app.settle_selection();
+        }
+        Action::ApplyFilter => {
+            app.filter.editing = false;
+            if let Some(&first) = app.visible().first() {
+                app.select(first);
+            }
+            app.list_offset = 0;
+        }
+        Action::ClearFilter => {
+            app.filter = Filter::default();
+            app.settle_selection();
+        }
+        Action::RefreshSelected => {
+            if let Some(index) = app.selected {
+                return vec![Effect::Poll(PollCommand::Refresh(index))];
+            }
+        }
+        Action::RefreshAll => return vec![Effect::Poll(PollCommand::RefreshAll)],
+        Action::ToggleHelp => app.help = !app.help,
+        Action::Quit => return vec![Effect::Quit],
+        Action::Tick => {
+            for status in &mut app.domains {
+                (app.reassess)(status, now);
+            }
+            app.settle_selection();
+            app.clamp_details_scroll(now);
+        }
+        Action::Resize { width, height } => {
+            app.size = (width, height);
+            app.settle_selection();
+            app.clamp_details_scroll(now);
+        }
+        Action::Poll(event) => {
+            app.on_poll(event, now);
+            app.clamp_details_scroll(now);
+        }
+    }
+    Vec::new()
+}

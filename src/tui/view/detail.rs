@@ -1,0 +1,477 @@
+//! The details of one domain, top to bottom: verdict, findings, timeline, certificates,
+//! metadata fetch, Entra side. One scrolling column of lines.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{format, list, timeline};
+use crate::assess::{EntraSide, EntraSource, IdpKind, PrimarySource};
+use crate::cert::{CertInfo, Sha1};
+use crate::domain::{DomainStatus, FetchState};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+const KEY_WIDTH: usize = 11;
+
+fn block(beside_list: bool) -> Block<'static> {
+    let borders = if beside_list {
+        Borders::TOP | Borders::LEFT
+    } else {
+        Borders::TOP
+    };
+    Block::new().borders(borders)
+}
+
+/// The area inside the details' frame.
+pub fn inner(area: Rect, beside_list: bool) -> Rect {
+    block(beside_list).inner(area)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, beside_list: bool) {
+    let theme = app.theme();
+    let Some(status) = app.selected_status() else {
+        frame.render_widget(
+            Paragraph::new("no domain selected").block(block(beside_list)),
+            area,
+        );
+        return;
+    };
+    let severity = status.assessment.severity;
+    let title = Line::from(vec![
+        Span::raw(" "),
+        Span::styled(severity.word(), theme.severity(severity)),
+        Span::styled(format!(" {} ", status.config.name), theme.title()),
+    ]);
+    let mut block = block(beside_list).title(title);
+    let inner = block.inner(area);
+    let lines = lines(status, now, inner.width, theme);
+    let height = usize::from(inner.height);
+    if lines.len() > height {
+        // Where the window is, so the operator knows there is more below (or above).
+        let first = app.details_scroll + 1;
+        let last = (app.details_scroll + height).min(lines.len());
+        let position = format!(" lines {first}–{last} of {} ", lines.len());
+        block = block.title(Line::styled(position, theme.dim()).right_aligned());
+    }
+    let scroll = u16::try_from(app.details_scroll).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// Everything the details show for `status`, as lines `width` columns wide.
+pub fn lines(
+    status: &DomainStatus,
+    now: DateTime<Utc>,
+    width: u16,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Lines {
+        text: Vec::new(),
+        width: usize::from(width),
+        theme,
+    };
+    summary(&mut out, status, now);
+    findings(&mut out, status);
+    out.heading("Timeline");
+    out.text.extend(timeline::lines(status, now, width, theme));
+    certificates(&mut out, status, now);
+    metadata(&mut out, status, now);
+    entra(&mut out, status, now);
+    out.text
+}
+
+/// A growing list of lines with the helpers every section uses.
+struct Lines {
+    text: Vec<Line<'static>>,
+    width: usize,
+    theme: Theme,
+}
+
+impl Lines {
+    fn blank(&mut self) {
+        self.text.push(Line::raw(""));
+    }
+
+    fn heading(&mut self, text: &str) {
+        self.blank();
+        self.text
+            .push(Line::styled(text.to_owned(), self.theme.heading()));
+    }
+
+    /// `key         value`, the value wrapped under itself.
+    fn field(&mut self, key: &str, value: &str) {
+        self.field_styled(key, value, Style::new());
+    }
+
+    fn field_styled(&mut self, key: &str, value: &str, style: Style) {
+        let indent = KEY_WIDTH + 2;
+        for (i, piece) in format::wrap(value, self.width.saturating_sub(indent))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 {
+                format!("  {key:<KEY_WIDTH$}")
+            } else {
+                " ".repeat(indent)
+            };
+            self.text.push(Line::from(vec![
+                Span::styled(lead, self.theme.dim()),
+                Span::styled(piece, style),
+            ]));
+        }
+    }
+
+    /// Free text, wrapped, after a styled lead (`  CRIT R2  `).
+    fn lead_text(&mut self, lead: Vec<Span<'static>>, text: &str) {
+        let indent: usize = lead.iter().map(|s| s.content.chars().count()).sum();
+        let mut lead = Some(lead);
+        for piece in format::wrap(text, self.width.saturating_sub(indent)) {
+            let mut spans = lead
+                .take()
+                .unwrap_or_else(|| vec![Span::raw(" ".repeat(indent))]);
+            spans.push(Span::raw(piece));
+            self.text.push(Line::from(spans));
+        }
+    }
+}
+
+fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    let a = &status.assessment;
+    let host = status.idp_host().unwrap_or_else(|| "—".into());
+    let kind = status.last_good.as_ref().map(|s| match s.facts.kind {
+        IdpKind::AdFs => "AD FS",
+        IdpKind::ThirdParty => "third-party IdP",
+    });
+    out.field(
+        "IdP",
+        &kind.map_or(host.clone(), |k| format!("{host} ({k})")),
+    );
+    refresh_summary(out, status, now);
+    let primary = match (&a.primary, a.days_left) {
+        (Some(p), Some(days)) => format!(
+            "{}, expires {} ({})",
+            format::days_left_long(days),
+            format::datetime(p.cert.not_after),
+            primary_source_text(p.source)
+        ),
+        _ => "none known".into(),
+    };
+    out.field("primary", &primary);
+    out.field("successor", &list::successor(status, now));
+    out.field_styled("Entra sync", a.sync.label(), out.theme.sync(a.sync));
+    let auto = match status.auto_rollover() {
+        Some(true) => "automatic (AutoCertificateRollover on)",
+        Some(false) => "manual",
+        None => "unknown",
+    };
+    out.field("rollover", auto);
+}
+
+/// One line on the state of the metadata: fetching, stale, failed, or read how long ago.
+fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    let theme = out.theme;
+    if let FetchState::Fetching { since } = status.fetch {
+        out.field(
+            "refresh",
+            &format!("fetching, started {}", format::age(since, now)),
+        );
+    }
+    match (&status.last_error, &status.last_good) {
+        (Some(error), Some(snapshot)) => out.field_styled(
+            "refresh",
+            &format!(
+                "STALE: the refresh {} failed ({}); showing the snapshot read {}",
+                format::age(error.at, now),
+                error.short,
+                format::age(snapshot.fetched_at, now)
+            ),
+            theme.stale(),
+        ),
+        (Some(error), None) => out.field_styled(
+            "refresh",
+            &format!(
+                "FAILED {} ({}); never read successfully",
+                format::age(error.at, now),
+                error.short
+            ),
+            theme.error(),
+        ),
+        (None, Some(snapshot)) => out.field(
+            "refresh",
+            &format!("ok, read {}", format::age(snapshot.fetched_at, now)),
+        ),
+        (None, None) => out.field("refresh", "not read yet"),
+    }
+}
+
+fn primary_source_text(source: PrimarySource) -> &'static str {
+    match source {
+        PrimarySource::AdfsImport => "IsPrimary in the imported Get-AdfsCertificate",
+        PrimarySource::MetadataSignature => "it signed the metadata",
+        PrimarySource::Inferred => "inferred: the valid signing cert that expires first",
+    }
+}
+
+fn findings(out: &mut Lines, status: &DomainStatus) {
+    out.heading("Findings");
+    if status.assessment.findings.is_empty() {
+        out.text.push(Line::raw("  none"));
+    }
+    for finding in &status.assessment.findings {
+        let lead = vec![
+            Span::raw("  "),
+            Span::styled(
+                format!("{:<7}", finding.severity.word()),
+                out.theme.severity(finding.severity),
+            ),
+            Span::styled(format!(" {:<4}", finding.rule.id()), out.theme.key()),
+            Span::raw(" "),
+        ];
+        out.lead_text(lead, &finding.message);
+    }
+}
+
+fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    out.heading("Certificates");
+    let Some(snapshot) = &status.last_good else {
+        out.text.push(Line::raw("  none read yet"));
+        return;
+    };
+    let a = &status.assessment;
+    let primary = a.primary.as_ref().map(|p| p.cert.sha1);
+    let successor = a.successor.as_ref().map(|c| c.sha1);
+    let signer = snapshot.facts.signed_by.as_ref().map(|c| c.sha1);
+    let entra = status.entra();
+    for cert in &snapshot.facts.signing {
+        let role = if Some(cert.sha1) == primary {
+            "signing · primary"
+        } else if Some(cert.sha1) == successor {
+            "signing · successor"
+        } else {
+            "signing"
+        };
+        certificate(out, role, cert, signer, entra.as_ref(), now);
+    }
+    for cert in &snapshot.facts.encryption {
+        certificate(
+            out,
+            "encryption (token-decrypting)",
+            cert,
+            signer,
+            None,
+            now,
+        );
+    }
+    match &snapshot.facts.signed_by {
+        None => out.field("metadata", "not signed"),
+        Some(c) if snapshot.facts.signing.iter().any(|s| s.sha1 == c.sha1) => {}
+        Some(c) => out.field(
+            "metadata",
+            &format!(
+                "signed by {} ({}), not a published signing cert",
+                c.subject, c.sha1
+            ),
+        ),
+    }
+    for problem in &snapshot.facts.unreadable {
+        out.field_styled("unreadable", problem, out.theme.error());
+    }
+}
+
+fn certificate(
+    out: &mut Lines,
+    role: &str,
+    cert: &CertInfo,
+    signer: Option<Sha1>,
+    entra: Option<&EntraSide>,
+    now: DateTime<Utc>,
+) {
+    out.blank();
+    let mut title = vec![Span::styled(format!("  {role}"), out.theme.title())];
+    if signer == Some(cert.sha1) {
+        title.push(Span::raw(" · signed the metadata"));
+    }
+    out.text.push(Line::from(title));
+    out.field("subject", &cert.subject);
+    let issuer = if cert.self_signed {
+        format!("{} (self-signed)", cert.issuer)
+    } else {
+        cert.issuer.clone()
+    };
+    out.field("issuer", &issuer);
+    out.field(
+        "valid",
+        &format!(
+            "{} → {} ({})",
+            format::datetime(cert.not_before),
+            format::datetime(cert.not_after),
+            format::days_left_long(cert.days_left_exact(now))
+        ),
+    );
+    out.field("SHA-1", &cert.sha1.to_string());
+    out.field("SHA-256", &cert.sha256.to_string());
+    out.field("serial", &cert.serial);
+    let bits = cert.key_bits.map_or(String::new(), |b| format!(" {b}"));
+    out.field(
+        "key",
+        &format!(
+            "{}{bits} · {}",
+            cert.key_algorithm, cert.signature_algorithm
+        ),
+    );
+    if let Some(entra) = entra {
+        let held = if entra.signing == Some(cert.sha1) {
+            "holds it as signing certificate"
+        } else if entra.next_signing == Some(cert.sha1) {
+            "holds it as next signing certificate"
+        } else {
+            "does not hold it"
+        };
+        out.field("Entra", held);
+    }
+}
+
+fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    out.heading("Metadata");
+    out.field("url", &status.config.metadata_url);
+    if let FetchState::Fetching { since } = status.fetch {
+        out.field(
+            "fetching",
+            &format!(
+                "since {} ({})",
+                format::datetime(since),
+                format::age(since, now)
+            ),
+        );
+    }
+    if let Some(error) = &status.last_error {
+        out.field_styled(
+            "last fetch",
+            &format!(
+                "FAILED {} ({}): {}",
+                format::datetime(error.at),
+                format::age(error.at, now),
+                error.message
+            ),
+            out.theme.error(),
+        );
+    }
+    match &status.last_good {
+        Some(snapshot) => {
+            let when = format!(
+                "{} ({})",
+                format::datetime(snapshot.fetched_at),
+                format::age(snapshot.fetched_at, now)
+            );
+            if status.is_stale() {
+                out.field_styled(
+                    "STALE",
+                    &format!("showing the last good snapshot, read {when}"),
+                    out.theme.stale(),
+                );
+            } else {
+                out.field("last fetch", &format!("ok {when}"));
+            }
+            if snapshot.location != status.config.metadata_url {
+                out.field("read from", &snapshot.location);
+            }
+            out.field("entity", &snapshot.facts.entity_id);
+            if let Some(until) = snapshot.facts.valid_until {
+                out.field("valid until", &format::datetime(until));
+            }
+            if let Some(server) = snapshot.http_date {
+                let skew = (snapshot.fetched_at - server).num_seconds();
+                if skew.abs() >= 60 {
+                    out.field_styled(
+                        "clock skew",
+                        &format!("this machine is {skew}s off the server's Date header"),
+                        out.theme.stale(),
+                    );
+                }
+            }
+        }
+        None if status.last_error.is_none() => out.field("last fetch", "not yet"),
+        None => out.field("snapshot", "none: never read successfully"),
+    }
+}
+
+fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    out.heading("Entra ID");
+    let Some(side) = status.entra() else {
+        out.text.push(Line::raw(
+            "  no Entra side known (configure [entra], import, or type the thumbprints in)",
+        ));
+        if let Some(error) = &status.entra_error {
+            out.field_styled("error", &error.message, out.theme.error());
+        }
+        return;
+    };
+    let source = match side.source {
+        Some(EntraSource::Graph) => "Microsoft Graph",
+        Some(EntraSource::Import) => "imported PowerShell JSON",
+        Some(EntraSource::Config) => "thumbprints in the config",
+        None => "unknown",
+    };
+    out.field("source", source);
+    let idp_certs: Vec<&CertInfo> = status
+        .last_good
+        .iter()
+        .flat_map(|s| s.facts.signing.iter())
+        .collect();
+    let held = [
+        ("signing", side.signing, side.signing_cert.as_ref()),
+        ("next", side.next_signing, side.next_signing_cert.as_ref()),
+    ];
+    for (key, thumbprint, cert) in held {
+        let Some(thumbprint) = thumbprint else {
+            out.field(key, "—");
+            continue;
+        };
+        let matched = idp_certs.iter().find(|c| c.sha1 == thumbprint);
+        let note = match matched {
+            Some(c) if Some(c.sha1) == status.assessment.primary.as_ref().map(|p| p.cert.sha1) => {
+                " (the IdP's primary)"
+            }
+            Some(c) if Some(c.sha1) == status.assessment.successor.as_ref().map(|s| s.sha1) => {
+                " (the IdP's successor)"
+            }
+            Some(_) => " (published by the IdP)",
+            None => " (matches no cert the IdP publishes)",
+        };
+        out.field(key, &format!("{thumbprint}{note}"));
+        if let Some(cert) = cert {
+            let validity = format!(
+                "{}, until {} ({})",
+                cert.subject,
+                format::date(cert.not_after),
+                format::days_left_long(cert.days_left_exact(now))
+            );
+            out.field("", &validity);
+        }
+    }
+    if let Some(result) = &side.update_result {
+        let run = side.last_run.map_or(String::new(), |at| {
+            format!(", last run {}", format::datetime(at))
+        });
+        out.field("update", &format!("{result}{run}"));
+    }
+    if let Some(issuer) = &side.issuer_uri {
+        out.field("issuer URI", issuer);
+    }
+    if let Some(at) = side.as_of {
+        out.field(
+            "as of",
+            &format!("{} ({})", format::datetime(at), format::age(at, now)),
+        );
+    }
+    if let Some(error) = &status.entra_error {
+        out.field_styled(
+            "error",
+            &format!("{} (showing the last known side)", error.message),
+            out.theme.error(),
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! Small text formatters shared by the views. All take `now` as a parameter.
+
+use chrono::{DateTime, Utc};
+
+/// `2026-12-01`
+pub fn date(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// `12-01`, for tight table cells.
+pub fn short_date(at: DateTime<Utc>) -> String {
+    at.format("%m-%d").to_string()
+}
+
+/// `2026-12-01 09:00 UTC`
+pub fn datetime(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// How long ago: `12s ago`, `3m ago`, `2h ago`, `4d ago` (`just now` for the future, which a
+/// clock-skewed poller can produce).
+pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - at).num_seconds();
+    match seconds {
+        ..0 => "just now".into(),
+        0..60 => format!("{seconds}s ago"),
+        60..3_600 => format!("{}m ago", seconds / 60),
+        3_600..86_400 => format!("{}h ago", seconds / 3_600),
+        _ => format!("{}d ago", seconds / 86_400),
+    }
+}
+
+/// A countdown in days for the list: `12d`, `18h` in the last day, `expired` after.
+pub fn days_left(days: Option<f64>) -> String {
+    match days {
+        None => "—".into(),
+        Some(d) if d < 0.0 => "expired".into(),
+        Some(d) if d < 1.0 => format!("{}h", whole(d * 24.0)),
+        Some(d) => format!("{}d", whole(d)),
+    }
+}
+
+/// A countdown in words for the details: `12 days left`, `expired 3 days ago`.
+pub fn days_left_long(days: f64) -> String {
+    if days < 0.0 {
+        format!("expired {} days ago", whole(-days))
+    } else if days < 1.0 {
+        format!("{} hours left", whole(days * 24.0))
+    } else {
+        format!("{} days left", whole(days))
+    }
+}
+
+/// Rounds toward zero to a whole number for display.
+#[allow(clippy::cast_possible_truncation)]
+fn whole(value: f64) -> i64 {
+    value.trunc() as i64
+}
+
+/// `text` cut to `width` chars, the last one an ellipsis when something was cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    if width > 0 {
+        cut.push('…');
+    }
+    cut
+}
+
+/// Greedy word wrap to `width` columns (counted in chars); a word longer than a line is cut.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word.to_owned();
+        loop {
+            let used = line.chars().count();
+            let needed = word.chars().count() + usize::from(used > 0);
+            if used + needed <= width {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            let rest: String = word.chars().skip(width).collect();
+            lines.push(word.chars().take(width).collect());
+            word = rest;
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Pack whole `items` into lines of at most `width` chars, joined by `separator` (an item longer
+/// than a line gets a line of its own and is wrapped).
+pub fn pack(items: &[String], separator: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for item in items {
+        let used = line.chars().count();
+        if used > 0 && used + separator.chars().count() + item.chars().count() <= width {
+            line.push_str(separator);
+            line.push_str(item);
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        let mut pieces = wrap(item, width);
+        line = pieces.pop().unwrap_or_default();
+        lines.extend(pieces);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_on_words_and_cuts_long_words() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(wrap("", 3), [""]);
+    }
+
+    #[test]
+    fn packs_whole_items() {
+        let items = ["aaa".to_owned(), "bbb".to_owned(), "cc".to_owned()];
+        assert_eq!(pack(&items, " · ", 9), ["aaa · bbb", "cc"]);
+        assert_eq!(pack(&items, " · ", 3), ["aaa", "bbb", "cc"]);
+    }
+
+    #[test]
+    fn fit_marks_a_cut_with_an_ellipsis() {
+        assert_eq!(fit("fs.fourthcoffee.com", 16), "fs.fourthcoffee…");
+        assert_eq!(fit("short", 16), "short");
+        assert_eq!(fit("ab", 0), "");
+    }
+
+    #[test]
+    fn countdowns() {
+        assert_eq!(days_left(Some(12.9)), "12d");
+        assert_eq!(days_left(Some(0.5)), "12h");
+        assert_eq!(days_left(Some(-0.1)), "expired");
+        assert_eq!(days_left(None), "—");
+        assert_eq!(days_left_long(-3.2), "expired 3 days ago");
+    }
+}

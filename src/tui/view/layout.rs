@@ -1,0 +1,78 @@
+//! Where each region goes, as a pure function of the terminal size and the app's mode. `update`
+//! uses it too (page size, scroll limits), so scrolling and drawing agree.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::detail;
+use crate::tui::app::{App, Screen};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// From this width the details sit beside the list instead of replacing it.
+pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
+/// From this width the list shows its extra columns (expiry date, how the primary is known,
+/// the top finding).
+pub const WIDE_LIST_WIDTH: u16 = 110;
+/// The list's width when it shares the screen with the details.
+const SIDE_LIST_WIDTH: u16 = 40;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Regions {
+    pub header: Rect,
+    pub list: Option<Rect>,
+    pub details: Option<Rect>,
+    /// The filter line, while typing a filter or when one is applied.
+    pub filter: Option<Rect>,
+    pub hints: Rect,
+}
+
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+pub fn regions(area: Rect, app: &App) -> Regions {
+    let filter_height = u16::from(app.filter.editing || !app.filter.text.is_empty());
+    let [header, body, filter, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(filter_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let (list, details) = match app.screen {
+        Screen::List => (Some(body), None),
+        Screen::Details if area.width >= SIDE_BY_SIDE_WIDTH => {
+            let [list, details] =
+                Layout::horizontal([Constraint::Length(SIDE_LIST_WIDTH), Constraint::Min(0)])
+                    .areas(body);
+            (Some(list), Some(details))
+        }
+        Screen::Details => (None, Some(body)),
+    };
+    Regions {
+        header,
+        list,
+        details,
+        filter: (filter_height > 0).then_some(filter),
+        hints,
+    }
+}
+
+/// Rows of domains the list can show (its body less the column header).
+pub fn list_rows(area: Rect, app: &App) -> u16 {
+    let r = regions(area, app);
+    r.list
+        .or(r.details)
+        .map_or(0, |body| body.height.saturating_sub(1))
+}
+
+/// Lines of details content and lines visible, for the selected domain.
+pub fn details_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usize) {
+    let details = regions(area, app).details.unwrap_or(area);
+    let inner = detail::inner(details, area.width >= SIDE_BY_SIDE_WIDTH);
+    let content = app.selected_status().map_or(0, |status| {
+        detail::lines(status, now, inner.width, app.theme()).len()
+    });
+    (content, usize::from(inner.height))
+}

@@ -1,0 +1,239 @@
+//! The domain list: one row per domain, worst first, every status as a word.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::format;
+use super::layout::WIDE_LIST_WIDTH;
+use crate::assess::MilestoneKind;
+use crate::domain::{DomainStatus, FetchState};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/// Marks a domain whose published certificate set changed since it was last selected.
+pub const CHANGED_MARK: &str = "✱";
+
+const HIGHLIGHT: &str = "▶ ";
+const HIGHLIGHT_WIDTH: u16 = 2;
+/// Everything but the domain column beside the details: marker, status, days, two gaps.
+const SIDE_FIXED_WIDTH: u16 = HIGHLIGHT_WIDTH + 7 + 7 + 2;
+
+/// Which columns fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Columns {
+    /// Beside the details: status, domain, days.
+    Side,
+    /// 80 columns and up: everything issue 3 asks for.
+    Standard,
+    /// Wide terminals: plus the expiry date and the top finding.
+    Wide,
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, beside_details: bool) {
+    let theme = app.theme();
+    let columns = if beside_details {
+        Columns::Side
+    } else if area.width >= WIDE_LIST_WIDTH {
+        Columns::Wide
+    } else {
+        Columns::Standard
+    };
+    let visible = app.visible();
+    if visible.is_empty() {
+        let message = if app.domains.is_empty() {
+            "no domains configured".to_owned()
+        } else {
+            format!(
+                "no domain matches {:?} — Esc clears the filter",
+                app.filter.text
+            )
+        };
+        frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
+        return;
+    }
+    let widths = widths(columns, area.width, app, &visible);
+    // Cut names that do not fit with an ellipsis, so a cut is never mistaken for a name.
+    let fit = |column: usize| match widths.get(column) {
+        Some(Constraint::Length(n)) => usize::from(*n),
+        _ => usize::from(area.width.saturating_sub(SIDE_FIXED_WIDTH)),
+    };
+    let fits = (fit(1), fit(2));
+    let rows = visible
+        .iter()
+        .map(|&i| row(&app.domains[i], now, columns, fits, theme));
+    let table = Table::new(rows, widths)
+        .header(header(columns).style(theme.heading()))
+        .column_spacing(1)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol(HIGHLIGHT);
+    let selected = app
+        .selected()
+        .and_then(|s| visible.iter().position(|&i| i == s));
+    let mut state = TableState::new()
+        .with_offset(app.list_offset)
+        .with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// Column widths: the fixed columns first; the domain and the identity provider's host then
+/// get the room they need (the domain first), and the top finding whatever is left.
+fn widths(columns: Columns, area_width: u16, app: &App, visible: &[usize]) -> Vec<Constraint> {
+    use Constraint::{Fill, Length};
+    let longest = |text: &dyn Fn(&DomainStatus) -> usize| {
+        visible
+            .iter()
+            .map(|&i| text(&app.domains[i]))
+            .max()
+            .unwrap_or(0)
+    };
+    let domain = longest(&|d| d.config.name.chars().count() + usize::from(d.changed));
+    let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count()));
+    let clamp = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+    match columns {
+        Columns::Side => vec![Length(7), Fill(1), Length(7)],
+        Columns::Standard | Columns::Wide => {
+            let fixed: &[u16] = if columns == Columns::Wide {
+                &[7, 7, 9, 7, 10, 10]
+            } else {
+                &[7, 7, 9, 7, 10]
+            };
+            let finding = columns == Columns::Wide;
+            let count = fixed.len() + 2 + usize::from(finding);
+            let gaps = u16::try_from(count - 1).unwrap_or(0);
+            let finding_room = if finding { 24 } else { 0 };
+            let room = area_width
+                .saturating_sub(HIGHLIGHT_WIDTH + fixed.iter().sum::<u16>() + gaps + finding_room);
+            let (domain, host) = share(room, clamp(domain), clamp(host));
+            let mut widths = vec![Length(fixed[0]), Length(domain), Length(host)];
+            widths.extend(fixed[1..].iter().map(|&w| Length(w)));
+            if columns == Columns::Wide {
+                widths.push(Fill(1));
+            }
+            widths
+        }
+    }
+}
+
+/// Split `room` between the domain and the host column: both as wide as they need when that
+/// fits, else the host gets what it needs up to half and the domain the rest.
+fn share(room: u16, domain: u16, host: u16) -> (u16, u16) {
+    if domain + host <= room {
+        return (domain, host);
+    }
+    let host = host.min(room / 2).max(room.saturating_sub(domain));
+    (room - host, host)
+}
+
+fn header(columns: Columns) -> Row<'static> {
+    let names: &[&str] = match columns {
+        Columns::Side => &["STATUS", "DOMAIN", "DAYS"],
+        Columns::Standard => &[
+            "STATUS",
+            "DOMAIN",
+            "IDP HOST",
+            "DAYS",
+            "SUCCESSOR",
+            "SYNC",
+            "REFRESH",
+        ],
+        Columns::Wide => &[
+            "STATUS",
+            "DOMAIN",
+            "IDP HOST",
+            "DAYS",
+            "SUCCESSOR",
+            "SYNC",
+            "REFRESH",
+            "EXPIRES",
+            "TOP FINDING",
+        ],
+    };
+    Row::new(names.iter().copied())
+}
+
+fn row(
+    status: &DomainStatus,
+    now: DateTime<Utc>,
+    columns: Columns,
+    (name_width, host_width): (usize, usize),
+    theme: Theme,
+) -> Row<'static> {
+    let a = &status.assessment;
+    let word = Cell::from(a.severity.word()).style(theme.severity(a.severity));
+    let name = if status.changed {
+        let marked = format!("{CHANGED_MARK}{}", status.config.name);
+        Cell::from(format::fit(&marked, name_width)).style(theme.changed())
+    } else {
+        Cell::from(format::fit(&status.config.name, name_width))
+    };
+    let days = Cell::from(format::days_left(a.days_left));
+    if columns == Columns::Side {
+        return Row::new([word, name, days]);
+    }
+    let mut cells = vec![
+        word,
+        name,
+        Cell::from(format::fit(
+            &status.idp_host().unwrap_or_else(|| "—".into()),
+            host_width,
+        )),
+        days,
+        Cell::from(successor(status, now)),
+        Cell::from(a.sync.label()).style(theme.sync(a.sync)),
+        refresh(status, now, theme),
+    ];
+    if columns == Columns::Wide {
+        let expires = a
+            .primary
+            .as_ref()
+            .map_or_else(|| "—".into(), |p| format::date(p.cert.not_after));
+        let finding = a
+            .findings
+            .first()
+            .map_or_else(String::new, |f| format!("{} {}", f.rule, f.message));
+        cells.extend([Cell::from(expires), Cell::from(finding)]);
+    }
+    Row::new(cells)
+}
+
+/// `—` without a successor; `yes 12-20` when the promotion date is ahead; else `yes`.
+pub fn successor(status: &DomainStatus, now: DateTime<Utc>) -> String {
+    if status.assessment.successor.is_none() {
+        return "—".into();
+    }
+    status
+        .assessment
+        .milestones
+        .iter()
+        .find(|m| m.kind == MilestoneKind::Promotion && m.at > now)
+        .map_or_else(
+            || "yes".into(),
+            |m| format!("yes {}", format::short_date(m.at)),
+        )
+}
+
+/// A spinner while fetching, the error in a word after a failure, else the age of the last read.
+fn refresh(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> Cell<'static> {
+    let (text, style) = refresh_text(status, now, theme);
+    Cell::from(Line::from(Span::styled(text, style)))
+}
+
+pub fn refresh_text(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> (String, Style) {
+    if let FetchState::Fetching { since } = status.fetch {
+        let frame =
+            usize::try_from((now - since).num_seconds().max(0)).unwrap_or(0) % SPINNER.len();
+        return (format!("{} fetching", SPINNER[frame]), theme.dim());
+    }
+    if let Some(error) = &status.last_error {
+        return (format!("✗ {}", error.short), theme.error());
+    }
+    match &status.last_good {
+        Some(snapshot) => (format::age(snapshot.fetched_at, now), Style::new()),
+        None => ("never".into(), theme.dim()),
+    }
+}

@@ -1,0 +1,82 @@
+//! The screen, drawn as pure functions of `&App` and `now`, one module per region:
+//!
+//! ```text
+//! ┌─────────────────────────────────────────────────────────────────────────────┐
+//! │ header: fedcert · counts per status · clock                                 │ 1 row
+//! ├─────────────────────────────────────────────────────────────────────────────┤
+//! │ list: one row per domain, worst first  │ details (Enter): timeline,         │
+//! │ (the whole width on the list screen;   │ findings, certificates, metadata,  │
+//! │  below 120 columns the details replace │ Entra side; scrolls                │
+//! │  it instead of sitting beside it)      │                                    │
+//! ├─────────────────────────────────────────────────────────────────────────────┤
+//! │ filter: / text  (only while typing or when a filter is applied)             │ 0–1 row
+//! ├─────────────────────────────────────────────────────────────────────────────┤
+//! │ hints: the keys of the current view, from the keymap                        │ 1 row
+//! └─────────────────────────────────────────────────────────────────────────────┘
+//!   help (?) is an overlay over everything; below 80x24 only a "too small" message shows.
+//! ```
+
+pub mod detail;
+pub mod first_run;
+pub mod format;
+pub mod header;
+pub mod help;
+pub mod hints;
+pub mod layout;
+pub mod list;
+pub mod timeline;
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::App;
+use super::theme::Theme;
+
+/// Draw the whole screen.
+pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
+    let area = frame.area();
+    if layout::too_small(area) {
+        render_too_small(frame, area, app.theme());
+        return;
+    }
+    let regions = layout::regions(area, app);
+    header::render(frame, regions.header, app, now);
+    if let Some(list_area) = regions.list {
+        list::render(frame, list_area, app, now, regions.details.is_some());
+    }
+    if let Some(details_area) = regions.details {
+        detail::render(frame, details_area, app, now, regions.list.is_some());
+    }
+    if let Some(filter_area) = regions.filter {
+        hints::render_filter(frame, filter_area, app);
+    }
+    hints::render(frame, regions.hints, app);
+    if app.help {
+        help::render(frame, area, app.theme());
+    }
+}
+
+/// The message shown instead of the UI when the terminal is below 80x24.
+pub fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
+    let message = format!(
+        "terminal too small (need {}x{}, have {}x{})",
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT,
+        area.width,
+        area.height
+    );
+    let top = area.height.saturating_sub(1) / 2;
+    let lines: Vec<Line> = (0..top)
+        .map(|_| Line::raw(""))
+        .chain([Line::styled(message, theme.title()), Line::raw("q quits")])
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}

@@ -1,0 +1,1194 @@
+//! The TUI driven through `update` with actions and injected poller events, and its screens
+//! drawn on a `TestBackend` and compared with insta snapshots. Every domain and verdict is built
+//! by hand and `now` is fixed, so nothing depends on the clock, the network or the engine's
+//! other modules.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use fedcert::assess::{
+    Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Milestone, MilestoneKind,
+    Primary, PrimarySource, Rule, Severity, SyncState,
+};
+use fedcert::cert::{CertInfo, Sha1, Sha256};
+use fedcert::config::DomainConfig;
+use fedcert::domain::{DomainStatus, FetchState, RefreshError, RefreshOutcome, Snapshot};
+use fedcert::poller::{PollCommand, PollEvent};
+use fedcert::tui::keymap::{self, BINDINGS, Mode};
+use fedcert::tui::view;
+use fedcert::tui::{Action, App, Effect, Screen, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn now() -> DateTime<Utc> {
+    at("2026-12-01T09:00:00Z")
+}
+
+fn cert(tag: u8, subject: &str, not_before: DateTime<Utc>, not_after: DateTime<Utc>) -> CertInfo {
+    CertInfo {
+        sha1: Sha1([tag; 20]),
+        sha256: Sha256([tag; 32]),
+        subject: format!("CN={subject}"),
+        issuer: format!("CN={subject}"),
+        serial: format!("{tag:02X}5A3C19E0F7B24D8A"),
+        not_before,
+        not_after,
+        key_algorithm: "RSA".into(),
+        key_bits: Some(2048),
+        signature_algorithm: "sha256WithRSAEncryption".into(),
+        self_signed: true,
+        der: Arc::from(vec![tag]),
+    }
+}
+
+/// The AD FS default milestones on the clock of a primary that expires at `t`.
+fn milestones(t: DateTime<Utc>) -> Vec<Milestone> {
+    [
+        (MilestoneKind::Plan, 60),
+        (MilestoneKind::EntraPoll, 30),
+        (MilestoneKind::Generation, 20),
+        (MilestoneKind::Promotion, 15),
+        (MilestoneKind::RenewNow, 15),
+        (MilestoneKind::Expiry, 0),
+    ]
+    .into_iter()
+    .map(|(kind, days)| Milestone {
+        kind,
+        at: t - Duration::days(days),
+    })
+    .collect()
+}
+
+fn finding(rule: Rule, severity: Severity, message: &str) -> Finding {
+    Finding {
+        rule,
+        severity,
+        message: message.into(),
+    }
+}
+
+/// One scenario domain, built field by field.
+struct Scenario {
+    name: &'static str,
+    host: &'static str,
+    kind: IdpKind,
+    severity: Severity,
+    sync: SyncState,
+    /// Days from now to the primary's expiry; `None`: metadata never read.
+    primary_days: Option<i64>,
+    successor: bool,
+    findings: Vec<Finding>,
+}
+
+impl Scenario {
+    fn build(self, tag: u8) -> DomainStatus {
+        let url = format!(
+            "https://{}/federationmetadata/2007-06/federationmetadata.xml",
+            self.host
+        );
+        let mut config = DomainConfig::new(self.name, url);
+        config.auto_rollover = Some(self.kind == IdpKind::AdFs);
+        let mut status = DomainStatus {
+            config,
+            last_good: None,
+            last_error: None,
+            last_attempt: None,
+            entra_live: None,
+            entra_error: None,
+            imported_auto_rollover: None,
+            imported_primary: None,
+            fetch: FetchState::Idle,
+            changed: false,
+            assessment: Assessment {
+                severity: self.severity,
+                sync: self.sync,
+                primary: None,
+                successor: None,
+                days_left: None,
+                findings: self.findings,
+                milestones: Vec::new(),
+            },
+        };
+        let Some(days) = self.primary_days else {
+            return status;
+        };
+        let t = now() + Duration::days(days) + Duration::hours(3);
+        let primary = cert(
+            tag,
+            &format!("ADFS Signing - {}", self.host),
+            t - Duration::days(365),
+            t,
+        );
+        let mut signing = vec![primary.clone()];
+        let successor = self.successor.then(|| {
+            let start = t - Duration::days(20);
+            cert(
+                tag + 100,
+                &format!("ADFS Signing - {}", self.host),
+                start,
+                start + Duration::days(365),
+            )
+        });
+        signing.extend(successor.clone());
+        let encryption = vec![cert(
+            tag + 50,
+            &format!("ADFS Encryption - {}", self.host),
+            t - Duration::days(300),
+            t + Duration::days(65),
+        )];
+        status.last_good = Some(Snapshot {
+            fetched_at: now() - Duration::minutes(4),
+            location: status.config.metadata_url.clone(),
+            facts: IdpFacts {
+                entity_id: format!("http://{}/adfs/services/trust", self.host),
+                kind: self.kind,
+                signing,
+                encryption,
+                signed_by: Some(primary.clone()),
+                unreadable: Vec::new(),
+                sign_in_url: Some(format!("https://{}/adfs/ls/", self.host)),
+                valid_until: None,
+            },
+            http_date: None,
+        });
+        status.last_attempt = Some(now() - Duration::minutes(4));
+        let a = &mut status.assessment;
+        a.days_left = Some(primary.days_left_exact(now()));
+        a.milestones = milestones(t);
+        a.primary = Some(Primary {
+            cert: primary,
+            source: PrimarySource::MetadataSignature,
+        });
+        a.successor = successor;
+        status
+    }
+}
+
+fn timeout(at: DateTime<Utc>) -> RefreshError {
+    RefreshError {
+        at,
+        message: "https://fs.tailspin.io/federationmetadata/2007-06/federationmetadata.xml: timed out after 20s (no response from the server; is the metadata published outside the network?)".into(),
+        short: "timeout".into(),
+    }
+}
+
+/// Nine domains, one per state the list must show, given in no particular order.
+#[allow(clippy::too_many_lines)] // a table of scenarios reads best in one place
+fn domains() -> Vec<DomainStatus> {
+    let ok = |name, host, days| Scenario {
+        name,
+        host,
+        kind: IdpKind::AdFs,
+        severity: Severity::Ok,
+        sync: SyncState::InSync,
+        primary_days: Some(days),
+        successor: false,
+        findings: vec![finding(
+            Rule::S1,
+            Severity::Ok,
+            "Automatic rollover is on and Entra holds the certificate: no action.",
+        )],
+    };
+    let mut list = vec![
+        ok("contoso.com", "fs.contoso.com", 200).build(1),
+        Scenario {
+            name: "fabrikam.com",
+            host: "fs.fabrikam.com",
+            kind: IdpKind::AdFs,
+            severity: Severity::Critical,
+            sync: SyncState::Broken,
+            primary_days: Some(12),
+            successor: true,
+            findings: vec![
+                finding(Rule::R2, Severity::Critical, "Entra does not hold the certificate AD FS signs with: federated sign-ins fail now. Update the federation settings in Entra (checklist step 4)."),
+                finding(Rule::S2, Severity::Critical, "Automatic rollover is on but Entra is out of sync with 12 days left: renew manually now."),
+            ],
+        }
+        .build(2),
+        Scenario {
+            name: "woodgrove.com",
+            host: "sts.woodgrove.com",
+            kind: IdpKind::AdFs,
+            severity: Severity::Warning,
+            sync: SyncState::Pending,
+            primary_days: Some(18),
+            successor: true,
+            findings: vec![finding(Rule::R4, Severity::Warning, "The successor is published but Entra has not picked it up yet; check again after Entra's next poll.")],
+        }
+        .build(3),
+        Scenario {
+            name: "tailspin.io",
+            host: "fs.tailspin.io",
+            kind: IdpKind::AdFs,
+            severity: Severity::Unknown,
+            sync: SyncState::Unknown,
+            primary_days: None,
+            successor: false,
+            findings: vec![finding(Rule::R8, Severity::Unknown, "The metadata was never read successfully: nothing is known about this domain's certificates.")],
+        }
+        .build(4),
+        Scenario {
+            name: "northwind.net",
+            host: "adfs.northwind.net",
+            kind: IdpKind::AdFs,
+            severity: Severity::Warning,
+            sync: SyncState::InSync,
+            primary_days: Some(40),
+            successor: false,
+            findings: vec![finding(Rule::R7, Severity::Warning, "The latest refresh failed (http 503); the verdict uses the snapshot of 2026-12-01 08:56 UTC.")],
+        }
+        .build(5),
+        Scenario {
+            name: "adatum.org",
+            host: "adatum.okta.com",
+            kind: IdpKind::ThirdParty,
+            severity: Severity::Warning,
+            sync: SyncState::InSync,
+            primary_days: Some(45),
+            successor: false,
+            findings: vec![finding(Rule::R5, Severity::Warning, "No automatic rollover and 45 days left: plan the manual renewal.")],
+        }
+        .build(6),
+        ok("litware.com", "fs.litware.com", 150).build(7),
+        ok("proseware.com", "login.proseware.com", 90).build(8),
+        Scenario {
+            name: "fourthcoffee.com",
+            host: "fs.fourthcoffee.com",
+            kind: IdpKind::AdFs,
+            severity: Severity::Critical,
+            sync: SyncState::Broken,
+            primary_days: Some(-3),
+            successor: false,
+            findings: vec![finding(Rule::R1, Severity::Critical, "The primary signing certificate expired 3 days ago: renew it now (Update-AdfsCertificate -Urgent).")],
+        }
+        .build(9),
+    ];
+    // tailspin: never read, the last attempt timed out.
+    list[3].last_error = Some(timeout(now() - Duration::minutes(2)));
+    list[3].last_attempt = Some(now() - Duration::minutes(2));
+    // northwind: stale, the latest refresh got a 503.
+    list[4].last_error = Some(RefreshError {
+        at: now() - Duration::minutes(1),
+        message: "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml: HTTP 503 Service Unavailable".into(),
+        short: "http 503".into(),
+    });
+    // litware: a fetch is under way.
+    list[6].fetch = FetchState::Fetching {
+        since: now() - Duration::seconds(3),
+    };
+    // proseware: its certificate set just changed.
+    list[7].changed = true;
+    // fabrikam: Entra holds only an old certificate, read through Graph.
+    let old = cert(
+        42,
+        "ADFS Signing - fs.fabrikam.com",
+        now() - Duration::days(700),
+        now() - Duration::days(335),
+    );
+    list[1].entra_live = Some(EntraSide {
+        source: Some(EntraSource::Graph),
+        signing: Some(old.sha1),
+        next_signing: None,
+        signing_cert: Some(old),
+        next_signing_cert: None,
+        update_result: Some("Failure".into()),
+        last_run: Some(now() - Duration::hours(6)),
+        federation_id: Some("6601d14b-d113-8f64-fda2-9b5aa5c6d5ba".into()),
+        issuer_uri: Some("http://fs.fabrikam.com/adfs/services/trust".into()),
+        as_of: Some(now() - Duration::minutes(4)),
+    });
+    list
+}
+
+/// Verdicts stay as built: the tests decide them, not the engine.
+fn keep_verdict(_: &mut DomainStatus, _: DateTime<Utc>) {}
+
+/// A countdown that moves with `now`, like the real re-assessment does.
+fn recount(status: &mut DomainStatus, now: DateTime<Utc>) {
+    status.assessment.days_left = status
+        .assessment
+        .primary
+        .as_ref()
+        .map(|p| p.cert.days_left_exact(now));
+}
+
+fn app_sized(width: u16, height: u16) -> App {
+    let mut app = App::with_reassess(domains(), keep_verdict);
+    update(&mut app, Action::Resize { width, height }, now());
+    app
+}
+
+fn app() -> App {
+    app_sized(80, 24)
+}
+
+fn names(app: &App) -> Vec<&str> {
+    app.visible()
+        .iter()
+        .map(|&i| app.domains[i].config.name.as_str())
+        .collect()
+}
+
+fn selected_name(app: &App) -> &str {
+    &app.selected_status().unwrap().config.name
+}
+
+fn index_of(app: &App, name: &str) -> usize {
+    app.domains
+        .iter()
+        .position(|d| d.config.name == name)
+        .unwrap()
+}
+
+fn act(app: &mut App, actions: &[Action]) -> Vec<Effect> {
+    actions
+        .iter()
+        .flat_map(|a| update(app, a.clone(), now()))
+        .collect()
+}
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    terminal
+        .draw(|frame| view::render(frame, app, now()))
+        .unwrap();
+    terminal
+}
+
+fn screen_text(terminal: &Terminal<TestBackend>) -> String {
+    terminal.backend().to_string()
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+// ---- update: ordering, movement, filter, views ----
+
+#[test]
+fn list_is_worst_first_then_fewest_days_left() {
+    let app = app();
+    assert_eq!(
+        names(&app),
+        [
+            "fourthcoffee.com",
+            "fabrikam.com",
+            "woodgrove.com",
+            "northwind.net",
+            "adatum.org",
+            "tailspin.io",
+            "proseware.com",
+            "litware.com",
+            "contoso.com"
+        ]
+    );
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+}
+
+#[test]
+fn movement_keys_walk_the_sorted_list_and_stop_at_its_ends() {
+    let mut app = app();
+    act(&mut app, &[Action::Down, Action::Down]);
+    assert_eq!(selected_name(&app), "woodgrove.com");
+    act(&mut app, &[Action::Up]);
+    assert_eq!(selected_name(&app), "fabrikam.com");
+    act(&mut app, &[Action::Bottom]);
+    assert_eq!(selected_name(&app), "contoso.com");
+    act(&mut app, &[Action::Down]);
+    assert_eq!(selected_name(&app), "contoso.com");
+    act(&mut app, &[Action::Top, Action::Up]);
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+    act(&mut app, &[Action::PageDown]);
+    assert_eq!(
+        selected_name(&app),
+        "contoso.com",
+        "a page at 80x24 is longer than nine domains"
+    );
+    act(&mut app, &[Action::PageUp]);
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+}
+
+#[test]
+fn a_page_is_the_rows_the_list_shows_and_the_window_follows_the_selection() {
+    let mut many: Vec<DomainStatus> = Vec::new();
+    for i in 0..40 {
+        let mut d = domains().remove(0);
+        d.config.name = format!("d{i:02}.example");
+        many.push(d);
+    }
+    let mut app = App::with_reassess(many, keep_verdict);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+        now(),
+    );
+    let rows = usize::from(view::layout::list_rows(
+        ratatui::layout::Rect::new(0, 0, 80, 24),
+        &app,
+    ));
+    assert!(rows >= 8, "80x24 shows at least 8 domains, got {rows}");
+    act(&mut app, &[Action::PageDown]);
+    assert_eq!(selected_name(&app), format!("d{rows:02}.example"));
+    assert_eq!(
+        app.list_offset, 1,
+        "the selected row is the last visible one"
+    );
+    act(&mut app, &[Action::Bottom]);
+    assert_eq!(app.list_offset, 40 - rows);
+    assert!(screen_text(&draw(&app)).contains("d39.example"));
+}
+
+#[test]
+fn enter_opens_the_details_and_esc_goes_back() {
+    let mut app = app();
+    act(&mut app, &[Action::Down, Action::OpenDetails]);
+    assert_eq!(app.screen, Screen::Details);
+    assert_eq!(app.mode(), Mode::Details);
+    act(&mut app, &[Action::Down, Action::Down]);
+    assert_eq!(app.details_scroll, 2, "j scrolls the details");
+    assert_eq!(
+        selected_name(&app),
+        "fabrikam.com",
+        "and leaves the selection alone"
+    );
+    act(&mut app, &[Action::Bottom]);
+    let (content, height) =
+        view::layout::details_extent(ratatui::layout::Rect::new(0, 0, 80, 24), &app, now());
+    assert_eq!(
+        app.details_scroll,
+        content - height,
+        "G stops at the last line"
+    );
+    act(&mut app, &[Action::Back]);
+    assert_eq!(app.screen, Screen::List);
+    act(&mut app, &[Action::OpenDetails]);
+    assert_eq!(app.details_scroll, 0, "details open at the top");
+}
+
+#[test]
+fn filter_narrows_while_typing_enter_selects_the_first_match_esc_clears() {
+    let mut app = app();
+    act(&mut app, &[Action::Bottom, Action::StartFilter]);
+    assert_eq!(app.mode(), Mode::Filter);
+    act(
+        &mut app,
+        &[
+            Action::FilterChar('c'),
+            Action::FilterChar('o'),
+            Action::FilterChar('m'),
+        ],
+    );
+    assert_eq!(
+        names(&app),
+        [
+            "fourthcoffee.com",
+            "fabrikam.com",
+            "woodgrove.com",
+            "adatum.org",
+            "proseware.com",
+            "litware.com",
+            "contoso.com"
+        ],
+        "adatum.org matches through its IdP host adatum.okta.com"
+    );
+    act(
+        &mut app,
+        &[
+            Action::FilterBackspace,
+            Action::FilterChar('m'),
+            Action::ApplyFilter,
+        ],
+    );
+    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+    act(&mut app, &[Action::StartFilter, Action::ClearFilter]);
+    assert_eq!(names(&app).len(), 9);
+    assert_eq!(
+        selected_name(&app),
+        "fourthcoffee.com",
+        "clearing keeps the selection"
+    );
+}
+
+#[test]
+fn filter_matches_idp_host_and_status_word_and_esc_clears_an_applied_filter() {
+    let mut app = app();
+    act(&mut app, &[Action::StartFilter]);
+    for c in "okta".chars() {
+        act(&mut app, &[Action::FilterChar(c)]);
+    }
+    assert_eq!(names(&app), ["adatum.org"]);
+    act(
+        &mut app,
+        &[
+            Action::ClearFilter,
+            Action::StartFilter,
+            Action::FilterChar('W'),
+            Action::FilterChar('A'),
+        ],
+    );
+    act(
+        &mut app,
+        &[
+            Action::FilterChar('R'),
+            Action::FilterChar('N'),
+            Action::ApplyFilter,
+        ],
+    );
+    assert_eq!(
+        names(&app),
+        ["woodgrove.com", "northwind.net", "adatum.org"]
+    );
+    assert_eq!(selected_name(&app), "woodgrove.com");
+    act(&mut app, &[Action::Back]);
+    assert_eq!(
+        names(&app).len(),
+        9,
+        "Esc in the list clears the applied filter"
+    );
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('z'),
+            Action::ApplyFilter,
+        ],
+    );
+    assert!(names(&app).is_empty());
+    assert!(app.selected().is_none());
+    assert_eq!(
+        act(&mut app, &[Action::RefreshSelected, Action::OpenDetails]),
+        []
+    );
+    assert_eq!(app.screen, Screen::List, "nothing to open");
+}
+
+#[test]
+fn help_toggles_and_esc_closes_it_before_anything_else() {
+    let mut app = app();
+    act(&mut app, &[Action::OpenDetails, Action::ToggleHelp]);
+    assert_eq!(app.mode(), Mode::Help);
+    act(&mut app, &[Action::Back]);
+    assert_eq!(app.mode(), Mode::Details);
+    act(&mut app, &[Action::ToggleHelp, Action::ToggleHelp]);
+    assert_eq!(app.mode(), Mode::Details);
+}
+
+// ---- update: effects and live events ----
+
+#[test]
+fn refresh_keys_become_poll_commands_and_quit_an_effect() {
+    let mut app = app();
+    act(&mut app, &[Action::Down]);
+    let fabrikam = index_of(&app, "fabrikam.com");
+    assert_eq!(
+        act(&mut app, &[Action::RefreshSelected]),
+        [Effect::Poll(PollCommand::Refresh(fabrikam))]
+    );
+    assert_eq!(
+        act(&mut app, &[Action::RefreshAll]),
+        [Effect::Poll(PollCommand::RefreshAll)]
+    );
+    assert_eq!(act(&mut app, &[Action::Quit]), [Effect::Quit]);
+}
+
+#[test]
+fn a_started_fetch_shows_a_spinner_until_it_finishes() {
+    let mut app = app();
+    let contoso = index_of(&app, "contoso.com");
+    let started = now() - Duration::seconds(1);
+    act(
+        &mut app,
+        &[Action::Poll(PollEvent::Started {
+            index: contoso,
+            at: started,
+        })],
+    );
+    assert_eq!(
+        app.domains[contoso].fetch,
+        FetchState::Fetching { since: started }
+    );
+    assert!(
+        screen_text(&draw(&app)).matches("fetching").count() == 2,
+        "litware and contoso spin"
+    );
+    let snapshot = app.domains[contoso].last_good.clone().unwrap();
+    let outcome = RefreshOutcome {
+        at: now(),
+        metadata: Ok(snapshot),
+        entra: None,
+    };
+    act(
+        &mut app,
+        &[Action::Poll(PollEvent::Finished {
+            index: contoso,
+            outcome: Box::new(outcome),
+        })],
+    );
+    assert_eq!(app.domains[contoso].fetch, FetchState::Idle);
+    assert!(
+        !app.domains[contoso].changed,
+        "same certificates: not a change"
+    );
+}
+
+#[test]
+fn a_failed_fetch_keeps_the_last_good_snapshot_marked_stale() {
+    let mut app = app();
+    let contoso = index_of(&app, "contoso.com");
+    let before = app.domains[contoso].last_good.clone();
+    let outcome = RefreshOutcome {
+        at: now(),
+        metadata: Err(timeout(now())),
+        entra: None,
+    };
+    act(
+        &mut app,
+        &[Action::Poll(PollEvent::Finished {
+            index: contoso,
+            outcome: Box::new(outcome),
+        })],
+    );
+    let d = &app.domains[contoso];
+    assert_eq!(d.last_good, before);
+    assert!(d.is_stale());
+    act(
+        &mut app,
+        &[Action::Bottom, Action::OpenDetails, Action::Bottom],
+    );
+    let text = screen_text(&draw(&app));
+    assert!(text.contains("STALE"), "{text}");
+    assert!(text.contains("FAILED 2026-12-01 09:00 UTC"), "{text}");
+}
+
+#[test]
+fn a_changed_certificate_set_is_highlighted_until_selected() {
+    let mut app = app();
+    let contoso = index_of(&app, "contoso.com");
+    let mut snapshot = app.domains[contoso].last_good.clone().unwrap();
+    let first = snapshot.facts.signing[0].clone();
+    snapshot.facts.signing.push(cert(
+        77,
+        "ADFS Signing - fs.contoso.com",
+        now(),
+        first.not_after + Duration::days(365),
+    ));
+    let outcome = RefreshOutcome {
+        at: now(),
+        metadata: Ok(snapshot),
+        entra: None,
+    };
+    act(
+        &mut app,
+        &[Action::Poll(PollEvent::Finished {
+            index: contoso,
+            outcome: Box::new(outcome),
+        })],
+    );
+    assert!(app.domains[contoso].changed);
+    assert!(screen_text(&draw(&app)).contains("✱contoso.com"));
+    act(&mut app, &[Action::Down, Action::Down]);
+    assert!(
+        app.domains[contoso].changed,
+        "still highlighted while another domain is selected"
+    );
+    act(&mut app, &[Action::Bottom]);
+    assert!(
+        !app.domains[contoso].changed,
+        "selecting it clears the highlight"
+    );
+    let proseware = index_of(&app, "proseware.com");
+    act(&mut app, &[Action::Up]);
+    assert_eq!(selected_name(&app), "litware.com");
+    assert!(app.domains[proseware].changed);
+}
+
+#[test]
+fn events_for_an_unknown_index_are_ignored() {
+    let mut app = app();
+    let before = app.domains.clone();
+    act(
+        &mut app,
+        &[Action::Poll(PollEvent::Started {
+            index: 99,
+            at: now(),
+        })],
+    );
+    assert_eq!(app.domains, before);
+}
+
+#[test]
+fn the_tick_reassesses_every_domain_with_the_new_now() {
+    let mut app = App::with_reassess(domains(), recount);
+    let contoso = index_of(&app, "contoso.com");
+    let before = app.domains[contoso].assessment.days_left.unwrap();
+    update(&mut app, Action::Tick, now() + Duration::days(1));
+    let after = app.domains[contoso].assessment.days_left.unwrap();
+    assert!((before - after - 1.0).abs() < 1e-9, "{before} → {after}");
+}
+
+#[test]
+fn the_selection_follows_its_domain_when_the_order_changes() {
+    let mut app = app();
+    act(&mut app, &[Action::Bottom]);
+    let contoso = index_of(&app, "contoso.com");
+    app.domains[contoso].assessment.severity = Severity::Critical;
+    app.domains[contoso].assessment.days_left = Some(-10.0);
+    act(&mut app, &[Action::Tick]);
+    assert_eq!(names(&app)[0], "contoso.com");
+    assert_eq!(selected_name(&app), "contoso.com");
+    assert_eq!(app.list_offset, 0);
+}
+
+// ---- keymap, help and hints ----
+
+#[test]
+fn keys_map_to_actions_per_mode() {
+    assert_eq!(
+        keymap::action_for(Mode::List, &key(KeyCode::Char('j'))),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        keymap::action_for(Mode::List, &key(KeyCode::Down)),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        keymap::action_for(Mode::List, &key(KeyCode::Enter)),
+        Some(Action::OpenDetails)
+    );
+    assert_eq!(
+        keymap::action_for(Mode::Details, &key(KeyCode::Enter)),
+        None
+    );
+    assert_eq!(
+        keymap::action_for(Mode::Filter, &key(KeyCode::Enter)),
+        Some(Action::ApplyFilter)
+    );
+    assert_eq!(
+        keymap::action_for(Mode::Filter, &key(KeyCode::Char('q'))),
+        Some(Action::FilterChar('q'))
+    );
+    assert_eq!(
+        keymap::action_for(Mode::Filter, &key(KeyCode::Esc)),
+        Some(Action::ClearFilter)
+    );
+    let shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+    assert_eq!(
+        keymap::action_for(Mode::List, &shift_g),
+        Some(Action::Bottom)
+    );
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    for mode in [Mode::List, Mode::Details, Mode::Help, Mode::Filter] {
+        assert_eq!(
+            keymap::action_for(mode, &ctrl_c),
+            Some(Action::Quit),
+            "{mode:?}"
+        );
+    }
+    assert_eq!(
+        keymap::action_for(Mode::List, &key(KeyCode::Char('c'))),
+        None
+    );
+    let alt_q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT);
+    assert_eq!(
+        keymap::action_for(Mode::List, &alt_q),
+        None,
+        "Alt+q is not q"
+    );
+}
+
+#[test]
+fn no_key_means_two_things_in_one_mode() {
+    for mode in [Mode::List, Mode::Details, Mode::Help, Mode::Filter] {
+        let keys: Vec<_> = keymap::bindings_for(mode)
+            .flat_map(|b| b.keys.iter())
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(
+                !keys[i + 1..].contains(k),
+                "{k:?} is bound twice in {mode:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn help_lists_every_binding_of_the_keymap_in_full() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = app_sized(width, height);
+        act(&mut app, &[Action::ToggleHelp]);
+        let text = screen_text(&draw(&app));
+        for binding in BINDINGS {
+            assert!(
+                text.contains(binding.description),
+                "{width}x{height} help misses {:?}",
+                binding.description
+            );
+            assert!(
+                text.contains(&format!("{:?}", binding.action)),
+                "help misses {:?}",
+                binding.action
+            );
+        }
+    }
+}
+
+#[test]
+fn the_hint_bar_follows_the_keymap_of_the_current_mode() {
+    let mut app = app();
+    let last_line = |app: &App| screen_text(&draw(app)).lines().last().unwrap().to_owned();
+    for (k, word) in keymap::hints(Mode::List) {
+        assert!(
+            last_line(&app).contains(&format!("{k} {word}")),
+            "{}",
+            last_line(&app)
+        );
+    }
+    act(&mut app, &[Action::StartFilter]);
+    assert!(last_line(&app).contains("Enter apply"));
+    assert!(!last_line(&app).contains("refresh"));
+}
+
+// ---- rendering details ----
+
+#[test]
+fn no_color_draws_without_colours_but_keeps_the_words() {
+    let mut app = app();
+    app.theme = fedcert::tui::theme::Theme::new(false);
+    let terminal = draw(&app);
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    assert!(screen_text(&terminal).contains("CRIT"));
+    let coloured = draw(&self::app());
+    assert!(
+        coloured
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg == Color::Red),
+        "colours are on by default"
+    );
+}
+
+#[test]
+fn below_80x24_a_clear_message_replaces_the_ui() {
+    let app = app_sized(79, 30);
+    assert!(screen_text(&draw(&app)).contains("terminal too small (need 80x24, have 79x30)"));
+    let app = app_sized(100, 23);
+    assert!(screen_text(&draw(&app)).contains("terminal too small (need 80x24, have 100x23)"));
+}
+
+// ---- snapshots (reviewed by reading them) ----
+
+#[test]
+fn snapshot_list_80x24() {
+    insta::assert_snapshot!(draw(&app()).backend());
+}
+
+#[test]
+fn snapshot_list_120x40() {
+    insta::assert_snapshot!(draw(&app_sized(120, 40)).backend());
+}
+
+#[test]
+fn snapshot_details_80x24() {
+    let mut app = app();
+    act(&mut app, &[Action::Down, Action::OpenDetails]);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_details_scrolled_80x24() {
+    let mut app = app();
+    act(
+        &mut app,
+        &[Action::Down, Action::OpenDetails, Action::PageDown],
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_details_120x40_beside_the_list() {
+    let mut app = app_sized(120, 40);
+    act(&mut app, &[Action::Down, Action::OpenDetails]);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_stale_details_120x40() {
+    let mut app = app_sized(120, 40);
+    act(
+        &mut app,
+        &[
+            Action::Down,
+            Action::Down,
+            Action::Down,
+            Action::OpenDetails,
+        ],
+    );
+    assert_eq!(selected_name(&app), "northwind.net");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_never_fetched_details_80x24() {
+    let mut app = app();
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('t'),
+            Action::FilterChar('a'),
+            Action::FilterChar('i'),
+        ],
+    );
+    act(&mut app, &[Action::ApplyFilter, Action::OpenDetails]);
+    assert_eq!(selected_name(&app), "tailspin.io");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_filter_typing_80x24() {
+    let mut app = app();
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('f'),
+            Action::FilterChar('s'),
+            Action::FilterChar('.'),
+        ],
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_filter_applied_120x40() {
+    let mut app = app_sized(120, 40);
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('w'),
+            Action::FilterChar('a'),
+            Action::FilterChar('r'),
+        ],
+    );
+    act(&mut app, &[Action::FilterChar('n'), Action::ApplyFilter]);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_help_80x24() {
+    let mut app = app();
+    act(&mut app, &[Action::ToggleHelp]);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_help_120x40() {
+    let mut app = app_sized(120, 40);
+    act(&mut app, &[Action::ToggleHelp]);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+fn draw_first_run(width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let path = Path::new("/home/ops/.config/fedcert/config.toml");
+    let theme = fedcert::tui::theme::Theme::new(true);
+    terminal
+        .draw(|frame| view::first_run::render_screen(frame, path, theme))
+        .unwrap();
+    terminal
+}
+
+#[test]
+fn snapshot_first_run_80x24() {
+    insta::assert_snapshot!(draw_first_run(80, 24).backend());
+}
+
+#[test]
+fn snapshot_first_run_120x40() {
+    insta::assert_snapshot!(draw_first_run(120, 40).backend());
+}
+
+#[test]
+fn first_run_names_the_path_and_the_three_commands() {
+    let text = screen_text(&draw_first_run(80, 24));
+    for expected in [
+        "/home/ops/.config/fedcert/config.toml",
+        "fedcert config init",
+        "fedcert discover <domain>",
+        "fedcert demo",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}");
+    }
+    assert!(screen_text(&draw_first_run(70, 20)).contains("terminal too small"));
+}
+
+#[test]
+fn snapshot_stale_details_80x24() {
+    let mut app = app();
+    act(
+        &mut app,
+        &[
+            Action::Down,
+            Action::Down,
+            Action::Down,
+            Action::OpenDetails,
+        ],
+    );
+    assert_eq!(selected_name(&app), "northwind.net");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_never_fetched_details_120x40() {
+    let mut app = app_sized(120, 40);
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('u'),
+            Action::FilterChar('n'),
+        ],
+    );
+    act(&mut app, &[Action::ApplyFilter, Action::OpenDetails]);
+    assert_eq!(selected_name(&app), "tailspin.io");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_filter_applied_80x24() {
+    let mut app = app();
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('c'),
+            Action::FilterChar('r'),
+        ],
+    );
+    act(
+        &mut app,
+        &[
+            Action::FilterChar('i'),
+            Action::FilterChar('t'),
+            Action::ApplyFilter,
+        ],
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_filter_typing_120x40() {
+    let mut app = app_sized(120, 40);
+    act(
+        &mut app,
+        &[
+            Action::StartFilter,
+            Action::FilterChar('o'),
+            Action::FilterChar('k'),
+        ],
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn the_details_scroll_stays_inside_details_that_shrink() {
+    let mut app = app();
+    act(
+        &mut app,
+        &[Action::Down, Action::OpenDetails, Action::Bottom],
+    );
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let long = app.details_scroll;
+    let mut snapshot = app.domains[fabrikam].last_good.clone().unwrap();
+    snapshot.facts.encryption.clear();
+    snapshot.facts.signing.truncate(1);
+    let outcome = RefreshOutcome {
+        at: now(),
+        metadata: Ok(snapshot),
+        entra: None,
+    };
+    act(
+        &mut app,
+        &[Action::Poll(PollEvent::Finished {
+            index: fabrikam,
+            outcome: Box::new(outcome),
+        })],
+    );
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let (content, height) = view::layout::details_extent(area, &app, now());
+    assert!(app.details_scroll < long, "{} < {long}", app.details_scroll);
+    assert_eq!(app.details_scroll, content - height);
+    assert!(
+        !app.domains[fabrikam].changed,
+        "a change to the domain on screen needs no highlight"
+    );
+}
+
+/// DESIGN.md §2: nothing outside `tui/` and `cli/` imports ratatui, crossterm or clap.
+#[test]
+fn only_the_front_ends_know_about_terminals() {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    let front_ends = [src.join("tui"), src.join("cli")];
+    let mut offenders = Vec::new();
+    for file in files
+        .iter()
+        .filter(|f| !front_ends.iter().any(|d| f.starts_with(d)))
+    {
+        let text = std::fs::read_to_string(file).unwrap();
+        for crate_name in ["ratatui", "crossterm", "clap"] {
+            if text.contains(&format!("{crate_name}::"))
+                || text.contains(&format!("use {crate_name}"))
+            {
+                offenders.push(format!("{} uses {crate_name}", file.display()));
+            }
+        }
+    }
+    assert!(files.len() > 10, "found the sources");
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+#[test]
+fn snapshot_details_end_120x40_metadata_and_entra() {
+    let mut app = app_sized(120, 40);
+    act(
+        &mut app,
+        &[Action::Down, Action::OpenDetails, Action::Bottom],
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
