@@ -53,7 +53,7 @@ pub async fn refresh_all(
     domains: Vec<&crate::config::DomainConfig>,
     now: DateTime<Utc>,
 ) -> Vec<DomainStatus> {
-    let fetcher = crate::source::Fetcher::new(super::config_cmd::fetch_options(config));
+    let fetcher = crate::source::Fetcher::new(crate::source::FetchOptions::from_settings(&config.settings));
     let fetcher = &fetcher;
     let mut outcomes: Vec<(usize, _)> = futures_util::stream::iter(domains.iter().enumerate())
         .map(|(i, domain)| async move { (i, refresh_domain(fetcher, domain, now).await) })

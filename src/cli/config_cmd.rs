@@ -3,7 +3,6 @@
 use super::output::to_stdout;
 use super::{ConfigAction, EXIT_DATA, Failure, GlobalArgs, Outcome};
 use crate::config::{self, Config, ConfigError};
-use crate::source::FetchOptions;
 
 /// Load the config named by `--config` / `FEDCERT_CONFIG`, else the default location.
 pub fn load(global: &GlobalArgs) -> Result<Config, Failure> {
@@ -14,16 +13,6 @@ pub fn load(global: &GlobalArgs) -> Result<Config, Failure> {
     config::load(&path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))
 }
 
-/// Fetch limits from `[settings]`.
-pub fn fetch_options(config: &Config) -> FetchOptions {
-    FetchOptions {
-        timeout: config.settings.timeout,
-        connect_timeout: config.settings.connect_timeout,
-        max_body: config.settings.max_body,
-        ..FetchOptions::default()
-    }
-}
-
 pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
     let path = config::locate(global.config.as_deref());
     match action {
@@ -31,7 +20,7 @@ pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
             to_stdout(|out| writeln!(out, "{}", path.display()))?;
         }
         ConfigAction::Init => {
-            write_sample_shim(&path).map_err(|e| Failure::new(EXIT_DATA, e))?;
+            config::write_sample(&path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
             to_stdout(|out| {
                 writeln!(out, "wrote a commented sample config to {}", path.display())?;
                 writeln!(out, "edit its [[domain]] entries, then run: fedcert check")
@@ -54,7 +43,3 @@ pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
     Ok(0)
 }
 
-// MERGE-SHIM: replaced by config::write_sample when the config branch lands.
-fn write_sample_shim(_path: &std::path::Path) -> Result<(), String> {
-    todo!()
-}

@@ -5,11 +5,13 @@
 //! source → 69. Every error is one line on stderr naming the input and the cause.
 
 mod check;
+mod checklist_cmd;
 pub mod checklist_format;
 mod config_cmd;
 mod inspect;
 pub mod json;
 mod output;
+mod tui_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +74,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show every certificate in a metadata document (URL, file or -) or a PEM / DER certificate.
     Inspect(InspectArgs),
+    /// Print a domain's renewal runbook with its progress (Markdown for a change ticket, JSON, text).
+    Checklist(ChecklistArgs),
     /// Manage the config file.
     Config {
         #[command(subcommand)]
@@ -96,6 +100,18 @@ pub struct CheckArgs {
 pub enum CheckFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    /// The domain, as named in the config.
+    pub domain: String,
+    /// markdown (for a change ticket), json or text.
+    #[arg(long, default_value = "markdown", value_parser = ["markdown", "json", "text"])]
+    pub format: String,
+    /// graph (Microsoft Graph PowerShell, the default) or msonline (legacy, retired in 2025).
+    #[arg(long, default_value = "graph", value_parser = ["graph", "msonline"])]
+    pub dialect: String,
 }
 
 #[derive(Debug, Args)]
@@ -183,11 +199,16 @@ fn run(cli: Cli) -> Outcome {
             init_stderr_logging(&cli.global);
             runtime.block_on(inspect::run(&args, clock.now()))
         }
+        Some(Command::Checklist(args)) => {
+            init_stderr_logging(&cli.global);
+            runtime.block_on(checklist_cmd::run(&cli.global, &args, clock.now()))
+        }
         Some(Command::Config { action }) => {
             init_stderr_logging(&cli.global);
             config_cmd::run(&cli.global, &action)
         }
-        Some(Command::Demo) | None => Err(Failure::new(EXIT_SOFTWARE, "the TUI is not wired yet")),
+        Some(Command::Demo) => runtime.block_on(tui_cmd::run_demo(&cli.global, clock)),
+        None => runtime.block_on(tui_cmd::run_configured(&cli.global, clock)),
     }
 }
 

@@ -3,9 +3,9 @@
 //! reads the clock and does I/O; it draws only after something changed.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use crate::poller::Clock;
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
@@ -18,31 +18,6 @@ use super::keymap::{self, Mode};
 use super::theme::Theme;
 use super::view;
 use crate::poller::{PollCommand, PollEvent};
-
-/// The time the UI runs at: the wall clock, or a rehearsal moment (`--now`) that then advances
-/// at the wall clock's pace so countdowns still tick.
-#[derive(Clone, Copy, Debug)]
-pub struct Clock {
-    rehearsal: Option<(DateTime<Utc>, Instant)>,
-}
-
-impl Clock {
-    pub fn new(rehearsal: Option<DateTime<Utc>>) -> Self {
-        Self {
-            rehearsal: rehearsal.map(|at| (at, Instant::now())),
-        }
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        match self.rehearsal {
-            None => Utc::now(),
-            Some((at, started)) => {
-                at + chrono::Duration::from_std(started.elapsed())
-                    .unwrap_or(chrono::TimeDelta::zero())
-            }
-        }
-    }
-}
 
 /// The signals that end the UI through the normal quit path.
 struct Signals {

@@ -15,7 +15,6 @@ pub mod view;
 use std::ffi::OsStr;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 pub use action::{Action, Effect};
@@ -23,7 +22,7 @@ pub use app::{App, Screen, update};
 
 use crate::domain::DomainStatus;
 use crate::poller::{PollCommand, PollEvent};
-use event_loop::Clock;
+use crate::poller::Clock;
 use terminal::TerminalGuard;
 use theme::Theme;
 
@@ -32,16 +31,17 @@ use theme::Theme;
 pub struct TuiOptions {
     /// Colours on; `false` under `NO_COLOR` (status words and glyphs carry every meaning anyway).
     pub color: bool,
-    /// `--now`: run as of this moment (advancing from there) instead of the wall clock.
-    pub now: Option<DateTime<Utc>>,
+    /// The UI's clock: the wall clock, or `--now`'s rehearsal clock (advancing from that moment).
+    /// The poller stamps its results with the same clock.
+    pub clock: Clock,
 }
 
 impl TuiOptions {
     /// Colours unless `NO_COLOR` is set to a non-empty value (<https://no-color.org>).
-    pub fn from_env(now: Option<DateTime<Utc>>) -> Self {
+    pub fn from_env(clock: Clock) -> Self {
         Self {
             color: color_allowed(std::env::var_os("NO_COLOR").as_deref()),
-            now,
+            clock,
         }
     }
 }
@@ -66,7 +66,7 @@ pub async fn run(
     event_loop::run(
         guard.terminal(),
         &mut app,
-        Clock::new(options.now),
+        options.clock,
         &commands,
         events,
     )
