@@ -1,6 +1,6 @@
 //! X.509 certificate facts: DER / PEM in, [`CertInfo`] out (x509-parser, SHA-1 / SHA-256).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -69,20 +69,34 @@ pub enum CertError {
     Pem(String),
 }
 
+fn hex_upper(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{b:02X}");
+    }
+    out
+}
+
 fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
     bytes.iter().try_for_each(|b| write!(f, "{b:02X}"))
 }
 
 /// Why a thumbprint string was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{input:?} is not a thumbprint: expected {expected} hex digits (colons and spaces are allowed)")]
+#[error(
+    "{input:?} is not a thumbprint: expected {expected} hex digits (colons and spaces are allowed)"
+)]
 pub struct ThumbprintError {
     pub input: String,
     pub expected: usize,
 }
 
 fn parse_hex<const N: usize>(s: &str) -> Result<[u8; N], ThumbprintError> {
-    let err = || ThumbprintError { input: s.to_owned(), expected: N * 2 };
+    let err = || ThumbprintError {
+        input: s.to_owned(),
+        expected: N * 2,
+    };
     let digits: Vec<u8> = s
         .bytes()
         .filter(|b| !matches!(b, b':' | b' ' | b'-'))
@@ -152,18 +166,18 @@ impl Sha256 {
 }
 
 impl CertInfo {
-    /// Whole days (rounded down) from `now` to NotAfter; negative once expired.
+    /// Whole days (rounded down) from `now` to `NotAfter`; negative once expired.
     pub fn days_left(&self, now: DateTime<Utc>) -> i64 {
         (self.not_after - now).num_days()
     }
 
-    /// Fractional days from `now` to NotAfter, for the verdict's boundaries.
+    /// Fractional days from `now` to `NotAfter`, for the verdict's boundaries.
     #[allow(clippy::cast_precision_loss)]
     pub fn days_left_exact(&self, now: DateTime<Utc>) -> f64 {
         (self.not_after - now).num_seconds() as f64 / 86_400.0
     }
 
-    /// Valid at `now`: NotBefore ≤ now < NotAfter.
+    /// Valid at `now`: `NotBefore` ≤ now < `NotAfter`.
     pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
         self.not_before <= now && now < self.not_after
     }
@@ -174,7 +188,6 @@ impl CertInfo {
         base64::engine::general_purpose::STANDARD.encode(&self.der)
     }
 }
-
 
 /// Analyse one DER certificate. Trailing bytes after the certificate are an error.
 pub fn analyze(der: &[u8]) -> Result<CertInfo, CertError> {
@@ -235,7 +248,7 @@ fn format_serial(raw: &[u8]) -> String {
     if significant.is_empty() {
         return "00".into();
     }
-    significant.iter().map(|b| format!("{b:02X}")).collect()
+    hex_upper(significant)
 }
 
 /// Number of significant bits in a big-endian unsigned integer.
@@ -290,7 +303,11 @@ impl KeyFacts {
         } else {
             (oid.to_id_string(), None, KeyKind::Other)
         };
-        Self { algorithm, bits, kind }
+        Self {
+            algorithm,
+            bits,
+            kind,
+        }
     }
 }
 
@@ -298,13 +315,13 @@ impl KeyFacts {
 fn ec_curve_bits(parameters: Option<&Any<'_>>) -> Option<u32> {
     let curve = parameters?.as_oid().ok()?;
     let bits = match curve.to_id_string().as_str() {
-        "1.2.840.10045.3.1.1" => 192,                                // P-192
-        "1.3.132.0.33" => 224,                                       // P-224
-        "1.2.840.10045.3.1.7" | "1.3.132.0.10" => 256,               // P-256, secp256k1
-        "1.3.36.3.3.2.8.1.1.7" => 256,                               // brainpoolP256r1
-        "1.3.132.0.34" | "1.3.36.3.3.2.8.1.1.11" => 384,             // P-384, brainpoolP384r1
-        "1.3.36.3.3.2.8.1.1.13" => 512,                              // brainpoolP512r1
-        "1.3.132.0.35" => 521,                                       // P-521
+        "1.2.840.10045.3.1.1" => 192, // P-192
+        "1.3.132.0.33" => 224,        // P-224
+        // P-256, secp256k1, brainpoolP256r1
+        "1.2.840.10045.3.1.7" | "1.3.132.0.10" | "1.3.36.3.3.2.8.1.1.7" => 256,
+        "1.3.132.0.34" | "1.3.36.3.3.2.8.1.1.11" => 384, // P-384, brainpoolP384r1
+        "1.3.36.3.3.2.8.1.1.13" => 512,                  // brainpoolP512r1
+        "1.3.132.0.35" => 521,                           // P-521
         _ => return None,
     };
     Some(bits)
@@ -356,9 +373,11 @@ fn is_self_signed(cert: &X509Certificate<'_>, key: &KeyFacts) -> bool {
 fn ring_can_verify(signature_oid: &Oid<'_>, key: &KeyFacts) -> bool {
     match key.kind {
         KeyKind::Rsa => {
-            let sha1 = *signature_oid == OID_PKCS1_SHA1WITHRSA || *signature_oid == OID_SHA1_WITH_RSA;
+            let sha1 =
+                *signature_oid == OID_PKCS1_SHA1WITHRSA || *signature_oid == OID_SHA1_WITH_RSA;
             let minimum = if sha1 { 1024 } else { 2048 };
-            key.bits.is_some_and(|bits| (minimum..=8192).contains(&bits))
+            key.bits
+                .is_some_and(|bits| (minimum..=8192).contains(&bits))
         }
         KeyKind::Ec => matches!(key.bits, Some(256 | 384)),
         KeyKind::Other => key.algorithm == "Ed25519",
@@ -391,28 +410,31 @@ fn attribute_value(value: &Any<'_>) -> String {
     let text = match value.tag() {
         Tag::BmpString => decode_ucs(value.data, 2),
         Tag::UniversalString => decode_ucs(value.data, 4),
-        _ => value.as_str().ok().map(str::to_owned).or_else(|| {
-            // T61String and friends: Latin-1 is what such names hold in practice.
-            matches!(value.tag(), Tag::TeletexString | Tag::VideotexString)
-                .then(|| value.data.iter().map(|&b| char::from(b)).collect())
-        }),
-    };
-    match text {
-        Some(text) => escape_rfc4514(&text),
-        // RFC 4514 §2.4: a value that is not a string is written as `#` and its DER in hex.
-        None => {
-            let mut hex = String::from("#");
-            for b in value.to_der_vec().unwrap_or_default() {
-                hex.push_str(&format!("{b:02X}"));
-            }
-            hex
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::Ia5String
+        | Tag::NumericString
+        | Tag::VisibleString
+        | Tag::GeneralString => std::str::from_utf8(value.data).ok().map(str::to_owned),
+        // T61String holds UTF-8 or Latin-1 in practice, whatever the standard says.
+        Tag::TeletexString | Tag::VideotexString => {
+            Some(std::str::from_utf8(value.data).map_or_else(
+                |_| value.data.iter().map(|&b| char::from(b)).collect(),
+                str::to_owned,
+            ))
         }
-    }
+        _ => None,
+    };
+    // RFC 4514 §2.4: a value that is not a string is written as `#` and its DER in hex.
+    text.map_or_else(
+        || format!("#{}", hex_upper(&value.to_der_vec().unwrap_or_default())),
+        |text| escape_rfc4514(&text),
+    )
 }
 
-/// BMPString (UCS-2) and UniversalString (UCS-4) are big-endian code units.
+/// `BMPString` (UCS-2) and `UniversalString` (UCS-4) are big-endian code units.
 fn decode_ucs(data: &[u8], width: usize) -> Option<String> {
-    if data.len() % width != 0 {
+    if !data.len().is_multiple_of(width) {
         return None;
     }
     let units: Vec<u32> = data
@@ -420,7 +442,10 @@ fn decode_ucs(data: &[u8], width: usize) -> Option<String> {
         .map(|c| c.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
         .collect();
     if width == 2 {
-        let u16s: Vec<u16> = units.iter().filter_map(|&u| u16::try_from(u).ok()).collect();
+        let u16s: Vec<u16> = units
+            .iter()
+            .filter_map(|&u| u16::try_from(u).ok())
+            .collect();
         String::from_utf16(&u16s).ok()
     } else {
         units.into_iter().map(char::from_u32).collect()
@@ -468,7 +493,10 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CertError> {
         return read_pem(text);
     }
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    if compact.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')) {
+    if compact
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
         let der = decode_base64(&compact)?;
         return read_der(&der).map(|der| vec![der]);
     }
@@ -491,13 +519,17 @@ fn read_pem(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
         let line_no = text[..text.len() - rest.len() + at].lines().count() + 1;
         let after_begin = &rest[at + PEM_BEGIN.len()..];
         let label_end = after_begin.find(PEM_DASHES).ok_or_else(|| {
-            CertError::Pem(format!("the BEGIN line at line {line_no} does not end with -----"))
+            CertError::Pem(format!(
+                "the BEGIN line at line {line_no} does not end with -----"
+            ))
         })?;
         let label = &after_begin[..label_end];
         let body_start = &after_begin[label_end + PEM_DASHES.len()..];
         let end_marker = format!("-----END {label}-----");
         let body_len = body_start.find(&end_marker).ok_or_else(|| {
-            CertError::Pem(format!("the {label} block at line {line_no} has no \"{end_marker}\" line"))
+            CertError::Pem(format!(
+                "the {label} block at line {line_no} has no \"{end_marker}\" line"
+            ))
         })?;
         if CERTIFICATE_LABELS.contains(&label) {
             let body: String = body_start[..body_len]
@@ -529,4 +561,214 @@ pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, CertError> {
     base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
         .decode(text)
         .map_err(|e| CertError::Base64(e.to_string()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    macro_rules! cert_fixture {
+        ($name:literal) => {
+            include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/metadata/certs/",
+                $name
+            ))
+        };
+    }
+
+    fn analyze_pem(pem: &[u8]) -> CertInfo {
+        let mut ders = read_certificates(pem).unwrap();
+        assert_eq!(ders.len(), 1);
+        analyze(&ders.remove(0)).unwrap()
+    }
+
+    fn ts(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    // Expected values from `openssl x509 -noout -serial -dates -fingerprint -sha1 -sha256 -text`.
+    #[test]
+    fn rsa_certificate_facts_match_openssl() {
+        let c = analyze_pem(cert_fixture!("rsa_signing.pem"));
+        assert_eq!(
+            c.sha1.to_string(),
+            "A7AB23FC55160364F200313B66C9D20A0F4D487F"
+        );
+        assert_eq!(
+            c.sha256.to_string(),
+            "4E137A02BBE0BEBB34CCC3A1A21EBFEA5BF553B8ACD7A7B78810DC30C299BE80"
+        );
+        assert_eq!(c.subject, "CN=ADFS Signing - fs.fixture.test");
+        assert_eq!(c.serial, "4C602A166736B007E8872777BC165F1FF7876913");
+        assert_eq!(c.not_before, ts("2026-12-01T08:29:26Z"));
+        assert_eq!(c.not_after, ts("2028-11-30T08:29:26Z"));
+        assert_eq!((c.key_algorithm.as_str(), c.key_bits), ("RSA", Some(2048)));
+        assert_eq!(c.signature_algorithm, "sha256WithRSAEncryption");
+        assert!(c.self_signed);
+        assert_eq!(Sha1::of(&c.der), c.sha1);
+    }
+
+    #[test]
+    fn key_kinds_and_sizes() {
+        let cases: [(&[u8], &str, Option<u32>, &str); 6] = [
+            (
+                cert_fixture!("ec_p256.pem"),
+                "EC",
+                Some(256),
+                "ecdsa-with-SHA256",
+            ),
+            (
+                cert_fixture!("ec_p384.pem"),
+                "EC",
+                Some(384),
+                "ecdsa-with-SHA384",
+            ),
+            (
+                cert_fixture!("dsa_2048.pem"),
+                "DSA",
+                Some(2048),
+                "dsa_with_SHA256",
+            ),
+            (cert_fixture!("ed25519.pem"), "Ed25519", None, "ED25519"),
+            (
+                cert_fixture!("rsa_next.pem"),
+                "RSA",
+                Some(3072),
+                "sha256WithRSAEncryption",
+            ),
+            (
+                cert_fixture!("rsa_1024.pem"),
+                "RSA",
+                Some(1024),
+                "sha256WithRSAEncryption",
+            ),
+        ];
+        for (pem, algorithm, bits, signature) in cases {
+            let c = analyze_pem(pem);
+            assert_eq!(
+                (c.key_algorithm.as_str(), c.key_bits),
+                (algorithm, bits),
+                "{}",
+                c.subject
+            );
+            assert_eq!(c.signature_algorithm, signature, "{}", c.subject);
+            assert!(c.self_signed, "{} is self-signed", c.subject);
+        }
+    }
+
+    #[test]
+    fn generalized_time_before_1950_and_after_2049() {
+        let c = analyze_pem(cert_fixture!("far_future_3023.pem"));
+        assert_eq!(
+            c.sha1.to_string(),
+            "7EB756D1B46E78373B3DD6D48A47B09AC1FB2E4F"
+        );
+        assert_eq!(c.not_before, ts("1949-12-31T23:59:59Z"));
+        assert_eq!(c.not_after, ts("3023-10-25T17:45:49Z"));
+        assert_eq!(c.serial, "1000");
+    }
+
+    #[test]
+    fn self_signed_needs_a_signature_that_verifies_not_just_equal_names() {
+        let impostor = analyze_pem(cert_fixture!("same_name_other_key.pem"));
+        assert_eq!(impostor.subject, impostor.issuer);
+        assert_eq!(impostor.serial, "07");
+        assert!(!impostor.self_signed);
+        let leaf = analyze_pem(cert_fixture!("chain_leaf.pem"));
+        assert_eq!(leaf.serial, "C0FFEE");
+        assert!(!leaf.self_signed);
+        assert!(analyze_pem(cert_fixture!("chain_ca.pem")).self_signed);
+    }
+
+    #[test]
+    fn names_escape_rfc4514_specials() {
+        let c = analyze_pem(cert_fixture!("rsa_next.pem"));
+        assert_eq!(
+            c.subject,
+            r"C=NL, O=Fixture Org\, Inc., CN=ADFS Signing - fs.fixture.test"
+        );
+        assert_eq!(escape_rfc4514(" a+b "), r"\ a\+b\ ");
+        assert_eq!(escape_rfc4514("#x"), r"\#x");
+    }
+
+    #[test]
+    fn trailing_bytes_and_non_certificates_are_errors() {
+        let der = cert_fixture!("rsa_signing.der");
+        let mut longer = der.to_vec();
+        longer.extend_from_slice(&[0, 0, 0]);
+        assert_eq!(analyze(&longer), Err(CertError::TrailingData(3)));
+        assert_eq!(analyze(&[]), Err(CertError::Empty));
+        assert!(matches!(
+            analyze(&der[..der.len() - 10]),
+            Err(CertError::Der(_))
+        ));
+        assert!(matches!(
+            analyze(&[0x02, 0x01, 0x05]),
+            Err(CertError::Der(_))
+        ));
+    }
+
+    #[test]
+    fn read_pem_with_text_bundles_der_and_bare_base64() {
+        let der = cert_fixture!("rsa_signing.der").to_vec();
+        assert_eq!(
+            read_certificates(cert_fixture!("rsa_signing_with_text.pem")).unwrap(),
+            std::slice::from_ref(&der)
+        );
+        assert_eq!(read_certificates(&der).unwrap(), std::slice::from_ref(&der));
+        let bundle = read_certificates(cert_fixture!("chain_bundle.pem")).unwrap();
+        let sha1s: Vec<String> = bundle.iter().map(|d| Sha1::of(d).to_string()).collect();
+        assert_eq!(
+            sha1s,
+            [
+                "F64AA04B35BFABE136C3783E3D21E41E4265FF14",
+                "439D34ADCE220ABC1F907E496B6384B162EC4739"
+            ]
+        );
+        let bare = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(&der)
+        };
+        assert_eq!(
+            read_certificates(format!("\n  {bare}\n").as_bytes()).unwrap(),
+            [der]
+        );
+    }
+
+    #[test]
+    fn read_certificates_errors_are_clear() {
+        assert_eq!(read_certificates(b""), Err(CertError::Empty));
+        assert_eq!(read_certificates(b"  \n"), Err(CertError::Empty));
+        assert_eq!(read_certificates(b"hello, world"), Err(CertError::Empty));
+        let key_only = b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
+        assert_eq!(read_certificates(key_only), Err(CertError::Empty));
+        let unterminated = b"-----BEGIN CERTIFICATE-----\nMIIB\n";
+        assert!(
+            matches!(read_certificates(unterminated), Err(CertError::Pem(m)) if m.contains("line 1"))
+        );
+        let bad = b"x\n-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+        assert!(
+            matches!(read_certificates(bad), Err(CertError::Base64(m)) if m.contains("line 2"))
+        );
+        assert!(matches!(
+            read_certificates(&[0x30, 0x03, 0x02, 0x01, 0x05]),
+            Err(CertError::Der(_))
+        ));
+        assert!(matches!(
+            read_certificates(&[0xFF, 0xD8, 0xFF]),
+            Err(CertError::Der(_))
+        ));
+    }
+
+    #[test]
+    fn serial_and_bit_length_helpers() {
+        assert_eq!(format_serial(&[0x00, 0xC0, 0xFF, 0xEE]), "C0FFEE");
+        assert_eq!(format_serial(&[0x00]), "00");
+        assert_eq!(format_serial(&[0x01, 0x00]), "0100");
+        assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(bit_length(&[0x01]), 1);
+        assert_eq!(bit_length(&[0x00]), 0);
+    }
 }

@@ -31,7 +31,10 @@ struct Expected {
 
 /// The files that must yield no certificate at all: only a `KeyName` (#19), and xmldsig
 /// elements in the wrong namespace (#20).
-const CERTLESS: [&str; 2] = ["keyname_only_nested_entities.xml", "wrong_ds_namespace_samlify.xml"];
+const CERTLESS: [&str; 2] = [
+    "keyname_only_nested_entities.xml",
+    "wrong_ds_namespace_samlify.xml",
+];
 
 fn corpus_dir() -> PathBuf {
     let dir = std::env::var_os("FEDCERT_CORPUS").expect(
@@ -39,7 +42,11 @@ fn corpus_dir() -> PathBuf {
          (the one holding expected.json), e.g. FEDCERT_CORPUS=../shared/corpus",
     );
     let dir = PathBuf::from(dir);
-    if dir.is_absolute() { dir } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(dir) }
+    if dir.is_absolute() {
+        dir
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)
+    }
 }
 
 fn openssl_key_algorithm(name: &str) -> &str {
@@ -63,7 +70,8 @@ fn expected_use(value: Option<&str>) -> KeyUse {
 }
 
 fn sha1_of(key: &KeyCert) -> String {
-    key.sha1.map_or_else(|| "<undecodable>".into(), |s| s.to_string())
+    key.sha1
+        .map_or_else(|| "<undecodable>".into(), |s| s.to_string())
 }
 
 #[test]
@@ -78,10 +86,18 @@ fn every_corpus_file_matches_expected_json() {
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".xml"))
+        .filter(|name| {
+            Path::new(name)
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("xml"))
+        })
         .collect();
     files.sort();
-    assert_eq!(files.len(), 20, "the corpus has 20 metadata files, found {files:?}");
+    assert_eq!(
+        files.len(),
+        20,
+        "the corpus has 20 metadata files, found {files:?}"
+    );
     assert_eq!(
         files.iter().collect::<BTreeSet<_>>(),
         expected.keys().collect::<BTreeSet<_>>(),
@@ -96,14 +112,32 @@ fn every_corpus_file_matches_expected_json() {
             Err(e) => problems.push(format!("{name}: failed to parse: {e}")),
         }
     }
-    assert!(problems.is_empty(), "{} mismatches:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} mismatches:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 fn check_file(name: &str, document: &Document, expected: &[Expected], problems: &mut Vec<String>) {
     let mut report = |message: String| problems.push(format!("{name}: {message}"));
+    check_certificate_sets(name, document, expected, &mut report);
+    check_certificate_facts(document, expected, &mut report);
+    check_signers(document, expected, &mut report);
+}
 
-    // Distinct KeyDescriptor certificates per entity, with their combined use and roles.
-    let mut want: BTreeMap<String, BTreeMap<String, (KeyUse, BTreeSet<String>)>> = BTreeMap::new();
+/// Per entity: SHA-1 → (combined use, role names).
+type KeySets = BTreeMap<String, BTreeMap<String, (KeyUse, BTreeSet<String>)>>;
+
+/// The distinct `KeyDescriptor` certificates of each entity, with their combined use and roles.
+fn check_certificate_sets(
+    name: &str,
+    document: &Document,
+    expected: &[Expected],
+    report: &mut impl FnMut(String),
+) {
+    let mut want = KeySets::new();
     for e in expected.iter().filter(|e| e.role != "Signature") {
         let entity = e.entity_id.clone().unwrap_or_default();
         let use_here = expected_use(e.key_use.as_deref());
@@ -112,30 +146,48 @@ fn check_file(name: &str, document: &Document, expected: &[Expected], problems: 
         *key_use = key_use.combine(use_here);
         roles.insert(e.role.clone());
     }
-    let mut got: BTreeMap<String, BTreeMap<String, (KeyUse, BTreeSet<String>)>> = BTreeMap::new();
+    let mut got = KeySets::new();
     for entity in &document.entities {
         for key in &entity.certificates {
-            let roles = key.roles.iter().map(fedcert::metadata::Role::name).collect();
+            let roles = key
+                .roles
+                .iter()
+                .map(fedcert::metadata::Role::name)
+                .collect();
             got.entry(entity.entity_id.clone())
                 .or_default()
                 .insert(sha1_of(key), (key.key_use, roles));
         }
     }
     if want != got {
-        report(format!("certificates per entity differ:\n  expected {want:?}\n  got      {got:?}"));
+        report(format!(
+            "certificates per entity differ:\n  expected {want:?}\n  got      {got:?}"
+        ));
     }
     if CERTLESS.contains(&name) && !got.is_empty() {
         report(format!("must yield no certificates, got {got:?}"));
     }
+}
 
-    // The facts of every certificate we report, signature certificates included.
-    let by_sha1: BTreeMap<&str, &Expected> = expected.iter().map(|e| (e.sha1.as_str(), e)).collect();
+/// The facts of every certificate we report, signature certificates included.
+fn check_certificate_facts(
+    document: &Document,
+    expected: &[Expected],
+    report: &mut impl FnMut(String),
+) {
+    let by_sha1: BTreeMap<&str, &Expected> =
+        expected.iter().map(|e| (e.sha1.as_str(), e)).collect();
     let signature_keys = document
         .entities
         .iter()
         .filter_map(|e| e.signed_by.as_ref())
         .chain(document.info.signed_by.as_ref());
-    for key in document.entities.iter().flat_map(|e| &e.certificates).chain(signature_keys) {
+    for key in document
+        .entities
+        .iter()
+        .flat_map(|e| &e.certificates)
+        .chain(signature_keys)
+    {
         let sha1 = sha1_of(key);
         let cert = match &key.cert {
             Ok(cert) => cert,
@@ -152,23 +204,35 @@ fn check_file(name: &str, document: &Document, expected: &[Expected], problems: 
             ("sha1", cert.sha1.to_string(), want.sha1.clone()),
             ("sha256", cert.sha256.to_string(), want.sha256.clone()),
             ("serial", cert.serial.clone(), want.serial.to_uppercase()),
-            ("not_before", rfc3339(cert.not_before), want.not_before.clone()),
+            (
+                "not_before",
+                rfc3339(cert.not_before),
+                want.not_before.clone(),
+            ),
             ("not_after", rfc3339(cert.not_after), want.not_after.clone()),
             (
                 "key_algorithm",
                 cert.key_algorithm.clone(),
                 openssl_key_algorithm(&want.key_algorithm).to_owned(),
             ),
-            ("key_bits", format!("{:?}", cert.key_bits), format!("{:?}", want.key_bits)),
+            (
+                "key_bits",
+                format!("{:?}", cert.key_bits),
+                format!("{:?}", want.key_bits),
+            ),
         ];
         for (field, ours, theirs) in facts {
             if ours != theirs {
-                report(format!("certificate {sha1}: {field} is {ours}, expected {theirs}"));
+                report(format!(
+                    "certificate {sha1}: {field} is {ours}, expected {theirs}"
+                ));
             }
         }
     }
+}
 
-    // Who signed the document and each entity: the first certificate of each signature.
+/// Who signed the document and each entity: the first certificate of each signature.
+fn check_signers(document: &Document, expected: &[Expected], report: &mut impl FnMut(String)) {
     let first_signature = |of: &str, entity: Option<&str>| {
         expected
             .iter()
@@ -189,13 +253,18 @@ fn check_file(name: &str, document: &Document, expected: &[Expected], problems: 
     };
     let ours = document.info.signed_by.as_ref().map(sha1_of);
     if ours != root_signature {
-        report(format!("document signed_by is {ours:?}, expected {root_signature:?}"));
+        report(format!(
+            "document signed_by is {ours:?}, expected {root_signature:?}"
+        ));
     }
     for entity in &document.entities {
         let want = first_signature("EntityDescriptor", Some(&entity.entity_id));
         let ours = entity.signed_by.as_ref().map(sha1_of);
         if ours != want {
-            report(format!("{} signed_by is {ours:?}, expected {want:?}", entity.entity_id));
+            report(format!(
+                "{} signed_by is {ours:?}, expected {want:?}",
+                entity.entity_id
+            ));
         }
     }
 }

@@ -70,22 +70,36 @@ const CACHE_LIMIT: usize = 4096;
 impl CertCache {
     pub fn read(&mut self, text: &CertText) -> ParsedCert {
         if text.overflowed {
-            return ParsedCert { sha1: None, cert: Err(CertError::TooLarge(MAX_CERT_TEXT)) };
+            return ParsedCert {
+                sha1: None,
+                cert: Err(CertError::TooLarge(MAX_CERT_TEXT)),
+            };
         }
         let der = match cert::decode_base64(&text.text) {
             Ok(der) => der,
-            Err(e) => return ParsedCert { sha1: None, cert: Err(e) },
+            Err(e) => {
+                return ParsedCert {
+                    sha1: None,
+                    cert: Err(e),
+                };
+            }
         };
         let sha1 = Sha1::of(&der);
         if let Some(known) = self.analysed.get(&sha1) {
-            return ParsedCert { sha1: Some(sha1), cert: known.clone() };
+            return ParsedCert {
+                sha1: Some(sha1),
+                cert: known.clone(),
+            };
         }
         let analysed = cert::analyze(&der);
         if self.analysed.len() >= CACHE_LIMIT {
             self.analysed.clear();
         }
         self.analysed.insert(sha1, analysed.clone());
-        ParsedCert { sha1: Some(sha1), cert: analysed }
+        ParsedCert {
+            sha1: Some(sha1),
+            cert: analysed,
+        }
     }
 }
 
@@ -156,7 +170,10 @@ mod tests {
     #[test]
     fn xs_datetime_with_and_without_zone() {
         let z = parse_xs_datetime("2026-12-01T10:00:00Z");
-        assert_eq!(z.map(|t| t.to_rfc3339()), Some("2026-12-01T10:00:00+00:00".into()));
+        assert_eq!(
+            z.map(|t| t.to_rfc3339()),
+            Some("2026-12-01T10:00:00+00:00".into())
+        );
         let offset = parse_xs_datetime("2026-12-01T12:00:00.5+02:00");
         assert_eq!(offset.map(|t| t.timestamp()), z.map(|t| t.timestamp()));
         let naive = parse_xs_datetime(" 2026-12-01T10:00:00 ");
@@ -172,7 +189,7 @@ mod tests {
         assert_eq!(text.text, "MIIAB=");
         text.clear();
         let chunk = "A".repeat(4096);
-        for _ in 0..(MAX_CERT_TEXT / 4096 + 1) {
+        for _ in 0..=(MAX_CERT_TEXT / 4096) {
             text.push_str(&chunk);
         }
         assert!(text.overflowed);

@@ -26,7 +26,9 @@ pub(super) fn prepare<R: BufRead>(mut reader: R) -> Result<Prepared<R>, Metadata
     }
     let mut reader = Cursor::new(head).chain(reader);
     loop {
-        let buf = reader.fill_buf().map_err(|e| MetadataError::Io(e.to_string()))?;
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| MetadataError::Io(e.to_string()))?;
         let Some(&first) = buf.first() else {
             return Err(MetadataError::Empty);
         };
@@ -46,7 +48,9 @@ pub(super) fn prepare<R: BufRead>(mut reader: R) -> Result<Prepared<R>, Metadata
 fn read_head(reader: &mut impl BufRead) -> Result<Vec<u8>, MetadataError> {
     let mut head = Vec::with_capacity(4);
     while head.len() < 4 {
-        let buf = reader.fill_buf().map_err(|e| MetadataError::Io(e.to_string()))?;
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| MetadataError::Io(e.to_string()))?;
         if buf.is_empty() {
             break;
         }
@@ -71,10 +75,15 @@ fn refuse_other_encodings(head: &[u8]) -> Result<(), MetadataError> {
 
 fn describe_start(first: u8) -> String {
     match first {
-        0x1F => "the data looks gzip-compressed (starts with byte 0x1F); decompress it first".into(),
+        0x1F => {
+            "the data looks gzip-compressed (starts with byte 0x1F); decompress it first".into()
+        }
         b'{' | b'[' => "the document looks like JSON, not XML".into(),
         b if b.is_ascii_graphic() => {
-            format!("the document starts with {:?} instead of '<'", char::from(b))
+            format!(
+                "the document starts with {:?} instead of '<'",
+                char::from(b)
+            )
         }
         b => format!("binary data (starts with byte 0x{b:02X}), not an XML document"),
     }
@@ -108,8 +117,14 @@ pub(super) fn describe_xml_error(
             _ => format!("{e} at byte {offset}; the document is binary or not UTF-8"),
         }),
         quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, name)) => {
-            MetadataError::EntityReference { name: name.clone(), offset }
+            MetadataError::EntityReference {
+                name: name.clone(),
+                offset,
+            }
         }
-        other => MetadataError::Malformed { offset, message: other.to_string() },
+        other => MetadataError::Malformed {
+            offset,
+            message: other.to_string(),
+        },
     }
 }

@@ -49,7 +49,7 @@ pub enum Role {
     AttributeAuthority,
     AuthnAuthority,
     Pdp,
-    /// WS-Fed `RoleDescriptor xsi:type="fed:SecurityTokenServiceType"` (the IdP side).
+    /// WS-Fed `RoleDescriptor xsi:type="fed:SecurityTokenServiceType"` (the `IdP` side).
     SecurityTokenService,
     /// WS-Fed `RoleDescriptor xsi:type="fed:ApplicationServiceType"` (the RP side).
     ApplicationService,
@@ -108,7 +108,7 @@ pub struct Entity {
     pub valid_until: Option<DateTime<Utc>>,
     /// `cacheDuration` as written (an xs:duration such as `PT1H`).
     pub cache_duration: Option<String>,
-    /// WS-Fed `PassiveRequestorEndpoint` / SAML `SingleSignOnService` locations, for the IdP host.
+    /// WS-Fed `PassiveRequestorEndpoint` / SAML `SingleSignOnService` locations, for the `IdP` host.
     pub sign_in_urls: Vec<String>,
 }
 
@@ -140,17 +140,23 @@ pub enum MetadataError {
     Empty,
     #[error("not XML: {0}")]
     NotXml(String),
-    #[error("got an HTML page, probably a sign-in or proxy page — check the URL from outside the network")]
+    #[error(
+        "got an HTML page, probably a sign-in or proxy page — check the URL from outside the network"
+    )]
     Html,
     #[error("malformed XML at byte {offset}: {message}")]
     Malformed { offset: u64, message: String },
-    #[error("refused a DOCTYPE declaration at byte {offset} (DTDs and entities are never expanded)")]
+    #[error(
+        "refused a DOCTYPE declaration at byte {offset} (DTDs and entities are never expanded)"
+    )]
     Doctype { offset: u64 },
     #[error("refused the entity reference &{name}; at byte {offset} (entities are never expanded)")]
     EntityReference { name: String, offset: u64 },
     #[error("elements nested deeper than {limit} levels at byte {offset}")]
     TooDeep { limit: usize, offset: u64 },
-    #[error("the root element is <{found}>, not a SAML metadata EntityDescriptor or EntitiesDescriptor")]
+    #[error(
+        "the root element is <{found}>, not a SAML metadata EntityDescriptor or EntitiesDescriptor"
+    )]
     NotMetadata { found: String },
     #[error("the document ends before its root element closes")]
     Truncated,

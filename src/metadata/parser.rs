@@ -81,7 +81,9 @@ enum Holder {
 /// What an open element means to us.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Frame {
-    Entities { root: bool },
+    Entities {
+        root: bool,
+    },
     Entity,
     Role,
     KeyDescriptor,
@@ -115,7 +117,9 @@ pub(super) fn parse_streaming(
     let prepared = input::prepare(reader)?;
     let skipped = prepared.skipped;
     let mut reader = NsReader::from_reader(prepared.reader);
-    reader.resolver_mut().set_max_namespace_bindings(MAX_NAMESPACE_BINDINGS);
+    reader
+        .resolver_mut()
+        .set_max_namespace_bindings(MAX_NAMESPACE_BINDINGS);
     let mut state = Reading::new(on_entity);
     let mut buf = Vec::new();
     loop {
@@ -125,7 +129,11 @@ pub(super) fn parse_streaming(
             Ok((resolved, event)) => (Ns::of(&resolved), event),
             Err(e) => {
                 let offset = skipped + reader.error_position();
-                return Err(describe_xml_error(&e, offset, state.declared_encoding.as_deref()));
+                return Err(describe_xml_error(
+                    &e,
+                    offset,
+                    state.declared_encoding.as_deref(),
+                ));
             }
         };
         match event {
@@ -140,8 +148,7 @@ pub(super) fn parse_streaming(
             Event::GeneralRef(reference) => state.reference(&reference, at)?,
             Event::DocType(doctype) => return Err(refuse_doctype(&doctype, at)),
             Event::Decl(decl) => {
-                state.declared_encoding =
-                    decl.encoding().and_then(Result::ok).map(Cow::into_owned);
+                state.declared_encoding = decl.encoding().and_then(Result::ok).map(Cow::into_owned);
             }
             Event::Comment(_) | Event::PI(_) => {}
             Event::Eof => return state.finish(),
@@ -153,8 +160,15 @@ fn refuse_doctype(doctype: &str, offset: u64) -> MetadataError {
     let name = doctype.trim_start();
     let is_html = name.len() >= 4
         && name[..4].eq_ignore_ascii_case("html")
-        && name[4..].chars().next().is_none_or(|c| c.is_ascii_whitespace());
-    if is_html { MetadataError::Html } else { MetadataError::Doctype { offset } }
+        && name[4..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_ascii_whitespace());
+    if is_html {
+        MetadataError::Html
+    } else {
+        MetadataError::Doctype { offset }
+    }
 }
 
 /// The five entities XML predefines; anything else would need a DTD, which we refuse.
@@ -217,7 +231,10 @@ impl<F: FnMut(Entity)> Reading<F> {
         at: u64,
     ) -> Result<(), MetadataError> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(MetadataError::TooDeep { limit: MAX_DEPTH, offset: at });
+            return Err(MetadataError::TooDeep {
+                limit: MAX_DEPTH,
+                offset: at,
+            });
         }
         let local_name = element.local_name();
         let local = local_name.as_ref();
@@ -263,7 +280,10 @@ impl<F: FnMut(Entity)> Reading<F> {
         if self.root_closed {
             return Err(MetadataError::Malformed {
                 offset: at,
-                message: format!("a second root element <{}> after the first one closed", element.name().0),
+                message: format!(
+                    "a second root element <{}> after the first one closed",
+                    element.name().0
+                ),
             });
         }
         if local.eq_ignore_ascii_case("html") {
@@ -291,7 +311,9 @@ impl<F: FnMut(Entity)> Reading<F> {
 
     fn child_frame(&self, parent: Frame, ns: Ns, local: &str) -> Frame {
         match (parent, ns, local) {
-            (Frame::Entities { .. }, Ns::Md, "EntitiesDescriptor") => Frame::Entities { root: false },
+            (Frame::Entities { .. }, Ns::Md, "EntitiesDescriptor") => {
+                Frame::Entities { root: false }
+            }
             (Frame::Entities { .. }, Ns::Md, "EntityDescriptor") => Frame::Entity,
             (Frame::Entities { root: true }, Ns::Ds, "Signature") => {
                 Frame::Signature(SignatureOf::Document)
@@ -509,7 +531,10 @@ impl Attributes {
 }
 
 fn bad_attribute(err: &impl std::fmt::Display, offset: u64) -> MetadataError {
-    MetadataError::Malformed { offset, message: format!("bad attribute: {err}") }
+    MetadataError::Malformed {
+        offset,
+        message: format!("bad attribute: {err}"),
+    }
 }
 
 /// An attribute's value with the predefined entities and character references replaced.
@@ -526,7 +551,11 @@ fn attribute_text(attr: &Attribute<'_>, at: u64) -> Result<String, MetadataError
 }
 
 /// The value of the unprefixed attribute `name`.
-fn attribute(element: &BytesStart<'_>, name: &str, at: u64) -> Result<Option<String>, MetadataError> {
+fn attribute(
+    element: &BytesStart<'_>,
+    name: &str,
+    at: u64,
+) -> Result<Option<String>, MetadataError> {
     for attr in element.attributes() {
         let attr = attr.map_err(|e| bad_attribute(&e, at))?;
         if attr.key.0 == name {
@@ -537,12 +566,14 @@ fn attribute(element: &BytesStart<'_>, name: &str, at: u64) -> Result<Option<Str
 }
 
 fn key_use_of(element: &BytesStart<'_>, at: u64) -> Result<KeyUse, MetadataError> {
-    Ok(match attribute(element, "use", at)?.as_deref().map(str::trim) {
-        Some("signing") => KeyUse::Signing,
-        Some("encryption") => KeyUse::Encryption,
-        // Absent means both; a value outside the schema is read the same way.
-        _ => KeyUse::Any,
-    })
+    Ok(
+        match attribute(element, "use", at)?.as_deref().map(str::trim) {
+            Some("signing") => KeyUse::Signing,
+            Some("encryption") => KeyUse::Encryption,
+            // Absent means both; a value outside the schema is read the same way.
+            _ => KeyUse::Any,
+        },
+    )
 }
 
 /// The `xsi:type` attribute, whatever prefix is bound to the XSI namespace.
@@ -561,7 +592,7 @@ fn xsi_type<R>(
     Ok(None)
 }
 
-/// Resolve an `xsi:type` QName against the namespaces in scope at its element.
+/// Resolve an `xsi:type` `QName` against the namespaces in scope at its element.
 fn role_of_type<R>(reader: &NsReader<R>, value: &str) -> Role {
     let (ns, local) = reader.resolver().resolve_element(QName(value));
     match (ns, local.as_ref()) {
