@@ -89,10 +89,12 @@ fn describe_start(first: u8) -> String {
     }
 }
 
-/// Turn a quick-xml error into ours; `offset` is where it happened in the original input.
+/// Turn a quick-xml error into ours. `offset` is where it happened and `event_start` where
+/// the event being read began, both in the original input.
 pub(super) fn describe_xml_error(
     err: &quick_xml::Error,
     offset: u64,
+    event_start: u64,
     declared_encoding: Option<&str>,
 ) -> MetadataError {
     use quick_xml::errors::SyntaxError;
@@ -111,10 +113,13 @@ pub(super) fn describe_xml_error(
         ) => MetadataError::Truncated,
         quick_xml::Error::Encoding(e) => MetadataError::NotXml(match declared_encoding {
             Some(name) if !name.eq_ignore_ascii_case("utf-8") => format!(
-                "the document declares encoding {name:?} and holds bytes that are not UTF-8 at \
-                 byte {offset}; only UTF-8 is supported (convert it, e.g. `iconv -f {name} -t UTF-8`)"
+                "the document declares encoding {name:?} and holds bytes that are not UTF-8 after \
+                 byte {event_start}; only UTF-8 is supported (convert it, e.g. `iconv -f {name} -t UTF-8`)"
             ),
-            _ => format!("{e} at byte {offset}; the document is binary or not UTF-8"),
+            _ => format!(
+                "invalid UTF-8 in the text or markup starting at byte {event_start} ({e}); \
+                 the document is binary or not UTF-8"
+            ),
         }),
         quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, name)) => {
             MetadataError::EntityReference {

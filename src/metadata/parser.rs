@@ -29,6 +29,8 @@ use super::{DocumentInfo, Entity, KeyUse, MetadataError, Role};
 pub const MAX_DEPTH: usize = 256;
 /// Cap on a `wsa:Address` text (a URL).
 const MAX_ADDRESS_TEXT: usize = 8 * 1024;
+/// The event buffer is given back once an event made it larger than this.
+const MAX_KEPT_BUFFER: usize = 1 << 20;
 /// In-scope namespace declarations allowed at once (quick-xml's default is 128).
 const MAX_NAMESPACE_BINDINGS: usize = 1024;
 
@@ -123,17 +125,18 @@ pub(super) fn parse_streaming(
     let mut state = Reading::new(on_entity);
     let mut buf = Vec::new();
     loop {
+        // One huge event (a giant text node) must not keep its memory for the rest of the read.
+        if buf.capacity() > MAX_KEPT_BUFFER {
+            buf = Vec::new();
+        }
         buf.clear();
         let at = skipped + reader.buffer_position();
         let (ns, event) = match reader.read_resolved_event_into(&mut buf) {
             Ok((resolved, event)) => (Ns::of(&resolved), event),
             Err(e) => {
                 let offset = skipped + reader.error_position();
-                return Err(describe_xml_error(
-                    &e,
-                    offset,
-                    state.declared_encoding.as_deref(),
-                ));
+                let encoding = state.declared_encoding.as_deref();
+                return Err(describe_xml_error(&e, offset, at, encoding));
             }
         };
         match event {
