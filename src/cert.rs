@@ -1,11 +1,22 @@
 //! X.509 certificate facts: DER / PEM in, [`CertInfo`] out (x509-parser, SHA-1 / SHA-256).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
+use x509_parser::asn1_rs::{Any, FromDer, Oid, Tag, ToDer};
+use x509_parser::certificate::{X509Certificate, X509CertificateParser};
+use x509_parser::error::X509Error;
+use x509_parser::nom::Parser;
+use x509_parser::objects::{oid_registry, oid2abbrev, oid2sn};
+use x509_parser::oid_registry::{
+    OID_KEY_TYPE_DSA, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION, OID_PKCS1_RSASSAPSS,
+    OID_PKCS1_SHA1WITHRSA, OID_SHA1_WITH_RSA, OID_SIG_ED448, OID_SIG_ED25519,
+};
+use x509_parser::public_key::PublicKey;
+use x509_parser::x509::{SubjectPublicKeyInfo, X509Name};
 
 /// A SHA-1 thumbprint over a certificate's DER bytes: the AD FS / Entra "Thumbprint".
 /// Displays as 40 uppercase hex digits without separators.
@@ -52,6 +63,19 @@ pub enum CertError {
     Empty,
     #[error("certificate has {0} bytes after its end")]
     TrailingData(usize),
+    #[error("certificate text is longer than the {0}-byte limit")]
+    TooLarge(usize),
+    #[error("bad PEM: {0}")]
+    Pem(String),
+}
+
+fn hex_upper(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{b:02X}");
+    }
+    out
 }
 
 fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
@@ -142,18 +166,18 @@ impl Sha256 {
 }
 
 impl CertInfo {
-    /// Whole days (rounded down) from `now` to NotAfter; negative once expired.
+    /// Whole days (rounded down) from `now` to `NotAfter`; negative once expired.
     pub fn days_left(&self, now: DateTime<Utc>) -> i64 {
         (self.not_after - now).num_days()
     }
 
-    /// Fractional days from `now` to NotAfter, for the verdict's boundaries.
+    /// Fractional days from `now` to `NotAfter`, for the verdict's boundaries.
     #[allow(clippy::cast_precision_loss)]
     pub fn days_left_exact(&self, now: DateTime<Utc>) -> f64 {
         (self.not_after - now).num_seconds() as f64 / 86_400.0
     }
 
-    /// Valid at `now`: NotBefore ≤ now < NotAfter.
+    /// Valid at `now`: `NotBefore` ≤ now < `NotAfter`.
     pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
         self.not_before <= now && now < self.not_after
     }
@@ -167,13 +191,584 @@ impl CertInfo {
 
 /// Analyse one DER certificate. Trailing bytes after the certificate are an error.
 pub fn analyze(der: &[u8]) -> Result<CertInfo, CertError> {
-    let _ = der;
-    todo!("H1: x509-parser analysis")
+    if der.is_empty() {
+        return Err(CertError::Empty);
+    }
+    // Extensions are not needed for any fact we report; skipping their deep parse keeps odd
+    // but otherwise valid certificates readable (and is faster).
+    let (rest, cert) = X509CertificateParser::new()
+        .with_deep_parse_extensions(false)
+        .parse(der)
+        .map_err(describe_der_error)?;
+    if !rest.is_empty() {
+        return Err(CertError::TrailingData(rest.len()));
+    }
+    let raw = cert.as_raw();
+    let key = KeyFacts::of(cert.public_key());
+    let validity = cert.validity();
+    Ok(CertInfo {
+        sha1: Sha1::of(raw),
+        sha256: Sha256::of(raw),
+        subject: format_name(cert.subject()),
+        issuer: format_name(cert.issuer()),
+        serial: format_serial(cert.raw_serial()),
+        not_before: to_utc(validity.not_before.timestamp())?,
+        not_after: to_utc(validity.not_after.timestamp())?,
+        self_signed: is_self_signed(&cert, &key),
+        signature_algorithm: signature_algorithm_name(&cert.signature_algorithm.algorithm),
+        key_algorithm: key.algorithm,
+        key_bits: key.bits,
+        der: Arc::from(raw),
+    })
 }
+
+fn describe_der_error(err: x509_parser::nom::Err<X509Error>) -> CertError {
+    match err {
+        x509_parser::nom::Err::Incomplete(_) => {
+            CertError::Der("the DER data ends before the certificate does (truncated)".into())
+        }
+        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => {
+            CertError::Der(e.to_string())
+        }
+    }
+}
+
+fn to_utc(timestamp: i64) -> Result<DateTime<Utc>, CertError> {
+    DateTime::from_timestamp(timestamp, 0)
+        .ok_or_else(|| CertError::Der(format!("validity date {timestamp} is out of range")))
+}
+
+/// The serial as `openssl x509 -serial` prints it: the integer's bytes in hex, without the
+/// sign-padding zero byte DER adds before a high bit.
+fn format_serial(raw: &[u8]) -> String {
+    let significant = match raw {
+        [0, rest @ ..] if !rest.is_empty() => rest,
+        _ => raw,
+    };
+    if significant.is_empty() {
+        return "00".into();
+    }
+    hex_upper(significant)
+}
+
+/// Number of significant bits in a big-endian unsigned integer.
+fn bit_length(be: &[u8]) -> u32 {
+    let Some(first) = be.iter().position(|&b| b != 0) else {
+        return 0;
+    };
+    let digits = &be[first..];
+    let len = u32::try_from(digits.len()).unwrap_or(u32::MAX / 8);
+    (len - 1) * 8 + (8 - digits[0].leading_zeros())
+}
+
+/// Public-key algorithm and size, named as people know them (openssl's sizes).
+struct KeyFacts {
+    algorithm: String,
+    bits: Option<u32>,
+    kind: KeyKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Rsa,
+    Ec,
+    Other,
+}
+
+impl KeyFacts {
+    fn of(spki: &SubjectPublicKeyInfo<'_>) -> Self {
+        let oid = &spki.algorithm.algorithm;
+        let parsed = spki.parsed().ok();
+        let rsa_bits = || match &parsed {
+            Some(PublicKey::RSA(rsa)) => Some(bit_length(rsa.modulus)).filter(|&b| b > 0),
+            _ => None,
+        };
+        let (algorithm, bits, kind) = if *oid == OID_PKCS1_RSAENCRYPTION {
+            ("RSA".to_owned(), rsa_bits(), KeyKind::Rsa)
+        } else if *oid == OID_PKCS1_RSASSAPSS {
+            ("RSA-PSS".to_owned(), rsa_bits(), KeyKind::Rsa)
+        } else if *oid == OID_KEY_TYPE_EC_PUBLIC_KEY {
+            let bits = ec_curve_bits(spki.algorithm.parameters.as_ref()).or(match &parsed {
+                Some(PublicKey::EC(point)) => u32::try_from(point.key_size()).ok(),
+                _ => None,
+            });
+            ("EC".to_owned(), bits.filter(|&b| b > 0), KeyKind::Ec)
+        } else if *oid == OID_KEY_TYPE_DSA {
+            let bits = dsa_p_bits(spki.algorithm.parameters.as_ref());
+            ("DSA".to_owned(), bits, KeyKind::Other)
+        } else if *oid == OID_SIG_ED25519 {
+            ("Ed25519".to_owned(), None, KeyKind::Other)
+        } else if *oid == OID_SIG_ED448 {
+            ("Ed448".to_owned(), None, KeyKind::Other)
+        } else {
+            (oid.to_id_string(), None, KeyKind::Other)
+        };
+        Self {
+            algorithm,
+            bits,
+            kind,
+        }
+    }
+}
+
+/// Size of a named curve, from the algorithm parameters' OID.
+fn ec_curve_bits(parameters: Option<&Any<'_>>) -> Option<u32> {
+    let curve = parameters?.as_oid().ok()?;
+    let bits = match curve.to_id_string().as_str() {
+        "1.2.840.10045.3.1.1" => 192, // P-192
+        "1.3.132.0.33" => 224,        // P-224
+        // P-256, secp256k1, brainpoolP256r1
+        "1.2.840.10045.3.1.7" | "1.3.132.0.10" | "1.3.36.3.3.2.8.1.1.7" => 256,
+        "1.3.132.0.34" | "1.3.36.3.3.2.8.1.1.11" => 384, // P-384, brainpoolP384r1
+        "1.3.36.3.3.2.8.1.1.13" => 512,                  // brainpoolP512r1
+        "1.3.132.0.35" => 521,                           // P-521
+        _ => return None,
+    };
+    Some(bits)
+}
+
+/// Size of DSA's prime `p`, the first integer of `Dss-Parms ::= SEQUENCE { p, q, g }`.
+fn dsa_p_bits(parameters: Option<&Any<'_>>) -> Option<u32> {
+    let params = parameters?;
+    if params.tag() != Tag::Sequence {
+        return None;
+    }
+    let (_, p) = Any::from_der(params.data).ok()?;
+    (p.tag() == Tag::Integer).then(|| bit_length(p.data))
+}
+
+/// The openssl name of a signature algorithm, else the registry's short name, else the OID.
+fn signature_algorithm_name(oid: &Oid<'_>) -> String {
+    let openssl_name = match oid.to_id_string().as_str() {
+        "1.2.840.10040.4.3" => Some("dsaWithSHA1"),
+        "2.16.840.1.101.3.4.3.1" => Some("dsa_with_SHA224"),
+        "2.16.840.1.101.3.4.3.2" => Some("dsa_with_SHA256"),
+        "1.2.840.113549.1.1.10" => Some("rsassaPss"),
+        "1.3.101.112" => Some("ED25519"),
+        "1.3.101.113" => Some("ED448"),
+        _ => None,
+    };
+    openssl_name
+        .map(str::to_owned)
+        .or_else(|| oid2sn(oid, oid_registry()).ok().map(str::to_owned))
+        .unwrap_or_else(|| oid.to_id_string())
+}
+
+/// Subject equals issuer and the certificate's own key verifies its signature. When ring
+/// cannot check the signature at all (RSA keys under its minimum size, DSA, P-521, …) the
+/// names decide: "not verifiable" is not "invalid".
+fn is_self_signed(cert: &X509Certificate<'_>, key: &KeyFacts) -> bool {
+    let same_name = cert.subject().as_raw() == cert.issuer().as_raw()
+        || format_name(cert.subject()) == format_name(cert.issuer());
+    if !same_name {
+        return false;
+    }
+    match cert.verify_signature(None) {
+        Ok(()) | Err(X509Error::SignatureUnsupportedAlgorithm) => true,
+        Err(_) => !ring_can_verify(&cert.signature_algorithm.algorithm, key),
+    }
+}
+
+/// Whether a failed verification by ring means the signature is really wrong.
+fn ring_can_verify(signature_oid: &Oid<'_>, key: &KeyFacts) -> bool {
+    match key.kind {
+        KeyKind::Rsa => {
+            let sha1 =
+                *signature_oid == OID_PKCS1_SHA1WITHRSA || *signature_oid == OID_SHA1_WITH_RSA;
+            let minimum = if sha1 { 1024 } else { 2048 };
+            key.bits
+                .is_some_and(|bits| (minimum..=8192).contains(&bits))
+        }
+        KeyKind::Ec => matches!(key.bits, Some(256 | 384)),
+        KeyKind::Other => key.algorithm == "Ed25519",
+    }
+}
+
+/// A distinguished name in certificate order, `CN=x, O=y`, values escaped as RFC 4514 asks.
+fn format_name(name: &X509Name<'_>) -> String {
+    let registry = oid_registry();
+    let rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            let parts: Vec<String> = rdn
+                .iter()
+                .map(|attr| {
+                    let oid = attr.attr_type();
+                    let label = oid2abbrev(oid, registry)
+                        .or_else(|_| oid2sn(oid, registry))
+                        .map_or_else(|_| oid.to_id_string(), str::to_owned);
+                    format!("{label}={}", attribute_value(attr.attr_value()))
+                })
+                .collect();
+            parts.join("+")
+        })
+        .collect();
+    rdns.join(", ")
+}
+
+fn attribute_value(value: &Any<'_>) -> String {
+    let text = match value.tag() {
+        Tag::BmpString => decode_ucs(value.data, 2),
+        Tag::UniversalString => decode_ucs(value.data, 4),
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::Ia5String
+        | Tag::NumericString
+        | Tag::VisibleString
+        | Tag::GeneralString => std::str::from_utf8(value.data).ok().map(str::to_owned),
+        // T61String holds UTF-8 or Latin-1 in practice, whatever the standard says.
+        Tag::TeletexString | Tag::VideotexString => {
+            Some(std::str::from_utf8(value.data).map_or_else(
+                |_| value.data.iter().map(|&b| char::from(b)).collect(),
+                str::to_owned,
+            ))
+        }
+        _ => None,
+    };
+    // RFC 4514 §2.4: a value that is not a string is written as `#` and its DER in hex.
+    text.map_or_else(
+        || format!("#{}", hex_upper(&value.to_der_vec().unwrap_or_default())),
+        |text| escape_rfc4514(&text),
+    )
+}
+
+/// `BMPString` (UCS-2) and `UniversalString` (UCS-4) are big-endian code units.
+fn decode_ucs(data: &[u8], width: usize) -> Option<String> {
+    if !data.len().is_multiple_of(width) {
+        return None;
+    }
+    let units: Vec<u32> = data
+        .chunks_exact(width)
+        .map(|c| c.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
+        .collect();
+    if width == 2 {
+        let u16s: Vec<u16> = units
+            .iter()
+            .filter_map(|&u| u16::try_from(u).ok())
+            .collect();
+        String::from_utf16(&u16s).ok()
+    } else {
+        units.into_iter().map(char::from_u32).collect()
+    }
+}
+
+fn escape_rfc4514(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
+            || (i == 0 && matches!(c, '#' | ' '))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const PEM_BEGIN: &str = "-----BEGIN ";
+const PEM_DASHES: &str = "-----";
+/// PEM labels that hold a plain X.509 certificate.
+const CERTIFICATE_LABELS: [&str; 2] = ["CERTIFICATE", "X509 CERTIFICATE"];
 
 /// Read a file that holds one or more certificates, PEM (any number of `CERTIFICATE` blocks) or
 /// a single DER certificate, and return each certificate's DER bytes.
+///
+/// Text around PEM blocks (openssl's `-text` dump, `subject=` lines) is ignored, and so are
+/// other PEM blocks such as keys. A bare base64 certificate (as copied out of metadata) is
+/// accepted too.
 pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CertError> {
-    let _ = bytes;
-    todo!("H1: PEM / DER sniffing")
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(CertError::Empty);
+    }
+    if bytes.first() == Some(&0x30) {
+        return read_der(bytes).map(|der| vec![der]);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        CertError::Der("input is neither PEM text nor DER (it starts with a byte that is not an ASN.1 SEQUENCE)".into())
+    })?;
+    if text.contains(PEM_BEGIN) {
+        return read_pem(text);
+    }
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if compact
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        let der = decode_base64(&compact)?;
+        return read_der(&der).map(|der| vec![der]);
+    }
+    Err(CertError::Empty)
+}
+
+/// One DER certificate, checked to parse.
+fn read_der(bytes: &[u8]) -> Result<Vec<u8>, CertError> {
+    let (rest, _) = X509Certificate::from_der(bytes).map_err(describe_der_error)?;
+    if !rest.is_empty() {
+        return Err(CertError::TrailingData(rest.len()));
+    }
+    Ok(bytes.to_vec())
+}
+
+fn read_pem(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
+    let mut certificates = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(PEM_BEGIN) {
+        let line_no = text[..text.len() - rest.len() + at].lines().count() + 1;
+        let after_begin = &rest[at + PEM_BEGIN.len()..];
+        let label_end = after_begin.find(PEM_DASHES).ok_or_else(|| {
+            CertError::Pem(format!(
+                "the BEGIN line at line {line_no} does not end with -----"
+            ))
+        })?;
+        let label = &after_begin[..label_end];
+        let body_start = &after_begin[label_end + PEM_DASHES.len()..];
+        let end_marker = format!("-----END {label}-----");
+        let body_len = body_start.find(&end_marker).ok_or_else(|| {
+            CertError::Pem(format!(
+                "the {label} block at line {line_no} has no \"{end_marker}\" line"
+            ))
+        })?;
+        if CERTIFICATE_LABELS.contains(&label) {
+            let body: String = body_start[..body_len]
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            let der = decode_base64(&body).map_err(|e| match e {
+                CertError::Base64(msg) => {
+                    CertError::Base64(format!("{label} block at line {line_no}: {msg}"))
+                }
+                other => other,
+            })?;
+            certificates.push(der);
+        }
+        rest = &body_start[body_len + end_marker.len()..];
+    }
+    if certificates.is_empty() {
+        return Err(CertError::Empty);
+    }
+    Ok(certificates)
+}
+
+/// Standard base64 without whitespace; padding may be present or not.
+pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, CertError> {
+    use base64::Engine;
+    if text.is_empty() {
+        return Err(CertError::Empty);
+    }
+    base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
+        .decode(text)
+        .map_err(|e| CertError::Base64(e.to_string()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    macro_rules! cert_fixture {
+        ($name:literal) => {
+            include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/metadata/certs/",
+                $name
+            ))
+        };
+    }
+
+    fn analyze_pem(pem: &[u8]) -> CertInfo {
+        let mut ders = read_certificates(pem).unwrap();
+        assert_eq!(ders.len(), 1);
+        analyze(&ders.remove(0)).unwrap()
+    }
+
+    fn ts(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    // Expected values from `openssl x509 -noout -serial -dates -fingerprint -sha1 -sha256 -text`.
+    #[test]
+    fn rsa_certificate_facts_match_openssl() {
+        let c = analyze_pem(cert_fixture!("rsa_signing.pem"));
+        assert_eq!(
+            c.sha1.to_string(),
+            "A7AB23FC55160364F200313B66C9D20A0F4D487F"
+        );
+        assert_eq!(
+            c.sha256.to_string(),
+            "4E137A02BBE0BEBB34CCC3A1A21EBFEA5BF553B8ACD7A7B78810DC30C299BE80"
+        );
+        assert_eq!(c.subject, "CN=ADFS Signing - fs.fixture.test");
+        assert_eq!(c.serial, "4C602A166736B007E8872777BC165F1FF7876913");
+        assert_eq!(c.not_before, ts("2026-12-01T08:29:26Z"));
+        assert_eq!(c.not_after, ts("2028-11-30T08:29:26Z"));
+        assert_eq!((c.key_algorithm.as_str(), c.key_bits), ("RSA", Some(2048)));
+        assert_eq!(c.signature_algorithm, "sha256WithRSAEncryption");
+        assert!(c.self_signed);
+        assert_eq!(Sha1::of(&c.der), c.sha1);
+    }
+
+    #[test]
+    fn key_kinds_and_sizes() {
+        let cases: [(&[u8], &str, Option<u32>, &str); 6] = [
+            (
+                cert_fixture!("ec_p256.pem"),
+                "EC",
+                Some(256),
+                "ecdsa-with-SHA256",
+            ),
+            (
+                cert_fixture!("ec_p384.pem"),
+                "EC",
+                Some(384),
+                "ecdsa-with-SHA384",
+            ),
+            (
+                cert_fixture!("dsa_2048.pem"),
+                "DSA",
+                Some(2048),
+                "dsa_with_SHA256",
+            ),
+            (cert_fixture!("ed25519.pem"), "Ed25519", None, "ED25519"),
+            (
+                cert_fixture!("rsa_next.pem"),
+                "RSA",
+                Some(3072),
+                "sha256WithRSAEncryption",
+            ),
+            (
+                cert_fixture!("rsa_1024.pem"),
+                "RSA",
+                Some(1024),
+                "sha256WithRSAEncryption",
+            ),
+        ];
+        for (pem, algorithm, bits, signature) in cases {
+            let c = analyze_pem(pem);
+            assert_eq!(
+                (c.key_algorithm.as_str(), c.key_bits),
+                (algorithm, bits),
+                "{}",
+                c.subject
+            );
+            assert_eq!(c.signature_algorithm, signature, "{}", c.subject);
+            assert!(c.self_signed, "{} is self-signed", c.subject);
+        }
+    }
+
+    #[test]
+    fn generalized_time_before_1950_and_after_2049() {
+        let c = analyze_pem(cert_fixture!("far_future_3023.pem"));
+        assert_eq!(
+            c.sha1.to_string(),
+            "7EB756D1B46E78373B3DD6D48A47B09AC1FB2E4F"
+        );
+        assert_eq!(c.not_before, ts("1949-12-31T23:59:59Z"));
+        assert_eq!(c.not_after, ts("3023-10-25T17:45:49Z"));
+        assert_eq!(c.serial, "1000");
+    }
+
+    #[test]
+    fn self_signed_needs_a_signature_that_verifies_not_just_equal_names() {
+        let impostor = analyze_pem(cert_fixture!("same_name_other_key.pem"));
+        assert_eq!(impostor.subject, impostor.issuer);
+        assert_eq!(impostor.serial, "07");
+        assert!(!impostor.self_signed);
+        let leaf = analyze_pem(cert_fixture!("chain_leaf.pem"));
+        assert_eq!(leaf.serial, "C0FFEE");
+        assert!(!leaf.self_signed);
+        assert!(analyze_pem(cert_fixture!("chain_ca.pem")).self_signed);
+    }
+
+    #[test]
+    fn names_escape_rfc4514_specials() {
+        let c = analyze_pem(cert_fixture!("rsa_next.pem"));
+        assert_eq!(
+            c.subject,
+            r"C=NL, O=Fixture Org\, Inc., CN=ADFS Signing - fs.fixture.test"
+        );
+        assert_eq!(escape_rfc4514(" a+b "), r"\ a\+b\ ");
+        assert_eq!(escape_rfc4514("#x"), r"\#x");
+    }
+
+    #[test]
+    fn trailing_bytes_and_non_certificates_are_errors() {
+        let der = cert_fixture!("rsa_signing.der");
+        let mut longer = der.to_vec();
+        longer.extend_from_slice(&[0, 0, 0]);
+        assert_eq!(analyze(&longer), Err(CertError::TrailingData(3)));
+        assert_eq!(analyze(&[]), Err(CertError::Empty));
+        assert!(matches!(
+            analyze(&der[..der.len() - 10]),
+            Err(CertError::Der(_))
+        ));
+        assert!(matches!(
+            analyze(&[0x02, 0x01, 0x05]),
+            Err(CertError::Der(_))
+        ));
+    }
+
+    #[test]
+    fn read_pem_with_text_bundles_der_and_bare_base64() {
+        let der = cert_fixture!("rsa_signing.der").to_vec();
+        assert_eq!(
+            read_certificates(cert_fixture!("rsa_signing_with_text.pem")).unwrap(),
+            std::slice::from_ref(&der)
+        );
+        assert_eq!(read_certificates(&der).unwrap(), std::slice::from_ref(&der));
+        let bundle = read_certificates(cert_fixture!("chain_bundle.pem")).unwrap();
+        let sha1s: Vec<String> = bundle.iter().map(|d| Sha1::of(d).to_string()).collect();
+        assert_eq!(
+            sha1s,
+            [
+                "F64AA04B35BFABE136C3783E3D21E41E4265FF14",
+                "439D34ADCE220ABC1F907E496B6384B162EC4739"
+            ]
+        );
+        let bare = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(&der)
+        };
+        assert_eq!(
+            read_certificates(format!("\n  {bare}\n").as_bytes()).unwrap(),
+            [der]
+        );
+    }
+
+    #[test]
+    fn read_certificates_errors_are_clear() {
+        assert_eq!(read_certificates(b""), Err(CertError::Empty));
+        assert_eq!(read_certificates(b"  \n"), Err(CertError::Empty));
+        assert_eq!(read_certificates(b"hello, world"), Err(CertError::Empty));
+        let key_only = b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
+        assert_eq!(read_certificates(key_only), Err(CertError::Empty));
+        let unterminated = b"-----BEGIN CERTIFICATE-----\nMIIB\n";
+        assert!(
+            matches!(read_certificates(unterminated), Err(CertError::Pem(m)) if m.contains("line 1"))
+        );
+        let bad = b"x\n-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+        assert!(
+            matches!(read_certificates(bad), Err(CertError::Base64(m)) if m.contains("line 2"))
+        );
+        assert!(matches!(
+            read_certificates(&[0x30, 0x03, 0x02, 0x01, 0x05]),
+            Err(CertError::Der(_))
+        ));
+        assert!(matches!(
+            read_certificates(&[0xFF, 0xD8, 0xFF]),
+            Err(CertError::Der(_))
+        ));
+    }
+
+    #[test]
+    fn serial_and_bit_length_helpers() {
+        assert_eq!(format_serial(&[0x00, 0xC0, 0xFF, 0xEE]), "C0FFEE");
+        assert_eq!(format_serial(&[0x00]), "00");
+        assert_eq!(format_serial(&[0x01, 0x00]), "0100");
+        assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(bit_length(&[0x01]), 1);
+        assert_eq!(bit_length(&[0x00]), 0);
+    }
 }

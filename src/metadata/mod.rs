@@ -5,6 +5,12 @@
 //! Elements are matched by namespace URI + local name, never by prefix. DTDs and entity
 //! references are refused, never expanded.
 
+mod entity;
+mod input;
+mod parser;
+
+pub use parser::MAX_DEPTH;
+
 use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
@@ -43,7 +49,7 @@ pub enum Role {
     AttributeAuthority,
     AuthnAuthority,
     Pdp,
-    /// WS-Fed `RoleDescriptor xsi:type="fed:SecurityTokenServiceType"` (the IdP side).
+    /// WS-Fed `RoleDescriptor xsi:type="fed:SecurityTokenServiceType"` (the `IdP` side).
     SecurityTokenService,
     /// WS-Fed `RoleDescriptor xsi:type="fed:ApplicationServiceType"` (the RP side).
     ApplicationService,
@@ -102,7 +108,7 @@ pub struct Entity {
     pub valid_until: Option<DateTime<Utc>>,
     /// `cacheDuration` as written (an xs:duration such as `PT1H`).
     pub cache_duration: Option<String>,
-    /// WS-Fed `PassiveRequestorEndpoint` / SAML `SingleSignOnService` locations, for the IdP host.
+    /// WS-Fed `PassiveRequestorEndpoint` / SAML `SingleSignOnService` locations, for the `IdP` host.
     pub sign_in_urls: Vec<String>,
 }
 
@@ -154,6 +160,8 @@ pub enum MetadataError {
     NotMetadata { found: String },
     #[error("the document ends before its root element closes")]
     Truncated,
+    #[error("the metadata holds no EntityDescriptor")]
+    NoEntity,
     #[error("{0}")]
     Io(String),
 }
@@ -167,12 +175,14 @@ pub fn parse(reader: impl BufRead) -> Result<Document, MetadataError> {
 
 /// Read a document entity by entity: `on_entity` receives each `EntityDescriptor` as soon as it
 /// closes, so memory does not grow with the number of entities.
+///
+/// Refuses DTDs and entity references, nesting deeper than [`MAX_DEPTH`], and anything that is
+/// not SAML metadata. A certificate that cannot be read is kept in its place as an `Err`.
 pub fn parse_streaming(
     reader: impl BufRead,
     on_entity: impl FnMut(Entity),
 ) -> Result<DocumentInfo, MetadataError> {
-    let _ = (reader, on_entity);
-    todo!("H1: quick-xml NsReader streaming parser")
+    parser::parse_streaming(reader, on_entity)
 }
 
 /// Read a document held in memory.

@@ -1,0 +1,613 @@
+//! The streaming reader: one quick-xml `NsReader` pass with one reused buffer, a stack of
+//! [`Frame`]s saying what each open element means, and the current entity being filled.
+//!
+//! ```text
+//! EntitiesDescriptor* ─┬─ ds:Signature ─ ds:KeyInfo ─ ds:X509Data ─ ds:X509Certificate  (document)
+//!                      └─ EntityDescriptor ─┬─ ds:Signature ─ …                         (entity)
+//!                                           └─ role descriptor ─┬─ KeyDescriptor ─ ds:KeyInfo ─ ds:X509Data ─ ds:X509Certificate
+//!                                                               ├─ fed:PassiveRequestorEndpoint ─ … ─ wsa:Address
+//!                                                               └─ SingleSignOnService/@Location
+//! ```
+//!
+//! Anything else is skipped without being kept. Elements match by namespace URI + local name.
+
+use std::borrow::Cow;
+use std::io::BufRead;
+
+use quick_xml::NsReader;
+use quick_xml::XmlVersion;
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::name::{QName, ResolveResult};
+
+use super::entity::{CertCache, CertText, EntityBuilder};
+use super::input::{self, describe_xml_error};
+use super::{DocumentInfo, Entity, KeyUse, MetadataError, Role};
+
+/// Deeper nesting than this is refused: real metadata is about 10 levels deep, and the limit
+/// bounds the stacks a hostile document can build.
+pub const MAX_DEPTH: usize = 256;
+/// Cap on a `wsa:Address` text (a URL).
+const MAX_ADDRESS_TEXT: usize = 8 * 1024;
+/// The event buffer is given back once an event made it larger than this.
+const MAX_KEPT_BUFFER: usize = 1 << 20;
+/// In-scope namespace declarations allowed at once (quick-xml's default is 128).
+const MAX_NAMESPACE_BINDINGS: usize = 1024;
+
+const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
+const FED: &str = "http://docs.oasis-open.org/wsfed/federation/200706";
+const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+const WSA: &str = "http://www.w3.org/2005/08/addressing";
+const WSA_2004: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing";
+
+/// The namespaces we read, resolved from the element's prefix or default namespace.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    Md,
+    Ds,
+    Fed,
+    Wsa,
+    Other,
+}
+
+impl Ns {
+    fn of(resolved: &ResolveResult<'_>) -> Self {
+        match resolved {
+            ResolveResult::Bound(ns) => match ns.0 {
+                MD => Self::Md,
+                DS => Self::Ds,
+                FED => Self::Fed,
+                WSA | WSA_2004 => Self::Wsa,
+                _ => Self::Other,
+            },
+            ResolveResult::Unbound | ResolveResult::Unknown(_) => Self::Other,
+        }
+    }
+}
+
+/// Whose enveloped signature a `ds:Signature` is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum SignatureOf {
+    Document,
+    Entity,
+}
+
+/// Where a `ds:KeyInfo` sits: in a `KeyDescriptor`, or in a signature.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Holder {
+    Key,
+    Signature(SignatureOf),
+}
+
+/// What an open element means to us.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Frame {
+    Entities {
+        root: bool,
+    },
+    Entity,
+    Role,
+    KeyDescriptor,
+    KeyInfo(Holder),
+    X509Data(Holder),
+    X509Certificate(Holder),
+    Signature(SignatureOf),
+    SingleSignOn,
+    PassiveEndpoint,
+    /// Inside a `PassiveRequestorEndpoint`, on the way to its `Address`.
+    PassiveInner,
+    Address,
+    /// Not read, and neither is anything inside it.
+    Ignored,
+}
+
+const ROLE_ELEMENTS: [&str; 6] = [
+    "IDPSSODescriptor",
+    "SPSSODescriptor",
+    "AttributeAuthorityDescriptor",
+    "AuthnAuthorityDescriptor",
+    "PDPDescriptor",
+    "RoleDescriptor",
+];
+
+/// Read a whole document, handing each entity to `on_entity` when it closes.
+pub(super) fn parse_streaming(
+    reader: impl BufRead,
+    on_entity: impl FnMut(Entity),
+) -> Result<DocumentInfo, MetadataError> {
+    let prepared = input::prepare(reader)?;
+    let skipped = prepared.skipped;
+    let mut reader = NsReader::from_reader(prepared.reader);
+    reader
+        .resolver_mut()
+        .set_max_namespace_bindings(MAX_NAMESPACE_BINDINGS);
+    let mut state = Reading::new(on_entity);
+    let mut buf = Vec::new();
+    loop {
+        // One huge event (a giant text node) must not keep its memory for the rest of the read.
+        if buf.capacity() > MAX_KEPT_BUFFER {
+            buf = Vec::new();
+        }
+        buf.clear();
+        let at = skipped + reader.buffer_position();
+        let (ns, event) = match reader.read_resolved_event_into(&mut buf) {
+            Ok((resolved, event)) => (Ns::of(&resolved), event),
+            Err(e) => {
+                let offset = skipped + reader.error_position();
+                let encoding = state.declared_encoding.as_deref();
+                return Err(describe_xml_error(&e, offset, at, encoding));
+            }
+        };
+        match event {
+            Event::Start(e) => state.start(&reader, ns, &e, at)?,
+            Event::Empty(e) => {
+                state.start(&reader, ns, &e, at)?;
+                state.end();
+            }
+            Event::End(_) => state.end(),
+            Event::Text(text) => state.text(&text, at)?,
+            Event::CData(data) => state.text(&data, at)?,
+            Event::GeneralRef(reference) => state.reference(&reference, at)?,
+            Event::DocType(doctype) => return Err(refuse_doctype(&doctype, at)),
+            Event::Decl(decl) => {
+                state.declared_encoding = decl.encoding().and_then(Result::ok).map(Cow::into_owned);
+            }
+            Event::Comment(_) | Event::PI(_) => {}
+            Event::Eof => return state.finish(),
+        }
+    }
+}
+
+fn refuse_doctype(doctype: &str, offset: u64) -> MetadataError {
+    let name = doctype.trim_start();
+    let is_html = name.len() >= 4
+        && name[..4].eq_ignore_ascii_case("html")
+        && name[4..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_ascii_whitespace());
+    if is_html {
+        MetadataError::Html
+    } else {
+        MetadataError::Doctype { offset }
+    }
+}
+
+/// The five entities XML predefines; anything else would need a DTD, which we refuse.
+fn predefined_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => return None,
+    })
+}
+
+struct Reading<F> {
+    on_entity: F,
+    stack: Vec<Frame>,
+    info: DocumentInfo,
+    root_closed: bool,
+    root_is_entity: bool,
+    entity: Option<EntityBuilder>,
+    role: Option<Role>,
+    key_use: KeyUse,
+    /// Position of the next `X509Certificate` inside the open `X509Data`.
+    position: usize,
+    /// The open signature's certificate has been taken (only its first one counts).
+    signature_cert_taken: bool,
+    cert_text: CertText,
+    /// The `wsa:Address` being read; `None` once it grew too long.
+    address: Option<String>,
+    cache: CertCache,
+    declared_encoding: Option<String>,
+}
+
+impl<F: FnMut(Entity)> Reading<F> {
+    fn new(on_entity: F) -> Self {
+        Self {
+            on_entity,
+            stack: Vec::new(),
+            info: DocumentInfo::default(),
+            root_closed: false,
+            root_is_entity: false,
+            entity: None,
+            role: None,
+            key_use: KeyUse::Any,
+            position: 0,
+            signature_cert_taken: false,
+            cert_text: CertText::default(),
+            address: None,
+            cache: CertCache::default(),
+            declared_encoding: None,
+        }
+    }
+
+    fn start<R>(
+        &mut self,
+        reader: &NsReader<R>,
+        ns: Ns,
+        element: &BytesStart<'_>,
+        at: u64,
+    ) -> Result<(), MetadataError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(MetadataError::TooDeep {
+                limit: MAX_DEPTH,
+                offset: at,
+            });
+        }
+        let local_name = element.local_name();
+        let local = local_name.as_ref();
+        let frame = match self.stack.last() {
+            None => self.root_frame(reader, ns, element, at)?,
+            Some(&parent) => self.child_frame(parent, ns, local),
+        };
+        match frame {
+            Frame::Entities { root: true } => {
+                let attributes = Attributes::read(element, at)?;
+                self.info.valid_until = attributes.valid_until;
+                self.info.cache_duration = attributes.cache_duration;
+            }
+            Frame::Entity => self.begin_entity(element, at)?,
+            Frame::Role => self.begin_role(reader, element, local, at)?,
+            Frame::KeyDescriptor => self.key_use = key_use_of(element, at)?,
+            Frame::Signature(_) => self.signature_cert_taken = false,
+            Frame::X509Data(_) => self.position = 0,
+            Frame::X509Certificate(_) => self.cert_text.clear(),
+            Frame::SingleSignOn => {
+                if let (Some(location), Some(entity)) =
+                    (attribute(element, "Location", at)?, self.entity.as_mut())
+                {
+                    entity.add_sign_in_url(&location);
+                }
+            }
+            Frame::Address => self.address = Some(String::new()),
+            _ => {}
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn root_frame<R>(
+        &mut self,
+        reader: &NsReader<R>,
+        ns: Ns,
+        element: &BytesStart<'_>,
+        at: u64,
+    ) -> Result<Frame, MetadataError> {
+        let local_name = element.local_name();
+        let local = local_name.as_ref();
+        if self.root_closed {
+            return Err(MetadataError::Malformed {
+                offset: at,
+                message: format!(
+                    "a second root element <{}> after the first one closed",
+                    element.name().0
+                ),
+            });
+        }
+        if local.eq_ignore_ascii_case("html") {
+            return Err(MetadataError::Html);
+        }
+        match (ns, local) {
+            (Ns::Md, "EntitiesDescriptor") => {
+                self.info.aggregate = true;
+                Ok(Frame::Entities { root: true })
+            }
+            (Ns::Md, "EntityDescriptor") => {
+                self.root_is_entity = true;
+                Ok(Frame::Entity)
+            }
+            _ => {
+                let qname = element.name().0.to_owned();
+                let found = match reader.resolver().resolve_element(element.name()).0 {
+                    ResolveResult::Bound(uri) => format!("{qname} xmlns=\"{}\"", uri.0),
+                    ResolveResult::Unbound | ResolveResult::Unknown(_) => qname,
+                };
+                Err(MetadataError::NotMetadata { found })
+            }
+        }
+    }
+
+    fn child_frame(&self, parent: Frame, ns: Ns, local: &str) -> Frame {
+        match (parent, ns, local) {
+            (Frame::Entities { .. }, Ns::Md, "EntitiesDescriptor") => {
+                Frame::Entities { root: false }
+            }
+            (Frame::Entities { .. }, Ns::Md, "EntityDescriptor") => Frame::Entity,
+            (Frame::Entities { root: true }, Ns::Ds, "Signature") => {
+                Frame::Signature(SignatureOf::Document)
+            }
+            (Frame::Entity, Ns::Ds, "Signature") => Frame::Signature(SignatureOf::Entity),
+            (Frame::Entity, Ns::Md, name) if ROLE_ELEMENTS.contains(&name) => Frame::Role,
+            (Frame::Role, Ns::Md, "KeyDescriptor") => Frame::KeyDescriptor,
+            (Frame::Role, Ns::Md, "SingleSignOnService") if self.role == Some(Role::IdpSso) => {
+                Frame::SingleSignOn
+            }
+            (Frame::Role, Ns::Fed, "PassiveRequestorEndpoint")
+                if self.role == Some(Role::SecurityTokenService) =>
+            {
+                Frame::PassiveEndpoint
+            }
+            (Frame::PassiveEndpoint | Frame::PassiveInner, Ns::Wsa, "Address") => Frame::Address,
+            (Frame::PassiveEndpoint | Frame::PassiveInner, _, _) => Frame::PassiveInner,
+            (Frame::KeyDescriptor, Ns::Ds, "KeyInfo") => Frame::KeyInfo(Holder::Key),
+            (Frame::Signature(of), Ns::Ds, "KeyInfo") => Frame::KeyInfo(Holder::Signature(of)),
+            (Frame::KeyInfo(holder), Ns::Ds, "X509Data") => Frame::X509Data(holder),
+            (Frame::X509Data(holder), Ns::Ds, "X509Certificate") => Frame::X509Certificate(holder),
+            _ => Frame::Ignored,
+        }
+    }
+
+    fn begin_entity(&mut self, element: &BytesStart<'_>, at: u64) -> Result<(), MetadataError> {
+        let attributes = Attributes::read(element, at)?;
+        let mut builder = EntityBuilder::default();
+        builder.entity.entity_id = attributes.entity_id.unwrap_or_default();
+        builder.entity.valid_until = attributes.valid_until;
+        builder.entity.cache_duration = attributes.cache_duration;
+        self.entity = Some(builder);
+        Ok(())
+    }
+
+    fn begin_role<R>(
+        &mut self,
+        reader: &NsReader<R>,
+        element: &BytesStart<'_>,
+        local: &str,
+        at: u64,
+    ) -> Result<(), MetadataError> {
+        let role = match local {
+            "IDPSSODescriptor" => Role::IdpSso,
+            "SPSSODescriptor" => Role::SpSso,
+            "AttributeAuthorityDescriptor" => Role::AttributeAuthority,
+            "AuthnAuthorityDescriptor" => Role::AuthnAuthority,
+            "PDPDescriptor" => Role::Pdp,
+            _ => match xsi_type(reader, element, at)? {
+                Some(value) => role_of_type(reader, &value),
+                None => Role::OtherRole(String::new()),
+            },
+        };
+        if let Some(entity) = self.entity.as_mut() {
+            entity.add_role(&role);
+        }
+        self.role = Some(role);
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        match frame {
+            Frame::X509Certificate(holder) => self.finish_certificate(holder),
+            Frame::Role => self.role = None,
+            Frame::Address => {
+                if let (Some(entity), Some(address)) = (self.entity.as_mut(), self.address.take()) {
+                    entity.add_sign_in_url(&address);
+                }
+            }
+            Frame::Entity => self.finish_entity(),
+            _ => {}
+        }
+        if self.stack.is_empty() {
+            self.root_closed = true;
+        }
+    }
+
+    fn finish_certificate(&mut self, holder: Holder) {
+        let position = self.position;
+        self.position += 1;
+        match holder {
+            Holder::Key => {
+                let parsed = self.cache.read(&self.cert_text);
+                if let (Some(entity), Some(role)) = (self.entity.as_mut(), self.role.as_ref()) {
+                    entity.add_key(parsed, role, self.key_use, position);
+                }
+            }
+            Holder::Signature(of) => {
+                if self.signature_cert_taken {
+                    return;
+                }
+                self.signature_cert_taken = true;
+                let key = self.cache.read(&self.cert_text).into_signature_key();
+                match of {
+                    SignatureOf::Document => self.info.signed_by = Some(key),
+                    SignatureOf::Entity => {
+                        if let Some(entity) = self.entity.as_mut() {
+                            entity.entity.signed_by.get_or_insert(key);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish_entity(&mut self) {
+        let Some(builder) = self.entity.take() else {
+            return;
+        };
+        let entity = builder.entity;
+        self.info.entity_count += 1;
+        if self.root_is_entity && self.stack.is_empty() {
+            // A lone EntityDescriptor is the document: its signature and validity are the
+            // document's too.
+            self.info.signed_by.clone_from(&entity.signed_by);
+            self.info.valid_until = entity.valid_until;
+            self.info.cache_duration.clone_from(&entity.cache_duration);
+        }
+        (self.on_entity)(entity);
+    }
+
+    fn text(&mut self, text: &str, at: u64) -> Result<(), MetadataError> {
+        match self.stack.last() {
+            Some(Frame::X509Certificate(_)) => self.cert_text.push_str(text),
+            Some(Frame::Address) => push_capped(&mut self.address, text),
+            Some(_) => {}
+            None if text.trim().is_empty() => {}
+            None => {
+                let place = if self.root_closed { "after" } else { "before" };
+                return Err(MetadataError::Malformed {
+                    offset: at,
+                    message: format!("text {place} the root element"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn reference(&mut self, reference: &BytesRef<'_>, at: u64) -> Result<(), MetadataError> {
+        let c = if reference.is_char_ref() {
+            match reference.resolve_char_ref() {
+                Ok(Some(c)) => c,
+                Ok(None) | Err(_) => {
+                    return Err(MetadataError::Malformed {
+                        offset: at,
+                        message: format!("invalid character reference &{};", &**reference),
+                    });
+                }
+            }
+        } else {
+            predefined_entity(reference).ok_or_else(|| MetadataError::EntityReference {
+                name: reference.to_string(),
+                offset: at,
+            })?
+        };
+        let mut utf8 = [0u8; 4];
+        self.text(c.encode_utf8(&mut utf8), at)
+    }
+
+    fn finish(self) -> Result<DocumentInfo, MetadataError> {
+        if !self.root_closed {
+            return Err(MetadataError::Truncated);
+        }
+        if self.info.entity_count == 0 {
+            return Err(MetadataError::NoEntity);
+        }
+        Ok(self.info)
+    }
+}
+
+/// Append to a `wsa:Address` being read; one longer than any URL is dropped (`None`).
+fn push_capped(target: &mut Option<String>, text: &str) {
+    if let Some(address) = target {
+        if address.len() + text.len() <= MAX_ADDRESS_TEXT {
+            address.push_str(text);
+        } else {
+            *target = None;
+        }
+    }
+}
+
+/// The unprefixed attributes of an entity or aggregate that we report.
+#[derive(Default)]
+struct Attributes {
+    entity_id: Option<String>,
+    valid_until: Option<chrono::DateTime<chrono::Utc>>,
+    cache_duration: Option<String>,
+}
+
+impl Attributes {
+    fn read(element: &BytesStart<'_>, at: u64) -> Result<Self, MetadataError> {
+        let mut found = Self::default();
+        for attr in element.attributes() {
+            let attr = attr.map_err(|e| bad_attribute(&e, at))?;
+            match attr.key.0 {
+                "entityID" => found.entity_id = Some(attribute_text(&attr, at)?),
+                "validUntil" => {
+                    let value = attribute_text(&attr, at)?;
+                    found.valid_until = super::entity::parse_xs_datetime(&value);
+                    if found.valid_until.is_none() {
+                        tracing::warn!(value, "ignoring a validUntil that is not an xs:dateTime");
+                    }
+                }
+                "cacheDuration" => {
+                    found.cache_duration = Some(attribute_text(&attr, at)?.trim().to_owned());
+                }
+                _ => {}
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn bad_attribute(err: &impl std::fmt::Display, offset: u64) -> MetadataError {
+    MetadataError::Malformed {
+        offset,
+        message: format!("bad attribute: {err}"),
+    }
+}
+
+/// An attribute's value with the predefined entities and character references replaced.
+fn attribute_text(attr: &Attribute<'_>, at: u64) -> Result<String, MetadataError> {
+    use quick_xml::escape::EscapeError;
+    attr.normalized_value(XmlVersion::Implicit1_0)
+        .map(Cow::into_owned)
+        .map_err(|e| match e {
+            quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, name)) => {
+                MetadataError::EntityReference { name, offset: at }
+            }
+            other => bad_attribute(&other, at),
+        })
+}
+
+/// The value of the unprefixed attribute `name`.
+fn attribute(
+    element: &BytesStart<'_>,
+    name: &str,
+    at: u64,
+) -> Result<Option<String>, MetadataError> {
+    for attr in element.attributes() {
+        let attr = attr.map_err(|e| bad_attribute(&e, at))?;
+        if attr.key.0 == name {
+            return attribute_text(&attr, at).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+fn key_use_of(element: &BytesStart<'_>, at: u64) -> Result<KeyUse, MetadataError> {
+    Ok(
+        match attribute(element, "use", at)?.as_deref().map(str::trim) {
+            Some("signing") => KeyUse::Signing,
+            Some("encryption") => KeyUse::Encryption,
+            // Absent means both; a value outside the schema is read the same way.
+            _ => KeyUse::Any,
+        },
+    )
+}
+
+/// The `xsi:type` attribute, whatever prefix is bound to the XSI namespace.
+fn xsi_type<R>(
+    reader: &NsReader<R>,
+    element: &BytesStart<'_>,
+    at: u64,
+) -> Result<Option<String>, MetadataError> {
+    for attr in element.attributes() {
+        let attr = attr.map_err(|e| bad_attribute(&e, at))?;
+        let (ns, local) = reader.resolver().resolve_attribute(attr.key);
+        if local.as_ref() == "type" && matches!(ns, ResolveResult::Bound(uri) if uri.0 == XSI) {
+            return attribute_text(&attr, at).map(|v| Some(v.trim().to_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// Resolve an `xsi:type` `QName` against the namespaces in scope at its element.
+fn role_of_type<R>(reader: &NsReader<R>, value: &str) -> Role {
+    let (ns, local) = reader.resolver().resolve_element(QName(value));
+    match (ns, local.as_ref()) {
+        (ResolveResult::Bound(uri), "SecurityTokenServiceType") if uri.0 == FED => {
+            Role::SecurityTokenService
+        }
+        (ResolveResult::Bound(uri), "ApplicationServiceType") if uri.0 == FED => {
+            Role::ApplicationService
+        }
+        (ResolveResult::Bound(uri), local) => Role::OtherRole(format!("{{{}}}{local}", uri.0)),
+        (ResolveResult::Unbound, local) => Role::OtherRole(local.to_owned()),
+        // An undeclared prefix: keep what was written so people can see it.
+        (ResolveResult::Unknown(_), _) => Role::OtherRole(value.to_owned()),
+    }
+}
