@@ -91,3 +91,56 @@ impl Session {
         assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse capture left on");
     }
 }
+
+#[test]
+fn demo_shows_domains_help_and_quits_with_the_terminal_restored() {
+    let mut tui = Session::start(&["demo"], &[]);
+    // Every scenario reaches its verdict through the loopback server.
+    tui.wait_for("the demo domains with their verdicts", |s| {
+        let text = s.contents();
+        text.contains("contoso-demo") && text.contains("CRIT") && text.contains("refused")
+    });
+    assert!(tui.screen.screen().alternate_screen(), "the TUI runs on the alternate screen");
+    assert!(!tui.screen.screen().contents().contains("WHAT IT DOES"));
+    tui.keys("?");
+    tui.wait_for_text("WHAT IT DOES"); // the help overlay's table, generated from the keymap
+    tui.keys("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    tui.assert_restored();
+}
+
+#[test]
+fn a_dropped_ssh_session_sighup_restores_the_terminal() {
+    let mut tui = Session::start(&["demo"], &[]);
+    tui.wait_for_text("contoso-demo");
+    let pid = tui.child.process_id().unwrap();
+    let killed = std::process::Command::new("kill").args(["-HUP", &pid.to_string()]).status().unwrap();
+    assert!(killed.success());
+    tui.wait_exit();
+    tui.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut tui = Session::start(&["demo"], &[]);
+    tui.wait_for_text("contoso-demo");
+    let pid = tui.child.process_id().unwrap();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    tui.wait_exit();
+    tui.assert_restored();
+}
+
+#[test]
+fn without_a_config_the_first_run_screen_says_where_it_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("fedcert").join("config.toml");
+    let mut tui = Session::start(&["--config", config.to_str().unwrap()], &[]);
+    tui.wait_for_text("config init");
+    tui.wait_for_text("fedcert demo");
+    let shown = tui.screen.screen().contents().replace('\n', "");
+    assert!(shown.contains("config.toml"), "{shown}");
+    tui.keys("q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored();
+}

@@ -185,6 +185,8 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Outcome {
+    // Headless commands evaluate at exactly `--now`; the TUI's clock starts there and moves on.
+    let now = cli.global.now.unwrap_or_else(Utc::now);
     let clock = cli.global.now.map_or_else(Clock::system, Clock::starting_at);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -193,15 +195,15 @@ fn run(cli: Cli) -> Outcome {
     match cli.command {
         Some(Command::Check(args)) => {
             init_stderr_logging(&cli.global);
-            runtime.block_on(check::run(&cli.global, &args, clock.now()))
+            runtime.block_on(check::run(&cli.global, &args, now))
         }
         Some(Command::Inspect(args)) => {
             init_stderr_logging(&cli.global);
-            runtime.block_on(inspect::run(&args, clock.now()))
+            runtime.block_on(inspect::run(&args, now))
         }
         Some(Command::Checklist(args)) => {
             init_stderr_logging(&cli.global);
-            runtime.block_on(checklist_cmd::run(&cli.global, &args, clock.now()))
+            runtime.block_on(checklist_cmd::run(&cli.global, &args, now))
         }
         Some(Command::Config { action }) => {
             init_stderr_logging(&cli.global);
