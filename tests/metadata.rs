@@ -686,3 +686,47 @@ fn thumbprints_parse_back() {
         .unwrap();
     assert_eq!(parsed.to_string(), RSA_SIGNING);
 }
+
+#[test]
+fn every_truncation_is_an_error_never_a_panic_or_a_partial_success() {
+    for name in [
+        "okta_one_line.xml",
+        "wrong_namespaces.xml",
+        "chain_in_x509data.xml",
+    ] {
+        let bytes = fixture_bytes(name);
+        let end = bytes.iter().rposition(|&b| b == b'>').unwrap() + 1;
+        for cut in 0..end {
+            let result = metadata::parse_bytes(&bytes[..cut]);
+            assert!(result.is_err(), "{name} cut at byte {cut} parsed");
+        }
+        assert!(
+            metadata::parse_bytes(&bytes[..end]).is_ok(),
+            "{name} complete"
+        );
+    }
+}
+
+#[test]
+fn corrupted_bytes_never_panic() {
+    // A fixed xorshift sequence: the same mutations on every run.
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let original = fixture_bytes("adfs_bom_crlf.xml");
+    for _ in 0..400 {
+        let mut bytes = original.clone();
+        for _ in 0..=(next() % 4) {
+            let at = usize::try_from(next() % bytes.len() as u64).unwrap();
+            bytes[at] = next().to_le_bytes()[0];
+        }
+        // Ok or Err are both fine (a flipped byte inside base64 may still decode); a panic is not.
+        if let Err(e) = metadata::parse_bytes(&bytes) {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+}

@@ -28,7 +28,7 @@ pub(super) fn prepare<R: BufRead>(mut reader: R) -> Result<Prepared<R>, Metadata
     loop {
         let buf = reader
             .fill_buf()
-            .map_err(|e| MetadataError::Io(e.to_string()))?;
+            .map_err(|e| MetadataError::Io(format!("cannot read the document: {e}")))?;
         let Some(&first) = buf.first() else {
             return Err(MetadataError::Empty);
         };
@@ -50,7 +50,7 @@ fn read_head(reader: &mut impl BufRead) -> Result<Vec<u8>, MetadataError> {
     while head.len() < 4 {
         let buf = reader
             .fill_buf()
-            .map_err(|e| MetadataError::Io(e.to_string()))?;
+            .map_err(|e| MetadataError::Io(format!("cannot read the document: {e}")))?;
         if buf.is_empty() {
             break;
         }
@@ -100,7 +100,7 @@ pub(super) fn describe_xml_error(
     use quick_xml::errors::SyntaxError;
     use quick_xml::escape::EscapeError;
     match err {
-        quick_xml::Error::Io(e) => MetadataError::Io(e.to_string()),
+        quick_xml::Error::Io(e) => MetadataError::Io(format!("cannot read the document: {e}")),
         quick_xml::Error::Syntax(
             SyntaxError::UnclosedPI
             | SyntaxError::UnclosedXmlDecl

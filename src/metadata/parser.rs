@@ -161,12 +161,13 @@ pub(super) fn parse_streaming(
 
 fn refuse_doctype(doctype: &str, offset: u64) -> MetadataError {
     let name = doctype.trim_start();
-    let is_html = name.len() >= 4
-        && name[..4].eq_ignore_ascii_case("html")
-        && name[4..]
-            .chars()
-            .next()
-            .is_none_or(|c| c.is_ascii_whitespace());
+    // `get` rather than slicing: the name may start with a multi-byte character.
+    let is_html = name
+        .get(..4)
+        .is_some_and(|n| n.eq_ignore_ascii_case("html"))
+        && name
+            .get(4..)
+            .is_some_and(|rest| rest.chars().next().is_none_or(|c| c.is_ascii_whitespace()));
     if is_html {
         MetadataError::Html
     } else {
