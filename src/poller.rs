@@ -58,7 +58,9 @@ impl Clock {
 
     /// A clock that reads `start` now and moves on from there.
     pub fn starting_at(start: DateTime<Utc>) -> Self {
-        Self { offset: start - Utc::now() }
+        Self {
+            offset: start - Utc::now(),
+        }
     }
 
     pub fn now(self) -> DateTime<Utc> {
@@ -67,8 +69,16 @@ impl Clock {
 }
 
 /// Fetch, parse and extract one domain's metadata. Never fails: a failure is the outcome.
-pub async fn refresh_domain(fetcher: &Fetcher, domain: &DomainConfig, at: DateTime<Utc>) -> RefreshOutcome {
-    RefreshOutcome { at, metadata: read_metadata(fetcher, domain, at).await, entra: None }
+pub async fn refresh_domain(
+    fetcher: &Fetcher,
+    domain: &DomainConfig,
+    at: DateTime<Utc>,
+) -> RefreshOutcome {
+    RefreshOutcome {
+        at,
+        metadata: read_metadata(fetcher, domain, at).await,
+        entra: None,
+    }
 }
 
 async fn read_metadata(
@@ -86,17 +96,36 @@ async fn read_metadata(
     // Parsing a large aggregate is CPU work: keep it off the async workers.
     let facts = tokio::task::spawn_blocking(move || {
         let doc = metadata::parse_bytes(&body).map_err(|e| parse_error(&e))?;
-        assess::idp_facts(&doc, entity_id.as_deref()).map_err(|e| (e.to_string(), "no idp".to_owned()))
+        assess::idp_facts(&doc, entity_id.as_deref())
+            .map_err(|e| (e.to_string(), "no idp".to_owned()))
     })
     .await
-    .map_err(|e| (format!("metadata reader stopped: {e}"), "internal".to_owned()))
+    .map_err(|e| {
+        (
+            format!("metadata reader stopped: {e}"),
+            "internal".to_owned(),
+        )
+    })
     .and_then(|r| r)
-    .map_err(|(message, short)| RefreshError { at, message: format!("{location}: {message}"), short })?;
-    Ok(Snapshot { fetched_at: at, location, facts, http_date: fetched.http_date })
+    .map_err(|(message, short)| RefreshError {
+        at,
+        message: format!("{location}: {message}"),
+        short,
+    })?;
+    Ok(Snapshot {
+        fetched_at: at,
+        location,
+        facts,
+        http_date: fetched.http_date,
+    })
 }
 
 fn fetch_error(error: &FetchError, at: DateTime<Utc>) -> RefreshError {
-    RefreshError { at, message: error.to_string(), short: error.short() }
+    RefreshError {
+        at,
+        message: error.to_string(),
+        short: error.short(),
+    }
 }
 
 fn parse_error(error: &MetadataError) -> (String, String) {
@@ -146,7 +175,10 @@ pub fn spawn(domains: Vec<DomainConfig>, fetcher: Fetcher, options: PollerOption
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     tokio::spawn(run(domains, fetcher, options, commands_rx, events_tx));
-    PollerHandle { commands: commands_tx, events: events_rx }
+    PollerHandle {
+        commands: commands_tx,
+        events: events_rx,
+    }
 }
 
 struct Schedule {
@@ -165,8 +197,13 @@ async fn run(
     let domains: Arc<[DomainConfig]> = domains.into();
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let start = Instant::now();
-    let mut schedule: Vec<Schedule> =
-        (0..domains.len()).map(|_| Schedule { due: start, failures: 0, round: 0 }).collect();
+    let mut schedule: Vec<Schedule> = (0..domains.len())
+        .map(|_| Schedule {
+            due: start,
+            failures: 0,
+            round: 0,
+        })
+        .collect();
     let mut in_flight: HashSet<usize> = HashSet::new();
     let mut tasks: JoinSet<(usize, bool)> = JoinSet::new();
 
@@ -176,7 +213,15 @@ async fn run(
         for (index, entry) in schedule.iter_mut().enumerate() {
             if entry.due <= now && in_flight.insert(index) {
                 entry.due = far_future(now);
-                launch(&mut tasks, index, &domains, &fetcher, &permits, &events, options.clock);
+                launch(
+                    &mut tasks,
+                    index,
+                    &domains,
+                    &fetcher,
+                    &permits,
+                    &events,
+                    options.clock,
+                );
             }
         }
         let next_due = schedule
@@ -226,11 +271,19 @@ fn launch(
     let permits = Arc::clone(permits);
     let events = events.clone();
     tasks.spawn(async move {
-        let Ok(_permit) = permits.acquire_owned().await else { return (index, false) };
-        let _ = events.send(PollEvent::Started { index, at: clock.now() });
+        let Ok(_permit) = permits.acquire_owned().await else {
+            return (index, false);
+        };
+        let _ = events.send(PollEvent::Started {
+            index,
+            at: clock.now(),
+        });
         let outcome = refresh_domain(&fetcher, &domains[index], clock.now()).await;
         let ok = outcome.metadata.is_ok();
-        let _ = events.send(PollEvent::Finished { index, outcome: Box::new(outcome) });
+        let _ = events.send(PollEvent::Finished {
+            index,
+            outcome: Box::new(outcome),
+        });
         (index, ok)
     });
 }
@@ -260,35 +313,60 @@ mod tests {
     use super::*;
 
     fn entry(failures: u32, round: u64) -> Schedule {
-        Schedule { due: Instant::now(), failures, round }
+        Schedule {
+            due: Instant::now(),
+            failures,
+            round,
+        }
     }
 
     #[test]
     fn healthy_domains_wait_the_interval_give_or_take_ten_percent() {
         let interval = Duration::from_secs(900);
         let delays: Vec<Duration> = (0..200)
-            .map(|i| next_delay(&format!("domain{i}.example"), &entry(0, 1), interval, Duration::from_secs(30)))
+            .map(|i| {
+                next_delay(
+                    &format!("domain{i}.example"),
+                    &entry(0, 1),
+                    interval,
+                    Duration::from_secs(30),
+                )
+            })
             .collect();
-        assert!(delays.iter().all(|d| *d >= interval.mul_f64(0.9) && *d <= interval.mul_f64(1.1)));
+        assert!(
+            delays
+                .iter()
+                .all(|d| *d >= interval.mul_f64(0.9) && *d <= interval.mul_f64(1.1))
+        );
         // Spread: 200 domains do not all fire at the same moment.
         let distinct: HashSet<u128> = delays.iter().map(Duration::as_millis).collect();
-        assert!(distinct.len() > 150, "only {} distinct delays", distinct.len());
+        assert!(
+            distinct.len() > 150,
+            "only {} distinct delays",
+            distinct.len()
+        );
     }
 
     #[test]
     fn failures_back_off_exponentially_up_to_the_interval() {
         let interval = Duration::from_secs(900);
         let backoff = Duration::from_secs(30);
-        let delays: Vec<u64> =
-            (1..=7).map(|f| next_delay("contoso.com", &entry(f, 3), interval, backoff).as_secs()).collect();
+        let delays: Vec<u64> = (1..=7)
+            .map(|f| next_delay("contoso.com", &entry(f, 3), interval, backoff).as_secs())
+            .collect();
         assert_eq!(delays, vec![30, 60, 120, 240, 480, 900, 900]);
         // Absurd failure counts neither overflow nor exceed the interval.
-        assert_eq!(next_delay("contoso.com", &entry(u32::MAX, 3), interval, backoff), interval);
+        assert_eq!(
+            next_delay("contoso.com", &entry(u32::MAX, 3), interval, backoff),
+            interval
+        );
     }
 
     #[test]
     fn a_fixed_clock_starts_at_the_given_moment() {
-        let start = DateTime::parse_from_rfc3339("2027-01-10T09:00:00Z").unwrap().with_timezone(&Utc);
+        let start = DateTime::parse_from_rfc3339("2027-01-10T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let clock = Clock::starting_at(start);
         let drift = (clock.now() - start).num_seconds().abs();
         assert!(drift < 5, "clock drifted {drift} s from its start");

@@ -14,14 +14,21 @@ use serde_json::Value;
 const NOW: &str = "2026-12-01T09:00:00Z";
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// The TOML an operator would write for these domains.
 fn config_toml(domains: &[DomainConfig]) -> String {
     let mut toml = String::from("[settings]\ntimeout = \"5s\"\n");
     for d in domains {
-        writeln!(toml, "\n[[domain]]\nname = {:?}\nmetadata_url = {:?}", d.name, d.metadata_url).unwrap();
+        writeln!(
+            toml,
+            "\n[[domain]]\nname = {:?}\nmetadata_url = {:?}",
+            d.name, d.metadata_url
+        )
+        .unwrap();
         if let Some(auto) = d.auto_rollover {
             writeln!(toml, "auto_rollover = {auto}").unwrap();
         }
@@ -57,7 +64,11 @@ impl Fixture {
         domains.extend(more);
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), config_toml(&domains)).unwrap();
-        Self { _demo: demo, dir, runtime }
+        Self {
+            _demo: demo,
+            dir,
+            runtime,
+        }
     }
 
     fn config(&self) -> std::path::PathBuf {
@@ -67,32 +78,56 @@ impl Fixture {
     fn check(&self, args: &[&str]) -> std::process::Output {
         let config = self.config();
         let mut cmd = Command::cargo_bin("fedcert").unwrap();
-        cmd.env_remove("HTTP_PROXY").env_remove("HTTPS_PROXY").env_remove("http_proxy").env_remove("ALL_PROXY");
+        cmd.env_remove("HTTP_PROXY")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY");
         cmd.env("FEDCERT_DATA_DIR", self.dir.path().join("data"));
-        cmd.args(["--config", config.to_str().unwrap(), "--now", NOW, "check"]).args(args);
+        cmd.args(["--config", config.to_str().unwrap(), "--now", NOW, "check"])
+            .args(args);
         let _guard = self.runtime.enter();
         cmd.output().unwrap()
     }
 }
 
 fn json(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
 }
 
 fn domain<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["domains"].as_array().unwrap().iter().find(|d| d["name"] == name).unwrap_or_else(|| panic!("no {name}"))
+    report["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .unwrap_or_else(|| panic!("no {name}"))
 }
 
 fn rules(d: &Value) -> Vec<String> {
-    d["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_owned()).collect()
+    d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// The extra rows: auto_rollover unknown (R6) and no Entra side (R10), on the manual-rollover
 /// scenario's document (24 days left).
 fn unknown_rows(domains: &[DomainConfig]) -> Vec<DomainConfig> {
-    let manual = domains.iter().find(|d| d.name.starts_with("adatum")).unwrap();
-    vec![DomainConfig::new("unknown-auto.example", manual.metadata_url.clone())]
+    let manual = domains
+        .iter()
+        .find(|d| d.name.starts_with("adatum"))
+        .unwrap();
+    vec![DomainConfig::new(
+        "unknown-auto.example",
+        manual.metadata_url.clone(),
+    )]
 }
 
 #[test]
@@ -103,15 +138,29 @@ fn every_scenario_gets_its_verdict_and_rule() {
     assert_eq!(report["now"], NOW);
     for scenario in scenarios() {
         let d = domain(&report, scenario.domain);
-        assert_eq!(d["severity"], scenario.expected.as_str(), "{}: {d:#}", scenario.name);
-        assert!(rules(d).contains(&scenario.rule.id().to_owned()), "{}: rule {} not in {:?}", scenario.name, scenario.rule, rules(d));
+        assert_eq!(
+            d["severity"],
+            scenario.expected.as_str(),
+            "{}: {d:#}",
+            scenario.name
+        );
+        assert!(
+            rules(d).contains(&scenario.rule.id().to_owned()),
+            "{}: rule {} not in {:?}",
+            scenario.name,
+            scenario.rule,
+            rules(d)
+        );
     }
     let unknown = domain(&report, "unknown-auto.example");
     assert_eq!(unknown["severity"], "warning", "{unknown:#}");
     assert_eq!(unknown["sync"], "unknown");
     assert_eq!(unknown["auto_rollover"], Value::Null);
     let unknown_rules = rules(unknown);
-    assert!(unknown_rules.contains(&"R6".to_owned()) && unknown_rules.contains(&"R10".to_owned()), "{unknown_rules:?}");
+    assert!(
+        unknown_rules.contains(&"R6".to_owned()) && unknown_rules.contains(&"R10".to_owned()),
+        "{unknown_rules:?}"
+    );
     // The worst domain decides both `worst` and the exit code (2: CRITICAL).
     assert_eq!(report["worst"], "critical");
     assert_eq!(output.status.code(), Some(2));
@@ -134,9 +183,18 @@ fn sync_primary_and_successor_come_from_the_documents() {
     assert_eq!(broken["sync"], "broken");
     let unreachable = domain(&report, "proseware-demo.example");
     assert_eq!(unreachable["primary"], Value::Null);
-    assert!(unreachable["metadata"]["error"].as_str().unwrap().contains("refused"), "{unreachable:#}");
+    assert!(
+        unreachable["metadata"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("refused"),
+        "{unreachable:#}"
+    );
     let html = domain(&report, "wingtip-demo.example");
-    assert!(html["metadata"]["error"].as_str().unwrap().contains("HTML"), "{html:#}");
+    assert!(
+        html["metadata"]["error"].as_str().unwrap().contains("HTML"),
+        "{html:#}"
+    );
     let okta = domain(&report, "relecloud-demo.example");
     assert_eq!(okta["primary"]["identified_by"], "inferred");
 }
@@ -153,7 +211,10 @@ fn exit_codes_follow_the_worst_selected_domain() {
     };
     assert_eq!(code(&["contoso-demo.example"]), Some(0));
     assert_eq!(code(&["northwind-demo.example"]), Some(1));
-    assert_eq!(code(&["litware-demo.example", "contoso-demo.example"]), Some(2));
+    assert_eq!(
+        code(&["litware-demo.example", "contoso-demo.example"]),
+        Some(2)
+    );
     assert_eq!(code(&["proseware-demo.example"]), Some(3));
     // An unknown name is a usage error naming it.
     let output = fixture.check(&["--domain", "nope.example"]);
@@ -172,18 +233,30 @@ fn text_output_is_one_line_per_domain_with_the_status_word_first() {
         let line = lines.iter().find(|l| l.contains(scenario.domain)).unwrap();
         assert!(line.starts_with(scenario.expected.word()), "{line}");
     }
-    let healthy = lines.iter().find(|l| l.contains("contoso-demo.example")).unwrap();
-    assert!(healthy.contains("primary 245d") && healthy.contains("sync in sync"), "{healthy}");
+    let healthy = lines
+        .iter()
+        .find(|l| l.contains("contoso-demo.example"))
+        .unwrap();
+    assert!(
+        healthy.contains("primary 245d") && healthy.contains("sync in sync"),
+        "{healthy}"
+    );
 }
 
 #[test]
 fn a_missing_config_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.toml");
-    let output = Command::cargo_bin("fedcert").unwrap().args(["--config", missing.to_str().unwrap(), "check"]).output().unwrap();
+    let output = Command::cargo_bin("fedcert")
+        .unwrap()
+        .args(["--config", missing.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(65));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("nope.toml") && stderr.contains("config init"), "{stderr}");
+    assert!(
+        stderr.contains("nope.toml") && stderr.contains("config init"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
-

@@ -19,7 +19,14 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
-        let pty = native_pty_system().openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
         let data_dir = tempfile::tempdir().unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_fedcert"));
         cmd.args(args);
@@ -43,7 +50,17 @@ impl Session {
                 }
             }
         });
-        Self { child, writer, output, screen: vt100::Parser::new(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap(), 0), _data_dir: data_dir }
+        Self {
+            child,
+            writer,
+            output,
+            screen: vt100::Parser::new(
+                NonZeroU16::new(24).unwrap(),
+                NonZeroU16::new(80).unwrap(),
+                0,
+            ),
+            _data_dir: data_dir,
+        }
     }
 
     /// Feed output into the emulator until `done(screen)` holds or the deadline passes.
@@ -53,7 +70,12 @@ impl Session {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.output.recv_timeout(left) {
                 Ok(bytes) => self.screen.process(&bytes),
-                Err(_) => panic!("timed out waiting for {what}; screen:\n{}", self.screen.screen().contents()),
+                Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "timed out (or the program exited) waiting for {what}; screen:\n{}",
+                        self.screen.screen().contents()
+                    )
+                }
             }
         }
     }
@@ -77,7 +99,10 @@ impl Session {
                 Ok(bytes) => self.screen.process(&bytes),
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    panic!("the process did not exit; screen:\n{}", self.screen.screen().contents())
+                    panic!(
+                        "the process did not exit; screen:\n{}",
+                        self.screen.screen().contents()
+                    )
                 }
             }
         }
@@ -88,7 +113,11 @@ impl Session {
         let screen = self.screen.screen();
         assert!(!screen.alternate_screen(), "still on the alternate screen");
         assert!(!screen.hide_cursor(), "cursor still hidden");
-        assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse capture left on");
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse capture left on"
+        );
     }
 }
 
@@ -100,7 +129,10 @@ fn demo_shows_domains_help_and_quits_with_the_terminal_restored() {
         let text = s.contents();
         text.contains("contoso-demo") && text.contains("CRIT") && text.contains("refused")
     });
-    assert!(tui.screen.screen().alternate_screen(), "the TUI runs on the alternate screen");
+    assert!(
+        tui.screen.screen().alternate_screen(),
+        "the TUI runs on the alternate screen"
+    );
     assert!(!tui.screen.screen().contents().contains("WHAT IT DOES"));
     tui.keys("?");
     tui.wait_for_text("WHAT IT DOES"); // the help overlay's table, generated from the keymap
@@ -115,7 +147,10 @@ fn a_dropped_ssh_session_sighup_restores_the_terminal() {
     let mut tui = Session::start(&["demo"], &[]);
     tui.wait_for_text("contoso-demo");
     let pid = tui.child.process_id().unwrap();
-    let killed = std::process::Command::new("kill").args(["-HUP", &pid.to_string()]).status().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     tui.wait_exit();
     tui.assert_restored();
@@ -126,7 +161,13 @@ fn sigterm_restores_the_terminal() {
     let mut tui = Session::start(&["demo"], &[]);
     tui.wait_for_text("contoso-demo");
     let pid = tui.child.process_id().unwrap();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
     tui.wait_exit();
     tui.assert_restored();
 }

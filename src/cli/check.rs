@@ -18,8 +18,16 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
     let config = super::config_cmd::load(global)?;
     let selected = select_domains(&config, &args.domains)?;
     let statuses = refresh_all(&config, selected, now).await;
-    let format = if args.json { CheckFormat::Json } else { args.format };
-    let worst = statuses.iter().map(|d| d.assessment.severity).max().unwrap_or(Severity::Ok);
+    let format = if args.json {
+        CheckFormat::Json
+    } else {
+        args.format
+    };
+    let worst = statuses
+        .iter()
+        .map(|d| d.assessment.severity)
+        .max()
+        .unwrap_or(Severity::Ok);
     to_stdout(|out| match format {
         CheckFormat::Text => write_text(out, &statuses, now),
         CheckFormat::Json => write_json(out, &statuses, worst, now),
@@ -29,20 +37,30 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
 
 /// The configured domains, narrowed to `--domain` names (case-insensitive); an unknown name is a
 /// usage error that lists the known ones.
-fn select_domains<'a>(config: &'a Config, names: &[String]) -> Result<Vec<&'a crate::config::DomainConfig>, Failure> {
+fn select_domains<'a>(
+    config: &'a Config,
+    names: &[String],
+) -> Result<Vec<&'a crate::config::DomainConfig>, Failure> {
     if names.is_empty() {
         return Ok(config.domains.iter().collect());
     }
     names
         .iter()
         .map(|name| {
-            config.domains.iter().find(|d| d.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
-                let known: Vec<&str> = config.domains.iter().map(|d| d.name.as_str()).collect();
-                Failure::new(
-                    EXIT_USAGE,
-                    format!("--domain {name}: no such domain in the config (known: {})", known.join(", ")),
-                )
-            })
+            config
+                .domains
+                .iter()
+                .find(|d| d.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = config.domains.iter().map(|d| d.name.as_str()).collect();
+                    Failure::new(
+                        EXIT_USAGE,
+                        format!(
+                            "--domain {name}: no such domain in the config (known: {})",
+                            known.join(", ")
+                        ),
+                    )
+                })
         })
         .collect()
 }
@@ -53,7 +71,8 @@ pub async fn refresh_all(
     domains: Vec<&crate::config::DomainConfig>,
     now: DateTime<Utc>,
 ) -> Vec<DomainStatus> {
-    let fetcher = crate::source::Fetcher::new(crate::source::FetchOptions::from_settings(&config.settings));
+    let fetcher =
+        crate::source::Fetcher::new(crate::source::FetchOptions::from_settings(&config.settings));
     let fetcher = &fetcher;
     let mut outcomes: Vec<(usize, _)> = futures_util::stream::iter(domains.iter().enumerate())
         .map(|(i, domain)| async move { (i, refresh_domain(fetcher, domain, now).await) })
@@ -72,12 +91,21 @@ pub async fn refresh_all(
         .collect()
 }
 
-fn write_json(out: &mut dyn Write, statuses: &[DomainStatus], worst: Severity, now: DateTime<Utc>) -> std::io::Result<()> {
+fn write_json(
+    out: &mut dyn Write,
+    statuses: &[DomainStatus],
+    worst: Severity,
+    now: DateTime<Utc>,
+) -> std::io::Result<()> {
     let entra: Vec<Option<EntraSide>> = statuses.iter().map(DomainStatus::entra).collect();
     let report = CheckReport {
         now,
         worst: worst.as_str(),
-        domains: statuses.iter().zip(&entra).map(|(d, e)| CheckDomain::of(d, e.as_ref(), now)).collect(),
+        domains: statuses
+            .iter()
+            .zip(&entra)
+            .map(|(d, e)| CheckDomain::of(d, e.as_ref(), now))
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
@@ -85,19 +113,36 @@ fn write_json(out: &mut dyn Write, statuses: &[DomainStatus], worst: Severity, n
 
 /// One line per domain: status word, domain, primary and days left, successor, sync, the first
 /// finding.
-fn write_text(out: &mut dyn Write, statuses: &[DomainStatus], now: DateTime<Utc>) -> std::io::Result<()> {
-    let name_width = statuses.iter().map(|d| d.config.name.chars().count()).max().unwrap_or(0);
+fn write_text(
+    out: &mut dyn Write,
+    statuses: &[DomainStatus],
+    now: DateTime<Utc>,
+) -> std::io::Result<()> {
+    let name_width = statuses
+        .iter()
+        .map(|d| d.config.name.chars().count())
+        .max()
+        .unwrap_or(0);
     for d in statuses {
         let a = &d.assessment;
         let primary = a.primary.as_ref().map_or_else(
             || "primary none".to_owned(),
-            |p| format!("primary {} ({})", days(p.cert.days_left(now)), p.cert.not_after.format("%Y-%m-%d")),
+            |p| {
+                format!(
+                    "primary {} ({})",
+                    days(p.cert.days_left(now)),
+                    p.cert.not_after.format("%Y-%m-%d")
+                )
+            },
         );
         let successor = a.successor.as_ref().map_or_else(
             || "successor none".to_owned(),
             |c| format!("successor {}", &c.sha1.to_string()[..8]),
         );
-        let finding = a.findings.first().map_or_else(String::new, |f| format!("{}: {}", f.rule, f.message));
+        let finding = a
+            .findings
+            .first()
+            .map_or_else(String::new, |f| format!("{}: {}", f.rule, f.message));
         writeln!(
             out,
             "{} {} {} {} {} {}",
@@ -113,5 +158,9 @@ fn write_text(out: &mut dyn Write, statuses: &[DomainStatus], now: DateTime<Utc>
 }
 
 fn days(n: i64) -> String {
-    if n < 0 { format!("expired {}d ago", -n) } else { format!("{n}d") }
+    if n < 0 {
+        format!("expired {}d ago", -n)
+    } else {
+        format!("{n}d")
+    }
 }

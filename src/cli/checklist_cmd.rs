@@ -19,15 +19,31 @@ pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) 
             let known: Vec<&str> = config.domains.iter().map(|d| d.name.as_str()).collect();
             Failure::new(
                 EXIT_USAGE,
-                format!("{}: no such domain in the config (known: {})", args.domain, known.join(", ")),
+                format!(
+                    "{}: no such domain in the config (known: {})",
+                    args.domain,
+                    known.join(", ")
+                ),
             )
         })?;
-    let format: Format = args.format.parse().map_err(|e: checklist_format::FormatError| Failure::new(EXIT_USAGE, e.to_string()))?;
-    let dialect: Dialect = args.dialect.parse().map_err(|e: checklist::DialectError| Failure::new(EXIT_USAGE, e.to_string()))?;
-    let status = super::check::refresh_all(&config, vec![domain], now).await.remove(0);
+    let format: Format = args
+        .format
+        .parse()
+        .map_err(|e: checklist_format::FormatError| Failure::new(EXIT_USAGE, e.to_string()))?;
+    let dialect: Dialect = args
+        .dialect
+        .parse()
+        .map_err(|e: checklist::DialectError| Failure::new(EXIT_USAGE, e.to_string()))?;
+    let status = super::check::refresh_all(&config, vec![domain], now)
+        .await
+        .remove(0);
     let store = Store::default_dir().map(Store::at);
     let progress = match &store {
-        Some(store) => Some(store.load_progress(&domain.name).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?),
+        Some(store) => Some(
+            store
+                .load_progress(&domain.name)
+                .map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?,
+        ),
         None => None,
     };
     let entra = status.entra();

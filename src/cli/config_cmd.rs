@@ -8,7 +8,10 @@ use crate::config::{self, Config, ConfigError};
 pub fn load(global: &GlobalArgs) -> Result<Config, Failure> {
     let path = config::locate(global.config.as_deref());
     if !path.exists() {
-        return Err(Failure::new(EXIT_DATA, ConfigError::Missing(path.display().to_string()).to_string()));
+        return Err(Failure::new(
+            EXIT_DATA,
+            ConfigError::Missing(path.display().to_string()).to_string(),
+        ));
     }
     config::load(&path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))
 }
@@ -29,12 +32,21 @@ pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
         ConfigAction::Check => {
             let config = load(global)?;
             to_stdout(|out| {
-                writeln!(out, "{}: valid, {} domain(s)", path.display(), config.domains.len())?;
+                writeln!(
+                    out,
+                    "{}: valid, {} domain(s)",
+                    path.display(),
+                    config.domains.len()
+                )?;
                 for d in &config.domains {
                     writeln!(out, "  {}  {}", d.name, d.metadata_url)?;
                 }
                 if let Some(entra) = &config.entra {
-                    writeln!(out, "  entra: tenant {} (Graph {})", entra.tenant_id, entra.graph)?;
+                    writeln!(
+                        out,
+                        "  entra: tenant {} (Graph {})",
+                        entra.tenant_id, entra.graph
+                    )?;
                 }
                 Ok(())
             })?;
@@ -42,4 +54,3 @@ pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
     }
     Ok(0)
 }
-

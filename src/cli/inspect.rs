@@ -18,17 +18,28 @@ use crate::source::{FetchErrorKind, FetchOptions, Fetcher};
 const INSPECT_MAX_BODY: u64 = 1024 * 1024 * 1024;
 
 pub async fn run(args: &InspectArgs, now: DateTime<Utc>) -> Outcome {
-    let format = if args.json { InspectFormat::Json } else { args.format };
+    let format = if args.json {
+        InspectFormat::Json
+    } else {
+        args.format
+    };
     let mut input = open(&args.source).await?;
-    if looks_like_certificate(input.fill_buf().map_err(|e| read_failure(&args.source, &e))?) {
+    if looks_like_certificate(
+        input
+            .fill_buf()
+            .map_err(|e| read_failure(&args.source, &e))?,
+    ) {
         let mut bytes = Vec::new();
-        input.read_to_end(&mut bytes).map_err(|e| read_failure(&args.source, &e))?;
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|e| read_failure(&args.source, &e))?;
         return inspect_certificates(&args.source, &bytes, format, now);
     }
     match format {
         InspectFormat::Json => stream_json(&args.source, input),
         InspectFormat::Text => {
-            let doc = metadata::parse(input).map_err(|e| Failure::new(EXIT_DATA, format!("{}: {e}", args.source)))?;
+            let doc = metadata::parse(input)
+                .map_err(|e| Failure::new(EXIT_DATA, format!("{}: {e}", args.source)))?;
             to_stdout(|out| write_text(out, &args.source, &doc.info, &doc.entities, now))?;
             Ok(0)
         }
@@ -43,10 +54,16 @@ async fn open(source: &str) -> Result<Box<dyn BufRead + Send>, Failure> {
         let file = File::open(path).map_err(|e| read_failure(source, &e))?;
         return Ok(Box::new(BufReader::with_capacity(256 * 1024, file)));
     }
-    let fetcher = Fetcher::new(FetchOptions { max_body: INSPECT_MAX_BODY, ..FetchOptions::default() });
+    let fetcher = Fetcher::new(FetchOptions {
+        max_body: INSPECT_MAX_BODY,
+        ..FetchOptions::default()
+    });
     let fetched = fetcher.fetch(source, None).await.map_err(|e| {
         let code = match e.kind() {
-            FetchErrorKind::NotFound | FetchErrorKind::Io | FetchErrorKind::InvalidLocation | FetchErrorKind::TooLarge => EXIT_DATA,
+            FetchErrorKind::NotFound
+            | FetchErrorKind::Io
+            | FetchErrorKind::InvalidLocation
+            | FetchErrorKind::TooLarge => EXIT_DATA,
             _ => EXIT_UNAVAILABLE,
         };
         Failure::new(code, e.to_string())
@@ -61,15 +78,27 @@ fn read_failure(source: &str, e: &io::Error) -> Failure {
 /// PEM armour, or DER's SEQUENCE tag, after any BOM and leading whitespace.
 fn looks_like_certificate(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
     let head = &head[start..];
     head.starts_with(b"-----BEGIN") || head.first() == Some(&0x30)
 }
 
-fn inspect_certificates(source: &str, bytes: &[u8], format: InspectFormat, now: DateTime<Utc>) -> Outcome {
+fn inspect_certificates(
+    source: &str,
+    bytes: &[u8],
+    format: InspectFormat,
+    now: DateTime<Utc>,
+) -> Outcome {
     let fail = |e: cert::CertError| Failure::new(EXIT_DATA, format!("{source}: {e}"));
-    let certs: Vec<CertInfo> =
-        cert::read_certificates(bytes).map_err(fail)?.iter().map(|der| cert::analyze(der)).collect::<Result<_, _>>().map_err(fail)?;
+    let certs: Vec<CertInfo> = cert::read_certificates(bytes)
+        .map_err(fail)?
+        .iter()
+        .map(|der| cert::analyze(der))
+        .collect::<Result<_, _>>()
+        .map_err(fail)?;
     to_stdout(|out| match format {
         InspectFormat::Json => {
             let report = serde_json::json!({
@@ -83,7 +112,9 @@ fn inspect_certificates(source: &str, bytes: &[u8], format: InspectFormat, now: 
         }
         InspectFormat::Text => {
             writeln!(out, "{source}: {} certificate(s)", certs.len())?;
-            certs.iter().try_for_each(|c| write_cert(out, c, None, now, false))
+            certs
+                .iter()
+                .try_for_each(|c| write_cert(out, c, None, now, false))
         }
     })?;
     Ok(0)
@@ -93,7 +124,11 @@ fn inspect_certificates(source: &str, bytes: &[u8], format: InspectFormat, now: 
 fn stream_json(source: &str, input: Box<dyn BufRead + Send>) -> Outcome {
     let mut outcome = Ok(0);
     to_stdout(|out| {
-        write!(out, "{{\"source\":{},\"entities\":[", serde_json::to_string(source)?)?;
+        write!(
+            out,
+            "{{\"source\":{},\"entities\":[",
+            serde_json::to_string(source)?
+        )?;
         let mut first = true;
         let mut write_error: Option<io::Error> = None;
         let parsed = metadata::parse_streaming(input, |entity: Entity| {
@@ -105,7 +140,8 @@ fn stream_json(source: &str, input: Box<dyn BufRead + Send>) -> Outcome {
                     out.write_all(b",")?;
                 }
                 first = false;
-                serde_json::to_writer(&mut *out, &InspectEntity::of(&entity)).map_err(io::Error::from)
+                serde_json::to_writer(&mut *out, &InspectEntity::of(&entity))
+                    .map_err(io::Error::from)
             })();
             write_error = result.err();
         });
@@ -114,8 +150,16 @@ fn stream_json(source: &str, input: Box<dyn BufRead + Send>) -> Outcome {
         }
         match parsed {
             Ok(info) => {
-                let signed_by = info.signed_by.as_ref().and_then(|k| k.sha1).map(|s| s.to_string());
-                writeln!(out, "],\"signed_by\":{}}}", serde_json::to_string(&signed_by)?)
+                let signed_by = info
+                    .signed_by
+                    .as_ref()
+                    .and_then(|k| k.sha1)
+                    .map(|s| s.to_string());
+                writeln!(
+                    out,
+                    "],\"signed_by\":{}}}",
+                    serde_json::to_string(&signed_by)?
+                )
             }
             Err(e) => {
                 outcome = Err(Failure::new(EXIT_DATA, format!("{source}: {e}")));
@@ -134,20 +178,35 @@ fn write_text(
     now: DateTime<Utc>,
 ) -> io::Result<()> {
     let signer = info.signed_by.as_ref().and_then(|k| k.sha1);
-    let kind = if info.aggregate { "aggregate" } else { "entity" };
-    writeln!(out, "{source}: {kind}, {} entit{}", entities.len(), if entities.len() == 1 { "y" } else { "ies" })?;
+    let kind = if info.aggregate {
+        "aggregate"
+    } else {
+        "entity"
+    };
+    writeln!(
+        out,
+        "{source}: {kind}, {} entit{}",
+        entities.len(),
+        if entities.len() == 1 { "y" } else { "ies" }
+    )?;
     if let Some(valid_until) = info.valid_until {
         writeln!(out, "valid until {}", timestamp(&valid_until))?;
     }
     match &info.signed_by {
         Some(KeyCert { cert: Ok(c), .. }) => writeln!(out, "signed by {} ({})", c.sha1, c.subject)?,
-        Some(KeyCert { cert: Err(e), .. }) => writeln!(out, "signed by an unreadable certificate: {e}")?,
+        Some(KeyCert { cert: Err(e), .. }) => {
+            writeln!(out, "signed by an unreadable certificate: {e}")?;
+        }
         None => writeln!(out, "not signed")?,
     }
     for entity in entities {
         writeln!(out)?;
         writeln!(out, "{}", entity.entity_id)?;
-        let roles: Vec<String> = entity.roles.iter().map(crate::metadata::Role::name).collect();
+        let roles: Vec<String> = entity
+            .roles
+            .iter()
+            .map(crate::metadata::Role::name)
+            .collect();
         if !roles.is_empty() {
             writeln!(out, "  roles: {}", roles.join(", "))?;
         }
@@ -157,7 +216,11 @@ fn write_text(
         let entity_signer = entity.signed_by.as_ref().and_then(|k| k.sha1).or(signer);
         for key in &entity.certificates {
             let places: Vec<String> = key.roles.iter().map(crate::metadata::Role::name).collect();
-            let chain = if key.chain_position > 0 { format!(", chain certificate #{}", key.chain_position) } else { String::new() };
+            let chain = if key.chain_position > 0 {
+                format!(", chain certificate #{}", key.chain_position)
+            } else {
+                String::new()
+            };
             let label = format!("{:?}", key.key_use).to_lowercase();
             writeln!(out, "  {label} ({}{chain})", places.join(", "))?;
             match &key.cert {
@@ -169,7 +232,13 @@ fn write_text(
     Ok(())
 }
 
-fn write_cert(out: &mut dyn Write, c: &CertInfo, signer: Option<cert::Sha1>, now: DateTime<Utc>, indent: bool) -> io::Result<()> {
+fn write_cert(
+    out: &mut dyn Write,
+    c: &CertInfo,
+    signer: Option<cert::Sha1>,
+    now: DateTime<Utc>,
+    indent: bool,
+) -> io::Result<()> {
     let pad = if indent { "    " } else { "  " };
     let left = c.days_left(now);
     let state = if now < c.not_before {
@@ -180,11 +249,25 @@ fn write_cert(out: &mut dyn Write, c: &CertInfo, signer: Option<cert::Sha1>, now
         format!("{left} days left")
     };
     writeln!(out, "{pad}subject   {}", c.subject)?;
-    writeln!(out, "{pad}issuer    {}{}", c.issuer, if c.self_signed { "  (self-signed)" } else { "" })?;
-    writeln!(out, "{pad}valid     {} → {}  ({state})", timestamp(&c.not_before), timestamp(&c.not_after))?;
+    writeln!(
+        out,
+        "{pad}issuer    {}{}",
+        c.issuer,
+        if c.self_signed { "  (self-signed)" } else { "" }
+    )?;
+    writeln!(
+        out,
+        "{pad}valid     {} → {}  ({state})",
+        timestamp(&c.not_before),
+        timestamp(&c.not_after)
+    )?;
     writeln!(out, "{pad}serial    {}", c.serial)?;
     let bits = c.key_bits.map_or_else(String::new, |b| format!(" {b}"));
-    writeln!(out, "{pad}key       {}{bits}, signed with {}", c.key_algorithm, c.signature_algorithm)?;
+    writeln!(
+        out,
+        "{pad}key       {}{bits}, signed with {}",
+        c.key_algorithm, c.signature_algorithm
+    )?;
     writeln!(out, "{pad}SHA-1     {}", c.sha1)?;
     writeln!(out, "{pad}SHA-256   {}", c.sha256)?;
     if signer == Some(c.sha1) {

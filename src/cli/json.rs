@@ -103,7 +103,11 @@ impl<'a> InspectEntity<'a> {
         Self {
             entity_id: &e.entity_id,
             certificates: e.certificates.iter().map(InspectCert::of).collect(),
-            signed_by: e.signed_by.as_ref().and_then(|k| k.sha1).map(|s| s.to_string()),
+            signed_by: e
+                .signed_by
+                .as_ref()
+                .and_then(|k| k.sha1)
+                .map(|s| s.to_string()),
         }
     }
 }
@@ -154,7 +158,11 @@ pub struct FindingJson<'a> {
 
 impl<'a> FindingJson<'a> {
     pub fn of(f: &'a Finding) -> Self {
-        Self { rule: f.rule.id(), severity: f.severity.as_str(), message: &f.message }
+        Self {
+            rule: f.rule.id(),
+            severity: f.severity.as_str(),
+            message: &f.message,
+        }
     }
 }
 
@@ -188,7 +196,11 @@ pub struct MilestoneJson {
 }
 
 impl<'a> CheckDomain<'a> {
-    pub fn of(d: &'a DomainStatus, entra: Option<&'a crate::assess::EntraSide>, now: DateTime<Utc>) -> Self {
+    pub fn of(
+        d: &'a DomainStatus,
+        entra: Option<&'a crate::assess::EntraSide>,
+        now: DateTime<Utc>,
+    ) -> Self {
         let a = &d.assessment;
         Self {
             name: &d.config.name,
@@ -223,7 +235,14 @@ impl<'a> CheckDomain<'a> {
             idp_host: d.idp_host(),
             entity_id: d.last_good.as_ref().map(|s| s.facts.entity_id.as_str()),
             days_left: a.days_left.map(|d| (d * 100.0).round() / 100.0),
-            milestones: a.milestones.iter().map(|m| MilestoneJson { kind: m.kind, at: m.at }).collect(),
+            milestones: a
+                .milestones
+                .iter()
+                .map(|m| MilestoneJson {
+                    kind: m.kind,
+                    at: m.at,
+                })
+                .collect(),
         }
     }
 }

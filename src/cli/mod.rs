@@ -157,7 +157,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(code: u8, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -187,11 +190,19 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Outcome {
     // Headless commands evaluate at exactly `--now`; the TUI's clock starts there and moves on.
     let now = cli.global.now.unwrap_or_else(Utc::now);
-    let clock = cli.global.now.map_or_else(Clock::system, Clock::starting_at);
+    let clock = cli
+        .global
+        .now
+        .map_or_else(Clock::system, Clock::starting_at);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(EXIT_SOFTWARE, format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| {
+            Failure::new(
+                EXIT_SOFTWARE,
+                format!("cannot start the async runtime: {e}"),
+            )
+        })?;
     match cli.command {
         Some(Command::Check(args)) => {
             init_stderr_logging(&cli.global);
@@ -221,16 +232,29 @@ fn init_stderr_logging(global: &GlobalArgs) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,reqwest=warn,rustls=warn")));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,reqwest=warn,rustls=warn"))
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if let Some(path) = &global.log_file {
-        match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
             Ok(file) => {
-                let _ = builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init();
+                let _ = builder
+                    .with_ansi(false)
+                    .with_writer(std::sync::Mutex::new(file))
+                    .try_init();
                 return;
             }
-            Err(e) => eprintln!("fedcert: --log-file {}: {e}; logging to stderr", path.display()),
+            Err(e) => eprintln!(
+                "fedcert: --log-file {}: {e}; logging to stderr",
+                path.display()
+            ),
         }
     }
     let _ = builder.with_writer(std::io::stderr).try_init();

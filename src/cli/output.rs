@@ -12,12 +12,19 @@ pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result
     match write(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::new(EXIT_SOFTWARE, format!("cannot write to standard output: {e}"))),
+        Err(e) => Err(Failure::new(
+            EXIT_SOFTWARE,
+            format!("cannot write to standard output: {e}"),
+        )),
     }
 }
 
 /// Pad `text` to `width` characters (by char count, so `—` counts as one).
 pub fn pad(text: &str, width: usize) -> String {
     let len = text.chars().count();
-    if len >= width { text.to_owned() } else { format!("{text}{}", " ".repeat(width - len)) }
+    if len >= width {
+        text.to_owned()
+    } else {
+        format!("{text}{}", " ".repeat(width - len))
+    }
 }

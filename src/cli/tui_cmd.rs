@@ -16,7 +16,9 @@ pub async fn run_configured(global: &GlobalArgs, clock: Clock) -> Outcome {
     let path = config::locate(global.config.as_deref());
     let _log = init_file_logging(global);
     if !path.exists() {
-        tui::run_first_run(&path, TuiOptions::from_env(clock)).await.map_err(tui_failure)?;
+        tui::run_first_run(&path, TuiOptions::from_env(clock))
+            .await
+            .map_err(tui_failure)?;
         return Ok(0);
     }
     let config = config::load(&path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
@@ -36,8 +38,11 @@ pub async fn run_demo(global: &GlobalArgs, clock: Clock) -> Outcome {
 
 async fn run_tui(config: &Config, clock: Clock) -> Outcome {
     let start = clock.now();
-    let statuses: Vec<DomainStatus> =
-        config.domains.iter().map(|d| DomainStatus::new(d.clone(), start)).collect();
+    let statuses: Vec<DomainStatus> = config
+        .domains
+        .iter()
+        .map(|d| DomainStatus::new(d.clone(), start))
+        .collect();
     let fetcher = Fetcher::new(crate::source::FetchOptions::from_settings(&config.settings));
     let options = PollerOptions {
         interval: config.settings.refresh,
@@ -46,12 +51,18 @@ async fn run_tui(config: &Config, clock: Clock) -> Outcome {
         ..PollerOptions::default()
     };
     let handle = poller::spawn(config.domains.clone(), fetcher, options);
-    tui::run(statuses, handle.commands, handle.events, TuiOptions::from_env(clock))
-        .await
-        .map_err(tui_failure)?;
+    tui::run(
+        statuses,
+        handle.commands,
+        handle.events,
+        TuiOptions::from_env(clock),
+    )
+    .await
+    .map_err(tui_failure)?;
     Ok(0)
 }
 
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(tui_failure)`
 fn tui_failure(error: anyhow::Error) -> Failure {
     Failure::new(EXIT_SOFTWARE, format!("terminal UI: {error:#}"))
 }
@@ -59,10 +70,19 @@ fn tui_failure(error: anyhow::Error) -> Failure {
 /// TUI mode: logs go to `--log-file`, else `fedcert.log` in the data dir; nothing reaches the
 /// screen. The guard flushes the log on exit.
 fn init_file_logging(global: &GlobalArgs) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let path = global.log_file.clone().or_else(|| Store::default_dir().map(|d| d.join("fedcert.log")))?;
-    let dir = path.parent().map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
+    let path = global
+        .log_file
+        .clone()
+        .or_else(|| Store::default_dir().map(|d| d.join("fedcert.log")))?;
+    let dir = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
     std::fs::create_dir_all(&dir).ok()?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let level = match global.verbose {
         0 => "warn",
@@ -72,6 +92,11 @@ fn init_file_logging(global: &GlobalArgs) -> Option<tracing_appender::non_blocki
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,reqwest=warn,rustls=warn"))
     });
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(writer).try_init().ok()?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(writer)
+        .try_init()
+        .ok()?;
     Some(guard)
 }

@@ -21,8 +21,8 @@ pub use action::{Action, Effect};
 pub use app::{App, Screen, update};
 
 use crate::domain::DomainStatus;
-use crate::poller::{PollCommand, PollEvent};
 use crate::poller::Clock;
+use crate::poller::{PollCommand, PollEvent};
 use terminal::TerminalGuard;
 use theme::Theme;
 
@@ -63,14 +63,7 @@ pub async fn run(
     let mut app = App::new(domains);
     app.theme = Theme::new(options.color);
     let mut guard = TerminalGuard::new()?;
-    event_loop::run(
-        guard.terminal(),
-        &mut app,
-        options.clock,
-        &commands,
-        events,
-    )
-    .await
+    event_loop::run(guard.terminal(), &mut app, options.clock, &commands, events).await
 }
 
 /// The screen for a machine without a config: where the config goes (`config_path`) and the
