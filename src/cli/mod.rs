@@ -225,18 +225,22 @@ fn run(cli: Cli) -> Outcome {
     }
 }
 
-/// CLI mode: logs to stderr (or `--log-file`), warnings only unless `-v`; reqwest/hyper quiet.
-fn init_stderr_logging(global: &GlobalArgs) {
-    let level = match global.verbose {
+/// `RUST_LOG` when set, else warnings (`-v` info, `-vv` debug), with the HTTP stack kept quiet.
+fn log_filter(verbose: u8) -> tracing_subscriber::EnvFilter {
+    let level = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,reqwest=warn,rustls=warn"))
-    });
+    })
+}
+
+/// CLI mode: logs to stderr (or `--log-file`), warnings only unless `-v`; reqwest/hyper quiet.
+fn init_stderr_logging(global: &GlobalArgs) {
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter(global.verbose))
         .with_target(false);
     if let Some(path) = &global.log_file {
         match std::fs::OpenOptions::new()

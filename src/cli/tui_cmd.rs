@@ -84,16 +84,8 @@ fn init_file_logging(global: &GlobalArgs) -> Option<tracing_appender::non_blocki
         .open(&path)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let level = match global.verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,reqwest=warn,rustls=warn"))
-    });
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(super::log_filter(global.verbose))
         .with_ansi(false)
         .with_writer(writer)
         .try_init()
