@@ -438,7 +438,7 @@ fn r6(c: &Context<'_>) -> Option<Finding> {
 pub fn r7(fetch_error: Option<&str>) -> Option<Finding> {
     let error = fetch_error?;
     let message = format!(
-        "the latest metadata refresh failed ({error}), so this verdict uses the last good snapshot, which may be out of date: fix the fetch and refresh (r)"
+        "the latest metadata refresh failed ({error}), so this verdict uses the last good snapshot, which may be out of date: fix the fetch and refresh"
     );
     Some(finding(Rule::R7, Severity::Warning, message))
 }
@@ -447,7 +447,7 @@ pub fn r7(fetch_error: Option<&str>) -> Option<Finding> {
 pub fn never_read(fetch_error: Option<&str>) -> Finding {
     let message = match fetch_error {
         Some(error) => format!(
-            "the metadata has never been read ({error}): check metadata_url and that this host can reach it, then refresh (r)"
+            "the metadata has never been read ({error}): check metadata_url and that this host can reach it, then refresh"
         ),
         None => {
             "the metadata has not been read yet: wait for the first refresh or press r".to_owned()
