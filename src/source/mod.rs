@@ -2,6 +2,10 @@
 //! is a [`FetchError`] value for that domain (what, where, why), never a panic.
 //! Later: Microsoft Graph, home-realm discovery and PowerShell imports live here too.
 
+pub mod graph;
+pub mod imports;
+pub mod realm;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
