@@ -25,7 +25,7 @@ use tokio::time::Instant;
 pub use credential::{Credential, CredentialSource, Secret};
 pub use update_status::{UpdateResult, ago, describe_update_result};
 
-use super::imports::{date, field, string};
+use super::imports::{date, field, spelled, string};
 use crate::assess::{EntraSide, EntraSource};
 use crate::cert::{CertInfo, Sha1};
 use crate::config::EntraConfig;
@@ -276,6 +276,7 @@ impl FederationConfiguration {
     /// Read Graph's object (camelCase) or PowerShell's (PascalCase): names compare without case.
     pub fn from_json(obj: &Map<String, Value>) -> Result<Self, String> {
         let certificate = |name: &str| -> Result<Option<EntraCertificate>, String> {
+            let name = spelled(obj, name);
             string(obj, name)?
                 .map(|text| {
                     EntraCertificate::from_base64(&text).map_err(|why| format!("{name}: {why}"))
@@ -287,7 +288,10 @@ impl FederationConfiguration {
                 string(status, "certificateUpdateResult")?,
                 date(status, "lastRunDateTime")?,
             ),
-            Some(_) => return Err("signingCertificateUpdateStatus is not an object".into()),
+            Some(_) => {
+                let name = spelled(obj, "signingCertificateUpdateStatus");
+                return Err(format!("{name} is not an object"));
+            }
             None => (None, None),
         };
         Ok(Self {

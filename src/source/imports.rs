@@ -336,12 +336,23 @@ pub(crate) fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a V
         .filter(|v| !v.is_null())
 }
 
+/// The property name as the file spells it (`SigningCertificate` for `signingCertificate`), for messages.
+pub(crate) fn spelled<'a>(obj: &'a Map<String, Value>, name: &'a str) -> &'a str {
+    obj.keys()
+        .find(|key| key.eq_ignore_ascii_case(name))
+        .map_or(name, String::as_str)
+}
+
 /// A non-empty string property.
 pub(crate) fn string(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, String> {
     match field(obj, name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
-        Some(other) => Err(format!("{name} is {}, expected a string", kind_of(other))),
+        Some(other) => Err(format!(
+            "{} is {}, expected a string",
+            spelled(obj, name),
+            kind_of(other)
+        )),
     }
 }
 
@@ -352,13 +363,15 @@ fn boolean(obj: &Map<String, Value>, name: &str) -> Result<Option<bool>, String>
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
         Some(other) => Err(format!(
-            "{name} is {}, expected true or false",
+            "{} is {}, expected true or false",
+            spelled(obj, name),
             kind_of(other)
         )),
     }
 }
 
 fn count(obj: &Map<String, Value>, name: &str) -> Result<Option<u32>, String> {
+    let name = spelled(obj, name);
     match field(obj, name) {
         None => Ok(None),
         Some(Value::Number(n)) => n
@@ -378,6 +391,7 @@ fn count(obj: &Map<String, Value>, name: &str) -> Result<Option<u32>, String> {
 /// A date property in any of PowerShell's spellings; `0001-01-01` (DateTime.MinValue, "never")
 /// counts as absent.
 pub(crate) fn date(obj: &Map<String, Value>, name: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let name = spelled(obj, name);
     field(obj, name).map_or(Ok(None), |v| {
         parse_date(v).map_err(|why| format!("{name}: {why}"))
     })
