@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -116,7 +117,7 @@ impl Server {
                         response.body.len()
                     );
                     for (name, value) in &response.headers {
-                        head.push_str(&format!("{name}: {value}\r\n"));
+                        let _ = write!(head, "{name}: {value}\r\n");
                     }
                     head.push_str("\r\n");
                     let _ = stream.write_all(head.as_bytes()).await;
@@ -216,7 +217,7 @@ fn wrong_secret() -> Response {
         &json!({
             "error": "invalid_client",
             "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '11111111-2222-3333-4444-555555555555'.\r\nTrace ID: 0f0e0d0c-0000-4000-8000-000000000001\r\nCorrelation ID: 0f0e0d0c-0000-4000-8000-000000000002\r\nTimestamp: 2026-12-01 08:00:00Z",
-            "error_codes": [7000215],
+            "error_codes": [7_000_215],
             "timestamp": "2026-12-01 08:00:00Z",
             "trace_id": "0f0e0d0c-0000-4000-8000-000000000001",
             "correlation_id": "0f0e0d0c-0000-4000-8000-000000000002",
@@ -683,7 +684,7 @@ async fn the_secret_never_appears_in_errors_debug_or_logs() {
         let sent = request.form().get("client_secret").cloned().unwrap_or_default();
         respond(
             400,
-            &json!({ "error": "invalid_request", "error_description": format!("AADSTS900144: bad request body client_secret={sent}"), "error_codes": [900144] }),
+            &json!({ "error": "invalid_request", "error_description": format!("AADSTS900144: bad request body client_secret={sent}"), "error_codes": [900_144] }),
         )
     })
     .await;
@@ -909,7 +910,7 @@ async fn assertion_checker(cert_fixture: &'static str) -> Server {
             Ok(()) => token_ok(),
             Err(why) => respond(
                 401,
-                &json!({ "error": "invalid_client", "error_description": format!("AADSTS700027: Client assertion failed signature validation. {why}"), "error_codes": [700027] }),
+                &json!({ "error": "invalid_client", "error_description": format!("AADSTS700027: Client assertion failed signature validation. {why}"), "error_codes": [700_027] }),
             ),
         }
     })

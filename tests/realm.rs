@@ -306,3 +306,46 @@ fn ad_fs_metadata_url_comes_only_from_ad_fs_paths() {
     );
     assert_eq!(realm::adfs_metadata_url(["not a url"]), None);
 }
+
+#[test]
+fn the_version_1_answer_is_understood_too() {
+    let query = RealmQuery::parse("company.test").unwrap();
+    let json = realm::parse_realm_json(
+        r#"{"ver":"1.0","account_type":"Federated","domain_name":"company.test","federation_protocol":"WSTrust",
+            "federation_metadata_url":"https://sts.company.test/adfs/services/trust/mex",
+            "federation_active_auth_url":"https://sts.company.test/adfs/services/trust/2005/usernamemixed",
+            "cloud_instance_name":"microsoftonline.com","cloud_audience_urn":"urn:federation:MicrosoftOnline"}"#,
+    )
+    .unwrap();
+    let d = realm::interpret(&query, Some(&json), None);
+    assert_eq!(d.namespace_type, NamespaceType::Federated);
+    assert_eq!(d.auth_url, None);
+    assert_eq!(d.idp_host.as_deref(), Some("sts.company.test"));
+    assert_eq!(
+        d.metadata_url.as_deref(),
+        Some("https://sts.company.test/federationmetadata/2007-06/federationmetadata.xml"),
+        "derived from the MEX host, never the MEX URL itself"
+    );
+}
+
+#[test]
+fn graph_federation_settings_give_the_same_discovery() {
+    let federation = fedcert::source::graph::FederationConfiguration {
+        display_name: Some("Contoso".into()),
+        passive_sign_in_uri: Some("https://fs.contoso.test/adfs/ls/?x=1".into()),
+        metadata_exchange_uri: Some("https://fs.contoso.test/adfs/services/trust/mex".into()),
+        ..Default::default()
+    };
+    let d = Discovery::from_graph("Contoso.Test", &federation);
+    assert_eq!(d.domain, "contoso.test");
+    assert_eq!(d.namespace_type, NamespaceType::Federated);
+    assert_eq!(d.brand.as_deref(), Some("Contoso"));
+    assert_eq!(
+        d.auth_url.as_deref(),
+        Some("https://fs.contoso.test/adfs/ls/")
+    );
+    assert_eq!(
+        d.metadata_url.as_deref(),
+        Some("https://fs.contoso.test/federationmetadata/2007-06/federationmetadata.xml")
+    );
+}

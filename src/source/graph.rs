@@ -611,7 +611,7 @@ impl GraphClient {
         ];
         match &inner.credential {
             Credential::Secret { secret, .. } => {
-                form.push(("client_secret", secret.expose().to_owned()))
+                form.push(("client_secret", secret.expose().to_owned()));
             }
             Credential::Certificate(signer) => {
                 let assertion = signer

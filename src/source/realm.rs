@@ -16,6 +16,7 @@ use reqwest::header::ACCEPT;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::graph::FederationConfiguration;
 use super::graph::error_chain;
 use super::imports::field;
 
@@ -374,35 +375,91 @@ pub fn interpret(
     let mex_url =
         only_if_federated(from_xml("MEXURL").or_else(|| from_json(&["federation_metadata_url"])));
     let federation_protocol = from_json(&["federation_protocol"]);
-    let urls: Vec<&str> = [&auth_url, &sts_auth_url, &mex_url]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-        .collect();
-    let idp_host = urls.iter().find_map(|u| host_with_port(u));
-    let metadata_url = adfs_metadata_url(urls.iter().copied());
-    let idp_product = urls.iter().find_map(|u| product_of(u));
-    let note = conclusion(
-        &domain,
-        namespace_type,
-        idp_host.as_deref(),
-        idp_product,
-        metadata_url.as_deref(),
-    );
-    Discovery {
-        input: query.input.clone(),
+    Discovery::assemble(
+        &query.input,
         domain,
         namespace_type,
         brand,
-        auth_url,
-        idp_host,
-        metadata_url,
-        idp_product,
-        sts_auth_url,
-        mex_url,
-        federation_protocol,
-        note,
-        warnings: Vec::new(),
+        Endpoints {
+            auth_url,
+            sts_auth_url,
+            mex_url,
+            federation_protocol,
+        },
+    )
+}
+
+/// The IdP's URLs as Entra names them.
+struct Endpoints {
+    auth_url: Option<String>,
+    sts_auth_url: Option<String>,
+    mex_url: Option<String>,
+    federation_protocol: Option<String>,
+}
+
+impl Discovery {
+    /// A discovery from Graph's federation configuration of a tenant's own domain (the
+    /// authenticated route, DOMAIN.md §4.5 step 4): `passiveSignInUri`, `activeSignInUri`,
+    /// `metadataExchangeUri`; the brand is the configuration's `displayName`.
+    pub fn from_graph(domain: &str, federation: &FederationConfiguration) -> Self {
+        let endpoints = Endpoints {
+            auth_url: federation.passive_sign_in_uri.as_deref().map(without_query),
+            sts_auth_url: federation.active_sign_in_uri.clone(),
+            mex_url: federation.metadata_exchange_uri.clone(),
+            federation_protocol: federation.preferred_authentication_protocol.clone(),
+        };
+        Self::assemble(
+            domain,
+            domain.trim().to_ascii_lowercase(),
+            NamespaceType::Federated,
+            federation.display_name.clone(),
+            endpoints,
+        )
+    }
+
+    fn assemble(
+        input: &str,
+        domain: String,
+        namespace_type: NamespaceType,
+        brand: Option<String>,
+        endpoints: Endpoints,
+    ) -> Self {
+        let Endpoints {
+            auth_url,
+            sts_auth_url,
+            mex_url,
+            federation_protocol,
+        } = endpoints;
+        let urls: Vec<&str> = [&auth_url, &sts_auth_url, &mex_url]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let idp_host = urls.iter().find_map(|u| host_with_port(u));
+        let metadata_url = adfs_metadata_url(urls.iter().copied());
+        let idp_product = urls.iter().find_map(|u| product_of(u));
+        let note = conclusion(
+            &domain,
+            namespace_type,
+            idp_host.as_deref(),
+            idp_product,
+            metadata_url.as_deref(),
+        );
+        Self {
+            input: input.trim().to_owned(),
+            domain,
+            namespace_type,
+            brand,
+            auth_url,
+            idp_host,
+            metadata_url,
+            idp_product,
+            sts_auth_url,
+            mex_url,
+            federation_protocol,
+            note,
+            warnings: Vec::new(),
+        }
     }
 }
 

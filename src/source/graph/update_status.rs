@@ -126,3 +126,158 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
         format!("in {amount}")
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn every_documented_result_reads_in_plain_words() {
+        let now = at("2026-12-01T12:00:00Z");
+        let last = Some(at("2026-12-01T09:00:00Z"));
+        let cases = [
+            (
+                "success",
+                "Entra read your metadata and updated the certificates",
+                false,
+            ),
+            (
+                "unknownError",
+                "Entra's certificate update failed for an unknown reason",
+                true,
+            ),
+            (
+                "internalServerError",
+                "Entra had an internal error while updating the certificates",
+                true,
+            ),
+            (
+                "noValidExistingCertFound",
+                "Entra holds no valid current certificate to update from",
+                true,
+            ),
+            (
+                "noStsAuthUrlFound",
+                "Entra found no sign-in (STS) URL to locate your metadata",
+                true,
+            ),
+            (
+                "noFederationProtocolFound",
+                "Entra found no federation protocol for this domain",
+                true,
+            ),
+            (
+                "noNewCertificateFound",
+                "Entra read your metadata but found no new certificate",
+                false,
+            ),
+            (
+                "couldNotAccessRemoteHost",
+                "Entra could not reach your metadata",
+                true,
+            ),
+            (
+                "connectionError",
+                "Entra's connection to your metadata failed",
+                true,
+            ),
+            (
+                "xmlParsingError",
+                "Entra could not parse your metadata",
+                true,
+            ),
+            (
+                "badRequest",
+                "your metadata server answered Entra with 400 Bad Request",
+                true,
+            ),
+            (
+                "unauthorized",
+                "your metadata server answered Entra with 401 Unauthorized",
+                true,
+            ),
+            (
+                "forbidden",
+                "your metadata server answered Entra with 403 Forbidden",
+                true,
+            ),
+            (
+                "notFound",
+                "your metadata server answered Entra with 404 Not Found",
+                true,
+            ),
+            (
+                "providerError",
+                "your metadata server answered Entra with a 500 error",
+                true,
+            ),
+        ];
+        for (value, words, failure) in cases {
+            for spelling in [
+                value.to_owned(),
+                value.to_ascii_uppercase(),
+                capitalised(value),
+            ] {
+                assert_eq!(
+                    describe_update_result(Some(&spelling), last, now),
+                    format!("{words}; last tried 3 h ago"),
+                    "{spelling}"
+                );
+                assert_eq!(
+                    UpdateResult::parse(&spelling).is_failure(),
+                    failure,
+                    "{spelling}"
+                );
+            }
+        }
+    }
+
+    fn capitalised(text: &str) -> String {
+        let mut chars = text.chars();
+        chars
+            .next()
+            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn unknown_and_missing_values() {
+        let now = at("2026-12-01T12:00:00Z");
+        assert_eq!(
+            describe_update_result(Some("unknownFutureValue"), None, now),
+            "Entra reports certificate update result \"unknownFutureValue\""
+        );
+        assert!(!UpdateResult::parse("unknownFutureValue").is_failure());
+        assert_eq!(
+            describe_update_result(None, Some(at("2026-11-28T12:00:00Z")), now),
+            "Entra reports no certificate update status; last tried 3 d ago"
+        );
+        assert_eq!(
+            describe_update_result(Some("  "), None, now),
+            "Entra reports no certificate update status"
+        );
+    }
+
+    #[test]
+    fn ages_are_coarse() {
+        let now = at("2026-12-01T12:00:00Z");
+        let cases = [
+            ("2026-12-01T11:59:30Z", "just now"),
+            ("2026-12-01T11:48:00Z", "12 min ago"),
+            ("2026-12-01T10:59:00Z", "1 h ago"),
+            ("2026-11-30T13:00:00Z", "23 h ago"),
+            ("2026-11-29T12:00:00Z", "2 d ago"),
+            ("2026-12-01T14:00:00Z", "in 2 h"),
+        ];
+        for (then, expected) in cases {
+            assert_eq!(ago(at(then), now), expected, "{then}");
+        }
+    }
+}
