@@ -488,6 +488,11 @@ async fn a_wrong_secret_is_reported_with_its_aadsts_code() {
     assert!(!line.contains("Trace ID"), "one line: {line}");
     assert!(!line.contains('\n') && !line.contains('\r'));
     assert_eq!(error.short(), "AADSTS7000215");
+    let refresh = error.to_refresh_error(at("2026-12-01T08:00:00Z"));
+    assert_eq!(
+        (refresh.message, refresh.short),
+        (line, "AADSTS7000215".to_owned())
+    );
     assert_eq!(
         server.count("/federationConfiguration"),
         0,

@@ -430,3 +430,53 @@ fn store_names_are_per_kind_and_domain_and_safe() {
         "import-adfs-properties-x.json"
     );
 }
+
+#[test]
+fn imports_describe_their_age_and_feed_the_verdict() {
+    let imported = at("2026-12-01T06:00:00Z");
+    let all = imports::Imports {
+        entra: Some(
+            ImportedEntra::parse(
+                &bytes("entra-federation.ps7.json"),
+                "fed.json",
+                "contoso.test",
+                imported,
+            )
+            .unwrap(),
+        ),
+        adfs_certificates: Some(
+            ImportedAdfsCertificates::parse(
+                &bytes("adfs-certificates.single.json"),
+                "certs.json",
+                "contoso.test",
+                imported,
+            )
+            .unwrap(),
+        ),
+        adfs_properties: Some(
+            ImportedAdfsProperties::parse(
+                &bytes("adfs-properties.manual.json"),
+                "props.json",
+                "contoso.test",
+                imported,
+            )
+            .unwrap(),
+        ),
+    };
+    assert_eq!(
+        all.describe(at("2026-12-01T08:00:00Z")),
+        [
+            "Entra side imported 2 h ago from fed.json",
+            "AD FS certificates imported 2 h ago from certs.json",
+            "AD FS properties imported 2 h ago from props.json"
+        ]
+    );
+    assert_eq!(all.auto_rollover(), Some(false));
+    assert_eq!(all.primary(), Some(sha1(SIGNING)));
+    assert_eq!(all.policy(Policy::default()).generation_days, 30);
+    assert_eq!(
+        imports::Imports::default().policy(Policy::default()),
+        Policy::default()
+    );
+    assert!(imports::Imports::default().describe(imported).is_empty());
+}

@@ -166,6 +166,15 @@ pub enum GraphError {
 }
 
 impl GraphError {
+    /// The error as the poller hands it to the UI: the Entra side's error for that domain.
+    pub fn to_refresh_error(&self, at: DateTime<Utc>) -> crate::domain::RefreshError {
+        crate::domain::RefreshError {
+            at,
+            message: self.to_string(),
+            short: self.short(),
+        }
+    }
+
     /// A word or two for table cells: `AADSTS7000215`, `not federated`, `graph 403`, `timeout`.
     pub fn short(&self) -> String {
         match self {

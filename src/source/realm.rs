@@ -167,8 +167,8 @@ impl RealmClient {
             .user_agent(concat!("fedcert/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| RealmError::Unreachable {
-                domain: String::new(),
-                detail: error_chain(&e),
+                domain: trimmed.to_owned(),
+                detail: format!("cannot build the HTTP client: {}", error_chain(&e)),
             })?;
         Ok(Self {
             http,
