@@ -1073,3 +1073,26 @@ fn the_base64_of_graph_certificates_is_checked() {
             .unwrap_err();
     assert!(error.contains("not a DER certificate"), "{error}");
 }
+
+/// Redaction covers what the server sent, never fedcert's own words: a secret that happens to
+/// be a word of a hint leaves the hint readable.
+#[tokio::test]
+async fn redaction_never_mangles_fedcerts_own_hints() {
+    let server = stand_in().await;
+    let client = secret_client(&server, "secret");
+    let error = client
+        .federation_configuration("contoso.test", at("2026-12-01T08:00:00Z"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("AADSTS7000215: Invalid client [redacted] provided."),
+        "the server's words are redacted: {error}"
+    );
+    assert!(
+        error.contains(
+            "Entra refused the client secret: put the secret's Value (not its ID) in $FEDCERT_CLIENT_SECRET"
+        ),
+        "fedcert's own words are not: {error}"
+    );
+}

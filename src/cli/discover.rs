@@ -202,9 +202,10 @@ impl GraphRow {
             Ok(federation) => Self {
                 discovery: Discovery::from_graph(domain, &federation),
                 in_config,
+                // The `-SupportMultipleDomain` issuer is an AD FS convention.
                 support_multiple_domain: federation
-                    .issuer_uri
-                    .as_ref()
+                    .metadata_url()
+                    .and(federation.issuer_uri.as_ref())
                     .map(|_| federation.uses_multiple_domain_issuer(domain)),
                 issuer_uri: federation.issuer_uri,
                 federation_id: federation.id,
@@ -386,7 +387,10 @@ impl DomainEntry {
                 self.missing_url_reason
             );
             for line in lines {
-                text.push_str("# ");
+                // Lines that are comments already stay as they are; the others get commented out.
+                if !line.starts_with('#') {
+                    text.push_str("# ");
+                }
                 text.push_str(&line);
                 text.push('\n');
             }
@@ -540,6 +544,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("no metadata URL can be derived"), "{text}");
+        assert!(
+            !text.contains("# # "),
+            "comments are not commented twice: {text}"
+        );
     }
 
     #[test]

@@ -691,14 +691,21 @@ impl GraphClient {
         let error = json
             .and_then(|j| field_of(j, "error"))
             .and_then(Value::as_str);
-        let mut detail = match (description, aadsts) {
+        // What the server said is redacted before fedcert's own words are added, so that a
+        // short secret never blanks out a word of a hint.
+        let mut detail = self.redact(&match (description, aadsts) {
             (Some(d), Some(code)) if !d.contains("AADSTS") => format!("AADSTS{code}: {d}"),
             (Some(d), _) => d,
             (None, Some(code)) => format!("AADSTS{code}"),
             (None, None) => format!("HTTP {}: {}", answer.status, snippet(&answer.body)),
-        };
+        });
         if let Some(error) = error {
-            let _ = write!(detail, " (error {error}, HTTP {})", answer.status);
+            let _ = write!(
+                detail,
+                " (error {}, HTTP {})",
+                self.redact(error),
+                answer.status
+            );
         }
         if let Some(hint) = aadsts.and_then(|code| token_hint(code, &self.inner.credential)) {
             detail.push_str(" — ");
@@ -711,7 +718,7 @@ impl GraphClient {
             url: url.to_owned(),
             status: Some(answer.status),
             aadsts,
-            detail: self.redact(&detail),
+            detail,
         }
     }
 
@@ -753,12 +760,12 @@ impl GraphClient {
         let message = error
             .and_then(|e| field_of(e, "message"))
             .and_then(Value::as_str);
-        let mut detail = match (&code, message) {
+        let mut detail = self.redact(&match (&code, message) {
             (Some(code), Some(message)) => format!("{code}: {message}"),
             (Some(code), None) => code.clone(),
             (None, Some(message)) => message.to_owned(),
             (None, None) => snippet(&answer.body),
-        };
+        });
         match answer.status {
             401 => detail.push_str(" — Graph refused the token; check tenant_id and that the app is consented in this tenant"),
             403 => detail.push_str(
@@ -773,8 +780,8 @@ impl GraphClient {
         GraphError::Graph {
             url: url.to_owned(),
             status: answer.status,
-            code,
-            detail: self.redact(&detail),
+            code: code.map(|c| self.redact(&c)),
+            detail,
         }
     }
 
@@ -870,7 +877,7 @@ fn field_of<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
 fn token_hint(code: u32, credential: &Credential) -> Option<String> {
     let hint = match code {
         7_000_215 => format!(
-            "the client secret is wrong: put the secret's Value (not its ID) in {}",
+            "Entra refused the client secret: put the secret's Value (not its ID) in {}",
             match credential {
                 Credential::Secret { origin, .. } => origin.as_str(),
                 Credential::Certificate(_) => "the secret",

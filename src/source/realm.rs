@@ -122,9 +122,6 @@ impl RealmQuery {
         if domain.is_empty() {
             return Err(bad("no domain"));
         }
-        if !domain.contains('.') {
-            return Err(bad("a domain has at least one dot"));
-        }
         let label_ok = |label: &str| {
             !label.is_empty()
                 && label.len() <= 63
@@ -136,6 +133,9 @@ impl RealmQuery {
             return Err(bad(
                 "only letters, digits, hyphens and dots may form a domain",
             ));
+        }
+        if !domain.contains('.') {
+            return Err(bad("a domain has at least one dot"));
         }
         Ok(Self {
             input: trimmed.to_owned(),

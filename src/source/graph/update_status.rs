@@ -96,12 +96,22 @@ pub fn describe_update_result(
     last_run: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> String {
-    let what = match result.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(result) => UpdateResult::parse(result).words(),
-        None => "Entra reports no certificate update status".to_owned(),
+    let result = result
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(UpdateResult::parse);
+    let what = result.as_ref().map_or_else(
+        || "Entra reports no certificate update status".to_owned(),
+        UpdateResult::words,
+    );
+    // A failed run was a try; anything else simply ran.
+    let verb = if result.as_ref().is_some_and(UpdateResult::is_failure) {
+        "last tried"
+    } else {
+        "last run"
     };
     match last_run {
-        Some(at) => format!("{what}; last tried {}", ago(at, now)),
+        Some(at) => format!("{what}; {verb} {}", ago(at, now)),
         None => what,
     }
 }
@@ -227,7 +237,10 @@ mod tests {
             ] {
                 assert_eq!(
                     describe_update_result(Some(&spelling), last, now),
-                    format!("{words}; last tried 3 h ago"),
+                    format!(
+                        "{words}; {} 3 h ago",
+                        if failure { "last tried" } else { "last run" }
+                    ),
                     "{spelling}"
                 );
                 assert_eq!(
@@ -257,7 +270,7 @@ mod tests {
         assert!(!UpdateResult::parse("unknownFutureValue").is_failure());
         assert_eq!(
             describe_update_result(None, Some(at("2026-11-28T12:00:00Z")), now),
-            "Entra reports no certificate update status; last tried 3 d ago"
+            "Entra reports no certificate update status; last run 3 d ago"
         );
         assert_eq!(
             describe_update_result(Some("  "), None, now),
