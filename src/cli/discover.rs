@@ -383,14 +383,13 @@ impl DomainEntry {
         } else {
             let _ = write!(
                 text,
-                "# Left commented out: {}\n# Fill in metadata_url, then remove the leading \"# \" of the table's lines.\n",
+                "# Left commented out: {}\n# Fill in metadata_url, then remove one leading \"# \" from each line of the table.\n",
                 self.missing_url_reason
             );
+            // Every line gets one more "# ": uncommenting the block once (an editor's "toggle
+            // comment") makes the table live and leaves the unknown values as comments.
             for line in lines {
-                // Lines that are comments already stay as they are; the others get commented out.
-                if !line.starts_with('#') {
-                    text.push_str("# ");
-                }
+                text.push_str("# ");
                 text.push_str(&line);
                 text.push('\n');
             }
@@ -544,10 +543,20 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("no metadata URL can be derived"), "{text}");
-        assert!(
-            !text.contains("# # "),
-            "comments are not commented twice: {text}"
-        );
+        // Uncommenting the table once gives a live entry whose unknown values stay comments.
+        let table_start = text.find("# [[domain]]").unwrap();
+        let uncommented = text[table_start..]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let live: toml::Table = uncommented
+            .replace("https://…", "https://idp.test/m.xml")
+            .parse()
+            .unwrap();
+        let domain = &live["domain"].as_array().unwrap()[0];
+        assert_eq!(domain["name"].as_str(), Some("contoso.test"));
+        assert!(domain.get("auto_rollover").is_none(), "{uncommented}");
     }
 
     #[test]
