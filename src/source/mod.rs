@@ -1,10 +1,14 @@
 //! Getting metadata bytes: HTTP(S) with limits, `file://` and plain paths, stdin. Every failure
 //! is a [`FetchError`] value for that domain (what, where, why), never a panic.
-//! Later: Microsoft Graph, home-realm discovery and PowerShell imports live here too.
+//! Also here: Microsoft Graph (`graph`), home-realm discovery (`realm`) and PowerShell imports
+//! (`imports`).
 
 mod errors;
 mod fetch;
+pub mod graph;
+pub mod imports;
 pub mod location;
+pub mod realm;
 
 use std::time::Duration;
 
