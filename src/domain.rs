@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::assess::{self, AssessInput, Assessment, EntraSide, EntraSource, IdpFacts};
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
+use crate::source::imports::Imports;
 
 /// Metadata read successfully at one moment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +74,8 @@ pub struct DomainStatus {
     /// `AutoCertificateRollover` and `IsPrimary` from imports, when present.
     pub imported_auto_rollover: Option<bool>,
     pub imported_primary: Option<Sha1>,
+    /// What was imported from PowerShell for this domain (shown with its age).
+    pub imports: Imports,
     pub fetch: FetchState,
     /// The published certificate set changed at the last refresh; cleared when selected.
     pub changed: bool,
@@ -91,6 +94,7 @@ impl DomainStatus {
             entra_error: None,
             imported_auto_rollover: None,
             imported_primary: None,
+            imports: Imports::default(),
             fetch: FetchState::Idle,
             changed: false,
             assessment: Assessment {
@@ -121,6 +125,20 @@ impl DomainStatus {
                 ..EntraSide::default()
             },
         )
+    }
+
+    /// Take in the PowerShell imports: `IsPrimary` decides the primary, `AutoCertificateRollover`
+    /// and the AD FS thresholds replace the config's, and an imported Entra side stands until
+    /// Graph (when configured) reads a live one.
+    pub fn apply_imports(&mut self, imports: Imports, now: DateTime<Utc>) {
+        self.imported_auto_rollover = imports.auto_rollover();
+        self.imported_primary = imports.primary();
+        if self.entra_live.is_none() {
+            self.entra_live = imports.entra_side();
+        }
+        self.config.policy = imports.policy(self.config.policy);
+        self.imports = imports;
+        self.reassess(now);
     }
 
     pub fn auto_rollover(&self) -> Option<bool> {

@@ -38,10 +38,12 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::assess;
+use crate::config::Config;
 use crate::config::DomainConfig;
 use crate::domain::{RefreshError, Snapshot};
 use crate::metadata::{self, MetadataError};
-use crate::source::{FetchError, Fetcher};
+use crate::source::graph::{GraphClient, GraphError, GraphSettings};
+use crate::source::{FetchError, FetchOptions, Fetcher};
 
 /// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
 /// (time still moves, starting from the given moment).
@@ -68,16 +70,54 @@ impl Clock {
     }
 }
 
-/// Fetch, parse and extract one domain's metadata. Never fails: a failure is the outcome.
+/// Where refreshes read from: the metadata fetcher and, when `[entra]` is configured, Microsoft
+/// Graph. Cheap to clone (connection pools and the token cache are shared).
+#[derive(Clone)]
+pub struct Sources {
+    pub fetcher: Fetcher,
+    /// `None` without `[entra]`; `Some(Err)` when the Graph client could not be set up (e.g. the
+    /// secret's variable is unset): every domain then shows that as its Entra error.
+    pub graph: Option<Result<GraphClient, GraphError>>,
+}
+
+impl Sources {
+    /// The fetcher and Graph client a config asks for.
+    pub fn from_config(config: &Config) -> Self {
+        let graph = config.entra.as_ref().map(|entra| {
+            GraphSettings::from_config(entra, config.settings.timeout)
+                .and_then(|settings| GraphClient::new(&settings))
+        });
+        Self {
+            fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
+            graph,
+        }
+    }
+}
+
+/// Fetch, parse and extract one domain's metadata, and read its Entra side from Graph when
+/// configured, both at once. Never fails: a failure is the outcome.
 pub async fn refresh_domain(
-    fetcher: &Fetcher,
+    sources: &Sources,
     domain: &DomainConfig,
     at: DateTime<Utc>,
 ) -> RefreshOutcome {
+    let entra = async {
+        match &sources.graph {
+            Some(Ok(client)) => Some(
+                client
+                    .entra_side(&domain.name, at)
+                    .await
+                    .map_err(|e| e.to_refresh_error(at)),
+            ),
+            Some(Err(setup)) => Some(Err(setup.to_refresh_error(at))),
+            None => None,
+        }
+    };
+    let (metadata, entra) = tokio::join!(read_metadata(&sources.fetcher, domain, at), entra);
     RefreshOutcome {
         at,
-        metadata: read_metadata(fetcher, domain, at).await,
-        entra: None,
+        metadata,
+        entra,
     }
 }
 
@@ -171,10 +211,10 @@ pub struct PollerHandle {
 /// Start polling `domains` (indices are the UI's indices). Every domain is fetched once right
 /// away, then on its interval with jitter, backing off after failures. The task ends when the
 /// UI drops its event receiver or its command sender.
-pub fn spawn(domains: Vec<DomainConfig>, fetcher: Fetcher, options: PollerOptions) -> PollerHandle {
+pub fn spawn(domains: Vec<DomainConfig>, sources: Sources, options: PollerOptions) -> PollerHandle {
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(domains, fetcher, options, commands_rx, events_tx));
+    tokio::spawn(run(domains, sources, options, commands_rx, events_tx));
     PollerHandle {
         commands: commands_tx,
         events: events_rx,
@@ -189,7 +229,7 @@ struct Schedule {
 
 async fn run(
     domains: Vec<DomainConfig>,
-    fetcher: Fetcher,
+    sources: Sources,
     options: PollerOptions,
     mut commands: mpsc::UnboundedReceiver<PollCommand>,
     events: mpsc::UnboundedSender<PollEvent>,
@@ -217,7 +257,7 @@ async fn run(
                     &mut tasks,
                     index,
                     &domains,
-                    &fetcher,
+                    &sources,
                     &permits,
                     &events,
                     options.clock,
@@ -261,13 +301,13 @@ fn launch(
     tasks: &mut JoinSet<(usize, bool)>,
     index: usize,
     domains: &Arc<[DomainConfig]>,
-    fetcher: &Fetcher,
+    sources: &Sources,
     permits: &Arc<Semaphore>,
     events: &mpsc::UnboundedSender<PollEvent>,
     clock: Clock,
 ) {
     let domains = Arc::clone(domains);
-    let fetcher = fetcher.clone();
+    let sources = sources.clone();
     let permits = Arc::clone(permits);
     let events = events.clone();
     tasks.spawn(async move {
@@ -278,7 +318,7 @@ fn launch(
             index,
             at: clock.now(),
         });
-        let outcome = refresh_domain(&fetcher, &domains[index], clock.now()).await;
+        let outcome = refresh_domain(&sources, &domains[index], clock.now()).await;
         let ok = outcome.metadata.is_ok();
         let _ = events.send(PollEvent::Finished {
             index,

@@ -99,26 +99,16 @@ impl Scenario {
         );
         let mut config = DomainConfig::new(self.name, url);
         config.auto_rollover = Some(self.kind == IdpKind::AdFs);
-        let mut status = DomainStatus {
-            config,
-            last_good: None,
-            last_error: None,
-            last_attempt: None,
-            entra_live: None,
-            entra_error: None,
-            imported_auto_rollover: None,
-            imported_primary: None,
-            fetch: FetchState::Idle,
-            changed: false,
-            assessment: Assessment {
-                severity: self.severity,
-                sync: self.sync,
-                primary: None,
-                successor: None,
-                days_left: None,
-                findings: self.findings,
-                milestones: Vec::new(),
-            },
+        // A never-fetched domain, with the verdict the scenario wants set by hand.
+        let mut status = DomainStatus::new(config, now());
+        status.assessment = Assessment {
+            severity: self.severity,
+            sync: self.sync,
+            primary: None,
+            successor: None,
+            days_left: None,
+            findings: self.findings,
+            milestones: Vec::new(),
         };
         let Some(days) = self.primary_days else {
             return status;

@@ -12,7 +12,7 @@ use fedcert::assess::{
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 
-use Rule::{R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
+use Rule::{E1, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
 // `Ok` is `Severity::Ok` in this file: no `Result` is built here.
 use Severity::{Critical, Ok, Unknown, Warning};
 
@@ -135,6 +135,14 @@ impl Scenario {
             next_signing: next.map(sha1),
             ..EntraSide::default()
         });
+        self
+    }
+    /// Entra's `signingCertificateUpdateStatus.certificateUpdateResult`, as Graph reports it.
+    fn update_result(mut self, result: &str) -> Self {
+        let entra = self.entra.get_or_insert_with(EntraSide::default);
+        entra.source = Some(EntraSource::Graph);
+        entra.update_result = Some(result.to_owned());
+        entra.last_run = Some(now() - TimeDelta::hours(3));
         self
     }
     fn no_entra(mut self) -> Self {
@@ -1010,4 +1018,68 @@ fn deterministic() {
         .encrypt(5, days(2))
         .stale("timeout");
     assert_eq!(s.run(), s.run());
+}
+
+/// E1: Entra's own update failed while the successor is not in Entra.
+#[test]
+fn e1_entra_update_failures() {
+    check_rule_table(vec![
+        (
+            "E1 successor pending and Entra cannot reach the metadata",
+            healthy(days(18))
+                .sign(2, days(365))
+                .update_result("couldNotAccessRemoteHost"),
+            &[(R4, Warning), (E1, Warning)],
+        ),
+        (
+            "E1 is CRITICAL under renew_now_days",
+            healthy(days(14))
+                .sign(2, days(365))
+                .update_result("CouldNotAccessRemoteHost"),
+            &[(S2, Critical), (R4, Critical), (E1, Critical)],
+        ),
+        (
+            "E1 quiet once Entra holds the successor",
+            healthy(days(18))
+                .sign(2, days(365))
+                .entra(Some(1), Some(2))
+                .update_result("couldNotAccessRemoteHost"),
+            &[(S1, Ok)],
+        ),
+        (
+            "E1 quiet on success (any case)",
+            healthy(days(18))
+                .sign(2, days(365))
+                .update_result("Success"),
+            &[(R4, Warning)],
+        ),
+        (
+            "E1 quiet when Entra read the metadata and found nothing new",
+            healthy(days(18))
+                .sign(2, days(365))
+                .update_result("noNewCertificateFound"),
+            &[(R4, Warning)],
+        ),
+        (
+            "E1 without a successor, once Entra polls (30 days)",
+            healthy(days(25)).update_result("xmlParsingError"),
+            &[(E1, Warning)],
+        ),
+        (
+            "E1 without a successor, before Entra polls",
+            healthy(days(45)).update_result("xmlParsingError"),
+            &[(S1, Ok)],
+        ),
+    ]);
+    let a = healthy(days(18))
+        .sign(2, days(365))
+        .update_result("couldNotAccessRemoteHost")
+        .run();
+    let e1 = a.findings.iter().find(|f| f.rule == E1).unwrap();
+    assert!(
+        e1.message
+            .starts_with("Entra could not reach your metadata; last tried 3 h ago"),
+        "{}",
+        e1.message
+    );
 }

@@ -13,6 +13,7 @@ use crate::metadata::Document;
 mod facts;
 mod rules;
 mod text;
+pub mod update_status;
 mod verdict;
 
 pub use rules::{STEP_AUTO_ROLLOVER, STEP_ENTRA_SIDE, STEP_UPDATE_ENTRA};
@@ -264,6 +265,10 @@ pub enum Rule {
     /// Not in DESIGN.md §4's table: the metadata was read, but the IdP role publishes no readable
     /// signing certificate at all, so Entra can verify no token from it (CRITICAL).
     R11,
+    /// Not in DESIGN.md §4's table: Entra's own automatic update of the certificates failed
+    /// (`signingCertificateUpdateStatus`) while the successor is not in Entra (WARNING, CRITICAL
+    /// under `renew_now_days`).
+    E1,
 }
 
 impl Rule {
@@ -283,6 +288,7 @@ impl Rule {
             Self::R9 => "R9",
             Self::R10 => "R10",
             Self::R11 => "R11",
+            Self::E1 => "E1",
         }
     }
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::cert::CertInfo;
 
 use super::text::{cert_label, days, expiry, moment, short_thumbprint, span, subject};
+use super::update_status::{UpdateResult, describe_update_result};
 use super::verdict::days_before;
 use super::{
     EntraSide, Finding, IdpFacts, IdpKind, Policy, Primary, PrimarySource, Rule, Severity,
@@ -166,6 +167,7 @@ pub fn evaluate(c: &Context<'_>) -> Vec<Finding> {
         r5(c),
         r6(c),
         r10(c),
+        e1(c),
     ]
     .into_iter()
     .flatten()
@@ -176,6 +178,39 @@ pub fn evaluate(c: &Context<'_>) -> Vec<Finding> {
         findings.push(s1(c).unwrap_or_else(|| all_clear(c)));
     }
     findings
+}
+
+/// E1: Entra's automatic update failed (it could not read the metadata, or the metadata was
+/// refused) while the successor is not in Entra: Entra will not pick it up by itself. With no
+/// successor published yet, it matters once Entra's polling window has opened.
+fn e1(c: &Context<'_>) -> Option<Finding> {
+    let entra = c.entra?;
+    let result = entra.update_result.as_deref()?;
+    if !UpdateResult::parse(result).is_failure() || c.expired() {
+        return None;
+    }
+    let missing = match c.successor {
+        Some(successor) if !entra.holds(successor.sha1) => {
+            format!("the successor {} is not in Entra", cert_label(successor))
+        }
+        None if c.under(c.policy.entra_poll_days) => format!(
+            "the primary {} {}, and Entra will not see its successor either",
+            cert_label(&c.primary.cert),
+            expiry(&c.primary.cert, c.now)
+        ),
+        // The successor is in Entra already, or nothing is due yet.
+        Some(_) | None => return None,
+    };
+    let severity = if c.under(c.policy.renew_now_days) {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
+    let status = describe_update_result(Some(result), entra.last_run, c.now);
+    let message = format!(
+        "{status}; {missing}: make the metadata reachable from the internet for Entra (through WAP or your reverse proxy), or put the certificates into Entra by hand (checklist step {STEP_UPDATE_ENTRA})"
+    );
+    Some(finding(Rule::E1, severity, message))
 }
 
 /// S1: automatic rollover, in sync, metadata reachable: no action.

@@ -12,7 +12,9 @@ use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::assess::{EntraSide, Severity};
 use crate::config::Config;
 use crate::domain::DomainStatus;
-use crate::poller::refresh_domain;
+use crate::poller::{Sources, refresh_domain};
+use crate::source::imports::Imports;
+use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> Outcome {
     let config = super::config_cmd::load(global)?;
@@ -71,21 +73,38 @@ pub async fn refresh_all(
     domains: Vec<&crate::config::DomainConfig>,
     now: DateTime<Utc>,
 ) -> Vec<DomainStatus> {
-    let fetcher =
-        crate::source::Fetcher::new(crate::source::FetchOptions::from_settings(&config.settings));
-    let fetcher = &fetcher;
+    let sources = Sources::from_config(config);
+    let sources = &sources;
     let mut outcomes: Vec<(usize, _)> = futures_util::stream::iter(domains.iter().enumerate())
-        .map(|(i, domain)| async move { (i, refresh_domain(fetcher, domain, now).await) })
+        .map(|(i, domain)| async move { (i, refresh_domain(sources, domain, now).await) })
         .buffer_unordered(config.settings.concurrency.max(1))
         .collect()
         .await;
     outcomes.sort_by_key(|(i, _)| *i);
-    outcomes
-        .into_iter()
-        .map(|(i, outcome)| {
-            let mut status = DomainStatus::new(domains[i].clone(), now);
-            status.apply(outcome);
-            status.reassess(now);
+    let mut statuses = new_statuses(domains.into_iter(), now);
+    for (i, outcome) in outcomes {
+        statuses[i].apply(outcome);
+    }
+    statuses
+}
+
+/// Fresh statuses for `domains`, with what was imported for each from PowerShell. A broken
+/// import file is moved aside by the store and reported as a warning; the domain goes on
+/// without it.
+pub fn new_statuses<'a>(
+    domains: impl Iterator<Item = &'a crate::config::DomainConfig>,
+    now: DateTime<Utc>,
+) -> Vec<DomainStatus> {
+    let store = Store::default_dir().map(Store::at);
+    domains
+        .map(|domain| {
+            let mut status = DomainStatus::new(domain.clone(), now);
+            if let Some(store) = &store {
+                match Imports::load(store, &domain.name) {
+                    Ok(imports) => status.apply_imports(imports, now),
+                    Err(e) => tracing::warn!("{}: imports not used: {e}", domain.name),
+                }
+            }
             status
         })
         .collect()

@@ -8,6 +8,8 @@ mod check;
 mod checklist_cmd;
 pub mod checklist_format;
 mod config_cmd;
+mod discover;
+mod import;
 mod inspect;
 pub mod json;
 mod output;
@@ -76,6 +78,12 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print a domain's renewal runbook with its progress (Markdown for a change ticket, JSON, text).
     Checklist(ChecklistArgs),
+    /// Ask Entra's public home-realm discovery whether a domain is federated and where its IdP
+    /// is (or, with --graph, list the tenant's federated domains); --add appends to the config.
+    Discover(discover::DiscoverArgs),
+    /// Read PowerShell output (ConvertTo-Json) for a domain: Get-AdfsCertificate,
+    /// Get-AdfsProperties or Get-MgDomainFederationConfiguration.
+    Import(import::ImportArgs),
     /// Manage the config file.
     Config {
         #[command(subcommand)]
@@ -215,6 +223,14 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Checklist(args)) => {
             init_stderr_logging(&cli.global);
             runtime.block_on(checklist_cmd::run(&cli.global, &args, now))
+        }
+        Some(Command::Discover(args)) => {
+            init_stderr_logging(&cli.global);
+            runtime.block_on(discover::run(&cli.global, &args, now))
+        }
+        Some(Command::Import(args)) => {
+            init_stderr_logging(&cli.global);
+            runtime.block_on(import::run(&cli.global, &args, now))
         }
         Some(Command::Config { action }) => {
             init_stderr_logging(&cli.global);

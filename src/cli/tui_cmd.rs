@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use super::{EXIT_DATA, EXIT_SOFTWARE, Failure, GlobalArgs, Outcome};
 use crate::config::{self, Config};
-use crate::domain::DomainStatus;
-use crate::poller::{self, Clock, PollerOptions};
-use crate::source::Fetcher;
+use crate::poller::{self, Clock, PollerOptions, Sources};
 use crate::store::Store;
 use crate::tui::{self, TuiOptions};
 
@@ -38,19 +36,18 @@ pub async fn run_demo(global: &GlobalArgs, clock: Clock) -> Outcome {
 
 async fn run_tui(config: &Config, clock: Clock) -> Outcome {
     let start = clock.now();
-    let statuses: Vec<DomainStatus> = config
-        .domains
-        .iter()
-        .map(|d| DomainStatus::new(d.clone(), start))
-        .collect();
-    let fetcher = Fetcher::new(crate::source::FetchOptions::from_settings(&config.settings));
+    let statuses = super::check::new_statuses(config.domains.iter(), start);
     let options = PollerOptions {
         interval: config.settings.refresh,
         concurrency: config.settings.concurrency,
         clock,
         ..PollerOptions::default()
     };
-    let handle = poller::spawn(config.domains.clone(), fetcher, options);
+    let handle = poller::spawn(
+        config.domains.clone(),
+        Sources::from_config(config),
+        options,
+    );
     tui::run(
         statuses,
         handle.commands,

@@ -8,7 +8,6 @@
 //! secret never appears in an error, a log line or `Debug` output.
 
 mod credential;
-mod update_status;
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
@@ -22,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
+pub use crate::assess::update_status::{UpdateResult, ago, describe_update_result};
 pub use credential::{Credential, CredentialSource, Secret};
-pub use update_status::{UpdateResult, ago, describe_update_result};
 
 use super::imports::{date, field, spelled, string};
 use crate::assess::{EntraSide, EntraSource};

@@ -1,4 +1,5 @@
-//! Entra's `signingCertificateUpdateStatus` in plain words (DOMAIN.md §3.2).
+//! Entra's `signingCertificateUpdateStatus` in plain words (DOMAIN.md §3.2), and whether it says
+//! Entra failed to read the metadata (a verdict input, so it lives with the verdict).
 
 use chrono::{DateTime, Utc};
 
