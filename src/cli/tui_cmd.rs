@@ -46,7 +46,8 @@ async fn run_tui(config: &Config, clock: Clock) -> Outcome {
         ..PollerOptions::default()
     };
     let handle = poller::spawn(config.domains.clone(), fetcher, options);
-    tui::run(statuses, handle.commands, handle.events, TuiOptions::from_env(clock))
+    let store = Store::default_dir().map(Store::at);
+    tui::run(statuses, handle.commands, handle.events, TuiOptions::from_env(clock), store)
         .await
         .map_err(tui_failure)?;
     Ok(0)
