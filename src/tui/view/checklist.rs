@@ -23,8 +23,9 @@ const HIGHLIGHT: &str = "▶ ";
 
 /// The two parts of the checklist's body: the steps and the current step.
 pub fn areas(body: Rect, steps: usize) -> (Rect, Rect) {
-    // A third of the body for the steps, at least three rows (plus the title row).
-    let rows = steps.min(usize::from((body.height / 3).max(3)));
+    // A quarter of the body for the steps, at least three rows (plus the title row): the
+    // current step's commands need the room more.
+    let rows = steps.min(usize::from((body.height / 4).max(3)));
     let rows = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(1);
     let [list, step] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(body);
     (list, step)
@@ -166,7 +167,7 @@ fn render_step(
     if lines.len() > height {
         let first = scroll + 1;
         let last = (scroll + height).min(lines.len());
-        let position = format!(" PgDn · lines {first}–{last} of {} ", lines.len());
+        let position = format!(" PgDn · {first}–{last} of {} ", lines.len());
         block = block.title(Line::styled(position, theme.dim()).right_aligned());
     }
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
@@ -194,6 +195,8 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme) -> Vec<Line<'static>> {
             ]));
         }
     };
+    // What the operator needs first comes first: the state, their note, where to run it, the
+    // warnings before the commands, the commands and what to compare; the explanation last.
     let state = step.state();
     field(
         &mut out,
@@ -201,10 +204,6 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme) -> Vec<Line<'static>> {
         &state_text(step),
         state_style(state, theme),
     );
-    field(&mut out, "where", &step.where_, Style::new());
-    if step.tool != crate::checklist::Tool::None {
-        field(&mut out, "tool", step.tool.label(), Style::new());
-    }
     if let Some(note) = step.note() {
         let at = step
             .record
@@ -212,10 +211,15 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme) -> Vec<Line<'static>> {
             .map_or(String::new(), |r| format!(" ({})", format::datetime(r.at)));
         field(&mut out, "note", &format!("{note}{at}"), theme.key());
     }
+    let place = if step.tool == crate::checklist::Tool::None {
+        step.where_.clone()
+    } else {
+        format!("{} · {}", step.where_, step.tool.label())
+    };
+    field(&mut out, "where", &place, Style::new());
     for warning in &step.warnings {
         field(&mut out, "WARNING", warning, theme.error());
     }
-    field(&mut out, "why", &step.why, Style::new());
     if !step.commands.is_empty() {
         out.push(Line::raw(""));
         let lines = step.commands.len();
@@ -237,6 +241,8 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme) -> Vec<Line<'static>> {
             field(&mut out, "", line, Style::new());
         }
     }
+    out.push(Line::raw(""));
+    field(&mut out, "why", &step.why, Style::new());
     out
 }
 
