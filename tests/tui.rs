@@ -872,12 +872,18 @@ fn the_hint_bar_follows_the_keymap_of_the_current_mode() {
         .iter()
         .map(|(k, word)| format!("{k} {word}"))
         .collect();
-    assert_eq!(last_line(&wide).trim_matches('"').trim_end(), all.join("  "));
+    assert_eq!(
+        last_line(&wide).trim_matches('"').trim_end(),
+        all.join("  ")
+    );
     let mut app = app();
     let narrow = last_line(&app);
     let shown = narrow.trim_matches('"').trim_end();
     assert!(all.join("  ").starts_with(shown), "{narrow}");
-    assert!(shown.contains("c checklist") && shown.contains("Esc back"), "{narrow}");
+    assert!(
+        shown.contains("c checklist") && shown.contains("Esc back"),
+        "{narrow}"
+    );
     act(&mut app, &[Action::StartFilter]);
     assert!(last_line(&app).contains("Enter apply"));
     assert!(!last_line(&app).contains("refresh"));
