@@ -988,3 +988,169 @@ fn fedcert_checklist_json_shows_the_step_the_tui_marked_done() {
             .starts_with("2026-12-01T09:00:00")
     );
 }
+
+// ---- the real binary in a pseudo-terminal: mark, quit, come back --------------------------------
+
+mod pty {
+    use std::io::{Read, Write};
+    use std::num::NonZeroU16;
+    use std::path::Path;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+    /// `fedcert --config <config>` in an 80x24 pseudo-terminal, read through vt100; every byte
+    /// it wrote is kept too, for the escapes the emulator does not show (OSC 52).
+    pub struct Session {
+        child: Box<dyn portable_pty::Child + Send + Sync>,
+        writer: Box<dyn Write + Send>,
+        output: mpsc::Receiver<Vec<u8>>,
+        pub screen: vt100::Parser,
+        pub raw: Vec<u8>,
+    }
+
+    impl Session {
+        pub fn start(config: &Path, data: &Path) -> Self {
+            let size = PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            };
+            let pty = native_pty_system().openpty(size).unwrap();
+            let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_fedcert"));
+            cmd.args(["--config", config.to_str().unwrap()]);
+            cmd.args(["--now", super::NOW]);
+            cmd.env("TERM", "xterm-256color");
+            cmd.env("FEDCERT_DATA_DIR", data);
+            cmd.env_remove("TMUX");
+            let child = pty.slave.spawn_command(cmd).unwrap();
+            drop(pty.slave);
+            let mut reader = pty.master.try_clone_reader().unwrap();
+            let writer = pty.master.take_writer().unwrap();
+            let (tx, output) = mpsc::channel();
+            std::thread::spawn(move || {
+                let _master = pty.master; // keep the pty open while reading
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            });
+            let rows = NonZeroU16::new(24).unwrap();
+            let cols = NonZeroU16::new(80).unwrap();
+            Self {
+                child,
+                writer,
+                output,
+                screen: vt100::Parser::new(rows, cols, 0),
+                raw: Vec::new(),
+            }
+        }
+
+        fn take(&mut self, bytes: &[u8]) {
+            self.screen.process(bytes);
+            self.raw.extend_from_slice(bytes);
+        }
+
+        /// Read output until the screen shows `text`, or fail after a deadline.
+        pub fn wait_for_text(&mut self, text: &str) {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !self.screen.screen().contents().contains(text) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.output.recv_timeout(left) {
+                    Ok(bytes) => self.take(&bytes),
+                    Err(_) => panic!(
+                        "timed out waiting for {text:?}; screen:\n{}",
+                        self.screen.screen().contents()
+                    ),
+                }
+            }
+        }
+
+        /// Read output until the raw bytes hold `bytes`, or fail after a deadline.
+        pub fn wait_for_bytes(&mut self, bytes: &[u8]) {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !self.raw.windows(bytes.len()).any(|w| w == bytes) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.output.recv_timeout(left) {
+                    Ok(more) => self.take(&more),
+                    Err(_) => panic!("timed out waiting for {bytes:?}"),
+                }
+            }
+        }
+
+        pub fn keys(&mut self, keys: &str) {
+            self.writer.write_all(keys.as_bytes()).unwrap();
+            self.writer.flush().unwrap();
+        }
+
+        /// Drain output until the process closes the terminal, then reap it.
+        pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.output.recv_timeout(left) {
+                    Ok(bytes) => self.take(&bytes),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    Err(mpsc::RecvTimeoutError::Timeout) => panic!(
+                        "the process did not exit; screen:\n{}",
+                        self.screen.screen().contents()
+                    ),
+                }
+            }
+            self.child.wait().unwrap()
+        }
+    }
+}
+
+#[test]
+fn in_the_real_tui_a_mark_survives_quitting_and_y_writes_osc52_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    // Metadata that cannot be read: the checklist still opens (assuming AD FS) and no parser
+    // is involved, so this runs on any branch.
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[domain]]\nname = \"{DOMAIN}\"\nmetadata_url = \"file://{}\"\n",
+            dir.path().join("missing.xml").display()
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+
+    let mut session = pty::Session::start(&config, &data);
+    session.wait_for_text(DOMAIN);
+    session.keys("c");
+    session.wait_for_text("renewal checklist · 0/");
+    session.keys(" ");
+    session.wait_for_text("step 1 marked done");
+    session.keys("y");
+    session.wait_for_text("copied 1 line (OSC 52)");
+    session.wait_for_bytes(&clipboard::osc52(
+        "Get-AdfsProperties | FL AutoCert*, Certificate*",
+        false,
+    ));
+    session.keys("q");
+    assert!(session.wait_exit().success());
+
+    let saved = Store::at(&data).load_progress(DOMAIN).unwrap();
+    assert_eq!(saved.mark(None, StepId::AutoRollover), Mark::Done);
+
+    // Reconnect and reopen: the step is still done, and the cursor waits on the next one.
+    let mut session = pty::Session::start(&config, &data);
+    session.wait_for_text(DOMAIN);
+    session.keys("c");
+    session.wait_for_text("renewal checklist · 1/");
+    let screen = session.screen.screen().contents();
+    assert!(
+        screen.contains("[x]  1. Check AutoCertificateRollover"),
+        "{screen}"
+    );
+    assert!(screen.contains("▶ [ ]  2."), "{screen}");
+    session.keys("q");
+    assert!(session.wait_exit().success());
+}
