@@ -1062,8 +1062,8 @@ mod pty {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match self.output.recv_timeout(left) {
                     Ok(bytes) => self.take(&bytes),
-                    Err(_) => panic!(
-                        "timed out waiting for {text:?}; screen:\n{}",
+                    Err(error) => panic!(
+                        "no {text:?} on screen ({error}); screen:\n{}",
                         self.screen.screen().contents()
                     ),
                 }
@@ -1077,7 +1077,7 @@ mod pty {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match self.output.recv_timeout(left) {
                     Ok(more) => self.take(&more),
-                    Err(_) => panic!("timed out waiting for {bytes:?}"),
+                    Err(error) => panic!("no {bytes:?} in the output ({error})"),
                 }
             }
         }
