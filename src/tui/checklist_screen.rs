@@ -20,8 +20,8 @@ pub struct ChecklistScreen {
     /// is where it was, for when that step is gone.
     cursor_id: Option<StepId>,
     index: usize,
-    /// Until the operator moves, the cursor follows the first open step: the saved progress
-    /// arrives after the screen opens.
+    /// Until the saved progress arrives (or the operator moves), the cursor follows the first
+    /// open step; then it stays where it is put.
     follow_first_open: bool,
     /// First visible line of the current step's details.
     pub scroll: usize,
@@ -159,7 +159,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
                 app.dialect.label()
             )));
         }
-        Action::ProgressLoaded { domain, result } => loaded(app, domain, result),
+        Action::ProgressLoaded { domain, result } => loaded(app, domain, result, now),
         Action::ProgressSaved { domain, result } => saved(app, domain, result),
         _ => {}
     }
@@ -343,7 +343,8 @@ fn copy_commands(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
 }
 
 /// The loop read a domain's saved progress.
-fn loaded(app: &mut App, domain: String, result: Result<Progress, String>) {
+fn loaded(app: &mut App, domain: String, result: Result<Progress, String>, now: DateTime<Utc>) {
+    let for_open_checklist = domain_name(app).as_deref() == Some(domain.as_str());
     match result {
         Ok(progress) => {
             app.progress.insert(domain, progress);
@@ -353,6 +354,15 @@ fn loaded(app: &mut App, domain: String, result: Result<Progress, String>) {
                 "cannot read the saved progress: {message}"
             )));
         }
+    }
+    // The cursor starts on the first open step of the progress just read, and stays put after.
+    if for_open_checklist
+        && let Some(list) = build(app, now)
+        && let Some(screen) = app.checklist.as_mut()
+        && screen.follow_first_open
+    {
+        screen.follow_first_open = false;
+        screen.place(&list, list.first_open().unwrap_or(0));
     }
 }
 
