@@ -782,7 +782,7 @@ fn keys_map_to_actions_per_mode() {
         Some(Action::Bottom)
     );
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    for mode in [Mode::List, Mode::Details, Mode::Help, Mode::Filter] {
+    for mode in Mode::ALL {
         assert_eq!(
             keymap::action_for(mode, &ctrl_c),
             Some(Action::Quit),
@@ -791,7 +791,11 @@ fn keys_map_to_actions_per_mode() {
     }
     assert_eq!(
         keymap::action_for(Mode::List, &key(KeyCode::Char('c'))),
-        None
+        Some(Action::OpenChecklist)
+    );
+    assert_eq!(
+        keymap::action_for(Mode::Filter, &key(KeyCode::Char('c'))),
+        Some(Action::FilterChar('c'))
     );
     let alt_q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT);
     assert_eq!(
@@ -803,7 +807,7 @@ fn keys_map_to_actions_per_mode() {
 
 #[test]
 fn no_key_means_two_things_in_one_mode() {
-    for mode in [Mode::List, Mode::Details, Mode::Help, Mode::Filter] {
+    for mode in Mode::ALL {
         let keys: Vec<_> = keymap::bindings_for(mode)
             .flat_map(|b| b.keys.iter())
             .collect();
@@ -818,11 +822,23 @@ fn no_key_means_two_things_in_one_mode() {
 
 #[test]
 fn help_lists_every_binding_of_the_keymap_in_full() {
+    // Help over the list shows the browsing page; the checklist's keys are in its own help
+    // (tests/tui_checklist.rs); together the pages hold every binding.
+    let pages = [view::help::Page::Browse, view::help::Page::Checklist];
+    for binding in BINDINGS {
+        assert!(
+            pages.iter().any(|p| p
+                .bindings()
+                .any(|b| b.label == binding.label && b.action == binding.action)),
+            "no help page lists {:?}",
+            binding.description
+        );
+    }
     for (width, height) in [(80, 24), (120, 40)] {
         let mut app = app_sized(width, height);
         act(&mut app, &[Action::ToggleHelp]);
         let text = screen_text(&draw(&app));
-        for binding in BINDINGS {
+        for binding in view::help::Page::Browse.bindings() {
             assert!(
                 text.contains(binding.description),
                 "{width}x{height} help misses {:?}",
@@ -839,15 +855,25 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
 
 #[test]
 fn the_hint_bar_follows_the_keymap_of_the_current_mode() {
-    let mut app = app();
     let last_line = |app: &App| screen_text(&draw(app)).lines().last().unwrap().to_owned();
-    for (k, word) in keymap::hints(Mode::List) {
-        assert!(
-            last_line(&app).contains(&format!("{k} {word}")),
-            "{}",
-            last_line(&app)
-        );
-    }
+    // Wide enough, every hint shows; at 80 columns the leading ones that fit, in keymap order.
+    let wide = app_sized(120, 40);
+    let all: Vec<String> = keymap::hints(Mode::List)
+        .iter()
+        .map(|(k, word)| format!("{k} {word}"))
+        .collect();
+    assert_eq!(
+        last_line(&wide).trim_matches('"').trim_end(),
+        all.join("  ")
+    );
+    let mut app = app();
+    let narrow = last_line(&app);
+    let shown = narrow.trim_matches('"').trim_end();
+    assert!(all.join("  ").starts_with(shown), "{narrow}");
+    assert!(
+        shown.contains("c checklist") && shown.contains("Esc back"),
+        "{narrow}"
+    );
     act(&mut app, &[Action::StartFilter]);
     assert!(last_line(&app).contains("Enter apply"));
     assert!(!last_line(&app).contains("refresh"));

@@ -135,6 +135,20 @@ impl Progress {
         self.toggle(primary, step, Mark::Failed, now)
     }
 
+    /// Set `step`'s mark to `mark` (whatever it was). The TUI decides a toggle on what it shows
+    /// and saves the outcome, so that replaying it on the file under the lock is idempotent.
+    pub fn set_mark(
+        &mut self,
+        primary: Option<Sha1>,
+        step: StepId,
+        mark: Mark,
+        now: DateTime<Utc>,
+    ) {
+        let record = self.record_mut(primary, step, now);
+        record.mark = mark;
+        record.at = now;
+    }
+
     /// Set `step` to `target`, or back to `Todo` when it already is `target`. Returns the new mark.
     pub fn toggle(
         &mut self,

@@ -48,11 +48,13 @@ async fn run_tui(config: &Config, clock: Clock) -> Outcome {
         Sources::from_config(config),
         options,
     );
+    let store = Store::default_dir().map(Store::at);
     tui::run(
         statuses,
         handle.commands,
         handle.events,
         TuiOptions::from_env(clock),
+        store,
     )
     .await
     .map_err(tui_failure)?;

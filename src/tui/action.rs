@@ -4,6 +4,8 @@
 //! too, so `update` is the single place where state changes. `update` answers with [`Effect`]s
 //! that the event loop carries out (it alone does I/O).
 
+use super::checklist_screen::ProgressChange;
+use crate::checklist::Progress;
 use crate::poller::{PollCommand, PollEvent};
 
 /// One intent, named for what the user means.
@@ -20,7 +22,10 @@ pub enum Action {
     Bottom,
     /// Show the selected domain's details.
     OpenDetails,
-    /// Leave the current view (details → list; an applied filter is cleared).
+    /// Open the selected domain's renewal checklist.
+    OpenChecklist,
+    /// Leave the current view (checklist → where it was opened; details → list; an applied
+    /// filter is cleared).
     Back,
     /// Start typing a filter.
     StartFilter,
@@ -31,6 +36,25 @@ pub enum Action {
     ApplyFilter,
     /// Drop the filter and stop typing.
     ClearFilter,
+    /// Checklist: mark the current step done, or undo a done mark.
+    ToggleDone,
+    /// Checklist: mark the current step skipped, or undo it.
+    ToggleSkipped,
+    /// Checklist: mark the current step failed, or undo it.
+    ToggleFailed,
+    /// Checklist: start typing a note for the current step.
+    EditNote,
+    /// A character typed into the note.
+    NoteChar(char),
+    NoteBackspace,
+    /// Save the typed note (an empty one removes the note).
+    SaveNote,
+    /// Drop the typed note and keep the saved one.
+    CancelNote,
+    /// Checklist: copy the current step's commands to the clipboard (OSC 52).
+    CopyCommands,
+    /// Checklist: switch between Graph PowerShell and MSOnline.
+    SwitchDialect,
     RefreshSelected,
     RefreshAll,
     ToggleHelp,
@@ -44,13 +68,36 @@ pub enum Action {
     },
     /// Something happened in the poller.
     Poll(PollEvent),
+    /// The event loop read a domain's saved progress (answer to [`Effect::LoadProgress`]).
+    ProgressLoaded {
+        domain: String,
+        result: Result<Progress, String>,
+    },
+    /// The event loop saved a change (answer to [`Effect::SaveProgress`]): the progress as it
+    /// now is on disk, or why it is not there.
+    ProgressSaved {
+        domain: String,
+        result: Result<Progress, String>,
+    },
+    /// An effect failed in a way the operator must see (the message names what and why).
+    EffectFailed(String),
 }
 
 /// Work for the event loop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Send this to the poller.
     Poll(PollCommand),
     /// Restore the terminal and return.
     Quit,
+    /// Read the domain's saved checklist progress; answered by [`Action::ProgressLoaded`].
+    LoadProgress { domain: String },
+    /// Apply `change` to the domain's saved progress under the store's lock; answered by
+    /// [`Action::ProgressSaved`].
+    SaveProgress {
+        domain: String,
+        change: ProgressChange,
+    },
+    /// Put this text on the clipboard with OSC 52, written to the terminal.
+    Copy(String),
 }

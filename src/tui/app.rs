@@ -4,13 +4,16 @@
 //! I/O and reads no clock, so tests drive it with plain values.
 
 use std::cmp::{Ordering, Reverse};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
 use super::action::{Action, Effect};
+use super::checklist_screen::{self, ChecklistScreen, Notice};
 use super::keymap::Mode;
 use super::theme::Theme;
 use super::view;
+use crate::checklist::{Dialect, Progress};
 use crate::domain::{DomainStatus, FetchState};
 use crate::poller::{PollCommand, PollEvent};
 
@@ -23,6 +26,8 @@ pub type Reassess = fn(&mut DomainStatus, DateTime<Utc>);
 pub enum Screen {
     List,
     Details,
+    /// The renewal checklist of one domain ([`App::checklist`]).
+    Checklist,
 }
 
 /// The `/` filter: the text and whether it is still being typed.
@@ -65,6 +70,14 @@ pub struct App {
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub theme: Theme,
+    /// The open checklist (kept while help is over it).
+    pub checklist: Option<ChecklistScreen>,
+    /// Saved checklist progress by domain name, as last read or saved by the event loop.
+    pub progress: HashMap<String, Progress>,
+    /// The PowerShell the checklist's Entra steps use.
+    pub dialect: Dialect,
+    /// The status line of the checklist: what the last key did, or what failed.
+    pub notice: Option<Notice>,
     reassess: Reassess,
 }
 
@@ -84,6 +97,10 @@ impl App {
             details_scroll: 0,
             size: (view::layout::MIN_WIDTH, view::layout::MIN_HEIGHT),
             theme: Theme::new(true),
+            checklist: None,
+            progress: HashMap::new(),
+            dialect: Dialect::default(),
+            notice: None,
             reassess,
         };
         app.selected = app.visible().first().copied();
@@ -104,8 +121,18 @@ impl App {
             match self.screen {
                 Screen::List => Mode::List,
                 Screen::Details => Mode::Details,
+                Screen::Checklist if self.note_input().is_some() => Mode::Note,
+                Screen::Checklist => Mode::Checklist,
             }
         }
+    }
+
+    /// The note being typed on the checklist, if any.
+    pub fn note_input(&self) -> Option<&str> {
+        self.checklist
+            .as_ref()
+            .and_then(|c| c.note.as_ref())
+            .map(|n| n.text.as_str())
     }
 
     /// Indices of the domains the list shows, worst first: CRIT, WARN, UNKNOWN, OK, then the
@@ -198,6 +225,7 @@ impl App {
         let rows = match self.screen {
             Screen::List => self.list_rows(),
             Screen::Details => view::layout::details_extent(self.area(), self, now).1,
+            Screen::Checklist => view::layout::step_extent(self.area(), self, now).1,
         };
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
@@ -207,6 +235,51 @@ impl App {
         match self.screen {
             Screen::List => self.move_selection(delta),
             Screen::Details => self.scroll_details(delta, now),
+            Screen::Checklist => checklist_screen::move_cursor(self, delta, now),
+        }
+    }
+
+    /// Scroll the current step's details (checklist `PgUp`/`PgDn`).
+    fn scroll_step(&mut self, delta: isize, now: DateTime<Utc>) {
+        let (content, height) = view::layout::step_extent(self.area(), self, now);
+        checklist_screen::scroll(self, delta, content.saturating_sub(height));
+    }
+
+    /// `PgUp`/`PgDn`: a page of the list, of the details, or of the current step.
+    fn page_by(&mut self, pages: isize, now: DateTime<Utc>) {
+        let delta = pages.saturating_mul(self.page(now));
+        if self.screen == Screen::Checklist {
+            self.scroll_step(delta, now);
+        } else {
+            self.navigate(delta, now);
+        }
+    }
+
+    /// Open the selected domain's checklist, with the cursor on its first open step, and ask
+    /// the loop for its saved progress.
+    fn open_checklist(&mut self) -> Vec<Effect> {
+        let Some(index) = self.selected else {
+            return Vec::new();
+        };
+        self.select(index);
+        let return_to = match self.screen {
+            Screen::Checklist => Screen::List,
+            screen => screen,
+        };
+        self.checklist = Some(ChecklistScreen::new(index, return_to));
+        self.screen = Screen::Checklist;
+        self.notice = None;
+        vec![Effect::LoadProgress {
+            domain: self.domains[index].config.name.clone(),
+        }]
+    }
+
+    /// Things that change the steps (a tick, a refresh, a resize): keep the checklist's
+    /// cursor on its step and its scroll inside the step.
+    pub(super) fn settle_checklist(&mut self, now: DateTime<Utc>) {
+        if self.screen == Screen::Checklist {
+            checklist_screen::settle(self, now);
+            self.scroll_step(0, now);
         }
     }
 
@@ -218,7 +291,7 @@ impl App {
                 }
             }
             PollEvent::Finished { index, outcome } => {
-                let looking_at_it = self.screen == Screen::Details && self.selected == Some(index);
+                let looking_at_it = self.screen != Screen::List && self.selected == Some(index);
                 if let Some(status) = self.domains.get_mut(index) {
                     status.record(*outcome);
                     (self.reassess)(status, now);
@@ -243,8 +316,8 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
     match action {
         Action::Up => app.navigate(-1, now),
         Action::Down => app.navigate(1, now),
-        Action::PageUp => app.navigate(-app.page(now), now),
-        Action::PageDown => app.navigate(app.page(now), now),
+        Action::PageUp => app.page_by(-1, now),
+        Action::PageDown => app.page_by(1, now),
         Action::Top => app.navigate(isize::MIN, now),
         Action::Bottom => app.navigate(isize::MAX, now),
         Action::OpenDetails => {
@@ -254,9 +327,13 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
                 app.details_scroll = 0;
             }
         }
+        Action::OpenChecklist => return app.open_checklist(),
         Action::Back => {
             if app.help {
                 app.help = false;
+            } else if app.screen == Screen::Checklist {
+                app.screen = app.checklist.take().map_or(Screen::List, |c| c.return_to);
+                app.notice = None;
             } else if app.screen == Screen::Details {
                 app.screen = Screen::List;
             } else if !app.filter.text.is_empty() {
@@ -287,6 +364,23 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             app.filter = Filter::default();
             app.settle_selection();
         }
+        action @ (Action::ToggleDone
+        | Action::ToggleSkipped
+        | Action::ToggleFailed
+        | Action::EditNote
+        | Action::NoteChar(_)
+        | Action::NoteBackspace
+        | Action::SaveNote
+        | Action::CancelNote
+        | Action::CopyCommands
+        | Action::SwitchDialect
+        | Action::ProgressLoaded { .. }
+        | Action::ProgressSaved { .. }) => {
+            let effects = checklist_screen::update(app, action, now);
+            app.settle_checklist(now);
+            return effects;
+        }
+        Action::EffectFailed(message) => app.notice = Some(Notice::error(message)),
         Action::RefreshSelected => {
             if let Some(index) = app.selected {
                 return vec![Effect::Poll(PollCommand::Refresh(index))];
@@ -301,15 +395,18 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             }
             app.settle_selection();
             app.clamp_details_scroll(now);
+            app.settle_checklist(now);
         }
         Action::Resize { width, height } => {
             app.size = (width, height);
             app.settle_selection();
             app.clamp_details_scroll(now);
+            app.settle_checklist(now);
         }
         Action::Poll(event) => {
             app.on_poll(event, now);
             app.clamp_details_scroll(now);
+            app.settle_checklist(now);
         }
     }
     Vec::new()

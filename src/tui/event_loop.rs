@@ -12,12 +12,22 @@ use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
-use super::action::{Action, Effect};
+use super::action::Action;
 use super::app::{App, update};
+use super::effects::{self, EffectIo};
 use super::keymap::{self, Mode};
 use super::theme::Theme;
 use super::view;
 use crate::poller::{PollCommand, PollEvent};
+use crate::store::Store;
+
+/// What the loop reaches besides the terminal: the poller's command channel, the store for
+/// checklist progress (`None` without a data dir) and whether OSC 52 needs tmux's wrapping.
+pub struct Outside<'a> {
+    pub commands: &'a mpsc::UnboundedSender<PollCommand>,
+    pub store: Option<&'a Store>,
+    pub tmux: bool,
+}
 
 /// The signals that end the UI through the normal quit path.
 struct Signals {
@@ -79,7 +89,7 @@ pub async fn run(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     clock: Clock,
-    commands: &mpsc::UnboundedSender<PollCommand>,
+    outside: Outside<'_>,
     mut events: mpsc::UnboundedReceiver<PollEvent>,
 ) -> anyhow::Result<()> {
     let mut signals = Signals::new()?;
@@ -120,15 +130,14 @@ pub async fn run(
             }
         };
         let Some(action) = action else { continue };
-        for effect in update(app, action, clock.now()) {
-            match effect {
-                Effect::Quit => return Ok(()),
-                Effect::Poll(command) => {
-                    if commands.send(command).is_err() {
-                        tracing::warn!("the poller has stopped; {command:?} was not sent");
-                    }
-                }
-            }
+        let mut io = EffectIo {
+            commands: outside.commands,
+            store: outside.store,
+            terminal: terminal.backend_mut(),
+            tmux: outside.tmux,
+        };
+        if effects::drive(app, action, clock.now(), &mut io) {
+            return Ok(());
         }
         dirty = true;
     }

@@ -13,6 +13,10 @@ pub enum Mode {
     Help,
     /// Typing a filter after `/`.
     Filter,
+    /// A domain's renewal checklist.
+    Checklist,
+    /// Typing a note for a checklist step after `n`.
+    Note,
 }
 
 impl Mode {
@@ -22,7 +26,24 @@ impl Mode {
             Self::Details => "details",
             Self::Help => "help",
             Self::Filter => "filter",
+            Self::Checklist => "checklist",
+            Self::Note => "note",
         }
+    }
+
+    /// Every mode, in the order help names them.
+    pub const ALL: [Mode; 6] = [
+        Self::List,
+        Self::Details,
+        Self::Help,
+        Self::Filter,
+        Self::Checklist,
+        Self::Note,
+    ];
+
+    /// Modes where typed characters are text, not commands.
+    fn takes_text(self) -> bool {
+        matches!(self, Self::Filter | Self::Note)
     }
 }
 
@@ -73,7 +94,9 @@ pub struct Binding {
 }
 
 const BROWSE: &[Mode] = &[Mode::List, Mode::Details];
-const EVERYWHERE: &[Mode] = &[Mode::List, Mode::Details, Mode::Help, Mode::Filter];
+const VIEWS: &[Mode] = &[Mode::List, Mode::Details, Mode::Checklist];
+const CHECKLIST: &[Mode] = &[Mode::Checklist];
+const EVERYWHERE: &[Mode] = &Mode::ALL;
 
 /// Every binding, in the order help shows them.
 pub const BINDINGS: &[Binding] = &[
@@ -134,6 +157,14 @@ pub const BINDINGS: &[Binding] = &[
         modes: &[Mode::List],
     },
     Binding {
+        keys: &[Key::char('c')],
+        label: "c",
+        action: Action::OpenChecklist,
+        hint: Some(("c", "checklist")),
+        description: "Renewal checklist of the domain",
+        modes: BROWSE,
+    },
+    Binding {
         keys: &[Key::char('/')],
         label: "/",
         action: Action::StartFilter,
@@ -166,20 +197,124 @@ pub const BINDINGS: &[Binding] = &[
         modes: &[Mode::Filter],
     },
     Binding {
-        keys: &[Key::char('r')],
-        label: "r",
-        action: Action::RefreshSelected,
-        hint: Some(("r", "refresh")),
-        description: "Refresh the selected domain now",
-        modes: BROWSE,
+        keys: &[Key::char('j'), Key::plain(KeyCode::Down)],
+        label: "j/↓",
+        action: Action::Down,
+        hint: None,
+        description: "Next step",
+        modes: CHECKLIST,
     },
     Binding {
-        keys: &[Key::char('R')],
-        label: "R",
-        action: Action::RefreshAll,
-        hint: Some(("R", "all")),
-        description: "Refresh every domain now",
-        modes: BROWSE,
+        keys: &[Key::char('k'), Key::plain(KeyCode::Up)],
+        label: "k/↑",
+        action: Action::Up,
+        hint: None,
+        description: "Previous step",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::char('g'), Key::plain(KeyCode::Home)],
+        label: "g/Home",
+        action: Action::Top,
+        hint: None,
+        description: "First step",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::char('G'), Key::plain(KeyCode::End)],
+        label: "G/End",
+        action: Action::Bottom,
+        hint: None,
+        description: "Last step",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::PageDown)],
+        label: "PgDn",
+        action: Action::PageDown,
+        hint: None,
+        description: "Scroll the step down a page",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::PageUp)],
+        label: "PgUp",
+        action: Action::PageUp,
+        hint: None,
+        description: "Scroll the step up a page",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::char(' ')],
+        label: "Space",
+        action: Action::ToggleDone,
+        hint: Some(("Space", "done")),
+        description: "Mark the step done (again: undo)",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::char('s')],
+        label: "s",
+        action: Action::ToggleSkipped,
+        hint: Some(("s", "skip")),
+        description: "Mark skipped (again: undo)",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::char('f')],
+        label: "f",
+        action: Action::ToggleFailed,
+        hint: Some(("f", "fail")),
+        description: "Mark failed (again: undo)",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::char('n')],
+        label: "n",
+        action: Action::EditNote,
+        hint: Some(("n", "note")),
+        description: "Write a note on the step",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::char('y')],
+        label: "y",
+        action: Action::CopyCommands,
+        hint: Some(("y", "copy")),
+        description: "Copy the commands (OSC 52)",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::char('d')],
+        label: "d",
+        action: Action::SwitchDialect,
+        hint: Some(("d", "dialect")),
+        description: "Graph ⇄ MSOnline commands",
+        modes: CHECKLIST,
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Enter)],
+        label: "Enter",
+        action: Action::SaveNote,
+        hint: Some(("Enter", "save")),
+        description: "Save the note (empty removes it)",
+        modes: &[Mode::Note],
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Backspace)],
+        label: "Backspace",
+        action: Action::NoteBackspace,
+        hint: None,
+        description: "Delete the last character",
+        modes: &[Mode::Note],
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Esc)],
+        label: "Esc",
+        action: Action::CancelNote,
+        hint: Some(("Esc", "cancel")),
+        description: "Keep the saved note",
+        modes: &[Mode::Note],
     },
     Binding {
         keys: &[Key::char('?')],
@@ -187,15 +322,15 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::ToggleHelp,
         hint: Some(("?", "help")),
         description: "Show or hide this help",
-        modes: &[Mode::List, Mode::Details, Mode::Help],
+        modes: &[Mode::List, Mode::Details, Mode::Checklist, Mode::Help],
     },
     Binding {
         keys: &[Key::plain(KeyCode::Esc)],
         label: "Esc",
         action: Action::Back,
         hint: Some(("Esc", "back")),
-        description: "Close help/details, clear filter",
-        modes: &[Mode::Details, Mode::Help, Mode::List],
+        description: "Go back; close help; clear filter",
+        modes: &[Mode::Details, Mode::Checklist, Mode::Help, Mode::List],
     },
     Binding {
         keys: &[Key::char('q')],
@@ -203,7 +338,23 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Quit,
         hint: Some(("q", "quit")),
         description: "Quit",
-        modes: &[Mode::List, Mode::Details, Mode::Help],
+        modes: &[Mode::List, Mode::Details, Mode::Checklist, Mode::Help],
+    },
+    Binding {
+        keys: &[Key::char('r')],
+        label: "r",
+        action: Action::RefreshSelected,
+        hint: Some(("r", "refresh")),
+        description: "Refresh the selected domain now",
+        modes: VIEWS,
+    },
+    Binding {
+        keys: &[Key::char('R')],
+        label: "R",
+        action: Action::RefreshAll,
+        hint: Some(("R", "all")),
+        description: "Refresh every domain now",
+        modes: VIEWS,
     },
     Binding {
         keys: &[Key::ctrl('c')],
@@ -215,16 +366,20 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-/// The action a key press means in `mode`, if any. While typing a filter, plain characters are
-/// text.
+/// The action a key press means in `mode`, if any. While typing a filter or a note, plain
+/// characters are text.
 pub fn action_for(mode: Mode, key: &KeyEvent) -> Option<Action> {
-    if mode == Mode::Filter
+    if mode.takes_text()
         && let KeyCode::Char(c) = key.code
         && !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
     {
-        return Some(Action::FilterChar(c));
+        return Some(if mode == Mode::Note {
+            Action::NoteChar(c)
+        } else {
+            Action::FilterChar(c)
+        });
     }
     bindings_for(mode)
         .find(|b| b.keys.iter().any(|k| k.matches(key)))

@@ -6,6 +6,9 @@
 
 pub mod action;
 pub mod app;
+pub mod checklist_screen;
+pub mod clipboard;
+pub mod effects;
 pub mod event_loop;
 pub mod keymap;
 pub mod terminal;
@@ -23,6 +26,8 @@ pub use app::{App, Screen, update};
 use crate::domain::DomainStatus;
 use crate::poller::Clock;
 use crate::poller::{PollCommand, PollEvent};
+use crate::store::Store;
+use event_loop::Outside;
 use terminal::TerminalGuard;
 use theme::Theme;
 
@@ -52,18 +57,25 @@ pub fn color_allowed(no_color: Option<&OsStr>) -> bool {
 }
 
 /// Run the domain list on `domains` until the operator quits (`q`, Ctrl-C) or SIGTERM / SIGHUP /
-/// SIGINT arrives. Refresh requests go out on `commands`; results come in on `events`. The
+/// SIGINT arrives. Refresh requests go out on `commands`; results come in on `events`; checklist
+/// progress is read from and saved to `store` (`None`: no data dir, marks are not kept). The
 /// terminal is restored on every way out, panics included.
 pub async fn run(
     domains: Vec<DomainStatus>,
     commands: mpsc::UnboundedSender<PollCommand>,
     events: mpsc::UnboundedReceiver<PollEvent>,
     options: TuiOptions,
+    store: Option<Store>,
 ) -> anyhow::Result<()> {
     let mut app = App::new(domains);
     app.theme = Theme::new(options.color);
+    let outside = Outside {
+        commands: &commands,
+        store: store.as_ref(),
+        tmux: clipboard::inside_tmux(std::env::var_os("TMUX").as_deref()),
+    };
     let mut guard = TerminalGuard::new()?;
-    event_loop::run(guard.terminal(), &mut app, options.clock, &commands, events).await
+    event_loop::run(guard.terminal(), &mut app, options.clock, outside, events).await
 }
 
 /// The screen for a machine without a config: where the config goes (`config_path`) and the

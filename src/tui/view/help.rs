@@ -1,22 +1,67 @@
-//! The `?` overlay: the keymap as a table (key, action, what it does, where it works).
+//! The `?` overlay: the keymap as a table (key, action, what it does, where it works), for the
+//! screen help was opened over: the list and details, or the checklist. One page of keys fits an
+//! 80x24 terminal; the other screen's keys are in its own help.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Clear, Row, Table};
 
+use crate::tui::app::Screen;
 use crate::tui::keymap::{BINDINGS, Binding, Mode};
 use crate::tui::theme::Theme;
 
-const ALL_MODES: [Mode; 4] = [Mode::List, Mode::Details, Mode::Help, Mode::Filter];
+/// A page of help: the modes whose keys it lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    /// The list, the details and the filter.
+    Browse,
+    /// The checklist and its note input.
+    Checklist,
+}
 
-fn modes_text(binding: &Binding) -> String {
-    if ALL_MODES.iter().all(|m| binding.modes.contains(m)) {
+impl Page {
+    pub fn for_screen(screen: Screen) -> Self {
+        match screen {
+            Screen::List | Screen::Details => Self::Browse,
+            Screen::Checklist => Self::Checklist,
+        }
+    }
+
+    pub fn modes(self) -> &'static [Mode] {
+        match self {
+            Self::Browse => &[Mode::List, Mode::Details, Mode::Filter],
+            Self::Checklist => &[Mode::Checklist, Mode::Note],
+        }
+    }
+
+    fn footer(self) -> &'static str {
+        match self {
+            Self::Browse => {
+                " while filtering, typed characters go into the filter · Esc or ? closes "
+            }
+            Self::Checklist => {
+                " while writing a note, typed characters go into it · Esc or ? closes "
+            }
+        }
+    }
+
+    /// The bindings this page lists, in keymap order.
+    pub fn bindings(self) -> impl Iterator<Item = &'static Binding> {
+        BINDINGS
+            .iter()
+            .filter(move |b| b.modes.iter().any(|m| self.modes().contains(m)))
+    }
+}
+
+fn modes_text(binding: &Binding, page: Page) -> String {
+    if Mode::ALL.iter().all(|m| binding.modes.contains(m)) {
         return "everywhere".into();
     }
     binding
         .modes
         .iter()
+        .filter(|m| **m == Mode::Help || page.modes().contains(m))
         .map(|m| m.name())
         .collect::<Vec<_>>()
         .join("/")
@@ -27,8 +72,19 @@ fn action_name(binding: &Binding) -> String {
     format!("{:?}", binding.action)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
-    let height = u16::try_from(BINDINGS.len() + 3)
+pub fn render(frame: &mut Frame, area: Rect, theme: Theme, page: Page) {
+    let rows: Vec<Row> = page
+        .bindings()
+        .map(|b| {
+            Row::new([
+                Cell::from(b.label).style(theme.key()),
+                Cell::from(action_name(b)),
+                Cell::from(b.description),
+                Cell::from(modes_text(b, page)).style(theme.dim()),
+            ])
+        })
+        .collect();
+    let height = u16::try_from(rows.len() + 3)
         .unwrap_or(u16::MAX)
         .min(area.height);
     let width = area.width.min(100);
@@ -38,14 +94,6 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
         width,
         height,
     };
-    let rows = BINDINGS.iter().map(|b| {
-        Row::new([
-            Cell::from(b.label).style(theme.key()),
-            Cell::from(action_name(b)),
-            Cell::from(b.description),
-            Cell::from(modes_text(b)).style(theme.dim()),
-        ])
-    });
     let widths = [
         Constraint::Length(9),
         Constraint::Length(15),
@@ -54,10 +102,7 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
     ];
     let block = Block::bordered()
         .title(Line::styled(" keys ", theme.title()))
-        .title_bottom(Line::styled(
-            " while filtering, typed characters go into the filter · Esc or ? closes ",
-            theme.dim(),
-        ));
+        .title_bottom(Line::styled(page.footer(), theme.dim()));
     let table = Table::new(rows, widths)
         .header(Row::new(["KEY", "ACTION", "WHAT IT DOES", "WHERE"]).style(theme.heading()))
         .column_spacing(1)

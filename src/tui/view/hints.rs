@@ -8,21 +8,33 @@ use ratatui::widgets::Paragraph;
 use crate::tui::app::App;
 use crate::tui::keymap::{self, Mode};
 
+/// The hints of the current mode, as many whole ones as fit (the keymap lists the most needed
+/// first), then what the text input expects.
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme();
+    let width = usize::from(area.width);
+    let mut used = 0;
     let mut spans = Vec::new();
     for (keys, word) in keymap::hints(app.mode()) {
-        if !spans.is_empty() {
+        let gap = if spans.is_empty() { 0 } else { 2 };
+        let needed = gap + keys.chars().count() + 1 + word.chars().count();
+        if used + needed > width {
+            break;
+        }
+        used += needed;
+        if gap > 0 {
             spans.push(Span::raw("  "));
         }
         spans.push(Span::styled(keys, theme.key()));
         spans.push(Span::raw(format!(" {word}")));
     }
-    if app.mode() == Mode::Filter {
-        spans.push(Span::styled(
-            "  type to match name, IdP host or status",
-            theme.dim(),
-        ));
+    let explanation = match app.mode() {
+        Mode::Filter => "  type to match name, IdP host or status",
+        Mode::Note => "  type the note; an empty note removes it",
+        _ => "",
+    };
+    if !explanation.is_empty() {
+        spans.push(Span::styled(explanation, theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::detail;
+use super::{checklist, detail};
 use crate::tui::app::{App, Screen};
 
 pub const MIN_WIDTH: u16 = 80;
@@ -22,8 +22,12 @@ pub struct Regions {
     pub header: Rect,
     pub list: Option<Rect>,
     pub details: Option<Rect>,
+    /// The checklist's body (steps and the current step), on the checklist screen.
+    pub checklist: Option<Rect>,
     /// The filter line, while typing a filter or when one is applied.
     pub filter: Option<Rect>,
+    /// The checklist's status line: what the last key did, the note being typed.
+    pub status: Option<Rect>,
     pub hints: Rect,
 }
 
@@ -32,6 +36,22 @@ pub fn too_small(area: Rect) -> bool {
 }
 
 pub fn regions(area: Rect, app: &App) -> Regions {
+    if app.screen == Screen::Checklist {
+        let [header, body, status, hints] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        return Regions {
+            header,
+            checklist: Some(body),
+            status: Some(status),
+            hints,
+            ..Regions::default()
+        };
+    }
     let filter_height = u16::from(app.filter.editing || !app.filter.text.is_empty());
     let [header, body, filter, hints] = Layout::vertical([
         Constraint::Length(1),
@@ -48,13 +68,15 @@ pub fn regions(area: Rect, app: &App) -> Regions {
                     .areas(body);
             (Some(list), Some(details))
         }
-        Screen::Details => (None, Some(body)),
+        Screen::Details | Screen::Checklist => (None, Some(body)),
     };
     Regions {
         header,
         list,
         details,
+        checklist: None,
         filter: (filter_height > 0).then_some(filter),
+        status: None,
         hints,
     }
 }
@@ -74,5 +96,26 @@ pub fn details_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usiz
     let content = app.selected_status().map_or(0, |status| {
         detail::lines(status, now, inner.width, app.theme()).len()
     });
+    (content, usize::from(inner.height))
+}
+
+/// Lines of the current checklist step and lines visible, for its scrolling.
+pub fn step_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usize) {
+    let Some(body) = regions(area, app).checklist else {
+        return (0, 0);
+    };
+    let Some(list) = crate::tui::checklist_screen::build(app, now) else {
+        return (0, 0);
+    };
+    let (_, step_area) = checklist::areas(body, list.steps.len());
+    let inner = checklist::step_inner(step_area);
+    let content = app
+        .checklist
+        .as_ref()
+        .and_then(|screen| screen.cursor(&list))
+        .and_then(|cursor| list.steps.get(cursor))
+        .map_or(0, |step| {
+            checklist::step_lines(step, inner.width, app.theme()).len()
+        });
     (content, usize::from(inner.height))
 }

@@ -13,9 +13,12 @@
 //! ├─────────────────────────────────────────────────────────────────────────────┤
 //! │ hints: the keys of the current view, from the keymap                        │ 1 row
 //! └─────────────────────────────────────────────────────────────────────────────┘
+//!   the checklist (c) replaces the list and details: its steps on top, the current step below,
+//!   then a status line above the hints.
 //!   help (?) is an overlay over everything; below 80x24 only a "too small" message shows.
 //! ```
 
+pub mod checklist;
 pub mod detail;
 pub mod first_run;
 pub mod format;
@@ -50,12 +53,15 @@ pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     if let Some(details_area) = regions.details {
         detail::render(frame, details_area, app, now, regions.list.is_some());
     }
+    if let (Some(body), Some(status)) = (regions.checklist, regions.status) {
+        checklist::render(frame, body, status, app, now);
+    }
     if let Some(filter_area) = regions.filter {
         hints::render_filter(frame, filter_area, app);
     }
     hints::render(frame, regions.hints, app);
     if app.help {
-        help::render(frame, area, app.theme());
+        help::render(frame, area, app.theme(), help::Page::for_screen(app.screen));
     }
 }
 

@@ -1,0 +1,385 @@
+//! The checklist screen: the state it keeps (which domain, which step, the note being typed) and
+//! what its keys do to the app. The runbook itself is never stored here: it is rebuilt from the
+//! domain's live state and the saved progress every time it is needed, so verification follows
+//! the evidence. Marks change the in-memory progress at once (the screen answers the keystroke)
+//! and go to the event loop as a [`ProgressChange`] to be saved.
+
+use chrono::{DateTime, Utc};
+
+use super::action::{Action, Effect};
+use super::app::{App, Screen};
+use crate::cert::Sha1;
+use crate::checklist::{self, Checklist, ChecklistInput, Mark, Progress, StepId};
+
+/// The open checklist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChecklistScreen {
+    /// Index into `App::domains`.
+    pub domain: usize,
+    /// The step under the cursor, by id, so it stays put when steps appear or vanish; `index`
+    /// is where it was, for when that step is gone.
+    cursor_id: Option<StepId>,
+    index: usize,
+    /// Until the saved progress arrives (or the operator moves), the cursor follows the first
+    /// open step; then it stays where it is put.
+    follow_first_open: bool,
+    /// First visible line of the current step's details.
+    pub scroll: usize,
+    /// The note being typed, while `n` is active.
+    pub note: Option<NoteInput>,
+    /// Where `Esc` goes back to.
+    pub return_to: Screen,
+}
+
+impl ChecklistScreen {
+    pub fn new(domain: usize, return_to: Screen) -> Self {
+        Self {
+            domain,
+            cursor_id: None,
+            index: 0,
+            follow_first_open: true,
+            scroll: 0,
+            note: None,
+            return_to,
+        }
+    }
+
+    /// The cursor's step index in `checklist`, `None` when it has no steps.
+    pub fn cursor(&self, checklist: &Checklist) -> Option<usize> {
+        let last = checklist.steps.len().checked_sub(1)?;
+        if self.follow_first_open {
+            return Some(checklist.first_open().unwrap_or(0));
+        }
+        let by_id = self
+            .cursor_id
+            .and_then(|id| checklist.steps.iter().position(|s| s.id == id));
+        Some(by_id.unwrap_or(self.index.min(last)))
+    }
+
+    fn place(&mut self, checklist: &Checklist, index: usize) {
+        self.index = index;
+        self.cursor_id = checklist.steps.get(index).map(|s| s.id);
+    }
+
+    /// Remember where the cursor is now, by id and index (after the steps changed).
+    pub fn settle(&mut self, checklist: &Checklist) {
+        if let Some(index) = self.cursor(checklist) {
+            self.place(checklist, index);
+        }
+    }
+}
+
+/// A note being typed for one step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoteInput {
+    pub step: StepId,
+    pub text: String,
+}
+
+/// One change to a domain's saved progress, replayed by the event loop on the file under its
+/// lock. It carries the outcome (the mark to set, the note to keep), not the keystroke, so that
+/// replaying it on a file another fedcert changed meanwhile gives what the operator saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgressChange {
+    /// The run key: the primary certificate the checklist was built under.
+    pub primary: Option<Sha1>,
+    pub step: StepId,
+    pub at: DateTime<Utc>,
+    pub edit: Edit,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    Mark(Mark),
+    /// The note to keep; empty removes it.
+    Note(String),
+}
+
+impl ProgressChange {
+    pub fn apply(&self, progress: &mut Progress) {
+        match &self.edit {
+            Edit::Mark(mark) => progress.set_mark(self.primary, self.step, *mark, self.at),
+            Edit::Note(text) => progress.set_note(self.primary, self.step, text, self.at),
+        }
+    }
+}
+
+/// A line for the status bar: what the last key did, or what went wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    /// Errors stay until something succeeds; other notices go with the next move.
+    pub error: bool,
+}
+
+impl Notice {
+    pub fn info(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            error: false,
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            error: true,
+        }
+    }
+}
+
+/// The checklist's own actions.
+pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    match action {
+        Action::ToggleDone => return toggle(app, Mark::Done, now),
+        Action::ToggleSkipped => return toggle(app, Mark::Skipped, now),
+        Action::ToggleFailed => return toggle(app, Mark::Failed, now),
+        Action::EditNote => edit_note(app, now),
+        Action::NoteChar(c) => {
+            if let Some(note) = note_mut(app) {
+                note.text.push(c);
+            }
+        }
+        Action::NoteBackspace => {
+            if let Some(note) = note_mut(app) {
+                note.text.pop();
+            }
+        }
+        Action::SaveNote => return save_note(app, now),
+        Action::CancelNote => {
+            if let Some(screen) = app.checklist.as_mut() {
+                screen.note = None;
+            }
+        }
+        Action::CopyCommands => return copy_commands(app, now),
+        Action::SwitchDialect => {
+            app.dialect = app.dialect.other();
+            app.notice = Some(Notice::info(format!(
+                "commands now in {}",
+                app.dialect.label()
+            )));
+        }
+        Action::ProgressLoaded { domain, result } => loaded(app, domain, result, now),
+        Action::ProgressSaved { domain, result } => saved(app, domain, result),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn note_mut(app: &mut App) -> Option<&mut NoteInput> {
+    app.checklist.as_mut().and_then(|s| s.note.as_mut())
+}
+
+/// The runbook of the open checklist's domain, built afresh from its live state and the
+/// progress in memory.
+pub fn build(app: &App, now: DateTime<Utc>) -> Option<Checklist> {
+    let screen = app.checklist.as_ref()?;
+    let status = app.domains.get(screen.domain)?;
+    let entra = status.entra();
+    let progress = app.progress.get(&status.config.name);
+    let input = ChecklistInput::from_status(status, entra.as_ref(), progress, now);
+    Some(checklist::build(&input, app.dialect))
+}
+
+/// The open checklist and the index of the step under the cursor.
+fn current(app: &App, now: DateTime<Utc>) -> Option<(Checklist, usize)> {
+    let list = build(app, now)?;
+    let index = app.checklist.as_ref()?.cursor(&list)?;
+    Some((list, index))
+}
+
+/// Move the cursor by `delta` steps (clamped to the first and last).
+pub fn move_cursor(app: &mut App, delta: isize, now: DateTime<Utc>) {
+    let Some((list, index)) = current(app, now) else {
+        return;
+    };
+    let last = list.steps.len() - 1;
+    let target = index.saturating_add_signed(delta).min(last);
+    if let Some(screen) = app.checklist.as_mut() {
+        screen.follow_first_open = false;
+        if target != index {
+            screen.scroll = 0;
+        }
+        screen.place(&list, target);
+    }
+    drop_info_notice(app);
+}
+
+/// Scroll the current step's details by `delta` lines within `max`.
+pub fn scroll(app: &mut App, delta: isize, max: usize) {
+    if let Some(screen) = app.checklist.as_mut() {
+        screen.scroll = screen.scroll.saturating_add_signed(delta).min(max);
+    }
+}
+
+/// Keep the cursor on its step after the steps were rebuilt (a tick, a refresh, a load).
+pub fn settle(app: &mut App, now: DateTime<Utc>) {
+    let Some(list) = build(app, now) else {
+        return;
+    };
+    if let Some(screen) = app.checklist.as_mut()
+        && !screen.follow_first_open
+    {
+        screen.settle(&list);
+    }
+}
+
+fn drop_info_notice(app: &mut App) {
+    if app.notice.as_ref().is_some_and(|n| !n.error) {
+        app.notice = None;
+    }
+}
+
+/// The domain name of the open checklist.
+fn domain_name(app: &App) -> Option<String> {
+    let screen = app.checklist.as_ref()?;
+    Some(app.domains.get(screen.domain)?.config.name.clone())
+}
+
+/// Apply `edit` to the current step in memory and ask the loop to save it.
+fn change(
+    app: &mut App,
+    list: &Checklist,
+    step: StepId,
+    edit: Edit,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(domain) = domain_name(app) else {
+        return Vec::new();
+    };
+    let change = ProgressChange {
+        primary: list.primary,
+        step,
+        at: now,
+        edit,
+    };
+    change.apply(
+        app.progress
+            .entry(domain.clone())
+            .or_insert_with(|| Progress::new(domain.clone())),
+    );
+    vec![Effect::SaveProgress { domain, change }]
+}
+
+/// `Space`, `s`, `f`: set the current step to `target`, or back to todo when it already is.
+fn toggle(app: &mut App, target: Mark, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some((list, index)) = current(app, now) else {
+        return Vec::new();
+    };
+    let step = &list.steps[index];
+    let current_mark = step.record.as_ref().map_or(Mark::Todo, |r| r.mark);
+    let mark = if current_mark == target {
+        Mark::Todo
+    } else {
+        target
+    };
+    let verified = if step.verified.is_some() {
+        " (fedcert verified it from live data; your mark counts if that evidence goes away)"
+    } else {
+        ""
+    };
+    app.notice = Some(Notice::info(match mark {
+        Mark::Todo => format!("step {} is open again{verified}", index + 1),
+        _ => format!("step {} marked {}{verified}", index + 1, mark.as_str()),
+    }));
+    if let Some(screen) = app.checklist.as_mut() {
+        screen.follow_first_open = false;
+        screen.place(&list, index);
+    }
+    let id = step.id;
+    change(app, &list, id, Edit::Mark(mark), now)
+}
+
+/// `n`: start typing a note for the current step, starting from the saved one.
+fn edit_note(app: &mut App, now: DateTime<Utc>) {
+    let Some((list, index)) = current(app, now) else {
+        return;
+    };
+    let step = &list.steps[index];
+    let text = step.note().unwrap_or_default().to_owned();
+    if let Some(screen) = app.checklist.as_mut() {
+        screen.follow_first_open = false;
+        screen.place(&list, index);
+        screen.note = Some(NoteInput {
+            step: step.id,
+            text,
+        });
+    }
+}
+
+/// `Enter` while typing a note: keep it (empty removes it).
+fn save_note(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(note) = app.checklist.as_mut().and_then(|s| s.note.take()) else {
+        return Vec::new();
+    };
+    let Some(list) = build(app, now) else {
+        return Vec::new();
+    };
+    let text = note.text.trim().to_owned();
+    app.notice = Some(Notice::info(if text.is_empty() {
+        "note removed"
+    } else {
+        "note saved"
+    }));
+    change(app, &list, note.step, Edit::Note(text), now)
+}
+
+/// `y`: the current step's commands, one per line, exactly as shown, to the clipboard.
+fn copy_commands(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some((list, index)) = current(app, now) else {
+        return Vec::new();
+    };
+    let commands = &list.steps[index].commands;
+    if commands.is_empty() {
+        app.notice = Some(Notice::info("nothing to copy: this step has no commands"));
+        return Vec::new();
+    }
+    let lines = commands.len();
+    let plural = if lines == 1 { "" } else { "s" };
+    app.notice = Some(Notice::info(format!(
+        "copied {lines} line{plural} (OSC 52) · no OSC 52 in this terminal? select them below"
+    )));
+    vec![Effect::Copy(commands.join("\n"))]
+}
+
+/// The loop read a domain's saved progress.
+fn loaded(app: &mut App, domain: String, result: Result<Progress, String>, now: DateTime<Utc>) {
+    let for_open_checklist = domain_name(app).as_deref() == Some(domain.as_str());
+    match result {
+        Ok(progress) => {
+            app.progress.insert(domain, progress);
+        }
+        Err(message) => {
+            app.notice = Some(Notice::error(format!(
+                "cannot read the saved progress: {message}"
+            )));
+        }
+    }
+    // The cursor starts on the first open step of the progress just read, and stays put after.
+    if for_open_checklist
+        && let Some(list) = build(app, now)
+        && let Some(screen) = app.checklist.as_mut()
+        && screen.follow_first_open
+    {
+        screen.follow_first_open = false;
+        screen.place(&list, list.first_open().unwrap_or(0));
+    }
+}
+
+/// The loop saved a change: the file's progress replaces the one in memory (it includes what
+/// another fedcert may have saved meanwhile). A failure stays on screen until a save succeeds.
+fn saved(app: &mut App, domain: String, result: Result<Progress, String>) {
+    match result {
+        Ok(progress) => {
+            app.progress.insert(domain, progress);
+            if app.notice.as_ref().is_some_and(|n| n.error) {
+                app.notice = None;
+            }
+        }
+        Err(message) => {
+            app.notice = Some(Notice::error(format!(
+                "NOT SAVED: {message} (the mark shows here but is not on disk)"
+            )));
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! The checklist screen: the steps with their state on top, the current step below it (state,
+//! where, tool, note, warnings, why, then the commands and what to expect), and a status line.
+//!
+//! The commands are drawn flush with the left edge and nothing beside them, so that a terminal
+//! without OSC 52 can still select them with the mouse; long ones wrap by character, never by
+//! word, so no space is added or lost.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::format;
+use crate::checklist::{Checklist, Mark, Step, StepState};
+use crate::tui::app::App;
+use crate::tui::checklist_screen;
+use crate::tui::theme::Theme;
+
+const KEY_WIDTH: usize = 9;
+const HIGHLIGHT: &str = "▶ ";
+
+/// The two parts of the checklist's body: the steps and the current step.
+pub fn areas(body: Rect, steps: usize) -> (Rect, Rect) {
+    // A quarter of the body for the steps, at least three rows (plus the title row): the
+    // current step's commands need the room more.
+    let rows = steps.min(usize::from((body.height / 4).max(3)));
+    let rows = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(1);
+    let [list, step] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(body);
+    (list, step)
+}
+
+fn step_block() -> Block<'static> {
+    Block::new().borders(Borders::TOP)
+}
+
+/// The area inside the current step's frame.
+pub fn step_inner(area: Rect) -> Rect {
+    step_block().inner(area)
+}
+
+pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App, now: DateTime<Utc>) {
+    let theme = app.theme();
+    let (Some(list), Some(screen)) = (checklist_screen::build(app, now), app.checklist.as_ref())
+    else {
+        frame.render_widget(Paragraph::new("no checklist open"), body);
+        return;
+    };
+    let cursor = screen.cursor(&list).unwrap_or(0);
+    let (steps_area, step_area) = areas(body, list.steps.len());
+    render_steps(frame, steps_area, &list, cursor, theme);
+    if let Some(step) = list.steps.get(cursor) {
+        render_step(frame, step_area, step, cursor, screen.scroll, theme);
+    }
+    render_status(frame, status, app, &list, cursor);
+}
+
+fn render_steps(frame: &mut Frame, area: Rect, list: &Checklist, cursor: usize, theme: Theme) {
+    let severity = list.severity;
+    let title = Line::from(vec![
+        Span::raw(" "),
+        Span::styled(severity.word(), theme.severity(severity)),
+        Span::styled(format!(" {} ", list.domain), theme.title()),
+        Span::raw(format!(
+            "renewal checklist · {}/{} done ",
+            list.completed(),
+            list.steps.len()
+        )),
+    ]);
+    let dialect = Line::styled(format!(" {} ", list.dialect.label()), theme.dim()).right_aligned();
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .title(title)
+        .title(dialect);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows = usize::from(inner.height);
+    let first = window_start(cursor, rows, list.steps.len());
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = list
+        .steps
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, step)| step_row(step, i, i == cursor, width, theme))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The first step shown so that the cursor sits mid-window when the steps do not all fit.
+fn window_start(cursor: usize, rows: usize, steps: usize) -> usize {
+    if rows == 0 || steps <= rows {
+        return 0;
+    }
+    cursor.saturating_sub(rows / 2).min(steps - rows)
+}
+
+/// `[x]` done or verified, `[-]` skipped, `[!]` failed, `[ ]` to do.
+fn checkbox(state: StepState) -> &'static str {
+    match state {
+        StepState::Done | StepState::Verified => "[x]",
+        StepState::Skipped => "[-]",
+        StepState::Failed => "[!]",
+        StepState::Todo => "[ ]",
+    }
+}
+
+fn state_style(state: StepState, theme: Theme) -> Style {
+    match state {
+        StepState::Verified | StepState::Done => theme.sync(crate::assess::SyncState::InSync),
+        StepState::Failed => theme.error(),
+        StepState::Skipped => theme.stale(),
+        StepState::Todo => theme.dim(),
+    }
+}
+
+/// One row: marker, checkbox, number, title (and `✎` when it has a note), state at the right.
+fn step_row(step: &Step, index: usize, current: bool, width: usize, theme: Theme) -> Line<'static> {
+    let state = step.state();
+    let word = match state {
+        StepState::Failed => "FAILED".to_owned(),
+        StepState::Todo => String::new(),
+        other => other.as_str().to_owned(),
+    };
+    let lead = format!(
+        "{}{} {:>2}. ",
+        if current { HIGHLIGHT } else { "  " },
+        checkbox(state),
+        index + 1
+    );
+    let note = if step.note().is_some() { " ✎" } else { "" };
+    let fixed = lead.chars().count() + note.chars().count() + word.chars().count() + 1;
+    let title = format::fit(&step.title, width.saturating_sub(fixed));
+    let pad = width.saturating_sub(fixed + title.chars().count());
+    let mut spans = vec![
+        Span::raw(lead),
+        Span::raw(title),
+        Span::styled(note, theme.key()),
+        Span::raw(" ".repeat(pad + 1)),
+        Span::styled(word, state_style(state, theme)),
+    ];
+    if current {
+        for span in &mut spans {
+            span.style = span.style.patch(theme.selected());
+        }
+    }
+    Line::from(spans)
+}
+
+fn render_step(
+    frame: &mut Frame,
+    area: Rect,
+    step: &Step,
+    index: usize,
+    scroll: usize,
+    theme: Theme,
+) {
+    let mut block = step_block().title(Line::styled(
+        format!(" {}. {} ", index + 1, step.title),
+        theme.title(),
+    ));
+    let inner = block.inner(area);
+    let lines = step_lines(step, inner.width, theme);
+    let height = usize::from(inner.height);
+    if lines.len() > height {
+        let first = scroll + 1;
+        let last = (scroll + height).min(lines.len());
+        let position = format!(" PgDn · {first}–{last} of {} ", lines.len());
+        block = block.title(Line::styled(position, theme.dim()).right_aligned());
+    }
+    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// Everything the current step shows, as lines `width` columns wide.
+pub fn step_lines(step: &Step, width: u16, theme: Theme) -> Vec<Line<'static>> {
+    let width = usize::from(width);
+    let mut out = Vec::new();
+    let field = |out: &mut Vec<Line<'static>>, key: &str, value: &str, style: Style| {
+        let indent = KEY_WIDTH + 2;
+        for (i, piece) in format::wrap(value, width.saturating_sub(indent))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 {
+                format!("  {key:<KEY_WIDTH$}")
+            } else {
+                " ".repeat(indent)
+            };
+            out.push(Line::from(vec![
+                Span::styled(lead, theme.dim()),
+                Span::styled(piece, style),
+            ]));
+        }
+    };
+    // What the operator needs first comes first: the state, their note, where to run it, the
+    // warnings before the commands, the commands and what to compare; the explanation last.
+    let state = step.state();
+    field(
+        &mut out,
+        "state",
+        &state_text(step),
+        state_style(state, theme),
+    );
+    if let Some(note) = step.note() {
+        let at = step
+            .record
+            .as_ref()
+            .map_or(String::new(), |r| format!(" ({})", format::datetime(r.at)));
+        field(&mut out, "note", &format!("{note}{at}"), theme.key());
+    }
+    let place = if step.tool == crate::checklist::Tool::None {
+        step.where_.clone()
+    } else {
+        format!("{} · {}", step.where_, step.tool.label())
+    };
+    field(&mut out, "where", &place, Style::new());
+    for warning in &step.warnings {
+        field(&mut out, "WARNING", warning, theme.error());
+    }
+    if !step.commands.is_empty() {
+        out.push(Line::raw(""));
+        let lines = step.commands.len();
+        let plural = if lines == 1 { "" } else { "s" };
+        out.push(Line::styled(
+            format!("Commands · y copies these {lines} line{plural} exactly (OSC 52)"),
+            theme.heading(),
+        ));
+        for command in &step.commands {
+            for piece in hard_wrap(command, width) {
+                out.push(Line::raw(piece));
+            }
+        }
+    }
+    if !step.expected.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled("Expected (compare by eye)", theme.heading()));
+        for line in &step.expected {
+            field(&mut out, "", line, Style::new());
+        }
+    }
+    out.push(Line::raw(""));
+    field(&mut out, "why", &step.why, Style::new());
+    out
+}
+
+/// `verified 2026-12-01 08:56 UTC: two signing certificates published …`, `done 2026-12-01
+/// 08:12 UTC`, `todo`.
+fn state_text(step: &Step) -> String {
+    let mark = step.record.as_ref().map(|r| (r.mark, r.at));
+    if let Some(verified) = &step.verified {
+        let yours = match mark {
+            Some((mark, _)) if mark != Mark::Todo => format!(" (your mark: {})", mark.as_str()),
+            _ => String::new(),
+        };
+        return format!(
+            "verified by fedcert {}: {}{yours}",
+            format::datetime(verified.at),
+            verified.evidence
+        );
+    }
+    match mark {
+        Some((mark, at)) if mark != Mark::Todo => {
+            format!("{} {}", mark.as_str(), format::datetime(at))
+        }
+        _ => "todo".to_owned(),
+    }
+}
+
+/// `text` in pieces of `width` characters, every character kept.
+fn hard_wrap(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars
+        .chunks(width.max(1))
+        .map(|chunk| chunk.iter().collect())
+        .collect()
+}
+
+/// The status line: the note being typed, else what the last key did or what failed, else the
+/// renewal run the marks belong to.
+fn render_status(frame: &mut Frame, area: Rect, app: &App, list: &Checklist, cursor: usize) {
+    let theme = app.theme();
+    let line = if let Some(text) = app.note_input() {
+        Line::from(vec![
+            Span::styled(format!("note for step {}: ", cursor + 1), theme.key()),
+            Span::raw(text.to_owned()),
+            Span::styled("▏", theme.key()),
+        ])
+    } else if let Some(notice) = &app.notice {
+        let style = if notice.error {
+            theme.error()
+        } else {
+            Style::new()
+        };
+        Line::styled(notice.text.clone(), style)
+    } else {
+        Line::styled(run_text(list), theme.dim())
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Which renewal the marks belong to: the primary certificate's, and how many runs came before.
+fn run_text(list: &Checklist) -> String {
+    let run = list.primary.map_or_else(
+        || "marks kept for this domain until fedcert knows its primary certificate".to_owned(),
+        |p| {
+            let thumbprint = p.to_string();
+            format!(
+                "marks belong to the renewal of primary {}…",
+                &thumbprint[..thumbprint.len().min(8)]
+            )
+        },
+    );
+    match list.history.len() {
+        0 => run,
+        1 => format!("{run} · 1 earlier renewal kept"),
+        n => format!("{run} · {n} earlier renewals kept"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hard_wrap_keeps_every_character_and_space() {
+        assert_eq!(hard_wrap("ab  cd", 3), ["ab ", " cd"]);
+        assert_eq!(hard_wrap("", 3), [""]);
+        assert_eq!(hard_wrap("abc", 3), ["abc"]);
+    }
+
+    #[test]
+    fn the_window_keeps_the_cursor_in_view() {
+        assert_eq!(window_start(0, 7, 11), 0);
+        assert_eq!(window_start(5, 7, 11), 2);
+        assert_eq!(window_start(10, 7, 11), 4);
+        assert_eq!(window_start(3, 7, 5), 0);
+    }
+}
