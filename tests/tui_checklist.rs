@@ -16,6 +16,7 @@ use fedcert::checklist::{Checklist, Dialect, Mark, Progress, StepId, StepState};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, FetchState, RefreshOutcome, Snapshot};
 use fedcert::poller::{PollCommand, PollEvent};
+use fedcert::source::imports::Imports;
 use fedcert::store::Store;
 use fedcert::tui::checklist_screen::{self, Edit, ProgressChange};
 use fedcert::tui::effects::{self, EffectIo, Outcome};
@@ -120,6 +121,7 @@ fn contoso() -> DomainStatus {
         entra_error: None,
         imported_auto_rollover: None,
         imported_primary: None,
+        imports: Imports::default(),
         fetch: FetchState::Idle,
         changed: false,
         assessment: Assessment {
