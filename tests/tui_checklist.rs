@@ -927,7 +927,6 @@ fn metadata_fixture() -> (Vec<u8>, String) {
 }
 
 #[test]
-#[ignore = "needs the metadata parser and cert::analyze (todo!() on this branch): run after merging them"]
 fn fedcert_checklist_json_shows_the_step_the_tui_marked_done() {
     let dir = tempfile::tempdir().unwrap();
     let (der, xml) = metadata_fixture();
