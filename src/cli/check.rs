@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use super::json::{CheckDomain, CheckReport};
 use super::output::{pad, to_stdout};
 use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
+use crate::assess::update_status::describe_update_result;
 use crate::assess::{EntraSide, Severity};
 use crate::config::Config;
 use crate::domain::DomainStatus;
@@ -162,9 +163,22 @@ fn write_text(
             .findings
             .first()
             .map_or_else(String::new, |f| format!("{}: {}", f.rule, f.message));
+        // What Entra itself reports, in words: its last automatic update, or why fedcert could
+        // not read the Entra side, and how old an imported one is.
+        let entra = d.entra();
+        let mut notes: Vec<String> = Vec::new();
+        if let Some(result) = entra.as_ref().and_then(|e| e.update_result.as_deref()) {
+            let last_run = entra.as_ref().and_then(|e| e.last_run);
+            notes.push(describe_update_result(Some(result), last_run, now));
+        }
+        if let Some(error) = &d.entra_error {
+            notes.push(format!("Entra side not read: {}", error.message));
+        }
+        notes.extend(d.imports.describe(now));
+        let notes: String = notes.iter().map(|n| format!(" · {n}")).collect();
         writeln!(
             out,
-            "{} {} {} {} {} {}",
+            "{} {} {} {} {} {}{notes}",
             pad(a.severity.word(), 7),
             pad(&d.config.name, name_width),
             pad(&primary, 26),

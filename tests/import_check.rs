@@ -1,0 +1,204 @@
+//! PowerShell imports feed the verdict end to end: `fedcert import …` then `fedcert check`.
+//! `IsPrimary` decides the primary, an imported Entra side decides the sync state, and an
+//! imported `Get-AdfsProperties` replaces AutoCertificateRollover and the thresholds. The
+//! certificates are the import fixtures' own (tests/fixtures/imports/README.md).
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/imports");
+/// The current certificate (91D7…, to 2027-12-01) and its successor (01A9…, to 2028-11-30).
+const CURRENT: &str = "91D7AAD52141A3CF7D8C5BCC6B185D9EC6F2DD62";
+const NEXT: &str = "01A9F57F57A71FCD8EB67E7D7251FDB7D0397360";
+/// 21 days before the current certificate expires.
+const NOW: &str = "2027-11-10T08:34:10Z";
+
+fn pem_body(name: &str) -> String {
+    let pem = std::fs::read_to_string(Path::new(FIXTURES).join("certs").join(name)).unwrap();
+    pem.lines().filter(|l| !l.starts_with("-----")).collect()
+}
+
+/// AD FS-shaped metadata publishing both certificates, its signature made with the successor —
+/// so without an import fedcert would take the successor for the primary.
+fn metadata() -> String {
+    let current = pem_body("signing.pem");
+    let next = pem_body("next.pem");
+    let key = |b64: &str| {
+        format!(
+            r#"<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{b64}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>"#
+        )
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<EntityDescriptor ID="_1" entityID="http://fs.contoso.test/adfs/services/trust" xmlns="urn:oasis:names:tc:SAML:2.0:metadata">
+ <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{next}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>
+ <RoleDescriptor xsi:type="fed:SecurityTokenServiceType" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706" protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706">{}{}</RoleDescriptor>
+ <IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{}{}<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://fs.contoso.test/adfs/ls/"/></IDPSSODescriptor>
+</EntityDescriptor>"#,
+        key(&current),
+        key(&next),
+        key(&current),
+        key(&next)
+    )
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let md = dir.path().join("federationmetadata.xml");
+        std::fs::write(&md, metadata()).unwrap();
+        let config = format!(
+            "[[domain]]\nname = \"contoso.test\"\nmetadata_url = \"file://{}\"\nauto_rollover = true\n",
+            md.display()
+        );
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Self { dir }
+    }
+
+    fn fedcert(&self, args: &[&str]) -> std::process::Output {
+        Command::cargo_bin("fedcert")
+            .unwrap()
+            .env("FEDCERT_DATA_DIR", self.dir.path().join("data"))
+            .arg("--config")
+            .arg(self.dir.path().join("config.toml"))
+            .args(["--now", NOW])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn import(&self, kind: &str, fixture: &str) {
+        let file: PathBuf = Path::new(FIXTURES).join(fixture);
+        let output = self.fedcert(&[
+            "import",
+            kind,
+            file.to_str().unwrap(),
+            "--domain",
+            "contoso.test",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn check(&self) -> Value {
+        let output = self.fedcert(&["check", "--json"]);
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["domains"][0].clone()
+    }
+}
+
+fn rules(d: &Value) -> Vec<&str> {
+    d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn without_imports_the_metadata_signature_names_the_primary() {
+    let setup = Setup::new();
+    let d = setup.check();
+    assert_eq!(d["primary"]["sha1"], NEXT);
+    assert_eq!(d["primary"]["identified_by"], "metadata_signature");
+    assert_eq!(d["sync"], "unknown");
+    assert_eq!(d["entra"]["source"], Value::Null);
+}
+
+#[test]
+fn imported_is_primary_decides_the_primary() {
+    let setup = Setup::new();
+    setup.import(
+        "adfs-certificates",
+        "adfs-certificates.export.utf8-bom.json",
+    );
+    let d = setup.check();
+    assert_eq!(d["primary"]["sha1"], CURRENT, "{d:#}");
+    assert_eq!(d["primary"]["identified_by"], "adfs_import");
+    assert_eq!(d["successor"]["sha1"], NEXT);
+}
+
+#[test]
+fn an_imported_entra_side_decides_sync_and_shows_entras_update_status() {
+    let setup = Setup::new();
+    setup.import(
+        "adfs-certificates",
+        "adfs-certificates.export.utf8-bom.json",
+    );
+    setup.import("entra-federation", "entra-federation.ps7.json");
+    let d = setup.check();
+    assert_eq!(d["entra"]["source"], "import");
+    assert_eq!(d["sync"], "in_sync", "{d:#}");
+    assert_eq!(d["entra"]["update_result"], "couldNotAccessRemoteHost");
+    assert_eq!(d["entra"]["last_run"], "2026-11-30T21:15:02Z");
+    // Text mode says it in words, with the import's age.
+    let text = String::from_utf8(setup.fedcert(&["check"]).stdout).unwrap();
+    assert!(
+        text.contains("Entra could not reach your metadata"),
+        "{text}"
+    );
+    assert!(text.contains("Entra side imported"), "{text}");
+}
+
+#[test]
+fn imported_adfs_properties_replace_auto_rollover_and_the_thresholds() {
+    let setup = Setup::new();
+    setup.import(
+        "adfs-certificates",
+        "adfs-certificates.export.utf8-bom.json",
+    );
+    setup.import("entra-federation", "entra-federation.ps7.json");
+    setup.import("adfs-properties", "adfs-properties.manual.json");
+    let d = setup.check();
+    // The config says true; the imported Get-AdfsProperties says false and wins.
+    assert_eq!(d["auto_rollover"], false, "{d:#}");
+    // 21 days left, manual rollover, successor already in Entra: S3 softens to WARNING.
+    assert!(rules(&d).contains(&"S3"), "{:?}", rules(&d));
+    assert_eq!(d["severity"], "warning");
+    // CertificateGenerationThreshold 30 moves the generation milestone to T-30 d.
+    let generation = d["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "generation")
+        .unwrap();
+    assert_eq!(generation["at"], "2027-11-01T08:34:10Z");
+}
+
+#[test]
+fn a_broken_import_is_one_clear_line_and_changes_nothing() {
+    let setup = Setup::new();
+    let broken = Path::new(FIXTURES).join("broken");
+    let file = std::fs::read_dir(&broken)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let output = setup.fedcert(&[
+        "import",
+        "entra-federation",
+        file.to_str().unwrap(),
+        "--domain",
+        "contoso.test",
+    ]);
+    assert_eq!(output.status.code(), Some(65));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(file.file_name().unwrap().to_str().unwrap()),
+        "{stderr}"
+    );
+    assert_eq!(setup.check()["entra"]["source"], Value::Null);
+}
