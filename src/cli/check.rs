@@ -175,7 +175,7 @@ fn write_text(
             notes.push(format!("Entra side not read: {}", error.message));
         }
         notes.extend(d.imports.describe(now));
-        let notes: String = notes.iter().map(|n| format!(" · {n}")).collect();
+        let notes: String = notes.iter().flat_map(|n| [" · ", n.as_str()]).collect();
         writeln!(
             out,
             "{} {} {} {} {} {}{notes}",
