@@ -408,7 +408,193 @@ fn escape_help(value: &str) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use openmetrics_parser::PrometheusValue;
+    use openmetrics_parser::prometheus::parse_prometheus;
+
     use super::*;
+    use crate::assess::{EntraSide, EntraSource, IdpFacts, IdpKind};
+    use crate::config::DomainConfig;
+    use crate::domain::{RefreshError, RefreshOutcome, Snapshot};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// A self-signed certificate valid between the two days (offsets from `now`).
+    fn cert(cn: &str, now: DateTime<Utc>, from_days: i64, until_days: i64) -> CertInfo {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        let offset = |days: i64| {
+            time::OffsetDateTime::from_unix_timestamp(
+                (now + chrono::TimeDelta::days(days)).timestamp(),
+            )
+            .unwrap()
+        };
+        params.not_before = offset(from_days);
+        params.not_after = offset(until_days);
+        crate::cert::analyze(params.self_signed(&key).unwrap().der()).unwrap()
+    }
+
+    /// The value of the one sample of `family` whose labels include all of `wanted`.
+    fn value(text: &str, family: &str, wanted: &[(&str, &str)]) -> Option<f64> {
+        let exposition = parse_prometheus(text).unwrap();
+        let family = exposition.families.get(family).unwrap();
+        let found: Vec<f64> = family
+            .iter_samples()
+            .filter(|s| {
+                let labels = s.get_labelset().unwrap();
+                wanted
+                    .iter()
+                    .all(|(k, v)| labels.get_label_value(k) == Some(*v))
+            })
+            .map(|s| match &s.value {
+                PrometheusValue::Gauge(n) => n.as_f64(),
+                other => panic!("not a gauge: {other:?}"),
+            })
+            .collect();
+        assert!(found.len() <= 1, "{wanted:?} matches {} samples", found.len());
+        found.first().copied()
+    }
+
+    /// An AD FS domain read once and then failing, whose Entra side (as Graph would report it)
+    /// holds an older certificate the IdP no longer publishes and a failed update.
+    #[test]
+    fn a_live_entra_side_and_a_failed_refresh_are_reported() {
+        let now = at("2026-12-01T09:00:00Z");
+        let primary = cert("ADFS Signing - fs.contoso.example", now, -300, 60);
+        let other = cert("ADFS Signing old - fs.contoso.example", now, -400, 20);
+        let old_entra = cert("ADFS Signing 2025 - fs.contoso.example", now, -700, -5);
+        let facts = IdpFacts {
+            entity_id: "http://fs.contoso.example/adfs/services/trust".to_owned(),
+            kind: IdpKind::AdFs,
+            signing: vec![primary.clone(), other.clone()],
+            encryption: Vec::new(),
+            signed_by: Some(primary.clone()),
+            unreadable: Vec::new(),
+            sign_in_url: None,
+            valid_until: None,
+        };
+        let mut status = DomainStatus::new(
+            DomainConfig::new("contoso.example", "https://fs.contoso.example/md.xml"),
+            now,
+        );
+        let read_at = now - chrono::TimeDelta::hours(2);
+        status.apply(RefreshOutcome {
+            at: read_at,
+            metadata: Ok(Snapshot {
+                fetched_at: read_at,
+                location: "https://fs.contoso.example/md.xml".to_owned(),
+                facts,
+                http_date: None,
+            }),
+            entra: Some(Ok(EntraSide {
+                source: Some(EntraSource::Graph),
+                signing: Some(old_entra.sha1),
+                signing_cert: Some(old_entra.clone()),
+                update_result: Some("failedInvalidCertificate".to_owned()),
+                ..EntraSide::default()
+            })),
+        });
+        status.apply(RefreshOutcome {
+            at: now,
+            metadata: Err(RefreshError {
+                at: now,
+                message: "https://fs.contoso.example/md.xml: timed out after 20 s".to_owned(),
+                short: "timeout".to_owned(),
+            }),
+            entra: None,
+        });
+        let text = render(&[status], now);
+        let domain = ("domain", "contoso.example");
+
+        // The stale snapshot still gives the certificates; the failed fetch says 0.
+        assert_eq!(
+            value(&text, "fedcert_metadata_fetch_success", &[domain]),
+            Some(0.0)
+        );
+        assert_eq!(
+            value(&text, "fedcert_metadata_last_success_timestamp_seconds", &[domain]),
+            Some(1_796_108_400.0)
+        );
+        let not_after = "fedcert_certificate_not_after_timestamp_seconds";
+        let role = |role| [domain, ("role", role)];
+        #[allow(clippy::cast_precision_loss)]
+        let ts = |c: &CertInfo| Some(c.not_after.timestamp() as f64);
+        assert_eq!(value(&text, not_after, &role("primary")), ts(&primary));
+        assert_eq!(value(&text, not_after, &role("other")), ts(&other));
+        assert_eq!(value(&text, not_after, &role("successor")), None);
+        // Entra's own copy of its certificate dates it, published or not.
+        assert_eq!(value(&text, not_after, &role("entra_signing")), ts(&old_entra));
+        assert_eq!(value(&text, not_after, &role("entra_next")), None);
+        // Sync is broken (Entra does not hold the primary), the verdict critical.
+        assert_eq!(
+            value(
+                &text,
+                "fedcert_domain_sync_state",
+                &[domain, ("state", "broken")]
+            ),
+            Some(1.0)
+        );
+        assert_eq!(value(&text, "fedcert_domain_status", &[domain]), Some(2.0));
+        assert_eq!(
+            value(
+                &text,
+                "fedcert_domain_finding",
+                &[domain, ("rule", "R7"), ("severity", "warning")]
+            ),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            value(
+                &text,
+                "fedcert_entra_update_result",
+                &[domain, ("result", "failedInvalidCertificate")]
+            ),
+            Some(0.0)
+        );
+        assert_eq!(
+            value(&text, "fedcert_domain_primary_expires_in_seconds", &[domain]),
+            Some(60.0 * 86_400.0)
+        );
+    }
+
+    #[test]
+    fn a_successful_entra_update_is_1() {
+        let now = at("2026-12-01T09:00:00Z");
+        let mut status = DomainStatus::new(
+            DomainConfig::new("fabrikam.example", "https://fs.fabrikam.example/md.xml"),
+            now,
+        );
+        status.entra_live = Some(EntraSide {
+            source: Some(EntraSource::Import),
+            update_result: Some("success".to_owned()),
+            ..EntraSide::default()
+        });
+        status.reassess(now);
+        let text = render(&[status], now);
+        let wanted = [("domain", "fabrikam.example"), ("result", "success")];
+        assert_eq!(
+            value(&text, "fedcert_entra_update_result", &wanted),
+            Some(1.0)
+        );
+        // Never attempted: no fetch result, no certificates, verdict unknown.
+        assert!(!text.contains("fedcert_metadata_fetch_success{"), "{text}");
+        assert!(
+            !text.contains("fedcert_certificate_not_after_timestamp_seconds{"),
+            "{text}"
+        );
+        assert_eq!(
+            value(&text, "fedcert_domain_status", &[("domain", "fabrikam.example")]),
+            Some(3.0)
+        );
+    }
 
     #[test]
     fn label_values_escape_backslash_quote_and_newline() {

@@ -66,24 +66,25 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     let config = super::config_cmd::load(global)?;
     // Handlers first: a SIGTERM that arrives right after start-up must stop us cleanly, not kill us.
     let stop = shutdown_signal()?;
+    if !args.listen.ip().is_loopback() {
+        eprintln!(
+            "fedcert: warning: --listen {}: not a loopback address, so anyone who can reach the \
+             port reads your domains, IdP hosts and certificates; firewall it, or use \
+             --listen 127.0.0.1:{}",
+            args.listen,
+            args.listen.port()
+        );
+    }
     let listener = TcpListener::bind(args.listen).await.map_err(|e| {
         Failure::new(
             EXIT_UNAVAILABLE,
             format!(
-                "--listen {}: cannot listen there: {e} (is another fedcert serve or exporter on that port?)",
+                "--listen {}: cannot listen there: {e} (is the address this machine's, and the port free?)",
                 args.listen
             ),
         )
     })?;
     let addr = listener.local_addr().unwrap_or(args.listen);
-    if !addr.ip().is_loopback() {
-        eprintln!(
-            "fedcert: warning: listening on {addr}, which is not a loopback address: anyone who \
-             can reach it reads your domains, IdP hosts and certificates; firewall the port or \
-             use --listen 127.0.0.1:{}",
-            addr.port()
-        );
-    }
 
     let start = clock.now();
     let shared = Arc::new(Shared {
