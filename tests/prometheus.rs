@@ -3,7 +3,7 @@
 //! backslash and a line feed. The exposition is read back with a real exposition-format parser
 //! and every family, label and value is checked against `check --json` of the same federation;
 //! `promtool` (when installed) checks the exposition and the example alert rules too.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::float_cmp)] // whole seconds and small integers are exact
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -250,7 +250,7 @@ fn the_exposition_parses_and_agrees_with_the_json_report() {
     let report: Value = serde_json::from_slice(&fixture.check(&["--json"]).stdout).unwrap();
     // Same engine, same exit code: the worst domain is CRITICAL.
     assert_eq!(output.status.code(), Some(2), "{text}");
-    let exposition = parse_prometheus(&text).unwrap_or_else(|e| panic!("{e:?}:\n{text}"));
+    let exposition = &parse_prometheus(&text).unwrap_or_else(|e| panic!("{e:?}:\n{text}"));
 
     for family in FAMILIES {
         let parsed = exposition
@@ -267,92 +267,19 @@ fn the_exposition_parses_and_agrees_with_the_json_report() {
         exposition.families.keys()
     );
 
-    let status = series(&exposition, "fedcert_domain_status");
-    let sync = series(&exposition, "fedcert_domain_sync_state");
-    let expires_in = series(&exposition, "fedcert_domain_primary_expires_in_seconds");
-    let findings = series(&exposition, "fedcert_domain_finding");
-    let fetched = series(&exposition, "fedcert_metadata_fetch_success");
-    let last_success = series(
-        &exposition,
-        "fedcert_metadata_last_success_timestamp_seconds",
-    );
-    let update = series(&exposition, "fedcert_entra_update_result");
     let domains = report["domains"].as_array().unwrap();
     assert_eq!(domains.len(), 13);
-    assert_eq!(status.len(), domains.len());
+    assert_eq!(
+        series(exposition, "fedcert_domain_status").len(),
+        domains.len()
+    );
     for d in domains {
-        let name = d["name"].as_str().unwrap();
-        let by_name = [("domain", name)];
-        assert_eq!(
-            one(&status, &by_name).value,
-            severity_code(d["severity"].as_str().unwrap()),
-            "{name}"
-        );
-        for state in ["in_sync", "pending", "broken", "unknown"] {
-            let expected = if d["sync"] == state { 1.0 } else { 0.0 };
-            let sample = one(&sync, &[("domain", name), ("state", state)]);
-            assert_eq!(sample.value, expected, "{name} {state}");
-        }
-        match d["days_left"].as_f64() {
-            // The JSON rounds days to hundredths.
-            Some(days) => assert!(
-                (one(&expires_in, &by_name).value / 86_400.0 - days).abs() <= 0.005,
-                "{name}"
-            ),
-            None => assert!(matching(&expires_in, &by_name).is_empty(), "{name}"),
-        }
-        let json_findings: BTreeSet<(String, String)> = d["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["rule"].as_str().unwrap().to_owned(),
-                    f["severity"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        let prom_findings: BTreeSet<(String, String)> = matching(&findings, &by_name)
-            .iter()
-            .map(|s| (s.labels["rule"].clone(), s.labels["severity"].clone()))
-            .collect();
-        assert_eq!(prom_findings, json_findings, "{name}");
-
-        let ok = d["metadata"]["error"].is_null();
-        assert_eq!(
-            one(&fetched, &by_name).value,
-            if ok { 1.0 } else { 0.0 },
-            "{name}"
-        );
-        match d["metadata"]["fetched_at"].as_str() {
-            Some(_) => assert_eq!(
-                one(&last_success, &by_name).value,
-                unix(&d["metadata"]["fetched_at"])
-            ),
-            None => assert!(matching(&last_success, &by_name).is_empty(), "{name}"),
-        }
-        // No domain here has a live Entra side (Graph or an import): no update result.
-        assert!(d["entra"]["update_result"].is_null());
-        assert!(matching(&update, &by_name).is_empty());
-
-        let entity_id = d["entity_id"].as_str().unwrap_or_default();
-        if !d["primary"].is_null() {
-            assert_certificate(&exposition, d, "primary", &d["primary"], entity_id);
-        }
-        if !d["successor"].is_null() {
-            assert_certificate(&exposition, d, "successor", &d["successor"], entity_id);
-        }
-        // Entra's signing certificate, typed in as a thumbprint, dated from the published copy.
-        if let Some(sha1) = d["entra"]["signing"].as_str() {
-            if d["primary"]["sha1"] == sha1 {
-                assert_certificate(&exposition, d, "entra_signing", &d["primary"], entity_id);
-            }
-        }
+        assert_domain_agrees(exposition, d);
     }
 
     // The encryption certificate of an AD FS farm is there under its own role and use.
     let not_after = series(
-        &exposition,
+        exposition,
         "fedcert_certificate_not_after_timestamp_seconds",
     );
     let encryption = matching(
@@ -370,36 +297,15 @@ fn the_exposition_parses_and_agrees_with_the_json_report() {
     let left = encryption[0].value as i64;
     assert!((left - nine_days).abs() < 86_400, "{left} vs {nine_days}");
 
-    // Escaping: the quirky subject and entityID come back exactly as the JSON has them.
-    let quirky = domains.iter().find(|d| d["name"] == QUIRKY_DOMAIN).unwrap();
-    let subject = quirky["primary"]["subject"].as_str().unwrap();
-    assert!(
-        subject.contains('"') && subject.contains('\\') && subject.contains('\n'),
-        "the fixture must exercise every escape: {subject:?}"
-    );
-    let entity_id = quirky["entity_id"].as_str().unwrap();
-    assert!(
-        entity_id.contains('"') && entity_id.contains('\\'),
-        "{entity_id:?}"
-    );
-    assert_certificate(
-        &exposition,
-        quirky,
-        "entra_signing",
-        &quirky["primary"],
-        entity_id,
-    );
-    assert!(
-        text.contains(r#"subject="CN=Quote \\\" Back \\\\ Line\nBreak""#),
-        "the raw text escapes backslash, quote and newline:\n{text}"
-    );
+    // Escaping: backslash, double quote and line feed survive the round trip.
+    assert_escapes_round_trip(exposition, &text, domains);
 
-    let evaluated = series(&exposition, "fedcert_evaluation_timestamp_seconds");
+    let evaluated = series(exposition, "fedcert_evaluation_timestamp_seconds");
     assert_eq!(evaluated.len(), 1);
     #[allow(clippy::cast_precision_loss)]
     let expected = now().timestamp() as f64;
     assert_eq!(evaluated[0].value, expected);
-    let build = series(&exposition, "fedcert_build_info");
+    let build = series(exposition, "fedcert_build_info");
     assert_eq!(build[0].labels["version"], env!("CARGO_PKG_VERSION"));
     assert!(!build[0].labels["commit"].is_empty());
 }
@@ -432,8 +338,8 @@ fn a_domain_filter_narrows_the_exposition_and_the_exit_code() {
     let output = fixture.check(&["--format", "prometheus", "--domain", "contoso-demo.example"]);
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).unwrap();
-    let exposition = parse_prometheus(&text).unwrap();
-    let status = series(&exposition, "fedcert_domain_status");
+    let exposition = &parse_prometheus(&text).unwrap();
+    let status = series(exposition, "fedcert_domain_status");
     assert_eq!(status.len(), 1);
     assert_eq!(status[0].labels["domain"], "contoso-demo.example");
     assert_eq!(status[0].value, 0.0);
@@ -490,7 +396,8 @@ fn promtool_accepts_the_exposition_and_the_alert_rules() {
         String::from_utf8_lossy(&rules.stdout),
         String::from_utf8_lossy(&rules.stderr)
     );
-    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/prometheus/alerts.test.yml");
+    let tests =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/prometheus/alerts.test.yml");
     let tested = std::process::Command::new(&promtool)
         .args(["test", "rules"])
         .arg(&tests)
@@ -546,7 +453,10 @@ fn the_alert_rules_are_rule_groups_over_metrics_fedcert_writes() {
         .collect();
     assert!(!named.is_empty());
     for metric in &named {
-        assert!(FAMILIES.contains(&metric.as_str()), "{metric} is not a metric fedcert writes");
+        assert!(
+            FAMILIES.contains(&metric.as_str()),
+            "{metric} is not a metric fedcert writes"
+        );
     }
     // And the rules cover the verdict, the sync state and the metadata fetch.
     for metric in [
@@ -557,4 +467,111 @@ fn the_alert_rules_are_rule_groups_over_metrics_fedcert_writes() {
     ] {
         assert!(named.contains(metric), "no rule on {metric}");
     }
+}
+
+/// Every family's samples for domain `d` agree with its JSON.
+fn assert_domain_agrees(exposition: &Exposition, d: &Value) {
+    let status = series(exposition, "fedcert_domain_status");
+    let sync = series(exposition, "fedcert_domain_sync_state");
+    let expires_in = series(exposition, "fedcert_domain_primary_expires_in_seconds");
+    let findings = series(exposition, "fedcert_domain_finding");
+    let fetched = series(exposition, "fedcert_metadata_fetch_success");
+    let last_success = series(
+        exposition,
+        "fedcert_metadata_last_success_timestamp_seconds",
+    );
+    let update = series(exposition, "fedcert_entra_update_result");
+    let name = d["name"].as_str().unwrap();
+    let by_name = [("domain", name)];
+    assert_eq!(
+        one(&status, &by_name).value,
+        severity_code(d["severity"].as_str().unwrap()),
+        "{name}"
+    );
+    for state in ["in_sync", "pending", "broken", "unknown"] {
+        let expected = if d["sync"] == state { 1.0 } else { 0.0 };
+        let sample = one(&sync, &[("domain", name), ("state", state)]);
+        assert_eq!(sample.value, expected, "{name} {state}");
+    }
+    match d["days_left"].as_f64() {
+        // The JSON rounds days to hundredths.
+        Some(days) => assert!(
+            (one(&expires_in, &by_name).value / 86_400.0 - days).abs() <= 0.005,
+            "{name}"
+        ),
+        None => assert!(matching(&expires_in, &by_name).is_empty(), "{name}"),
+    }
+    let json_findings: BTreeSet<(String, String)> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let prom_findings: BTreeSet<(String, String)> = matching(&findings, &by_name)
+        .iter()
+        .map(|s| (s.labels["rule"].clone(), s.labels["severity"].clone()))
+        .collect();
+    assert_eq!(prom_findings, json_findings, "{name}");
+
+    let ok = d["metadata"]["error"].is_null();
+    assert_eq!(
+        one(&fetched, &by_name).value,
+        if ok { 1.0 } else { 0.0 },
+        "{name}"
+    );
+    match d["metadata"]["fetched_at"].as_str() {
+        Some(_) => assert_eq!(
+            one(&last_success, &by_name).value,
+            unix(&d["metadata"]["fetched_at"])
+        ),
+        None => assert!(matching(&last_success, &by_name).is_empty(), "{name}"),
+    }
+    // No domain here has a live Entra side (Graph or an import): no update result.
+    assert!(d["entra"]["update_result"].is_null());
+    assert!(matching(&update, &by_name).is_empty());
+
+    let entity_id = d["entity_id"].as_str().unwrap_or_default();
+    if !d["primary"].is_null() {
+        assert_certificate(exposition, d, "primary", &d["primary"], entity_id);
+    }
+    if !d["successor"].is_null() {
+        assert_certificate(exposition, d, "successor", &d["successor"], entity_id);
+    }
+    // Entra's signing certificate, typed in as a thumbprint, dated from the published copy.
+    if let Some(sha1) = d["entra"]["signing"].as_str()
+        && d["primary"]["sha1"] == sha1
+    {
+        assert_certificate(exposition, d, "entra_signing", &d["primary"], entity_id);
+    }
+}
+
+/// The quirky subject and entityID come back exactly as the JSON has them.
+fn assert_escapes_round_trip(exposition: &Exposition, text: &str, domains: &[Value]) {
+    let quirky = domains.iter().find(|d| d["name"] == QUIRKY_DOMAIN).unwrap();
+    let subject = quirky["primary"]["subject"].as_str().unwrap();
+    assert!(
+        subject.contains('"') && subject.contains('\\') && subject.contains('\n'),
+        "the fixture must exercise every escape: {subject:?}"
+    );
+    let entity_id = quirky["entity_id"].as_str().unwrap();
+    assert!(
+        entity_id.contains('"') && entity_id.contains('\\'),
+        "{entity_id:?}"
+    );
+    assert_certificate(
+        exposition,
+        quirky,
+        "entra_signing",
+        &quirky["primary"],
+        entity_id,
+    );
+    assert!(
+        text.contains(r#"subject="CN=Quote \\\" Back \\\\ Line\nBreak""#),
+        "the raw text escapes backslash, quote and newline:\n{text}"
+    );
 }

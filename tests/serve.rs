@@ -4,7 +4,7 @@
 //!
 //! Nothing here waits on a clock: the test reads serve's own stderr lines ("serving … at",
 //! "every domain read once") to know when to scrape.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::float_cmp)] // whole seconds and small integers are exact
 #![cfg(unix)]
 
 use std::fmt::Write as _;
@@ -106,7 +106,10 @@ impl Server {
                         return line;
                     }
                 }
-                Err(e) => panic!("no line with {needle:?} ({e}); stderr so far: {:#?}", self.seen),
+                Err(e) => panic!(
+                    "no line with {needle:?} ({e}); stderr so far: {:#?}",
+                    self.seen
+                ),
             }
         }
     }
@@ -156,7 +159,14 @@ fn get(addr: SocketAddr, path: &str) -> (u16, Vec<(String, String)>, String) {
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
     let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -165,11 +175,10 @@ fn get(addr: SocketAddr, path: &str) -> (u16, Vec<(String, String)>, String) {
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
-    headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_else(|| panic!("no {name} header in {headers:?}"))
+    headers.iter().find(|(k, _)| k == name).map_or_else(
+        || panic!("no {name} header in {headers:?}"),
+        |(_, v)| v.as_str(),
+    )
 }
 
 fn gauge(value: &PrometheusValue) -> f64 {
@@ -199,7 +208,12 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
         "text/plain; version=0.0.4; charset=utf-8"
     );
     let exposition = parse_prometheus(&body).unwrap_or_else(|e| panic!("{e:?}:\n{body}"));
-    assert_eq!(exposition.families.len(), 11, "{:?}", exposition.families.keys());
+    assert_eq!(
+        exposition.families.len(),
+        11,
+        "{:?}",
+        exposition.families.keys()
+    );
 
     // Every scenario's verdict, as the poller left it.
     let statuses = &exposition.families["fedcert_domain_status"];
@@ -207,9 +221,7 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
     for scenario in scenarios() {
         let sample = statuses
             .iter_samples()
-            .find(|s| {
-                s.get_labelset().unwrap().get_label_value("domain") == Some(scenario.domain)
-            })
+            .find(|s| s.get_labelset().unwrap().get_label_value("domain") == Some(scenario.domain))
             .unwrap_or_else(|| panic!("no {}", scenario.domain));
         assert_eq!(
             gauge(&sample.value),
@@ -250,7 +262,10 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
     assert!(front.contains("Domains: 12"), "{front}");
     let (status, _, missing) = get(addr, "/favicon.ico");
     assert_eq!(status, 404);
-    assert_eq!(missing, "no page at /favicon.ico; the metrics are at /metrics\n");
+    assert_eq!(
+        missing,
+        "no page at /favicon.ico; the metrics are at /metrics\n"
+    );
 
     let (code, stderr) = server.stop("TERM");
     assert_eq!(code, Some(0), "{stderr:#?}");

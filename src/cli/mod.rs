@@ -42,7 +42,12 @@ pub const EXIT_SOFTWARE: u8 = 70;
 pub const COMMIT: &str = env!("FEDCERT_COMMIT");
 
 /// `fedcert --version`: the version and the commit.
-const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("FEDCERT_COMMIT"), ")");
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("FEDCERT_COMMIT"),
+    ")"
+);
 
 /// Watch federation token-signing certificates between your identity provider and Microsoft
 /// Entra ID, and walk through their renewal.
@@ -131,12 +136,19 @@ Examples:
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Config file (default: config.toml in the platform config dir).
-    #[arg(long, global = true, env = "FEDCERT_CONFIG", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "FEDCERT_CONFIG",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub config: Option<PathBuf>,
     /// Evaluate everything as of this moment (RFC 3339), e.g. 2027-01-10T09:00:00Z.
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
-    /// More logging (-v info, -vv debug); logs go to stderr, or to the log file in the TUI.
+    /// More logging (-v info, -vv debug; RUST_LOG overrides); logs go to stderr, or to the log
+    /// file in the TUI.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Write logs to this file.

@@ -89,11 +89,7 @@ pub fn render(statuses: &[DomainStatus], now: DateTime<Utc>) -> String {
         "fedcert_evaluation_timestamp_seconds",
         "The moment the verdicts were computed for (Unix seconds; --now when given).",
     );
-    out.sample(
-        "fedcert_evaluation_timestamp_seconds",
-        &[],
-        &seconds(now),
-    );
+    out.sample("fedcert_evaluation_timestamp_seconds", &[], &seconds(now));
     out.family(
         "fedcert_build_info",
         "The fedcert build that wrote these metrics (always 1).",
@@ -244,15 +240,6 @@ fn certificate_samples(d: &DomainStatus) -> Vec<CertSample<'_>> {
             cert,
         });
     }
-    // The certificate itself when Entra's side carries it, else the published one with its
-    // thumbprint.
-    fn entra_cert<'a>(
-        own: Option<&'a CertInfo>,
-        sha1: Option<Sha1>,
-        published: &'a [CertInfo],
-    ) -> Option<&'a CertInfo> {
-        own.or_else(|| published.iter().find(|c| Some(c.sha1) == sha1))
-    }
     let (signing, next) = match &d.entra_live {
         Some(live) => (
             entra_cert(live.signing_cert.as_ref(), live.signing, &facts.signing),
@@ -278,6 +265,16 @@ fn certificate_samples(d: &DomainStatus) -> Vec<CertSample<'_>> {
         }
     }
     samples
+}
+
+/// The certificate itself when Entra's side carries it, else the published one with its
+/// thumbprint.
+fn entra_cert<'a>(
+    own: Option<&'a CertInfo>,
+    sha1: Option<Sha1>,
+    published: &'a [CertInfo],
+) -> Option<&'a CertInfo> {
+    own.or_else(|| published.iter().find(|c| Some(c.sha1) == sha1))
 }
 
 fn metadata_families(out: &mut Exposition, statuses: &[DomainStatus]) {
@@ -406,7 +403,7 @@ fn escape_help(value: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::float_cmp)] // whole seconds and small integers are exact
 mod tests {
     use openmetrics_parser::PrometheusValue;
     use openmetrics_parser::prometheus::parse_prometheus;
@@ -458,15 +455,18 @@ mod tests {
                 other => panic!("not a gauge: {other:?}"),
             })
             .collect();
-        assert!(found.len() <= 1, "{wanted:?} matches {} samples", found.len());
+        assert!(
+            found.len() <= 1,
+            "{wanted:?} matches {} samples",
+            found.len()
+        );
         found.first().copied()
     }
 
     /// An AD FS domain read once and then failing, whose Entra side (as Graph would report it)
-    /// holds an older certificate the IdP no longer publishes and a failed update.
-    #[test]
-    fn a_live_entra_side_and_a_failed_refresh_are_reported() {
-        let now = at("2026-12-01T09:00:00Z");
+    /// holds an older certificate the IdP no longer publishes and a failed update. Returns the
+    /// status and the primary, the other published and Entra's certificate.
+    fn stale_domain_with_live_entra(now: DateTime<Utc>) -> (DomainStatus, [CertInfo; 3]) {
         let primary = cert("ADFS Signing - fs.contoso.example", now, -300, 60);
         let other = cert("ADFS Signing old - fs.contoso.example", now, -400, 20);
         let old_entra = cert("ADFS Signing 2025 - fs.contoso.example", now, -700, -5);
@@ -510,6 +510,13 @@ mod tests {
             }),
             entra: None,
         });
+        (status, [primary, other, old_entra])
+    }
+
+    #[test]
+    fn a_live_entra_side_and_a_failed_refresh_are_reported() {
+        let now = at("2026-12-01T09:00:00Z");
+        let (status, [primary, other, old_entra]) = stale_domain_with_live_entra(now);
         let text = render(&[status], now);
         let domain = ("domain", "contoso.example");
 
@@ -519,7 +526,11 @@ mod tests {
             Some(0.0)
         );
         assert_eq!(
-            value(&text, "fedcert_metadata_last_success_timestamp_seconds", &[domain]),
+            value(
+                &text,
+                "fedcert_metadata_last_success_timestamp_seconds",
+                &[domain]
+            ),
             Some(1_796_108_400.0)
         );
         let not_after = "fedcert_certificate_not_after_timestamp_seconds";
@@ -530,7 +541,10 @@ mod tests {
         assert_eq!(value(&text, not_after, &role("other")), ts(&other));
         assert_eq!(value(&text, not_after, &role("successor")), None);
         // Entra's own copy of its certificate dates it, published or not.
-        assert_eq!(value(&text, not_after, &role("entra_signing")), ts(&old_entra));
+        assert_eq!(
+            value(&text, not_after, &role("entra_signing")),
+            ts(&old_entra)
+        );
         assert_eq!(value(&text, not_after, &role("entra_next")), None);
         // Sync is broken (Entra does not hold the primary), the verdict critical.
         assert_eq!(
@@ -560,7 +574,11 @@ mod tests {
             Some(0.0)
         );
         assert_eq!(
-            value(&text, "fedcert_domain_primary_expires_in_seconds", &[domain]),
+            value(
+                &text,
+                "fedcert_domain_primary_expires_in_seconds",
+                &[domain]
+            ),
             Some(60.0 * 86_400.0)
         );
     }
@@ -591,7 +609,11 @@ mod tests {
             "{text}"
         );
         assert_eq!(
-            value(&text, "fedcert_domain_status", &[("domain", "fabrikam.example")]),
+            value(
+                &text,
+                "fedcert_domain_status",
+                &[("domain", "fabrikam.example")]
+            ),
             Some(3.0)
         );
     }

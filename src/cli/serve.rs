@@ -44,10 +44,7 @@ impl Shared {
     /// between fetches exactly as they do in the TUI.
     fn metrics(&self) -> String {
         let now = self.clock.now();
-        let mut statuses = self
-            .statuses
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut statuses = self.statuses.lock().unwrap_or_else(PoisonError::into_inner);
         for status in statuses.iter_mut() {
             status.reassess(now);
         }
@@ -224,7 +221,11 @@ async fn accept_until(
     signal
 }
 
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, mut closing: watch::Receiver<bool>) {
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    mut closing: watch::Receiver<bool>,
+) {
     let service = service_fn(move |request: Request<Incoming>| {
         let response = respond(&shared, request.method(), request.uri().path());
         async move { Ok::<_, Infallible>(response) }
@@ -378,7 +379,10 @@ mod tests {
         assert_eq!(response.status(), StatusCode::OK);
         let text = body(response).await;
         assert!(text.contains("Metrics: /metrics"), "{text}");
-        assert!(text.contains("Domains: 1, each refreshed every 15 min"), "{text}");
+        assert!(
+            text.contains("Domains: 1, each refreshed every 15 min"),
+            "{text}"
+        );
     }
 
     #[tokio::test]
