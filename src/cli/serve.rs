@@ -95,6 +95,14 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
         clock,
         refresh: config.settings.refresh,
     });
+    // Said before the poller starts, so that these lines always come first.
+    eprintln!(
+        "fedcert: serving metrics for {} domains at http://{addr}/metrics",
+        config.domains.len()
+    );
+    if config.domains.is_empty() {
+        eprintln!("fedcert: no domains configured; /metrics holds only fedcert's own metrics");
+    }
     let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings));
     let options = PollerOptions {
         interval: config.settings.refresh,
@@ -107,10 +115,6 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
         poller::spawn(config.domains.clone(), fetcher, options);
     let tracker = tokio::spawn(track(events, Arc::clone(&shared)));
 
-    eprintln!(
-        "fedcert: serving metrics for {} domains at http://{addr}/metrics",
-        shared.domain_count()
-    );
     let signal = accept_until(listener, Arc::clone(&shared), stop).await;
     tracker.abort();
     drop(commands);
@@ -125,9 +129,6 @@ async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Share
     let count = shared.domain_count();
     let mut tried = vec![false; count];
     let mut untried = count;
-    if count == 0 {
-        eprintln!("fedcert: no domains configured; /metrics holds only fedcert's own metrics");
-    }
     while let Some(event) = events.recv().await {
         let mut statuses = shared
             .statuses
