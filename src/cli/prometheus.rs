@@ -147,7 +147,7 @@ fn domain_families(out: &mut Exposition, statuses: &[DomainStatus], now: DateTim
     }
     out.family(
         "fedcert_domain_finding",
-        "One sample per finding of the domain's verdict: the rule (DESIGN.md section 4) and its severity (always 1).",
+        "One sample per finding of the domain's verdict: the rule (see the README, How fedcert decides) and its severity (always 1).",
     );
     for d in statuses {
         // A rule may fire twice (say, for two encryption certificates); one series each.
@@ -208,16 +208,20 @@ fn certificate_families(out: &mut Exposition, statuses: &[DomainStatus]) {
 /// The certificates of one domain: every signing and encryption certificate of the last good
 /// snapshot (stale or not), then the ones Entra holds. Entra's side may be thumbprints only
 /// (typed into the config): their dates then come from the published certificate with that
-/// thumbprint, and a thumbprint the IdP does not publish has no dates to report.
+/// thumbprint, and a thumbprint the IdP does not publish has no dates to report. Certificates
+/// Entra's side carries itself (Graph, an import) are reported even when the metadata was
+/// never read: they are what sign-ins are checked against.
 fn certificate_samples(d: &DomainStatus) -> Vec<CertSample<'_>> {
-    let mut samples = Vec::new();
+    let facts = d.last_good.as_ref().map(|s| &s.facts);
+    let published: &[CertInfo] = facts.map_or(&[], |f| f.signing.as_slice());
+    let entity_id = facts
+        .map(|f| f.entity_id.as_str())
+        .or_else(|| d.entra_live.as_ref().and_then(|e| e.issuer_uri.as_deref()))
+        .unwrap_or_default();
     let primary = d.assessment.primary.as_ref().map(|p| p.cert.sha1);
     let successor = d.assessment.successor.as_ref().map(|c| c.sha1);
-    let Some(snapshot) = &d.last_good else {
-        return samples;
-    };
-    let facts = &snapshot.facts;
-    for cert in &facts.signing {
+    let mut samples = Vec::new();
+    for cert in published {
         let role = if Some(cert.sha1) == primary {
             Role::Primary
         } else if Some(cert.sha1) == successor {
@@ -226,15 +230,15 @@ fn certificate_samples(d: &DomainStatus) -> Vec<CertSample<'_>> {
             Role::Other
         };
         samples.push(CertSample {
-            entity_id: &facts.entity_id,
+            entity_id,
             key_use: "signing",
             role,
             cert,
         });
     }
-    for cert in &facts.encryption {
+    for cert in facts.map_or(&[][..], |f| f.encryption.as_slice()) {
         samples.push(CertSample {
-            entity_id: &facts.entity_id,
+            entity_id,
             key_use: "encryption",
             role: Role::Encryption,
             cert,
@@ -242,22 +246,22 @@ fn certificate_samples(d: &DomainStatus) -> Vec<CertSample<'_>> {
     }
     let (signing, next) = match &d.entra_live {
         Some(live) => (
-            entra_cert(live.signing_cert.as_ref(), live.signing, &facts.signing),
+            entra_cert(live.signing_cert.as_ref(), live.signing, published),
             entra_cert(
                 live.next_signing_cert.as_ref(),
                 live.next_signing,
-                &facts.signing,
+                published,
             ),
         ),
         None => (
-            entra_cert(None, d.config.entra_signing_thumbprint, &facts.signing),
-            entra_cert(None, d.config.entra_next_signing_thumbprint, &facts.signing),
+            entra_cert(None, d.config.entra_signing_thumbprint, published),
+            entra_cert(None, d.config.entra_next_signing_thumbprint, published),
         ),
     };
     for (role, cert) in [(Role::EntraSigning, signing), (Role::EntraNext, next)] {
         if let Some(cert) = cert {
             samples.push(CertSample {
-                entity_id: &facts.entity_id,
+                entity_id,
                 key_use: "signing",
                 role,
                 cert,
@@ -584,14 +588,18 @@ mod tests {
     }
 
     #[test]
-    fn a_successful_entra_update_is_1() {
+    fn entra_alone_gives_its_certificate_and_a_successful_update_is_1() {
         let now = at("2026-12-01T09:00:00Z");
         let mut status = DomainStatus::new(
             DomainConfig::new("fabrikam.example", "https://fs.fabrikam.example/md.xml"),
             now,
         );
+        let held = cert("ADFS Signing - fs.fabrikam.example", now, -100, 265);
         status.entra_live = Some(EntraSide {
             source: Some(EntraSource::Import),
+            signing: Some(held.sha1),
+            signing_cert: Some(held.clone()),
+            issuer_uri: Some("http://fs.fabrikam.example/adfs/services/trust".to_owned()),
             update_result: Some("success".to_owned()),
             ..EntraSide::default()
         });
@@ -602,11 +610,26 @@ mod tests {
             value(&text, "fedcert_entra_update_result", &wanted),
             Some(1.0)
         );
-        // Never attempted: no fetch result, no certificates, verdict unknown.
+        // Never attempted: no fetch result, no published certificate, verdict unknown; but the
+        // certificate Entra holds is known, under the entity Entra names.
         assert!(!text.contains("fedcert_metadata_fetch_success{"), "{text}");
-        assert!(
-            !text.contains("fedcert_certificate_not_after_timestamp_seconds{"),
-            "{text}"
+        assert!(!text.contains("role=\"primary\""), "{text}");
+        #[allow(clippy::cast_precision_loss)]
+        let expiry = held.not_after.timestamp() as f64;
+        assert_eq!(
+            value(
+                &text,
+                "fedcert_certificate_not_after_timestamp_seconds",
+                &[
+                    ("role", "entra_signing"),
+                    (
+                        "entity_id",
+                        "http://fs.fabrikam.example/adfs/services/trust"
+                    ),
+                    ("sha1", &held.sha1.to_string()),
+                ]
+            ),
+            Some(expiry)
         );
         assert_eq!(
             value(
