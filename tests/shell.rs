@@ -103,10 +103,7 @@ fn an_unknown_shell_is_a_usage_error_naming_the_choices() {
 
 #[test]
 fn every_subcommand_help_has_examples() {
-    for command in subcommands()
-        .iter()
-        .filter(|c| !["demo", "config"].contains(&c.as_str()))
-    {
+    for command in &subcommands() {
         let help = stdout(&fedcert(&[command, "--help"]));
         assert!(
             help.contains("Examples:\n  fedcert ") || help.contains("Examples:\n  curl"),

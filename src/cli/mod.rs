@@ -119,6 +119,22 @@ Examples:
   fedcert checklist contoso.com --dialect msonline
                                       the legacy MSOnline commands";
 
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  fedcert demo                        twelve scenario domains, from OK to CRITICAL
+  fedcert demo --now 2027-01-10T09:00:00Z
+                                      the same federation, weeks later
+
+The demo serves its metadata from 127.0.0.1 and runs the same poller, parser
+and verdict as for real domains; it needs no config and no network.";
+
+const CONFIG_EXAMPLES: &str = "\
+Examples:
+  fedcert config init                 write the commented sample (never overwrites)
+  fedcert config path                 where fedcert looks for it
+  fedcert config check                validate it: each error names file, line, column
+  fedcert --config ./test.toml config check";
+
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
   fedcert completions bash > ~/.local/share/bash-completion/completions/fedcert
@@ -159,6 +175,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the TUI on a built-in demo federation (no config, no network).
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo,
     /// Refresh every configured domain once and print its verdict; exit 0/1/2/3 for the worst.
     #[command(after_help = CHECK_EXAMPLES)]
@@ -173,6 +190,7 @@ pub enum Command {
     #[command(after_help = CHECKLIST_EXAMPLES)]
     Checklist(ChecklistArgs),
     /// Manage the config file.
+    #[command(after_help = CONFIG_EXAMPLES)]
     Config {
         #[command(subcommand)]
         action: ConfigAction,
