@@ -52,9 +52,9 @@ fn config_toml(demo: &Demo) -> String {
     toml
 }
 
-/// A running `fedcert serve` and its stderr, line by line.
+/// A running `fedcert serve` and its stderr, line by line. Killed if the test fails first.
 struct Server {
-    child: Child,
+    child: Option<Child>,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
     _dir: tempfile::TempDir,
@@ -89,7 +89,7 @@ impl Server {
             }
         });
         Self {
-            child,
+            child: Some(child),
             lines,
             seen: Vec::new(),
             _dir: dir,
@@ -126,13 +126,13 @@ impl Server {
 
     /// Send `signal` and wait for the exit status and the rest of stderr.
     fn stop(mut self, signal: &str) -> (Option<i32>, Vec<String>) {
+        let mut child = self.child.take().unwrap();
         let status = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .args([&format!("-{signal}"), &child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
         let (tx, rx) = mpsc::channel();
-        let mut child = self.child;
         std::thread::spawn(move || {
             let _ = tx.send(child.wait().map(|s| s.code()));
         });
@@ -141,8 +141,18 @@ impl Server {
             .expect("fedcert serve did not exit")
             .unwrap();
         // stderr is closed now: collect what remains.
-        self.seen.extend(self.lines.iter());
-        (code, self.seen)
+        let rest: Vec<String> = self.lines.iter().collect();
+        self.seen.extend(rest);
+        (code, std::mem::take(&mut self.seen))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

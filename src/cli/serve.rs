@@ -27,6 +27,15 @@ use crate::domain::{DomainStatus, FetchState};
 use crate::poller::{self, Clock, PollEvent, PollerOptions};
 use crate::source::{FetchOptions, Fetcher};
 
+/// A line for the operator on stderr. Unlike `eprintln!`, a closed stderr (`fedcert serve 2>&1 |
+/// head -1`) is not a panic: the server keeps serving.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// How long a client may take to send its request head (a stalled client holds no task forever).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long open requests may take to finish once a shutdown was asked for.
@@ -64,7 +73,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     // Handlers first: a SIGTERM that arrives right after start-up must stop us cleanly, not kill us.
     let stop = shutdown_signal()?;
     if !args.listen.ip().is_loopback() {
-        eprintln!(
+        say!(
             "fedcert: warning: --listen {}: not a loopback address, so anyone who can reach the \
              port reads your domains, IdP hosts and certificates; firewall it, or use \
              --listen 127.0.0.1:{}",
@@ -96,12 +105,12 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
         refresh: config.settings.refresh,
     });
     // Said before the poller starts, so that these lines always come first.
-    eprintln!(
+    say!(
         "fedcert: serving metrics for {} domains at http://{addr}/metrics",
         config.domains.len()
     );
     if config.domains.is_empty() {
-        eprintln!("fedcert: no domains configured; /metrics holds only fedcert's own metrics");
+        say!("fedcert: no domains configured; /metrics holds only fedcert's own metrics");
     }
     let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings));
     let options = PollerOptions {
@@ -118,7 +127,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     let signal = accept_until(listener, Arc::clone(&shared), stop).await;
     tracker.abort();
     drop(commands);
-    eprintln!("fedcert: {signal}: stopped");
+    say!("fedcert: {signal}: stopped");
     Ok(0)
 }
 
@@ -152,7 +161,7 @@ async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Share
                 if !std::mem::replace(&mut tried[index], true) {
                     untried -= 1;
                     if untried == 0 {
-                        eprintln!(
+                        say!(
                             "fedcert: every domain read once: {}; refreshing every {}",
                             tally(&statuses),
                             crate::config::units::format_duration(shared.refresh)
