@@ -34,6 +34,9 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
     to_stdout(|out| match format {
         CheckFormat::Text => write_text(out, &statuses, now),
         CheckFormat::Json => write_json(out, &statuses, worst, now),
+        CheckFormat::Prometheus => {
+            out.write_all(super::prometheus::render(&statuses, now).as_bytes())
+        }
     })?;
     Ok(worst.exit_code())
 }

@@ -2,7 +2,8 @@
 //!
 //! Exit codes: `check` → 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the worst domain). Other
 //! commands → 0 on success. Usage errors → 64, unreadable or invalid input → 65, unreachable
-//! source → 69. Every error is one line on stderr naming the input and the cause.
+//! source → 69, an output file that cannot be created → 73. Every error is one line on stderr
+//! naming the input and the cause.
 
 mod check;
 mod checklist_cmd;
@@ -13,8 +14,12 @@ mod import;
 mod inspect;
 pub mod json;
 mod output;
+pub mod prometheus;
+mod serve;
+mod shell;
 mod tui_cmd;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,13 +34,27 @@ pub const EXIT_USAGE: u8 = 64;
 pub const EXIT_DATA: u8 = 65;
 /// Exit code for an unreachable source (EX_UNAVAILABLE).
 pub const EXIT_UNAVAILABLE: u8 = 69;
+/// Exit code when an output file or directory cannot be created (EX_CANTCREAT).
+pub const EXIT_CANT_CREATE: u8 = 73;
 /// Exit code when the program itself failed (EX_SOFTWARE).
 pub const EXIT_SOFTWARE: u8 = 70;
+
+/// The commit this binary was built from (`build.rs`: `git rev-parse --short HEAD`, or
+/// `unknown` outside a git checkout).
+pub const COMMIT: &str = env!("FEDCERT_COMMIT");
+
+/// `fedcert --version`: the version and the commit.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("FEDCERT_COMMIT"),
+    ")"
+);
 
 /// Watch federation token-signing certificates between your identity provider and Microsoft
 /// Entra ID, and walk through their renewal.
 #[derive(Debug, Parser)]
-#[command(name = "fedcert", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(name = "fedcert", version = VERSION, about, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -43,24 +62,111 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+// Example blocks stay within 80 columns: clap wraps them to the terminal like any help text.
 const EXAMPLES: &str = "\
 Examples:
-  fedcert demo                                   the TUI on a built-in demo federation
-  fedcert config init                            write a commented sample config
-  fedcert check                                  one line per domain; exit 0/1/2/3 (Nagios)
+  fedcert demo                        the TUI on a built-in demo federation
+  fedcert config init                 write a commented sample config to edit
+  fedcert                             the TUI on the configured domains
+  fedcert check                       a line per domain; exit 0/1/2/3 (Nagios)
   fedcert check --json --domain contoso.com
+  fedcert check --format prometheus   for node_exporter's textfile collector
+  fedcert serve                       metrics at http://127.0.0.1:9781/metrics
   fedcert inspect https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml
-  fedcert check --now 2027-01-10T09:00:00Z       rehearse: how will it look then?";
+  fedcert checklist contoso.com > renewal.md
+  fedcert check --now 2027-01-10T09:00:00Z
+                                      rehearse: how will it look then?
+
+Exit codes: check gives the worst domain's verdict, as Nagios plugins do:
+0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Other commands: 0 on success.
+64 usage error, 65 unreadable or invalid input, 69 unreachable source,
+73 an output file that cannot be created.";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  fedcert check                       a line per domain
+  fedcert check --domain contoso.com --domain fabrikam.com
+  fedcert check --json | jq -r '.domains[] | select(.severity != \"ok\") | .name'
+  fedcert check --format prometheus > fedcert.prom.tmp && mv fedcert.prom.tmp fedcert.prom
+  fedcert check --now 2027-01-10T09:00:00Z
+                                      the verdicts as of the change window
+
+Exit code: the worst domain's verdict, as Nagios plugins do: 0 OK,
+1 WARNING, 2 CRITICAL, 3 UNKNOWN (never read). 64 for an unknown
+--domain, 65 for an invalid config.";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  fedcert serve                       http://127.0.0.1:9781/metrics
+  fedcert serve --listen 0.0.0.0:9781
+                                      every interface (warns: whoever reaches
+                                      the port reads your domain list)
+
+Paths: /metrics (Prometheus text format); / (a page naming it); else 404.
+The poller refreshes every domain on its interval; each scrape reports the
+latest results. SIGTERM or Ctrl-C stops it cleanly (exit 0).";
+
+const INSPECT_EXAMPLES: &str = "\
+Examples:
+  fedcert inspect https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml
+  fedcert inspect saved-metadata.xml --json
+  curl -s https://idp.example/metadata | fedcert inspect -
+  fedcert inspect token-signing.cer   a PEM or DER certificate";
+
+const CHECKLIST_EXAMPLES: &str = "\
+Examples:
+  fedcert checklist contoso.com > renewal.md
+                                      Markdown for the change ticket
+  fedcert checklist contoso.com --format text
+  fedcert checklist contoso.com --dialect msonline
+                                      the legacy MSOnline commands";
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  fedcert demo                        twelve scenario domains, from OK to CRITICAL
+  fedcert demo --now 2027-01-10T09:00:00Z
+                                      the same federation, weeks later
+
+The demo serves its metadata from 127.0.0.1 and runs the same poller, parser
+and verdict as for real domains; it needs no config and no network.";
+
+const CONFIG_EXAMPLES: &str = "\
+Examples:
+  fedcert config init                 write the commented sample (never overwrites)
+  fedcert config path                 where fedcert looks for it
+  fedcert config check                validate it: each error names file, line, column
+  fedcert --config ./test.toml config check";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  fedcert completions bash > ~/.local/share/bash-completion/completions/fedcert
+  fedcert completions zsh > ~/.zfunc/_fedcert     (with fpath+=~/.zfunc)
+  fedcert completions fish > ~/.config/fish/completions/fedcert.fish
+  fedcert completions powershell >> $PROFILE";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  fedcert man | man -l -              read it now
+  fedcert man > /usr/local/share/man/man1/fedcert.1
+  fedcert man --dir /usr/local/share/man/man1
+                                      fedcert.1 and a page per command";
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Config file (default: config.toml in the platform config dir).
-    #[arg(long, global = true, env = "FEDCERT_CONFIG", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "FEDCERT_CONFIG",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub config: Option<PathBuf>,
     /// Evaluate everything as of this moment (RFC 3339), e.g. 2027-01-10T09:00:00Z.
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
-    /// More logging (-v info, -vv debug); logs go to stderr, or to the log file in the TUI.
+    /// More logging (-v info, -vv debug; RUST_LOG overrides); logs go to stderr, or to the log
+    /// file in the TUI.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Write logs to this file.
@@ -71,12 +177,19 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the TUI on a built-in demo federation (no config, no network).
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo,
     /// Refresh every configured domain once and print its verdict; exit 0/1/2/3 for the worst.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Serve the Prometheus metrics over HTTP while the poller keeps every domain fresh.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
     /// Show every certificate in a metadata document (URL, file or -) or a PEM / DER certificate.
+    #[command(after_help = INSPECT_EXAMPLES)]
     Inspect(InspectArgs),
     /// Print a domain's renewal runbook with its progress (Markdown for a change ticket, JSON, text).
+    #[command(after_help = CHECKLIST_EXAMPLES)]
     Checklist(ChecklistArgs),
     /// Ask Entra's public home-realm discovery whether a domain is federated and where its IdP
     /// is (or, with --graph, list the tenant's federated domains); --add appends to the config.
@@ -85,21 +198,29 @@ pub enum Command {
     /// Get-AdfsProperties or Get-MgDomainFederationConfiguration.
     Import(import::ImportArgs),
     /// Manage the config file.
+    #[command(after_help = CONFIG_EXAMPLES)]
     Config {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Output format.
+    /// text (a line per domain), json (the report of the README) or prometheus (the text
+    /// exposition format, for node_exporter's textfile collector).
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
     /// Same as --format json.
     #[arg(long)]
     pub json: bool,
-    /// Only this domain (repeatable).
+    /// Only this domain, as named in the config (repeatable).
     #[arg(long = "domain", value_name = "NAME")]
     pub domains: Vec<String>,
 }
@@ -108,6 +229,15 @@ pub struct CheckArgs {
 pub enum CheckFormat {
     Text,
     Json,
+    Prometheus,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on. Loopback by default; any other address warns, since the
+    /// metrics name your domains and IdP hosts.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9781")]
+    pub listen: SocketAddr,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +278,21 @@ pub enum ConfigAction {
     Check,
     /// Print where the config is looked for.
     Path,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write fedcert.1 and one page per command (fedcert-check.1, …) into this directory
+    /// instead of printing fedcert.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
@@ -236,6 +381,12 @@ fn run(cli: Cli) -> Outcome {
             init_stderr_logging(&cli.global);
             config_cmd::run(&cli.global, &action)
         }
+        Some(Command::Serve(args)) => {
+            init_stderr_logging(&cli.global);
+            runtime.block_on(serve::run(&cli.global, &args, clock))
+        }
+        Some(Command::Completions(args)) => shell::completions(args.shell),
+        Some(Command::Man(args)) => shell::man(args.dir.as_deref()),
         Some(Command::Demo) => runtime.block_on(tui_cmd::run_demo(&cli.global, clock)),
         None => runtime.block_on(tui_cmd::run_configured(&cli.global, clock)),
     }

@@ -1,0 +1,417 @@
+//! `fedcert serve`: the Prometheus metrics of `check --format prometheus` over HTTP, with the
+//! poller keeping every domain fresh in the background (the same poller as the TUI).
+//!
+//! `/metrics` re-assesses every domain as of the moment of the scrape (countdowns move between
+//! fetches) and renders the latest results; `/` is a short page naming it; every other path is
+//! 404. SIGTERM or Ctrl-C stops accepting, lets open requests finish and exits 0.
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::{EXIT_UNAVAILABLE, Failure, GlobalArgs, Outcome, ServeArgs};
+use crate::assess::Severity;
+use crate::domain::{DomainStatus, FetchState};
+use crate::poller::{self, Clock, PollEvent, PollerOptions};
+use crate::source::{FetchOptions, Fetcher};
+
+/// A line for the operator on stderr. Unlike `eprintln!`, a closed stderr (`fedcert serve 2>&1 |
+/// head -1`) is not a panic: the server keeps serving.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// How long a client may take to send its request head (a stalled client holds no task forever).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long open requests may take to finish once a shutdown was asked for.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the HTTP side reads: the domains as the poller last left them, and the clock.
+struct Shared {
+    statuses: Mutex<Vec<DomainStatus>>,
+    clock: Clock,
+    refresh: Duration,
+}
+
+impl Shared {
+    /// The exposition as of now: every verdict re-assessed, so days left and milestones move
+    /// between fetches exactly as they do in the TUI.
+    fn metrics(&self) -> String {
+        let now = self.clock.now();
+        let mut statuses = self.statuses.lock().unwrap_or_else(PoisonError::into_inner);
+        for status in statuses.iter_mut() {
+            status.reassess(now);
+        }
+        super::prometheus::render(&statuses, now)
+    }
+
+    fn domain_count(&self) -> usize {
+        self.statuses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome {
+    let config = super::config_cmd::load(global)?;
+    // Handlers first: a SIGTERM that arrives right after start-up must stop us cleanly, not kill us.
+    let stop = shutdown_signal()?;
+    if !args.listen.ip().is_loopback() {
+        say!(
+            "fedcert: warning: --listen {}: not a loopback address, so anyone who can reach the \
+             port reads your domains, IdP hosts and certificates; firewall it, or use \
+             --listen 127.0.0.1:{}",
+            args.listen,
+            args.listen.port()
+        );
+    }
+    let listener = TcpListener::bind(args.listen).await.map_err(|e| {
+        Failure::new(
+            EXIT_UNAVAILABLE,
+            format!(
+                "--listen {}: cannot listen there: {e} (is the address this machine's, and the port free?)",
+                args.listen
+            ),
+        )
+    })?;
+    let addr = listener.local_addr().unwrap_or(args.listen);
+
+    let start = clock.now();
+    let shared = Arc::new(Shared {
+        statuses: Mutex::new(
+            config
+                .domains
+                .iter()
+                .map(|d| DomainStatus::new(d.clone(), start))
+                .collect(),
+        ),
+        clock,
+        refresh: config.settings.refresh,
+    });
+    // Said before the poller starts, so that these lines always come first.
+    say!(
+        "fedcert: serving metrics for {} domains at http://{addr}/metrics",
+        config.domains.len()
+    );
+    if config.domains.is_empty() {
+        say!("fedcert: no domains configured; /metrics holds only fedcert's own metrics");
+    }
+    let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings));
+    let options = PollerOptions {
+        interval: config.settings.refresh,
+        concurrency: config.settings.concurrency,
+        clock,
+        ..PollerOptions::default()
+    };
+    // The poller runs for as long as we hold both ends of its channels.
+    let poller::PollerHandle { commands, events } =
+        poller::spawn(config.domains.clone(), fetcher, options);
+    let tracker = tokio::spawn(track(events, Arc::clone(&shared)));
+
+    let signal = accept_until(listener, Arc::clone(&shared), stop).await;
+    tracker.abort();
+    drop(commands);
+    say!("fedcert: {signal}: stopped");
+    Ok(0)
+}
+
+/// Keep the shared statuses up to date from the poller's events; say once when every domain has
+/// been read (or tried) for the first time, with the tally, so an operator (or a test) knows
+/// the metrics are complete.
+async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Shared>) {
+    let count = shared.domain_count();
+    let mut tried = vec![false; count];
+    let mut untried = count;
+    while let Some(event) = events.recv().await {
+        let mut statuses = shared
+            .statuses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match event {
+            PollEvent::Started { index, at } => {
+                if let Some(status) = statuses.get_mut(index) {
+                    status.fetch = FetchState::Fetching { since: at };
+                }
+            }
+            PollEvent::Finished { index, outcome } => {
+                let Some(status) = statuses.get_mut(index) else {
+                    continue;
+                };
+                if let Err(error) = &outcome.metadata {
+                    tracing::warn!(domain = %status.config.name, "refresh failed: {}", error.message);
+                }
+                status.record(*outcome);
+                status.reassess(shared.clock.now());
+                if !std::mem::replace(&mut tried[index], true) {
+                    untried -= 1;
+                    if untried == 0 {
+                        say!(
+                            "fedcert: every domain read once: {}; refreshing every {}",
+                            tally(&statuses),
+                            crate::config::units::format_duration(shared.refresh)
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `4 CRIT 4 WARN 2 UNKNOWN 2 OK`, worst first, omitting zeros.
+fn tally(statuses: &[DomainStatus]) -> String {
+    let words: Vec<String> = [
+        Severity::Critical,
+        Severity::Warning,
+        Severity::Unknown,
+        Severity::Ok,
+    ]
+    .into_iter()
+    .filter_map(|severity| {
+        let n = statuses
+            .iter()
+            .filter(|d| d.assessment.severity == severity)
+            .count();
+        (n > 0).then(|| format!("{n} {}", severity.word()))
+    })
+    .collect();
+    words.join(" ")
+}
+
+/// Accept connections until `stop` fires; then let open requests finish (bounded) and return
+/// the signal's name.
+async fn accept_until(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    stop: impl Future<Output = &'static str>,
+) -> &'static str {
+    let (closing_tx, closing) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(stop);
+    let signal = loop {
+        tokio::select! {
+            signal = &mut stop => break signal,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, Arc::clone(&shared), closing.clone()));
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    };
+    drop(listener);
+    let _ = closing_tx.send(true);
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("requests still open after {DRAIN_TIMEOUT:?}; closing them");
+    }
+    signal
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    mut closing: watch::Receiver<bool>,
+) {
+    let service = service_fn(move |request: Request<Incoming>| {
+        let response = respond(&shared, request.method(), request.uri().path());
+        async move { Ok::<_, Infallible>(response) }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        _ = closing.changed() => {
+            // Finish the request in progress, if any, then close (no more keep-alive).
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(error) = result {
+        tracing::debug!(%error, "connection ended with an error");
+    }
+}
+
+/// The response for one request.
+fn respond(shared: &Shared, method: &Method, path: &str) -> Response<Full<Bytes>> {
+    if method != Method::GET && method != Method::HEAD {
+        let mut response = text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not served here; use GET\n"),
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    match path {
+        "/metrics" => {
+            let mut response = Response::new(Full::new(Bytes::from(shared.metrics())));
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static(super::prometheus::CONTENT_TYPE),
+            );
+            response
+        }
+        "/" => text(StatusCode::OK, front_page(shared)),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            format!("no page at {path}; the metrics are at /metrics\n"),
+        ),
+    }
+}
+
+fn front_page(shared: &Shared) -> String {
+    format!(
+        "fedcert {} (commit {}): federation token-signing certificates\n\n\
+         Metrics: /metrics (Prometheus text format)\n\
+         Domains: {}, each refreshed every {}\n",
+        env!("CARGO_PKG_VERSION"),
+        super::COMMIT,
+        shared.domain_count(),
+        crate::config::units::format_duration(shared.refresh),
+    )
+}
+
+fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// Resolves with the signal's name on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+fn shutdown_signal() -> Result<impl Future<Output = &'static str>, Failure> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| {
+            Failure::new(
+                super::EXIT_SOFTWARE,
+                format!("cannot listen for SIGTERM: {e}"),
+            )
+        })?;
+    // `ctrl_c()` registers its handler on first poll; poll it once now so that a SIGINT sent
+    // right after start-up is caught rather than fatal.
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let _ = futures_util::FutureExt::now_or_never(&mut ctrl_c);
+    Ok(async move {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = ctrl_c => "Ctrl-C",
+                _ = term.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+            "Ctrl-C"
+        }
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use http_body_util::BodyExt;
+
+    use super::*;
+    use crate::config::DomainConfig;
+
+    fn shared() -> Shared {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        Shared {
+            statuses: Mutex::new(vec![DomainStatus::new(
+                DomainConfig::new("contoso.example", "https://fs.contoso.example/metadata.xml"),
+                now,
+            )]),
+            clock: Clock::starting_at(now),
+            refresh: Duration::from_secs(900),
+        }
+    }
+
+    async fn body(response: Response<Full<Bytes>>) -> String {
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn metrics_are_the_exposition_of_the_current_statuses() {
+        let response = respond(&shared(), &Method::GET, "/metrics");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            super::super::prometheus::CONTENT_TYPE
+        );
+        let text = body(response).await;
+        // Never fetched: UNKNOWN (3), and no fetch result yet.
+        assert!(
+            text.contains("fedcert_domain_status{domain=\"contoso.example\"} 3\n"),
+            "{text}"
+        );
+        assert!(!text.contains("fedcert_metadata_fetch_success{"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn the_front_page_names_the_metrics_path() {
+        let response = respond(&shared(), &Method::GET, "/");
+        assert_eq!(response.status(), StatusCode::OK);
+        let text = body(response).await;
+        assert!(text.contains("Metrics: /metrics"), "{text}");
+        assert!(
+            text.contains("Domains: 1, each refreshed every 15 min"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn other_paths_are_404_and_other_methods_405() {
+        let response = respond(&shared(), &Method::GET, "/metrics/extra");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            body(response).await,
+            "no page at /metrics/extra; the metrics are at /metrics\n"
+        );
+        let response = respond(&shared(), &Method::POST, "/metrics");
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()[ALLOW], "GET, HEAD");
+    }
+
+    #[test]
+    fn the_tally_counts_worst_first_and_omits_zeros() {
+        let shared = shared();
+        let statuses = shared.statuses.lock().unwrap();
+        assert_eq!(tally(&statuses), "1 UNKNOWN");
+    }
+}
