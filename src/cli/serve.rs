@@ -24,8 +24,8 @@ use tokio::task::JoinSet;
 use super::{EXIT_UNAVAILABLE, Failure, GlobalArgs, Outcome, ServeArgs};
 use crate::assess::Severity;
 use crate::domain::{DomainStatus, FetchState};
+use crate::poller::Sources;
 use crate::poller::{self, Clock, PollEvent, PollerOptions};
-use crate::source::{FetchOptions, Fetcher};
 
 /// A line for the operator on stderr. Unlike `eprintln!`, a closed stderr (`fedcert serve 2>&1 |
 /// head -1`) is not a panic: the server keeps serving.
@@ -94,13 +94,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
 
     let start = clock.now();
     let shared = Arc::new(Shared {
-        statuses: Mutex::new(
-            config
-                .domains
-                .iter()
-                .map(|d| DomainStatus::new(d.clone(), start))
-                .collect(),
-        ),
+        statuses: Mutex::new(super::check::new_statuses(config.domains.iter(), start)),
         clock,
         refresh: config.settings.refresh,
     });
@@ -112,7 +106,6 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     if config.domains.is_empty() {
         say!("fedcert: no domains configured; /metrics holds only fedcert's own metrics");
     }
-    let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings));
     let options = PollerOptions {
         interval: config.settings.refresh,
         concurrency: config.settings.concurrency,
@@ -120,8 +113,11 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
         ..PollerOptions::default()
     };
     // The poller runs for as long as we hold both ends of its channels.
-    let poller::PollerHandle { commands, events } =
-        poller::spawn(config.domains.clone(), fetcher, options);
+    let poller::PollerHandle { commands, events } = poller::spawn(
+        config.domains.clone(),
+        Sources::from_config(&config),
+        options,
+    );
     let tracker = tokio::spawn(track(events, Arc::clone(&shared)));
 
     let signal = accept_until(listener, Arc::clone(&shared), stop).await;
