@@ -16,10 +16,10 @@ use fedcert::config::DomainConfig;
 use fedcert::demo::{CLIENT_ID, Demo, MANAGED_DOMAINS, SECRET_ENV, TENANT, scenarios};
 use fedcert::domain::DomainStatus;
 use fedcert::poller::{Sources, refresh_domain};
-use serde_json::Value;
 use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
+use serde_json::Value;
 
 const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -255,7 +255,10 @@ async fn token_answer(client: &reqwest::Client, demo: &Demo, secret: &str) -> (u
         .await
         .unwrap();
     let status = response.status().as_u16();
-    (status, serde_json::from_str(&response.text().await.unwrap()).unwrap())
+    (
+        status,
+        serde_json::from_str(&response.text().await.unwrap()).unwrap(),
+    )
 }
 
 async fn token(client: &reqwest::Client, demo: &Demo) -> String {
@@ -272,7 +275,10 @@ async fn graph_get(client: &reqwest::Client, demo: &Demo, token: &str, path: &st
         .await
         .unwrap();
     let status = response.status().as_u16();
-    (status, serde_json::from_str(&response.text().await.unwrap()).unwrap())
+    (
+        status,
+        serde_json::from_str(&response.text().await.unwrap()).unwrap(),
+    )
 }
 
 /// What Graph says Entra holds for a domain.
@@ -338,7 +344,11 @@ async fn check_every_scenario(now: DateTime<Utc>) {
         let host = format!("fs.{}", config.name);
         // Entra's side comes from Graph, and the update status is the scenario's.
         assert_eq!(config.entra_signing_thumbprint, None, "{}", scenario.name);
-        assert_eq!(config.entra_next_signing_thumbprint, None, "{}", scenario.name);
+        assert_eq!(
+            config.entra_next_signing_thumbprint, None,
+            "{}",
+            scenario.name
+        );
         let entra = graph_side(&client, &demo, &token, scenario.domain).await;
         let expected_status = scenario.update.map_or(Value::Null, |u| {
             serde_json::json!({
@@ -351,7 +361,11 @@ async fn check_every_scenario(now: DateTime<Utc>) {
             "{}",
             scenario.name
         );
-        assert!(entra.signing.is_some(), "{}: Entra holds a certificate", scenario.name);
+        assert!(
+            entra.signing.is_some(),
+            "{}: Entra holds a certificate",
+            scenario.name
+        );
         match scenario.name {
             "healthy" => {
                 let p = adfs(&client, config).await;
@@ -371,7 +385,10 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                     "success"
                 );
                 assert_eq!(fed["preferredAuthenticationProtocol"], "wsFed");
-                assert_eq!(fed["issuerUri"], format!("http://{host}/adfs/services/trust"));
+                assert_eq!(
+                    fed["issuerUri"],
+                    format!("http://{host}/adfs/services/trust")
+                );
                 assert_eq!(fed["passiveSignInUri"], format!("https://{host}/adfs/ls/"));
                 assert_eq!(
                     fed["metadataExchangeUri"],
@@ -407,10 +424,7 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 assert_eq!(primary.days_left(now), 18);
                 assert!(successor.not_before < now && successor.not_after > primary.not_after);
                 assert_eq!(entra.signing, Some(primary.sha1));
-                assert_eq!(
-                    entra.next, None,
-                    "Entra holds only the primary"
-                );
+                assert_eq!(entra.next, None, "Entra holds only the primary");
                 assert_eq!(
                     entra.object["signingCertificateUpdateStatus"]["certificateUpdateResult"],
                     "couldNotAccessRemoteHost",
@@ -494,7 +508,10 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 );
                 let held = entra.signing_cert.as_ref().unwrap();
                 assert_adfs_self_signed(held, &host, "Signing");
-                assert!(held.not_after > now, "Entra holds a valid certificate fedcert cannot see");
+                assert!(
+                    held.not_after > now,
+                    "Entra holds a valid certificate fedcert cannot see"
+                );
             }
             "sign-in-page" => {
                 let served = fetch(&client, &config.metadata_url).await.unwrap();
@@ -707,8 +724,16 @@ async fn the_demo_config_points_entra_at_the_stand_in() {
         assert_eq!(graph_config.name, typed.name);
         assert_eq!(graph_config.metadata_url, typed.metadata_url);
         let side = graph_side(&client, &demo, &token, &typed.name).await;
-        assert_eq!(typed.entra_signing_thumbprint, side.signing, "{}", typed.name);
-        assert_eq!(typed.entra_next_signing_thumbprint, side.next, "{}", typed.name);
+        assert_eq!(
+            typed.entra_signing_thumbprint, side.signing,
+            "{}",
+            typed.name
+        );
+        assert_eq!(
+            typed.entra_next_signing_thumbprint, side.next,
+            "{}",
+            typed.name
+        );
     }
 }
 
@@ -760,7 +785,11 @@ async fn fedcert_reads_every_scenario_through_graph_and_reaches_its_verdict() {
         status.apply(outcome);
         let a = &status.assessment;
         assert_eq!(a.sync, scenario.sync, "{}", scenario.name);
-        assert_eq!(a.severity, scenario.expected, "{}: {:?}", scenario.name, a.findings);
+        assert_eq!(
+            a.severity, scenario.expected,
+            "{}: {:?}",
+            scenario.name, a.findings
+        );
         assert!(
             a.findings.iter().any(|f| f.rule == scenario.rule),
             "{}: {:?}",

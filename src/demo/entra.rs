@@ -183,7 +183,9 @@ impl Tenant {
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 90_002,
-                &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+                &format!(
+                    "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+                ),
             );
         }
         if field("grant_type") != "client_credentials" {
@@ -200,7 +202,9 @@ impl Tenant {
                 StatusCode::BAD_REQUEST,
                 "unauthorized_client",
                 700_016,
-                &format!("Application with identifier '{client_id}' was not found in the directory '{TENANT}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant."),
+                &format!(
+                    "Application with identifier '{client_id}' was not found in the directory '{TENANT}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant."
+                ),
             );
         }
         if !field("scope").ends_with("/.default") {
@@ -234,7 +238,9 @@ impl Tenant {
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 7_000_215,
-                &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{CLIENT_ID}'."),
+                &format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{CLIENT_ID}'."
+                ),
             );
         }
         Reply::ok(json!({
@@ -334,7 +340,9 @@ impl Tenant {
             return graph_error(
                 StatusCode::NOT_FOUND,
                 "Request_ResourceNotFound",
-                &format!("Resource '{domain}' does not exist or one of its queried reference-property objects are not present."),
+                &format!(
+                    "Resource '{domain}' does not exist or one of its queried reference-property objects are not present."
+                ),
             );
         };
         Reply::ok(json!({
@@ -502,7 +510,10 @@ mod tests {
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
             assert_eq!(reply.body["error"]["code"], "InvalidAuthenticationToken");
         }
-        assert_eq!(t.graph("/contoso/federationmetadata.xml", None, None, None), None);
+        assert_eq!(
+            t.graph("/contoso/federationmetadata.xml", None, None, None),
+            None
+        );
     }
 
     #[test]
@@ -523,8 +534,14 @@ mod tests {
         let fed = &value[0];
         assert_eq!(fed["signingCertificate"], STANDARD.encode(der(1)));
         assert_eq!(fed["nextSigningCertificate"], Value::Null);
-        assert_eq!(fed["issuerUri"], "http://fs.contoso-demo.example/adfs/services/trust");
-        assert_eq!(fed["passiveSignInUri"], "https://fs.contoso-demo.example/adfs/ls/");
+        assert_eq!(
+            fed["issuerUri"],
+            "http://fs.contoso-demo.example/adfs/services/trust"
+        );
+        assert_eq!(
+            fed["passiveSignInUri"],
+            "https://fs.contoso-demo.example/adfs/ls/"
+        );
         assert_eq!(
             fed["metadataExchangeUri"],
             "https://fs.contoso-demo.example/adfs/services/trust/mex"
@@ -596,7 +613,10 @@ mod tests {
         assert_eq!(first.body["value"].as_array().unwrap().len(), PAGE_SIZE);
         assert_eq!(first.body["value"][0]["authenticationType"], "Managed");
         let link = first.body["@odata.nextLink"].as_str().unwrap();
-        assert!(link.starts_with("http://127.0.0.1:4242/v1.0/domains?"), "{link}");
+        assert!(
+            link.starts_with("http://127.0.0.1:4242/v1.0/domains?"),
+            "{link}"
+        );
         let query = link.split_once('?').unwrap().1;
         let second = t
             .graph("/v1.0/domains", Some(query), Some(&bearer), host)

@@ -36,8 +36,8 @@ pub struct UpdateStatus {
     pub hours_ago: i64,
 }
 
-const fn update(result: &'static str, hours_ago: i64) -> Option<UpdateStatus> {
-    Some(UpdateStatus { result, hours_ago })
+const fn update(result: &'static str, hours_ago: i64) -> UpdateStatus {
+    UpdateStatus { result, hours_ago }
 }
 
 /// What sits behind the scenario's metadata URL.
@@ -49,9 +49,13 @@ pub(crate) enum IdpSetup {
     Okta(OktaSetup),
     /// A sign-in page served with `200 OK` where the metadata should be. Entra still holds the
     /// farm's token-signing certificate, valid as given, which fedcert cannot see.
-    SignInPage { entra_holds: Validity },
+    SignInPage {
+        entra_holds: Validity,
+    },
     /// Nothing listens: the connection is refused. Entra holds the farm's certificate as above.
-    Refused { entra_holds: Validity },
+    Refused {
+        entra_holds: Validity,
+    },
 }
 
 /// An AD FS farm.
@@ -99,7 +103,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Ok,
         rule: Rule::S1,
         sync: SyncState::InSync,
-        update: update("success", 2950),
+        update: Some(update("success", 2950)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Contoso Demo",
             auto_rollover: Some(true),
@@ -119,7 +123,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Ok,
         rule: Rule::S1,
         sync: SyncState::InSync,
-        update: update("success", 20),
+        update: Some(update("success", 20)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Fabrikam Demo",
             auto_rollover: Some(true),
@@ -139,7 +143,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Warning,
         rule: Rule::R4,
         sync: SyncState::Pending,
-        update: update("couldNotAccessRemoteHost", 5),
+        update: Some(update("couldNotAccessRemoteHost", 5)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Northwind Demo",
             auto_rollover: Some(true),
@@ -159,7 +163,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Critical,
         rule: Rule::S2,
         sync: SyncState::Pending,
-        update: update("noNewCertificateFound", 30),
+        update: Some(update("noNewCertificateFound", 30)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Tailspin Demo",
             auto_rollover: Some(true),
@@ -179,7 +183,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Critical,
         rule: Rule::R2,
         sync: SyncState::Broken,
-        update: update("connectionError", 9),
+        update: Some(update("connectionError", 9)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Woodgrove Demo",
             auto_rollover: Some(true),
@@ -200,7 +204,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Critical,
         rule: Rule::S3,
         sync: SyncState::InSync,
-        update: update("noNewCertificateFound", 14),
+        update: Some(update("noNewCertificateFound", 14)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Adatum Demo",
             auto_rollover: Some(false),
@@ -220,7 +224,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Critical,
         rule: Rule::R1,
         sync: SyncState::InSync,
-        update: update("noNewCertificateFound", 10),
+        update: Some(update("noNewCertificateFound", 10)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Litware Demo",
             auto_rollover: None,
@@ -240,7 +244,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Unknown,
         rule: Rule::R8,
         sync: SyncState::Unknown,
-        update: update("couldNotAccessRemoteHost", 3),
+        update: Some(update("couldNotAccessRemoteHost", 3)),
         idp: IdpSetup::Refused {
             entra_holds: adfs_cert(301),
         },
@@ -252,7 +256,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Unknown,
         rule: Rule::R8,
         sync: SyncState::Unknown,
-        update: update("xmlParsingError", 4),
+        update: Some(update("xmlParsingError", 4)),
         idp: IdpSetup::SignInPage {
             entra_holds: adfs_cert(137),
         },
@@ -279,7 +283,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Warning,
         rule: Rule::R9,
         sync: SyncState::InSync,
-        update: update("success", 3960),
+        update: Some(update("success", 3960)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Fourth Coffee Demo",
             // Signing was renewed by hand (Update-AdfsCertificate -CertificateType Token-Signing);
@@ -301,7 +305,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         expected: Severity::Warning,
         rule: Rule::R3,
         sync: SyncState::InSync,
-        update: update("noNewCertificateFound", 7),
+        update: Some(update("noNewCertificateFound", 7)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Alpine Ski House Demo",
             auto_rollover: Some(true),

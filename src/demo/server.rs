@@ -165,7 +165,11 @@ pub(crate) fn route(
         }
         return json(&site.tenant.token(tenant, form));
     }
-    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     if path.starts_with("/v1.0/") && method != Method::GET {
         return not_allowed(method, "GET");
     }
@@ -291,9 +295,20 @@ mod tests {
         let get = route(&site, &Method::GET, &uri(&path), &HeaderMap::new(), b"");
         assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(get.headers()[ALLOW], "POST");
-        let post = route(&site, &Method::POST, &uri(&path), &HeaderMap::new(), b"grant_type=password");
+        let post = route(
+            &site,
+            &Method::POST,
+            &uri(&path),
+            &HeaderMap::new(),
+            b"grant_type=password",
+        );
         assert_eq!(post.status(), StatusCode::BAD_REQUEST);
-        assert!(post.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+        assert!(
+            post.headers()[CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
         assert_eq!(token_tenant("/a/b/oauth2/v2.0/token"), None);
         assert_eq!(token_tenant("/oauth2/v2.0/token"), None);
     }
@@ -301,9 +316,21 @@ mod tests {
     #[test]
     fn graph_paths_go_to_the_tenant_and_the_rest_to_the_pages() {
         let site = site();
-        let graph = route(&site, &Method::GET, &uri("/v1.0/domains"), &HeaderMap::new(), b"");
+        let graph = route(
+            &site,
+            &Method::GET,
+            &uri("/v1.0/domains"),
+            &HeaderMap::new(),
+            b"",
+        );
         assert_eq!(graph.status(), StatusCode::UNAUTHORIZED, "no bearer token");
-        let patch = route(&site, &Method::PATCH, &uri("/v1.0/domains"), &HeaderMap::new(), b"");
+        let patch = route(
+            &site,
+            &Method::PATCH,
+            &uri("/v1.0/domains"),
+            &HeaderMap::new(),
+            b"",
+        );
         assert_eq!(patch.status(), StatusCode::METHOD_NOT_ALLOWED, "read-only");
         let page = route(
             &site,
