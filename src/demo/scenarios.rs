@@ -139,7 +139,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
     ScenarioInfo {
         name: "successor-pending",
         domain: "northwind-demo.example",
-        shows: "successor published 2 days ago but Entra holds only the primary, 18 days before expiry",
+        shows: "successor published 2 days ago but Entra, which could not reach the metadata (couldNotAccessRemoteHost), holds only the primary, 18 days before expiry",
         expected: Severity::Warning,
         rule: Rule::R4,
         sync: SyncState::Pending,
