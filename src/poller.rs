@@ -81,11 +81,18 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// The fetcher and Graph client a config asks for.
+    /// The fetcher and Graph client a config asks for; the client secret's variable is read from
+    /// the process environment.
     pub fn from_config(config: &Config) -> Self {
+        Self::with_env(config, &|name| std::env::var(name).ok())
+    }
+
+    /// As [`Self::from_config`], with `env` as the environment the secret's variable is looked up
+    /// in (the demo passes its own secret this way; the crate sets no variables).
+    pub fn with_env(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Self {
         let graph = config.entra.as_ref().map(|entra| {
             GraphSettings::from_config(entra, config.settings.timeout)
-                .and_then(|settings| GraphClient::new(&settings))
+                .and_then(|settings| GraphClient::with_env(&settings, env))
         });
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),

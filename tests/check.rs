@@ -59,7 +59,8 @@ impl Fixture {
     fn start(extra: impl FnOnce(&[DomainConfig]) -> Vec<DomainConfig>) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let demo = runtime.block_on(Demo::start(now())).unwrap();
-        let mut domains = demo.config.domains.clone();
+        // This file tests the typed-in Entra side; tests/check_graph.rs tests Graph.
+        let mut domains = demo.typed_in_config().domains.clone();
         let more = extra(&domains);
         domains.extend(more);
         let dir = tempfile::tempdir().unwrap();

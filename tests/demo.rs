@@ -1,6 +1,8 @@
 //! The demo federation end to end over loopback HTTP: every domain's URL is fetched with a plain
 //! HTTP client, and the served certificates are read with x509-parser to check that each
-//! scenario shows its case relative to `now` — for two very different `now`s.
+//! scenario shows its case relative to `now` — for two very different `now`s. Entra's side is
+//! read from the demo's stand-in for the token endpoint and Graph, first with a plain HTTP client
+//! (the shapes of DOMAIN.md §3), then through fedcert's own Graph client and verdict.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
@@ -8,13 +10,16 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use fedcert::assess::Severity;
+use fedcert::assess::{EntraSource, Severity, SyncState};
 use fedcert::cert::Sha1;
 use fedcert::config::DomainConfig;
-use fedcert::demo::{Demo, scenarios};
+use fedcert::demo::{CLIENT_ID, Demo, MANAGED_DOMAINS, SECRET_ENV, TENANT, scenarios};
+use fedcert::domain::DomainStatus;
+use fedcert::poller::{Sources, refresh_domain};
 use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
+use serde_json::Value;
 
 const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -234,6 +239,87 @@ fn assert_adfs_self_signed(cert: &Cert, host: &str, purpose: &str) {
     assert_eq!(cert.issuer, cert.subject);
 }
 
+/// A token from the stand-in's token endpoint, by the client-credentials grant (DOMAIN.md §3.5).
+async fn token_answer(client: &reqwest::Client, demo: &Demo, secret: &str) -> (u16, Value) {
+    let url = format!("http://{}/{TENANT}/oauth2/v2.0/token", demo.addr());
+    let scope = format!("http://{}/.default", demo.addr());
+    let response = client
+        .post(url)
+        .form(&[
+            ("client_id", CLIENT_ID),
+            ("scope", scope.as_str()),
+            ("client_secret", secret),
+            ("grant_type", "client_credentials"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        serde_json::from_str(&response.text().await.unwrap()).unwrap(),
+    )
+}
+
+async fn token(client: &reqwest::Client, demo: &Demo) -> String {
+    let (status, body) = token_answer(client, demo, demo.client_secret()).await;
+    assert_eq!(status, 200, "{body}");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn graph_get(client: &reqwest::Client, demo: &Demo, token: &str, path: &str) -> (u16, Value) {
+    let response = client
+        .get(format!("http://{}{path}", demo.addr()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        serde_json::from_str(&response.text().await.unwrap()).unwrap(),
+    )
+}
+
+/// What Graph says Entra holds for a domain.
+struct GraphSide {
+    signing: Option<Sha1>,
+    next: Option<Sha1>,
+    signing_cert: Option<Cert>,
+    object: Value,
+}
+
+async fn graph_side(client: &reqwest::Client, demo: &Demo, token: &str, domain: &str) -> GraphSide {
+    let path = format!("/v1.0/domains/{domain}/federationConfiguration");
+    let (status, body) = graph_get(client, demo, token, &path).await;
+    assert_eq!(status, 200, "{domain}: {body}");
+    let [object] = body["value"].as_array().unwrap().as_slice() else {
+        panic!("{domain}: Graph returns one object: {body}")
+    };
+    let der = |name: &str| {
+        object[name].as_str().map(|text| {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap()
+        })
+    };
+    GraphSide {
+        signing: der("signingCertificate").map(|d| Sha1::of(&d)),
+        next: der("nextSigningCertificate").map(|d| Sha1::of(&d)),
+        signing_cert: der("signingCertificate").map(|d| Cert::read(&d)),
+        object: object.clone(),
+    }
+}
+
+/// Graph's `lastRunDateTime`: seven fractional digits and `Z`.
+fn graph_time(t: DateTime<Utc>) -> String {
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_nanos() / 100
+    )
+}
+
 /// Every scenario, fetched and checked against the case it must show at `now`.
 #[allow(clippy::too_many_lines)] // one arm per scenario reads better than twelve helpers
 async fn check_every_scenario(now: DateTime<Utc>) {
@@ -247,6 +333,7 @@ async fn check_every_scenario(now: DateTime<Utc>) {
             .collect::<Vec<_>>(),
         scenarios().iter().map(|s| s.domain).collect::<Vec<_>>()
     );
+    let token = token(&client, &demo).await;
     for scenario in scenarios() {
         let config = domain(&demo, scenario.domain);
         assert!(
@@ -255,6 +342,30 @@ async fn check_every_scenario(now: DateTime<Utc>) {
             config.metadata_url
         );
         let host = format!("fs.{}", config.name);
+        // Entra's side comes from Graph, and the update status is the scenario's.
+        assert_eq!(config.entra_signing_thumbprint, None, "{}", scenario.name);
+        assert_eq!(
+            config.entra_next_signing_thumbprint, None,
+            "{}",
+            scenario.name
+        );
+        let entra = graph_side(&client, &demo, &token, scenario.domain).await;
+        let expected_status = scenario.update.map_or(Value::Null, |u| {
+            serde_json::json!({
+                "certificateUpdateResult": u.result,
+                "lastRunDateTime": graph_time(now - chrono::TimeDelta::hours(u.hours_ago)),
+            })
+        });
+        assert_eq!(
+            entra.object["signingCertificateUpdateStatus"], expected_status,
+            "{}",
+            scenario.name
+        );
+        assert!(
+            entra.signing.is_some(),
+            "{}: Entra holds a certificate",
+            scenario.name
+        );
         match scenario.name {
             "healthy" => {
                 let p = adfs(&client, config).await;
@@ -266,8 +377,24 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 assert!(primary.days_left(now) > 180, "months left");
                 assert!(primary.not_before < now);
                 assert_eq!(config.auto_rollover, Some(true));
-                assert_eq!(config.entra_signing_thumbprint, Some(primary.sha1));
-                assert_eq!(config.entra_next_signing_thumbprint, None);
+                assert_eq!(entra.signing, Some(primary.sha1));
+                assert_eq!(entra.next, None);
+                let fed = &entra.object;
+                assert_eq!(
+                    fed["signingCertificateUpdateStatus"]["certificateUpdateResult"],
+                    "success"
+                );
+                assert_eq!(fed["preferredAuthenticationProtocol"], "wsFed");
+                assert_eq!(
+                    fed["issuerUri"],
+                    format!("http://{host}/adfs/services/trust")
+                );
+                assert_eq!(fed["passiveSignInUri"], format!("https://{host}/adfs/ls/"));
+                assert_eq!(
+                    fed["metadataExchangeUri"],
+                    format!("https://{host}/adfs/services/trust/mex")
+                );
+                assert_eq!(fed["id"].as_str().unwrap().len(), 36, "a GUID");
             }
             "rollover-in-sync" => {
                 let p = adfs(&client, config).await;
@@ -285,8 +412,8 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 assert_adfs_self_signed(successor, &host, "Signing");
                 assert_eq!(config.auto_rollover, Some(true));
                 assert!(config.support_multiple_domain);
-                assert_eq!(config.entra_signing_thumbprint, Some(primary.sha1));
-                assert_eq!(config.entra_next_signing_thumbprint, Some(successor.sha1));
+                assert_eq!(entra.signing, Some(primary.sha1));
+                assert_eq!(entra.next, Some(successor.sha1));
             }
             "successor-pending" => {
                 let p = adfs(&client, config).await;
@@ -296,10 +423,12 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 assert_eq!(p.signed_by.as_ref(), Some(primary));
                 assert_eq!(primary.days_left(now), 18);
                 assert!(successor.not_before < now && successor.not_after > primary.not_after);
-                assert_eq!(config.entra_signing_thumbprint, Some(primary.sha1));
+                assert_eq!(entra.signing, Some(primary.sha1));
+                assert_eq!(entra.next, None, "Entra holds only the primary");
                 assert_eq!(
-                    config.entra_next_signing_thumbprint, None,
-                    "Entra holds only the primary"
+                    entra.object["signingCertificateUpdateStatus"]["certificateUpdateResult"],
+                    "couldNotAccessRemoteHost",
+                    "why Entra has not picked up the successor"
                 );
             }
             "pending-critical" => {
@@ -315,8 +444,8 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 );
                 assert!(successor.not_before < now && successor.not_after > primary.not_after);
                 assert_eq!(config.auto_rollover, Some(true));
-                assert_eq!(config.entra_signing_thumbprint, Some(primary.sha1));
-                assert_eq!(config.entra_next_signing_thumbprint, None);
+                assert_eq!(entra.signing, Some(primary.sha1));
+                assert_eq!(entra.next, None);
             }
             "broken-trust" => {
                 let p = adfs(&client, config).await;
@@ -333,9 +462,9 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                     old.not_after > now && old.not_after < new.not_after,
                     "old cert still valid"
                 );
-                assert_eq!(config.entra_signing_thumbprint, Some(old.sha1));
-                assert_eq!(config.entra_next_signing_thumbprint, None);
-                assert_ne!(config.entra_signing_thumbprint, Some(new.sha1));
+                assert_eq!(entra.signing, Some(old.sha1));
+                assert_eq!(entra.next, None);
+                assert_ne!(entra.signing, Some(new.sha1));
             }
             "manual-rollover" => {
                 let p = adfs(&client, config).await;
@@ -351,7 +480,7 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 );
                 assert!(primary.issuer.contains("Issuing CA"), "{}", primary.issuer);
                 assert_eq!(config.auto_rollover, Some(false));
-                assert_eq!(config.entra_signing_thumbprint, Some(primary.sha1));
+                assert_eq!(entra.signing, Some(primary.sha1));
             }
             "expired" => {
                 let p = adfs(&client, config).await;
@@ -361,7 +490,7 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 assert_eq!(p.signed_by.as_ref(), Some(primary));
                 assert!(primary.not_after < now, "expired");
                 assert_eq!(primary.days_left(now), -3);
-                assert_eq!(config.entra_signing_thumbprint, Some(primary.sha1));
+                assert_eq!(entra.signing, Some(primary.sha1));
             }
             "unreachable" => {
                 let started = Instant::now();
@@ -376,6 +505,12 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 assert_eq!(
                     demo.refused_addr().map(|a| a.to_string()),
                     config.metadata_url.split('/').nth(2).map(str::to_owned)
+                );
+                let held = entra.signing_cert.as_ref().unwrap();
+                assert_adfs_self_signed(held, &host, "Signing");
+                assert!(
+                    held.not_after > now,
+                    "Entra holds a valid certificate fedcert cannot see"
                 );
             }
             "sign-in-page" => {
@@ -393,6 +528,12 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                     config
                         .metadata_url
                         .ends_with("/federationmetadata/2007-06/federationmetadata.xml")
+                );
+                assert_adfs_self_signed(entra.signing_cert.as_ref().unwrap(), &host, "Signing");
+                assert_eq!(
+                    entra.object["signingCertificateUpdateStatus"]["certificateUpdateResult"],
+                    "xmlParsingError",
+                    "Entra got the same HTML page"
                 );
             }
             "third-party-okta" => {
@@ -422,7 +563,10 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                     Some(false),
                     "every third-party rollover is manual"
                 );
-                assert_eq!(config.entra_signing_thumbprint, Some(cert.sha1));
+                assert_eq!(entra.signing, Some(cert.sha1));
+                assert_eq!(entra.object["preferredAuthenticationProtocol"], "saml");
+                assert_eq!(entra.object["issuerUri"], p.entity_id.as_str());
+                assert_eq!(entra.object["signingCertificateUpdateStatus"], Value::Null);
             }
             "encryption-expiring" => {
                 let p = adfs(&client, config).await;
@@ -435,7 +579,7 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                     left < 15 && left > 0,
                     "token-decrypting cert inside renew_now_days: {left}"
                 );
-                assert_eq!(config.entra_signing_thumbprint, Some(primary.sha1));
+                assert_eq!(entra.signing, Some(primary.sha1));
             }
             "missed-generation" => {
                 let p = adfs(&client, config).await;
@@ -448,7 +592,7 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                     "past T-20 with no successor, not yet S2: {left}"
                 );
                 assert_eq!(config.auto_rollover, Some(true));
-                assert_eq!(config.entra_signing_thumbprint, Some(primary.sha1));
+                assert_eq!(entra.signing, Some(primary.sha1));
             }
             other => panic!("scenario {other} has no check here: add one"),
         }
@@ -548,4 +692,160 @@ fn scenarios_cover_every_case_the_demo_promises() {
     assert_eq!(expected("pending-critical"), Severity::Critical);
     assert_eq!(expected("broken-trust"), Severity::Critical);
     assert_eq!(expected("unreachable"), Severity::Unknown);
+}
+
+#[tokio::test]
+async fn the_demo_config_points_entra_at_the_stand_in() {
+    let now = at("2026-12-01T08:00:00Z");
+    let demo = Demo::start(now).await.unwrap();
+    let entra = demo.config.entra.as_ref().unwrap();
+    let base = format!("http://{}", demo.addr());
+    assert_eq!(entra.authority, base);
+    assert_eq!(entra.graph, base);
+    assert_eq!(entra.tenant_id, TENANT);
+    assert_eq!(entra.client_id, CLIENT_ID);
+    assert_eq!(entra.client_secret_env.as_deref(), Some(SECRET_ENV));
+    assert_eq!(entra.client_certificate, None);
+    // The demo's environment knows only its own secret.
+    let env = demo.env();
+    assert_eq!(env(SECRET_ENV).as_deref(), Some(demo.client_secret()));
+    assert_eq!(env("HOME"), None);
+    assert!(
+        !format!("{demo:?}").contains(demo.client_secret()),
+        "Debug shows no secret"
+    );
+
+    // The typed-in variant carries exactly what Graph reports, and no [entra].
+    let typed = demo.typed_in_config();
+    assert_eq!(typed.entra, None);
+    let client = client();
+    let token = token(&client, &demo).await;
+    for (graph_config, typed) in demo.config.domains.iter().zip(&typed.domains) {
+        assert_eq!(graph_config.name, typed.name);
+        assert_eq!(graph_config.metadata_url, typed.metadata_url);
+        let side = graph_side(&client, &demo, &token, &typed.name).await;
+        assert_eq!(
+            typed.entra_signing_thumbprint, side.signing,
+            "{}",
+            typed.name
+        );
+        assert_eq!(
+            typed.entra_next_signing_thumbprint, side.next,
+            "{}",
+            typed.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_stand_in_refuses_like_entra_and_graph() {
+    let demo = Demo::start(at("2026-12-01T08:00:00Z")).await.unwrap();
+    let client = client();
+    let (status, body) = token_answer(&client, &demo, "not-the-demo-secret").await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "invalid_client");
+    assert_eq!(body["error_codes"][0], 7_000_215);
+    let (status, body) = graph_get(
+        &client,
+        &demo,
+        "not-a-token",
+        "/v1.0/domains/contoso-demo.example/federationConfiguration",
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+    let token = token(&client, &demo).await;
+    for domain in ["managed-demo.example", "nobody.example"] {
+        let path = format!("/v1.0/domains/{domain}/federationConfiguration");
+        let (status, body) = graph_get(&client, &demo, &token, &path).await;
+        assert_eq!(status, 404, "{domain}");
+        assert_eq!(body["error"]["code"], "Request_ResourceNotFound");
+    }
+}
+
+/// The Graph client and the verdict, in process: every scenario's Entra side comes from Graph
+/// and the verdict is the scenario's.
+#[tokio::test]
+async fn fedcert_reads_every_scenario_through_graph_and_reaches_its_verdict() {
+    let now = at("2026-12-01T08:00:00Z");
+    let demo = Demo::start(now).await.unwrap();
+    let sources = Sources::with_env(&demo.config, &demo.env());
+    for scenario in scenarios() {
+        let config = domain(&demo, scenario.domain);
+        let outcome = refresh_domain(&sources, config, now).await;
+        let side = outcome.entra.clone().unwrap().unwrap();
+        assert_eq!(side.source, Some(EntraSource::Graph), "{}", scenario.name);
+        assert_eq!(
+            side.update_result.as_deref(),
+            scenario.update.map(|u| u.result),
+            "{}",
+            scenario.name
+        );
+        let mut status = DomainStatus::new(config.clone(), now);
+        status.apply(outcome);
+        let a = &status.assessment;
+        assert_eq!(a.sync, scenario.sync, "{}", scenario.name);
+        assert_eq!(
+            a.severity, scenario.expected,
+            "{}: {:?}",
+            scenario.name, a.findings
+        );
+        assert!(
+            a.findings.iter().any(|f| f.rule == scenario.rule),
+            "{}: {:?}",
+            scenario.name,
+            a.findings
+        );
+        if scenario.name == "successor-pending" {
+            let e1 = a.findings.iter().find(|f| f.rule.id() == "E1").unwrap();
+            assert!(
+                e1.message.contains("Entra could not reach your metadata"),
+                "{}",
+                e1.message
+            );
+        }
+    }
+    // A domain Entra has no federation for: Graph's 404 is the Entra side's error.
+    let contoso = domain(&demo, "contoso-demo.example");
+    let managed = DomainConfig::new("managed-demo.example", contoso.metadata_url.clone());
+    let outcome = refresh_domain(&sources, &managed, now).await;
+    let error = outcome.entra.clone().unwrap().unwrap_err();
+    assert_eq!(error.short, "not federated");
+    let mut status = DomainStatus::new(managed, now);
+    status.apply(outcome);
+    assert_eq!(status.assessment.sync, SyncState::Unknown);
+    assert!(status.last_good.is_some(), "the IdP side still reads");
+}
+
+#[tokio::test]
+async fn without_the_demo_secret_the_entra_side_is_a_setup_error_naming_the_variable() {
+    let demo = Demo::start(at("2026-12-01T08:00:00Z")).await.unwrap();
+    let sources = Sources::with_env(&demo.config, &|_| None);
+    let error = sources.graph.unwrap().unwrap_err().to_string();
+    assert!(error.contains(SECRET_ENV), "{error}");
+}
+
+#[tokio::test]
+async fn the_tenant_lists_its_federated_domains_over_two_pages() {
+    let now = at("2026-12-01T08:00:00Z");
+    let demo = Demo::start(now).await.unwrap();
+    let client = client();
+    let token = token(&client, &demo).await;
+    let (_, first) = graph_get(&client, &demo, &token, "/v1.0/domains").await;
+    assert!(first["@odata.nextLink"].is_string(), "{first}");
+
+    let sources = Sources::with_env(&demo.config, &demo.env());
+    let graph = sources.graph.unwrap().unwrap();
+    let listed: Vec<String> = graph
+        .federated_domains(now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let expected: Vec<&str> = scenarios().iter().map(|s| s.domain).collect();
+    assert_eq!(listed, expected);
+    for managed in MANAGED_DOMAINS {
+        assert!(!listed.iter().any(|d| d == managed), "{managed}");
+    }
 }

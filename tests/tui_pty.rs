@@ -185,3 +185,21 @@ fn without_a_config_the_first_run_screen_says_where_it_goes() {
     assert!(tui.wait_exit().success());
     tui.assert_restored();
 }
+
+#[test]
+fn the_demo_reads_its_entra_side_through_graph_with_its_own_secret() {
+    // A wrong secret in the process environment changes nothing: the demo hands its Graph
+    // client its own secret, so the sync states (which only Graph supplies) still show.
+    let mut tui = Session::start(
+        &["demo"],
+        &[("FEDCERT_DEMO_CLIENT_SECRET", "not-the-demo-secret")],
+    );
+    tui.wait_for("sync states read from the demo's Graph", |s| {
+        let text = s.contents();
+        text.contains("BROKEN") && text.contains("pending") && text.contains("in sync")
+    });
+    assert!(!tui.screen.screen().contents().contains("AADSTS"));
+    tui.keys("q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored();
+}

@@ -20,21 +20,24 @@ pub async fn run_configured(global: &GlobalArgs, clock: Clock) -> Outcome {
         return Ok(0);
     }
     let config = config::load(&path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
-    run_tui(&config, clock).await
+    run_tui(&config, Sources::from_config(&config), clock).await
 }
 
-/// `fedcert demo`: the built-in federation on a loopback server, through the same path.
+/// `fedcert demo`: the built-in federation on a loopback server, through the same path. Its
+/// Entra side comes from the demo's stand-in for Graph; the demo's client secret reaches the
+/// Graph client through its own environment lookup, never the process environment.
 pub async fn run_demo(global: &GlobalArgs, clock: Clock) -> Outcome {
     let _log = init_file_logging(global);
     let demo = crate::demo::Demo::start(clock.now())
         .await
         .map_err(|e| Failure::new(EXIT_SOFTWARE, e.to_string()))?;
-    let outcome = run_tui(&demo.config, clock).await;
+    let sources = Sources::with_env(&demo.config, &demo.env());
+    let outcome = run_tui(&demo.config, sources, clock).await;
     demo.shutdown().await;
     outcome
 }
 
-async fn run_tui(config: &Config, clock: Clock) -> Outcome {
+async fn run_tui(config: &Config, sources: Sources, clock: Clock) -> Outcome {
     let start = clock.now();
     let statuses = super::check::new_statuses(config.domains.iter(), start);
     let options = PollerOptions {
@@ -43,11 +46,7 @@ async fn run_tui(config: &Config, clock: Clock) -> Outcome {
         clock,
         ..PollerOptions::default()
     };
-    let handle = poller::spawn(
-        config.domains.clone(),
-        Sources::from_config(config),
-        options,
-    );
+    let handle = poller::spawn(config.domains.clone(), sources, options);
     let store = Store::default_dir().map(Store::at);
     tui::run(
         statuses,

@@ -2,12 +2,16 @@
 //! now, served over loopback HTTP and read through the same fetch → parse → assess path.
 //!
 //! [`Demo::start`] generates every scenario's certificates and documents, serves them from
-//! `127.0.0.1:<random port>` and returns a [`Config`] whose domains point at that server, with
-//! the Entra side typed in as thumbprints exactly as an operator would. The demo fabricates no
-//! verdicts: the poller fetches, the metadata parser reads and `assess` judges, as for any
-//! real domain. [`scenarios`] lists what each domain shows and the verdict it should get.
+//! `127.0.0.1:<random port>` together with a stand-in for Entra ID's token endpoint and Microsoft
+//! Graph ([`entra`]), and returns a [`Config`] whose domains point at that server and whose
+//! `[entra]` table points at the stand-in: the Entra side comes through Graph exactly as for a
+//! real tenant (client-credentials token, then `federationConfiguration` per domain). The demo
+//! fabricates no verdicts: the poller fetches, the metadata parser reads, the Graph client reads
+//! Entra's side and `assess` judges, as for any real domain. [`scenarios`] lists what each domain
+//! shows and the verdict it should get.
 
 mod certs;
+mod entra;
 mod scenarios;
 mod server;
 mod xml;
@@ -15,14 +19,18 @@ mod xml;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::net::TcpSocket;
 
-use self::certs::{DemoCa, DemoCert, SerialStyle};
+use self::certs::{DemoCa, DemoCert, SerialStyle, Validity};
+pub use self::entra::{CLIENT_ID, MANAGED_DOMAINS, SECRET_ENV, TENANT};
+use self::entra::{Federation, Protocol, Tenant};
 use self::scenarios::{AdFsSetup, IdpSetup, OktaSetup};
-pub use self::scenarios::{ScenarioInfo, scenarios};
-use self::server::{Page, Pages, Server};
-use crate::config::{Config, DomainConfig};
+pub use self::scenarios::{ScenarioInfo, UpdateStatus, scenarios};
+use self::server::{Page, Pages, Server, Site};
+use crate::cert::Sha1;
+use crate::config::{Config, DomainConfig, EntraConfig};
+use crate::source::graph::Secret;
 
 /// Why the demo could not start.
 #[derive(Debug, thiserror::Error)]
@@ -36,8 +44,15 @@ pub enum DemoError {
 /// The running demo federation. The server stops when this is dropped (or on [`Demo::shutdown`]).
 #[derive(Debug)]
 pub struct Demo {
-    /// One `[[domain]]` per scenario, in [`scenarios`] order, pointing at the loopback server.
+    /// One `[[domain]]` per scenario, in [`scenarios`] order, pointing at the loopback server,
+    /// and `[entra]` pointing at the stand-in for Entra and Graph on the same server. The client
+    /// secret is not in the environment: pass [`Demo::env`] to
+    /// [`crate::poller::Sources::with_env`].
     pub config: Config,
+    /// The same domains with Entra's side typed in as thumbprints (what Graph reports), and no
+    /// `[entra]`: the way an operator without Graph access configures fedcert.
+    typed_in: Config,
+    secret: Secret,
     server: Server,
     /// A port bound but never listened on, so connections to it are refused for as long as the
     /// demo runs (and no other program can take the port meanwhile).
@@ -52,38 +67,73 @@ impl Demo {
         let refused_addr = refused.local_addr().map_err(DemoError::Bind)?;
 
         let mut pages = Pages::new();
+        let mut federations = Vec::new();
         let mut unplaced = Vec::new();
         for scenario in scenarios() {
-            let Built { domain, path, page } = build(scenario, now)?;
+            let Built {
+                domain,
+                path,
+                page,
+                federation,
+            } = build(scenario, now)?;
             let served = page.is_some();
             if let Some(page) = page {
                 pages.insert(path.clone(), page);
             }
-            unplaced.push((domain, path, served));
+            let held = (
+                federation.signing.as_deref().map(Sha1::of),
+                federation.next_signing.as_deref().map(Sha1::of),
+            );
+            federations.push(federation);
+            unplaced.push((domain, path, served, held));
         }
 
-        let server = Server::start(pages).await.map_err(DemoError::Bind)?;
-        let domains = unplaced
-            .into_iter()
-            .map(|(mut domain, path, served)| {
-                // Only the unreachable scenario has no document: it points at the refusing port.
-                let addr = if served { server.addr() } else { refused_addr };
-                domain.metadata_url = format!("http://{addr}{path}");
-                domain
-            })
-            .collect();
+        let tenant = Tenant::new(federations);
+        let secret = tenant.secret().clone();
+        let server = Server::start(Site { pages, tenant })
+            .await
+            .map_err(DemoError::Bind)?;
+        let mut domains = Vec::new();
+        let mut typed_in = Vec::new();
+        for (mut domain, path, served, (signing, next_signing)) in unplaced {
+            // Only the unreachable scenario has no document: it points at the refusing port.
+            let addr = if served { server.addr() } else { refused_addr };
+            domain.metadata_url = format!("http://{addr}{path}");
+            typed_in.push(DomainConfig {
+                entra_signing_thumbprint: signing,
+                entra_next_signing_thumbprint: next_signing,
+                ..domain.clone()
+            });
+            domains.push(domain);
+        }
+        let base = format!("http://{}", server.addr());
         let config = Config {
+            entra: Some(EntraConfig {
+                tenant_id: TENANT.to_owned(),
+                client_id: CLIENT_ID.to_owned(),
+                client_secret_env: Some(SECRET_ENV.to_owned()),
+                client_certificate: None,
+                client_key: None,
+                authority: base.clone(),
+                graph: base,
+            }),
             domains,
+            ..Config::default()
+        };
+        let typed_in = Config {
+            domains: typed_in,
             ..Config::default()
         };
         Ok(Self {
             config,
+            typed_in,
+            secret,
             server,
             refused,
         })
     }
 
-    /// Where the demo server listens.
+    /// Where the demo server listens (metadata, token endpoint and Graph).
     pub fn addr(&self) -> SocketAddr {
         self.server.addr()
     }
@@ -91,6 +141,23 @@ impl Demo {
     /// Where connections are refused (the `unreachable` scenario points here).
     pub fn refused_addr(&self) -> Option<SocketAddr> {
         self.refused.local_addr().ok()
+    }
+
+    /// The demo app's client secret (new on every start), the value of [`SECRET_ENV`].
+    pub fn client_secret(&self) -> &str {
+        self.secret.expose()
+    }
+
+    /// The environment the demo's Graph client sees: [`SECRET_ENV`] holds the demo's secret,
+    /// nothing else is set. For [`crate::poller::Sources::with_env`].
+    pub fn env(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        move |name| (name == SECRET_ENV).then(|| self.client_secret().to_owned())
+    }
+
+    /// The demo with Entra's side typed into each `[[domain]]` as the thumbprints Graph reports,
+    /// and no `[entra]`.
+    pub fn typed_in_config(&self) -> &Config {
+        &self.typed_in
     }
 
     /// Stop the server, close its connections and wait until it has ended.
@@ -108,11 +175,12 @@ fn reserve_refusing_port() -> std::io::Result<TcpSocket> {
 }
 
 /// One scenario made concrete: its config entry (URL without the server's address yet), the
-/// path it is served at and the document there, if any.
+/// path it is served at, the document there, if any, and what Entra holds for it.
 struct Built {
     domain: DomainConfig,
     path: String,
     page: Option<Page>,
+    federation: Federation,
 }
 
 fn build(scenario: &ScenarioInfo, now: DateTime<Utc>) -> Result<Built, DemoError> {
@@ -121,26 +189,77 @@ fn build(scenario: &ScenarioInfo, now: DateTime<Utc>) -> Result<Built, DemoError
         scenario.domain
     );
     let mut domain = DomainConfig::new(scenario.domain, String::new());
-    let (path, page) = match &scenario.idp {
-        IdpSetup::AdFs(adfs) => (
-            adfs_path,
-            Some(build_adfs(adfs, scenario.domain, &mut domain, now)?),
-        ),
-        IdpSetup::Okta(okta) => build_okta(okta, scenario.domain, &mut domain, now)?,
-        IdpSetup::SignInPage => {
-            domain.auto_rollover = Some(true);
-            domain.adfs_primary_server = Some(adfs_primary_server(scenario.domain));
-            let host = format!("fs.{}", scenario.domain);
-            let html = xml::sign_in_page(&host, &organization(scenario.domain));
-            (adfs_path, Some(page("text/html; charset=utf-8", html)))
+    let display_name = organization(scenario.domain);
+    let host = format!("fs.{}", scenario.domain);
+    let ws_fed = |multiple_domain| Protocol::WsFed {
+        host: host.clone(),
+        multiple_domain,
+    };
+    let (path, page, protocol, (signing, next_signing)) = match &scenario.idp {
+        IdpSetup::AdFs(adfs) => {
+            let (page, held) = build_adfs(adfs, scenario.domain, &mut domain, now)?;
+            (
+                adfs_path,
+                Some(page),
+                ws_fed(adfs.support_multiple_domain),
+                held,
+            )
         }
-        IdpSetup::Refused => {
+        IdpSetup::Okta(okta) => build_okta(okta, scenario.domain, &mut domain, now)?,
+        IdpSetup::SignInPage { entra_holds } => {
             domain.auto_rollover = Some(true);
             domain.adfs_primary_server = Some(adfs_primary_server(scenario.domain));
-            (adfs_path, None)
+            let html = xml::sign_in_page(&host, &display_name);
+            let held = unpublished_farm_certificate(&host, *entra_holds, now)?;
+            (
+                adfs_path,
+                Some(page("text/html; charset=utf-8", html)),
+                ws_fed(false),
+                (Some(held), None),
+            )
+        }
+        IdpSetup::Refused { entra_holds } => {
+            domain.auto_rollover = Some(true);
+            domain.adfs_primary_server = Some(adfs_primary_server(scenario.domain));
+            let held = unpublished_farm_certificate(&host, *entra_holds, now)?;
+            (adfs_path, None, ws_fed(false), (Some(held), None))
         }
     };
-    Ok(Built { domain, path, page })
+    let federation = Federation {
+        domain: scenario.domain.to_owned(),
+        display_name,
+        protocol,
+        signing,
+        next_signing,
+        update: scenario
+            .update
+            .map(|u| (u.result.to_owned(), now - TimeDelta::hours(u.hours_ago))),
+    };
+    Ok(Built {
+        domain,
+        path,
+        page,
+        federation,
+    })
+}
+
+/// DER of `signingCertificate` / `nextSigningCertificate`.
+type Held = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// The token-signing certificate of a farm whose metadata cannot be read: Entra holds it, but
+/// fedcert never sees it in a document.
+fn unpublished_farm_certificate(
+    host: &str,
+    validity: Validity,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, DemoError> {
+    let cert = certs::self_signed(
+        certs::adfs_signing_name(host),
+        validity,
+        SerialStyle::Random16,
+        now,
+    )?;
+    Ok(cert.der)
 }
 
 fn build_adfs(
@@ -148,7 +267,7 @@ fn build_adfs(
     domain_name: &str,
     domain: &mut DomainConfig,
     now: DateTime<Utc>,
-) -> Result<Page, DemoError> {
+) -> Result<(Page, Held), DemoError> {
     let host = format!("fs.{domain_name}");
     let (signing, encryption) = adfs_certificates(adfs, &host, domain_name, now)?;
     let signing_der: Vec<&[u8]> = signing.iter().map(|c| c.der.as_slice()).collect();
@@ -164,9 +283,12 @@ fn build_adfs(
     domain.auto_rollover = adfs.auto_rollover;
     domain.adfs_primary_server = Some(adfs_primary_server(domain_name));
     domain.support_multiple_domain = adfs.support_multiple_domain;
-    domain.entra_signing_thumbprint = adfs.entra_signing.map(|i| signing[i].sha1);
-    domain.entra_next_signing_thumbprint = adfs.entra_next_signing.map(|i| signing[i].sha1);
-    Ok(page("text/xml; charset=utf-8", document))
+    let held_der = |index: Option<usize>| index.map(|i| signing[i].der.clone());
+    let held = (
+        held_der(adfs.entra_signing),
+        held_der(adfs.entra_next_signing),
+    );
+    Ok((page("text/xml; charset=utf-8", document), held))
 }
 
 /// The farm's token-signing certificates (in document order) and its token-decrypting one.
@@ -219,7 +341,7 @@ fn build_okta(
     domain_name: &str,
     domain: &mut DomainConfig,
     now: DateTime<Utc>,
-) -> Result<(String, Option<Page>), DemoError> {
+) -> Result<(String, Option<Page>, Protocol, Held), DemoError> {
     let cert = certs::self_signed(
         certs::okta_name(okta.org),
         okta.signing,
@@ -234,10 +356,15 @@ fn build_okta(
     };
     let path = format!("/{domain_name}/app/{}/sso/saml/metadata", okta.app_id);
     // Entra never polls a third-party IdP's metadata: every rollover is a manual update, which
-    // is what `auto_rollover = false` tells the verdict. The operator typed Entra's thumbprint.
+    // is what `auto_rollover = false` tells the verdict. Entra holds the certificate the
+    // operator put there by hand.
     domain.auto_rollover = Some(false);
-    domain.entra_signing_thumbprint = Some(cert.sha1);
-    Ok((path, Some(page("application/xml", metadata.render()))))
+    let protocol = Protocol::Saml {
+        issuer: metadata.entity_id(),
+        sign_in: metadata.sso_url(),
+    };
+    let page = page("application/xml", metadata.render());
+    Ok((path, Some(page), protocol, (Some(cert.der), None)))
 }
 
 fn page(content_type: &'static str, body: String) -> Page {
@@ -267,14 +394,12 @@ fn organization(domain_name: &str) -> String {
         .join(" ")
 }
 
-/// Every scenario's documents as of `now`, keyed by path (for tests that need no server).
+/// Every scenario built as of `now`, keyed by path (for tests that need no server).
 #[cfg(test)]
-fn build_all(
-    now: DateTime<Utc>,
-) -> Result<std::collections::HashMap<String, (DomainConfig, Option<Page>)>, DemoError> {
+fn build_all(now: DateTime<Utc>) -> Result<std::collections::HashMap<String, Built>, DemoError> {
     scenarios()
         .iter()
-        .map(|s| build(s, now).map(|b| (b.path, (b.domain, b.page))))
+        .map(|s| build(s, now).map(|b| (b.path.clone(), b)))
         .collect()
 }
 
@@ -289,6 +414,10 @@ mod tests {
         "2026-12-01T08:00:00Z".parse().unwrap()
     }
 
+    fn built<'a>(all: &'a HashMap<String, Built>, name: &str) -> &'a Built {
+        all.values().find(|b| b.domain.name == name).unwrap()
+    }
+
     #[test]
     fn organization_is_the_title_cased_first_label() {
         assert_eq!(organization("contoso-demo.example"), "Contoso Demo");
@@ -297,17 +426,17 @@ mod tests {
 
     #[test]
     fn every_scenario_has_a_path_of_its_own() {
-        let built = build_all(now()).unwrap();
-        assert_eq!(built.len(), scenarios().len());
-        for (path, (domain, page)) in &built {
-            assert!(path.starts_with(&format!("/{}/", domain.name)), "{path}");
+        let all = build_all(now()).unwrap();
+        assert_eq!(all.len(), scenarios().len());
+        for (path, b) in &all {
+            assert!(path.starts_with(&format!("/{}/", b.domain.name)), "{path}");
             let scenario = scenarios()
                 .iter()
-                .find(|s| s.domain == domain.name)
+                .find(|s| s.domain == b.domain.name)
                 .unwrap();
             assert_eq!(
-                page.is_none(),
-                matches!(scenario.idp, IdpSetup::Refused),
+                b.page.is_none(),
+                matches!(scenario.idp, IdpSetup::Refused { .. }),
                 "{path}"
             );
         }
@@ -315,35 +444,65 @@ mod tests {
 
     #[test]
     fn adfs_config_carries_what_an_operator_would_type() {
-        let built = build_all(now()).unwrap();
-        let (fabrikam, _) = built
-            .values()
-            .find(|(d, _)| d.name == "fabrikam-demo.example")
-            .unwrap();
-        assert_eq!(fabrikam.auto_rollover, Some(true));
-        assert!(fabrikam.support_multiple_domain);
+        let all = build_all(now()).unwrap();
+        let fabrikam = built(&all, "fabrikam-demo.example");
+        let d = &fabrikam.domain;
+        assert_eq!(d.auto_rollover, Some(true));
+        assert!(d.support_multiple_domain);
         assert_eq!(
-            fabrikam.adfs_primary_server.as_deref(),
+            d.adfs_primary_server.as_deref(),
             Some("adfs01.corp.fabrikam-demo.example")
         );
-        assert!(fabrikam.entra_signing_thumbprint.is_some());
-        assert!(fabrikam.entra_next_signing_thumbprint.is_some());
-        assert_ne!(
-            fabrikam.entra_signing_thumbprint,
-            fabrikam.entra_next_signing_thumbprint
+        // Entra's side is no longer typed in: it comes from Graph.
+        assert_eq!(d.entra_signing_thumbprint, None);
+        assert_eq!(d.entra_next_signing_thumbprint, None);
+        let f = &fabrikam.federation;
+        assert!(f.signing.is_some() && f.next_signing.is_some());
+        assert_ne!(f.signing, f.next_signing);
+        assert_eq!(
+            f.protocol,
+            Protocol::WsFed {
+                host: "fs.fabrikam-demo.example".into(),
+                multiple_domain: true
+            }
+        );
+    }
+
+    #[test]
+    fn entra_holds_a_certificate_for_every_scenario_with_its_update_status() {
+        let all = build_all(now()).unwrap();
+        for scenario in scenarios() {
+            let f = &built(&all, scenario.domain).federation;
+            assert!(f.signing.is_some(), "{}", scenario.name);
+            let expected = scenario
+                .update
+                .map(|u| (u.result.to_owned(), now() - TimeDelta::hours(u.hours_ago)));
+            assert_eq!(f.update, expected, "{}", scenario.name);
+        }
+        // The unreadable farms still have a certificate in Entra, one fedcert never sees.
+        let proseware = built(&all, "proseware-demo.example");
+        let der = proseware.federation.signing.as_deref().unwrap();
+        let (_, cert) = x509_parser::parse_x509_certificate(der).unwrap();
+        assert_eq!(
+            cert.subject().to_string(),
+            "CN=ADFS Signing - fs.proseware-demo.example"
+        );
+        let okta = &built(&all, "relecloud-demo.example").federation;
+        assert!(
+            matches!(&okta.protocol, Protocol::Saml { issuer, .. } if issuer.starts_with("http://www.okta.com/exk"))
         );
     }
 
     #[test]
     fn certificates_are_new_on_every_start() {
-        let a = build_all(now()).unwrap();
-        let b = build_all(now()).unwrap();
-        let thumbprint = |m: &HashMap<String, (DomainConfig, Option<Page>)>| {
-            m.values()
-                .find(|(d, _)| d.name == "contoso-demo.example")
-                .and_then(|(d, _)| d.entra_signing_thumbprint)
+        let (a, b) = (build_all(now()).unwrap(), build_all(now()).unwrap());
+        let signing = |all: &HashMap<String, Built>| {
+            built(all, "contoso-demo.example")
+                .federation
+                .signing
+                .clone()
                 .unwrap()
         };
-        assert_ne!(thumbprint(&a), thumbprint(&b));
+        assert_ne!(signing(&a), signing(&b));
     }
 }

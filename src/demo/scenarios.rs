@@ -6,7 +6,7 @@
 //! the successor appears at T − 20 d and is promoted at T − 15 d, T being the primary's `NotAfter`.
 
 use super::certs::Validity;
-use crate::assess::{Rule, Severity};
+use crate::assess::{Rule, Severity, SyncState};
 
 /// One scenario of the demo federation: what it shows and the verdict fedcert should reach.
 #[derive(Debug)]
@@ -21,7 +21,23 @@ pub struct ScenarioInfo {
     pub expected: Severity,
     /// The rule of DESIGN.md §4 that decides that verdict.
     pub rule: Rule,
+    /// The sync state fedcert should compute from the metadata and what Graph reports.
+    pub sync: SyncState,
+    /// Entra's `signingCertificateUpdateStatus` as Graph reports it (`None`: Graph has none).
+    pub update: Option<UpdateStatus>,
     pub(crate) idp: IdpSetup,
+}
+
+/// Entra's last automatic certificate update for a domain: `certificateUpdateResult`, and
+/// `lastRunDateTime` this many hours before the demo's `now`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UpdateStatus {
+    pub result: &'static str,
+    pub hours_ago: i64,
+}
+
+const fn update(result: &'static str, hours_ago: i64) -> UpdateStatus {
+    UpdateStatus { result, hours_ago }
 }
 
 /// What sits behind the scenario's metadata URL.
@@ -31,10 +47,15 @@ pub(crate) enum IdpSetup {
     /// A third-party SAML identity provider in Okta's style: `md:` prefix, one
     /// `IDPSSODescriptor`, unsigned.
     Okta(OktaSetup),
-    /// A sign-in page served with `200 OK` where the metadata should be.
-    SignInPage,
-    /// Nothing listens: the connection is refused.
-    Refused,
+    /// A sign-in page served with `200 OK` where the metadata should be. Entra still holds the
+    /// farm's token-signing certificate, valid as given, which fedcert cannot see.
+    SignInPage {
+        entra_holds: Validity,
+    },
+    /// Nothing listens: the connection is refused. Entra holds the farm's certificate as above.
+    Refused {
+        entra_holds: Validity,
+    },
 }
 
 /// An AD FS farm.
@@ -52,7 +73,8 @@ pub(crate) struct AdFsSetup {
     pub primary: usize,
     /// The token-decrypting certificate (only the primary one is published).
     pub encryption: Validity,
-    /// Which signing certificates Entra ID holds as `signingCertificate` / `nextSigningCertificate`.
+    /// Which signing certificates Entra ID holds as `signingCertificate` / `nextSigningCertificate`
+    /// (Graph serves their DER).
     pub entra_signing: Option<usize>,
     pub entra_next_signing: Option<usize>,
     /// `-SupportMultipleDomain`: several Entra domains federated with this one farm.
@@ -80,6 +102,8 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "AutoCertificateRollover on, Entra in sync, months of validity left: nothing to do",
         expected: Severity::Ok,
         rule: Rule::S1,
+        sync: SyncState::InSync,
+        update: Some(update("success", 2950)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Contoso Demo",
             auto_rollover: Some(true),
@@ -98,6 +122,8 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "rollover window: AD FS published its successor 3 days ago and Entra already holds both certificates",
         expected: Severity::Ok,
         rule: Rule::S1,
+        sync: SyncState::InSync,
+        update: Some(update("success", 20)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Fabrikam Demo",
             auto_rollover: Some(true),
@@ -113,9 +139,11 @@ static SCENARIOS: [ScenarioInfo; 12] = [
     ScenarioInfo {
         name: "successor-pending",
         domain: "northwind-demo.example",
-        shows: "successor published 2 days ago but Entra holds only the primary, 18 days before expiry",
+        shows: "successor published 2 days ago but Entra, which could not reach the metadata (couldNotAccessRemoteHost), holds only the primary, 18 days before expiry",
         expected: Severity::Warning,
         rule: Rule::R4,
+        sync: SyncState::Pending,
+        update: Some(update("couldNotAccessRemoteHost", 5)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Northwind Demo",
             auto_rollover: Some(true),
@@ -134,6 +162,8 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "the rollover job ran late: successor published yesterday, Entra has not picked it up, 12 days left",
         expected: Severity::Critical,
         rule: Rule::S2,
+        sync: SyncState::Pending,
+        update: Some(update("noNewCertificateFound", 30)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Tailspin Demo",
             auto_rollover: Some(true),
@@ -152,6 +182,8 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "AD FS promoted its new certificate yesterday but Entra still holds only the old one: sign-ins fail now",
         expected: Severity::Critical,
         rule: Rule::R2,
+        sync: SyncState::Broken,
+        update: Some(update("connectionError", 9)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Woodgrove Demo",
             auto_rollover: Some(true),
@@ -171,6 +203,8 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "AutoCertificateRollover off (CA-issued certificate), 24 days left: renew by hand now",
         expected: Severity::Critical,
         rule: Rule::S3,
+        sync: SyncState::InSync,
+        update: Some(update("noNewCertificateFound", 14)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Adatum Demo",
             auto_rollover: Some(false),
@@ -189,6 +223,8 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "the primary token-signing certificate expired 3 days ago",
         expected: Severity::Critical,
         rule: Rule::R1,
+        sync: SyncState::InSync,
+        update: Some(update("noNewCertificateFound", 10)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Litware Demo",
             auto_rollover: None,
@@ -207,7 +243,11 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "the metadata URL refuses connections (WAP down or not published): never read",
         expected: Severity::Unknown,
         rule: Rule::R8,
-        idp: IdpSetup::Refused,
+        sync: SyncState::Unknown,
+        update: Some(update("couldNotAccessRemoteHost", 3)),
+        idp: IdpSetup::Refused {
+            entra_holds: adfs_cert(301),
+        },
     },
     ScenarioInfo {
         name: "sign-in-page",
@@ -215,7 +255,11 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "an HTML sign-in page comes back with 200 OK instead of the metadata (a pre-authenticating proxy)",
         expected: Severity::Unknown,
         rule: Rule::R8,
-        idp: IdpSetup::SignInPage,
+        sync: SyncState::Unknown,
+        update: Some(update("xmlParsingError", 4)),
+        idp: IdpSetup::SignInPage {
+            entra_holds: adfs_cert(137),
+        },
     },
     ScenarioInfo {
         name: "third-party-okta",
@@ -223,6 +267,8 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "a third-party SAML IdP (Okta): Entra never polls it, so its certificate, 45 days left, is a manual update",
         expected: Severity::Warning,
         rule: Rule::R5,
+        sync: SyncState::InSync,
+        update: None,
         idp: IdpSetup::Okta(OktaSetup {
             org: "relecloud-demo",
             app_id: "exk7relecloudDemo0h7",
@@ -236,6 +282,8 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "the token-signing certificate is fine but the token-decrypting one expires in 9 days",
         expected: Severity::Warning,
         rule: Rule::R9,
+        sync: SyncState::InSync,
+        update: Some(update("success", 3960)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Fourth Coffee Demo",
             // Signing was renewed by hand (Update-AdfsCertificate -CertificateType Token-Signing);
@@ -256,6 +304,8 @@ static SCENARIOS: [ScenarioInfo; 12] = [
         shows: "AutoCertificateRollover on but no successor 17 days before expiry: AD FS missed its T-20 d generation",
         expected: Severity::Warning,
         rule: Rule::R3,
+        sync: SyncState::InSync,
+        update: Some(update("noNewCertificateFound", 7)),
         idp: IdpSetup::AdFs(AdFsSetup {
             display_name: "Alpine Ski House Demo",
             auto_rollover: Some(true),
@@ -339,7 +389,9 @@ mod tests {
                     .chain([adfs.encryption])
                     .collect(),
                 IdpSetup::Okta(okta) => vec![okta.signing],
-                IdpSetup::SignInPage | IdpSetup::Refused => Vec::new(),
+                IdpSetup::SignInPage { entra_holds } | IdpSetup::Refused { entra_holds } => {
+                    vec![*entra_holds]
+                }
             };
             for v in validities {
                 assert!(

@@ -296,11 +296,16 @@ impl OktaMetadata<'_> {
         format!("http://www.okta.com/{}", self.app_id)
     }
 
-    pub(crate) fn render(&self) -> String {
-        let sso = format!(
+    /// Where users sign in (both SSO bindings; Entra's `passiveSignInUri`).
+    pub(crate) fn sso_url(&self) -> String {
+        format!(
             "https://{}/app/office365/{}/sso/saml",
             self.sign_in_host, self.app_id
-        );
+        )
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let sso = self.sso_url();
         let mut doc = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             doc,
