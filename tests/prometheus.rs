@@ -58,7 +58,7 @@ impl Fixture {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let demo = runtime.block_on(Demo::start(now())).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let mut domains = demo.config.domains.clone();
+        let mut domains = demo.typed_in_config().domains.clone();
         domains.push(quirky_domain(dir.path()));
         std::fs::write(dir.path().join("config.toml"), config_toml(&domains)).unwrap();
         Self {

@@ -32,7 +32,7 @@ fn now() -> DateTime<Utc> {
 /// The demo federation's config, as an operator would write it.
 fn config_toml(demo: &Demo) -> String {
     let mut toml = String::from("[settings]\ntimeout = \"5s\"\n");
-    for d in &demo.config.domains {
+    for d in &demo.typed_in_config().domains {
         writeln!(
             toml,
             "\n[[domain]]\nname = {:?}\nmetadata_url = {:?}",

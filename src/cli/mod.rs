@@ -121,6 +121,27 @@ Examples:
   fedcert checklist contoso.com --dialect msonline
                                       the legacy MSOnline commands";
 
+const DISCOVER_EXAMPLES: &str = "\
+Examples:
+  fedcert discover contoso.com        Managed or Federated, the IdP, its metadata URL
+  fedcert discover alice@contoso.com --json
+  fedcert discover contoso.com --add  append the domain to the config
+  fedcert discover --graph            every federated domain of the tenant ([entra] needed)
+  fedcert discover --graph --add      append the ones missing from the config";
+
+const IMPORT_EXAMPLES: &str = "\
+Examples:
+  fedcert import adfs-certificates adfs-certs.json --domain contoso.com
+  fedcert import adfs-properties adfs-properties.json --domain contoso.com
+  fedcert import entra-federation entra.json --domain contoso.com
+The files come from PowerShell, on the AD FS server and an admin workstation:
+  Get-AdfsCertificate -CertificateType Token-Signing | Select-Object Thumbprint, IsPrimary,
+    @{n='NotAfter';e={$_.Certificate.NotAfter.ToString('o')}},
+    @{n='RawData';e={[Convert]::ToBase64String($_.Certificate.RawData)}} |
+    ConvertTo-Json > adfs-certs.json
+  Get-AdfsProperties | ConvertTo-Json > adfs-properties.json
+  Get-MgDomainFederationConfiguration -DomainId contoso.com | ConvertTo-Json > entra.json";
+
 const DEMO_EXAMPLES: &str = "\
 Examples:
   fedcert demo                        twelve scenario domains, from OK to CRITICAL
@@ -193,9 +214,11 @@ pub enum Command {
     Checklist(ChecklistArgs),
     /// Ask Entra's public home-realm discovery whether a domain is federated and where its IdP
     /// is (or, with --graph, list the tenant's federated domains); --add appends to the config.
+    #[command(after_help = DISCOVER_EXAMPLES)]
     Discover(discover::DiscoverArgs),
     /// Read PowerShell output (ConvertTo-Json) for a domain: Get-AdfsCertificate,
     /// Get-AdfsProperties or Get-MgDomainFederationConfiguration.
+    #[command(after_help = IMPORT_EXAMPLES)]
     Import(import::ImportArgs),
     /// Manage the config file.
     #[command(after_help = CONFIG_EXAMPLES)]
