@@ -17,7 +17,7 @@ use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, FetchState, RefreshError, RefreshOutcome, Snapshot};
 use fedcert::poller::{PollCommand, PollEvent};
-use fedcert::tui::keymap::{self, BINDINGS, Mode};
+use fedcert::tui::keymap::{self, Keymap, Mode};
 use fedcert::tui::view;
 use fedcert::tui::{Action, App, Effect, Screen, update};
 use ratatui::Terminal;
@@ -825,11 +825,12 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
     // Help over the list shows the browsing page; the checklist's keys are in its own help
     // (tests/tui_checklist.rs); together the pages hold every binding.
     let pages = [view::help::Page::Browse, view::help::Page::Checklist];
-    for binding in BINDINGS {
+    let keymap = Keymap::standard();
+    for binding in keymap.bindings() {
         assert!(
-            pages.iter().any(|p| p
-                .bindings()
-                .any(|b| b.label == binding.label && b.action == binding.action)),
+            pages
+                .iter()
+                .any(|p| p.bindings(keymap).any(|b| b == binding)),
             "no help page lists {:?}",
             binding.description
         );
@@ -838,17 +839,18 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
         let mut app = app_sized(width, height);
         act(&mut app, &[Action::ToggleHelp]);
         let text = screen_text(&draw(&app));
-        for binding in view::help::Page::Browse.bindings() {
+        for binding in view::help::Page::Browse.bindings(keymap) {
             assert!(
                 text.contains(binding.description),
                 "{width}x{height} help misses {:?}",
                 binding.description
             );
             assert!(
-                text.contains(&format!("{:?}", binding.action)),
+                text.contains(binding.action_name()),
                 "help misses {:?}",
                 binding.action
             );
+            assert!(text.contains(&binding.label(false)), "help misses {binding:?}");
         }
     }
 }

@@ -784,7 +784,7 @@ fn help_over_the_checklist_lists_its_keys_and_fits_80x24() {
     press(&mut app, &[KeyCode::Char('c'), KeyCode::Char('?')]);
     assert_eq!(app.mode(), Mode::Help);
     let text = screen_text(&app);
-    for binding in view::help::Page::Checklist.bindings() {
+    for binding in view::help::Page::Checklist.bindings(keymap::Keymap::standard()) {
         assert!(
             text.contains(binding.description),
             "help misses {:?}:\n{text}",

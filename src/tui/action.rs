@@ -20,6 +20,9 @@ pub enum Action {
     Top,
     /// Last row / bottom of the details.
     Bottom,
+    /// In the details: the next / previous domain of the list, without going back to it.
+    NextDomain,
+    PreviousDomain,
     /// Show the selected domain's details.
     OpenDetails,
     /// Open the selected domain's renewal checklist.
@@ -58,7 +61,20 @@ pub enum Action {
     RefreshSelected,
     RefreshAll,
     ToggleHelp,
+    /// Open or close the log pane (recent warnings and errors).
+    ToggleLog,
     Quit,
+    /// The mouse wheel turned over the cell at `column`, `row`: `lines` down (negative: up).
+    Scroll {
+        lines: isize,
+        column: u16,
+        row: u16,
+    },
+    /// The left button pressed on the cell at `column`, `row`.
+    Click {
+        column: u16,
+        row: u16,
+    },
     /// The 1 Hz clock: countdowns move, verdicts are re-assessed.
     Tick,
     /// The terminal now has this many columns and rows.

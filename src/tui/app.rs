@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::action::{Action, Effect};
 use super::checklist_screen::{self, ChecklistScreen, Notice};
-use super::keymap::Mode;
+use super::keymap::{Keymap, Mode};
+use super::log::LogRing;
 use super::theme::Theme;
 use super::view;
 use crate::checklist::{Dialect, Progress};
@@ -78,6 +79,16 @@ pub struct App {
     pub dialect: Dialect,
     /// The status line of the checklist: what the last key did, or what failed.
     pub notice: Option<Notice>,
+    /// The keys in force: the defaults with the config's `[keys]`.
+    pub keymap: Keymap,
+    /// Recent warnings and errors, filled by the log layer.
+    pub log: LogRing,
+    /// The log pane (`L`) is open.
+    pub log_open: bool,
+    /// How many entries the log pane is scrolled up from the newest.
+    pub log_scroll: usize,
+    /// Where the full log goes, for the pane to name.
+    pub log_file: Option<String>,
     reassess: Reassess,
 }
 
@@ -101,6 +112,11 @@ impl App {
             progress: HashMap::new(),
             dialect: Dialect::default(),
             notice: None,
+            keymap: Keymap::default(),
+            log: LogRing::new(),
+            log_open: false,
+            log_scroll: 0,
+            log_file: None,
             reassess,
         };
         app.selected = app.visible().first().copied();
@@ -117,6 +133,8 @@ impl App {
             Mode::Filter
         } else if self.help {
             Mode::Help
+        } else if self.log_open {
+            Mode::Log
         } else {
             match self.screen {
                 Screen::List => Mode::List,
@@ -223,6 +241,7 @@ impl App {
 
     fn page(&self, now: DateTime<Utc>) -> isize {
         let rows = match self.screen {
+            _ if self.log_open => view::log::rows(self.area()),
             Screen::List => self.list_rows(),
             Screen::Details => view::layout::details_extent(self.area(), self, now).1,
             Screen::Checklist => view::layout::step_extent(self.area(), self, now).1,
@@ -230,13 +249,80 @@ impl App {
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
 
-    /// Move the selection (list) or the view (details).
+    /// Move the selection (list) or the view (details, the log pane).
     fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
+        if self.log_open {
+            self.scroll_log(delta);
+            return;
+        }
         match self.screen {
             Screen::List => self.move_selection(delta),
             Screen::Details => self.scroll_details(delta, now),
             Screen::Checklist => checklist_screen::move_cursor(self, delta, now),
         }
+    }
+
+    /// Scroll the log pane: `delta` down means towards the newest entry.
+    fn scroll_log(&mut self, delta: isize) {
+        let max = self.log.len().saturating_sub(view::log::rows(self.area()));
+        self.log_scroll = self.log_scroll.saturating_add_signed(-delta).min(max);
+    }
+
+    /// `]` / `[` in the details: the neighbour in the list's order, details from the top.
+    fn step_domain(&mut self, delta: isize) {
+        if self.screen == Screen::Details {
+            self.move_selection(delta);
+            self.details_scroll = 0;
+        }
+    }
+
+    /// The wheel: over the list it moves the selection, over the details, the checklist's step
+    /// or the log pane it scrolls them.
+    fn wheel(&mut self, lines: isize, column: u16, row: u16, now: DateTime<Utc>) {
+        if self.help {
+            return;
+        }
+        if self.log_open {
+            self.scroll_log(lines);
+            return;
+        }
+        let regions = view::layout::regions(self.area(), self);
+        let over = |area: Option<ratatui::layout::Rect>| {
+            area.is_some_and(|a| a.contains(ratatui::layout::Position::new(column, row)))
+        };
+        if over(regions.list) {
+            self.move_selection(lines.signum());
+        } else if over(regions.details) {
+            self.scroll_details(lines, now);
+        } else if over(regions.checklist) {
+            self.scroll_step(lines, now);
+        }
+    }
+
+    /// A click on a list row selects its domain; a click on the selected row opens it.
+    fn click(&mut self, column: u16, row: u16) {
+        if self.help || self.log_open {
+            return;
+        }
+        let Some(list) = view::layout::regions(self.area(), self).list else {
+            return;
+        };
+        let first_row = list.y + 1; // below the column header
+        if !list.contains(ratatui::layout::Position::new(column, row)) || row < first_row {
+            return;
+        }
+        let position = self.list_offset + usize::from(row - first_row);
+        let Some(&index) = self.visible().get(position) else {
+            return;
+        };
+        if self.selected == Some(index) {
+            self.screen = Screen::Details;
+            self.details_scroll = 0;
+        } else {
+            self.select(index);
+            self.details_scroll = 0;
+        }
+        self.settle_selection();
     }
 
     /// Scroll the current step's details (checklist `PgUp`/`PgDn`).
@@ -328,9 +414,13 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             }
         }
         Action::OpenChecklist => return app.open_checklist(),
+        Action::NextDomain => app.step_domain(1),
+        Action::PreviousDomain => app.step_domain(-1),
         Action::Back => {
             if app.help {
                 app.help = false;
+            } else if app.log_open {
+                app.log_open = false;
             } else if app.screen == Screen::Checklist {
                 app.screen = app.checklist.take().map_or(Screen::List, |c| c.return_to);
                 app.notice = None;
@@ -388,6 +478,12 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         }
         Action::RefreshAll => return vec![Effect::Poll(PollCommand::RefreshAll)],
         Action::ToggleHelp => app.help = !app.help,
+        Action::ToggleLog => {
+            app.log_open = !app.log_open;
+            app.log_scroll = 0;
+        }
+        Action::Scroll { lines, column, row } => app.wheel(lines, column, row, now),
+        Action::Click { column, row } => app.click(column, row),
         Action::Quit => return vec![Effect::Quit],
         Action::Tick => {
             for status in &mut app.domains {

@@ -69,4 +69,7 @@ pub fn render_screen(frame: &mut Frame, config_path: &Path, theme: Theme) {
     } else {
         render(frame, area, config_path, theme);
     }
+    if theme.ascii {
+        super::ascii::downgrade(frame.buffer_mut());
+    }
 }

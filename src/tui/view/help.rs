@@ -8,7 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Clear, Row, Table};
 
 use crate::tui::app::Screen;
-use crate::tui::keymap::{BINDINGS, Binding, Mode};
+use crate::tui::keymap::{Binding, Keymap, Mode};
 use crate::tui::theme::Theme;
 
 /// A page of help: the modes whose keys it lists.
@@ -46,9 +46,10 @@ impl Page {
         }
     }
 
-    /// The bindings this page lists, in keymap order.
-    pub fn bindings(self) -> impl Iterator<Item = &'static Binding> {
-        BINDINGS
+    /// The bindings of `keymap` this page lists, in keymap order.
+    pub fn bindings(self, keymap: &Keymap) -> impl Iterator<Item = &Binding> {
+        keymap
+            .bindings()
             .iter()
             .filter(move |b| b.modes.iter().any(|m| self.modes().contains(m)))
     }
@@ -67,18 +68,14 @@ fn modes_text(binding: &Binding, page: Page) -> String {
         .join("/")
 }
 
-/// The action's name as the code spells it (`OpenDetails`), so help and keymap stay one table.
-fn action_name(binding: &Binding) -> String {
-    format!("{:?}", binding.action)
-}
-
-pub fn render(frame: &mut Frame, area: Rect, theme: Theme, page: Page) {
+pub fn render(frame: &mut Frame, area: Rect, theme: Theme, keymap: &Keymap, page: Page) {
+    // The action column is the name `[keys]` rebinds it by (`open_details`).
     let rows: Vec<Row> = page
-        .bindings()
+        .bindings(keymap)
         .map(|b| {
             Row::new([
-                Cell::from(b.label).style(theme.key()),
-                Cell::from(action_name(b)),
+                Cell::from(b.label(theme.ascii)).style(theme.key()),
+                Cell::from(b.action_name()),
                 Cell::from(b.description),
                 Cell::from(modes_text(b, page)).style(theme.dim()),
             ])

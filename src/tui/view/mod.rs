@@ -15,9 +15,11 @@
 //! └─────────────────────────────────────────────────────────────────────────────┘
 //!   the checklist (c) replaces the list and details: its steps on top, the current step below,
 //!   then a status line above the hints.
-//!   help (?) is an overlay over everything; below 80x24 only a "too small" message shows.
+//!   help (?) is an overlay over everything, the log pane (L) over the body; below 80x24 only a
+//!   "too small" message shows. With `--ascii` a last pass (`ascii`) leaves only ASCII.
 //! ```
 
+pub mod ascii;
 pub mod checklist;
 pub mod detail;
 pub mod first_run;
@@ -27,6 +29,7 @@ pub mod help;
 pub mod hints;
 pub mod layout;
 pub mod list;
+pub mod log;
 pub mod timeline;
 
 use chrono::{DateTime, Utc};
@@ -40,6 +43,13 @@ use super::theme::Theme;
 
 /// Draw the whole screen.
 pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
+    render_unicode(frame, app, now);
+    if app.theme().ascii {
+        ascii::downgrade(frame.buffer_mut());
+    }
+}
+
+fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     let area = frame.area();
     if layout::too_small(area) {
         render_too_small(frame, area, app.theme());
@@ -60,8 +70,12 @@ pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
         hints::render_filter(frame, filter_area, app);
     }
     hints::render(frame, regions.hints, app);
+    if app.log_open {
+        log::render(frame, area, app);
+    }
     if app.help {
-        help::render(frame, area, app.theme(), help::Page::for_screen(app.screen));
+        let page = help::Page::for_screen(app.screen);
+        help::render(frame, area, app.theme(), &app.keymap, page);
     }
 }
 

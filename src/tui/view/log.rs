@@ -1,0 +1,73 @@
+//! The log pane (`L`): the last warnings and errors, newest at the bottom, over the list or
+//! the details. The full log is in the log file, which the pane names.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use tracing::Level;
+
+use super::format;
+use crate::tui::app::App;
+
+/// Where the pane goes: everything between the header and the hint bar.
+fn pane(area: Rect) -> Rect {
+    Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(2),
+        ..area
+    }
+}
+
+/// Entries the pane shows at once (inside its frame).
+pub fn rows(area: Rect) -> usize {
+    usize::from(pane(area).height.saturating_sub(2))
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = app.theme();
+    let entries = app.log.snapshot();
+    let popup = pane(area);
+    let shown = rows(area);
+    let end = entries.len().saturating_sub(app.log_scroll);
+    let start = end.saturating_sub(shown);
+    let width = usize::from(popup.width.saturating_sub(2));
+    let mut lines: Vec<Line> = entries[start..end]
+        .iter()
+        .map(|entry| {
+            let (word, style) = match entry.level {
+                Level::ERROR => ("ERROR", theme.error()),
+                _ => ("WARN ", theme.stale()),
+            };
+            let lead = format!("{} ", entry.at.format("%H:%M:%S"));
+            let text = format!("{}: {}", entry.target, entry.message);
+            let room = width.saturating_sub(lead.chars().count() + word.len() + 1);
+            Line::from(vec![
+                Span::styled(lead, theme.dim()),
+                Span::styled(word, style),
+                Span::raw(" "),
+                Span::raw(format::fit(&text, room)),
+            ])
+        })
+        .collect();
+    if entries.is_empty() {
+        lines.push(Line::styled(
+            "no warnings or errors since fedcert started",
+            theme.dim(),
+        ));
+    }
+    let title = format!(
+        " log · the last {} warnings and errors · {} kept ",
+        end - start,
+        entries.len()
+    );
+    let footer = match &app.log_file {
+        Some(path) => format!(" full log: {path} · Esc or L closes "),
+        None => " Esc or L closes ".to_owned(),
+    };
+    let block = Block::bordered()
+        .title(Line::styled(title, theme.title()))
+        .title_bottom(Line::styled(footer, theme.dim()));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
