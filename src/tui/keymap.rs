@@ -587,7 +587,7 @@ pub struct Rebinding {
 /// of its key, so the config can point at the line and column.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RebindError {
-    #[error("unknown action `{name}` in [keys]; {hint}")]
+    #[error("unknown action `{name}`; {hint}")]
     UnknownAction {
         entry: usize,
         name: String,
@@ -603,21 +603,23 @@ pub enum RebindError {
     #[error("{action} needs at least one key, e.g. {action} = \"x\" or [\"x\", \"F5\"]")]
     NoKeys { entry: usize, action: String },
     #[error(
-        "{action} = {key:?}: {action} works while typing ({mode}), where a plain character is typed text; bind it to a named key (Enter, Esc, F2, …) or a Ctrl- key"
+        "{action} = {written:?}: {action} works while typing ({mode}), where a plain character is typed text; bind it to a named key (Enter, Esc, F2, …) or a Ctrl- key"
     )]
     TextKey {
         entry: usize,
         key: usize,
         action: String,
+        written: String,
         mode: &'static str,
     },
     #[error(
-        "{action} = {key:?} clashes with {other}, which {key:?} already does in the {mode} view (one key, one action per view); pick another key, or rebind {other} too"
+        "{action} = {written:?}: {written:?} already does {other} in the {mode} view (one key, one action per view); pick another key, or rebind {other} too"
     )]
     Clash {
         entry: usize,
         key: usize,
         action: String,
+        written: String,
         other: &'static str,
         mode: &'static str,
     },
@@ -675,12 +677,16 @@ impl Keymap {
                     continue;
                 }
                 if let Some(mode) = binding.modes.iter().find(|m| m.takes_text())
-                    && let Some(key) = keys.iter().position(|k| k.is_text())
+                    && let Some(key) = rebinding
+                        .keys
+                        .iter()
+                        .position(|text| parse_key(text).is_ok_and(Key::is_text))
                 {
                     return Err(RebindError::TextKey {
                         entry,
                         key,
                         action: rebinding.action.clone(),
+                        written: rebinding.keys[key].clone(),
                         mode: mode.name(),
                     });
                 }
@@ -721,14 +727,17 @@ impl Keymap {
                         continue; // the defaults do not clash (a test says so)
                     };
                     let rebinding = &rebindings[entry];
-                    let key = parse_keys(entry, rebinding)?
+                    // The index among the keys as written (duplicates were dropped when parsed).
+                    let key = rebinding
+                        .keys
                         .iter()
-                        .position(|k| k == shared)
+                        .position(|text| parse_key(text).as_ref() == Ok(shared))
                         .unwrap_or(0);
                     return Err(RebindError::Clash {
                         entry,
                         key,
                         action: rebinding.action.clone(),
+                        written: rebinding.keys[key].clone(),
                         other: other.action_name(),
                         mode: mode.name(),
                     });
