@@ -448,7 +448,11 @@ fn locate_prefers_the_explicit_path() {
 
 // ---- [keys] and [theme] ----
 
-fn press(config: &config::Config, mode: fedcert::tui::keymap::Mode, code: KeyCode) -> Option<Action> {
+fn press(
+    config: &config::Config,
+    mode: fedcert::tui::keymap::Mode,
+    code: KeyCode,
+) -> Option<Action> {
     config
         .keys
         .action_for(mode, &KeyEvent::new(code, KeyModifiers::NONE))
@@ -460,14 +464,33 @@ fn keys_rebind_actions_in_every_view_they_work_in() {
     let config = parse(
         "[keys]\nquit = \"x\"\nrefresh_all = [\"R\", \"F5\"]\ndown = [\"Ctrl-n\", \"Down\"]\n",
     );
-    assert_eq!(press(&config, Mode::List, KeyCode::Char('x')), Some(Action::Quit));
-    assert_eq!(press(&config, Mode::Checklist, KeyCode::Char('x')), Some(Action::Quit));
-    assert_eq!(press(&config, Mode::List, KeyCode::Char('q')), None, "q is free now");
-    assert_eq!(press(&config, Mode::List, KeyCode::F(5)), Some(Action::RefreshAll));
-    assert_eq!(press(&config, Mode::List, KeyCode::Char('R')), Some(Action::RefreshAll));
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::Char('x')),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        press(&config, Mode::Checklist, KeyCode::Char('x')),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::Char('q')),
+        None,
+        "q is free now"
+    );
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::F(5)),
+        Some(Action::RefreshAll)
+    );
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::Char('R')),
+        Some(Action::RefreshAll)
+    );
     assert_eq!(press(&config, Mode::List, KeyCode::Char('j')), None);
     let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
-    assert_eq!(config.keys.action_for(Mode::List, &ctrl('n')), Some(Action::Down));
+    assert_eq!(
+        config.keys.action_for(Mode::List, &ctrl('n')),
+        Some(Action::Down)
+    );
     assert_eq!(
         config.keys.action_for(Mode::Checklist, &ctrl('n')),
         Some(Action::Down),
@@ -481,7 +504,10 @@ fn keys_rebind_actions_in_every_view_they_work_in() {
     // Help and hints read the rebound keys.
     let hints = config.keys.hints(Mode::List, false);
     assert!(hints.contains(&("x".to_owned(), "quit")), "{hints:?}");
-    assert!(hints.contains(&("Ctrl-N/k".to_owned(), "move")), "{hints:?}");
+    assert!(
+        hints.contains(&("Ctrl-N/k".to_owned(), "move")),
+        "{hints:?}"
+    );
     let refresh_all = config
         .keys
         .bindings()
@@ -555,7 +581,8 @@ fn theme_presets_and_colours() {
     use fedcert::tui::theme::{Palette, Preset};
     use ratatui::style::Color;
     assert_eq!(parse(DOMAIN).palette, Palette::default());
-    let config = parse("[theme]\npreset = \"high-contrast\"\ncritical = \"#ff5f00\"\ndim = \"White\"\n");
+    let config =
+        parse("[theme]\npreset = \"high-contrast\"\ncritical = \"#ff5f00\"\ndim = \"White\"\n");
     let mut expected = Preset::HighContrast.palette();
     expected.critical = Color::Rgb(255, 95, 0);
     expected.dim = Color::White;
@@ -569,12 +596,15 @@ fn theme_presets_and_colours() {
     );
     let message = error("[theme]\nwarning = \"#ffff\"\n");
     assert!(
-        message.starts_with("fedcert.toml:2:11: [theme] warning: \"#ffff\" is not a #rrggbb colour"),
+        message
+            .starts_with("fedcert.toml:2:11: [theme] warning: \"#ffff\" is not a #rrggbb colour"),
         "{message}"
     );
     let message = error("[theme]\nacent = \"red\"\n");
     assert!(
-        message.starts_with("fedcert.toml:2:1: unknown key `acent` in [theme]; did you mean `accent`?"),
+        message.starts_with(
+            "fedcert.toml:2:1: unknown key `acent` in [theme]; did you mean `accent`?"
+        ),
         "{message}"
     );
 }
@@ -583,8 +613,14 @@ fn theme_presets_and_colours() {
 fn the_sample_documents_keys_and_theme_and_they_parse() {
     use fedcert::tui::keymap::Mode;
     let config = parse(&sample_uncommented());
-    assert_eq!(press(&config, Mode::List, KeyCode::Char('x')), Some(Action::Quit));
-    assert_eq!(press(&config, Mode::List, KeyCode::F(5)), Some(Action::RefreshAll));
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::Char('x')),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::F(5)),
+        Some(Action::RefreshAll)
+    );
     assert_eq!(
         config.palette.critical,
         ratatui::style::Color::Rgb(0xff, 0x5f, 0x5f)

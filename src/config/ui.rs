@@ -126,8 +126,10 @@ pub(super) fn check_theme(raw: &RawTheme, origin: &Origin<'_>) -> Checked<Palett
             .find(|(n, _)| n.eq_ignore_ascii_case(name.get_ref().trim()))
             .map(|(_, preset)| *preset)
             .ok_or_else(|| {
-                let names: Vec<String> =
-                    Preset::NAMES.iter().map(|(n, _)| format!("{n:?}")).collect();
+                let names: Vec<String> = Preset::NAMES
+                    .iter()
+                    .map(|(n, _)| format!("{n:?}"))
+                    .collect();
                 origin.error_at(
                     &name.span(),
                     format!(

@@ -265,7 +265,10 @@ impl App {
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
         let max = self.log.len().saturating_sub(view::log::rows(self.area()));
-        self.log_scroll = self.log_scroll.saturating_add_signed(-delta).min(max);
+        self.log_scroll = self
+            .log_scroll
+            .saturating_add_signed(delta.saturating_neg())
+            .min(max);
     }
 
     /// `]` / `[` in the details: the neighbour in the list's order, details from the top.

@@ -189,7 +189,12 @@ pub fn parse_key(text: &str) -> Result<Key, String> {
     let names: Vec<&str> = KEY_NAMES.iter().map(|(name, _)| *name).collect();
     let suggestion = names
         .iter()
-        .map(|name| (strsim::jaro_winkler(&lower, &name.to_ascii_lowercase()), name))
+        .map(|name| {
+            (
+                strsim::jaro_winkler(&lower, &name.to_ascii_lowercase()),
+                name,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map_or_else(String::new, |(_, name)| format!("did you mean {name}? "));
@@ -454,14 +459,26 @@ pub const DEFAULTS: &[DefaultBinding] = &[
         action: Action::Back,
         hint: Some(Hint::own("back")),
         description: "Go back; close help; clear filter",
-        modes: &[Mode::Details, Mode::Checklist, Mode::Help, Mode::List, Mode::Log],
+        modes: &[
+            Mode::Details,
+            Mode::Checklist,
+            Mode::Help,
+            Mode::List,
+            Mode::Log,
+        ],
     },
     DefaultBinding {
         keys: &[Key::char('q')],
         action: Action::Quit,
         hint: Some(Hint::own("quit")),
         description: "Quit",
-        modes: &[Mode::List, Mode::Details, Mode::Checklist, Mode::Help, Mode::Log],
+        modes: &[
+            Mode::List,
+            Mode::Details,
+            Mode::Checklist,
+            Mode::Help,
+            Mode::Log,
+        ],
     },
     DefaultBinding {
         keys: &[Key::char('r')],
@@ -494,7 +511,6 @@ const ALWAYS_QUIT: DefaultBinding = DefaultBinding {
     description: "Quit, from anywhere",
     modes: EVERYWHERE,
 };
-
 
 /// The actions `[keys]` can rebind, by the name the config uses (and help shows).
 pub const ACTION_NAMES: &[(&str, Action)] = &[
@@ -754,7 +770,9 @@ impl Keymap {
 
     /// The bindings active in `mode`, in keymap order.
     pub fn bindings_for(&self, mode: Mode) -> impl Iterator<Item = &Binding> {
-        self.bindings.iter().filter(move |b| b.modes.contains(&mode))
+        self.bindings
+            .iter()
+            .filter(move |b| b.modes.contains(&mode))
     }
 
     /// The action a key press means in `mode`, if any. While typing a filter or a note, plain
@@ -874,7 +892,11 @@ mod tests {
         assert_eq!(parse_key("ctrl+x"), Ok(Key::ctrl('x')));
         assert!(parse_key("F13").unwrap_err().contains("not a key name"));
         assert!(parse_key("PgDown").unwrap_err().contains("did you mean"));
-        assert!(parse_key("Alt-x").unwrap_err().contains("Alt is not supported"));
+        assert!(
+            parse_key("Alt-x")
+                .unwrap_err()
+                .contains("Alt is not supported")
+        );
     }
 
     #[test]

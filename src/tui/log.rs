@@ -162,7 +162,10 @@ mod tests {
         });
         let entries = ring.snapshot();
         assert_eq!(entries.len(), CAPACITY);
-        assert_eq!(entries.last().map(|e| e.message.as_str()), Some("filler 199"));
+        assert_eq!(
+            entries.last().map(|e| e.message.as_str()),
+            Some("filler 199")
+        );
         assert_eq!(entries[0].message, "filler 0", "the oldest were dropped");
 
         let ring = LogRing::new();

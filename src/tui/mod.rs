@@ -29,9 +29,9 @@ use crate::poller::Clock;
 use crate::poller::{PollCommand, PollEvent};
 use crate::store::Store;
 use event_loop::Outside;
-use terminal::TerminalGuard;
 use keymap::Keymap;
 use log::LogRing;
+use terminal::TerminalGuard;
 use theme::{Palette, Theme};
 
 /// How the UI looks, which keys it takes, and which moment it runs at.
@@ -154,7 +154,13 @@ mod tests {
         assert!(utf8_locale(None, None, s("C.utf8")));
         assert!(!utf8_locale(None, None, s("C")));
         assert!(!utf8_locale(None, None, None), "no locale is C: ASCII");
-        assert!(!utf8_locale(s("POSIX"), None, s("en_US.UTF-8")), "LC_ALL wins");
-        assert!(utf8_locale(s(""), s("de_DE.UTF-8"), s("C")), "an empty one is skipped");
+        assert!(
+            !utf8_locale(s("POSIX"), None, s("en_US.UTF-8")),
+            "LC_ALL wins"
+        );
+        assert!(
+            utf8_locale(s(""), s("de_DE.UTF-8"), s("C")),
+            "an empty one is skipped"
+        );
     }
 }

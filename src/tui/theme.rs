@@ -239,8 +239,16 @@ mod tests {
     fn colours_by_name_or_hex() {
         assert_eq!(parse_color("Light_Red"), Ok(Color::LightRed));
         assert_eq!(parse_color("#ff5f00"), Ok(Color::Rgb(255, 95, 0)));
-        assert!(parse_color("#ff5f0").unwrap_err().contains("six hex digits"));
-        assert!(parse_color("mauve").unwrap_err().contains("one of default, black"));
+        assert!(
+            parse_color("#ff5f0")
+                .unwrap_err()
+                .contains("six hex digits")
+        );
+        assert!(
+            parse_color("mauve")
+                .unwrap_err()
+                .contains("one of default, black")
+        );
     }
 
     #[test]

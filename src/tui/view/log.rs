@@ -56,17 +56,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             theme.dim(),
         ));
     }
-    let title = format!(
-        " log · the last {} warnings and errors · {} kept ",
-        end - start,
-        entries.len()
-    );
+    let title = " log: recent warnings and errors ";
+    let position = if entries.is_empty() {
+        String::new()
+    } else {
+        format!(" {}–{end} of {} ", start + 1, entries.len())
+    };
     let footer = match &app.log_file {
         Some(path) => format!(" full log: {path} · Esc or L closes "),
         None => " Esc or L closes ".to_owned(),
     };
     let block = Block::bordered()
         .title(Line::styled(title, theme.title()))
+        .title(Line::styled(position, theme.dim()).right_aligned())
         .title_bottom(Line::styled(footer, theme.dim()));
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
