@@ -1344,6 +1344,7 @@ fn snapshot_ascii_details_80x24() {
 
 /// The styles of the first rows as text, run by run: what a snapshot of colours looks like.
 fn style_runs(terminal: &Terminal<TestBackend>, rows: u16) -> String {
+    use std::fmt::Write as _;
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..rows {
@@ -1358,10 +1359,8 @@ fn style_runs(terminal: &Terminal<TestBackend>, rows: u16) -> String {
         }
         for (style, text) in runs {
             if !text.trim().is_empty() {
-                out.push_str(&format!(
-                    "{y:>2} {:<28} {style}\n",
-                    format!("{:?}", text.trim())
-                ));
+                let text = format!("{:?}", text.trim());
+                writeln!(out, "{y:>2} {text:<28} {style}").unwrap();
             }
         }
     }

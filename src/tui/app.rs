@@ -262,6 +262,39 @@ impl App {
         }
     }
 
+    /// `Esc`: close help, then the log pane, then the checklist or the details; on the list,
+    /// clear an applied filter.
+    fn back(&mut self) {
+        if self.help {
+            self.help = false;
+        } else if self.log_open {
+            self.log_open = false;
+        } else if self.screen == Screen::Checklist {
+            self.screen = self.checklist.take().map_or(Screen::List, |c| c.return_to);
+            self.notice = None;
+        } else if self.screen == Screen::Details {
+            self.screen = Screen::List;
+        } else if !self.filter.text.is_empty() {
+            self.filter = Filter::default();
+            self.settle_selection();
+        }
+    }
+
+    /// `]` / `[`, `L`, the wheel and clicks.
+    fn move_around(&mut self, action: &Action, now: DateTime<Utc>) {
+        match *action {
+            Action::NextDomain => self.step_domain(1),
+            Action::PreviousDomain => self.step_domain(-1),
+            Action::ToggleLog => {
+                self.log_open = !self.log_open;
+                self.log_scroll = 0;
+            }
+            Action::Scroll { lines, column, row } => self.wheel(lines, column, row, now),
+            Action::Click { column, row } => self.click(column, row),
+            _ => {}
+        }
+    }
+
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
         let max = self.log.len().saturating_sub(view::log::rows(self.area()));
@@ -417,23 +450,12 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             }
         }
         Action::OpenChecklist => return app.open_checklist(),
-        Action::NextDomain => app.step_domain(1),
-        Action::PreviousDomain => app.step_domain(-1),
-        Action::Back => {
-            if app.help {
-                app.help = false;
-            } else if app.log_open {
-                app.log_open = false;
-            } else if app.screen == Screen::Checklist {
-                app.screen = app.checklist.take().map_or(Screen::List, |c| c.return_to);
-                app.notice = None;
-            } else if app.screen == Screen::Details {
-                app.screen = Screen::List;
-            } else if !app.filter.text.is_empty() {
-                app.filter = Filter::default();
-                app.settle_selection();
-            }
-        }
+        action @ (Action::NextDomain
+        | Action::PreviousDomain
+        | Action::ToggleLog
+        | Action::Scroll { .. }
+        | Action::Click { .. }) => app.move_around(&action, now),
+        Action::Back => app.back(),
         Action::StartFilter => {
             app.filter.editing = true;
             app.settle_selection();
@@ -481,12 +503,6 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         }
         Action::RefreshAll => return vec![Effect::Poll(PollCommand::RefreshAll)],
         Action::ToggleHelp => app.help = !app.help,
-        Action::ToggleLog => {
-            app.log_open = !app.log_open;
-            app.log_scroll = 0;
-        }
-        Action::Scroll { lines, column, row } => app.wheel(lines, column, row, now),
-        Action::Click { column, row } => app.click(column, row),
         Action::Quit => return vec![Effect::Quit],
         Action::Tick => {
             for status in &mut app.domains {

@@ -82,7 +82,7 @@ const WHEEL_LINES: isize = 3;
 pub fn action_for_event(keymap: &Keymap, mode: Mode, event: &Event) -> Option<Action> {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Press => keymap.action_for(mode, key),
-        Event::Mouse(mouse) => action_for_mouse(mouse),
+        Event::Mouse(mouse) => action_for_mouse(*mouse),
         Event::Resize(width, height) => Some(Action::Resize {
             width: *width,
             height: *height,
@@ -91,7 +91,7 @@ pub fn action_for_event(keymap: &Keymap, mode: Mode, event: &Event) -> Option<Ac
     }
 }
 
-fn action_for_mouse(mouse: &MouseEvent) -> Option<Action> {
+fn action_for_mouse(mouse: MouseEvent) -> Option<Action> {
     let (column, row) = (mouse.column, mouse.row);
     match mouse.kind {
         MouseEventKind::ScrollDown => Some(Action::Scroll {

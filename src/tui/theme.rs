@@ -140,10 +140,12 @@ impl Theme {
         }
     }
 
+    #[must_use]
     pub fn with_palette(self, palette: Palette) -> Self {
         Self { palette, ..self }
     }
 
+    #[must_use]
     pub fn with_ascii(self, ascii: bool) -> Self {
         Self { ascii, ..self }
     }
@@ -232,6 +234,7 @@ impl Theme {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
