@@ -629,3 +629,17 @@ fn the_sample_documents_keys_and_theme_and_they_parse() {
     let plain = parse(SAMPLE);
     assert_eq!(plain.keys, fedcert::tui::keymap::Keymap::default());
 }
+
+#[test]
+fn keys_and_theme_must_be_tables() {
+    let message = error("keys = 5\n");
+    assert!(
+        message.starts_with("fedcert.toml:1:8: `keys` must be a table: [keys]"),
+        "{message}"
+    );
+    let message = error("theme = \"dark\"\n");
+    assert!(
+        message.starts_with("fedcert.toml:1:9: `theme` must be a table: [theme]"),
+        "{message}"
+    );
+}

@@ -1298,6 +1298,11 @@ fn ascii_renders_hold_only_ascii_on_every_screen() {
         app.log
             .push(log_entry(tracing::Level::WARN, "fetch failed — retrying…"));
         assert_ascii(&draw(&app), "log pane");
+        act(&mut app, &[Action::Back, Action::OpenChecklist]);
+        assert_eq!(app.screen, Screen::Checklist);
+        assert_ascii(&draw(&app), "checklist");
+        act(&mut app, &[Action::ToggleHelp]);
+        assert_ascii(&draw(&app), "checklist help");
     }
     let app = ascii_app(79, 20);
     assert_ascii(&draw(&app), "too small");
@@ -1651,5 +1656,24 @@ fn at_80_columns_the_domain_name_wins_over_the_idp_host() {
     assert!(
         text.contains(" IDP "),
         "the header fits the narrow host column: {text}"
+    );
+}
+
+#[test]
+fn the_header_says_when_the_log_pane_has_something_if_there_is_room() {
+    let mut app = app_sized(120, 40);
+    let header = |app: &App| screen_text(&draw(app)).lines().next().unwrap().to_owned();
+    assert!(!header(&app).contains("logged"));
+    app.log
+        .push(log_entry(tracing::Level::WARN, "Graph read failed"));
+    app.log
+        .push(log_entry(tracing::Level::ERROR, "store unwritable"));
+    assert!(header(&app).contains("2 logged (L)"), "{}", header(&app));
+    let mut narrow = self::app();
+    narrow.log = app.log.clone();
+    let line = header(&narrow);
+    assert!(
+        !line.contains("logged") && line.contains("09:00:00 UTC"),
+        "{line}"
     );
 }
