@@ -1661,7 +1661,7 @@ fn at_80_columns_the_domain_name_wins_over_the_idp_host() {
 
 #[test]
 fn the_header_says_when_the_log_pane_has_something_if_there_is_room() {
-    let mut app = app_sized(120, 40);
+    let app = app_sized(120, 40);
     let header = |app: &App| screen_text(&draw(app)).lines().next().unwrap().to_owned();
     assert!(!header(&app).contains("logged"));
     app.log
