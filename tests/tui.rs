@@ -1295,8 +1295,13 @@ fn ascii_renders_hold_only_ascii_on_every_screen() {
         act(&mut app, &[Action::FilterChar('o')]);
         assert_ascii(&draw(&app), "filter");
         act(&mut app, &[Action::ClearFilter, Action::ToggleLog]);
-        app.log
-            .push(log_entry(tracing::Level::WARN, "fetch failed — retrying…"));
+        act(
+            &mut app,
+            &[Action::Logged(log_entry(
+                tracing::Level::WARN,
+                "fetch failed — retrying…",
+            ))],
+        );
         assert_ascii(&draw(&app), "log pane");
         act(&mut app, &[Action::Back, Action::OpenChecklist]);
         assert_eq!(app.screen, Screen::Checklist);
@@ -1428,11 +1433,21 @@ fn the_log_pane_shows_recent_warnings_newest_last_and_scrolls() {
     let mut app = app();
     app.log_file = Some("/var/lib/fedcert/fedcert.log".into());
     for n in 0..30 {
-        app.log
-            .push(log_entry(tracing::Level::WARN, &format!("warning {n}")));
+        act(
+            &mut app,
+            &[Action::Logged(log_entry(
+                tracing::Level::WARN,
+                &format!("warning {n}"),
+            ))],
+        );
     }
-    app.log
-        .push(log_entry(tracing::Level::ERROR, "the store is unwritable"));
+    act(
+        &mut app,
+        &[Action::Logged(log_entry(
+            tracing::Level::ERROR,
+            "the store is unwritable",
+        ))],
+    );
     assert_eq!(
         app.keymap.action_for(Mode::List, &key(KeyCode::Char('L'))),
         Some(Action::ToggleLog)
@@ -1459,6 +1474,13 @@ fn the_log_pane_shows_recent_warnings_newest_last_and_scrolls() {
         !text.contains("unwritable") && text.contains("warning 27"),
         "{text}"
     );
+    // A new entry while reading older ones leaves the window where it is (but for the count).
+    act(
+        &mut app,
+        &[Action::Logged(log_entry(tracing::Level::WARN, "newest"))],
+    );
+    let body = |text: &str| text.lines().skip(2).take(20).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&screen_text(&draw(&app))), body(&text));
     act(&mut app, &[Action::Top]);
     assert!(screen_text(&draw(&app)).contains("warning 0 "));
     act(&mut app, &[Action::Bottom]);
@@ -1661,13 +1683,23 @@ fn at_80_columns_the_domain_name_wins_over_the_idp_host() {
 
 #[test]
 fn the_header_says_when_the_log_pane_has_something_if_there_is_room() {
-    let app = app_sized(120, 40);
+    let mut app = app_sized(120, 40);
     let header = |app: &App| screen_text(&draw(app)).lines().next().unwrap().to_owned();
     assert!(!header(&app).contains("logged"));
-    app.log
-        .push(log_entry(tracing::Level::WARN, "Graph read failed"));
-    app.log
-        .push(log_entry(tracing::Level::ERROR, "store unwritable"));
+    act(
+        &mut app,
+        &[Action::Logged(log_entry(
+            tracing::Level::WARN,
+            "Graph read failed",
+        ))],
+    );
+    act(
+        &mut app,
+        &[Action::Logged(log_entry(
+            tracing::Level::ERROR,
+            "store unwritable",
+        ))],
+    );
     assert!(header(&app).contains("2 logged (L)"), "{}", header(&app));
     let mut narrow = self::app();
     narrow.log = app.log.clone();

@@ -12,7 +12,7 @@ use super::{EXIT_DATA, EXIT_SOFTWARE, Failure, GlobalArgs, Outcome};
 use crate::config::{self, Config};
 use crate::poller::{self, Clock, PollerOptions, Sources};
 use crate::store::Store;
-use crate::tui::log::LogRing;
+use crate::tui::log;
 use crate::tui::{self, TuiOptions};
 
 /// `fedcert`: the configured domains, or the first-run screen when there is no config.
@@ -91,18 +91,19 @@ fn tui_failure(error: anyhow::Error) -> Failure {
 }
 
 /// TUI mode: logs go to `--log-file`, else `fedcert.log` in the data dir, at the level `-v` /
-/// `RUST_LOG` choose; warnings and errors also go to the log pane's ring. Nothing reaches the
+/// `RUST_LOG` choose; warnings and errors also go to the log pane. Nothing reaches the
 /// screen. The guard flushes the log file on exit.
 fn init_logging(
     global: &GlobalArgs,
     options: &mut TuiOptions,
 ) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let ring: LogRing = options.log.clone();
-    let clock = options.clock;
+    let (pane, receiver) = log::channel(options.clock);
+    options.log_events = Some(receiver);
+    let warnings = tracing_subscriber::filter::LevelFilter::WARN;
     let Some((file, path)) = open_log_file(global) else {
         // No file to write to: the pane still shows the warnings.
         let _ = tracing_subscriber::registry()
-            .with(warnings_to(&ring, clock))
+            .with(pane.with_filter(warnings))
             .try_init();
         return None;
     };
@@ -114,19 +115,10 @@ fn init_logging(
         .with_filter(super::log_filter(global.verbose));
     tracing_subscriber::registry()
         .with(file_layer)
-        .with(warnings_to(&ring, clock))
+        .with(pane.with_filter(warnings))
         .try_init()
         .ok()?;
     Some(guard)
-}
-
-/// The log pane's layer: WARN and ERROR whatever the file's level is.
-fn warnings_to<S>(ring: &LogRing, clock: Clock) -> impl Layer<S>
-where
-    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-{
-    ring.layer(clock)
-        .with_filter(tracing_subscriber::filter::LevelFilter::WARN)
 }
 
 fn open_log_file(global: &GlobalArgs) -> Option<(std::fs::File, PathBuf)> {

@@ -5,6 +5,7 @@
 //! that the event loop carries out (it alone does I/O).
 
 use super::checklist_screen::ProgressChange;
+use super::log::LogEntry;
 use crate::checklist::Progress;
 use crate::poller::{PollCommand, PollEvent};
 
@@ -84,6 +85,8 @@ pub enum Action {
     },
     /// Something happened in the poller.
     Poll(PollEvent),
+    /// A warning or an error was logged (for the log pane).
+    Logged(LogEntry),
     /// The event loop read a domain's saved progress (answer to [`Effect::LoadProgress`]).
     ProgressLoaded {
         domain: String,

@@ -81,7 +81,7 @@ pub struct App {
     pub notice: Option<Notice>,
     /// The keys in force: the defaults with the config's `[keys]`.
     pub keymap: Keymap,
-    /// Recent warnings and errors, filled by the log layer.
+    /// Recent warnings and errors, as the log layer sent them.
     pub log: LogRing,
     /// The log pane (`L`) is open.
     pub log_open: bool,
@@ -517,6 +517,13 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             app.settle_selection();
             app.clamp_details_scroll(now);
             app.settle_checklist(now);
+        }
+        Action::Logged(entry) => {
+            app.log.push(entry);
+            // Scrolled back to read older entries: keep them where they are.
+            if app.log_scroll > 0 {
+                app.scroll_log(-1);
+            }
         }
         Action::Poll(event) => {
             app.on_poll(event, now);

@@ -18,6 +18,7 @@ use super::action::Action;
 use super::app::{App, update};
 use super::effects::{self, EffectIo};
 use super::keymap::{Keymap, Mode};
+use super::log::LogEntry;
 use super::theme::Theme;
 use super::view;
 use crate::poller::{PollCommand, PollEvent};
@@ -29,6 +30,13 @@ pub struct Outside<'a> {
     pub commands: &'a mpsc::UnboundedSender<PollCommand>,
     pub store: Option<&'a Store>,
     pub tmux: bool,
+}
+
+/// What the loop hears besides the terminal: the poller's events and, when logging is set up,
+/// the warnings and errors for the log pane.
+pub struct Inputs {
+    pub poller: mpsc::UnboundedReceiver<PollEvent>,
+    pub log: Option<mpsc::UnboundedReceiver<LogEntry>>,
 }
 
 /// The signals that end the UI through the normal quit path.
@@ -115,8 +123,15 @@ pub async fn run(
     app: &mut App,
     clock: Clock,
     outside: Outside<'_>,
-    mut events: mpsc::UnboundedReceiver<PollEvent>,
+    inputs: Inputs,
 ) -> anyhow::Result<()> {
+    let Inputs {
+        poller: mut events,
+        log,
+    } = inputs;
+    let mut log_open = log.is_some();
+    // Without a log layer, a channel nobody sends on: its arm stays off.
+    let mut log = log.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let mut signals = Signals::new()?;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -147,6 +162,10 @@ pub async fn run(
             event = events.recv(), if poller_open => {
                 poller_open = event.is_some();
                 event.map(Action::Poll)
+            },
+            entry = log.recv(), if log_open => {
+                log_open = entry.is_some();
+                entry.map(Action::Logged)
             },
             _ = tick.tick() => Some(Action::Tick),
             name = signals.next() => {

@@ -1,12 +1,13 @@
-//! The log pane's source: a tracing [`Layer`] that keeps the last warnings and errors in a ring
-//! buffer the UI reads, so an operator sees what went wrong without a second terminal. Nothing
-//! is printed: the full log still goes to the log file.
+//! The log pane's source: a tracing [`Layer`] that sends each warning and error, as owned data,
+//! to the event loop, and the ring of the last [`CAPACITY`] the app keeps for the pane. So an
+//! operator sees what went wrong without a second terminal; nothing is printed, the full log
+//! still goes to the log file.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::Layer;
@@ -28,10 +29,10 @@ pub struct LogEntry {
     pub message: String,
 }
 
-/// The shared ring of recent entries: the layer writes, the UI reads.
-#[derive(Clone, Debug, Default)]
+/// The recent entries, oldest first, at most [`CAPACITY`]. The app owns it; `update` adds to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogRing {
-    entries: Arc<Mutex<VecDeque<LogEntry>>>,
+    entries: VecDeque<LogEntry>,
 }
 
 impl LogRing {
@@ -40,52 +41,40 @@ impl LogRing {
     }
 
     /// Add an entry, dropping the oldest beyond [`CAPACITY`].
-    pub fn push(&self, entry: LogEntry) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() == CAPACITY {
-            entries.pop_front();
+    pub fn push(&mut self, entry: LogEntry) {
+        if self.entries.len() == CAPACITY {
+            self.entries.pop_front();
         }
-        entries.push_back(entry);
+        self.entries.push_back(entry);
     }
 
-    /// The entries, oldest first.
-    pub fn snapshot(&self) -> Vec<LogEntry> {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .cloned()
-            .collect()
+    pub fn entries(&self) -> &VecDeque<LogEntry> {
+        &self.entries
     }
 
     pub fn len(&self) -> usize {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The layer that fills this ring with WARN and ERROR events, stamped by `clock` (the UI's
-    /// clock, so entries and the screen agree under `--now`).
-    pub fn layer(&self, clock: Clock) -> RingLayer {
-        RingLayer {
-            ring: self.clone(),
-            clock,
-        }
+        self.entries.is_empty()
     }
 }
 
-/// Keeps WARN and ERROR events (whatever `-v` or `RUST_LOG` choose for the file) in a [`LogRing`].
-pub struct RingLayer {
-    ring: LogRing,
+/// The layer for the log pane and the receiving end the event loop reads. Entries are stamped
+/// by `clock` (the UI's clock, so they agree with the screen under `--now`).
+pub fn channel(clock: Clock) -> (PaneLayer, mpsc::UnboundedReceiver<LogEntry>) {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    (PaneLayer { sender, clock }, receiver)
+}
+
+/// Sends WARN and ERROR events (whatever `-v` or `RUST_LOG` choose for the file) to the UI.
+pub struct PaneLayer {
+    sender: mpsc::UnboundedSender<LogEntry>,
     clock: Clock,
 }
 
-impl<S: Subscriber> Layer<S> for RingLayer {
+impl<S: Subscriber> Layer<S> for PaneLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let metadata = event.metadata();
         // ERROR < WARN < INFO in tracing's order: keep WARN and the more severe.
@@ -94,7 +83,8 @@ impl<S: Subscriber> Layer<S> for RingLayer {
         }
         let mut fields = Fields::default();
         event.record(&mut fields);
-        self.ring.push(LogEntry {
+        // Once the UI is gone nobody reads them; the file still has them.
+        let _ = self.sender.send(LogEntry {
             at: self.clock.now(),
             level: *metadata.level(),
             target: metadata.target().to_owned(),
@@ -147,35 +137,21 @@ mod tests {
 
     use super::*;
 
+    fn logged(emit: impl FnOnce()) -> Vec<LogEntry> {
+        let (layer, mut receiver) = channel(Clock::system());
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, emit);
+        std::iter::from_fn(|| receiver.try_recv().ok()).collect()
+    }
+
     #[test]
-    fn keeps_warnings_and_errors_only_and_the_newest_two_hundred() {
-        let ring = LogRing::new();
-        let subscriber = tracing_subscriber::registry().with(ring.layer(Clock::system()));
-        tracing::subscriber::with_default(subscriber, || {
+    fn the_layer_sends_warnings_and_errors_only_with_their_fields() {
+        let entries = logged(|| {
             tracing::info!("not kept");
             tracing::debug!("not kept either");
             tracing::warn!(domain = "contoso.com", "metadata fetch failed");
             tracing::error!("the store is unwritable");
-            for n in 0..CAPACITY {
-                tracing::warn!("filler {n}");
-            }
         });
-        let entries = ring.snapshot();
-        assert_eq!(entries.len(), CAPACITY);
-        assert_eq!(
-            entries.last().map(|e| e.message.as_str()),
-            Some("filler 199")
-        );
-        assert_eq!(entries[0].message, "filler 0", "the oldest were dropped");
-
-        let ring = LogRing::new();
-        let subscriber = tracing_subscriber::registry().with(ring.layer(Clock::system()));
-        tracing::subscriber::with_default(subscriber, || {
-            tracing::info!("not kept");
-            tracing::warn!(domain = "contoso.com", "metadata fetch failed");
-            tracing::error!("the store is unwritable");
-        });
-        let entries = ring.snapshot();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].level, Level::WARN);
         assert_eq!(
@@ -183,6 +159,29 @@ mod tests {
             "metadata fetch failed domain=\"contoso.com\""
         );
         assert_eq!(entries[1].level, Level::ERROR);
+        assert_eq!(entries[1].message, "the store is unwritable");
         assert!(entries[1].target.starts_with("fedcert"));
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_two_hundred() {
+        let mut ring = LogRing::new();
+        for entry in logged(|| {
+            for n in 0..CAPACITY + 5 {
+                tracing::warn!("warning {n}");
+            }
+        }) {
+            ring.push(entry);
+        }
+        assert_eq!(ring.len(), CAPACITY);
+        assert_eq!(
+            ring.entries()[0].message,
+            "warning 5",
+            "the oldest were dropped"
+        );
+        assert_eq!(
+            ring.entries().back().map(|e| e.message.as_str()),
+            Some("warning 204")
+        );
     }
 }

@@ -30,12 +30,12 @@ use crate::poller::{PollCommand, PollEvent};
 use crate::store::Store;
 use event_loop::Outside;
 use keymap::Keymap;
-use log::LogRing;
+use log::LogEntry;
 use terminal::TerminalGuard;
 use theme::{Palette, Theme};
 
 /// How the UI looks, which keys it takes, and which moment it runs at.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct TuiOptions {
     /// Colours on; `false` under `NO_COLOR` (status words and glyphs carry every meaning anyway).
     pub color: bool,
@@ -47,8 +47,8 @@ pub struct TuiOptions {
     pub palette: Palette,
     /// The config's `[keys]` applied to the defaults.
     pub keymap: Keymap,
-    /// Recent warnings and errors for the log pane (the log layer writes into it).
-    pub log: LogRing,
+    /// Warnings and errors from the log layer ([`log::channel`]), for the log pane.
+    pub log_events: Option<mpsc::UnboundedReceiver<LogEntry>>,
     /// Where the full log goes, named in the log pane.
     pub log_file: Option<String>,
     /// The UI's clock: the wall clock, or `--now`'s rehearsal clock (advancing from that moment).
@@ -71,7 +71,7 @@ impl TuiOptions {
             mouse: true,
             palette: Palette::default(),
             keymap: Keymap::default(),
-            log: LogRing::new(),
+            log_events: None,
             log_file: None,
             clock,
         }
@@ -116,7 +116,6 @@ pub async fn run(
     let mut app = App::new(domains);
     app.theme = options.theme();
     app.keymap = options.keymap.clone();
-    app.log = options.log.clone();
     app.log_file.clone_from(&options.log_file);
     let outside = Outside {
         commands: &commands,
@@ -124,7 +123,11 @@ pub async fn run(
         tmux: clipboard::inside_tmux(std::env::var_os("TMUX").as_deref()),
     };
     let mut guard = TerminalGuard::new(options.mouse)?;
-    event_loop::run(guard.terminal(), &mut app, options.clock, outside, events).await
+    let inputs = event_loop::Inputs {
+        poller: events,
+        log: options.log_events,
+    };
+    event_loop::run(guard.terminal(), &mut app, options.clock, outside, inputs).await
 }
 
 /// The screen for a machine without a config: where the config goes (`config_path`) and the

@@ -26,7 +26,7 @@ pub fn rows(area: Rect) -> usize {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme();
-    let entries = app.log.snapshot();
+    let entries: Vec<_> = app.log.entries().iter().collect();
     let popup = pane(area);
     let shown = rows(area);
     let end = entries.len().saturating_sub(app.log_scroll);
