@@ -276,3 +276,30 @@ fn a_locale_without_utf8_draws_only_ascii() {
     assert!(tui.wait_exit().success());
     tui.assert_restored();
 }
+
+#[test]
+fn a_logged_warning_shows_in_the_log_pane() {
+    // A data dir that is a file: saving checklist progress fails, and says so in the log.
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_dir = dir.path().join("data");
+    std::fs::write(&not_a_dir, "a file, not a directory").unwrap();
+    let mut tui = Session::start(
+        &["demo"],
+        &[("FEDCERT_DATA_DIR", not_a_dir.to_str().unwrap())],
+    );
+    wait_for_the_demo(&mut tui);
+    tui.keys("c");
+    tui.wait_for_text("renewal checklist");
+    tui.keys(" ");
+    tui.wait_for_text("NOT SAVED");
+    tui.keys("\x1b");
+    tui.wait_for_text("STATUS");
+    tui.keys("L");
+    tui.wait_for_text("log: recent warnings and errors");
+    // The entry may arrive a moment after the pane opens: wait for it, not for "WARN" (the
+    // header's counts say WARN too).
+    tui.wait_for_text("WARN  fedcert::tui::effects: saving the checklist progress");
+    tui.keys("q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored();
+}
