@@ -1709,3 +1709,32 @@ fn the_header_says_when_the_log_pane_has_something_if_there_is_room() {
         "{line}"
     );
 }
+
+#[test]
+fn texts_that_name_a_key_name_the_rebound_one() {
+    let mut app = app();
+    app.keymap = rebound(&[
+        ("back", &["Backspace"]),
+        ("quit", &["x"]),
+        ("copy_commands", &["Y"]),
+        ("page_down", &["Ctrl-f"]),
+    ]);
+    act(&mut app, &[Action::ToggleHelp]);
+    let help = screen_text(&draw(&app));
+    assert!(help.contains("Backspace or ? closes"), "{help}");
+    act(&mut app, &[Action::ToggleHelp, Action::ToggleLog]);
+    let log = screen_text(&draw(&app));
+    assert!(log.contains("Backspace or L closes"), "{log}");
+    act(&mut app, &[Action::Back, Action::OpenChecklist]);
+    let checklist = screen_text(&draw(&app));
+    assert!(checklist.contains("Y copies these"), "{checklist}");
+    assert!(checklist.contains("Ctrl-F · 1–"), "{checklist}");
+    act(
+        &mut app,
+        &[Action::Resize {
+            width: 70,
+            height: 20,
+        }],
+    );
+    assert!(screen_text(&draw(&app)).contains("x quits"));
+}

@@ -795,6 +795,19 @@ impl Keymap {
             .map(|b| b.action.clone())
     }
 
+    /// How the screen names the key for `action` in `mode`, for texts such as "Esc closes": its
+    /// first key (every action has one; the action's name if not).
+    pub fn key_label(&self, action: &Action, mode: Mode, ascii: bool) -> String {
+        self.bindings_for(mode)
+            .find(|b| &b.action == action && !b.fixed)
+            .or_else(|| self.bindings_for(mode).find(|b| &b.action == action))
+            .and_then(|b| b.keys.first())
+            .map_or_else(
+                || action_name(action).unwrap_or("?").to_owned(),
+                |k| k.label(ascii),
+            )
+    }
+
     /// `(keys, word)` pairs for the hint bar of `mode`: `("j/k", "move")`.
     pub fn hints(&self, mode: Mode, ascii: bool) -> Vec<(String, &'static str)> {
         let first_key = |action: &Action| {

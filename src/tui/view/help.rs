@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Clear, Row, Table};
 
+use crate::tui::action::Action;
 use crate::tui::app::Screen;
 use crate::tui::keymap::{Binding, Keymap, Mode};
 use crate::tui::theme::Theme;
@@ -35,15 +36,14 @@ impl Page {
         }
     }
 
-    fn footer(self) -> &'static str {
-        match self {
-            Self::Browse => {
-                " while filtering, typed characters go into the filter · Esc or ? closes "
-            }
-            Self::Checklist => {
-                " while writing a note, typed characters go into it · Esc or ? closes "
-            }
-        }
+    fn footer(self, keymap: &Keymap, ascii: bool) -> String {
+        let back = keymap.key_label(&Action::Back, Mode::Help, ascii);
+        let help = keymap.key_label(&Action::ToggleHelp, Mode::Help, ascii);
+        let typing = match self {
+            Self::Browse => "while filtering, typed characters go into the filter",
+            Self::Checklist => "while writing a note, typed characters go into it",
+        };
+        format!(" {typing} · {back} or {help} closes ")
     }
 
     /// The bindings of `keymap` this page lists, in keymap order.
@@ -99,7 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme, keymap: &Keymap, page
     ];
     let block = Block::bordered()
         .title(Line::styled(" keys ", theme.title()))
-        .title_bottom(Line::styled(page.footer(), theme.dim()));
+        .title_bottom(Line::styled(page.footer(keymap, theme.ascii), theme.dim()));
     let table = Table::new(rows, widths)
         .header(Row::new(["KEY", "ACTION", "WHAT IT DOES", "WHERE"]).style(theme.heading()))
         .column_spacing(1)

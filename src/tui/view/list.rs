@@ -11,7 +11,9 @@ use super::format;
 use super::layout::WIDE_LIST_WIDTH;
 use crate::assess::MilestoneKind;
 use crate::domain::{DomainStatus, FetchState};
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -51,8 +53,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
             "no domains configured".to_owned()
         } else {
             format!(
-                "no domain matches {:?} — Esc clears the filter",
-                app.filter.text
+                "no domain matches {:?} — {} clears the filter",
+                app.filter.text,
+                app.keymap.key_label(&Action::Back, Mode::List, theme.ascii)
             )
         };
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);

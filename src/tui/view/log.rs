@@ -8,7 +8,9 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use tracing::Level;
 
 use super::format;
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Mode;
 
 /// Where the pane goes: everything between the header and the hint bar.
 fn pane(area: Rect) -> Rect {
@@ -62,9 +64,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         format!(" {}–{end} of {} ", start + 1, entries.len())
     };
+    let closes = format!(
+        "{} or {} closes",
+        app.keymap.key_label(&Action::Back, Mode::Log, theme.ascii),
+        app.keymap
+            .key_label(&Action::ToggleLog, Mode::Log, theme.ascii)
+    );
     let footer = match &app.log_file {
-        Some(path) => format!(" full log: {path} · Esc or L closes "),
-        None => " Esc or L closes ".to_owned(),
+        Some(path) => format!(" full log: {path} · {closes} "),
+        None => format!(" {closes} "),
     };
     let block = Block::bordered()
         .title(Line::styled(title, theme.title()))

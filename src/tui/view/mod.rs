@@ -38,6 +38,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::action::Action;
 use super::app::App;
 use super::theme::Theme;
 
@@ -52,7 +53,10 @@ pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
 fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     let area = frame.area();
     if layout::too_small(area) {
-        render_too_small(frame, area, app.theme());
+        let quit = app
+            .keymap
+            .key_label(&Action::Quit, app.mode(), app.theme().ascii);
+        render_too_small(frame, area, app.theme(), &quit);
         return;
     }
     let regions = layout::regions(area, app);
@@ -80,7 +84,7 @@ fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
 }
 
 /// The message shown instead of the UI when the terminal is below 80x24.
-pub fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
+pub fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme, quit_key: &str) {
     let message = format!(
         "terminal too small (need {}x{}, have {}x{})",
         layout::MIN_WIDTH,
@@ -91,7 +95,10 @@ pub fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
     let top = area.height.saturating_sub(1) / 2;
     let lines: Vec<Line> = (0..top)
         .map(|_| Line::raw(""))
-        .chain([Line::styled(message, theme.title()), Line::raw("q quits")])
+        .chain([
+            Line::styled(message, theme.title()),
+            Line::raw(format!("{quit_key} quits")),
+        ])
         .collect();
     frame.render_widget(
         Paragraph::new(lines)
