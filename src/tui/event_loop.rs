@@ -129,7 +129,7 @@ pub async fn run(
         poller: mut events,
         log,
     } = inputs;
-    let mut log_open = log.is_some();
+    let mut logs_open = log.is_some();
     // Without a log layer, a channel nobody sends on: its arm stays off.
     let mut log = log.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let mut signals = Signals::new()?;
@@ -163,8 +163,8 @@ pub async fn run(
                 poller_open = event.is_some();
                 event.map(Action::Poll)
             },
-            entry = log.recv(), if log_open => {
-                log_open = entry.is_some();
+            entry = log.recv(), if logs_open => {
+                logs_open = entry.is_some();
                 entry.map(Action::Logged)
             },
             _ = tick.tick() => Some(Action::Tick),
