@@ -8,6 +8,8 @@ use std::time::Duration;
 use fedcert::assess::Policy;
 use fedcert::cert::Sha1;
 use fedcert::config::{self, ConfigError, SAMPLE};
+use fedcert::tui::Action;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn parse(text: &str) -> config::Config {
     config::parse_str(text, "fedcert.toml").unwrap_or_else(|e| panic!("{e}"))
@@ -441,5 +443,203 @@ fn locate_prefers_the_explicit_path() {
         default.ends_with("fedcert/config.toml") || default == Path::new("config.toml"),
         "{}",
         default.display()
+    );
+}
+
+// ---- [keys] and [theme] ----
+
+fn press(
+    config: &config::Config,
+    mode: fedcert::tui::keymap::Mode,
+    code: KeyCode,
+) -> Option<Action> {
+    config
+        .keys
+        .action_for(mode, &KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[test]
+fn keys_rebind_actions_in_every_view_they_work_in() {
+    use fedcert::tui::keymap::Mode;
+    let config = parse(
+        "[keys]\nquit = \"x\"\nrefresh_all = [\"R\", \"F5\"]\ndown = [\"Ctrl-n\", \"Down\"]\n",
+    );
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::Char('x')),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        press(&config, Mode::Checklist, KeyCode::Char('x')),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::Char('q')),
+        None,
+        "q is free now"
+    );
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::F(5)),
+        Some(Action::RefreshAll)
+    );
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::Char('R')),
+        Some(Action::RefreshAll)
+    );
+    assert_eq!(press(&config, Mode::List, KeyCode::Char('j')), None);
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    assert_eq!(
+        config.keys.action_for(Mode::List, &ctrl('n')),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        config.keys.action_for(Mode::Checklist, &ctrl('n')),
+        Some(Action::Down),
+        "the checklist's down moves too"
+    );
+    assert_eq!(
+        config.keys.action_for(Mode::List, &ctrl('c')),
+        Some(Action::Quit),
+        "Ctrl-C always quits"
+    );
+    // Help and hints read the rebound keys.
+    let hints = config.keys.hints(Mode::List, false);
+    assert!(hints.contains(&("x".to_owned(), "quit")), "{hints:?}");
+    assert!(
+        hints.contains(&("Ctrl-N/k".to_owned(), "move")),
+        "{hints:?}"
+    );
+    let refresh_all = config
+        .keys
+        .bindings()
+        .iter()
+        .find(|b| b.action == Action::RefreshAll)
+        .unwrap();
+    assert_eq!(refresh_all.label(false), "R/F5");
+}
+
+#[test]
+fn an_unknown_action_is_refused_at_its_line_with_the_actions_allowed() {
+    let message = error("[keys]\nquit = \"x\"\nrefesh_all = \"F5\"\n");
+    assert!(
+        message.starts_with(
+            "fedcert.toml:3:1: [keys] unknown action `refesh_all`; did you mean `refresh_all`? (actions: down, up,"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn two_actions_on_one_key_in_one_view_are_refused_at_the_later_key() {
+    // `r` is refresh's default key.
+    let message = error("[keys]\nrefresh_all = [\"F5\", \"r\"]\n");
+    assert_eq!(
+        message,
+        "fedcert.toml:2:22: [keys] refresh_all = \"r\": \"r\" already does refresh in the list view (one key, one action per view); pick another key, or rebind refresh too"
+    );
+    // Both rebound: the later line is blamed.
+    let message = error("[keys]\nquit = \"z\"\ntoggle_help = \"z\"\n");
+    assert!(
+        message.starts_with("fedcert.toml:3:15: [keys] toggle_help = \"z\": \"z\" already does quit in the list view"),
+        "{message}"
+    );
+    // Moving the other action away too makes it valid.
+    parse("[keys]\nrefresh_all = \"r\"\nrefresh = \"F6\"\n");
+    // The same key in different views is fine: `n` notes in the checklist, opens it in the list.
+    parse("[keys]\nopen_checklist = \"n\"\n");
+    // But `down` works in the checklist too, where `n` is taken.
+    let message = error("[keys]\ndown = \"n\"\n");
+    assert!(
+        message.contains("\"n\" already does edit_note in the checklist view"),
+        "{message}"
+    );
+}
+
+#[test]
+fn bad_keys_are_refused_with_what_a_key_is() {
+    let message = error("[keys]\nrefresh_all = [\"R\", \"PgDown\"]\n");
+    assert!(
+        message.starts_with("fedcert.toml:2:21: [keys] refresh_all: \"PgDown\" is not a key name; did you mean PageDown? a key is a single character"),
+        "{message}"
+    );
+    let message = error("[keys]\nquit = 5\n");
+    assert!(
+        message.starts_with("fedcert.toml:2:8: [keys] quit must be a key or an array of keys"),
+        "{message}"
+    );
+    let message = error("[keys]\nquit = []\n");
+    assert!(message.contains("quit needs at least one key"), "{message}");
+    let message = error("[keys]\napply_filter = \"a\"\n");
+    assert!(
+        message.starts_with("fedcert.toml:2:16: [keys] apply_filter = \"a\": apply_filter works while typing (filter)"),
+        "{message}"
+    );
+    parse("[keys]\napply_filter = [\"Enter\", \"Ctrl-j\"]\n");
+}
+
+#[test]
+fn theme_presets_and_colours() {
+    use fedcert::tui::theme::{Palette, Preset};
+    use ratatui::style::Color;
+    assert_eq!(parse(DOMAIN).palette, Palette::default());
+    let config =
+        parse("[theme]\npreset = \"high-contrast\"\ncritical = \"#ff5f00\"\ndim = \"White\"\n");
+    let mut expected = Preset::HighContrast.palette();
+    expected.critical = Color::Rgb(255, 95, 0);
+    expected.dim = Color::White;
+    assert_eq!(config.palette, expected);
+    assert!(config.palette.bold);
+
+    let message = error("[theme]\npreset = \"dark\"\n");
+    assert_eq!(
+        message,
+        "fedcert.toml:2:10: [theme] preset = \"dark\" is not a preset; use \"default\" or \"high-contrast\""
+    );
+    let message = error("[theme]\nwarning = \"#ffff\"\n");
+    assert!(
+        message
+            .starts_with("fedcert.toml:2:11: [theme] warning: \"#ffff\" is not a #rrggbb colour"),
+        "{message}"
+    );
+    let message = error("[theme]\nacent = \"red\"\n");
+    assert!(
+        message.starts_with(
+            "fedcert.toml:2:1: unknown key `acent` in [theme]; did you mean `accent`?"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_sample_documents_keys_and_theme_and_they_parse() {
+    use fedcert::tui::keymap::Mode;
+    let config = parse(&sample_uncommented());
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::Char('x')),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        press(&config, Mode::List, KeyCode::F(5)),
+        Some(Action::RefreshAll)
+    );
+    assert_eq!(
+        config.palette.critical,
+        ratatui::style::Color::Rgb(0xff, 0x5f, 0x5f)
+    );
+    // The plain sample leaves both at their defaults.
+    let plain = parse(SAMPLE);
+    assert_eq!(plain.keys, fedcert::tui::keymap::Keymap::default());
+}
+
+#[test]
+fn keys_and_theme_must_be_tables() {
+    let message = error("keys = 5\n");
+    assert!(
+        message.starts_with("fedcert.toml:1:8: `keys` must be a table: [keys]"),
+        "{message}"
+    );
+    let message = error("theme = \"dark\"\n");
+    assert!(
+        message.starts_with("fedcert.toml:1:9: `theme` must be a table: [theme]"),
+        "{message}"
     );
 }

@@ -17,7 +17,7 @@ use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, FetchState, RefreshError, RefreshOutcome, Snapshot};
 use fedcert::poller::{PollCommand, PollEvent};
-use fedcert::tui::keymap::{self, BINDINGS, Mode};
+use fedcert::tui::keymap::{self, Keymap, Mode};
 use fedcert::tui::view;
 use fedcert::tui::{Action, App, Effect, Screen, update};
 use ratatui::Terminal;
@@ -825,11 +825,12 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
     // Help over the list shows the browsing page; the checklist's keys are in its own help
     // (tests/tui_checklist.rs); together the pages hold every binding.
     let pages = [view::help::Page::Browse, view::help::Page::Checklist];
-    for binding in BINDINGS {
+    let keymap = Keymap::standard();
+    for binding in keymap.bindings() {
         assert!(
-            pages.iter().any(|p| p
-                .bindings()
-                .any(|b| b.label == binding.label && b.action == binding.action)),
+            pages
+                .iter()
+                .any(|p| p.bindings(keymap).any(|b| b == binding)),
             "no help page lists {:?}",
             binding.description
         );
@@ -838,16 +839,20 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
         let mut app = app_sized(width, height);
         act(&mut app, &[Action::ToggleHelp]);
         let text = screen_text(&draw(&app));
-        for binding in view::help::Page::Browse.bindings() {
+        for binding in view::help::Page::Browse.bindings(keymap) {
             assert!(
                 text.contains(binding.description),
                 "{width}x{height} help misses {:?}",
                 binding.description
             );
             assert!(
-                text.contains(&format!("{:?}", binding.action)),
+                text.contains(binding.action_name()),
                 "help misses {:?}",
                 binding.action
+            );
+            assert!(
+                text.contains(&binding.label(false)),
+                "help misses {binding:?}"
             );
         }
     }
@@ -1207,4 +1212,529 @@ fn snapshot_details_end_120x40_metadata_and_entra() {
         &[Action::Down, Action::OpenDetails, Action::Bottom],
     );
     insta::assert_snapshot!(draw(&app).backend());
+}
+
+// ---- looks and keys: [keys], [theme], --ascii, NO_COLOR, mouse, log pane ----
+
+fn rebound(entries: &[(&str, &[&str])]) -> Keymap {
+    let rebindings: Vec<keymap::Rebinding> = entries
+        .iter()
+        .map(|(action, keys)| keymap::Rebinding {
+            action: (*action).to_owned(),
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+        })
+        .collect();
+    Keymap::with_rebindings(&rebindings).unwrap()
+}
+
+#[test]
+fn rebound_keys_drive_the_app_and_show_in_help_and_hints() {
+    let mut app = app_sized(120, 40);
+    app.keymap = rebound(&[("quit", &["x"]), ("refresh_all", &["F5", "R"])]);
+    let press = |app: &App, code| app.keymap.action_for(app.mode(), &key(code));
+    assert_eq!(press(&app, KeyCode::Char('x')), Some(Action::Quit));
+    assert_eq!(press(&app, KeyCode::Char('q')), None);
+    assert_eq!(press(&app, KeyCode::F(5)), Some(Action::RefreshAll));
+    let hints = screen_text(&draw(&app)).lines().last().unwrap().to_owned();
+    assert!(
+        hints.contains("x quit") && hints.contains("F5 all"),
+        "{hints}"
+    );
+    assert!(!hints.contains("q quit"), "{hints}");
+    act(&mut app, &[Action::ToggleHelp]);
+    let help = screen_text(&draw(&app));
+    let row = |action: &str| {
+        help.lines()
+            .find(|l| l.contains(&format!(" {action} ")))
+            .unwrap_or_else(|| panic!("no help row for {action}:\n{help}"))
+            .to_owned()
+    };
+    assert!(row("refresh_all").contains("│F5/R "), "{help}");
+    assert!(row("quit").contains("│x "), "{help}");
+}
+
+/// Every cell of the buffer holds ASCII only.
+fn assert_ascii(terminal: &Terminal<TestBackend>, what: &str) {
+    let offenders: Vec<&str> = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .filter(|s| !s.is_ascii())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "{what}: non-ASCII {offenders:?}\n{}",
+        screen_text(terminal)
+    );
+}
+
+fn ascii_app(width: u16, height: u16) -> App {
+    let mut app = app_sized(width, height);
+    app.theme = fedcert::tui::theme::Theme::new(true).with_ascii(true);
+    app
+}
+
+#[test]
+fn ascii_renders_hold_only_ascii_on_every_screen() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = ascii_app(width, height);
+        assert_ascii(&draw(&app), "list");
+        act(&mut app, &[Action::Down, Action::OpenDetails]);
+        for _ in 0..8 {
+            assert_ascii(&draw(&app), "details");
+            act(&mut app, &[Action::PageDown]);
+        }
+        act(&mut app, &[Action::ToggleHelp]);
+        assert_ascii(&draw(&app), "help");
+        act(
+            &mut app,
+            &[Action::ToggleHelp, Action::Back, Action::StartFilter],
+        );
+        act(&mut app, &[Action::FilterChar('o')]);
+        assert_ascii(&draw(&app), "filter");
+        act(&mut app, &[Action::ClearFilter, Action::ToggleLog]);
+        act(
+            &mut app,
+            &[Action::Logged(log_entry(
+                tracing::Level::WARN,
+                "fetch failed — retrying…",
+            ))],
+        );
+        assert_ascii(&draw(&app), "log pane");
+        act(&mut app, &[Action::Back, Action::OpenChecklist]);
+        assert_eq!(app.screen, Screen::Checklist);
+        assert_ascii(&draw(&app), "checklist");
+        act(&mut app, &[Action::ToggleHelp]);
+        assert_ascii(&draw(&app), "checklist help");
+    }
+    let app = ascii_app(79, 20);
+    assert_ascii(&draw(&app), "too small");
+    let theme = fedcert::tui::theme::Theme::new(true).with_ascii(true);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|frame| view::first_run::render_screen(frame, Path::new("/x/config.toml"), theme))
+        .unwrap();
+    assert_ascii(&terminal, "first run");
+}
+
+#[test]
+fn ascii_spells_out_keys_and_spins_with_ascii() {
+    let app = ascii_app(120, 40);
+    let text = screen_text(&draw(&app));
+    // litware is fetching: the ASCII spinner, never braille.
+    assert!(
+        text.contains("| fetching")
+            || text.contains("/ fetching")
+            || text.contains("- fetching")
+            || text.contains("\\ fetching"),
+        "{text}"
+    );
+    let mut app = app;
+    act(&mut app, &[Action::ToggleHelp]);
+    let help = screen_text(&draw(&app));
+    assert!(help.contains("|j/Down "), "{help}");
+}
+
+#[test]
+fn snapshot_ascii_list_80x24() {
+    insta::assert_snapshot!(draw(&ascii_app(80, 24)).backend());
+}
+
+#[test]
+fn snapshot_ascii_details_80x24() {
+    let mut app = ascii_app(80, 24);
+    act(
+        &mut app,
+        &[Action::Down, Action::OpenDetails, Action::PageDown],
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+/// The styles of the first rows as text, run by run: what a snapshot of colours looks like.
+fn style_runs(terminal: &Terminal<TestBackend>, rows: u16) -> String {
+    use std::fmt::Write as _;
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..rows {
+        let mut runs: Vec<(String, String)> = Vec::new();
+        for x in 0..buffer.area.width {
+            let cell = &buffer[(x, y)];
+            let style = format!("fg={:?} bg={:?} {:?}", cell.fg, cell.bg, cell.modifier);
+            match runs.last_mut() {
+                Some((s, text)) if *s == style => text.push_str(cell.symbol()),
+                _ => runs.push((style, cell.symbol().to_owned())),
+            }
+        }
+        for (style, text) in runs {
+            if !text.trim().is_empty() {
+                let text = format!("{:?}", text.trim());
+                writeln!(out, "{y:>2} {text:<28} {style}").unwrap();
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn snapshot_no_color_styles_80x24() {
+    // NO_COLOR wins over the theme: the high-contrast palette without colours keeps only bold
+    // and reverse.
+    let mut app = app();
+    app.theme = fedcert::tui::theme::Theme::new(false)
+        .with_palette(fedcert::tui::theme::Preset::HighContrast.palette());
+    let terminal = draw(&app);
+    assert!(
+        terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    insta::assert_snapshot!(style_runs(&terminal, 5));
+}
+
+#[test]
+fn snapshot_high_contrast_styles_80x24() {
+    let mut app = app();
+    app.theme = fedcert::tui::theme::Theme::new(true)
+        .with_palette(fedcert::tui::theme::Preset::HighContrast.palette());
+    let terminal = draw(&app);
+    let buffer = terminal.backend().buffer();
+    // Row 2 is fourthcoffee, CRIT; row 8 proseware, OK.
+    assert_eq!(buffer[(2, 2)].fg, Color::LightRed);
+    assert_eq!(buffer[(2, 8)].fg, Color::LightGreen);
+    assert!(
+        buffer[(2, 8)]
+            .modifier
+            .contains(ratatui::style::Modifier::BOLD),
+        "high contrast makes every status word bold"
+    );
+    assert!(
+        buffer.content().iter().all(|c| c.fg != Color::DarkGray),
+        "no dark grey in high contrast"
+    );
+    insta::assert_snapshot!(style_runs(&terminal, 5));
+}
+
+fn log_entry(level: tracing::Level, message: &str) -> fedcert::tui::log::LogEntry {
+    fedcert::tui::log::LogEntry {
+        at: now() - Duration::minutes(3),
+        level,
+        target: "fedcert::poller".into(),
+        message: message.into(),
+    }
+}
+
+#[test]
+fn the_log_pane_shows_recent_warnings_newest_last_and_scrolls() {
+    let mut app = app();
+    app.log_file = Some("/var/lib/fedcert/fedcert.log".into());
+    for n in 0..30 {
+        act(
+            &mut app,
+            &[Action::Logged(log_entry(
+                tracing::Level::WARN,
+                &format!("warning {n}"),
+            ))],
+        );
+    }
+    act(
+        &mut app,
+        &[Action::Logged(log_entry(
+            tracing::Level::ERROR,
+            "the store is unwritable",
+        ))],
+    );
+    assert_eq!(
+        app.keymap.action_for(Mode::List, &key(KeyCode::Char('L'))),
+        Some(Action::ToggleLog)
+    );
+    act(&mut app, &[Action::ToggleLog]);
+    assert_eq!(app.mode(), Mode::Log);
+    let text = screen_text(&draw(&app));
+    assert!(
+        text.contains("ERROR fedcert::poller: the store is unwritable"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning 29") && !text.contains("warning 5 "),
+        "{text}"
+    );
+    assert!(
+        text.contains("full log: /var/lib/fedcert/fedcert.log"),
+        "{text}"
+    );
+    // Up scrolls back to older entries; Down returns; Esc closes.
+    act(&mut app, &[Action::Up, Action::Up, Action::Up]);
+    let text = screen_text(&draw(&app));
+    assert!(
+        !text.contains("unwritable") && text.contains("warning 27"),
+        "{text}"
+    );
+    // A new entry while reading older ones leaves the window where it is (but for the count).
+    act(
+        &mut app,
+        &[Action::Logged(log_entry(tracing::Level::WARN, "newest"))],
+    );
+    let body = |text: &str| text.lines().skip(2).take(20).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&screen_text(&draw(&app))), body(&text));
+    act(&mut app, &[Action::Top]);
+    assert!(screen_text(&draw(&app)).contains("warning 0 "));
+    act(&mut app, &[Action::Bottom]);
+    insta::assert_snapshot!(draw(&app).backend());
+    act(&mut app, &[Action::Back]);
+    assert_eq!(app.mode(), Mode::List);
+}
+
+#[test]
+fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
+    let mut app = app();
+    let order = names(&app)
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect::<Vec<_>>();
+    // Row 0 is the header line, row 1 the column header, row 2 the first domain.
+    act(&mut app, &[Action::Click { column: 10, row: 4 }]);
+    assert_eq!(selected_name(&app), order[2]);
+    assert_eq!(app.screen, Screen::List);
+    act(&mut app, &[Action::Click { column: 10, row: 1 }]);
+    assert_eq!(
+        selected_name(&app),
+        order[2],
+        "the column header selects nothing"
+    );
+    act(
+        &mut app,
+        &[Action::Click {
+            column: 10,
+            row: 20,
+        }],
+    );
+    assert_eq!(
+        selected_name(&app),
+        order[2],
+        "below the last row selects nothing"
+    );
+    act(&mut app, &[Action::Click { column: 10, row: 4 }]);
+    assert_eq!(
+        app.screen,
+        Screen::Details,
+        "a click on the selected row opens it"
+    );
+    act(
+        &mut app,
+        &[Action::Scroll {
+            lines: 3,
+            column: 10,
+            row: 10,
+        }],
+    );
+    assert_eq!(app.details_scroll, 3);
+    act(
+        &mut app,
+        &[
+            Action::Scroll {
+                lines: -3,
+                column: 10,
+                row: 10,
+            },
+            Action::Back,
+        ],
+    );
+    assert_eq!(app.details_scroll, 0);
+    act(
+        &mut app,
+        &[Action::Scroll {
+            lines: 3,
+            column: 10,
+            row: 10,
+        }],
+    );
+    assert_eq!(
+        selected_name(&app),
+        order[3],
+        "over the list the wheel moves the selection"
+    );
+
+    // Side by side at 120x40: the wheel scrolls whichever pane it is over.
+    let mut app = app_sized(120, 40);
+    act(&mut app, &[Action::OpenDetails]);
+    act(
+        &mut app,
+        &[Action::Scroll {
+            lines: 3,
+            column: 80,
+            row: 10,
+        }],
+    );
+    assert_eq!(app.details_scroll, 3);
+    assert_eq!(selected_name(&app), order[0]);
+    act(
+        &mut app,
+        &[Action::Scroll {
+            lines: 3,
+            column: 5,
+            row: 10,
+        }],
+    );
+    assert_eq!(selected_name(&app), order[1]);
+    // Help takes the mouse: nothing underneath moves.
+    act(
+        &mut app,
+        &[Action::ToggleHelp, Action::Click { column: 5, row: 2 }],
+    );
+    assert_eq!(selected_name(&app), order[1]);
+}
+
+#[test]
+fn brackets_step_through_the_domains_without_leaving_the_details() {
+    let mut app = app();
+    let order = names(&app)
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect::<Vec<_>>();
+    let press = |app: &App, c| app.keymap.action_for(app.mode(), &key(KeyCode::Char(c)));
+    assert_eq!(press(&app, ']'), None, "in the list j/k do that");
+    act(&mut app, &[Action::OpenDetails, Action::PageDown]);
+    assert_eq!(press(&app, ']'), Some(Action::NextDomain));
+    act(&mut app, &[Action::NextDomain]);
+    assert_eq!(app.screen, Screen::Details);
+    assert_eq!(selected_name(&app), order[1]);
+    assert_eq!(
+        app.details_scroll, 0,
+        "the next domain's details start at the top"
+    );
+    act(&mut app, &[Action::PreviousDomain, Action::PreviousDomain]);
+    assert_eq!(selected_name(&app), order[0], "it stops at the first");
+    act(&mut app, &[Action::Bottom, Action::NextDomain]);
+    assert_eq!(selected_name(&app), order[1]);
+}
+
+#[test]
+fn the_details_say_what_entra_is_doing_in_plain_words() {
+    use fedcert::source::imports::{AdfsProperties, ImportedAdfsProperties};
+    let mut app = app_sized(120, 40);
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let status = &mut app.domains[fabrikam];
+    if let Some(side) = status.entra_live.as_mut() {
+        side.update_result = Some("couldNotAccessRemoteHost".into());
+        side.last_run = Some(now() - Duration::hours(3));
+    }
+    status.entra_error = Some(RefreshError {
+        at: now() - Duration::minutes(2),
+        message: "Entra token request refused: AADSTS7000215: Invalid client secret provided."
+            .into(),
+        short: "AADSTS7000215".into(),
+    });
+    status.imports.adfs_properties = Some(ImportedAdfsProperties {
+        domain: "fabrikam.com".into(),
+        file: "props.json".into(),
+        imported_at: now() - Duration::hours(2),
+        properties: AdfsProperties {
+            auto_certificate_rollover: true,
+            certificate_generation_threshold: None,
+            certificate_promotion_threshold: None,
+            certificate_critical_threshold: None,
+            certificate_duration: None,
+            certificate_rollover_interval: None,
+            certificate_threshold_multiplier: None,
+        },
+    });
+    let lines: Vec<String> = view::detail::lines(&app.domains[fabrikam], now(), 200, app.theme())
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    let has = |text: &str| {
+        assert!(
+            lines.iter().any(|l| l.contains(text)),
+            "no line has {text:?}:\n{}",
+            lines.join("\n")
+        );
+    };
+    has("update     Entra could not reach your metadata; last tried 3 h ago");
+    has("Entra read FAILED 2m ago (AADSTS7000215); the error is under Entra ID");
+    has("AADSTS7000215: Invalid client secret provided. (showing the last known side)");
+    has("imported   AD FS properties imported 2 h ago from props.json");
+}
+
+#[test]
+fn at_80_columns_the_domain_name_wins_over_the_idp_host() {
+    let mut list = domains();
+    list[0].config.name = "fourthcoffee-demo.example".into();
+    let mut app = App::with_reassess(list, keep_verdict);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+        now(),
+    );
+    let text = screen_text(&draw(&app));
+    assert!(text.contains("fourthcoffee-demo.example "), "{text}");
+    assert!(
+        text.contains(" IDP "),
+        "the header fits the narrow host column: {text}"
+    );
+}
+
+#[test]
+fn the_header_says_when_the_log_pane_has_something_if_there_is_room() {
+    let mut app = app_sized(120, 40);
+    let header = |app: &App| screen_text(&draw(app)).lines().next().unwrap().to_owned();
+    assert!(!header(&app).contains("logged"));
+    act(
+        &mut app,
+        &[Action::Logged(log_entry(
+            tracing::Level::WARN,
+            "Graph read failed",
+        ))],
+    );
+    act(
+        &mut app,
+        &[Action::Logged(log_entry(
+            tracing::Level::ERROR,
+            "store unwritable",
+        ))],
+    );
+    assert!(header(&app).contains("2 logged (L)"), "{}", header(&app));
+    let mut narrow = self::app();
+    narrow.log = app.log.clone();
+    let line = header(&narrow);
+    assert!(
+        !line.contains("logged") && line.contains("09:00:00 UTC"),
+        "{line}"
+    );
+}
+
+#[test]
+fn texts_that_name_a_key_name_the_rebound_one() {
+    let mut app = app();
+    app.keymap = rebound(&[
+        ("back", &["Backspace"]),
+        ("quit", &["x"]),
+        ("copy_commands", &["Y"]),
+        ("page_down", &["Ctrl-f"]),
+    ]);
+    act(&mut app, &[Action::ToggleHelp]);
+    let help = screen_text(&draw(&app));
+    assert!(help.contains("Backspace or ? closes"), "{help}");
+    act(&mut app, &[Action::ToggleHelp, Action::ToggleLog]);
+    let log = screen_text(&draw(&app));
+    assert!(log.contains("Backspace or L closes"), "{log}");
+    act(&mut app, &[Action::Back, Action::OpenChecklist]);
+    let checklist = screen_text(&draw(&app));
+    assert!(checklist.contains("Y copies these"), "{checklist}");
+    assert!(checklist.contains("Ctrl-F · 1–"), "{checklist}");
+    act(
+        &mut app,
+        &[Action::Resize {
+            width: 70,
+            height: 20,
+        }],
+    );
+    assert!(screen_text(&draw(&app)).contains("x quits"));
 }

@@ -784,7 +784,7 @@ fn help_over_the_checklist_lists_its_keys_and_fits_80x24() {
     press(&mut app, &[KeyCode::Char('c'), KeyCode::Char('?')]);
     assert_eq!(app.mode(), Mode::Help);
     let text = screen_text(&app);
-    for binding in view::help::Page::Checklist.bindings() {
+    for binding in view::help::Page::Checklist.bindings(keymap::Keymap::standard()) {
         assert!(
             text.contains(binding.description),
             "help misses {:?}:\n{text}",
@@ -1026,6 +1026,10 @@ mod pty {
             cmd.env("TERM", "xterm-256color");
             cmd.env("FEDCERT_DATA_DIR", data);
             cmd.env_remove("TMUX");
+            // A UTF-8 locale, so the screen is the Unicode one whatever the test runner has.
+            cmd.env("LANG", "C.UTF-8");
+            cmd.env_remove("LC_ALL");
+            cmd.env_remove("LC_CTYPE");
             let child = pty.slave.spawn_command(cmd).unwrap();
             drop(pty.slave);
             let mut reader = pty.master.try_clone_reader().unwrap();

@@ -193,6 +193,13 @@ pub struct GlobalArgs {
     /// Write logs to this file.
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// TUI: ASCII only, no box drawing, arrows or glyphs (old terminals, serial consoles);
+    /// automatic when the locale is not UTF-8.
+    #[arg(long, global = true)]
+    pub ascii: bool,
+    /// TUI: leave the mouse to the terminal (no wheel scrolling, no click to select).
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,62 +1,86 @@
 //! `fedcert` (no subcommand) and `fedcert demo`: the poller and the TUI on the configured
-//! domains, or on the built-in demo federation. Logs go to a file, never to the screen.
+//! domains, or on the built-in demo federation. Logs go to a file, never to the screen; their
+//! warnings and errors also go to the TUI's log pane.
 
 use std::path::PathBuf;
+
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use super::{EXIT_DATA, EXIT_SOFTWARE, Failure, GlobalArgs, Outcome};
 use crate::config::{self, Config};
 use crate::poller::{self, Clock, PollerOptions, Sources};
 use crate::store::Store;
+use crate::tui::log;
 use crate::tui::{self, TuiOptions};
 
 /// `fedcert`: the configured domains, or the first-run screen when there is no config.
 pub async fn run_configured(global: &GlobalArgs, clock: Clock) -> Outcome {
     let path = config::locate(global.config.as_deref());
-    let _log = init_file_logging(global);
+    let mut options = options(global, clock);
+    let _log = init_logging(global, &mut options);
     if !path.exists() {
-        tui::run_first_run(&path, TuiOptions::from_env(clock))
+        tui::run_first_run(&path, &options)
             .await
             .map_err(tui_failure)?;
         return Ok(0);
     }
     let config = config::load(&path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
-    run_tui(&config, Sources::from_config(&config), clock).await
+    looks_from(&config, &mut options);
+    run_tui(&config, Sources::from_config(&config), options).await
 }
 
 /// `fedcert demo`: the built-in federation on a loopback server, through the same path. Its
 /// Entra side comes from the demo's stand-in for Graph; the demo's client secret reaches the
-/// Graph client through its own environment lookup, never the process environment.
+/// Graph client through its own environment lookup, never the process environment. With
+/// `--config` (or `FEDCERT_CONFIG`), that file's `[keys]` and `[theme]` apply, so a keymap can
+/// be tried on the demo.
 pub async fn run_demo(global: &GlobalArgs, clock: Clock) -> Outcome {
-    let _log = init_file_logging(global);
+    let mut options = options(global, clock);
+    if let Some(path) = &global.config {
+        let config = config::load(path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
+        looks_from(&config, &mut options);
+    }
+    let _log = init_logging(global, &mut options);
     let demo = crate::demo::Demo::start(clock.now())
         .await
         .map_err(|e| Failure::new(EXIT_SOFTWARE, e.to_string()))?;
     let sources = Sources::with_env(&demo.config, &demo.env());
-    let outcome = run_tui(&demo.config, sources, clock).await;
+    let outcome = run_tui(&demo.config, sources, options).await;
     demo.shutdown().await;
     outcome
 }
 
-async fn run_tui(config: &Config, sources: Sources, clock: Clock) -> Outcome {
+/// The environment's choices (`NO_COLOR`, the locale) with the command line's on top.
+fn options(global: &GlobalArgs, clock: Clock) -> TuiOptions {
+    let mut options = TuiOptions::from_env(clock);
+    options.ascii |= global.ascii;
+    options.mouse = !global.no_mouse;
+    options
+}
+
+/// The config's keys and colours.
+fn looks_from(config: &Config, options: &mut TuiOptions) {
+    options.keymap = config.keys.clone();
+    options.palette = config.palette;
+}
+
+async fn run_tui(config: &Config, sources: Sources, options: TuiOptions) -> Outcome {
+    let clock = options.clock;
     let start = clock.now();
     let statuses = super::check::new_statuses(config.domains.iter(), start);
-    let options = PollerOptions {
+    let poller_options = PollerOptions {
         interval: config.settings.refresh,
         concurrency: config.settings.concurrency,
         clock,
         ..PollerOptions::default()
     };
-    let handle = poller::spawn(config.domains.clone(), sources, options);
+    let handle = poller::spawn(config.domains.clone(), sources, poller_options);
     let store = Store::default_dir().map(Store::at);
-    tui::run(
-        statuses,
-        handle.commands,
-        handle.events,
-        TuiOptions::from_env(clock),
-        store,
-    )
-    .await
-    .map_err(tui_failure)?;
+    tui::run(statuses, handle.commands, handle.events, options, store)
+        .await
+        .map_err(tui_failure)?;
     Ok(0)
 }
 
@@ -65,9 +89,38 @@ fn tui_failure(error: anyhow::Error) -> Failure {
     Failure::new(EXIT_SOFTWARE, format!("terminal UI: {error:#}"))
 }
 
-/// TUI mode: logs go to `--log-file`, else `fedcert.log` in the data dir; nothing reaches the
-/// screen. The guard flushes the log on exit.
-fn init_file_logging(global: &GlobalArgs) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+/// TUI mode: logs go to `--log-file`, else `fedcert.log` in the data dir, at the level `-v` /
+/// `RUST_LOG` choose; warnings and errors also go to the log pane. Nothing reaches the
+/// screen. The guard flushes the log file on exit.
+fn init_logging(
+    global: &GlobalArgs,
+    options: &mut TuiOptions,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let (pane, receiver) = log::channel(options.clock);
+    options.log_events = Some(receiver);
+    let warnings = tracing_subscriber::filter::LevelFilter::WARN;
+    let Some((file, path)) = open_log_file(global) else {
+        // No file to write to: the pane still shows the warnings.
+        let _ = tracing_subscriber::registry()
+            .with(pane.with_filter(warnings))
+            .try_init();
+        return None;
+    };
+    options.log_file = Some(path.display().to_string());
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let file_layer = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(writer)
+        .with_filter(super::log_filter(global.verbose));
+    tracing_subscriber::registry()
+        .with(file_layer)
+        .with(pane.with_filter(warnings))
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+fn open_log_file(global: &GlobalArgs) -> Option<(std::fs::File, PathBuf)> {
     let path = global
         .log_file
         .clone()
@@ -81,12 +134,5 @@ fn init_file_logging(global: &GlobalArgs) -> Option<tracing_appender::non_blocki
         .append(true)
         .open(&path)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
-    tracing_subscriber::fmt()
-        .with_env_filter(super::log_filter(global.verbose))
-        .with_ansi(false)
-        .with_writer(writer)
-        .try_init()
-        .ok()?;
-    Some(guard)
+    Some((file, path))
 }

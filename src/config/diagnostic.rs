@@ -175,7 +175,7 @@ pub(super) fn allowed(key: &str) -> String {
         }
         "authority" | "graph" => "an https:// (or, for tests, http://) URL".into(),
         "client_secret_env" => "the name of an environment variable (letters, digits and _)".into(),
-        "settings" | "entra" => format!("a table: [{key}]"),
+        "settings" | "entra" | "keys" | "theme" => format!("a table: [{key}]"),
         "domain" => "an array of tables: [[domain]]".into(),
         _ => "a string".into(),
     }

@@ -7,11 +7,14 @@ use std::time::Duration;
 mod diagnostic;
 mod raw;
 mod thresholds;
+mod ui;
 pub mod units;
 mod validate;
 
 use crate::assess::Policy;
 use crate::cert::Sha1;
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::Palette;
 
 /// The sample config `fedcert config init` writes; a test parses it.
 pub const SAMPLE: &str = include_str!("../../assets/config.sample.toml");
@@ -24,6 +27,10 @@ pub struct Config {
     pub settings: Settings,
     pub entra: Option<EntraConfig>,
     pub domains: Vec<DomainConfig>,
+    /// The TUI's keys: the defaults with `[keys]` applied.
+    pub keys: Keymap,
+    /// The TUI's colours: `[theme]`'s preset with its colours on top.
+    pub palette: Palette,
 }
 
 /// `[settings]`: every key optional.

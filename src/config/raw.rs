@@ -1,6 +1,8 @@
 //! The config file exactly as written: serde structs with `deny_unknown_fields` and spans on
 //! every value, so that validation can point at the line and column of what it refuses.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -12,6 +14,23 @@ pub(super) struct RawConfig {
     pub entra: Option<Spanned<RawEntra>>,
     #[serde(default)]
     pub domain: Vec<Spanned<RawDomain>>,
+    /// `[keys]`: action name → a key or an array of keys. Checked by hand (the action names
+    /// are the keymap's), so a map rather than a struct.
+    pub keys: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+    pub theme: Option<RawTheme>,
+}
+
+/// `[theme]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTheme {
+    pub preset: Option<Spanned<String>>,
+    pub critical: Option<Spanned<String>>,
+    pub warning: Option<Spanned<String>>,
+    pub unknown: Option<Spanned<String>>,
+    pub ok: Option<Spanned<String>>,
+    pub accent: Option<Spanned<String>>,
+    pub dim: Option<Spanned<String>>,
 }
 
 /// `[settings]`.

@@ -56,11 +56,21 @@ pub(super) fn validate(raw: &RawConfig, origin: &Origin<'_>) -> Checked<Config> 
         seen.insert(checked.name.to_lowercase(), first_line);
         domains.push(checked);
     }
+    let keys = match &raw.keys {
+        Some(table) => super::ui::check_keys(table, origin)?,
+        None => crate::tui::keymap::Keymap::default(),
+    };
+    let palette = match &raw.theme {
+        Some(theme) => super::ui::check_theme(theme, origin)?,
+        None => crate::tui::theme::Palette::default(),
+    };
     Ok(Config {
         path: None,
         settings,
         entra,
         domains,
+        keys,
+        palette,
     })
 }
 

@@ -5,6 +5,7 @@
 //! that the event loop carries out (it alone does I/O).
 
 use super::checklist_screen::ProgressChange;
+use super::log::LogEntry;
 use crate::checklist::Progress;
 use crate::poller::{PollCommand, PollEvent};
 
@@ -20,6 +21,9 @@ pub enum Action {
     Top,
     /// Last row / bottom of the details.
     Bottom,
+    /// In the details: the next / previous domain of the list, without going back to it.
+    NextDomain,
+    PreviousDomain,
     /// Show the selected domain's details.
     OpenDetails,
     /// Open the selected domain's renewal checklist.
@@ -58,7 +62,20 @@ pub enum Action {
     RefreshSelected,
     RefreshAll,
     ToggleHelp,
+    /// Open or close the log pane (recent warnings and errors).
+    ToggleLog,
     Quit,
+    /// The mouse wheel turned over the cell at `column`, `row`: `lines` down (negative: up).
+    Scroll {
+        lines: isize,
+        column: u16,
+        row: u16,
+    },
+    /// The left button pressed on the cell at `column`, `row`.
+    Click {
+        column: u16,
+        row: u16,
+    },
     /// The 1 Hz clock: countdowns move, verdicts are re-assessed.
     Tick,
     /// The terminal now has this many columns and rows.
@@ -68,6 +85,8 @@ pub enum Action {
     },
     /// Something happened in the poller.
     Poll(PollEvent),
+    /// A warning or an error was logged (for the log pane).
+    Logged(LogEntry),
     /// The event loop read a domain's saved progress (answer to [`Effect::LoadProgress`]).
     ProgressLoaded {
         domain: String,

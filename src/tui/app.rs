@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::action::{Action, Effect};
 use super::checklist_screen::{self, ChecklistScreen, Notice};
-use super::keymap::Mode;
+use super::keymap::{Keymap, Mode};
+use super::log::LogRing;
 use super::theme::Theme;
 use super::view;
 use crate::checklist::{Dialect, Progress};
@@ -78,6 +79,16 @@ pub struct App {
     pub dialect: Dialect,
     /// The status line of the checklist: what the last key did, or what failed.
     pub notice: Option<Notice>,
+    /// The keys in force: the defaults with the config's `[keys]`.
+    pub keymap: Keymap,
+    /// Recent warnings and errors, as the log layer sent them.
+    pub log: LogRing,
+    /// The log pane (`L`) is open.
+    pub log_open: bool,
+    /// How many entries the log pane is scrolled up from the newest.
+    pub log_scroll: usize,
+    /// Where the full log goes, for the pane to name.
+    pub log_file: Option<String>,
     reassess: Reassess,
 }
 
@@ -101,6 +112,11 @@ impl App {
             progress: HashMap::new(),
             dialect: Dialect::default(),
             notice: None,
+            keymap: Keymap::default(),
+            log: LogRing::new(),
+            log_open: false,
+            log_scroll: 0,
+            log_file: None,
             reassess,
         };
         app.selected = app.visible().first().copied();
@@ -117,6 +133,8 @@ impl App {
             Mode::Filter
         } else if self.help {
             Mode::Help
+        } else if self.log_open {
+            Mode::Log
         } else {
             match self.screen {
                 Screen::List => Mode::List,
@@ -223,6 +241,7 @@ impl App {
 
     fn page(&self, now: DateTime<Utc>) -> isize {
         let rows = match self.screen {
+            _ if self.log_open => view::log::rows(self.area()),
             Screen::List => self.list_rows(),
             Screen::Details => view::layout::details_extent(self.area(), self, now).1,
             Screen::Checklist => view::layout::step_extent(self.area(), self, now).1,
@@ -230,13 +249,116 @@ impl App {
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
 
-    /// Move the selection (list) or the view (details).
+    /// Move the selection (list) or the view (details, the log pane).
     fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
+        if self.log_open {
+            self.scroll_log(delta);
+            return;
+        }
         match self.screen {
             Screen::List => self.move_selection(delta),
             Screen::Details => self.scroll_details(delta, now),
             Screen::Checklist => checklist_screen::move_cursor(self, delta, now),
         }
+    }
+
+    /// `Esc`: close help, then the log pane, then the checklist or the details; on the list,
+    /// clear an applied filter.
+    fn back(&mut self) {
+        if self.help {
+            self.help = false;
+        } else if self.log_open {
+            self.log_open = false;
+        } else if self.screen == Screen::Checklist {
+            self.screen = self.checklist.take().map_or(Screen::List, |c| c.return_to);
+            self.notice = None;
+        } else if self.screen == Screen::Details {
+            self.screen = Screen::List;
+        } else if !self.filter.text.is_empty() {
+            self.filter = Filter::default();
+            self.settle_selection();
+        }
+    }
+
+    /// `]` / `[`, `L`, the wheel and clicks.
+    fn move_around(&mut self, action: &Action, now: DateTime<Utc>) {
+        match *action {
+            Action::NextDomain => self.step_domain(1),
+            Action::PreviousDomain => self.step_domain(-1),
+            Action::ToggleLog => {
+                self.log_open = !self.log_open;
+                self.log_scroll = 0;
+            }
+            Action::Scroll { lines, column, row } => self.wheel(lines, column, row, now),
+            Action::Click { column, row } => self.click(column, row),
+            _ => {}
+        }
+    }
+
+    /// Scroll the log pane: `delta` down means towards the newest entry.
+    fn scroll_log(&mut self, delta: isize) {
+        let max = self.log.len().saturating_sub(view::log::rows(self.area()));
+        self.log_scroll = self
+            .log_scroll
+            .saturating_add_signed(delta.saturating_neg())
+            .min(max);
+    }
+
+    /// `]` / `[` in the details: the neighbour in the list's order, details from the top.
+    fn step_domain(&mut self, delta: isize) {
+        if self.screen == Screen::Details {
+            self.move_selection(delta);
+            self.details_scroll = 0;
+        }
+    }
+
+    /// The wheel: over the list it moves the selection, over the details, the checklist's step
+    /// or the log pane it scrolls them.
+    fn wheel(&mut self, lines: isize, column: u16, row: u16, now: DateTime<Utc>) {
+        if self.help {
+            return;
+        }
+        if self.log_open {
+            self.scroll_log(lines);
+            return;
+        }
+        let regions = view::layout::regions(self.area(), self);
+        let over = |area: Option<ratatui::layout::Rect>| {
+            area.is_some_and(|a| a.contains(ratatui::layout::Position::new(column, row)))
+        };
+        if over(regions.list) {
+            self.move_selection(lines.signum());
+        } else if over(regions.details) {
+            self.scroll_details(lines, now);
+        } else if over(regions.checklist) {
+            self.scroll_step(lines, now);
+        }
+    }
+
+    /// A click on a list row selects its domain; a click on the selected row opens it.
+    fn click(&mut self, column: u16, row: u16) {
+        if self.help || self.log_open {
+            return;
+        }
+        let Some(list) = view::layout::regions(self.area(), self).list else {
+            return;
+        };
+        let first_row = list.y + 1; // below the column header
+        if !list.contains(ratatui::layout::Position::new(column, row)) || row < first_row {
+            return;
+        }
+        let position = self.list_offset + usize::from(row - first_row);
+        let Some(&index) = self.visible().get(position) else {
+            return;
+        };
+        if self.selected == Some(index) {
+            self.screen = Screen::Details;
+            self.details_scroll = 0;
+        } else {
+            self.select(index);
+            self.details_scroll = 0;
+        }
+        self.settle_selection();
     }
 
     /// Scroll the current step's details (checklist `PgUp`/`PgDn`).
@@ -328,19 +450,12 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             }
         }
         Action::OpenChecklist => return app.open_checklist(),
-        Action::Back => {
-            if app.help {
-                app.help = false;
-            } else if app.screen == Screen::Checklist {
-                app.screen = app.checklist.take().map_or(Screen::List, |c| c.return_to);
-                app.notice = None;
-            } else if app.screen == Screen::Details {
-                app.screen = Screen::List;
-            } else if !app.filter.text.is_empty() {
-                app.filter = Filter::default();
-                app.settle_selection();
-            }
-        }
+        action @ (Action::NextDomain
+        | Action::PreviousDomain
+        | Action::ToggleLog
+        | Action::Scroll { .. }
+        | Action::Click { .. }) => app.move_around(&action, now),
+        Action::Back => app.back(),
         Action::StartFilter => {
             app.filter.editing = true;
             app.settle_selection();
@@ -402,6 +517,13 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             app.settle_selection();
             app.clamp_details_scroll(now);
             app.settle_checklist(now);
+        }
+        Action::Logged(entry) => {
+            app.log.push(entry);
+            // Scrolled back to read older entries: keep them where they are.
+            if app.log_scroll > 0 {
+                app.scroll_log(-1);
+            }
         }
         Action::Poll(event) => {
             app.on_poll(event, now);

@@ -8,14 +8,17 @@ use std::time::Duration;
 use crate::poller::Clock;
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
+use ratatui::crossterm::event::{
+    Event, EventStream, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
+};
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use super::action::Action;
 use super::app::{App, update};
 use super::effects::{self, EffectIo};
-use super::keymap::{self, Mode};
+use super::keymap::{Keymap, Mode};
+use super::log::LogEntry;
 use super::theme::Theme;
 use super::view;
 use crate::poller::{PollCommand, PollEvent};
@@ -27,6 +30,13 @@ pub struct Outside<'a> {
     pub commands: &'a mpsc::UnboundedSender<PollCommand>,
     pub store: Option<&'a Store>,
     pub tmux: bool,
+}
+
+/// What the loop hears besides the terminal: the poller's events and, when logging is set up,
+/// the warnings and errors for the log pane.
+pub struct Inputs {
+    pub poller: mpsc::UnboundedReceiver<PollEvent>,
+    pub log: Option<mpsc::UnboundedReceiver<LogEntry>>,
 }
 
 /// The signals that end the UI through the normal quit path.
@@ -72,14 +82,37 @@ impl Signals {
     }
 }
 
-/// What a terminal event means: key presses through the keymap, resizes; nothing else.
-fn action_for_event(mode: Mode, event: &Event) -> Option<Action> {
+/// Lines the wheel scrolls per notch.
+const WHEEL_LINES: isize = 3;
+
+/// What a terminal event means: key presses through the keymap, the wheel and left clicks,
+/// resizes; nothing else.
+pub fn action_for_event(keymap: &Keymap, mode: Mode, event: &Event) -> Option<Action> {
     match event {
-        Event::Key(key) if key.kind == KeyEventKind::Press => keymap::action_for(mode, key),
+        Event::Key(key) if key.kind == KeyEventKind::Press => keymap.action_for(mode, key),
+        Event::Mouse(mouse) => action_for_mouse(*mouse),
         Event::Resize(width, height) => Some(Action::Resize {
             width: *width,
             height: *height,
         }),
+        _ => None,
+    }
+}
+
+fn action_for_mouse(mouse: MouseEvent) -> Option<Action> {
+    let (column, row) = (mouse.column, mouse.row);
+    match mouse.kind {
+        MouseEventKind::ScrollDown => Some(Action::Scroll {
+            lines: WHEEL_LINES,
+            column,
+            row,
+        }),
+        MouseEventKind::ScrollUp => Some(Action::Scroll {
+            lines: -WHEEL_LINES,
+            column,
+            row,
+        }),
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { column, row }),
         _ => None,
     }
 }
@@ -90,8 +123,15 @@ pub async fn run(
     app: &mut App,
     clock: Clock,
     outside: Outside<'_>,
-    mut events: mpsc::UnboundedReceiver<PollEvent>,
+    inputs: Inputs,
 ) -> anyhow::Result<()> {
+    let Inputs {
+        poller: mut events,
+        log,
+    } = inputs;
+    let mut logs_open = log.is_some();
+    // Without a log layer, a channel nobody sends on: its arm stays off.
+    let mut log = log.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let mut signals = Signals::new()?;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -117,11 +157,15 @@ pub async fn run(
             event = input.next() => match event {
                 // Input closed (the terminal went away): leave as if asked to.
                 None => Some(Action::Quit),
-                Some(event) => action_for_event(app.mode(), &event?),
+                Some(event) => action_for_event(&app.keymap, app.mode(), &event?),
             },
             event = events.recv(), if poller_open => {
                 poller_open = event.is_some();
                 event.map(Action::Poll)
+            },
+            entry = log.recv(), if logs_open => {
+                logs_open = entry.is_some();
+                entry.map(Action::Logged)
             },
             _ = tick.tick() => Some(Action::Tick),
             name = signals.next() => {
@@ -159,7 +203,7 @@ pub async fn run_first_run(
         let action = tokio::select! {
             event = input.next() => match event {
                 None => Some(Action::Quit),
-                Some(event) => action_for_event(Mode::Help, &event?),
+                Some(event) => action_for_event(Keymap::standard(), Mode::Help, &event?),
             },
             _ = signals.next() => Some(Action::Quit),
         };

@@ -6,7 +6,7 @@ use std::io::{self, stdout};
 
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::cursor::Show;
-use ratatui::crossterm::event::DisableMouseCapture;
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
 
 pub struct TerminalGuard {
@@ -14,13 +14,18 @@ pub struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    /// Enter raw mode and the alternate screen.
-    pub fn new() -> io::Result<Self> {
+    /// Enter raw mode and the alternate screen, and capture the mouse when `mouse` is set.
+    pub fn new(mouse: bool) -> io::Result<Self> {
         // `try_init` installs ratatui's panic hook (raw mode off, alternate screen left) before
         // touching the terminal; ours runs first and undoes what that hook does not.
         let terminal = ratatui::try_init().inspect_err(|_| restore())?;
         install_panic_hook();
-        Ok(Self { terminal })
+        // From here on the guard exists, so its drop turns the capture off again.
+        let guard = Self { terminal };
+        if mouse {
+            execute!(stdout(), EnableMouseCapture)?;
+        }
+        Ok(guard)
     }
 
     pub fn terminal(&mut self) -> &mut DefaultTerminal {

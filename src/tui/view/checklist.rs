@@ -14,12 +14,33 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format;
 use crate::checklist::{Checklist, Mark, Step, StepState};
+use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::checklist_screen;
+use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
 
 const KEY_WIDTH: usize = 9;
 const HIGHLIGHT: &str = "▶ ";
+
+/// The keys the current step's texts name, as the keymap in force has them.
+pub struct StepKeys {
+    pub copy: String,
+    pub page_down: String,
+}
+
+impl StepKeys {
+    pub fn of(app: &App) -> Self {
+        let label = |action| {
+            app.keymap
+                .key_label(&action, Mode::Checklist, app.theme().ascii)
+        };
+        Self {
+            copy: label(Action::CopyCommands),
+            page_down: label(Action::PageDown),
+        }
+    }
+}
 
 /// The two parts of the checklist's body: the steps and the current step.
 pub fn areas(body: Rect, steps: usize) -> (Rect, Rect) {
@@ -51,7 +72,15 @@ pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App, now: DateT
     let (steps_area, step_area) = areas(body, list.steps.len());
     render_steps(frame, steps_area, &list, cursor, theme);
     if let Some(step) = list.steps.get(cursor) {
-        render_step(frame, step_area, step, cursor, screen.scroll, theme);
+        let keys = StepKeys::of(app);
+        render_step(
+            frame,
+            step_area,
+            step,
+            (cursor, screen.scroll),
+            theme,
+            &keys,
+        );
     }
     render_status(frame, status, app, &list, cursor);
 }
@@ -153,21 +182,21 @@ fn render_step(
     frame: &mut Frame,
     area: Rect,
     step: &Step,
-    index: usize,
-    scroll: usize,
+    (index, scroll): (usize, usize),
     theme: Theme,
+    keys: &StepKeys,
 ) {
     let mut block = step_block().title(Line::styled(
         format!(" {}. {} ", index + 1, step.title),
         theme.title(),
     ));
     let inner = block.inner(area);
-    let lines = step_lines(step, inner.width, theme);
+    let lines = step_lines(step, inner.width, theme, keys);
     let height = usize::from(inner.height);
     if lines.len() > height {
         let first = scroll + 1;
         let last = (scroll + height).min(lines.len());
-        let position = format!(" PgDn · {first}–{last} of {} ", lines.len());
+        let position = format!(" {} · {first}–{last} of {} ", keys.page_down, lines.len());
         block = block.title(Line::styled(position, theme.dim()).right_aligned());
     }
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
@@ -175,7 +204,7 @@ fn render_step(
 }
 
 /// Everything the current step shows, as lines `width` columns wide.
-pub fn step_lines(step: &Step, width: u16, theme: Theme) -> Vec<Line<'static>> {
+pub fn step_lines(step: &Step, width: u16, theme: Theme, keys: &StepKeys) -> Vec<Line<'static>> {
     let width = usize::from(width);
     let mut out = Vec::new();
     let field = |out: &mut Vec<Line<'static>>, key: &str, value: &str, style: Style| {
@@ -225,7 +254,10 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme) -> Vec<Line<'static>> {
         let lines = step.commands.len();
         let plural = if lines == 1 { "" } else { "s" };
         out.push(Line::styled(
-            format!("Commands · y copies these {lines} line{plural} exactly (OSC 52)"),
+            format!(
+                "Commands · {} copies these {lines} line{plural} exactly (OSC 52)",
+                keys.copy
+            ),
             theme.heading(),
         ));
         for command in &step.commands {

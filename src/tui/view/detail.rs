@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{format, list, timeline};
+use crate::assess::update_status::{UpdateResult, describe_update_result};
 use crate::assess::{EntraSide, EntraSource, IdpKind, PrimarySource};
 use crate::cert::{CertInfo, Sha1};
 use crate::domain::{DomainStatus, FetchState};
@@ -162,6 +163,18 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     out.field("primary", &primary);
     out.field("successor", &list::successor(status, now));
     out.field_styled("Entra sync", a.sync.label(), out.theme.sync(a.sync));
+    if let Some(error) = &status.entra_error {
+        // Up here too: a failing Graph read is why the sync state may be old or unknown.
+        out.field_styled(
+            "Entra read",
+            &format!(
+                "FAILED {} ({}); the error is under Entra ID",
+                format::age(error.at, now),
+                error.short
+            ),
+            out.theme.error(),
+        );
+    }
     let auto = match status.auto_rollover() {
         Some(true) => "automatic (AutoCertificateRollover on)",
         Some(false) => "manual",
@@ -400,6 +413,9 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
 
 fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     out.heading("Entra ID");
+    for line in status.imports.describe(now) {
+        out.field("imported", &line);
+    }
     let Some(side) = status.entra() else {
         out.text.push(Line::raw(
             "  no Entra side known (configure [entra], import, or type the thumbprints in)",
@@ -452,11 +468,18 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             out.field("", &validity);
         }
     }
-    if let Some(result) = &side.update_result {
-        let run = side.last_run.map_or(String::new(), |at| {
-            format!(", last run {}", format::datetime(at))
-        });
-        out.field("update", &format!("{result}{run}"));
+    if side.update_result.is_some() || side.last_run.is_some() {
+        let words = describe_update_result(side.update_result.as_deref(), side.last_run, now);
+        let failed = side
+            .update_result
+            .as_deref()
+            .is_some_and(|r| UpdateResult::parse(r).is_failure());
+        let style = if failed {
+            out.theme.stale()
+        } else {
+            Style::new()
+        };
+        out.field_styled("update", &words, style);
     }
     if let Some(issuer) = &side.issuer_uri {
         out.field("issuer URI", issuer);

@@ -65,8 +65,11 @@ pub fn render(frame: &mut Frame, area: Rect, config_path: &Path, theme: Theme) {
 pub fn render_screen(frame: &mut Frame, config_path: &Path, theme: Theme) {
     let area = frame.area();
     if super::layout::too_small(area) {
-        super::render_too_small(frame, area, theme);
+        super::render_too_small(frame, area, theme, "q");
     } else {
         render(frame, area, config_path, theme);
+    }
+    if theme.ascii {
+        super::ascii::downgrade(frame.buffer_mut());
     }
 }

@@ -33,8 +33,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
             theme.severity(severity),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
     let clock = format!("{} UTC", now.format("%Y-%m-%d %H:%M:%S"));
+    // Say that the log pane has something, when there is room beside the counts and the clock.
+    let logged = app.log.len();
+    if logged > 0 {
+        let note = format!("  {logged} logged (L)");
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        if used + note.len() + 1 + clock.len() <= usize::from(area.width) {
+            spans.push(Span::styled(note, theme.stale()));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
     frame.render_widget(
         Paragraph::new(clock)
             .alignment(Alignment::Right)

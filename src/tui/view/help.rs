@@ -7,8 +7,9 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Clear, Row, Table};
 
+use crate::tui::action::Action;
 use crate::tui::app::Screen;
-use crate::tui::keymap::{BINDINGS, Binding, Mode};
+use crate::tui::keymap::{Binding, Keymap, Mode};
 use crate::tui::theme::Theme;
 
 /// A page of help: the modes whose keys it lists.
@@ -35,20 +36,20 @@ impl Page {
         }
     }
 
-    fn footer(self) -> &'static str {
-        match self {
-            Self::Browse => {
-                " while filtering, typed characters go into the filter · Esc or ? closes "
-            }
-            Self::Checklist => {
-                " while writing a note, typed characters go into it · Esc or ? closes "
-            }
-        }
+    fn footer(self, keymap: &Keymap, ascii: bool) -> String {
+        let back = keymap.key_label(&Action::Back, Mode::Help, ascii);
+        let help = keymap.key_label(&Action::ToggleHelp, Mode::Help, ascii);
+        let typing = match self {
+            Self::Browse => "while filtering, typed characters go into the filter",
+            Self::Checklist => "while writing a note, typed characters go into it",
+        };
+        format!(" {typing} · {back} or {help} closes ")
     }
 
-    /// The bindings this page lists, in keymap order.
-    pub fn bindings(self) -> impl Iterator<Item = &'static Binding> {
-        BINDINGS
+    /// The bindings of `keymap` this page lists, in keymap order.
+    pub fn bindings(self, keymap: &Keymap) -> impl Iterator<Item = &Binding> {
+        keymap
+            .bindings()
             .iter()
             .filter(move |b| b.modes.iter().any(|m| self.modes().contains(m)))
     }
@@ -67,18 +68,14 @@ fn modes_text(binding: &Binding, page: Page) -> String {
         .join("/")
 }
 
-/// The action's name as the code spells it (`OpenDetails`), so help and keymap stay one table.
-fn action_name(binding: &Binding) -> String {
-    format!("{:?}", binding.action)
-}
-
-pub fn render(frame: &mut Frame, area: Rect, theme: Theme, page: Page) {
+pub fn render(frame: &mut Frame, area: Rect, theme: Theme, keymap: &Keymap, page: Page) {
+    // The action column is the name `[keys]` rebinds it by (`open_details`).
     let rows: Vec<Row> = page
-        .bindings()
+        .bindings(keymap)
         .map(|b| {
             Row::new([
-                Cell::from(b.label).style(theme.key()),
-                Cell::from(action_name(b)),
+                Cell::from(b.label(theme.ascii)).style(theme.key()),
+                Cell::from(b.action_name()),
                 Cell::from(b.description),
                 Cell::from(modes_text(b, page)).style(theme.dim()),
             ])
@@ -102,7 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme, page: Page) {
     ];
     let block = Block::bordered()
         .title(Line::styled(" keys ", theme.title()))
-        .title_bottom(Line::styled(page.footer(), theme.dim()));
+        .title_bottom(Line::styled(page.footer(keymap, theme.ascii), theme.dim()));
     let table = Table::new(rows, widths)
         .header(Row::new(["KEY", "ACTION", "WHAT IT DOES", "WHERE"]).style(theme.heading()))
         .column_spacing(1)

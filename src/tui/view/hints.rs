@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::tui::app::App;
-use crate::tui::keymap::{self, Mode};
+use crate::tui::keymap::Mode;
 
 /// The hints of the current mode, as many whole ones as fit (the keymap lists the most needed
 /// first), then what the text input expects.
@@ -15,7 +15,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let width = usize::from(area.width);
     let mut used = 0;
     let mut spans = Vec::new();
-    for (keys, word) in keymap::hints(app.mode()) {
+    for (keys, word) in app.keymap.hints(app.mode(), theme.ascii) {
         let gap = if spans.is_empty() { 0 } else { 2 };
         let needed = gap + keys.chars().count() + 1 + word.chars().count();
         if used + needed > width {

@@ -115,7 +115,13 @@ pub fn step_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usize) 
         .and_then(|screen| screen.cursor(&list))
         .and_then(|cursor| list.steps.get(cursor))
         .map_or(0, |step| {
-            checklist::step_lines(step, inner.width, app.theme()).len()
+            checklist::step_lines(
+                step,
+                inner.width,
+                app.theme(),
+                &checklist::StepKeys::of(app),
+            )
+            .len()
         });
     (content, usize::from(inner.height))
 }

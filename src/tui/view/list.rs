@@ -11,10 +11,14 @@ use super::format;
 use super::layout::WIDE_LIST_WIDTH;
 use crate::assess::MilestoneKind;
 use crate::domain::{DomainStatus, FetchState};
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/// The spinner for `--ascii` terminals.
+const ASCII_SPINNER: [char; 4] = ['|', '/', '-', '\\'];
 /// Marks a domain whose published certificate set changed since it was last selected.
 pub const CHANGED_MARK: &str = "✱";
 
@@ -49,8 +53,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
             "no domains configured".to_owned()
         } else {
             format!(
-                "no domain matches {:?} — Esc clears the filter",
-                app.filter.text
+                "no domain matches {:?} — {} clears the filter",
+                app.filter.text,
+                app.keymap.key_label(&Action::Back, Mode::List, theme.ascii)
             )
         };
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
@@ -66,8 +71,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     let rows = visible
         .iter()
         .map(|&i| row(&app.domains[i], now, columns, fits, theme));
+    let host_header = if fit(2) >= "IDP HOST".len() {
+        "IDP HOST"
+    } else {
+        "IDP"
+    };
     let table = Table::new(rows, widths)
-        .header(header(columns).style(theme.heading()))
+        .header(header(columns, host_header).style(theme.heading()))
         .column_spacing(1)
         .row_highlight_style(theme.selected())
         .highlight_symbol(HIGHLIGHT);
@@ -119,23 +129,30 @@ fn widths(columns: Columns, area_width: u16, app: &App, visible: &[usize]) -> Ve
     }
 }
 
+/// The IdP host column never gets narrower than this while the domain takes the room.
+const MIN_HOST_WIDTH: u16 = 7;
+
 /// Split `room` between the domain and the host column: both as wide as they need when that
-/// fits, else the host gets what it needs up to half and the domain the rest.
+/// fits; else the domain name comes first (it is what the operator looks for), and the host
+/// gets the rest, at least [`MIN_HOST_WIDTH`].
 fn share(room: u16, domain: u16, host: u16) -> (u16, u16) {
     if domain + host <= room {
         return (domain, host);
     }
-    let host = host.min(room / 2).max(room.saturating_sub(domain));
+    let host = room
+        .saturating_sub(domain)
+        .max(MIN_HOST_WIDTH.min(host))
+        .min(room);
     (room - host, host)
 }
 
-fn header(columns: Columns) -> Row<'static> {
+fn header(columns: Columns, host: &'static str) -> Row<'static> {
     let names: &[&str] = match columns {
         Columns::Side => &["STATUS", "DOMAIN", "DAYS"],
         Columns::Standard => &[
             "STATUS",
             "DOMAIN",
-            "IDP HOST",
+            host,
             "DAYS",
             "SUCCESSOR",
             "SYNC",
@@ -144,7 +161,7 @@ fn header(columns: Columns) -> Row<'static> {
         Columns::Wide => &[
             "STATUS",
             "DOMAIN",
-            "IDP HOST",
+            host,
             "DAYS",
             "SUCCESSOR",
             "SYNC",
@@ -225,9 +242,14 @@ fn refresh(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> Cell<'sta
 
 pub fn refresh_text(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> (String, Style) {
     if let FetchState::Fetching { since } = status.fetch {
-        let frame =
-            usize::try_from((now - since).num_seconds().max(0)).unwrap_or(0) % SPINNER.len();
-        return (format!("{} fetching", SPINNER[frame]), theme.dim());
+        let spinner: &[char] = if theme.ascii {
+            &ASCII_SPINNER
+        } else {
+            &SPINNER
+        };
+        let tick = usize::try_from((now - since).num_seconds().max(0)).unwrap_or(0);
+        let glyph = spinner[tick % spinner.len()];
+        return (format!("{glyph} fetching"), theme.dim());
     }
     if let Some(error) = &status.last_error {
         return (format!("✗ {}", error.short), theme.error());

@@ -15,9 +15,11 @@
 //! └─────────────────────────────────────────────────────────────────────────────┘
 //!   the checklist (c) replaces the list and details: its steps on top, the current step below,
 //!   then a status line above the hints.
-//!   help (?) is an overlay over everything; below 80x24 only a "too small" message shows.
+//!   help (?) is an overlay over everything, the log pane (L) over the body; below 80x24 only a
+//!   "too small" message shows. With `--ascii` a last pass (`ascii`) leaves only ASCII.
 //! ```
 
+pub mod ascii;
 pub mod checklist;
 pub mod detail;
 pub mod first_run;
@@ -27,6 +29,7 @@ pub mod help;
 pub mod hints;
 pub mod layout;
 pub mod list;
+pub mod log;
 pub mod timeline;
 
 use chrono::{DateTime, Utc};
@@ -35,14 +38,25 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::action::Action;
 use super::app::App;
 use super::theme::Theme;
 
 /// Draw the whole screen.
 pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
+    render_unicode(frame, app, now);
+    if app.theme().ascii {
+        ascii::downgrade(frame.buffer_mut());
+    }
+}
+
+fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     let area = frame.area();
     if layout::too_small(area) {
-        render_too_small(frame, area, app.theme());
+        let quit = app
+            .keymap
+            .key_label(&Action::Quit, app.mode(), app.theme().ascii);
+        render_too_small(frame, area, app.theme(), &quit);
         return;
     }
     let regions = layout::regions(area, app);
@@ -60,13 +74,17 @@ pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
         hints::render_filter(frame, filter_area, app);
     }
     hints::render(frame, regions.hints, app);
+    if app.log_open {
+        log::render(frame, area, app);
+    }
     if app.help {
-        help::render(frame, area, app.theme(), help::Page::for_screen(app.screen));
+        let page = help::Page::for_screen(app.screen);
+        help::render(frame, area, app.theme(), &app.keymap, page);
     }
 }
 
 /// The message shown instead of the UI when the terminal is below 80x24.
-pub fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
+pub fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme, quit_key: &str) {
     let message = format!(
         "terminal too small (need {}x{}, have {}x{})",
         layout::MIN_WIDTH,
@@ -77,7 +95,10 @@ pub fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
     let top = area.height.saturating_sub(1) / 2;
     let lines: Vec<Line> = (0..top)
         .map(|_| Line::raw(""))
-        .chain([Line::styled(message, theme.title()), Line::raw("q quits")])
+        .chain([
+            Line::styled(message, theme.title()),
+            Line::raw(format!("{quit_key} quits")),
+        ])
         .collect();
     frame.render_widget(
         Paragraph::new(lines)
