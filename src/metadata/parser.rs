@@ -117,7 +117,7 @@ pub(super) fn parse_streaming(
     on_entity: impl FnMut(Entity),
 ) -> Result<DocumentInfo, MetadataError> {
     let prepared = input::prepare(reader)?;
-    let skipped = prepared.skipped;
+    let mut skipped = prepared.skipped;
     let mut reader = NsReader::from_reader(prepared.reader);
     reader
         .resolver_mut()
@@ -130,6 +130,10 @@ pub(super) fn parse_streaming(
             buf = Vec::new();
         }
         buf.clear();
+        // Whitespace between markup is skipped here, under quick-xml's feet, so that it is never
+        // buffered: 300 MB of blanks inside the root must cost no memory. The count keeps the
+        // reported offsets those of the original input.
+        skipped += skip_blanks(reader.get_mut())?;
         let at = skipped + reader.buffer_position();
         let (ns, event) = match reader.read_resolved_event_into(&mut buf) {
             Ok((resolved, event)) => (Ns::of(&resolved), event),
@@ -156,6 +160,29 @@ pub(super) fn parse_streaming(
             Event::Comment(_) | Event::PI(_) => {}
             Event::Eof => return state.finish(),
         }
+    }
+}
+
+/// Consume the whitespace at the front of `reader`; how many bytes it was.
+///
+/// Called between events: quick-xml is then about to read text (which may start with blanks we
+/// do not need: certificate base64 and URLs ignore them) or at a `<` / `&`, never inside markup.
+fn skip_blanks(reader: &mut impl BufRead) -> Result<u64, MetadataError> {
+    let mut total = 0u64;
+    loop {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| MetadataError::Io(format!("cannot read the document: {e}")))?;
+        // XML's whitespace; a form feed is not one (it is not even allowed in XML).
+        let blanks = buf
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .count();
+        if blanks == 0 {
+            return Ok(total);
+        }
+        reader.consume(blanks);
+        total += blanks as u64;
     }
 }
 
