@@ -215,6 +215,10 @@ pub enum FactsError {
     )]
     NotAnIdp(String),
     #[error(
+        "the metadata holds {count} entities with entityID {id:?}; an entityID must be unique, so fedcert cannot tell which one is the IdP: fix the metadata (or its publisher)"
+    )]
+    DuplicateEntityId { id: String, count: usize },
+    #[error(
         "the metadata holds {count} entities and none is an identity provider (IDPSSODescriptor or fed:SecurityTokenServiceType): check metadata_url"
     )]
     NoIdp { count: usize },
@@ -264,6 +268,9 @@ pub enum Rule {
     /// Not in DESIGN.md §4's table: the metadata was read, but the IdP role publishes no readable
     /// signing certificate at all, so Entra can verify no token from it (CRITICAL).
     R11,
+    /// Not in DESIGN.md §4's table: the metadata server's HTTP `Date` and this machine's clock
+    /// differ by more than 5 minutes (WARNING): sign-ins and countdowns are off.
+    C1,
 }
 
 impl Rule {
@@ -283,6 +290,7 @@ impl Rule {
             Self::R9 => "R9",
             Self::R10 => "R10",
             Self::R11 => "R11",
+            Self::C1 => "C1",
         }
     }
 }

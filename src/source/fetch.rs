@@ -97,6 +97,7 @@ impl Fetcher {
                 .send()
                 .await
                 .map_err(|e| classify(&e))?;
+            let received_at = Utc::now();
             let status = response.status();
             let final_url = response.url().to_string();
             if !status.is_success() {
@@ -122,6 +123,7 @@ impl Fetcher {
                 status: status.as_u16(),
                 content_type: header_text(&headers, &CONTENT_TYPE),
                 http_date: http_date(&headers),
+                received_at,
                 elapsed: std::time::Duration::ZERO,
             })
         };
@@ -338,6 +340,7 @@ fn local(body: Vec<u8>, location: String) -> Fetched {
         status: 200,
         content_type: None,
         http_date: None,
+        received_at: Utc::now(),
         elapsed: std::time::Duration::ZERO,
     }
 }
