@@ -16,7 +16,7 @@ use std::io::BufRead;
 
 use quick_xml::NsReader;
 use quick_xml::XmlVersion;
-use quick_xml::events::attributes::Attribute;
+use quick_xml::events::attributes::{AttrError, Attribute};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 
@@ -541,7 +541,7 @@ impl Attributes {
     fn read(element: &BytesStart<'_>, at: u64) -> Result<Self, MetadataError> {
         let mut found = Self::default();
         for attr in element.attributes() {
-            let attr = attr.map_err(|e| bad_attribute(&e, at))?;
+            let attr = attr.map_err(|e| attribute_error(&e, at))?;
             match attr.key.0 {
                 "entityID" => found.entity_id = Some(attribute_text(&attr, at)?),
                 "validUntil" => {
@@ -559,6 +559,32 @@ impl Attributes {
         }
         Ok(found)
     }
+}
+
+/// An attribute that does not parse. quick-xml counts its positions from the first byte after
+/// the tag's `<`; the message counts from the start of the input like every other.
+fn attribute_error(err: &AttrError, tag_at: u64) -> MetadataError {
+    let at = |position: usize| tag_at + 1 + position as u64;
+    let (offset, message) = match *err {
+        AttrError::ExpectedEq(p) => (at(p), "an attribute without `=` and a value".to_owned()),
+        AttrError::ExpectedValue(p) => (at(p), "an attribute without a value".to_owned()),
+        AttrError::UnquotedValue(p) => (at(p), "an attribute value without quotes".to_owned()),
+        AttrError::ExpectedQuote(p, quote) => (
+            at(p),
+            format!(
+                "an attribute value without its closing {:?}",
+                char::from(quote)
+            ),
+        ),
+        AttrError::Duplicated(p, first) => (
+            at(p),
+            format!(
+                "a duplicated attribute (first declared at byte {})",
+                at(first)
+            ),
+        ),
+    };
+    MetadataError::Malformed { offset, message }
 }
 
 fn bad_attribute(err: &impl std::fmt::Display, offset: u64) -> MetadataError {
@@ -588,7 +614,7 @@ fn attribute(
     at: u64,
 ) -> Result<Option<String>, MetadataError> {
     for attr in element.attributes() {
-        let attr = attr.map_err(|e| bad_attribute(&e, at))?;
+        let attr = attr.map_err(|e| attribute_error(&e, at))?;
         if attr.key.0 == name {
             return attribute_text(&attr, at).map(Some);
         }
@@ -614,7 +640,7 @@ fn xsi_type<R>(
     at: u64,
 ) -> Result<Option<String>, MetadataError> {
     for attr in element.attributes() {
-        let attr = attr.map_err(|e| bad_attribute(&e, at))?;
+        let attr = attr.map_err(|e| attribute_error(&e, at))?;
         let (ns, local) = reader.resolver().resolve_attribute(attr.key);
         if local.as_ref() == "type" && matches!(ns, ResolveResult::Bound(uri) if uri.0 == XSI) {
             return attribute_text(&attr, at).map(|v| Some(v.trim().to_owned()));
