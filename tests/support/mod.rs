@@ -2,6 +2,7 @@
 //! writes by hand, and a throwaway PKI (rcgen CA + server certificates).
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod child;
 pub mod pki;
 
 use std::fmt::Write as _;
