@@ -64,13 +64,13 @@ fn select_entity<'d>(doc: &'d Document, entity_id: Option<&str>) -> Result<&'d E
     match (idps.as_slice(), doc.entities.as_slice()) {
         ([only], _) => Ok(only),
         ([], [only]) => Ok(only),
-        (many, _) if many.iter().all(|e| e.entity_id == many[0].entity_id) => {
+        ([], all) => Err(FactsError::NoIdp { count: all.len() }),
+        ([first, rest @ ..], _) if rest.iter().all(|e| e.entity_id == first.entity_id) => {
             Err(FactsError::DuplicateEntityId {
-                id: many[0].entity_id.clone(),
-                count: many.len(),
+                id: first.entity_id.clone(),
+                count: 1 + rest.len(),
             })
         }
-        ([], all) => Err(FactsError::NoIdp { count: all.len() }),
         (many, _) => Err(FactsError::Ambiguous {
             count: many.len(),
             ids: list_ids(many),
