@@ -4,6 +4,7 @@
 
 pub mod child;
 pub mod pki;
+pub mod pty;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
