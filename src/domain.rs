@@ -252,3 +252,32 @@ pub fn host_of(url: &str) -> Option<String> {
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     (!host.is_empty()).then(|| host.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_skew_up_to_five_minutes_either_way_is_fine() {
+        for seconds in [0, 299, 300, -300] {
+            assert_eq!(
+                clock_skew_finding(TimeDelta::seconds(seconds)),
+                None,
+                "{seconds}"
+            );
+        }
+        let ahead = clock_skew_finding(TimeDelta::seconds(301)).expect("over 5 minutes");
+        assert_eq!((ahead.rule, ahead.severity), (Rule::C1, Severity::Warning));
+        assert!(
+            ahead.message.contains("is 5m 1s ahead of this machine's"),
+            "{}",
+            ahead.message
+        );
+        let behind = clock_skew_finding(TimeDelta::seconds(-(3 * 86_400 + 7200))).expect("days");
+        assert!(
+            behind.message.contains("is 3d 2h behind this machine's"),
+            "{}",
+            behind.message
+        );
+    }
+}

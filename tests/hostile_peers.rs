@@ -365,3 +365,100 @@ async fn https_proxy_is_used_and_no_proxy_hosts_go_direct() {
         )
     );
 }
+
+/// `Date` as IMF-fixdate, `offset` from this machine's clock (the real one: skew is between clocks).
+fn http_date(offset: chrono::TimeDelta) -> String {
+    (chrono::Utc::now() + offset)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_clock_more_than_five_minutes_off_is_a_c1_warning() {
+    use chrono::TimeDelta;
+    let body = metadata();
+    let server = Server::http(move |r| {
+        // 30 s past a whole minute, so that the second-resolution header cannot round across.
+        let offset = match r.path.as_str() {
+            "/ahead" => Some(TimeDelta::minutes(210) + TimeDelta::seconds(30)),
+            "/behind" => Some(-(TimeDelta::hours(53) + TimeDelta::minutes(30))),
+            "/close" => Some(TimeDelta::minutes(4)),
+            _ => None,
+        };
+        let reply = Reply::ok(body.clone());
+        match offset {
+            Some(offset) => reply.header("Date", &http_date(offset)).into(),
+            None => reply.into(),
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Row> = ["ahead", "behind", "close", "none"]
+        .into_iter()
+        .map(|name| Row {
+            name: match name {
+                "ahead" => "ahead.example",
+                "behind" => "behind.example",
+                "close" => "close.example",
+                _ => "none.example",
+            },
+            url: server.url(&format!("/{name}")),
+            ca_file: None,
+            error: None,
+        })
+        .collect();
+    let c1 = |report: &Value, i: usize| -> Option<String> {
+        report["domains"][i]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "C1")
+            .map(|f| {
+                assert_eq!(f["severity"], "warning");
+                f["message"].as_str().unwrap().to_owned()
+            })
+    };
+    let message = |amount: &str, direction: &str| {
+        format!(
+            "the metadata server's clock (HTTP Date) is {amount} {direction} this machine's; clocks more than 5 minutes apart break federated sign-ins and fedcert's countdowns: check NTP on this machine and on the IdP"
+        )
+    };
+    let done = check(dir.path(), config(&rows), Vec::new()).await;
+    done.assert_sane("check", TIMEOUT + Duration::from_secs(6));
+    let report: Value = serde_json::from_str(&done.stdout).unwrap();
+    assert_rows(&report, &rows);
+    assert_eq!(c1(&report, 0), Some(message("3h 30m", "ahead of")));
+    assert_eq!(c1(&report, 1), Some(message("2d 5h", "behind")));
+    assert_eq!(c1(&report, 2), None, "4 minutes is within the tolerance");
+    assert_eq!(c1(&report, 3), None, "no Date header, nothing to compare");
+    assert_ne!(report["domains"][0]["severity"], "ok", "C1 is a warning");
+
+    // A rehearsal (`--now` in 2030) compares the server with the real clock, not with 2030.
+    let rows = [Row {
+        name: "close.example",
+        url: server.url("/close"),
+        ca_file: None,
+        error: None,
+    }];
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config(&rows)).unwrap();
+    let data = dir.path().to_owned();
+    let done = tokio::task::spawn_blocking(move || {
+        child::run(
+            &data,
+            &[
+                "--config",
+                path.to_str().unwrap(),
+                "--now",
+                "2030-06-01T00:00:00Z",
+                "check",
+                "--json",
+            ],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    let report: Value = serde_json::from_str(&done.stdout).unwrap();
+    assert_eq!(c1(&report, 0), None, "{report:#}");
+}
