@@ -743,6 +743,32 @@ fn three_hundred_megabytes_of_whitespace_inside_the_root_stream_in_bounded_memor
         done.peak_kb
     );
 
+    // Through stdin (`inspect -`) too; 100 MB is enough to tell streaming from reading it whole.
+    let (head_bytes, tail_bytes) = (head.as_bytes().to_vec(), tail.as_bytes().to_vec());
+    let feed: child::Feeder = Box::new(move |mut stdin| {
+        let chunk = vec![b' '; 1 << 20];
+        let _ = (|| -> std::io::Result<()> {
+            stdin.write_all(&head_bytes)?;
+            for _ in 0..100 {
+                stdin.write_all(&chunk)?;
+            }
+            stdin.write_all(&tail_bytes)
+        })();
+    });
+    let done = child::run_with_input(dir.path(), &["--now", NOW, "inspect", "-"], &[], Some(feed));
+    done.assert_sane("100 MB of whitespace on stdin", Duration::from_secs(25));
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    assert!(
+        done.stdout.starts_with("-: entity, 1 entity"),
+        "{}",
+        done.stdout
+    );
+    assert!(
+        done.peak_kb < 64 * 1024,
+        "stdin is streamed, not read whole: peak {} KB",
+        done.peak_kb
+    );
+
     // check reads metadata under max_body (32 MiB by default): the cap ends it early.
     let fifo = dir.path().join("blanks-check.xml");
     let writer = feed_fifo(&fifo, head.as_bytes(), BLANKS, tail.as_bytes());

@@ -77,8 +77,21 @@ fn prepare(cmd: &mut Command, data_dir: &Path) {
     cmd.env("FEDCERT_DATA_DIR", data_dir);
 }
 
+/// Writes the child's stdin (on its own thread); dropping the pipe ends the input.
+pub type Feeder = Box<dyn FnOnce(std::process::ChildStdin) + Send>;
+
 /// Run `fedcert args…` (with `envs`) to completion and measure it.
 pub fn run(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Finished {
+    run_with_input(data_dir, args, envs, None)
+}
+
+/// [`run`], with stdin written by `feed` (else empty).
+pub fn run_with_input(
+    data_dir: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    feed: Option<Feeder>,
+) -> Finished {
     let time = Path::new("/usr/bin/time");
     if time.exists() {
         let report = tempfile::NamedTempFile::new().unwrap();
@@ -89,7 +102,7 @@ pub fn run(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Finished {
             .args(args);
         prepare(&mut cmd, data_dir);
         cmd.envs(envs.iter().copied());
-        let mut finished = collect(cmd);
+        let mut finished = collect(cmd, feed);
         let text = std::fs::read_to_string(report.path()).unwrap();
         // GNU time prints "Command exited with non-zero status N" before the figure.
         finished.peak_kb = text
@@ -101,15 +114,20 @@ pub fn run(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Finished {
     } else {
         let mut cmd = fedcert(data_dir);
         cmd.args(args).envs(envs.iter().copied());
-        collect(cmd)
+        collect(cmd, feed)
     }
 }
 
 /// Spawn, drain stdout / stderr on threads, poll `VmHWM` until it exits.
-fn collect(mut cmd: Command) -> Finished {
+fn collect(mut cmd: Command, feed: Option<Feeder>) -> Finished {
     let started = Instant::now();
+    let stdin = if feed.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
     let mut child = cmd
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -121,6 +139,10 @@ fn collect(mut cmd: Command) -> Finished {
             String::from_utf8_lossy(&bytes).into_owned()
         })
     };
+    let feeder = feed.map(|feed| {
+        let pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || feed(pipe))
+    });
     let out = drain(Box::new(child.stdout.take().unwrap()));
     let err = drain(Box::new(child.stderr.take().unwrap()));
     let status_file = format!("/proc/{}/status", child.id());
@@ -134,6 +156,9 @@ fn collect(mut cmd: Command) -> Finished {
         }
         std::thread::sleep(Duration::from_millis(2));
     };
+    if let Some(feeder) = feeder {
+        feeder.join().unwrap();
+    }
     Finished {
         code: status.code(),
         stdout: out.join().unwrap(),
