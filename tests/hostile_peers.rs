@@ -462,3 +462,41 @@ async fn a_server_clock_more_than_five_minutes_off_is_a_c1_warning() {
     let report: Value = serde_json::from_str(&done.stdout).unwrap();
     assert_eq!(c1(&report, 0), None, "{report:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_of_a_misbehaving_url_exits_with_its_class_and_one_line() {
+    let page = sign_in_page();
+    let server = Server::http(move |r| match r.path.as_str() {
+        "/sign-in" => Reply::ok(page.clone())
+            .header("Content-Type", "text/html")
+            .into(),
+        "/busy" => Reply::status(503, "Service Unavailable").into(),
+        _ => Behaviour::Hang,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    for (path, code, message) in [
+        (
+            "/sign-in",
+            65,
+            "got an HTML page, probably a sign-in or proxy page — check the URL from outside the network".to_owned(),
+        ),
+        (
+            "/busy",
+            69,
+            "the server answered HTTP 503 Service Unavailable".to_owned(),
+        ),
+    ] {
+        let url = server.url(path);
+        let data = dir.path().to_owned();
+        let args = url.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            child::run(&data, &["--now", NOW, "inspect", &args], &[])
+        })
+        .await
+        .unwrap();
+        done.assert_sane(path, Duration::from_secs(20));
+        assert_eq!(done.code, Some(code), "{path}: {}", done.stderr);
+        assert_eq!(done.error_line(), format!("fedcert: {url}: {message}"));
+    }
+}
