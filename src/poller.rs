@@ -164,6 +164,7 @@ async fn read_metadata(
         location,
         facts,
         http_date: fetched.http_date,
+        clock_skew: fetched.http_date.map(|date| date - fetched.received_at),
     })
 }
 

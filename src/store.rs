@@ -318,10 +318,26 @@ fn write_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> 
     })?;
     bytes.push(b'\n');
     let temp = sibling(path, ".tmp");
-    let mut file = File::create(&temp).map_err(|e| io_error(&temp, &e))?;
-    file.write_all(&bytes).map_err(|e| io_error(&temp, &e))?;
-    file.sync_all().map_err(|e| io_error(&temp, &e))?;
-    drop(file);
+    // Under the lock any temp file is a crashed writer's: remove it, then create ours afresh
+    // (`create_new` never follows a symlink planted there).
+    match fs::remove_file(&temp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error(&temp, &e)),
+    }
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut file| {
+            file.write_all(&bytes)?;
+            file.sync_all()
+        });
+    if let Err(e) = written {
+        // A full disk or a size limit: the old file stays whole, and no partial temp is left.
+        let _ = fs::remove_file(&temp);
+        return Err(io_error(&temp, &e));
+    }
     fs::rename(&temp, path).map_err(|e| io_error(path, &e))?;
     sync_dir(path);
     Ok(())

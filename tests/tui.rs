@@ -151,6 +151,7 @@ impl Scenario {
                 valid_until: None,
             },
             http_date: None,
+            clock_skew: None,
         });
         status.last_attempt = Some(now() - Duration::minutes(4));
         let a = &mut status.assessment;

@@ -102,6 +102,7 @@ fn contoso() -> DomainStatus {
             location: config.metadata_url.clone(),
             facts,
             http_date: None,
+            clock_skew: None,
         }),
         config,
         last_error: None,

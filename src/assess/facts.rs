@@ -49,17 +49,28 @@ fn select_entity<'d>(doc: &'d Document, entity_id: Option<&str>) -> Result<&'d E
         return Err(FactsError::NoEntity);
     }
     if let Some(wanted) = entity_id {
-        return doc
-            .entities
-            .iter()
-            .find(|e| e.entity_id == wanted)
-            .ok_or_else(|| FactsError::EntityNotFound(wanted.to_owned()));
+        // Two entities with one entityID: taking the first could show the wrong IdP's keys.
+        let mut matching = doc.entities.iter().filter(|e| e.entity_id == wanted);
+        return match (matching.next(), matching.next()) {
+            (Some(entity), None) => Ok(entity),
+            (Some(_), Some(_)) => Err(FactsError::DuplicateEntityId {
+                id: wanted.to_owned(),
+                count: 2 + matching.count(),
+            }),
+            (None, _) => Err(FactsError::EntityNotFound(wanted.to_owned())),
+        };
     }
     let idps: Vec<&Entity> = doc.entities.iter().filter(|e| is_idp(e)).collect();
     match (idps.as_slice(), doc.entities.as_slice()) {
         ([only], _) => Ok(only),
         ([], [only]) => Ok(only),
         ([], all) => Err(FactsError::NoIdp { count: all.len() }),
+        ([first, rest @ ..], _) if rest.iter().all(|e| e.entity_id == first.entity_id) => {
+            Err(FactsError::DuplicateEntityId {
+                id: first.entity_id.clone(),
+                count: 1 + rest.len(),
+            })
+        }
         (many, _) => Err(FactsError::Ambiguous {
             count: many.len(),
             ids: list_ids(many),

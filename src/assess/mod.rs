@@ -216,6 +216,10 @@ pub enum FactsError {
     )]
     NotAnIdp(String),
     #[error(
+        "the metadata holds {count} entities with entityID {id:?}; an entityID must be unique, so fedcert cannot tell which one is the IdP: fix the metadata (or its publisher)"
+    )]
+    DuplicateEntityId { id: String, count: usize },
+    #[error(
         "the metadata holds {count} entities and none is an identity provider (IDPSSODescriptor or fed:SecurityTokenServiceType): check metadata_url"
     )]
     NoIdp { count: usize },
@@ -269,6 +273,9 @@ pub enum Rule {
     /// (`signingCertificateUpdateStatus`) while the successor is not in Entra (WARNING, CRITICAL
     /// under `renew_now_days`).
     E1,
+    /// Not in DESIGN.md §4's table: the metadata server's HTTP `Date` and this machine's clock
+    /// differ by more than 5 minutes (WARNING): sign-ins and countdowns are off.
+    C1,
 }
 
 impl Rule {
@@ -289,6 +296,7 @@ impl Rule {
             Self::R10 => "R10",
             Self::R11 => "R11",
             Self::E1 => "E1",
+            Self::C1 => "C1",
         }
     }
 }

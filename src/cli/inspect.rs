@@ -46,10 +46,14 @@ pub async fn run(args: &InspectArgs, now: DateTime<Utc>) -> Outcome {
     }
 }
 
-/// A local file is streamed; anything else (URL, stdin) is read through the fetcher's limits.
+/// A local file or stdin is streamed (memory does not grow with the input); a URL is read
+/// through the fetcher's limits.
 async fn open(source: &str) -> Result<Box<dyn BufRead + Send>, Failure> {
+    if source == "-" {
+        return Ok(Box::new(BufReader::with_capacity(256 * 1024, io::stdin())));
+    }
     let is_url = source.contains("://") && !source.starts_with("file://");
-    if !is_url && source != "-" {
+    if !is_url {
         let path = source.strip_prefix("file://").unwrap_or(source);
         let file = File::open(path).map_err(|e| read_failure(source, &e))?;
         return Ok(Box::new(BufReader::with_capacity(256 * 1024, file)));

@@ -496,6 +496,7 @@ mod tests {
                 location: "https://fs.contoso.example/md.xml".to_owned(),
                 facts,
                 http_date: None,
+                clock_skew: None,
             }),
             entra: Some(Ok(EntraSide {
                 source: Some(EntraSource::Graph),

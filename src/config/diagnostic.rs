@@ -134,7 +134,19 @@ impl Origin<'_> {
                 format!("`{k}`")
             })
         };
-        match closest(unknown, valid) {
+        // `client_secret` is a known key only so that it can be refused: never suggest it, and
+        // answer a near miss with where the secret goes instead.
+        if valid.contains(&"client_secret") && closest(unknown, &["client_secret"]).is_some() {
+            return format!(
+                "{what}; a secret never goes in the config file: put it in an environment variable and name it with client_secret_env = \"FEDCERT_CLIENT_SECRET\""
+            );
+        }
+        let valid: Vec<&str> = valid
+            .iter()
+            .copied()
+            .filter(|k| *k != "client_secret")
+            .collect();
+        match closest(unknown, &valid) {
             Some(best) => format!("{what}; did you mean {}?", quote(best)),
             None => format!("{what}; allowed: {}", valid.join(", ")),
         }
@@ -175,6 +187,11 @@ pub(super) fn allowed(key: &str) -> String {
         }
         "authority" | "graph" => "an https:// (or, for tests, http://) URL".into(),
         "client_secret_env" => "the name of an environment variable (letters, digits and _)".into(),
+        "name" => "a string: the federated domain, e.g. \"contoso.com\"".into(),
+        "entity_id" => "a string: the entityID of this IdP inside an aggregate".into(),
+        "tenant_id" => "a string: the tenant ID (a GUID) or its .onmicrosoft.com name".into(),
+        "client_id" => "a string: the application (client) ID, a GUID".into(),
+        "ca_file" | "client_certificate" | "client_key" => "a string: a file path (PEM)".into(),
         "settings" | "entra" | "keys" | "theme" => format!("a table: [{key}]"),
         "domain" => "an array of tables: [[domain]]".into(),
         _ => "a string".into(),

@@ -135,7 +135,7 @@ fn check_entra(spanned: &Spanned<RawEntra>, origin: &Origin<'_>) -> Checked<Entr
     let client_key = raw
         .client_key
         .as_ref()
-        .map(|v| path("client_key", v, origin))
+        .map(|v| private_file("client_key", v, origin))
         .transpose()?;
     match (&raw.client_certificate, &raw.client_key) {
         (Some(cert), None) => {
@@ -326,6 +326,30 @@ fn non_empty(key: &str, value: &Spanned<String>, origin: &Origin<'_>) -> Checked
 
 fn path(key: &str, value: &Spanned<String>, origin: &Origin<'_>) -> Checked<PathBuf> {
     non_empty(key, value, origin).map(PathBuf::from)
+}
+
+/// A private key's path: refused when the file exists and group or others may read or write it
+/// (as ssh refuses such keys). A file not there yet is reported when it is first read.
+fn private_file(key: &str, value: &Spanned<String>, origin: &Origin<'_>) -> Checked<PathBuf> {
+    let file = path(key, value, origin)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(&file) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(origin.error_at(
+                    &value.span(),
+                    format!(
+                        "{key} = {:?} is readable or writable by group or others (mode {mode:03o}); a private key must be the owner's alone: run chmod 600 {}",
+                        value.get_ref(),
+                        file.display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(file)
 }
 
 fn metadata_location(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> {

@@ -99,6 +99,7 @@ pub(super) fn describe_xml_error(
 ) -> MetadataError {
     use quick_xml::errors::SyntaxError;
     use quick_xml::escape::EscapeError;
+    use quick_xml::name::NamespaceError;
     match err {
         quick_xml::Error::Io(e) => MetadataError::Io(format!("cannot read the document: {e}")),
         quick_xml::Error::Syntax(
@@ -125,6 +126,15 @@ pub(super) fn describe_xml_error(
             MetadataError::EntityReference {
                 name: name.clone(),
                 offset,
+            }
+        }
+        // quick-xml's own text names its API; say what the document did instead.
+        quick_xml::Error::Namespace(NamespaceError::TooManyBindings(limit)) => {
+            MetadataError::Malformed {
+                offset: event_start,
+                message: format!(
+                    "more than {limit} namespace declarations in scope (real metadata declares a handful)"
+                ),
             }
         }
         other => MetadataError::Malformed {

@@ -16,7 +16,7 @@ use std::io::BufRead;
 
 use quick_xml::NsReader;
 use quick_xml::XmlVersion;
-use quick_xml::events::attributes::Attribute;
+use quick_xml::events::attributes::{AttrError, Attribute};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 
@@ -117,7 +117,7 @@ pub(super) fn parse_streaming(
     on_entity: impl FnMut(Entity),
 ) -> Result<DocumentInfo, MetadataError> {
     let prepared = input::prepare(reader)?;
-    let skipped = prepared.skipped;
+    let mut skipped = prepared.skipped;
     let mut reader = NsReader::from_reader(prepared.reader);
     reader
         .resolver_mut()
@@ -130,6 +130,10 @@ pub(super) fn parse_streaming(
             buf = Vec::new();
         }
         buf.clear();
+        // Whitespace between markup is skipped here, under quick-xml's feet, so that it is never
+        // buffered: 300 MB of blanks inside the root must cost no memory. The count keeps the
+        // reported offsets those of the original input.
+        skipped += skip_blanks(reader.get_mut())?;
         let at = skipped + reader.buffer_position();
         let (ns, event) = match reader.read_resolved_event_into(&mut buf) {
             Ok((resolved, event)) => (Ns::of(&resolved), event),
@@ -156,6 +160,29 @@ pub(super) fn parse_streaming(
             Event::Comment(_) | Event::PI(_) => {}
             Event::Eof => return state.finish(),
         }
+    }
+}
+
+/// Consume the whitespace at the front of `reader`; how many bytes it was.
+///
+/// Called between events: quick-xml is then about to read text (which may start with blanks we
+/// do not need: certificate base64 and URLs ignore them) or at a `<` / `&`, never inside markup.
+fn skip_blanks(reader: &mut impl BufRead) -> Result<u64, MetadataError> {
+    let mut total = 0u64;
+    loop {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| MetadataError::Io(format!("cannot read the document: {e}")))?;
+        // XML's whitespace; a form feed is not one (it is not even allowed in XML).
+        let blanks = buf
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .count();
+        if blanks == 0 {
+            return Ok(total);
+        }
+        reader.consume(blanks);
+        total += blanks as u64;
     }
 }
 
@@ -514,7 +541,7 @@ impl Attributes {
     fn read(element: &BytesStart<'_>, at: u64) -> Result<Self, MetadataError> {
         let mut found = Self::default();
         for attr in element.attributes() {
-            let attr = attr.map_err(|e| bad_attribute(&e, at))?;
+            let attr = attr.map_err(|e| attribute_error(&e, at))?;
             match attr.key.0 {
                 "entityID" => found.entity_id = Some(attribute_text(&attr, at)?),
                 "validUntil" => {
@@ -532,6 +559,32 @@ impl Attributes {
         }
         Ok(found)
     }
+}
+
+/// An attribute that does not parse. quick-xml counts its positions from the first byte after
+/// the tag's `<`; the message counts from the start of the input like every other.
+fn attribute_error(err: &AttrError, tag_at: u64) -> MetadataError {
+    let at = |position: usize| tag_at + 1 + position as u64;
+    let (offset, message) = match *err {
+        AttrError::ExpectedEq(p) => (at(p), "an attribute without `=` and a value".to_owned()),
+        AttrError::ExpectedValue(p) => (at(p), "an attribute without a value".to_owned()),
+        AttrError::UnquotedValue(p) => (at(p), "an attribute value without quotes".to_owned()),
+        AttrError::ExpectedQuote(p, quote) => (
+            at(p),
+            format!(
+                "an attribute value without its closing {:?}",
+                char::from(quote)
+            ),
+        ),
+        AttrError::Duplicated(p, first) => (
+            at(p),
+            format!(
+                "a duplicated attribute (first declared at byte {})",
+                at(first)
+            ),
+        ),
+    };
+    MetadataError::Malformed { offset, message }
 }
 
 fn bad_attribute(err: &impl std::fmt::Display, offset: u64) -> MetadataError {
@@ -561,7 +614,7 @@ fn attribute(
     at: u64,
 ) -> Result<Option<String>, MetadataError> {
     for attr in element.attributes() {
-        let attr = attr.map_err(|e| bad_attribute(&e, at))?;
+        let attr = attr.map_err(|e| attribute_error(&e, at))?;
         if attr.key.0 == name {
             return attribute_text(&attr, at).map(Some);
         }
@@ -587,7 +640,7 @@ fn xsi_type<R>(
     at: u64,
 ) -> Result<Option<String>, MetadataError> {
     for attr in element.attributes() {
-        let attr = attr.map_err(|e| bad_attribute(&e, at))?;
+        let attr = attr.map_err(|e| attribute_error(&e, at))?;
         let (ns, local) = reader.resolver().resolve_attribute(attr.key);
         if local.as_ref() == "type" && matches!(ns, ResolveResult::Bound(uri) if uri.0 == XSI) {
             return attribute_text(&attr, at).map(|v| Some(v.trim().to_owned()));

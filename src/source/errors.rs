@@ -39,6 +39,28 @@ pub(super) struct Context<'a> {
     pub connect_timeout: Duration,
     /// Whether the OS trust store held any CA certificate.
     pub system_roots: bool,
+    /// `host:port` of the proxy the request goes through (from `HTTPS_PROXY` and friends), if
+    /// any: then a refused or timed-out connection is the proxy's, not the IdP's.
+    pub proxy: Option<&'a str>,
+}
+
+impl Context<'_> {
+    /// Whom the TCP connection goes to, for connection-level messages.
+    fn peer(&self) -> String {
+        match self.proxy {
+            Some(proxy) => format!("the proxy {proxy}"),
+            None => self.authority.to_owned(),
+        }
+    }
+
+    /// What to do about a connection-level failure, when a proxy is in the way.
+    fn proxy_hint(&self) -> &'static str {
+        if self.proxy.is_some() {
+            " (set by HTTPS_PROXY / HTTP_PROXY / ALL_PROXY: fix the proxy, or list the IdP host in NO_PROXY)"
+        } else {
+            ""
+        }
+    }
 }
 
 /// Every error in the chain, including the inner error of an `io::Error` (whose own `source()`
@@ -100,8 +122,9 @@ pub(super) fn classify(
         return (
             FetchErrorKind::Dns,
             format!(
-                "DNS lookup of {} failed ({deepest})",
-                host_only(ctx.authority)
+                "DNS lookup of {} failed ({deepest}){}",
+                host_only(ctx.proxy.unwrap_or(ctx.authority)),
+                ctx.proxy_hint()
             ),
         );
     }
@@ -109,9 +132,10 @@ pub(super) fn classify(
         return (
             FetchErrorKind::Timeout,
             format!(
-                "could not connect to {} within {} (connect_timeout)",
-                ctx.authority,
-                format_duration(ctx.connect_timeout)
+                "could not connect to {} within {} (connect_timeout){}",
+                ctx.peer(),
+                format_duration(ctx.connect_timeout),
+                ctx.proxy_hint()
             ),
         );
     }
@@ -119,16 +143,23 @@ pub(super) fn classify(
         Some(io::ErrorKind::ConnectionRefused) => {
             return (
                 FetchErrorKind::Connect,
-                format!(
-                    "connection refused by {} (nothing listens there, or a firewall rejects it)",
-                    ctx.authority
-                ),
+                match ctx.proxy {
+                    Some(_) => format!("connection refused by {}{}", ctx.peer(), ctx.proxy_hint()),
+                    None => format!(
+                        "connection refused by {} (nothing listens there, or a firewall rejects it)",
+                        ctx.authority
+                    ),
+                },
             );
         }
         Some(io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted) => {
             return (
                 FetchErrorKind::Connect,
-                format!("the connection to {} was reset", ctx.authority),
+                format!(
+                    "the connection to {} was reset{}",
+                    ctx.peer(),
+                    ctx.proxy_hint()
+                ),
             );
         }
         Some(io::ErrorKind::TimedOut) => {
@@ -162,6 +193,30 @@ pub(super) fn classify(
         );
     }
     (FetchErrorKind::Io, text)
+}
+
+/// Classify a failure while reading the body: the head arrived, so a connection that closes
+/// early cut the body short (it did not fail "before answering").
+pub(super) fn classify_body(
+    err: &(dyn StdError + 'static),
+    flags: Flags,
+    ctx: &Context<'_>,
+) -> (FetchErrorKind, String) {
+    let cut_short = chain(err).iter().any(|e| {
+        e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+            || e.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::UnexpectedEof)
+    });
+    if cut_short {
+        return (
+            FetchErrorKind::Connect,
+            "the connection closed before the whole body arrived (the server sent less than it \
+             announced: a Content-Length that lies, or a server or proxy that gave up)"
+                .into(),
+        );
+    }
+    classify(err, flags, ctx)
 }
 
 /// reqwest's own view of an error.
@@ -280,6 +335,7 @@ mod tests {
             authority: "fs.contoso.com:443",
             connect_timeout: Duration::from_secs(10),
             system_roots: true,
+            proxy: None,
         }
     }
 
@@ -343,6 +399,25 @@ mod tests {
             (
                 FetchErrorKind::Timeout,
                 "could not connect to fs.contoso.com:443 within 10 s (connect_timeout)".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_refused_proxy_is_named_instead_of_the_idp() {
+        let err = Wrapper(
+            "client error (Connect)",
+            io::Error::from(io::ErrorKind::ConnectionRefused),
+        );
+        let ctx = Context {
+            proxy: Some("proxy.corp:3128"),
+            ..ctx()
+        };
+        assert_eq!(
+            classify(&err, Flags::default(), &ctx),
+            (
+                FetchErrorKind::Connect,
+                "connection refused by the proxy proxy.corp:3128 (set by HTTPS_PROXY / HTTP_PROXY / ALL_PROXY: fix the proxy, or list the IdP host in NO_PROXY)".into()
             )
         );
     }

@@ -83,10 +83,12 @@ impl Fetcher {
     async fn fetch_http(&self, url: Url, ca_file: Option<&Path>) -> Result<Fetched, Failure> {
         let http = self.client_for(ca_file).await?;
         let authority = authority_of(&url);
+        let proxy = proxy_for(&url);
         let ctx = Context {
             authority: &authority,
             connect_timeout: self.options.connect_timeout,
             system_roots: http.system_roots,
+            proxy: proxy.as_deref(),
         };
         let classify = |err: &reqwest::Error| errors::classify(err, Flags::from(err), &ctx);
         let exchange = async {
@@ -97,6 +99,7 @@ impl Fetcher {
                 .send()
                 .await
                 .map_err(|e| classify(&e))?;
+            let received_at = Utc::now();
             let status = response.status();
             let final_url = response.url().to_string();
             if !status.is_success() {
@@ -112,7 +115,7 @@ impl Fetcher {
                 .map_err(|e| match e {
                     BodyError::TooLarge => too_large(self.options.max_body),
                     BodyError::Read(err) => {
-                        let (kind, text) = classify(&err);
+                        let (kind, text) = errors::classify_body(&err, Flags::from(&err), &ctx);
                         (kind, format!("reading the response failed: {text}"))
                     }
                 })?;
@@ -122,6 +125,7 @@ impl Fetcher {
                 status: status.as_u16(),
                 content_type: header_text(&headers, &CONTENT_TYPE),
                 http_date: http_date(&headers),
+                received_at,
                 elapsed: std::time::Duration::ZERO,
             })
         };
@@ -338,6 +342,7 @@ fn local(body: Vec<u8>, location: String) -> Fetched {
         status: 200,
         content_type: None,
         http_date: None,
+        received_at: Utc::now(),
         elapsed: std::time::Duration::ZERO,
     }
 }
@@ -364,6 +369,19 @@ fn http_date(headers: &HeaderMap) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc2822(&text)
         .ok()
         .map(|date| date.with_timezone(&Utc))
+}
+
+/// The proxy reqwest will use for `url`, as `host:port`: the same environment variables
+/// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, either case) read the same way.
+fn proxy_for(url: &Url) -> Option<String> {
+    let uri: hyper::Uri = url.as_str().parse().ok()?;
+    let intercept = hyper_util::client::proxy::matcher::Matcher::from_env().intercept(&uri)?;
+    let proxy = intercept.uri();
+    let host = proxy.host()?;
+    Some(match proxy.port_u16() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }
 
 /// `host:port` as the operator would recognise it (port only when explicit).

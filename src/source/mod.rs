@@ -68,6 +68,9 @@ pub struct Fetched {
     pub content_type: Option<String>,
     /// The HTTP `Date` header, for clock-skew checks.
     pub http_date: Option<DateTime<Utc>>,
+    /// This machine's real clock when the response head arrived. Real even under `--now`:
+    /// clock skew is between two real clocks, and a rehearsal must not report a fake one.
+    pub received_at: DateTime<Utc>,
     pub elapsed: Duration,
 }
 

@@ -151,6 +151,11 @@ pub async fn run(
         if dirty {
             let now = clock.now();
             terminal.draw(|frame| view::render(frame, app, now))?;
+            // Only tests/faults.rs sets this: a panic mid-session must still restore the terminal.
+            assert!(
+                std::env::var_os("FEDCERT_TEST_PANIC").is_none(),
+                "FEDCERT_TEST_PANIC is set: panicking on purpose"
+            );
             dirty = false;
         }
         let action = tokio::select! {

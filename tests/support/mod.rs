@@ -2,7 +2,9 @@
 //! writes by hand, and a throwaway PKI (rcgen CA + server certificates).
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod child;
 pub mod pki;
+pub mod pty;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -42,6 +44,16 @@ pub enum Behaviour {
     Stall(Vec<u8>),
     /// Close the connection without a word.
     Close,
+    /// Send these bytes exactly as they are (a head whose `Content-Length` lies, say), then close.
+    Raw(Vec<u8>),
+    /// Send this head, then body bytes for ever (until the client goes away).
+    Endless(Vec<u8>),
+    /// Send this head, then the body one byte per `every`.
+    Trickle {
+        head: Vec<u8>,
+        body: Vec<u8>,
+        every: std::time::Duration,
+    },
 }
 
 /// A hand-written HTTP/1.1 response. `Content-Length` is added unless a header sets it.
@@ -227,6 +239,30 @@ async fn serve(
             }
             Behaviour::Hang => return wait_for_close(&mut stream).await,
             Behaviour::Close => return,
+            Behaviour::Raw(bytes) => {
+                let _ = stream.write_all(&bytes).await;
+                let _ = stream.shutdown().await;
+                return;
+            }
+            Behaviour::Endless(head) => {
+                let chunk = vec![b' '; 64 * 1024];
+                if stream.write_all(&head).await.is_ok() {
+                    while stream.write_all(&chunk).await.is_ok() {}
+                }
+                return;
+            }
+            Behaviour::Trickle { head, body, every } => {
+                if stream.write_all(&head).await.is_err() || stream.flush().await.is_err() {
+                    return;
+                }
+                for byte in body {
+                    tokio::time::sleep(every).await;
+                    if stream.write_all(&[byte]).await.is_err() || stream.flush().await.is_err() {
+                        return;
+                    }
+                }
+                return wait_for_close(&mut stream).await;
+            }
             Behaviour::Stall(bytes) => {
                 if stream.write_all(&bytes).await.is_ok() && stream.flush().await.is_ok() {
                     wait_for_close(&mut stream).await;
@@ -291,4 +327,81 @@ pub async fn banner_server(bytes: &'static [u8]) -> (SocketAddr, JoinHandle<()>)
         }
     });
     (addr, task)
+}
+
+/// An HTTP CONNECT proxy on loopback that tunnels to wherever it is asked and remembers each
+/// `CONNECT host:port` it served.
+pub struct ConnectProxy {
+    addr: SocketAddr,
+    targets: Arc<Mutex<Vec<String>>>,
+    task: JoinHandle<()>,
+}
+
+impl ConnectProxy {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let targets = Arc::new(Mutex::new(Vec::new()));
+        let log = targets.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut buffer = Vec::new();
+                    let Some(request) = read_request(&mut client, &mut buffer).await else {
+                        return;
+                    };
+                    if request.method != "CONNECT" {
+                        let _ = client
+                            .write_all(
+                                b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n",
+                            )
+                            .await;
+                        return;
+                    }
+                    log.lock().unwrap().push(request.path.clone());
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(&request.path).await
+                    else {
+                        let _ = client
+                            .write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                            .await;
+                        return;
+                    };
+                    if client
+                        .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    // Bytes the client sent after the CONNECT head belong to the tunnel.
+                    if !buffer.is_empty() && upstream.write_all(&buffer).await.is_err() {
+                        return;
+                    }
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                });
+            }
+        });
+        Self {
+            addr,
+            targets,
+            task,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, for `HTTPS_PROXY`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The `host:port` of every CONNECT served, in order.
+    pub fn targets(&self) -> Vec<String> {
+        self.targets.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ConnectProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
