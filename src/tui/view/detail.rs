@@ -395,15 +395,19 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             if let Some(until) = snapshot.facts.valid_until {
                 out.field("valid until", &format::datetime(until));
             }
-            if let Some(server) = snapshot.http_date {
-                let skew = (snapshot.fetched_at - server).num_seconds();
-                if skew.abs() >= 60 {
-                    out.field_styled(
-                        "clock skew",
-                        &format!("this machine is {skew}s off the server's Date header"),
-                        out.theme.stale(),
-                    );
-                }
+            // Measured against the real clock when the response arrived, so a `--now`
+            // rehearsal shows no false skew.
+            if let Some(skew) = snapshot.clock_skew.filter(|s| s.num_seconds().abs() >= 60) {
+                let (seconds, side) = if skew.num_seconds() > 0 {
+                    (skew.num_seconds(), "ahead of")
+                } else {
+                    (-skew.num_seconds(), "behind")
+                };
+                out.field_styled(
+                    "clock skew",
+                    &format!("the server's Date header is {seconds}s {side} this machine's clock"),
+                    out.theme.stale(),
+                );
             }
         }
         None if status.last_error.is_none() => out.field("last fetch", "not yet"),
