@@ -46,6 +46,11 @@ def timestamp(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def serial_hex(n):
+    """The serial as `openssl x509 -serial` prints it: whole bytes, uppercase."""
+    return n.to_bytes(max(1, (n.bit_length() + 7) // 8), "big").hex().upper()
+
+
 def name_in_certificate_order(name):
     return ", ".join(rdn.rfc4514_string() for rdn in name.rdns)
 
@@ -82,7 +87,7 @@ def cert_facts(text):
     return {
         "subject": name_in_certificate_order(cert.subject),
         "issuer": name_in_certificate_order(cert.issuer),
-        "serial": format(cert.serial_number, "X"),
+        "serial": serial_hex(cert.serial_number),
         "not_before": timestamp(cert.not_valid_before_utc),
         "not_after": timestamp(cert.not_valid_after_utc),
         "sha1": cert.fingerprint(hashes.SHA1()).hex().upper(),

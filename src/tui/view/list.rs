@@ -63,7 +63,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         _ => usize::from(area.width.saturating_sub(SIDE_FIXED_WIDTH)),
     };
     let fits = (fit(1), fit(2));
-    let rows = visible
+    // Lay out only the rows on screen (one line goes to the header): with thousands of
+    // domains, building every row would cost far more than the frame. The app keeps the
+    // selection inside this window (`list_offset`).
+    let window = {
+        let start = app.list_offset.min(visible.len());
+        let end = start
+            .saturating_add(usize::from(area.height.saturating_sub(1)))
+            .min(visible.len());
+        &visible[start..end]
+    };
+    let rows = window
         .iter()
         .map(|&i| row(&app.domains[i], now, columns, fits, theme));
     let table = Table::new(rows, widths)
@@ -73,10 +83,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         .highlight_symbol(HIGHLIGHT);
     let selected = app
         .selected()
-        .and_then(|s| visible.iter().position(|&i| i == s));
-    let mut state = TableState::new()
-        .with_offset(app.list_offset)
-        .with_selected(selected);
+        .and_then(|s| window.iter().position(|&i| i == s));
+    let mut state = TableState::new().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
 }
 
