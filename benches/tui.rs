@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, RefreshError, RefreshOutcome, Snapshot};
+use fedcert::poller::PollEvent;
 use fedcert::tui::{Action, App, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -140,6 +141,35 @@ fn main() {
         });
         println!("| {n} | 200x60 | filter keystroke (update) | {} | {} |", ms(best), ms(median));
         update(&mut app, Action::ClearFilter, now);
+        // A refresh result arriving from the poller (thousands of them while a big fleet is
+        // first read): the update, then the frame the event loop draws after it.
+        let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+        let mut next = 0usize;
+        let (best, median) = measure(200, || {
+            let index = next % n;
+            next += 7;
+            let outcome = RefreshOutcome {
+                at: now,
+                metadata: app.domains[index]
+                    .last_good
+                    .clone()
+                    .ok_or_else(|| RefreshError {
+                        at: now,
+                        message: "refused".into(),
+                        short: "refused".into(),
+                    }),
+                entra: None,
+            };
+            let event = PollEvent::Finished {
+                index,
+                outcome: Box::new(outcome),
+            };
+            update(&mut app, Action::Poll(event), now);
+            terminal
+                .draw(|f| fedcert::tui::view::render(f, &app, now))
+                .expect("draw");
+        });
+        println!("| {n} | 200x60 | refresh result (update + frame) | {} | {} |", ms(best), ms(median));
         let (best, median) = measure(20, || {
             update(&mut app, Action::Tick, now);
         });

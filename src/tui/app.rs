@@ -3,7 +3,7 @@
 //! `update` takes an [`Action`] and the current time and answers with [`Effect`]s; it does no
 //! I/O and reads no clock, so tests drive it with plain values.
 
-use std::cmp::Reverse;
+use std::cmp::{Ordering, Reverse};
 
 use chrono::{DateTime, Utc};
 
@@ -123,30 +123,18 @@ impl App {
     pub fn visible(&self) -> Vec<usize> {
         // The sort keys side by side in one vector: with 10,000 domains this runs several
         // times per frame, and comparing through `self.domains[i]` costs a cache miss each.
-        let mut keys: Vec<(Reverse<Severity>, f64, &str, usize)> = self
-            .domains
+        let mut keys: Vec<SortKey<'_>> = self.visible_keys().collect();
+        keys.sort_unstable_by(SortKey::order);
+        keys.into_iter().map(|k| k.index).collect()
+    }
+
+    /// The sort key of every domain the filter lets through, in index order.
+    fn visible_keys(&self) -> impl Iterator<Item = SortKey<'_>> {
+        self.domains
             .iter()
             .enumerate()
             .filter(|(_, d)| self.filter.matches(d))
-            .map(|(i, d)| {
-                let a = &d.assessment;
-                (
-                    Reverse(a.severity),
-                    a.days_left.unwrap_or(f64::INFINITY),
-                    d.config.name.as_str(),
-                    i,
-                )
-            })
-            .collect();
-        // Worst severity first, then the fewest days left, then the name; ties in index order
-        // (as a stable sort would leave them).
-        keys.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| a.1.total_cmp(&b.1))
-                .then_with(|| a.2.cmp(b.2))
-                .then_with(|| a.3.cmp(&b.3))
-        });
-        keys.into_iter().map(|(.., i)| i).collect()
+            .map(|(index, d)| SortKey::of(index, d))
     }
 
     pub fn selected(&self) -> Option<usize> {
@@ -165,18 +153,37 @@ impl App {
     }
 
     /// Keep the selection on a visible row and that row inside the list's window.
+    ///
+    /// One pass, no sort: this runs after every refresh result, thousands of times while a
+    /// big fleet is first read. The selected row's position is the number of visible rows
+    /// that sort before it.
     fn settle_selection(&mut self) {
-        let visible = self.visible();
-        let found = self
+        let selected = self
             .selected
-            .and_then(|s| visible.iter().position(|&i| i == s));
-        let position = match (found, visible.first()) {
-            (Some(position), _) => position,
-            (None, Some(&first)) => {
+            .and_then(|s| self.domains.get(s).map(|d| SortKey::of(s, d)))
+            .filter(|_| self.selected_status().is_some_and(|d| self.filter.matches(d)));
+        let (mut count, mut before, mut first): (usize, usize, Option<SortKey<'_>>) = (0, 0, None);
+        for key in self.visible_keys() {
+            count += 1;
+            if selected
+                .as_ref()
+                .is_some_and(|s| key.order(s) == Ordering::Less)
+            {
+                before += 1;
+            }
+            if first.as_ref().is_none_or(|f| key.order(f) == Ordering::Less) {
+                first = Some(key);
+            }
+        }
+        let visible_len = count;
+        let first = first.map(|k| k.index);
+        let position = match (selected.is_some(), first) {
+            (true, _) => before,
+            (false, Some(first)) => {
                 self.select(first);
                 0
             }
-            (None, None) => {
+            (false, None) => {
                 self.selected = None;
                 0
             }
@@ -187,7 +194,7 @@ impl App {
         } else if position >= self.list_offset + rows {
             self.list_offset = position + 1 - rows;
         }
-        self.list_offset = self.list_offset.min(visible.len().saturating_sub(rows));
+        self.list_offset = self.list_offset.min(visible_len.saturating_sub(rows));
     }
 
     fn list_rows(&self) -> usize {
@@ -273,6 +280,34 @@ impl App {
                 self.settle_selection();
             }
         }
+    }
+}
+
+/// Where a domain sorts in the list: worst severity first, then the fewest days left, then the
+/// name; ties in index order (as a stable sort would leave them).
+struct SortKey<'a> {
+    severity: Reverse<Severity>,
+    days_left: f64,
+    name: &'a str,
+    index: usize,
+}
+
+impl<'a> SortKey<'a> {
+    fn of(index: usize, d: &'a DomainStatus) -> Self {
+        Self {
+            severity: Reverse(d.assessment.severity),
+            days_left: d.assessment.days_left.unwrap_or(f64::INFINITY),
+            name: d.config.name.as_str(),
+            index,
+        }
+    }
+
+    fn order(&self, other: &Self) -> Ordering {
+        self.severity
+            .cmp(&other.severity)
+            .then_with(|| self.days_left.total_cmp(&other.days_left))
+            .then_with(|| self.name.cmp(other.name))
+            .then_with(|| self.index.cmp(&other.index))
     }
 }
 
