@@ -18,12 +18,16 @@ const DEFAULT_ENTITIES: usize = 40_000;
 const GENERATION: &str = "v1";
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let (path, entities) = match args.first().map(String::as_str) {
         Some("generate") => (
             PathBuf::from(args.get(1).expect("generate PATH [ENTITIES]")),
-            args.get(2)
-                .map_or(DEFAULT_ENTITIES, |n| n.parse().expect("ENTITIES is a number")),
+            args.get(2).map_or(DEFAULT_ENTITIES, |n| {
+                n.parse().expect("ENTITIES is a number")
+            }),
         ),
         _ => (
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -28,7 +28,10 @@ const TEMPLATE: &str = include_str!("../tests/fixtures/metadata/adfs_bom_crlf.xm
 const TEMPLATE_HOST: &str = "fs.fixture.test";
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let Some("serve") = args.first().map(String::as_str) else {
         eprintln!("usage: cargo bench --bench fleet -- serve DIR [DOMAINS]");
         return;
@@ -113,19 +116,15 @@ fn respond(documents: &[Bytes], path: &str) -> Response<Full<Bytes>> {
         .strip_prefix("/d")
         .and_then(|rest| rest.split('/').next())
         .and_then(|n| n.parse::<usize>().ok());
-    match index.and_then(|i| documents.get(i)) {
-        Some(body) => {
-            let mut response = Response::new(Full::new(body.clone()));
-            response.headers_mut().insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/samlmetadata+xml"),
-            );
-            response
-        }
-        None => {
-            let mut response = Response::new(Full::new(Bytes::from_static(b"not found\n")));
-            *response.status_mut() = StatusCode::NOT_FOUND;
-            response
-        }
-    }
+    let Some(body) = index.and_then(|i| documents.get(i)) else {
+        let mut response = Response::new(Full::new(Bytes::from_static(b"not found\n")));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        return response;
+    };
+    let mut response = Response::new(Full::new(body.clone()));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/samlmetadata+xml"),
+    );
+    response
 }

@@ -25,7 +25,9 @@ const FIXTURES: [&str; 3] = [
 ];
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).single().expect("a valid date")
+    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("a valid date")
 }
 
 fn domains(n: usize) -> Vec<DomainStatus> {
@@ -43,7 +45,9 @@ fn domains(n: usize) -> Vec<DomainStatus> {
     (0..n)
         .map(|i| {
             let name = format!("tenant{i:05}.customer{}.example", i % 97);
-            let url = format!("https://fs.tenant{i:05}.example/FederationMetadata/2007-06/FederationMetadata.xml");
+            let url = format!(
+                "https://fs.tenant{i:05}.example/FederationMetadata/2007-06/FederationMetadata.xml"
+            );
             let mut status = DomainStatus::new(DomainConfig::new(name, url.clone()), now);
             let at = now - chrono::Duration::seconds(i64::try_from(i % 900).unwrap_or(0));
             let metadata = if i % 7 == 3 {
@@ -105,24 +109,40 @@ fn main() {
                     .expect("draw");
             };
             let (best, median) = measure(200, &mut frame);
-            println!("| {n} | {size} | frame (list) | {} | {} |", ms(best), ms(median));
+            println!(
+                "| {n} | {size} | frame (list) | {} | {} |",
+                ms(best),
+                ms(median)
+            );
             let mut down = 0usize;
             let (best, median) = measure(200, || {
                 down += 1;
-                let key = if down % 50 < 25 { Action::Down } else { Action::Up };
+                let key = if down % 50 < 25 {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
                 update(&mut app, key, now);
                 terminal
                     .draw(|f| fedcert::tui::view::render(f, &app, now))
                     .expect("draw");
             });
-            println!("| {n} | {size} | key press (j/k) + frame | {} | {} |", ms(best), ms(median));
+            println!(
+                "| {n} | {size} | key press (j/k) + frame | {} | {} |",
+                ms(best),
+                ms(median)
+            );
             update(&mut app, Action::OpenDetails, now);
             let (best, median) = measure(100, || {
                 terminal
                     .draw(|f| fedcert::tui::view::render(f, &app, now))
                     .expect("draw");
             });
-            println!("| {n} | {size} | frame (details) | {} | {} |", ms(best), ms(median));
+            println!(
+                "| {n} | {size} | frame (details) | {} | {} |",
+                ms(best),
+                ms(median)
+            );
             update(&mut app, Action::Back, now);
         }
         // Typing a filter: each character refilters every domain.
@@ -139,40 +159,56 @@ fn main() {
             update(&mut app, Action::FilterChar(text[typed]), now);
             typed += 1;
         });
-        println!("| {n} | 200x60 | filter keystroke (update) | {} | {} |", ms(best), ms(median));
+        println!(
+            "| {n} | 200x60 | filter keystroke (update) | {} | {} |",
+            ms(best),
+            ms(median)
+        );
         update(&mut app, Action::ClearFilter, now);
-        // A refresh result arriving from the poller (thousands of them while a big fleet is
-        // first read): the update, then the frame the event loop draws after it.
-        let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
-        let mut next = 0usize;
-        let (best, median) = measure(200, || {
-            let index = next % n;
-            next += 7;
-            let outcome = RefreshOutcome {
-                at: now,
-                metadata: app.domains[index]
-                    .last_good
-                    .clone()
-                    .ok_or_else(|| RefreshError {
-                        at: now,
-                        message: "refused".into(),
-                        short: "refused".into(),
-                    }),
-                entra: None,
-            };
-            let event = PollEvent::Finished {
-                index,
-                outcome: Box::new(outcome),
-            };
-            update(&mut app, Action::Poll(event), now);
-            terminal
-                .draw(|f| fedcert::tui::view::render(f, &app, now))
-                .expect("draw");
-        });
-        println!("| {n} | 200x60 | refresh result (update + frame) | {} | {} |", ms(best), ms(median));
+        refresh_results(&mut app, n, now);
         let (best, median) = measure(20, || {
             update(&mut app, Action::Tick, now);
         });
-        println!("| {n} | 200x60 | 1 Hz tick (re-assessment share) | {} | {} |", ms(best), ms(median));
+        println!(
+            "| {n} | 200x60 | 1 Hz tick (re-assessment share) | {} | {} |",
+            ms(best),
+            ms(median)
+        );
     }
+}
+
+/// A refresh result arriving from the poller (thousands of them while a big fleet is first
+/// read): the update, then the frame the event loop draws after it.
+fn refresh_results(app: &mut App, n: usize, now: DateTime<Utc>) {
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let mut next = 0usize;
+    let (best, median) = measure(200, || {
+        let index = next % n;
+        next += 7;
+        let outcome = RefreshOutcome {
+            at: now,
+            metadata: app.domains[index]
+                .last_good
+                .clone()
+                .ok_or_else(|| RefreshError {
+                    at: now,
+                    message: "refused".into(),
+                    short: "refused".into(),
+                }),
+            entra: None,
+        };
+        let event = PollEvent::Finished {
+            index,
+            outcome: Box::new(outcome),
+        };
+        update(app, Action::Poll(event), now);
+        terminal
+            .draw(|f| fedcert::tui::view::render(f, app, now))
+            .expect("draw");
+    });
+    println!(
+        "| {n} | 200x60 | refresh result (update + frame) | {} | {} |",
+        ms(best),
+        ms(median)
+    );
 }

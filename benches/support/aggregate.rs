@@ -2,6 +2,9 @@
 //! entity attribute, mdui, `shibmd:Scope`, an organisation, two contacts and their keys, base64
 //! wrapped at 64 columns. Shared by `benches/inspect.rs` and `benches/aggregate.rs`.
 
+// Each bench uses part of this module.
+#![allow(dead_code)]
+
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -29,7 +32,6 @@ pub enum KeyMix {
 /// threads. Certificate `i` is distinct DER for every `i` (its own subject and serial). RSA
 /// certificates are all signed by the bench key in `tests/fixtures/metadata/bench` (rcgen on
 /// ring cannot generate RSA keys, but signs with a loaded one).
-#[allow(dead_code)] // each bench uses part of this module
 pub fn make_certificates(first: usize, n: usize, mix: KeyMix, threads: usize) -> Vec<String> {
     let threads = threads.max(1);
     let chunk = n.div_ceil(threads).max(1);
@@ -38,7 +40,11 @@ pub fn make_certificates(first: usize, n: usize, mix: KeyMix, threads: usize) ->
             .map(|t| {
                 let start = first + t * chunk;
                 let end = (start + chunk).min(first + n);
-                scope.spawn(move || (start..end).map(|i| certificate(i, mix)).collect::<Vec<_>>())
+                scope.spawn(move || {
+                    (start..end)
+                        .map(|i| certificate(i, mix))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         workers
@@ -98,7 +104,6 @@ pub trait CertChoice {
 
 /// Entities share a fixed pool of certificates, as institutions do; every entity has a
 /// signing and an encryption key.
-#[allow(dead_code)]
 pub struct SharedPool<'a>(pub &'a [String]);
 
 impl CertChoice for SharedPool<'_> {
@@ -113,7 +118,6 @@ impl CertChoice for SharedPool<'_> {
 
 /// Every certificate distinct: entity `i` signs with `certs[i]`; every third entity also has
 /// an encryption key of its own, taken from after the signing certificates.
-#[allow(dead_code)]
 pub struct AllDistinct<'a> {
     pub certs: &'a [String],
     pub entities: usize,
@@ -121,7 +125,6 @@ pub struct AllDistinct<'a> {
 
 impl AllDistinct<'_> {
     /// Certificates needed for `entities` entities.
-    #[allow(dead_code)]
     pub fn needed(entities: usize) -> usize {
         entities + entities.div_ceil(3)
     }
@@ -129,7 +132,9 @@ impl AllDistinct<'_> {
 
 impl CertChoice for AllDistinct<'_> {
     fn of(&self, i: usize) -> (&str, Option<&str>) {
-        let encryption = (i % 3 == 0).then(|| self.certs[self.entities + i / 3].as_str());
+        let encryption = i
+            .is_multiple_of(3)
+            .then(|| self.certs[self.entities + i / 3].as_str());
         (&self.certs[i], encryption)
     }
 
@@ -178,7 +183,7 @@ fn key_descriptor(out: &mut String, key_use: &str, cert: &str) {
 }
 
 fn write_entity(out: &mut String, i: usize, signing: &str, encryption: Option<&str>, lean: bool) {
-    let idp = i % 4 == 0;
+    let idp = i.is_multiple_of(4);
     let full = !lean || idp;
     let attributes = if full {
         r#"

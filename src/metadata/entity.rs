@@ -202,7 +202,11 @@ impl EntityBuilder {
     /// certificate. A certificate that is a key anywhere counts as a key (position 0).
     pub fn add_key(&mut self, decoded: Decoded, role: &Role, key_use: KeyUse, position: usize) {
         let certificates = &mut self.pending.entity.certificates;
-        if let Some(&at) = decoded.sha1.as_ref().and_then(|sha1| self.by_sha1.get(sha1)) {
+        if let Some(&at) = decoded
+            .sha1
+            .as_ref()
+            .and_then(|sha1| self.by_sha1.get(sha1))
+        {
             let known = &mut certificates[at];
             known.key_use = known.key_use.combine(key_use);
             known.chain_position = known.chain_position.min(position);

@@ -161,7 +161,10 @@ impl App {
         let selected = self
             .selected
             .and_then(|s| self.domains.get(s).map(|d| SortKey::of(s, d)))
-            .filter(|_| self.selected_status().is_some_and(|d| self.filter.matches(d)));
+            .filter(|_| {
+                self.selected_status()
+                    .is_some_and(|d| self.filter.matches(d))
+            });
         let (mut count, mut before, mut first): (usize, usize, Option<SortKey<'_>>) = (0, 0, None);
         for key in self.visible_keys() {
             count += 1;
@@ -171,7 +174,10 @@ impl App {
             {
                 before += 1;
             }
-            if first.as_ref().is_none_or(|f| key.order(f) == Ordering::Less) {
+            if first
+                .as_ref()
+                .is_none_or(|f| key.order(f) == Ordering::Less)
+            {
                 first = Some(key);
             }
         }
