@@ -167,3 +167,80 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use base64::Engine;
+
+    use crate::cert::{self, Sha1};
+    use crate::metadata::{MetadataError, parse_streaming};
+
+    const CERTS: [&[u8]; 3] = [
+        include_bytes!("../../tests/fixtures/metadata/certs/rsa_signing.pem"),
+        include_bytes!("../../tests/fixtures/metadata/certs/ec_p256.pem"),
+        include_bytes!("../../tests/fixtures/metadata/certs/rsa_encryption.pem"),
+    ];
+
+    /// An aggregate of `n` entities; entity `i` holds certificate `i % 3`. Returns the text
+    /// and each entity's expected thumbprint.
+    fn aggregate(n: usize) -> (String, Vec<Sha1>) {
+        let ders: Vec<Vec<u8>> = CERTS
+            .iter()
+            .map(|pem| cert::read_certificates(pem).unwrap().remove(0))
+            .collect();
+        let mut xml = String::from(
+            r#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#">"#,
+        );
+        let mut expected = Vec::new();
+        for i in 0..n {
+            let der = &ders[i % ders.len()];
+            let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+            let _ = write!(
+                xml,
+                r#"<md:EntityDescriptor entityID="e{i}"><md:SPSSODescriptor protocolSupportEnumeration="p"><md:KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:SPSSODescriptor></md:EntityDescriptor>"#
+            );
+            expected.push(Sha1::of(der));
+        }
+        xml.push_str("</md:EntitiesDescriptor>");
+        (xml, expected)
+    }
+
+    #[test]
+    fn entities_come_back_analysed_and_in_document_order() {
+        // Enough entities for many batches on every worker, and a last partial batch.
+        let (xml, expected) = aggregate(1_000);
+        let mut seen = Vec::new();
+        let info = parse_streaming(xml.as_bytes(), |entity| {
+            let key = &entity.certificates[0];
+            let analysed = key.cert.as_ref().unwrap();
+            assert_eq!(Some(analysed.sha1), key.sha1);
+            seen.push((entity.entity_id, analysed.sha1));
+        })
+        .unwrap();
+        assert_eq!(info.entity_count, 1_000);
+        let want: Vec<(String, Sha1)> = expected
+            .iter()
+            .enumerate()
+            .map(|(i, sha1)| (format!("e{i}"), *sha1))
+            .collect();
+        assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn entities_read_before_an_error_are_delivered_before_it() {
+        let (xml, _) = aggregate(500);
+        // Cut inside entity 400: entities 0..400 closed before the document breaks off.
+        let cut = xml.find(r#"entityID="e400""#).unwrap() + 20;
+        let mut seen = Vec::new();
+        let result = parse_streaming(&xml.as_bytes()[..cut], |entity| {
+            assert!(entity.certificates[0].cert.is_ok());
+            seen.push(entity.entity_id);
+        });
+        assert_eq!(result, Err(MetadataError::Truncated));
+        let want: Vec<String> = (0..400).map(|i| format!("e{i}")).collect();
+        assert_eq!(seen, want);
+    }
+}
