@@ -10,7 +10,8 @@
 //! Batches start at one entity and grow with the number of entities already delivered (up to
 //! [`BATCH`]), so the first entity reaches `on_entity` after a handful have been read, not
 //! after a whole batch. The batches in flight are bounded, so memory does not grow with the
-//! document. A document whose root is its only entity never starts a thread.
+//! document. The first [`INLINE_FIRST`] entities are analysed on the reading thread, so a
+//! single entity or a small aggregate never starts a thread.
 
 use std::collections::VecDeque;
 use std::sync::mpsc;
@@ -26,6 +27,9 @@ const BATCH: usize = 64;
 const IN_FLIGHT_PER_WORKER: usize = 2;
 /// Past this many workers the reading thread, not the analysis, is the bottleneck.
 const MAX_WORKERS: usize = 4;
+/// The first entities are analysed on the reading thread: a small aggregate never pays for
+/// starting threads (which costs more than analysing a few certificates).
+const INLINE_FIRST: usize = 16;
 
 struct Job {
     batch: Vec<PendingEntity>,
@@ -71,6 +75,11 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
 
     /// Queue an entity; hand `on_entity` every entity whose analysis is done, in order.
     pub fn push(&mut self, entity: PendingEntity, on_entity: &mut impl FnMut(Entity)) {
+        if self.workers.is_empty() && self.delivered < INLINE_FIRST {
+            self.delivered += 1;
+            on_entity(entity.resolve(&mut self.cache));
+            return;
+        }
         self.batch.push(entity);
         if self.batch.len() >= BATCH.min(self.delivered.max(1)) {
             self.hand_over();
