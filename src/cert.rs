@@ -1,6 +1,6 @@
 //! X.509 certificate facts: DER / PEM in, [`CertInfo`] out (x509-parser, SHA-1 / SHA-256).
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -69,17 +69,33 @@ pub enum CertError {
     Pem(String),
 }
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+
+/// The two uppercase hex digits of `b`. (A table, not `format!`: thumbprints are written for
+/// every certificate of every entity of an aggregate.)
+fn hex_pair(b: u8) -> [char; 2] {
+    [
+        char::from(HEX_DIGITS[usize::from(b >> 4)]),
+        char::from(HEX_DIGITS[usize::from(b & 0x0F)]),
+    ]
+}
+
 fn hex_upper(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        // Writing into a String cannot fail.
-        let _ = write!(out, "{b:02X}");
-    }
+    out.extend(bytes.iter().flat_map(|&b| hex_pair(b)));
     out
 }
 
 fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    bytes.iter().try_for_each(|b| write!(f, "{b:02X}"))
+    // Digests are at most 32 bytes: format them on the stack and write once.
+    let mut buf = [0u8; 64];
+    let n = bytes.len().min(32);
+    for (i, &b) in bytes[..n].iter().enumerate() {
+        buf[2 * i] = HEX_DIGITS[usize::from(b >> 4)];
+        buf[2 * i + 1] = HEX_DIGITS[usize::from(b & 0x0F)];
+    }
+    f.write_str(std::str::from_utf8(&buf[..2 * n]).map_err(|_| fmt::Error)?)?;
+    bytes[n..].iter().try_for_each(|b| write!(f, "{b:02X}"))
 }
 
 /// Why a thumbprint string was refused.

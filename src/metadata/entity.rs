@@ -27,12 +27,65 @@ impl CertText {
     }
 
     pub fn push_str(&mut self, chunk: &str) {
-        for c in chunk.chars().filter(|c| !c.is_ascii_whitespace()) {
-            if self.text.len() >= MAX_CERT_TEXT {
+        if self.overflowed {
+            return;
+        }
+        // Whole runs between whitespace at a time: the text is base64 wrapped at 64 or 76
+        // columns, so this copies lines, not characters.
+        for piece in chunk.split(|c: char| c.is_ascii_whitespace()) {
+            let room = MAX_CERT_TEXT - self.text.len();
+            if piece.len() > room {
+                let mut end = room;
+                while !piece.is_char_boundary(end) {
+                    end -= 1;
+                }
+                self.text.push_str(&piece[..end]);
                 self.overflowed = true;
                 return;
             }
-            self.text.push(c);
+            self.text.push_str(piece);
+        }
+    }
+
+    /// Decode the text: the DER and its SHA-1, or why it is not base64 (or too long).
+    pub fn decode(&self) -> Decoded {
+        if self.overflowed {
+            return Decoded {
+                sha1: None,
+                der: Err(CertError::TooLarge(MAX_CERT_TEXT)),
+            };
+        }
+        match cert::decode_base64(&self.text) {
+            Ok(der) => Decoded {
+                sha1: Some(Sha1::of(&der)),
+                der: Ok(der),
+            },
+            Err(e) => Decoded {
+                sha1: None,
+                der: Err(e),
+            },
+        }
+    }
+}
+
+/// One certificate as read from the document, before its analysis: the DER and its
+/// thumbprint, or why the text could not be decoded.
+pub(super) struct Decoded {
+    pub sha1: Option<Sha1>,
+    pub der: Result<Vec<u8>, CertError>,
+}
+
+impl Decoded {
+    /// Analyse it now (with `cache`): for the few certificates read outside an entity.
+    pub fn analyse(self, cache: &mut CertCache) -> ParsedCert {
+        let cert = match (self.sha1, self.der) {
+            (Some(sha1), Ok(der)) => cache.analyse(sha1, &der),
+            (_, Err(e)) => Err(e),
+            (None, Ok(der)) => cert::analyze(&der),
+        };
+        ParsedCert {
+            sha1: self.sha1,
+            cert,
         }
     }
 }
@@ -68,61 +121,93 @@ pub(super) struct CertCache {
 const CACHE_LIMIT: usize = 4096;
 
 impl CertCache {
-    pub fn read(&mut self, text: &CertText) -> ParsedCert {
-        if text.overflowed {
-            return ParsedCert {
-                sha1: None,
-                cert: Err(CertError::TooLarge(MAX_CERT_TEXT)),
-            };
-        }
-        let der = match cert::decode_base64(&text.text) {
-            Ok(der) => der,
-            Err(e) => {
-                return ParsedCert {
-                    sha1: None,
-                    cert: Err(e),
-                };
-            }
-        };
-        let sha1 = Sha1::of(&der);
+    /// The analysis of `der`, whose SHA-1 is `sha1`.
+    pub fn analyse(&mut self, sha1: Sha1, der: &[u8]) -> Result<CertInfo, CertError> {
         if let Some(known) = self.analysed.get(&sha1) {
-            return ParsedCert {
-                sha1: Some(sha1),
-                cert: known.clone(),
-            };
+            return known.clone();
         }
-        let analysed = cert::analyze(&der);
+        let analysed = cert::analyze(der);
         if self.analysed.len() >= CACHE_LIMIT {
             self.analysed.clear();
         }
         self.analysed.insert(sha1, analysed.clone());
-        ParsedCert {
-            sha1: Some(sha1),
-            cert: analysed,
-        }
+        analysed
     }
 }
 
-/// The entity being read.
+/// The entity being read. Its certificates are decoded and de-duplicated as they stream past,
+/// but analysed only in [`PendingEntity::resolve`], which may run on another thread.
 #[derive(Default)]
 pub(super) struct EntityBuilder {
-    pub entity: Entity,
+    pending: PendingEntity,
     /// Where each SHA-1 sits in `entity.certificates`.
     by_sha1: HashMap<Sha1, usize>,
 }
 
+/// An entity whose certificates still wait for their analysis.
+#[derive(Default)]
+pub(super) struct PendingEntity {
+    pub entity: Entity,
+    /// The DER of each of `entity.certificates`, in order; `None` where the text did not
+    /// decode (that certificate's `cert` already holds the error).
+    ders: Vec<Option<Vec<u8>>>,
+    /// The entity's signature certificate, until analysed into `entity.signed_by`.
+    signer: Option<Decoded>,
+}
+
+/// Stands in for a certificate's analysis until [`PendingEntity::resolve`] replaces it.
+fn not_yet_analysed() -> Result<CertInfo, CertError> {
+    Err(CertError::Empty)
+}
+
+impl PendingEntity {
+    /// Analyse every certificate (each distinct one once, through `cache`).
+    pub fn resolve(mut self, cache: &mut CertCache) -> Entity {
+        for (key, der) in self.entity.certificates.iter_mut().zip(self.ders) {
+            if let (Some(sha1), Some(der)) = (key.sha1, der) {
+                key.cert = cache.analyse(sha1, &der);
+            }
+        }
+        if let Some(signer) = self.signer {
+            self.entity.signed_by = Some(signer.analyse(cache).into_signature_key());
+        }
+        self.entity
+    }
+}
+
 impl EntityBuilder {
+    pub fn entity_mut(&mut self) -> &mut Entity {
+        &mut self.pending.entity
+    }
+
+    pub fn finish(self) -> PendingEntity {
+        self.pending
+    }
+
     pub fn add_role(&mut self, role: &Role) {
-        if !self.entity.roles.contains(role) {
-            self.entity.roles.push(role.clone());
+        let roles = &mut self.pending.entity.roles;
+        if !roles.contains(role) {
+            roles.push(role.clone());
+        }
+    }
+
+    /// The certificate of the entity's own `ds:Signature`; only the first one counts.
+    pub fn set_signer(&mut self, signer: Decoded) {
+        if self.pending.signer.is_none() {
+            self.pending.signer = Some(signer);
         }
     }
 
     /// One `X509Certificate` of a `KeyDescriptor`, merged with an earlier sighting of the same
     /// certificate. A certificate that is a key anywhere counts as a key (position 0).
-    pub fn add_key(&mut self, parsed: ParsedCert, role: &Role, key_use: KeyUse, position: usize) {
-        if let Some(&at) = parsed.sha1.as_ref().and_then(|sha1| self.by_sha1.get(sha1)) {
-            let known = &mut self.entity.certificates[at];
+    pub fn add_key(&mut self, decoded: Decoded, role: &Role, key_use: KeyUse, position: usize) {
+        let certificates = &mut self.pending.entity.certificates;
+        if let Some(&at) = decoded
+            .sha1
+            .as_ref()
+            .and_then(|sha1| self.by_sha1.get(sha1))
+        {
+            let known = &mut certificates[at];
             known.key_use = known.key_use.combine(key_use);
             known.chain_position = known.chain_position.min(position);
             if !known.roles.contains(role) {
@@ -130,22 +215,28 @@ impl EntityBuilder {
             }
             return;
         }
-        if let Some(sha1) = parsed.sha1 {
-            self.by_sha1.insert(sha1, self.entity.certificates.len());
+        if let Some(sha1) = decoded.sha1 {
+            self.by_sha1.insert(sha1, certificates.len());
         }
-        self.entity.certificates.push(KeyCert {
-            sha1: parsed.sha1,
-            cert: parsed.cert,
+        let (cert, der) = match decoded.der {
+            Ok(der) => (not_yet_analysed(), Some(der)),
+            Err(e) => (Err(e), None),
+        };
+        certificates.push(KeyCert {
+            sha1: decoded.sha1,
+            cert,
             key_use,
             roles: vec![role.clone()],
             chain_position: position,
         });
+        self.pending.ders.push(der);
     }
 
     pub fn add_sign_in_url(&mut self, url: &str) {
         let url = url.trim();
-        if !url.is_empty() && !self.entity.sign_in_urls.iter().any(|u| u == url) {
-            self.entity.sign_in_urls.push(url.to_owned());
+        let urls = &mut self.pending.entity.sign_in_urls;
+        if !url.is_empty() && !urls.iter().any(|u| u == url) {
+            urls.push(url.to_owned());
         }
     }
 }
@@ -194,7 +285,7 @@ mod tests {
         }
         assert!(text.overflowed);
         assert_eq!(text.text.len(), MAX_CERT_TEXT);
-        let parsed = CertCache::default().read(&text);
+        let parsed = text.decode().analyse(&mut CertCache::default());
         assert_eq!(parsed.cert, Err(CertError::TooLarge(MAX_CERT_TEXT)));
     }
 }

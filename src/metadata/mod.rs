@@ -8,6 +8,7 @@
 mod entity;
 mod input;
 mod parser;
+mod pipeline;
 
 pub use parser::MAX_DEPTH;
 

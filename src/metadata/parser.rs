@@ -20,8 +20,9 @@ use quick_xml::events::attributes::{AttrError, Attribute};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 
-use super::entity::{CertCache, CertText, EntityBuilder};
+use super::entity::{CertText, EntityBuilder};
 use super::input::{self, describe_xml_error};
+use super::pipeline::Pipeline;
 use super::{DocumentInfo, Entity, KeyUse, MetadataError, Role};
 
 /// Deeper nesting than this is refused: real metadata is about 10 levels deep, and the limit
@@ -117,12 +118,26 @@ pub(super) fn parse_streaming(
     on_entity: impl FnMut(Entity),
 ) -> Result<DocumentInfo, MetadataError> {
     let prepared = input::prepare(reader)?;
-    let mut skipped = prepared.skipped;
+    let skipped = prepared.skipped;
     let mut reader = NsReader::from_reader(prepared.reader);
     reader
         .resolver_mut()
         .set_max_namespace_bindings(MAX_NAMESPACE_BINDINGS);
-    let mut state = Reading::new(on_entity);
+    std::thread::scope(|scope| {
+        let mut state = Reading::new(on_entity, Pipeline::new(scope));
+        let read = read_events(&mut reader, skipped, &mut state);
+        // Entities that closed before an error are still reported, as they were read.
+        state.flush();
+        read.and_then(|()| state.finish())
+    })
+}
+
+/// Feed every event to `state` until the end of the document or the first error.
+fn read_events<R: BufRead, F: FnMut(Entity)>(
+    reader: &mut NsReader<R>,
+    mut skipped: u64,
+    state: &mut Reading<'_, '_, F>,
+) -> Result<(), MetadataError> {
     let mut buf = Vec::new();
     loop {
         // One huge event (a giant text node) must not keep its memory for the rest of the read.
@@ -144,9 +159,9 @@ pub(super) fn parse_streaming(
             }
         };
         match event {
-            Event::Start(e) => state.start(&reader, ns, &e, at)?,
+            Event::Start(e) => state.start(reader, ns, &e, at)?,
             Event::Empty(e) => {
-                state.start(&reader, ns, &e, at)?;
+                state.start(reader, ns, &e, at)?;
                 state.end();
             }
             Event::End(_) => state.end(),
@@ -158,7 +173,7 @@ pub(super) fn parse_streaming(
                 state.declared_encoding = decl.encoding().and_then(Result::ok).map(Cow::into_owned);
             }
             Event::Comment(_) | Event::PI(_) => {}
-            Event::Eof => return state.finish(),
+            Event::Eof => return Ok(()),
         }
     }
 }
@@ -214,8 +229,10 @@ fn predefined_entity(name: &str) -> Option<char> {
     })
 }
 
-struct Reading<F> {
+struct Reading<'scope, 'env, F> {
     on_entity: F,
+    /// Where entities go to have their certificates analysed.
+    pipeline: Pipeline<'scope, 'env>,
     stack: Vec<Frame>,
     info: DocumentInfo,
     root_closed: bool,
@@ -230,14 +247,14 @@ struct Reading<F> {
     cert_text: CertText,
     /// The `wsa:Address` being read; `None` once it grew too long.
     address: Option<String>,
-    cache: CertCache,
     declared_encoding: Option<String>,
 }
 
-impl<F: FnMut(Entity)> Reading<F> {
-    fn new(on_entity: F) -> Self {
+impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
+    fn new(on_entity: F, pipeline: Pipeline<'scope, 'env>) -> Self {
         Self {
             on_entity,
+            pipeline,
             stack: Vec::new(),
             info: DocumentInfo::default(),
             root_closed: false,
@@ -249,7 +266,6 @@ impl<F: FnMut(Entity)> Reading<F> {
             signature_cert_taken: false,
             cert_text: CertText::default(),
             address: None,
-            cache: CertCache::default(),
             declared_encoding: None,
         }
     }
@@ -373,9 +389,10 @@ impl<F: FnMut(Entity)> Reading<F> {
     fn begin_entity(&mut self, element: &BytesStart<'_>, at: u64) -> Result<(), MetadataError> {
         let attributes = Attributes::read(element, at)?;
         let mut builder = EntityBuilder::default();
-        builder.entity.entity_id = attributes.entity_id.unwrap_or_default();
-        builder.entity.valid_until = attributes.valid_until;
-        builder.entity.cache_duration = attributes.cache_duration;
+        let entity = builder.entity_mut();
+        entity.entity_id = attributes.entity_id.unwrap_or_default();
+        entity.valid_until = attributes.valid_until;
+        entity.cache_duration = attributes.cache_duration;
         self.entity = Some(builder);
         Ok(())
     }
@@ -430,9 +447,8 @@ impl<F: FnMut(Entity)> Reading<F> {
         self.position += 1;
         match holder {
             Holder::Key => {
-                let parsed = self.cache.read(&self.cert_text);
                 if let (Some(entity), Some(role)) = (self.entity.as_mut(), self.role.as_ref()) {
-                    entity.add_key(parsed, role, self.key_use, position);
+                    entity.add_key(self.cert_text.decode(), role, self.key_use, position);
                 }
             }
             Holder::Signature(of) => {
@@ -440,12 +456,15 @@ impl<F: FnMut(Entity)> Reading<F> {
                     return;
                 }
                 self.signature_cert_taken = true;
-                let key = self.cache.read(&self.cert_text).into_signature_key();
+                let decoded = self.cert_text.decode();
                 match of {
-                    SignatureOf::Document => self.info.signed_by = Some(key),
+                    SignatureOf::Document => {
+                        let parsed = decoded.analyse(self.pipeline.cache());
+                        self.info.signed_by = Some(parsed.into_signature_key());
+                    }
                     SignatureOf::Entity => {
                         if let Some(entity) = self.entity.as_mut() {
-                            entity.entity.signed_by.get_or_insert(key);
+                            entity.set_signer(decoded);
                         }
                     }
                 }
@@ -457,16 +476,24 @@ impl<F: FnMut(Entity)> Reading<F> {
         let Some(builder) = self.entity.take() else {
             return;
         };
-        let entity = builder.entity;
+        let pending = builder.finish();
         self.info.entity_count += 1;
         if self.root_is_entity && self.stack.is_empty() {
             // A lone EntityDescriptor is the document: its signature and validity are the
             // document's too.
+            let entity = self.pipeline.resolve_now(pending);
             self.info.signed_by.clone_from(&entity.signed_by);
             self.info.valid_until = entity.valid_until;
             self.info.cache_duration.clone_from(&entity.cache_duration);
+            (self.on_entity)(entity);
+        } else {
+            self.pipeline.push(pending, &mut self.on_entity);
         }
-        (self.on_entity)(entity);
+    }
+
+    /// Hand `on_entity` every entity still being analysed.
+    fn flush(&mut self) {
+        self.pipeline.flush(&mut self.on_entity);
     }
 
     fn text(&mut self, text: &str, at: u64) -> Result<(), MetadataError> {

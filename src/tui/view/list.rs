@@ -61,14 +61,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
         return;
     }
-    let widths = widths(columns, area.width, app, &visible);
+    // Lay out only the rows on screen (one line goes to the header): with thousands of
+    // domains, building (or measuring) every row would cost far more than the frame. The app
+    // keeps the selection inside this window (`list_offset`).
+    let window = {
+        let start = app.list_offset.min(visible.len());
+        let end = start
+            .saturating_add(usize::from(area.height.saturating_sub(1)))
+            .min(visible.len());
+        &visible[start..end]
+    };
+    let widths = widths(columns, area.width, app, window);
     // Cut names that do not fit with an ellipsis, so a cut is never mistaken for a name.
     let fit = |column: usize| match widths.get(column) {
         Some(Constraint::Length(n)) => usize::from(*n),
         _ => usize::from(area.width.saturating_sub(SIDE_FIXED_WIDTH)),
     };
     let fits = (fit(1), fit(2));
-    let rows = visible
+    let rows = window
         .iter()
         .map(|&i| row(&app.domains[i], now, columns, fits, theme));
     let host_header = if fit(2) >= "IDP HOST".len() {
@@ -83,30 +93,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         .highlight_symbol(HIGHLIGHT);
     let selected = app
         .selected()
-        .and_then(|s| visible.iter().position(|&i| i == s));
-    let mut state = TableState::new()
-        .with_offset(app.list_offset)
-        .with_selected(selected);
+        .and_then(|s| window.iter().position(|&i| i == s));
+    let mut state = TableState::new().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
 }
 
 /// Column widths: the fixed columns first; the domain and the identity provider's host then
-/// get the room they need (the domain first), and the top finding whatever is left.
-fn widths(columns: Columns, area_width: u16, app: &App, visible: &[usize]) -> Vec<Constraint> {
+/// get the room they need on the rows shown (the domain first), and the top finding whatever
+/// is left.
+fn widths(columns: Columns, area_width: u16, app: &App, shown: &[usize]) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
     let longest = |text: &dyn Fn(&DomainStatus) -> usize| {
-        visible
+        shown
             .iter()
             .map(|&i| text(&app.domains[i]))
             .max()
             .unwrap_or(0)
     };
-    let domain = longest(&|d| d.config.name.chars().count() + usize::from(d.changed));
-    let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count()));
     let clamp = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
     match columns {
         Columns::Side => vec![Length(7), Fill(1), Length(7)],
         Columns::Standard | Columns::Wide => {
+            let domain = longest(&|d| d.config.name.chars().count() + usize::from(d.changed));
+            let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count()));
             let fixed: &[u16] = if columns == Columns::Wide {
                 &[7, 7, 9, 7, 10, 10]
             } else {

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The side-by-side benchmarks of BENCHMARKS.md, end to end with the release binary:
+#
+#   1. aggregate inspect: `fedcert inspect --json` vs bench/reference_inspect.py (lxml +
+#      cryptography) on a generated 40,000-entity aggregate, output to /dev/null; wall time,
+#      CPU time, peak RSS (/usr/bin/time); then both outputs compared certificate by certificate;
+#   2. fleet refresh: `fedcert check` on 1,000 loopback domains vs the same 1,000 URLs fetched
+#      by 16 parallel curl processes;
+#   3. start-up: `fedcert check` on one file:// domain, and the TUI's first frame;
+#   4. (IDLE=1) the idle TUI's CPU with 10,000 domains.
+#
+# Usage: bench/run.sh [SECTION...]   (sections 1 2 3 by default; 4 is the idle TUI, also IDLE=1)
+#        RUNS=3 by default; PYTHON=python3 must have lxml and cryptography
+# Generated files go to target/bench-data (the aggregate is kept between runs; ~130 MB).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS="${RUNS:-3}"
+PYTHON="${PYTHON:-python3}"
+DATA="$PWD/target/bench-data"
+FEDCERT="$PWD/target/release/fedcert"
+mkdir -p "$DATA"
+
+if ! "$PYTHON" -c 'import lxml, cryptography' 2>/dev/null; then
+  echo "$PYTHON lacks lxml / cryptography: pip install lxml cryptography (or set PYTHON=)" >&2
+  exit 1
+fi
+
+echo "== building (release)"
+cargo build --release --quiet
+AGGREGATE="$(cargo bench --quiet --bench aggregate -- generate "$DATA/aggregate-40000.xml" 40000 | tail -1)"
+SIZE_MB="$("$PYTHON" -c "import os,sys; print(f'{os.path.getsize(sys.argv[1])/1e6:.1f}')" "$AGGREGATE")"
+
+# `timed LABEL CMD...`: one run, stdout to /dev/null; prints "LABEL wall user sys maxrss_kib".
+timed() {
+  local label="$1"; shift
+  /usr/bin/time -f "$label %e %U %S %M" "$@" > /dev/null 2>> "$DATA/time.log"
+  tail -1 "$DATA/time.log"
+}
+
+SECTIONS=" ${*:-1 2 3} "
+[ "${IDLE:-0}" = 1 ] && SECTIONS="$SECTIONS 4 "
+want() { [[ "$SECTIONS" == *" $1 "* ]]; }
+
+aggregate() {
+echo
+echo "== 1. aggregate inspect: $AGGREGATE ($SIZE_MB MB), $RUNS runs each, interleaved"
+: > "$DATA/time.log"
+for _ in $(seq "$RUNS"); do
+  timed fedcert "$FEDCERT" inspect --json "$AGGREGATE"
+  timed python "$PYTHON" bench/reference_inspect.py "$AGGREGATE"
+done | tee "$DATA/aggregate.times"
+"$PYTHON" - "$DATA/aggregate.times" "$SIZE_MB" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+size = float(sys.argv[2])
+def stats(name):
+    r = [list(map(float, x[1:])) for x in rows if x[0] == name]
+    wall = [x[0] for x in r]; cpu = [x[1] + x[2] for x in r]; rss = max(x[3] for x in r)
+    return min(wall), statistics.median(wall), statistics.median(cpu), rss / 1024
+f, p = stats("fedcert"), stats("python")
+for name, s in (("fedcert", f), ("reference", p)):
+    print(f"{name:9}  best {s[0]:6.2f} s  median {s[1]:6.2f} s  cpu {s[2]:6.2f} s  "
+          f"peak RSS {s[3]:5.1f} MiB  {size / s[0]:6.0f} MB/s (best)")
+print(f"speed-up: {p[1] / f[1]:.1f}x (median wall), {p[0] / f[0]:.1f}x (best wall), "
+      f"{p[2] / f[2]:.1f}x (CPU time)")
+PY
+echo "-- correctness: every certificate's facts, fedcert vs reference"
+"$FEDCERT" inspect --json "$AGGREGATE" > "$DATA/fedcert.json"
+"$PYTHON" bench/reference_inspect.py "$AGGREGATE" > "$DATA/reference.json"
+"$PYTHON" bench/compare.py "$DATA/fedcert.json" "$DATA/reference.json"
+rm -f "$DATA/fedcert.json" "$DATA/reference.json"
+}
+
+FLEET="$DATA/fleet"
+start_fleet() {
+
+rm -rf "$FLEET"; mkdir -p "$FLEET"
+mkfifo "$FLEET/ctl"
+cargo bench --quiet --bench fleet -- serve "$FLEET" 1000 < "$FLEET/ctl" > "$FLEET/server.out" &
+SERVER=$!
+exec 7> "$FLEET/ctl"   # the server runs until this closes
+trap 'exec 7>&-; wait "$SERVER" 2>/dev/null || true' EXIT
+until grep -q '^ready' "$FLEET/server.out" 2>/dev/null; do sleep 0.1; done
+}
+
+fleet() {
+echo
+echo "== 2. fleet refresh: 1,000 domains over loopback HTTP/1.1, $RUNS runs each, interleaved"
+: > "$DATA/time.log"
+for _ in $(seq "$RUNS"); do
+  timed fedcert "$FEDCERT" check --config "$FLEET/fleet.toml" --now 2026-12-01T09:00:00Z || true
+  timed curl sh -c "xargs -P16 -n1 curl -s -o /dev/null < '$FLEET/urls.txt'"
+done | tee "$DATA/fleet.times"
+"$PYTHON" - "$DATA/fleet.times" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+med = lambda n, i: statistics.median(float(x[i]) for x in rows if x[0] == n)
+f, c = med("fedcert", 1), med("curl", 1)
+print(f"fedcert check {f:.2f} s (cpu {med('fedcert', 2) + med('fedcert', 3):.2f} s), "
+      f"16 x curl {c:.2f} s (cpu {med('curl', 2) + med('curl', 3):.2f} s): "
+      f"fedcert takes {f / c:.2f}x the curl time (the target is at most 1.5x)")
+PY
+"$FEDCERT" check --config "$FLEET/fleet.toml" --now 2026-12-01T09:00:00Z | awk '{print $1}' | sort | uniq -c
+}
+
+startup() {
+echo
+echo "== 3. start-up"
+ONE="$DATA/one"
+mkdir -p "$ONE"
+cp tests/fixtures/metadata/adfs_bom_crlf.xml "$ONE/metadata.xml"
+printf '[[domain]]\nname = "one.example"\nmetadata_url = "file://%s/metadata.xml"\n' "$ONE" > "$ONE/config.toml"
+"$PYTHON" - "$FEDCERT" "$ONE/config.toml" <<'PY'
+import statistics, subprocess, sys, time
+runs = []
+for _ in range(10):
+    started = time.perf_counter()
+    subprocess.run([sys.argv[1], "check", "--config", sys.argv[2]], stdout=subprocess.DEVNULL)
+    runs.append((time.perf_counter() - started) * 1e3)
+print(f"fedcert check, one file:// domain: median {statistics.median(runs):.1f} ms, "
+      f"best {min(runs):.1f} ms (10 runs, process start to exit)")
+PY
+echo "-- TUI first frame, one domain (80x24 pseudo-terminal)"
+"$PYTHON" bench/first_frame.py "STATUS" "$FEDCERT" --config "$ONE/config.toml" --log-file "$ONE/tui.log"
+echo "-- TUI first frame, the 1,000-domain fleet"
+"$PYTHON" bench/first_frame.py "STATUS" "$FEDCERT" --config "$FLEET/fleet.toml" --log-file "$FLEET/tui.log"
+}
+
+idle() {
+  echo
+  echo "== 4. idle TUI, 10,000 domains (refresh 6h), 30 s once the first refresh of all has settled"
+  "$PYTHON" - "$FLEET/fleet.toml" "$FLEET/fleet10k.toml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+urls = re.findall(r'metadata_url = "([^"]+)"', text)
+out = ['[settings]\nrefresh = "6h"\n']
+for i in range(10_000):
+    out.append(f'[[domain]]\nname = "t{i:05}.fleet.test"\nmetadata_url = "{urls[i % len(urls)]}"\n')
+open(sys.argv[2], "w").write("\n".join(out))
+PY
+  "$PYTHON" bench/idle_cpu.py 180 30 "$FEDCERT" --config "$FLEET/fleet10k.toml" --log-file "$FLEET/tui10k.log"
+}
+
+want 1 && aggregate
+if want 2 || want 3 || want 4; then start_fleet; fi
+want 2 && fleet
+want 3 && startup
+want 4 && idle
+exit 0

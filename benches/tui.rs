@@ -1,0 +1,214 @@
+//! The TUI at scale, through its public API: a frame of `tui::view::render` into a ratatui
+//! `TestBackend`, a key press (`tui::update` + a frame), typing a filter, and the 1 Hz tick,
+//! with 1,000 and 10,000 domains. Run with `cargo bench --bench tui`; BENCHMARKS.md records
+//! the results.
+//!
+//! The domains are built from the repository's AD FS and Okta fixtures (parsed once) with
+//! distinct names; every seventh one's last refresh failed, so all statuses appear.
+
+#![allow(clippy::cast_precision_loss)]
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use fedcert::config::DomainConfig;
+use fedcert::domain::{DomainStatus, RefreshError, RefreshOutcome, Snapshot};
+use fedcert::poller::PollEvent;
+use fedcert::tui::{Action, App, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const FIXTURES: [&str; 3] = [
+    "adfs_bom_crlf.xml",
+    "okta_one_line.xml",
+    "wrapped_indented.xml",
+];
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("a valid date")
+}
+
+fn domains(n: usize) -> Vec<DomainStatus> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/metadata");
+    let facts: Vec<_> = FIXTURES
+        .iter()
+        .filter_map(|name| {
+            let bytes = std::fs::read(dir.join(name)).expect("fixture");
+            let doc = fedcert::metadata::parse_bytes(&bytes).expect("fixture parses");
+            fedcert::assess::idp_facts(&doc, None).ok()
+        })
+        .collect();
+    assert!(!facts.is_empty(), "the fixtures give identity providers");
+    let now = now();
+    (0..n)
+        .map(|i| {
+            let name = format!("tenant{i:05}.customer{}.example", i % 97);
+            let url = format!(
+                "https://fs.tenant{i:05}.example/FederationMetadata/2007-06/FederationMetadata.xml"
+            );
+            let mut status = DomainStatus::new(DomainConfig::new(name, url.clone()), now);
+            let at = now - chrono::Duration::seconds(i64::try_from(i % 900).unwrap_or(0));
+            let metadata = if i % 7 == 3 {
+                Err(RefreshError {
+                    at,
+                    message: format!("{url}: connection refused"),
+                    short: "refused".into(),
+                })
+            } else {
+                Ok(Snapshot {
+                    fetched_at: at,
+                    location: url,
+                    facts: facts[i % facts.len()].clone(),
+                    http_date: None,
+                })
+            };
+            status.apply(RefreshOutcome {
+                at,
+                metadata,
+                entra: None,
+            });
+            status.reassess(now);
+            status
+        })
+        .collect()
+}
+
+/// Best and median of `runs` timings of `f` (the best is the cost without the other jobs on a
+/// shared machine; the median includes them).
+fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    (times[0], times[runs / 2])
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let now = now();
+    println!("| domains | terminal | what | best (ms) | median (ms) |");
+    println!("|---:|---|---|---:|---:|");
+    for n in [1_000, 10_000] {
+        let mut app = App::new(domains(n));
+        for (width, height) in [(80u16, 24u16), (200, 60)] {
+            let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+            update(&mut app, Action::Resize { width, height }, now);
+            let size = format!("{width}x{height}");
+            let mut frame = || {
+                terminal
+                    .draw(|f| fedcert::tui::view::render(f, &app, now))
+                    .expect("draw");
+            };
+            let (best, median) = measure(200, &mut frame);
+            println!(
+                "| {n} | {size} | frame (list) | {} | {} |",
+                ms(best),
+                ms(median)
+            );
+            let mut down = 0usize;
+            let (best, median) = measure(200, || {
+                down += 1;
+                let key = if down % 50 < 25 {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
+                update(&mut app, key, now);
+                terminal
+                    .draw(|f| fedcert::tui::view::render(f, &app, now))
+                    .expect("draw");
+            });
+            println!(
+                "| {n} | {size} | key press (j/k) + frame | {} | {} |",
+                ms(best),
+                ms(median)
+            );
+            update(&mut app, Action::OpenDetails, now);
+            let (best, median) = measure(100, || {
+                terminal
+                    .draw(|f| fedcert::tui::view::render(f, &app, now))
+                    .expect("draw");
+            });
+            println!(
+                "| {n} | {size} | frame (details) | {} | {} |",
+                ms(best),
+                ms(median)
+            );
+            update(&mut app, Action::Back, now);
+        }
+        // Typing a filter: each character refilters every domain.
+        update(&mut app, Action::StartFilter, now);
+        let text: Vec<char> = "customer4".chars().collect();
+        let mut typed = 0usize;
+        let (best, median) = measure(100, || {
+            if typed == text.len() {
+                for _ in 0..typed {
+                    update(&mut app, Action::FilterBackspace, now);
+                }
+                typed = 0;
+            }
+            update(&mut app, Action::FilterChar(text[typed]), now);
+            typed += 1;
+        });
+        println!(
+            "| {n} | 200x60 | filter keystroke (update) | {} | {} |",
+            ms(best),
+            ms(median)
+        );
+        update(&mut app, Action::ClearFilter, now);
+        refresh_results(&mut app, n, now);
+        let (best, median) = measure(20, || {
+            update(&mut app, Action::Tick, now);
+        });
+        println!(
+            "| {n} | 200x60 | 1 Hz tick (re-assessment share) | {} | {} |",
+            ms(best),
+            ms(median)
+        );
+    }
+}
+
+/// A refresh result arriving from the poller (thousands of them while a big fleet is first
+/// read): the update, then the frame the event loop draws after it.
+fn refresh_results(app: &mut App, n: usize, now: DateTime<Utc>) {
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let mut next = 0usize;
+    let (best, median) = measure(200, || {
+        let index = next % n;
+        next += 7;
+        let outcome = RefreshOutcome {
+            at: now,
+            metadata: app.domains[index]
+                .last_good
+                .clone()
+                .ok_or_else(|| RefreshError {
+                    at: now,
+                    message: "refused".into(),
+                    short: "refused".into(),
+                }),
+            entra: None,
+        };
+        let event = PollEvent::Finished {
+            index,
+            outcome: Box::new(outcome),
+        };
+        update(app, Action::Poll(event), now);
+        terminal
+            .draw(|f| fedcert::tui::view::render(f, app, now))
+            .expect("draw");
+    });
+    println!(
+        "| {n} | 200x60 | refresh result (update + frame) | {} | {} |",
+        ms(best),
+        ms(median)
+    );
+}
