@@ -62,6 +62,7 @@ fn domains(n: usize) -> Vec<DomainStatus> {
                     location: url,
                     facts: facts[i % facts.len()].clone(),
                     http_date: None,
+                    clock_skew: None,
                 })
             };
             status.apply(RefreshOutcome {
