@@ -185,12 +185,24 @@ pub async fn run(
             terminal: terminal.backend_mut(),
             tmux: outside.tmux,
         };
+        let from_poller = matches!(action, Action::Poll(_));
         if effects::drive(app, action, clock.now(), &mut io) {
             return Ok(());
+        }
+        if from_poller {
+            // A fleet's first refresh arrives as thousands of events: take the ones already
+            // waiting before drawing, so the screen is drawn once per batch, not per domain.
+            for _ in 0..POLL_BATCH {
+                let Ok(event) = events.try_recv() else { break };
+                effects::drive(app, Action::Poll(event), clock.now(), &mut io);
+            }
         }
         dirty = true;
     }
 }
+
+/// Poller events taken in one go before a redraw.
+const POLL_BATCH: usize = 1024;
 
 /// Show the first-run screen until the operator quits.
 pub async fn run_first_run(
