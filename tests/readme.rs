@@ -56,14 +56,17 @@ fn sample_keys() -> Keys {
             _ => line,
         };
         if line.starts_with('[') {
-            table = line.split('#').next().unwrap().trim().to_owned();
-        } else if let Some((key, _)) = line.split_once(" = ") {
-            if !key.is_empty()
-                && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                && table != "[keys]"
-            {
-                keys.insert((table.clone(), key.to_owned()));
-            }
+            line.split('#')
+                .next()
+                .unwrap()
+                .trim()
+                .clone_into(&mut table);
+        } else if let Some((key, _)) = line.split_once(" = ")
+            && !key.is_empty()
+            && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            && table != "[keys]"
+        {
+            keys.insert((table.clone(), key.to_owned()));
         }
     }
     keys
