@@ -182,9 +182,20 @@ impl Sha256 {
 }
 
 impl CertInfo {
-    /// Whole days (rounded down) from `now` to `NotAfter`; negative once expired.
+    /// Whole days (rounded down) from `now` to `NotAfter`; negative once expired (−1 from the
+    /// moment it expires, so an expired certificate never reads as "0 days left").
     pub fn days_left(&self, now: DateTime<Utc>) -> i64 {
-        (self.not_after - now).num_days()
+        let floor = (self.not_after - now).num_seconds().div_euclid(86_400);
+        if now >= self.not_after {
+            floor.min(-1)
+        } else {
+            floor
+        }
+    }
+
+    /// Whole days since it expired (0 on the day it did), `None` while still valid.
+    pub fn days_expired(&self, now: DateTime<Utc>) -> Option<i64> {
+        (now >= self.not_after).then(|| (now - self.not_after).num_days())
     }
 
     /// Fractional days from `now` to `NotAfter`, for the verdict's boundaries.
@@ -786,5 +797,21 @@ mod tests {
         assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
         assert_eq!(bit_length(&[0x01]), 1);
         assert_eq!(bit_length(&[0x00]), 0);
+    }
+
+    #[test]
+    fn an_expired_certificate_never_has_zero_days_left() {
+        let c = analyze_pem(cert_fixture!("rsa_signing.pem"));
+        let t = c.not_after;
+        let left = |offset: i64| c.days_left(t + chrono::TimeDelta::seconds(offset));
+        assert_eq!(left(-86_400 - 1), 1);
+        assert_eq!(left(-1), 0, "one second before expiry: under a day left");
+        assert_eq!(left(0), -1, "the moment it expires");
+        assert_eq!(left(43_200), -1, "half a day after");
+        assert_eq!(left(86_400), -1, "exactly a day after");
+        assert_eq!(left(86_400 + 1), -2);
+        assert_eq!(c.days_expired(t - chrono::TimeDelta::seconds(1)), None);
+        assert_eq!(c.days_expired(t), Some(0));
+        assert_eq!(c.days_expired(t + chrono::TimeDelta::days(3)), Some(3));
     }
 }

@@ -28,7 +28,7 @@ pub enum PollEvent {
     },
 }
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -254,6 +254,8 @@ async fn run(
         .collect();
     let mut in_flight: HashSet<usize> = HashSet::new();
     let mut tasks: JoinSet<(usize, bool)> = JoinSet::new();
+    // Which domain each task refreshes, so that a task that panicked is known by its id.
+    let mut task_domain: HashMap<tokio::task::Id, usize> = HashMap::new();
 
     loop {
         // Launch every domain that is due and not already in flight.
@@ -261,7 +263,7 @@ async fn run(
         for (index, entry) in schedule.iter_mut().enumerate() {
             if entry.due <= now && in_flight.insert(index) {
                 entry.due = far_future(now);
-                launch(
+                let id = launch(
                     &mut tasks,
                     index,
                     &domains,
@@ -270,6 +272,7 @@ async fn run(
                     &events,
                     options.clock,
                 );
+                task_domain.insert(id, index);
             }
         }
         let next_due = schedule
@@ -287,8 +290,27 @@ async fn run(
                 Some(PollCommand::Refresh(_)) => {}
                 Some(PollCommand::RefreshAll) => schedule.iter_mut().for_each(|s| s.due = Instant::now()),
             },
-            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
-                let Ok((index, ok)) = joined else { continue };
+            Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                let (index, ok) = match joined {
+                    Ok((id, done)) => {
+                        task_domain.remove(&id);
+                        done
+                    }
+                    // A refresh that panicked is a failed refresh: the domain says so and is
+                    // tried again after the back-off, never left "fetching" for good.
+                    Err(error) => {
+                        let Some(index) = task_domain.remove(&error.id()) else { continue };
+                        let at = options.clock.now();
+                        let failure = RefreshError {
+                            at,
+                            message: format!("{}: the refresh failed inside fedcert ({error}); it is retried", domains[index].metadata_url),
+                            short: "internal".to_owned(),
+                        };
+                        let outcome = RefreshOutcome { at, metadata: Err(failure), entra: None };
+                        let _ = events.send(PollEvent::Finished { index, outcome: Box::new(outcome) });
+                        (index, false)
+                    }
+                };
                 in_flight.remove(&index);
                 let entry = &mut schedule[index];
                 entry.failures = if ok { 0 } else { entry.failures.saturating_add(1) };
@@ -313,27 +335,29 @@ fn launch(
     permits: &Arc<Semaphore>,
     events: &mpsc::UnboundedSender<PollEvent>,
     clock: Clock,
-) {
+) -> tokio::task::Id {
     let domains = Arc::clone(domains);
     let sources = sources.clone();
     let permits = Arc::clone(permits);
     let events = events.clone();
-    tasks.spawn(async move {
-        let Ok(_permit) = permits.acquire_owned().await else {
-            return (index, false);
-        };
-        let _ = events.send(PollEvent::Started {
-            index,
-            at: clock.now(),
-        });
-        let outcome = refresh_domain(&sources, &domains[index], clock.now()).await;
-        let ok = outcome.metadata.is_ok();
-        let _ = events.send(PollEvent::Finished {
-            index,
-            outcome: Box::new(outcome),
-        });
-        (index, ok)
-    });
+    tasks
+        .spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return (index, false);
+            };
+            let _ = events.send(PollEvent::Started {
+                index,
+                at: clock.now(),
+            });
+            let outcome = refresh_domain(&sources, &domains[index], clock.now()).await;
+            let ok = outcome.metadata.is_ok();
+            let _ = events.send(PollEvent::Finished {
+                index,
+                outcome: Box::new(outcome),
+            });
+            (index, ok)
+        })
+        .id()
 }
 
 /// The wait before a domain's next fetch: after a failure, exponential back-off capped at the

@@ -153,7 +153,7 @@ fn write_text(
             |p| {
                 format!(
                     "primary {} ({})",
-                    days(p.cert.days_left(now)),
+                    days(&p.cert, now),
                     p.cert.not_after.format("%Y-%m-%d")
                 )
             },
@@ -193,10 +193,10 @@ fn write_text(
     Ok(())
 }
 
-fn days(n: i64) -> String {
-    if n < 0 {
-        format!("expired {}d ago", -n)
-    } else {
-        format!("{n}d")
+fn days(cert: &crate::cert::CertInfo, now: DateTime<Utc>) -> String {
+    match cert.days_expired(now) {
+        Some(0) => "expired today".to_owned(),
+        Some(n) => format!("expired {n}d ago"),
+        None => format!("{}d", cert.days_left(now)),
     }
 }

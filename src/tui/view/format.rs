@@ -34,7 +34,7 @@ pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 pub fn days_left(days: Option<f64>) -> String {
     match days {
         None => "—".into(),
-        Some(d) if d < 0.0 => "expired".into(),
+        Some(d) if d <= 0.0 => "expired".into(),
         Some(d) if d < 1.0 => format!("{}h", whole(d * 24.0)),
         Some(d) => format!("{}d", whole(d)),
     }
