@@ -202,3 +202,34 @@ fn a_broken_import_is_one_clear_line_and_changes_nothing() {
     );
     assert_eq!(setup.check()["entra"]["source"], Value::Null);
 }
+
+#[test]
+fn a_corrupt_import_is_moved_aside_and_the_others_still_count() {
+    let setup = Setup::new();
+    setup.import(
+        "adfs-certificates",
+        "adfs-certificates.export.utf8-bom.json",
+    );
+    setup.import("entra-federation", "entra-federation.ps7.json");
+    let data = setup.dir.path().join("data");
+    let entra_file = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("import-entra-federation") && name.ends_with(".json")
+        })
+        .unwrap();
+    std::fs::write(&entra_file, b"{ torn").unwrap();
+    let output = setup.fedcert(&["check", "--json"]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let d = &report["domains"][0];
+    // The AD FS import still decides the primary; the broken Entra import is not used.
+    assert_eq!(d["primary"]["identified_by"], "adfs_import", "{d:#}");
+    assert_eq!(d["entra"]["source"], Value::Null);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("corrupt") && stderr.contains("moved it aside"),
+        "{stderr}"
+    );
+}

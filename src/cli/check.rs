@@ -104,10 +104,11 @@ pub fn new_statuses<'a>(
         .map(|domain| {
             let mut status = DomainStatus::new(domain.clone(), now);
             if let Some(store) = &store {
-                match Imports::load(store, &domain.name) {
-                    Ok(imports) => status.apply_imports(imports, now),
-                    Err(e) => tracing::warn!("{}: imports not used: {e}", domain.name),
+                let (imports, problems) = Imports::load(store, &domain.name);
+                for problem in problems {
+                    tracing::warn!("{}: an import is not used: {problem}", domain.name);
                 }
+                status.apply_imports(imports, now);
             }
             status
         })

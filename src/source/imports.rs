@@ -224,13 +224,39 @@ pub struct Imports {
 }
 
 impl Imports {
-    /// Read the imports stored for `domain`.
-    pub fn load(store: &Store, domain: &str) -> Result<Self, StoreError> {
-        Ok(Self {
-            entra: store.read_json(&ImportKind::EntraFederation.store_name(domain))?,
-            adfs_certificates: store.read_json(&ImportKind::AdfsCertificates.store_name(domain))?,
-            adfs_properties: store.read_json(&ImportKind::AdfsProperties.store_name(domain))?,
-        })
+    /// Read the imports stored for `domain`. Each kind stands alone: one that cannot be read
+    /// (a corrupt file is moved aside by the store) is left out and reported, and the others
+    /// are still used.
+    pub fn load(store: &Store, domain: &str) -> (Self, Vec<StoreError>) {
+        fn read<T: serde::de::DeserializeOwned>(
+            store: &Store,
+            name: &str,
+            problems: &mut Vec<StoreError>,
+        ) -> Option<T> {
+            store.read_json(name).unwrap_or_else(|e| {
+                problems.push(e);
+                None
+            })
+        }
+        let mut problems = Vec::new();
+        let imports = Self {
+            entra: read(
+                store,
+                &ImportKind::EntraFederation.store_name(domain),
+                &mut problems,
+            ),
+            adfs_certificates: read(
+                store,
+                &ImportKind::AdfsCertificates.store_name(domain),
+                &mut problems,
+            ),
+            adfs_properties: read(
+                store,
+                &ImportKind::AdfsProperties.store_name(domain),
+                &mut problems,
+            ),
+        };
+        (imports, problems)
     }
 
     pub fn auto_rollover(&self) -> Option<bool> {

@@ -145,7 +145,7 @@ const MIN_HOST_WIDTH: u16 = 7;
 /// fits; else the domain name comes first (it is what the operator looks for), and the host
 /// gets the rest, at least [`MIN_HOST_WIDTH`].
 fn share(room: u16, domain: u16, host: u16) -> (u16, u16) {
-    if domain + host <= room {
+    if domain.saturating_add(host) <= room {
         return (domain, host);
     }
     let host = room
