@@ -12,6 +12,7 @@ use super::output::to_stdout;
 use super::{EXIT_DATA, EXIT_UNAVAILABLE, Failure, InspectArgs, InspectFormat, Outcome};
 use crate::cert::{self, CertInfo};
 use crate::metadata::{self, DocumentInfo, Entity, KeyCert};
+use crate::source::location::Location;
 use crate::source::{FetchErrorKind, FetchOptions, Fetcher};
 
 /// Bodies fetched over HTTP for `inspect` may be whole federation aggregates.
@@ -49,14 +50,19 @@ pub async fn run(args: &InspectArgs, now: DateTime<Utc>) -> Outcome {
 /// A local file or stdin is streamed (memory does not grow with the input); a URL is read
 /// through the fetcher's limits.
 async fn open(source: &str) -> Result<Box<dyn BufRead + Send>, Failure> {
-    if source == "-" {
-        return Ok(Box::new(BufReader::with_capacity(256 * 1024, io::stdin())));
-    }
-    let is_url = source.contains("://") && !source.starts_with("file://");
-    if !is_url {
-        let path = source.strip_prefix("file://").unwrap_or(source);
-        let file = File::open(path).map_err(|e| read_failure(source, &e))?;
-        return Ok(Box::new(BufReader::with_capacity(256 * 1024, file)));
+    // The same reading of "URL or path" as the config and the fetcher (`file://` with %20,
+    // `file://localhost/…`, plain paths).
+    let location = Location::parse(source)
+        .map_err(|why| Failure::new(EXIT_DATA, format!("{source}: {why}")))?;
+    match location {
+        Location::Stdin => {
+            return Ok(Box::new(BufReader::with_capacity(256 * 1024, io::stdin())));
+        }
+        Location::File(path) => {
+            let file = File::open(&path).map_err(|e| read_failure(source, &e))?;
+            return Ok(Box::new(BufReader::with_capacity(256 * 1024, file)));
+        }
+        Location::Http(_) => {}
     }
     let fetcher = Fetcher::new(FetchOptions {
         max_body: INSPECT_MAX_BODY,
