@@ -34,6 +34,9 @@ pub struct Fetcher {
     /// Clients by extra trust anchor (`None`: the OS store only). A `ca_file` is read once,
     /// when its client is first built.
     clients: Arc<Mutex<HashMap<Option<PathBuf>, HttpClient>>>,
+    /// Held while a client is built, so that the first fetches of a fleet (16 at once) build
+    /// one client and load the trust store once, not once each.
+    building: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Clone, Debug)]
@@ -50,6 +53,7 @@ impl Fetcher {
         Self {
             options,
             clients: Arc::default(),
+            building: Arc::default(),
         }
     }
 
@@ -148,6 +152,10 @@ impl Fetcher {
         if let Some(client) = self.cached(key.as_ref()) {
             return Ok(client);
         }
+        let _building = self.building.lock().await;
+        if let Some(client) = self.cached(key.as_ref()) {
+            return Ok(client);
+        }
         let extra_roots = match ca_file {
             Some(path) => read_ca_file(path).await?,
             None => Vec::new(),
@@ -157,7 +165,6 @@ impl Fetcher {
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Another fetch may have built one meanwhile: keep the first so pools stay shared.
         Ok(clients.entry(key).or_insert(client).clone())
     }
 

@@ -146,16 +146,14 @@ pub async fn run(
         },
         clock.now(),
     );
+    let panic_on_purpose = std::env::var_os("FEDCERT_TEST_PANIC").is_some();
     let mut dirty = true;
     loop {
         if dirty {
             let now = clock.now();
             terminal.draw(|frame| view::render(frame, app, now))?;
             // Only tests/faults.rs sets this: a panic mid-session must still restore the terminal.
-            assert!(
-                std::env::var_os("FEDCERT_TEST_PANIC").is_none(),
-                "FEDCERT_TEST_PANIC is set: panicking on purpose"
-            );
+            assert!(!panic_on_purpose, "FEDCERT_TEST_PANIC is set: panicking on purpose");
             dirty = false;
         }
         let action = tokio::select! {
