@@ -6,9 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::assess::{
-    self, AssessInput, Assessment, EntraSide, EntraSource, Finding, IdpFacts, Rule, Severity,
-};
+use crate::assess::{self, AssessInput, Assessment, EntraSide, EntraSource, IdpFacts};
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
 use crate::source::imports::Imports;
@@ -165,17 +163,9 @@ impl DomainStatus {
             auto_rollover: self.auto_rollover(),
             adfs_primary: self.imported_primary,
             policy: &self.config.policy,
+            clock_skew: self.last_good.as_ref().and_then(|s| s.clock_skew),
         };
         self.assessment = assess::assess(&input, now);
-        let skew = self.last_good.as_ref().and_then(|s| s.clock_skew);
-        if let Some(finding) = skew.and_then(clock_skew_finding) {
-            let a = &mut self.assessment;
-            a.severity = a.severity.max(finding.severity);
-            a.findings.push(finding);
-            // Worst first, then by rule, as the verdict orders them.
-            a.findings
-                .sort_by(|x, y| y.severity.cmp(&x.severity).then(x.rule.cmp(&y.rule)));
-        }
     }
 
     /// Apply a refresh result: a failure keeps the last good snapshot (marked stale).
@@ -218,51 +208,6 @@ impl DomainStatus {
     }
 }
 
-/// Clocks further apart than this break federated sign-in: tokens arrive not yet valid or
-/// already expired (Entra ID allows about 5 minutes), and every countdown here is off too.
-pub const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
-
-/// C1: the metadata server's `Date` and this machine's clock differ by more than
-/// [`MAX_CLOCK_SKEW`] (WARNING).
-pub fn clock_skew_finding(skew: TimeDelta) -> Option<Finding> {
-    if skew.abs() <= MAX_CLOCK_SKEW {
-        return None;
-    }
-    let (amount, direction) = (
-        describe_span(skew.abs()),
-        if skew > TimeDelta::zero() {
-            "ahead of"
-        } else {
-            "behind"
-        },
-    );
-    Some(Finding {
-        rule: Rule::C1,
-        severity: Severity::Warning,
-        message: format!(
-            "the metadata server's clock (HTTP Date) is {amount} {direction} this machine's; \
-             clocks more than 5 minutes apart break federated sign-ins and fedcert's countdowns: \
-             check NTP on this machine and on the IdP"
-        ),
-    })
-}
-
-/// `3h 12m`, `7m 30s`, `2d 4h`: the two largest units.
-fn describe_span(span: TimeDelta) -> String {
-    let seconds = span.num_seconds();
-    let (days, hours, minutes, secs) = (
-        seconds / 86_400,
-        seconds % 86_400 / 3600,
-        seconds % 3600 / 60,
-        seconds % 60,
-    );
-    match (days, hours, minutes) {
-        (0, 0, m) => format!("{m}m {secs}s"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, h, _) => format!("{d}d {h}h"),
-    }
-}
-
 /// The host of an `scheme://host[:port]/…` URL. Hostile metadata can put anything there: a host
 /// longer than any DNS name (253 characters, plus a port) is not a host.
 pub fn host_of(url: &str) -> Option<String> {
@@ -291,29 +236,5 @@ mod tests {
         assert_eq!(host_of("https:///path"), None);
         let hostile = format!("https://{}/adfs/ls/", "a".repeat(70_000));
         assert_eq!(host_of(&hostile), None);
-    }
-
-    #[test]
-    fn clock_skew_up_to_five_minutes_either_way_is_fine() {
-        for seconds in [0, 299, 300, -300] {
-            assert_eq!(
-                clock_skew_finding(TimeDelta::seconds(seconds)),
-                None,
-                "{seconds}"
-            );
-        }
-        let ahead = clock_skew_finding(TimeDelta::seconds(301)).expect("over 5 minutes");
-        assert_eq!((ahead.rule, ahead.severity), (Rule::C1, Severity::Warning));
-        assert!(
-            ahead.message.contains("is 5m 1s ahead of this machine's"),
-            "{}",
-            ahead.message
-        );
-        let behind = clock_skew_finding(TimeDelta::seconds(-(3 * 86_400 + 7200))).expect("days");
-        assert!(
-            behind.message.contains("is 3d 2h behind this machine's"),
-            "{}",
-            behind.message
-        );
     }
 }

@@ -12,7 +12,7 @@ use fedcert::assess::{
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 
-use Rule::{E1, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
+use Rule::{C1, E1, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
 // `Ok` is `Severity::Ok` in this file: no `Result` is built here.
 use Severity::{Critical, Ok, Unknown, Warning};
 
@@ -64,6 +64,7 @@ struct Scenario {
     auto: Option<bool>,
     imported_primary: Option<Sha1>,
     policy: Policy,
+    clock_skew: Option<TimeDelta>,
 }
 
 fn adfs() -> Scenario {
@@ -84,6 +85,7 @@ fn adfs() -> Scenario {
         auto: None,
         imported_primary: None,
         policy: Policy::default(),
+        clock_skew: None,
     }
 }
 
@@ -145,6 +147,10 @@ impl Scenario {
         entra.last_run = Some(now() - TimeDelta::hours(3));
         self
     }
+    fn clock_skew(mut self, seconds: i64) -> Self {
+        self.clock_skew = Some(secs(seconds));
+        self
+    }
     fn no_entra(mut self) -> Self {
         self.entra = None;
         self
@@ -182,6 +188,7 @@ impl Scenario {
             auto_rollover: self.auto,
             adfs_primary: self.imported_primary,
             policy: &self.policy,
+            clock_skew: self.clock_skew,
         };
         assess(&input, now())
     }
@@ -1082,4 +1089,41 @@ fn e1_entra_update_failures() {
         "{}",
         e1.message
     );
+}
+
+/// C1: the metadata server's clock is more than 5 minutes off this machine's.
+#[test]
+fn c1_clock_skew() {
+    check_rule_table(vec![
+        (
+            "C1 quiet at exactly 5 minutes",
+            healthy(days(200)).clock_skew(300),
+            &[(S1, Ok)],
+        ),
+        (
+            "C1 one second over, beside the all-clear",
+            healthy(days(200)).clock_skew(301),
+            &[(C1, Warning), (S1, Ok)],
+        ),
+        (
+            "C1 behind, beside a critical verdict",
+            healthy(days(10)).entra(Some(9), None).clock_skew(-7200),
+            &[
+                (S2, Critical),
+                (R2, Critical),
+                (R3, Critical),
+                (C1, Warning),
+            ],
+        ),
+        (
+            "C1 also without a usable signing certificate",
+            adfs().clock_skew(-3600),
+            &[(R11, Critical), (C1, Warning)],
+        ),
+        (
+            "C1 not from a never-read domain",
+            adfs().never_read(Some("timeout")).clock_skew(3600),
+            &[(R8, Unknown)],
+        ),
+    ]);
 }

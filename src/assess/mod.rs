@@ -353,6 +353,9 @@ pub struct AssessInput<'a> {
     /// `IsPrimary` from an imported `Get-AdfsCertificate`.
     pub adfs_primary: Option<Sha1>,
     pub policy: &'a Policy,
+    /// The metadata server's `Date` minus this machine's clock when the last good response
+    /// arrived (rule C1); `None` without a `Date` header.
+    pub clock_skew: Option<chrono::TimeDelta>,
 }
 
 /// The verdict for one domain.

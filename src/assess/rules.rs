@@ -605,3 +605,73 @@ fn all_clear(c: &Context<'_>) -> Finding {
     );
     finding(rule, Severity::Ok, message)
 }
+
+/// Clocks further apart than this break federated sign-in: tokens arrive not yet valid or
+/// already expired (Entra ID allows about 5 minutes), and every countdown here is off too.
+pub const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
+
+/// C1: the metadata server's `Date` and this machine's clock differ by more than
+/// [`MAX_CLOCK_SKEW`] (WARNING).
+pub fn c1(skew: TimeDelta) -> Option<Finding> {
+    if skew.abs() <= MAX_CLOCK_SKEW {
+        return None;
+    }
+    let (amount, direction) = (
+        describe_span(skew.abs()),
+        if skew > TimeDelta::zero() {
+            "ahead of"
+        } else {
+            "behind"
+        },
+    );
+    Some(finding(
+        Rule::C1,
+        Severity::Warning,
+        format!(
+            "the metadata server's clock (HTTP Date) is {amount} {direction} this machine's; \
+             clocks more than 5 minutes apart break federated sign-ins and fedcert's countdowns: \
+             check NTP on this machine and on the IdP"
+        ),
+    ))
+}
+
+/// `3h 12m`, `7m 30s`, `2d 4h`: the two largest units.
+fn describe_span(span: TimeDelta) -> String {
+    let seconds = span.num_seconds();
+    let (days, hours, minutes, secs) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    );
+    match (days, hours, minutes) {
+        (0, 0, m) => format!("{m}m {secs}s"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_skew_up_to_five_minutes_either_way_is_fine() {
+        for seconds in [0, 299, 300, -300] {
+            assert_eq!(c1(TimeDelta::seconds(seconds)), None, "{seconds}");
+        }
+        let ahead = c1(TimeDelta::seconds(301)).expect("over 5 minutes");
+        assert_eq!((ahead.rule, ahead.severity), (Rule::C1, Severity::Warning));
+        assert!(
+            ahead.message.contains("is 5m 1s ahead of this machine's"),
+            "{}",
+            ahead.message
+        );
+        let behind = c1(TimeDelta::seconds(-(3 * 86_400 + 7200))).expect("days");
+        assert!(
+            behind.message.contains("is 3d 2h behind this machine's"),
+            "{}",
+            behind.message
+        );
+    }
+}

@@ -15,10 +15,12 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
     let Some(idp) = input.idp else {
         return without_primary(vec![rules::never_read(input.fetch_error)]);
     };
+    let skew = input.clock_skew.and_then(rules::c1);
     let Some(primary) = identify_primary(idp, input.adfs_primary, now) else {
         let mut findings = vec![rules::no_signing_cert(idp)];
         findings.extend(rules::r7(input.fetch_error));
         findings.extend(rules::r9(idp, input.policy, now));
+        findings.extend(skew);
         return without_primary(findings);
     };
     let successor = find_successor(&idp.signing, &primary.cert, now);
@@ -39,7 +41,11 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         fetch_error: input.fetch_error,
         days_left: primary.cert.days_left_exact(now),
     };
-    let findings = rules::evaluate(&context);
+    let mut findings = rules::evaluate(&context);
+    if let Some(skew) = skew {
+        // A clock warning stands beside the verdict; it never replaces its all-clear.
+        findings.push(skew);
+    }
     Assessment {
         severity: worst(&findings),
         sync,

@@ -153,7 +153,10 @@ pub async fn run(
             let now = clock.now();
             terminal.draw(|frame| view::render(frame, app, now))?;
             // Only tests/faults.rs sets this: a panic mid-session must still restore the terminal.
-            assert!(!panic_on_purpose, "FEDCERT_TEST_PANIC is set: panicking on purpose");
+            assert!(
+                !panic_on_purpose,
+                "FEDCERT_TEST_PANIC is set: panicking on purpose"
+            );
             dirty = false;
         }
         let action = tokio::select! {
