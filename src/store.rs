@@ -43,6 +43,11 @@ pub enum StoreError {
     /// A file name that would leave the data dir or is empty.
     #[error("{name:?} is not a file name inside the data dir (relative, no '..')")]
     BadName { name: String },
+    /// Another process kept the file's lock longer than [`LOCK_WAIT`]: nothing was written.
+    #[error(
+        "{path} is locked by another fedcert process (waited {waited_ms} ms); nothing was written, try again"
+    )]
+    Busy { path: String, waited_ms: u64 },
 }
 
 /// The data directory and the files in it.
@@ -51,6 +56,8 @@ pub struct Store {
     dir: PathBuf,
     /// The clock for `.corrupt-<timestamp>` names (tests fix it).
     clock: fn() -> DateTime<Utc>,
+    /// How long to wait for another process's lock ([`LOCK_WAIT`]; tests shorten it).
+    lock_wait: std::time::Duration,
 }
 
 impl Store {
@@ -59,7 +66,15 @@ impl Store {
         Self {
             dir: dir.into(),
             clock: Utc::now,
+            lock_wait: LOCK_WAIT,
         }
+    }
+
+    /// The same store waiting at most `wait` for another process's lock (for tests).
+    #[must_use]
+    pub fn with_lock_wait(mut self, wait: std::time::Duration) -> Self {
+        self.lock_wait = wait;
+        self
     }
 
     /// The same store with another clock for naming corrupt files (for tests).
@@ -88,7 +103,7 @@ impl Store {
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
         let path = self.path_of(name)?;
         ensure_parent(&path)?;
-        let _lock = Lock::exclusive(&path)?;
+        let _lock = Lock::exclusive(&path, self.lock_wait)?;
         write_atomic(&path, value)
     }
 
@@ -137,14 +152,14 @@ impl Store {
         }
         // Writers replace the file by rename, so a read without the lock still sees a whole
         // file; the shared lock only keeps the move-aside of a corrupt file from racing a writer.
-        let lock = Lock::shared(&path).ok();
+        let lock = Lock::shared(&path, self.lock_wait).ok();
         match read_decoded(&path, decode)? {
             None => Ok(None),
             Some(Decoded::Value(value)) => Ok(Some(value)),
             Some(Decoded::Refused(error)) => Err(error),
             Some(Decoded::Invalid(_)) => {
                 drop(lock);
-                let _lock = Lock::exclusive(&path)?;
+                let _lock = Lock::exclusive(&path, self.lock_wait)?;
                 // Look again under the exclusive lock: a writer may have replaced it meanwhile.
                 match read_decoded(&path, decode)? {
                     None => Ok(None),
@@ -164,7 +179,7 @@ impl Store {
     ) -> Result<R, StoreError> {
         let path = self.path_of(name)?;
         ensure_parent(&path)?;
-        let _lock = Lock::exclusive(&path)?;
+        let _lock = Lock::exclusive(&path, self.lock_wait)?;
         let current = match read_decoded(&path, decode)? {
             None => None,
             Some(Decoded::Value(value)) => Some(value),
@@ -372,20 +387,45 @@ impl Lock {
             .map_err(|e| io_error(&path, &e))
     }
 
-    fn shared(data: &Path) -> Result<Self, StoreError> {
-        let file = Self::open(data)?;
-        file.lock_shared()
-            .map_err(|e| io_error(&sibling(data, ".lock"), &e))?;
-        Ok(Self(file))
+    fn shared(data: &Path, wait: std::time::Duration) -> Result<Self, StoreError> {
+        Self::acquire(data, wait, File::try_lock_shared)
     }
 
-    fn exclusive(data: &Path) -> Result<Self, StoreError> {
+    fn exclusive(data: &Path, wait: std::time::Duration) -> Result<Self, StoreError> {
+        Self::acquire(data, wait, File::try_lock)
+    }
+
+    /// Take the lock, waiting for another process to release it — but not for ever: a process
+    /// stopped while holding it (Ctrl-Z, a hung disk) must not freeze this one. The holders
+    /// here keep it for one small write, so the wait is normally a few milliseconds.
+    fn acquire(
+        data: &Path,
+        wait: std::time::Duration,
+        try_lock: fn(&File) -> Result<(), std::fs::TryLockError>,
+    ) -> Result<Self, StoreError> {
         let file = Self::open(data)?;
-        file.lock()
-            .map_err(|e| io_error(&sibling(data, ".lock"), &e))?;
-        Ok(Self(file))
+        let path = sibling(data, ".lock");
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match try_lock(&file) {
+                Ok(()) => return Ok(Self(file)),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::Busy {
+                        path: path.display().to_string(),
+                        waited_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&path, &e)),
+            }
+        }
     }
 }
+
+/// The longest fedcert waits for another process's lock on a saved file.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl Drop for Lock {
     fn drop(&mut self) {

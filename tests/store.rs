@@ -325,3 +325,36 @@ fn names_outside_the_data_dir_are_refused_with_a_clear_error() {
     assert!(err.to_string().contains("../escape.json"), "{err}");
     assert!(!tmp.path().join("escape.json").exists());
 }
+
+/// A process stopped while holding the lock (Ctrl-Z, a hung disk) must not freeze another: the
+/// writer gives up after its wait with a clear error, writes nothing, and succeeds once the lock
+/// is free. The lock is held here through the lock file itself, as another process would.
+#[test]
+fn a_lock_held_too_long_is_a_clear_error_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let store = Store::at(&dir).with_lock_wait(std::time::Duration::from_millis(50));
+    store.write_json("snap.json", &snapshot(1)).unwrap();
+    let holder = fs::File::options()
+        .write(true)
+        .open(dir.join("snap.json.lock"))
+        .unwrap();
+    holder.lock().unwrap();
+    let error = store.write_json("snap.json", &snapshot(2)).unwrap_err();
+    assert!(matches!(error, StoreError::Busy { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("snap.json.lock") && message.contains("another fedcert"),
+        "{message}"
+    );
+    holder.unlock().unwrap();
+    assert_eq!(
+        store.read_json::<Snapshot>("snap.json").unwrap(),
+        Some(snapshot(1))
+    );
+    store.write_json("snap.json", &snapshot(2)).unwrap();
+    assert_eq!(
+        store.read_json::<Snapshot>("snap.json").unwrap(),
+        Some(snapshot(2))
+    );
+}
