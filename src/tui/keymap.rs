@@ -522,6 +522,17 @@ mod tests {
         }
     }
 
+    fn snake_case(camel: &str) -> String {
+        let mut out = String::new();
+        for c in camel.chars() {
+            if c.is_ascii_uppercase() && !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+
     #[test]
     fn the_screen_rows_line_up_with_the_config_rows() {
         assert_eq!(DEFAULTS.len(), BINDINGS.len());
@@ -538,6 +549,21 @@ mod tests {
                     other_row.action
                 );
             }
+        }
+        // Each row's action is the one its config name says: `RefreshAll` is `refresh_all`,
+        // but for the few whose config names are shorter.
+        let renamed = [
+            ("FilterBackspace", "filter_erase"),
+            ("NoteBackspace", "note_erase"),
+            ("RefreshSelected", "refresh"),
+        ];
+        for (look, row) in DEFAULTS.iter().zip(BINDINGS) {
+            let debug = format!("{:?}", look.action);
+            let expected = renamed
+                .iter()
+                .find(|(variant, _)| *variant == debug)
+                .map_or_else(|| snake_case(&debug), |(_, name)| (*name).to_owned());
+            assert_eq!(row.action, expected, "{debug}");
         }
         for name in action_names() {
             assert!(
