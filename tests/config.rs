@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use fedcert::assess::Policy;
 use fedcert::cert::Sha1;
+use fedcert::config::keys::{KeyBindings, KeyName, KeySpec, Mode};
+use fedcert::config::theme::{Colour, ThemeConfig, ThemePreset};
 use fedcert::config::{self, ConfigError, SAMPLE};
-use fedcert::tui::Action;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn parse(text: &str) -> config::Config {
     config::parse_str(text, "fedcert.toml").unwrap_or_else(|e| panic!("{e}"))
@@ -448,73 +448,55 @@ fn locate_prefers_the_explicit_path() {
 
 // ---- [keys] and [theme] ----
 
-fn press(
-    config: &config::Config,
-    mode: fedcert::tui::keymap::Mode,
-    code: KeyCode,
-) -> Option<Action> {
-    config
-        .keys
-        .action_for(mode, &KeyEvent::new(code, KeyModifiers::NONE))
+/// The action (by its config name) a key runs in `mode` under the config's `[keys]`.
+fn press(config: &config::Config, mode: Mode, key: KeySpec) -> Option<&'static str> {
+    config.keys.action_in(mode, key)
 }
 
 #[test]
 fn keys_rebind_actions_in_every_view_they_work_in() {
-    use fedcert::tui::keymap::Mode;
     let config = parse(
         "[keys]\nquit = \"x\"\nrefresh_all = [\"R\", \"F5\"]\ndown = [\"Ctrl-n\", \"Down\"]\n",
     );
+    assert_eq!(press(&config, Mode::List, KeySpec::char('x')), Some("quit"));
     assert_eq!(
-        press(&config, Mode::List, KeyCode::Char('x')),
-        Some(Action::Quit)
+        press(&config, Mode::Checklist, KeySpec::char('x')),
+        Some("quit")
     );
     assert_eq!(
-        press(&config, Mode::Checklist, KeyCode::Char('x')),
-        Some(Action::Quit)
-    );
-    assert_eq!(
-        press(&config, Mode::List, KeyCode::Char('q')),
+        press(&config, Mode::List, KeySpec::char('q')),
         None,
         "q is free now"
     );
+    let f5 = KeySpec::plain(KeyName::F(5));
+    assert_eq!(press(&config, Mode::List, f5), Some("refresh_all"));
     assert_eq!(
-        press(&config, Mode::List, KeyCode::F(5)),
-        Some(Action::RefreshAll)
+        press(&config, Mode::List, KeySpec::char('R')),
+        Some("refresh_all")
     );
+    assert_eq!(press(&config, Mode::List, KeySpec::char('j')), None);
+    assert_eq!(press(&config, Mode::List, KeySpec::ctrl('n')), Some("down"));
     assert_eq!(
-        press(&config, Mode::List, KeyCode::Char('R')),
-        Some(Action::RefreshAll)
-    );
-    assert_eq!(press(&config, Mode::List, KeyCode::Char('j')), None);
-    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
-    assert_eq!(
-        config.keys.action_for(Mode::List, &ctrl('n')),
-        Some(Action::Down)
-    );
-    assert_eq!(
-        config.keys.action_for(Mode::Checklist, &ctrl('n')),
-        Some(Action::Down),
+        press(&config, Mode::Checklist, KeySpec::ctrl('n')),
+        Some("down"),
         "the checklist's down moves too"
     );
     assert_eq!(
-        config.keys.action_for(Mode::List, &ctrl('c')),
-        Some(Action::Quit),
+        press(&config, Mode::List, KeySpec::ctrl('c')),
+        Some("quit"),
         "Ctrl-C always quits"
     );
-    // Help and hints read the rebound keys.
-    let hints = config.keys.hints(Mode::List, false);
-    assert!(hints.contains(&("x".to_owned(), "quit")), "{hints:?}");
-    assert!(
-        hints.contains(&("Ctrl-N/k".to_owned(), "move")),
-        "{hints:?}"
+    // The keys as written, in order; unrebound actions keep their defaults.
+    assert_eq!(
+        config.keys.rebound("refresh_all"),
+        Some(&[KeySpec::char('R'), f5][..])
     );
-    let refresh_all = config
-        .keys
-        .bindings()
-        .iter()
-        .find(|b| b.action == Action::RefreshAll)
-        .unwrap();
-    assert_eq!(refresh_all.label(false), "R/F5");
+    assert_eq!(
+        config.keys.rebound("down"),
+        Some(&[KeySpec::ctrl('n'), KeySpec::plain(KeyName::Down)][..])
+    );
+    assert_eq!(config.keys.rebound("up"), None);
+    assert_eq!(press(&config, Mode::List, KeySpec::char('k')), Some("up"));
 }
 
 #[test]
@@ -578,16 +560,22 @@ fn bad_keys_are_refused_with_what_a_key_is() {
 
 #[test]
 fn theme_presets_and_colours() {
-    use fedcert::tui::theme::{Palette, Preset};
-    use ratatui::style::Color;
-    assert_eq!(parse(DOMAIN).palette, Palette::default());
+    assert_eq!(parse(DOMAIN).theme, ThemeConfig::default());
     let config =
         parse("[theme]\npreset = \"high-contrast\"\ncritical = \"#ff5f00\"\ndim = \"White\"\n");
-    let mut expected = Preset::HighContrast.palette();
-    expected.critical = Color::Rgb(255, 95, 0);
-    expected.dim = Color::White;
-    assert_eq!(config.palette, expected);
-    assert!(config.palette.bold);
+    assert_eq!(
+        config.theme,
+        ThemeConfig {
+            preset: ThemePreset::HighContrast,
+            critical: Some(Colour::Rgb(255, 95, 0)),
+            dim: Some(Colour::White),
+            ..ThemeConfig::default()
+        }
+    );
+    let config = parse("[theme]\nok = \"dark_grey\"\naccent = \"default\"\n");
+    assert_eq!(config.theme.preset, ThemePreset::Default);
+    assert_eq!(config.theme.ok, Some(Colour::DarkGray));
+    assert_eq!(config.theme.accent, Some(Colour::Reset));
 
     let message = error("[theme]\npreset = \"dark\"\n");
     assert_eq!(
@@ -611,23 +599,17 @@ fn theme_presets_and_colours() {
 
 #[test]
 fn the_sample_documents_keys_and_theme_and_they_parse() {
-    use fedcert::tui::keymap::Mode;
     let config = parse(&sample_uncommented());
+    assert_eq!(press(&config, Mode::List, KeySpec::char('x')), Some("quit"));
     assert_eq!(
-        press(&config, Mode::List, KeyCode::Char('x')),
-        Some(Action::Quit)
+        press(&config, Mode::List, KeySpec::plain(KeyName::F(5))),
+        Some("refresh_all")
     );
-    assert_eq!(
-        press(&config, Mode::List, KeyCode::F(5)),
-        Some(Action::RefreshAll)
-    );
-    assert_eq!(
-        config.palette.critical,
-        ratatui::style::Color::Rgb(0xff, 0x5f, 0x5f)
-    );
+    assert_eq!(config.theme.critical, Some(Colour::Rgb(0xff, 0x5f, 0x5f)));
     // The plain sample leaves both at their defaults.
     let plain = parse(SAMPLE);
-    assert_eq!(plain.keys, fedcert::tui::keymap::Keymap::default());
+    assert_eq!(plain.keys, KeyBindings::default());
+    assert_eq!(plain.theme, ThemeConfig::default());
 }
 
 #[test]

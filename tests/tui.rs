@@ -1170,9 +1170,60 @@ fn the_details_scroll_stays_inside_details_that_shrink() {
     );
 }
 
-/// DESIGN.md §2: nothing outside `tui/` and `cli/` imports ratatui, crossterm or clap.
+/// The paths by which `text` reaches the front ends (`crate::tui`, `super::cli`,
+/// `super::super::tui`, `crate::{cli, …}`, …).
+fn front_end_paths(text: &str) -> Vec<String> {
+    const FRONT_ENDS: [&str; 2] = ["tui", "cli"];
+    let mut found = Vec::new();
+    for root in ["crate::", "super::"] {
+        for (at, _) in text.match_indices(root) {
+            let rest = &text[at + root.len()..];
+            // `crate::{a, tui::x}`: the names inside the braces.
+            let names: Vec<&str> = match rest.strip_prefix('{') {
+                Some(group) => group
+                    .split('}')
+                    .next()
+                    .unwrap_or_default()
+                    .split([',', '{', ' ', '\n'])
+                    .map(|name| name.split("::").next().unwrap_or_default())
+                    .collect(),
+                None => vec![
+                    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap_or_default(),
+                ],
+            };
+            for name in names {
+                if FRONT_ENDS.contains(&name) {
+                    found.push(format!("{root}{name}"));
+                }
+            }
+        }
+    }
+    found
+}
+
 #[test]
-fn only_the_front_ends_know_about_terminals() {
+fn front_end_paths_are_found_however_they_are_written() {
+    assert_eq!(
+        front_end_paths("use crate::tui::keymap::Keymap;"),
+        ["crate::tui"]
+    );
+    assert_eq!(
+        front_end_paths("x: super::super::cli::Args"),
+        ["super::cli"]
+    );
+    assert_eq!(
+        front_end_paths("use crate::{cert, tui::theme};"),
+        ["crate::tui"]
+    );
+    assert!(front_end_paths("use crate::config::tuition; use super::client;").is_empty());
+}
+
+/// DESIGN.md §2: nothing outside `tui/` and `cli/` imports ratatui, crossterm or clap, or the
+/// front ends themselves (the engine must not depend on its UIs).
+#[test]
+fn only_the_front_ends_know_about_terminals_and_front_ends() {
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -1199,6 +1250,9 @@ fn only_the_front_ends_know_about_terminals() {
             {
                 offenders.push(format!("{} uses {crate_name}", file.display()));
             }
+        }
+        for path in front_end_paths(&text) {
+            offenders.push(format!("{} uses {path}", file.display()));
         }
     }
     assert!(files.len() > 10, "found the sources");

@@ -60,10 +60,10 @@ fn options(global: &GlobalArgs, clock: Clock) -> TuiOptions {
     options
 }
 
-/// The config's keys and colours.
+/// The config's keys and colours, as the TUI's keymap and palette.
 fn looks_from(config: &Config, options: &mut TuiOptions) {
-    options.keymap = config.keys.clone();
-    options.palette = config.palette;
+    options.keymap = tui::keymap::Keymap::from_bindings(&config.keys);
+    options.palette = tui::theme::Palette::from_config(&config.theme);
 }
 
 async fn run_tui(config: &Config, sources: Sources, options: TuiOptions) -> Outcome {

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod diagnostic;
+pub mod keys;
 mod raw;
+pub mod theme;
 mod thresholds;
 mod ui;
 pub mod units;
@@ -13,8 +15,8 @@ mod validate;
 
 use crate::assess::Policy;
 use crate::cert::Sha1;
-use crate::tui::keymap::Keymap;
-use crate::tui::theme::Palette;
+use keys::KeyBindings;
+use theme::ThemeConfig;
 
 /// The sample config `fedcert config init` writes; a test parses it.
 pub const SAMPLE: &str = include_str!("../../assets/config.sample.toml");
@@ -27,10 +29,10 @@ pub struct Config {
     pub settings: Settings,
     pub entra: Option<EntraConfig>,
     pub domains: Vec<DomainConfig>,
-    /// The TUI's keys: the defaults with `[keys]` applied.
-    pub keys: Keymap,
-    /// The TUI's colours: `[theme]`'s preset with its colours on top.
-    pub palette: Palette,
+    /// `[keys]`: the actions it rebinds (the TUI builds its keymap from them).
+    pub keys: KeyBindings,
+    /// `[theme]`: its preset and colours (the TUI builds its palette from them).
+    pub theme: ThemeConfig,
 }
 
 /// `[settings]`: every key optional.

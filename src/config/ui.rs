@@ -1,5 +1,6 @@
-//! `[keys]` and `[theme]`: the TUI's keys and colours. The keymap and the palette decide what
-//! is valid; this module points at the line and column of what they refuse.
+//! `[keys]` and `[theme]`: the TUI's keys and colours, read into UI-free types. [`super::keys`]
+//! and [`super::theme`] decide what is valid; this module points at the line and column of what
+//! they refuse.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -8,9 +9,9 @@ use toml::Spanned;
 
 use super::ConfigError;
 use super::diagnostic::Origin;
+use super::keys::{KEY_SYNTAX, KeyBindings, Rebinding};
 use super::raw::RawTheme;
-use crate::tui::keymap::{KEY_SYNTAX, Keymap, Rebinding};
-use crate::tui::theme::{Palette, Preset, parse_color};
+use super::theme::{ThemeConfig, ThemePreset, parse_colour};
 
 type Checked<T> = Result<T, ConfigError>;
 
@@ -25,7 +26,7 @@ struct Entry {
 pub(super) fn check_keys(
     table: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     origin: &Origin<'_>,
-) -> Checked<Keymap> {
+) -> Checked<KeyBindings> {
     // In file order, so that a clash is blamed on the later line.
     let mut pairs: Vec<_> = table.iter().collect();
     pairs.sort_by_key(|(name, _)| name.span().start);
@@ -34,7 +35,7 @@ pub(super) fn check_keys(
         .map(|(name, value)| entry(name, value, origin))
         .collect::<Checked<Vec<Entry>>>()?;
     let rebindings: Vec<Rebinding> = entries.iter().map(|e| e.rebinding.clone()).collect();
-    Keymap::with_rebindings(&rebindings).map_err(|error| {
+    KeyBindings::from_rebindings(&rebindings).map_err(|error| {
         let (index, key) = error.position();
         let entry = &entries[index];
         let span = key
@@ -118,15 +119,15 @@ fn string_spans(text: &str, span: &Range<usize>, count: usize) -> Vec<Range<usiz
     spans
 }
 
-pub(super) fn check_theme(raw: &RawTheme, origin: &Origin<'_>) -> Checked<Palette> {
+pub(super) fn check_theme(raw: &RawTheme, origin: &Origin<'_>) -> Checked<ThemeConfig> {
     let preset = match &raw.preset {
-        None => Preset::Default,
-        Some(name) => Preset::NAMES
+        None => ThemePreset::Default,
+        Some(name) => ThemePreset::NAMES
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name.get_ref().trim()))
             .map(|(_, preset)| *preset)
             .ok_or_else(|| {
-                let names: Vec<String> = Preset::NAMES
+                let names: Vec<String> = ThemePreset::NAMES
                     .iter()
                     .map(|(n, _)| format!("{n:?}"))
                     .collect();
@@ -140,22 +141,26 @@ pub(super) fn check_theme(raw: &RawTheme, origin: &Origin<'_>) -> Checked<Palett
                 )
             })?,
     };
-    let mut palette = preset.palette();
+    let mut theme = ThemeConfig {
+        preset,
+        ..ThemeConfig::default()
+    };
     let colours = [
-        ("critical", &raw.critical, &mut palette.critical),
-        ("warning", &raw.warning, &mut palette.warning),
-        ("unknown", &raw.unknown, &mut palette.unknown),
-        ("ok", &raw.ok, &mut palette.ok),
-        ("accent", &raw.accent, &mut palette.accent),
-        ("dim", &raw.dim, &mut palette.dim),
+        ("critical", &raw.critical, &mut theme.critical),
+        ("warning", &raw.warning, &mut theme.warning),
+        ("unknown", &raw.unknown, &mut theme.unknown),
+        ("ok", &raw.ok, &mut theme.ok),
+        ("accent", &raw.accent, &mut theme.accent),
+        ("dim", &raw.dim, &mut theme.dim),
     ];
     for (key, value, slot) in colours {
         if let Some(value) = value {
-            *slot = parse_color(value.get_ref())
+            let colour = parse_colour(value.get_ref())
                 .map_err(|why| origin.error_at(&value.span(), format!("[theme] {key}: {why}")))?;
+            *slot = Some(colour);
         }
     }
-    Ok(palette)
+    Ok(theme)
 }
 
 #[cfg(test)]

@@ -60,11 +60,11 @@ pub(super) fn validate(raw: &RawConfig, origin: &Origin<'_>) -> Checked<Config> 
     }
     let keys = match &raw.keys {
         Some(table) => super::ui::check_keys(table, origin)?,
-        None => crate::tui::keymap::Keymap::default(),
+        None => super::keys::KeyBindings::default(),
     };
-    let palette = match &raw.theme {
+    let theme = match &raw.theme {
         Some(theme) => super::ui::check_theme(theme, origin)?,
-        None => crate::tui::theme::Palette::default(),
+        None => super::theme::ThemeConfig::default(),
     };
     Ok(Config {
         path: None,
@@ -72,7 +72,7 @@ pub(super) fn validate(raw: &RawConfig, origin: &Origin<'_>) -> Checked<Config> 
         entra,
         domains,
         keys,
-        palette,
+        theme,
     })
 }
 

@@ -1,59 +1,17 @@
-//! The keymap: a value built from the default table ([`DEFAULTS`]) and the `[keys]` of the
-//! config. Key handling, the `?` help and the hint bar all read the one [`Keymap`] the app holds,
-//! so they cannot drift apart, and a rebound key shows up in help and hints at once.
+//! The keymap: a value built from the default table and the config's [`KeyBindings`]. Which
+//! actions exist, their default keys and views, and the rules for rebinding them live in
+//! [`crate::config::keys`] (the engine validates `[keys]` without terminal types); this module
+//! adds what each binding means on screen and turns the keys into crossterm's. Key handling,
+//! the `?` help and the hint bar all read the one [`Keymap`] the app holds, so they cannot
+//! drift apart, and a rebound key shows up in help and hints at once.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-
-/// Where the keyboard focus is: each binding says in which of these it works.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Mode {
-    List,
-    Details,
-    Help,
-    /// Typing a filter after `/`.
-    Filter,
-    /// A domain's renewal checklist.
-    Checklist,
-    /// Typing a note for a checklist step after `n`.
-    Note,
-    /// The log pane (`L`): recent warnings and errors.
-    Log,
-}
-
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::List => "list",
-            Self::Details => "details",
-            Self::Help => "help",
-            Self::Filter => "filter",
-            Self::Checklist => "checklist",
-            Self::Note => "note",
-            Self::Log => "log",
-        }
-    }
-
-    /// Every mode, in the order help names them.
-    pub const ALL: [Mode; 7] = [
-        Self::List,
-        Self::Details,
-        Self::Help,
-        Self::Filter,
-        Self::Checklist,
-        Self::Note,
-        Self::Log,
-    ];
-
-    /// Modes where typed characters are text, not commands.
-    fn takes_text(self) -> bool {
-        matches!(self, Self::Filter | Self::Note)
-    }
-}
+use crate::config::keys::{BINDINGS, KeyBindings, KeyName, KeySpec};
+pub use crate::config::keys::{KEY_SYNTAX, Mode, RebindError, Rebinding};
 
 /// A key and the modifiers it needs. Shift is ignored for characters (`G` arrives as
 /// Shift+`G` on most terminals, as plain `G` on some).
@@ -63,32 +21,66 @@ pub struct Key {
     pub ctrl: bool,
 }
 
-impl Key {
-    const fn plain(code: KeyCode) -> Self {
-        Self { code, ctrl: false }
-    }
-
-    const fn char(c: char) -> Self {
-        Self::plain(KeyCode::Char(c))
-    }
-
-    const fn ctrl(c: char) -> Self {
+impl From<KeySpec> for Key {
+    fn from(spec: KeySpec) -> Self {
         Self {
-            code: KeyCode::Char(c),
-            ctrl: true,
+            code: key_code(spec.code),
+            ctrl: spec.ctrl,
         }
     }
+}
 
+/// crossterm's code for a key the config names.
+fn key_code(name: KeyName) -> KeyCode {
+    match name {
+        KeyName::Char(c) => KeyCode::Char(c),
+        KeyName::Enter => KeyCode::Enter,
+        KeyName::Esc => KeyCode::Esc,
+        KeyName::Tab => KeyCode::Tab,
+        KeyName::Backspace => KeyCode::Backspace,
+        KeyName::Up => KeyCode::Up,
+        KeyName::Down => KeyCode::Down,
+        KeyName::Left => KeyCode::Left,
+        KeyName::Right => KeyCode::Right,
+        KeyName::PageUp => KeyCode::PageUp,
+        KeyName::PageDown => KeyCode::PageDown,
+        KeyName::Home => KeyCode::Home,
+        KeyName::End => KeyCode::End,
+        KeyName::Insert => KeyCode::Insert,
+        KeyName::Delete => KeyCode::Delete,
+        KeyName::F(n) => KeyCode::F(n),
+    }
+}
+
+/// The config's name for a crossterm key, for labels; `None` for keys `[keys]` cannot name.
+fn key_name(code: KeyCode) -> Option<KeyName> {
+    Some(match code {
+        KeyCode::Char(c) => KeyName::Char(c),
+        KeyCode::Enter => KeyName::Enter,
+        KeyCode::Esc => KeyName::Esc,
+        KeyCode::Tab => KeyName::Tab,
+        KeyCode::Backspace => KeyName::Backspace,
+        KeyCode::Up => KeyName::Up,
+        KeyCode::Down => KeyName::Down,
+        KeyCode::Left => KeyName::Left,
+        KeyCode::Right => KeyName::Right,
+        KeyCode::PageUp => KeyName::PageUp,
+        KeyCode::PageDown => KeyName::PageDown,
+        KeyCode::Home => KeyName::Home,
+        KeyCode::End => KeyName::End,
+        KeyCode::Insert => KeyName::Insert,
+        KeyCode::Delete => KeyName::Delete,
+        KeyCode::F(n) => KeyName::F(n),
+        _ => return None,
+    })
+}
+
+impl Key {
     /// Alt never matches: terminals send Alt+key as Esc + key, which is not what was bound.
     fn matches(self, event: &KeyEvent) -> bool {
         self.code == event.code
             && self.ctrl == event.modifiers.contains(KeyModifiers::CONTROL)
             && !event.modifiers.contains(KeyModifiers::ALT)
-    }
-
-    /// A plain character: typed text in the filter and note inputs.
-    fn is_text(self) -> bool {
-        !self.ctrl && matches!(self.code, KeyCode::Char(_))
     }
 
     /// How help and hints write the key: `j`, `↓` (`Down` in ASCII), `PgDn`, `Ctrl-C`.
@@ -102,10 +94,9 @@ impl Key {
             KeyCode::Left => arrow(ascii, "←", "Left"),
             KeyCode::Right => arrow(ascii, "→", "Right"),
             KeyCode::F(n) => format!("F{n}"),
-            code => KEY_NAMES
-                .iter()
-                .find(|(_, named)| *named == code)
-                .map_or_else(|| format!("{code:?}"), |(name, _)| (*name).to_owned()),
+            code => key_name(code)
+                .and_then(KeyName::label)
+                .map_or_else(|| format!("{code:?}"), str::to_owned),
         };
         if self.ctrl {
             format!("Ctrl-{name}")
@@ -117,90 +108,6 @@ impl Key {
 
 fn arrow(ascii: bool, glyph: &str, word: &str) -> String {
     if ascii { word } else { glyph }.to_owned()
-}
-
-/// Key names `[keys]` accepts besides single characters, `F1`–`F12` and `Ctrl-`; the first
-/// name of a key is how help writes it.
-const KEY_NAMES: &[(&str, KeyCode)] = &[
-    ("Enter", KeyCode::Enter),
-    ("Return", KeyCode::Enter),
-    ("Esc", KeyCode::Esc),
-    ("Escape", KeyCode::Esc),
-    ("Tab", KeyCode::Tab),
-    ("Backspace", KeyCode::Backspace),
-    ("Space", KeyCode::Char(' ')),
-    ("Up", KeyCode::Up),
-    ("Down", KeyCode::Down),
-    ("Left", KeyCode::Left),
-    ("Right", KeyCode::Right),
-    ("PgUp", KeyCode::PageUp),
-    ("PageUp", KeyCode::PageUp),
-    ("PgDn", KeyCode::PageDown),
-    ("PageDown", KeyCode::PageDown),
-    ("Home", KeyCode::Home),
-    ("End", KeyCode::End),
-    ("Ins", KeyCode::Insert),
-    ("Insert", KeyCode::Insert),
-    ("Del", KeyCode::Delete),
-    ("Delete", KeyCode::Delete),
-];
-
-/// What `[keys]` accepts, for error messages.
-pub const KEY_SYNTAX: &str = "a single character (\"x\", \"R\", \"?\"), Enter, Esc, Tab, Backspace, Space, Up, Down, Left, Right, PgUp, PgDn, Home, End, Ins, Del, F1 to F12, or Ctrl- with one of those (\"Ctrl-r\")";
-
-/// Read a key as `[keys]` writes it: `x`, `Enter`, `PgDn`, `F5`, `Ctrl-r` (names and the
-/// `Ctrl-` prefix in any case; a character keeps its case, `R` is Shift+r).
-pub fn parse_key(text: &str) -> Result<Key, String> {
-    let mut chars = text.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
-        return Ok(Key::char(c));
-    }
-    let lower = text.to_ascii_lowercase();
-    for prefix in ["ctrl-", "ctrl+", "c-"] {
-        if lower.starts_with(prefix) && text.len() > prefix.len() {
-            let rest = parse_key(&text[prefix.len()..])?;
-            if rest.ctrl {
-                return Err(format!("{text:?} says Ctrl twice"));
-            }
-            // Terminals report Ctrl with a letter as the lowercase letter.
-            let code = match rest.code {
-                KeyCode::Char(c) => KeyCode::Char(c.to_ascii_lowercase()),
-                code => code,
-            };
-            return Ok(Key { code, ctrl: true });
-        }
-    }
-    if lower.starts_with("alt-") || lower.starts_with("alt+") || lower.starts_with("meta-") {
-        return Err(format!(
-            "{text:?}: Alt is not supported (terminals send Alt+key as Esc then the key); use Ctrl- or a plain key"
-        ));
-    }
-    if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok())
-        && (1..=12).contains(&n)
-    {
-        return Ok(Key::plain(KeyCode::F(n)));
-    }
-    if let Some((_, code)) = KEY_NAMES
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(text))
-    {
-        return Ok(Key::plain(*code));
-    }
-    let names: Vec<&str> = KEY_NAMES.iter().map(|(name, _)| *name).collect();
-    let suggestion = names
-        .iter()
-        .map(|name| {
-            (
-                strsim::jaro_winkler(&lower, &name.to_ascii_lowercase()),
-                name,
-            )
-        })
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map_or_else(String::new, |(_, name)| format!("did you mean {name}? "));
-    Err(format!(
-        "{text:?} is not a key name; {suggestion}a key is {KEY_SYNTAX}"
-    ))
 }
 
 /// The hint bar's entry for a binding: its word, and the key shown in front of it.
@@ -224,333 +131,208 @@ impl Hint {
     }
 }
 
-/// One row of the default keymap.
+/// What a row of the default keymap means on screen.
 #[derive(Debug)]
 pub struct DefaultBinding {
-    pub keys: &'static [Key],
     pub action: Action,
     /// A word for the hint bar (`move`); `None` keeps it out of the bar.
     pub hint: Option<Hint>,
     /// What it does, in at most 34 characters (the help table's column at 80 columns).
     pub description: &'static str,
-    pub modes: &'static [Mode],
 }
 
-const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log];
-const BROWSE: &[Mode] = &[Mode::List, Mode::Details];
-const VIEWS: &[Mode] = &[Mode::List, Mode::Details, Mode::Checklist];
-const CHECKLIST: &[Mode] = &[Mode::Checklist];
-const EVERYWHERE: &[Mode] = &Mode::ALL;
-
-/// Every binding, in the order help shows them.
+/// What each row of [`BINDINGS`] means on screen, row for row (a test checks they line up).
 pub const DEFAULTS: &[DefaultBinding] = &[
     DefaultBinding {
-        keys: &[Key::char('j'), Key::plain(KeyCode::Down)],
         action: Action::Down,
         hint: None,
         description: "Next domain / scroll down",
-        modes: MOVE,
     },
     DefaultBinding {
-        keys: &[Key::char('k'), Key::plain(KeyCode::Up)],
         action: Action::Up,
         hint: Some(Hint::pair(Action::Down, "move")),
         description: "Previous domain / scroll up",
-        modes: MOVE,
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::PageDown)],
         action: Action::PageDown,
         hint: None,
         description: "One page down",
-        modes: MOVE,
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::PageUp)],
         action: Action::PageUp,
         hint: None,
         description: "One page up",
-        modes: MOVE,
     },
     DefaultBinding {
-        keys: &[Key::char('g'), Key::plain(KeyCode::Home)],
         action: Action::Top,
         hint: None,
         description: "First domain / top of details",
-        modes: MOVE,
     },
     DefaultBinding {
-        keys: &[Key::char('G'), Key::plain(KeyCode::End)],
         action: Action::Bottom,
         hint: None,
         description: "Last domain / end of details",
-        modes: MOVE,
     },
     DefaultBinding {
-        keys: &[Key::char('[')],
         action: Action::PreviousDomain,
         hint: None,
         description: "Previous domain, in the details",
-        modes: &[Mode::Details],
     },
     DefaultBinding {
-        keys: &[Key::char(']')],
         action: Action::NextDomain,
         hint: Some(Hint::pair(Action::PreviousDomain, "domain")),
         description: "Next domain, in the details",
-        modes: &[Mode::Details],
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::Enter)],
         action: Action::OpenDetails,
         hint: Some(Hint::own("details")),
         description: "Timeline and facts of the domain",
-        modes: &[Mode::List],
     },
     DefaultBinding {
-        keys: &[Key::char('c')],
         action: Action::OpenChecklist,
         hint: Some(Hint::own("checklist")),
         description: "Renewal checklist of the domain",
-        modes: BROWSE,
     },
     DefaultBinding {
-        keys: &[Key::char('/')],
         action: Action::StartFilter,
         hint: Some(Hint::own("filter")),
         description: "Filter: name, IdP host, status",
-        modes: &[Mode::List],
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::Enter)],
         action: Action::ApplyFilter,
         hint: Some(Hint::own("apply")),
         description: "Apply; select the first match",
-        modes: &[Mode::Filter],
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::Backspace)],
         action: Action::FilterBackspace,
         hint: None,
         description: "Delete the last character",
-        modes: &[Mode::Filter],
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::Esc)],
         action: Action::ClearFilter,
         hint: Some(Hint::own("clear")),
         description: "Clear the filter",
-        modes: &[Mode::Filter],
     },
     DefaultBinding {
-        keys: &[Key::char('j'), Key::plain(KeyCode::Down)],
         action: Action::Down,
         hint: None,
         description: "Next step",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::char('k'), Key::plain(KeyCode::Up)],
         action: Action::Up,
         hint: None,
         description: "Previous step",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::char('g'), Key::plain(KeyCode::Home)],
         action: Action::Top,
         hint: None,
         description: "First step",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::char('G'), Key::plain(KeyCode::End)],
         action: Action::Bottom,
         hint: None,
         description: "Last step",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::PageDown)],
         action: Action::PageDown,
         hint: None,
         description: "Scroll the step down a page",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::PageUp)],
         action: Action::PageUp,
         hint: None,
         description: "Scroll the step up a page",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::char(' ')],
         action: Action::ToggleDone,
         hint: Some(Hint::own("done")),
         description: "Mark the step done (again: undo)",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::char('s')],
         action: Action::ToggleSkipped,
         hint: Some(Hint::own("skip")),
         description: "Mark skipped (again: undo)",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::char('f')],
         action: Action::ToggleFailed,
         hint: Some(Hint::own("fail")),
         description: "Mark failed (again: undo)",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::char('n')],
         action: Action::EditNote,
         hint: Some(Hint::own("note")),
         description: "Write a note on the step",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::char('y')],
         action: Action::CopyCommands,
         hint: Some(Hint::own("copy")),
         description: "Copy the commands (OSC 52)",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::char('d')],
         action: Action::SwitchDialect,
         hint: Some(Hint::own("dialect")),
         description: "Graph ⇄ MSOnline commands",
-        modes: CHECKLIST,
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::Enter)],
         action: Action::SaveNote,
         hint: Some(Hint::own("save")),
         description: "Save the note (empty removes it)",
-        modes: &[Mode::Note],
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::Backspace)],
         action: Action::NoteBackspace,
         hint: None,
         description: "Delete the last character",
-        modes: &[Mode::Note],
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::Esc)],
         action: Action::CancelNote,
         hint: Some(Hint::own("cancel")),
         description: "Keep the saved note",
-        modes: &[Mode::Note],
     },
     DefaultBinding {
-        keys: &[Key::char('?')],
         action: Action::ToggleHelp,
         hint: Some(Hint::own("help")),
         description: "Show or hide this help",
-        modes: &[Mode::List, Mode::Details, Mode::Checklist, Mode::Help],
     },
     DefaultBinding {
-        keys: &[Key::plain(KeyCode::Esc)],
         action: Action::Back,
         hint: Some(Hint::own("back")),
         description: "Go back; close help; clear filter",
-        modes: &[
-            Mode::Details,
-            Mode::Checklist,
-            Mode::Help,
-            Mode::List,
-            Mode::Log,
-        ],
     },
     DefaultBinding {
-        keys: &[Key::char('q')],
         action: Action::Quit,
         hint: Some(Hint::own("quit")),
         description: "Quit",
-        modes: &[
-            Mode::List,
-            Mode::Details,
-            Mode::Checklist,
-            Mode::Help,
-            Mode::Log,
-        ],
     },
     DefaultBinding {
-        keys: &[Key::char('r')],
         action: Action::RefreshSelected,
         hint: Some(Hint::own("refresh")),
         description: "Refresh the selected domain now",
-        modes: VIEWS,
     },
     DefaultBinding {
-        keys: &[Key::char('R')],
         action: Action::RefreshAll,
         hint: Some(Hint::own("all")),
         description: "Refresh every domain now",
-        modes: VIEWS,
     },
     DefaultBinding {
-        keys: &[Key::char('L')],
         action: Action::ToggleLog,
         hint: Some(Hint::own("log")),
         description: "Log pane: recent warnings, errors",
-        modes: &[Mode::List, Mode::Details, Mode::Log],
     },
-];
-
-/// Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a config.
-const ALWAYS_QUIT: DefaultBinding = DefaultBinding {
-    keys: &[Key::ctrl('c')],
-    action: Action::Quit,
-    hint: None,
-    description: "Quit, from anywhere",
-    modes: EVERYWHERE,
-};
-
-/// The actions `[keys]` can rebind, by the name the config uses (and help shows).
-pub const ACTION_NAMES: &[(&str, Action)] = &[
-    ("down", Action::Down),
-    ("up", Action::Up),
-    ("page_down", Action::PageDown),
-    ("page_up", Action::PageUp),
-    ("top", Action::Top),
-    ("bottom", Action::Bottom),
-    ("previous_domain", Action::PreviousDomain),
-    ("next_domain", Action::NextDomain),
-    ("open_details", Action::OpenDetails),
-    ("open_checklist", Action::OpenChecklist),
-    ("start_filter", Action::StartFilter),
-    ("apply_filter", Action::ApplyFilter),
-    ("filter_erase", Action::FilterBackspace),
-    ("clear_filter", Action::ClearFilter),
-    ("toggle_done", Action::ToggleDone),
-    ("toggle_skipped", Action::ToggleSkipped),
-    ("toggle_failed", Action::ToggleFailed),
-    ("edit_note", Action::EditNote),
-    ("copy_commands", Action::CopyCommands),
-    ("switch_dialect", Action::SwitchDialect),
-    ("save_note", Action::SaveNote),
-    ("note_erase", Action::NoteBackspace),
-    ("cancel_note", Action::CancelNote),
-    ("toggle_help", Action::ToggleHelp),
-    ("back", Action::Back),
-    ("quit", Action::Quit),
-    ("refresh", Action::RefreshSelected),
-    ("refresh_all", Action::RefreshAll),
-    ("toggle_log", Action::ToggleLog),
+    // Ctrl-C, which `[keys]` cannot take away.
+    DefaultBinding {
+        action: Action::Quit,
+        hint: None,
+        description: "Quit, from anywhere",
+    },
 ];
 
 /// The config name of a bindable action (`open_details`).
 pub fn action_name(action: &Action) -> Option<&'static str> {
-    ACTION_NAMES
+    DEFAULTS
         .iter()
-        .find(|(_, a)| a == action)
-        .map(|(name, _)| *name)
+        .zip(BINDINGS)
+        .find(|(look, _)| &look.action == action)
+        .map(|(_, row)| row.action)
 }
 
 /// One row of the keymap in force.
@@ -566,13 +348,13 @@ pub struct Binding {
 }
 
 impl Binding {
-    fn from_default(default: &DefaultBinding, fixed: bool) -> Self {
+    fn new(keys: &[KeySpec], look: &DefaultBinding, modes: &'static [Mode], fixed: bool) -> Self {
         Self {
-            keys: default.keys.to_vec(),
-            action: default.action.clone(),
-            hint: default.hint.clone(),
-            description: default.description,
-            modes: default.modes,
+            keys: keys.iter().copied().map(Key::from).collect(),
+            action: look.action.clone(),
+            hint: look.hint.clone(),
+            description: look.description,
+            modes,
             fixed,
         }
     }
@@ -592,67 +374,6 @@ impl Binding {
     }
 }
 
-/// One `action = keys` entry of `[keys]`, as written.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rebinding {
-    pub action: String,
-    pub keys: Vec<String>,
-}
-
-/// Why `[keys]` is refused; `entry` is the index of the offending [`Rebinding`] and `key` that
-/// of its key, so the config can point at the line and column.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum RebindError {
-    #[error("unknown action `{name}`; {hint}")]
-    UnknownAction {
-        entry: usize,
-        name: String,
-        hint: String,
-    },
-    #[error("{action}: {why}")]
-    BadKey {
-        entry: usize,
-        key: usize,
-        action: String,
-        why: String,
-    },
-    #[error("{action} needs at least one key, e.g. {action} = \"x\" or [\"x\", \"F5\"]")]
-    NoKeys { entry: usize, action: String },
-    #[error(
-        "{action} = {written:?}: {action} works while typing ({mode}), where a plain character is typed text; bind it to a named key (Enter, Esc, F2, …) or a Ctrl- key"
-    )]
-    TextKey {
-        entry: usize,
-        key: usize,
-        action: String,
-        written: String,
-        mode: &'static str,
-    },
-    #[error(
-        "{action} = {written:?}: {written:?} already does {other} in the {mode} view (one key, one action per view); pick another key, or rebind {other} too"
-    )]
-    Clash {
-        entry: usize,
-        key: usize,
-        action: String,
-        written: String,
-        other: &'static str,
-        mode: &'static str,
-    },
-}
-
-impl RebindError {
-    /// Which entry (and, when known, which of its keys) the error is about.
-    pub fn position(&self) -> (usize, Option<usize>) {
-        match self {
-            Self::UnknownAction { entry, .. } | Self::NoKeys { entry, .. } => (*entry, None),
-            Self::BadKey { entry, key, .. }
-            | Self::TextKey { entry, key, .. }
-            | Self::Clash { entry, key, .. } => (*entry, Some(*key)),
-        }
-    }
-}
-
 /// The keymap in force: the defaults with the config's rebindings applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keymap {
@@ -661,12 +382,7 @@ pub struct Keymap {
 
 impl Default for Keymap {
     fn default() -> Self {
-        let mut bindings: Vec<Binding> = DEFAULTS
-            .iter()
-            .map(|d| Binding::from_default(d, false))
-            .collect();
-        bindings.push(Binding::from_default(&ALWAYS_QUIT, true));
-        Self { bindings }
+        Self::from_bindings(&KeyBindings::default())
     }
 }
 
@@ -678,89 +394,20 @@ impl Keymap {
         &STANDARD
     }
 
-    /// The defaults with `rebindings` applied: each entry replaces the keys of its action in
-    /// every view it works in. Refused: unknown actions, unknown key names, plain characters
-    /// for actions that work while typing, and two actions on one key in one view.
-    pub fn with_rebindings(rebindings: &[Rebinding]) -> Result<Self, RebindError> {
-        let mut keymap = Self::default();
-        // Which entry set each binding's keys, for blaming a clash on the config's line.
-        let mut set_by: Vec<Option<usize>> = vec![None; keymap.bindings.len()];
-        for (entry, rebinding) in rebindings.iter().enumerate() {
-            let action = lookup_action(entry, &rebinding.action)?;
-            let keys = parse_keys(entry, rebinding)?;
-            for (index, binding) in keymap.bindings.iter_mut().enumerate() {
-                if binding.action != action || binding.fixed {
-                    continue;
-                }
-                if let Some(mode) = binding.modes.iter().find(|m| m.takes_text())
-                    && let Some(key) = rebinding
-                        .keys
-                        .iter()
-                        .position(|text| parse_key(text).is_ok_and(Key::is_text))
-                {
-                    return Err(RebindError::TextKey {
-                        entry,
-                        key,
-                        action: rebinding.action.clone(),
-                        written: rebinding.keys[key].clone(),
-                        mode: mode.name(),
-                    });
-                }
-                binding.keys.clone_from(&keys);
-                set_by[index] = Some(entry);
-            }
-        }
-        keymap.check_clashes(rebindings, &set_by)?;
-        Ok(keymap)
+    /// The keymap of a validated `[keys]`.
+    pub fn from_bindings(bindings: &KeyBindings) -> Self {
+        let bindings = BINDINGS
+            .iter()
+            .zip(DEFAULTS)
+            .map(|(row, look)| Binding::new(bindings.keys_of(row), look, row.modes, row.fixed))
+            .collect();
+        Self { bindings }
     }
 
-    /// Two different actions on one key in one mode: blame the later config entry.
-    fn check_clashes(
-        &self,
-        rebindings: &[Rebinding],
-        set_by: &[Option<usize>],
-    ) -> Result<(), RebindError> {
-        for mode in Mode::ALL {
-            let active: Vec<usize> = (0..self.bindings.len())
-                .filter(|&i| self.bindings[i].modes.contains(&mode))
-                .collect();
-            for (n, &a) in active.iter().enumerate() {
-                for &b in &active[n + 1..] {
-                    let (first, second) = (&self.bindings[a], &self.bindings[b]);
-                    if first.action == second.action {
-                        continue;
-                    }
-                    let Some(shared) = second.keys.iter().find(|k| first.keys.contains(k)) else {
-                        continue;
-                    };
-                    // The binding whose keys came from the later entry is the one to move.
-                    let (blamed, other) = if set_by[b] >= set_by[a] {
-                        (b, first)
-                    } else {
-                        (a, second)
-                    };
-                    let Some(entry) = set_by[blamed] else {
-                        continue; // the defaults do not clash (a test says so)
-                    };
-                    let rebinding = &rebindings[entry];
-                    // The index among the keys as written (duplicates were dropped when parsed).
-                    let key = rebinding
-                        .keys
-                        .iter()
-                        .position(|text| parse_key(text).as_ref() == Ok(shared))
-                        .unwrap_or(0);
-                    return Err(RebindError::Clash {
-                        entry,
-                        key,
-                        action: rebinding.action.clone(),
-                        written: rebinding.keys[key].clone(),
-                        other: other.action_name(),
-                        mode: mode.name(),
-                    });
-                }
-            }
-        }
-        Ok(())
+    /// The defaults with `rebindings` applied, refused as
+    /// [`KeyBindings::from_rebindings`] refuses them.
+    pub fn with_rebindings(rebindings: &[Rebinding]) -> Result<Self, RebindError> {
+        KeyBindings::from_rebindings(rebindings).map(|bindings| Self::from_bindings(&bindings))
     }
 
     /// Every binding, in the order help shows them.
@@ -830,50 +477,6 @@ impl Keymap {
     }
 }
 
-fn lookup_action(entry: usize, name: &str) -> Result<Action, RebindError> {
-    if let Some((_, action)) = ACTION_NAMES.iter().find(|(n, _)| *n == name) {
-        return Ok(action.clone());
-    }
-    let names: Vec<&str> = ACTION_NAMES.iter().map(|(n, _)| *n).collect();
-    let best = names
-        .iter()
-        .map(|n| (strsim::jaro_winkler(name, n), n))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    let hint = match best {
-        Some((_, n)) => format!("did you mean `{n}`? (actions: {})", names.join(", ")),
-        None => format!("actions: {}", names.join(", ")),
-    };
-    Err(RebindError::UnknownAction {
-        entry,
-        name: name.to_owned(),
-        hint,
-    })
-}
-
-fn parse_keys(entry: usize, rebinding: &Rebinding) -> Result<Vec<Key>, RebindError> {
-    if rebinding.keys.is_empty() {
-        return Err(RebindError::NoKeys {
-            entry,
-            action: rebinding.action.clone(),
-        });
-    }
-    let mut keys = Vec::new();
-    let mut seen = HashSet::new();
-    for (index, text) in rebinding.keys.iter().enumerate() {
-        let key = parse_key(text).map_err(|why| RebindError::BadKey {
-            entry,
-            key: index,
-            action: rebinding.action.clone(),
-            why,
-        })?;
-        if seen.insert(key) {
-            keys.push(key);
-        }
-    }
-    Ok(keys)
-}
-
 /// The action a key press means in `mode` with the default keymap.
 pub fn action_for(mode: Mode, key: &KeyEvent) -> Option<Action> {
     Keymap::standard().action_for(mode, key)
@@ -893,38 +496,83 @@ pub fn hints(mode: Mode) -> Vec<(String, &'static str)> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::config::keys::{KEY_NAMES, action_names};
 
     #[test]
-    fn key_names_parse_in_any_case() {
-        assert_eq!(parse_key("x"), Ok(Key::char('x')));
-        assert_eq!(parse_key("R"), Ok(Key::char('R')));
-        assert_eq!(parse_key("enter"), Ok(Key::plain(KeyCode::Enter)));
-        assert_eq!(parse_key("PgDn"), Ok(Key::plain(KeyCode::PageDown)));
-        assert_eq!(parse_key("F5"), Ok(Key::plain(KeyCode::F(5))));
-        assert_eq!(parse_key("Ctrl-R"), Ok(Key::ctrl('r')));
-        assert_eq!(parse_key("ctrl+x"), Ok(Key::ctrl('x')));
-        assert!(parse_key("F13").unwrap_err().contains("not a key name"));
-        assert!(parse_key("PgDown").unwrap_err().contains("did you mean"));
-        assert!(
-            parse_key("Alt-x")
-                .unwrap_err()
-                .contains("Alt is not supported")
+    fn labels_read_back_as_the_defaults_wrote_them() {
+        assert_eq!(Key::from(KeySpec::ctrl('c')).label(false), "Ctrl-C");
+        assert_eq!(Key::from(KeySpec::plain(KeyName::Down)).label(false), "↓");
+        assert_eq!(Key::from(KeySpec::plain(KeyName::Down)).label(true), "Down");
+        assert_eq!(Key::from(KeySpec::char(' ')).label(false), "Space");
+        assert_eq!(
+            Key::from(KeySpec::plain(KeyName::PageUp)).label(false),
+            "PgUp"
+        );
+        assert_eq!(
+            Key::from(KeySpec::plain(KeyName::Delete)).label(false),
+            "Del"
         );
     }
 
     #[test]
-    fn labels_read_back_as_the_defaults_wrote_them() {
-        assert_eq!(Key::ctrl('c').label(false), "Ctrl-C");
-        assert_eq!(Key::plain(KeyCode::Down).label(false), "↓");
-        assert_eq!(Key::plain(KeyCode::Down).label(true), "Down");
-        assert_eq!(Key::char(' ').label(false), "Space");
-        assert_eq!(Key::plain(KeyCode::PageUp).label(false), "PgUp");
+    fn every_config_key_has_a_terminal_key_and_back() {
+        let named = KEY_NAMES.iter().map(|(_, name)| *name);
+        for name in named.chain([KeyName::Char('x'), KeyName::F(12)]) {
+            assert_eq!(key_name(key_code(name)), Some(name));
+        }
+    }
+
+    fn snake_case(camel: &str) -> String {
+        let mut out = String::new();
+        for c in camel.chars() {
+            if c.is_ascii_uppercase() && !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
     }
 
     #[test]
-    fn every_default_binding_has_a_config_name() {
-        for binding in Keymap::default().bindings() {
-            assert!(action_name(&binding.action).is_some(), "{binding:?}");
+    fn the_screen_rows_line_up_with_the_config_rows() {
+        assert_eq!(DEFAULTS.len(), BINDINGS.len());
+        // One config name per action and one action per config name.
+        for (look, row) in DEFAULTS.iter().zip(BINDINGS) {
+            for (other_look, other_row) in DEFAULTS.iter().zip(BINDINGS) {
+                assert_eq!(
+                    look.action == other_look.action,
+                    row.action == other_row.action,
+                    "{:?} is `{}` and {:?} is `{}`",
+                    look.action,
+                    row.action,
+                    other_look.action,
+                    other_row.action
+                );
+            }
+        }
+        // Each row's action is the one its config name says: `RefreshAll` is `refresh_all`,
+        // but for the few whose config names are shorter.
+        let renamed = [
+            ("FilterBackspace", "filter_erase"),
+            ("NoteBackspace", "note_erase"),
+            ("RefreshSelected", "refresh"),
+        ];
+        for (look, row) in DEFAULTS.iter().zip(BINDINGS) {
+            let debug = format!("{:?}", look.action);
+            let expected = renamed
+                .iter()
+                .find(|(variant, _)| *variant == debug)
+                .map_or_else(|| snake_case(&debug), |(_, name)| (*name).to_owned());
+            assert_eq!(row.action, expected, "{debug}");
+        }
+        for name in action_names() {
+            assert!(
+                Keymap::default()
+                    .bindings()
+                    .iter()
+                    .any(|b| b.action_name() == name),
+                "{name}"
+            );
         }
     }
 }

@@ -7,6 +7,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::assess::{Severity, SyncState};
+use crate::config::theme::{Colour, ThemeConfig, ThemePreset};
 
 /// The colour of each role the screen uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +27,7 @@ pub struct Palette {
     pub bold: bool,
 }
 
-/// The palettes `[theme] preset` names.
+/// The palettes `[theme] preset` names (see [`ThemePreset`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Preset {
     #[default]
@@ -37,11 +38,6 @@ pub enum Preset {
 }
 
 impl Preset {
-    pub const NAMES: [(&'static str, Preset); 2] = [
-        ("default", Preset::Default),
-        ("high-contrast", Preset::HighContrast),
-    ];
-
     pub fn palette(self) -> Palette {
         match self {
             Self::Default => Palette {
@@ -72,54 +68,58 @@ impl Default for Palette {
     }
 }
 
-/// The colour names `[theme]` accepts, besides `#rrggbb`.
-pub const COLOR_NAMES: &[(&str, Color)] = &[
-    ("default", Color::Reset),
-    ("black", Color::Black),
-    ("red", Color::Red),
-    ("green", Color::Green),
-    ("yellow", Color::Yellow),
-    ("blue", Color::Blue),
-    ("magenta", Color::Magenta),
-    ("cyan", Color::Cyan),
-    ("gray", Color::Gray),
-    ("grey", Color::Gray),
-    ("dark-gray", Color::DarkGray),
-    ("dark-grey", Color::DarkGray),
-    ("light-red", Color::LightRed),
-    ("light-green", Color::LightGreen),
-    ("light-yellow", Color::LightYellow),
-    ("light-blue", Color::LightBlue),
-    ("light-magenta", Color::LightMagenta),
-    ("light-cyan", Color::LightCyan),
-    ("white", Color::White),
-];
-
-/// A colour as `[theme]` writes it: a name of [`COLOR_NAMES`] (any case, `_` for `-`) or
-/// `#rrggbb`.
-pub fn parse_color(text: &str) -> Result<Color, String> {
-    let trimmed = text.trim();
-    if let Some(hex) = trimmed.strip_prefix('#') {
-        let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("x"), 16).ok();
-        return match (hex.len(), channel(0), channel(2), channel(4)) {
-            (6, Some(r), Some(g), Some(b)) => Ok(Color::Rgb(r, g, b)),
-            _ => Err(format!(
-                "{text:?} is not a #rrggbb colour (six hex digits, e.g. \"#ff5f00\")"
-            )),
-        };
+impl From<ThemePreset> for Preset {
+    fn from(preset: ThemePreset) -> Self {
+        match preset {
+            ThemePreset::Default => Self::Default,
+            ThemePreset::HighContrast => Self::HighContrast,
+        }
     }
-    let name = trimmed.to_ascii_lowercase().replace('_', "-");
-    COLOR_NAMES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, color)| *color)
-        .ok_or_else(|| {
-            let names: Vec<&str> = COLOR_NAMES.iter().map(|(n, _)| *n).collect();
-            format!(
-                "{text:?} is not a colour; use #rrggbb or one of {}",
-                names.join(", ")
-            )
-        })
+}
+
+impl Palette {
+    /// `[theme]`: its preset's palette with the colours it sets on top.
+    pub fn from_config(theme: &ThemeConfig) -> Self {
+        let mut palette = Preset::from(theme.preset).palette();
+        let roles = [
+            (theme.critical, &mut palette.critical),
+            (theme.warning, &mut palette.warning),
+            (theme.unknown, &mut palette.unknown),
+            (theme.ok, &mut palette.ok),
+            (theme.accent, &mut palette.accent),
+            (theme.dim, &mut palette.dim),
+        ];
+        for (colour, slot) in roles {
+            if let Some(colour) = colour {
+                *slot = color(colour);
+            }
+        }
+        palette
+    }
+}
+
+/// The terminal colour of a config colour.
+pub fn color(colour: Colour) -> Color {
+    match colour {
+        Colour::Reset => Color::Reset,
+        Colour::Black => Color::Black,
+        Colour::Red => Color::Red,
+        Colour::Green => Color::Green,
+        Colour::Yellow => Color::Yellow,
+        Colour::Blue => Color::Blue,
+        Colour::Magenta => Color::Magenta,
+        Colour::Cyan => Color::Cyan,
+        Colour::Gray => Color::Gray,
+        Colour::DarkGray => Color::DarkGray,
+        Colour::LightRed => Color::LightRed,
+        Colour::LightGreen => Color::LightGreen,
+        Colour::LightYellow => Color::LightYellow,
+        Colour::LightBlue => Color::LightBlue,
+        Colour::LightMagenta => Color::LightMagenta,
+        Colour::LightCyan => Color::LightCyan,
+        Colour::White => Color::White,
+        Colour::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,19 +239,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn colours_by_name_or_hex() {
-        assert_eq!(parse_color("Light_Red"), Ok(Color::LightRed));
-        assert_eq!(parse_color("#ff5f00"), Ok(Color::Rgb(255, 95, 0)));
-        assert!(
-            parse_color("#ff5f0")
-                .unwrap_err()
-                .contains("six hex digits")
+    fn a_config_theme_is_its_preset_with_its_colours_on_top() {
+        assert_eq!(
+            Palette::from_config(&ThemeConfig::default()),
+            Palette::default()
         );
-        assert!(
-            parse_color("mauve")
-                .unwrap_err()
-                .contains("one of default, black")
-        );
+        let theme = ThemeConfig {
+            preset: ThemePreset::HighContrast,
+            critical: Some(Colour::Rgb(255, 95, 0)),
+            dim: Some(Colour::Reset),
+            ..ThemeConfig::default()
+        };
+        let palette = Palette::from_config(&theme);
+        assert_eq!(palette.critical, Color::Rgb(255, 95, 0));
+        assert_eq!(palette.dim, Color::Reset);
+        assert_eq!(palette.ok, Color::LightGreen, "the preset's");
+        assert!(palette.bold);
     }
 
     #[test]

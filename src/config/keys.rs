@@ -1,0 +1,608 @@
+//! `[keys]` as the engine sees it, with no terminal types: how keys are written, which actions
+//! exist with their default keys and the views they work in ([`BINDINGS`], the one table both
+//! this module and the TUI's keymap read), and the rules a rebinding must follow. The TUI turns
+//! the validated [`KeyBindings`] into its keymap.
+
+use std::collections::{BTreeMap, HashSet};
+
+/// Where the keyboard focus is: each binding says in which of these it works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    List,
+    Details,
+    Help,
+    /// Typing a filter after `/`.
+    Filter,
+    /// A domain's renewal checklist.
+    Checklist,
+    /// Typing a note for a checklist step after `n`.
+    Note,
+    /// The log pane (`L`): recent warnings and errors.
+    Log,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::List => "list",
+            Self::Details => "details",
+            Self::Help => "help",
+            Self::Filter => "filter",
+            Self::Checklist => "checklist",
+            Self::Note => "note",
+            Self::Log => "log",
+        }
+    }
+
+    /// Every mode, in the order help names them.
+    pub const ALL: [Mode; 7] = [
+        Self::List,
+        Self::Details,
+        Self::Help,
+        Self::Filter,
+        Self::Checklist,
+        Self::Note,
+        Self::Log,
+    ];
+
+    /// Modes where typed characters are text, not commands.
+    pub fn takes_text(self) -> bool {
+        matches!(self, Self::Filter | Self::Note)
+    }
+}
+
+/// A key, by what is written on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyName {
+    /// A character as typed: `R` is Shift+r.
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    Backspace,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Insert,
+    Delete,
+    /// `F1` to `F12`.
+    F(u8),
+}
+
+impl KeyName {
+    /// How help writes a named key (`PgDn`): the first of its names in [`KEY_NAMES`].
+    pub fn label(self) -> Option<&'static str> {
+        KEY_NAMES
+            .iter()
+            .find(|(_, key)| *key == self)
+            .map(|(name, _)| *name)
+    }
+}
+
+/// A key and whether it needs Ctrl. Shift is not part of it: a character says its case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    pub code: KeyName,
+    pub ctrl: bool,
+}
+
+impl KeySpec {
+    pub const fn plain(code: KeyName) -> Self {
+        Self { code, ctrl: false }
+    }
+
+    pub const fn char(c: char) -> Self {
+        Self::plain(KeyName::Char(c))
+    }
+
+    pub const fn ctrl(c: char) -> Self {
+        Self {
+            code: KeyName::Char(c),
+            ctrl: true,
+        }
+    }
+
+    /// A plain character: typed text in the filter and note inputs.
+    pub fn is_text(self) -> bool {
+        !self.ctrl && matches!(self.code, KeyName::Char(_))
+    }
+}
+
+/// Key names `[keys]` accepts besides single characters, `F1`–`F12` and `Ctrl-`; the first
+/// name of a key is how help writes it.
+pub const KEY_NAMES: &[(&str, KeyName)] = &[
+    ("Enter", KeyName::Enter),
+    ("Return", KeyName::Enter),
+    ("Esc", KeyName::Esc),
+    ("Escape", KeyName::Esc),
+    ("Tab", KeyName::Tab),
+    ("Backspace", KeyName::Backspace),
+    ("Space", KeyName::Char(' ')),
+    ("Up", KeyName::Up),
+    ("Down", KeyName::Down),
+    ("Left", KeyName::Left),
+    ("Right", KeyName::Right),
+    ("PgUp", KeyName::PageUp),
+    ("PageUp", KeyName::PageUp),
+    ("PgDn", KeyName::PageDown),
+    ("PageDown", KeyName::PageDown),
+    ("Home", KeyName::Home),
+    ("End", KeyName::End),
+    ("Ins", KeyName::Insert),
+    ("Insert", KeyName::Insert),
+    ("Del", KeyName::Delete),
+    ("Delete", KeyName::Delete),
+];
+
+/// What `[keys]` accepts, for error messages.
+pub const KEY_SYNTAX: &str = "a single character (\"x\", \"R\", \"?\"), Enter, Esc, Tab, Backspace, Space, Up, Down, Left, Right, PgUp, PgDn, Home, End, Ins, Del, F1 to F12, or Ctrl- with one of those (\"Ctrl-r\")";
+
+/// Read a key as `[keys]` writes it: `x`, `Enter`, `PgDn`, `F5`, `Ctrl-r` (names and the
+/// `Ctrl-` prefix in any case; a character keeps its case, `R` is Shift+r).
+pub fn parse_key(text: &str) -> Result<KeySpec, String> {
+    let mut chars = text.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return Ok(KeySpec::char(c));
+    }
+    let lower = text.to_ascii_lowercase();
+    for prefix in ["ctrl-", "ctrl+", "c-"] {
+        if lower.starts_with(prefix) && text.len() > prefix.len() {
+            let rest = parse_key(&text[prefix.len()..])?;
+            if rest.ctrl {
+                return Err(format!("{text:?} says Ctrl twice"));
+            }
+            // Terminals report Ctrl with a letter as the lowercase letter.
+            let code = match rest.code {
+                KeyName::Char(c) => KeyName::Char(c.to_ascii_lowercase()),
+                code => code,
+            };
+            return Ok(KeySpec { code, ctrl: true });
+        }
+    }
+    if lower.starts_with("alt-") || lower.starts_with("alt+") || lower.starts_with("meta-") {
+        return Err(format!(
+            "{text:?}: Alt is not supported (terminals send Alt+key as Esc then the key); use Ctrl- or a plain key"
+        ));
+    }
+    if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok())
+        && (1..=12).contains(&n)
+    {
+        return Ok(KeySpec::plain(KeyName::F(n)));
+    }
+    if let Some((_, code)) = KEY_NAMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(text))
+    {
+        return Ok(KeySpec::plain(*code));
+    }
+    let suggestion = KEY_NAMES
+        .iter()
+        .map(|(name, _)| {
+            (
+                strsim::jaro_winkler(&lower, &name.to_ascii_lowercase()),
+                name,
+            )
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(String::new, |(_, name)| format!("did you mean {name}? "));
+    Err(format!(
+        "{text:?} is not a key name; {suggestion}a key is {KEY_SYNTAX}"
+    ))
+}
+
+/// One row of the default keymap: an action (by its config name), its keys and its views. The
+/// TUI's keymap adds what each row means on screen, row for row.
+#[derive(Debug)]
+pub struct BindingSpec {
+    /// The name `[keys]` uses and help shows (`open_details`).
+    pub action: &'static str,
+    pub keys: &'static [KeySpec],
+    pub modes: &'static [Mode],
+    /// Ctrl-C: `[keys]` cannot take it away.
+    pub fixed: bool,
+}
+
+const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log];
+const BROWSE: &[Mode] = &[Mode::List, Mode::Details];
+const VIEWS: &[Mode] = &[Mode::List, Mode::Details, Mode::Checklist];
+const CHECKLIST: &[Mode] = &[Mode::Checklist];
+const EVERYWHERE: &[Mode] = &Mode::ALL;
+
+const fn row(
+    action: &'static str,
+    keys: &'static [KeySpec],
+    modes: &'static [Mode],
+) -> BindingSpec {
+    BindingSpec {
+        action,
+        keys,
+        modes,
+        fixed: false,
+    }
+}
+
+const DOWN: &[KeySpec] = &[KeySpec::char('j'), KeySpec::plain(KeyName::Down)];
+const UP: &[KeySpec] = &[KeySpec::char('k'), KeySpec::plain(KeyName::Up)];
+const PAGE_DOWN: &[KeySpec] = &[KeySpec::plain(KeyName::PageDown)];
+const PAGE_UP: &[KeySpec] = &[KeySpec::plain(KeyName::PageUp)];
+const TOP: &[KeySpec] = &[KeySpec::char('g'), KeySpec::plain(KeyName::Home)];
+const BOTTOM: &[KeySpec] = &[KeySpec::char('G'), KeySpec::plain(KeyName::End)];
+const ENTER: &[KeySpec] = &[KeySpec::plain(KeyName::Enter)];
+const ESC: &[KeySpec] = &[KeySpec::plain(KeyName::Esc)];
+const BACKSPACE: &[KeySpec] = &[KeySpec::plain(KeyName::Backspace)];
+
+/// Every binding, in the order help shows them; an action may have a row per group of views.
+pub const BINDINGS: &[BindingSpec] = &[
+    row("down", DOWN, MOVE),
+    row("up", UP, MOVE),
+    row("page_down", PAGE_DOWN, MOVE),
+    row("page_up", PAGE_UP, MOVE),
+    row("top", TOP, MOVE),
+    row("bottom", BOTTOM, MOVE),
+    row("previous_domain", &[KeySpec::char('[')], &[Mode::Details]),
+    row("next_domain", &[KeySpec::char(']')], &[Mode::Details]),
+    row("open_details", ENTER, &[Mode::List]),
+    row("open_checklist", &[KeySpec::char('c')], BROWSE),
+    row("start_filter", &[KeySpec::char('/')], &[Mode::List]),
+    row("apply_filter", ENTER, &[Mode::Filter]),
+    row("filter_erase", BACKSPACE, &[Mode::Filter]),
+    row("clear_filter", ESC, &[Mode::Filter]),
+    row("down", DOWN, CHECKLIST),
+    row("up", UP, CHECKLIST),
+    row("top", TOP, CHECKLIST),
+    row("bottom", BOTTOM, CHECKLIST),
+    row("page_down", PAGE_DOWN, CHECKLIST),
+    row("page_up", PAGE_UP, CHECKLIST),
+    row("toggle_done", &[KeySpec::char(' ')], CHECKLIST),
+    row("toggle_skipped", &[KeySpec::char('s')], CHECKLIST),
+    row("toggle_failed", &[KeySpec::char('f')], CHECKLIST),
+    row("edit_note", &[KeySpec::char('n')], CHECKLIST),
+    row("copy_commands", &[KeySpec::char('y')], CHECKLIST),
+    row("switch_dialect", &[KeySpec::char('d')], CHECKLIST),
+    row("save_note", ENTER, &[Mode::Note]),
+    row("note_erase", BACKSPACE, &[Mode::Note]),
+    row("cancel_note", ESC, &[Mode::Note]),
+    row(
+        "toggle_help",
+        &[KeySpec::char('?')],
+        &[Mode::List, Mode::Details, Mode::Checklist, Mode::Help],
+    ),
+    row(
+        "back",
+        ESC,
+        &[
+            Mode::Details,
+            Mode::Checklist,
+            Mode::Help,
+            Mode::List,
+            Mode::Log,
+        ],
+    ),
+    row(
+        "quit",
+        &[KeySpec::char('q')],
+        &[
+            Mode::List,
+            Mode::Details,
+            Mode::Checklist,
+            Mode::Help,
+            Mode::Log,
+        ],
+    ),
+    row("refresh", &[KeySpec::char('r')], VIEWS),
+    row("refresh_all", &[KeySpec::char('R')], VIEWS),
+    row(
+        "toggle_log",
+        &[KeySpec::char('L')],
+        &[Mode::List, Mode::Details, Mode::Log],
+    ),
+    // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
+    // config.
+    BindingSpec {
+        action: "quit",
+        keys: &[KeySpec::ctrl('c')],
+        modes: EVERYWHERE,
+        fixed: true,
+    },
+];
+
+/// The actions `[keys]` can rebind, in the order of [`BINDINGS`].
+pub fn action_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for binding in BINDINGS {
+        if !names.contains(&binding.action) {
+            names.push(binding.action);
+        }
+    }
+    names
+}
+
+/// One `action = keys` entry of `[keys]`, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rebinding {
+    pub action: String,
+    pub keys: Vec<String>,
+}
+
+/// Why `[keys]` is refused; `entry` is the index of the offending [`Rebinding`] and `key` that
+/// of its key, so the config can point at the line and column.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RebindError {
+    #[error("unknown action `{name}`; {hint}")]
+    UnknownAction {
+        entry: usize,
+        name: String,
+        hint: String,
+    },
+    #[error("{action}: {why}")]
+    BadKey {
+        entry: usize,
+        key: usize,
+        action: String,
+        why: String,
+    },
+    #[error("{action} needs at least one key, e.g. {action} = \"x\" or [\"x\", \"F5\"]")]
+    NoKeys { entry: usize, action: String },
+    #[error(
+        "{action} = {written:?}: {action} works while typing ({mode}), where a plain character is typed text; bind it to a named key (Enter, Esc, F2, …) or a Ctrl- key"
+    )]
+    TextKey {
+        entry: usize,
+        key: usize,
+        action: String,
+        written: String,
+        mode: &'static str,
+    },
+    #[error(
+        "{action} = {written:?}: {written:?} already does {other} in the {mode} view (one key, one action per view); pick another key, or rebind {other} too"
+    )]
+    Clash {
+        entry: usize,
+        key: usize,
+        action: String,
+        written: String,
+        other: &'static str,
+        mode: &'static str,
+    },
+}
+
+impl RebindError {
+    /// Which entry (and, when known, which of its keys) the error is about.
+    pub fn position(&self) -> (usize, Option<usize>) {
+        match self {
+            Self::UnknownAction { entry, .. } | Self::NoKeys { entry, .. } => (*entry, None),
+            Self::BadKey { entry, key, .. }
+            | Self::TextKey { entry, key, .. }
+            | Self::Clash { entry, key, .. } => (*entry, Some(*key)),
+        }
+    }
+}
+
+/// The validated `[keys]`: the actions it rebinds and their new keys. Every other action keeps
+/// its default keys ([`BINDINGS`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyBindings {
+    rebound: BTreeMap<&'static str, Vec<KeySpec>>,
+}
+
+impl KeyBindings {
+    /// Apply `rebindings` to the defaults: each entry replaces the keys of its action in every
+    /// view it works in. Refused: unknown actions, unknown key names, plain characters for
+    /// actions that work while typing, and two actions on one key in one view.
+    pub fn from_rebindings(rebindings: &[Rebinding]) -> Result<Self, RebindError> {
+        let mut bindings = Self::default();
+        // Which entry set each row's keys, for blaming a clash on the config's line.
+        let mut set_by: Vec<Option<usize>> = vec![None; BINDINGS.len()];
+        for (entry, rebinding) in rebindings.iter().enumerate() {
+            let action = lookup_action(entry, &rebinding.action)?;
+            let keys = parse_keys(entry, rebinding)?;
+            for (index, row) in BINDINGS.iter().enumerate() {
+                if row.action != action || row.fixed {
+                    continue;
+                }
+                if let Some(mode) = row.modes.iter().find(|m| m.takes_text())
+                    && let Some(key) = rebinding
+                        .keys
+                        .iter()
+                        .position(|text| parse_key(text).is_ok_and(KeySpec::is_text))
+                {
+                    return Err(RebindError::TextKey {
+                        entry,
+                        key,
+                        action: rebinding.action.clone(),
+                        written: rebinding.keys[key].clone(),
+                        mode: mode.name(),
+                    });
+                }
+                set_by[index] = Some(entry);
+            }
+            bindings.rebound.insert(action, keys);
+        }
+        bindings.check_clashes(rebindings, &set_by)?;
+        Ok(bindings)
+    }
+
+    /// The keys `[keys]` gave `action`, when it rebinds it.
+    pub fn rebound(&self, action: &str) -> Option<&[KeySpec]> {
+        self.rebound.get(action).map(Vec::as_slice)
+    }
+
+    /// The keys in force for a row of [`BINDINGS`]: its defaults unless `[keys]` rebinds its
+    /// action (Ctrl-C stays).
+    pub fn keys_of(&self, row: &BindingSpec) -> &[KeySpec] {
+        match self.rebound(row.action) {
+            Some(keys) if !row.fixed => keys,
+            _ => row.keys,
+        }
+    }
+
+    /// The action `key` runs in `mode`, by its config name.
+    pub fn action_in(&self, mode: Mode, key: KeySpec) -> Option<&'static str> {
+        BINDINGS
+            .iter()
+            .find(|row| row.modes.contains(&mode) && self.keys_of(row).contains(&key))
+            .map(|row| row.action)
+    }
+
+    /// Two different actions on one key in one mode: blame the later config entry.
+    fn check_clashes(
+        &self,
+        rebindings: &[Rebinding],
+        set_by: &[Option<usize>],
+    ) -> Result<(), RebindError> {
+        for mode in Mode::ALL {
+            let active: Vec<usize> = (0..BINDINGS.len())
+                .filter(|&i| BINDINGS[i].modes.contains(&mode))
+                .collect();
+            for (n, &a) in active.iter().enumerate() {
+                for &b in &active[n + 1..] {
+                    let (first, second) = (&BINDINGS[a], &BINDINGS[b]);
+                    if first.action == second.action {
+                        continue;
+                    }
+                    let first_keys = self.keys_of(first);
+                    let Some(shared) = self.keys_of(second).iter().find(|k| first_keys.contains(k))
+                    else {
+                        continue;
+                    };
+                    // The row whose keys came from the later entry is the one to move.
+                    let (blamed, other) = if set_by[b] >= set_by[a] {
+                        (b, first)
+                    } else {
+                        (a, second)
+                    };
+                    let Some(entry) = set_by[blamed] else {
+                        continue; // the defaults do not clash (a test says so)
+                    };
+                    let rebinding = &rebindings[entry];
+                    // The index among the keys as written (duplicates were dropped when parsed).
+                    let key = rebinding
+                        .keys
+                        .iter()
+                        .position(|text| parse_key(text).as_ref() == Ok(shared))
+                        .unwrap_or(0);
+                    return Err(RebindError::Clash {
+                        entry,
+                        key,
+                        action: rebinding.action.clone(),
+                        written: rebinding.keys[key].clone(),
+                        other: other.action,
+                        mode: mode.name(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn lookup_action(entry: usize, name: &str) -> Result<&'static str, RebindError> {
+    let names = action_names();
+    if let Some(found) = names.iter().find(|n| **n == name) {
+        return Ok(found);
+    }
+    let best = names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(name, n), n))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let hint = match best {
+        Some((_, n)) => format!("did you mean `{n}`? (actions: {})", names.join(", ")),
+        None => format!("actions: {}", names.join(", ")),
+    };
+    Err(RebindError::UnknownAction {
+        entry,
+        name: name.to_owned(),
+        hint,
+    })
+}
+
+fn parse_keys(entry: usize, rebinding: &Rebinding) -> Result<Vec<KeySpec>, RebindError> {
+    if rebinding.keys.is_empty() {
+        return Err(RebindError::NoKeys {
+            entry,
+            action: rebinding.action.clone(),
+        });
+    }
+    let mut keys = Vec::new();
+    let mut seen = HashSet::new();
+    for (index, text) in rebinding.keys.iter().enumerate() {
+        let key = parse_key(text).map_err(|why| RebindError::BadKey {
+            entry,
+            key: index,
+            action: rebinding.action.clone(),
+            why,
+        })?;
+        if seen.insert(key) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names_parse_in_any_case() {
+        assert_eq!(parse_key("x"), Ok(KeySpec::char('x')));
+        assert_eq!(parse_key("R"), Ok(KeySpec::char('R')));
+        assert_eq!(parse_key("enter"), Ok(KeySpec::plain(KeyName::Enter)));
+        assert_eq!(parse_key("PgDn"), Ok(KeySpec::plain(KeyName::PageDown)));
+        assert_eq!(parse_key("F5"), Ok(KeySpec::plain(KeyName::F(5))));
+        assert_eq!(parse_key("Ctrl-R"), Ok(KeySpec::ctrl('r')));
+        assert_eq!(parse_key("ctrl+x"), Ok(KeySpec::ctrl('x')));
+        assert!(parse_key("F13").unwrap_err().contains("not a key name"));
+        assert!(parse_key("PgDown").unwrap_err().contains("did you mean"));
+        assert!(
+            parse_key("Alt-x")
+                .unwrap_err()
+                .contains("Alt is not supported")
+        );
+    }
+
+    #[test]
+    fn the_defaults_do_not_clash() {
+        for mode in Mode::ALL {
+            let mut owner: std::collections::HashMap<KeySpec, &str> =
+                std::collections::HashMap::new();
+            for row in BINDINGS.iter().filter(|row| row.modes.contains(&mode)) {
+                for key in row.keys {
+                    let previous = owner.insert(*key, row.action);
+                    assert!(
+                        previous.is_none_or(|p| p == row.action),
+                        "{key:?} does {previous:?} and {} in {mode:?}",
+                        row.action
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_rebinding_replaces_the_keys_in_every_view_but_not_ctrl_c() {
+        let bindings = KeyBindings::from_rebindings(&[Rebinding {
+            action: "quit".into(),
+            keys: vec!["x".into(), "x".into()],
+        }])
+        .unwrap();
+        assert_eq!(bindings.rebound("quit"), Some(&[KeySpec::char('x')][..]));
+        assert_eq!(
+            bindings.action_in(Mode::Log, KeySpec::char('x')),
+            Some("quit")
+        );
+        assert_eq!(bindings.action_in(Mode::List, KeySpec::char('q')), None);
+        assert_eq!(
+            bindings.action_in(Mode::Note, KeySpec::ctrl('c')),
+            Some("quit")
+        );
+    }
+}
