@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::checklist_format::{self, Format};
+use super::checklist_format;
 use super::output::to_stdout;
 use super::{ChecklistArgs, EXIT_DATA, EXIT_USAGE, Failure, GlobalArgs, Outcome};
-use crate::checklist::{self, ChecklistInput, Dialect};
+use crate::checklist::{self, ChecklistInput};
 use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) -> Outcome {
@@ -26,14 +26,7 @@ pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) 
                 ),
             )
         })?;
-    let format: Format = args
-        .format
-        .parse()
-        .map_err(|e: checklist_format::FormatError| Failure::new(EXIT_USAGE, e.to_string()))?;
-    let dialect: Dialect = args
-        .dialect
-        .parse()
-        .map_err(|e: checklist::DialectError| Failure::new(EXIT_USAGE, e.to_string()))?;
+    let (format, dialect) = (args.format, args.dialect);
     let status = super::check::refresh_all(&config, vec![domain], now)
         .await
         .remove(0);

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::poller::Clock;
@@ -275,11 +276,11 @@ pub struct ChecklistArgs {
     /// The domain, as named in the config.
     pub domain: String,
     /// markdown (for a change ticket), json or text.
-    #[arg(long, default_value = "markdown", value_parser = ["markdown", "json", "text"])]
-    pub format: String,
+    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text"]).try_map(|s| s.parse::<checklist_format::Format>()))]
+    pub format: checklist_format::Format,
     /// graph (Microsoft Graph PowerShell, the default) or msonline (legacy, retired in 2025).
-    #[arg(long, default_value = "graph", value_parser = ["graph", "msonline"])]
-    pub dialect: String,
+    #[arg(long, default_value = "graph", value_parser = clap::builder::PossibleValuesParser::new(["graph", "msonline"]).try_map(|s| s.parse::<crate::checklist::Dialect>()))]
+    pub dialect: crate::checklist::Dialect,
 }
 
 #[derive(Debug, Args)]
