@@ -54,19 +54,8 @@ fn select_domains<'a>(
         .iter()
         .map(|name| {
             config
-                .domains
-                .iter()
-                .find(|d| d.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| {
-                    let known: Vec<&str> = config.domains.iter().map(|d| d.name.as_str()).collect();
-                    Failure::new(
-                        EXIT_USAGE,
-                        format!(
-                            "--domain {name}: no such domain in the config (known: {})",
-                            known.join(", ")
-                        ),
-                    )
-                })
+                .domain(name)
+                .map_err(|e| Failure::new(EXIT_USAGE, format!("--domain {e}")))
         })
         .collect()
 }

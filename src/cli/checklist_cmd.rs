@@ -12,20 +12,8 @@ use crate::store::Store;
 pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) -> Outcome {
     let config = super::config_cmd::load(global)?;
     let domain = config
-        .domains
-        .iter()
-        .find(|d| d.name.eq_ignore_ascii_case(&args.domain))
-        .ok_or_else(|| {
-            let known: Vec<&str> = config.domains.iter().map(|d| d.name.as_str()).collect();
-            Failure::new(
-                EXIT_USAGE,
-                format!(
-                    "{}: no such domain in the config (known: {})",
-                    args.domain,
-                    known.join(", ")
-                ),
-            )
-        })?;
+        .domain(&args.domain)
+        .map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
     let (format, dialect) = (args.format, args.dialect);
     let status = super::check::refresh_all(&config, vec![domain], now)
         .await

@@ -109,18 +109,14 @@ fn checked_domain(global: &GlobalArgs, name: &str) -> Result<String, Failure> {
     let path = config::locate(global.config.as_deref());
     if path.exists() {
         let config = config::load(&path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
-        if !config
-            .domains
-            .iter()
-            .any(|d| d.name.eq_ignore_ascii_case(&domain))
-        {
-            let known: Vec<&str> = config.domains.iter().map(|d| d.name.as_str()).collect();
+        if let Err(e) = config.domain(&domain) {
             return Err(Failure::new(
                 EXIT_USAGE,
                 format!(
-                    "--domain {domain}: no such domain in {} (known: {})",
+                    "--domain {}: no such domain in {} (known: {})",
+                    e.name,
                     path.display(),
-                    known.join(", ")
+                    e.known
                 ),
             ));
         }

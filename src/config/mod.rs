@@ -35,6 +35,34 @@ pub struct Config {
     pub theme: ThemeConfig,
 }
 
+impl Config {
+    /// The domain named `name` (case does not matter, as for duplicate names), or an error
+    /// listing the ones there are.
+    pub fn domain(&self, name: &str) -> Result<&DomainConfig, UnknownDomain> {
+        self.domains
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| UnknownDomain {
+                name: name.to_owned(),
+                known: self
+                    .domains
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+/// A domain name the config does not list.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: no such domain in the config (known: {known})")]
+pub struct UnknownDomain {
+    pub name: String,
+    /// The configured names, comma-separated.
+    pub known: String,
+}
+
 /// `[settings]`: every key optional.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
