@@ -3,7 +3,7 @@
 //! one domain per row of DESIGN.md §4, plus the rows the demo does not stage (R6, R10).
 #![allow(clippy::unwrap_used)]
 
-use std::fmt::Write as _;
+mod support;
 
 use assert_cmd::Command;
 use chrono::{DateTime, Utc};
@@ -17,35 +17,6 @@ fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(NOW)
         .unwrap()
         .with_timezone(&Utc)
-}
-
-/// The TOML an operator would write for these domains.
-fn config_toml(domains: &[DomainConfig]) -> String {
-    let mut toml = String::from("[settings]\ntimeout = \"5s\"\n");
-    for d in domains {
-        writeln!(
-            toml,
-            "\n[[domain]]\nname = {:?}\nmetadata_url = {:?}",
-            d.name, d.metadata_url
-        )
-        .unwrap();
-        if let Some(auto) = d.auto_rollover {
-            writeln!(toml, "auto_rollover = {auto}").unwrap();
-        }
-        if let Some(server) = &d.adfs_primary_server {
-            writeln!(toml, "adfs_primary_server = {server:?}").unwrap();
-        }
-        if d.support_multiple_domain {
-            writeln!(toml, "support_multiple_domain = true").unwrap();
-        }
-        if let Some(t) = d.entra_signing_thumbprint {
-            writeln!(toml, "entra_signing_thumbprint = \"{t}\"").unwrap();
-        }
-        if let Some(t) = d.entra_next_signing_thumbprint {
-            writeln!(toml, "entra_next_signing_thumbprint = \"{t}\"").unwrap();
-        }
-    }
-    toml
 }
 
 struct Fixture {
@@ -64,7 +35,11 @@ impl Fixture {
         let more = extra(&domains);
         domains.extend(more);
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), config_toml(&domains)).unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            support::config_toml::domains(&domains),
+        )
+        .unwrap();
         Self {
             _demo: demo,
             dir,

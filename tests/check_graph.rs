@@ -5,6 +5,8 @@
 //! through its environment (`Command::env`).
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -48,21 +50,7 @@ fn config_toml(demo: &Demo, domains: &[DomainConfig]) -> String {
             d.entra_signing_thumbprint, None,
             "Entra's side comes from Graph"
         );
-        writeln!(
-            toml,
-            "\n[[domain]]\nname = {:?}\nmetadata_url = {:?}",
-            d.name, d.metadata_url
-        )
-        .unwrap();
-        if let Some(auto) = d.auto_rollover {
-            writeln!(toml, "auto_rollover = {auto}").unwrap();
-        }
-        if let Some(server) = &d.adfs_primary_server {
-            writeln!(toml, "adfs_primary_server = {server:?}").unwrap();
-        }
-        if d.support_multiple_domain {
-            writeln!(toml, "support_multiple_domain = true").unwrap();
-        }
+        toml.push_str(&support::config_toml::domain(d));
     }
     toml
 }

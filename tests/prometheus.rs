@@ -5,8 +5,9 @@
 //! `promtool` (when installed) checks the exposition and the example alert rules too.
 #![allow(clippy::unwrap_used, clippy::float_cmp)] // whole seconds and small integers are exact
 
+mod support;
+
 use std::collections::{BTreeSet, HashMap};
-use std::fmt::Write as _;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -60,7 +61,11 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let mut domains = demo.typed_in_config().domains.clone();
         domains.push(quirky_domain(dir.path()));
-        std::fs::write(dir.path().join("config.toml"), config_toml(&domains)).unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            support::config_toml::domains(&domains),
+        )
+        .unwrap();
         Self {
             _demo: demo,
             dir,
@@ -122,29 +127,6 @@ fn quirky_domain(dir: &Path) -> DomainConfig {
 
 fn offset(t: DateTime<Utc>) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap()
-}
-
-/// The TOML an operator would write for these domains.
-fn config_toml(domains: &[DomainConfig]) -> String {
-    let mut toml = String::from("[settings]\ntimeout = \"5s\"\n");
-    for d in domains {
-        writeln!(
-            toml,
-            "\n[[domain]]\nname = {:?}\nmetadata_url = {:?}",
-            d.name, d.metadata_url
-        )
-        .unwrap();
-        if let Some(auto) = d.auto_rollover {
-            writeln!(toml, "auto_rollover = {auto}").unwrap();
-        }
-        if let Some(t) = d.entra_signing_thumbprint {
-            writeln!(toml, "entra_signing_thumbprint = \"{t}\"").unwrap();
-        }
-        if let Some(t) = d.entra_next_signing_thumbprint {
-            writeln!(toml, "entra_next_signing_thumbprint = \"{t}\"").unwrap();
-        }
-    }
-    toml
 }
 
 /// One sample, flattened: its labels and value.

@@ -7,7 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::float_cmp)] // whole seconds and small integers are exact
 #![cfg(unix)]
 
-use std::fmt::Write as _;
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -31,25 +32,7 @@ fn now() -> DateTime<Utc> {
 
 /// The demo federation's config, as an operator would write it.
 fn config_toml(demo: &Demo) -> String {
-    let mut toml = String::from("[settings]\ntimeout = \"5s\"\n");
-    for d in &demo.typed_in_config().domains {
-        writeln!(
-            toml,
-            "\n[[domain]]\nname = {:?}\nmetadata_url = {:?}",
-            d.name, d.metadata_url
-        )
-        .unwrap();
-        if let Some(auto) = d.auto_rollover {
-            writeln!(toml, "auto_rollover = {auto}").unwrap();
-        }
-        if let Some(t) = d.entra_signing_thumbprint {
-            writeln!(toml, "entra_signing_thumbprint = \"{t}\"").unwrap();
-        }
-        if let Some(t) = d.entra_next_signing_thumbprint {
-            writeln!(toml, "entra_next_signing_thumbprint = \"{t}\"").unwrap();
-        }
-    }
-    toml
+    support::config_toml::domains(&demo.typed_in_config().domains)
 }
 
 /// A running `fedcert serve` and its stderr, line by line. Killed if the test fails first.

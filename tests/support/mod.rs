@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod child;
+pub mod config_toml;
 pub mod pki;
 pub mod pty;
 
