@@ -1,6 +1,6 @@
 //! The real binary in a pseudo-terminal, read through a terminal emulator (vt100) and driven
-//! with keys and signals (the same session as tests/tui_pty.rs). Waits are for screen content
-//! with a deadline, never sleeps.
+//! with keys, mouse reports and signals. Waits are for screen content with a deadline, never
+//! sleeps.
 
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
@@ -33,6 +33,10 @@ impl Session {
         cmd.env("TERM", "xterm-256color");
         cmd.env("FEDCERT_DATA_DIR", data_dir.path());
         cmd.env_remove("NO_COLOR");
+        // A UTF-8 locale unless a test says otherwise: the screen's glyphs depend on it.
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env_remove("LC_ALL");
+        cmd.env_remove("LC_CTYPE");
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -107,6 +111,29 @@ impl Session {
             }
         }
         self.child.wait().unwrap()
+    }
+
+    /// The screen row (0-based) showing `text`.
+    pub fn row_of(&self, text: &str) -> u16 {
+        let contents = self.screen.screen().contents();
+        let row = contents
+            .lines()
+            .position(|line| line.contains(text))
+            .unwrap_or_else(|| panic!("{text:?} is not on screen:\n{contents}"));
+        u16::try_from(row).unwrap()
+    }
+
+    /// A left click as an SGR mouse report (what xterm sends with mode 1006) at 0-based
+    /// `column`, `row`: pressed, then released.
+    pub fn click(&mut self, column: u16, row: u16) {
+        let (x, y) = (column + 1, row + 1);
+        self.keys(&format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m"));
+    }
+
+    /// One notch of the wheel (a press only, as xterm sends it): down or up.
+    pub fn wheel(&mut self, down: bool, column: u16, row: u16) {
+        let button = if down { 65 } else { 64 };
+        self.keys(&format!("\x1b[<{button};{};{}M", column + 1, row + 1));
     }
 
     pub fn assert_restored(&self) {
