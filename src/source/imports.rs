@@ -30,6 +30,16 @@ pub struct ImportError {
     pub problem: String,
 }
 
+impl ImportError {
+    /// `problem`, found in `file`.
+    pub fn in_file(file: &str, problem: String) -> Self {
+        Self {
+            file: file.into(),
+            problem,
+        }
+    }
+}
+
 /// Which export a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ImportKind {
@@ -82,10 +92,8 @@ impl ImportedEntra {
         domain: &str,
         now: DateTime<Utc>,
     ) -> Result<Self, ImportError> {
-        let federation = parse_entra_federation(bytes).map_err(|problem| ImportError {
-            file: file.into(),
-            problem,
-        })?;
+        let federation =
+            parse_entra_federation(bytes).map_err(|problem| ImportError::in_file(file, problem))?;
         Ok(Self {
             domain: domain.into(),
             file: file.into(),
@@ -132,10 +140,8 @@ impl ImportedAdfsCertificates {
         domain: &str,
         now: DateTime<Utc>,
     ) -> Result<Self, ImportError> {
-        let certificates = parse_adfs_certificates(bytes).map_err(|problem| ImportError {
-            file: file.into(),
-            problem,
-        })?;
+        let certificates = parse_adfs_certificates(bytes)
+            .map_err(|problem| ImportError::in_file(file, problem))?;
         Ok(Self {
             domain: domain.into(),
             file: file.into(),
@@ -202,10 +208,8 @@ impl ImportedAdfsProperties {
         domain: &str,
         now: DateTime<Utc>,
     ) -> Result<Self, ImportError> {
-        let properties = parse_adfs_properties(bytes).map_err(|problem| ImportError {
-            file: file.into(),
-            problem,
-        })?;
+        let properties =
+            parse_adfs_properties(bytes).map_err(|problem| ImportError::in_file(file, problem))?;
         Ok(Self {
             domain: domain.into(),
             file: file.into(),
@@ -317,10 +321,8 @@ pub fn save<T: Serialize>(
 
 /// Read an export from disk; a failure names the file.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, ImportError> {
-    std::fs::read(path).map_err(|e| ImportError {
-        file: path.display().to_string(),
-        problem: format!("cannot read: {e}"),
-    })
+    std::fs::read(path)
+        .map_err(|e| ImportError::in_file(&path.display().to_string(), format!("cannot read: {e}")))
 }
 
 // --- Text decoding -------------------------------------------------------------------------
