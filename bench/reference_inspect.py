@@ -11,7 +11,8 @@ written, so memory stays flat), decodes every certificate of every KeyDescriptor
      "error"}], "signed_by"}], "signed_by": ...}
 
 Like fedcert it de-duplicates a certificate that appears twice in one entity (combining the
-uses), names distinguished names in certificate order, and checks self-signatures.
+uses), names distinguished names in certificate order, and decides `self_signed` by the same
+rule (names, key identifiers, signature algorithm; not the signature).
 
     python3 bench/reference_inspect.py AGGREGATE.xml > out.json
 
@@ -69,20 +70,48 @@ def key_facts(key):
     return "unknown", None
 
 
-def self_signed(cert):
+# Signature algorithms each kind of key makes, as dotted-OID prefixes or whole OIDs.
+SIGNATURES_OF = {
+    rsa.RSAPublicKey: ("1.2.840.113549.1.1.", "1.3.14.3.2.29"),
+    ec.EllipticCurvePublicKey: ("1.2.840.10045.4.",),
+    dsa.DSAPublicKey: ("1.2.840.10040.4.3", "2.16.840.1.101.3.4.3.1", "2.16.840.1.101.3.4.3.2"),
+    ed25519.Ed25519PublicKey: ("1.3.101.112",),
+    ed448.Ed448PublicKey: ("1.3.101.113",),
+}
+
+
+def extension_value(cert, kind):
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except Exception:  # absent or unreadable: it contradicts nothing
+        return None
+
+
+def self_signed(cert, key):
+    """OpenSSL's self-signed flag, as fedcert decides it: the same name as subject and issuer,
+    an authority key identifier (if any) equal to the subject key identifier (if any), and a
+    signature algorithm the certificate's own kind of key makes. The signature is not checked."""
     if cert.subject != cert.issuer:
         return False
-    try:
-        cert.verify_directly_issued_by(cert)
-        return True
-    except Exception:  # an unsupported algorithm or a bad signature
-        return False
+    ski = extension_value(cert, x509.SubjectKeyIdentifier)
+    aki = extension_value(cert, x509.AuthorityKeyIdentifier)
+    if ski is not None and aki is not None and aki.key_identifier is not None:
+        if aki.key_identifier != ski.digest:
+            return False
+    signature = cert.signature_algorithm_oid.dotted_string
+    for kind, prefixes in SIGNATURES_OF.items():
+        if isinstance(key, kind):
+            return any(
+                signature.startswith(p) if p.endswith(".") else signature == p for p in prefixes
+            )
+    return True
 
 
 def cert_facts(text):
     der = base64.b64decode("".join(text.split()), validate=True)
     cert = x509.load_der_x509_certificate(der)
-    algorithm, bits = key_facts(cert.public_key())
+    key = cert.public_key()
+    algorithm, bits = key_facts(key)
     sig = cert.signature_algorithm_oid._name
     return {
         "subject": name_in_certificate_order(cert.subject),
@@ -94,7 +123,7 @@ def cert_facts(text):
         "sha256": cert.fingerprint(hashes.SHA256()).hex().upper(),
         "key_algorithm": algorithm,
         "key_bits": bits,
-        "self_signed": self_signed(cert),
+        "self_signed": self_signed(cert, key),
         "signature_algorithm": sig,
     }
 

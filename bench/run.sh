@@ -10,12 +10,14 @@
 #   4. (IDLE=1) the idle TUI's CPU with 10,000 domains.
 #
 # Usage: bench/run.sh [SECTION...]   (sections 1 2 3 by default; 4 is the idle TUI, also IDLE=1)
-#        RUNS=3 by default; PYTHON=python3 must have lxml and cryptography
+#        RUNS=3 rounds by default (PER_ROUND=4 fedcert runs around each reference run in
+#        section 1); PYTHON=python3 must have lxml and cryptography
 # Generated files go to target/bench-data (the aggregate is kept between runs; ~130 MB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS="${RUNS:-3}"
+PER_ROUND="${PER_ROUND:-4}"
 PYTHON="${PYTHON:-python3}"
 DATA="$PWD/target/bench-data"
 FEDCERT="$PWD/target/release/fedcert"
@@ -44,11 +46,14 @@ want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 
 aggregate() {
 echo
-echo "== 1. aggregate inspect: $AGGREGATE ($SIZE_MB MB), $RUNS runs each, interleaved"
+echo "== 1. aggregate inspect: $AGGREGATE ($SIZE_MB MB), $RUNS rounds"
+echo "   (each round: the reference once, fedcert $PER_ROUND times around it; this machine's"
+echo "   speed drifts by up to 2x within a minute, so ratios come from interleaved medians)"
 : > "$DATA/time.log"
 for _ in $(seq "$RUNS"); do
-  timed fedcert "$FEDCERT" inspect --json "$AGGREGATE"
+  for _ in $(seq "$((PER_ROUND / 2))"); do timed fedcert "$FEDCERT" inspect --json "$AGGREGATE"; done
   timed python "$PYTHON" bench/reference_inspect.py "$AGGREGATE"
+  for _ in $(seq "$((PER_ROUND - PER_ROUND / 2))"); do timed fedcert "$FEDCERT" inspect --json "$AGGREGATE"; done
 done | tee "$DATA/aggregate.times"
 "$PYTHON" - "$DATA/aggregate.times" "$SIZE_MB" <<'PY'
 import statistics, sys
@@ -61,7 +66,7 @@ def stats(name):
 f, p = stats("fedcert"), stats("python")
 for name, s in (("fedcert", f), ("reference", p)):
     print(f"{name:9}  best {s[0]:6.2f} s  median {s[1]:6.2f} s  cpu {s[2]:6.2f} s  "
-          f"peak RSS {s[3]:5.1f} MiB  {size / s[0]:6.0f} MB/s (best)")
+          f"peak RSS {s[3]:5.1f} MiB  {size / s[1]:6.0f} MB/s (median)")
 print(f"speed-up: {p[1] / f[1]:.1f}x (median wall), {p[0] / f[0]:.1f}x (best wall), "
       f"{p[2] / f[2]:.1f}x (CPU time)")
 PY
@@ -70,6 +75,18 @@ echo "-- correctness: every certificate's facts, fedcert vs reference"
 "$PYTHON" bench/reference_inspect.py "$AGGREGATE" > "$DATA/reference.json"
 "$PYTHON" bench/compare.py "$DATA/fedcert.json" "$DATA/reference.json"
 rm -f "$DATA/fedcert.json" "$DATA/reference.json"
+echo "-- memory at twice the size: the same entities twice over, through a pipe"
+DOUBLE_MB="$("$PYTHON" -c "import os,sys; print(f'{2 * os.path.getsize(sys.argv[1])/1e6:.1f}')" "$AGGREGATE")"
+"$PYTHON" - "$AGGREGATE" <<'PY' | /usr/bin/time -f "fedcert (stdin, $DOUBLE_MB MB) %e s wall, peak RSS %M KiB" "$FEDCERT" inspect --json - > /dev/null
+import sys
+# The aggregate with its entities written twice: the root's start, every entity, every entity
+# again, the root's end; streamed, never held.
+data = open(sys.argv[1], "rb").read()
+first = data.index(b"<md:EntityDescriptor")
+last = data.rindex(b"</md:EntitiesDescriptor>")
+out = sys.stdout.buffer
+out.write(data[:last]); out.write(data[first:last]); out.write(data[last:])
+PY
 }
 
 FLEET="$DATA/fleet"

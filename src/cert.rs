@@ -1,19 +1,24 @@
 //! X.509 certificate facts: DER / PEM in, [`CertInfo`] out (x509-parser, SHA-1 / SHA-256).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
-use x509_parser::asn1_rs::{Any, FromDer, Oid, Tag, ToDer};
+use x509_parser::asn1_rs::{Any, Class, FromDer, Oid, Tag, ToDer};
 use x509_parser::certificate::{X509Certificate, X509CertificateParser};
 use x509_parser::error::X509Error;
 use x509_parser::nom::Parser;
 use x509_parser::objects::{oid_registry, oid2abbrev, oid2sn};
 use x509_parser::oid_registry::{
-    OID_KEY_TYPE_DSA, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION, OID_PKCS1_RSASSAPSS,
-    OID_PKCS1_SHA1WITHRSA, OID_SHA1_WITH_RSA, OID_SIG_ED448, OID_SIG_ED25519,
+    OID_DOMAIN_COMPONENT, OID_KEY_TYPE_DSA, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION,
+    OID_PKCS1_RSASSAPSS, OID_PKCS9_EMAIL_ADDRESS, OID_SHA1_WITH_RSA, OID_SIG_ED448,
+    OID_SIG_ED25519, OID_X509_COMMON_NAME, OID_X509_COUNTRY_NAME,
+    OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
+    OID_X509_LOCALITY_NAME, OID_X509_ORGANIZATION_NAME, OID_X509_ORGANIZATIONAL_UNIT,
+    OID_X509_STATE_OR_PROVINCE_NAME,
 };
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::{SubjectPublicKeyInfo, X509Name};
@@ -44,8 +49,8 @@ pub struct CertInfo {
     pub key_bits: Option<u32>,
     /// `sha256WithRSAEncryption`, `ecdsa-with-SHA256`, … or the dotted OID.
     pub signature_algorithm: String,
-    /// Subject equals issuer and the signature verifies with the certificate's own key
-    /// (or cannot be checked by ring, e.g. RSA under 2048 bits: then subject == issuer decides).
+    /// Self-issued (subject and issuer are the same name) and nothing in the certificate names
+    /// another signer: see [`is_self_signed`]. The signature itself is not checked.
     pub self_signed: bool,
     /// The DER bytes themselves (for base64 export into PowerShell commands).
     #[serde(skip)]
@@ -218,6 +223,12 @@ impl CertInfo {
 
 /// Analyse one DER certificate. Trailing bytes after the certificate are an error.
 pub fn analyze(der: &[u8]) -> Result<CertInfo, CertError> {
+    analyze_with_sha1(der, Sha1::of(der))
+}
+
+/// [`analyze`] for a certificate whose SHA-1 the caller has already computed.
+pub(crate) fn analyze_with_sha1(der: &[u8], sha1: Sha1) -> Result<CertInfo, CertError> {
+    debug_assert_eq!(sha1, Sha1::of(der));
     if der.is_empty() {
         return Err(CertError::Empty);
     }
@@ -233,15 +244,18 @@ pub fn analyze(der: &[u8]) -> Result<CertInfo, CertError> {
     let raw = cert.as_raw();
     let key = KeyFacts::of(cert.public_key());
     let validity = cert.validity();
+    let subject = format_name(cert.subject());
+    let issuer = format_name(cert.issuer());
+    let self_signed = subject == issuer && is_self_signed(&cert, key.kind);
     Ok(CertInfo {
-        sha1: Sha1::of(raw),
+        sha1,
         sha256: Sha256::of(raw),
-        subject: format_name(cert.subject()),
-        issuer: format_name(cert.issuer()),
+        subject,
+        issuer,
         serial: format_serial(cert.raw_serial()),
         not_before: to_utc(validity.not_before.timestamp())?,
         not_after: to_utc(validity.not_after.timestamp())?,
-        self_signed: is_self_signed(&cert, &key),
+        self_signed,
         signature_algorithm: signature_algorithm_name(&cert.signature_algorithm.algorithm),
         key_algorithm: key.algorithm,
         key_bits: key.bits,
@@ -299,6 +313,9 @@ struct KeyFacts {
 enum KeyKind {
     Rsa,
     Ec,
+    Dsa,
+    Ed25519,
+    Ed448,
     Other,
 }
 
@@ -322,11 +339,11 @@ impl KeyFacts {
             ("EC".to_owned(), bits.filter(|&b| b > 0), KeyKind::Ec)
         } else if *oid == OID_KEY_TYPE_DSA {
             let bits = dsa_p_bits(spki.algorithm.parameters.as_ref());
-            ("DSA".to_owned(), bits, KeyKind::Other)
+            ("DSA".to_owned(), bits, KeyKind::Dsa)
         } else if *oid == OID_SIG_ED25519 {
-            ("Ed25519".to_owned(), None, KeyKind::Other)
+            ("Ed25519".to_owned(), None, KeyKind::Ed25519)
         } else if *oid == OID_SIG_ED448 {
-            ("Ed448".to_owned(), None, KeyKind::Other)
+            ("Ed448".to_owned(), None, KeyKind::Ed448)
         } else {
             (oid.to_id_string(), None, KeyKind::Other)
         };
@@ -381,82 +398,142 @@ fn signature_algorithm_name(oid: &Oid<'_>) -> String {
         .unwrap_or_else(|| oid.to_id_string())
 }
 
-/// Subject equals issuer and the certificate's own key verifies its signature. When ring
-/// cannot check the signature at all (RSA keys under its minimum size, DSA, P-521, …) the
-/// names decide: "not verifiable" is not "invalid".
-fn is_self_signed(cert: &X509Certificate<'_>, key: &KeyFacts) -> bool {
-    let same_name = cert.subject().as_raw() == cert.issuer().as_raw()
-        || format_name(cert.subject()) == format_name(cert.issuer());
-    if !same_name {
-        return false;
+/// Whether a self-issued certificate (subject and issuer already the same name) is
+/// self-signed: nothing in it names another signer. Its authority key identifier, when it has
+/// one, is its own subject key identifier, and its signature algorithm is one its own kind of
+/// key makes. This is OpenSSL's "self-signed" flag (`X509_self_signed(cert, 0)`,
+/// `EXFLAG_SS`); like that flag it does not check the signature itself.
+///
+/// Checking it would prove nothing here: in SAML metadata a certificate is only a carrier for
+/// its key (the Metadata Interoperability Profile ignores everything else in it), and anyone
+/// can make a self-signed certificate for any name. It would also cost more than everything
+/// else `inspect` does on an aggregate (~14 us per RSA-2048 certificate, BENCHMARKS.md).
+fn is_self_signed(cert: &X509Certificate<'_>, key: KeyKind) -> bool {
+    let (own, signer) = key_identifiers(cert);
+    let same_key = match (own, signer) {
+        (Some(own), Some(signer)) => own == signer,
+        _ => true,
+    };
+    same_key && signature_fits_key(&cert.signature_algorithm.algorithm, key)
+}
+
+/// The certificate's subject key identifier and its authority key identifier's `keyIdentifier`.
+/// Either is `None` when absent or unreadable (an unreadable one contradicts nothing).
+fn key_identifiers<'a>(cert: &X509Certificate<'a>) -> (Option<&'a [u8]>, Option<&'a [u8]>) {
+    let (mut own, mut signer) = (None, None);
+    for extension in cert.extensions() {
+        if extension.oid == OID_X509_EXT_SUBJECT_KEY_IDENTIFIER {
+            // SubjectKeyIdentifier ::= KeyIdentifier ::= OCTET STRING
+            own = Any::from_der(extension.value)
+                .ok()
+                .filter(|(_, id)| id.tag() == Tag::OctetString)
+                .map(|(_, id)| id.data);
+        } else if extension.oid == OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER {
+            // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT KeyIdentifier
+            //   OPTIONAL, authorityCertIssuer [1] …, authorityCertSerialNumber [2] … }
+            signer = Any::from_der(extension.value)
+                .ok()
+                .filter(|(_, aki)| aki.tag() == Tag::Sequence)
+                .and_then(|(_, aki)| Any::from_der(aki.data).ok())
+                .filter(|(_, first)| {
+                    first.class() == Class::ContextSpecific && first.tag() == Tag(0)
+                })
+                .map(|(_, id)| id.data);
+        }
     }
-    match cert.verify_signature(None) {
-        Ok(()) | Err(X509Error::SignatureUnsupportedAlgorithm) => true,
-        Err(_) => !ring_can_verify(&cert.signature_algorithm.algorithm, key),
+    (own, signer)
+}
+
+/// Whether a signature algorithm is one the key's kind makes: an RSA key cannot have made an
+/// ECDSA signature, so such a certificate was signed by another key. Unknown kinds of key pass.
+fn signature_fits_key(signature: &Oid<'_>, key: KeyKind) -> bool {
+    // Arc prefixes, as DER content bytes.
+    const PKCS1: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01]; // 1.2.840.113549.1.1
+    const ECDSA: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04]; // 1.2.840.10045.4
+    const DSA_SHA1: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x38, 0x04, 0x03]; // 1.2.840.10040.4.3
+    const DSA_SHA2: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03]; // 2.16.840.1.101.3.4.3
+    let bytes = signature.as_bytes();
+    match key {
+        KeyKind::Rsa => bytes.starts_with(PKCS1) || *signature == OID_SHA1_WITH_RSA,
+        KeyKind::Ec => bytes.starts_with(ECDSA),
+        // dsa_with_SHA224 / SHA256 are arcs 1 and 2 of that prefix (3 and on are ECDSA's).
+        KeyKind::Dsa => {
+            bytes == DSA_SHA1
+                || (bytes.starts_with(DSA_SHA2) && matches!(bytes.get(DSA_SHA2.len()), Some(1..=2)))
+        }
+        KeyKind::Ed25519 => *signature == OID_SIG_ED25519,
+        KeyKind::Ed448 => *signature == OID_SIG_ED448,
+        KeyKind::Other => true,
     }
 }
 
-/// Whether a failed verification by ring means the signature is really wrong.
-fn ring_can_verify(signature_oid: &Oid<'_>, key: &KeyFacts) -> bool {
-    match key.kind {
-        KeyKind::Rsa => {
-            let sha1 =
-                *signature_oid == OID_PKCS1_SHA1WITHRSA || *signature_oid == OID_SHA1_WITH_RSA;
-            let minimum = if sha1 { 1024 } else { 2048 };
-            key.bits
-                .is_some_and(|bits| (minimum..=8192).contains(&bits))
-        }
-        KeyKind::Ec => matches!(key.bits, Some(256 | 384)),
-        KeyKind::Other => key.algorithm == "Ed25519",
-    }
-}
+/// x509-parser's abbreviations (`oid2abbrev`), looked for here first: nearly every attribute
+/// of a name is one of them, and a comparison is cheaper than the registry's hash lookup.
+static ABBREVIATIONS: [(Oid<'static>, &str); 8] = [
+    (OID_X509_COMMON_NAME, "CN"),
+    (OID_X509_ORGANIZATION_NAME, "O"),
+    (OID_X509_ORGANIZATIONAL_UNIT, "OU"),
+    (OID_X509_COUNTRY_NAME, "C"),
+    (OID_X509_LOCALITY_NAME, "L"),
+    (OID_X509_STATE_OR_PROVINCE_NAME, "ST"),
+    (OID_DOMAIN_COMPONENT, "DC"),
+    (OID_PKCS9_EMAIL_ADDRESS, "Email"),
+];
 
 /// A distinguished name in certificate order, `CN=x, O=y`, values escaped as RFC 4514 asks.
 fn format_name(name: &X509Name<'_>) -> String {
     let registry = oid_registry();
-    let rdns: Vec<String> = name
-        .iter_rdn()
-        .map(|rdn| {
-            let parts: Vec<String> = rdn
-                .iter()
-                .map(|attr| {
-                    let oid = attr.attr_type();
-                    let label = oid2abbrev(oid, registry)
-                        .or_else(|_| oid2sn(oid, registry))
-                        .map_or_else(|_| oid.to_id_string(), str::to_owned);
-                    format!("{label}={}", attribute_value(attr.attr_value()))
-                })
-                .collect();
-            parts.join("+")
-        })
-        .collect();
-    rdns.join(", ")
+    let mut out = String::with_capacity(name.as_raw().len());
+    for (i, rdn) in name.iter_rdn().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        for (j, attr) in rdn.iter().enumerate() {
+            if j > 0 {
+                out.push('+');
+            }
+            let oid = attr.attr_type();
+            let label = match ABBREVIATIONS.iter().find(|(known, _)| known == oid) {
+                Some(&(_, label)) => Ok(label),
+                None => oid2abbrev(oid, registry).or_else(|_| oid2sn(oid, registry)),
+            };
+            match label {
+                Ok(label) => out.push_str(label),
+                Err(_) => out.push_str(&oid.to_id_string()),
+            }
+            out.push('=');
+            push_attribute_value(&mut out, attr.attr_value());
+        }
+    }
+    out
 }
 
-fn attribute_value(value: &Any<'_>) -> String {
+fn push_attribute_value(out: &mut String, value: &Any<'_>) {
     let text = match value.tag() {
-        Tag::BmpString => decode_ucs(value.data, 2),
-        Tag::UniversalString => decode_ucs(value.data, 4),
+        Tag::BmpString => decode_ucs(value.data, 2).map(Cow::Owned),
+        Tag::UniversalString => decode_ucs(value.data, 4).map(Cow::Owned),
         Tag::Utf8String
         | Tag::PrintableString
         | Tag::Ia5String
         | Tag::NumericString
         | Tag::VisibleString
-        | Tag::GeneralString => std::str::from_utf8(value.data).ok().map(str::to_owned),
+        | Tag::GeneralString => std::str::from_utf8(value.data).ok().map(Cow::Borrowed),
         // T61String holds UTF-8 or Latin-1 in practice, whatever the standard says.
         Tag::TeletexString | Tag::VideotexString => {
             Some(std::str::from_utf8(value.data).map_or_else(
-                |_| value.data.iter().map(|&b| char::from(b)).collect(),
-                str::to_owned,
+                |_| Cow::Owned(value.data.iter().map(|&b| char::from(b)).collect()),
+                Cow::Borrowed,
             ))
         }
         _ => None,
     };
-    // RFC 4514 §2.4: a value that is not a string is written as `#` and its DER in hex.
-    text.map_or_else(
-        || format!("#{}", hex_upper(&value.to_der_vec().unwrap_or_default())),
-        |text| escape_rfc4514(&text),
-    )
+    if let Some(text) = text {
+        push_escaped_rfc4514(out, &text);
+    } else {
+        // RFC 4514 §2.4: a value that is not a string is written as `#` and its DER in hex.
+        out.push('#');
+        out.push_str(&hex_upper(&value.to_der_vec().unwrap_or_default()));
+    }
 }
 
 /// `BMPString` (UCS-2) and `UniversalString` (UCS-4) are big-endian code units.
@@ -479,8 +556,16 @@ fn decode_ucs(data: &[u8], width: usize) -> Option<String> {
     }
 }
 
-fn escape_rfc4514(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
+fn push_escaped_rfc4514(out: &mut String, value: &str) {
+    let plain = !value.starts_with(['#', ' '])
+        && !value.ends_with(' ')
+        && !value
+            .bytes()
+            .any(|b| matches!(b, b'"' | b'+' | b',' | b';' | b'<' | b'>' | b'\\'));
+    if plain {
+        out.push_str(value);
+        return;
+    }
     let last = value.chars().count().saturating_sub(1);
     for (i, c) in value.chars().enumerate() {
         let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
@@ -491,7 +576,6 @@ fn escape_rfc4514(value: &str) -> String {
         }
         out.push(c);
     }
-    out
 }
 
 const PEM_BEGIN: &str = "-----BEGIN ";
@@ -524,7 +608,7 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CertError> {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
     {
-        let der = decode_base64(&compact)?;
+        let der = decode_base64(compact.as_bytes())?;
         return read_der(&der).map(|der| vec![der]);
     }
     Err(CertError::Empty)
@@ -563,7 +647,7 @@ fn read_pem(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
                 .chars()
                 .filter(|c| !c.is_ascii_whitespace())
                 .collect();
-            let der = decode_base64(&body).map_err(|e| match e {
+            let der = decode_base64(body.as_bytes()).map_err(|e| match e {
                 CertError::Base64(msg) => {
                     CertError::Base64(format!("{label} block at line {line_no}: {msg}"))
                 }
@@ -580,14 +664,18 @@ fn read_pem(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
 }
 
 /// Standard base64 without whitespace; padding may be present or not.
-pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, CertError> {
+pub(crate) fn decode_base64(text: &[u8]) -> Result<Vec<u8>, CertError> {
     use base64::Engine;
     if text.is_empty() {
         return Err(CertError::Empty);
     }
-    base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
-        .decode(text)
-        .map_err(|e| CertError::Base64(e.to_string()))
+    // The SIMD decoder takes the usual case (padded, canonical); anything it refuses goes to
+    // the `base64` crate, which also reads unpadded text and says where the text goes wrong.
+    base64_simd::STANDARD.decode_to_vec(text).or_else(|_| {
+        base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
+            .decode(text)
+            .map_err(|e| CertError::Base64(e.to_string()))
+    })
 }
 
 #[cfg(test)]
@@ -698,15 +786,49 @@ mod tests {
     }
 
     #[test]
-    fn self_signed_needs_a_signature_that_verifies_not_just_equal_names() {
-        let impostor = analyze_pem(cert_fixture!("same_name_other_key.pem"));
-        assert_eq!(impostor.subject, impostor.issuer);
-        assert_eq!(impostor.serial, "07");
-        assert!(!impostor.self_signed);
+    fn self_signed_needs_equal_names_and_nothing_naming_another_signer() {
+        // Same name, signed by another RSA key whose key identifier the certificate names.
+        let other_key_id = analyze_pem(cert_fixture!("same_name_other_key_id.pem"));
+        assert_eq!(other_key_id.subject, other_key_id.issuer);
+        assert_eq!(other_key_id.serial, "0A");
+        assert!(!other_key_id.self_signed);
+        // Same name, an RSA key, an ECDSA signature: its own key cannot have made it.
+        let ecdsa = analyze_pem(cert_fixture!("same_name_ecdsa_signed_rsa_key.pem"));
+        assert_eq!(
+            (ecdsa.subject.as_str(), ecdsa.key_algorithm.as_str()),
+            ("CN=Impostor Fixture", "RSA")
+        );
+        assert_eq!(ecdsa.signature_algorithm, "ecdsa-with-SHA256");
+        assert!(!ecdsa.self_signed);
+        // Different names.
         let leaf = analyze_pem(cert_fixture!("chain_leaf.pem"));
         assert_eq!(leaf.serial, "C0FFEE");
         assert!(!leaf.self_signed);
         assert!(analyze_pem(cert_fixture!("chain_ca.pem")).self_signed);
+        // Same name, signed by another RSA key, no key identifiers: nothing in the certificate
+        // says so, and (as OpenSSL's self-signed flag) the signature is not checked.
+        let unmarked = analyze_pem(cert_fixture!("same_name_other_key.pem"));
+        assert_eq!(unmarked.serial, "07");
+        assert!(unmarked.self_signed);
+    }
+
+    #[test]
+    fn base64_decodes_as_the_base64_crate_does() {
+        use base64::Engine;
+        let reference = |text: &str| {
+            base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
+                .decode(text)
+                .map_err(|e| CertError::Base64(e.to_string()))
+        };
+        let long = "TWFu".repeat(100);
+        let cases = [
+            "TWFu", "TWE=", "TWE", "TQ==", "TQ", "QR==", "QR", "TWF", "T", "====", "TW=u", "TWFu=",
+            "TWFu====", "TW Fu", "TWFu\n", "T!Fu", "-_-_", &long,
+        ];
+        for text in cases {
+            assert_eq!(decode_base64(text.as_bytes()), reference(text), "{text:?}");
+        }
+        assert_eq!(decode_base64(b""), Err(CertError::Empty));
     }
 
     #[test]
@@ -716,8 +838,13 @@ mod tests {
             c.subject,
             r"C=NL, O=Fixture Org\, Inc., CN=ADFS Signing - fs.fixture.test"
         );
-        assert_eq!(escape_rfc4514(" a+b "), r"\ a\+b\ ");
-        assert_eq!(escape_rfc4514("#x"), r"\#x");
+        let escaped = |value: &str| {
+            let mut out = String::from("CN=");
+            push_escaped_rfc4514(&mut out, value);
+            out
+        };
+        assert_eq!(escaped(" a+b "), r"CN=\ a\+b\ ");
+        assert_eq!(escaped("#x"), r"CN=\#x");
     }
 
     #[test]

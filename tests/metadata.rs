@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::fmt::Write as _;
 use std::io::{BufReader, Read};
 
 use chrono::{DateTime, Utc};
@@ -729,4 +730,99 @@ fn corrupted_bytes_never_panic() {
             assert!(!e.to_string().is_empty());
         }
     }
+}
+
+fn rsa_signing_base64() -> String {
+    use base64::Engine;
+    let pem = fixture_bytes("certs/rsa_signing.pem");
+    let der = fedcert::cert::read_certificates(&pem).unwrap().remove(0);
+    base64::engine::general_purpose::STANDARD.encode(der)
+}
+
+#[test]
+fn declarations_inside_skipped_elements_never_reach_the_elements_read() {
+    let cert = rsa_signing_base64();
+    // `md` is rebound inside the skipped Extensions (to a foreign namespace, and by a child
+    // that declares `k`); after it closes, `md` is the metadata namespace again and `k` is
+    // unbound, so only the second IDPSSODescriptor (declared on itself) counts.
+    let doc = format!(
+        r#"<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="{DS}" entityID="https://ns.fixture.test">
+  <md:Extensions xmlns:md="urn:not:metadata">
+    <md:IDPSSODescriptor xmlns:k="{MD}"><k:KeyDescriptor/></md:IDPSSODescriptor>
+  </md:Extensions>
+  <k:IDPSSODescriptor xmlns:k="urn:elsewhere"><k:KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></k:KeyDescriptor></k:IDPSSODescriptor>
+  <m:IDPSSODescriptor xmlns:m="{MD}"><m:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></m:KeyDescriptor></m:IDPSSODescriptor>
+  <md:SPSSODescriptor/>
+</md:EntityDescriptor>"#
+    );
+    let parsed = metadata::parse_bytes(doc.as_bytes()).unwrap();
+    let entity = &parsed.entities[0];
+    assert_eq!(entity.roles, vec![Role::IdpSso, Role::SpSso]);
+    assert_eq!(entity.certificates.len(), 1);
+    let key = &entity.certificates[0];
+    assert_eq!(key.sha1.unwrap().to_string(), RSA_SIGNING);
+    assert_eq!(
+        (key.key_use, key.roles.clone()),
+        (KeyUse::Signing, vec![Role::IdpSso])
+    );
+    // An undeclared prefix inside a skipped element is not an error (nothing there is read);
+    // on an element that is read, it is the document's problem to report.
+    let skipped = format!(
+        r#"<EntityDescriptor xmlns="{MD}" entityID="e"><Extensions><u:x/></Extensions></EntityDescriptor>"#
+    );
+    assert_eq!(
+        metadata::parse_bytes(skipped.as_bytes())
+            .unwrap()
+            .entities
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn parse_streaming_map_prepares_on_the_analysing_threads_and_keeps_document_order() {
+    let cert = rsa_signing_base64();
+    let mut doc = format!(r#"<EntitiesDescriptor xmlns="{MD}" xmlns:ds="{DS}">"#);
+    let total = 1_000;
+    for i in 0..total {
+        write!(
+            doc,
+            r#"<EntityDescriptor entityID="e{i}"><SPSSODescriptor><KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor></SPSSODescriptor></EntityDescriptor>"#
+        )
+        .unwrap();
+    }
+    doc.push_str("</EntitiesDescriptor>");
+    let reader = std::thread::current().id();
+    let mut seen = Vec::new();
+    let info = metadata::parse_streaming_map(
+        doc.as_bytes(),
+        |entity| {
+            let sha1 = entity.certificates[0]
+                .cert
+                .as_ref()
+                .map(|c| c.sha1.to_string())
+                .ok();
+            (entity.entity_id, sha1, std::thread::current().id())
+        },
+        |item| seen.push(item),
+    )
+    .unwrap();
+    assert_eq!(info.entity_count, total);
+    let ids: Vec<String> = seen.iter().map(|(id, _, _)| id.clone()).collect();
+    let want: Vec<String> = (0..total).map(|i| format!("e{i}")).collect();
+    assert_eq!(ids, want);
+    assert!(
+        seen.iter()
+            .all(|(_, sha1, _)| sha1.as_deref() == Some(RSA_SIGNING))
+    );
+    // The first entities are prepared on the reading thread, the rest on workers.
+    assert_eq!(seen[0].2, reader);
+    let elsewhere = seen
+        .iter()
+        .filter(|(_, _, thread)| *thread != reader)
+        .count();
+    assert!(
+        elsewhere > total / 2,
+        "{elsewhere} of {total} prepared off the reading thread"
+    );
 }

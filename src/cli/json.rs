@@ -1,10 +1,12 @@
 //! The JSON shapes of DESIGN.md §3. These field names are a contract: add, never rename.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource};
-use crate::cert::CertInfo;
+use crate::cert::{CertInfo, Sha1, Sha256};
 use crate::domain::DomainStatus;
 use crate::metadata::{Entity, KeyCert, KeyUse};
 
@@ -13,9 +15,41 @@ pub fn timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// [`timestamp`] as a `Display`, written without a `String` of its own (JSON of aggregates
+/// writes two per certificate).
+struct Timestamp<'a>(&'a DateTime<Utc>);
+
+impl std::fmt::Display for Timestamp<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let t = self.0;
+        let Ok(year) = u32::try_from(t.year()) else {
+            return f.write_str(&timestamp(t));
+        };
+        if year > 9999 {
+            return f.write_str(&timestamp(t));
+        }
+        // `YYYY-MM-DDThh:mm:ssZ`, digits filled in place.
+        let mut out = *b"0000-00-00T00:00:00Z";
+        let mut put = |at: usize, digits: usize, mut value: u32| {
+            for i in (at..at + digits).rev() {
+                out[i] = b'0' + u8::try_from(value % 10).unwrap_or(0);
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, t.month());
+        put(8, 2, t.day());
+        put(11, 2, t.hour());
+        put(14, 2, t.minute());
+        put(17, 2, t.second());
+        f.write_str(std::str::from_utf8(&out).map_err(|_| std::fmt::Error)?)
+    }
+}
+
 #[allow(clippy::trivially_copy_pass_by_ref, clippy::ref_option)] // serde's `serialize_with` signature
 fn ts<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&timestamp(t))
+    s.collect_str(&Timestamp(t))
 }
 
 #[allow(clippy::ref_option)] // serde's `serialize_with` signature
@@ -31,7 +65,7 @@ fn opt_ts<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Er
 pub struct InspectCert<'a> {
     #[serde(rename = "use")]
     pub key_use: KeyUse,
-    pub descriptors: Vec<String>,
+    pub descriptors: Vec<Cow<'static, str>>,
     #[serde(flatten)]
     pub cert: Option<CertJson<'a>>,
     /// Position in its `X509Data` (0 = the key; 1.. = chain certificates). An extension.
@@ -50,8 +84,8 @@ pub struct CertJson<'a> {
     pub not_before: DateTime<Utc>,
     #[serde(serialize_with = "ts")]
     pub not_after: DateTime<Utc>,
-    pub sha1: String,
-    pub sha256: String,
+    pub sha1: Sha1,
+    pub sha256: Sha256,
     pub key_algorithm: &'a str,
     pub key_bits: Option<u32>,
     pub self_signed: bool,
@@ -67,8 +101,8 @@ impl<'a> CertJson<'a> {
             serial: &c.serial,
             not_before: c.not_before,
             not_after: c.not_after,
-            sha1: c.sha1.to_string(),
-            sha256: c.sha256.to_string(),
+            sha1: c.sha1,
+            sha256: c.sha256,
             key_algorithm: &c.key_algorithm,
             key_bits: c.key_bits,
             self_signed: c.self_signed,
@@ -81,7 +115,7 @@ impl<'a> InspectCert<'a> {
     pub fn of(k: &'a KeyCert) -> Self {
         Self {
             key_use: k.key_use,
-            descriptors: k.roles.iter().map(crate::metadata::Role::name).collect(),
+            descriptors: k.roles.iter().map(crate::metadata::Role::label).collect(),
             cert: k.cert.as_ref().ok().map(CertJson::of),
             chain_position: k.chain_position,
             error: k.cert.as_ref().err().map(ToString::to_string),
@@ -95,7 +129,7 @@ pub struct InspectEntity<'a> {
     pub entity_id: &'a str,
     pub certificates: Vec<InspectCert<'a>>,
     /// SHA-1 of the entity's own signature certificate (aggregates sign entities too). An extension.
-    pub signed_by: Option<String>,
+    pub signed_by: Option<Sha1>,
 }
 
 impl<'a> InspectEntity<'a> {
@@ -103,11 +137,7 @@ impl<'a> InspectEntity<'a> {
         Self {
             entity_id: &e.entity_id,
             certificates: e.certificates.iter().map(InspectCert::of).collect(),
-            signed_by: e
-                .signed_by
-                .as_ref()
-                .and_then(|k| k.sha1)
-                .map(|s| s.to_string()),
+            signed_by: e.signed_by.as_ref().and_then(|k| k.sha1),
         }
     }
 }

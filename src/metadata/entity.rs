@@ -2,7 +2,7 @@
 //! SHA-1 with every placement remembered, and a bounded cache so that a certificate repeated
 //! across descriptors and entities is analysed once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
@@ -12,7 +12,7 @@ use crate::cert::{self, CertError, CertInfo, Sha1};
 /// The base64 text of one `X509Certificate`, whitespace removed, with a size cap.
 #[derive(Default)]
 pub(super) struct CertText {
-    text: String,
+    text: Vec<u8>,
     overflowed: bool,
 }
 
@@ -31,31 +31,52 @@ impl CertText {
             return;
         }
         // Whole runs between whitespace at a time: the text is base64 wrapped at 64 or 76
-        // columns, so this copies lines, not characters.
-        for piece in chunk.split(|c: char| c.is_ascii_whitespace()) {
+        // columns and indented, so this copies lines and skips indentation. Tabs are rare
+        // enough to look for only inside the runs found.
+        let mut rest = chunk.as_bytes();
+        loop {
+            let start = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(rest.len());
+            rest = &rest[start..];
+            if rest.is_empty() {
+                return;
+            }
+            let len = memchr::memchr3(b'\n', b' ', b'\r', rest).unwrap_or(rest.len());
+            let len = memchr::memchr(b'\t', &rest[..len]).unwrap_or(len);
             let room = MAX_CERT_TEXT - self.text.len();
-            if piece.len() > room {
-                let mut end = room;
-                while !piece.is_char_boundary(end) {
-                    end -= 1;
-                }
-                self.text.push_str(&piece[..end]);
+            if len > room {
+                self.text.extend_from_slice(&rest[..room]);
                 self.overflowed = true;
                 return;
             }
-            self.text.push_str(piece);
+            self.text.extend_from_slice(&rest[..len]);
+            rest = &rest[len..];
         }
     }
 
+    /// The text read so far, for decoding later (perhaps on another thread). Leaves room for
+    /// as much text again, as the next certificate is usually about as long.
+    pub fn take(&mut self) -> RawCert {
+        let room = self.text.len();
+        let text = std::mem::replace(&mut self.text, Vec::with_capacity(room));
+        RawCert(if self.overflowed {
+            Err(CertError::TooLarge(MAX_CERT_TEXT))
+        } else {
+            Ok(text)
+        })
+    }
+}
+
+/// A certificate's base64 as read from the document (whitespace dropped), or why it was
+/// refused while reading. Decoded and analysed off the reading thread.
+pub(super) struct RawCert(Result<Vec<u8>, CertError>);
+
+impl RawCert {
     /// Decode the text: the DER and its SHA-1, or why it is not base64 (or too long).
-    pub fn decode(&self) -> Decoded {
-        if self.overflowed {
-            return Decoded {
-                sha1: None,
-                der: Err(CertError::TooLarge(MAX_CERT_TEXT)),
-            };
-        }
-        match cert::decode_base64(&self.text) {
+    fn decode(self) -> Decoded {
+        match self.0.and_then(|text| cert::decode_base64(&text)) {
             Ok(der) => Decoded {
                 sha1: Some(Sha1::of(&der)),
                 der: Ok(der),
@@ -66,28 +87,27 @@ impl CertText {
             },
         }
     }
-}
 
-/// One certificate as read from the document, before its analysis: the DER and its
-/// thumbprint, or why the text could not be decoded.
-pub(super) struct Decoded {
-    pub sha1: Option<Sha1>,
-    pub der: Result<Vec<u8>, CertError>,
-}
-
-impl Decoded {
-    /// Analyse it now (with `cache`): for the few certificates read outside an entity.
+    /// Decode and analyse it now (with `cache`).
     pub fn analyse(self, cache: &mut CertCache) -> ParsedCert {
-        let cert = match (self.sha1, self.der) {
+        let decoded = self.decode();
+        let cert = match (decoded.sha1, decoded.der) {
             (Some(sha1), Ok(der)) => cache.analyse(sha1, &der),
             (_, Err(e)) => Err(e),
             (None, Ok(der)) => cert::analyze(&der),
         };
         ParsedCert {
-            sha1: self.sha1,
+            sha1: decoded.sha1,
             cert,
         }
     }
+}
+
+/// One certificate as read from the document, before its analysis: the DER and its
+/// thumbprint, or why the text could not be decoded.
+struct Decoded {
+    sha1: Option<Sha1>,
+    der: Result<Vec<u8>, CertError>,
 }
 
 /// A certificate as read from the document: its thumbprint when the base64 decoded, and the
@@ -113,9 +133,13 @@ impl ParsedCert {
 
 /// Analyses each distinct DER once. Bounded, so memory stays flat on huge aggregates: when
 /// full it starts over (aggregates rarely repeat a certificate far apart).
+///
+/// A certificate is kept only from its second sighting on: most certificates of an aggregate
+/// appear once, and keeping those would copy every analysis for nothing.
 #[derive(Default)]
 pub(super) struct CertCache {
     analysed: HashMap<Sha1, Result<CertInfo, CertError>>,
+    seen_once: HashSet<Sha1>,
 }
 
 const CACHE_LIMIT: usize = 4096;
@@ -126,7 +150,13 @@ impl CertCache {
         if let Some(known) = self.analysed.get(&sha1) {
             return known.clone();
         }
-        let analysed = cert::analyze(der);
+        let analysed = cert::analyze_with_sha1(der, sha1);
+        if self.seen_once.insert(sha1) {
+            if self.seen_once.len() >= CACHE_LIMIT {
+                self.seen_once.clear();
+            }
+            return analysed;
+        }
         if self.analysed.len() >= CACHE_LIMIT {
             self.analysed.clear();
         }
@@ -135,38 +165,63 @@ impl CertCache {
     }
 }
 
-/// The entity being read. Its certificates are decoded and de-duplicated as they stream past,
-/// but analysed only in [`PendingEntity::resolve`], which may run on another thread.
+/// One `X509Certificate` of a `KeyDescriptor`, as read.
+struct KeyText {
+    raw: RawCert,
+    role: Role,
+    key_use: KeyUse,
+    position: usize,
+}
+
+/// The entity being read. Its certificates are kept as text while they stream past; decoding,
+/// de-duplication and analysis happen in [`PendingEntity::resolve`], which may run on another
+/// thread.
 #[derive(Default)]
 pub(super) struct EntityBuilder {
     pending: PendingEntity,
-    /// Where each SHA-1 sits in `entity.certificates`.
-    by_sha1: HashMap<Sha1, usize>,
 }
 
-/// An entity whose certificates still wait for their analysis.
+/// An entity whose certificates still wait to be decoded and analysed.
 #[derive(Default)]
 pub(super) struct PendingEntity {
     pub entity: Entity,
-    /// The DER of each of `entity.certificates`, in order; `None` where the text did not
-    /// decode (that certificate's `cert` already holds the error).
-    ders: Vec<Option<Vec<u8>>>,
+    /// Every `X509Certificate` of the entity's key descriptors, in document order.
+    keys: Vec<KeyText>,
     /// The entity's signature certificate, until analysed into `entity.signed_by`.
-    signer: Option<Decoded>,
-}
-
-/// Stands in for a certificate's analysis until [`PendingEntity::resolve`] replaces it.
-fn not_yet_analysed() -> Result<CertInfo, CertError> {
-    Err(CertError::Empty)
+    signer: Option<RawCert>,
 }
 
 impl PendingEntity {
-    /// Analyse every certificate (each distinct one once, through `cache`).
+    /// Decode every certificate, merge repeats (by SHA-1, keeping every placement) and analyse
+    /// each distinct one once, through `cache`.
     pub fn resolve(mut self, cache: &mut CertCache) -> Entity {
-        for (key, der) in self.entity.certificates.iter_mut().zip(self.ders) {
-            if let (Some(sha1), Some(der)) = (key.sha1, der) {
-                key.cert = cache.analyse(sha1, &der);
+        let certificates = &mut self.entity.certificates;
+        for key in self.keys {
+            let decoded = key.raw.decode();
+            let known = decoded
+                .sha1
+                .and_then(|sha1| certificates.iter_mut().find(|c| c.sha1 == Some(sha1)));
+            if let Some(known) = known {
+                // A certificate that is a key anywhere counts as a key (position 0).
+                known.key_use = known.key_use.combine(key.key_use);
+                known.chain_position = known.chain_position.min(key.position);
+                if !known.roles.contains(&key.role) {
+                    known.roles.push(key.role);
+                }
+                continue;
             }
+            let cert = match (decoded.sha1, decoded.der) {
+                (Some(sha1), Ok(der)) => cache.analyse(sha1, &der),
+                (_, Err(e)) => Err(e),
+                (None, Ok(der)) => cert::analyze(&der),
+            };
+            certificates.push(KeyCert {
+                sha1: decoded.sha1,
+                cert,
+                key_use: key.key_use,
+                roles: vec![key.role],
+                chain_position: key.position,
+            });
         }
         if let Some(signer) = self.signer {
             self.entity.signed_by = Some(signer.analyse(cache).into_signature_key());
@@ -192,44 +247,20 @@ impl EntityBuilder {
     }
 
     /// The certificate of the entity's own `ds:Signature`; only the first one counts.
-    pub fn set_signer(&mut self, signer: Decoded) {
+    pub fn set_signer(&mut self, signer: RawCert) {
         if self.pending.signer.is_none() {
             self.pending.signer = Some(signer);
         }
     }
 
-    /// One `X509Certificate` of a `KeyDescriptor`, merged with an earlier sighting of the same
-    /// certificate. A certificate that is a key anywhere counts as a key (position 0).
-    pub fn add_key(&mut self, decoded: Decoded, role: &Role, key_use: KeyUse, position: usize) {
-        let certificates = &mut self.pending.entity.certificates;
-        if let Some(&at) = decoded
-            .sha1
-            .as_ref()
-            .and_then(|sha1| self.by_sha1.get(sha1))
-        {
-            let known = &mut certificates[at];
-            known.key_use = known.key_use.combine(key_use);
-            known.chain_position = known.chain_position.min(position);
-            if !known.roles.contains(role) {
-                known.roles.push(role.clone());
-            }
-            return;
-        }
-        if let Some(sha1) = decoded.sha1 {
-            self.by_sha1.insert(sha1, certificates.len());
-        }
-        let (cert, der) = match decoded.der {
-            Ok(der) => (not_yet_analysed(), Some(der)),
-            Err(e) => (Err(e), None),
-        };
-        certificates.push(KeyCert {
-            sha1: decoded.sha1,
-            cert,
+    /// One `X509Certificate` of a `KeyDescriptor`.
+    pub fn add_key(&mut self, raw: RawCert, role: &Role, key_use: KeyUse, position: usize) {
+        self.pending.keys.push(KeyText {
+            raw,
+            role: role.clone(),
             key_use,
-            roles: vec![role.clone()],
-            chain_position: position,
+            position,
         });
-        self.pending.ders.push(der);
     }
 
     pub fn add_sign_in_url(&mut self, url: &str) {
@@ -277,7 +308,7 @@ mod tests {
         let mut text = CertText::default();
         text.push_str(" MII\r\n\tAB ");
         text.push_str("=");
-        assert_eq!(text.text, "MIIAB=");
+        assert_eq!(text.text, b"MIIAB=");
         text.clear();
         let chunk = "A".repeat(4096);
         for _ in 0..=(MAX_CERT_TEXT / 4096) {
@@ -285,7 +316,7 @@ mod tests {
         }
         assert!(text.overflowed);
         assert_eq!(text.text.len(), MAX_CERT_TEXT);
-        let parsed = text.decode().analyse(&mut CertCache::default());
+        let parsed = text.take().analyse(&mut CertCache::default());
         assert_eq!(parsed.cert, Err(CertError::TooLarge(MAX_CERT_TEXT)));
     }
 }

@@ -12,6 +12,7 @@ mod pipeline;
 
 pub use parser::MAX_DEPTH;
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
@@ -62,17 +63,22 @@ impl Role {
     /// The name shown to people and in JSON `descriptors`: `IDPSSODescriptor`,
     /// `fed:SecurityTokenServiceType`, …
     pub fn name(&self) -> String {
-        match self {
-            Self::IdpSso => "IDPSSODescriptor".into(),
-            Self::SpSso => "SPSSODescriptor".into(),
-            Self::AttributeAuthority => "AttributeAuthorityDescriptor".into(),
-            Self::AuthnAuthority => "AuthnAuthorityDescriptor".into(),
-            Self::Pdp => "PDPDescriptor".into(),
-            Self::SecurityTokenService => "fed:SecurityTokenServiceType".into(),
-            Self::ApplicationService => "fed:ApplicationServiceType".into(),
-            Self::OtherRole(t) if t.is_empty() => "RoleDescriptor".into(),
-            Self::OtherRole(t) => format!("RoleDescriptor({t})"),
-        }
+        self.label().into_owned()
+    }
+
+    /// [`Role::name`], borrowed where it is a fixed word.
+    pub fn label(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Self::IdpSso => "IDPSSODescriptor",
+            Self::SpSso => "SPSSODescriptor",
+            Self::AttributeAuthority => "AttributeAuthorityDescriptor",
+            Self::AuthnAuthority => "AuthnAuthorityDescriptor",
+            Self::Pdp => "PDPDescriptor",
+            Self::SecurityTokenService => "fed:SecurityTokenServiceType",
+            Self::ApplicationService => "fed:ApplicationServiceType",
+            Self::OtherRole(t) if t.is_empty() => "RoleDescriptor",
+            Self::OtherRole(t) => return Cow::Owned(format!("RoleDescriptor({t})")),
+        })
     }
 
     /// Roles whose signing keys sign the tokens Entra ID accepts (DESIGN.md §4).
@@ -183,7 +189,18 @@ pub fn parse_streaming(
     reader: impl BufRead,
     on_entity: impl FnMut(Entity),
 ) -> Result<DocumentInfo, MetadataError> {
-    parser::parse_streaming(reader, on_entity)
+    parser::parse_streaming(reader, |entity| entity, on_entity)
+}
+
+/// [`parse_streaming`] with `prepare` applied to each entity on the threads that analyse its
+/// certificates, so that what the caller does per entity (writing it as JSON, say) runs in
+/// parallel too. `on_item` still receives the results one at a time, in document order.
+pub fn parse_streaming_map<T: Send + 'static>(
+    reader: impl BufRead,
+    prepare: impl Fn(Entity) -> T + Sync,
+    on_item: impl FnMut(T),
+) -> Result<DocumentInfo, MetadataError> {
+    parser::parse_streaming(reader, prepare, on_item)
 }
 
 /// Read a document held in memory.

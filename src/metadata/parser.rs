@@ -1,4 +1,4 @@
-//! The streaming reader: one quick-xml `NsReader` pass with one reused buffer, a stack of
+//! The streaming reader: one quick-xml `Reader` pass with one reused buffer, a stack of
 //! [`Frame`]s saying what each open element means, and the current entity being filled.
 //!
 //! ```text
@@ -12,17 +12,17 @@
 //! Anything else is skipped without being kept. Elements match by namespace URI + local name.
 
 use std::borrow::Cow;
-use std::io::BufRead;
+use std::io::{BufRead, BufReader};
 
-use quick_xml::NsReader;
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::{AttrError, Attribute};
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::name::{QName, ResolveResult};
+use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
+use quick_xml::reader::Reader;
 
 use super::entity::{CertText, EntityBuilder};
 use super::input::{self, describe_xml_error};
-use super::pipeline::Pipeline;
+use super::pipeline::{Pipeline, Prepare};
 use super::{DocumentInfo, Entity, KeyUse, MetadataError, Role};
 
 /// Deeper nesting than this is refused: real metadata is about 10 levels deep, and the limit
@@ -32,6 +32,8 @@ pub const MAX_DEPTH: usize = 256;
 const MAX_ADDRESS_TEXT: usize = 8 * 1024;
 /// The event buffer is given back once an event made it larger than this.
 const MAX_KEPT_BUFFER: usize = 1 << 20;
+/// The reading buffer (the size `inspect` gives its own file reader).
+const READ_BUFFER: usize = 256 * 1024;
 /// In-scope namespace declarations allowed at once (quick-xml's default is 128).
 const MAX_NAMESPACE_BINDINGS: usize = 1024;
 
@@ -112,19 +114,23 @@ const ROLE_ELEMENTS: [&str; 6] = [
     "RoleDescriptor",
 ];
 
-/// Read a whole document, handing each entity to `on_entity` when it closes.
-pub(super) fn parse_streaming(
+/// Read a whole document, handing each entity, once `prepare` (on an analysing thread) made it
+/// a `T`, to `on_item` in document order.
+pub(super) fn parse_streaming<T: Send + 'static>(
     reader: impl BufRead,
-    on_entity: impl FnMut(Entity),
+    prepare: impl Fn(Entity) -> T + Sync,
+    on_item: impl FnMut(T),
 ) -> Result<DocumentInfo, MetadataError> {
     let prepared = input::prepare(reader)?;
     let skipped = prepared.skipped;
-    let mut reader = NsReader::from_reader(prepared.reader);
-    reader
-        .resolver_mut()
-        .set_max_namespace_bindings(MAX_NAMESPACE_BINDINGS);
+    // A buffer of our own over the prepared input, so that the many small reads quick-xml and
+    // `skip_blanks` make are plain slice operations on one concrete type, whatever the input
+    // (a file, stdin, a boxed reader). Reads from below are whole buffers, mostly straight
+    // into this one.
+    let reader = BufReader::with_capacity(READ_BUFFER, prepared.reader);
+    let mut reader = Reader::from_reader(reader);
     std::thread::scope(|scope| {
-        let mut state = Reading::new(on_entity, Pipeline::new(scope));
+        let mut state = Reading::new(on_item, Pipeline::new(scope, &prepare));
         let read = read_events(&mut reader, skipped, &mut state);
         // Entities that closed before an error are still reported, as they were read.
         state.flush();
@@ -133,10 +139,10 @@ pub(super) fn parse_streaming(
 }
 
 /// Feed every event to `state` until the end of the document or the first error.
-fn read_events<R: BufRead, F: FnMut(Entity)>(
-    reader: &mut NsReader<R>,
+fn read_events<R: BufRead, T: Send + 'static, P: Prepare<T>, F: FnMut(T)>(
+    reader: &mut Reader<R>,
     mut skipped: u64,
-    state: &mut Reading<'_, '_, F>,
+    state: &mut Reading<'_, '_, T, P, F>,
 ) -> Result<(), MetadataError> {
     let mut buf = Vec::new();
     loop {
@@ -150,8 +156,8 @@ fn read_events<R: BufRead, F: FnMut(Entity)>(
         // reported offsets those of the original input.
         skipped += skip_blanks(reader.get_mut())?;
         let at = skipped + reader.buffer_position();
-        let (ns, event) = match reader.read_resolved_event_into(&mut buf) {
-            Ok((resolved, event)) => (Ns::of(&resolved), event),
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(event) => event,
             Err(e) => {
                 let offset = skipped + reader.error_position();
                 let encoding = state.declared_encoding.as_deref();
@@ -159,9 +165,9 @@ fn read_events<R: BufRead, F: FnMut(Entity)>(
             }
         };
         match event {
-            Event::Start(e) => state.start(reader, ns, &e, at)?,
+            Event::Start(e) => state.start(&e, at)?,
             Event::Empty(e) => {
-                state.start(reader, ns, &e, at)?;
+                state.start(&e, at)?;
                 state.end();
             }
             Event::End(_) => state.end(),
@@ -189,16 +195,21 @@ fn skip_blanks(reader: &mut impl BufRead) -> Result<u64, MetadataError> {
             .fill_buf()
             .map_err(|e| MetadataError::Io(format!("cannot read the document: {e}")))?;
         // XML's whitespace; a form feed is not one (it is not even allowed in XML).
-        let blanks = buf
-            .iter()
-            .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            .count();
-        if blanks == 0 {
-            return Ok(total);
-        }
+        let blanks = buf.iter().take_while(|&&b| is_blank(b)).count();
+        let more = blanks == buf.len() && blanks > 0;
         reader.consume(blanks);
         total += blanks as u64;
+        // Something else follows in this buffer (or the input ended): done, with one read.
+        if !more {
+            return Ok(total);
+        }
     }
+}
+
+/// XML's whitespace (space, tab, CR, LF) as one mask test.
+fn is_blank(b: u8) -> bool {
+    const BLANKS: u64 = 1 << b' ' | 1 << b'\t' | 1 << b'\r' | 1 << b'\n';
+    b <= b' ' && BLANKS & (1 << b) != 0
 }
 
 fn refuse_doctype(doctype: &str, offset: u64) -> MetadataError {
@@ -229,10 +240,14 @@ fn predefined_entity(name: &str) -> Option<char> {
     })
 }
 
-struct Reading<'scope, 'env, F> {
-    on_entity: F,
+struct Reading<'scope, 'env, T, P, F> {
+    on_item: F,
+    /// The namespace bindings in scope, for the elements we read and their ancestors only:
+    /// nothing inside a skipped element can name an element we read, so its declarations
+    /// never matter and are not even looked for.
+    names: NamespaceResolver,
     /// Where entities go to have their certificates analysed.
-    pipeline: Pipeline<'scope, 'env>,
+    pipeline: Pipeline<'scope, 'env, T, P>,
     stack: Vec<Frame>,
     info: DocumentInfo,
     root_closed: bool,
@@ -250,10 +265,13 @@ struct Reading<'scope, 'env, F> {
     declared_encoding: Option<String>,
 }
 
-impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
-    fn new(on_entity: F, pipeline: Pipeline<'scope, 'env>) -> Self {
+impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope, 'env, T, P, F> {
+    fn new(on_item: F, pipeline: Pipeline<'scope, 'env, T, P>) -> Self {
+        let mut names = NamespaceResolver::default();
+        names.set_max_namespace_bindings(MAX_NAMESPACE_BINDINGS);
         Self {
-            on_entity,
+            on_item,
+            names,
             pipeline,
             stack: Vec::new(),
             info: DocumentInfo::default(),
@@ -270,23 +288,28 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
         }
     }
 
-    fn start<R>(
-        &mut self,
-        reader: &NsReader<R>,
-        ns: Ns,
-        element: &BytesStart<'_>,
-        at: u64,
-    ) -> Result<(), MetadataError> {
+    fn start(&mut self, element: &BytesStart<'_>, at: u64) -> Result<(), MetadataError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(MetadataError::TooDeep {
                 limit: MAX_DEPTH,
                 offset: at,
             });
         }
+        if self.skipping() {
+            // Inside a skipped element: skipped too, its name never resolved. This spares
+            // most elements of an aggregate (mdui, organisations, contacts) any lookup.
+            self.stack.push(Frame::Ignored);
+            return Ok(());
+        }
+        // The element's own declarations are in scope for its name; `end` pops them.
+        self.names
+            .push(element)
+            .map_err(|e| describe_xml_error(&quick_xml::Error::Namespace(e), at, at, None))?;
+        let ns = Ns::of(&self.names.resolve_element(element.name()).0);
         let local_name = element.local_name();
         let local = local_name.as_ref();
         let frame = match self.stack.last() {
-            None => self.root_frame(reader, ns, element, at)?,
+            None => self.root_frame(ns, element, at)?,
             Some(&parent) => self.child_frame(parent, ns, local),
         };
         match frame {
@@ -296,7 +319,7 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
                 self.info.cache_duration = attributes.cache_duration;
             }
             Frame::Entity => self.begin_entity(element, at)?,
-            Frame::Role => self.begin_role(reader, element, local, at)?,
+            Frame::Role => self.begin_role(element, local, at)?,
             Frame::KeyDescriptor => self.key_use = key_use_of(element, at)?,
             Frame::Signature(_) => self.signature_cert_taken = false,
             Frame::X509Data(_) => self.position = 0,
@@ -315,9 +338,13 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
         Ok(())
     }
 
-    fn root_frame<R>(
+    /// Inside an element we do not read, where every child is skipped too.
+    fn skipping(&self) -> bool {
+        self.stack.last() == Some(&Frame::Ignored)
+    }
+
+    fn root_frame(
         &mut self,
-        reader: &NsReader<R>,
         ns: Ns,
         element: &BytesStart<'_>,
         at: u64,
@@ -347,7 +374,7 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
             }
             _ => {
                 let qname = element.name().0.to_owned();
-                let found = match reader.resolver().resolve_element(element.name()).0 {
+                let found = match self.names.resolve_element(element.name()).0 {
                     ResolveResult::Bound(uri) => format!("{qname} xmlns=\"{}\"", uri.0),
                     ResolveResult::Unbound | ResolveResult::Unknown(_) => qname,
                 };
@@ -397,9 +424,8 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
         Ok(())
     }
 
-    fn begin_role<R>(
+    fn begin_role(
         &mut self,
-        reader: &NsReader<R>,
         element: &BytesStart<'_>,
         local: &str,
         at: u64,
@@ -410,8 +436,8 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
             "AttributeAuthorityDescriptor" => Role::AttributeAuthority,
             "AuthnAuthorityDescriptor" => Role::AuthnAuthority,
             "PDPDescriptor" => Role::Pdp,
-            _ => match xsi_type(reader, element, at)? {
-                Some(value) => role_of_type(reader, &value),
+            _ => match xsi_type(&self.names, element, at)? {
+                Some(value) => role_of_type(&self.names, &value),
                 None => Role::OtherRole(String::new()),
             },
         };
@@ -426,6 +452,10 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
         let Some(frame) = self.stack.pop() else {
             return;
         };
+        // `start` pushed a namespace scope unless the parent was skipped.
+        if !self.skipping() {
+            self.names.pop();
+        }
         match frame {
             Frame::X509Certificate(holder) => self.finish_certificate(holder),
             Frame::Role => self.role = None,
@@ -448,7 +478,7 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
         match holder {
             Holder::Key => {
                 if let (Some(entity), Some(role)) = (self.entity.as_mut(), self.role.as_ref()) {
-                    entity.add_key(self.cert_text.decode(), role, self.key_use, position);
+                    entity.add_key(self.cert_text.take(), role, self.key_use, position);
                 }
             }
             Holder::Signature(of) => {
@@ -456,15 +486,15 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
                     return;
                 }
                 self.signature_cert_taken = true;
-                let decoded = self.cert_text.decode();
+                let raw = self.cert_text.take();
                 match of {
                     SignatureOf::Document => {
-                        let parsed = decoded.analyse(self.pipeline.cache());
+                        let parsed = raw.analyse(self.pipeline.cache());
                         self.info.signed_by = Some(parsed.into_signature_key());
                     }
                     SignatureOf::Entity => {
                         if let Some(entity) = self.entity.as_mut() {
-                            entity.set_signer(decoded);
+                            entity.set_signer(raw);
                         }
                     }
                 }
@@ -485,15 +515,16 @@ impl<'scope, 'env, F: FnMut(Entity)> Reading<'scope, 'env, F> {
             self.info.signed_by.clone_from(&entity.signed_by);
             self.info.valid_until = entity.valid_until;
             self.info.cache_duration.clone_from(&entity.cache_duration);
-            (self.on_entity)(entity);
+            let item = self.pipeline.prepare(entity);
+            (self.on_item)(item);
         } else {
-            self.pipeline.push(pending, &mut self.on_entity);
+            self.pipeline.push(pending, &mut self.on_item);
         }
     }
 
-    /// Hand `on_entity` every entity still being analysed.
+    /// Hand `on_item` every entity still being analysed.
     fn flush(&mut self) {
-        self.pipeline.flush(&mut self.on_entity);
+        self.pipeline.flush(&mut self.on_item);
     }
 
     fn text(&mut self, text: &str, at: u64) -> Result<(), MetadataError> {
@@ -650,25 +681,41 @@ fn attribute(
 }
 
 fn key_use_of(element: &BytesStart<'_>, at: u64) -> Result<KeyUse, MetadataError> {
-    Ok(
-        match attribute(element, "use", at)?.as_deref().map(str::trim) {
-            Some("signing") => KeyUse::Signing,
-            Some("encryption") => KeyUse::Encryption,
-            // Absent means both; a value outside the schema is read the same way.
-            _ => KeyUse::Any,
-        },
-    )
+    for attr in element.attributes() {
+        let attr = attr.map_err(|e| attribute_error(&e, at))?;
+        if attr.key.0 == "use" {
+            // The two words need no unescaping; anything else is read as absent.
+            return Ok(match attr.value.trim_ascii() {
+                "signing" => KeyUse::Signing,
+                "encryption" => KeyUse::Encryption,
+                _ if attr.value.contains('&') => key_use_named(&attribute_text(&attr, at)?),
+                _ => KeyUse::Any,
+            });
+        }
+    }
+    // Absent means both.
+    Ok(KeyUse::Any)
+}
+
+/// `use` written with character references (`&#115;igning`).
+fn key_use_named(value: &str) -> KeyUse {
+    match value.trim() {
+        "signing" => KeyUse::Signing,
+        "encryption" => KeyUse::Encryption,
+        // A value outside the schema is read as absent: both.
+        _ => KeyUse::Any,
+    }
 }
 
 /// The `xsi:type` attribute, whatever prefix is bound to the XSI namespace.
-fn xsi_type<R>(
-    reader: &NsReader<R>,
+fn xsi_type(
+    names: &NamespaceResolver,
     element: &BytesStart<'_>,
     at: u64,
 ) -> Result<Option<String>, MetadataError> {
     for attr in element.attributes() {
         let attr = attr.map_err(|e| attribute_error(&e, at))?;
-        let (ns, local) = reader.resolver().resolve_attribute(attr.key);
+        let (ns, local) = names.resolve_attribute(attr.key);
         if local.as_ref() == "type" && matches!(ns, ResolveResult::Bound(uri) if uri.0 == XSI) {
             return attribute_text(&attr, at).map(|v| Some(v.trim().to_owned()));
         }
@@ -677,8 +724,8 @@ fn xsi_type<R>(
 }
 
 /// Resolve an `xsi:type` `QName` against the namespaces in scope at its element.
-fn role_of_type<R>(reader: &NsReader<R>, value: &str) -> Role {
-    let (ns, local) = reader.resolver().resolve_element(QName(value));
+fn role_of_type(names: &NamespaceResolver, value: &str) -> Role {
+    let (ns, local) = names.resolve_element(QName(value));
     match (ns, local.as_ref()) {
         (ResolveResult::Bound(uri), "SecurityTokenServiceType") if uri.0 == FED => {
             Role::SecurityTokenService

@@ -1,10 +1,10 @@
 //! Certificate analysis off the reading thread. Entities are handed over in batches to worker
-//! threads (one per core) and come back analysed, in document order, to the thread that reads
-//! the XML and calls `on_entity`.
+//! threads (one per core besides the reader's), decoded, analysed and passed through the caller's `prepare` there,
+//! and come back, in document order, to the thread that reads the XML and calls `on_item`.
 //!
 //! ```text
-//! reader thread: XML → PendingEntity ─ batch ─▶ worker k: analyse ─▶ result ─┐
-//!                on_entity ◀──────────────── front of the in-order queue ◀───┘
+//! reader thread: XML → PendingEntity ─ batch ─▶ worker k: decode, analyse, prepare ─▶ result ─┐
+//!                on_item ◀────────────────────────────── front of the in-order queue ◀────────┘
 //! ```
 //!
 //! Batches start at one entity and grow with the number of entities already delivered (up to
@@ -20,6 +20,10 @@ use std::thread::Scope;
 use super::Entity;
 use super::entity::{CertCache, PendingEntity};
 
+/// What the caller does to each entity on the analysing thread (`Fn(Entity) -> T`).
+pub(super) trait Prepare<T>: Fn(Entity) -> T + Sync {}
+impl<T, F: Fn(Entity) -> T + Sync> Prepare<T> for F {}
+
 /// Entities per batch: big enough that the hand-over costs nothing next to the analysis of
 /// their certificates, small enough to start the workers early.
 const BATCH: usize = 64;
@@ -31,18 +35,19 @@ const MAX_WORKERS: usize = 4;
 /// starting threads (which costs more than analysing a few certificates).
 const INLINE_FIRST: usize = 16;
 
-struct Job {
+struct Job<T> {
     batch: Vec<PendingEntity>,
-    done: mpsc::SyncSender<Vec<Entity>>,
+    done: mpsc::SyncSender<Vec<T>>,
 }
 
-pub(super) struct Pipeline<'scope, 'env> {
+pub(super) struct Pipeline<'scope, 'env, T, P> {
     scope: &'scope Scope<'scope, 'env>,
+    prepare: &'env P,
     /// One job queue per worker, fed in turn; empty until the first batch fills.
-    workers: Vec<mpsc::Sender<Job>>,
+    workers: Vec<mpsc::Sender<Job<T>>>,
     next_worker: usize,
     /// Results of the batches handed over, oldest first.
-    in_flight: VecDeque<mpsc::Receiver<Vec<Entity>>>,
+    in_flight: VecDeque<mpsc::Receiver<Vec<T>>>,
     batch: Vec<PendingEntity>,
     /// Entities handed to `on_entity` so far.
     delivered: usize,
@@ -50,10 +55,11 @@ pub(super) struct Pipeline<'scope, 'env> {
     cache: CertCache,
 }
 
-impl<'scope, 'env> Pipeline<'scope, 'env> {
-    pub fn new(scope: &'scope Scope<'scope, 'env>) -> Self {
+impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P> {
+    pub fn new(scope: &'scope Scope<'scope, 'env>, prepare: &'env P) -> Self {
         Self {
             scope,
+            prepare,
             workers: Vec::new(),
             next_worker: 0,
             in_flight: VecDeque::new(),
@@ -73,11 +79,22 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
         entity.resolve(&mut self.cache)
     }
 
-    /// Queue an entity; hand `on_entity` every entity whose analysis is done, in order.
-    pub fn push(&mut self, entity: PendingEntity, on_entity: &mut impl FnMut(Entity)) {
+    /// The caller's `prepare`, on this thread.
+    pub fn prepare(&self, entity: Entity) -> T {
+        (self.prepare)(entity)
+    }
+
+    /// Analyse and prepare one entity on this thread.
+    fn inline(&mut self, entity: PendingEntity) -> T {
+        (self.prepare)(entity.resolve(&mut self.cache))
+    }
+
+    /// Queue an entity; hand `on_item` every entity whose analysis is done, in order.
+    pub fn push(&mut self, entity: PendingEntity, on_item: &mut impl FnMut(T)) {
         if self.workers.is_empty() && self.delivered < INLINE_FIRST {
             self.delivered += 1;
-            on_entity(entity.resolve(&mut self.cache));
+            let item = self.inline(entity);
+            on_item(item);
             return;
         }
         self.batch.push(entity);
@@ -86,19 +103,20 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
         }
         let limit = self.workers.len() * IN_FLIGHT_PER_WORKER;
         while self.in_flight.len() > limit {
-            self.emit_oldest(on_entity);
+            self.emit_oldest(on_item);
         }
-        while self.oldest_is_done(on_entity) {}
+        while self.oldest_is_done(on_item) {}
     }
 
-    /// Every entity queued, analysed and handed to `on_entity`, in order.
-    pub fn flush(&mut self, on_entity: &mut impl FnMut(Entity)) {
+    /// Every entity queued, analysed and handed to `on_item`, in order.
+    pub fn flush(&mut self, on_item: &mut impl FnMut(T)) {
         while !self.in_flight.is_empty() {
-            self.emit_oldest(on_entity);
+            self.emit_oldest(on_item);
         }
         for entity in std::mem::take(&mut self.batch) {
             self.delivered += 1;
-            on_entity(entity.resolve(&mut self.cache));
+            let item = self.inline(entity);
+            on_item(item);
         }
     }
 
@@ -112,11 +130,7 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
         self.next_worker = (self.next_worker + 1) % self.workers.len();
         if let Err(mpsc::SendError(job)) = worker.send(Job { batch, done }) {
             // The worker is gone (it can only have panicked): analyse here instead.
-            let entities = job
-                .batch
-                .into_iter()
-                .map(|e| e.resolve(&mut self.cache))
-                .collect();
+            let entities = job.batch.into_iter().map(|e| self.inline(e)).collect();
             let (done, result) = mpsc::sync_channel(1);
             let _ = done.send(entities);
             self.in_flight.push_back(result);
@@ -126,18 +140,20 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
     }
 
     fn start_workers(&mut self) {
+        // The reading thread keeps a core busy too: one worker per other core, at least one.
         let count = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(MAX_WORKERS);
+            .map_or(1, |n| usize::from(n).saturating_sub(1))
+            .clamp(1, MAX_WORKERS);
         for _ in 0..count {
-            let (jobs, queue) = mpsc::channel::<Job>();
+            let (jobs, queue) = mpsc::channel::<Job<T>>();
+            let prepare = self.prepare;
             self.scope.spawn(move || {
                 let mut cache = CertCache::default();
                 for job in queue {
                     let entities = job
                         .batch
                         .into_iter()
-                        .map(|e| e.resolve(&mut cache))
+                        .map(|e| prepare(e.resolve(&mut cache)))
                         .collect();
                     // The reader may have stopped early (an error); nobody waits then.
                     let _ = job.done.send(entities);
@@ -147,7 +163,7 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
         }
     }
 
-    fn emit_oldest(&mut self, on_entity: &mut impl FnMut(Entity)) {
+    fn emit_oldest(&mut self, on_item: &mut impl FnMut(T)) {
         let Some(result) = self.in_flight.pop_front() else {
             return;
         };
@@ -155,10 +171,10 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
             .recv()
             .expect("a certificate analysis worker stopped (it panicked)");
         self.delivered += entities.len();
-        entities.into_iter().for_each(on_entity);
+        entities.into_iter().for_each(on_item);
     }
 
-    fn oldest_is_done(&mut self, on_entity: &mut impl FnMut(Entity)) -> bool {
+    fn oldest_is_done(&mut self, on_item: &mut impl FnMut(T)) -> bool {
         let Some(result) = self.in_flight.front() else {
             return false;
         };
@@ -166,7 +182,7 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
             Ok(entities) => {
                 self.in_flight.pop_front();
                 self.delivered += entities.len();
-                entities.into_iter().for_each(&mut *on_entity);
+                entities.into_iter().for_each(&mut *on_item);
                 true
             }
             Err(mpsc::TryRecvError::Empty) => false,
