@@ -91,16 +91,18 @@ fn hex_upper(bytes: &[u8]) -> String {
     out
 }
 
-fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    // Digests are at most 32 bytes: format them on the stack and write once.
-    let mut buf = [0u8; 64];
-    let n = bytes.len().min(32);
-    for (i, &b) in bytes[..n].iter().enumerate() {
+/// A digest (at most 32 bytes) as uppercase hex, on the stack.
+fn digest_hex<'b>(digest: &[u8], buf: &'b mut [u8; 64]) -> &'b str {
+    let n = digest.len().min(32);
+    for (i, &b) in digest[..n].iter().enumerate() {
         buf[2 * i] = HEX_DIGITS[usize::from(b >> 4)];
         buf[2 * i + 1] = HEX_DIGITS[usize::from(b & 0x0F)];
     }
-    f.write_str(std::str::from_utf8(&buf[..2 * n]).map_err(|_| fmt::Error)?)?;
-    bytes[n..].iter().try_for_each(|b| write!(f, "{b:02X}"))
+    std::str::from_utf8(&buf[..2 * n]).unwrap_or_default()
+}
+
+fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    f.write_str(digest_hex(bytes, &mut [0; 64]))
 }
 
 /// Why a thumbprint string was refused.
@@ -156,7 +158,7 @@ macro_rules! digest_type {
         }
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
+                s.serialize_str(digest_hex(&self.0, &mut [0; 64]))
             }
         }
         impl<'de> serde::Deserialize<'de> for $name {
@@ -381,21 +383,35 @@ fn dsa_p_bits(parameters: Option<&Any<'_>>) -> Option<u32> {
     (p.tag() == Tag::Integer).then(|| bit_length(p.data))
 }
 
+/// Signature algorithm arcs, as DER content bytes (`Oid::as_bytes`).
+const PKCS1: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01]; // 1.2.840.113549.1.1
+const ECDSA: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04]; // 1.2.840.10045.4
+const DSA_SHA1: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x38, 0x04, 0x03]; // 1.2.840.10040.4.3
+const DSA_SHA2: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03]; // 2.16.840.1.101.3.4.3
+
 /// The openssl name of a signature algorithm, else the registry's short name, else the OID.
 fn signature_algorithm_name(oid: &Oid<'_>) -> String {
-    let openssl_name = match oid.to_id_string().as_str() {
-        "1.2.840.10040.4.3" => Some("dsaWithSHA1"),
-        "2.16.840.1.101.3.4.3.1" => Some("dsa_with_SHA224"),
-        "2.16.840.1.101.3.4.3.2" => Some("dsa_with_SHA256"),
-        "1.2.840.113549.1.1.10" => Some("rsassaPss"),
-        "1.3.101.112" => Some("ED25519"),
-        "1.3.101.113" => Some("ED448"),
-        _ => None,
+    let bytes = oid.as_bytes();
+    let openssl_name = if bytes == DSA_SHA1 {
+        Some("dsaWithSHA1")
+    } else if let Some(arc) = bytes.strip_prefix(DSA_SHA2) {
+        match arc {
+            [1] => Some("dsa_with_SHA224"),
+            [2] => Some("dsa_with_SHA256"),
+            _ => None,
+        }
+    } else if *oid == OID_PKCS1_RSASSAPSS {
+        Some("rsassaPss")
+    } else if *oid == OID_SIG_ED25519 {
+        Some("ED25519")
+    } else if *oid == OID_SIG_ED448 {
+        Some("ED448")
+    } else {
+        None
     };
     openssl_name
-        .map(str::to_owned)
-        .or_else(|| oid2sn(oid, oid_registry()).ok().map(str::to_owned))
-        .unwrap_or_else(|| oid.to_id_string())
+        .or_else(|| oid2sn(oid, oid_registry()).ok())
+        .map_or_else(|| oid.to_id_string(), str::to_owned)
 }
 
 /// Whether a self-issued certificate (subject and issuer already the same name) is
@@ -447,11 +463,6 @@ fn key_identifiers<'a>(cert: &X509Certificate<'a>) -> (Option<&'a [u8]>, Option<
 /// Whether a signature algorithm is one the key's kind makes: an RSA key cannot have made an
 /// ECDSA signature, so such a certificate was signed by another key. Unknown kinds of key pass.
 fn signature_fits_key(signature: &Oid<'_>, key: KeyKind) -> bool {
-    // Arc prefixes, as DER content bytes.
-    const PKCS1: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01]; // 1.2.840.113549.1.1
-    const ECDSA: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04]; // 1.2.840.10045.4
-    const DSA_SHA1: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x38, 0x04, 0x03]; // 1.2.840.10040.4.3
-    const DSA_SHA2: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03]; // 2.16.840.1.101.3.4.3
     let bytes = signature.as_bytes();
     match key {
         KeyKind::Rsa => bytes.starts_with(PKCS1) || *signature == OID_SHA1_WITH_RSA,

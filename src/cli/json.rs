@@ -15,47 +15,39 @@ pub fn timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// [`timestamp`] as a `Display`, written without a `String` of its own (JSON of aggregates
-/// writes two per certificate).
-struct Timestamp<'a>(&'a DateTime<Utc>);
-
-impl std::fmt::Display for Timestamp<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use chrono::{Datelike, Timelike};
-        let t = self.0;
-        let Ok(year) = u32::try_from(t.year()) else {
-            return f.write_str(&timestamp(t));
-        };
-        if year > 9999 {
-            return f.write_str(&timestamp(t));
-        }
-        // `YYYY-MM-DDThh:mm:ssZ`, digits filled in place.
-        let mut out = *b"0000-00-00T00:00:00Z";
-        let mut put = |at: usize, digits: usize, mut value: u32| {
-            for i in (at..at + digits).rev() {
-                out[i] = b'0' + u8::try_from(value % 10).unwrap_or(0);
-                value /= 10;
-            }
-        };
-        put(0, 4, year);
-        put(5, 2, t.month());
-        put(8, 2, t.day());
-        put(11, 2, t.hour());
-        put(14, 2, t.minute());
-        put(17, 2, t.second());
-        f.write_str(std::str::from_utf8(&out).map_err(|_| std::fmt::Error)?)
+#[allow(clippy::trivially_copy_pass_by_ref, clippy::ref_option)] // serde's `serialize_with` signature
+fn ts<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    // [`timestamp`], on the stack: JSON of an aggregate writes two per certificate.
+    match timestamp_digits(t) {
+        Some(digits) => s.serialize_str(std::str::from_utf8(&digits).unwrap_or_default()),
+        None => s.serialize_str(&timestamp(t)),
     }
 }
 
-#[allow(clippy::trivially_copy_pass_by_ref, clippy::ref_option)] // serde's `serialize_with` signature
-fn ts<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&Timestamp(t))
+/// `YYYY-MM-DDThh:mm:ssZ` for years 0 to 9999 (every certificate's), as [`timestamp`] writes it.
+fn timestamp_digits(t: &DateTime<Utc>) -> Option<[u8; 20]> {
+    use chrono::{Datelike, Timelike};
+    let year = u32::try_from(t.year()).ok().filter(|&y| y <= 9999)?;
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, digits: usize, mut value: u32| {
+        for i in (at..at + digits).rev() {
+            out[i] = b'0' + u8::try_from(value % 10).unwrap_or(0);
+            value /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    Some(out)
 }
 
 #[allow(clippy::ref_option)] // serde's `serialize_with` signature
 fn opt_ts<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
     match t {
-        Some(t) => s.serialize_str(&timestamp(t)),
+        Some(t) => ts(t, s),
         None => s.serialize_none(),
     }
 }
@@ -274,5 +266,39 @@ impl<'a> CheckDomain<'a> {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_on_the_stack_match_chrono() {
+        for text in [
+            "0000-01-01T00:00:00Z",
+            "0099-02-03T04:05:06Z",
+            "1949-12-31T23:59:59Z",
+            "2026-12-01T09:08:07Z",
+            "3023-10-25T17:45:49Z",
+            "9999-12-31T23:59:59Z",
+        ] {
+            let t = DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc);
+            let digits = timestamp_digits(&t).unwrap();
+            assert_eq!(
+                std::str::from_utf8(&digits).unwrap(),
+                timestamp(&t),
+                "{text}"
+            );
+            assert_eq!(timestamp(&t), text);
+        }
+        let far = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(timestamp_digits(&far), None);
+        let mut json = Vec::new();
+        ts(&far, &mut serde_json::Serializer::new(&mut json)).unwrap();
+        assert_eq!(json, serde_json::to_vec(&timestamp(&far)).unwrap());
     }
 }
