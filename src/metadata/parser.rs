@@ -195,7 +195,10 @@ fn skip_blanks(reader: &mut impl BufRead) -> Result<u64, MetadataError> {
             .fill_buf()
             .map_err(|e| MetadataError::Io(format!("cannot read the document: {e}")))?;
         // XML's whitespace; a form feed is not one (it is not even allowed in XML).
-        let blanks = buf.iter().take_while(|&&b| is_blank(b)).count();
+        let blanks = buf
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .count();
         let more = blanks == buf.len() && blanks > 0;
         reader.consume(blanks);
         total += blanks as u64;
@@ -204,12 +207,6 @@ fn skip_blanks(reader: &mut impl BufRead) -> Result<u64, MetadataError> {
             return Ok(total);
         }
     }
-}
-
-/// XML's whitespace (space, tab, CR, LF) as one mask test.
-fn is_blank(b: u8) -> bool {
-    const BLANKS: u64 = 1 << b' ' | 1 << b'\t' | 1 << b'\r' | 1 << b'\n';
-    b <= b' ' && BLANKS & (1 << b) != 0
 }
 
 fn refuse_doctype(doctype: &str, offset: u64) -> MetadataError {
