@@ -74,40 +74,16 @@ impl CertText {
 pub(super) struct RawCert(Result<Vec<u8>, CertError>);
 
 impl RawCert {
-    /// Decode the text: the DER and its SHA-1, or why it is not base64 (or too long).
-    fn decode(self) -> Decoded {
-        match self.0.and_then(|text| cert::decode_base64(&text)) {
-            Ok(der) => Decoded {
-                sha1: Some(Sha1::of(&der)),
-                der: Ok(der),
-            },
-            Err(e) => Decoded {
-                sha1: None,
-                der: Err(e),
-            },
-        }
+    /// Decode the text: its SHA-1 and the DER, or why it is not base64 (or too long).
+    fn decode(self) -> Result<(Sha1, Vec<u8>), CertError> {
+        let der = self.0.and_then(|text| cert::decode_base64(&text))?;
+        Ok((Sha1::of(&der), der))
     }
 
     /// Decode and analyse it now (with `cache`).
     pub fn analyse(self, cache: &mut CertCache) -> ParsedCert {
-        let decoded = self.decode();
-        let cert = match (decoded.sha1, decoded.der) {
-            (Some(sha1), Ok(der)) => cache.analyse(sha1, &der),
-            (_, Err(e)) => Err(e),
-            (None, Ok(der)) => cert::analyze(&der),
-        };
-        ParsedCert {
-            sha1: decoded.sha1,
-            cert,
-        }
+        ParsedCert::of(self.decode(), cache)
     }
-}
-
-/// One certificate as read from the document, before its analysis: the DER and its
-/// thumbprint, or why the text could not be decoded.
-struct Decoded {
-    sha1: Option<Sha1>,
-    der: Result<Vec<u8>, CertError>,
 }
 
 /// A certificate as read from the document: its thumbprint when the base64 decoded, and the
@@ -119,6 +95,20 @@ pub(super) struct ParsedCert {
 }
 
 impl ParsedCert {
+    /// The analysis (through `cache`) of a decoded certificate, or why it did not decode.
+    fn of(decoded: Result<(Sha1, Vec<u8>), CertError>, cache: &mut CertCache) -> Self {
+        match decoded {
+            Ok((sha1, der)) => Self {
+                sha1: Some(sha1),
+                cert: cache.analyse(sha1, &der),
+            },
+            Err(e) => Self {
+                sha1: None,
+                cert: Err(e),
+            },
+        }
+    }
+
     /// A placement-free [`KeyCert`], for the certificate of a `ds:Signature`.
     pub fn into_signature_key(self) -> KeyCert {
         KeyCert {
@@ -199,8 +189,9 @@ impl PendingEntity {
         for key in self.keys {
             let decoded = key.raw.decode();
             let known = decoded
-                .sha1
-                .and_then(|sha1| certificates.iter_mut().find(|c| c.sha1 == Some(sha1)));
+                .as_ref()
+                .ok()
+                .and_then(|&(sha1, _)| certificates.iter_mut().find(|c| c.sha1 == Some(sha1)));
             if let Some(known) = known {
                 // A certificate that is a key anywhere counts as a key (position 0).
                 known.key_use = known.key_use.combine(key.key_use);
@@ -210,14 +201,10 @@ impl PendingEntity {
                 }
                 continue;
             }
-            let cert = match (decoded.sha1, decoded.der) {
-                (Some(sha1), Ok(der)) => cache.analyse(sha1, &der),
-                (_, Err(e)) => Err(e),
-                (None, Ok(der)) => cert::analyze(&der),
-            };
+            let parsed = ParsedCert::of(decoded, cache);
             certificates.push(KeyCert {
-                sha1: decoded.sha1,
-                cert,
+                sha1: parsed.sha1,
+                cert: parsed.cert,
                 key_use: key.key_use,
                 roles: vec![key.role],
                 chain_position: key.position,
