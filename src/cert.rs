@@ -70,6 +70,8 @@ pub enum CertError {
     TrailingData(usize),
     #[error("certificate text is longer than the {0}-byte limit")]
     TooLarge(usize),
+    #[error("the entity's certificate texts together pass the {0}-byte limit")]
+    EntityTooLarge(usize),
     #[error("bad PEM: {0}")]
     Pem(String),
 }

@@ -781,17 +781,8 @@ fn declarations_inside_skipped_elements_never_reach_the_elements_read() {
 
 #[test]
 fn parse_streaming_map_prepares_on_the_analysing_threads_and_keeps_document_order() {
-    let cert = rsa_signing_base64();
-    let mut doc = format!(r#"<EntitiesDescriptor xmlns="{MD}" xmlns:ds="{DS}">"#);
     let total = 1_000;
-    for i in 0..total {
-        write!(
-            doc,
-            r#"<EntityDescriptor entityID="e{i}"><SPSSODescriptor><KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor></SPSSODescriptor></EntityDescriptor>"#
-        )
-        .unwrap();
-    }
-    doc.push_str("</EntitiesDescriptor>");
+    let doc = aggregate_of(total);
     let reader = std::thread::current().id();
     let mut seen = Vec::new();
     let info = metadata::parse_streaming_map(
@@ -815,14 +806,164 @@ fn parse_streaming_map_prepares_on_the_analysing_threads_and_keeps_document_orde
         seen.iter()
             .all(|(_, sha1, _)| sha1.as_deref() == Some(RSA_SIGNING))
     );
-    // The first entities are prepared on the reading thread, the rest on workers.
+    // The first entities are prepared on the reading thread; the first batch after them always
+    // goes to a worker (how many more do depends on which side is faster).
     assert_eq!(seen[0].2, reader);
     let elsewhere = seen
         .iter()
         .filter(|(_, _, thread)| *thread != reader)
         .count();
     assert!(
-        elsewhere > total / 2,
+        elsewhere >= 16,
         "{elsewhere} of {total} prepared off the reading thread"
+    );
+}
+
+/// An aggregate of `total` entities `e0`, `e1`, … each with the RSA signing certificate.
+fn aggregate_of(total: usize) -> String {
+    let cert = rsa_signing_base64();
+    let mut doc = format!(r#"<EntitiesDescriptor xmlns="{MD}" xmlns:ds="{DS}">"#);
+    for i in 0..total {
+        write!(
+            doc,
+            r#"<EntityDescriptor entityID="e{i}"><SPSSODescriptor><KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor></SPSSODescriptor></EntityDescriptor>"#
+        )
+        .unwrap();
+    }
+    doc.push_str("</EntitiesDescriptor>");
+    doc
+}
+
+#[test]
+fn the_reading_thread_analyses_batches_itself_while_every_worker_is_busy() {
+    use std::sync::{Condvar, Mutex};
+    use std::time::Duration;
+    // Workers hold their first entity until the reading thread has prepared one past those it
+    // always does itself (the first sixteen). Only a reader that lends a hand once every
+    // worker has its share gets there; one that waited for the workers would leave them
+    // waiting out the timeout (once; then the test fails).
+    let total = 1_000;
+    let doc = aggregate_of(total);
+    let reader = std::thread::current().id();
+    let helped = (Mutex::new(false), Condvar::new());
+    let timed_out = std::sync::atomic::AtomicBool::new(false);
+    let mut seen = Vec::new();
+    metadata::parse_streaming_map(
+        doc.as_bytes(),
+        |entity| {
+            let on_reader = std::thread::current().id() == reader;
+            let index: usize = entity.entity_id[1..].parse().unwrap();
+            let (lock, signal) = &helped;
+            if on_reader && index >= 16 {
+                *lock.lock().unwrap() = true;
+                signal.notify_all();
+            } else if !on_reader && !timed_out.load(std::sync::atomic::Ordering::Relaxed) {
+                let guard = lock.lock().unwrap();
+                let (_guard, wait) = signal
+                    .wait_timeout_while(guard, Duration::from_secs(10), |helped| !*helped)
+                    .unwrap();
+                if wait.timed_out() {
+                    timed_out.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            (entity.entity_id, on_reader)
+        },
+        |item| seen.push(item),
+    )
+    .unwrap();
+    assert!(
+        !timed_out.into_inner(),
+        "the workers waited out the timeout"
+    );
+    let ids: Vec<String> = seen.iter().map(|(id, _)| id.clone()).collect();
+    let want: Vec<String> = (0..total).map(|i| format!("e{i}")).collect();
+    assert_eq!(ids, want, "delivered in document order all the same");
+    assert!(seen.iter().any(|&(_, on_reader)| !on_reader));
+}
+
+/// One entity whose `X509Certificate` holds `text`, then markup that is not closed properly.
+fn certificate_text_then_bad_markup(text: &[u8]) -> Vec<u8> {
+    let mut doc = format!(
+        r#"<EntityDescriptor xmlns="{MD}" entityID="x"><IDPSSODescriptor protocolSupportEnumeration="p"><KeyDescriptor><KeyInfo xmlns="{DS}"><X509Data><X509Certificate>"#
+    )
+    .into_bytes();
+    doc.extend_from_slice(text);
+    doc.extend_from_slice(
+        b"</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor><bad></EntityDescriptor>",
+    );
+    doc
+}
+
+#[test]
+fn certificate_text_keeps_offsets_and_utf8_checks_of_the_input() {
+    let cert = rsa_signing_base64();
+    let mut wrapped = String::new();
+    for line in cert.as_bytes().chunks(64) {
+        write!(wrapped, "\n      {}", std::str::from_utf8(line).unwrap()).unwrap();
+    }
+    // Offsets after certificate text are those of the input.
+    let doc = certificate_text_then_bad_markup(format!("{wrapped}\n    ").as_bytes());
+    let end = String::from_utf8_lossy(&doc)
+        .find("</EntityDescriptor>")
+        .unwrap() as u64;
+    match parse_error(&doc) {
+        MetadataError::Malformed { offset, .. } => assert_eq!(offset, end),
+        other => panic!("expected malformed XML, got {other}"),
+    }
+    // A byte that is not UTF-8 inside certificate text is the document's problem, found where
+    // it is.
+    let doc = certificate_text_then_bad_markup(b"\n  MIIB\xffAAAA\n");
+    let bad = doc.iter().position(|&b| b == 0xff).unwrap();
+    match parse_error(&doc) {
+        MetadataError::NotXml(message) => assert!(
+            message.contains(&format!("byte {bad} ")),
+            "{message} (the bad byte is at {bad})"
+        ),
+        other => panic!("expected not XML, got {other}"),
+    }
+    // Well-formed but not base64 (a letter outside it, a reference): that certificate's error.
+    for text in ["MIIBé==".as_bytes(), b"MII&amp;B"] {
+        let mut doc = certificate_text_then_bad_markup(text);
+        let bad = doc.windows(5).position(|w| w == b"<bad>").unwrap();
+        doc.drain(bad..bad + 5);
+        let parsed = metadata::parse_bytes(&doc).unwrap();
+        let certs = &only_entity(&parsed).certificates;
+        assert!(
+            matches!(certs[0].cert, Err(CertError::Base64(_))),
+            "{:?}",
+            certs[0].cert
+        );
+    }
+}
+
+#[test]
+fn an_entity_with_too_much_certificate_text_keeps_memory_bounded_and_the_rest_reads() {
+    // Eight certificates of 1 MiB (base64 of zeros: not DER) fill the entity's 8 MiB; the
+    // ninth is refused in its place; the next entity is read as usual.
+    let mebibyte = "AAAA".repeat(1 << 18);
+    let key = |text: &str| {
+        format!(
+            "<KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{text}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>"
+        )
+    };
+    let big: String = (0..9).map(|_| key(&mebibyte)).collect();
+    let doc = format!(
+        r#"<EntitiesDescriptor xmlns="{MD}" xmlns:ds="{DS}"><EntityDescriptor entityID="big"><SPSSODescriptor>{big}</SPSSODescriptor></EntityDescriptor><EntityDescriptor entityID="next"><SPSSODescriptor>{}</SPSSODescriptor></EntityDescriptor></EntitiesDescriptor>"#,
+        key(&rsa_signing_base64())
+    );
+    let parsed = metadata::parse_bytes(doc.as_bytes()).unwrap();
+    let big = &parsed.entities[0].certificates;
+    // The eight decode to the same bytes: one certificate with its placements merged.
+    assert_eq!(big.len(), 2, "{big:?}");
+    assert!(matches!(big[0].cert, Err(CertError::Der(_))));
+    assert_eq!(big[1].cert, Err(CertError::EntityTooLarge(8 << 20)));
+    assert_eq!(
+        keys(&parsed.entities[1]),
+        [(
+            RSA_SIGNING.into(),
+            KeyUse::Any,
+            names(&["SPSSODescriptor"]),
+            0
+        )]
     );
 }

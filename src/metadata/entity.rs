@@ -3,87 +3,155 @@
 //! across descriptors and entities is analysed once.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::{Entity, KeyCert, KeyUse, Role};
 use crate::cert::{self, CertError, CertInfo, Sha1};
 
-/// The base64 text of one `X509Certificate`, whitespace removed, with a size cap.
+/// The base64 text of the certificates read since the entities holding them were handed over
+/// for analysis, back to back and as written (whitespace and all): one buffer per batch of
+/// entities rather than one allocation per certificate, moved to the analysing thread with the
+/// batch, where the whitespace is dropped as each certificate is decoded.
 #[derive(Default)]
-pub(super) struct CertText {
-    text: Vec<u8>,
-    overflowed: bool,
+pub(super) struct CertTexts {
+    bytes: Vec<u8>,
+    /// Where the certificate being read starts.
+    start: usize,
+    /// Where the open entity's certificates start (`None` outside entities).
+    entity_start: Option<usize>,
+    /// Why the certificate being read is refused, once it is.
+    refused: Option<CertError>,
 }
 
-/// Base64 beyond this (after whitespace is dropped) is refused: real certificates are a few
-/// kilobytes, and the cap keeps a hostile document from growing memory.
+/// The text of one certificate beyond this (whitespace included) is refused: real certificates
+/// are a few kilobytes, and the cap keeps a hostile document from growing memory.
 pub(super) const MAX_CERT_TEXT: usize = 1 << 20;
+/// Certificate text of one entity beyond this is refused too: memory is bounded per entity,
+/// however many certificates a hostile one lists.
+pub(super) const MAX_ENTITY_CERT_TEXT: usize = 8 << 20;
 
-impl CertText {
-    pub fn clear(&mut self) {
-        self.text.clear();
-        self.overflowed = false;
+impl CertTexts {
+    /// Bytes held (the texts not yet handed over).
+    pub fn len(&self) -> usize {
+        self.bytes.len()
     }
 
-    pub fn push_str(&mut self, chunk: &str) {
-        if self.overflowed {
+    /// An entity opens: its certificates count towards [`MAX_ENTITY_CERT_TEXT`] together.
+    pub fn begin_entity(&mut self) {
+        self.entity_start = Some(self.bytes.len());
+    }
+
+    pub fn end_entity(&mut self) {
+        self.entity_start = None;
+    }
+
+    /// An `X509Certificate` opens.
+    pub fn begin(&mut self) {
+        self.start = self.bytes.len();
+        self.refused = None;
+    }
+
+    /// More of the open certificate's text, as written.
+    pub fn push(&mut self, chunk: &[u8]) {
+        if self.refused.is_some() {
             return;
         }
-        // Whole runs between whitespace at a time: the text is base64 wrapped at 64 or 76
-        // columns and indented, so this copies lines and skips indentation. Tabs are rare
-        // enough to look for only inside the runs found.
-        let mut rest = chunk.as_bytes();
-        loop {
-            let start = rest
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())
-                .unwrap_or(rest.len());
-            rest = &rest[start..];
-            if rest.is_empty() {
-                return;
-            }
-            let len = memchr::memchr3(b'\n', b' ', b'\r', rest).unwrap_or(rest.len());
-            let len = memchr::memchr(b'\t', &rest[..len]).unwrap_or(len);
-            let room = MAX_CERT_TEXT - self.text.len();
-            if len > room {
-                self.text.extend_from_slice(&rest[..room]);
-                self.overflowed = true;
-                return;
-            }
-            self.text.extend_from_slice(&rest[..len]);
-            rest = &rest[len..];
+        let len = self.bytes.len() + chunk.len();
+        if len - self.start > MAX_CERT_TEXT {
+            self.refuse(CertError::TooLarge(MAX_CERT_TEXT));
+        } else if self
+            .entity_start
+            .is_some_and(|at| len - at > MAX_ENTITY_CERT_TEXT)
+        {
+            self.refuse(CertError::EntityTooLarge(MAX_ENTITY_CERT_TEXT));
+        } else {
+            self.bytes.extend_from_slice(chunk);
         }
     }
 
-    /// The text read so far, for decoding later (perhaps on another thread). Leaves room for
-    /// as much text again, as the next certificate is usually about as long.
-    pub fn take(&mut self) -> RawCert {
-        let room = self.text.len();
-        let text = std::mem::replace(&mut self.text, Vec::with_capacity(room));
-        RawCert(if self.overflowed {
-            Err(CertError::TooLarge(MAX_CERT_TEXT))
-        } else {
-            Ok(text)
+    fn refuse(&mut self, why: CertError) {
+        // What was kept of it is dropped: a refused certificate holds no memory.
+        self.bytes.truncate(self.start);
+        self.refused = Some(why);
+    }
+
+    /// The open certificate closes: where its text is, for decoding later (perhaps on another
+    /// thread, with the buffer), or why it was refused.
+    pub fn finish(&mut self) -> RawCert {
+        RawCert(match self.refused.take() {
+            Some(why) => Err(why),
+            None => Ok(self.start..self.bytes.len()),
         })
+    }
+
+    /// The open certificate closes and is not kept: its text goes.
+    pub fn discard(&mut self) {
+        self.bytes.truncate(self.start);
+        self.refused = None;
+    }
+
+    /// The buffer, to go with the entities whose certificates it holds; the next one starts
+    /// about as large. Only between certificates.
+    pub fn take(&mut self) -> Vec<u8> {
+        debug_assert!(self.entity_start.is_none(), "handed over inside an entity");
+        let room = self.bytes.len();
+        std::mem::replace(&mut self.bytes, Vec::with_capacity(room))
+    }
+
+    /// The buffer, to decode certificates in place.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes
+    }
+
+    /// Nothing refers to the texts held any more: start over, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        // Only an entity cut short by an error can be open now, and nothing more is read.
+        self.entity_start = self.entity_start.map(|_| 0);
     }
 }
 
-/// A certificate's base64 as read from the document (whitespace dropped), or why it was
-/// refused while reading. Decoded and analysed off the reading thread.
-pub(super) struct RawCert(Result<Vec<u8>, CertError>);
+/// Where a certificate's base64 is in the batch's [`CertTexts`], or why it was refused while
+/// reading. Decoded and analysed off the reading thread.
+pub(super) struct RawCert(Result<Range<usize>, CertError>);
 
 impl RawCert {
-    /// Decode the text: its SHA-1 and the DER, or why it is not base64 (or too long).
-    fn decode(self) -> Result<(Sha1, Vec<u8>), CertError> {
-        let der = self.0.and_then(|text| cert::decode_base64(&text))?;
+    /// Decode the text (in `texts`, which loses its whitespace): its SHA-1 and the DER, or why
+    /// it is not base64 (or was too long).
+    fn decode(self, texts: &mut [u8]) -> Result<(Sha1, Vec<u8>), CertError> {
+        let text = self.0.map(|range| drop_whitespace(&mut texts[range]))?;
+        let der = cert::decode_base64(text)?;
         Ok((Sha1::of(&der), der))
     }
 
     /// Decode and analyse it now (with `cache`).
-    pub fn analyse(self, cache: &mut CertCache) -> ParsedCert {
-        ParsedCert::of(self.decode(), cache)
+    pub fn analyse(self, texts: &mut [u8], cache: &mut CertCache) -> ParsedCert {
+        ParsedCert::of(self.decode(texts), cache)
     }
+}
+
+/// Move the non-blank bytes of `text` to its front; that part. Whole runs between whitespace
+/// at a time: base64 is wrapped at 64 or 76 columns and indented, so this moves lines and skips
+/// indentation. Tabs are rare enough to look for only inside the runs found.
+fn drop_whitespace(text: &mut [u8]) -> &[u8] {
+    let mut kept = 0;
+    let mut at = 0;
+    while at < text.len() {
+        let rest = &text[at..];
+        let Some(skip) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
+            break;
+        };
+        let run = &rest[skip..];
+        let len = memchr::memchr3(b'\n', b' ', b'\r', run).unwrap_or(run.len());
+        let len = memchr::memchr(b'\t', &run[..len]).unwrap_or(len);
+        let from = at + skip;
+        text.copy_within(from..from + len, kept);
+        kept += len;
+        at = from + len;
+    }
+    &text[..kept]
 }
 
 /// A certificate as read from the document: its thumbprint when the base64 decoded, and the
@@ -182,12 +250,12 @@ pub(super) struct PendingEntity {
 }
 
 impl PendingEntity {
-    /// Decode every certificate, merge repeats (by SHA-1, keeping every placement) and analyse
-    /// each distinct one once, through `cache`.
-    pub fn resolve(mut self, cache: &mut CertCache) -> Entity {
+    /// Decode every certificate (its text in `texts`), merge repeats (by SHA-1, keeping every
+    /// placement) and analyse each distinct one once, through `cache`.
+    pub fn resolve(mut self, texts: &mut [u8], cache: &mut CertCache) -> Entity {
         let certificates = &mut self.entity.certificates;
         for key in self.keys {
-            let decoded = key.raw.decode();
+            let decoded = key.raw.decode(texts);
             let known = decoded
                 .as_ref()
                 .ok()
@@ -211,7 +279,7 @@ impl PendingEntity {
             });
         }
         if let Some(signer) = self.signer {
-            self.entity.signed_by = Some(signer.analyse(cache).into_signature_key());
+            self.entity.signed_by = Some(signer.analyse(texts, cache).into_signature_key());
         }
         self.entity
     }
@@ -273,6 +341,7 @@ pub(super) fn parse_xs_datetime(value: &str) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -291,19 +360,56 @@ mod tests {
     }
 
     #[test]
-    fn cert_text_drops_whitespace_and_caps_size() {
-        let mut text = CertText::default();
-        text.push_str(" MII\r\n\tAB ");
-        text.push_str("=");
-        assert_eq!(text.text, b"MIIAB=");
-        text.clear();
+    fn cert_texts_drop_whitespace_where_decoded() {
+        let mut texts = CertTexts::default();
+        texts.begin();
+        texts.push(b" TU\r\n\tFO ");
+        texts.push(b"Tg==\n");
+        let first = texts.finish();
+        texts.begin();
+        texts.push(b"\n  TUFO\n  TUFO\n  ");
+        let second = texts.finish();
+        let bytes = texts.bytes_mut();
+        assert_eq!(second.decode(bytes).unwrap().1, b"MANMAN");
+        assert_eq!(first.decode(bytes).unwrap().1, b"MANN");
+        assert_eq!(drop_whitespace(&mut b"\t\n \x0c".to_vec()), b"");
+    }
+
+    #[test]
+    fn cert_texts_cap_each_certificate_and_each_entity() {
+        let mut texts = CertTexts::default();
         let chunk = "A".repeat(4096);
+        texts.begin();
         for _ in 0..=(MAX_CERT_TEXT / 4096) {
-            text.push_str(&chunk);
+            texts.push(chunk.as_bytes());
         }
-        assert!(text.overflowed);
-        assert_eq!(text.text.len(), MAX_CERT_TEXT);
-        let parsed = text.take().analyse(&mut CertCache::default());
+        assert_eq!(texts.len(), 0, "a refused certificate keeps nothing");
+        let raw = texts.finish();
+        let parsed = raw.analyse(texts.bytes_mut(), &mut CertCache::default());
         assert_eq!(parsed.cert, Err(CertError::TooLarge(MAX_CERT_TEXT)));
+
+        // Eight certificates of an entity fit; the ninth, as long, does not.
+        texts.begin_entity();
+        let almost = MAX_ENTITY_CERT_TEXT / 8;
+        let mut results = Vec::new();
+        for _ in 0..9 {
+            texts.begin();
+            for _ in 0..almost / 4096 {
+                texts.push(chunk.as_bytes());
+            }
+            results.push(texts.finish().0.map(|range| range.len()));
+        }
+        assert_eq!(results[..8], vec![Ok(almost); 8]);
+        assert_eq!(
+            results[8],
+            Err(CertError::EntityTooLarge(MAX_ENTITY_CERT_TEXT))
+        );
+        assert_eq!(texts.len(), MAX_ENTITY_CERT_TEXT);
+        // A new entity counts from where it starts.
+        texts.end_entity();
+        texts.begin_entity();
+        texts.begin();
+        texts.push(chunk.as_bytes());
+        assert_eq!(texts.finish().0.map(|range| range.len()), Ok(4096));
     }
 }

@@ -20,7 +20,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::reader::Reader;
 
-use super::entity::{CertText, EntityBuilder};
+use super::entity::{CertTexts, EntityBuilder};
 use super::input::{self, describe_xml_error};
 use super::pipeline::{Pipeline, Prepare};
 use super::{DocumentInfo, Entity, KeyUse, MetadataError, Role};
@@ -155,6 +155,9 @@ fn read_events<R: BufRead, T: Send + 'static, P: Prepare<T>, F: FnMut(T)>(
         // buffered: 300 MB of blanks inside the root must cost no memory. The count keeps the
         // reported offsets those of the original input.
         skipped += skip_blanks(reader.get_mut())?;
+        if state.reading_certificate() {
+            skipped += read_cert_text(reader.get_mut(), state.pipeline.texts())?;
+        }
         let at = skipped + reader.buffer_position();
         let event = match reader.read_event_into(&mut buf) {
             Ok(event) => event,
@@ -209,6 +212,36 @@ fn skip_blanks(reader: &mut impl BufRead) -> Result<u64, MetadataError> {
     }
 }
 
+/// Inside an `X509Certificate`: take its base64 straight from the input, without quick-xml
+/// buffering and checking it as an event; how many bytes that was.
+///
+/// Half of an aggregate is certificate text. Only ASCII up to the next `<` or `&` is taken:
+/// markup, references and any non-ASCII byte (which must be checked as UTF-8, and cannot be
+/// base64 anyway) are left to quick-xml, as text it reads as usual.
+fn read_cert_text(reader: &mut impl BufRead, texts: &mut CertTexts) -> Result<u64, MetadataError> {
+    let mut total = 0u64;
+    loop {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| MetadataError::Io(format!("cannot read the document: {e}")))?;
+        let available = buf.len();
+        let end = memchr::memchr2(b'<', b'&', buf).unwrap_or(available);
+        let run = &buf[..end];
+        let ascii = if run.is_ascii() {
+            end
+        } else {
+            run.iter().position(|b| !b.is_ascii()).unwrap_or(end)
+        };
+        texts.push(&buf[..ascii]);
+        reader.consume(ascii);
+        total += ascii as u64;
+        // The whole buffer was text: there may be more after it.
+        if ascii == 0 || ascii < available {
+            return Ok(total);
+        }
+    }
+}
+
 fn refuse_doctype(doctype: &str, offset: u64) -> MetadataError {
     let name = doctype.trim_start();
     // `get` rather than slicing: the name may start with a multi-byte character.
@@ -243,6 +276,15 @@ struct Reading<'scope, 'env, T, P, F> {
     /// nothing inside a skipped element can name an element we read, so its declarations
     /// never matter and are not even looked for.
     names: NamespaceResolver,
+    /// The depths (in `stack`) of the elements that declared namespaces, each a scope of
+    /// `names`: the others leave the bindings as they are, and are not pushed at all.
+    scopes: Vec<usize>,
+    /// What each prefix (`""` for none) resolves to under the bindings in scope; emptied when
+    /// they change. Metadata declares its few prefixes once, at the root, so resolving an
+    /// element's name is mostly one look here.
+    ns_of_prefix: Vec<(Box<str>, Ns)>,
+    /// Finds `xmlns` in an element's attributes (built once: building one is not free).
+    xmlns: memchr::memmem::Finder<'static>,
     /// Where entities go to have their certificates analysed.
     pipeline: Pipeline<'scope, 'env, T, P>,
     stack: Vec<Frame>,
@@ -256,7 +298,6 @@ struct Reading<'scope, 'env, T, P, F> {
     position: usize,
     /// The open signature's certificate has been taken (only its first one counts).
     signature_cert_taken: bool,
-    cert_text: CertText,
     /// The `wsa:Address` being read; `None` once it grew too long.
     address: Option<String>,
     declared_encoding: Option<String>,
@@ -269,6 +310,9 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
         Self {
             on_item,
             names,
+            scopes: Vec::new(),
+            ns_of_prefix: Vec::new(),
+            xmlns: memchr::memmem::Finder::new(b"xmlns"),
             pipeline,
             stack: Vec::new(),
             info: DocumentInfo::default(),
@@ -279,7 +323,6 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
             key_use: KeyUse::Any,
             position: 0,
             signature_cert_taken: false,
-            cert_text: CertText::default(),
             address: None,
             declared_encoding: None,
         }
@@ -298,12 +341,23 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
             self.stack.push(Frame::Ignored);
             return Ok(());
         }
-        // The element's own declarations are in scope for its name; `end` pops them.
-        self.names
-            .push(element)
-            .map_err(|e| describe_xml_error(&quick_xml::Error::Namespace(e), at, at, None))?;
-        let ns = Ns::of(&self.names.resolve_element(element.name()).0);
-        let local_name = element.local_name();
+        // The element's own declarations are in scope for its name; `end` pops them. Looking
+        // for `xmlns` in the raw attributes is much cheaper than reading them (and a value
+        // that merely contains the word costs only the slow way).
+        if self
+            .xmlns
+            .find(element.attributes_raw().as_bytes())
+            .is_some()
+        {
+            self.names
+                .push(element)
+                .map_err(|e| describe_xml_error(&quick_xml::Error::Namespace(e), at, at, None))?;
+            self.scopes.push(self.stack.len());
+            self.ns_of_prefix.clear();
+        }
+        let name = element.name();
+        let (local_name, prefix) = name.decompose();
+        let ns = self.ns_of(prefix.map_or("", |p| p.into_inner()), name);
         let local = local_name.as_ref();
         let frame = match self.stack.last() {
             None => self.root_frame(ns, element, at)?,
@@ -320,7 +374,7 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
             Frame::KeyDescriptor => self.key_use = key_use_of(element, at)?,
             Frame::Signature(_) => self.signature_cert_taken = false,
             Frame::X509Data(_) => self.position = 0,
-            Frame::X509Certificate(_) => self.cert_text.clear(),
+            Frame::X509Certificate(_) => self.pipeline.texts().begin(),
             Frame::SingleSignOn => {
                 if let (Some(location), Some(entity)) =
                     (attribute(element, "Location", at)?, self.entity.as_mut())
@@ -333,6 +387,25 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
         }
         self.stack.push(frame);
         Ok(())
+    }
+
+    /// The namespace of an element named `name`, whose prefix is `prefix`.
+    fn ns_of(&mut self, prefix: &str, name: QName<'_>) -> Ns {
+        /// More prefixes than this in one scope are resolved each time.
+        const KEPT: usize = 16;
+        if let Some(&(_, ns)) = self.ns_of_prefix.iter().find(|(p, _)| &**p == prefix) {
+            return ns;
+        }
+        let ns = Ns::of(&self.names.resolve_element(name).0);
+        if self.ns_of_prefix.len() < KEPT {
+            self.ns_of_prefix.push((prefix.into(), ns));
+        }
+        ns
+    }
+
+    /// Inside an `X509Certificate`, where the text is a certificate's base64.
+    fn reading_certificate(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::X509Certificate(_)))
     }
 
     /// Inside an element we do not read, where every child is skipped too.
@@ -412,6 +485,7 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
 
     fn begin_entity(&mut self, element: &BytesStart<'_>, at: u64) -> Result<(), MetadataError> {
         let attributes = Attributes::read(element, at)?;
+        self.pipeline.texts().begin_entity();
         let mut builder = EntityBuilder::default();
         let entity = builder.entity_mut();
         entity.entity_id = attributes.entity_id.unwrap_or_default();
@@ -449,9 +523,10 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
         let Some(frame) = self.stack.pop() else {
             return;
         };
-        // `start` pushed a namespace scope unless the parent was skipped.
-        if !self.skipping() {
+        if self.scopes.last() == Some(&self.stack.len()) {
+            self.scopes.pop();
             self.names.pop();
+            self.ns_of_prefix.clear();
         }
         match frame {
             Frame::X509Certificate(holder) => self.finish_certificate(holder),
@@ -475,18 +550,21 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
         match holder {
             Holder::Key => {
                 if let (Some(entity), Some(role)) = (self.entity.as_mut(), self.role.as_ref()) {
-                    entity.add_key(self.cert_text.take(), role, self.key_use, position);
+                    entity.add_key(self.pipeline.texts().finish(), role, self.key_use, position);
+                } else {
+                    self.pipeline.texts().discard();
                 }
             }
             Holder::Signature(of) => {
                 if self.signature_cert_taken {
+                    self.pipeline.texts().discard();
                     return;
                 }
                 self.signature_cert_taken = true;
-                let raw = self.cert_text.take();
+                let raw = self.pipeline.texts().finish();
                 match of {
                     SignatureOf::Document => {
-                        let parsed = raw.analyse(self.pipeline.cache());
+                        let parsed = self.pipeline.analyse_now(raw);
                         self.info.signed_by = Some(parsed.into_signature_key());
                     }
                     SignatureOf::Entity => {
@@ -504,6 +582,7 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
             return;
         };
         let pending = builder.finish();
+        self.pipeline.texts().end_entity();
         self.info.entity_count += 1;
         if self.root_is_entity && self.stack.is_empty() {
             // A lone EntityDescriptor is the document: its signature and validity are the
@@ -526,7 +605,7 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
 
     fn text(&mut self, text: &str, at: u64) -> Result<(), MetadataError> {
         match self.stack.last() {
-            Some(Frame::X509Certificate(_)) => self.cert_text.push_str(text),
+            Some(Frame::X509Certificate(_)) => self.pipeline.texts().push(text.as_bytes()),
             Some(Frame::Address) => push_capped(&mut self.address, text),
             Some(_) => {}
             None if text.trim().is_empty() => {}

@@ -1,6 +1,7 @@
-//! Certificate analysis off the reading thread. Entities are handed over in batches to worker
-//! threads (one per core besides the reader's), decoded, analysed and passed through the caller's `prepare` there,
-//! and come back, in document order, to the thread that reads the XML and calls `on_item`.
+//! Certificate analysis off the reading thread. Entities are handed over in batches, with the
+//! buffer holding their certificates' text, to worker threads (one per core besides the
+//! reader's), decoded, analysed and passed through the caller's `prepare` there, and come back,
+//! in document order, to the thread that reads the XML and calls `on_item`.
 //!
 //! ```text
 //! reader thread: XML → PendingEntity ─ batch ─▶ worker k: decode, analyse, prepare ─▶ result ─┐
@@ -8,17 +9,19 @@
 //! ```
 //!
 //! Batches start at one entity and grow with the number of entities already delivered (up to
-//! [`BATCH`]), so the first entity reaches `on_entity` after a handful have been read, not
-//! after a whole batch. The batches in flight are bounded, so memory does not grow with the
+//! [`BATCH`]), so the first entity reaches `on_item` after a handful have been read, not after
+//! a whole batch. The batches in flight are bounded, so memory does not grow with the
 //! document. The first [`INLINE_FIRST`] entities are analysed on the reading thread, so a
-//! single entity or a small aggregate never starts a thread.
+//! single entity or a small aggregate never starts a thread. When every worker is busy with
+//! its share, the reading thread analyses the next batch itself rather than wait: the work
+//! balances itself whichever side is the slower.
 
 use std::collections::VecDeque;
 use std::sync::mpsc;
 use std::thread::Scope;
 
 use super::Entity;
-use super::entity::{CertCache, PendingEntity};
+use super::entity::{CertCache, CertTexts, ParsedCert, PendingEntity, RawCert};
 
 /// What the caller does to each entity on the analysing thread (`Fn(Entity) -> T`).
 pub(super) trait Prepare<T>: Fn(Entity) -> T + Sync {}
@@ -27,8 +30,14 @@ impl<T, F: Fn(Entity) -> T + Sync> Prepare<T> for F {}
 /// Entities per batch: big enough that the hand-over costs nothing next to the analysis of
 /// their certificates, small enough to start the workers early.
 const BATCH: usize = 64;
-/// Batches queued or being analysed per worker before the reader waits for the oldest.
+/// A batch is handed over early once its certificates' text is this long (entities with
+/// many certificates), so that the batches in flight stay small.
+const BATCH_TEXT: usize = 2 << 20;
+/// Batches queued or being analysed per worker; past that the reader analyses batches itself.
 const IN_FLIGHT_PER_WORKER: usize = 2;
+/// Batches the reader analysed itself that may wait behind the workers' for their turn to be
+/// delivered, before the reader waits for the oldest.
+const READY_WAITING: usize = 4;
 /// Past this many workers the reading thread, not the analysis, is the bottleneck.
 const MAX_WORKERS: usize = 4;
 /// The first entities are analysed on the reading thread: a small aggregate never pays for
@@ -37,7 +46,14 @@ const INLINE_FIRST: usize = 16;
 
 struct Job<T> {
     batch: Vec<PendingEntity>,
+    texts: Vec<u8>,
     done: mpsc::SyncSender<Vec<T>>,
+}
+
+/// A batch handed over: analysed by a worker (its result to come), or here (ready).
+enum InFlight<T> {
+    Worker(mpsc::Receiver<Vec<T>>),
+    Ready(Vec<T>),
 }
 
 pub(super) struct Pipeline<'scope, 'env, T, P> {
@@ -47,9 +63,13 @@ pub(super) struct Pipeline<'scope, 'env, T, P> {
     workers: Vec<mpsc::Sender<Job<T>>>,
     next_worker: usize,
     /// Results of the batches handed over, oldest first.
-    in_flight: VecDeque<mpsc::Receiver<Vec<T>>>,
+    in_flight: VecDeque<InFlight<T>>,
+    /// How many of `in_flight` are with a worker.
+    with_workers: usize,
     batch: Vec<PendingEntity>,
-    /// Entities handed to `on_entity` so far.
+    /// The text of the certificates of `batch` and of the entity being read.
+    texts: CertTexts,
+    /// Entities handed to `on_item` so far.
     delivered: usize,
     /// For the entities analysed on the reader's thread.
     cache: CertCache,
@@ -63,20 +83,30 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
             workers: Vec::new(),
             next_worker: 0,
             in_flight: VecDeque::new(),
+            with_workers: 0,
             batch: Vec::new(),
+            texts: CertTexts::default(),
             delivered: 0,
             cache: CertCache::default(),
         }
     }
 
-    /// The cache of the reader's thread, for certificates outside entities.
-    pub fn cache(&mut self) -> &mut CertCache {
-        &mut self.cache
+    /// Where the reader puts certificate text.
+    pub fn texts(&mut self) -> &mut CertTexts {
+        &mut self.texts
+    }
+
+    /// Decode and analyse a certificate outside entities (the document's signer) right away.
+    pub fn analyse_now(&mut self, raw: RawCert) -> ParsedCert {
+        let parsed = raw.analyse(self.texts.bytes_mut(), &mut self.cache);
+        // Its text, the last in the buffer, is not needed again.
+        self.texts.discard();
+        parsed
     }
 
     /// Analyse one entity right away, on this thread (a document's only entity).
     pub fn resolve_now(&mut self, entity: PendingEntity) -> Entity {
-        entity.resolve(&mut self.cache)
+        entity.resolve(self.texts.bytes_mut(), &mut self.cache)
     }
 
     /// The caller's `prepare`, on this thread.
@@ -84,25 +114,24 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
         (self.prepare)(entity)
     }
 
-    /// Analyse and prepare one entity on this thread.
-    fn inline(&mut self, entity: PendingEntity) -> T {
-        (self.prepare)(entity.resolve(&mut self.cache))
-    }
-
-    /// Queue an entity; hand `on_item` every entity whose analysis is done, in order.
+    /// Queue an entity that just closed; hand `on_item` every entity whose analysis is done,
+    /// in order.
     pub fn push(&mut self, entity: PendingEntity, on_item: &mut impl FnMut(T)) {
         if self.workers.is_empty() && self.delivered < INLINE_FIRST {
             self.delivered += 1;
-            let item = self.inline(entity);
+            let item = (self.prepare)(entity.resolve(self.texts.bytes_mut(), &mut self.cache));
+            // Nothing else is waiting for analysis, so no other text is still needed.
+            self.texts.clear();
             on_item(item);
             return;
         }
         self.batch.push(entity);
-        if self.batch.len() >= BATCH.min(self.delivered.max(1)) {
+        let full =
+            self.batch.len() >= BATCH.min(self.delivered.max(1)) || self.texts.len() >= BATCH_TEXT;
+        if full {
             self.hand_over();
         }
-        let limit = self.workers.len() * IN_FLIGHT_PER_WORKER;
-        while self.in_flight.len() > limit {
+        while self.in_flight.len() > self.worker_capacity() + READY_WAITING {
             self.emit_oldest(on_item);
         }
         while self.oldest_is_done(on_item) {}
@@ -113,11 +142,27 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
         while !self.in_flight.is_empty() {
             self.emit_oldest(on_item);
         }
-        for entity in std::mem::take(&mut self.batch) {
-            self.delivered += 1;
-            let item = self.inline(entity);
+        let batch = std::mem::take(&mut self.batch);
+        self.delivered += batch.len();
+        for item in self.analyse_here(batch) {
             on_item(item);
         }
+    }
+
+    /// Batches the workers take before the reader analyses one itself.
+    fn worker_capacity(&self) -> usize {
+        self.workers.len() * IN_FLIGHT_PER_WORKER
+    }
+
+    /// Analyse and prepare a batch on this thread; its text is then no longer needed.
+    fn analyse_here(&mut self, batch: Vec<PendingEntity>) -> Vec<T> {
+        let texts = self.texts.bytes_mut();
+        let items = batch
+            .into_iter()
+            .map(|e| (self.prepare)(e.resolve(texts, &mut self.cache)))
+            .collect();
+        self.texts.clear();
+        items
     }
 
     fn hand_over(&mut self) {
@@ -125,18 +170,33 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
             self.start_workers();
         }
         let batch = std::mem::take(&mut self.batch);
+        if self.with_workers >= self.worker_capacity() {
+            // Every worker has its share queued: this thread is ahead, so it lends a hand.
+            let items = self.analyse_here(batch);
+            self.in_flight.push_back(InFlight::Ready(items));
+            return;
+        }
+        let texts = self.texts.take();
         let (done, result) = mpsc::sync_channel(1);
         let worker = &self.workers[self.next_worker];
         self.next_worker = (self.next_worker + 1) % self.workers.len();
-        if let Err(mpsc::SendError(job)) = worker.send(Job { batch, done }) {
-            // The worker is gone (it can only have panicked): analyse here instead.
-            let entities = job.batch.into_iter().map(|e| self.inline(e)).collect();
-            let (done, result) = mpsc::sync_channel(1);
-            let _ = done.send(entities);
-            self.in_flight.push_back(result);
-            return;
+        match worker.send(Job { batch, texts, done }) {
+            Ok(()) => {
+                self.with_workers += 1;
+                self.in_flight.push_back(InFlight::Worker(result));
+            }
+            Err(mpsc::SendError(job)) => {
+                // The worker is gone (it can only have panicked): analyse here instead.
+                let Job {
+                    batch, mut texts, ..
+                } = job;
+                let items = batch
+                    .into_iter()
+                    .map(|e| (self.prepare)(e.resolve(&mut texts, &mut self.cache)))
+                    .collect();
+                self.in_flight.push_back(InFlight::Ready(items));
+            }
         }
-        self.in_flight.push_back(result);
     }
 
     fn start_workers(&mut self) {
@@ -149,11 +209,11 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
             let prepare = self.prepare;
             self.scope.spawn(move || {
                 let mut cache = CertCache::default();
-                for job in queue {
+                for mut job in queue {
                     let entities = job
                         .batch
                         .into_iter()
-                        .map(|e| prepare(e.resolve(&mut cache)))
+                        .map(|e| prepare(e.resolve(&mut job.texts, &mut cache)))
                         .collect();
                     // The reader may have stopped early (an error); nobody waits then.
                     let _ = job.done.send(entities);
@@ -163,33 +223,43 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
         }
     }
 
+    /// Deliver the oldest batch, waiting for it if a worker still has it.
     fn emit_oldest(&mut self, on_item: &mut impl FnMut(T)) {
-        let Some(result) = self.in_flight.pop_front() else {
-            return;
+        let items = match self.in_flight.pop_front() {
+            None => return,
+            Some(InFlight::Ready(items)) => items,
+            Some(InFlight::Worker(result)) => {
+                self.with_workers -= 1;
+                result
+                    .recv()
+                    .expect("a certificate analysis worker stopped (it panicked)")
+            }
         };
-        let entities = result
-            .recv()
-            .expect("a certificate analysis worker stopped (it panicked)");
-        self.delivered += entities.len();
-        entities.into_iter().for_each(on_item);
+        self.delivered += items.len();
+        items.into_iter().for_each(on_item);
     }
 
+    /// Deliver the oldest batch if it is done; whether it was.
     fn oldest_is_done(&mut self, on_item: &mut impl FnMut(T)) -> bool {
-        let Some(result) = self.in_flight.front() else {
-            return false;
+        let done = match self.in_flight.front() {
+            None => return false,
+            Some(InFlight::Ready(_)) => true,
+            Some(InFlight::Worker(result)) => match result.try_recv() {
+                Ok(items) => {
+                    self.in_flight[0] = InFlight::Ready(items);
+                    self.with_workers -= 1;
+                    true
+                }
+                Err(mpsc::TryRecvError::Empty) => false,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    panic!("a certificate analysis worker stopped (it panicked)")
+                }
+            },
         };
-        match result.try_recv() {
-            Ok(entities) => {
-                self.in_flight.pop_front();
-                self.delivered += entities.len();
-                entities.into_iter().for_each(&mut *on_item);
-                true
-            }
-            Err(mpsc::TryRecvError::Empty) => false,
-            Err(mpsc::TryRecvError::Disconnected) => {
-                panic!("a certificate analysis worker stopped (it panicked)")
-            }
+        if done {
+            self.emit_oldest(on_item);
         }
+        done
     }
 }
 

@@ -113,8 +113,10 @@ impl Session {
         self.child.wait().unwrap()
     }
 
-    /// The screen row (0-based) showing `text`.
-    pub fn row_of(&self, text: &str) -> u16 {
+    /// The screen row (0-based) showing `text`, once it is on screen (a frame may arrive in
+    /// several reads, so a line drawn is no promise that the next one is).
+    pub fn row_of(&mut self, text: &str) -> u16 {
+        self.wait_for_text(text);
         let contents = self.screen.screen().contents();
         let row = contents
             .lines()
