@@ -411,6 +411,44 @@ fn movement_keys_walk_the_sorted_list_and_stop_at_its_ends() {
 }
 
 #[test]
+fn the_list_window_is_that_part_of_the_whole_sorted_list() {
+    // 450 domains with many ties (same severity, same days left, same name), so that only the
+    // full order (severity, days left, name, index) says which rows a window holds.
+    let mut many: Vec<DomainStatus> = Vec::new();
+    for i in 0..50 {
+        for mut d in domains() {
+            d.config.name = format!("n{}.example", i % 7);
+            d.assessment.days_left = Some(f64::from(i % 5));
+            many.push(d);
+        }
+    }
+    let mut app = App::with_reassess(many, keep_verdict);
+    for filter in ["", "n3"] {
+        app.filter.text = filter.to_owned();
+        let all = app.visible();
+        assert_eq!(app.visible_count(), all.len());
+        for (start, len) in [
+            (0, 0),
+            (0, 23),
+            (1, 23),
+            (17, 5),
+            (440, 23),
+            (449, 1),
+            (500, 9),
+        ] {
+            let end = (start + len).min(all.len());
+            let want = all.get(start.min(end)..end).unwrap_or_default();
+            assert_eq!(
+                app.visible_window(start, len),
+                (all.len(), want.to_vec()),
+                "filter {filter:?}, rows {start}..{}",
+                start + len
+            );
+        }
+    }
+}
+
+#[test]
 fn a_page_is_the_rows_the_list_shows_and_the_window_follows_the_selection() {
     let mut many: Vec<DomainStatus> = Vec::new();
     for i in 0..40 {

@@ -173,6 +173,32 @@ impl App {
         keys.into_iter().map(|k| k.index).collect()
     }
 
+    /// How many domains the filter lets through (no sorting).
+    pub fn visible_count(&self) -> usize {
+        self.visible_keys().count()
+    }
+
+    /// The rows `start..start + len` of [`Self::visible`] (fewer at the end), and how many
+    /// rows there are in all: what the list draws. Only those rows are put in order (a
+    /// selection, then a sort of the window), not all 10,000.
+    pub fn visible_window(&self, start: usize, len: usize) -> (usize, Vec<usize>) {
+        let mut keys: Vec<SortKey<'_>> = self.visible_keys().collect();
+        let total = keys.len();
+        let start = start.min(total);
+        let end = start.saturating_add(len).min(total);
+        if start > 0 && start < total {
+            keys.select_nth_unstable_by(start, SortKey::order);
+        }
+        let rest = &mut keys[start..];
+        let len = end - start;
+        if len > 0 && len < rest.len() {
+            rest.select_nth_unstable_by(len - 1, SortKey::order);
+        }
+        let window = &mut rest[..len];
+        window.sort_unstable_by(SortKey::order);
+        (total, window.iter().map(|k| k.index).collect())
+    }
+
     /// The sort key of every domain the filter lets through, in index order.
     fn visible_keys(&self) -> impl Iterator<Item = SortKey<'_>> {
         self.domains

@@ -42,7 +42,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
 /// `/ text▏  3 of 12 domains` while typing; `filter: text` once applied.
 pub fn render_filter(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme();
-    let shown = app.visible().len();
+    let shown = app.visible_count();
     let mut spans = if app.filter.editing {
         vec![
             Span::styled("/ ", theme.key()),

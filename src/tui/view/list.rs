@@ -47,8 +47,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     } else {
         Columns::Standard
     };
-    let visible = app.visible();
-    if visible.is_empty() {
+    // Lay out only the rows on screen (one line goes to the header): with thousands of
+    // domains, building (or measuring, or even sorting) every row would cost far more than
+    // the frame. The app keeps the selection inside this window (`list_offset`).
+    let rows = usize::from(area.height.saturating_sub(1));
+    let (total, window) = app.visible_window(app.list_offset, rows);
+    if total == 0 {
         let message = if app.domains.is_empty() {
             "no domains configured".to_owned()
         } else {
@@ -61,16 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
         return;
     }
-    // Lay out only the rows on screen (one line goes to the header): with thousands of
-    // domains, building (or measuring) every row would cost far more than the frame. The app
-    // keeps the selection inside this window (`list_offset`).
-    let window = {
-        let start = app.list_offset.min(visible.len());
-        let end = start
-            .saturating_add(usize::from(area.height.saturating_sub(1)))
-            .min(visible.len());
-        &visible[start..end]
-    };
+    let window = &window[..];
     let widths = widths(columns, area.width, app, window);
     // Cut names that do not fit with an ellipsis, so a cut is never mistaken for a name.
     let fit = |column: usize| match widths.get(column) {
