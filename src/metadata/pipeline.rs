@@ -156,11 +156,7 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
 
     /// Analyse and prepare a batch on this thread; its text is then no longer needed.
     fn analyse_here(&mut self, batch: Vec<PendingEntity>) -> Vec<T> {
-        let texts = self.texts.bytes_mut();
-        let items = batch
-            .into_iter()
-            .map(|e| (self.prepare)(e.resolve(texts, &mut self.cache)))
-            .collect();
+        let items = analyse(self.prepare, batch, self.texts.bytes_mut(), &mut self.cache);
         self.texts.clear();
         items
     }
@@ -190,10 +186,7 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
                 let Job {
                     batch, mut texts, ..
                 } = job;
-                let items = batch
-                    .into_iter()
-                    .map(|e| (self.prepare)(e.resolve(&mut texts, &mut self.cache)))
-                    .collect();
+                let items = analyse(self.prepare, batch, &mut texts, &mut self.cache);
                 self.in_flight.push_back(InFlight::Ready(items));
             }
         }
@@ -210,11 +203,7 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
             self.scope.spawn(move || {
                 let mut cache = CertCache::default();
                 for mut job in queue {
-                    let entities = job
-                        .batch
-                        .into_iter()
-                        .map(|e| prepare(e.resolve(&mut job.texts, &mut cache)))
-                        .collect();
+                    let entities = analyse(prepare, job.batch, &mut job.texts, &mut cache);
                     // The reader may have stopped early (an error); nobody waits then.
                     let _ = job.done.send(entities);
                 }
@@ -261,6 +250,19 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>> Pipeline<'scope, 'env, T, P
         }
         done
     }
+}
+
+/// Decode, analyse and `prepare` each entity of `batch`, whose certificate text is `texts`.
+fn analyse<T>(
+    prepare: &impl Prepare<T>,
+    batch: Vec<PendingEntity>,
+    texts: &mut [u8],
+    cache: &mut CertCache,
+) -> Vec<T> {
+    batch
+        .into_iter()
+        .map(|e| prepare(e.resolve(texts, cache)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -65,8 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
         return;
     }
-    let window = &window[..];
-    let widths = widths(columns, area.width, app, window);
+    let widths = widths(columns, area.width, app, &window);
     // Cut names that do not fit with an ellipsis, so a cut is never mistaken for a name.
     let fit = |column: usize| match widths.get(column) {
         Some(Constraint::Length(n)) => usize::from(*n),
