@@ -691,6 +691,26 @@ pub(crate) fn decode_base64(text: &[u8]) -> Result<Vec<u8>, CertError> {
     })
 }
 
+/// A made-up certificate valid over `not_before..not_after`, for unit tests that need one
+/// with given dates and nothing else.
+#[cfg(test)]
+pub(crate) fn test_cert(not_before: DateTime<Utc>, not_after: DateTime<Utc>) -> CertInfo {
+    CertInfo {
+        sha1: Sha1([1; 20]),
+        sha256: Sha256([1; 32]),
+        subject: "CN=x".into(),
+        issuer: "CN=x".into(),
+        serial: "01".into(),
+        not_before,
+        not_after,
+        key_algorithm: "RSA".into(),
+        key_bits: Some(2048),
+        signature_algorithm: "sha256WithRSAEncryption".into(),
+        self_signed: true,
+        der: Arc::from(vec![1u8]),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -3,6 +3,7 @@
 //! they never disagree.
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -83,6 +84,10 @@ pub struct DomainStatus {
     /// The published certificate set changed at the last refresh; cleared when selected.
     pub changed: bool,
     pub assessment: Assessment,
+    /// The moments over which `assessment` stands as it is: from when it was made until the
+    /// verdict could next change ([`assess::next_change`]). `None` when unknown (a verdict set
+    /// by hand, facts newer than it): re-assess at every chance.
+    pub verdict_holds: Option<Range<DateTime<Utc>>>,
 }
 
 impl DomainStatus {
@@ -109,6 +114,7 @@ impl DomainStatus {
                 findings: Vec::new(),
                 milestones: Vec::new(),
             },
+            verdict_holds: None,
         };
         status.reassess(now);
         status
@@ -153,7 +159,16 @@ impl DomainStatus {
         self.last_error.is_some()
     }
 
-    /// Recompute the verdict as of `now` (countdowns move; call on every tick that matters).
+    /// The verdict may no longer hold at `now`: it was made for another moment than the
+    /// span it holds over, or that span is unknown.
+    pub fn needs_reassess(&self, now: DateTime<Utc>) -> bool {
+        !self
+            .verdict_holds
+            .as_ref()
+            .is_some_and(|holds| holds.contains(&now))
+    }
+
+    /// Recompute the verdict as of `now`, and how long it holds.
     pub fn reassess(&mut self, now: DateTime<Utc>) {
         let entra = self.entra();
         let input = AssessInput {
@@ -166,6 +181,7 @@ impl DomainStatus {
             clock_skew: self.last_good.as_ref().and_then(|s| s.clock_skew),
         };
         self.assessment = assess::assess(&input, now);
+        self.verdict_holds = Some(now..assess::next_change(&input, now));
     }
 
     /// Apply a refresh result: a failure keeps the last good snapshot (marked stale).
@@ -177,6 +193,7 @@ impl DomainStatus {
 
     /// Take in a refresh result without re-assessing (the caller re-assesses with its own `now`).
     pub fn record(&mut self, outcome: RefreshOutcome) {
+        self.verdict_holds = None;
         self.fetch = FetchState::Idle;
         self.last_attempt = Some(outcome.at);
         match outcome.metadata {

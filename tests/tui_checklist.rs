@@ -142,6 +142,8 @@ fn contoso() -> DomainStatus {
             }],
             milestones: Vec::new(),
         },
+        // A verdict made by hand: re-assessed at every chance.
+        verdict_holds: None,
     }
 }
 
@@ -544,11 +546,11 @@ fn verified_steps_follow_the_live_evidence() {
 
     // A refresh finds the successor gone: the step is no longer verified.
     let index = app
-        .domains
+        .domains()
         .iter()
         .position(|d| d.config.name == DOMAIN)
         .unwrap();
-    let mut snapshot = app.domains[index].last_good.clone().unwrap();
+    let mut snapshot = app.domains()[index].last_good.clone().unwrap();
     snapshot.facts.signing.truncate(1);
     snapshot.fetched_at = now();
     let outcome = RefreshOutcome {
@@ -559,7 +561,7 @@ fn verified_steps_follow_the_live_evidence() {
     let reassess = |status: &mut DomainStatus, _: DateTime<Utc>| {
         status.assessment.successor = None;
     };
-    let mut app2 = App::with_reassess(app.domains.clone(), reassess);
+    let mut app2 = App::with_reassess(app.domains().to_vec(), reassess);
     update(
         &mut app2,
         Action::Resize {
@@ -593,11 +595,11 @@ fn a_new_primary_certificate_starts_a_new_run_and_keeps_the_old_one() {
 
     // The successor became the primary: the marks of the old renewal no longer apply.
     let index = app
-        .domains
+        .domains()
         .iter()
         .position(|d| d.config.name == DOMAIN)
         .unwrap();
-    let a = &mut app.domains[index].assessment;
+    let a = &mut app.domain_mut(index).unwrap().assessment;
     a.primary.as_mut().unwrap().cert = successor();
     a.successor = None;
     update(&mut app, Action::Tick, now());

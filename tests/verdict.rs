@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedcert::assess::{
     AssessInput, Assessment, EntraSide, EntraSource, IdpFacts, IdpKind, MilestoneKind, Policy,
-    PrimarySource, Rule, Severity, SyncState, assess,
+    PrimarySource, Rule, Severity, SyncState, assess, next_change,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 
@@ -180,8 +180,8 @@ impl Scenario {
         self.fetch_error = error;
         self
     }
-    fn run(&self) -> Assessment {
-        let input = AssessInput {
+    fn input(&self) -> AssessInput<'_> {
+        AssessInput {
             idp: (!self.never_read).then_some(&self.facts),
             fetch_error: self.fetch_error,
             entra: self.entra.as_ref(),
@@ -189,8 +189,10 @@ impl Scenario {
             adfs_primary: self.imported_primary,
             policy: &self.policy,
             clock_skew: self.clock_skew,
-        };
-        assess(&input, now())
+        }
+    }
+    fn run(&self) -> Assessment {
+        assess(&self.input(), now())
     }
 }
 
@@ -1126,4 +1128,127 @@ fn c1_clock_skew() {
             &[(R8, Unknown)],
         ),
     ]);
+}
+
+// ---- how long a verdict holds ----
+
+/// The verdict without its continuous countdown, plus that countdown as the list shows it.
+fn held(a: &Assessment) -> (Assessment, String) {
+    let mut a = a.clone();
+    let shown = fedcert::tui::view::format::days_left(a.days_left.take());
+    (a, shown)
+}
+
+/// Moments worth probing: around every certificate's dates, every policy milestone, Entra's
+/// last run, and far from all of them.
+fn probes(s: &Scenario) -> Vec<DateTime<Utc>> {
+    let p = &s.policy;
+    let mut anchors = vec![now(), now() + TimeDelta::hours(5)];
+    for c in s.facts.signing.iter().chain(&s.facts.encryption) {
+        anchors.extend([c.not_before, c.not_after]);
+        for d in [
+            p.renew_now_days,
+            p.manual_renew_days,
+            p.entra_poll_days,
+            p.generation_days,
+            p.generation_days - p.promotion_days,
+            p.plan_days,
+        ] {
+            anchors.push(c.not_after - days(i64::from(d)));
+        }
+        anchors.push(c.not_after - days(i64::from(p.generation_days)) + TimeDelta::hours(12));
+    }
+    anchors.extend(s.entra.as_ref().and_then(|e| e.last_run));
+    let offsets = [
+        -days(3),
+        -days(1) - secs(1),
+        -TimeDelta::hours(1),
+        -secs(61),
+        -secs(1),
+        -TimeDelta::nanoseconds(1),
+        TimeDelta::zero(),
+        TimeDelta::nanoseconds(1),
+        secs(1),
+        secs(59),
+        TimeDelta::minutes(59) + secs(30),
+        TimeDelta::hours(25),
+        days(2) + TimeDelta::minutes(7),
+    ];
+    anchors
+        .iter()
+        .flat_map(|&a| offsets.iter().map(move |&o| a + o))
+        .collect()
+}
+
+/// From any moment until `next_change`, the verdict is the same (its countdown aside, which
+/// the list rounds to the same whole days or hours), and `next_change` lies ahead.
+#[test]
+fn a_verdict_holds_until_its_next_change() {
+    let scenarios = [
+        healthy(days(200)),
+        healthy(days(12) + TimeDelta::hours(7)).sign(2, days(380)),
+        healthy(days(40))
+            .sign(2, days(400))
+            .update_result("couldNotAccessRemoteHost"),
+        healthy(days(25))
+            .no_entra()
+            .update_result("couldNotAccessRemoteHost"),
+        adfs().sign(1, days(70)).auto(false).entra(Some(1), None),
+        adfs().sign(1, days(33) + secs(17)).auto_unknown(),
+        third_party().sign(1, days(61)).entra(Some(1), None),
+        healthy(days(18)).encrypt(5, days(16) + TimeDelta::minutes(3)),
+        healthy(days(9)).stale("connection refused"),
+        healthy(TimeDelta::minutes(90)).sign_cert(cert_from(2, days(3), days(500))),
+        healthy(-days(2)).sign(2, days(30)).imported_primary(1),
+        healthy(days(50)).policy(Policy {
+            renew_now_days: 1,
+            manual_renew_days: 2,
+            entra_poll_days: 400,
+            generation_days: 45,
+            promotion_days: 45,
+            plan_days: 0,
+        }),
+        adfs().never_read(Some("connection refused")),
+    ];
+    let mut probed = 0;
+    for (n, s) in scenarios.iter().enumerate() {
+        let input = s.input();
+        for at in probes(s) {
+            let until = next_change(&input, at);
+            assert!(
+                until > at,
+                "scenario {n} at {at}: next change {until} is not ahead"
+            );
+            let before = held(&assess(&input, at));
+            let gap = until - at;
+            let mut inside = vec![until - TimeDelta::nanoseconds(1), at + gap / 2];
+            if gap > TimeDelta::days(2) {
+                inside.push(at + TimeDelta::days(1));
+            }
+            for t in inside.into_iter().filter(|&t| t >= at && t < until) {
+                probed += 1;
+                assert_eq!(
+                    held(&assess(&input, t)),
+                    before,
+                    "scenario {n}: the verdict at {at} held until {until}, but not at {t}"
+                );
+            }
+        }
+    }
+    assert!(probed > 3_000, "{probed} probes");
+}
+
+/// The point of the horizon: a verdict far from every milestone holds for hours, not seconds.
+#[test]
+fn a_quiet_verdict_holds_until_its_countdown_moves() {
+    let s = healthy(days(200) + TimeDelta::hours(7));
+    let at = now();
+    // "valid for another 200 days": the words change when 200 whole days are left.
+    assert_eq!(next_change(&s.input(), at), at + TimeDelta::hours(7));
+    let s = healthy(TimeDelta::minutes(90));
+    // In the last two days the countdown moves by the hour (it reads "1 hour" at 119 min).
+    assert_eq!(next_change(&s.input(), at), at + TimeDelta::minutes(30));
+    // Nothing read, nothing counts down: it holds until something new arrives.
+    let s = adfs().never_read(None);
+    assert_eq!(next_change(&s.input(), at), DateTime::<Utc>::MAX_UTC);
 }

@@ -11,11 +11,13 @@ use crate::cert::{CertInfo, Sha1};
 use crate::metadata::Document;
 
 mod facts;
+mod horizon;
 mod rules;
 mod text;
 pub mod update_status;
 mod verdict;
 
+pub use horizon::next_change;
 pub use rules::{STEP_AUTO_ROLLOVER, STEP_ENTRA_SIDE, STEP_UPDATE_ENTRA};
 
 /// A domain's verdict. Declared in ascending order of concern so that `max()` is the worst:

@@ -3,7 +3,7 @@
 //! `update` takes an [`Action`] and the current time and answers with [`Effect`]s; it does no
 //! I/O and reads no clock, so tests drive it with plain values.
 
-use std::cmp::{Ordering, Reverse};
+use std::cell::{Ref, RefCell};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -12,9 +12,9 @@ use super::action::{Action, Effect};
 use super::checklist_screen::{self, ChecklistScreen, Notice};
 use super::keymap::{Keymap, Mode};
 use super::log::LogRing;
+use super::order::{Change, ListOrder};
 use super::theme::Theme;
 use super::view;
-use crate::assess::Severity;
 use crate::checklist::{Dialect, Progress};
 use crate::domain::{DomainStatus, FetchState};
 use crate::poller::{PollCommand, PollEvent};
@@ -32,34 +32,19 @@ pub enum Screen {
     Checklist,
 }
 
-/// The `/` filter: the text and whether it is still being typed.
+/// The `/` filter: the text and whether it is still being typed. It matches the domain name,
+/// the identity provider's host and the status word, case aside.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     pub text: String,
     pub editing: bool,
 }
 
-impl Filter {
-    /// Case-insensitive substring match on the domain name, the identity provider's host
-    /// and the status word.
-    fn matches(&self, status: &DomainStatus) -> bool {
-        if self.text.is_empty() {
-            return true;
-        }
-        let needle = self.text.to_lowercase();
-        let host = status.idp_host().unwrap_or_default();
-        [
-            status.config.name.as_str(),
-            host.as_str(),
-            status.assessment.severity.word(),
-        ]
-        .iter()
-        .any(|hay| hay.to_lowercase().contains(&needle))
-    }
-}
-
 pub struct App {
-    pub domains: Vec<DomainStatus>,
+    /// Changed only through [`App::domain_mut`] and [`update`], which keep `order` informed.
+    domains: Vec<DomainStatus>,
+    /// The list's order and the filter's matches, brought up to date when next asked.
+    order: RefCell<ListOrder>,
     pub screen: Screen,
     pub help: bool,
     pub filter: Filter,
@@ -91,15 +76,7 @@ pub struct App {
     /// Where the full log goes, for the pane to name.
     pub log_file: Option<String>,
     reassess: Reassess,
-    /// Where the next tick's share of re-assessments starts (see [`TICK_REASSESS`]).
-    tick_cursor: usize,
 }
-
-/// Domains re-assessed per 1 Hz tick, at least: up to this many, every domain every second;
-/// a bigger fleet is re-assessed in turns, each domain at least every
-/// [`TICK_ROUNDS`] seconds, so an idle TUI with 10,000 domains stays light.
-const TICK_REASSESS: usize = 1_000;
-const TICK_ROUNDS: usize = 10;
 
 impl App {
     pub fn new(domains: Vec<DomainStatus>) -> Self {
@@ -108,6 +85,7 @@ impl App {
 
     pub fn with_reassess(domains: Vec<DomainStatus>, reassess: Reassess) -> Self {
         let mut app = Self {
+            order: RefCell::new(ListOrder::new(&domains)),
             domains,
             screen: Screen::List,
             help: false,
@@ -127,7 +105,6 @@ impl App {
             log_scroll: 0,
             log_file: None,
             reassess,
-            tick_cursor: 0,
         };
         app.selected = app.visible().first().copied();
         app
@@ -163,49 +140,54 @@ impl App {
             .map(|n| n.text.as_str())
     }
 
+    /// Every domain, in the config's order.
+    pub fn domains(&self) -> &[DomainStatus] {
+        &self.domains
+    }
+
+    /// One domain, to change: the list's order looks at it again before it is next drawn, and
+    /// the next tick re-assesses it.
+    pub fn domain_mut(&mut self, index: usize) -> Option<&mut DomainStatus> {
+        self.order.get_mut().mark(index, Change::Facts);
+        let status = self.domains.get_mut(index)?;
+        status.verdict_holds = None;
+        Some(status)
+    }
+
+    /// The list's order, up to date with the domains and the filter.
+    fn order(&self) -> Ref<'_, ListOrder> {
+        // Already lent out: then it was settled when lent, and nothing can have changed since
+        // (that takes `&mut self`).
+        if let Ok(mut order) = self.order.try_borrow_mut() {
+            order.settle(&self.domains, &self.filter.text);
+        }
+        self.order.borrow()
+    }
+
     /// Indices of the domains the list shows, worst first: CRIT, WARN, UNKNOWN, OK, then the
     /// fewest days left, then by name.
     pub fn visible(&self) -> Vec<usize> {
-        // The sort keys side by side in one vector: with 10,000 domains this runs several
-        // times per frame, and comparing through `self.domains[i]` costs a cache miss each.
-        let mut keys: Vec<SortKey<'_>> = self.visible_keys().collect();
-        keys.sort_unstable_by(SortKey::order);
-        keys.into_iter().map(|k| k.index).collect()
+        self.order().visible().to_vec()
     }
 
-    /// How many domains the filter lets through (no sorting).
+    /// How many domains the filter lets through.
     pub fn visible_count(&self) -> usize {
-        self.visible_keys().count()
+        self.order().visible().len()
     }
 
     /// The rows `start..start + len` of [`Self::visible`] (fewer at the end), and how many
-    /// rows there are in all: what the list draws. Only those rows are put in order (a
-    /// selection, then a sort of the window), not all 10,000.
+    /// rows there are in all: what the list draws.
     pub fn visible_window(&self, start: usize, len: usize) -> (usize, Vec<usize>) {
-        let mut keys: Vec<SortKey<'_>> = self.visible_keys().collect();
-        let total = keys.len();
-        let start = start.min(total);
-        let end = start.saturating_add(len).min(total);
-        if start > 0 && start < total {
-            keys.select_nth_unstable_by(start, SortKey::order);
-        }
-        let rest = &mut keys[start..];
-        let len = end - start;
-        if len > 0 && len < rest.len() {
-            rest.select_nth_unstable_by(len - 1, SortKey::order);
-        }
-        let window = &mut rest[..len];
-        window.sort_unstable_by(SortKey::order);
-        (total, window.iter().map(|k| k.index).collect())
+        let order = self.order();
+        let visible = order.visible();
+        let start = start.min(visible.len());
+        let end = start.saturating_add(len).min(visible.len());
+        (visible.len(), visible[start..end].to_vec())
     }
 
-    /// The sort key of every domain the filter lets through, in index order.
-    fn visible_keys(&self) -> impl Iterator<Item = SortKey<'_>> {
-        self.domains
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| self.filter.matches(d))
-            .map(|(index, d)| SortKey::of(index, d))
+    /// How many domains stand at CRIT, WARN, UNKNOWN and OK, the filter aside.
+    pub fn severity_counts(&self) -> [usize; 4] {
+        self.order().counts()
     }
 
     pub fn selected(&self) -> Option<usize> {
@@ -224,43 +206,23 @@ impl App {
     }
 
     /// Keep the selection on a visible row and that row inside the list's window.
-    ///
-    /// One pass, no sort: this runs after every refresh result, thousands of times while a
-    /// big fleet is first read. The selected row's position is the number of visible rows
-    /// that sort before it.
     fn settle_selection(&mut self) {
-        let selected = self
-            .selected
-            .and_then(|s| self.domains.get(s).map(|d| SortKey::of(s, d)))
-            .filter(|_| {
-                self.selected_status()
-                    .is_some_and(|d| self.filter.matches(d))
-            });
-        let (mut count, mut before, mut first): (usize, usize, Option<SortKey<'_>>) = (0, 0, None);
-        for key in self.visible_keys() {
-            count += 1;
-            if selected
-                .as_ref()
-                .is_some_and(|s| key.order(s) == Ordering::Less)
-            {
-                before += 1;
-            }
-            if first
-                .as_ref()
-                .is_none_or(|f| key.order(f) == Ordering::Less)
-            {
-                first = Some(key);
-            }
-        }
-        let visible_len = count;
-        let first = first.map(|k| k.index);
-        let position = match (selected.is_some(), first) {
-            (true, _) => before,
-            (false, Some(first)) => {
+        let (position, first, visible_len) = {
+            let order = self.order();
+            let position = self.selected.and_then(|s| order.position(s));
+            (
+                position,
+                order.visible().first().copied(),
+                order.visible().len(),
+            )
+        };
+        let position = match (position, first) {
+            (Some(position), _) => position,
+            (None, Some(first)) => {
                 self.select(first);
                 0
             }
-            (false, None) => {
+            (None, None) => {
                 self.selected = None;
                 0
             }
@@ -283,16 +245,16 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
-        let visible = self.visible();
-        let Some(last) = visible.len().checked_sub(1) else {
-            return;
+        let target = {
+            let order = self.order();
+            let visible = order.visible();
+            let Some(last) = visible.len().checked_sub(1) else {
+                return;
+            };
+            let current = self.selected.and_then(|s| order.position(s)).unwrap_or(0);
+            visible[current.saturating_add_signed(delta).min(last)]
         };
-        let current = self
-            .selected
-            .and_then(|s| visible.iter().position(|&i| i == s))
-            .unwrap_or(0);
-        let target = current.saturating_add_signed(delta).min(last);
-        self.select(visible[target]);
+        self.select(target);
         self.settle_selection();
     }
 
@@ -418,7 +380,7 @@ impl App {
             return;
         }
         let position = self.list_offset + usize::from(row - first_row);
-        let Some(&index) = self.visible().get(position) else {
+        let Some(index) = self.order().visible().get(position).copied() else {
             return;
         };
         if self.selected == Some(index) {
@@ -475,19 +437,16 @@ impl App {
         }
     }
 
-    /// This tick's share of the re-assessments: every domain, or the next slice of a big fleet.
-    fn reassess_share(&mut self, now: DateTime<Utc>) {
-        let count = self.domains.len();
-        let share = count.div_ceil(TICK_ROUNDS).max(TICK_REASSESS).min(count);
-        for step in 0..share {
-            let index = (self.tick_cursor + step) % count;
-            (self.reassess)(&mut self.domains[index], now);
+    /// Re-assess the domains whose verdict may have changed by `now`: with 10,000 domains,
+    /// most ticks find none (a verdict holds until its next threshold or countdown step).
+    fn reassess_due(&mut self, now: DateTime<Utc>) {
+        let order = self.order.get_mut();
+        for (index, status) in self.domains.iter_mut().enumerate() {
+            if status.needs_reassess(now) {
+                (self.reassess)(status, now);
+                order.mark(index, Change::Verdict);
+            }
         }
-        self.tick_cursor = if count == 0 {
-            0
-        } else {
-            (self.tick_cursor + share) % count
-        };
     }
 
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
@@ -499,6 +458,7 @@ impl App {
             }
             PollEvent::Finished { index, outcome } => {
                 let looking_at_it = self.screen != Screen::List && self.selected == Some(index);
+                self.order.get_mut().mark(index, Change::Facts);
                 if let Some(status) = self.domains.get_mut(index) {
                     status.record(*outcome);
                     (self.reassess)(status, now);
@@ -507,34 +467,6 @@ impl App {
                 self.settle_selection();
             }
         }
-    }
-}
-
-/// Where a domain sorts in the list: worst severity first, then the fewest days left, then the
-/// name; ties in index order (as a stable sort would leave them).
-struct SortKey<'a> {
-    severity: Reverse<Severity>,
-    days_left: f64,
-    name: &'a str,
-    index: usize,
-}
-
-impl<'a> SortKey<'a> {
-    fn of(index: usize, d: &'a DomainStatus) -> Self {
-        Self {
-            severity: Reverse(d.assessment.severity),
-            days_left: d.assessment.days_left.unwrap_or(f64::INFINITY),
-            name: d.config.name.as_str(),
-            index,
-        }
-    }
-
-    fn order(&self, other: &Self) -> Ordering {
-        self.severity
-            .cmp(&other.severity)
-            .then_with(|| self.days_left.total_cmp(&other.days_left))
-            .then_with(|| self.name.cmp(other.name))
-            .then_with(|| self.index.cmp(&other.index))
     }
 }
 
@@ -575,7 +507,8 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         }
         Action::ApplyFilter => {
             app.filter.editing = false;
-            if let Some(&first) = app.visible().first() {
+            let first = app.order().visible().first().copied();
+            if let Some(first) = first {
                 app.select(first);
             }
             app.list_offset = 0;
@@ -610,7 +543,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         Action::ToggleHelp => app.help = !app.help,
         Action::Quit => return vec![Effect::Quit],
         Action::Tick => {
-            app.reassess_share(now);
+            app.reassess_due(now);
             app.settle_selection();
             app.clamp_details_scroll(now);
             app.settle_checklist(now);

@@ -174,7 +174,7 @@ fn note_mut(app: &mut App) -> Option<&mut NoteInput> {
 /// progress in memory.
 pub fn build(app: &App, now: DateTime<Utc>) -> Option<Checklist> {
     let screen = app.checklist.as_ref()?;
-    let status = app.domains.get(screen.domain)?;
+    let status = app.domains().get(screen.domain)?;
     let entra = status.entra();
     let progress = app.progress.get(&status.config.name);
     let input = ChecklistInput::from_status(status, entra.as_ref(), progress, now);
@@ -233,7 +233,7 @@ fn drop_info_notice(app: &mut App) {
 /// The domain name of the open checklist.
 fn domain_name(app: &App) -> Option<String> {
     let screen = app.checklist.as_ref()?;
-    Some(app.domains.get(screen.domain)?.config.name.clone())
+    Some(app.domains().get(screen.domain)?.config.name.clone())
 }
 
 /// Apply `edit` to the current step in memory and ask the loop to save it.

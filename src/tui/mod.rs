@@ -12,6 +12,7 @@ pub mod effects;
 pub mod event_loop;
 pub mod keymap;
 pub mod log;
+mod order;
 pub mod terminal;
 pub mod theme;
 pub mod view;

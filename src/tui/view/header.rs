@@ -11,31 +11,21 @@ use crate::tui::app::App;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
     let theme = app.theme();
-    // One pass over the fleet for all four counts (10,000 domains are drawn every second).
-    let mut counts = [0usize; 4];
-    let slot = |severity: Severity| match severity {
-        Severity::Critical => 0,
-        Severity::Warning => 1,
-        Severity::Unknown => 2,
-        Severity::Ok => 3,
-    };
-    for d in &app.domains {
-        counts[slot(d.assessment.severity)] += 1;
-    }
-    let count = |severity: Severity| counts[slot(severity)];
+    let counts = app.severity_counts();
     let mut spans = vec![
         Span::styled("fedcert", theme.title()),
-        Span::raw(format!("  {} domains:", app.domains.len())),
+        Span::raw(format!("  {} domains:", app.domains().len())),
     ];
-    for severity in [
+    let severities = [
         Severity::Critical,
         Severity::Warning,
         Severity::Unknown,
         Severity::Ok,
-    ] {
+    ];
+    for (severity, count) in severities.into_iter().zip(counts) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(
-            format!("{} {}", count(severity), severity.word()),
+            format!("{count} {}", severity.word()),
             theme.severity(severity),
         ));
     }

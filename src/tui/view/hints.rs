@@ -56,7 +56,7 @@ pub fn render_filter(frame: &mut Frame, area: Rect, app: &App) {
         ]
     };
     spans.push(Span::styled(
-        format!("  {shown} of {} domains", app.domains.len()),
+        format!("  {shown} of {} domains", app.domains().len()),
         theme.dim(),
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

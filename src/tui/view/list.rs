@@ -53,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     let rows = usize::from(area.height.saturating_sub(1));
     let (total, window) = app.visible_window(app.list_offset, rows);
     if total == 0 {
-        let message = if app.domains.is_empty() {
+        let message = if app.domains().is_empty() {
             "no domains configured".to_owned()
         } else {
             format!(
@@ -74,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     let fits = (fit(1), fit(2));
     let rows = window
         .iter()
-        .map(|&i| row(&app.domains[i], now, columns, fits, theme));
+        .map(|&i| row(&app.domains()[i], now, columns, fits, theme));
     let host_header = if fit(2) >= "IDP HOST".len() {
         "IDP HOST"
     } else {
@@ -100,7 +100,7 @@ fn widths(columns: Columns, area_width: u16, app: &App, shown: &[usize]) -> Vec<
     let longest = |text: &dyn Fn(&DomainStatus) -> usize| {
         shown
             .iter()
-            .map(|&i| text(&app.domains[i]))
+            .map(|&i| text(&app.domains()[i]))
             .max()
             .unwrap_or(0)
     };

@@ -337,30 +337,14 @@ pub fn lines(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::cert::{Sha1, Sha256};
 
     fn day(n: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::days(n)
     }
 
     fn cert(from: i64, to: i64) -> CertInfo {
-        CertInfo {
-            sha1: Sha1([1; 20]),
-            sha256: Sha256([1; 32]),
-            subject: "CN=x".into(),
-            issuer: "CN=x".into(),
-            serial: "01".into(),
-            not_before: day(from),
-            not_after: day(to),
-            key_algorithm: "RSA".into(),
-            key_bits: Some(2048),
-            signature_algorithm: "sha256WithRSAEncryption".into(),
-            self_signed: true,
-            der: Arc::from(vec![1u8]),
-        }
+        crate::cert::test_cert(day(from), day(to))
     }
 
     fn scale() -> Scale {

@@ -1,0 +1,123 @@
+//! How long a verdict holds: the first moment after `now` at which [`super::assess`] could
+//! answer differently, so a long-running caller (the TUI) re-assesses a domain when that moment
+//! comes instead of every second.
+//!
+//! The verdict depends on the clock in three ways only, and each one changes on a known set of
+//! instants:
+//!
+//! - comparisons of `now` with instants of the facts: a certificate's NotBefore and NotAfter,
+//!   and NotAfter less each of the policy's day counts (and generation's 12 h of grace), which
+//!   fall where the countdown to NotAfter changes;
+//! - countdowns and ages written in words (`expires in 12 days`, `3 h ago`), whole units
+//!   rounded towards zero: they change only where `now` is a whole number of units (minutes,
+//!   hours or days) from the instant they count to or from;
+//! - `days_left`, a fraction that counts down continuously. It is not covered: it is the
+//!   verdict's value at the moment of assessment, and the list shows it rounded to whole days
+//!   and hours, which change on the same instants as the countdowns (and `expired` in the last
+//!   second, as `days_left` counts whole seconds).
+//!
+//! A comparison or a rounding can change its answer at an instant or just after it (`<` and
+//! `<=`, rounding up or down), so each instant `b` stands for two moments: `b` and `b + 1 ns`.
+//! The horizon errs early, never late: re-assessing at it may well give the same verdict.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::verdict::days_before;
+use super::{AssessInput, Policy};
+use crate::cert::CertInfo;
+
+const NANOS_PER_SECOND: i128 = 1_000_000_000;
+const MINUTE: i128 = 60 * NANOS_PER_SECOND;
+const HOUR: i128 = 60 * MINUTE;
+const DAY: i128 = 24 * HOUR;
+
+/// The first moment after `now` at which the verdict for `input` could change (other than its
+/// `days_left`); [`DateTime::<Utc>::MAX_UTC`] when it never does (nothing was ever read).
+pub fn next_change(input: &AssessInput<'_>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let mut horizon = Horizon {
+        now,
+        next: DateTime::<Utc>::MAX_UTC,
+    };
+    let Some(idp) = input.idp else {
+        return horizon.next;
+    };
+    for cert in &idp.signing {
+        horizon.instant(cert.not_before);
+        horizon.instant(cert.not_after);
+        // `days_left` counts whole seconds: in the last one it is 0, which the list shows as
+        // `expired`.
+        if let Some(last_second) = cert.not_after.checked_sub_signed(TimeDelta::seconds(1)) {
+            horizon.instant(last_second);
+        }
+        horizon.generation_grace(cert, input.policy);
+        horizon.countdown(cert.not_after);
+    }
+    for cert in &idp.encryption {
+        horizon.countdown(cert.not_after);
+    }
+    if let Some(at) = input.entra.and_then(|e| e.last_run) {
+        horizon.countdown(at);
+    }
+    horizon.next
+}
+
+struct Horizon {
+    now: DateTime<Utc>,
+    next: DateTime<Utc>,
+}
+
+impl Horizon {
+    /// Something may change at `at` or just after it.
+    fn instant(&mut self, at: DateTime<Utc>) {
+        for moment in [Some(at), at.checked_add_signed(TimeDelta::nanoseconds(1))]
+            .into_iter()
+            .flatten()
+        {
+            if moment > self.now && moment < self.next {
+                self.next = moment;
+            }
+        }
+    }
+
+    /// The policy's milestones before `cert` expires. Its day counts fall on whole days before
+    /// NotAfter, where the countdown to it changes anyway; generation's 12 h of grace does not.
+    fn generation_grace(&mut self, cert: &CertInfo, policy: &Policy) {
+        let generation = days_before(cert.not_after, policy.generation_days);
+        if let Some(due) = generation.checked_add_signed(TimeDelta::hours(12)) {
+            self.instant(due);
+        }
+    }
+
+    /// A span between `now` and `anchor` in whole units: the next instant a whole number of
+    /// units from `anchor`. The unit is the finest the words use at this distance (days from
+    /// two days on, hours from an hour, else minutes), so no change of unit is missed either.
+    fn countdown(&mut self, anchor: DateTime<Utc>) {
+        let offset = self.now - anchor;
+        let nanos =
+            i128::from(offset.num_seconds()) * NANOS_PER_SECOND + i128::from(offset.subsec_nanos());
+        let distance = nanos.abs();
+        let unit = if distance >= 2 * DAY {
+            DAY
+        } else if distance >= HOUR {
+            HOUR
+        } else {
+            MINUTE
+        };
+        // The first multiple of `unit` at or after `nanos`.
+        let next =
+            nanos.div_euclid(unit) * unit + if nanos.rem_euclid(unit) == 0 { 0 } else { unit };
+        let Ok(seconds) = i64::try_from(next.div_euclid(NANOS_PER_SECOND)) else {
+            return;
+        };
+        let Some(delta) = TimeDelta::try_seconds(seconds) else {
+            return;
+        };
+        let subsec = i64::try_from(next.rem_euclid(NANOS_PER_SECOND)).unwrap_or(0);
+        if let Some(at) = anchor
+            .checked_add_signed(delta)
+            .and_then(|t| t.checked_add_signed(TimeDelta::nanoseconds(subsec)))
+        {
+            self.instant(at);
+        }
+    }
+}

@@ -1,0 +1,529 @@
+//! The list's order, kept between frames.
+//!
+//! With 10,000 domains, sorting and filtering the fleet on every frame, key press and refresh
+//! result costs more than drawing the rows. [`ListOrder`] keeps the sorted order, each domain's
+//! place in it, the filter's matches and the severity counts, and brings them up to date only
+//! for the domains marked as changed: one refresh result moves one entry, a tick's
+//! re-assessments move the few whose verdict changed.
+//!
+//! The order is the list's: worst severity first, then the primary certificate that expires
+//! first (so the fewest days left; no primary sorts last), then the name, then the index.
+//! Sorting by the expiry instant rather than by `days_left` keeps domains re-assessed at
+//! different moments in their true order.
+
+use std::cmp::Reverse;
+
+use chrono::{DateTime, Utc};
+use memchr::memmem;
+
+use crate::assess::Severity;
+use crate::domain::DomainStatus;
+
+/// What changed about a domain since the order last saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    /// Nothing.
+    None,
+    /// Its verdict (severity, primary certificate): a re-assessment.
+    Verdict,
+    /// Anything, the facts and the name included: a refresh result, a change by hand.
+    Facts,
+}
+
+/// Where a domain sorts. `name_rank` is the domain's place among all names (ties by index),
+/// so comparing keys never compares strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    severity: Reverse<Severity>,
+    expiry: DateTime<Utc>,
+    name_rank: usize,
+}
+
+/// One domain as the order last saw it.
+#[derive(Debug)]
+struct Entry {
+    severity: Severity,
+    expiry: DateTime<Utc>,
+    name: Box<str>,
+    /// The name and the identity provider's host, lowercased, for the filter.
+    name_lower: Box<str>,
+    host_lower: Box<str>,
+    /// The filter lets it through.
+    shown: bool,
+    change: Change,
+}
+
+impl Entry {
+    fn of(d: &DomainStatus) -> Self {
+        let (severity, expiry) = verdict_of(d);
+        Self {
+            severity,
+            expiry,
+            name: d.config.name.as_str().into(),
+            name_lower: d.config.name.to_lowercase().into(),
+            host_lower: d.idp_host().unwrap_or_default().to_lowercase().into(),
+            shown: true,
+            change: Change::None,
+        }
+    }
+}
+
+fn verdict_of(d: &DomainStatus) -> (Severity, DateTime<Utc>) {
+    let expiry = d
+        .assessment
+        .primary
+        .as_ref()
+        .map_or(DateTime::<Utc>::MAX_UTC, |p| p.cert.not_after);
+    (d.assessment.severity, expiry)
+}
+
+/// The slot of a severity in [`ListOrder::counts`]: CRIT, WARN, UNKNOWN, OK.
+pub fn slot(severity: Severity) -> usize {
+    match severity {
+        Severity::Critical => 0,
+        Severity::Warning => 1,
+        Severity::Unknown => 2,
+        Severity::Ok => 3,
+    }
+}
+
+/// Up to this many changed domains are moved one by one (a binary search and a shift each);
+/// more are sorted among themselves and merged into the rest in one pass.
+const MOVE_ONE_BY_ONE: usize = 8;
+
+#[derive(Debug)]
+pub struct ListOrder {
+    entries: Vec<Entry>,
+    /// `name_rank[i]`: where domain `i`'s name sorts among all names.
+    name_rank: Vec<usize>,
+    /// Every domain's index, in list order (the filter aside).
+    order: Vec<usize>,
+    /// `rank[i]`: where domain `i` stands in `order`.
+    rank: Vec<usize>,
+    /// The domains marked since the last [`Self::settle`].
+    changed: Vec<usize>,
+    /// The filter text the matches are for, as typed and lowercased.
+    filter_text: String,
+    needle: String,
+    finder: memmem::Finder<'static>,
+    /// The needle is in the status word of each severity ([`slot`]).
+    by_word: [bool; 4],
+    /// With a filter: the domains it lets through, in list order.
+    shown: Vec<usize>,
+    /// How many domains stand at each severity ([`slot`]).
+    counts: [usize; 4],
+}
+
+impl ListOrder {
+    pub fn new(domains: &[DomainStatus]) -> Self {
+        let mut this = Self {
+            entries: Vec::new(),
+            name_rank: Vec::new(),
+            order: Vec::new(),
+            rank: Vec::new(),
+            changed: Vec::new(),
+            filter_text: String::new(),
+            needle: String::new(),
+            finder: memmem::Finder::new(b"").into_owned(),
+            by_word: [true; 4],
+            shown: Vec::new(),
+            counts: [0; 4],
+        };
+        this.rebuild(domains);
+        this
+    }
+
+    /// Everything from scratch: the names, the order, the counts (and no filter).
+    fn rebuild(&mut self, domains: &[DomainStatus]) {
+        self.entries = domains.iter().map(Entry::of).collect();
+        let mut by_name: Vec<usize> = (0..domains.len()).collect();
+        by_name.sort_by(|&a, &b| {
+            self.entries[a]
+                .name
+                .cmp(&self.entries[b].name)
+                .then(a.cmp(&b))
+        });
+        self.name_rank = vec![0; domains.len()];
+        for (rank, &i) in by_name.iter().enumerate() {
+            self.name_rank[i] = rank;
+        }
+        let mut order: Vec<usize> = (0..domains.len()).collect();
+        order.sort_unstable_by_key(|&i| self.key(i));
+        self.order = order;
+        self.rank = vec![0; domains.len()];
+        self.renumber(0);
+        self.changed.clear();
+        self.set_filter("");
+        self.shown.clear();
+        self.counts = [0; 4];
+        for e in &self.entries {
+            self.counts[slot(e.severity)] += 1;
+        }
+    }
+
+    fn key(&self, i: usize) -> Key {
+        let e = &self.entries[i];
+        Key {
+            severity: Reverse(e.severity),
+            expiry: e.expiry,
+            name_rank: self.name_rank[i],
+        }
+    }
+
+    /// `rank` for `order[from..]`.
+    fn renumber(&mut self, from: usize) {
+        for (position, &i) in self.order.iter().enumerate().skip(from) {
+            self.rank[i] = position;
+        }
+    }
+
+    /// Domain `index` changed: the next [`Self::settle`] looks at it again.
+    pub fn mark(&mut self, index: usize, change: Change) {
+        let Some(entry) = self.entries.get_mut(index) else {
+            return;
+        };
+        if entry.change == Change::None {
+            self.changed.push(index);
+        }
+        entry.change = entry.change.max(change);
+    }
+
+    /// Bring the order up to date with `domains` and the filter `text`: look again at the
+    /// domains marked since last time, move those whose place changed, and match them (or
+    /// everyone, when the filter changed).
+    pub fn settle(&mut self, domains: &[DomainStatus], text: &str) {
+        if domains.len() != self.entries.len() {
+            self.rebuild(domains);
+        }
+        let refilter = self.filter_text != text;
+        if refilter {
+            self.set_filter(text);
+        }
+        let looked_at = !self.changed.is_empty();
+        let mut moved = Vec::new();
+        for index in std::mem::take(&mut self.changed) {
+            let (entry, d) = (&mut self.entries[index], &domains[index]);
+            if entry.change == Change::Facts {
+                if *entry.name != *d.config.name {
+                    // Names sort by rank: a new name ranks everyone again.
+                    self.rebuild(domains);
+                    self.set_filter(text);
+                    self.match_all();
+                    return;
+                }
+                entry.host_lower = d.idp_host().unwrap_or_default().to_lowercase().into();
+            }
+            entry.change = Change::None;
+            let (severity, expiry) = verdict_of(d);
+            if (severity, expiry) != (entry.severity, entry.expiry) {
+                moved.push((index, severity, expiry));
+            }
+            if !refilter {
+                self.entries[index].shown = self.matches(severity, &self.entries[index]);
+            }
+        }
+        self.move_entries(&moved);
+        if refilter {
+            self.match_all();
+        } else if looked_at {
+            self.list_shown();
+        }
+    }
+
+    /// Take a new filter text.
+    fn set_filter(&mut self, text: &str) {
+        text.clone_into(&mut self.filter_text);
+        self.needle = text.to_lowercase();
+        let needle = memmem::Finder::new(self.needle.as_bytes()).into_owned();
+        self.by_word = [
+            Severity::Critical,
+            Severity::Warning,
+            Severity::Unknown,
+            Severity::Ok,
+        ]
+        .map(|s| needle.find(s.word().to_lowercase().as_bytes()).is_some());
+        self.finder = needle;
+    }
+
+    /// The filter lets a domain of this severity through: it matches the status word, the
+    /// name or the identity provider's host (case aside).
+    fn matches(&self, severity: Severity, e: &Entry) -> bool {
+        self.needle.is_empty()
+            || self.by_word[slot(severity)]
+            || self.finder.find(e.name_lower.as_bytes()).is_some()
+            || self.finder.find(e.host_lower.as_bytes()).is_some()
+    }
+
+    /// Match every domain against the filter, and list the ones it lets through.
+    fn match_all(&mut self) {
+        for index in 0..self.entries.len() {
+            let e = &self.entries[index];
+            let shown = self.matches(e.severity, e);
+            self.entries[index].shown = shown;
+        }
+        self.list_shown();
+    }
+
+    /// With a filter, the domains it lets through in list order.
+    fn list_shown(&mut self) {
+        self.shown.clear();
+        if !self.needle.is_empty() {
+            let entries = &self.entries;
+            self.shown
+                .extend(self.order.iter().copied().filter(|&i| entries[i].shown));
+        }
+    }
+
+    /// Give the moved domains their new verdicts and places.
+    fn move_entries(&mut self, moved: &[(usize, Severity, DateTime<Utc>)]) {
+        for &(index, severity, _) in moved {
+            self.counts[slot(self.entries[index].severity)] -= 1;
+            self.counts[slot(severity)] += 1;
+        }
+        if moved.len() <= MOVE_ONE_BY_ONE {
+            // One at a time, so every entry but the one moving keeps the key it is sorted by.
+            for &(index, severity, expiry) in moved {
+                let from = self.rank[index];
+                self.order.remove(from);
+                let entry = &mut self.entries[index];
+                (entry.severity, entry.expiry) = (severity, expiry);
+                let key = self.key(index);
+                let to = self.order.partition_point(|&j| self.key(j) < key);
+                self.order.insert(to, index);
+                for position in from.min(to)..=from.max(to) {
+                    self.rank[self.order[position]] = position;
+                }
+            }
+            return;
+        }
+        // Many: take them out, sort them, merge them back in one pass.
+        for &(index, severity, expiry) in moved {
+            let entry = &mut self.entries[index];
+            entry.change = Change::Verdict; // "taken out", for the pass below
+            (entry.severity, entry.expiry) = (severity, expiry);
+        }
+        let mut taken: Vec<usize> = moved.iter().map(|&(index, ..)| index).collect();
+        let rest: Vec<usize> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| self.entries[i].change == Change::None)
+            .collect();
+        for &index in &taken {
+            self.entries[index].change = Change::None;
+        }
+        taken.sort_unstable_by_key(|&i| self.key(i));
+        let mut merged = Vec::with_capacity(self.order.len());
+        let (mut a, mut b) = (rest.iter().peekable(), taken.iter().peekable());
+        while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
+            if self.key(x) < self.key(y) {
+                merged.push(x);
+                a.next();
+            } else {
+                merged.push(y);
+                b.next();
+            }
+        }
+        merged.extend(a);
+        merged.extend(b);
+        self.order = merged;
+        self.renumber(0);
+    }
+
+    /// The domains the list shows, in order.
+    pub fn visible(&self) -> &[usize] {
+        if self.needle.is_empty() {
+            &self.order
+        } else {
+            &self.shown
+        }
+    }
+
+    /// Where domain `index` stands in [`Self::visible`], if the filter lets it through.
+    pub fn position(&self, index: usize) -> Option<usize> {
+        let entry = self.entries.get(index)?;
+        if !entry.shown {
+            return None;
+        }
+        if self.needle.is_empty() {
+            return Some(self.rank[index]);
+        }
+        let rank = self.rank[index];
+        Some(self.shown.partition_point(|&j| self.rank[j] < rank))
+    }
+
+    /// How many domains stand at each severity: CRIT, WARN, UNKNOWN, OK ([`slot`]).
+    pub fn counts(&self) -> [usize; 4] {
+        self.counts
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::assess::{Primary, PrimarySource};
+    use crate::cert::test_cert;
+    use crate::config::DomainConfig;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    /// A small xorshift: the same "random" changes on every run.
+    struct Dice(u64);
+
+    impl Dice {
+        fn roll(&mut self, below: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            usize::try_from(self.0 % u64::try_from(below).unwrap()).unwrap()
+        }
+    }
+
+    const SEVERITIES: [Severity; 4] = [
+        Severity::Ok,
+        Severity::Unknown,
+        Severity::Warning,
+        Severity::Critical,
+    ];
+
+    /// A new verdict: any severity, a primary expiring on one of a few days (ties on purpose)
+    /// or none.
+    fn reassess(d: &mut DomainStatus, dice: &mut Dice) {
+        d.assessment.severity = SEVERITIES[dice.roll(4)];
+        let day = dice.roll(6);
+        d.assessment.primary = (day < 5).then(|| Primary {
+            cert: test_cert(t0(), t0() + TimeDelta::days(i64::try_from(day).unwrap())),
+            source: PrimarySource::Inferred,
+        });
+    }
+
+    fn fleet(n: usize, dice: &mut Dice) -> Vec<DomainStatus> {
+        (0..n)
+            .map(|i| {
+                // A few names twice (ties by index) and mixed case (the filter ignores it).
+                let name = format!("Tenant{}.Example", i % (n - 3));
+                let url = format!("https://fs{}.idp.test/metadata.xml", i % 7);
+                let mut d = DomainStatus::new(DomainConfig::new(name, url), t0());
+                reassess(&mut d, dice);
+                d
+            })
+            .collect()
+    }
+
+    /// The order the list must have, worked out the plain way.
+    fn expected(domains: &[DomainStatus], filter: &str) -> Vec<usize> {
+        let needle = filter.to_lowercase();
+        let mut shown: Vec<usize> = (0..domains.len())
+            .filter(|&i| {
+                let d = &domains[i];
+                [
+                    d.config.name.clone(),
+                    d.idp_host().unwrap_or_default(),
+                    d.assessment.severity.word().to_owned(),
+                ]
+                .iter()
+                .any(|hay| hay.to_lowercase().contains(&needle))
+            })
+            .collect();
+        shown.sort_by(|&a, &b| {
+            let key = |i: usize| {
+                let d = &domains[i];
+                let expiry = d.assessment.primary.as_ref().map(|p| p.cert.not_after);
+                (
+                    Reverse(d.assessment.severity),
+                    expiry.is_none(),
+                    expiry,
+                    d.config.name.clone(),
+                    i,
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        shown
+    }
+
+    fn check(order: &mut ListOrder, domains: &[DomainStatus], filter: &str, what: &str) {
+        order.settle(domains, filter);
+        let want = expected(domains, filter);
+        assert_eq!(order.visible(), want.as_slice(), "after {what}");
+        for i in 0..domains.len() {
+            assert_eq!(
+                order.position(i),
+                want.iter().position(|&j| j == i),
+                "position of {i} after {what}"
+            );
+        }
+        let mut counts = [0; 4];
+        for d in domains {
+            counts[slot(d.assessment.severity)] += 1;
+        }
+        assert_eq!(order.counts(), counts, "counts after {what}");
+    }
+
+    #[test]
+    fn the_kept_order_is_the_order_sorted_afresh_after_any_changes() {
+        let mut dice = Dice(0x9E37_79B9_7F4A_7C15);
+        let mut domains = fleet(300, &mut dice);
+        let mut order = ListOrder::new(&domains);
+        check(&mut order, &domains, "", "the start");
+        let filters = ["", "tenant1", "CRIT", "ok", "fs3.idp", "EXAMPLE", "zz", "n"];
+        let mut filter = "";
+        for round in 0..400 {
+            let what = match dice.roll(5) {
+                0 => {
+                    filter = filters[dice.roll(filters.len())];
+                    "a new filter"
+                }
+                1 => {
+                    // A refresh moved the identity provider.
+                    let i = dice.roll(domains.len());
+                    domains[i].config.metadata_url =
+                        format!("https://moved{round}.idp.test/metadata.xml");
+                    order.mark(i, Change::Facts);
+                    "a new host"
+                }
+                2 if round % 40 == 2 => {
+                    let i = dice.roll(domains.len());
+                    domains[i].config.name = format!("renamed{round}.example");
+                    order.mark(i, Change::Facts);
+                    "a new name"
+                }
+                _ => {
+                    // A tick's share: one, a few (moved one by one) or many (merged).
+                    let many = [1, 2, MOVE_ONE_BY_ONE, MOVE_ONE_BY_ONE + 1, 40, 300];
+                    for _ in 0..many[dice.roll(many.len())] {
+                        let i = dice.roll(domains.len());
+                        reassess(&mut domains[i], &mut dice);
+                        order.mark(i, Change::Verdict);
+                    }
+                    "re-assessments"
+                }
+            };
+            check(
+                &mut order,
+                &domains,
+                filter,
+                &format!("{what} (round {round})"),
+            );
+        }
+    }
+
+    #[test]
+    fn a_domain_marked_twice_is_looked_at_once_and_an_unknown_index_is_ignored() {
+        let mut dice = Dice(7);
+        let mut domains = fleet(20, &mut dice);
+        let mut order = ListOrder::new(&domains);
+        domains[4].assessment.severity = Severity::Critical;
+        domains[4].assessment.primary = None;
+        order.mark(4, Change::Verdict);
+        order.mark(4, Change::Facts);
+        order.mark(99, Change::Facts);
+        assert_eq!(order.changed, vec![4]);
+        check(&mut order, &domains, "", "two marks");
+    }
+}
