@@ -1132,11 +1132,13 @@ fn c1_clock_skew() {
 
 // ---- how long a verdict holds ----
 
-/// The verdict without its continuous countdown, plus that countdown as the list shows it.
-fn held(a: &Assessment) -> (Assessment, String) {
+/// The verdict without its continuous countdown, plus that countdown as the list and the
+/// details show it.
+fn held(a: &Assessment) -> (Assessment, String, Option<String>) {
+    use fedcert::tui::view::format;
     let mut a = a.clone();
-    let shown = fedcert::tui::view::format::days_left(a.days_left.take());
-    (a, shown)
+    let days = a.days_left.take();
+    (a, format::days_left(days), days.map(format::days_left_long))
 }
 
 /// Moments worth probing: around every certificate's dates, every policy milestone, Entra's

@@ -12,9 +12,9 @@
 //!   rounded towards zero: they change only where `now` is a whole number of units (minutes,
 //!   hours or days) from the instant they count to or from;
 //! - `days_left`, a fraction that counts down continuously. It is not covered: it is the
-//!   verdict's value at the moment of assessment, and the list shows it rounded to whole days
-//!   and hours, which change on the same instants as the countdowns (and `expired` in the last
-//!   second, as `days_left` counts whole seconds).
+//!   verdict's value at the moment of assessment, and what is shown of it — whole days and
+//!   hours, `expired` — changes on the same instants as the countdowns, and in the seconds
+//!   either side of NotAfter, where `days_left` (whole seconds, rounded towards zero) is 0.
 //!
 //! A comparison or a rounding can change its answer at an instant or just after it (`<` and
 //! `<=`, rounding up or down), so each instant `b` stands for two moments: `b` and `b + 1 ns`.
@@ -44,10 +44,15 @@ pub fn next_change(input: &AssessInput<'_>, now: DateTime<Utc>) -> DateTime<Utc>
     for cert in &idp.signing {
         horizon.instant(cert.not_before);
         horizon.instant(cert.not_after);
-        // `days_left` counts whole seconds: in the last one it is 0, which the list shows as
-        // `expired`.
-        if let Some(last_second) = cert.not_after.checked_sub_signed(TimeDelta::seconds(1)) {
-            horizon.instant(last_second);
+        // `days_left` counts whole seconds, rounded towards zero: it is 0 from a second before
+        // NotAfter (the list shows `expired`) to a second after (then it turns negative).
+        for second in [-1, 1] {
+            if let Some(at) = cert
+                .not_after
+                .checked_add_signed(TimeDelta::seconds(second))
+            {
+                horizon.instant(at);
+            }
         }
         horizon.generation_grace(cert, input.policy);
         horizon.countdown(cert.not_after);

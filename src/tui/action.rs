@@ -76,7 +76,8 @@ pub enum Action {
         column: u16,
         row: u16,
     },
-    /// The 1 Hz clock: countdowns move, verdicts are re-assessed.
+    /// The 1 Hz clock: countdowns move, and the verdicts that may have changed since they were
+    /// made are re-assessed.
     Tick,
     /// The terminal now has this many columns and rows.
     Resize {

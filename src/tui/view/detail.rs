@@ -152,9 +152,9 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     );
     refresh_summary(out, status, now);
     let primary = match (&a.primary, a.days_left) {
-        (Some(p), Some(days)) => format!(
+        (Some(p), Some(_)) => format!(
             "{}, expires {} ({})",
-            format::days_left_long(days),
+            format::days_left_long(p.cert.days_left_exact(now)),
             format::datetime(p.cert.not_after),
             primary_source_text(p.source)
         ),
