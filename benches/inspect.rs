@@ -1,5 +1,6 @@
 //! Throughput and memory of `metadata::parse_streaming` (XML + certificate analysis) on large
-//! generated aggregates. Run with `cargo bench --bench inspect`; BENCHMARKS.md records results.
+//! generated aggregates, the cost of parsing one small document, and of `cert::analyze` alone.
+//! Run with `cargo bench --bench inspect`; BENCHMARKS.md records results.
 //!
 //! Each measurement runs in a child process (this binary again, with `--child`), so the peak RSS
 //! it reports (`VmHWM` in /proc/self/status) is the parse's alone, not the generator's.
@@ -62,6 +63,44 @@ fn main() {
         std::fs::remove_file(&path).expect("remove the generated aggregate");
     }
     single_documents();
+    analysis(&certs);
+}
+
+/// `cert::analyze` alone (X.509 parse, SHA-1, SHA-256, names, key, self-signed check) on the
+/// generated certificates' DER, by key type: the per-certificate cost inside every parse.
+fn analysis(certs: &[String]) {
+    use base64::Engine;
+    let ders: Vec<Vec<u8>> = certs
+        .iter()
+        .map(|text| {
+            let b64: String = text.split_whitespace().collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .expect("generated base64")
+        })
+        .collect();
+    println!();
+    println!(
+        "| certificates | key | DER bytes (mean) | µs per `cert::analyze` (mean of 20 passes) |"
+    );
+    println!("|---:|---|---:|---:|");
+    for key in ["RSA", "EC"] {
+        let chosen: Vec<&[u8]> = ders
+            .iter()
+            .filter(|der| fedcert::cert::analyze(der).is_ok_and(|c| c.key_algorithm == key))
+            .map(Vec::as_slice)
+            .collect();
+        let passes = 20;
+        let started = Instant::now();
+        for _ in 0..passes {
+            for der in &chosen {
+                std::hint::black_box(fedcert::cert::analyze(std::hint::black_box(der)).ok());
+            }
+        }
+        let micros = started.elapsed().as_secs_f64() * 1e6 / (passes * chosen.len()) as f64;
+        let mean_bytes = chosen.iter().map(|d| d.len()).sum::<usize>() / chosen.len().max(1);
+        println!("| {} | {key} | {mean_bytes} | {micros:.2} |", chosen.len());
+    }
 }
 
 /// Small documents parsed many times: the cost of one AD FS metadata refresh.
