@@ -297,21 +297,14 @@ impl ListOrder {
             return;
         }
         // Many: take them out, sort them, merge them back in one pass.
+        let mut moving = vec![false; self.entries.len()];
         for &(index, severity, expiry) in moved {
+            moving[index] = true;
             let entry = &mut self.entries[index];
-            entry.change = Change::Verdict; // "taken out", for the pass below
             (entry.severity, entry.expiry) = (severity, expiry);
         }
+        let rest: Vec<usize> = self.order.iter().copied().filter(|&i| !moving[i]).collect();
         let mut taken: Vec<usize> = moved.iter().map(|&(index, ..)| index).collect();
-        let rest: Vec<usize> = self
-            .order
-            .iter()
-            .copied()
-            .filter(|&i| self.entries[i].change == Change::None)
-            .collect();
-        for &index in &taken {
-            self.entries[index].change = Change::None;
-        }
         taken.sort_unstable_by_key(|&i| self.key(i));
         let mut merged = Vec::with_capacity(self.order.len());
         let (mut a, mut b) = (rest.iter().peekable(), taken.iter().peekable());
