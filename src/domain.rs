@@ -108,6 +108,8 @@ impl DomainStatus {
             assessment: Assessment {
                 severity: assess::Severity::Unknown,
                 sync: assess::SyncState::Unknown,
+                kind: None,
+                outage: None,
                 primary: None,
                 successor: None,
                 days_left: None,

@@ -22,6 +22,8 @@ pub mod demo;
 pub mod domain;
 pub mod metadata;
 pub mod poller;
+pub mod powershell;
 pub mod source;
 pub mod store;
 pub mod tui;
+pub mod words;

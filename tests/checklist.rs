@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use fedcert::assess::{
-    Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Primary, PrimarySource, Rule,
-    Severity, SyncState,
+    Advice, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Primary, PrimarySource,
+    Rule, Severity, Situation, SyncState,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::checklist::{
@@ -157,16 +157,22 @@ impl Scenario {
         Assessment {
             severity: Severity::Warning,
             sync: self.sync,
+            kind: self.metadata_read.then_some(self.kind),
+            outage: None,
             primary: self.primary.clone().map(|cert| Primary {
                 cert,
                 source: PrimarySource::MetadataSignature,
             }),
             successor: self.successor.clone(),
             days_left: self.primary.as_ref().map(|p| p.days_left_exact(now())),
+            // A finding that asks for no step: which steps appear is up to the facts alone.
             findings: vec![Finding {
-                rule: Rule::R4,
+                rule: Rule::R7,
                 severity: Severity::Warning,
-                message: "Entra has not picked up the successor yet.".to_owned(),
+                situation: Situation::Stale {
+                    error: "http 503".to_owned(),
+                },
+                advice: Advice::FixFetch,
             }],
             milestones: Vec::new(),
         }
@@ -305,6 +311,7 @@ fn each_kind_of_domain_gets_its_steps_and_live_data_verifies_what_it_proves() {
                 "update-entra",
                 "repair-trust",
                 "verify-entra",
+                "promote",
             ],
             &["sync", "expiry"],
         ),
@@ -319,6 +326,7 @@ fn each_kind_of_domain_gets_its_steps_and_live_data_verifies_what_it_proves() {
                 "update-entra",
                 "repair-trust",
                 "verify-entra",
+                "promote",
             ],
             &[
                 "sync",
@@ -336,6 +344,7 @@ fn each_kind_of_domain_gets_its_steps_and_live_data_verifies_what_it_proves() {
                 "idp-rotate",
                 "update-entra",
                 "verify-entra",
+                "promote",
             ],
             &["expiry", "idp-rotate"],
         ),
@@ -352,6 +361,7 @@ fn each_kind_of_domain_gets_its_steps_and_live_data_verifies_what_it_proves() {
                 "update-entra",
                 "repair-trust",
                 "verify-entra",
+                "promote",
             ],
             &["expiry"],
         ),
@@ -393,13 +403,20 @@ fn a_ca_issued_primary_gets_no_entra_connect_repair() {
     ));
     let checklist = scenario.build(Dialect::Graph);
     assert!(!ids(&checklist).contains(&"repair-trust"));
-    // And the generate step says Update-AdfsCertificate does not apply to CA-issued certificates.
+    // AD FS cannot generate a CA-issued certificate: the step adds the operator's own.
+    assert_eq!(
+        commands(&checklist, StepId::Generate),
+        [
+            "Add-AdfsCertificate -CertificateType Token-Signing -Thumbprint '<thumbprint of the new certificate>'"
+        ]
+    );
     assert!(
         checklist
             .step(StepId::Generate)
             .unwrap()
-            .why
-            .contains("Add-AdfsCertificate")
+            .undo
+            .as_deref()
+            .is_some_and(|u| u.contains("Remove-AdfsCertificate"))
     );
 }
 
@@ -518,6 +535,8 @@ fn graph_update_puts_the_primary_in_the_signing_slot_and_the_successor_in_next()
         commands(&checklist, StepId::UpdateEntra),
         [
             "Connect-MgGraph -Scopes Domain-InternalFederation.ReadWrite.All".to_owned(),
+            // What Entra holds before the update, for the undo.
+            "$fed = Get-MgDomainFederationConfiguration -DomainId contoso.com".to_owned(),
             format!(
                 "Update-MgDomainFederationConfiguration -DomainId contoso.com -InternalDomainFederationId {FEDERATION_ID} -SigningCertificate {PRIMARY_B64} -NextSigningCertificate {SUCCESSOR_B64}"
             ),
@@ -525,6 +544,13 @@ fn graph_update_puts_the_primary_in_the_signing_slot_and_the_successor_in_next()
     );
     let step = checklist.step(StepId::UpdateEntra).unwrap();
     assert_eq!(step.location, Location::AdminWorkstation);
+    assert!(
+        step.undo.as_deref().is_some_and(|u| u.contains(
+            "Update-MgDomainFederationConfiguration -DomainId contoso.com -InternalDomainFederationId $fed.Id -SigningCertificate $fed.SigningCertificate -NextSigningCertificate $fed.NextSigningCertificate"
+        )),
+        "{:?}",
+        step.undo
+    );
     assert!(
         step.warnings
             .iter()
@@ -597,6 +623,7 @@ fn msonline_update_uses_the_adfs_context_and_support_multiple_domain() {
         [
             "$cred = Get-Credential",
             "Connect-MsolService -Credential $cred",
+            "$before = Get-MsolDomainFederationSettings -DomainName contoso.com",
             "Set-MsolADFSContext -Computer adfs01.corp.contoso.com",
             "Update-MsolFederatedDomain -DomainName contoso.com -SupportMultipleDomain",
         ]
@@ -628,6 +655,7 @@ fn msonline_update_on_the_adfs_server_itself_when_no_server_is_configured() {
         [
             "$cred = Get-Credential",
             "Connect-MsolService -Credential $cred",
+            "$before = Get-MsolDomainFederationSettings -DomainName contoso.com",
             "Update-MsolFederatedDomain -DomainName contoso.com",
         ]
     );
@@ -686,7 +714,9 @@ fn graph_sync_and_verify_show_the_expected_thumbprints_beside_the_commands() {
 
 #[test]
 fn adfs_steps_are_the_articles_commands() {
-    let mut scenario = Scenario::adfs(Some(false));
+    // Automatic rollover, and AD FS missed generating the successor: the article's commands.
+    let p = primary();
+    let mut scenario = Scenario::adfs(Some(true)).entra_holds(Some(&p), None);
     scenario.domain.adfs_primary_server = Some("adfs01.corp.contoso.com".to_owned());
     let checklist = scenario.build(Dialect::Graph);
     assert_eq!(
@@ -739,6 +769,7 @@ fn third_party_update_in_msonline_sets_both_certificates_directly() {
         [
             "$cred = Get-Credential".to_owned(),
             "Connect-MsolService -Credential $cred".to_owned(),
+            "$before = Get-MsolDomainFederationSettings -DomainName contoso.com".to_owned(),
             format!(
                 "Set-MsolDomainFederationSettings -DomainName contoso.com -SigningCertificate {PRIMARY_B64} -NextSigningCertificate {SUCCESSOR_B64}"
             ),
@@ -760,6 +791,10 @@ fn odd_domain_strings_are_quoted_for_powershell() {
     let checklist = scenario.build(Dialect::MsOnline);
     assert_eq!(
         commands(&checklist, StepId::UpdateEntra)[2],
+        "$before = Get-MsolDomainFederationSettings -DomainName 'contoso.com; Remove-Item C:\\'"
+    );
+    assert_eq!(
+        commands(&checklist, StepId::UpdateEntra)[3],
         "Update-MsolFederatedDomain -DomainName 'contoso.com; Remove-Item C:\\'"
     );
 }
@@ -1078,7 +1113,7 @@ fn json_has_the_design_shape() {
     assert_eq!(steps[5]["at"], serde_json::Value::Null);
     assert_eq!(steps[5]["note"], serde_json::Value::Null);
     assert_eq!(steps[5]["where"], "any admin workstation");
-    let update = steps[5]["commands"][1].as_str().unwrap();
+    let update = steps[5]["commands"][2].as_str().unwrap();
     assert!(update.contains(&format!(
         "-SigningCertificate {PRIMARY_B64} -NextSigningCertificate {SUCCESSOR_B64}"
     )));
@@ -1162,7 +1197,7 @@ fn days_in_words_follow_the_clock_given() {
     assert!(
         expiry
             .why
-            .contains("expires 2026-12-20 10:00 UTC, in 19 days"),
+            .contains("expires in 19 days (2026-12-20 10:00 UTC)"),
         "{}",
         expiry.why
     );
@@ -1192,8 +1227,11 @@ fn render_picks_the_format_by_name() {
     assert!(
         checklist_format::render(&checklist, format("markdown")).starts_with("# Token-signing")
     );
+    assert!(
+        checklist_format::render(&checklist, format("TEXT"))
+            .starts_with("Token-signing certificate renewal  contoso.com  WARN")
+    );
     assert!(checklist_format::render(&checklist, format("json")).starts_with('{'));
-    assert!(checklist_format::render(&checklist, format("TEXT")).starts_with("contoso.com  WARN"));
     let err = "yaml"
         .parse::<checklist_format::Format>()
         .unwrap_err()

@@ -9,9 +9,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use fedcert::assess::finding::{AutoNext, ManualNext, PendingPhase};
 use fedcert::assess::{
-    Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Milestone, MilestoneKind,
-    Primary, PrimarySource, Rule, Severity, SyncState,
+    Advice, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Milestone,
+    MilestoneKind, Outage, Primary, PrimarySource, Rule, Severity, Situation, SyncState,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
@@ -70,11 +71,12 @@ fn milestones(t: DateTime<Utc>) -> Vec<Milestone> {
     .collect()
 }
 
-fn finding(rule: Rule, severity: Severity, message: &str) -> Finding {
+fn finding(rule: Rule, severity: Severity, situation: Situation, advice: Advice) -> Finding {
     Finding {
         rule,
         severity,
-        message: message.into(),
+        situation,
+        advice,
     }
 }
 
@@ -101,9 +103,16 @@ impl Scenario {
         config.auto_rollover = Some(self.kind == IdpKind::AdFs);
         // A never-fetched domain, with the verdict the scenario wants set by hand.
         let mut status = DomainStatus::new(config, now());
+        let outage = match self.primary_days {
+            Some(days) if days < 0 => Some(Outage::PrimaryExpired),
+            Some(_) if self.sync == SyncState::Broken => Some(Outage::SyncBroken),
+            _ => None,
+        };
         status.assessment = Assessment {
             severity: self.severity,
             sync: self.sync,
+            kind: self.primary_days.map(|_| self.kind),
+            outage,
             primary: None,
             successor: None,
             days_left: None,
@@ -190,7 +199,10 @@ fn domains() -> Vec<DomainStatus> {
         findings: vec![finding(
             Rule::S1,
             Severity::Ok,
-            "Automatic rollover is on and Entra holds the certificate: no action.",
+            Situation::AutoInSync {
+                next: AutoNext::PublishDue,
+            },
+            Advice::None,
         )],
     };
     let mut list = vec![
@@ -204,8 +216,18 @@ fn domains() -> Vec<DomainStatus> {
             primary_days: Some(12),
             successor: true,
             findings: vec![
-                finding(Rule::R2, Severity::Critical, "Entra does not hold the certificate AD FS signs with: federated sign-ins fail now. Update the federation settings in Entra (checklist step 4)."),
-                finding(Rule::S2, Severity::Critical, "Automatic rollover is on but Entra is out of sync with 12 days left: renew manually now."),
+                finding(
+                    Rule::R2,
+                    Severity::Critical,
+                    Situation::EntraLacksPrimary { held: vec![] },
+                    Advice::UpdateEntra,
+                ),
+                finding(
+                    Rule::S2,
+                    Severity::Critical,
+                    Situation::AutoOutOfSyncUnderLimit { limit_days: 15 },
+                    Advice::UpdateEntra,
+                ),
             ],
         }
         .build(2),
@@ -217,7 +239,17 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::Pending,
             primary_days: Some(18),
             successor: true,
-            findings: vec![finding(Rule::R4, Severity::Warning, "The successor is published but Entra has not picked it up yet; check again after Entra's next poll.")],
+            findings: vec![finding(
+                Rule::R4,
+                Severity::Warning,
+                Situation::SuccessorNotInEntra {
+                    successor: Sha1([103; 20]),
+                    phase: PendingPhase::Polling {
+                        poll_from: now() - Duration::days(12),
+                    },
+                },
+                Advice::UpdateEntra,
+            )],
         }
         .build(3),
         Scenario {
@@ -228,7 +260,14 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::Unknown,
             primary_days: None,
             successor: false,
-            findings: vec![finding(Rule::R8, Severity::Unknown, "The metadata was never read successfully: nothing is known about this domain's certificates.")],
+            findings: vec![finding(
+                Rule::R8,
+                Severity::Unknown,
+                Situation::NeverRead {
+                    error: Some(timeout(now()).message),
+                },
+                Advice::FixFetch,
+            )],
         }
         .build(4),
         Scenario {
@@ -239,7 +278,14 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::InSync,
             primary_days: Some(40),
             successor: false,
-            findings: vec![finding(Rule::R7, Severity::Warning, "The latest refresh failed (http 503); the verdict uses the snapshot of 2026-12-01 08:56 UTC.")],
+            findings: vec![finding(
+                Rule::R7,
+                Severity::Warning,
+                Situation::Stale {
+                    error: "http 503".into(),
+                },
+                Advice::FixFetch,
+            )],
         }
         .build(5),
         Scenario {
@@ -250,7 +296,17 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::InSync,
             primary_days: Some(45),
             successor: false,
-            findings: vec![finding(Rule::R5, Severity::Warning, "No automatic rollover and 45 days left: plan the manual renewal.")],
+            findings: vec![finding(
+                Rule::R5,
+                Severity::Warning,
+                Situation::ManualRenewalAhead {
+                    next: ManualNext::Plan {
+                        critical_from: now() + Duration::days(15),
+                        limit_days: 30,
+                    },
+                },
+                Advice::RotateAtIdp,
+            )],
         }
         .build(6),
         ok("litware.com", "fs.litware.com", 150).build(7),
@@ -263,7 +319,12 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::Broken,
             primary_days: Some(-3),
             successor: false,
-            findings: vec![finding(Rule::R1, Severity::Critical, "The primary signing certificate expired 3 days ago: renew it now (Update-AdfsCertificate -Urgent).")],
+            findings: vec![finding(
+                Rule::R1,
+                Severity::Critical,
+                Situation::PrimaryExpired,
+                Advice::UrgentRollover,
+            )],
         }
         .build(9),
     ];
@@ -1741,7 +1802,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             certificate_threshold_multiplier: None,
         },
     });
-    let lines: Vec<String> = view::detail::lines(&app.domains()[fabrikam], now(), 200, app.theme())
+    let lines: Vec<String> = view::detail::lines(&app, &app.domains()[fabrikam], now(), 200)
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();

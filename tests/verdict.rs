@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedcert::assess::{
-    AssessInput, Assessment, EntraSide, EntraSource, IdpFacts, IdpKind, MilestoneKind, Policy,
-    PrimarySource, Rule, Severity, SyncState, assess, next_change,
+    Advice, AssessInput, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind,
+    MilestoneKind, Policy, PrimarySource, Rule, Severity, SyncState, assess, next_change,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
+use fedcert::words;
 
 use Rule::{C1, E1, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
 // `Ok` is `Severity::Ok` in this file: no `Result` is built here.
@@ -211,8 +212,9 @@ fn check_rule_table(cases: Vec<RuleCase>) {
         let worst = expected.iter().map(|(_, s)| *s).max().unwrap();
         assert_eq!(a.severity, worst, "{name}");
         for f in &a.findings {
+            let text = words::finding(f, &a, now(), None);
             assert!(
-                !f.message.is_empty() && !f.message.contains('\n'),
+                !text.is_empty() && !text.contains('\n'),
                 "{name}: one line: {f:?}"
             );
         }
@@ -808,15 +810,20 @@ fn days_left_is_fractional() {
     assert_eq!(adfs().never_read(None).run().days_left, None);
 }
 
-/// The message of the one finding with `rule`.
-fn message(scenario: &Scenario, rule: Rule) -> String {
+/// The one finding with `rule`.
+fn finding(scenario: &Scenario, rule: Rule) -> Finding {
     let a = scenario.run();
     a.findings
         .iter()
         .find(|f| f.rule == rule)
         .unwrap_or_else(|| panic!("no {rule}: {:#?}", a.findings))
-        .message
         .clone()
+}
+
+/// The finding with `rule` in words (no checklist: no step number).
+fn message(scenario: &Scenario, rule: Rule) -> String {
+    let a = scenario.run();
+    words::finding(&finding(scenario, rule), &a, now(), None)
 }
 
 fn assert_mentions(text: &str, parts: &[&str]) {
@@ -851,7 +858,7 @@ fn messages_are_concrete() {
                 "expires in 12 days (2026-12-13 09:00 UTC)",
                 "under the 15-day limit",
                 "successor CN=ADFS Signing 2 (02020202…)",
-                "update Entra now (checklist step 7)",
+                "update Entra now",
             ],
         ),
         (
@@ -859,14 +866,14 @@ fn messages_are_concrete() {
             S2,
             &[
                 "renew now by hand",
-                "put the successor CN=ADFS Signing 2 (02020202…) into Entra (checklist step 7)",
+                "put the successor CN=ADFS Signing 2 (02020202…) into Entra",
             ],
         ),
         (
             promote,
             S3,
             &[
-                "promote the new certificate before 2026-12-21 09:00 UTC",
+                "make it primary before 2026-12-21 09:00 UTC",
                 "-Thumbprint 0202020202020202020202020202020202020202 -IsPrimary",
             ],
         ),
@@ -877,17 +884,16 @@ fn messages_are_concrete() {
                 "AD FS has published no successor",
                 "due at 2026-11-29 09:00 UTC (T−20 days)",
                 "Update-AdfsCertificate -CertificateType Token-Signing",
-                "checklist step 1",
             ],
         ),
         (
             healthy(days(200)).entra(Some(9), Some(8)),
             R2,
             &[
-                "Entra holds signing 09090909… and next signing 08080808…",
-                "not the primary CN=ADFS Signing 1 (01010101…)",
+                "signing slot holds 09090909…, which the IdP does not publish",
+                "next-signing slot holds 08080808…, which the IdP does not publish",
+                "not hold the primary CN=ADFS Signing 1 (01010101…)",
                 "sign-ins fail now",
-                "checklist step 7",
             ],
         ),
         (
@@ -937,12 +943,12 @@ fn messages_name_the_cause_and_fix() {
         (
             healthy(days(29)).no_entra(),
             R10,
-            &["checklist step 2", "expires in 29 days"],
+            &["check which certificates Entra holds", "expires in 29 days"],
         ),
         (
             healthy(days(29)).auto_unknown(),
             R6,
-            &["checklist step 1", "Get-AdfsProperties"],
+            &["Get-AdfsProperties | FL AutoCert*, Certificate*"],
         ),
         (
             unreadable,
@@ -979,7 +985,7 @@ fn all_clear_messages_say_why_and_what_next() {
         (
             healthy(days(200)).no_entra(),
             R10,
-            &["from 2027-05-20 09:00 UTC check which certificates Entra holds (checklist step 2)"],
+            &["from 2027-05-20 09:00 UTC check which certificates Entra holds"],
         ),
         (
             healthy(days(200)).auto_unknown(),
@@ -1085,12 +1091,12 @@ fn e1_entra_update_failures() {
         .update_result("couldNotAccessRemoteHost")
         .run();
     let e1 = a.findings.iter().find(|f| f.rule == E1).unwrap();
+    let text = words::finding(e1, &a, now(), None);
     assert!(
-        e1.message
-            .starts_with("Entra could not reach your metadata; last tried 3 h ago"),
-        "{}",
-        e1.message
+        text.starts_with("Entra could not reach your metadata; last tried 3 h ago"),
+        "{text}"
     );
+    assert_eq!(e1.advice, Advice::MakeMetadataReachable);
 }
 
 /// C1: the metadata server's clock is more than 5 minutes off this machine's.
@@ -1208,6 +1214,7 @@ fn a_verdict_holds_until_its_next_change() {
             entra_poll_days: 400,
             generation_days: 45,
             promotion_days: 45,
+            critical_days: 2,
             plan_days: 0,
         }),
         adfs().never_read(Some("connection refused")),

@@ -101,12 +101,21 @@ pub fn describe_update_result(
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(UpdateResult::parse);
-    let what = result.as_ref().map_or_else(
+    describe(result.as_ref(), last_run, now)
+}
+
+/// [`describe_update_result`] for a result already parsed.
+pub fn describe(
+    result: Option<&UpdateResult>,
+    last_run: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> String {
+    let what = result.map_or_else(
         || "Entra reports no certificate update status".to_owned(),
         UpdateResult::words,
     );
     // A failed run was a try; anything else simply ran.
-    let verb = if result.as_ref().is_some_and(UpdateResult::is_failure) {
+    let verb = if result.is_some_and(UpdateResult::is_failure) {
         "last tried"
     } else {
         "last run"

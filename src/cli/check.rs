@@ -11,6 +11,7 @@ use super::output::{pad, to_stdout};
 use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::assess::update_status::describe_update_result;
 use crate::assess::{EntraSide, Severity};
+use crate::checklist::{self, Checklist, ChecklistInput, Dialect};
 use crate::config::Config;
 use crate::domain::DomainStatus;
 use crate::poller::{Sources, refresh_domain};
@@ -31,9 +32,13 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
         .map(|d| d.assessment.severity)
         .max()
         .unwrap_or(Severity::Ok);
+    let lists = match format {
+        CheckFormat::Text | CheckFormat::Json => checklists(&statuses, args.dialect, now),
+        CheckFormat::Prometheus => Vec::new(),
+    };
     to_stdout(|out| match format {
-        CheckFormat::Text => write_text(out, &statuses, now),
-        CheckFormat::Json => write_json(out, &statuses, worst, now),
+        CheckFormat::Text => write_text(out, &statuses, &lists, now),
+        CheckFormat::Json => write_json(out, &statuses, &lists, worst, now),
         CheckFormat::Prometheus => {
             out.write_all(super::prometheus::render(&statuses, now).as_bytes())
         }
@@ -104,9 +109,35 @@ pub fn new_statuses<'a>(
         .collect()
 }
 
+/// Each domain's checklist as `fedcert checklist` builds it (with the saved progress), so the
+/// step a finding names has the number the operator will see there.
+fn checklists(statuses: &[DomainStatus], dialect: Dialect, now: DateTime<Utc>) -> Vec<Checklist> {
+    let store = Store::default_dir().map(Store::at);
+    statuses
+        .iter()
+        .map(|status| {
+            let progress = store.as_ref().and_then(|store| {
+                store
+                    .load_progress(&status.config.name)
+                    .inspect_err(|e| {
+                        tracing::warn!(
+                            "{}: saved checklist progress not used: {e}",
+                            status.config.name
+                        );
+                    })
+                    .ok()
+            });
+            let entra = status.entra();
+            let input = ChecklistInput::from_status(status, entra.as_ref(), progress.as_ref(), now);
+            checklist::build(&input, dialect)
+        })
+        .collect()
+}
+
 fn write_json(
     out: &mut dyn Write,
     statuses: &[DomainStatus],
+    lists: &[Checklist],
     worst: Severity,
     now: DateTime<Utc>,
 ) -> std::io::Result<()> {
@@ -117,7 +148,8 @@ fn write_json(
         domains: statuses
             .iter()
             .zip(&entra)
-            .map(|(d, e)| CheckDomain::of(d, e.as_ref(), now))
+            .zip(lists)
+            .map(|((d, e), list)| CheckDomain::of(d, e.as_ref(), list, now))
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -129,6 +161,7 @@ fn write_json(
 fn write_text(
     out: &mut dyn Write,
     statuses: &[DomainStatus],
+    lists: &[Checklist],
     now: DateTime<Utc>,
 ) -> std::io::Result<()> {
     let name_width = statuses
@@ -136,7 +169,7 @@ fn write_text(
         .map(|d| d.config.name.chars().count())
         .max()
         .unwrap_or(0);
-    for d in statuses {
+    for (d, list) in statuses.iter().zip(lists) {
         let a = &d.assessment;
         let primary = a.primary.as_ref().map_or_else(
             || "primary none".to_owned(),
@@ -155,7 +188,7 @@ fn write_text(
         let finding = a
             .findings
             .first()
-            .map_or_else(String::new, |f| format!("{}: {}", f.rule, f.message));
+            .map_or_else(String::new, |f| format!("{}: {}", f.rule, list.say(f)));
         // What Entra itself reports, in words: its last automatic update, or why fedcert could
         // not read the Entra side, and how old an imported one is.
         let entra = d.entra();

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::checklist::{Checklist, Step, StepState, Tool};
+use crate::assess::Outage;
+use crate::checklist::{Checklist, Mode, Phase, Step, StepState, Tool};
 
 /// `--format` of `fedcert checklist`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,9 +50,11 @@ pub fn render(checklist: &Checklist, format: Format) -> String {
 struct ChecklistJson<'a> {
     domain: &'a str,
     dialect: &'static str,
+    mode: &'static str,
+    outage: Option<Outage>,
     status: &'static str,
     sync: &'static str,
-    headline: Option<&'a str>,
+    headline: Option<String>,
     primary: Option<String>,
     completed: usize,
     total: usize,
@@ -70,6 +73,8 @@ struct StepJson<'a> {
     commands: &'a [String],
     expected: &'a [String],
     warnings: &'a [String],
+    undo: Option<&'a str>,
+    phase: Option<&'static str>,
     evidence: Option<&'a str>,
     note: Option<&'a str>,
     at: Option<String>,
@@ -84,9 +89,11 @@ pub fn json_value(checklist: &Checklist) -> serde_json::Value {
     let view = ChecklistJson {
         domain: &checklist.domain,
         dialect: checklist.dialect.as_str(),
+        mode: checklist.mode.as_str(),
+        outage: checklist.outage,
         status: checklist.severity.as_str(),
         sync: checklist.sync.as_str(),
-        headline: checklist.headline.as_deref(),
+        headline: checklist.headline(),
         primary: checklist.primary.map(|p| p.to_string()),
         completed: checklist.completed(),
         total: checklist.steps.len(),
@@ -103,6 +110,8 @@ pub fn json_value(checklist: &Checklist) -> serde_json::Value {
                 commands: &step.commands,
                 expected: &step.expected,
                 warnings: &step.warnings,
+                undo: step.undo.as_deref(),
+                phase: step.phase.map(Phase::as_str),
                 evidence: step.verified.as_ref().map(|v| v.evidence.as_str()),
                 note: step.note(),
                 at: step.at().map(timestamp),
@@ -140,15 +149,28 @@ fn checkbox(state: StepState) -> &'static str {
     }
 }
 
+/// `Token-signing certificate renewal`, or the outage runbook's title.
+fn title(checklist: &Checklist) -> &'static str {
+    match checklist.mode {
+        Mode::Renewal => "Token-signing certificate renewal",
+        Mode::Outage => "OUTAGE runbook: restore federated sign-in",
+    }
+}
+
+/// An outage runbook's section headings.
+fn phase_heading(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Restore => "Restore sign-in (do these first)",
+        Phase::Verify => "Verify",
+        Phase::CleanUp => "Clean up (what a planned renewal would do)",
+    }
+}
+
 /// The runbook for a change ticket: title, status, each step with its checkbox, why, where,
 /// commands in `powershell` fences, expected values, warnings, notes and timestamps.
 pub fn markdown(checklist: &Checklist) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Token-signing certificate renewal: {}\n",
-        checklist.domain
-    );
+    let _ = writeln!(out, "# {}: {}\n", title(checklist), checklist.domain);
     let _ = writeln!(out, "- Domain: `{}`", checklist.domain);
     let _ = writeln!(
         out,
@@ -156,7 +178,7 @@ pub fn markdown(checklist: &Checklist) -> String {
         checklist.severity.word(),
         checklist.sync.label()
     );
-    if let Some(headline) = &checklist.headline {
+    if let Some(headline) = checklist.headline() {
         let _ = writeln!(out, "- Verdict: {headline}");
     }
     if let Some(primary) = checklist.primary {
@@ -169,8 +191,17 @@ pub fn markdown(checklist: &Checklist) -> String {
         checklist.completed(),
         checklist.steps.len()
     );
+    let mut phase = None;
     for (n, step) in checklist.steps.iter().enumerate() {
-        let _ = writeln!(out, "\n## {}. {} (`{}`)\n", n + 1, step.title, step.id);
+        if step.phase != phase {
+            phase = step.phase;
+            if let Some(p) = phase {
+                let _ = writeln!(out, "\n## {}", phase_heading(p));
+            }
+        }
+        // Steps sit under their phase's heading in an outage runbook.
+        let level = if phase.is_some() { "###" } else { "##" };
+        let _ = writeln!(out, "\n{level} {}. {} (`{}`)\n", n + 1, step.title, step.id);
         let _ = writeln!(out, "- {} {}", checkbox(step.state()), state_line(step));
         let _ = writeln!(out, "- Why: {}", step.why);
         let _ = writeln!(out, "- Where: {}", step.where_);
@@ -182,6 +213,9 @@ pub fn markdown(checklist: &Checklist) -> String {
         }
         for warning in &step.warnings {
             let _ = writeln!(out, "\n> **Warning:** {warning}");
+        }
+        if let Some(undo) = &step.undo {
+            let _ = writeln!(out, "\n> **Undo:** {undo}");
         }
         if !step.commands.is_empty() {
             let _ = writeln!(out, "\n```powershell");
@@ -205,7 +239,8 @@ pub fn text(checklist: &Checklist) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}  {}  sync {}  {}/{} steps  ({})",
+        "{}  {}  {}  sync {}  {}/{} steps  ({})",
+        title(checklist),
         checklist.domain,
         checklist.severity.word(),
         checklist.sync.label(),
@@ -213,10 +248,17 @@ pub fn text(checklist: &Checklist) -> String {
         checklist.steps.len(),
         checklist.dialect.label()
     );
-    if let Some(headline) = &checklist.headline {
+    if let Some(headline) = checklist.headline() {
         let _ = writeln!(out, "{headline}");
     }
+    let mut phase = None;
     for (n, step) in checklist.steps.iter().enumerate() {
+        if step.phase != phase {
+            phase = step.phase;
+            if let Some(p) = phase {
+                let _ = writeln!(out, "\n== {}", phase_heading(p));
+            }
+        }
         let _ = writeln!(
             out,
             "\n{:>2}. [{}] {}  ({})",
@@ -238,6 +280,9 @@ pub fn text(checklist: &Checklist) -> String {
         }
         for warning in &step.warnings {
             let _ = writeln!(out, "    WARNING: {warning}");
+        }
+        if let Some(undo) = &step.undo {
+            let _ = writeln!(out, "    undo:  {undo}");
         }
         for command in &step.commands {
             let _ = writeln!(out, "      {command}");

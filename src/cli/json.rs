@@ -7,6 +7,7 @@ use serde::{Serialize, Serializer};
 
 use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource};
 use crate::cert::{CertInfo, Sha1, Sha256};
+use crate::checklist::Checklist;
 use crate::domain::DomainStatus;
 use crate::metadata::{Entity, KeyCert, KeyUse};
 
@@ -151,7 +152,9 @@ pub struct CheckDomain<'a> {
     pub auto_rollover: Option<bool>,
     pub primary: Option<CheckCert<'a>>,
     pub successor: Option<CheckCert<'a>>,
-    pub findings: Vec<FindingJson<'a>>,
+    pub findings: Vec<FindingJson>,
+    /// `renewal` or `outage`: what the domain's checklist is (DESIGN.md §6.1). An extension.
+    pub mode: &'static str,
     pub metadata: MetadataJson<'a>,
     pub entra: EntraJson<'a>,
     /// Extensions.
@@ -172,18 +175,35 @@ pub struct CheckCert<'a> {
 }
 
 #[derive(Serialize)]
-pub struct FindingJson<'a> {
+pub struct FindingJson {
     pub rule: &'static str,
     pub severity: &'static str,
-    pub message: &'a str,
+    pub message: String,
+    /// The step of the domain's checklist that carries out the advice (DESIGN.md §6.1).
+    pub step: Option<StepJson>,
+    /// A few words for a table cell. An extension.
+    pub title: String,
 }
 
-impl<'a> FindingJson<'a> {
-    pub fn of(f: &'a Finding) -> Self {
+#[derive(Serialize)]
+pub struct StepJson {
+    pub id: &'static str,
+    pub number: usize,
+}
+
+impl FindingJson {
+    /// `f` in words, with the step of `checklist` (the domain's own) that carries it out.
+    pub fn of(f: &Finding, checklist: &Checklist) -> Self {
+        let step = checklist.step_of(f);
         Self {
             rule: f.rule.id(),
             severity: f.severity.as_str(),
-            message: &f.message,
+            message: checklist.say(f),
+            step: step.map(|(id, number)| StepJson {
+                id: id.as_str(),
+                number,
+            }),
+            title: crate::words::finding_title(f),
         }
     }
 }
@@ -221,6 +241,7 @@ impl<'a> CheckDomain<'a> {
     pub fn of(
         d: &'a DomainStatus,
         entra: Option<&'a crate::assess::EntraSide>,
+        checklist: &Checklist,
         now: DateTime<Utc>,
     ) -> Self {
         let a = &d.assessment;
@@ -239,7 +260,12 @@ impl<'a> CheckDomain<'a> {
                 days_left: c.days_left(now),
                 identified_by: None,
             }),
-            findings: a.findings.iter().map(FindingJson::of).collect(),
+            findings: a
+                .findings
+                .iter()
+                .map(|f| FindingJson::of(f, checklist))
+                .collect(),
+            mode: checklist.mode.as_str(),
             metadata: MetadataJson {
                 url: &d.config.metadata_url,
                 fetched_at: d.last_good.as_ref().map(|s| s.fetched_at),

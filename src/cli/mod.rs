@@ -254,6 +254,10 @@ pub struct CheckArgs {
     /// Only this domain, as named in the config (repeatable).
     #[arg(long = "domain", value_name = "NAME")]
     pub domains: Vec<String>,
+    /// The PowerShell dialect of the checklists that findings point to (their step numbers are
+    /// those of `fedcert checklist DOMAIN --dialect …`).
+    #[arg(long, default_value = "graph", value_parser = clap::builder::PossibleValuesParser::new(["graph", "msonline"]).try_map(|s| s.parse::<crate::checklist::Dialect>()))]
+    pub dialect: crate::checklist::Dialect,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -49,6 +49,7 @@ pub(super) struct RawSettings {
     pub generation_days: Option<Spanned<i64>>,
     pub promotion_days: Option<Spanned<i64>>,
     pub plan_days: Option<Spanned<i64>>,
+    pub critical_days: Option<Spanned<i64>>,
 }
 
 /// `[entra]`.
@@ -86,9 +87,10 @@ pub(super) struct RawDomain {
     pub generation_days: Option<Spanned<i64>>,
     pub promotion_days: Option<Spanned<i64>>,
     pub plan_days: Option<Spanned<i64>>,
+    pub critical_days: Option<Spanned<i64>>,
 }
 
-/// The six policy thresholds as written in one scope (`[settings]` or a `[[domain]]`).
+/// The seven policy thresholds as written in one scope (`[settings]` or a `[[domain]]`).
 #[derive(Clone, Debug, Default)]
 #[allow(clippy::struct_field_names)] // the keys as the file spells them
 pub(super) struct RawPolicy {
@@ -98,6 +100,7 @@ pub(super) struct RawPolicy {
     pub generation_days: Option<Spanned<i64>>,
     pub promotion_days: Option<Spanned<i64>>,
     pub plan_days: Option<Spanned<i64>>,
+    pub critical_days: Option<Spanned<i64>>,
 }
 
 macro_rules! policy_of {
@@ -109,6 +112,7 @@ macro_rules! policy_of {
             generation_days: $raw.generation_days.clone(),
             promotion_days: $raw.promotion_days.clone(),
             plan_days: $raw.plan_days.clone(),
+            critical_days: $raw.critical_days.clone(),
         }
     };
 }

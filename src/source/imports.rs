@@ -174,7 +174,7 @@ pub struct AdfsProperties {
 }
 
 impl AdfsProperties {
-    /// `policy` with AD FS's own generation and promotion thresholds in place of the defaults.
+    /// `policy` with AD FS's own generation, promotion and critical thresholds in place of the defaults.
     /// The thresholds count units of `CertificateThresholdMultiplier` minutes (1440 = a day).
     pub fn apply_to(&self, policy: Policy) -> Policy {
         let multiplier = u64::from(self.certificate_threshold_multiplier.unwrap_or(1440).max(1));
@@ -187,6 +187,9 @@ impl AdfsProperties {
             promotion_days: self
                 .certificate_promotion_threshold
                 .map_or(policy.promotion_days, days),
+            critical_days: self
+                .certificate_critical_threshold
+                .map_or(policy.critical_days, days),
             ..policy
         }
     }

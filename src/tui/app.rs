@@ -15,7 +15,7 @@ use super::log::LogRing;
 use super::order::{Change, ListOrder};
 use super::theme::Theme;
 use super::view;
-use crate::checklist::{Dialect, Progress};
+use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
 use crate::domain::{DomainStatus, FetchState};
 use crate::poller::{PollCommand, PollEvent};
 
@@ -112,6 +112,20 @@ impl App {
 
     pub fn theme(&self) -> Theme {
         self.theme
+    }
+
+    /// Whether the screen draws in ASCII only.
+    pub fn ascii(&self) -> bool {
+        self.theme.ascii
+    }
+
+    /// The runbook the operator would open for `status` now: the dialect and the progress the
+    /// app holds.
+    pub fn checklist_of(&self, status: &DomainStatus, now: DateTime<Utc>) -> Checklist {
+        let entra = status.entra();
+        let progress = self.progress.get(&status.config.name);
+        let input = ChecklistInput::from_status(status, entra.as_ref(), progress, now);
+        checklist::build(&input, self.dialect)
     }
 
     /// Where the keyboard goes now.
@@ -411,7 +425,9 @@ impl App {
 
     /// Open the selected domain's checklist, with the cursor on its first open step, and ask
     /// the loop for its saved progress.
-    fn open_checklist(&mut self) -> Vec<Effect> {
+    /// Open the selected domain's checklist; from its details, at the step that carries out its
+    /// top finding's advice.
+    fn open_checklist(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
         let Some(index) = self.selected else {
             return Vec::new();
         };
@@ -420,7 +436,21 @@ impl App {
             Screen::Checklist => Screen::List,
             screen => screen,
         };
-        self.checklist = Some(ChecklistScreen::new(index, return_to));
+        let status = &self.domains[index];
+        let target = (self.screen == Screen::Details).then(|| {
+            let list = self.checklist_of(status, now);
+            status
+                .assessment
+                .findings
+                .iter()
+                .find_map(|f| list.step_of(f))
+                .map(|(id, _)| id)
+        });
+        let mut screen = ChecklistScreen::new(index, return_to);
+        if let Some(step) = target.flatten() {
+            screen.point_at(step);
+        }
+        self.checklist = Some(screen);
         self.screen = Screen::Checklist;
         self.notice = None;
         vec![Effect::LoadProgress {
@@ -486,7 +516,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
                 app.details_scroll = 0;
             }
         }
-        Action::OpenChecklist => return app.open_checklist(),
+        Action::OpenChecklist => return app.open_checklist(now),
         action @ (Action::NextDomain
         | Action::PreviousDomain
         | Action::ToggleLog

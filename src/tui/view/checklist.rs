@@ -1,5 +1,6 @@
 //! The checklist screen: the steps with their state on top, the current step below it (state,
-//! where, tool, note, warnings, why, then the commands and what to expect), and a status line.
+//! note, phase, where, tool, warnings, the commands and what to expect, how to undo it, why),
+//! and a status line.
 //!
 //! The commands are drawn flush with the left edge and nothing beside them, so that a terminal
 //! without OSC 52 can still select them with the mouse; long ones wrap by character, never by
@@ -13,12 +14,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format;
-use crate::checklist::{Checklist, Mark, Step, StepState};
+use crate::checklist::{Checklist, Mark, Mode as ChecklistMode, Step, StepState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::checklist_screen;
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
+use crate::words;
 
 const KEY_WIDTH: usize = 9;
 const HIGHLIGHT: &str = "▶ ";
@@ -87,12 +89,19 @@ pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App, now: DateT
 
 fn render_steps(frame: &mut Frame, area: Rect, list: &Checklist, cursor: usize, theme: Theme) {
     let severity = list.severity;
+    let kind = match list.mode {
+        ChecklistMode::Renewal => Span::raw("renewal checklist"),
+        ChecklistMode::Outage => {
+            Span::styled("OUTAGE runbook: restore sign-in first", theme.error())
+        }
+    };
     let title = Line::from(vec![
         Span::raw(" "),
         Span::styled(severity.word(), theme.severity(severity)),
         Span::styled(format!(" {} ", list.domain), theme.title()),
+        kind,
         Span::raw(format!(
-            "renewal checklist · {}/{} done ",
+            " · {}/{} done ",
             list.completed(),
             list.steps.len()
         )),
@@ -245,18 +254,22 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme, keys: &StepKeys) -> Vec
     } else {
         format!("{} · {}", step.where_, step.tool.label())
     };
+    if let Some(phase) = step.phase {
+        field(&mut out, "phase", phase.label(), theme.key());
+    }
     field(&mut out, "where", &place, Style::new());
     for warning in &step.warnings {
         field(&mut out, "WARNING", warning, theme.error());
     }
     if !step.commands.is_empty() {
         out.push(Line::raw(""));
-        let lines = step.commands.len();
-        let plural = if lines == 1 { "" } else { "s" };
+        let lines = i64::try_from(step.commands.len()).unwrap_or(i64::MAX);
+        let which = if lines == 1 { "this" } else { "these" };
         out.push(Line::styled(
             format!(
-                "Commands · {} copies these {lines} line{plural} exactly (OSC 52)",
-                keys.copy
+                "Commands · {} copies {which} {} exactly (OSC 52)",
+                keys.copy,
+                words::count(lines, "line")
             ),
             theme.heading(),
         ));
@@ -272,6 +285,10 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme, keys: &StepKeys) -> Vec
         for line in &step.expected {
             field(&mut out, "", line, Style::new());
         }
+    }
+    if let Some(undo) = &step.undo {
+        out.push(Line::raw(""));
+        field(&mut out, "undo", undo, Style::new());
     }
     out.push(Line::raw(""));
     field(&mut out, "why", &step.why, Style::new());

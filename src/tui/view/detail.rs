@@ -12,8 +12,11 @@ use super::{format, list, timeline};
 use crate::assess::update_status::{UpdateResult, describe_update_result};
 use crate::assess::{EntraSide, EntraSource, IdpKind, PrimarySource};
 use crate::cert::{CertInfo, Sha1};
+use crate::checklist::{Checklist, Mode as Mode_};
 use crate::domain::{DomainStatus, FetchState};
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
 
 const KEY_WIDTH: usize = 11;
@@ -49,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     ]);
     let mut block = block(beside_list).title(title);
     let inner = block.inner(area);
-    let lines = lines(status, now, inner.width, theme);
+    let lines = lines(app, status, now, inner.width);
     let height = usize::from(inner.height);
     if lines.len() > height {
         // Where the window is, so the operator knows there is more below (or above).
@@ -64,18 +67,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
 
 /// Everything the details show for `status`, as lines `width` columns wide.
 pub fn lines(
+    app: &App,
     status: &DomainStatus,
     now: DateTime<Utc>,
     width: u16,
-    theme: Theme,
 ) -> Vec<Line<'static>> {
+    let theme = app.theme();
     let mut out = Lines {
         text: Vec::new(),
         width: usize::from(width),
         theme,
     };
     summary(&mut out, status, now);
-    findings(&mut out, status);
+    // The findings name the steps of the checklist the operator would open now.
+    let checklist = app.checklist_of(status, now);
+    let open_key = app
+        .keymap
+        .key_label(&Action::OpenChecklist, Mode::Details, app.ascii());
+    findings(&mut out, status, &checklist, &open_key);
     out.heading("Timeline");
     out.text.extend(timeline::lines(status, now, width, theme));
     certificates(&mut out, status, now);
@@ -228,10 +237,34 @@ fn primary_source_text(source: PrimarySource) -> &'static str {
     }
 }
 
-fn findings(out: &mut Lines, status: &DomainStatus) {
+fn findings(out: &mut Lines, status: &DomainStatus, checklist: &Checklist, open_key: &str) {
     out.heading("Findings");
     if status.assessment.findings.is_empty() {
         out.text.push(Line::raw("  none"));
+    }
+    if checklist.mode == Mode_::Outage {
+        let lead = vec![Span::raw("  "), Span::styled("OUTAGE ", out.theme.error())];
+        out.lead_text(
+            lead,
+            "sign-ins fail now, or will before a planned renewal can finish: the checklist restores them first",
+        );
+    }
+    // Where the top finding's advice is carried out, and the key that goes there.
+    if let Some((_, number)) = status
+        .assessment
+        .findings
+        .iter()
+        .find_map(|f| checklist.step_of(f))
+    {
+        let title = checklist
+            .steps
+            .get(number - 1)
+            .map_or("", |s| s.title.as_str());
+        out.text.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(open_key.to_owned(), out.theme.key()),
+            Span::raw(format!(" opens checklist step {number}: {title}")),
+        ]));
     }
     for finding in &status.assessment.findings {
         let lead = vec![
@@ -243,7 +276,7 @@ fn findings(out: &mut Lines, status: &DomainStatus) {
             Span::styled(format!(" {:<4}", finding.rule.id()), out.theme.key()),
             Span::raw(" "),
         ];
-        out.lead_text(lead, &finding.message);
+        out.lead_text(lead, &checklist.say(finding));
     }
 }
 

@@ -94,7 +94,7 @@ pub fn details_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usiz
     let details = regions(area, app).details.unwrap_or(area);
     let inner = detail::inner(details, area.width >= SIDE_BY_SIDE_WIDTH);
     let content = app.selected_status().map_or(0, |status| {
-        detail::lines(status, now, inner.width, app.theme()).len()
+        detail::lines(app, status, now, inner.width).len()
     });
     (content, usize::from(inner.height))
 }

@@ -212,10 +212,9 @@ fn row(
             .primary
             .as_ref()
             .map_or_else(|| "—".into(), |p| format::date(p.cert.not_after));
-        let finding = a
-            .findings
-            .first()
-            .map_or_else(String::new, |f| format!("{} {}", f.rule, f.message));
+        let finding = a.findings.first().map_or_else(String::new, |f| {
+            format!("{} {}", f.rule, crate::words::finding_title(f))
+        });
         cells.extend([Cell::from(expires), Cell::from(finding)]);
     }
     Row::new(cells)
