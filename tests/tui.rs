@@ -1897,3 +1897,47 @@ fn texts_that_name_a_key_name_the_rebound_one() {
     );
     assert!(screen_text(&draw(&app)).contains("x quits"));
 }
+
+/// A finding's step: the details name it with the key that opens it, and that key from the
+/// details opens the checklist on it (from the list, the checklist starts at its first open
+/// step as before).
+#[test]
+fn from_the_details_the_checklist_opens_at_the_top_findings_step() {
+    use fedcert::checklist::StepId;
+    let cursor = |app: &App| {
+        let list = fedcert::tui::checklist_screen::build(app, now()).unwrap();
+        let index = app.checklist.as_ref().unwrap().cursor(&list).unwrap();
+        (list.steps[index].id, index + 1)
+    };
+    let mut app = app();
+    // woodgrove.com: R4, the successor is not in Entra.
+    let woodgrove = names(&app)
+        .iter()
+        .position(|n| *n == "woodgrove.com")
+        .unwrap();
+    for _ in 0..woodgrove {
+        act(&mut app, &[Action::Down]);
+    }
+    act(&mut app, &[Action::OpenChecklist]);
+    assert_eq!(cursor(&app), (StepId::AutoRollover, 1));
+    act(&mut app, &[Action::Back, Action::OpenDetails]);
+    let details = draw(&app).backend().to_string();
+    assert!(
+        details.contains("c opens checklist step 6: Update Entra ID with the new certificate"),
+        "{details}"
+    );
+    act(&mut app, &[Action::OpenChecklist]);
+    assert_eq!(cursor(&app), (StepId::UpdateEntra, 6));
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+/// The details name the checklist key as the keymap has it: rebound, the new key shows.
+#[test]
+fn the_details_name_the_rebound_checklist_key() {
+    let mut app = app();
+    app.keymap = rebound(&[("open_checklist", &["o"])]);
+    act(&mut app, &[Action::Down, Action::OpenDetails]);
+    let details = draw(&app).backend().to_string();
+    assert!(details.contains("o opens checklist step 1"), "{details}");
+    assert!(!details.contains("c opens checklist"), "{details}");
+}

@@ -1138,13 +1138,13 @@ fn c1_clock_skew() {
 
 // ---- how long a verdict holds ----
 
-/// The verdict without its continuous countdown, plus that countdown as the list and the
-/// details show it.
-fn held(a: &Assessment) -> (Assessment, String, Option<String>) {
+/// The verdict without its continuous countdown, plus that countdown as the list shows it (the
+/// details and the findings' words count down from the moment they are drawn).
+fn held(a: &Assessment) -> (Assessment, String) {
     use fedcert::tui::view::format;
     let mut a = a.clone();
     let days = a.days_left.take();
-    (a, format::days_left(days), days.map(format::days_left_long))
+    (a, format::days_left(days))
 }
 
 /// Moments worth probing: around every certificate's dates, every policy milestone, Entra's

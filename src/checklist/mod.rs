@@ -165,8 +165,8 @@ impl Mode {
     }
 }
 
-/// Where a step stands in an outage runbook.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where a step stands in an outage runbook, in the order the phases come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Restores sign-in.

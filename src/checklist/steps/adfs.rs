@@ -276,9 +276,15 @@ pub(super) fn generate(f: &Facts<'_>) -> Step {
     )
     .at_adfs_primary(f.server)
     .why(&[
-        "These certificates are not AD FS's own, so AD FS cannot generate the next one: request it from your CA, \
-         install it with its private key in the Local Computer's Personal store on every AD FS server, and give the AD FS \
-         service account read access to the private key; then add it as secondary (put its thumbprint in the command).",
+        if f.primary.is_some_and(|p| !p.self_signed) {
+            "These certificates come from a CA, so AD FS cannot generate the next one: request it from your CA,"
+        } else {
+            "AutoCertificateRollover is False, so AD FS generates no certificate: get the next one (from your CA, or \
+             self-signed),"
+        },
+        "install it with its private key in the Local Computer's Personal store on every AD FS server, and give the \
+         AD FS service account read access to the private key; then add it as secondary (put its thumbprint in the \
+         command).",
         &reason,
         "AD FS accepts a certificate of your own only while AutoCertificateRollover is False.",
     ])

@@ -126,7 +126,11 @@ pub(super) fn idp_rotate(f: &Facts<'_>) -> Step {
 }
 
 pub(super) fn update_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
-    let title = "Update Entra ID with the new certificate";
+    let title = if f.outage == Some(Outage::SyncBroken) {
+        "Put the certificate the IdP signs with into Entra ID"
+    } else {
+        "Update Entra ID with the new certificate"
+    };
     let third_party = f.kind == IdpKind::ThirdParty;
     match (dialect, third_party) {
         (Dialect::MsOnline, false) => update_entra_msol_adfs(f, title),

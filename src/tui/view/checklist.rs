@@ -246,7 +246,7 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme, keys: &StepKeys) -> Vec
         let at = step
             .record
             .as_ref()
-            .map_or(String::new(), |r| format!(" ({})", format::datetime(r.at)));
+            .map_or(String::new(), |r| format!(" ({})", words::moment(r.at)));
         field(&mut out, "note", &format!("{note}{at}"), theme.key());
     }
     let place = if step.tool == crate::checklist::Tool::None {
@@ -306,13 +306,13 @@ fn state_text(step: &Step) -> String {
         };
         return format!(
             "verified by fedcert {}: {}{yours}",
-            format::datetime(verified.at),
+            words::moment(verified.at),
             verified.evidence
         );
     }
     match mark {
         Some((mark, at)) if mark != Mark::Todo => {
-            format!("{} {}", mark.as_str(), format::datetime(at))
+            format!("{} {}", mark.as_str(), words::moment(at))
         }
         _ => "todo".to_owned(),
     }

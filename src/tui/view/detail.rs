@@ -18,6 +18,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
+use crate::words;
 
 const KEY_WIDTH: usize = 11;
 
@@ -163,8 +164,8 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     let primary = match (&a.primary, a.days_left) {
         (Some(p), Some(_)) => format!(
             "{}, expires {} ({})",
-            format::days_left_long(p.cert.days_left_exact(now)),
-            format::datetime(p.cert.not_after),
+            words::left(p.cert.not_after, now),
+            words::moment(p.cert.not_after),
             primary_source_text(p.source)
         ),
         _ => "none known".into(),
@@ -178,7 +179,7 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "Entra read",
             &format!(
                 "FAILED {} ({}); the error is under Entra ID",
-                format::age(error.at, now),
+                words::age(error.at, now),
                 error.short
             ),
             out.theme.error(),
@@ -198,7 +199,7 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     if let FetchState::Fetching { since } = status.fetch {
         out.field(
             "refresh",
-            &format!("fetching, started {}", format::age(since, now)),
+            &format!("fetching, started {}", words::age(since, now)),
         );
     }
     match (&status.last_error, &status.last_good) {
@@ -206,9 +207,9 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "refresh",
             &format!(
                 "STALE: the refresh {} failed ({}); showing the snapshot read {}",
-                format::age(error.at, now),
+                words::age(error.at, now),
                 error.short,
-                format::age(snapshot.fetched_at, now)
+                words::age(snapshot.fetched_at, now)
             ),
             theme.stale(),
         ),
@@ -216,14 +217,14 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "refresh",
             &format!(
                 "FAILED {} ({}); never read successfully",
-                format::age(error.at, now),
+                words::age(error.at, now),
                 error.short
             ),
             theme.error(),
         ),
         (None, Some(snapshot)) => out.field(
             "refresh",
-            &format!("ok, read {}", format::age(snapshot.fetched_at, now)),
+            &format!("ok, read {}", words::age(snapshot.fetched_at, now)),
         ),
         (None, None) => out.field("refresh", "not read yet"),
     }
@@ -352,9 +353,9 @@ fn certificate(
         "valid",
         &format!(
             "{} → {} ({})",
-            format::datetime(cert.not_before),
-            format::datetime(cert.not_after),
-            format::days_left_long(cert.days_left_exact(now))
+            words::moment(cert.not_before),
+            words::moment(cert.not_after),
+            words::left(cert.not_after, now)
         ),
     );
     out.field("SHA-1", &cert.sha1.to_string());
@@ -388,8 +389,8 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "fetching",
             &format!(
                 "since {} ({})",
-                format::datetime(since),
-                format::age(since, now)
+                words::moment(since),
+                words::age(since, now)
             ),
         );
     }
@@ -398,8 +399,8 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "last fetch",
             &format!(
                 "FAILED {} ({}): {}",
-                format::datetime(error.at),
-                format::age(error.at, now),
+                words::moment(error.at),
+                words::age(error.at, now),
                 error.message
             ),
             out.theme.error(),
@@ -409,8 +410,8 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         Some(snapshot) => {
             let when = format!(
                 "{} ({})",
-                format::datetime(snapshot.fetched_at),
-                format::age(snapshot.fetched_at, now)
+                words::moment(snapshot.fetched_at),
+                words::age(snapshot.fetched_at, now)
             );
             if status.is_stale() {
                 out.field_styled(
@@ -426,7 +427,7 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             }
             out.field("entity", &snapshot.facts.entity_id);
             if let Some(until) = snapshot.facts.valid_until {
-                out.field("valid until", &format::datetime(until));
+                out.field("valid until", &words::moment(until));
             }
             // Measured against the real clock when the response arrived, so a `--now`
             // rehearsal shows no false skew.
@@ -499,8 +500,8 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             let validity = format!(
                 "{}, until {} ({})",
                 cert.subject,
-                format::date(cert.not_after),
-                format::days_left_long(cert.days_left_exact(now))
+                words::date(cert.not_after),
+                words::left(cert.not_after, now)
             );
             out.field("", &validity);
         }
@@ -524,7 +525,7 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     if let Some(at) = side.as_of {
         out.field(
             "as of",
-            &format!("{} ({})", format::datetime(at), format::age(at, now)),
+            &format!("{} ({})", words::moment(at), words::age(at, now)),
         );
     }
     if let Some(error) = &status.entra_error {

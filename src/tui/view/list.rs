@@ -15,6 +15,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
+use crate::words;
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 /// The spinner for `--ascii` terminals.
@@ -211,7 +212,7 @@ fn row(
         let expires = a
             .primary
             .as_ref()
-            .map_or_else(|| "—".into(), |p| format::date(p.cert.not_after));
+            .map_or_else(|| "—".into(), |p| words::date(p.cert.not_after));
         let finding = a.findings.first().map_or_else(String::new, |f| {
             format!("{} {}", f.rule, crate::words::finding_title(f))
         });
@@ -257,7 +258,7 @@ pub fn refresh_text(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> 
         return (format!("✗ {}", error.short), theme.error());
     }
     match &status.last_good {
-        Some(snapshot) => (format::age(snapshot.fetched_at, now), Style::new()),
+        Some(snapshot) => (words::age(snapshot.fetched_at, now), Style::new()),
         None => ("never".into(), theme.dim()),
     }
 }
