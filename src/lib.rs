@@ -20,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod explain;
 pub mod metadata;
 pub mod poller;
 pub mod powershell;

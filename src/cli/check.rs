@@ -111,7 +111,11 @@ pub fn new_statuses<'a>(
 
 /// Each domain's checklist as `fedcert checklist` builds it (with the saved progress), so the
 /// step a finding names has the number the operator will see there.
-fn checklists(statuses: &[DomainStatus], dialect: Dialect, now: DateTime<Utc>) -> Vec<Checklist> {
+pub(super) fn checklists(
+    statuses: &[DomainStatus],
+    dialect: Dialect,
+    now: DateTime<Utc>,
+) -> Vec<Checklist> {
     let store = Store::default_dir().map(Store::at);
     statuses
         .iter()

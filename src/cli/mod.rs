@@ -10,6 +10,7 @@ mod checklist_cmd;
 pub mod checklist_format;
 mod config_cmd;
 mod discover;
+mod explain;
 mod import;
 mod inspect;
 pub mod json;
@@ -75,6 +76,7 @@ Examples:
   fedcert serve                       metrics at http://127.0.0.1:9781/metrics
   fedcert inspect https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml
   fedcert checklist contoso.com > renewal.md
+  fedcert explain AADSTS50008         what users' error means, which domain fails
   fedcert check --now 2027-01-10T09:00:00Z
                                       rehearse: how will it look then?
 
@@ -121,6 +123,16 @@ Examples:
   fedcert checklist contoso.com --format text
   fedcert checklist contoso.com --dialect msonline
                                       the legacy MSOnline commands";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  fedcert explain AADSTS50008         meaning, causes, the watched domains that show one
+  fedcert explain 5000811             the same without AADSTS
+  xclip -o | fedcert explain -        a whole pasted error page from standard input
+  fedcert explain couldNotAccessRemoteHost --json
+
+Exit code: 0 with an answer, also for a code fedcert does not know (it then
+lists the domains failing now); 64 when there is nothing to explain.";
 
 const DISCOVER_EXAMPLES: &str = "\
 Examples:
@@ -228,6 +240,10 @@ pub enum Command {
     /// Get-AdfsProperties or Get-MgDomainFederationConfiguration.
     #[command(after_help = IMPORT_EXAMPLES)]
     Import(import::ImportArgs),
+    /// What an error users see (AADSTS50008, a pasted error page) means for federation, its
+    /// likely causes, and which watched domains show one of them now.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(explain::ExplainArgs),
     /// Manage the config file.
     #[command(after_help = CONFIG_EXAMPLES)]
     Config {
@@ -411,6 +427,10 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Import(args)) => {
             init_stderr_logging(&cli.global);
             runtime.block_on(import::run(&cli.global, &args, now))
+        }
+        Some(Command::Explain(args)) => {
+            init_stderr_logging(&cli.global);
+            runtime.block_on(explain::run(&cli.global, &args, now))
         }
         Some(Command::Config { action }) => {
             init_stderr_logging(&cli.global);
