@@ -18,6 +18,7 @@ pub mod prometheus;
 mod serve;
 mod shell;
 mod tui_cmd;
+mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -269,6 +270,11 @@ pub struct ServeArgs {
     /// metrics name your domains and IdP hosts.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9781")]
     pub listen: SocketAddr,
+    /// HTTPS, basic auth and client certificates from a web-config file in the format of
+    /// Prometheus' exporter-toolkit (tls_server_config, basic_auth_users, …); re-read on
+    /// SIGHUP. With it, plain HTTP is not served.
+    #[arg(long, value_name = "FILE")]
+    pub web_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
