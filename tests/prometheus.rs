@@ -557,3 +557,67 @@ fn assert_escapes_round_trip(exposition: &Exposition, text: &str, domains: &[Val
         "the raw text escapes backslash, quote and newline:\n{text}"
     );
 }
+
+#[test]
+fn output_replaces_the_file_whole_and_a_broken_config_leaves_it_alone() {
+    let fixture = Fixture::start();
+    let (text, _) = fixture.exposition_text();
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("fedcert.prom");
+    std::fs::write(&target, "# the previous run's\n").unwrap();
+    let output = fixture.check(&[
+        "--format",
+        "prometheus",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "the exit code is still check's"
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), text);
+    let names: Vec<String> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["fedcert.prom"], "no temporary file is left behind");
+
+    // fedcert fails before writing (a broken config): the old metrics stay, so they age.
+    let broken = out_dir.path().join("broken.toml");
+    std::fs::write(&broken, "[[domain]]\nname = 3\n").unwrap();
+    let failed = Command::cargo_bin("fedcert")
+        .unwrap()
+        .args([
+            "--config",
+            broken.to_str().unwrap(),
+            "check",
+            "--format",
+            "prometheus",
+        ])
+        .args(["--output", target.to_str().unwrap()])
+        .env("FEDCERT_DATA_DIR", out_dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(65));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), text);
+
+    // Nowhere to write: 73, one line naming the file.
+    let nowhere = out_dir.path().join("missing-dir/fedcert.prom");
+    let output = fixture.check(&[
+        "--format",
+        "prometheus",
+        "--output",
+        nowhere.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(73));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!(
+            "fedcert: --output {}: cannot write it:",
+            nowhere.display()
+        )),
+        "{stderr}"
+    );
+}

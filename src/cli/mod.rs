@@ -89,7 +89,8 @@ Examples:
   fedcert check                       a line per domain
   fedcert check --domain contoso.com --domain fabrikam.com
   fedcert check --json | jq -r '.domains[] | select(.severity != \"ok\") | .name'
-  fedcert check --format prometheus > fedcert.prom.tmp && mv fedcert.prom.tmp fedcert.prom
+  fedcert check --format prometheus --output /var/lib/prometheus/node-exporter/fedcert.prom
+                                      written whole or not at all (textfile collector)
   fedcert check --now 2027-01-10T09:00:00Z
                                       the verdicts as of the change window
 
@@ -255,6 +256,11 @@ pub struct CheckArgs {
     /// Only this domain, as named in the config (repeatable).
     #[arg(long = "domain", value_name = "NAME")]
     pub domains: Vec<String>,
+    /// Write to FILE instead of standard output, atomically (a temporary file beside it, then
+    /// renamed over it), as node_exporter's textfile collector needs. When fedcert fails before
+    /// writing (a broken config), FILE is left as it was.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
