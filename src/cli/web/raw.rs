@@ -427,3 +427,15 @@ mod tests {
         assert!(e.at.is_some(), "{e:?}");
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod sample {
+    #[test]
+    fn the_shipped_sample_parses() {
+        let raw = super::parse(include_str!("../../../assets/web-config.sample.yml")).unwrap();
+        let tls = raw.tls_server_config.unwrap();
+        assert_eq!(tls.cert_file.unwrap().to_str(), Some("fedcert.crt"));
+        assert_eq!(tls.min_version, Some(super::TlsVersion::Tls12));
+    }
+}
