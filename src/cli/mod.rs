@@ -104,10 +104,14 @@ Examples:
   fedcert serve --listen 0.0.0.0:9781
                                       every interface (warns: whoever reaches
                                       the port reads your domain list)
+  fedcert serve --listen 0.0.0.0:9781 --web-config /etc/fedcert/web-config.yml
+                                      HTTPS with basic auth or client
+                                      certificates (exporter-toolkit format)
 
 Paths: /metrics (Prometheus text format); / (a page naming it); else 404.
 The poller refreshes every domain on its interval; each scrape reports the
-latest results. SIGTERM or Ctrl-C stops it cleanly (exit 0).";
+latest results. SIGTERM or Ctrl-C stops it cleanly (exit 0); SIGHUP re-reads
+--web-config (a file that does not load leaves the one in force).";
 
 const INSPECT_EXAMPLES: &str = "\
 Examples:

@@ -439,3 +439,21 @@ mod sample {
         assert_eq!(tls.min_version, Some(super::TlsVersion::Tls12));
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod readme {
+    #[test]
+    fn the_readme_example_parses_and_its_hash_is_bcrypt() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("```yaml\n# /etc/fedcert/web-config.yml")
+            .unwrap();
+        let block = &readme[start + "```yaml\n".len()..];
+        let block = &block[..block.find("```").unwrap()];
+        let raw = super::parse(block).unwrap();
+        let users = raw.basic_auth_users.unwrap();
+        assert!(bcrypt::verify("change-me", &users["prometheus"]).unwrap());
+        assert!(raw.tls_server_config.is_some());
+    }
+}
