@@ -8,6 +8,7 @@
 mod support;
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -737,9 +738,10 @@ fn promtool_parses_every_dashboard_query() {
     let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
     for (i, (_, expr)) in dashboard_queries(&dashboard()).iter().enumerate() {
         let quoted = serde_json::to_string(expr).unwrap();
-        rules.push_str(&format!(
-            "      - record: dashboard:query_{i}\n        expr: {quoted}\n"
-        ));
+        let _ = writeln!(
+            rules,
+            "      - record: dashboard:query_{i}\n        expr: {quoted}"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("dashboard-rules.yml");

@@ -26,7 +26,7 @@ fn parse(name: &str) -> Unit {
             continue;
         }
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = name.to_owned();
+            name.clone_into(&mut section);
             continue;
         }
         assert!(
@@ -105,7 +105,7 @@ fn the_textfile_service_runs_check_with_output_and_its_timer_every_15_minutes() 
     assert_eq!(one(&unit, "Service", "Type"), "oneshot");
     assert_eq!(one(&unit, "Service", "SuccessExitStatus"), "1 2 3");
     assert!(
-        unit.get("Install").is_none(),
+        !unit.contains_key("Install"),
         "the timer is what one enables"
     );
     let exec = one(&unit, "Service", "ExecStart");
