@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
 use super::json::{CheckDomain, CheckReport};
-use super::output::{pad, to_stdout};
+use super::output::{pad, to_file_atomically, to_stdout};
 use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::assess::update_status::describe_update_result;
 use crate::assess::{EntraSide, Severity};
@@ -36,13 +36,17 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
         CheckFormat::Text | CheckFormat::Json => checklists(&statuses, args.dialect, now),
         CheckFormat::Prometheus => Vec::new(),
     };
-    to_stdout(|out| match format {
+    let write = |out: &mut dyn Write| match format {
         CheckFormat::Text => write_text(out, &statuses, &lists, now),
         CheckFormat::Json => write_json(out, &statuses, &lists, worst, now),
         CheckFormat::Prometheus => {
             out.write_all(super::prometheus::render(&statuses, now).as_bytes())
         }
-    })?;
+    };
+    match &args.output {
+        Some(path) => to_file_atomically(path, write)?,
+        None => to_stdout(write)?,
+    }
     Ok(worst.exit_code())
 }
 

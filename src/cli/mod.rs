@@ -19,6 +19,7 @@ pub mod prometheus;
 mod serve;
 mod shell;
 mod tui_cmd;
+mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -90,7 +91,8 @@ Examples:
   fedcert check                       a line per domain
   fedcert check --domain contoso.com --domain fabrikam.com
   fedcert check --json | jq -r '.domains[] | select(.severity != \"ok\") | .name'
-  fedcert check --format prometheus > fedcert.prom.tmp && mv fedcert.prom.tmp fedcert.prom
+  fedcert check --format prometheus --output /var/lib/prometheus/node-exporter/fedcert.prom
+                                      written whole or not at all (textfile collector)
   fedcert check --now 2027-01-10T09:00:00Z
                                       the verdicts as of the change window
 
@@ -104,10 +106,14 @@ Examples:
   fedcert serve --listen 0.0.0.0:9781
                                       every interface (warns: whoever reaches
                                       the port reads your domain list)
+  fedcert serve --listen 0.0.0.0:9781 --web-config /etc/fedcert/web-config.yml
+                                      HTTPS with basic auth or client
+                                      certificates (exporter-toolkit format)
 
 Paths: /metrics (Prometheus text format); / (a page naming it); else 404.
 The poller refreshes every domain on its interval; each scrape reports the
-latest results. SIGTERM or Ctrl-C stops it cleanly (exit 0).";
+latest results. SIGTERM or Ctrl-C stops it cleanly (exit 0); SIGHUP re-reads
+--web-config (a file that does not load leaves the one in force).";
 
 const INSPECT_EXAMPLES: &str = "\
 Examples:
@@ -274,6 +280,11 @@ pub struct CheckArgs {
     /// those of `fedcert checklist DOMAIN --dialect …`).
     #[arg(long, default_value = "graph", value_parser = clap::builder::PossibleValuesParser::new(["graph", "msonline"]).try_map(|s| s.parse::<crate::checklist::Dialect>()))]
     pub dialect: crate::checklist::Dialect,
+    /// Write to FILE instead of standard output, atomically (a temporary file beside it, then
+    /// renamed over it), as node_exporter's textfile collector needs. When fedcert fails before
+    /// writing (a broken config), FILE is left as it was.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -289,6 +300,11 @@ pub struct ServeArgs {
     /// metrics name your domains and IdP hosts.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9781")]
     pub listen: SocketAddr,
+    /// HTTPS, basic auth and client certificates from a web-config file in the format of
+    /// Prometheus' exporter-toolkit (tls_server_config, basic_auth_users, …); re-read on
+    /// SIGHUP. With it, plain HTTP is not served.
+    #[arg(long, value_name = "FILE")]
+    pub web_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
