@@ -412,3 +412,58 @@ fn outage_runbooks_match_their_snapshots() {
         }
     }
 }
+
+/// An empty config is not a healthy one: UNKNOWN (exit 3), saying where the config is, in every
+/// format, so a Nagios check or an alert does not show green while nothing is watched.
+#[test]
+fn a_config_without_domains_is_unknown_not_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[settings]\nrefresh = \"15m\"\n").unwrap();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("fedcert")
+            .unwrap()
+            .env("FEDCERT_DATA_DIR", dir.path().join("data"))
+            .args(["--config", config.to_str().unwrap(), "--now", NOW, "check"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let text = run(&[]);
+    assert_eq!(text.status.code(), Some(3), "{text:?}");
+    let stdout = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        stdout.starts_with("UNKNOWN no domains are configured in "),
+        "{stdout}"
+    );
+    assert!(stdout.contains(config.to_str().unwrap()), "{stdout}");
+    let report = json(&run(&["--json"]));
+    assert_eq!(report["worst"], "unknown");
+    assert_eq!(report["domains"], Value::Array(Vec::new()));
+    assert!(report["problem"].as_str().unwrap().contains("no domains"));
+    // --now as people type it: a date is midnight UTC.
+    let dated = json(
+        &Command::cargo_bin("fedcert")
+            .unwrap()
+            .env("FEDCERT_DATA_DIR", dir.path().join("data"))
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "--now",
+                "2027-01-10",
+                "check",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(dated["now"], "2027-01-10T00:00:00Z");
+    let metrics = run(&["--format", "prometheus"]);
+    assert_eq!(metrics.status.code(), Some(3));
+    assert!(
+        String::from_utf8(metrics.stdout)
+            .unwrap()
+            .lines()
+            .any(|l| l == "fedcert_domains 0")
+    );
+}

@@ -23,7 +23,7 @@ use serde_json::Value;
 const NOW: &str = "2026-12-01T09:00:00Z";
 
 /// Every family the exposition declares.
-const FAMILIES: [&str; 11] = [
+const FAMILIES: [&str; 12] = [
     "fedcert_domain_status",
     "fedcert_domain_sync_state",
     "fedcert_domain_primary_expires_in_seconds",
@@ -33,6 +33,7 @@ const FAMILIES: [&str; 11] = [
     "fedcert_metadata_fetch_success",
     "fedcert_metadata_last_success_timestamp_seconds",
     "fedcert_entra_update_result",
+    "fedcert_domains",
     "fedcert_evaluation_timestamp_seconds",
     "fedcert_build_info",
 ];

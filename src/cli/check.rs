@@ -12,7 +12,7 @@ use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::assess::update_status::describe_update_result;
 use crate::assess::{EntraSide, Severity};
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect};
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::domain::DomainStatus;
 use crate::poller::{Sources, refresh_domain};
 use crate::source::imports::Imports;
@@ -27,18 +27,35 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
     } else {
         args.format
     };
+    // Nothing watched is not healthy: a monitor must not show green for an empty config.
+    let empty = config.domains.is_empty().then(|| {
+        format!(
+            "no domains are configured in {}: add [[domain]] tables (fedcert config init writes a commented sample; fedcert discover DOMAIN --add finds one)",
+            config::locate(global.config.as_deref()).display()
+        )
+    });
     let worst = statuses
         .iter()
         .map(|d| d.assessment.severity)
         .max()
-        .unwrap_or(Severity::Ok);
+        .unwrap_or(if empty.is_some() {
+            Severity::Unknown
+        } else {
+            Severity::Ok
+        });
     let lists = match format {
         CheckFormat::Text | CheckFormat::Json => checklists(&statuses, args.dialect, now),
         CheckFormat::Prometheus => Vec::new(),
     };
+    if let Some(problem) = &empty {
+        tracing::warn!("{problem}");
+    }
     let write = |out: &mut dyn Write| match format {
-        CheckFormat::Text => write_text(out, &statuses, &lists, now),
-        CheckFormat::Json => write_json(out, &statuses, &lists, worst, now),
+        CheckFormat::Text => match &empty {
+            Some(problem) => writeln!(out, "UNKNOWN {problem}"),
+            None => write_text(out, &statuses, &lists, now),
+        },
+        CheckFormat::Json => write_json(out, &statuses, &lists, worst, empty.as_deref(), now),
         CheckFormat::Prometheus => {
             out.write_all(super::prometheus::render(&statuses, now).as_bytes())
         }
@@ -147,12 +164,14 @@ fn write_json(
     statuses: &[DomainStatus],
     lists: &[Checklist],
     worst: Severity,
+    problem: Option<&str>,
     now: DateTime<Utc>,
 ) -> std::io::Result<()> {
     let entra: Vec<Option<EntraSide>> = statuses.iter().map(DomainStatus::entra).collect();
     let report = CheckReport {
         now,
         worst: worst.as_str(),
+        problem,
         domains: statuses
             .iter()
             .zip(&entra)

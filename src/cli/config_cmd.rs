@@ -19,6 +19,15 @@ pub fn load(global: &GlobalArgs) -> Result<Config, Failure> {
 pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
     let path = config::locate(global.config.as_deref());
     match action {
+        ConfigAction::Domains => {
+            let config = load(global)?;
+            to_stdout(|out| {
+                config
+                    .domains
+                    .iter()
+                    .try_for_each(|d| writeln!(out, "{}", d.name))
+            })?;
+        }
         ConfigAction::Path => {
             to_stdout(|out| writeln!(out, "{}", path.display()))?;
         }

@@ -141,6 +141,9 @@ pub struct CheckReport<'a> {
     #[serde(serialize_with = "ts")]
     pub now: DateTime<Utc>,
     pub worst: &'static str,
+    /// Why the report says nothing about any domain (no domains configured). An extension.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<&'a str>,
     pub domains: Vec<CheckDomain<'a>>,
 }
 

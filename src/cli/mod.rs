@@ -202,8 +202,9 @@ pub struct GlobalArgs {
         value_name = "PATH"
     )]
     pub config: Option<PathBuf>,
-    /// Evaluate everything as of this moment (RFC 3339), e.g. 2027-01-10T09:00:00Z.
-    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    /// Evaluate everything as of this moment: 2027-01-10T09:00:00Z (RFC 3339), or 2027-01-10
+    /// (midnight UTC), or 2027-01-10 09:00 (UTC).
+    #[arg(long, global = true, value_name = "TIME", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// More logging (-v info, -vv debug; RUST_LOG overrides); logs go to stderr, or to the log
     /// file in the TUI.
@@ -298,7 +299,8 @@ pub enum CheckFormat {
 pub struct ServeArgs {
     /// Address and port to listen on. Loopback by default; any other address warns, since the
     /// metrics name your domains and IdP hosts.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9781")]
+    /// `localhost:9781` and `:9781` (every interface) are understood too.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9781", value_parser = parse_listen)]
     pub listen: SocketAddr,
     /// HTTPS, basic auth and client certificates from a web-config file in the format of
     /// Prometheus' exporter-toolkit (tls_server_config, basic_auth_users, …); re-read on
@@ -345,6 +347,8 @@ pub enum ConfigAction {
     Check,
     /// Print where the config is looked for.
     Path,
+    /// Print the configured domain names, one per line (the shell completions use it).
+    Domains,
 }
 
 #[derive(Debug, Args)]
@@ -362,10 +366,58 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
+/// `--now` as people type it: RFC 3339 (`2027-01-10T09:00:00Z`, any offset), a date
+/// (`2027-01-10`, midnight UTC), or a date and time without an offset (UTC), with `T` or a space.
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2027-01-10T09:00:00Z ({e})"))
+    let trimmed = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(trimmed, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    Err(format!(
+        "{text:?} is not a time: use 2027-01-10T09:00:00Z (RFC 3339), 2027-01-10 (midnight UTC) or 2027-01-10 09:00 (UTC)"
+    ))
+}
+
+/// `--listen` as people type it: `127.0.0.1:9781`, `[::1]:9781`, `localhost:9781` (a name is
+/// resolved, IPv4 first), or `:9781` for every interface.
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    use std::net::{Ipv4Addr, ToSocketAddrs};
+    let trimmed = text.trim();
+    if let Ok(addr) = trimmed.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let hint = "use ADDR:PORT such as 127.0.0.1:9781, localhost:9781 or :9781 (every interface)";
+    let Some((host, port)) = trimmed.rsplit_once(':') else {
+        return Err(format!("{text:?} has no port: {hint}"));
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("{text:?}: {port:?} is not a port number (1-65535): {hint}"))?;
+    if host.is_empty() {
+        return Ok(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)));
+    }
+    let mut addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("{text:?}: cannot resolve {host:?} ({e}): {hint}"))?
+        .collect();
+    addrs.sort_by_key(|a| !a.is_ipv4());
+    addrs
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("{text:?}: {host:?} resolves to no address: {hint}"))
 }
 
 /// A failed command: the exit code and the one line for stderr.
@@ -500,4 +552,60 @@ fn init_stderr_logging(global: &GlobalArgs) {
         }
     }
     let _ = builder.with_writer(std::io::stderr).try_init();
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_is_read_as_people_type_it() {
+        let cases = [
+            ("2027-01-10T09:00:00Z", "2027-01-10T09:00:00Z"),
+            ("2027-01-10T10:00:00+01:00", "2027-01-10T09:00:00Z"),
+            ("2027-01-10", "2027-01-10T00:00:00Z"),
+            (" 2027-01-10 ", "2027-01-10T00:00:00Z"),
+            ("2027-01-10 09:00", "2027-01-10T09:00:00Z"),
+            ("2027-01-10T09:00", "2027-01-10T09:00:00Z"),
+            ("2027-01-10 09:00:30", "2027-01-10T09:00:30Z"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_now(text).unwrap(),
+                want.parse::<DateTime<Utc>>().unwrap(),
+                "{text}"
+            );
+        }
+        let err = parse_now("10/01/2027").unwrap_err();
+        assert!(err.contains("\"10/01/2027\" is not a time"), "{err}");
+        assert!(err.contains("2027-01-10 (midnight UTC)"), "{err}");
+    }
+
+    #[test]
+    fn listen_addresses_are_read_as_people_type_them() {
+        assert_eq!(
+            parse_listen("127.0.0.1:9781").unwrap(),
+            "127.0.0.1:9781".parse::<SocketAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_listen("[::1]:9781").unwrap(),
+            "[::1]:9781".parse::<SocketAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_listen(":9781").unwrap(),
+            "0.0.0.0:9781".parse::<SocketAddr>().unwrap()
+        );
+        let local = parse_listen("localhost:9781").unwrap();
+        assert!(local.ip().is_loopback(), "{local}");
+        assert_eq!(local.port(), 9781);
+        for (bad, says) in [
+            ("localhost", "has no port"),
+            ("localhost:http", "is not a port number"),
+            ("localhost:70000", "is not a port number"),
+        ] {
+            let err = parse_listen(bad).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
 }
