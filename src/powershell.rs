@@ -90,13 +90,6 @@ pub(crate) fn get_federation(domain: &str) -> String {
     )
 }
 
-pub(crate) fn get_federation_certificates(domain: &str) -> String {
-    format!(
-        "{} | FL SigningCertificate, NextSigningCertificate",
-        get_federation(domain)
-    )
-}
-
 /// `$fed = ...`: the federation object, for its id and its certificates.
 pub(crate) fn fetch_federation(domain: &str) -> String {
     format!("$fed = {}", get_federation(domain))
@@ -118,7 +111,8 @@ impl Slot {
     }
 }
 
-/// The thumbprint of the certificate in one slot of `$fed`, with what fedcert expects beside it.
+/// The thumbprint of the certificate in one slot of `$fed` (Graph's or MSOnline's: both name
+/// the slots alike), with what fedcert expects beside it: comparable with what fedcert shows.
 pub(crate) fn slot_thumbprint(slot: Slot, expect: &str) -> String {
     format!(
         "[System.Security.Cryptography.X509Certificates.X509Certificate2]::new([Convert]::FromBase64String($fed.{})).Thumbprint  # expect {expect}",
@@ -227,9 +221,11 @@ pub(crate) fn msol_restore_settings(domain: &str) -> String {
     )
 }
 
-pub(crate) fn msol_federation_settings(domain: &str) -> String {
+/// `$fed = ...`: MSOnline's federation settings, whose certificate slots the thumbprint lines
+/// ([`slot_thumbprint`]) read as they read Graph's.
+pub(crate) fn msol_fetch_settings(domain: &str) -> String {
     format!(
-        "Get-MsolDomainFederationSettings -DomainName {} | FL SigningCertificate, NextSigningCertificate",
+        "$fed = Get-MsolDomainFederationSettings -DomainName {}",
         ps_arg(domain)
     )
 }

@@ -636,12 +636,14 @@ fn msonline_update_uses_the_adfs_context_and_support_multiple_domain() {
             "Get-MsolFederationProperty -DomainName contoso.com -SupportMultipleDomain | FL Source, TokenSigningCertificate",
         ]
     );
+    // Thumbprints, comparable with the expected ones (not base64).
+    let verify = commands(&checklist, StepId::VerifyEntra);
     assert_eq!(
-        commands(&checklist, StepId::VerifyEntra),
-        [
-            "Get-MsolDomainFederationSettings -DomainName contoso.com | FL SigningCertificate, NextSigningCertificate"
-        ]
+        verify[0],
+        "$fed = Get-MsolDomainFederationSettings -DomainName contoso.com"
     );
+    assert!(verify[1].contains("($fed.SigningCertificate)).Thumbprint  # expect "));
+    assert!(verify[2].contains("($fed.NextSigningCertificate)).Thumbprint  # expect "));
     let update = checklist.step(StepId::UpdateEntra).unwrap();
     assert_eq!(update.location, Location::AdminWorkstation);
     assert!(update.where_.contains("adfs01.corp.contoso.com"));
@@ -681,7 +683,6 @@ fn graph_sync_and_verify_show_the_expected_thumbprints_beside_the_commands() {
         commands(&checklist, StepId::Sync),
         [
             "Connect-MgGraph -Scopes Domain.Read.All".to_owned(),
-            "Get-MgDomainFederationConfiguration -DomainId contoso.com".to_owned(),
             "$fed = Get-MgDomainFederationConfiguration -DomainId contoso.com".to_owned(),
             thumbprint("SigningCertificate", &format!("{PRIMARY_SHA1} (primary)")),
             thumbprint(
@@ -690,9 +691,10 @@ fn graph_sync_and_verify_show_the_expected_thumbprints_beside_the_commands() {
             ),
         ]
     );
+    // What the verification prints is what the expected lines say: thumbprints.
     assert_eq!(
-        commands(&checklist, StepId::VerifyEntra)[0],
-        "Get-MgDomainFederationConfiguration -DomainId contoso.com | FL SigningCertificate, NextSigningCertificate"
+        commands(&checklist, StepId::VerifyEntra),
+        commands(&checklist, StepId::Sync)[1..]
     );
     let sync = checklist.step(StepId::Sync).unwrap();
     assert!(
@@ -1237,7 +1239,60 @@ fn render_picks_the_format_by_name() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("yaml") && err.contains("markdown, json or text"),
+        err.contains("yaml") && err.contains("markdown, json, text or ps1"),
         "{err}"
+    );
+}
+
+/// `--format ps1`: a script to keep with the change ticket, in both dialects: each step a
+/// comment block, its commands as code, the commands of done or verified steps commented out.
+#[test]
+fn the_powershell_script_has_each_step_as_comments_and_code() {
+    let graph = ticket_checklist();
+    let script = checklist_format::render(&graph, "ps1".parse().unwrap());
+    insta::assert_snapshot!("ps1_graph", script);
+    // Every command of an open step is a line of code; of a complete one, a comment.
+    for step in &graph.steps {
+        for command in &step.commands {
+            let commented = format!("# {command}");
+            if step.state().is_complete() {
+                assert!(script.lines().any(|l| l == commented), "{command}");
+            } else {
+                assert!(script.lines().any(|l| l == command), "{command}");
+            }
+        }
+    }
+    // Nothing else is code: every line is a comment, blank, or a command of a step.
+    let commands: Vec<&String> = graph.steps.iter().flat_map(|s| &s.commands).collect();
+    let script = script
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark for PowerShell 5.1");
+    for line in script.lines() {
+        assert!(
+            line.is_ascii() || !line.starts_with('#') || line.contains("CN="),
+            "{line}"
+        );
+        assert!(
+            line.is_empty()
+                || line.starts_with('#')
+                || line == "$ErrorActionPreference = 'Stop'"
+                || commands.iter().any(|c| c.as_str() == line),
+            "{line}"
+        );
+        let commented_command = commands.iter().any(|c| line == format!("# {c}"));
+        assert!(
+            line.chars().count() <= 100 || !line.starts_with('#') || commented_command,
+            "{line}"
+        );
+    }
+    let p = primary();
+    let mut scenario = Scenario::adfs(Some(true))
+        .with_successor()
+        .entra_holds(Some(&p), None);
+    scenario.domain.adfs_primary_server = Some("adfs01.corp.contoso.com".to_owned());
+    let msonline = scenario.build(Dialect::MsOnline);
+    insta::assert_snapshot!(
+        "ps1_msonline",
+        checklist_format::render(&msonline, "ps1".parse().unwrap())
     );
 }

@@ -625,3 +625,62 @@ fn keys_and_theme_must_be_tables() {
         "{message}"
     );
 }
+
+/// The sample's words for the promotion milestone are the code's: T − (generation − promotion).
+#[test]
+fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/config.sample.toml"),
+    )
+    .unwrap();
+    let policy = fedcert::assess::Policy::default();
+    let days = policy.generation_days - policy.promotion_days;
+    assert!(
+        sample.contains("T - (generation_days - promotion_days)")
+            && sample.contains(&format!("T - {days} days with the defaults")),
+        "{sample}"
+    );
+    let t: chrono::DateTime<chrono::Utc> = "2027-01-10T09:00:00Z".parse().unwrap();
+    let cert = |id: u8| fedcert::cert::CertInfo {
+        sha1: fedcert::cert::Sha1([id; 20]),
+        sha256: fedcert::cert::Sha256([id; 32]),
+        subject: "CN=x".into(),
+        issuer: "CN=x".into(),
+        serial: "01".into(),
+        not_before: t - chrono::TimeDelta::days(365),
+        not_after: t,
+        key_algorithm: "RSA".into(),
+        key_bits: Some(2048),
+        signature_algorithm: "sha256WithRSAEncryption".into(),
+        self_signed: true,
+        der: std::sync::Arc::from(vec![id]),
+    };
+    let facts = fedcert::assess::IdpFacts {
+        entity_id: "http://fs.contoso.com/adfs/services/trust".into(),
+        kind: fedcert::assess::IdpKind::AdFs,
+        signing: vec![cert(1)],
+        encryption: Vec::new(),
+        signed_by: None,
+        unreadable: Vec::new(),
+        sign_in_url: None,
+        valid_until: None,
+    };
+    let a = fedcert::assess::assess(
+        &fedcert::assess::AssessInput {
+            idp: Some(&facts),
+            fetch_error: None,
+            entra: None,
+            auto_rollover: Some(true),
+            adfs_primary: None,
+            policy: &policy,
+            clock_skew: None,
+        },
+        t - chrono::TimeDelta::days(100),
+    );
+    let promotion = a
+        .milestones
+        .iter()
+        .find(|m| m.kind == fedcert::assess::MilestoneKind::Promotion)
+        .unwrap();
+    assert_eq!(promotion.at, t - chrono::TimeDelta::days(i64::from(days)));
+}

@@ -17,11 +17,13 @@ pub enum Format {
     Markdown,
     Json,
     Text,
+    /// A PowerShell script: each step a comment block, its commands as code.
+    Ps1,
 }
 
 /// An unknown `--format` value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a checklist format: use markdown, json or text")]
+#[error("{0:?} is not a checklist format: use markdown, json, text or ps1")]
 pub struct FormatError(pub String);
 
 impl std::str::FromStr for Format {
@@ -31,6 +33,7 @@ impl std::str::FromStr for Format {
             "markdown" | "md" => Ok(Self::Markdown),
             "json" => Ok(Self::Json),
             "text" | "txt" => Ok(Self::Text),
+            "ps1" | "powershell" => Ok(Self::Ps1),
             _ => Err(FormatError(s.to_owned())),
         }
     }
@@ -42,7 +45,101 @@ pub fn render(checklist: &Checklist, format: Format) -> String {
         Format::Markdown => markdown(checklist),
         Format::Json => json(checklist),
         Format::Text => text(checklist),
+        Format::Ps1 => script(checklist),
     }
+}
+
+/// Comment lines of at most this many columns in the script.
+const SCRIPT_WIDTH: usize = 100;
+
+/// Our own typographic marks in ASCII, so Windows PowerShell 5.1 shows them as they are.
+fn ascii_marks(text: &str) -> String {
+    text.replace('…', "...")
+        .replace(['—', '–', '−'], "-")
+        .replace('→', "->")
+        .replace('▶', ">")
+}
+
+/// `text` as `# ` comment lines, wrapped at spaces; `lead` starts the first line.
+fn comment(out: &mut String, lead: &str, text: &str) {
+    let text = ascii_marks(text);
+    let mut line = format!("# {lead}");
+    let indent = " ".repeat(lead.chars().count());
+    for word in text.split_whitespace() {
+        let used = line.chars().count();
+        if used > 2 + lead.len() && used + 1 + word.chars().count() > SCRIPT_WIDTH {
+            let _ = writeln!(out, "{}", line.trim_end());
+            line = format!("# {indent}");
+        } else if !line.ends_with(' ') {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
+}
+
+/// The runbook as a PowerShell script to keep beside the change ticket: every step a comment
+/// block (why, where, warnings, how to undo, what to expect) followed by its commands; the
+/// commands of steps already done or verified are commented out, so the file holds what is left
+/// to run. Steps run in different places (the AD FS server, an admin workstation): run each
+/// block where its `Where` says, one at a time. UTF-8 with a byte-order mark, which Windows
+/// PowerShell 5.1 needs to read anything but ASCII (a certificate's name) right.
+pub fn script(checklist: &Checklist) -> String {
+    let mut out = String::from('\u{feff}');
+    let _ = writeln!(out, "# {}: {}", title(checklist), checklist.domain);
+    comment(
+        &mut out,
+        "",
+        &format!(
+            "Status {} (Entra sync: {}); {}; {}/{} steps complete; written for {}.",
+            checklist.severity.word(),
+            checklist.sync.label(),
+            checklist.dialect.label(),
+            checklist.completed(),
+            checklist.steps.len(),
+            timestamp(checklist.now)
+        ),
+    );
+    if let Some(headline) = checklist.headline() {
+        comment(&mut out, "Verdict: ", &headline);
+    }
+    comment(
+        &mut out,
+        "",
+        "Run each step where its Where line says, one block at a time, and compare the output with          its Expected lines. Steps already done or verified are commented out.",
+    );
+    let _ = writeln!(out, "$ErrorActionPreference = 'Stop'");
+    let mut phase = None;
+    for (n, step) in checklist.steps.iter().enumerate() {
+        if step.phase != phase {
+            phase = step.phase;
+            if let Some(p) = phase {
+                let _ = writeln!(out, "\n# ==== {} ====", phase_heading(p));
+            }
+        }
+        let state = step.state();
+        let _ = writeln!(out, "\n# ---- Step {}: {} ({})", n + 1, step.title, step.id);
+        comment(&mut out, "State: ", &state_line(step));
+        comment(&mut out, "Where: ", &step.where_);
+        comment(&mut out, "Why: ", &step.why);
+        if let Some(note) = step.note() {
+            comment(&mut out, "Note: ", note);
+        }
+        for warning in &step.warnings {
+            comment(&mut out, "WARNING: ", warning);
+        }
+        if let Some(undo) = &step.undo {
+            comment(&mut out, "Undo: ", undo);
+        }
+        for line in &step.expected {
+            comment(&mut out, "Expected: ", line);
+        }
+        let done = if state.is_complete() { "# " } else { "" };
+        for command in &step.commands {
+            let _ = writeln!(out, "{done}{command}");
+        }
+    }
+    out
 }
 
 /// The JSON shape of DESIGN.md §3, plus a few additive fields.

@@ -128,7 +128,11 @@ Examples:
                                       Markdown for the change ticket
   fedcert checklist contoso.com --format text
   fedcert checklist contoso.com --dialect msonline
-                                      the legacy MSOnline commands";
+                                      the legacy MSOnline commands
+  fedcert checklist contoso.com --format ps1 > renewal.ps1
+                                      a script: each step's why and where as
+                                      comments, its commands as code, done
+                                      steps commented out";
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:
@@ -314,7 +318,7 @@ pub struct ChecklistArgs {
     /// The domain, as named in the config.
     pub domain: String,
     /// markdown (for a change ticket), json or text.
-    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text"]).try_map(|s| s.parse::<checklist_format::Format>()))]
+    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text", "ps1"]).try_map(|s| s.parse::<checklist_format::Format>()))]
     pub format: checklist_format::Format,
     /// graph (Microsoft Graph PowerShell, the default) or msonline (legacy, retired in 2025).
     #[arg(long, default_value = "graph", value_parser = clap::builder::PossibleValuesParser::new(["graph", "msonline"]).try_map(|s| s.parse::<crate::checklist::Dialect>()))]

@@ -122,16 +122,50 @@ pub fn short_thumbprint(sha1: Sha1) -> String {
     format!("{}…", &hex[..8])
 }
 
-/// The subject DN, or `(no subject)`.
-pub fn subject(cert: &CertInfo) -> &str {
+/// The subject as AD FS admins see it in `Get-AdfsCertificate` and the Windows certificate
+/// dialogs: most specific first (`CN=…, OU=…, O=…, C=…`), or `(no subject)`. The JSON keeps
+/// the certificate's own order, as openssl prints it.
+pub fn subject(cert: &CertInfo) -> String {
     if cert.subject.is_empty() {
-        "(no subject)"
-    } else {
-        cert.subject.as_str()
+        return "(no subject)".to_owned();
     }
+    windows_order(&cert.subject)
 }
 
-/// `CN=… (2CA67C00…)`.
+/// An RFC 4514 name as Windows shows it: its RDNs in the reverse order (a `,` escaped with a
+/// backslash stays inside its value), `E=` for the e-mail address and `S=` for the state.
+pub fn windows_order(name: &str) -> String {
+    let mut rdns: Vec<&str> = Vec::new();
+    let (mut start, mut escaped) = (0, false);
+    for (at, c) in name.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            ',' if !escaped => {
+                rdns.push(name[start..at].trim());
+                start = at + 1;
+            }
+            _ => escaped = false,
+        }
+    }
+    rdns.push(name[start..].trim());
+    rdns.reverse();
+    // Windows' labels for the two attributes it names differently.
+    let windows: Vec<String> = rdns
+        .iter()
+        .map(|rdn| {
+            if let Some(value) = rdn.strip_prefix("Email=") {
+                format!("E={value}")
+            } else if let Some(value) = rdn.strip_prefix("ST=") {
+                format!("S={value}")
+            } else {
+                (*rdn).to_owned()
+            }
+        })
+        .collect();
+    windows.join(", ")
+}
+
+/// `CN=… (2CA67C00…)`, the subject most specific first.
 pub fn cert_label(cert: &CertInfo) -> String {
     format!("{} ({})", subject(cert), short_thumbprint(cert.sha1))
 }
@@ -246,5 +280,23 @@ mod tests {
         assert_eq!(moment(t), "2027-01-10 09:05 UTC");
         assert_eq!(date(t), "2027-01-10");
         assert_eq!(short_thumbprint(Sha1([0x3F; 20])), "3F3F3F3F…");
+    }
+
+    #[test]
+    fn subjects_read_most_specific_first_as_windows_shows_them() {
+        assert_eq!(
+            windows_order("C=US, ST=California, O=Okta, CN=relecloud-demo, Email=info@okta.com"),
+            "E=info@okta.com, CN=relecloud-demo, O=Okta, S=California, C=US"
+        );
+        assert_eq!(
+            windows_order("CN=ADFS Signing - fs.contoso.com"),
+            "CN=ADFS Signing - fs.contoso.com"
+        );
+        // An escaped comma is part of its value; a multi-valued RDN stays whole.
+        assert_eq!(
+            windows_order("O=Contoso\\, Ltd, CN=a+OU=b"),
+            "CN=a+OU=b, O=Contoso\\, Ltd"
+        );
+        assert_eq!(windows_order("O=x\\\\, CN=y"), "CN=y, O=x\\\\");
     }
 }

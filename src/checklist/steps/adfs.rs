@@ -85,7 +85,7 @@ pub(super) fn expiry(f: &Facts<'_>) -> Step {
     let known = format!(
         "fedcert already knows: the primary token-signing certificate {} ({}) {}.",
         short(primary.sha1),
-        primary.subject,
+        crate::words::subject(primary),
         expires(primary, f.now)
     );
     let successor = match f.successor {

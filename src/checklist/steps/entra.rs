@@ -2,7 +2,7 @@
 //! both dialects, and its verification.
 
 use super::wording::{
-    MSONLINE_RETIRED, entra_evidence, expected_entra_slots, graph_slot_thumbprints, short, when,
+    MSONLINE_RETIRED, entra_evidence, expected_entra_slots, short, slot_thumbprints, when,
 };
 use crate::assess::{EntraSource, IdpKind, Outage, SyncState};
 use crate::cert::{CertInfo, Sha1};
@@ -52,12 +52,8 @@ pub(super) fn sync(f: &Facts<'_>, dialect: Dialect) -> Step {
             Tool::GraphPowerShell,
         )
         .commands(
-            [
-                ps::CONNECT_GRAPH_READ.to_owned(),
-                ps::get_federation(f.domain),
-            ]
-            .into_iter()
-            .chain(graph_slot_thumbprints(f)),
+            std::iter::once(ps::CONNECT_GRAPH_READ.to_owned())
+                .chain(slot_thumbprints(f, ps::fetch_federation(f.domain))),
         ),
         Dialect::MsOnline if third_party => Step::new(
             StepId::Sync,
@@ -65,11 +61,11 @@ pub(super) fn sync(f: &Facts<'_>, dialect: Dialect) -> Step {
             Location::AdminWorkstation,
             Tool::MsOnline,
         )
-        .commands([
-            ps::INSTALL_MSONLINE.to_owned(),
-            ps::CONNECT_MSOL.to_owned(),
-            ps::msol_federation_settings(f.domain),
-        ])
+        .commands(
+            [ps::INSTALL_MSONLINE.to_owned(), ps::CONNECT_MSOL.to_owned()]
+                .into_iter()
+                .chain(slot_thumbprints(f, ps::msol_fetch_settings(f.domain))),
+        )
         .warn(MSONLINE_RETIRED),
         Dialect::MsOnline => Step::new(StepId::Sync, title, Location::AdfsPrimary, Tool::MsOnline)
             .at_adfs_primary(f.server)
@@ -439,17 +435,14 @@ pub(super) fn verify_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
             Location::AdminWorkstation,
             Tool::GraphPowerShell,
         )
-        .commands(
-            std::iter::once(ps::get_federation_certificates(f.domain))
-                .chain(graph_slot_thumbprints(f)),
-        ),
+        .commands(slot_thumbprints(f, ps::fetch_federation(f.domain))),
         Dialect::MsOnline => Step::new(
             StepId::VerifyEntra,
             title,
             Location::AdminWorkstation,
             Tool::MsOnline,
         )
-        .commands([ps::msol_federation_settings(f.domain)])
+        .commands(slot_thumbprints(f, ps::msol_fetch_settings(f.domain)))
         .warn(MSONLINE_RETIRED),
     };
     step.why(&[

@@ -131,10 +131,11 @@ pub(super) fn expect_primary(f: &Facts<'_>) -> String {
     }
 }
 
-/// The Graph lines that show the thumbprints of both Entra slots, each with its expectation.
-pub(super) fn graph_slot_thumbprints(f: &Facts<'_>) -> Vec<String> {
+/// The lines that read Entra's federation settings into `$fed` (`fetch`) and show the
+/// thumbprints of both certificate slots, each with its expectation.
+pub(super) fn slot_thumbprints(f: &Facts<'_>, fetch: String) -> Vec<String> {
     let mut lines = vec![
-        ps::fetch_federation(f.domain),
+        fetch,
         ps::slot_thumbprint(Slot::Signing, &expect_primary(f)),
     ];
     let next = match (f.rescue(), f.successor) {

@@ -163,15 +163,14 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     refresh_summary(out, status, now);
     let primary = match (&a.primary, a.days_left) {
         (Some(p), Some(_)) => format!(
-            "{}, expires {} ({})",
-            words::left(p.cert.not_after, now),
-            words::moment(p.cert.not_after),
+            "{}; {}",
+            words::expiry(&p.cert, now),
             primary_source_text(p.source)
         ),
         _ => "none known".into(),
     };
     out.field("primary", &primary);
-    out.field("successor", &list::successor(status, now));
+    out.field("successor", &list::successor(status, now, true));
     out.field_styled("Entra sync", a.sync.label(), out.theme.sync(a.sync));
     if let Some(error) = &status.entra_error {
         // Up here too: a failing Graph read is why the sync state may be old or unknown.
@@ -319,7 +318,8 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "metadata",
             &format!(
                 "signed by {} ({}), not a published signing cert",
-                c.subject, c.sha1
+                words::subject(c),
+                c.sha1
             ),
         ),
     }
@@ -342,11 +342,12 @@ fn certificate(
         title.push(Span::raw(" · signed the metadata"));
     }
     out.text.push(Line::from(title));
-    out.field("subject", &cert.subject);
+    out.field("subject", &words::subject(cert));
+    let issuer = words::windows_order(&cert.issuer);
     let issuer = if cert.self_signed {
-        format!("{} (self-signed)", cert.issuer)
+        format!("{issuer} (self-signed)")
     } else {
-        cert.issuer.clone()
+        issuer
     };
     out.field("issuer", &issuer);
     out.field(
@@ -497,12 +498,7 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         };
         out.field(key, &format!("{thumbprint}{note}"));
         if let Some(cert) = cert {
-            let validity = format!(
-                "{}, until {} ({})",
-                cert.subject,
-                words::date(cert.not_after),
-                words::left(cert.not_after, now)
-            );
+            let validity = format!("{}, {}", words::subject(cert), words::expiry(cert, now));
             out.field("", &validity);
         }
     }

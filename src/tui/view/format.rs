@@ -2,13 +2,6 @@
 //! and the list's compact countdown. Words for facts (dates, ages, countdowns) come from
 //! [`crate::words`].
 
-use chrono::{DateTime, Utc};
-
-/// `12-01`, for tight table cells.
-pub fn short_date(at: DateTime<Utc>) -> String {
-    at.format("%m-%d").to_string()
-}
-
 /// A countdown in days for the list: `12d`, `18h` in the last day, `expired` after.
 pub fn days_left(days: Option<f64>) -> String {
     match days {

@@ -66,13 +66,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
         return;
     }
-    let widths = widths(columns, area.width, app, &window);
+    let widths = widths(columns, area.width, app, &window, now);
     // Cut names that do not fit with an ellipsis, so a cut is never mistaken for a name.
     let fit = |column: usize| match widths.get(column) {
         Some(Constraint::Length(n)) => usize::from(*n),
         _ => usize::from(area.width.saturating_sub(SIDE_FIXED_WIDTH)),
     };
-    let fits = (fit(1), fit(2));
+    let fits = (fit(1), fit(2), fit(7));
     let rows = window
         .iter()
         .map(|&i| row(&app.domains()[i], now, columns, fits, theme));
@@ -94,9 +94,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
 }
 
 /// Column widths: the fixed columns first; the domain and the identity provider's host then
-/// get the room they need on the rows shown (the domain first), and the top finding whatever
-/// is left.
-fn widths(columns: Columns, area_width: u16, app: &App, shown: &[usize]) -> Vec<Constraint> {
+/// get the room they need on the rows shown (the domain first), the refresh column what it
+/// needs of the rest (a whole error word), and the top finding whatever is left.
+fn widths(
+    columns: Columns,
+    area_width: u16,
+    app: &App,
+    shown: &[usize],
+    now: DateTime<Utc>,
+) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
     let longest = |text: &dyn Fn(&DomainStatus) -> usize| {
         shown
@@ -111,20 +117,26 @@ fn widths(columns: Columns, area_width: u16, app: &App, shown: &[usize]) -> Vec<
         Columns::Standard | Columns::Wide => {
             let domain = longest(&|d| d.config.name.chars().count() + usize::from(d.changed));
             let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count()));
+            let refresh = longest(&|d| refresh_text(d, now, app.theme()).0.chars().count());
+            // status, days, successor (with its promotion date when wide), sync, refresh, expires
             let fixed: &[u16] = if columns == Columns::Wide {
-                &[7, 7, 9, 7, 10, 10]
+                &[7, 7, 14, 7, REFRESH_WIDTH, 10]
             } else {
-                &[7, 7, 9, 7, 10]
+                &[7, 7, 9, 7, REFRESH_WIDTH]
             };
             let finding = columns == Columns::Wide;
             let count = fixed.len() + 2 + usize::from(finding);
             let gaps = u16::try_from(count - 1).unwrap_or(0);
-            let finding_room = if finding { 24 } else { 0 };
+            let finding_room = if finding { 20 } else { 0 };
             let room = area_width
                 .saturating_sub(HIGHLIGHT_WIDTH + fixed.iter().sum::<u16>() + gaps + finding_room);
             let (domain, host) = share(room, clamp(domain), clamp(host));
+            // What the names leave goes to the refresh column, up to what its words need.
+            let spare = room.saturating_sub(domain + host);
+            let refresh = clamp(refresh).clamp(REFRESH_WIDTH, REFRESH_WIDTH + spare);
             let mut widths = vec![Length(fixed[0]), Length(domain), Length(host)];
             widths.extend(fixed[1..].iter().map(|&w| Length(w)));
+            widths[6] = Length(refresh);
             if columns == Columns::Wide {
                 widths.push(Fill(1));
             }
@@ -132,6 +144,9 @@ fn widths(columns: Columns, area_width: u16, app: &App, shown: &[usize]) -> Vec<
         }
     }
 }
+
+/// The refresh column's width when the names need all the room: `✗ timeout`, `4m ago`.
+const REFRESH_WIDTH: u16 = 10;
 
 /// The IdP host column never gets narrower than this while the domain takes the room.
 const MIN_HOST_WIDTH: u16 = 7;
@@ -181,7 +196,7 @@ fn row(
     status: &DomainStatus,
     now: DateTime<Utc>,
     columns: Columns,
-    (name_width, host_width): (usize, usize),
+    (name_width, host_width, refresh_width): (usize, usize, usize),
     theme: Theme,
 ) -> Row<'static> {
     let a = &status.assessment;
@@ -204,9 +219,9 @@ fn row(
             host_width,
         )),
         days,
-        Cell::from(successor(status, now)),
+        Cell::from(successor(status, now, columns == Columns::Wide)),
         Cell::from(a.sync.label()).style(theme.sync(a.sync)),
-        refresh(status, now, theme),
+        refresh(status, now, theme, refresh_width),
     ];
     if columns == Columns::Wide {
         let expires = a
@@ -221,8 +236,9 @@ fn row(
     Row::new(cells)
 }
 
-/// `—` without a successor; `yes 12-20` when the promotion date is ahead; else `yes`.
-pub fn successor(status: &DomainStatus, now: DateTime<Utc>) -> String {
+/// `—` without a successor; `yes`, with the promotion date when it is ahead and `dated`
+/// (`yes 2026-12-20`: a date without its year reads as a day of either month order).
+pub fn successor(status: &DomainStatus, now: DateTime<Utc>, dated: bool) -> String {
     if status.assessment.successor.is_none() {
         return "—".into();
     }
@@ -230,17 +246,14 @@ pub fn successor(status: &DomainStatus, now: DateTime<Utc>) -> String {
         .assessment
         .milestones
         .iter()
-        .find(|m| m.kind == MilestoneKind::Promotion && m.at > now)
-        .map_or_else(
-            || "yes".into(),
-            |m| format!("yes {}", format::short_date(m.at)),
-        )
+        .find(|m| dated && m.kind == MilestoneKind::Promotion && m.at > now)
+        .map_or_else(|| "yes".into(), |m| format!("yes {}", words::date(m.at)))
 }
 
 /// A spinner while fetching, the error in a word after a failure, else the age of the last read.
-fn refresh(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> Cell<'static> {
+fn refresh(status: &DomainStatus, now: DateTime<Utc>, theme: Theme, width: usize) -> Cell<'static> {
     let (text, style) = refresh_text(status, now, theme);
-    Cell::from(Line::from(Span::styled(text, style)))
+    Cell::from(Line::from(Span::styled(format::fit(&text, width), style)))
 }
 
 pub fn refresh_text(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> (String, Style) {
