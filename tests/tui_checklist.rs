@@ -638,7 +638,7 @@ fn a_marked_step_is_still_marked_after_a_restart() {
     );
 
     // On disk, under the primary's run.
-    let saved = Store::at(dir.path()).load_progress(DOMAIN).unwrap();
+    let saved = Store::at(dir.path()).load::<Progress>(DOMAIN).unwrap();
     assert_eq!(
         saved.mark(Some(primary().sha1), StepId::AutoRollover),
         Mark::Done
@@ -697,7 +697,9 @@ fn a_save_that_fails_is_shown_and_not_lost_silently() {
 #[test]
 fn a_corrupt_progress_file_is_reported_when_the_checklist_opens() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(fedcert::store::progress_file_name(DOMAIN));
+    let file = dir
+        .path()
+        .join(<Progress as fedcert::store::Record>::file_name(DOMAIN));
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, "{ torn").unwrap();
     let mut world = World::new(Some(Store::at(dir.path())));
@@ -1145,7 +1147,7 @@ fn in_the_real_tui_a_mark_survives_quitting_and_y_writes_osc52_to_the_terminal()
     session.keys("q");
     assert!(session.wait_exit().success());
 
-    let saved = Store::at(&data).load_progress(DOMAIN).unwrap();
+    let saved = Store::at(&data).load::<Progress>(DOMAIN).unwrap();
     assert_eq!(saved.mark(None, StepId::AutoRollover), Mark::Done);
 
     // Reconnect and reopen: the step is still done, and the cursor waits on the next one.

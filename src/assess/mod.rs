@@ -199,8 +199,8 @@ impl IdpFacts {
     pub fn host(&self) -> Option<String> {
         self.sign_in_url
             .as_deref()
-            .and_then(crate::domain::host_of)
-            .or_else(|| crate::domain::host_of(&self.entity_id))
+            .and_then(crate::location::host_of)
+            .or_else(|| crate::location::host_of(&self.entity_id))
     }
 }
 

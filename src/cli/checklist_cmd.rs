@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::checklist_format;
 use super::output::to_stdout;
 use super::{ChecklistArgs, EXIT_DATA, EXIT_USAGE, Failure, GlobalArgs, Outcome};
-use crate::checklist::{self, ChecklistInput};
+use crate::checklist::{self, ChecklistInput, Progress};
 use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) -> Outcome {
@@ -22,7 +22,7 @@ pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) 
     let progress = match &store {
         Some(store) => Some(
             store
-                .load_progress(&domain.name)
+                .load::<Progress>(&domain.name)
                 .map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?,
         ),
         None => None,

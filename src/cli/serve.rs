@@ -160,7 +160,7 @@ async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Share
                         say!(
                             "fedcert: every domain read once: {}; refreshing every {}",
                             tally(&statuses),
-                            crate::config::units::format_duration(shared.refresh)
+                            crate::units::format_duration(shared.refresh)
                         );
                     }
                 }
@@ -291,7 +291,7 @@ fn front_page(shared: &Shared) -> String {
         env!("CARGO_PKG_VERSION"),
         super::COMMIT,
         shared.domain_count(),
-        crate::config::units::format_duration(shared.refresh),
+        crate::units::format_duration(shared.refresh),
     )
 }
 

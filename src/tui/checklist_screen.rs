@@ -10,6 +10,7 @@ use super::action::{Action, Effect};
 use super::app::{App, Screen};
 use crate::cert::Sha1;
 use crate::checklist::{self, Checklist, ChecklistInput, Mark, Progress, StepId};
+use crate::store::StoreError;
 
 /// The open checklist.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -343,7 +344,7 @@ fn copy_commands(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
 }
 
 /// The loop read a domain's saved progress.
-fn loaded(app: &mut App, domain: String, result: Result<Progress, String>, now: DateTime<Utc>) {
+fn loaded(app: &mut App, domain: String, result: Result<Progress, StoreError>, now: DateTime<Utc>) {
     let for_open_checklist = domain_name(app).as_deref() == Some(domain.as_str());
     match result {
         Ok(progress) => {
@@ -368,7 +369,7 @@ fn loaded(app: &mut App, domain: String, result: Result<Progress, String>, now: 
 
 /// The loop saved a change: the file's progress replaces the one in memory (it includes what
 /// another fedcert may have saved meanwhile). A failure stays on screen until a save succeeds.
-fn saved(app: &mut App, domain: String, result: Result<Progress, String>) {
+fn saved(app: &mut App, domain: String, result: Result<Progress, StoreError>) {
     match result {
         Ok(progress) => {
             app.progress.insert(domain, progress);

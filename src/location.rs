@@ -1,6 +1,6 @@
 //! What a metadata location string means: an HTTP(S) URL, a local file (`file://` URL or a
-//! plain path) or stdin (`-`). Shared by config validation and the fetcher so both accept
-//! exactly the same spellings.
+//! plain path) or stdin (`-`), and the host an URL names. A leaf: config validation, the
+//! fetcher and the verdict's facts all read locations the same way, and it imports none of them.
 
 use std::path::PathBuf;
 
@@ -69,6 +69,16 @@ fn scheme_of(text: &str) -> Option<&str> {
     (well_formed && scheme.len() > 1).then_some(scheme)
 }
 
+/// The host of an `scheme://host[:port]/…` URL. Hostile metadata can put anything there: a host
+/// longer than any DNS name (253 characters, plus a port) is not a host.
+pub fn host_of(url: &str) -> Option<String> {
+    const MAX_HOST: usize = 253 + ":65535".len();
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    (!host.is_empty() && host.len() <= MAX_HOST).then(|| host.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +129,21 @@ mod tests {
             Err(format!("it is empty; expected {ACCEPTED}"))
         );
         assert!(Location::parse("https://exa mple.com/").is_err());
+    }
+
+    #[test]
+    fn host_of_takes_the_host_and_refuses_what_no_dns_name_can_be() {
+        assert_eq!(
+            host_of("https://fs.contoso.com/adfs/ls/").as_deref(),
+            Some("fs.contoso.com")
+        );
+        assert_eq!(
+            host_of("https://u:p@idp.example:8443?x").as_deref(),
+            Some("idp.example:8443")
+        );
+        assert_eq!(host_of("urn:federation:MicrosoftOnline"), None);
+        assert_eq!(host_of("https:///path"), None);
+        let hostile = format!("https://{}/adfs/ls/", "a".repeat(70_000));
+        assert_eq!(host_of(&hostile), None);
     }
 }
