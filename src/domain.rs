@@ -7,9 +7,12 @@ use std::ops::Range;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::assess::{self, AssessInput, Assessment, EntraSide, EntraSource, IdpFacts};
+use crate::assess::{self, AssessInput, Assessment, EntraSide, EntraSource, FactsError, IdpFacts};
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
+use crate::metadata::MetadataError;
+use crate::source::FetchError;
+use crate::source::graph::GraphError;
 use crate::source::imports::Imports;
 
 /// Metadata read successfully at one moment.
@@ -38,14 +41,73 @@ impl Snapshot {
     }
 }
 
-/// A failed refresh, kept as data.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A failed refresh, kept as data: when, and why. The cause stays typed until a view words it:
+/// `Display` is one line (what, where, why), [`Self::short`] a word or two for table cells.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{cause}")]
 pub struct RefreshError {
     pub at: DateTime<Utc>,
-    /// One line: what, where, why.
-    pub message: String,
+    pub cause: RefreshFailure,
+}
+
+impl RefreshError {
+    pub fn new(at: DateTime<Utc>, cause: impl Into<RefreshFailure>) -> Self {
+        Self {
+            at,
+            cause: cause.into(),
+        }
+    }
+
     /// A word or two for table cells (`timeout`, `tls`, `http 503`, `html page`, …).
-    pub short: String,
+    pub fn short(&self) -> String {
+        self.cause.short()
+    }
+}
+
+/// Why a refresh failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RefreshFailure {
+    /// The metadata could not be read.
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    /// It was read from `location`, but it is not metadata fedcert can read.
+    #[error("{location}: {error}")]
+    Metadata {
+        location: String,
+        error: MetadataError,
+    },
+    /// It is metadata, but it names no identity provider for this domain.
+    #[error("{location}: {error}")]
+    Facts { location: String, error: FactsError },
+    /// Microsoft Graph could not be read (or its client could not be set up).
+    #[error("{0}")]
+    Graph(#[from] GraphError),
+    /// The refresh failed inside fedcert (its task panicked or was cancelled); `detail` says
+    /// how.
+    #[error("{location}: {detail}")]
+    Internal { location: String, detail: String },
+}
+
+impl RefreshFailure {
+    /// A word or two for table cells.
+    pub fn short(&self) -> String {
+        match self {
+            Self::Fetch(error) => error.short(),
+            Self::Metadata { error, .. } => match error {
+                MetadataError::Html => "html page",
+                MetadataError::Empty => "empty",
+                MetadataError::NotMetadata { .. } => "not metadata",
+                MetadataError::Doctype { .. } | MetadataError::EntityReference { .. } => {
+                    "refused dtd"
+                }
+                _ => "bad xml",
+            }
+            .to_owned(),
+            Self::Facts { .. } => "no idp".to_owned(),
+            Self::Graph(error) => error.short(),
+            Self::Internal { .. } => "internal".to_owned(),
+        }
+    }
 }
 
 /// The result of one refresh of one domain, sent by the poller as owned data.
@@ -171,9 +233,11 @@ impl DomainStatus {
     /// Recompute the verdict as of `now`, and how long it holds.
     pub fn reassess(&mut self, now: DateTime<Utc>) {
         let entra = self.entra();
+        // The verdict quotes the failure; it reads it as words for now.
+        let fetch_error = self.last_error.as_ref().map(ToString::to_string);
         let input = AssessInput {
             idp: self.last_good.as_ref().map(|s| &s.facts),
-            fetch_error: self.last_error.as_ref().map(|e| e.message.as_str()),
+            fetch_error: fetch_error.as_deref(),
             entra: entra.as_ref(),
             auto_rollover: self.auto_rollover(),
             adfs_primary: self.imported_primary,

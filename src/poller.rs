@@ -38,12 +38,13 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::assess;
+use crate::assess::FactsError;
 use crate::config::Config;
 use crate::config::DomainConfig;
-use crate::domain::{RefreshError, Snapshot};
+use crate::domain::{RefreshError, RefreshFailure, Snapshot};
 use crate::metadata::{self, MetadataError};
 use crate::source::graph::{GraphClient, GraphError, GraphSettings};
-use crate::source::{FetchError, FetchOptions, Fetcher};
+use crate::source::{FetchOptions, Fetcher};
 
 /// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
 /// (time still moves, starting from the given moment).
@@ -114,9 +115,9 @@ pub async fn refresh_domain(
                 client
                     .entra_side(&domain.name, at)
                     .await
-                    .map_err(|e| e.to_refresh_error(at)),
+                    .map_err(|e| RefreshError::new(at, e)),
             ),
-            Some(Err(setup)) => Some(Err(setup.to_refresh_error(at))),
+            Some(Err(setup)) => Some(Err(RefreshError::new(at, setup.clone()))),
             None => None,
         }
     };
@@ -136,29 +137,33 @@ async fn read_metadata(
     let fetched = fetcher
         .fetch(&domain.metadata_url, domain.ca_file.as_deref())
         .await
-        .map_err(|e| fetch_error(&e, at))?;
+        .map_err(|e| RefreshError::new(at, e))?;
     let location = fetched.location.clone();
     let entity_id = domain.entity_id.clone();
     let body = fetched.body;
     // Parsing a large aggregate is CPU work: keep it off the async workers.
     let facts = tokio::task::spawn_blocking(move || {
-        let doc = metadata::parse_bytes(&body).map_err(|e| parse_error(&e))?;
-        assess::idp_facts(&doc, entity_id.as_deref())
-            .map_err(|e| (e.to_string(), "no idp".to_owned()))
+        let doc = metadata::parse_bytes(&body).map_err(ParseFailure::Metadata)?;
+        assess::idp_facts(&doc, entity_id.as_deref()).map_err(ParseFailure::Facts)
     })
     .await
-    .map_err(|e| {
-        (
-            format!("metadata reader stopped: {e}"),
-            "internal".to_owned(),
-        )
+    .map_err(|e| RefreshFailure::Internal {
+        location: location.clone(),
+        detail: format!("metadata reader stopped: {e}"),
     })
-    .and_then(|r| r)
-    .map_err(|(message, short)| RefreshError {
-        at,
-        message: format!("{location}: {message}"),
-        short,
-    })?;
+    .and_then(|parsed| {
+        parsed.map_err(|failure| match failure {
+            ParseFailure::Metadata(error) => RefreshFailure::Metadata {
+                location: location.clone(),
+                error,
+            },
+            ParseFailure::Facts(error) => RefreshFailure::Facts {
+                location: location.clone(),
+                error,
+            },
+        })
+    })
+    .map_err(|cause| RefreshError::new(at, cause))?;
     Ok(Snapshot {
         fetched_at: at,
         location,
@@ -168,23 +173,10 @@ async fn read_metadata(
     })
 }
 
-fn fetch_error(error: &FetchError, at: DateTime<Utc>) -> RefreshError {
-    RefreshError {
-        at,
-        message: error.to_string(),
-        short: error.short(),
-    }
-}
-
-fn parse_error(error: &MetadataError) -> (String, String) {
-    let short = match error {
-        MetadataError::Html => "html page",
-        MetadataError::Empty => "empty",
-        MetadataError::NotMetadata { .. } => "not metadata",
-        MetadataError::Doctype { .. } | MetadataError::EntityReference { .. } => "refused dtd",
-        _ => "bad xml",
-    };
-    (error.to_string(), short.to_owned())
+/// Why a document read gave no facts.
+enum ParseFailure {
+    Metadata(MetadataError),
+    Facts(FactsError),
 }
 
 /// How the poller paces itself.
@@ -301,11 +293,10 @@ async fn run(
                     Err(error) => {
                         let Some(index) = task_domain.remove(&error.id()) else { continue };
                         let at = options.clock.now();
-                        let failure = RefreshError {
-                            at,
-                            message: format!("{}: the refresh failed inside fedcert ({error}); it is retried", domains[index].metadata_url),
-                            short: "internal".to_owned(),
-                        };
+                        let failure = RefreshError::new(at, RefreshFailure::Internal {
+                            location: domains[index].metadata_url.clone(),
+                            detail: format!("the refresh failed inside fedcert ({error}); it is retried"),
+                        });
                         let outcome = RefreshOutcome { at, metadata: Err(failure), entra: None };
                         let _ = events.send(PollEvent::Finished { index, outcome: Box::new(outcome) });
                         (index, false)

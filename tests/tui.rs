@@ -17,6 +17,8 @@ use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, FetchState, RefreshError, RefreshOutcome, Snapshot};
 use fedcert::poller::{PollCommand, PollEvent};
+use fedcert::source::graph::GraphError;
+use fedcert::source::{FetchError, FetchErrorKind};
 use fedcert::tui::keymap::{self, Keymap, Mode};
 use fedcert::tui::view;
 use fedcert::tui::{Action, App, Effect, Screen, update};
@@ -169,11 +171,14 @@ impl Scenario {
 }
 
 fn timeout(at: DateTime<Utc>) -> RefreshError {
-    RefreshError {
+    RefreshError::new(
         at,
-        message: "https://fs.tailspin.io/federationmetadata/2007-06/federationmetadata.xml: timed out after 20s (no response from the server; is the metadata published outside the network?)".into(),
-        short: "timeout".into(),
-    }
+        FetchError::new(
+            "https://fs.tailspin.io/federationmetadata/2007-06/federationmetadata.xml",
+            FetchErrorKind::Timeout,
+            "timed out after 20s (no response from the server; is the metadata published outside the network?)",
+        ),
+    )
 }
 
 /// Nine domains, one per state the list must show, given in no particular order.
@@ -271,11 +276,14 @@ fn domains() -> Vec<DomainStatus> {
     list[3].last_error = Some(timeout(now() - Duration::minutes(2)));
     list[3].last_attempt = Some(now() - Duration::minutes(2));
     // northwind: stale, the latest refresh got a 503.
-    list[4].last_error = Some(RefreshError {
-        at: now() - Duration::minutes(1),
-        message: "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml: HTTP 503 Service Unavailable".into(),
-        short: "http 503".into(),
-    });
+    list[4].last_error = Some(RefreshError::new(
+        now() - Duration::minutes(1),
+        FetchError::new(
+            "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml",
+            FetchErrorKind::Status(503),
+            "HTTP 503 Service Unavailable",
+        ),
+    ));
     // litware: a fetch is under way.
     list[6].fetch = FetchState::Fetching {
         since: now() - Duration::seconds(3),
@@ -1721,12 +1729,15 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
         side.update_result = Some("couldNotAccessRemoteHost".into());
         side.last_run = Some(now() - Duration::hours(3));
     }
-    status.entra_error = Some(RefreshError {
-        at: now() - Duration::minutes(2),
-        message: "Entra token request refused: AADSTS7000215: Invalid client secret provided."
-            .into(),
-        short: "AADSTS7000215".into(),
-    });
+    status.entra_error = Some(RefreshError::new(
+        now() - Duration::minutes(2),
+        GraphError::Token {
+            url: "https://login.example/t/token".into(),
+            status: Some(401),
+            aadsts: Some(7_000_215),
+            detail: "AADSTS7000215: Invalid client secret provided.".into(),
+        },
+    ));
     status.imports.adfs_properties = Some(ImportedAdfsProperties {
         domain: "fabrikam.com".into(),
         file: "props.json".into(),

@@ -113,7 +113,7 @@ fn contoso() -> DomainStatus {
             next_signing: None,
             signing_cert: Some(p.clone()),
             next_signing_cert: None,
-            update_result: Some("Success".to_owned()),
+            update_result: Some("Success".into()),
             last_run: Some(now() - Duration::hours(6)),
             federation_id: Some("6601d14b-d113-8f64-fda2-9b5ddda18ecc".to_owned()),
             issuer_uri: Some("http://fs.contoso.com/adfs/services/trust".to_owned()),

@@ -148,8 +148,8 @@ pub struct EntraSide {
     /// The certificates themselves, when the source carries them (Graph, import).
     pub signing_cert: Option<CertInfo>,
     pub next_signing_cert: Option<CertInfo>,
-    /// `signingCertificateUpdateStatus.certificateUpdateResult`, as Entra spells it.
-    pub update_result: Option<String>,
+    /// `signingCertificateUpdateStatus.certificateUpdateResult`.
+    pub update_result: Option<update_status::ReportedResult>,
     pub last_run: Option<DateTime<Utc>>,
     /// The `internalDomainFederation` id (`-InternalDomainFederationId`).
     pub federation_id: Option<String>,

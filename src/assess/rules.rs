@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::cert::CertInfo;
 
 use super::text::{cert_label, days, expiry, moment, short_thumbprint, span, subject};
-use super::update_status::{UpdateResult, describe_update_result};
+use super::update_status::describe_update_result;
 use super::verdict::days_before;
 use super::{
     EntraSide, Finding, IdpFacts, IdpKind, Policy, Primary, PrimarySource, Rule, Severity,
@@ -185,8 +185,8 @@ pub fn evaluate(c: &Context<'_>) -> Vec<Finding> {
 /// successor published yet, it matters once Entra's polling window has opened.
 fn e1(c: &Context<'_>) -> Option<Finding> {
     let entra = c.entra?;
-    let result = entra.update_result.as_deref()?;
-    if !UpdateResult::parse(result).is_failure() || c.expired() {
+    let result = entra.update_result.as_ref()?;
+    if !result.is_failure() || c.expired() {
         return None;
     }
     let missing = match c.successor {

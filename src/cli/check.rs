@@ -160,12 +160,12 @@ fn write_text(
         // not read the Entra side, and how old an imported one is.
         let entra = d.entra();
         let mut notes: Vec<String> = Vec::new();
-        if let Some(result) = entra.as_ref().and_then(|e| e.update_result.as_deref()) {
+        if let Some(result) = entra.as_ref().and_then(|e| e.update_result.as_ref()) {
             let last_run = entra.as_ref().and_then(|e| e.last_run);
             notes.push(describe_update_result(Some(result), last_run, now));
         }
         if let Some(error) = &d.entra_error {
-            notes.push(format!("Entra side not read: {}", error.message));
+            notes.push(format!("Entra side not read: {error}"));
         }
         notes.extend(d.imports.describe(now));
         let notes: String = notes.iter().flat_map(|n| [" · ", n.as_str()]).collect();

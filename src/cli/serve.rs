@@ -150,7 +150,7 @@ async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Share
                     continue;
                 };
                 if let Err(error) = &outcome.metadata {
-                    tracing::warn!(domain = %status.config.name, "refresh failed: {}", error.message);
+                    tracing::warn!(domain = %status.config.name, "refresh failed: {error}");
                 }
                 status.record(*outcome);
                 status.reassess(shared.clock.now());

@@ -70,8 +70,8 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
         let fail = |kind, message: String| FetchError::new(location, kind, message);
-        let parsed =
-            Location::parse(location).map_err(|why| fail(FetchErrorKind::InvalidLocation, why))?;
+        let parsed = Location::parse(location)
+            .map_err(|why| fail(FetchErrorKind::InvalidLocation, why.to_string()))?;
         let mut fetched = match parsed {
             Location::Http(url) => self.fetch_http(url, ca_file).await,
             Location::File(path) => read_file(&path, self.options.max_body).await,

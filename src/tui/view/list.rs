@@ -255,7 +255,7 @@ pub fn refresh_text(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> 
         return (format!("{glyph} fetching"), theme.dim());
     }
     if let Some(error) = &status.last_error {
-        return (format!("✗ {}", error.short), theme.error());
+        return (format!("✗ {}", error.short()), theme.error());
     }
     match &status.last_good {
         Some(snapshot) => (format::age(snapshot.fetched_at, now), Style::new()),
