@@ -1,6 +1,6 @@
 //! One domain's live state: its config, the last good snapshot, the latest error, the Entra
-//! side and the verdict. The TUI and `check` hold a `Vec<DomainStatus>` and nothing else, so
-//! they never disagree.
+//! side and the verdict. A [`Fleet`](crate::fleet::Fleet) holds one per configured domain and is
+//! what the TUI, `serve` and `check` change and read.
 
 use std::collections::BTreeSet;
 use std::ops::Range;

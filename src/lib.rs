@@ -20,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod fleet;
 pub mod location;
 pub mod metadata;
 pub mod poller;

@@ -1,29 +1,31 @@
-//! Background refresh of every domain on its interval (jitter, exponential back-off after
-//! failures up to the interval, at most one fetch in flight per domain, bounded concurrency).
-//! The poller owns no UI state: it receives [`PollCommand`]s and sends [`PollEvent`]s carrying
-//! owned results.
+//! Refreshing domains: once each ([`refresh_each`], for `check`), or in the background on their
+//! interval ([`spawn`]: jitter, exponential back-off after failures up to the interval, at most
+//! one fetch in flight per domain, bounded concurrency). The poller turns what the sources read
+//! (typed results and errors) into [`PollEvent`]s carrying owned data, which the
+//! [`Fleet`](crate::fleet::Fleet) applies; it owns no domain state itself.
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::RefreshOutcome;
+use crate::fleet::DomainId;
 
 /// What the UI asks of the poller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PollCommand {
-    /// Refresh the domain at this index now (ignored while one is in flight for it).
-    Refresh(usize),
+    /// Refresh this domain now (ignored while one is in flight for it).
+    Refresh(DomainId),
     /// Refresh every domain now.
     RefreshAll,
 }
 
-/// What the poller tells the UI.
+/// What the poller tells the fleet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PollEvent {
-    /// A fetch for the domain at `index` began.
-    Started { index: usize, at: DateTime<Utc> },
+    /// A fetch for `domain` began.
+    Started { domain: DomainId, at: DateTime<Utc> },
     /// It finished, successfully or not.
     Finished {
-        index: usize,
+        domain: DomainId,
         outcome: Box<RefreshOutcome>,
     },
 }
@@ -208,7 +210,27 @@ pub struct PollerHandle {
     pub events: mpsc::UnboundedReceiver<PollEvent>,
 }
 
-/// Start polling `domains` (indices are the UI's indices). Every domain is fetched once right
+/// Refresh each of `domains` once (domain `i` is `DomainId::from_index(i)`), at most
+/// `concurrency` at a time, every result stamped `at`; the events come as the refreshes end.
+pub fn refresh_each<'a>(
+    domains: &'a [&'a DomainConfig],
+    sources: &'a Sources,
+    concurrency: usize,
+    at: DateTime<Utc>,
+) -> impl futures_util::Stream<Item = PollEvent> + 'a {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(domains.iter().enumerate())
+        .map(move |(i, domain)| async move {
+            PollEvent::Finished {
+                domain: DomainId::from_index(i),
+                outcome: Box::new(refresh_domain(sources, domain, at).await),
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+}
+
+/// Start polling `domains` (domain `i` is `DomainId::from_index(i)`, as in a fleet loaded from
+/// them). Every domain is fetched once right
 /// away, then on its interval with jitter, backing off after failures. The task ends when the
 /// UI drops its event receiver or its command sender.
 pub fn spawn(domains: Vec<DomainConfig>, sources: Sources, options: PollerOptions) -> PollerHandle {
@@ -278,8 +300,11 @@ async fn run(
         tokio::select! {
             command = commands.recv() => match command {
                 None => break,
-                Some(PollCommand::Refresh(index)) if index < schedule.len() => schedule[index].due = Instant::now(),
-                Some(PollCommand::Refresh(_)) => {}
+                Some(PollCommand::Refresh(domain)) => {
+                    if let Some(entry) = schedule.get_mut(domain.index()) {
+                        entry.due = Instant::now();
+                    }
+                }
                 Some(PollCommand::RefreshAll) => schedule.iter_mut().for_each(|s| s.due = Instant::now()),
             },
             Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
@@ -298,7 +323,7 @@ async fn run(
                             detail: format!("the refresh failed inside fedcert ({error}); it is retried"),
                         });
                         let outcome = RefreshOutcome { at, metadata: Err(failure), entra: None };
-                        let _ = events.send(PollEvent::Finished { index, outcome: Box::new(outcome) });
+                        let _ = events.send(PollEvent::Finished { domain: DomainId::from_index(index), outcome: Box::new(outcome) });
                         (index, false)
                     }
                 };
@@ -336,14 +361,15 @@ fn launch(
             let Ok(_permit) = permits.acquire_owned().await else {
                 return (index, false);
             };
+            let domain = DomainId::from_index(index);
             let _ = events.send(PollEvent::Started {
-                index,
+                domain,
                 at: clock.now(),
             });
             let outcome = refresh_domain(&sources, &domains[index], clock.now()).await;
             let ok = outcome.metadata.is_ok();
             let _ = events.send(PollEvent::Finished {
-                index,
+                domain,
                 outcome: Box::new(outcome),
             });
             (index, ok)

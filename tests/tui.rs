@@ -16,6 +16,7 @@ use fedcert::assess::{
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, FetchState, RefreshError, RefreshOutcome, Snapshot};
+use fedcert::fleet::DomainId;
 use fedcert::poller::{PollCommand, PollEvent};
 use fedcert::source::graph::GraphError;
 use fedcert::source::{FetchError, FetchErrorKind};
@@ -345,11 +346,13 @@ fn selected_name(app: &App) -> &str {
     &app.selected_status().unwrap().config.name
 }
 
-fn index_of(app: &App, name: &str) -> usize {
-    app.domains()
-        .iter()
-        .position(|d| d.config.name == name)
-        .unwrap()
+fn index_of(app: &App, name: &str) -> DomainId {
+    DomainId::from_index(
+        app.domains()
+            .iter()
+            .position(|d| d.config.name == name)
+            .unwrap(),
+    )
 }
 
 fn act(app: &mut App, actions: &[Action]) -> Vec<Effect> {
@@ -653,7 +656,7 @@ fn a_started_fetch_shows_a_spinner_until_it_finishes() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Started {
-            index: contoso,
+            domain: contoso,
             at: started,
         })],
     );
@@ -674,7 +677,7 @@ fn a_started_fetch_shows_a_spinner_until_it_finishes() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Finished {
-            index: contoso,
+            domain: contoso,
             outcome: Box::new(outcome),
         })],
     );
@@ -698,7 +701,7 @@ fn a_failed_fetch_keeps_the_last_good_snapshot_marked_stale() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Finished {
-            index: contoso,
+            domain: contoso,
             outcome: Box::new(outcome),
         })],
     );
@@ -734,7 +737,7 @@ fn a_changed_certificate_set_is_highlighted_until_selected() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Finished {
-            index: contoso,
+            domain: contoso,
             outcome: Box::new(outcome),
         })],
     );
@@ -763,7 +766,7 @@ fn events_for_an_unknown_index_are_ignored() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Started {
-            index: 99,
+            domain: DomainId::from_index(99),
             at: now(),
         })],
     );
@@ -1207,7 +1210,7 @@ fn the_details_scroll_stays_inside_details_that_shrink() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Finished {
-            index: fabrikam,
+            domain: fabrikam,
             outcome: Box::new(outcome),
         })],
     );

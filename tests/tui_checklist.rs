@@ -15,6 +15,7 @@ use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::checklist::{Checklist, Dialect, Mark, Progress, StepId, StepState};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, FetchState, RefreshOutcome, Snapshot};
+use fedcert::fleet::DomainId;
 use fedcert::poller::{PollCommand, PollEvent};
 use fedcert::source::imports::Imports;
 use fedcert::store::Store;
@@ -545,11 +546,12 @@ fn verified_steps_follow_the_live_evidence() {
     );
 
     // A refresh finds the successor gone: the step is no longer verified.
-    let index = app
-        .domains()
-        .iter()
-        .position(|d| d.config.name == DOMAIN)
-        .unwrap();
+    let index = DomainId::from_index(
+        app.domains()
+            .iter()
+            .position(|d| d.config.name == DOMAIN)
+            .unwrap(),
+    );
     let mut snapshot = app.domains()[index].last_good.clone().unwrap();
     snapshot.facts.signing.truncate(1);
     snapshot.fetched_at = now();
@@ -575,7 +577,7 @@ fn verified_steps_follow_the_live_evidence() {
     update(
         &mut app2,
         Action::Poll(PollEvent::Finished {
-            index,
+            domain: index,
             outcome: Box::new(outcome),
         }),
         now(),
@@ -594,11 +596,12 @@ fn a_new_primary_certificate_starts_a_new_run_and_keeps_the_old_one() {
     assert_eq!(state(&app, StepId::AutoRollover), StepState::Done);
 
     // The successor became the primary: the marks of the old renewal no longer apply.
-    let index = app
-        .domains()
-        .iter()
-        .position(|d| d.config.name == DOMAIN)
-        .unwrap();
+    let index = DomainId::from_index(
+        app.domains()
+            .iter()
+            .position(|d| d.config.name == DOMAIN)
+            .unwrap(),
+    );
     let a = &mut app.domain_mut(index).unwrap().assessment;
     a.primary.as_mut().unwrap().cert = successor();
     a.successor = None;

@@ -1,5 +1,6 @@
 //! The domain list: one row per domain, worst first, every status as a word.
 
+use crate::fleet::DomainId;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -95,7 +96,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
 /// Column widths: the fixed columns first; the domain and the identity provider's host then
 /// get the room they need on the rows shown (the domain first), and the top finding whatever
 /// is left.
-fn widths(columns: Columns, area_width: u16, app: &App, shown: &[usize]) -> Vec<Constraint> {
+fn widths(columns: Columns, area_width: u16, app: &App, shown: &[DomainId]) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
     let longest = |text: &dyn Fn(&DomainStatus) -> usize| {
         shown
