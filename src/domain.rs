@@ -3,7 +3,7 @@
 //! what the TUI, `serve` and `check` change and read.
 
 use std::collections::BTreeSet;
-use std::ops::Range;
+use std::ops::{Index, Range};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -14,6 +14,30 @@ use crate::metadata::MetadataError;
 use crate::source::FetchError;
 use crate::source::graph::GraphError;
 use crate::source::imports::Imports;
+
+/// A domain of the [fleet](crate::fleet): its place in the config's order, stable for the fleet's life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DomainId(usize);
+
+impl DomainId {
+    /// The domain at `index` in the config's order.
+    pub const fn from_index(index: usize) -> Self {
+        Self(index)
+    }
+
+    pub const fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// The fleet's statuses are in config order, so a [`DomainId`] indexes them.
+impl Index<DomainId> for [DomainStatus] {
+    type Output = DomainStatus;
+
+    fn index(&self, id: DomainId) -> &DomainStatus {
+        &self[id.0]
+    }
+}
 
 /// Metadata read successfully at one moment.
 #[derive(Clone, Debug, PartialEq, Eq)]

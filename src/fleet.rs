@@ -12,40 +12,17 @@ use chrono::{DateTime, Utc};
 
 use crate::assess::Severity;
 use crate::config::DomainConfig;
+pub use crate::domain::DomainId;
 use crate::domain::{DomainStatus, FetchState};
 use crate::poller::PollEvent;
 use crate::source::imports::Imports;
 use crate::store::Store;
 
-/// A domain of the fleet: its place in the config's order, stable for the fleet's life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DomainId(usize);
-
-impl DomainId {
-    /// The domain at `index` in the config's order.
-    pub const fn from_index(index: usize) -> Self {
-        Self(index)
-    }
-
-    pub const fn index(self) -> usize {
-        self.0
-    }
-}
-
-/// The fleet's statuses are in config order, so a [`DomainId`] indexes them.
-impl Index<DomainId> for [DomainStatus] {
-    type Output = DomainStatus;
-
-    fn index(&self, id: DomainId) -> &DomainStatus {
-        &self[id.0]
-    }
-}
-
 impl Index<DomainId> for Fleet {
     type Output = DomainStatus;
 
     fn index(&self, id: DomainId) -> &DomainStatus {
-        &self.domains[id.0]
+        &self.domains[id.index()]
     }
 }
 
@@ -118,12 +95,12 @@ impl Fleet {
     }
 
     pub fn get(&self, id: DomainId) -> Option<&DomainStatus> {
-        self.domains.get(id.0)
+        self.domains.get(id.index())
     }
 
     /// A domain to change by hand: its verdict is re-assessed at the next [`Self::reassess_due`].
     pub fn get_mut(&mut self, id: DomainId) -> Option<&mut DomainStatus> {
-        let status = self.domains.get_mut(id.0)?;
+        let status = self.domains.get_mut(id.index())?;
         status.verdict_holds = None;
         Some(status)
     }
@@ -133,12 +110,12 @@ impl Fleet {
         self.domains
             .iter()
             .enumerate()
-            .map(|(i, status)| (DomainId(i), status))
+            .map(|(i, status)| (DomainId::from_index(i), status))
     }
 
     /// The operator has seen the domain: its "certificates changed" highlight goes.
     pub fn mark_seen(&mut self, id: DomainId) {
-        if let Some(status) = self.domains.get_mut(id.0) {
+        if let Some(status) = self.domains.get_mut(id.index()) {
             status.changed = false;
         }
     }
@@ -149,12 +126,12 @@ impl Fleet {
     pub fn apply(&mut self, event: PollEvent, now: DateTime<Utc>) -> Option<Applied> {
         match event {
             PollEvent::Started { domain, at } => {
-                let status = self.domains.get_mut(domain.0)?;
+                let status = self.domains.get_mut(domain.index())?;
                 status.fetch = FetchState::Fetching { since: at };
                 Some(Applied::Fetching(domain))
             }
             PollEvent::Finished { domain, outcome } => {
-                let status = self.domains.get_mut(domain.0)?;
+                let status = self.domains.get_mut(domain.index())?;
                 status.record(*outcome);
                 (self.reassess)(status, now);
                 Some(Applied::Refreshed(domain))
@@ -170,7 +147,7 @@ impl Fleet {
         for (i, status) in self.domains.iter_mut().enumerate() {
             if status.needs_reassess(now) {
                 (self.reassess)(status, now);
-                due.push(DomainId(i));
+                due.push(DomainId::from_index(i));
             }
         }
         due
@@ -300,8 +277,8 @@ mod tests {
         )
     }
 
-    const A: DomainId = DomainId(0);
-    const B: DomainId = DomainId(1);
+    const A: DomainId = DomainId::from_index(0);
+    const B: DomainId = DomainId::from_index(1);
 
     #[test]
     fn a_started_fetch_shows_until_its_result_is_applied_and_assessed_as_of_now() {
@@ -370,7 +347,7 @@ mod tests {
     fn events_for_a_domain_the_fleet_does_not_have_are_ignored() {
         let mut fleet = fleet(&["a.example"]);
         let before = fleet.statuses().to_vec();
-        let ghost = DomainId(7);
+        let ghost = DomainId::from_index(7);
         assert_eq!(
             fleet.apply(
                 PollEvent::Started {

@@ -6,8 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::RefreshOutcome;
-use crate::fleet::DomainId;
+use crate::domain::{DomainId, RefreshOutcome};
 
 /// What the UI asks of the poller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
