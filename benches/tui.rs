@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, RefreshError, RefreshOutcome, Snapshot};
+use fedcert::fleet::DomainId;
 use fedcert::poller::PollEvent;
+use fedcert::source::{FetchError, FetchErrorKind};
 use fedcert::tui::{Action, App, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -51,11 +53,10 @@ fn domains(n: usize) -> Vec<DomainStatus> {
             let mut status = DomainStatus::new(DomainConfig::new(name, url.clone()), now);
             let at = now - chrono::Duration::seconds(i64::try_from(i % 900).unwrap_or(0));
             let metadata = if i % 7 == 3 {
-                Err(RefreshError {
+                Err(RefreshError::new(
                     at,
-                    message: format!("{url}: connection refused"),
-                    short: "refused".into(),
-                })
+                    FetchError::new(url, FetchErrorKind::Connect, "connection refused"),
+                ))
             } else {
                 Ok(Snapshot {
                     fetched_at: at,
@@ -189,7 +190,7 @@ fn ticks(app: &mut App, n: usize, now: DateTime<Utc>) {
     let mut times: Vec<Duration> = (0..5)
         .map(|_| {
             for index in 0..n {
-                app.domain_mut(index);
+                app.domain_mut(DomainId::from_index(index));
             }
             second += 1;
             let started = Instant::now();
@@ -215,18 +216,16 @@ fn refresh_results(app: &mut App, n: usize, now: DateTime<Utc>) {
         next += 7;
         let outcome = RefreshOutcome {
             at: now,
-            metadata: app.domains()[index]
+            metadata: app.domains()[DomainId::from_index(index)]
                 .last_good
                 .clone()
-                .ok_or_else(|| RefreshError {
-                    at: now,
-                    message: "refused".into(),
-                    short: "refused".into(),
+                .ok_or_else(|| {
+                    RefreshError::new(now, FetchError::new("", FetchErrorKind::Connect, "refused"))
                 }),
             entra: None,
         };
         let event = PollEvent::Finished {
-            index,
+            domain: DomainId::from_index(index),
             outcome: Box::new(outcome),
         };
         update(app, Action::Poll(event), now);

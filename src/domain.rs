@@ -1,16 +1,43 @@
 //! One domain's live state: its config, the last good snapshot, the latest error, the Entra
-//! side and the verdict. The TUI and `check` hold a `Vec<DomainStatus>` and nothing else, so
-//! they never disagree.
+//! side and the verdict. A [`Fleet`](crate::fleet::Fleet) holds one per configured domain and is
+//! what the TUI, `serve` and `check` change and read.
 
 use std::collections::BTreeSet;
-use std::ops::Range;
+use std::ops::{Index, Range};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::assess::{self, AssessInput, Assessment, EntraSide, EntraSource, IdpFacts};
+use crate::assess::{self, AssessInput, Assessment, EntraSide, EntraSource, FactsError, IdpFacts};
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
+use crate::metadata::MetadataError;
+use crate::source::FetchError;
+use crate::source::graph::GraphError;
 use crate::source::imports::Imports;
+
+/// A domain of the [fleet](crate::fleet): its place in the config's order, stable for the fleet's life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DomainId(usize);
+
+impl DomainId {
+    /// The domain at `index` in the config's order.
+    pub const fn from_index(index: usize) -> Self {
+        Self(index)
+    }
+
+    pub const fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// The fleet's statuses are in config order, so a [`DomainId`] indexes them.
+impl Index<DomainId> for [DomainStatus] {
+    type Output = DomainStatus;
+
+    fn index(&self, id: DomainId) -> &DomainStatus {
+        &self[id.0]
+    }
+}
 
 /// Metadata read successfully at one moment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,14 +65,73 @@ impl Snapshot {
     }
 }
 
-/// A failed refresh, kept as data.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A failed refresh, kept as data: when, and why. The cause stays typed until a view words it:
+/// `Display` is one line (what, where, why), [`Self::short`] a word or two for table cells.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{cause}")]
 pub struct RefreshError {
     pub at: DateTime<Utc>,
-    /// One line: what, where, why.
-    pub message: String,
+    pub cause: RefreshFailure,
+}
+
+impl RefreshError {
+    pub fn new(at: DateTime<Utc>, cause: impl Into<RefreshFailure>) -> Self {
+        Self {
+            at,
+            cause: cause.into(),
+        }
+    }
+
     /// A word or two for table cells (`timeout`, `tls`, `http 503`, `html page`, …).
-    pub short: String,
+    pub fn short(&self) -> String {
+        self.cause.short()
+    }
+}
+
+/// Why a refresh failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RefreshFailure {
+    /// The metadata could not be read.
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    /// It was read from `location`, but it is not metadata fedcert can read.
+    #[error("{location}: {error}")]
+    Metadata {
+        location: String,
+        error: MetadataError,
+    },
+    /// It is metadata, but it names no identity provider for this domain.
+    #[error("{location}: {error}")]
+    Facts { location: String, error: FactsError },
+    /// Microsoft Graph could not be read (or its client could not be set up).
+    #[error("{0}")]
+    Graph(#[from] GraphError),
+    /// The refresh failed inside fedcert (its task panicked or was cancelled); `detail` says
+    /// how.
+    #[error("{location}: {detail}")]
+    Internal { location: String, detail: String },
+}
+
+impl RefreshFailure {
+    /// A word or two for table cells.
+    pub fn short(&self) -> String {
+        match self {
+            Self::Fetch(error) => error.short(),
+            Self::Metadata { error, .. } => match error {
+                MetadataError::Html => "html page",
+                MetadataError::Empty => "empty",
+                MetadataError::NotMetadata { .. } => "not metadata",
+                MetadataError::Doctype { .. } | MetadataError::EntityReference { .. } => {
+                    "refused dtd"
+                }
+                _ => "bad xml",
+            }
+            .to_owned(),
+            Self::Facts { .. } => "no idp".to_owned(),
+            Self::Graph(error) => error.short(),
+            Self::Internal { .. } => "internal".to_owned(),
+        }
+    }
 }
 
 /// The result of one refresh of one domain, sent by the poller as owned data.
@@ -173,9 +259,11 @@ impl DomainStatus {
     /// Recompute the verdict as of `now`, and how long it holds.
     pub fn reassess(&mut self, now: DateTime<Utc>) {
         let entra = self.entra();
+        // The verdict quotes the failure; it reads it as words for now.
+        let fetch_error = self.last_error.as_ref().map(ToString::to_string);
         let input = AssessInput {
             idp: self.last_good.as_ref().map(|s| &s.facts),
-            fetch_error: self.last_error.as_ref().map(|e| e.message.as_str()),
+            fetch_error: fetch_error.as_deref(),
             entra: entra.as_ref(),
             auto_rollover: self.auto_rollover(),
             adfs_primary: self.imported_primary,
@@ -223,37 +311,6 @@ impl DomainStatus {
         self.last_good
             .as_ref()
             .and_then(|s| s.facts.host())
-            .or_else(|| host_of(&self.config.metadata_url))
-    }
-}
-
-/// The host of an `scheme://host[:port]/…` URL. Hostile metadata can put anything there: a host
-/// longer than any DNS name (253 characters, plus a port) is not a host.
-pub fn host_of(url: &str) -> Option<String> {
-    const MAX_HOST: usize = 253 + ":65535".len();
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    (!host.is_empty() && host.len() <= MAX_HOST).then(|| host.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_of_takes_the_host_and_refuses_what_no_dns_name_can_be() {
-        assert_eq!(
-            host_of("https://fs.contoso.com/adfs/ls/").as_deref(),
-            Some("fs.contoso.com")
-        );
-        assert_eq!(
-            host_of("https://u:p@idp.example:8443?x").as_deref(),
-            Some("idp.example:8443")
-        );
-        assert_eq!(host_of("urn:federation:MicrosoftOnline"), None);
-        assert_eq!(host_of("https:///path"), None);
-        let hostile = format!("https://{}/adfs/ls/", "a".repeat(70_000));
-        assert_eq!(host_of(&hostile), None);
+            .or_else(|| crate::location::host_of(&self.config.metadata_url))
     }
 }

@@ -8,7 +8,6 @@
 use chrono::{DateTime, Utc};
 
 use crate::assess::finding::Situation;
-use crate::assess::update_status::UpdateResult;
 use crate::assess::{Assessment, EntraSide, Finding, Outage, Rule, Severity, SyncState};
 use crate::checklist::Checklist;
 
@@ -549,9 +548,9 @@ fn shows(w: &Watched<'_>, condition: Condition, shared: &[String]) -> Option<Str
         .map(|f| say(w, f)),
         Condition::EntraUpdateFailing => by_rule(Rule::E1).or_else(|| {
             let entra = w.entra?;
-            let result = UpdateResult::parse(entra.update_result.as_deref()?);
+            let result = entra.update_result.as_ref()?.result();
             result.is_failure().then(|| {
-                crate::assess::update_status::describe(Some(&result), entra.last_run, w.now)
+                crate::assess::update_status::describe(Some(result), entra.last_run, w.now)
             })
         }),
         Condition::DecryptingExpiring => by_rule(Rule::R9),

@@ -1,29 +1,30 @@
-//! Background refresh of every domain on its interval (jitter, exponential back-off after
-//! failures up to the interval, at most one fetch in flight per domain, bounded concurrency).
-//! The poller owns no UI state: it receives [`PollCommand`]s and sends [`PollEvent`]s carrying
-//! owned results.
+//! Refreshing domains: once each ([`refresh_each`], for `check`), or in the background on their
+//! interval ([`spawn`]: jitter, exponential back-off after failures up to the interval, at most
+//! one fetch in flight per domain, bounded concurrency). The poller turns what the sources read
+//! (typed results and errors) into [`PollEvent`]s carrying owned data, which the
+//! [`Fleet`](crate::fleet::Fleet) applies; it owns no domain state itself.
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::RefreshOutcome;
+use crate::domain::{DomainId, RefreshOutcome};
 
 /// What the UI asks of the poller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PollCommand {
-    /// Refresh the domain at this index now (ignored while one is in flight for it).
-    Refresh(usize),
+    /// Refresh this domain now (ignored while one is in flight for it).
+    Refresh(DomainId),
     /// Refresh every domain now.
     RefreshAll,
 }
 
-/// What the poller tells the UI.
+/// What the poller tells the fleet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PollEvent {
-    /// A fetch for the domain at `index` began.
-    Started { index: usize, at: DateTime<Utc> },
+    /// A fetch for `domain` began.
+    Started { domain: DomainId, at: DateTime<Utc> },
     /// It finished, successfully or not.
     Finished {
-        index: usize,
+        domain: DomainId,
         outcome: Box<RefreshOutcome>,
     },
 }
@@ -38,12 +39,13 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::assess;
+use crate::assess::FactsError;
 use crate::config::Config;
 use crate::config::DomainConfig;
-use crate::domain::{RefreshError, Snapshot};
+use crate::domain::{RefreshError, RefreshFailure, Snapshot};
 use crate::metadata::{self, MetadataError};
 use crate::source::graph::{GraphClient, GraphError, GraphSettings};
-use crate::source::{FetchError, FetchOptions, Fetcher};
+use crate::source::{FetchOptions, Fetcher};
 
 /// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
 /// (time still moves, starting from the given moment).
@@ -114,9 +116,9 @@ pub async fn refresh_domain(
                 client
                     .entra_side(&domain.name, at)
                     .await
-                    .map_err(|e| e.to_refresh_error(at)),
+                    .map_err(|e| RefreshError::new(at, e)),
             ),
-            Some(Err(setup)) => Some(Err(setup.to_refresh_error(at))),
+            Some(Err(setup)) => Some(Err(RefreshError::new(at, setup.clone()))),
             None => None,
         }
     };
@@ -136,29 +138,33 @@ async fn read_metadata(
     let fetched = fetcher
         .fetch(&domain.metadata_url, domain.ca_file.as_deref())
         .await
-        .map_err(|e| fetch_error(&e, at))?;
+        .map_err(|e| RefreshError::new(at, e))?;
     let location = fetched.location.clone();
     let entity_id = domain.entity_id.clone();
     let body = fetched.body;
     // Parsing a large aggregate is CPU work: keep it off the async workers.
     let facts = tokio::task::spawn_blocking(move || {
-        let doc = metadata::parse_bytes(&body).map_err(|e| parse_error(&e))?;
-        assess::idp_facts(&doc, entity_id.as_deref())
-            .map_err(|e| (e.to_string(), "no idp".to_owned()))
+        let doc = metadata::parse_bytes(&body).map_err(ParseFailure::Metadata)?;
+        assess::idp_facts(&doc, entity_id.as_deref()).map_err(ParseFailure::Facts)
     })
     .await
-    .map_err(|e| {
-        (
-            format!("metadata reader stopped: {e}"),
-            "internal".to_owned(),
-        )
+    .map_err(|e| RefreshFailure::Internal {
+        location: location.clone(),
+        detail: format!("metadata reader stopped: {e}"),
     })
-    .and_then(|r| r)
-    .map_err(|(message, short)| RefreshError {
-        at,
-        message: format!("{location}: {message}"),
-        short,
-    })?;
+    .and_then(|parsed| {
+        parsed.map_err(|failure| match failure {
+            ParseFailure::Metadata(error) => RefreshFailure::Metadata {
+                location: location.clone(),
+                error,
+            },
+            ParseFailure::Facts(error) => RefreshFailure::Facts {
+                location: location.clone(),
+                error,
+            },
+        })
+    })
+    .map_err(|cause| RefreshError::new(at, cause))?;
     Ok(Snapshot {
         fetched_at: at,
         location,
@@ -168,23 +174,10 @@ async fn read_metadata(
     })
 }
 
-fn fetch_error(error: &FetchError, at: DateTime<Utc>) -> RefreshError {
-    RefreshError {
-        at,
-        message: error.to_string(),
-        short: error.short(),
-    }
-}
-
-fn parse_error(error: &MetadataError) -> (String, String) {
-    let short = match error {
-        MetadataError::Html => "html page",
-        MetadataError::Empty => "empty",
-        MetadataError::NotMetadata { .. } => "not metadata",
-        MetadataError::Doctype { .. } | MetadataError::EntityReference { .. } => "refused dtd",
-        _ => "bad xml",
-    };
-    (error.to_string(), short.to_owned())
+/// Why a document read gave no facts.
+enum ParseFailure {
+    Metadata(MetadataError),
+    Facts(FactsError),
 }
 
 /// How the poller paces itself.
@@ -216,7 +209,27 @@ pub struct PollerHandle {
     pub events: mpsc::UnboundedReceiver<PollEvent>,
 }
 
-/// Start polling `domains` (indices are the UI's indices). Every domain is fetched once right
+/// Refresh each of `domains` once (domain `i` is `DomainId::from_index(i)`), at most
+/// `concurrency` at a time, every result stamped `at`; the events come as the refreshes end.
+pub fn refresh_each<'a>(
+    domains: &'a [&'a DomainConfig],
+    sources: &'a Sources,
+    concurrency: usize,
+    at: DateTime<Utc>,
+) -> impl futures_util::Stream<Item = PollEvent> + 'a {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(domains.iter().enumerate())
+        .map(move |(i, domain)| async move {
+            PollEvent::Finished {
+                domain: DomainId::from_index(i),
+                outcome: Box::new(refresh_domain(sources, domain, at).await),
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+}
+
+/// Start polling `domains` (domain `i` is `DomainId::from_index(i)`, as in a fleet loaded from
+/// them). Every domain is fetched once right
 /// away, then on its interval with jitter, backing off after failures. The task ends when the
 /// UI drops its event receiver or its command sender.
 pub fn spawn(domains: Vec<DomainConfig>, sources: Sources, options: PollerOptions) -> PollerHandle {
@@ -286,8 +299,11 @@ async fn run(
         tokio::select! {
             command = commands.recv() => match command {
                 None => break,
-                Some(PollCommand::Refresh(index)) if index < schedule.len() => schedule[index].due = Instant::now(),
-                Some(PollCommand::Refresh(_)) => {}
+                Some(PollCommand::Refresh(domain)) => {
+                    if let Some(entry) = schedule.get_mut(domain.index()) {
+                        entry.due = Instant::now();
+                    }
+                }
                 Some(PollCommand::RefreshAll) => schedule.iter_mut().for_each(|s| s.due = Instant::now()),
             },
             Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
@@ -301,13 +317,12 @@ async fn run(
                     Err(error) => {
                         let Some(index) = task_domain.remove(&error.id()) else { continue };
                         let at = options.clock.now();
-                        let failure = RefreshError {
-                            at,
-                            message: format!("{}: the refresh failed inside fedcert ({error}); it is retried", domains[index].metadata_url),
-                            short: "internal".to_owned(),
-                        };
+                        let failure = RefreshError::new(at, RefreshFailure::Internal {
+                            location: domains[index].metadata_url.clone(),
+                            detail: format!("the refresh failed inside fedcert ({error}); it is retried"),
+                        });
                         let outcome = RefreshOutcome { at, metadata: Err(failure), entra: None };
-                        let _ = events.send(PollEvent::Finished { index, outcome: Box::new(outcome) });
+                        let _ = events.send(PollEvent::Finished { domain: DomainId::from_index(index), outcome: Box::new(outcome) });
                         (index, false)
                     }
                 };
@@ -345,14 +360,15 @@ fn launch(
             let Ok(_permit) = permits.acquire_owned().await else {
                 return (index, false);
             };
+            let domain = DomainId::from_index(index);
             let _ = events.send(PollEvent::Started {
-                index,
+                domain,
                 at: clock.now(),
             });
             let outcome = refresh_domain(&sources, &domains[index], clock.now()).await;
             let ok = outcome.metadata.is_ok();
             let _ = events.send(PollEvent::Finished {
-                index,
+                domain,
                 outcome: Box::new(outcome),
             });
             (index, ok)

@@ -1,7 +1,7 @@
-//! Saved state in the data dir (`FEDCERT_DATA_DIR`, else the `directories` data dir): checklist
-//! progress, imports and last-known snapshots. Writes are atomic (temp file, fsync, rename, fsync
-//! of the directory) under an advisory lock; a corrupt file is moved aside with a warning, never
-//! silently dropped.
+//! Saved state in the data dir (`FEDCERT_DATA_DIR`, else the `directories` data dir): JSON files
+//! and versioned [`Record`]s, whose owners define them (checklist progress is the checklist's).
+//! Writes are atomic (temp file, fsync, rename, fsync of the directory) under an advisory lock;
+//! a corrupt file is moved aside with a warning, never silently dropped.
 //!
 //! Layout: `<dir>/<name>` for each JSON file, `<dir>/<name>.lock` for its advisory lock (a lock
 //! file beside the data, so the data file itself can be replaced by rename while locked) and
@@ -17,11 +17,28 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::checklist::{PROGRESS_FORMAT, Progress};
+/// A kind of saved file, defined by the module that owns it: where the record for a key lives,
+/// the format version this build writes (a file of a newer one is refused and left alone), and
+/// the record to start from when none is saved. The file is a JSON object whose `format` field
+/// holds the version.
+pub trait Record: Serialize + DeserializeOwned {
+    /// The version written into `format`, and the newest this build reads.
+    const FORMAT: u32;
+    /// What the file holds, for messages about its shape: `checklist progress`.
+    const WHAT: &'static str;
+    /// The file of the record for `key`, relative to the data dir ([`file_stem`] makes any key
+    /// safe to use in it).
+    fn file_name(key: &str) -> String;
+    /// The record for `key` when none is saved.
+    fn fresh(key: &str) -> Self;
+}
 
 /// A store problem, naming the file.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
+    /// There is no data dir to save in (no `FEDCERT_DATA_DIR` and no platform data dir).
+    #[error("no data directory to save {what} in (set FEDCERT_DATA_DIR)")]
+    NoDataDir { what: &'static str },
     #[error("{path}: {reason}")]
     Io { path: String, reason: String },
     /// The file did not parse; it was moved to `moved_to` so nothing is lost.
@@ -121,27 +138,28 @@ impl Store {
         self.update_with(name, decode_json, change)
     }
 
-    /// A domain's checklist progress; a fresh, empty one when none is saved. A file from a newer
-    /// fedcert is refused ([`StoreError::Version`]) and left alone.
-    pub fn load_progress(&self, domain: &str) -> Result<Progress, StoreError> {
-        let saved = self.read_with(&progress_file_name(domain), decode_progress)?;
-        Ok(saved.unwrap_or_else(|| Progress::new(domain)))
+    /// The record saved for `key`; a fresh one ([`Record::fresh`]) when none is. A file from a
+    /// newer fedcert is refused ([`StoreError::Version`]) and left alone.
+    pub fn load<R: Record>(&self, key: &str) -> Result<R, StoreError> {
+        let saved = self.read_with(&R::file_name(key), decode_record::<R>)?;
+        Ok(saved.unwrap_or_else(|| R::fresh(key)))
     }
 
-    pub fn save_progress(&self, domain: &str, progress: &Progress) -> Result<(), StoreError> {
-        self.write_json(&progress_file_name(domain), progress)
+    pub fn save<R: Record>(&self, key: &str, record: &R) -> Result<(), StoreError> {
+        self.write_json(&R::file_name(key), record)
     }
 
-    /// Change a domain's progress under the lock (load, `change`, save) and return the result.
-    pub fn update_progress<R>(
+    /// Change the record for `key` under the lock (load, `change`, save) and return what
+    /// `change` returned.
+    pub fn update<R: Record, T>(
         &self,
-        domain: &str,
-        change: impl FnOnce(&mut Progress) -> R,
-    ) -> Result<R, StoreError> {
-        self.update_with(&progress_file_name(domain), decode_progress, |saved| {
-            let mut progress = saved.unwrap_or_else(|| Progress::new(domain));
-            let result = change(&mut progress);
-            (progress, result)
+        key: &str,
+        change: impl FnOnce(&mut R) -> T,
+    ) -> Result<T, StoreError> {
+        self.update_with(&R::file_name(key), decode_record::<R>, |saved| {
+            let mut record = saved.unwrap_or_else(|| R::fresh(key));
+            let result = change(&mut record);
+            (record, result)
         })
     }
 
@@ -243,18 +261,13 @@ fn dir_from(env: Option<std::ffi::OsString>) -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "fedcert").map(|dirs| dirs.data_dir().to_path_buf())
 }
 
-/// The progress file of a domain: `progress/<domain>.json`, safe for any domain string.
-pub fn progress_file_name(domain: &str) -> String {
-    format!("progress/{}.json", safe_file_stem(domain))
-}
-
 /// A file-name stem for any string: lowercase ASCII letters, digits, `.`, `-` and `_` stay;
 /// everything else is `%XX`-encoded (bytes of its UTF-8); a leading dot is encoded too, so
 /// `..` and hidden names cannot happen. Very long stems are cut and end with a hash of the whole.
-fn safe_file_stem(domain: &str) -> String {
+pub fn file_stem(key: &str) -> String {
     const MAX: usize = 120;
     let mut stem = String::new();
-    for (i, byte) in domain.trim().to_ascii_lowercase().bytes().enumerate() {
+    for (i, byte) in key.trim().to_ascii_lowercase().bytes().enumerate() {
         let keep = byte.is_ascii_lowercase()
             || byte.is_ascii_digit()
             || matches!(byte, b'-' | b'_')
@@ -269,7 +282,7 @@ fn safe_file_stem(domain: &str) -> String {
         stem.push_str("%00");
     }
     if stem.len() > MAX {
-        let hash = crate::cert::Sha256::of(domain.as_bytes()).to_string();
+        let hash = crate::cert::Sha256::of(key.as_bytes()).to_string();
         stem.truncate(MAX - 17);
         stem.push('-');
         stem.push_str(&hash[..16]);
@@ -295,24 +308,24 @@ fn decode_json<T: DeserializeOwned>(_: &Path, bytes: &[u8]) -> Decoded<T> {
     }
 }
 
-/// Progress, checking the format version before the shape so that a newer file is refused
+/// A record, checking the format version before the shape so that a newer file is refused
 /// rather than mistaken for a corrupt one.
-fn decode_progress(path: &Path, bytes: &[u8]) -> Decoded<Progress> {
+fn decode_record<R: Record>(path: &Path, bytes: &[u8]) -> Decoded<R> {
     let value: serde_json::Value = match serde_json::from_slice(bytes) {
         Ok(value) => value,
         Err(e) => return Decoded::Invalid(e.to_string()),
     };
     let format = value.get("format").and_then(serde_json::Value::as_u64);
-    if let Some(found) = format.filter(|f| *f > u64::from(PROGRESS_FORMAT)) {
+    if let Some(found) = format.filter(|f| *f > u64::from(R::FORMAT)) {
         return Decoded::Refused(StoreError::Version {
             path: display(path),
             found: u32::try_from(found).unwrap_or(u32::MAX),
-            supported: PROGRESS_FORMAT,
+            supported: R::FORMAT,
         });
     }
     match serde_json::from_value(value) {
-        Ok(progress) => Decoded::Value(progress),
-        Err(e) => Decoded::Invalid(format!("not checklist progress: {e}")),
+        Ok(record) => Decoded::Value(record),
+        Err(e) => Decoded::Invalid(format!("not {}: {e}", R::WHAT)),
     }
 }
 
@@ -457,14 +470,14 @@ mod tests {
 
     #[test]
     fn file_stems_are_safe_for_any_domain_string() {
-        assert_eq!(safe_file_stem("Contoso.com"), "contoso.com");
-        assert_eq!(safe_file_stem(".."), "%2E.");
-        assert_eq!(safe_file_stem("a/b\\c"), "a%2Fb%5Cc");
-        assert_eq!(safe_file_stem(""), "%00");
-        assert_eq!(safe_file_stem("müller.de"), "m%C3%BCller.de");
-        let long = safe_file_stem(&"x".repeat(500));
+        assert_eq!(file_stem("Contoso.com"), "contoso.com");
+        assert_eq!(file_stem(".."), "%2E.");
+        assert_eq!(file_stem("a/b\\c"), "a%2Fb%5Cc");
+        assert_eq!(file_stem(""), "%00");
+        assert_eq!(file_stem("müller.de"), "m%C3%BCller.de");
+        let long = file_stem(&"x".repeat(500));
         assert_eq!(long.len(), 120);
-        assert_ne!(long, safe_file_stem(&"x".repeat(501)));
+        assert_ne!(long, file_stem(&"x".repeat(501)));
     }
 
     #[test]

@@ -132,7 +132,7 @@ impl Scenario {
             next_signing: next.map(|c| c.sha1),
             signing_cert: signing.cloned(),
             next_signing_cert: next.cloned(),
-            update_result: Some("Success".to_owned()),
+            update_result: Some("Success".into()),
             last_run: Some(ts("2026-12-01T06:00:00Z")),
             federation_id: Some(FEDERATION_ID.to_owned()),
             issuer_uri: Some("http://fs.contoso.com/adfs/services/trust".to_owned()),

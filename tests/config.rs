@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fedcert::assess::Policy;
 use fedcert::cert::Sha1;
-use fedcert::config::keys::{KeyBindings, KeyName, KeySpec, Mode};
+use fedcert::config::keys::{Bindable, KeyBindings, KeyName, KeySpec, Mode};
 use fedcert::config::theme::{Colour, ThemeConfig, ThemePreset};
 use fedcert::config::{self, ConfigError, SAMPLE};
 
@@ -450,7 +450,7 @@ fn locate_prefers_the_explicit_path() {
 
 /// The action (by its config name) a key runs in `mode` under the config's `[keys]`.
 fn press(config: &config::Config, mode: Mode, key: KeySpec) -> Option<&'static str> {
-    config.keys.action_in(mode, key)
+    config.keys.action_in(mode, key).map(Bindable::name)
 }
 
 #[test]
@@ -488,14 +488,14 @@ fn keys_rebind_actions_in_every_view_they_work_in() {
     );
     // The keys as written, in order; unrebound actions keep their defaults.
     assert_eq!(
-        config.keys.rebound("refresh_all"),
+        config.keys.rebound(Bindable::RefreshAll),
         Some(&[KeySpec::char('R'), f5][..])
     );
     assert_eq!(
-        config.keys.rebound("down"),
+        config.keys.rebound(Bindable::Down),
         Some(&[KeySpec::ctrl('n'), KeySpec::plain(KeyName::Down)][..])
     );
-    assert_eq!(config.keys.rebound("up"), None);
+    assert_eq!(config.keys.rebound(Bindable::Up), None);
     assert_eq!(press(&config, Mode::List, KeySpec::char('k')), Some("up"));
 }
 

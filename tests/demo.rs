@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use fedcert::assess::update_status::UpdateResult;
+use fedcert::assess::update_status::{ReportedResult, UpdateResult};
 use fedcert::assess::{EntraSource, Severity, Situation, SyncState};
 use fedcert::cert::Sha1;
 use fedcert::config::DomainConfig;
@@ -777,7 +777,7 @@ async fn fedcert_reads_every_scenario_through_graph_and_reaches_its_verdict() {
         let side = outcome.entra.clone().unwrap().unwrap();
         assert_eq!(side.source, Some(EntraSource::Graph), "{}", scenario.name);
         assert_eq!(
-            side.update_result.as_deref(),
+            side.update_result.as_ref().map(ReportedResult::as_str),
             scenario.update.map(|u| u.result),
             "{}",
             scenario.name
@@ -816,7 +816,7 @@ async fn fedcert_reads_every_scenario_through_graph_and_reaches_its_verdict() {
     let managed = DomainConfig::new("managed-demo.example", contoso.metadata_url.clone());
     let outcome = refresh_domain(&sources, &managed, now).await;
     let error = outcome.entra.clone().unwrap().unwrap_err();
-    assert_eq!(error.short, "not federated");
+    assert_eq!(error.short(), "not federated");
     let mut status = DomainStatus::new(managed, now);
     status.apply(outcome);
     assert_eq!(status.assessment.sync, SyncState::Unknown);

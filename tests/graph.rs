@@ -18,7 +18,8 @@ use fedcert::assess::EntraSource;
 use fedcert::cert::Sha1;
 use fedcert::config::EntraConfig;
 use fedcert::source::graph::{
-    CredentialSource, GraphClient, GraphError, GraphSettings, describe_update_result,
+    CredentialSource, GraphClient, GraphError, GraphSettings, ReportedResult,
+    describe_update_result,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -404,12 +405,12 @@ async fn federation_configuration_maps_into_the_entra_side() {
 
     // The update status, surfaced in plain words.
     assert_eq!(
-        side.update_result.as_deref(),
+        side.update_result.as_ref().map(ReportedResult::as_str),
         Some("couldNotAccessRemoteHost")
     );
     assert_eq!(side.last_run, Some(at("2026-12-01T05:00:00.1234567Z")));
     assert_eq!(
-        describe_update_result(side.update_result.as_deref(), side.last_run, now),
+        describe_update_result(side.update_result.as_ref(), side.last_run, now),
         "Entra could not reach your metadata; last tried 2 h ago"
     );
 
@@ -488,9 +489,9 @@ async fn a_wrong_secret_is_reported_with_its_aadsts_code() {
     assert!(!line.contains("Trace ID"), "one line: {line}");
     assert!(!line.contains('\n') && !line.contains('\r'));
     assert_eq!(error.short(), "AADSTS7000215");
-    let refresh = error.to_refresh_error(at("2026-12-01T08:00:00Z"));
+    let refresh = fedcert::domain::RefreshError::new(at("2026-12-01T08:00:00Z"), error.clone());
     assert_eq!(
-        (refresh.message, refresh.short),
+        (refresh.to_string(), refresh.short()),
         (line, "AADSTS7000215".to_owned())
     );
     assert_eq!(
@@ -547,7 +548,10 @@ async fn throttling_is_retried_after_retry_after() {
         .federation_configuration("throttled.test", at("2026-12-01T08:00:00Z"))
         .await
         .unwrap();
-    assert_eq!(fed.update_result.as_deref(), Some("Success"));
+    assert_eq!(
+        fed.update_result.as_ref().map(ReportedResult::as_str),
+        Some("Success")
+    );
     assert_eq!(server.count("/throttled.test/"), 2, "one 429, then 200");
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -563,7 +567,10 @@ async fn server_errors_are_retried_with_back_off() {
         .federation_configuration("flaky.test", at("2026-12-01T08:00:00Z"))
         .await
         .unwrap();
-    assert_eq!(fed.update_result.as_deref(), Some("noNewCertificateFound"));
+    assert_eq!(
+        fed.update_result.as_ref().map(ReportedResult::as_str),
+        Some("noNewCertificateFound")
+    );
     assert_eq!(server.count("/flaky.test/"), 3, "two 503s, then 200");
 }
 

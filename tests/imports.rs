@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use fedcert::assess::{EntraSource, Policy};
 use fedcert::cert::Sha1;
-use fedcert::source::graph::describe_update_result;
+use fedcert::source::graph::{ReportedResult, describe_update_result};
 use fedcert::source::imports::{
     self, ImportKind, ImportedAdfsCertificates, ImportedAdfsProperties, ImportedEntra, decode_text,
 };
@@ -68,7 +68,10 @@ fn entra_federation_from_powershell_7() {
         f.next_signing_certificate.as_ref().unwrap().sha1,
         sha1(NEXT)
     );
-    assert_eq!(f.update_result.as_deref(), Some("couldNotAccessRemoteHost"));
+    assert_eq!(
+        f.update_result.as_ref().map(ReportedResult::as_str),
+        Some("couldNotAccessRemoteHost")
+    );
     assert_eq!(f.last_run, Some(at("2026-11-30T21:15:02.1234567Z")));
     assert_eq!(
         f.metadata_url().as_deref(),
@@ -86,7 +89,7 @@ fn entra_federation_from_powershell_7() {
     );
     assert_eq!(side.as_of, Some(now));
     assert_eq!(
-        describe_update_result(side.update_result.as_deref(), side.last_run, now),
+        describe_update_result(side.update_result.as_ref(), side.last_run, now),
         "Entra could not reach your metadata; last tried 3 h ago"
     );
 }
@@ -100,7 +103,10 @@ fn entra_federation_from_windows_powershell_5_utf16_with_bom() {
     let f = &import.federation;
     assert_eq!(f.signing_certificate.as_ref().unwrap().sha1, sha1(SIGNING));
     assert_eq!(f.next_signing_certificate, None);
-    assert_eq!(f.update_result.as_deref(), Some("Success"));
+    assert_eq!(
+        f.update_result.as_ref().map(ReportedResult::as_str),
+        Some("Success")
+    );
     assert_eq!(f.last_run, Some(at("2025-11-30T21:15:02Z")));
     assert!(f.uses_multiple_domain_issuer("contoso.test"));
 }
@@ -124,7 +130,10 @@ fn entra_federation_saved_from_a_graph_response() {
     let f = imports::parse_entra_federation(graph.as_bytes()).unwrap();
     assert_eq!(f.id.as_deref(), Some("abc"));
     assert_eq!(f.signing_certificate.unwrap().sha1, sha1(SIGNING));
-    assert_eq!(f.update_result.as_deref(), Some("success"));
+    assert_eq!(
+        f.update_result.as_ref().map(ReportedResult::as_str),
+        Some("success")
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::thread;
 use chrono::{DateTime, Utc};
 use fedcert::cert::Sha1;
 use fedcert::checklist::{Mark, Progress, StepId};
-use fedcert::store::{Store, StoreError, progress_file_name};
+use fedcert::store::{Record, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -79,15 +79,15 @@ fn a_written_value_reads_back_and_an_absent_one_is_none() {
 fn progress_round_trips_and_a_missing_file_is_a_fresh_progress() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::at(tmp.path());
-    let fresh = store.load_progress("contoso.com").unwrap();
+    let fresh = store.load::<Progress>("contoso.com").unwrap();
     assert_eq!(fresh, Progress::new("contoso.com"));
 
     let key = Some(Sha1::of(b"primary"));
     let mut progress = fresh;
     progress.toggle_done(key, StepId::Sync, now());
     progress.set_note(key, StepId::Sync, "compared by eye", now());
-    store.save_progress("contoso.com", &progress).unwrap();
-    assert_eq!(store.load_progress("contoso.com").unwrap(), progress);
+    store.save("contoso.com", &progress).unwrap();
+    assert_eq!(store.load::<Progress>("contoso.com").unwrap(), progress);
     assert!(tmp.path().join("progress/contoso.com.json").is_file());
 }
 
@@ -105,9 +105,13 @@ fn progress_of_any_domain_string_stays_inside_the_data_dir() {
     ] {
         let mut progress = Progress::new(domain);
         progress.toggle_done(None, StepId::Sync, now());
-        store.save_progress(domain, &progress).unwrap();
-        assert_eq!(store.load_progress(domain).unwrap(), progress, "{domain:?}");
-        let name = progress_file_name(domain);
+        store.save(domain, &progress).unwrap();
+        assert_eq!(
+            store.load::<Progress>(domain).unwrap(),
+            progress,
+            "{domain:?}"
+        );
+        let name = Progress::file_name(domain);
         assert!(
             name.starts_with("progress/") && !name[9..].contains('/'),
             "{name}"
@@ -197,16 +201,16 @@ fn a_corrupt_file_is_moved_aside_and_the_error_names_both_paths() {
 fn progress_in_the_wrong_shape_is_corrupt_but_a_newer_format_is_left_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::at(tmp.path()).with_clock(fixed_clock);
-    let path = tmp.path().join(progress_file_name("contoso.com"));
+    let path = tmp.path().join(Progress::file_name("contoso.com"));
     fs::create_dir_all(path.parent().unwrap()).unwrap();
 
     fs::write(&path, br#"{"format": 1, "domain": 42}"#).unwrap();
-    let err = store.load_progress("contoso.com").unwrap_err();
+    let err = store.load::<Progress>("contoso.com").unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
 
     let newer = br#"{"format": 7, "domain": "contoso.com", "runs": "a shape from the future"}"#;
     fs::write(&path, newer).unwrap();
-    let err = store.load_progress("contoso.com").unwrap_err();
+    let err = store.load::<Progress>("contoso.com").unwrap_err();
     assert!(
         matches!(
             err,
@@ -219,7 +223,9 @@ fn progress_in_the_wrong_shape_is_corrupt_but_a_newer_format_is_left_alone() {
         "{err:?}"
     );
     assert!(err.to_string().contains("upgrade fedcert"), "{err}");
-    let err = store.update_progress("contoso.com", |_| ()).unwrap_err();
+    let err = store
+        .update::<Progress, _>("contoso.com", |_| ())
+        .unwrap_err();
     assert!(matches!(err, StoreError::Version { .. }), "{err:?}");
     assert_eq!(fs::read(&path).unwrap(), newer, "never rewritten or moved");
 }
@@ -300,7 +306,7 @@ fn concurrent_progress_updates_lose_no_mark() {
                 // Toggle three times: done, todo, done.
                 for _ in 0..3 {
                     store
-                        .update_progress("contoso.com", |p| p.toggle_done(key, step, now()))
+                        .update::<Progress, _>("contoso.com", |p| p.toggle_done(key, step, now()))
                         .unwrap();
                 }
             })
@@ -309,7 +315,7 @@ fn concurrent_progress_updates_lose_no_mark() {
     for handle in handles {
         handle.join().unwrap();
     }
-    let progress = store.load_progress("contoso.com").unwrap();
+    let progress = store.load::<Progress>("contoso.com").unwrap();
     for step in steps {
         assert_eq!(progress.mark(key, step), Mark::Done, "{step}");
     }

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -17,7 +18,10 @@ use fedcert::assess::{
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, FetchState, RefreshError, RefreshOutcome, Snapshot};
+use fedcert::fleet::DomainId;
 use fedcert::poller::{PollCommand, PollEvent};
+use fedcert::source::graph::GraphError;
+use fedcert::source::{FetchError, FetchErrorKind};
 use fedcert::tui::keymap::{self, Keymap, Mode};
 use fedcert::tui::view;
 use fedcert::tui::{Action, App, Effect, Screen, update};
@@ -178,11 +182,14 @@ impl Scenario {
 }
 
 fn timeout(at: DateTime<Utc>) -> RefreshError {
-    RefreshError {
+    RefreshError::new(
         at,
-        message: "https://fs.tailspin.io/federationmetadata/2007-06/federationmetadata.xml: timed out after 20s (no response from the server; is the metadata published outside the network?)".into(),
-        short: "timeout".into(),
-    }
+        FetchError::new(
+            "https://fs.tailspin.io/federationmetadata/2007-06/federationmetadata.xml",
+            FetchErrorKind::Timeout,
+            "timed out after 20s (no response from the server; is the metadata published outside the network?)",
+        ),
+    )
 }
 
 /// Nine domains, one per state the list must show, given in no particular order.
@@ -264,7 +271,7 @@ fn domains() -> Vec<DomainStatus> {
                 Rule::R8,
                 Severity::Unknown,
                 Situation::NeverRead {
-                    error: Some(timeout(now()).message),
+                    error: Some(timeout(now()).to_string()),
                 },
                 Advice::FixFetch,
             )],
@@ -332,11 +339,14 @@ fn domains() -> Vec<DomainStatus> {
     list[3].last_error = Some(timeout(now() - Duration::minutes(2)));
     list[3].last_attempt = Some(now() - Duration::minutes(2));
     // northwind: stale, the latest refresh got a 503.
-    list[4].last_error = Some(RefreshError {
-        at: now() - Duration::minutes(1),
-        message: "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml: HTTP 503 Service Unavailable".into(),
-        short: "http 503".into(),
-    });
+    list[4].last_error = Some(RefreshError::new(
+        now() - Duration::minutes(1),
+        FetchError::new(
+            "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml",
+            FetchErrorKind::Status(503),
+            "HTTP 503 Service Unavailable",
+        ),
+    ));
     // litware: a fetch is under way.
     list[6].fetch = FetchState::Fetching {
         since: now() - Duration::seconds(3),
@@ -398,11 +408,13 @@ fn selected_name(app: &App) -> &str {
     &app.selected_status().unwrap().config.name
 }
 
-fn index_of(app: &App, name: &str) -> usize {
-    app.domains()
-        .iter()
-        .position(|d| d.config.name == name)
-        .unwrap()
+fn index_of(app: &App, name: &str) -> DomainId {
+    DomainId::from_index(
+        app.domains()
+            .iter()
+            .position(|d| d.config.name == name)
+            .unwrap(),
+    )
 }
 
 fn act(app: &mut App, actions: &[Action]) -> Vec<Effect> {
@@ -706,7 +718,7 @@ fn a_started_fetch_shows_a_spinner_until_it_finishes() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Started {
-            index: contoso,
+            domain: contoso,
             at: started,
         })],
     );
@@ -727,7 +739,7 @@ fn a_started_fetch_shows_a_spinner_until_it_finishes() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Finished {
-            index: contoso,
+            domain: contoso,
             outcome: Box::new(outcome),
         })],
     );
@@ -751,7 +763,7 @@ fn a_failed_fetch_keeps_the_last_good_snapshot_marked_stale() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Finished {
-            index: contoso,
+            domain: contoso,
             outcome: Box::new(outcome),
         })],
     );
@@ -787,7 +799,7 @@ fn a_changed_certificate_set_is_highlighted_until_selected() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Finished {
-            index: contoso,
+            domain: contoso,
             outcome: Box::new(outcome),
         })],
     );
@@ -816,7 +828,7 @@ fn events_for_an_unknown_index_are_ignored() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Started {
-            index: 99,
+            domain: DomainId::from_index(99),
             at: now(),
         })],
     );
@@ -1260,7 +1272,7 @@ fn the_details_scroll_stays_inside_details_that_shrink() {
     act(
         &mut app,
         &[Action::Poll(PollEvent::Finished {
-            index: fabrikam,
+            domain: fabrikam,
             outcome: Box::new(outcome),
         })],
     );
@@ -1324,10 +1336,8 @@ fn front_end_paths_are_found_however_they_are_written() {
     assert!(front_end_paths("use crate::config::tuition; use super::client;").is_empty());
 }
 
-/// DESIGN.md §2: nothing outside `tui/` and `cli/` imports ratatui, crossterm or clap, or the
-/// front ends themselves (the engine must not depend on its UIs).
-#[test]
-fn only_the_front_ends_know_about_terminals_and_front_ends() {
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -1338,9 +1348,17 @@ fn only_the_front_ends_know_about_terminals_and_front_ends() {
             }
         }
     }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    walk(&src, &mut files);
+    walk(dir, &mut files);
+    files
+}
+
+/// DESIGN.md §2: nothing outside `tui/` and `cli/` imports ratatui, crossterm or clap, or the
+/// front ends themselves (the engine must not depend on its UIs).
+#[test]
+fn only_the_front_ends_know_about_terminals_and_front_ends() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files = rust_files(&src);
     let front_ends = [src.join("tui"), src.join("cli")];
     let mut offenders = Vec::new();
     for file in files
@@ -1361,6 +1379,199 @@ fn only_the_front_ends_know_about_terminals_and_front_ends() {
     }
     assert!(files.len() > 10, "found the sources");
     assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+/// The top-level module a file of `src/` belongs to, and its own module path (`source/graph.rs`
+/// is `["source", "graph"]`; `lib.rs` is `[]`).
+fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let relative = file.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts
+        .last()
+        .is_some_and(|last| ["mod", "lib", "main"].contains(&last.as_str()))
+    {
+        parts.pop();
+    }
+    parts
+}
+
+/// The crate's top-level modules that the code of a file at `module` names (`crate::x`,
+/// `crate::{x, y::z}`, `super::…` resolved from the file's place; comments are not code).
+/// Names that resolve to no top-level module (a `super::` out of an inline `mod tests`) are
+/// left out.
+fn modules_named(module: &[String], text: &str, top_level: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        for (at, _) in line
+            .match_indices("crate::")
+            .chain(line.match_indices("super::"))
+        {
+            let preceded = line[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
+            if preceded {
+                continue; // the middle of another path (`super::super::`, `foo_crate::`)
+            }
+            let mut rest = &line[at..];
+            let mut base: &[String] = module;
+            if let Some(after) = rest.strip_prefix("crate::") {
+                base = &[];
+                rest = after;
+            } else {
+                while let Some(after) = rest.strip_prefix("super::") {
+                    base = &base[..base.len().saturating_sub(1)];
+                    rest = after;
+                }
+            }
+            let names: Vec<&str> = match (base.first(), rest.strip_prefix('{')) {
+                (Some(top), _) => vec![top.as_str()],
+                (None, Some(group)) => group
+                    .split('}')
+                    .next()
+                    .unwrap_or_default()
+                    .split([',', '{', ' '])
+                    .map(|name| name.split("::").next().unwrap_or_default())
+                    .collect(),
+                (None, None) => vec![
+                    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap_or_default(),
+                ],
+            };
+            found.extend(
+                names
+                    .into_iter()
+                    .filter(|name| top_level.contains(*name))
+                    .map(str::to_owned),
+            );
+        }
+    }
+    found
+}
+
+/// Which top-level module names which, over all of `src/`.
+fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files = rust_files(&src);
+    let top_level: BTreeSet<String> = files
+        .iter()
+        .filter_map(|file| module_path(&src, file).first().cloned())
+        .collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let module = module_path(&src, file);
+        let Some(top) = module.first() else { continue };
+        let text = std::fs::read_to_string(file).unwrap();
+        let named = modules_named(&module, &text, &top_level);
+        graph
+            .entry(top.clone())
+            .or_default()
+            .extend(named.into_iter().filter(|name| name != top));
+    }
+    graph
+}
+
+/// A circle through `graph`, if it has one: `a → b → … → a`.
+fn circle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|n| n == node) {
+            let mut circle = path[start..].to_vec();
+            circle.push(node.to_owned());
+            return Some(circle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(found) = visit(next, graph, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn module_paths_are_resolved_however_they_are_written() {
+    let top: BTreeSet<String> = ["assess", "domain", "source", "store", "units"]
+        .map(str::to_owned)
+        .into();
+    let at = |path: &[&str]| path.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+    let named = |module: &[String], text| {
+        modules_named(module, text, &top)
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        named(&at(&["assess"]), "use crate::domain::host_of;"),
+        ["domain"]
+    );
+    assert_eq!(
+        named(&at(&["source", "fetch"]), "use crate::{units::x, store};"),
+        ["store", "units"]
+    );
+    // `super::` from `source/graph/credential.rs` stays inside `source`; from `domain.rs` it is
+    // the crate root.
+    assert_eq!(
+        named(
+            &at(&["source", "graph", "credential"]),
+            "use super::super::errors;"
+        ),
+        ["source"]
+    );
+    assert_eq!(named(&at(&["domain"]), "super::store::Store"), ["store"]);
+    assert!(named(&at(&["assess"]), "// crate::domain in a comment").is_empty());
+    assert!(named(&at(&["assess"]), "use fedcert_crate::domain;").is_empty());
+    let graph: BTreeMap<String, BTreeSet<String>> =
+        [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"])]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.into_iter().map(str::to_owned).collect()))
+            .collect();
+    assert_eq!(circle(&graph).unwrap(), ["a", "b", "c", "a"]);
+}
+
+/// DESIGN.md §2: data flows one way, so the top-level modules name each other in one direction
+/// only (no `assess` ↔ `domain`, `config` ↔ `source`, `source` ↔ `domain`, `store` ↔ `checklist`,
+/// `poller` ↔ `fleet`, …); `units` and `location` are leaves, and the store knows only
+/// certificates (to hash a long file name), not what its records hold.
+#[test]
+fn the_modules_name_each_other_in_one_direction_only() {
+    let graph = module_graph();
+    assert!(graph.len() > 10, "found the modules: {graph:?}");
+    if let Some(circle) = circle(&graph) {
+        panic!("a circle of imports: {}\n{graph:#?}", circle.join(" → "));
+    }
+    let allowed: [(&str, &[&str]); 5] = [
+        ("units", &[]),
+        ("location", &[]),
+        ("cert", &[]),
+        ("metadata", &["cert"]),
+        ("store", &["cert"]),
+    ];
+    for (module, may_name) in allowed {
+        let names = graph.get(module).cloned().unwrap_or_default();
+        let extra: Vec<&String> = names
+            .iter()
+            .filter(|n| !may_name.contains(&n.as_str()))
+            .collect();
+        assert!(extra.is_empty(), "{module} names {extra:?}");
+    }
 }
 
 #[test]
@@ -1782,12 +1993,15 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
         side.update_result = Some("couldNotAccessRemoteHost".into());
         side.last_run = Some(now() - Duration::hours(3));
     }
-    status.entra_error = Some(RefreshError {
-        at: now() - Duration::minutes(2),
-        message: "Entra token request refused: AADSTS7000215: Invalid client secret provided."
-            .into(),
-        short: "AADSTS7000215".into(),
-    });
+    status.entra_error = Some(RefreshError::new(
+        now() - Duration::minutes(2),
+        GraphError::Token {
+            url: "https://login.example/t/token".into(),
+            status: Some(401),
+            aadsts: Some(7_000_215),
+            detail: "AADSTS7000215: Invalid client secret provided.".into(),
+        },
+    ));
     status.imports.adfs_properties = Some(ImportedAdfsProperties {
         domain: "fabrikam.com".into(),
         file: "props.json".into(),

@@ -16,6 +16,7 @@ use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::checklist::{Checklist, Dialect, Mark, Progress, StepId, StepState};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, FetchState, RefreshOutcome, Snapshot};
+use fedcert::fleet::DomainId;
 use fedcert::poller::{PollCommand, PollEvent};
 use fedcert::source::imports::Imports;
 use fedcert::store::Store;
@@ -115,7 +116,7 @@ fn contoso() -> DomainStatus {
             next_signing: None,
             signing_cert: Some(p.clone()),
             next_signing_cert: None,
-            update_result: Some("Success".to_owned()),
+            update_result: Some("Success".into()),
             last_run: Some(now() - Duration::hours(6)),
             federation_id: Some("6601d14b-d113-8f64-fda2-9b5ddda18ecc".to_owned()),
             issuer_uri: Some("http://fs.contoso.com/adfs/services/trust".to_owned()),
@@ -558,11 +559,12 @@ fn verified_steps_follow_the_live_evidence() {
     );
 
     // A refresh finds the successor gone: the step is no longer verified.
-    let index = app
-        .domains()
-        .iter()
-        .position(|d| d.config.name == DOMAIN)
-        .unwrap();
+    let index = DomainId::from_index(
+        app.domains()
+            .iter()
+            .position(|d| d.config.name == DOMAIN)
+            .unwrap(),
+    );
     let mut snapshot = app.domains()[index].last_good.clone().unwrap();
     snapshot.facts.signing.truncate(1);
     snapshot.fetched_at = now();
@@ -588,7 +590,7 @@ fn verified_steps_follow_the_live_evidence() {
     update(
         &mut app2,
         Action::Poll(PollEvent::Finished {
-            index,
+            domain: index,
             outcome: Box::new(outcome),
         }),
         now(),
@@ -607,11 +609,12 @@ fn a_new_primary_certificate_starts_a_new_run_and_keeps_the_old_one() {
     assert_eq!(state(&app, StepId::AutoRollover), StepState::Done);
 
     // The successor became the primary: the marks of the old renewal no longer apply.
-    let index = app
-        .domains()
-        .iter()
-        .position(|d| d.config.name == DOMAIN)
-        .unwrap();
+    let index = DomainId::from_index(
+        app.domains()
+            .iter()
+            .position(|d| d.config.name == DOMAIN)
+            .unwrap(),
+    );
     let a = &mut app.domain_mut(index).unwrap().assessment;
     a.primary.as_mut().unwrap().cert = successor();
     a.successor = None;
@@ -651,7 +654,7 @@ fn a_marked_step_is_still_marked_after_a_restart() {
     );
 
     // On disk, under the primary's run.
-    let saved = Store::at(dir.path()).load_progress(DOMAIN).unwrap();
+    let saved = Store::at(dir.path()).load::<Progress>(DOMAIN).unwrap();
     assert_eq!(
         saved.mark(Some(primary().sha1), StepId::AutoRollover),
         Mark::Done
@@ -710,7 +713,9 @@ fn a_save_that_fails_is_shown_and_not_lost_silently() {
 #[test]
 fn a_corrupt_progress_file_is_reported_when_the_checklist_opens() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(fedcert::store::progress_file_name(DOMAIN));
+    let file = dir
+        .path()
+        .join(<Progress as fedcert::store::Record>::file_name(DOMAIN));
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, "{ torn").unwrap();
     let mut world = World::new(Some(Store::at(dir.path())));
@@ -1158,7 +1163,7 @@ fn in_the_real_tui_a_mark_survives_quitting_and_y_writes_osc52_to_the_terminal()
     session.keys("q");
     assert!(session.wait_exit().success());
 
-    let saved = Store::at(&data).load_progress(DOMAIN).unwrap();
+    let saved = Store::at(&data).load::<Progress>(DOMAIN).unwrap();
     assert_eq!(saved.mark(None, StepId::AutoRollover), Mark::Done);
 
     // Reconnect and reopen: the step is still done, and the cursor waits on the next one.

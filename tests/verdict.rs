@@ -144,7 +144,7 @@ impl Scenario {
     fn update_result(mut self, result: &str) -> Self {
         let entra = self.entra.get_or_insert_with(EntraSide::default);
         entra.source = Some(EntraSource::Graph);
-        entra.update_result = Some(result.to_owned());
+        entra.update_result = Some(result.into());
         entra.last_run = Some(now() - TimeDelta::hours(3));
         self
     }

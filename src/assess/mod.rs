@@ -152,8 +152,8 @@ pub struct EntraSide {
     /// The certificates themselves, when the source carries them (Graph, import).
     pub signing_cert: Option<CertInfo>,
     pub next_signing_cert: Option<CertInfo>,
-    /// `signingCertificateUpdateStatus.certificateUpdateResult`, as Entra spells it.
-    pub update_result: Option<String>,
+    /// `signingCertificateUpdateStatus.certificateUpdateResult`.
+    pub update_result: Option<update_status::ReportedResult>,
     pub last_run: Option<DateTime<Utc>>,
     /// The `internalDomainFederation` id (`-InternalDomainFederationId`).
     pub federation_id: Option<String>,
@@ -203,8 +203,8 @@ impl IdpFacts {
     pub fn host(&self) -> Option<String> {
         self.sign_in_url
             .as_deref()
-            .and_then(crate::domain::host_of)
-            .or_else(|| crate::domain::host_of(&self.entity_id))
+            .and_then(crate::location::host_of)
+            .or_else(|| crate::location::host_of(&self.entity_id))
     }
 }
 

@@ -11,7 +11,6 @@ use crate::cert::CertInfo;
 use super::finding::{
     Advice, AutoNext, Held, HeldAs, ManualNext, Missing, PendingPhase, Situation, Slot, Standing,
 };
-use super::update_status::UpdateResult;
 use super::verdict::days_before;
 use super::{EntraSide, Finding, IdpFacts, IdpKind, Policy, Primary, Rule, Severity, SyncState};
 
@@ -134,7 +133,7 @@ pub fn evaluate(c: &Context<'_>) -> Vec<Finding> {
 /// successor published yet, it matters once Entra's polling window has opened.
 fn e1(c: &Context<'_>) -> Option<Finding> {
     let entra = c.entra?;
-    let result = UpdateResult::parse(entra.update_result.as_deref()?);
+    let result = entra.update_result.as_ref()?.result().clone();
     if !result.is_failure() || c.expired() {
         return None;
     }

@@ -1,7 +1,68 @@
 //! Entra's `signingCertificateUpdateStatus` in plain words (DOMAIN.md §3.2), and whether it says
 //! Entra failed to read the metadata (a verdict input, so it lives with the verdict).
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `certificateUpdateResult` as Entra reported it: what it means, and the spelling Entra used,
+/// which is what fedcert shows and writes (the docs list `success`, the service answers
+/// `Success`). Stored as that string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub struct ReportedResult {
+    result: UpdateResult,
+    spelled: Box<str>,
+}
+
+impl ReportedResult {
+    pub fn parse(text: &str) -> Self {
+        Self {
+            result: UpdateResult::parse(text),
+            spelled: text.into(),
+        }
+    }
+
+    /// What it means.
+    pub fn result(&self) -> &UpdateResult {
+        &self.result
+    }
+
+    /// As Entra spelled it.
+    pub fn as_str(&self) -> &str {
+        &self.spelled
+    }
+
+    /// See [`UpdateResult::is_failure`].
+    pub fn is_failure(&self) -> bool {
+        self.result.is_failure()
+    }
+}
+
+impl From<String> for ReportedResult {
+    fn from(text: String) -> Self {
+        Self::parse(&text)
+    }
+}
+
+impl From<&str> for ReportedResult {
+    fn from(text: &str) -> Self {
+        Self::parse(text)
+    }
+}
+
+impl From<ReportedResult> for String {
+    fn from(reported: ReportedResult) -> Self {
+        reported.spelled.into()
+    }
+}
+
+impl fmt::Display for ReportedResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.spelled)
+    }
+}
 
 /// `certificateUpdateResult`, compared case-insensitively (the docs list `success`, the sample
 /// answers `"Success"`). Values Entra adds later are kept as they are.
@@ -93,15 +154,14 @@ impl UpdateResult {
 /// Entra's update status in plain words, with the age of its last run:
 /// `couldNotAccessRemoteHost` → "Entra could not reach your metadata; last tried 3 h ago".
 pub fn describe_update_result(
-    result: Option<&str>,
+    reported: Option<&ReportedResult>,
     last_run: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> String {
-    let result = result
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(UpdateResult::parse);
-    describe(result.as_ref(), last_run, now)
+    let result = reported
+        .filter(|r| !r.as_str().trim().is_empty())
+        .map(ReportedResult::result);
+    describe(result, last_run, now)
 }
 
 /// [`describe_update_result`] for a result already parsed.
@@ -246,7 +306,7 @@ mod tests {
                 capitalised(value),
             ] {
                 assert_eq!(
-                    describe_update_result(Some(&spelling), last, now),
+                    describe_update_result(Some(&ReportedResult::parse(&spelling)), last, now),
                     format!(
                         "{words}; {} 3 h ago",
                         if failure { "last tried" } else { "last run" }
@@ -274,7 +334,11 @@ mod tests {
     fn unknown_and_missing_values() {
         let now = at("2026-12-01T12:00:00Z");
         assert_eq!(
-            describe_update_result(Some("unknownFutureValue"), None, now),
+            describe_update_result(
+                Some(&ReportedResult::parse("unknownFutureValue")),
+                None,
+                now
+            ),
             "Entra reports certificate update result \"unknownFutureValue\""
         );
         assert!(!UpdateResult::parse("unknownFutureValue").is_failure());
@@ -283,7 +347,7 @@ mod tests {
             "Entra reports no certificate update status; last run 3 d ago"
         );
         assert_eq!(
-            describe_update_result(Some("  "), None, now),
+            describe_update_result(Some(&ReportedResult::parse("  ")), None, now),
             "Entra reports no certificate update status"
         );
     }

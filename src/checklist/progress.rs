@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StepId;
 use crate::cert::Sha1;
+use crate::store::{self, Record};
 
 /// The on-disk format of [`Progress`]; bump it when the shape changes incompatibly.
 pub const PROGRESS_FORMAT: u32 = 1;
@@ -77,6 +78,20 @@ pub struct Progress {
     pub domain: String,
     #[serde(default)]
     pub runs: Vec<Run>,
+}
+
+/// Saved as `progress/<domain>.json` in the data dir, one file per domain.
+impl Record for Progress {
+    const FORMAT: u32 = PROGRESS_FORMAT;
+    const WHAT: &'static str = "checklist progress";
+
+    fn file_name(domain: &str) -> String {
+        format!("progress/{}.json", store::file_stem(domain))
+    }
+
+    fn fresh(domain: &str) -> Self {
+        Self::new(domain)
+    }
 }
 
 impl Progress {

@@ -2,6 +2,7 @@
 //! line per domain, or the JSON report; the exit code is the worst domain's.
 
 use std::io::Write;
+use std::pin::pin;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -11,17 +12,17 @@ use super::output::{pad, to_file_atomically, to_stdout};
 use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::assess::update_status::describe_update_result;
 use crate::assess::{EntraSide, Severity};
-use crate::checklist::{self, Checklist, ChecklistInput, Dialect};
-use crate::config::{self, Config};
+use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
+use crate::config::{self, Config, DomainConfig};
 use crate::domain::DomainStatus;
-use crate::poller::{Sources, refresh_domain};
-use crate::source::imports::Imports;
+use crate::fleet::Fleet;
+use crate::poller::{Sources, refresh_each};
 use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> Outcome {
     let config = super::config_cmd::load(global)?;
     let selected = select_domains(&config, &args.domains)?;
-    let statuses = refresh_all(&config, selected, now).await;
+    let fleet = refresh_all(&config, &selected, now).await;
     let format = if args.json {
         CheckFormat::Json
     } else {
@@ -34,17 +35,14 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
             config::locate(global.config.as_deref()).display()
         )
     });
-    let worst = statuses
-        .iter()
-        .map(|d| d.assessment.severity)
-        .max()
-        .unwrap_or(if empty.is_some() {
-            Severity::Unknown
-        } else {
-            Severity::Ok
-        });
+    let worst = if empty.is_some() {
+        Severity::Unknown
+    } else {
+        fleet.worst()
+    };
+    let statuses = fleet.statuses();
     let lists = match format {
-        CheckFormat::Text | CheckFormat::Json => checklists(&statuses, args.dialect, now),
+        CheckFormat::Text | CheckFormat::Json => checklists(statuses, args.dialect, now),
         CheckFormat::Prometheus => Vec::new(),
     };
     if let Some(problem) = &empty {
@@ -53,11 +51,11 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
     let write = |out: &mut dyn Write| match format {
         CheckFormat::Text => match &empty {
             Some(problem) => writeln!(out, "UNKNOWN {problem}"),
-            None => write_text(out, &statuses, &lists, now),
+            None => write_text(out, statuses, &lists, now),
         },
-        CheckFormat::Json => write_json(out, &statuses, &lists, worst, empty.as_deref(), now),
+        CheckFormat::Json => write_json(out, statuses, &lists, worst, empty.as_deref(), now),
         CheckFormat::Prometheus => {
-            out.write_all(super::prometheus::render(&statuses, now).as_bytes())
+            out.write_all(super::prometheus::render(statuses, now).as_bytes())
         }
     };
     match &args.output {
@@ -72,7 +70,7 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
 fn select_domains<'a>(
     config: &'a Config,
     names: &[String],
-) -> Result<Vec<&'a crate::config::DomainConfig>, Failure> {
+) -> Result<Vec<&'a DomainConfig>, Failure> {
     if names.is_empty() {
         return Ok(config.domains.iter().collect());
     }
@@ -86,48 +84,22 @@ fn select_domains<'a>(
         .collect()
 }
 
-/// Refresh each domain once, at most `concurrency` at a time, and assess it as of `now`.
-pub async fn refresh_all(
-    config: &Config,
-    domains: Vec<&crate::config::DomainConfig>,
-    now: DateTime<Utc>,
-) -> Vec<DomainStatus> {
-    let sources = Sources::from_config(config);
-    let sources = &sources;
-    let mut outcomes: Vec<(usize, _)> = futures_util::stream::iter(domains.iter().enumerate())
-        .map(|(i, domain)| async move { (i, refresh_domain(sources, domain, now).await) })
-        .buffer_unordered(config.settings.concurrency.max(1))
-        .collect()
-        .await;
-    outcomes.sort_by_key(|(i, _)| *i);
-    let mut statuses = new_statuses(domains.into_iter(), now);
-    for (i, outcome) in outcomes {
-        statuses[i].apply(outcome);
-    }
-    statuses
-}
-
-/// Fresh statuses for `domains`, with what was imported for each from PowerShell. A broken
-/// import file is moved aside by the store and reported as a warning; the domain goes on
-/// without it.
-pub fn new_statuses<'a>(
-    domains: impl Iterator<Item = &'a crate::config::DomainConfig>,
-    now: DateTime<Utc>,
-) -> Vec<DomainStatus> {
+/// The fleet of `domains`, each refreshed once (at most `concurrency` at a time) and assessed
+/// as of `now`; each result is applied as it arrives.
+pub async fn refresh_all(config: &Config, domains: &[&DomainConfig], now: DateTime<Utc>) -> Fleet {
     let store = Store::default_dir().map(Store::at);
-    domains
-        .map(|domain| {
-            let mut status = DomainStatus::new(domain.clone(), now);
-            if let Some(store) = &store {
-                let (imports, problems) = Imports::load(store, &domain.name);
-                for problem in problems {
-                    tracing::warn!("{}: an import is not used: {problem}", domain.name);
-                }
-                status.apply_imports(imports, now);
-            }
-            status
-        })
-        .collect()
+    let mut fleet = Fleet::load(domains.iter().copied(), store.as_ref(), now);
+    let sources = Sources::from_config(config);
+    let mut events = pin!(refresh_each(
+        domains,
+        &sources,
+        config.settings.concurrency,
+        now
+    ));
+    while let Some(event) = events.next().await {
+        fleet.apply(event, now);
+    }
+    fleet
 }
 
 /// Each domain's checklist as `fedcert checklist` builds it (with the saved progress), so the
@@ -143,7 +115,7 @@ pub(super) fn checklists(
         .map(|status| {
             let progress = store.as_ref().and_then(|store| {
                 store
-                    .load_progress(&status.config.name)
+                    .load::<Progress>(&status.config.name)
                     .inspect_err(|e| {
                         tracing::warn!(
                             "{}: saved checklist progress not used: {e}",
@@ -220,12 +192,12 @@ fn write_text(
         // not read the Entra side, and how old an imported one is.
         let entra = d.entra();
         let mut notes: Vec<String> = Vec::new();
-        if let Some(result) = entra.as_ref().and_then(|e| e.update_result.as_deref()) {
+        if let Some(result) = entra.as_ref().and_then(|e| e.update_result.as_ref()) {
             let last_run = entra.as_ref().and_then(|e| e.last_run);
             notes.push(describe_update_result(Some(result), last_run, now));
         }
         if let Some(error) = &d.entra_error {
-            notes.push(format!("Entra side not read: {}", error.message));
+            notes.push(format!("Entra side not read: {error}"));
         }
         notes.extend(d.imports.describe(now));
         let notes: String = notes.iter().flat_map(|n| [" · ", n.as_str()]).collect();

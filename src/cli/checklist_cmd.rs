@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::checklist_format;
 use super::output::to_stdout;
-use super::{ChecklistArgs, EXIT_DATA, EXIT_USAGE, Failure, GlobalArgs, Outcome};
-use crate::checklist::{self, ChecklistInput};
+use super::{ChecklistArgs, EXIT_DATA, EXIT_SOFTWARE, EXIT_USAGE, Failure, GlobalArgs, Outcome};
+use crate::checklist::{self, ChecklistInput, Progress};
 use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) -> Outcome {
@@ -15,20 +15,24 @@ pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) 
         .domain(&args.domain)
         .map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
     let (format, dialect) = (args.format, args.dialect);
-    let status = super::check::refresh_all(&config, vec![domain], now)
-        .await
-        .remove(0);
+    let fleet = super::check::refresh_all(&config, &[domain], now).await;
+    let Some(status) = fleet.statuses().first() else {
+        return Err(Failure::new(
+            EXIT_SOFTWARE,
+            format!("{}: the refresh gave no status", domain.name),
+        ));
+    };
     let store = Store::default_dir().map(Store::at);
     let progress = match &store {
         Some(store) => Some(
             store
-                .load_progress(&domain.name)
+                .load::<Progress>(&domain.name)
                 .map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?,
         ),
         None => None,
     };
     let entra = status.entra();
-    let input = ChecklistInput::from_status(&status, entra.as_ref(), progress.as_ref(), now);
+    let input = ChecklistInput::from_status(status, entra.as_ref(), progress.as_ref(), now);
     let list = checklist::build(&input, dialect);
     to_stdout(|out| out.write_all(checklist_format::render(&list, format).as_bytes()))?;
     Ok(0)

@@ -44,13 +44,17 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs, now: DateTime<Utc>) ->
         Err(ConfigError::Missing(_)) => None,
         Err(e) => return Err(Failure::new(EXIT_DATA, e.to_string())),
     };
-    let statuses = match &config {
+    let fleet = match &config {
         Some(config) => {
-            super::check::refresh_all(config, config.domains.iter().collect(), now).await
+            let domains: Vec<_> = config.domains.iter().collect();
+            Some(super::check::refresh_all(config, &domains, now).await)
         }
-        None => Vec::new(),
+        None => None,
     };
-    let lists = super::check::checklists(&statuses, crate::checklist::Dialect::default(), now);
+    let statuses = fleet
+        .as_ref()
+        .map_or(&[][..], crate::fleet::Fleet::statuses);
+    let lists = super::check::checklists(statuses, crate::checklist::Dialect::default(), now);
     let entra: Vec<_> = statuses
         .iter()
         .map(crate::domain::DomainStatus::entra)

@@ -155,7 +155,7 @@ fn entra_summary(import: &ImportedEntra, now: DateTime<Utc>) -> Vec<String> {
         ),
         format!(
             "  update status             {}",
-            describe_update_result(f.update_result.as_deref(), f.last_run, now)
+            describe_update_result(f.update_result.as_ref(), f.last_run, now)
         ),
         format!(
             "  federation id             {}",

@@ -11,8 +11,8 @@ use super::json::{CertJson, InspectEntity, timestamp};
 use super::output::to_stdout;
 use super::{EXIT_DATA, EXIT_UNAVAILABLE, Failure, InspectArgs, InspectFormat, Outcome};
 use crate::cert::{self, CertInfo};
+use crate::location::Location;
 use crate::metadata::{self, DocumentInfo, Entity, KeyCert};
-use crate::source::location::Location;
 use crate::source::{FetchErrorKind, FetchOptions, Fetcher};
 
 /// Bodies fetched over HTTP for `inspect` may be whole federation aggregates.

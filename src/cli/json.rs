@@ -5,10 +5,11 @@ use std::borrow::Cow;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
+use crate::assess::update_status::ReportedResult;
 use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource};
 use crate::cert::{CertInfo, Sha1, Sha256};
 use crate::checklist::Checklist;
-use crate::domain::DomainStatus;
+use crate::domain::{DomainStatus, RefreshError};
 use crate::metadata::{Entity, KeyCert, KeyUse};
 
 /// RFC 3339 UTC with `Z`, whole seconds.
@@ -43,6 +44,15 @@ fn timestamp_digits(t: &DateTime<Utc>) -> Option<[u8; 20]> {
     put(14, 2, t.minute());
     put(17, 2, t.second());
     Some(out)
+}
+
+/// A typed value written as its one line of words (its `Display`).
+pub struct Words<'a, T>(pub &'a T);
+
+impl<T: std::fmt::Display> Serialize for Words<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
 }
 
 #[allow(clippy::ref_option)] // serde's `serialize_with` signature
@@ -216,7 +226,7 @@ pub struct MetadataJson<'a> {
     pub url: &'a str,
     #[serde(serialize_with = "opt_ts")]
     pub fetched_at: Option<DateTime<Utc>>,
-    pub error: Option<&'a str>,
+    pub error: Option<Words<'a, RefreshError>>,
     /// The snapshot shown is older than the latest attempt, which failed. An extension.
     pub stale: bool,
 }
@@ -227,7 +237,7 @@ pub struct EntraJson<'a> {
     pub update_result: Option<&'a str>,
     #[serde(serialize_with = "opt_ts")]
     pub last_run: Option<DateTime<Utc>>,
-    pub error: Option<&'a str>,
+    pub error: Option<Words<'a, RefreshError>>,
     /// Extensions.
     pub signing: Option<String>,
     pub next_signing: Option<String>,
@@ -272,14 +282,16 @@ impl<'a> CheckDomain<'a> {
             metadata: MetadataJson {
                 url: &d.config.metadata_url,
                 fetched_at: d.last_good.as_ref().map(|s| s.fetched_at),
-                error: d.last_error.as_ref().map(|e| e.message.as_str()),
+                error: d.last_error.as_ref().map(Words),
                 stale: d.is_stale() && d.last_good.is_some(),
             },
             entra: EntraJson {
                 source: entra.and_then(|e| e.source),
-                update_result: entra.and_then(|e| e.update_result.as_deref()),
+                update_result: entra
+                    .and_then(|e| e.update_result.as_ref())
+                    .map(ReportedResult::as_str),
                 last_run: entra.and_then(|e| e.last_run),
-                error: d.entra_error.as_ref().map(|e| e.message.as_str()),
+                error: d.entra_error.as_ref().map(Words),
                 signing: entra.and_then(|e| e.signing).map(|s| s.to_string()),
                 next_signing: entra.and_then(|e| e.next_signing).map(|s| s.to_string()),
             },

@@ -29,6 +29,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use crate::assess::SyncState;
+use crate::assess::update_status::UpdateResult;
 use crate::cert::{CertInfo, Sha1};
 use crate::domain::DomainStatus;
 
@@ -323,14 +324,14 @@ fn entra_family(out: &mut Exposition, statuses: &[DomainStatus]) {
         let Some(result) = d.entra().and_then(|e| e.update_result) else {
             continue;
         };
-        let value = if result.eq_ignore_ascii_case("success") {
+        let value = if *result.result() == UpdateResult::Success {
             "1"
         } else {
             "0"
         };
         out.sample(
             "fedcert_entra_update_result",
-            &[("domain", name(d)), ("result", &result)],
+            &[("domain", name(d)), ("result", result.as_str())],
             value,
         );
     }
@@ -507,17 +508,20 @@ mod tests {
                 source: Some(EntraSource::Graph),
                 signing: Some(old_entra.sha1),
                 signing_cert: Some(old_entra.clone()),
-                update_result: Some("failedInvalidCertificate".to_owned()),
+                update_result: Some("failedInvalidCertificate".into()),
                 ..EntraSide::default()
             })),
         });
         status.apply(RefreshOutcome {
             at: now,
-            metadata: Err(RefreshError {
-                at: now,
-                message: "https://fs.contoso.example/md.xml: timed out after 20 s".to_owned(),
-                short: "timeout".to_owned(),
-            }),
+            metadata: Err(RefreshError::new(
+                now,
+                crate::source::FetchError::new(
+                    "https://fs.contoso.example/md.xml",
+                    crate::source::FetchErrorKind::Timeout,
+                    "timed out after 20 s",
+                ),
+            )),
             entra: None,
         });
         (status, [primary, other, old_entra])
@@ -606,7 +610,7 @@ mod tests {
             signing: Some(held.sha1),
             signing_cert: Some(held.clone()),
             issuer_uri: Some("http://fs.fabrikam.example/adfs/services/trust".to_owned()),
-            update_result: Some("success".to_owned()),
+            update_result: Some("success".into()),
             ..EntraSide::default()
         });
         status.reassess(now);

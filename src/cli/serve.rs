@@ -1,15 +1,16 @@
 //! `fedcert serve`: the Prometheus metrics of `check --format prometheus` over HTTP, with the
 //! poller keeping every domain fresh in the background (the same poller as the TUI).
 //!
-//! `/metrics` re-assesses every domain as of the moment of the scrape (countdowns move between
-//! fetches) and renders the latest results; `/` is a short page naming it; every other path is
-//! 404. SIGTERM or Ctrl-C stops accepting, lets open requests finish and exits 0.
+//! `/metrics` re-assesses, as of the moment of the scrape, every verdict that may have changed
+//! since it was made (countdowns move between fetches; the fleet's one rule) and renders the
+//! latest results; `/` is a short page naming it; every other path is 404. SIGTERM or Ctrl-C
+//! stops accepting, lets open requests finish and exits 0.
 //!
 //! With `--web-config` (see `web`) the listener speaks TLS only, each request passes the rate
 //! limit and basic auth first, and SIGHUP re-reads the file without closing the listener.
 
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -26,10 +27,9 @@ use tokio::task::JoinSet;
 
 use super::web::Web;
 use super::{EXIT_DATA, EXIT_UNAVAILABLE, Failure, GlobalArgs, Outcome, ServeArgs};
-use crate::assess::Severity;
-use crate::domain::{DomainStatus, FetchState};
-use crate::poller::Sources;
-use crate::poller::{self, Clock, PollEvent, PollerOptions};
+use crate::fleet::{Applied, Fleet};
+use crate::poller::{self, Clock, PollEvent, PollerOptions, Sources};
+use crate::store::Store;
 
 /// A line for the operator on stderr. Unlike `eprintln!`, a closed stderr (`fedcert serve 2>&1 |
 /// head -1`) is not a panic: the server keeps serving.
@@ -45,30 +45,29 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long open requests may take to finish once a shutdown was asked for.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// What the HTTP side reads: the domains as the poller last left them, and the clock.
+/// What the HTTP side reads: the fleet as the poller's events last left it, and the clock.
 struct Shared {
-    statuses: Mutex<Vec<DomainStatus>>,
+    fleet: Mutex<Fleet>,
     clock: Clock,
     refresh: Duration,
 }
 
 impl Shared {
-    /// The exposition as of now: every verdict re-assessed, so days left and milestones move
-    /// between fetches exactly as they do in the TUI.
+    fn fleet(&self) -> MutexGuard<'_, Fleet> {
+        self.fleet.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The exposition as of now: the verdicts that may have changed since they were made are
+    /// re-assessed, so days left and milestones move between fetches exactly as in the TUI.
     fn metrics(&self) -> String {
         let now = self.clock.now();
-        let mut statuses = self.statuses.lock().unwrap_or_else(PoisonError::into_inner);
-        for status in statuses.iter_mut() {
-            status.reassess(now);
-        }
-        super::prometheus::render(&statuses, now)
+        let mut fleet = self.fleet();
+        fleet.reassess_due(now);
+        super::prometheus::render(fleet.statuses(), now)
     }
 
     fn domain_count(&self) -> usize {
-        self.statuses
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.fleet().len()
     }
 }
 
@@ -115,8 +114,9 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     let addr = listener.local_addr().unwrap_or(args.listen);
 
     let start = clock.now();
+    let store = Store::default_dir().map(Store::at);
     let shared = Arc::new(Shared {
-        statuses: Mutex::new(super::check::new_statuses(config.domains.iter(), start)),
+        fleet: Mutex::new(Fleet::load(&config.domains, store.as_ref(), start)),
         clock,
         refresh: config.settings.refresh,
     });
@@ -157,7 +157,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     Ok(0)
 }
 
-/// Keep the shared statuses up to date from the poller's events; say once when every domain has
+/// Keep the shared fleet up to date from the poller's events; say once when every domain has
 /// been read (or tried) for the first time, with the tally, so an operator (or a test) knows
 /// the metrics are complete.
 async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Shared>) {
@@ -165,57 +165,35 @@ async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Share
     let mut tried = vec![false; count];
     let mut untried = count;
     while let Some(event) = events.recv().await {
-        let mut statuses = shared
-            .statuses
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        match event {
-            PollEvent::Started { index, at } => {
-                if let Some(status) = statuses.get_mut(index) {
-                    status.fetch = FetchState::Fetching { since: at };
-                }
-            }
-            PollEvent::Finished { index, outcome } => {
-                let Some(status) = statuses.get_mut(index) else {
-                    continue;
-                };
-                if let Err(error) = &outcome.metadata {
-                    tracing::warn!(domain = %status.config.name, "refresh failed: {}", error.message);
-                }
-                status.record(*outcome);
-                status.reassess(shared.clock.now());
-                if !std::mem::replace(&mut tried[index], true) {
-                    untried -= 1;
-                    if untried == 0 {
-                        say!(
-                            "fedcert: every domain read once: {}; refreshing every {}",
-                            tally(&statuses),
-                            crate::config::units::format_duration(shared.refresh)
-                        );
-                    }
-                }
+        let mut fleet = shared.fleet();
+        if let PollEvent::Finished { domain, outcome } = &event
+            && let (Some(status), Err(error)) = (fleet.get(*domain), &outcome.metadata)
+        {
+            tracing::warn!(domain = %status.config.name, "refresh failed: {error}");
+        }
+        let Some(Applied::Refreshed(domain)) = fleet.apply(event, shared.clock.now()) else {
+            continue;
+        };
+        if !std::mem::replace(&mut tried[domain.index()], true) {
+            untried -= 1;
+            if untried == 0 {
+                say!(
+                    "fedcert: every domain read once: {}; refreshing every {}",
+                    tally(&fleet),
+                    crate::units::format_duration(shared.refresh)
+                );
             }
         }
     }
 }
 
 /// `4 CRIT 4 WARN 2 UNKNOWN 2 OK`, worst first, omitting zeros.
-fn tally(statuses: &[DomainStatus]) -> String {
-    let words: Vec<String> = [
-        Severity::Critical,
-        Severity::Warning,
-        Severity::Unknown,
-        Severity::Ok,
-    ]
-    .into_iter()
-    .filter_map(|severity| {
-        let n = statuses
-            .iter()
-            .filter(|d| d.assessment.severity == severity)
-            .count();
-        (n > 0).then(|| format!("{n} {}", severity.word()))
-    })
-    .collect();
+fn tally(fleet: &Fleet) -> String {
+    let words: Vec<String> = fleet
+        .tally()
+        .into_iter()
+        .map(|(severity, n)| format!("{n} {}", severity.word()))
+        .collect();
     words.join(" ")
 }
 
@@ -399,7 +377,7 @@ fn front_page(shared: &Shared) -> String {
         env!("CARGO_PKG_VERSION"),
         super::COMMIT,
         shared.domain_count(),
-        crate::config::units::format_duration(shared.refresh),
+        crate::units::format_duration(shared.refresh),
     )
 }
 
@@ -479,16 +457,17 @@ mod tests {
 
     use super::*;
     use crate::config::DomainConfig;
+    use crate::domain::DomainStatus;
 
     fn shared() -> Shared {
         let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
             .unwrap()
             .with_timezone(&chrono::Utc);
         Shared {
-            statuses: Mutex::new(vec![DomainStatus::new(
+            fleet: Mutex::new(Fleet::new(vec![DomainStatus::new(
                 DomainConfig::new("contoso.example", "https://fs.contoso.example/metadata.xml"),
                 now,
-            )]),
+            )])),
             clock: Clock::starting_at(now),
             refresh: Duration::from_secs(900),
         }
@@ -544,7 +523,6 @@ mod tests {
     #[test]
     fn the_tally_counts_worst_first_and_omits_zeros() {
         let shared = shared();
-        let statuses = shared.statuses.lock().unwrap();
-        assert_eq!(tally(&statuses), "1 UNKNOWN");
+        assert_eq!(tally(&shared.fleet()), "1 UNKNOWN");
     }
 }

@@ -10,6 +10,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use super::{EXIT_DATA, EXIT_SOFTWARE, Failure, GlobalArgs, Outcome};
 use crate::config::{self, Config};
+use crate::fleet::Fleet;
 use crate::poller::{self, Clock, PollerOptions, Sources};
 use crate::store::Store;
 use crate::tui::log;
@@ -69,7 +70,8 @@ fn looks_from(config: &Config, options: &mut TuiOptions) {
 async fn run_tui(config: &Config, sources: Sources, options: TuiOptions) -> Outcome {
     let clock = options.clock;
     let start = clock.now();
-    let statuses = super::check::new_statuses(config.domains.iter(), start);
+    let store = Store::default_dir().map(Store::at);
+    let fleet = Fleet::load(&config.domains, store.as_ref(), start);
     let poller_options = PollerOptions {
         interval: config.settings.refresh,
         concurrency: config.settings.concurrency,
@@ -77,8 +79,7 @@ async fn run_tui(config: &Config, sources: Sources, options: TuiOptions) -> Outc
         ..PollerOptions::default()
     };
     let handle = poller::spawn(config.domains.clone(), sources, poller_options);
-    let store = Store::default_dir().map(Store::at);
-    tui::run(statuses, handle.commands, handle.events, options, store)
+    tui::run(fleet, handle.commands, handle.events, options, store)
         .await
         .map_err(tui_failure)?;
     Ok(0)

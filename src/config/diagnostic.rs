@@ -4,8 +4,8 @@
 use std::ops::Range;
 
 use super::ConfigError;
-use super::units::{BYTE_SIZE_HELP, DURATION_HELP};
-use crate::source::location::ACCEPTED;
+use crate::location::ACCEPTED;
+use crate::units::{BYTE_SIZE_HELP, DURATION_HELP};
 
 /// Where in the file, for errors.
 #[derive(Clone, Copy, Debug)]

@@ -1,7 +1,7 @@
 //! `[keys]` as the engine sees it, with no terminal types: how keys are written, which actions
-//! exist with their default keys and the views they work in ([`BINDINGS`], the one table both
-//! this module and the TUI's keymap read), and the rules a rebinding must follow. The TUI turns
-//! the validated [`KeyBindings`] into its keymap.
+//! can be bound ([`Bindable`]), their default keys, views, help lines and hints ([`BINDINGS`],
+//! the one table of keys: config names, defaults, help and hints all come from it), and the
+//! rules a rebinding must follow. The TUI turns the validated [`KeyBindings`] into its keymap.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -196,14 +196,93 @@ pub fn parse_key(text: &str) -> Result<KeySpec, String> {
     ))
 }
 
-/// One row of the default keymap: an action (by its config name), its keys and its views. The
-/// TUI's keymap adds what each row means on screen, row for row.
+/// Declares [`Bindable`] with each action's config name; [`Bindable::ALL`] lists them all.
+macro_rules! bindable {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// An action `[keys]` can bind. Its config name is here; its default keys, the views it
+        /// works in, its help line and its hint are in its rows of [`BINDINGS`] (a compile-time
+        /// check refuses an action without a row); what it does in the TUI is the TUI's
+        /// (an exhaustive match). So a new action cannot be half-added.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Bindable {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Bindable {
+            /// Every action, in the order declared.
+            pub const ALL: &[Bindable] = &[$(Self::$variant,)*];
+
+            /// The name `[keys]` uses and help shows (`open_details`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+bindable! {
+    Down => "down",
+    Up => "up",
+    PageDown => "page_down",
+    PageUp => "page_up",
+    Top => "top",
+    Bottom => "bottom",
+    /// In the details: the previous domain of the list.
+    PreviousDomain => "previous_domain",
+    NextDomain => "next_domain",
+    OpenDetails => "open_details",
+    OpenChecklist => "open_checklist",
+    StartFilter => "start_filter",
+    ApplyFilter => "apply_filter",
+    /// Backspace in the filter.
+    FilterErase => "filter_erase",
+    ClearFilter => "clear_filter",
+    ToggleDone => "toggle_done",
+    ToggleSkipped => "toggle_skipped",
+    ToggleFailed => "toggle_failed",
+    EditNote => "edit_note",
+    CopyCommands => "copy_commands",
+    SwitchDialect => "switch_dialect",
+    SaveNote => "save_note",
+    /// Backspace in a note.
+    NoteErase => "note_erase",
+    CancelNote => "cancel_note",
+    ToggleHelp => "toggle_help",
+    Back => "back",
+    Quit => "quit",
+    /// Refresh the selected domain.
+    Refresh => "refresh",
+    RefreshAll => "refresh_all",
+    ToggleLog => "toggle_log",
+}
+
+impl std::fmt::Display for Bindable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A binding's entry in the hint bar: its word, and the action whose first key comes before its
+/// own, joined by `/` (`j/k move`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hint {
+    pub after: Option<Bindable>,
+    pub word: &'static str,
+}
+
+/// One row of the default keymap: an action, its keys, the views it works in, and what help and
+/// the hint bar say about it there. An action may have a row per group of views.
 #[derive(Debug)]
 pub struct BindingSpec {
-    /// The name `[keys]` uses and help shows (`open_details`).
-    pub action: &'static str,
+    pub action: Bindable,
     pub keys: &'static [KeySpec],
     pub modes: &'static [Mode],
+    /// What it does, in at most 34 characters (the help table's column at 80 columns).
+    pub description: &'static str,
+    /// Its entry in the hint bar; `None` keeps it out of the bar.
+    pub hint: Option<Hint>,
     /// Ctrl-C: `[keys]` cannot take it away.
     pub fixed: bool,
 }
@@ -214,16 +293,52 @@ const VIEWS: &[Mode] = &[Mode::List, Mode::Details, Mode::Checklist];
 const CHECKLIST: &[Mode] = &[Mode::Checklist];
 const EVERYWHERE: &[Mode] = &Mode::ALL;
 
+/// A row with no hint.
 const fn row(
-    action: &'static str,
+    action: Bindable,
     keys: &'static [KeySpec],
     modes: &'static [Mode],
+    description: &'static str,
 ) -> BindingSpec {
     BindingSpec {
         action,
         keys,
         modes,
+        description,
+        hint: None,
         fixed: false,
+    }
+}
+
+/// A row whose hint is its own word.
+const fn hinted(
+    action: Bindable,
+    keys: &'static [KeySpec],
+    modes: &'static [Mode],
+    description: &'static str,
+    word: &'static str,
+) -> BindingSpec {
+    BindingSpec {
+        hint: Some(Hint { after: None, word }),
+        ..row(action, keys, modes, description)
+    }
+}
+
+/// A row whose hint follows `after`'s key (`j/k move`).
+const fn paired(
+    action: Bindable,
+    keys: &'static [KeySpec],
+    modes: &'static [Mode],
+    description: &'static str,
+    after: Bindable,
+    word: &'static str,
+) -> BindingSpec {
+    BindingSpec {
+        hint: Some(Hint {
+            after: Some(after),
+            word,
+        }),
+        ..row(action, keys, modes, description)
     }
 }
 
@@ -237,87 +352,85 @@ const ENTER: &[KeySpec] = &[KeySpec::plain(KeyName::Enter)];
 const ESC: &[KeySpec] = &[KeySpec::plain(KeyName::Esc)];
 const BACKSPACE: &[KeySpec] = &[KeySpec::plain(KeyName::Backspace)];
 
-/// Every binding, in the order help shows them; an action may have a row per group of views.
-pub const BINDINGS: &[BindingSpec] = &[
-    row("down", DOWN, MOVE),
-    row("up", UP, MOVE),
-    row("page_down", PAGE_DOWN, MOVE),
-    row("page_up", PAGE_UP, MOVE),
-    row("top", TOP, MOVE),
-    row("bottom", BOTTOM, MOVE),
-    row("previous_domain", &[KeySpec::char('[')], &[Mode::Details]),
-    row("next_domain", &[KeySpec::char(']')], &[Mode::Details]),
-    row("open_details", ENTER, &[Mode::List]),
-    row("open_checklist", &[KeySpec::char('c')], BROWSE),
-    row("start_filter", &[KeySpec::char('/')], &[Mode::List]),
-    row("apply_filter", ENTER, &[Mode::Filter]),
-    row("filter_erase", BACKSPACE, &[Mode::Filter]),
-    row("clear_filter", ESC, &[Mode::Filter]),
-    row("down", DOWN, CHECKLIST),
-    row("up", UP, CHECKLIST),
-    row("top", TOP, CHECKLIST),
-    row("bottom", BOTTOM, CHECKLIST),
-    row("page_down", PAGE_DOWN, CHECKLIST),
-    row("page_up", PAGE_UP, CHECKLIST),
-    row("toggle_done", &[KeySpec::char(' ')], CHECKLIST),
-    row("toggle_skipped", &[KeySpec::char('s')], CHECKLIST),
-    row("toggle_failed", &[KeySpec::char('f')], CHECKLIST),
-    row("edit_note", &[KeySpec::char('n')], CHECKLIST),
-    row("copy_commands", &[KeySpec::char('y')], CHECKLIST),
-    row("switch_dialect", &[KeySpec::char('d')], CHECKLIST),
-    row("save_note", ENTER, &[Mode::Note]),
-    row("note_erase", BACKSPACE, &[Mode::Note]),
-    row("cancel_note", ESC, &[Mode::Note]),
-    row(
-        "toggle_help",
-        &[KeySpec::char('?')],
-        &[Mode::List, Mode::Details, Mode::Checklist, Mode::Help],
-    ),
-    row(
-        "back",
-        ESC,
-        &[
-            Mode::Details,
-            Mode::Checklist,
-            Mode::Help,
-            Mode::List,
-            Mode::Log,
-        ],
-    ),
-    row(
-        "quit",
-        &[KeySpec::char('q')],
-        &[
-            Mode::List,
-            Mode::Details,
-            Mode::Checklist,
-            Mode::Help,
-            Mode::Log,
-        ],
-    ),
-    row("refresh", &[KeySpec::char('r')], VIEWS),
-    row("refresh_all", &[KeySpec::char('R')], VIEWS),
-    row(
-        "toggle_log",
-        &[KeySpec::char('L')],
-        &[Mode::List, Mode::Details, Mode::Log],
-    ),
-    // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
-    // config.
-    BindingSpec {
-        action: "quit",
-        keys: &[KeySpec::ctrl('c')],
-        modes: EVERYWHERE,
-        fixed: true,
-    },
-];
+/// Every binding, in the order help shows them and the hint bar offers them (the most needed
+/// first): the one table of keys.
+#[rustfmt::skip]
+pub const BINDINGS: &[BindingSpec] = {
+    use Bindable as B;
+    &[
+        row(B::Down, DOWN, MOVE, "Next domain / scroll down"),
+        paired(B::Up, UP, MOVE, "Previous domain / scroll up", B::Down, "move"),
+        row(B::PageDown, PAGE_DOWN, MOVE, "One page down"),
+        row(B::PageUp, PAGE_UP, MOVE, "One page up"),
+        row(B::Top, TOP, MOVE, "First domain / top of details"),
+        row(B::Bottom, BOTTOM, MOVE, "Last domain / end of details"),
+        row(B::PreviousDomain, &[KeySpec::char('[')], &[Mode::Details], "Previous domain, in the details"),
+        paired(B::NextDomain, &[KeySpec::char(']')], &[Mode::Details], "Next domain, in the details", B::PreviousDomain, "domain"),
+        hinted(B::OpenDetails, ENTER, &[Mode::List], "Timeline and facts of the domain", "details"),
+        hinted(B::OpenChecklist, &[KeySpec::char('c')], BROWSE, "Renewal checklist of the domain", "checklist"),
+        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP host, status", "filter"),
+        hinted(B::ApplyFilter, ENTER, &[Mode::Filter], "Apply; select the first match", "apply"),
+        row(B::FilterErase, BACKSPACE, &[Mode::Filter], "Delete the last character"),
+        hinted(B::ClearFilter, ESC, &[Mode::Filter], "Clear the filter", "clear"),
+        row(B::Down, DOWN, CHECKLIST, "Next step"),
+        row(B::Up, UP, CHECKLIST, "Previous step"),
+        row(B::Top, TOP, CHECKLIST, "First step"),
+        row(B::Bottom, BOTTOM, CHECKLIST, "Last step"),
+        row(B::PageDown, PAGE_DOWN, CHECKLIST, "Scroll the step down a page"),
+        row(B::PageUp, PAGE_UP, CHECKLIST, "Scroll the step up a page"),
+        hinted(B::ToggleDone, &[KeySpec::char(' ')], CHECKLIST, "Mark the step done (again: undo)", "done"),
+        hinted(B::ToggleSkipped, &[KeySpec::char('s')], CHECKLIST, "Mark skipped (again: undo)", "skip"),
+        hinted(B::ToggleFailed, &[KeySpec::char('f')], CHECKLIST, "Mark failed (again: undo)", "fail"),
+        hinted(B::EditNote, &[KeySpec::char('n')], CHECKLIST, "Write a note on the step", "note"),
+        hinted(B::CopyCommands, &[KeySpec::char('y')], CHECKLIST, "Copy the commands (OSC 52)", "copy"),
+        hinted(B::SwitchDialect, &[KeySpec::char('d')], CHECKLIST, "Graph ⇄ MSOnline commands", "dialect"),
+        hinted(B::SaveNote, ENTER, &[Mode::Note], "Save the note (empty removes it)", "save"),
+        row(B::NoteErase, BACKSPACE, &[Mode::Note], "Delete the last character"),
+        hinted(B::CancelNote, ESC, &[Mode::Note], "Keep the saved note", "cancel"),
+        hinted(B::ToggleHelp, &[KeySpec::char('?')], &[Mode::List, Mode::Details, Mode::Checklist, Mode::Help], "Show or hide this help", "help"),
+        hinted(B::Back, ESC, &[Mode::Details, Mode::Checklist, Mode::Help, Mode::List, Mode::Log], "Go back; close help; clear filter", "back"),
+        hinted(B::Quit, &[KeySpec::char('q')], &[Mode::List, Mode::Details, Mode::Checklist, Mode::Help, Mode::Log], "Quit", "quit"),
+        hinted(B::Refresh, &[KeySpec::char('r')], VIEWS, "Refresh the selected domain now", "refresh"),
+        hinted(B::RefreshAll, &[KeySpec::char('R')], VIEWS, "Refresh every domain now", "all"),
+        hinted(B::ToggleLog, &[KeySpec::char('L')], &[Mode::List, Mode::Details, Mode::Log], "Log pane: recent warnings, errors", "log"),
+        // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
+        // config.
+        BindingSpec {
+            fixed: true,
+            ..row(B::Quit, &[KeySpec::ctrl('c')], EVERYWHERE, "Quit, from anywhere")
+        },
+    ]
+};
+
+/// Every action has a row: default keys, views and words (checked when compiling).
+const fn every_action_has_a_row() -> bool {
+    let mut a = 0;
+    while a < Bindable::ALL.len() {
+        let mut r = 0;
+        let mut found = false;
+        while r < BINDINGS.len() {
+            found |= BINDINGS[r].action as u8 == Bindable::ALL[a] as u8;
+            r += 1;
+        }
+        if !found {
+            return false;
+        }
+        a += 1;
+    }
+    true
+}
+
+const _: () = assert!(
+    every_action_has_a_row(),
+    "an action of `Bindable` has no row in `BINDINGS`: give it keys, views and a description"
+);
 
 /// The actions `[keys]` can rebind, in the order of [`BINDINGS`].
 pub fn action_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
     for binding in BINDINGS {
-        if !names.contains(&binding.action) {
-            names.push(binding.action);
+        if !names.contains(&binding.action.name()) {
+            names.push(binding.action.name());
         }
     }
     names
@@ -367,7 +480,7 @@ pub enum RebindError {
         key: usize,
         action: String,
         written: String,
-        other: &'static str,
+        other: Bindable,
         mode: &'static str,
     },
 }
@@ -388,7 +501,7 @@ impl RebindError {
 /// its default keys ([`BINDINGS`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyBindings {
-    rebound: BTreeMap<&'static str, Vec<KeySpec>>,
+    rebound: BTreeMap<Bindable, Vec<KeySpec>>,
 }
 
 impl KeyBindings {
@@ -429,8 +542,8 @@ impl KeyBindings {
     }
 
     /// The keys `[keys]` gave `action`, when it rebinds it.
-    pub fn rebound(&self, action: &str) -> Option<&[KeySpec]> {
-        self.rebound.get(action).map(Vec::as_slice)
+    pub fn rebound(&self, action: Bindable) -> Option<&[KeySpec]> {
+        self.rebound.get(&action).map(Vec::as_slice)
     }
 
     /// The keys in force for a row of [`BINDINGS`]: its defaults unless `[keys]` rebinds its
@@ -442,8 +555,8 @@ impl KeyBindings {
         }
     }
 
-    /// The action `key` runs in `mode`, by its config name.
-    pub fn action_in(&self, mode: Mode, key: KeySpec) -> Option<&'static str> {
+    /// The action `key` runs in `mode`.
+    pub fn action_in(&self, mode: Mode, key: KeySpec) -> Option<Bindable> {
         BINDINGS
             .iter()
             .find(|row| row.modes.contains(&mode) && self.keys_of(row).contains(&key))
@@ -502,11 +615,11 @@ impl KeyBindings {
     }
 }
 
-fn lookup_action(entry: usize, name: &str) -> Result<&'static str, RebindError> {
-    let names = action_names();
-    if let Some(found) = names.iter().find(|n| **n == name) {
-        return Ok(found);
+fn lookup_action(entry: usize, name: &str) -> Result<Bindable, RebindError> {
+    if let Some(found) = Bindable::ALL.iter().find(|b| b.name() == name) {
+        return Ok(*found);
     }
+    let names = action_names();
     let best = names
         .iter()
         .map(|n| (strsim::jaro_winkler(name, n), n))
@@ -572,7 +685,7 @@ mod tests {
     #[test]
     fn the_defaults_do_not_clash() {
         for mode in Mode::ALL {
-            let mut owner: std::collections::HashMap<KeySpec, &str> =
+            let mut owner: std::collections::HashMap<KeySpec, Bindable> =
                 std::collections::HashMap::new();
             for row in BINDINGS.iter().filter(|row| row.modes.contains(&mode)) {
                 for key in row.keys {
@@ -594,15 +707,18 @@ mod tests {
             keys: vec!["x".into(), "x".into()],
         }])
         .unwrap();
-        assert_eq!(bindings.rebound("quit"), Some(&[KeySpec::char('x')][..]));
+        assert_eq!(
+            bindings.rebound(Bindable::Quit),
+            Some(&[KeySpec::char('x')][..])
+        );
         assert_eq!(
             bindings.action_in(Mode::Log, KeySpec::char('x')),
-            Some("quit")
+            Some(Bindable::Quit)
         );
         assert_eq!(bindings.action_in(Mode::List, KeySpec::char('q')), None);
         assert_eq!(
             bindings.action_in(Mode::Note, KeySpec::ctrl('c')),
-            Some("quit")
+            Some(Bindable::Quit)
         );
     }
 }

@@ -10,7 +10,6 @@ mod raw;
 pub mod theme;
 mod thresholds;
 mod ui;
-pub mod units;
 mod validate;
 
 use crate::assess::Policy;

@@ -9,11 +9,11 @@ use toml::Spanned;
 use super::diagnostic::{Origin, allowed, client_secret_refusal};
 use super::raw::{RawConfig, RawDomain, RawEntra, RawPolicy, RawSettings};
 use super::thresholds::merge_policy;
-use super::units::{parse_byte_size, parse_duration};
 use super::{Config, ConfigError, DomainConfig, EntraConfig, Settings};
 use crate::assess::Policy;
 use crate::cert::Sha1;
-use crate::source::location::Location;
+use crate::location::Location;
+use crate::units::{parse_byte_size, parse_duration};
 
 /// The shortest poll interval we accept: metadata changes on a scale of days.
 const MIN_REFRESH: Duration = Duration::from_secs(60);

@@ -7,7 +7,7 @@ use std::io;
 use std::time::Duration;
 
 use super::FetchErrorKind;
-use crate::config::units::format_duration;
+use crate::units::format_duration;
 
 /// Our redirect policy's refusals; found again in the error chain by downcasting.
 #[derive(Debug)]

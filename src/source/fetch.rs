@@ -14,9 +14,9 @@ use rustls_pki_types::pem::PemObject;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::errors::{self, Context, Flags, RedirectRefusal};
-use super::location::Location;
 use super::{FetchError, FetchErrorKind, FetchOptions, Fetched, install_crypto_provider};
-use crate::config::units::{format_bytes, format_duration};
+use crate::location::Location;
+use crate::units::{format_bytes, format_duration};
 
 /// What identity providers serve metadata as; anything is accepted in the end (many serve `text/html` or
 /// `application/octet-stream`), the parser decides.
@@ -70,8 +70,8 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
         let fail = |kind, message: String| FetchError::new(location, kind, message);
-        let parsed =
-            Location::parse(location).map_err(|why| fail(FetchErrorKind::InvalidLocation, why))?;
+        let parsed = Location::parse(location)
+            .map_err(|why| fail(FetchErrorKind::InvalidLocation, why.to_string()))?;
         let mut fetched = match parsed {
             Location::Http(url) => self.fetch_http(url, ca_file).await,
             Location::File(path) => read_file(&path, self.options.max_body).await,

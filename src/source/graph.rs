@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
-pub use crate::assess::update_status::{UpdateResult, ago, describe_update_result};
+pub use crate::assess::update_status::{ReportedResult, UpdateResult, ago, describe_update_result};
 pub use credential::{Credential, CredentialSource, Secret};
 
 use super::imports::{date, field, spelled, string};
@@ -165,15 +165,6 @@ pub enum GraphError {
 }
 
 impl GraphError {
-    /// The error as the poller hands it to the UI: the Entra side's error for that domain.
-    pub fn to_refresh_error(&self, at: DateTime<Utc>) -> crate::domain::RefreshError {
-        crate::domain::RefreshError {
-            at,
-            message: self.to_string(),
-            short: self.short(),
-        }
-    }
-
     /// A word or two for table cells: `AADSTS7000215`, `not federated`, `graph 403`, `timeout`.
     pub fn short(&self) -> String {
         match self {
@@ -274,8 +265,8 @@ pub struct FederationConfiguration {
     pub preferred_authentication_protocol: Option<String>,
     pub signing_certificate: Option<EntraCertificate>,
     pub next_signing_certificate: Option<EntraCertificate>,
-    /// `signingCertificateUpdateStatus.certificateUpdateResult`, as Entra spells it.
-    pub update_result: Option<String>,
+    /// `signingCertificateUpdateStatus.certificateUpdateResult`.
+    pub update_result: Option<ReportedResult>,
     /// `signingCertificateUpdateStatus.lastRunDateTime`.
     pub last_run: Option<DateTime<Utc>>,
 }
@@ -293,7 +284,7 @@ impl FederationConfiguration {
         };
         let (update_result, last_run) = match field(obj, "signingCertificateUpdateStatus") {
             Some(Value::Object(status)) => (
-                string(status, "certificateUpdateResult")?,
+                string(status, "certificateUpdateResult")?.map(ReportedResult::from),
                 date(status, "lastRunDateTime")?,
             ),
             Some(_) => {

@@ -7,7 +7,6 @@ mod errors;
 mod fetch;
 pub mod graph;
 pub mod imports;
-pub mod location;
 pub mod realm;
 
 use std::time::Duration;
@@ -15,7 +14,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use fetch::Fetcher;
-pub use location::Location;
 
 /// Limits for one fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]

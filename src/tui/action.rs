@@ -8,6 +8,7 @@ use super::checklist_screen::ProgressChange;
 use super::log::LogEntry;
 use crate::checklist::Progress;
 use crate::poller::{PollCommand, PollEvent};
+use crate::store::StoreError;
 
 /// One intent, named for what the user means.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,13 +92,13 @@ pub enum Action {
     /// The event loop read a domain's saved progress (answer to [`Effect::LoadProgress`]).
     ProgressLoaded {
         domain: String,
-        result: Result<Progress, String>,
+        result: Result<Progress, StoreError>,
     },
     /// The event loop saved a change (answer to [`Effect::SaveProgress`]): the progress as it
     /// now is on disk, or why it is not there.
     ProgressSaved {
         domain: String,
-        result: Result<Progress, String>,
+        result: Result<Progress, StoreError>,
     },
     /// An effect failed in a way the operator must see (the message names what and why).
     EffectFailed(String),

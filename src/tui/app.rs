@@ -16,12 +16,10 @@ use super::order::{Change, ListOrder};
 use super::theme::Theme;
 use super::view;
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
-use crate::domain::{DomainStatus, FetchState};
+use crate::domain::DomainStatus;
+pub use crate::fleet::Reassess;
+use crate::fleet::{Applied, DomainId, Fleet};
 use crate::poller::{PollCommand, PollEvent};
-
-/// How a domain's verdict is recomputed at a new `now`. The application uses
-/// [`DomainStatus::reassess`]; tests pass a function that leaves a hand-made verdict in place.
-pub type Reassess = fn(&mut DomainStatus, DateTime<Utc>);
 
 /// The main view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,14 +40,14 @@ pub struct Filter {
 
 pub struct App {
     /// Changed only through [`App::domain_mut`] and [`update`], which keep `order` informed.
-    domains: Vec<DomainStatus>,
+    fleet: Fleet,
     /// The list's order and the filter's matches, brought up to date when next asked.
     order: RefCell<ListOrder>,
     pub screen: Screen,
     pub help: bool,
     pub filter: Filter,
-    /// The selected domain, by index into `domains` (stable while the list re-sorts).
-    selected: Option<usize>,
+    /// The selected domain (stable while the list re-sorts).
+    selected: Option<DomainId>,
     /// First visible row of the list.
     pub list_offset: usize,
     /// First visible line of the details.
@@ -75,18 +73,22 @@ pub struct App {
     pub log_scroll: usize,
     /// Where the full log goes, for the pane to name.
     pub log_file: Option<String>,
-    reassess: Reassess,
 }
 
 impl App {
     pub fn new(domains: Vec<DomainStatus>) -> Self {
-        Self::with_reassess(domains, DomainStatus::reassess)
+        Self::with_fleet(Fleet::new(domains))
     }
 
+    /// An app whose verdicts are recomputed by `reassess` (tests keep hand-made verdicts).
     pub fn with_reassess(domains: Vec<DomainStatus>, reassess: Reassess) -> Self {
+        Self::with_fleet(Fleet::with_reassess(domains, reassess))
+    }
+
+    pub fn with_fleet(fleet: Fleet) -> Self {
         let mut app = Self {
-            order: RefCell::new(ListOrder::new(&domains)),
-            domains,
+            order: RefCell::new(ListOrder::new(fleet.statuses())),
+            fleet,
             screen: Screen::List,
             help: false,
             filter: Filter::default(),
@@ -104,7 +106,6 @@ impl App {
             log_open: false,
             log_scroll: 0,
             log_file: None,
-            reassess,
         };
         app.selected = app.visible().first().copied();
         app
@@ -154,18 +155,20 @@ impl App {
             .map(|n| n.text.as_str())
     }
 
-    /// Every domain, in the config's order.
+    /// Every domain, in the config's order (a [`DomainId`] indexes it).
     pub fn domains(&self) -> &[DomainStatus] {
-        &self.domains
+        self.fleet.statuses()
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        &self.fleet
     }
 
     /// One domain, to change: the list's order looks at it again before it is next drawn, and
     /// the next tick re-assesses it.
-    pub fn domain_mut(&mut self, index: usize) -> Option<&mut DomainStatus> {
-        self.order.get_mut().mark(index, Change::Facts);
-        let status = self.domains.get_mut(index)?;
-        status.verdict_holds = None;
-        Some(status)
+    pub fn domain_mut(&mut self, id: DomainId) -> Option<&mut DomainStatus> {
+        self.order.get_mut().mark(id.index(), Change::Facts);
+        self.fleet.get_mut(id)
     }
 
     /// The list's order, up to date with the domains and the filter.
@@ -173,15 +176,15 @@ impl App {
         // Already lent out: then it was settled when lent, and nothing can have changed since
         // (that takes `&mut self`).
         if let Ok(mut order) = self.order.try_borrow_mut() {
-            order.settle(&self.domains, &self.filter.text);
+            order.settle(self.fleet.statuses(), &self.filter.text);
         }
         self.order.borrow()
     }
 
-    /// Indices of the domains the list shows, worst first: CRIT, WARN, UNKNOWN, OK, then the
-    /// fewest days left, then by name.
-    pub fn visible(&self) -> Vec<usize> {
-        self.order().visible().to_vec()
+    /// The domains the list shows, worst first: CRIT, WARN, UNKNOWN, OK, then the fewest days
+    /// left, then by name.
+    pub fn visible(&self) -> Vec<DomainId> {
+        ids(self.order().visible())
     }
 
     /// How many domains the filter lets through.
@@ -191,12 +194,12 @@ impl App {
 
     /// The rows `start..start + len` of [`Self::visible`] (fewer at the end), and how many
     /// rows there are in all: what the list draws.
-    pub fn visible_window(&self, start: usize, len: usize) -> (usize, Vec<usize>) {
+    pub fn visible_window(&self, start: usize, len: usize) -> (usize, Vec<DomainId>) {
         let order = self.order();
         let visible = order.visible();
         let start = start.min(visible.len());
         let end = start.saturating_add(len).min(visible.len());
-        (visible.len(), visible[start..end].to_vec())
+        (visible.len(), ids(&visible[start..end]))
     }
 
     /// How many domains stand at CRIT, WARN, UNKNOWN and OK, the filter aside.
@@ -204,29 +207,27 @@ impl App {
         self.order().counts()
     }
 
-    pub fn selected(&self) -> Option<usize> {
+    pub fn selected(&self) -> Option<DomainId> {
         self.selected
     }
 
     pub fn selected_status(&self) -> Option<&DomainStatus> {
-        self.selected.and_then(|i| self.domains.get(i))
+        self.selected.and_then(|id| self.fleet.get(id))
     }
 
-    fn select(&mut self, index: usize) {
-        self.selected = Some(index);
-        if let Some(status) = self.domains.get_mut(index) {
-            status.changed = false;
-        }
+    fn select(&mut self, id: DomainId) {
+        self.selected = Some(id);
+        self.fleet.mark_seen(id);
     }
 
     /// Keep the selection on a visible row and that row inside the list's window.
     fn settle_selection(&mut self) {
         let (position, first, visible_len) = {
             let order = self.order();
-            let position = self.selected.and_then(|s| order.position(s));
+            let position = self.selected.and_then(|s| order.position(s.index()));
             (
                 position,
-                order.visible().first().copied(),
+                order.visible().first().copied().map(DomainId::from_index),
                 order.visible().len(),
             )
         };
@@ -265,8 +266,11 @@ impl App {
             let Some(last) = visible.len().checked_sub(1) else {
                 return;
             };
-            let current = self.selected.and_then(|s| order.position(s)).unwrap_or(0);
-            visible[current.saturating_add_signed(delta).min(last)]
+            let current = self
+                .selected
+                .and_then(|s| order.position(s.index()))
+                .unwrap_or(0);
+            DomainId::from_index(visible[current.saturating_add_signed(delta).min(last)])
         };
         self.select(target);
         self.settle_selection();
@@ -394,14 +398,15 @@ impl App {
             return;
         }
         let position = self.list_offset + usize::from(row - first_row);
-        let Some(index) = self.order().visible().get(position).copied() else {
+        let Some(id) = self.order().visible().get(position).copied() else {
             return;
         };
-        if self.selected == Some(index) {
+        let id = DomainId::from_index(id);
+        if self.selected == Some(id) {
             self.screen = Screen::Details;
             self.details_scroll = 0;
         } else {
-            self.select(index);
+            self.select(id);
             self.details_scroll = 0;
         }
         self.settle_selection();
@@ -423,20 +428,19 @@ impl App {
         }
     }
 
-    /// Open the selected domain's checklist, with the cursor on its first open step, and ask
-    /// the loop for its saved progress.
-    /// Open the selected domain's checklist; from its details, at the step that carries out its
-    /// top finding's advice.
+    /// Open the selected domain's checklist and ask the loop for its saved progress: from the
+    /// list, with the cursor on its first open step; from its details, on the step that carries
+    /// out its top finding's advice.
     fn open_checklist(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
-        let Some(index) = self.selected else {
+        let Some(id) = self.selected else {
             return Vec::new();
         };
-        self.select(index);
+        self.select(id);
         let return_to = match self.screen {
             Screen::Checklist => Screen::List,
             screen => screen,
         };
-        let status = &self.domains[index];
+        let status = &self.fleet[id];
         let target = (self.screen == Screen::Details).then(|| {
             let list = self.checklist_of(status, now);
             status
@@ -446,7 +450,7 @@ impl App {
                 .find_map(|f| list.step_of(f))
                 .map(|(id, _)| id)
         });
-        let mut screen = ChecklistScreen::new(index, return_to);
+        let mut screen = ChecklistScreen::new(id, return_to);
         if let Some(step) = target.flatten() {
             screen.point_at(step);
         }
@@ -454,7 +458,7 @@ impl App {
         self.screen = Screen::Checklist;
         self.notice = None;
         vec![Effect::LoadProgress {
-            domain: self.domains[index].config.name.clone(),
+            domain: self.fleet[id].config.name.clone(),
         }]
     }
 
@@ -467,37 +471,30 @@ impl App {
         }
     }
 
-    /// Re-assess the domains whose verdict may have changed by `now`: with 10,000 domains,
-    /// most ticks find none (a verdict holds until its next threshold or countdown step).
+    /// Re-assess the domains whose verdict may have changed by `now` (the fleet's rule), and
+    /// let the list's order look at them again.
     fn reassess_due(&mut self, now: DateTime<Utc>) {
         let order = self.order.get_mut();
-        for (index, status) in self.domains.iter_mut().enumerate() {
-            if status.needs_reassess(now) {
-                (self.reassess)(status, now);
-                order.mark(index, Change::Verdict);
-            }
+        for id in self.fleet.reassess_due(now) {
+            order.mark(id.index(), Change::Verdict);
         }
     }
 
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
-        match event {
-            PollEvent::Started { index, at } => {
-                if let Some(status) = self.domains.get_mut(index) {
-                    status.fetch = FetchState::Fetching { since: at };
-                }
+        if let Some(Applied::Refreshed(id)) = self.fleet.apply(event, now) {
+            self.order.get_mut().mark(id.index(), Change::Facts);
+            // A change to the domain on screen needs no highlight.
+            if self.screen != Screen::List && self.selected == Some(id) {
+                self.fleet.mark_seen(id);
             }
-            PollEvent::Finished { index, outcome } => {
-                let looking_at_it = self.screen != Screen::List && self.selected == Some(index);
-                self.order.get_mut().mark(index, Change::Facts);
-                if let Some(status) = self.domains.get_mut(index) {
-                    status.record(*outcome);
-                    (self.reassess)(status, now);
-                    status.changed &= !looking_at_it;
-                }
-                self.settle_selection();
-            }
+            self.settle_selection();
         }
     }
+}
+
+/// The order's indices as domain ids.
+fn ids(indices: &[usize]) -> Vec<DomainId> {
+    indices.iter().copied().map(DomainId::from_index).collect()
 }
 
 /// Apply one action at `now`; the returned effects are for the event loop to carry out.
@@ -510,8 +507,8 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         Action::Top => app.navigate(isize::MIN, now),
         Action::Bottom => app.navigate(isize::MAX, now),
         Action::OpenDetails => {
-            if let Some(index) = app.selected {
-                app.select(index);
+            if let Some(id) = app.selected {
+                app.select(id);
                 app.screen = Screen::Details;
                 app.details_scroll = 0;
             }
@@ -539,7 +536,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             app.filter.editing = false;
             let first = app.order().visible().first().copied();
             if let Some(first) = first {
-                app.select(first);
+                app.select(DomainId::from_index(first));
             }
             app.list_offset = 0;
         }
@@ -565,8 +562,8 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         }
         Action::EffectFailed(message) => app.notice = Some(Notice::error(message)),
         Action::RefreshSelected => {
-            if let Some(index) = app.selected {
-                return vec![Effect::Poll(PollCommand::Refresh(index))];
+            if let Some(id) = app.selected {
+                return vec![Effect::Poll(PollCommand::Refresh(id))];
             }
         }
         Action::RefreshAll => return vec![Effect::Poll(PollCommand::RefreshAll)],

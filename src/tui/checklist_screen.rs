@@ -10,12 +10,13 @@ use super::action::{Action, Effect};
 use super::app::{App, Screen};
 use crate::cert::Sha1;
 use crate::checklist::{self, Checklist, ChecklistInput, Mark, Progress, StepId};
+use crate::fleet::DomainId;
+use crate::store::StoreError;
 
 /// The open checklist.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChecklistScreen {
-    /// Index into `App::domains`.
-    pub domain: usize,
+    pub domain: DomainId,
     /// The step under the cursor, by id, so it stays put when steps appear or vanish; `index`
     /// is where it was, for when that step is gone.
     cursor_id: Option<StepId>,
@@ -32,7 +33,7 @@ pub struct ChecklistScreen {
 }
 
 impl ChecklistScreen {
-    pub fn new(domain: usize, return_to: Screen) -> Self {
+    pub fn new(domain: DomainId, return_to: Screen) -> Self {
         Self {
             domain,
             cursor_id: None,
@@ -180,7 +181,7 @@ fn note_mut(app: &mut App) -> Option<&mut NoteInput> {
 /// progress in memory.
 pub fn build(app: &App, now: DateTime<Utc>) -> Option<Checklist> {
     let screen = app.checklist.as_ref()?;
-    let status = app.domains().get(screen.domain)?;
+    let status = app.fleet().get(screen.domain)?;
     let entra = status.entra();
     let progress = app.progress.get(&status.config.name);
     let input = ChecklistInput::from_status(status, entra.as_ref(), progress, now);
@@ -239,7 +240,7 @@ fn drop_info_notice(app: &mut App) {
 /// The domain name of the open checklist.
 fn domain_name(app: &App) -> Option<String> {
     let screen = app.checklist.as_ref()?;
-    Some(app.domains().get(screen.domain)?.config.name.clone())
+    Some(app.fleet().get(screen.domain)?.config.name.clone())
 }
 
 /// Apply `edit` to the current step in memory and ask the loop to save it.
@@ -349,7 +350,7 @@ fn copy_commands(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
 }
 
 /// The loop read a domain's saved progress.
-fn loaded(app: &mut App, domain: String, result: Result<Progress, String>, now: DateTime<Utc>) {
+fn loaded(app: &mut App, domain: String, result: Result<Progress, StoreError>, now: DateTime<Utc>) {
     let for_open_checklist = domain_name(app).as_deref() == Some(domain.as_str());
     match result {
         Ok(progress) => {
@@ -374,7 +375,7 @@ fn loaded(app: &mut App, domain: String, result: Result<Progress, String>, now: 
 
 /// The loop saved a change: the file's progress replaces the one in memory (it includes what
 /// another fedcert may have saved meanwhile). A failure stays on screen until a save succeeds.
-fn saved(app: &mut App, domain: String, result: Result<Progress, String>) {
+fn saved(app: &mut App, domain: String, result: Result<Progress, StoreError>) {
     match result {
         Ok(progress) => {
             app.progress.insert(domain, progress);

@@ -11,8 +11,9 @@ use tokio::sync::mpsc;
 use super::action::{Action, Effect};
 use super::app::{App, update};
 use super::clipboard;
+use crate::checklist::Progress;
 use crate::poller::PollCommand;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// What effects reach: the poller, the store (`None` without a data dir) and the terminal.
 pub struct EffectIo<'a> {
@@ -31,8 +32,6 @@ pub enum Outcome {
     Continue(Option<Action>),
 }
 
-const NO_DATA_DIR: &str = "no data directory to save progress in (set FEDCERT_DATA_DIR)";
-
 /// Carry out one effect.
 pub fn perform(effect: Effect, io: &mut EffectIo<'_>) -> Outcome {
     let answer = match effect {
@@ -44,18 +43,16 @@ pub fn perform(effect: Effect, io: &mut EffectIo<'_>) -> Outcome {
             None
         }
         Effect::LoadProgress { domain } => io.store.map(|store| {
-            let result = store.load_progress(&domain).map_err(|e| e.to_string());
+            let result = store.load::<Progress>(&domain);
             Action::ProgressLoaded { domain, result }
         }),
         Effect::SaveProgress { domain, change } => {
             let result = match io.store {
-                Some(store) => store
-                    .update_progress(&domain, |progress| {
-                        change.apply(progress);
-                        progress.clone()
-                    })
-                    .map_err(|e| e.to_string()),
-                None => Err(NO_DATA_DIR.to_owned()),
+                Some(store) => store.update::<Progress, _>(&domain, |progress| {
+                    change.apply(progress);
+                    progress.clone()
+                }),
+                None => Err(StoreError::NoDataDir { what: "progress" }),
             };
             if let Err(error) = &result {
                 tracing::warn!("saving the checklist progress of {domain} failed: {error}");

@@ -1,7 +1,8 @@
-//! The keymap: a value built from the default table and the config's [`KeyBindings`]. Which
-//! actions exist, their default keys and views, and the rules for rebinding them live in
-//! [`crate::config::keys`] (the engine validates `[keys]` without terminal types); this module
-//! adds what each binding means on screen and turns the keys into crossterm's. Key handling,
+//! The keymap: a value built from the one table of keys ([`BINDINGS`]: actions, default keys,
+//! views, help lines, hints) and the config's [`KeyBindings`]. The table and the rules for
+//! rebinding live in [`crate::config::keys`] (the engine validates `[keys]` without terminal
+//! types); this module says what each [`Bindable`] action does ([`Action`]) and turns the keys
+//! into crossterm's. Key handling,
 //! the `?` help and the hint bar all read the one [`Keymap`] the app holds, so they cannot
 //! drift apart, and a rebound key shows up in help and hints at once.
 
@@ -10,8 +11,8 @@ use std::sync::LazyLock;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use crate::config::keys::{BINDINGS, KeyBindings, KeyName, KeySpec};
-pub use crate::config::keys::{KEY_SYNTAX, Mode, RebindError, Rebinding};
+use crate::config::keys::{BINDINGS, BindingSpec, KeyBindings, KeyName, KeySpec};
+pub use crate::config::keys::{Bindable, Hint, KEY_SYNTAX, Mode, RebindError, Rebinding};
 
 /// A key and the modifiers it needs. Shift is ignored for characters (`G` arrives as
 /// Shift+`G` on most terminals, as plain `G` on some).
@@ -110,235 +111,58 @@ fn arrow(ascii: bool, glyph: &str, word: &str) -> String {
     if ascii { word } else { glyph }.to_owned()
 }
 
-/// The hint bar's entry for a binding: its word, and the key shown in front of it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Hint {
-    /// When set, this action's first key comes first, joined by `/` (`j/k move`).
-    pub after: Option<Action>,
-    pub word: &'static str,
-}
-
-impl Hint {
-    const fn own(word: &'static str) -> Self {
-        Self { after: None, word }
-    }
-
-    const fn pair(after: Action, word: &'static str) -> Self {
-        Self {
-            after: Some(after),
-            word,
+/// What a bindable action does in the TUI (every one does something: the match is exhaustive).
+impl From<Bindable> for Action {
+    fn from(action: Bindable) -> Self {
+        match action {
+            Bindable::Down => Self::Down,
+            Bindable::Up => Self::Up,
+            Bindable::PageDown => Self::PageDown,
+            Bindable::PageUp => Self::PageUp,
+            Bindable::Top => Self::Top,
+            Bindable::Bottom => Self::Bottom,
+            Bindable::PreviousDomain => Self::PreviousDomain,
+            Bindable::NextDomain => Self::NextDomain,
+            Bindable::OpenDetails => Self::OpenDetails,
+            Bindable::OpenChecklist => Self::OpenChecklist,
+            Bindable::StartFilter => Self::StartFilter,
+            Bindable::ApplyFilter => Self::ApplyFilter,
+            Bindable::FilterErase => Self::FilterBackspace,
+            Bindable::ClearFilter => Self::ClearFilter,
+            Bindable::ToggleDone => Self::ToggleDone,
+            Bindable::ToggleSkipped => Self::ToggleSkipped,
+            Bindable::ToggleFailed => Self::ToggleFailed,
+            Bindable::EditNote => Self::EditNote,
+            Bindable::CopyCommands => Self::CopyCommands,
+            Bindable::SwitchDialect => Self::SwitchDialect,
+            Bindable::SaveNote => Self::SaveNote,
+            Bindable::NoteErase => Self::NoteBackspace,
+            Bindable::CancelNote => Self::CancelNote,
+            Bindable::ToggleHelp => Self::ToggleHelp,
+            Bindable::Back => Self::Back,
+            Bindable::Quit => Self::Quit,
+            Bindable::Refresh => Self::RefreshSelected,
+            Bindable::RefreshAll => Self::RefreshAll,
+            Bindable::ToggleLog => Self::ToggleLog,
         }
     }
 }
 
-/// What a row of the default keymap means on screen.
-#[derive(Debug)]
-pub struct DefaultBinding {
-    pub action: Action,
-    /// A word for the hint bar (`move`); `None` keeps it out of the bar.
-    pub hint: Option<Hint>,
-    /// What it does, in at most 34 characters (the help table's column at 80 columns).
-    pub description: &'static str,
-}
-
-/// What each row of [`BINDINGS`] means on screen, row for row (a test checks they line up).
-pub const DEFAULTS: &[DefaultBinding] = &[
-    DefaultBinding {
-        action: Action::Down,
-        hint: None,
-        description: "Next domain / scroll down",
-    },
-    DefaultBinding {
-        action: Action::Up,
-        hint: Some(Hint::pair(Action::Down, "move")),
-        description: "Previous domain / scroll up",
-    },
-    DefaultBinding {
-        action: Action::PageDown,
-        hint: None,
-        description: "One page down",
-    },
-    DefaultBinding {
-        action: Action::PageUp,
-        hint: None,
-        description: "One page up",
-    },
-    DefaultBinding {
-        action: Action::Top,
-        hint: None,
-        description: "First domain / top of details",
-    },
-    DefaultBinding {
-        action: Action::Bottom,
-        hint: None,
-        description: "Last domain / end of details",
-    },
-    DefaultBinding {
-        action: Action::PreviousDomain,
-        hint: None,
-        description: "Previous domain, in the details",
-    },
-    DefaultBinding {
-        action: Action::NextDomain,
-        hint: Some(Hint::pair(Action::PreviousDomain, "domain")),
-        description: "Next domain, in the details",
-    },
-    DefaultBinding {
-        action: Action::OpenDetails,
-        hint: Some(Hint::own("details")),
-        description: "Timeline and facts of the domain",
-    },
-    DefaultBinding {
-        action: Action::OpenChecklist,
-        hint: Some(Hint::own("checklist")),
-        description: "Renewal checklist of the domain",
-    },
-    DefaultBinding {
-        action: Action::StartFilter,
-        hint: Some(Hint::own("filter")),
-        description: "Filter: name, IdP host, status",
-    },
-    DefaultBinding {
-        action: Action::ApplyFilter,
-        hint: Some(Hint::own("apply")),
-        description: "Apply; select the first match",
-    },
-    DefaultBinding {
-        action: Action::FilterBackspace,
-        hint: None,
-        description: "Delete the last character",
-    },
-    DefaultBinding {
-        action: Action::ClearFilter,
-        hint: Some(Hint::own("clear")),
-        description: "Clear the filter",
-    },
-    DefaultBinding {
-        action: Action::Down,
-        hint: None,
-        description: "Next step",
-    },
-    DefaultBinding {
-        action: Action::Up,
-        hint: None,
-        description: "Previous step",
-    },
-    DefaultBinding {
-        action: Action::Top,
-        hint: None,
-        description: "First step",
-    },
-    DefaultBinding {
-        action: Action::Bottom,
-        hint: None,
-        description: "Last step",
-    },
-    DefaultBinding {
-        action: Action::PageDown,
-        hint: None,
-        description: "Scroll the step down a page",
-    },
-    DefaultBinding {
-        action: Action::PageUp,
-        hint: None,
-        description: "Scroll the step up a page",
-    },
-    DefaultBinding {
-        action: Action::ToggleDone,
-        hint: Some(Hint::own("done")),
-        description: "Mark the step done (again: undo)",
-    },
-    DefaultBinding {
-        action: Action::ToggleSkipped,
-        hint: Some(Hint::own("skip")),
-        description: "Mark skipped (again: undo)",
-    },
-    DefaultBinding {
-        action: Action::ToggleFailed,
-        hint: Some(Hint::own("fail")),
-        description: "Mark failed (again: undo)",
-    },
-    DefaultBinding {
-        action: Action::EditNote,
-        hint: Some(Hint::own("note")),
-        description: "Write a note on the step",
-    },
-    DefaultBinding {
-        action: Action::CopyCommands,
-        hint: Some(Hint::own("copy")),
-        description: "Copy the commands (OSC 52)",
-    },
-    DefaultBinding {
-        action: Action::SwitchDialect,
-        hint: Some(Hint::own("dialect")),
-        description: "Graph ⇄ MSOnline commands",
-    },
-    DefaultBinding {
-        action: Action::SaveNote,
-        hint: Some(Hint::own("save")),
-        description: "Save the note (empty removes it)",
-    },
-    DefaultBinding {
-        action: Action::NoteBackspace,
-        hint: None,
-        description: "Delete the last character",
-    },
-    DefaultBinding {
-        action: Action::CancelNote,
-        hint: Some(Hint::own("cancel")),
-        description: "Keep the saved note",
-    },
-    DefaultBinding {
-        action: Action::ToggleHelp,
-        hint: Some(Hint::own("help")),
-        description: "Show or hide this help",
-    },
-    DefaultBinding {
-        action: Action::Back,
-        hint: Some(Hint::own("back")),
-        description: "Go back; close help; clear filter",
-    },
-    DefaultBinding {
-        action: Action::Quit,
-        hint: Some(Hint::own("quit")),
-        description: "Quit",
-    },
-    DefaultBinding {
-        action: Action::RefreshSelected,
-        hint: Some(Hint::own("refresh")),
-        description: "Refresh the selected domain now",
-    },
-    DefaultBinding {
-        action: Action::RefreshAll,
-        hint: Some(Hint::own("all")),
-        description: "Refresh every domain now",
-    },
-    DefaultBinding {
-        action: Action::ToggleLog,
-        hint: Some(Hint::own("log")),
-        description: "Log pane: recent warnings, errors",
-    },
-    // Ctrl-C, which `[keys]` cannot take away.
-    DefaultBinding {
-        action: Action::Quit,
-        hint: None,
-        description: "Quit, from anywhere",
-    },
-];
-
 /// The config name of a bindable action (`open_details`).
 pub fn action_name(action: &Action) -> Option<&'static str> {
-    DEFAULTS
+    Bindable::ALL
         .iter()
-        .zip(BINDINGS)
-        .find(|(look, _)| &look.action == action)
-        .map(|(_, row)| row.action)
+        .find(|b| Action::from(**b) == *action)
+        .map(|b| b.name())
 }
 
 /// One row of the keymap in force.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Binding {
     pub keys: Vec<Key>,
+    /// What `[keys]` calls it.
+    pub bindable: Bindable,
+    /// What it does.
     pub action: Action,
     pub hint: Option<Hint>,
     pub description: &'static str,
@@ -348,14 +172,15 @@ pub struct Binding {
 }
 
 impl Binding {
-    fn new(keys: &[KeySpec], look: &DefaultBinding, modes: &'static [Mode], fixed: bool) -> Self {
+    fn new(keys: &[KeySpec], row: &BindingSpec) -> Self {
         Self {
             keys: keys.iter().copied().map(Key::from).collect(),
-            action: look.action.clone(),
-            hint: look.hint.clone(),
-            description: look.description,
-            modes,
-            fixed,
+            bindable: row.action,
+            action: row.action.into(),
+            hint: row.hint,
+            description: row.description,
+            modes: row.modes,
+            fixed: row.fixed,
         }
     }
 
@@ -370,7 +195,7 @@ impl Binding {
 
     /// The action's config name (`open_details`), as help shows it.
     pub fn action_name(&self) -> &'static str {
-        action_name(&self.action).unwrap_or("quit")
+        self.bindable.name()
     }
 }
 
@@ -398,8 +223,7 @@ impl Keymap {
     pub fn from_bindings(bindings: &KeyBindings) -> Self {
         let bindings = BINDINGS
             .iter()
-            .zip(DEFAULTS)
-            .map(|(row, look)| Binding::new(bindings.keys_of(row), look, row.modes, row.fixed))
+            .map(|row| Binding::new(bindings.keys_of(row), row))
             .collect();
         Self { bindings }
     }
@@ -457,9 +281,9 @@ impl Keymap {
 
     /// `(keys, word)` pairs for the hint bar of `mode`: `("j/k", "move")`.
     pub fn hints(&self, mode: Mode, ascii: bool) -> Vec<(String, &'static str)> {
-        let first_key = |action: &Action| {
+        let first_key = |action: Bindable| {
             self.bindings_for(mode)
-                .find(|b| &b.action == action)
+                .find(|b| b.bindable == action)
                 .and_then(|b| b.keys.first())
                 .map(|k| k.label(ascii))
         };
@@ -467,7 +291,7 @@ impl Keymap {
             .filter_map(|b| {
                 let hint = b.hint.as_ref()?;
                 let own = b.keys.first()?.label(ascii);
-                let keys = match hint.after.as_ref().and_then(first_key) {
+                let keys = match hint.after.and_then(first_key) {
                     Some(before) => format!("{before}/{own}"),
                     None => own,
                 };
@@ -522,57 +346,18 @@ mod tests {
         }
     }
 
-    fn snake_case(camel: &str) -> String {
-        let mut out = String::new();
-        for c in camel.chars() {
-            if c.is_ascii_uppercase() && !out.is_empty() {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        }
-        out
-    }
-
     #[test]
-    fn the_screen_rows_line_up_with_the_config_rows() {
-        assert_eq!(DEFAULTS.len(), BINDINGS.len());
-        // One config name per action and one action per config name.
-        for (look, row) in DEFAULTS.iter().zip(BINDINGS) {
-            for (other_look, other_row) in DEFAULTS.iter().zip(BINDINGS) {
-                assert_eq!(
-                    look.action == other_look.action,
-                    row.action == other_row.action,
-                    "{:?} is `{}` and {:?} is `{}`",
-                    look.action,
-                    row.action,
-                    other_look.action,
-                    other_row.action
-                );
-            }
-        }
-        // Each row's action is the one its config name says: `RefreshAll` is `refresh_all`,
-        // but for the few whose config names are shorter.
-        let renamed = [
-            ("FilterBackspace", "filter_erase"),
-            ("NoteBackspace", "note_erase"),
-            ("RefreshSelected", "refresh"),
-        ];
-        for (look, row) in DEFAULTS.iter().zip(BINDINGS) {
-            let debug = format!("{:?}", look.action);
-            let expected = renamed
-                .iter()
-                .find(|(variant, _)| *variant == debug)
-                .map_or_else(|| snake_case(&debug), |(_, name)| (*name).to_owned());
-            assert_eq!(row.action, expected, "{debug}");
-        }
+    fn every_bindable_action_is_in_the_keymap_under_its_config_name() {
+        let keymap = Keymap::default();
         for name in action_names() {
             assert!(
-                Keymap::default()
-                    .bindings()
-                    .iter()
-                    .any(|b| b.action_name() == name),
+                keymap.bindings().iter().any(|b| b.action_name() == name),
                 "{name}"
             );
+        }
+        // And its config name finds it again from what it does.
+        for action in Bindable::ALL {
+            assert_eq!(action_name(&Action::from(*action)), Some(action.name()));
         }
     }
 }

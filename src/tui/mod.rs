@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 pub use action::{Action, Effect};
 pub use app::{App, Screen, update};
 
-use crate::domain::DomainStatus;
+use crate::fleet::Fleet;
 use crate::poller::Clock;
 use crate::poller::{PollCommand, PollEvent};
 use crate::store::Store;
@@ -103,18 +103,18 @@ pub fn utf8_locale(lc_all: Option<&OsStr>, lc_ctype: Option<&OsStr>, lang: Optio
         })
 }
 
-/// Run the domain list on `domains` until the operator quits (`q`, Ctrl-C) or SIGTERM / SIGHUP /
+/// Run the domain list on `fleet` until the operator quits (`q`, Ctrl-C) or SIGTERM / SIGHUP /
 /// SIGINT arrives. Refresh requests go out on `commands`; results come in on `events`; checklist
 /// progress is read from and saved to `store` (`None`: no data dir, marks are not kept). The
 /// terminal is restored on every way out, panics included.
 pub async fn run(
-    domains: Vec<DomainStatus>,
+    fleet: Fleet,
     commands: mpsc::UnboundedSender<PollCommand>,
     events: mpsc::UnboundedReceiver<PollEvent>,
     options: TuiOptions,
     store: Option<Store>,
 ) -> anyhow::Result<()> {
-    let mut app = App::new(domains);
+    let mut app = App::with_fleet(fleet);
     app.theme = options.theme();
     app.keymap = options.keymap.clone();
     app.log_file.clone_from(&options.log_file);

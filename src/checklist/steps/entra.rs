@@ -165,7 +165,7 @@ fn update_reason(f: &Facts<'_>) -> String {
     }
     let result = f
         .entra
-        .and_then(|e| e.update_result.as_deref())
+        .and_then(|e| e.update_result.as_ref())
         .map_or_else(String::new, |r| {
             format!(" (Entra's last automatic update: {r})")
         });

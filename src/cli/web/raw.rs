@@ -315,7 +315,7 @@ fn go_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D
     if text.trim() == "0" {
         return Ok(Duration::ZERO);
     }
-    crate::config::units::parse_duration(&text).map_err(de::Error::custom)
+    crate::units::parse_duration(&text).map_err(de::Error::custom)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{format, list, timeline};
-use crate::assess::update_status::{UpdateResult, describe_update_result};
+use crate::assess::update_status::{ReportedResult, describe_update_result};
 use crate::assess::{EntraSide, EntraSource, IdpKind, PrimarySource};
 use crate::cert::{CertInfo, Sha1};
 use crate::checklist::{Checklist, Mode as Mode_};
@@ -179,7 +179,7 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             &format!(
                 "FAILED {} ({}); the error is under Entra ID",
                 words::age(error.at, now),
-                error.short
+                error.short()
             ),
             out.theme.error(),
         );
@@ -207,7 +207,7 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             &format!(
                 "STALE: the refresh {} failed ({}); showing the snapshot read {}",
                 words::age(error.at, now),
-                error.short,
+                error.short(),
                 words::age(snapshot.fetched_at, now)
             ),
             theme.stale(),
@@ -217,7 +217,7 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             &format!(
                 "FAILED {} ({}); never read successfully",
                 words::age(error.at, now),
-                error.short
+                error.short()
             ),
             theme.error(),
         ),
@@ -402,7 +402,7 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
                 "FAILED {} ({}): {}",
                 words::moment(error.at),
                 words::age(error.at, now),
-                error.message
+                error
             ),
             out.theme.error(),
         );
@@ -460,7 +460,7 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "  no Entra side known (configure [entra], import, or type the thumbprints in)",
         ));
         if let Some(error) = &status.entra_error {
-            out.field_styled("error", &error.message, out.theme.error());
+            out.field_styled("error", &error.to_string(), out.theme.error());
         }
         return;
     };
@@ -503,11 +503,11 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         }
     }
     if side.update_result.is_some() || side.last_run.is_some() {
-        let words = describe_update_result(side.update_result.as_deref(), side.last_run, now);
+        let words = describe_update_result(side.update_result.as_ref(), side.last_run, now);
         let failed = side
             .update_result
-            .as_deref()
-            .is_some_and(|r| UpdateResult::parse(r).is_failure());
+            .as_ref()
+            .is_some_and(ReportedResult::is_failure);
         let style = if failed {
             out.theme.stale()
         } else {
@@ -527,7 +527,7 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     if let Some(error) = &status.entra_error {
         out.field_styled(
             "error",
-            &format!("{} (showing the last known side)", error.message),
+            &format!("{error} (showing the last known side)"),
             out.theme.error(),
         );
     }

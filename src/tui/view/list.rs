@@ -1,5 +1,6 @@
 //! The domain list: one row per domain, worst first, every status as a word.
 
+use crate::fleet::DomainId;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -100,7 +101,7 @@ fn widths(
     columns: Columns,
     area_width: u16,
     app: &App,
-    shown: &[usize],
+    shown: &[DomainId],
     now: DateTime<Utc>,
 ) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
@@ -268,7 +269,7 @@ pub fn refresh_text(status: &DomainStatus, now: DateTime<Utc>, theme: Theme) -> 
         return (format!("{glyph} fetching"), theme.dim());
     }
     if let Some(error) = &status.last_error {
-        return (format!("✗ {}", error.short), theme.error());
+        return (format!("✗ {}", error.short()), theme.error());
     }
     match &status.last_good {
         Some(snapshot) => (words::age(snapshot.fetched_at, now), Style::new()),

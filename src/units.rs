@@ -1,5 +1,6 @@
 //! Human spellings of durations (`"15m"`, `"1h30m"`, `"300ms"`) and byte sizes (`"32MiB"`),
-//! both ways: parsed from the config, printed in messages.
+//! both ways: parsed from the config, printed in messages. A leaf: the config and the sources
+//! both use it, and it imports neither.
 
 use std::time::Duration;
 

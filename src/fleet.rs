@@ -1,0 +1,427 @@
+//! The fleet: every configured domain's state (config, latest facts, verdict, refresh state) and
+//! the one place where poller events and the passing of time change it. The TUI, `serve` and
+//! `check` each hold a [`Fleet`], so they apply refresh results and re-assess verdicts by the
+//! same rules and never disagree.
+//!
+//! Domains are named by [`DomainId`], their place in the config; the poller's events and
+//! commands, the TUI's selection and the list's order all use it.
+
+use std::ops::Index;
+
+use chrono::{DateTime, Utc};
+
+use crate::assess::Severity;
+use crate::config::DomainConfig;
+pub use crate::domain::DomainId;
+use crate::domain::{DomainStatus, FetchState};
+use crate::poller::PollEvent;
+use crate::source::imports::Imports;
+use crate::store::Store;
+
+impl Index<DomainId> for Fleet {
+    type Output = DomainStatus;
+
+    fn index(&self, id: DomainId) -> &DomainStatus {
+        &self.domains[id.index()]
+    }
+}
+
+/// How a domain's verdict is recomputed at a new `now`: [`DomainStatus::reassess`], or in tests
+/// a function that leaves a verdict made by hand in place.
+pub type Reassess = fn(&mut DomainStatus, DateTime<Utc>);
+
+/// What an event changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// A fetch began: only the domain's refresh state changed.
+    Fetching(DomainId),
+    /// A refresh ended: its facts (or its error) and its verdict changed.
+    Refreshed(DomainId),
+}
+
+/// Every domain's state, in the config's order.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    domains: Vec<DomainStatus>,
+    reassess: Reassess,
+}
+
+impl Fleet {
+    pub fn new(domains: Vec<DomainStatus>) -> Self {
+        Self::with_reassess(domains, DomainStatus::reassess)
+    }
+
+    /// A fleet whose verdicts are recomputed by `reassess` (tests keep hand-made verdicts).
+    pub fn with_reassess(domains: Vec<DomainStatus>, reassess: Reassess) -> Self {
+        Self { domains, reassess }
+    }
+
+    /// The configured `domains`, not fetched yet and assessed as of `now`, each with what was
+    /// imported for it from PowerShell into `store`. A broken import file is moved aside by the
+    /// store and logged as a warning; its domain goes on without it.
+    pub fn load<'a>(
+        domains: impl IntoIterator<Item = &'a DomainConfig>,
+        store: Option<&Store>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let statuses = domains
+            .into_iter()
+            .map(|domain| {
+                let mut status = DomainStatus::new(domain.clone(), now);
+                if let Some(store) = store {
+                    let (imports, problems) = Imports::load(store, &domain.name);
+                    for problem in problems {
+                        tracing::warn!("{}: an import is not used: {problem}", domain.name);
+                    }
+                    status.apply_imports(imports, now);
+                }
+                status
+            })
+            .collect();
+        Self::new(statuses)
+    }
+
+    pub fn len(&self) -> usize {
+        self.domains.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.domains.is_empty()
+    }
+
+    /// Every domain, in the config's order (a [`DomainId`] indexes it).
+    pub fn statuses(&self) -> &[DomainStatus] {
+        &self.domains
+    }
+
+    pub fn get(&self, id: DomainId) -> Option<&DomainStatus> {
+        self.domains.get(id.index())
+    }
+
+    /// A domain to change by hand: its verdict is re-assessed at the next [`Self::reassess_due`].
+    pub fn get_mut(&mut self, id: DomainId) -> Option<&mut DomainStatus> {
+        let status = self.domains.get_mut(id.index())?;
+        status.verdict_holds = None;
+        Some(status)
+    }
+
+    /// Every domain with its id, in the config's order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (DomainId, &DomainStatus)> {
+        self.domains
+            .iter()
+            .enumerate()
+            .map(|(i, status)| (DomainId::from_index(i), status))
+    }
+
+    /// The operator has seen the domain: its "certificates changed" highlight goes.
+    pub fn mark_seen(&mut self, id: DomainId) {
+        if let Some(status) = self.domains.get_mut(id.index()) {
+            status.changed = false;
+        }
+    }
+
+    /// Apply one poller event at `now`: a fetch began, or a refresh ended (its result recorded,
+    /// a failure keeping the last good facts, and the verdict made again as of `now`). Events
+    /// for a domain the fleet does not have are ignored.
+    pub fn apply(&mut self, event: PollEvent, now: DateTime<Utc>) -> Option<Applied> {
+        match event {
+            PollEvent::Started { domain, at } => {
+                let status = self.domains.get_mut(domain.index())?;
+                status.fetch = FetchState::Fetching { since: at };
+                Some(Applied::Fetching(domain))
+            }
+            PollEvent::Finished { domain, outcome } => {
+                let status = self.domains.get_mut(domain.index())?;
+                status.record(*outcome);
+                (self.reassess)(status, now);
+                Some(Applied::Refreshed(domain))
+            }
+        }
+    }
+
+    /// Re-assess, as of `now`, every domain whose verdict may have changed since it was made
+    /// (a verdict holds until its next threshold or countdown step, [`crate::assess::next_change`]),
+    /// and say which. With 10,000 domains most seconds find none.
+    pub fn reassess_due(&mut self, now: DateTime<Utc>) -> Vec<DomainId> {
+        let mut due = Vec::new();
+        for (i, status) in self.domains.iter_mut().enumerate() {
+            if status.needs_reassess(now) {
+                (self.reassess)(status, now);
+                due.push(DomainId::from_index(i));
+            }
+        }
+        due
+    }
+
+    /// The worst verdict (OK for an empty fleet): `check`'s exit code.
+    pub fn worst(&self) -> Severity {
+        self.domains
+            .iter()
+            .map(|d| d.assessment.severity)
+            .max()
+            .unwrap_or(Severity::Ok)
+    }
+
+    /// How many domains stand at each verdict, worst first, leaving out the verdicts none has.
+    pub fn tally(&self) -> Vec<(Severity, usize)> {
+        [
+            Severity::Critical,
+            Severity::Warning,
+            Severity::Unknown,
+            Severity::Ok,
+        ]
+        .into_iter()
+        .map(|severity| {
+            let n = self
+                .domains
+                .iter()
+                .filter(|d| d.assessment.severity == severity)
+                .count();
+            (severity, n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::assess::{IdpFacts, IdpKind, Rule};
+    use crate::cert::{CertInfo, Sha1, Sha256};
+    use crate::domain::{RefreshError, RefreshOutcome, Snapshot};
+    use crate::source::{FetchError, FetchErrorKind};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn now() -> DateTime<Utc> {
+        at("2026-12-01T09:00:00Z")
+    }
+
+    fn cert(id: u8, not_after: DateTime<Utc>) -> CertInfo {
+        CertInfo {
+            sha1: Sha1([id; 20]),
+            sha256: Sha256([id; 32]),
+            subject: format!("CN=ADFS Signing {id}"),
+            issuer: format!("CN=ADFS Signing {id}"),
+            serial: format!("{id:02X}"),
+            not_before: not_after - TimeDelta::days(365),
+            not_after,
+            key_algorithm: "RSA".into(),
+            key_bits: Some(2048),
+            signature_algorithm: "sha256WithRSAEncryption".into(),
+            self_signed: true,
+            der: Arc::from(vec![id]),
+        }
+    }
+
+    /// AD FS metadata whose one signing certificate expires at `not_after`.
+    fn snapshot(id: u8, not_after: DateTime<Utc>, fetched_at: DateTime<Utc>) -> Snapshot {
+        Snapshot {
+            fetched_at,
+            location: "https://fs.contoso.example/md.xml".into(),
+            facts: IdpFacts {
+                entity_id: "http://fs.contoso.example/adfs/services/trust".into(),
+                kind: IdpKind::AdFs,
+                signing: vec![cert(id, not_after)],
+                encryption: Vec::new(),
+                signed_by: None,
+                unreadable: Vec::new(),
+                sign_in_url: None,
+                valid_until: None,
+            },
+            http_date: None,
+            clock_skew: None,
+        }
+    }
+
+    fn fleet(names: &[&str]) -> Fleet {
+        let configs: Vec<DomainConfig> = names
+            .iter()
+            .map(|name| DomainConfig::new(*name, format!("https://fs.{name}/md.xml")))
+            .collect();
+        Fleet::load(&configs, None, now())
+    }
+
+    fn finished(domain: DomainId, metadata: Result<Snapshot, RefreshError>) -> PollEvent {
+        let at = metadata
+            .as_ref()
+            .map_or_else(|e| e.at, |snapshot| snapshot.fetched_at);
+        PollEvent::Finished {
+            domain,
+            outcome: Box::new(RefreshOutcome {
+                at,
+                metadata,
+                entra: None,
+            }),
+        }
+    }
+
+    fn refused(at: DateTime<Utc>) -> RefreshError {
+        RefreshError::new(
+            at,
+            FetchError::new(
+                "https://fs.contoso.example/md.xml",
+                FetchErrorKind::Connect,
+                "connection refused",
+            ),
+        )
+    }
+
+    const A: DomainId = DomainId::from_index(0);
+    const B: DomainId = DomainId::from_index(1);
+
+    #[test]
+    fn a_started_fetch_shows_until_its_result_is_applied_and_assessed_as_of_now() {
+        let mut fleet = fleet(&["a.example", "b.example"]);
+        assert_eq!(
+            fleet[A].assessment.severity,
+            Severity::Unknown,
+            "never read"
+        );
+        let started = now() - TimeDelta::seconds(2);
+        let applied = fleet.apply(
+            PollEvent::Started {
+                domain: B,
+                at: started,
+            },
+            now(),
+        );
+        assert_eq!(applied, Some(Applied::Fetching(B)));
+        assert_eq!(fleet[B].fetch, FetchState::Fetching { since: started });
+        assert_eq!(fleet[A].fetch, FetchState::Idle, "only that domain");
+
+        let read = snapshot(1, now() + TimeDelta::days(200), now());
+        let applied = fleet.apply(finished(B, Ok(read.clone())), now());
+        assert_eq!(applied, Some(Applied::Refreshed(B)));
+        let b = &fleet[B];
+        assert_eq!(b.fetch, FetchState::Idle);
+        assert_eq!(b.last_good.as_ref(), Some(&read));
+        assert_eq!(b.last_attempt, Some(now()));
+        assert_eq!(
+            b.assessment.primary.as_ref().map(|p| p.cert.sha1),
+            Some(Sha1([1; 20]))
+        );
+        let days = b.assessment.days_left.unwrap();
+        assert!((days - 200.0).abs() < 1e-9, "assessed as of now: {days}");
+        assert_eq!(fleet[A].last_good, None, "the other domain is untouched");
+    }
+
+    #[test]
+    fn a_failing_refresh_keeps_the_last_good_facts_and_says_they_are_stale() {
+        let mut fleet = fleet(&["a.example"]);
+        let read = snapshot(1, now() + TimeDelta::days(200), now() - TimeDelta::hours(1));
+        fleet.apply(finished(A, Ok(read.clone())), now() - TimeDelta::hours(1));
+        let error = refused(now());
+        fleet.apply(finished(A, Err(error.clone())), now());
+        let a = &fleet[A];
+        assert_eq!(a.last_good.as_ref(), Some(&read), "the facts stay");
+        assert_eq!(a.last_error.as_ref(), Some(&error));
+        assert!(a.is_stale());
+        assert_eq!(a.last_attempt, Some(now()));
+        assert!(
+            a.assessment.findings.iter().any(|f| f.rule == Rule::R7),
+            "the verdict says it rests on a stale snapshot: {:?}",
+            a.assessment.findings
+        );
+        assert!(
+            a.assessment.primary.is_some(),
+            "and still knows the primary"
+        );
+
+        // The next good refresh clears the error.
+        fleet.apply(finished(A, Ok(read)), now() + TimeDelta::minutes(1));
+        assert!(!fleet[A].is_stale());
+    }
+
+    #[test]
+    fn events_for_a_domain_the_fleet_does_not_have_are_ignored() {
+        let mut fleet = fleet(&["a.example"]);
+        let before = fleet.statuses().to_vec();
+        let ghost = DomainId::from_index(7);
+        assert_eq!(
+            fleet.apply(
+                PollEvent::Started {
+                    domain: ghost,
+                    at: now()
+                },
+                now()
+            ),
+            None
+        );
+        assert_eq!(
+            fleet.apply(finished(ghost, Err(refused(now()))), now()),
+            None
+        );
+        assert_eq!(fleet.statuses(), before);
+    }
+
+    #[test]
+    fn a_verdict_is_reassessed_when_it_can_next_change_and_not_before() {
+        let mut fleet = fleet(&["a.example", "b.example"]);
+        // `a` expires in 200 days and a few hours; `b` is never read.
+        let expiry = now() + TimeDelta::days(200) + TimeDelta::hours(5);
+        fleet.apply(finished(A, Ok(snapshot(1, expiry, now()))), now());
+        let holds = fleet[A].verdict_holds.clone().unwrap();
+        assert_eq!(holds.start, now());
+        let next = holds.end;
+        assert!(next > now() && next <= now() + TimeDelta::days(1), "{next}");
+
+        // Loaded and refreshed at `now`: nothing is due within the span the verdicts hold.
+        assert_eq!(fleet.reassess_due(now()), Vec::<DomainId>::new());
+        let before = next - TimeDelta::seconds(1);
+        let due = fleet.reassess_due(before);
+        assert!(!due.contains(&A), "{due:?}");
+        // At the moment it can change, it is made again, as of that moment.
+        let due = fleet.reassess_due(next);
+        assert!(due.contains(&A), "{due:?}");
+        assert_eq!(fleet[A].verdict_holds.as_ref().map(|h| h.start), Some(next));
+        assert!(!fleet.reassess_due(next).contains(&A), "once");
+
+        // A change by hand makes it due at once.
+        fleet.get_mut(A).unwrap().assessment.severity = Severity::Critical;
+        assert_eq!(fleet.reassess_due(next), vec![A]);
+        assert_ne!(fleet[A].assessment.severity, Severity::Critical);
+    }
+
+    #[test]
+    fn worst_and_tally_count_the_verdicts() {
+        let mut fleet = fleet(&["a.example", "b.example", "c.example"]);
+        assert_eq!(fleet.worst(), Severity::Unknown);
+        assert_eq!(fleet.tally(), vec![(Severity::Unknown, 3)]);
+        fleet.get_mut(B).unwrap().assessment.severity = Severity::Critical;
+        assert_eq!(fleet.worst(), Severity::Critical);
+        assert_eq!(
+            fleet.tally(),
+            vec![(Severity::Critical, 1), (Severity::Unknown, 2)]
+        );
+        assert_eq!(Fleet::new(Vec::new()).worst(), Severity::Ok);
+    }
+
+    #[test]
+    fn a_seen_domain_loses_its_highlight_but_keeps_its_verdict() {
+        let mut fleet = fleet(&["a.example"]);
+        fleet.apply(
+            finished(A, Ok(snapshot(1, now() + TimeDelta::days(90), now()))),
+            now(),
+        );
+        fleet.apply(
+            finished(A, Ok(snapshot(2, now() + TimeDelta::days(400), now()))),
+            now(),
+        );
+        assert!(fleet[A].changed, "another certificate set");
+        let holds = fleet[A].verdict_holds.clone();
+        fleet.mark_seen(A);
+        assert!(!fleet[A].changed);
+        assert_eq!(fleet[A].verdict_holds, holds);
+    }
+}
