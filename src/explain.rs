@@ -544,7 +544,7 @@ fn shows(w: &Watched<'_>, condition: Condition, shared: &[String]) -> Option<Str
             matches!(f.rule, Rule::R8 | Rule::R11)
                 || (f.rule == Rule::R7 && f.severity >= Severity::Warning)
         })
-        .filter(|f| !matches!(f.situation, Situation::NeverRead { error: None }))
+        .filter(|f| !matches!(f.situation, Situation::NeverRead { failure: None }))
         .map(|f| say(w, f)),
         Condition::EntraUpdateFailing => by_rule(Rule::E1).or_else(|| {
             let entra = w.entra?;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use fedcert::assess::{
-    Advice, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Primary, PrimarySource,
-    Rule, Severity, Situation, SyncState,
+    Advice, Assessment, EntraSide, EntraSource, FetchFailure, FetchProblem, Finding, IdpFacts,
+    IdpKind, Primary, PrimarySource, Rule, Severity, Situation, SyncState,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::checklist::{
@@ -170,7 +170,10 @@ impl Scenario {
                 rule: Rule::R7,
                 severity: Severity::Warning,
                 situation: Situation::Stale {
-                    error: "http 503".to_owned(),
+                    failure: FetchFailure {
+                        problem: FetchProblem::Http(503),
+                        text: "http 503".to_owned(),
+                    },
                 },
                 advice: Advice::FixFetch,
             }],

@@ -12,8 +12,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use fedcert::assess::finding::{AutoNext, ManualNext, PendingPhase};
 use fedcert::assess::{
-    Advice, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Milestone,
-    MilestoneKind, Outage, Primary, PrimarySource, Rule, Severity, Situation, SyncState,
+    Advice, Assessment, EntraSide, EntraSource, FetchFailure, FetchProblem, Finding, IdpFacts,
+    IdpKind, Milestone, MilestoneKind, Outage, Primary, PrimarySource, Rule, Severity, Situation,
+    SyncState,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
@@ -271,7 +272,10 @@ fn domains() -> Vec<DomainStatus> {
                 Rule::R8,
                 Severity::Unknown,
                 Situation::NeverRead {
-                    error: Some(timeout(now()).to_string()),
+                    failure: Some(FetchFailure {
+                        problem: FetchProblem::Timeout,
+                        text: timeout(now()).to_string(),
+                    }),
                 },
                 Advice::FixFetch,
             )],
@@ -289,7 +293,10 @@ fn domains() -> Vec<DomainStatus> {
                 Rule::R7,
                 Severity::Warning,
                 Situation::Stale {
-                    error: "http 503".into(),
+                    failure: FetchFailure {
+                        problem: FetchProblem::Http(503),
+                        text: "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml: HTTP 503 Service Unavailable".into(),
+                    },
                 },
                 Advice::FixFetch,
             )],

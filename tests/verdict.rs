@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedcert::assess::{
-    Advice, AssessInput, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind,
-    MilestoneKind, Policy, PrimarySource, Rule, Severity, SyncState, assess, next_change,
+    Advice, AssessInput, Assessment, EntraSide, EntraSource, FetchFailure, FetchProblem, Finding,
+    IdpFacts, IdpKind, MilestoneKind, Policy, PrimarySource, Rule, Severity, SyncState, assess,
+    next_change,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::words;
@@ -60,7 +61,7 @@ fn cert_from(id: u8, starts: TimeDelta, left: TimeDelta) -> CertInfo {
 struct Scenario {
     facts: IdpFacts,
     never_read: bool,
-    fetch_error: Option<&'static str>,
+    fetch_error: Option<FetchFailure>,
     entra: Option<EntraSide>,
     auto: Option<bool>,
     imported_primary: Option<Sha1>,
@@ -173,18 +174,18 @@ impl Scenario {
         self
     }
     fn stale(mut self, error: &'static str) -> Self {
-        self.fetch_error = Some(error);
+        self.fetch_error = Some(failure(error));
         self
     }
     fn never_read(mut self, error: Option<&'static str>) -> Self {
         self.never_read = true;
-        self.fetch_error = error;
+        self.fetch_error = error.map(failure);
         self
     }
     fn input(&self) -> AssessInput<'_> {
         AssessInput {
             idp: (!self.never_read).then_some(&self.facts),
-            fetch_error: self.fetch_error,
+            fetch_error: self.fetch_error.as_ref(),
             entra: self.entra.as_ref(),
             auto_rollover: self.auto,
             adfs_primary: self.imported_primary,
@@ -194,6 +195,14 @@ impl Scenario {
     }
     fn run(&self) -> Assessment {
         assess(&self.input(), now())
+    }
+}
+
+/// A failed read, of no particular kind.
+fn failure(text: &str) -> FetchFailure {
+    FetchFailure {
+        problem: FetchProblem::Other,
+        text: text.to_owned(),
     }
 }
 
@@ -1260,4 +1269,59 @@ fn a_quiet_verdict_holds_until_its_countdown_moves() {
     // Nothing read, nothing counts down: it holds until something new arrives.
     let s = adfs().never_read(None);
     assert_eq!(next_change(&s.input(), at), DateTime::<Utc>::MAX_UTC);
+}
+
+/// A failed read says what actually happened and the fix that fits it, never only "check that
+/// this host can reach it" (R8 and R7 alike); the list's title says it in a few words.
+#[test]
+fn failed_reads_get_the_fix_that_fits() {
+    let cases = [
+        (
+            FetchProblem::HtmlPage,
+            "/federationmetadata/2007-06/federationmetadata.xml",
+            "an HTML page, not metadata",
+        ),
+        (FetchProblem::Refused, "host and port", "connection refused"),
+        (FetchProblem::Truncated, "cut short", "metadata cut short"),
+        (FetchProblem::Empty, "server or proxy", "empty answer"),
+        (
+            FetchProblem::Http(403),
+            "anonymously",
+            "metadata never read",
+        ),
+        (
+            FetchProblem::Http(503),
+            "federation service and its proxy",
+            "metadata never read",
+        ),
+        (FetchProblem::Tls, "ca_file", "TLS failed"),
+        (FetchProblem::Dns, "DNS", "host not found"),
+        (FetchProblem::NoIdp, "entity_id", "no IdP for the domain"),
+    ];
+    for (problem, says, title) in cases {
+        let failed = FetchFailure {
+            problem,
+            text: "https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml: what the source said".into(),
+        };
+        let mut never = adfs();
+        never.never_read = true;
+        never.fetch_error = Some(failed.clone());
+        let text = message(&never, R8);
+        assert!(text.contains(says), "{problem:?}: {text}");
+        assert!(text.contains("what the source said"), "{text}");
+        assert!(
+            !text.contains("that this host can reach it"),
+            "{problem:?}: {text}"
+        );
+        assert_eq!(
+            words::finding_title(&finding(&never, R8)),
+            title,
+            "{problem:?}"
+        );
+        let mut stale = healthy(days(200));
+        stale.fetch_error = Some(failed);
+        let text = message(&stale, R7);
+        assert!(text.contains(says), "{problem:?}: {text}");
+        assert!(text.contains("last good snapshot"), "{text}");
+    }
 }

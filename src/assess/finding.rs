@@ -143,6 +143,46 @@ pub struct Held {
     pub what: HeldAs,
 }
 
+/// What kept the metadata from being read, as far as the advice cares: each asks for another
+/// fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FetchProblem {
+    /// An HTML page (a sign-in or proxy page) where the metadata should be.
+    HtmlPage,
+    /// An empty answer.
+    Empty,
+    /// The document ends before its root element closes.
+    Truncated,
+    /// XML, but not federation metadata; or not XML at all.
+    NotMetadata,
+    /// Nothing accepts connections there.
+    Refused,
+    /// The host name does not resolve.
+    Dns,
+    /// No answer in time.
+    Timeout,
+    /// The TLS connection failed (trust, name, expiry).
+    Tls,
+    /// The server answered with this HTTP status.
+    Http(u16),
+    /// No such file.
+    NotFound,
+    /// Larger than the body limit.
+    TooLarge,
+    /// The document names no identity provider for this domain.
+    NoIdp,
+    /// Anything else (an internal error, an unusual one).
+    Other,
+}
+
+/// A failed refresh as the verdict sees it: the kind of problem and the error in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchFailure {
+    pub problem: FetchProblem,
+    /// The error as its source says it, with the URL or path.
+    pub text: String,
+}
+
 /// Why Entra's failed update matters (E1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Missing {
@@ -190,9 +230,9 @@ pub enum Situation {
     /// R6: `AutoCertificateRollover` unknown inside the manual-renewal window.
     AutoRolloverUnknown,
     /// R7: the latest refresh failed; the verdict uses the last good snapshot.
-    Stale { error: String },
+    Stale { failure: FetchFailure },
     /// R8: the metadata was never read (`None`: not tried yet).
-    NeverRead { error: Option<String> },
+    NeverRead { failure: Option<FetchFailure> },
     /// R9: the token-decrypting certificate expires soon or has expired.
     DecryptingExpiring { cert: Box<CertInfo> },
     /// R10: which certificates Entra holds is unknown inside Entra's polling window.

@@ -17,7 +17,7 @@ mod rules;
 pub mod update_status;
 mod verdict;
 
-pub use finding::{Advice, Finding, Situation};
+pub use finding::{Advice, FetchFailure, FetchProblem, Finding, Situation};
 pub use horizon::next_change;
 
 /// A domain's verdict. Declared in ascending order of concern so that `max()` is the worst:
@@ -342,8 +342,9 @@ pub struct Milestone {
 pub struct AssessInput<'a> {
     /// The last good metadata facts; `None` when the metadata was never read.
     pub idp: Option<&'a IdpFacts>,
-    /// The latest fetch failed: `idp` is a stale snapshot (rule R7). The message says why.
-    pub fetch_error: Option<&'a str>,
+    /// The latest fetch failed: `idp` is a stale snapshot (rule R7); what kind of failure, and
+    /// the error in words.
+    pub fetch_error: Option<&'a FetchFailure>,
     pub entra: Option<&'a EntraSide>,
     /// AD FS `AutoCertificateRollover`, when known (config or imported `Get-AdfsProperties`).
     pub auto_rollover: Option<bool>,

@@ -9,7 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::cert::CertInfo;
 
 use super::finding::{
-    Advice, AutoNext, Held, HeldAs, ManualNext, Missing, PendingPhase, Situation, Slot, Standing,
+    Advice, AutoNext, FetchFailure, Held, HeldAs, ManualNext, Missing, PendingPhase, Situation,
+    Slot, Standing,
 };
 use super::verdict::days_before;
 use super::{EntraSide, Finding, IdpFacts, IdpKind, Policy, Primary, Rule, Severity, SyncState};
@@ -26,7 +27,7 @@ pub struct Context<'a> {
     pub entra: Option<&'a EntraSide>,
     /// AutoCertificateRollover as the rules read it (see `effective_auto_rollover`).
     pub auto: Option<bool>,
-    pub fetch_error: Option<&'a str>,
+    pub fetch_error: Option<&'a FetchFailure>,
     pub days_left: f64,
 }
 
@@ -381,20 +382,18 @@ fn r6(c: &Context<'_>) -> Option<Finding> {
 }
 
 /// R7: the latest refresh failed; the verdict stands on the last good snapshot.
-pub fn r7(fetch_error: Option<&str>) -> Option<Finding> {
-    let error = fetch_error?;
+pub fn r7(fetch_error: Option<&FetchFailure>) -> Option<Finding> {
+    let failure = fetch_error?.clone();
     Some(finding(
         Rule::R7,
         Severity::Warning,
-        Situation::Stale {
-            error: error.to_owned(),
-        },
+        Situation::Stale { failure },
         Advice::FixFetch,
     ))
 }
 
 /// R8: the metadata was never read.
-pub fn never_read(fetch_error: Option<&str>) -> Finding {
+pub fn never_read(fetch_error: Option<&FetchFailure>) -> Finding {
     let advice = if fetch_error.is_some() {
         Advice::FixFetch
     } else {
@@ -404,7 +403,7 @@ pub fn never_read(fetch_error: Option<&str>) -> Finding {
         Rule::R8,
         Severity::Unknown,
         Situation::NeverRead {
-            error: fetch_error.map(str::to_owned),
+            failure: fetch_error.cloned(),
         },
         advice,
     )

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{cert_label, days, expiry, moment, short_thumbprint, skew, span, subject};
 use crate::assess::finding::{
-    AutoNext, Held, HeldAs, ManualNext, Missing, PendingPhase, Slot, Standing,
+    AutoNext, FetchProblem, Held, HeldAs, ManualNext, Missing, PendingPhase, Slot, Standing,
 };
 use crate::assess::update_status::{UpdateResult, describe};
 use crate::assess::{Advice, Assessment, Finding, IdpKind, PrimarySource, Rule, Situation};
@@ -60,8 +60,20 @@ pub fn finding_title(f: &Finding) -> String {
         } => "manual renewal overdue",
         Situation::AutoRolloverUnknown => "AutoCertificateRollover unknown",
         Situation::Stale { .. } => "refresh failed: data stale",
-        Situation::NeverRead { error: Some(_) } => "metadata never read",
-        Situation::NeverRead { error: None } => "not read yet",
+        Situation::NeverRead {
+            failure: Some(failure),
+        } => match failure.problem {
+            FetchProblem::HtmlPage => "an HTML page, not metadata",
+            FetchProblem::Refused => "connection refused",
+            FetchProblem::Truncated => "metadata cut short",
+            FetchProblem::Empty => "empty answer",
+            FetchProblem::Timeout => "no answer in time",
+            FetchProblem::Dns => "host not found",
+            FetchProblem::Tls => "TLS failed",
+            FetchProblem::NoIdp => "no IdP for the domain",
+            _ => "metadata never read",
+        },
+        Situation::NeverRead { failure: None } => "not read yet",
         Situation::DecryptingExpiring { .. } => "decrypting cert expiring",
         Situation::EntraUnknown => "Entra side unknown",
         Situation::NoSigningCert { .. } => "no signing certificate",
@@ -258,14 +270,19 @@ impl Words<'_> {
                 self.primary_expiry(),
                 self.todo(f.advice)
             ),
-            Situation::Stale { error } => format!(
-                "the latest metadata refresh failed ({error}), so this verdict uses the last good snapshot, which may be out of date: {}",
-                self.todo(f.advice)
+            Situation::Stale { failure } => format!(
+                "the latest metadata refresh failed ({}), so this verdict uses the last good snapshot, which may be out of date: {}, then refresh",
+                failure.text,
+                fetch_fix(failure.problem)
             ),
-            Situation::NeverRead { error: Some(error) } => format!(
-                "the metadata has never been read ({error}): check metadata_url and that this host can reach it, then refresh"
+            Situation::NeverRead {
+                failure: Some(failure),
+            } => format!(
+                "the metadata has never been read ({}): {}, then refresh",
+                failure.text,
+                fetch_fix(failure.problem)
             ),
-            Situation::NeverRead { error: None } => format!(
+            Situation::NeverRead { failure: None } => format!(
                 "the metadata has not been read yet: {}",
                 self.todo(f.advice)
             ),
@@ -536,4 +553,39 @@ impl Words<'_> {
         };
         format!("{}: {next}", self.manual_head())
     }
+}
+
+/// What to do about a failed read, for the kind of failure it was (the error's own words say
+/// what happened): not a generic "check that this host can reach it" for an HTML page.
+fn fetch_fix(problem: FetchProblem) -> String {
+    let fix = match problem {
+        FetchProblem::HtmlPage => {
+            "check metadata_url: AD FS publishes its metadata at /federationmetadata/2007-06/federationmetadata.xml, and a sign-in page there means a proxy in the way (check from outside the network too)"
+        }
+        FetchProblem::Empty => "check metadata_url and the server or proxy that publishes it",
+        FetchProblem::Truncated => {
+            "the download was cut short, or a proxy truncated it: if it happens again, check the proxy and max_body"
+        }
+        FetchProblem::NotMetadata => {
+            "check metadata_url: it must serve the IdP's federation metadata"
+        }
+        FetchProblem::Refused => {
+            "check metadata_url's host and port, and that the federation service (or its proxy) runs"
+        }
+        FetchProblem::Dns => "check metadata_url's host and this machine's DNS",
+        FetchProblem::Timeout => {
+            "the service may be down, or a firewall drops the traffic from this machine"
+        }
+        FetchProblem::Tls => "for a certificate from an internal CA, set the domain's ca_file",
+        FetchProblem::Http(401 | 403) => {
+            "Entra reads the metadata anonymously: publish it without authentication"
+        }
+        FetchProblem::Http(404 | 410) | FetchProblem::NotFound => "check metadata_url's path",
+        FetchProblem::Http(code) if code >= 500 => "check the federation service and its proxy",
+        FetchProblem::Http(_) => "check metadata_url",
+        FetchProblem::TooLarge => "raise max_body for a large aggregate, or check metadata_url",
+        FetchProblem::NoIdp => "check entity_id",
+        FetchProblem::Other => "check metadata_url and that this host can reach it",
+    };
+    fix.to_owned()
 }
