@@ -58,7 +58,7 @@ pub enum Condition {
 }
 
 /// One likely cause of an error.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Cause {
     pub text: &'static str,
     pub source: &'static str,
@@ -86,22 +86,26 @@ const fn cause(text: &'static str, source: &'static str, condition: Condition) -
     }
 }
 
+const EXPIRED: Cause = cause(
+    "the IdP's token-signing certificate has expired",
+    JJ933264,
+    Condition::PrimaryExpired,
+);
+
+const SUCCESSOR_NOT_IN_ENTRA: Cause = cause(
+    "a successor is published that Entra does not hold: sign-ins fail as soon as the IdP signs with it",
+    O365CERTS,
+    Condition::SuccessorNotInEntra,
+);
+
 const SIGNING_CAUSES: &[Cause] = &[
     cause(
         "Entra does not hold the certificate the IdP signs with (the sync is broken), for example after AD FS promoted a new primary Entra never took in",
         RMILNE,
         Condition::SyncBroken,
     ),
-    cause(
-        "the IdP's token-signing certificate has expired",
-        JJ933264,
-        Condition::PrimaryExpired,
-    ),
-    cause(
-        "a successor is published that Entra does not hold: sign-ins fail as soon as the IdP signs with it",
-        O365CERTS,
-        Condition::SuccessorNotInEntra,
-    ),
+    EXPIRED,
+    SUCCESSOR_NOT_IN_ENTRA,
 ];
 
 /// DOMAIN.md §7, code by code.
@@ -116,16 +120,8 @@ pub static KNOWN: &[Known] = &[
                 ERROR_CODES,
                 Condition::SyncBroken,
             ),
-            cause(
-                "the IdP's token-signing certificate has expired",
-                JJ933264,
-                Condition::PrimaryExpired,
-            ),
-            cause(
-                "a successor is published that Entra does not hold: sign-ins fail as soon as the IdP signs with it",
-                O365CERTS,
-                Condition::SuccessorNotInEntra,
-            ),
+            EXPIRED,
+            SUCCESSOR_NOT_IN_ENTRA,
             cause(
                 "several domains (or tenants) share one IssuerUri; the fix was a unique IssuerUri per domain",
                 ISSUER_REUSE,
@@ -549,9 +545,9 @@ fn shows(w: &Watched<'_>, condition: Condition, shared: &[String]) -> Option<Str
         Condition::EntraUpdateFailing => by_rule(Rule::E1).or_else(|| {
             let entra = w.entra?;
             let result = entra.update_result.as_ref()?.result();
-            result.is_failure().then(|| {
-                crate::assess::update_status::describe(Some(result), entra.last_run, w.now)
-            })
+            result
+                .is_failure()
+                .then(|| crate::words::update_result(Some(result), entra.last_run, w.now))
         }),
         Condition::DecryptingExpiring => by_rule(Rule::R9),
         Condition::ClockSkew => by_rule(Rule::C1),

@@ -152,11 +152,18 @@ pub(crate) fn update_federation(
     next: Option<&CertArg>,
 ) -> String {
     let id = federation_id.map_or_else(|| "$fed.Id".to_owned(), ps_arg);
-    let mut line = format!(
-        "Update-MgDomainFederationConfiguration -DomainId {} -InternalDomainFederationId {id} -SigningCertificate {}",
-        ps_arg(domain),
-        signing.render()
-    );
+    with_next(
+        format!(
+            "Update-MgDomainFederationConfiguration -DomainId {} -InternalDomainFederationId {id} -SigningCertificate {}",
+            ps_arg(domain),
+            signing.render()
+        ),
+        next,
+    )
+}
+
+/// `line` with ` -NextSigningCertificate …` when there is a next certificate.
+fn with_next(mut line: String, next: Option<&CertArg>) -> String {
     if let Some(next) = next {
         line.push_str(" -NextSigningCertificate ");
         line.push_str(&next.render());
@@ -237,16 +244,14 @@ pub(crate) fn msol_set_federation_settings(
     signing: &CertArg,
     next: Option<&CertArg>,
 ) -> String {
-    let mut line = format!(
-        "Set-MsolDomainFederationSettings -DomainName {} -SigningCertificate {}",
-        ps_arg(domain),
-        signing.render()
-    );
-    if let Some(next) = next {
-        line.push_str(" -NextSigningCertificate ");
-        line.push_str(&next.render());
-    }
-    line
+    with_next(
+        format!(
+            "Set-MsolDomainFederationSettings -DomainName {} -SigningCertificate {}",
+            ps_arg(domain),
+            signing.render()
+        ),
+        next,
+    )
 }
 
 #[cfg(test)]

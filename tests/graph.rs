@@ -19,7 +19,6 @@ use fedcert::cert::Sha1;
 use fedcert::config::EntraConfig;
 use fedcert::source::graph::{
     CredentialSource, GraphClient, GraphError, GraphSettings, ReportedResult,
-    describe_update_result,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -410,8 +409,8 @@ async fn federation_configuration_maps_into_the_entra_side() {
     );
     assert_eq!(side.last_run, Some(at("2026-12-01T05:00:00.1234567Z")));
     assert_eq!(
-        describe_update_result(side.update_result.as_ref(), side.last_run, now),
-        "Entra could not reach your metadata; last tried 2 h ago"
+        fedcert::words::update_status(side.update_result.as_ref(), side.last_run, now),
+        "Entra could not reach your metadata; last tried 2 hours ago"
     );
 
     // The token request was the documented client-credentials grant.

@@ -2034,10 +2034,10 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             lines.join("\n")
         );
     };
-    has("update     Entra could not reach your metadata; last tried 3 h ago");
+    has("update     Entra could not reach your metadata; last tried 3 hours ago");
     has("Entra read FAILED 2m ago (AADSTS7000215); the error is under Entra ID");
     has("AADSTS7000215: Invalid client secret provided. (showing the last known side)");
-    has("imported   AD FS properties imported 2 h ago from props.json");
+    has("imported   AD FS properties imported 2 hours ago from props.json");
 }
 
 #[test]

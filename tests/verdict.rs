@@ -1102,7 +1102,7 @@ fn e1_entra_update_failures() {
     let e1 = a.findings.iter().find(|f| f.rule == E1).unwrap();
     let text = words::finding(e1, &a, now(), None);
     assert!(
-        text.starts_with("Entra could not reach your metadata; last tried 3 h ago"),
+        text.starts_with("Entra could not reach your metadata; last tried 3 hours ago"),
         "{text}"
     );
     assert_eq!(e1.advice, Advice::MakeMetadataReachable);

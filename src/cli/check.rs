@@ -10,7 +10,6 @@ use futures_util::StreamExt;
 use super::json::{CheckDomain, CheckReport};
 use super::output::{pad, to_file_atomically, to_stdout};
 use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
-use crate::assess::update_status::describe_update_result;
 use crate::assess::{EntraSide, Severity};
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
 use crate::config::{self, Config, DomainConfig};
@@ -194,12 +193,12 @@ fn write_text(
         let mut notes: Vec<String> = Vec::new();
         if let Some(result) = entra.as_ref().and_then(|e| e.update_result.as_ref()) {
             let last_run = entra.as_ref().and_then(|e| e.last_run);
-            notes.push(describe_update_result(Some(result), last_run, now));
+            notes.push(crate::words::update_status(Some(result), last_run, now));
         }
         if let Some(error) = &d.entra_error {
             notes.push(format!("Entra side not read: {error}"));
         }
-        notes.extend(d.imports.describe(now));
+        notes.extend(crate::words::imports(&d.imports, now));
         let notes: String = notes.iter().flat_map(|n| [" · ", n.as_str()]).collect();
         writeln!(
             out,

@@ -256,11 +256,10 @@ fn write_cert(
     indent: bool,
 ) -> io::Result<()> {
     let pad = if indent { "    " } else { "  " };
-    let state = match c.days_expired(now) {
-        _ if now < c.not_before => "not yet valid".to_owned(),
-        Some(0) => "expired today".to_owned(),
-        Some(n) => format!("expired {n} days ago"),
-        None => format!("{} days left", c.days_left(now)),
+    let state = if now < c.not_before {
+        "not yet valid".to_owned()
+    } else {
+        crate::words::left(c.not_after, now)
     };
     writeln!(out, "{pad}subject   {}", c.subject)?;
     writeln!(

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
-pub use crate::assess::update_status::{ReportedResult, UpdateResult, ago, describe_update_result};
+pub use crate::assess::update_status::{ReportedResult, UpdateResult};
 pub use credential::{Credential, CredentialSource, Secret};
 
 use super::imports::{date, field, spelled, string};

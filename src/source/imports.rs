@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::assess::{EntraSide, EntraSource, Policy};
 use crate::cert::{CertInfo, Sha1};
-use crate::source::graph::{EntraCertificate, FederationConfiguration, ago};
+use crate::source::graph::{EntraCertificate, FederationConfiguration};
 use crate::store::{Store, StoreError};
 
 /// A file that could not be imported: `{file}: {problem}`, one line.
@@ -281,25 +281,6 @@ impl Imports {
     /// The imported Entra side, if any (source `import`, as of its import time).
     pub fn entra_side(&self) -> Option<EntraSide> {
         self.entra.as_ref().map(ImportedEntra::entra_side)
-    }
-
-    /// One line per import with its age, for the detail view and `check` text:
-    /// `Entra side imported 2 h ago from fed.json`.
-    pub fn describe(&self, now: DateTime<Utc>) -> Vec<String> {
-        let line = |what: &str, at: DateTime<Utc>, file: &str| {
-            format!("{what} imported {} from {file}", ago(at, now))
-        };
-        let mut lines = Vec::new();
-        if let Some(i) = &self.entra {
-            lines.push(line("Entra side", i.imported_at, &i.file));
-        }
-        if let Some(i) = &self.adfs_certificates {
-            lines.push(line("AD FS certificates", i.imported_at, &i.file));
-        }
-        if let Some(i) = &self.adfs_properties {
-            lines.push(line("AD FS properties", i.imported_at, &i.file));
-        }
-        lines
     }
 
     /// `policy` with the imported AD FS thresholds applied, if any.

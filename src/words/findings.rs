@@ -10,7 +10,7 @@ use super::{cert_label, days, expiry, moment, short_thumbprint, skew, span, subj
 use crate::assess::finding::{
     AutoNext, FetchProblem, Held, HeldAs, ManualNext, Missing, PendingPhase, Slot, Standing,
 };
-use crate::assess::update_status::{UpdateResult, describe};
+use crate::assess::update_status::UpdateResult;
 use crate::assess::{Advice, Assessment, Finding, IdpKind, PrimarySource, Rule, Situation};
 use crate::cert::Sha1;
 use crate::powershell as ps;
@@ -340,7 +340,7 @@ impl Words<'_> {
         missing: Missing,
         advice: Advice,
     ) -> String {
-        let status = describe(Some(result), last_run, self.now);
+        let status = super::update_result(Some(result), last_run, self.now);
         let missing = match missing {
             Missing::Successor(s) => format!("the successor {} is not in Entra", self.cert(s)),
             Missing::SuccessorToCome => format!(

@@ -6,12 +6,14 @@
 //! Nothing here names a key: the TUI adds key names from its live keymap; headless output says
 //! the action in words.
 
+mod entra;
 mod findings;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cert::{CertInfo, Sha1};
 
+pub use entra::{imports, update_result, update_status};
 pub use findings::{finding, finding_title};
 
 /// `1 day`, `0 days`, `2 lines`: a count and its unit, the unit plural unless the count is 1.

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{format, list, timeline};
-use crate::assess::update_status::{ReportedResult, describe_update_result};
+use crate::assess::update_status::ReportedResult;
 use crate::assess::{EntraSide, EntraSource, IdpKind, PrimarySource};
 use crate::cert::{CertInfo, Sha1};
 use crate::checklist::{Checklist, Mode as Mode_};
@@ -452,7 +452,7 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
 
 fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     out.heading("Entra ID");
-    for line in status.imports.describe(now) {
+    for line in crate::words::imports(&status.imports, now) {
         out.field("imported", &line);
     }
     let Some(side) = status.entra() else {
@@ -503,7 +503,7 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         }
     }
     if side.update_result.is_some() || side.last_run.is_some() {
-        let words = describe_update_result(side.update_result.as_ref(), side.last_run, now);
+        let words = crate::words::update_status(side.update_result.as_ref(), side.last_run, now);
         let failed = side
             .update_result
             .as_ref()
