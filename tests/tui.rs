@@ -2162,3 +2162,180 @@ fn the_details_name_the_rebound_checklist_key() {
     assert!(details.contains("o opens checklist step 1"), "{details}");
     assert!(!details.contains("c opens checklist"), "{details}");
 }
+
+// ---- the explain prompt: triage from the error users see ----
+
+/// Keys as typed, each through the app's keymap in the mode it is in then.
+fn press(app: &mut App, keys: &[KeyEvent]) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for key in keys {
+        let action = app.keymap.action_for(app.mode(), key);
+        effects.extend(action.map(|a| update(app, a, now())).unwrap_or_default());
+    }
+    effects
+}
+
+/// `text` typed key by key.
+fn typed(text: &str) -> Vec<KeyEvent> {
+    text.chars().map(|c| key(KeyCode::Char(c))).collect()
+}
+
+/// `e`, then `text`, then Enter.
+fn explain(app: &mut App, text: &str) {
+    press(app, &[key(KeyCode::Char('e'))]);
+    assert_eq!(app.mode(), Mode::Explain);
+    press(app, &typed(text));
+    press(app, &[key(KeyCode::Enter)]);
+}
+
+#[test]
+fn explaining_an_error_narrows_the_list_to_the_domains_that_show_a_cause() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS50008");
+    assert_eq!(app.mode(), Mode::List);
+    let answer = app.answer().unwrap();
+    assert_eq!(answer.code.as_deref(), Some("AADSTS50008"));
+    assert!(!answer.causes.is_empty());
+    // The two domains whose Entra copy no longer matches, the expired one first, and the one
+    // whose published successor Entra lacks.
+    assert_eq!(
+        names(&app),
+        ["fourthcoffee.com", "fabrikam.com", "woodgrove.com"]
+    );
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+    let screen = screen_text(&draw(&app));
+    assert!(
+        screen.contains("AADSTS50008 · 3 domains show a cause now"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Enter runbook · Esc every domain"),
+        "{screen}"
+    );
+    // Why the selected one is listed.
+    assert!(
+        screen.contains("why: the primary CN=ADFS Signing - fs.fourthcoffee.com"),
+        "{screen}"
+    );
+    assert!(screen.contains("Enter runbook  c checklist"), "{screen}");
+    // Esc brings every domain back, the selection kept.
+    press(&mut app, &[key(KeyCode::Esc)]);
+    assert!(app.answer().is_none());
+    assert_eq!(names(&app).len(), 9);
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+}
+
+#[test]
+fn enter_on_an_explained_domain_opens_its_outage_runbook() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS50008");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(app.screen, Screen::Checklist);
+    let checklist = app.checklist_of(app.selected_status().unwrap(), now());
+    assert_eq!(checklist.mode, fedcert::checklist::Mode::Outage);
+    // Back from the runbook: the narrowed list and its answer are still there.
+    press(&mut app, &[key(KeyCode::Esc)]);
+    assert_eq!(app.screen, Screen::List);
+    assert_eq!(names(&app).len(), 3);
+}
+
+#[test]
+fn the_prompt_edits_and_escape_closes_it_without_an_answer() {
+    let mut app = app();
+    press(&mut app, &[key(KeyCode::Char('e'))]);
+    // Keys that are commands elsewhere are text here.
+    press(&mut app, &typed("qjx"));
+    press(&mut app, &[key(KeyCode::Backspace)]);
+    assert_eq!(app.explain.as_ref().unwrap().text, "qj");
+    assert!(screen_text(&draw(&app)).contains("qj"));
+    press(&mut app, &[key(KeyCode::Esc)]);
+    assert_eq!(app.mode(), Mode::List);
+    assert!(app.answer().is_none());
+    assert_eq!(names(&app).len(), 9);
+    // Enter on an empty prompt explains nothing.
+    press(&mut app, &[key(KeyCode::Char('e')), key(KeyCode::Enter)]);
+    assert!(app.answer().is_none());
+    assert_eq!(names(&app).len(), 9);
+}
+
+#[test]
+fn a_pasted_error_page_is_explained_as_one_line() {
+    let mut app = app_sized(120, 40);
+    press(&mut app, &[key(KeyCode::Char('e'))]);
+    let page = "Sorry, but we're having trouble signing you in.\r\n\r\n\
+                AADSTS50008: SAML token is invalid.\n\tRequest Id: 0b8c1e3a";
+    update(&mut app, Action::Paste(page.into()), now());
+    let text = app.explain.as_ref().unwrap().text.clone();
+    assert!(!text.contains(['\n', '\r', '\t']), "{text:?}");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(app.answer().unwrap().code.as_deref(), Some("AADSTS50008"));
+    assert_eq!(names(&app).len(), 3);
+    // Pasting into the filter filters.
+    let mut filtered = self::app();
+    act(
+        &mut filtered,
+        &[Action::StartFilter, Action::Paste("north\n".into())],
+    );
+    assert_eq!(names(&filtered), ["northwind.net"]);
+}
+
+#[test]
+fn an_unknown_code_lists_the_domains_whose_sign_ins_fail_now() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS99999");
+    let screen = screen_text(&draw(&app));
+    assert!(
+        screen.contains("fedcert knows nothing about AADSTS99999"),
+        "{screen}"
+    );
+    assert!(
+        names(&app).contains(&"fourthcoffee.com"),
+        "{:?}",
+        names(&app)
+    );
+}
+
+#[test]
+fn the_answer_follows_the_fix() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS50008");
+    // fabrikam's Entra copy is put right: its next verdict is in sync.
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let status = app.domain_mut(fabrikam).unwrap();
+    status.assessment.severity = Severity::Ok;
+    status.assessment.sync = SyncState::InSync;
+    status.assessment.findings = vec![finding(
+        Rule::S1,
+        Severity::Ok,
+        Situation::AutoInSync {
+            next: AutoNext::PublishDue,
+        },
+        Advice::None,
+    )];
+    status.verdict_holds = None;
+    app.explain.as_mut().unwrap().stale = true;
+    act(&mut app, &[Action::Tick]);
+    assert_eq!(names(&app), ["fourthcoffee.com", "woodgrove.com"]);
+}
+
+#[test]
+fn snapshot_explain_prompt_80x24() {
+    let mut app = app();
+    press(&mut app, &[key(KeyCode::Char('e'))]);
+    press(&mut app, &typed("AADSTS50008"));
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_explain_answer_80x24() {
+    let mut app = app();
+    explain(&mut app, "AADSTS50008");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_explain_answer_120x40() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS50008");
+    insta::assert_snapshot!(draw(&app).backend());
+}

@@ -18,9 +18,9 @@ fn demo_shows_domains_help_and_quits_with_the_terminal_restored() {
         tui.screen.screen().alternate_screen(),
         "the TUI runs on the alternate screen"
     );
-    assert!(!tui.screen.screen().contents().contains("WHAT IT DOES"));
+    assert!(!tui.screen.screen().contents().contains("toggle_help"));
     tui.keys("?");
-    tui.wait_for_text("WHAT IT DOES"); // the help overlay's table, generated from the keymap
+    tui.wait_for_text("toggle_help"); // the help overlay's table, generated from the keymap
     tui.keys("q");
     let status = tui.wait_exit();
     assert!(status.success(), "exit status {status:?}");
@@ -175,6 +175,28 @@ fn a_logged_warning_shows_in_the_log_pane() {
     // The entry may arrive a moment after the pane opens: wait for it, not for "WARN" (the
     // header's counts say WARN too).
     tui.wait_for_text("WARN  fedcert::tui::effects: saving the checklist progress");
+    tui.keys("q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored();
+}
+
+#[test]
+fn a_pasted_error_page_is_explained_and_enter_opens_the_outage_runbook() {
+    let mut tui = Session::start(&["demo"], &[]);
+    wait_for_the_demo(&mut tui);
+    // The terminal was asked to bracket pastes; a page of several lines arrives as one.
+    assert!(
+        tui.screen.screen().bracketed_paste(),
+        "bracketed paste is on"
+    );
+    tui.keys("e");
+    tui.wait_for_text("explain:");
+    tui.keys("\x1b[200~Sorry, but we're having trouble signing you in.\r\nAADSTS50008: SAML token is invalid.\r\n\x1b[201~");
+    tui.wait_for_text("AADSTS50008: SAML token is invalid.");
+    tui.keys("\r");
+    tui.wait_for_text("domains show a cause now");
+    tui.keys("\r");
+    tui.wait_for_text("OUTAGE runbook");
     tui.keys("q");
     assert!(tui.wait_exit().success());
     tui.assert_restored();

@@ -62,6 +62,17 @@ pub enum Action {
     SwitchDialect,
     RefreshSelected,
     RefreshAll,
+    /// Open the prompt for an error users see (triage from the symptom).
+    StartExplain,
+    /// A character typed into the explain prompt.
+    ExplainChar(char),
+    ExplainBackspace,
+    /// Explain the text: the answer shows over the list, narrowed to the matching domains.
+    ApplyExplain,
+    /// Close the prompt.
+    CancelExplain,
+    /// Text pasted into the terminal (bracketed paste): into the prompt or input being typed.
+    Paste(String),
     ToggleHelp,
     /// Open or close the log pane (recent warnings and errors).
     ToggleLog,

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::action::{Action, Effect};
 use super::checklist_screen::{self, ChecklistScreen, Notice};
+use super::explain_screen::{Answer, ExplainPrompt, answer, one_line};
 use super::keymap::{Keymap, Mode};
 use super::log::LogRing;
 use super::order::{Change, ListOrder};
@@ -73,6 +74,8 @@ pub struct App {
     pub log_scroll: usize,
     /// Where the full log goes, for the pane to name.
     pub log_file: Option<String>,
+    /// The explain prompt (`e`) and its answer, which narrows the list.
+    pub explain: Option<ExplainPrompt>,
 }
 
 impl App {
@@ -106,6 +109,7 @@ impl App {
             log_open: false,
             log_scroll: 0,
             log_file: None,
+            explain: None,
         };
         app.selected = app.visible().first().copied();
         app
@@ -131,7 +135,9 @@ impl App {
 
     /// Where the keyboard goes now.
     pub fn mode(&self) -> Mode {
-        if self.filter.editing {
+        if self.explain.as_ref().is_some_and(|e| e.editing) {
+            Mode::Explain
+        } else if self.filter.editing {
             Mode::Filter
         } else if self.help {
             Mode::Help
@@ -324,9 +330,142 @@ impl App {
             self.notice = None;
         } else if self.screen == Screen::Details {
             self.screen = Screen::List;
+        } else if self.answer().is_some() {
+            self.set_explain(None);
         } else if !self.filter.text.is_empty() {
             self.filter = Filter::default();
             self.settle_selection();
+        }
+    }
+
+    /// The answer of the explain prompt in force, which narrows the list.
+    pub fn answer(&self) -> Option<&Answer> {
+        self.explain.as_ref().and_then(|e| e.answer.as_ref())
+    }
+
+    /// Set the explain prompt, and the list's restriction to its answer's domains.
+    fn set_explain(&mut self, explain: Option<ExplainPrompt>) {
+        let domains = self.fleet.statuses().len();
+        let mask = explain
+            .as_ref()
+            .and_then(|e| e.answer.as_ref())
+            .map(|a| a.mask(domains));
+        self.order.get_mut().restrict(mask);
+        self.explain = explain;
+        self.settle_selection();
+    }
+
+    /// Explain the prompt's text: the answer shows over the list, narrowed to its domains, and
+    /// the first of them is selected.
+    fn apply_explain(&mut self, now: DateTime<Utc>) {
+        let Some(mut prompt) = self.explain.take() else {
+            return;
+        };
+        prompt.editing = false;
+        prompt.stale = false;
+        if prompt.text.trim().is_empty() {
+            // Nothing typed: back to whatever was shown before.
+            self.set_explain(prompt.answer.is_some().then_some(prompt));
+            return;
+        }
+        prompt.answer = Some(answer(&prompt.text, self.fleet.statuses(), now));
+        self.screen = Screen::List;
+        self.list_offset = 0;
+        self.set_explain(Some(prompt));
+        // The worst of them, as the list orders them.
+        if let Some(&first) = self.visible().first() {
+            self.select(first);
+            self.settle_selection();
+        }
+    }
+
+    /// The one-line prompts — the filter and the explain prompt, which takes the filter's
+    /// keys — and pasted text wherever typing goes.
+    fn on_prompt(&mut self, action: Action, now: DateTime<Utc>) {
+        let action = match (self.mode(), action) {
+            (Mode::Explain, Action::ApplyFilter) => Action::ApplyExplain,
+            (Mode::Explain, Action::FilterBackspace) => Action::ExplainBackspace,
+            (Mode::Explain, Action::ClearFilter) => Action::CancelExplain,
+            (_, action) => action,
+        };
+        match action {
+            Action::StartFilter => {
+                self.filter.editing = true;
+                self.settle_selection();
+            }
+            Action::FilterChar(c) => {
+                self.filter.text.push(c);
+                self.settle_selection();
+            }
+            Action::FilterBackspace => {
+                self.filter.text.pop();
+                self.settle_selection();
+            }
+            Action::ApplyFilter => {
+                self.filter.editing = false;
+                let first = self.order().visible().first().copied();
+                if let Some(first) = first {
+                    self.select(DomainId::from_index(first));
+                }
+                self.list_offset = 0;
+            }
+            Action::ClearFilter => {
+                self.filter = Filter::default();
+                self.settle_selection();
+            }
+            Action::StartExplain => {
+                let answer = self.explain.take().and_then(|e| e.answer);
+                self.explain = Some(ExplainPrompt {
+                    text: String::new(),
+                    editing: true,
+                    answer,
+                    stale: false,
+                });
+            }
+            Action::ExplainChar(c) => {
+                if let Some(prompt) = self.explain.as_mut() {
+                    prompt.text.push(c);
+                }
+            }
+            Action::ExplainBackspace => {
+                if let Some(prompt) = self.explain.as_mut() {
+                    prompt.text.pop();
+                }
+            }
+            Action::ApplyExplain => self.apply_explain(now),
+            Action::CancelExplain => {
+                let answer = self.explain.take().and_then(|e| e.answer);
+                self.explain = answer.map(|answer| ExplainPrompt {
+                    text: String::new(),
+                    editing: false,
+                    answer: Some(answer),
+                    stale: false,
+                });
+            }
+            Action::Paste(text) => self.paste(&text),
+            _ => {}
+        }
+    }
+
+    /// Pasted text goes where typing goes: the explain prompt, the filter or a note.
+    fn paste(&mut self, text: &str) {
+        let line = one_line(text);
+        match self.mode() {
+            Mode::Explain => {
+                if let Some(prompt) = self.explain.as_mut() {
+                    prompt.text.push_str(&line);
+                }
+            }
+            Mode::Filter => {
+                self.filter.text.push_str(line.trim());
+                self.settle_selection();
+            }
+            Mode::Note => {
+                if let Some(note) = self.checklist.as_mut().and_then(|c| c.note.as_mut()) {
+                    note.text.push_str(&line);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -475,14 +614,39 @@ impl App {
     /// let the list's order look at them again.
     fn reassess_due(&mut self, now: DateTime<Utc>) {
         let order = self.order.get_mut();
-        for id in self.fleet.reassess_due(now) {
+        let due = self.fleet.reassess_due(now);
+        for id in &due {
             order.mark(id.index(), Change::Verdict);
+        }
+        if !due.is_empty() {
+            self.answer_is_stale();
+        }
+    }
+
+    /// A verdict changed: the answer in force is made again at the next tick.
+    fn answer_is_stale(&mut self) {
+        if let Some(prompt) = self.explain.as_mut().filter(|e| e.answer.is_some()) {
+            prompt.stale = true;
+        }
+    }
+
+    /// Make a stale answer again from the prompt's text, keeping the selection where it can.
+    fn renew_answer(&mut self, now: DateTime<Utc>) {
+        let Some(prompt) = self.explain.as_mut().filter(|e| e.stale) else {
+            return;
+        };
+        prompt.stale = false;
+        if let Some(asked) = prompt.answer.as_ref().map(|a| a.asked.clone()) {
+            prompt.answer = Some(answer(&asked, self.fleet.statuses(), now));
+            let explain = self.explain.take();
+            self.set_explain(explain);
         }
     }
 
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
         if let Some(Applied::Refreshed(id)) = self.fleet.apply(event, now) {
             self.order.get_mut().mark(id.index(), Change::Facts);
+            self.answer_is_stale();
             // A change to the domain on screen needs no highlight.
             if self.screen != Screen::List && self.selected == Some(id) {
                 self.fleet.mark_seen(id);
@@ -506,6 +670,10 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         Action::PageDown => app.page_by(1, now),
         Action::Top => app.navigate(isize::MIN, now),
         Action::Bottom => app.navigate(isize::MAX, now),
+        // With an explained error, Enter on a domain opens its runbook.
+        Action::OpenDetails if app.answer().is_some() && app.screen == Screen::List => {
+            return app.open_checklist(now);
+        }
         Action::OpenDetails => {
             if let Some(id) = app.selected {
                 app.select(id);
@@ -520,30 +688,6 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::Scroll { .. }
         | Action::Click { .. }) => app.move_around(&action, now),
         Action::Back => app.back(),
-        Action::StartFilter => {
-            app.filter.editing = true;
-            app.settle_selection();
-        }
-        Action::FilterChar(c) => {
-            app.filter.text.push(c);
-            app.settle_selection();
-        }
-        Action::FilterBackspace => {
-            app.filter.text.pop();
-            app.settle_selection();
-        }
-        Action::ApplyFilter => {
-            app.filter.editing = false;
-            let first = app.order().visible().first().copied();
-            if let Some(first) = first {
-                app.select(DomainId::from_index(first));
-            }
-            app.list_offset = 0;
-        }
-        Action::ClearFilter => {
-            app.filter = Filter::default();
-            app.settle_selection();
-        }
         action @ (Action::ToggleDone
         | Action::ToggleSkipped
         | Action::ToggleFailed
@@ -567,10 +711,22 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             }
         }
         Action::RefreshAll => return vec![Effect::Poll(PollCommand::RefreshAll)],
+        Action::StartFilter
+        | Action::FilterChar(_)
+        | Action::FilterBackspace
+        | Action::ApplyFilter
+        | Action::ClearFilter
+        | Action::StartExplain
+        | Action::ExplainChar(_)
+        | Action::ExplainBackspace
+        | Action::ApplyExplain
+        | Action::CancelExplain
+        | Action::Paste(_) => app.on_prompt(action, now),
         Action::ToggleHelp => app.help = !app.help,
         Action::Quit => return vec![Effect::Quit],
         Action::Tick => {
             app.reassess_due(now);
+            app.renew_answer(now);
             app.settle_selection();
             app.clamp_details_scroll(now);
             app.settle_checklist(now);

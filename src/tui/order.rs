@@ -108,7 +108,11 @@ pub struct ListOrder {
     finder: memmem::Finder<'static>,
     /// The needle is in the status word of each severity ([`slot`]).
     by_word: [bool; 4],
-    /// With a filter: the domains it lets through, in list order.
+    /// Only these domains, whatever the filter says (an explained error's matches); `None`: all.
+    only: Option<Vec<bool>>,
+    /// The restriction changed: match everyone again at the next settle.
+    rematch: bool,
+    /// With a filter (or a restriction): the domains it lets through, in list order.
     shown: Vec<usize>,
     /// How many domains stand at each severity ([`slot`]).
     counts: [usize; 4],
@@ -126,6 +130,8 @@ impl ListOrder {
             needle: String::new(),
             finder: memmem::Finder::new(b"").into_owned(),
             by_word: [true; 4],
+            only: None,
+            rematch: false,
             shown: Vec::new(),
             counts: [0; 4],
         };
@@ -188,6 +194,13 @@ impl ListOrder {
         entry.change = entry.change.max(change);
     }
 
+    /// Show only the domains whose index is set in `only` (`None`: every domain the filter lets
+    /// through). Takes effect at the next [`Self::settle`].
+    pub fn restrict(&mut self, only: Option<Vec<bool>>) {
+        self.only = only;
+        self.rematch = true;
+    }
+
     /// Bring the order up to date with `domains` and the filter `text`: look again at the
     /// domains marked since last time, move those whose place changed, and match them (or
     /// everyone, when the filter changed).
@@ -195,7 +208,7 @@ impl ListOrder {
         if domains.len() != self.entries.len() {
             self.rebuild(domains);
         }
-        let refilter = self.filter_text != text;
+        let refilter = std::mem::take(&mut self.rematch) || self.filter_text != text;
         if refilter {
             self.set_filter(text);
         }
@@ -219,7 +232,7 @@ impl ListOrder {
                 moved.push((index, severity, expiry));
             }
             if !refilter {
-                self.entries[index].shown = self.matches(severity, &self.entries[index]);
+                self.entries[index].shown = self.matches(index, severity);
             }
         }
         self.move_entries(&moved);
@@ -245,29 +258,39 @@ impl ListOrder {
         self.finder = needle;
     }
 
-    /// The filter lets a domain of this severity through: it matches the status word, the
-    /// name or the identity provider's host (case aside).
-    fn matches(&self, severity: Severity, e: &Entry) -> bool {
-        self.needle.is_empty()
-            || self.by_word[slot(severity)]
-            || self.finder.find(e.name_lower.as_bytes()).is_some()
-            || self.finder.find(e.host_lower.as_bytes()).is_some()
+    /// Whether a filter or a restriction hides anyone.
+    fn narrowed(&self) -> bool {
+        !self.needle.is_empty() || self.only.is_some()
+    }
+
+    /// The filter lets domain `index`, of this severity, through: it matches the status word,
+    /// the name or the identity provider's host (case aside), and the restriction allows it.
+    fn matches(&self, index: usize, severity: Severity) -> bool {
+        let e = &self.entries[index];
+        let allowed = self
+            .only
+            .as_ref()
+            .is_none_or(|only| only.get(index).copied().unwrap_or(false));
+        allowed
+            && (self.needle.is_empty()
+                || self.by_word[slot(severity)]
+                || self.finder.find(e.name_lower.as_bytes()).is_some()
+                || self.finder.find(e.host_lower.as_bytes()).is_some())
     }
 
     /// Match every domain against the filter, and list the ones it lets through.
     fn match_all(&mut self) {
         for index in 0..self.entries.len() {
-            let e = &self.entries[index];
-            let shown = self.matches(e.severity, e);
+            let shown = self.matches(index, self.entries[index].severity);
             self.entries[index].shown = shown;
         }
         self.list_shown();
     }
 
-    /// With a filter, the domains it lets through in list order.
+    /// With a filter or a restriction, the domains it lets through in list order.
     fn list_shown(&mut self) {
         self.shown.clear();
-        if !self.needle.is_empty() {
+        if self.narrowed() {
             let entries = &self.entries;
             self.shown
                 .extend(self.order.iter().copied().filter(|&i| entries[i].shown));
@@ -325,10 +348,10 @@ impl ListOrder {
 
     /// The domains the list shows, in order.
     pub fn visible(&self) -> &[usize] {
-        if self.needle.is_empty() {
-            &self.order
-        } else {
+        if self.narrowed() {
             &self.shown
+        } else {
+            &self.order
         }
     }
 
@@ -338,7 +361,7 @@ impl ListOrder {
         if !entry.shown {
             return None;
         }
-        if self.needle.is_empty() {
+        if !self.narrowed() {
             return Some(self.rank[index]);
         }
         let rank = self.rank[index];
