@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -273,35 +275,6 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// `xmlsec1 --verify` on one file, with the document's own certificate as the only key:
-/// - `--insecure`: the certificate in `KeyInfo` is used without building a chain to a trusted
-///   root (fedcert judges the signer separately, by its thumbprint);
-/// - `--enabled-key-data x509`: the key comes only from an `X509Data` certificate, never a
-///   `KeyValue`, `KeyName` or `RetrievalMethod`;
-/// - `--enabled-reference-uris empty,same-doc`: no external references;
-/// - `--id-attr:ID` on both metadata roots: `URI="#…"` resolves to the root's `ID` (without it
-///   xmlsec1 knows no ID attributes);
-/// - `--node-xpath`: the root's own signature, not the first `ds:Signature` in document order
-///   (in an aggregate, that could be an entity's).
-///
-/// `None` when xmlsec1 is not installed. `Some(true)` when it verifies.
-fn xmlsec1_verifies(path: &Path) -> Option<bool> {
-    const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
-    let output = std::process::Command::new("xmlsec1")
-        .args(["--verify", "--insecure", "--enabled-key-data", "x509"])
-        .args(["--enabled-reference-uris", "empty,same-doc"])
-        .args(["--id-attr:ID", &format!("{MD}:EntityDescriptor")])
-        .args(["--id-attr:ID", &format!("{MD}:EntitiesDescriptor")])
-        .args([
-            "--node-xpath",
-            "/*/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']",
-        ])
-        .arg(path)
-        .output()
-        .ok()?;
-    Some(output.status.success())
-}
-
 /// Every corpus file gets the same answer from fedcert's verification as from `xmlsec1
 /// --verify` (DESIGN.md §6.4): a file it verifies is `valid` or `untrusted`, one it rejects
 /// is `invalid` or `unsigned`; none is `unsupported`. Each answer is also pinned, so that a
@@ -339,7 +312,6 @@ fn every_corpus_signature_gets_xmlsec1s_answer() {
         ("wrong_ds_namespace_samlify.xml", "unsigned"),
     ];
     let dir = corpus_dir();
-    let require = std::env::var_os("FEDCERT_REQUIRE_XMLSEC1").is_some();
     let mut problems = Vec::new();
     for (name, want) in pinned {
         let path = dir.join(name);
@@ -371,22 +343,18 @@ fn every_corpus_signature_gets_xmlsec1s_answer() {
         {
             problems.push(format!("{name}: the signer is not the parser's signed_by"));
         }
-        match xmlsec1_verifies(&path) {
-            Some(verifies) => {
-                let agrees = match status {
-                    SignatureStatus::Valid | SignatureStatus::Untrusted => verifies,
-                    SignatureStatus::Invalid(_) | SignatureStatus::Unsigned => !verifies,
-                    SignatureStatus::Unsupported(_) => false,
-                };
-                if !agrees {
-                    problems.push(format!(
-                        "{name}: fedcert says {status:?}, xmlsec1 {}",
-                        if verifies { "verifies" } else { "rejects" }
-                    ));
-                }
+        if let Some(verifies) = support::xmlsec1::verifies(&path) {
+            let agrees = match status {
+                SignatureStatus::Valid | SignatureStatus::Untrusted => verifies,
+                SignatureStatus::Invalid(_) | SignatureStatus::Unsigned => !verifies,
+                SignatureStatus::Unsupported(_) => false,
+            };
+            if !agrees {
+                problems.push(format!(
+                    "{name}: fedcert says {status:?}, xmlsec1 {}",
+                    if verifies { "verifies" } else { "rejects" }
+                ));
             }
-            None if require => panic!("FEDCERT_REQUIRE_XMLSEC1 is set but xmlsec1 is not on PATH"),
-            None => eprintln!("xmlsec1 is not installed (apt-get install xmlsec1): not compared"),
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -6,6 +6,7 @@ pub mod child;
 pub mod config_toml;
 pub mod pki;
 pub mod pty;
+pub mod xmlsec1;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;

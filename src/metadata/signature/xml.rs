@@ -182,7 +182,8 @@ pub(super) enum Node<'a, 'e> {
     Start(&'e Element<'a>),
     /// The end of the element last started (an empty element gets `Start` then `End`).
     End,
-    /// Character data, normalized, possibly in several pieces.
+    /// Character data inside the root element, normalized, possibly in several pieces (the
+    /// blanks allowed outside the root are not passed on; anything else there is refused).
     Text(&'e str),
     Comment(&'e str),
     /// A processing instruction: its target and its data without the leading blanks.
@@ -242,18 +243,23 @@ pub(super) fn walk<R: BufRead>(
         }
         buf.clear();
         let start = offset + reader.buffer_position();
-        let event = reader.read_event_into(&mut buf).map_err(|e| match e {
-            quick_xml::Error::Io(e) => XmlError::Io(format!("cannot read the document: {e}")),
-            other => XmlError::Malformed {
-                offset: offset + reader.error_position(),
-                message: other.to_string(),
-            },
-        })?;
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| read_error(e, offset + reader.error_position()))?;
         let span = (start, offset + reader.buffer_position());
         let malformed = |message: String| XmlError::Malformed {
             offset: start,
             message,
         };
+        if depth == 0
+            && matches!(
+                event,
+                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)
+            )
+        {
+            outside_root(&event).map_err(malformed)?;
+            continue;
+        }
         let empty = matches!(event, Event::Empty(_));
         let flow = match event {
             Event::Start(tag) | Event::Empty(tag) => {
@@ -264,13 +270,13 @@ pub(super) fn walk<R: BufRead>(
                 namespaces.open(&element)?;
                 check_prefixes(&element, namespaces)?;
                 let mut flow = handler.node(Node::Start(&element), namespaces, depth, span);
-                if !empty {
-                    depth += 1;
-                } else {
+                if empty {
                     if flow == Flow::Continue {
                         flow = handler.node(Node::End, namespaces, depth, span);
                     }
                     namespaces.close();
+                } else {
+                    depth += 1;
                 }
                 flow
             }
@@ -322,6 +328,30 @@ pub(super) fn walk<R: BufRead>(
         if flow == Flow::Stop {
             return Ok(Walked::Stopped);
         }
+    }
+}
+
+fn read_error(error: quick_xml::Error, offset: u64) -> XmlError {
+    match error {
+        quick_xml::Error::Io(e) => XmlError::Io(format!("cannot read the document: {e}")),
+        other => XmlError::Malformed {
+            offset,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Only blanks may stand outside the root element.
+fn outside_root(event: &Event<'_>) -> Result<(), String> {
+    match event {
+        Event::Text(raw)
+            if raw
+                .bytes()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) =>
+        {
+            Ok(())
+        }
+        _ => Err("text outside the root element".into()),
     }
 }
 
