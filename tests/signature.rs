@@ -239,6 +239,22 @@ fn a_signature_far_into_a_stream_is_unsupported_not_unsigned() {
     assert_eq!(streamed.outcome, Outcome::Unsigned);
 }
 
+/// The signed ID is the root's alone: a copy of it inside the signature's own `Object` (which
+/// nothing signs, and which another reader might resolve the reference to) is wrapping too.
+#[test]
+fn the_signed_id_inside_the_signature_is_wrapping_too() {
+    let signed =
+        String::from_utf8(std::fs::read(fixture("adfs_exc_rsa_sha256.xml")).unwrap()).unwrap();
+    let id_at = signed.find("ID=\"").unwrap() + 4;
+    let id = &signed[id_at..id_at + signed[id_at..].find('"').unwrap()];
+    let object = format!("<ds:Object><EntityDescriptor ID=\"{id}\"/></ds:Object></ds:Signature>");
+    let wrapped = signed.replacen("</ds:Signature>", &object, 1);
+    assert_eq!(
+        signature::verify_bytes(wrapped.as_bytes()).outcome,
+        Outcome::Invalid(Invalid::DuplicateId(id.to_owned()))
+    );
+}
+
 /// Hostile documents get an answer, never a panic or unbounded memory.
 #[test]
 fn hostile_documents_are_refused_cleanly() {

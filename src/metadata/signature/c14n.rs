@@ -218,13 +218,13 @@ impl Canonicalizer {
                         add(attribute.prefix);
                     }
                 }
+                // Treated as inclusive canonicalization would: each such prefix in scope, and
+                // `#default` always (so that an undone default namespace is undone here too).
                 for prefix in &self.method.inclusive_prefixes {
-                    if let Some((p, _)) = namespaces
-                        .in_scope()
-                        .into_iter()
-                        .find(|(p, _)| *p == prefix.as_str())
-                    {
-                        add(p);
+                    if prefix.is_empty() {
+                        add("");
+                    } else if let Some(declared) = namespaces.declared(prefix) {
+                        add(declared);
                     }
                 }
             }

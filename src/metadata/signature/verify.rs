@@ -353,6 +353,18 @@ impl Digest<'_> {
 
 impl Handler for Digest<'_> {
     fn node(&mut self, node: Node<'_, '_>, ns: &Namespaces, level: usize, _: (u64, u64)) -> Flow {
+        // The signed ID is the root's alone, wherever else it might appear (inside the
+        // signature's `Object`s too, which another reader might resolve it to).
+        if let (Node::Start(element), Some(id)) = (&node, self.id)
+            && level > 0
+            && element.attributes.iter().any(|a| {
+                (a.prefix.is_empty() && ID_ATTRIBUTES.contains(&a.local)
+                    || a.prefix == "xml" && a.local == "id")
+                    && a.value == id
+            })
+        {
+            return self.stop(Outcome::Invalid(Invalid::DuplicateId(id.to_owned())));
+        }
         if self.skipping {
             if matches!(node, Node::End) && level == 1 {
                 self.skipping = false;
@@ -366,26 +378,13 @@ impl Handler for Digest<'_> {
                         return Flow::Continue;
                     }
                     self.root = RootState::Inside;
-                } else {
-                    if level == 1 && element.is(ns, DS, "Signature") {
-                        if self.enveloped {
-                            return self.stop(Outcome::Invalid(Invalid::TwoSignatures));
-                        }
-                        self.enveloped = true;
-                        self.skipping = true;
-                        return Flow::Continue;
+                } else if level == 1 && element.is(ns, DS, "Signature") {
+                    if self.enveloped {
+                        return self.stop(Outcome::Invalid(Invalid::TwoSignatures));
                     }
-                    if let Some(id) = self.id {
-                        let has_id = element.attributes.iter().any(|a| {
-                            (a.prefix.is_empty() && ID_ATTRIBUTES.contains(&a.local)
-                                || a.prefix == "xml" && a.local == "id")
-                                && a.value == id
-                        });
-                        if has_id {
-                            return self
-                                .stop(Outcome::Invalid(Invalid::DuplicateId(id.to_owned())));
-                        }
-                    }
+                    self.enveloped = true;
+                    self.skipping = true;
+                    return Flow::Continue;
                 }
                 if let Err(e) = self.c14n.start(element, ns, &[]) {
                     return self.stop(Outcome::Unsupported(Unsupported::C14n(e)));

@@ -75,11 +75,16 @@ impl Bindings {
 
     /// The innermost value bound to `prefix`.
     pub fn get(&self, prefix: &str) -> Option<&str> {
+        self.entry(prefix).map(|(_, value)| value)
+    }
+
+    /// The innermost binding of `prefix`, as stored.
+    pub fn entry(&self, prefix: &str) -> Option<(&str, &str)> {
         self.entries
             .iter()
             .rev()
             .find(|&&(start, middle, _)| &self.text[start..middle] == prefix)
-            .map(|&(_, middle, end)| &self.text[middle..end])
+            .map(|&(start, middle, end)| (&self.text[start..middle], &self.text[middle..end]))
     }
 
     /// Every prefix with its innermost value, each once.
@@ -119,6 +124,14 @@ impl Namespaces {
             return Some(XML_NS);
         }
         self.bindings.get(prefix).filter(|uri| !uri.is_empty())
+    }
+
+    /// The prefix as declared, if it is bound (to a namespace, not undone with `xmlns=""`).
+    pub fn declared(&self, prefix: &str) -> Option<&str> {
+        self.bindings
+            .entry(prefix)
+            .filter(|(_, uri)| !uri.is_empty())
+            .map(|(prefix, _)| prefix)
     }
 
     /// Every binding in scope (the default namespace as `""`), innermost values.
