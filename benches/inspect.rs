@@ -117,7 +117,14 @@ fn signature_costs(dir: &Path, certs: &[String]) {
         );
     }
 
-    let entities = 10_000;
+    for entities in [10_000, 40_000] {
+        signature_alongside_parse(dir, certs, entities, &fixtures);
+    }
+}
+
+/// `parse_streaming` against `parse_and_verify` on an aggregate of `entities`, unsigned and
+/// signed, each in a child process (time and peak RSS), interleaved.
+fn signature_alongside_parse(dir: &Path, certs: &[String], entities: usize, fixtures: &Path) {
     let unsigned = dir.join(format!("aggregate-{entities}.xml"));
     let bytes = write_aggregate(&unsigned, entities, &SharedPool(certs));
     let signed = dir.join(format!("aggregate-{entities}-signed.xml"));
@@ -162,6 +169,8 @@ fn signature_costs(dir: &Path, certs: &[String]) {
             reports.iter().map(|r| r.peak_kib).max().unwrap_or(0) as f64 / 1024.0,
         );
     }
+    std::fs::remove_file(&unsigned).expect("remove the generated aggregate");
+    std::fs::remove_file(&signed).expect("remove the generated aggregate");
 }
 
 /// `to`: the aggregate `from` with the signature of the signed document `signed_by` as its root's

@@ -22,7 +22,7 @@
 //! - Bytes in memory (the poller's fetched body): [`verify_bytes`], next to
 //!   [`super::parse_bytes`] on the same bytes.
 //! - A stream read once (a file, stdin): [`parse_and_verify`] — [`super::parse_streaming_map`]
-//!   with verification riding on the same read, on a second thread.
+//!   with verification riding on the same read (on a second thread once the document is large).
 //!
 //! Then `verification.status(&trusted)` with `trusted` the SHA-1s of the certificates the
 //! signer may be: [`idp_signing_certificates`] of the document's entity, plus any configured
@@ -230,10 +230,12 @@ pub fn idp_signing_certificates(entity: &Entity) -> Vec<Sha1> {
     found
 }
 
-/// [`super::parse_streaming_map`] and signature verification in one read of `reader`: the bytes
-/// the parser consumes are passed to a verifying thread as well. Verification never holds more
-/// than [`RECORD_LIMIT`] of the document and stops taking bytes as soon as it has its answer: a
-/// document with no signature among its first [`RECORD_LIMIT`] bytes costs the scan of those.
+/// [`super::parse_streaming_map`] and signature verification in one read of `reader`. The bytes
+/// the parser consumes are kept up to [`RECORD_LIMIT`]: a document no larger is verified from
+/// them when the parse is done (as [`verify_bytes`] would). A larger one is passed on, as it is
+/// read, to verification on a second thread, which holds at most [`RECORD_LIMIT`] of it and
+/// stops taking bytes once it has its answer — at once, for a document whose root has no
+/// signature among its first [`RECORD_LIMIT`] bytes.
 pub fn parse_and_verify<T: Send + 'static>(
     reader: impl BufRead,
     prepare: impl Fn(Entity) -> T + Sync,

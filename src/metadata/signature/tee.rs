@@ -1,10 +1,15 @@
-//! One read for two readers: the metadata parser reads the input through a [`Tee`], which hands
-//! every byte it consumes, in chunks over a bounded channel, to verification on another thread.
+//! One read for two readers: the metadata parser reads the input through a [`Tee`], which keeps
+//! what it consumes. A document that ends within [`RECORD_LIMIT`] is then verified from those
+//! bytes, on the same thread, once the parse is done. A larger one is handed, chunk by chunk
+//! over a bounded channel, to verification on a second thread, started when the document grows
+//! past that size, so that it never has to be held whole.
 
+use std::cell::RefCell;
 use std::io::{BufRead, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::{Scope, ScopedJoinHandle};
 
-use super::verify::verify_stream;
+use super::verify::{RECORD_LIMIT, verify_bytes, verify_stream};
 use super::{Invalid, Outcome, Verification, XmlError};
 
 /// Bytes handed over at once.
@@ -12,69 +17,103 @@ const CHUNK: usize = 64 * 1024;
 /// Chunks in the channel: how far the parser may run ahead of verification.
 const CHUNKS_IN_FLIGHT: usize = 4;
 
+/// [`verify_stream`]'s answer.
+type Answer = (Verification, bool);
+
 /// Run `read` on `input` while verification reads the same bytes; returns what `read` returned
-/// and [`verify_stream`]'s answer.
+/// and [`verify_stream`]'s answer (or [`verify_bytes`]'s, for a small document).
 pub(super) fn verify_while<R: BufRead, T>(
     input: R,
-    read: impl FnOnce(Tee<R>) -> T,
-) -> (T, (Verification, bool)) {
+    read: impl FnOnce(Tee<'_, '_, '_, R>) -> T,
+) -> (T, Answer) {
     std::thread::scope(|scope| {
+        let end = RefCell::new(End::default());
+        let tee = Tee {
+            inner: input,
+            scope,
+            end: &end,
+            kept: Vec::new(),
+            sender: None,
+            streaming: false,
+        };
+        // `read` owns the tee and drops it when done, which ends the verifier's input.
+        let result = read(tee);
+        let end = end.into_inner();
+        let answer = match end.verifier {
+            Some(verifier) => verifier.join().unwrap_or_else(|_| {
+                let stopped = XmlError::Io("signature verification stopped unexpectedly".into());
+                (
+                    Verification::of(Outcome::Invalid(Invalid::Xml(stopped))),
+                    false,
+                )
+            }),
+            None => (verify_bytes(&end.kept), false),
+        };
+        (result, answer)
+    })
+}
+
+/// What the tee leaves behind when dropped: the bytes it kept, or the verifier it started.
+#[derive(Default)]
+struct End<'scope> {
+    kept: Vec<u8>,
+    verifier: Option<ScopedJoinHandle<'scope, Answer>>,
+}
+
+/// The input as the parser sees it; what it consumes is kept, or copied to the verifier.
+pub(super) struct Tee<'a, 'scope, 'env, R> {
+    inner: R,
+    scope: &'scope Scope<'scope, 'env>,
+    end: &'a RefCell<End<'scope>>,
+    /// The bytes consumed so far (before streaming), or not yet sent (while streaming).
+    kept: Vec<u8>,
+    /// `None` before streaming, and once the verifier has stopped listening.
+    sender: Option<SyncSender<Vec<u8>>>,
+    streaming: bool,
+}
+
+impl<R> Tee<'_, '_, '_, R> {
+    /// The document is larger than a small one: verify it as a stream from here on.
+    fn start_streaming(&mut self) {
         let (sender, receiver) = sync_channel(CHUNKS_IN_FLIGHT);
-        let verifier = scope.spawn(move || {
+        let verifier = self.scope.spawn(move || {
             verify_stream(Chunks {
                 receiver,
                 chunk: Vec::new(),
                 position: 0,
             })
         });
-        let tee = Tee {
-            inner: input,
-            sender: Some(sender),
-            pending: Vec::with_capacity(CHUNK),
-        };
-        // `read` owns the tee and drops it when done, which ends the verifier's input.
-        let result = read(tee);
-        let verification = verifier.join().unwrap_or_else(|_| {
-            let stopped = XmlError::Io("signature verification stopped unexpectedly".into());
-            (
-                Verification::of(Outcome::Invalid(Invalid::Xml(stopped))),
-                false,
-            )
-        });
-        (result, verification)
-    })
-}
+        self.end.borrow_mut().verifier = Some(verifier);
+        self.sender = Some(sender);
+        self.streaming = true;
+        self.send_kept();
+    }
 
-/// The input as the parser sees it; what it consumes is copied to the verifier.
-pub(super) struct Tee<R> {
-    inner: R,
-    /// `None` once the verifier has stopped listening.
-    sender: Option<SyncSender<Vec<u8>>>,
-    pending: Vec<u8>,
-}
-
-impl<R> Tee<R> {
-    fn send_pending(&mut self) {
+    fn send_kept(&mut self) {
         if let Some(sender) = &self.sender {
-            let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
+            let chunk = std::mem::replace(&mut self.kept, Vec::with_capacity(CHUNK));
             if sender.send(chunk).is_err() {
                 // Verification has its answer: stop copying.
                 self.sender = None;
-                self.pending = Vec::new();
+                self.kept = Vec::new();
             }
         }
     }
 }
 
-impl<R> Drop for Tee<R> {
+impl<R> Drop for Tee<'_, '_, '_, R> {
     fn drop(&mut self) {
-        if !self.pending.is_empty() {
-            self.send_pending();
+        if self.streaming {
+            if !self.kept.is_empty() {
+                self.send_kept();
+            }
+        } else {
+            self.end.borrow_mut().kept = std::mem::take(&mut self.kept);
         }
     }
 }
 
-impl<R: BufRead> Read for Tee<R> {
+impl<R: BufRead> Read for Tee<'_, '_, '_, R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         let available = self.fill_buf()?;
         let n = available.len().min(out.len());
@@ -84,20 +123,22 @@ impl<R: BufRead> Read for Tee<R> {
     }
 }
 
-impl<R: BufRead> BufRead for Tee<R> {
+impl<R: BufRead> BufRead for Tee<'_, '_, '_, R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         self.inner.fill_buf()
     }
 
     fn consume(&mut self, amount: usize) {
-        if self.sender.is_some() {
+        if !self.streaming || self.sender.is_some() {
             // The bytes being consumed are those `fill_buf` returned, still buffered.
             if let Ok(buffer) = self.inner.fill_buf() {
-                self.pending
+                self.kept
                     .extend_from_slice(&buffer[..amount.min(buffer.len())]);
             }
-            if self.pending.len() >= CHUNK {
-                self.send_pending();
+            if !self.streaming && self.kept.len() > RECORD_LIMIT {
+                self.start_streaming();
+            } else if self.streaming && self.kept.len() >= CHUNK {
+                self.send_kept();
             }
         }
         self.inner.consume(amount);
