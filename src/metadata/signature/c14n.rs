@@ -180,7 +180,7 @@ impl Canonicalizer {
                 }
             }
         }
-        attributes.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        attributes.sort_unstable_by(|a, b| short_cmp(a.0, b.0).then_with(|| short_cmp(a.1, b.1)));
         for (uri, local, qname, value) in attributes {
             self.out.push(b' ');
             if qname.is_empty() && uri == XML_NS {
@@ -309,8 +309,20 @@ impl Canonicalizer {
     }
 }
 
+/// Byte order of two short strings (names, namespace URIs), compared inline: a call to
+/// `memcmp` per comparison was a fifth of the verification time.
+fn short_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes().cmp(b.bytes())
+}
+
 fn escape_text(text: &str, out: &mut Vec<u8>) {
     let bytes = text.as_bytes();
+    // Most text (certificates' base64, names, URLs) has nothing to escape.
+    if memchr::memchr3(b'&', b'<', b'>', bytes).is_none() && memchr::memchr(b'\r', bytes).is_none()
+    {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escaped: &[u8] = match b {

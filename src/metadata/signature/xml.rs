@@ -83,7 +83,11 @@ impl Bindings {
         self.entries
             .iter()
             .rev()
-            .find(|&&(start, middle, _)| &self.text[start..middle] == prefix)
+            .find(|&&(start, middle, _)| {
+                // Compared inline: these are a few bytes, looked up several times per element.
+                middle - start == prefix.len()
+                    && self.text[start..middle].bytes().eq(prefix.bytes())
+            })
             .map(|&(start, middle, end)| (&self.text[start..middle], &self.text[middle..end]))
     }
 
