@@ -30,6 +30,7 @@
 
 mod c14n;
 mod crypto;
+mod kept;
 mod signed_info;
 mod tee;
 mod verify;

@@ -9,7 +9,8 @@ use std::io::{BufRead, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::{Scope, ScopedJoinHandle};
 
-use super::verify::{RECORD_LIMIT, verify_bytes, verify_stream};
+use super::kept::Kept;
+use super::verify::{RECORD_LIMIT, verify_kept, verify_stream};
 use super::{Invalid, Outcome, Verification, XmlError};
 
 /// Bytes handed over at once.
@@ -32,7 +33,8 @@ pub(super) fn verify_while<R: BufRead, T>(
             inner: input,
             scope,
             end: &end,
-            kept: Vec::new(),
+            kept: Kept::default(),
+            pending: Vec::new(),
             sender: None,
             streaming: false,
         };
@@ -47,7 +49,7 @@ pub(super) fn verify_while<R: BufRead, T>(
                     false,
                 )
             }),
-            None => (verify_bytes(&end.kept), false),
+            None => (verify_kept(&end.kept), false),
         };
         (result, answer)
     })
@@ -56,7 +58,7 @@ pub(super) fn verify_while<R: BufRead, T>(
 /// What the tee leaves behind when dropped: the bytes it kept, or the verifier it started.
 #[derive(Default)]
 struct End<'scope> {
-    kept: Vec<u8>,
+    kept: Kept,
     verifier: Option<ScopedJoinHandle<'scope, Answer>>,
 }
 
@@ -65,8 +67,10 @@ pub(super) struct Tee<'a, 'scope, 'env, R> {
     inner: R,
     scope: &'scope Scope<'scope, 'env>,
     end: &'a RefCell<End<'scope>>,
-    /// The bytes consumed so far (before streaming), or not yet sent (while streaming).
-    kept: Vec<u8>,
+    /// The bytes consumed so far, before streaming.
+    kept: Kept,
+    /// While streaming, the bytes not yet sent.
+    pending: Vec<u8>,
     /// `None` before streaming, and once the verifier has stopped listening.
     sender: Option<SyncSender<Vec<u8>>>,
     streaming: bool,
@@ -86,17 +90,23 @@ impl<R> Tee<'_, '_, '_, R> {
         self.end.borrow_mut().verifier = Some(verifier);
         self.sender = Some(sender);
         self.streaming = true;
-        self.send_kept();
+        for piece in std::mem::take(&mut self.kept).into_pieces() {
+            self.send(piece);
+        }
     }
 
-    fn send_kept(&mut self) {
-        if let Some(sender) = &self.sender {
-            let chunk = std::mem::replace(&mut self.kept, Vec::with_capacity(CHUNK));
-            if sender.send(chunk).is_err() {
-                // Verification has its answer: stop copying.
-                self.sender = None;
-                self.kept = Vec::new();
-            }
+    fn send_pending(&mut self) {
+        let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
+        self.send(chunk);
+    }
+
+    fn send(&mut self, chunk: Vec<u8>) {
+        if let Some(sender) = &self.sender
+            && sender.send(chunk).is_err()
+        {
+            // Verification has its answer: stop copying.
+            self.sender = None;
+            self.pending = Vec::new();
         }
     }
 }
@@ -104,8 +114,8 @@ impl<R> Tee<'_, '_, '_, R> {
 impl<R> Drop for Tee<'_, '_, '_, R> {
     fn drop(&mut self) {
         if self.streaming {
-            if !self.kept.is_empty() {
-                self.send_kept();
+            if !self.pending.is_empty() {
+                self.send_pending();
             }
         } else {
             self.end.borrow_mut().kept = std::mem::take(&mut self.kept);
@@ -132,13 +142,17 @@ impl<R: BufRead> BufRead for Tee<'_, '_, '_, R> {
         if !self.streaming || self.sender.is_some() {
             // The bytes being consumed are those `fill_buf` returned, still buffered.
             if let Ok(buffer) = self.inner.fill_buf() {
-                self.kept
-                    .extend_from_slice(&buffer[..amount.min(buffer.len())]);
+                let consumed = &buffer[..amount.min(buffer.len())];
+                if self.streaming {
+                    self.pending.extend_from_slice(consumed);
+                } else {
+                    self.kept.push(consumed);
+                }
             }
             if !self.streaming && self.kept.len() > RECORD_LIMIT {
                 self.start_streaming();
-            } else if self.streaming && self.kept.len() >= CHUNK {
-                self.send_kept();
+            } else if self.streaming && self.pending.len() >= CHUNK {
+                self.send_pending();
             }
         }
         self.inner.consume(amount);

@@ -15,10 +15,11 @@
 //! namespace stacks — never the document.
 
 use std::cell::Cell;
-use std::io::{BufRead, Cursor, Read};
+use std::io::{BufRead, Read};
 
 use super::c14n::Canonicalizer;
 use super::crypto::{self, Refusal};
+use super::kept::Kept;
 use super::signed_info::{self, DS, Problem, SignatureElement, Target};
 use super::xml::{Flow, Handler, Namespaces, Node, Walked, XmlError, walk};
 use super::{Algorithms, Invalid, Outcome, Unsupported, Verification};
@@ -37,15 +38,32 @@ const ID_ATTRIBUTES: [&str; 3] = ["ID", "Id", "id"];
 
 /// Verify a document held in memory.
 pub fn verify_bytes(bytes: &[u8]) -> Verification {
-    let scan = match scan(bytes, None) {
+    verify_again(
+        || bytes,
+        |start, end| bytes[start.min(bytes.len())..end.min(bytes.len())].to_vec(),
+    )
+}
+
+/// Verify a document kept in pieces.
+pub(super) fn verify_kept(kept: &Kept) -> Verification {
+    verify_again(|| kept.reader(), |start, end| kept.range(start, end))
+}
+
+/// Verify a document that `open` reads from the start as often as needed; `range` copies the
+/// bytes between two offsets.
+fn verify_again<R: BufRead>(
+    open: impl Fn() -> R,
+    range: impl Fn(usize, usize) -> Vec<u8>,
+) -> Verification {
+    let scan = match scan(open(), None) {
         Ok(scan) => scan,
         Err(e) => return Verification::of(Outcome::Invalid(Invalid::Xml(e))),
     };
     let Some((start, end)) = scan.signature else {
         return Verification::of(Outcome::Unsigned);
     };
-    let signature = &bytes[to_index(start)..to_index(end).min(bytes.len())];
-    finish(&scan, signature, || bytes)
+    let signature = range(to_index(start), to_index(end));
+    finish(&scan, &signature, open)
 }
 
 /// Verify a document read from `reader`, keeping at most [`RECORD_LIMIT`] bytes of it. The
@@ -55,7 +73,7 @@ pub fn verify_stream(reader: impl BufRead) -> (Verification, bool) {
     let over = Cell::new(false);
     let mut recording = Recording {
         inner: reader,
-        recorded: Vec::new(),
+        recorded: Kept::default(),
         over: &over,
     };
     let scan = match scan(&mut recording, Some(&over)) {
@@ -76,11 +94,8 @@ pub fn verify_stream(reader: impl BufRead) -> (Verification, bool) {
     let Recording {
         inner, recorded, ..
     } = recording;
-    let signature = recorded
-        .get(to_index(start)..to_index(end))
-        .unwrap_or_default()
-        .to_vec();
-    let verification = finish(&scan, &signature, || Cursor::new(recorded).chain(inner));
+    let signature = recorded.range(to_index(start), to_index(end));
+    let verification = finish(&scan, &signature, || recorded.reader().chain(inner));
     (verification, false)
 }
 
@@ -193,7 +208,7 @@ fn outcome_of(problem: Problem) -> Outcome {
 /// (then `over` is set and the recording dropped).
 struct Recording<'c, R> {
     inner: R,
-    recorded: Vec<u8>,
+    recorded: Kept,
     over: &'c Cell<bool>,
 }
 
@@ -215,12 +230,11 @@ impl<R: BufRead> BufRead for Recording<'_, R> {
     fn consume(&mut self, amount: usize) {
         if !self.over.get() {
             if let Ok(buffer) = self.inner.fill_buf() {
-                self.recorded
-                    .extend_from_slice(&buffer[..amount.min(buffer.len())]);
+                self.recorded.push(&buffer[..amount.min(buffer.len())]);
             }
             if self.recorded.len() > RECORD_LIMIT {
                 self.over.set(true);
-                self.recorded = Vec::new();
+                self.recorded = Kept::default();
             }
         }
         self.inner.consume(amount);
