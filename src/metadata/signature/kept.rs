@@ -106,7 +106,9 @@ mod tests {
         }
         assert_eq!(kept.len(), bytes.len());
         let mut again = Vec::new();
-        kept.reader().read_to_end(&mut again).expect("reads from memory");
+        kept.reader()
+            .read_to_end(&mut again)
+            .expect("reads from memory");
         assert_eq!(again, bytes);
         assert_eq!(kept.range(65_000, 140_000), bytes[65_000..140_000]);
         assert!(kept.into_pieces().iter().all(|p| p.capacity() == PIECE));
