@@ -179,6 +179,11 @@ pub enum Unsupported {
         limit / 1024
     )]
     SignatureLate { limit: usize },
+    #[error(
+        "a start tag, comment or CDATA section larger than {} MiB (too large to canonicalize)",
+        limit >> 20
+    )]
+    TooLarge { limit: usize },
 }
 
 fn transform_name(uri: &str) -> String {

@@ -57,7 +57,7 @@ fn verify_again<R: BufRead>(
 ) -> Verification {
     let scan = match scan(open(), None) {
         Ok(scan) => scan,
-        Err(e) => return Verification::of(Outcome::Invalid(Invalid::Xml(e))),
+        Err(e) => return Verification::of(xml_outcome(e)),
     };
     let Some((start, end)) = scan.signature else {
         return Verification::of(Outcome::Unsigned);
@@ -78,7 +78,7 @@ pub fn verify_stream(reader: impl BufRead) -> (Verification, bool) {
     };
     let scan = match scan(&mut recording, Some(&over)) {
         Ok(scan) => scan,
-        Err(e) => return (Verification::of(Outcome::Invalid(Invalid::Xml(e))), false),
+        Err(e) => return (Verification::of(xml_outcome(e)), false),
     };
     if scan.gave_up {
         return (
@@ -183,7 +183,7 @@ fn check<R: BufRead>(
         0,
         MAX_DEPTH,
     ) {
-        return Outcome::Invalid(Invalid::Xml(e));
+        return xml_outcome(e);
     }
     if let Some(problem) = digest.problem {
         return problem;
@@ -196,11 +196,20 @@ fn check<R: BufRead>(
     }
 }
 
+/// An XML construct too large to read is no verdict on the signature; anything else that
+/// cannot be read is invalid.
+fn xml_outcome(error: XmlError) -> Outcome {
+    match error {
+        XmlError::TooLarge(limit) => Outcome::Unsupported(Unsupported::TooLarge { limit }),
+        other => Outcome::Invalid(Invalid::Xml(other)),
+    }
+}
+
 fn outcome_of(problem: Problem) -> Outcome {
     match problem {
         Problem::Invalid(invalid) => Outcome::Invalid(invalid),
         Problem::Unsupported(unsupported) => Outcome::Unsupported(unsupported),
-        Problem::Xml(e) => Outcome::Invalid(Invalid::Xml(e)),
+        Problem::Xml(e) => xml_outcome(e),
     }
 }
 

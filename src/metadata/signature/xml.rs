@@ -6,7 +6,7 @@
 //! namespace declarations so that a hostile document cannot grow the stacks without limit.
 
 use std::borrow::Cow;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
@@ -17,6 +17,9 @@ const MAX_BINDINGS: usize = 1024;
 /// The event buffer is given back once an event made it larger than this.
 const MAX_KEPT_BUFFER: usize = 1 << 20;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+/// The largest piece of markup read (a start tag with its attributes, a comment, a CDATA
+/// section): real metadata's are a few KB.
+pub(super) const MAX_EVENT: usize = 8 << 20;
 
 /// Why the XML could not be read for verification.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +34,8 @@ pub enum XmlError {
     TooDeep(usize),
     #[error("more than {MAX_BINDINGS} namespace declarations in scope")]
     TooManyBindings,
+    #[error("an XML construct larger than {} MiB", .0 >> 20)]
+    TooLarge(usize),
     #[error("the namespace prefix {0:?} is used but never declared")]
     UndeclaredPrefix(String),
     #[error("{0}")]
@@ -239,7 +244,9 @@ pub(super) enum Walked {
 /// Read `reader` to its end (or until `handler` says stop), handing each node to `handler`.
 ///
 /// `offset` is added to every span (where `reader` starts in the original input); elements
-/// nested deeper than `max_depth` are refused.
+/// nested deeper than `max_depth` are refused. Character data is read straight from the input
+/// in pieces, never buffered whole (300 MB of blanks cost nothing); markup is read by quick-xml,
+/// one construct at a time, and one larger than [`MAX_EVENT`] is refused.
 pub(super) fn walk<R: BufRead>(
     reader: R,
     namespaces: &mut Namespaces,
@@ -249,21 +256,43 @@ pub(super) fn walk<R: BufRead>(
 ) -> Result<Walked, XmlError> {
     let mut reader = reader;
     let offset = offset + skip_bom(&mut reader)?;
-    let mut reader = Reader::from_reader(reader);
+    let mut reader = Reader::from_reader(Bounded {
+        inner: reader,
+        taken: 0,
+        refused: false,
+    });
     reader.config_mut().check_end_names = true;
     let mut buf = Vec::new();
     let mut depth = 0usize;
     let mut text = String::new();
+    // Bytes read past quick-xml (character data), for the offsets.
+    let mut direct = 0u64;
     loop {
+        let at = offset + direct + reader.buffer_position();
+        let (read, flow) = read_text(
+            &mut reader.get_mut().inner,
+            depth,
+            namespaces,
+            handler,
+            at,
+            &mut text,
+        )?;
+        direct += read;
+        if flow == Flow::Stop {
+            return Ok(Walked::Stopped);
+        }
         if buf.capacity() > MAX_KEPT_BUFFER {
             buf = Vec::new();
         }
         buf.clear();
-        let start = offset + reader.buffer_position();
-        let event = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| read_error(e, offset + reader.error_position()))?;
-        let span = (start, offset + reader.buffer_position());
+        reader.get_mut().taken = 0;
+        let start = offset + direct + reader.buffer_position();
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(event) => event,
+            Err(_) if reader.get_ref().refused => return Err(XmlError::TooLarge(MAX_EVENT)),
+            Err(e) => return Err(read_error(e, offset + direct + reader.error_position())),
+        };
+        let span = (start, offset + direct + reader.buffer_position());
         let malformed = |message: String| XmlError::Malformed {
             offset: start,
             message,
@@ -303,48 +332,211 @@ pub(super) fn walk<R: BufRead>(
                 namespaces.close();
                 flow
             }
-            Event::Text(raw) => {
-                text.clear();
-                normalize_line_ends(&raw, &mut text);
-                handler.node(Node::Text(&text), namespaces, depth, span)
-            }
-            Event::CData(raw) => {
-                text.clear();
-                normalize_line_ends(&raw, &mut text);
-                handler.node(Node::Text(&text), namespaces, depth, span)
-            }
-            Event::GeneralRef(reference) => {
-                let c = referenced_char(&reference).map_err(|e| match e {
-                    RefError::Entity(name) => XmlError::Entity(name),
-                    RefError::Invalid(message) => malformed(message),
-                })?;
-                let mut utf8 = [0u8; 4];
-                handler.node(
-                    Node::Text(c.encode_utf8(&mut utf8)),
-                    namespaces,
-                    depth,
-                    span,
-                )
-            }
-            Event::Comment(comment) => {
-                text.clear();
-                normalize_line_ends(&comment, &mut text);
-                handler.node(Node::Comment(&text), namespaces, depth, span)
-            }
-            // An XML declaration after leading blanks reads as a processing instruction.
-            Event::PI(pi) if pi.target().eq_ignore_ascii_case("xml") => Flow::Continue,
-            Event::PI(pi) => {
-                text.clear();
-                normalize_line_ends(pi.content().trim_start(), &mut text);
-                handler.node(Node::Pi(pi.target(), &text), namespaces, depth, span)
-            }
             Event::DocType(_) => return Err(XmlError::Doctype),
-            Event::Decl(_) => Flow::Continue,
             Event::Eof => return Ok(Walked::Ended),
+            other => content_node(other, &mut text, namespaces, handler, depth, span)?,
         };
         if flow == Flow::Stop {
             return Ok(Walked::Stopped);
         }
+    }
+}
+
+/// A node other than an element's start or end, from quick-xml.
+fn content_node(
+    event: Event<'_>,
+    text: &mut String,
+    namespaces: &Namespaces,
+    handler: &mut impl Handler,
+    depth: usize,
+    span: (u64, u64),
+) -> Result<Flow, XmlError> {
+    let malformed = |message: String| XmlError::Malformed {
+        offset: span.0,
+        message,
+    };
+    Ok(match event {
+        // Text reaches quick-xml only if `read_text` left it some (it takes it all).
+        Event::Text(raw) => {
+            text.clear();
+            normalize_line_ends(&raw, text);
+            handler.node(Node::Text(text), namespaces, depth, span)
+        }
+        Event::CData(raw) => {
+            text.clear();
+            normalize_line_ends(&raw, text);
+            handler.node(Node::Text(text), namespaces, depth, span)
+        }
+        Event::GeneralRef(reference) => {
+            let c = referenced_char(&reference).map_err(|e| match e {
+                RefError::Entity(name) => XmlError::Entity(name),
+                RefError::Invalid(message) => malformed(message),
+            })?;
+            let mut utf8 = [0u8; 4];
+            handler.node(
+                Node::Text(c.encode_utf8(&mut utf8)),
+                namespaces,
+                depth,
+                span,
+            )
+        }
+        Event::Comment(comment) => {
+            text.clear();
+            normalize_line_ends(&comment, text);
+            handler.node(Node::Comment(text), namespaces, depth, span)
+        }
+        // An XML declaration after leading blanks reads as a processing instruction.
+        Event::PI(pi) if pi.target().eq_ignore_ascii_case("xml") => Flow::Continue,
+        Event::PI(pi) => {
+            text.clear();
+            normalize_line_ends(pi.content().trim_start(), text);
+            handler.node(Node::Pi(pi.target(), text), namespaces, depth, span)
+        }
+        // The declaration; start, end, DOCTYPE and the end of input are the caller's.
+        _ => Flow::Continue,
+    })
+}
+
+/// The input under quick-xml: refuses to go on once one construct has taken [`MAX_EVENT`]
+/// bytes (quick-xml would buffer it whole).
+struct Bounded<R> {
+    inner: R,
+    /// Bytes consumed since the current construct began.
+    taken: usize,
+    refused: bool,
+}
+
+impl<R: BufRead> Read for Bounded<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Bounded<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.taken > MAX_EVENT {
+            self.refused = true;
+            return Err(std::io::Error::other("an XML construct too large"));
+        }
+        // No more than the limit at once, so that the next look refuses.
+        let room = MAX_EVENT + 1 - self.taken;
+        let buffer = self.inner.fill_buf()?;
+        Ok(&buffer[..buffer.len().min(room)])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.taken += amount;
+        self.inner.consume(amount);
+    }
+}
+
+/// The character data before the next markup or reference, straight from the input: handed
+/// to `handler` in pieces as they are read (inside the root), or checked to be blanks (outside
+/// it). Returns how many bytes it took.
+fn read_text(
+    reader: &mut impl BufRead,
+    level: usize,
+    namespaces: &Namespaces,
+    handler: &mut impl Handler,
+    at: u64,
+    scratch: &mut String,
+) -> Result<(u64, Flow), XmlError> {
+    let io = |e: std::io::Error| XmlError::Io(format!("cannot read the document: {e}"));
+    let mut total = 0u64;
+    // The end of a character split between two reads.
+    let mut carry: Vec<u8> = Vec::new();
+    // A CR ended the last piece: a LF starting the next belongs to it.
+    let mut pending_cr = false;
+    loop {
+        let buffer = reader.fill_buf().map_err(io)?;
+        let end = memchr::memchr2(b'<', b'&', buffer).unwrap_or(buffer.len());
+        if end == 0 {
+            break;
+        }
+        let joined;
+        let piece: &[u8] = if carry.is_empty() {
+            &buffer[..end]
+        } else {
+            carry.extend_from_slice(&buffer[..end]);
+            joined = std::mem::take(&mut carry);
+            &joined
+        };
+        let valid = match std::str::from_utf8(piece) {
+            Ok(text) => text.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => {
+                return Err(XmlError::Malformed {
+                    offset: at + total,
+                    message: "invalid UTF-8 in text".into(),
+                });
+            }
+        };
+        let text = std::str::from_utf8(&piece[..valid]).unwrap_or_default();
+        carry = piece[valid..].to_vec();
+        scratch.clear();
+        let mut text = text;
+        if pending_cr && !text.is_empty() {
+            scratch.push('\n');
+            text = text.strip_prefix('\n').unwrap_or(text);
+            pending_cr = false;
+        }
+        if let Some(body) = text.strip_suffix('\r') {
+            pending_cr = true;
+            text = body;
+        }
+        normalize_line_ends(text, scratch);
+        reader.consume(end);
+        total += end as u64;
+        let flow = deliver(scratch, level, namespaces, handler, (at, at + total))?;
+        if flow == Flow::Stop {
+            return Ok((total, flow));
+        }
+    }
+    if !carry.is_empty() {
+        return Err(XmlError::Malformed {
+            offset: at + total,
+            message: "invalid UTF-8 in text".into(),
+        });
+    }
+    let flow = if pending_cr {
+        deliver("\n", level, namespaces, handler, (at, at + total))?
+    } else {
+        Flow::Continue
+    };
+    Ok((total, flow))
+}
+
+/// Hand a piece of text to `handler`: inside the root; outside it only blanks may stand.
+fn deliver(
+    text: &str,
+    level: usize,
+    namespaces: &Namespaces,
+    handler: &mut impl Handler,
+    span: (u64, u64),
+) -> Result<Flow, XmlError> {
+    if text.is_empty() {
+        return Ok(Flow::Continue);
+    }
+    if level > 0 {
+        return Ok(handler.node(Node::Text(text), namespaces, level, span));
+    }
+    // A byte-order mark that arrived in pieces too small for `skip_bom` to see whole.
+    let text = if span.0 == 0 {
+        text.strip_prefix('\u{feff}').unwrap_or(text)
+    } else {
+        text
+    };
+    if text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n')) {
+        Ok(Flow::Continue)
+    } else {
+        Err(XmlError::Malformed {
+            offset: span.0,
+            message: "text outside the root element".into(),
+        })
     }
 }
 
@@ -568,6 +760,44 @@ mod tests {
         let mut out = String::new();
         normalize_line_ends("a\r\nb\rc\n\r", &mut out);
         assert_eq!(out, "a\nb\nc\n\n");
+    }
+
+    /// Collects the text inside the root.
+    #[derive(Default)]
+    struct Texts(String);
+
+    impl Handler for Texts {
+        fn node(&mut self, node: Node<'_, '_>, _: &Namespaces, _: usize, _: (u64, u64)) -> Flow {
+            if let Node::Text(text) = node {
+                self.0.push_str(text);
+            }
+            Flow::Continue
+        }
+    }
+
+    /// Text is read in pieces as the input arrives: a CR LF pair or a UTF-8 character split
+    /// between two reads reads as if it were not.
+    #[test]
+    fn text_split_between_reads_reads_whole() {
+        let xml = "\u{feff}<a>x\r\ny\r&amp;\r\u{e9}\u{20ac}\r\n</a>\n";
+        for capacity in 1..8 {
+            let reader = std::io::BufReader::with_capacity(capacity, xml.as_bytes());
+            let mut texts = Texts::default();
+            let walked = walk(reader, &mut Namespaces::default(), &mut texts, 0, 8);
+            assert_eq!(walked, Ok(Walked::Ended));
+            assert_eq!(texts.0, "x\ny\n&\n\u{e9}\u{20ac}\n", "capacity {capacity}");
+        }
+        let mut texts = Texts::default();
+        let outside = walk(&b"<a/>x"[..], &mut Namespaces::default(), &mut texts, 0, 8);
+        assert!(matches!(outside, Err(XmlError::Malformed { .. })));
+        let broken = walk(
+            &b"<a>\xC3</a>"[..],
+            &mut Namespaces::default(),
+            &mut texts,
+            0,
+            8,
+        );
+        assert!(matches!(broken, Err(XmlError::Malformed { .. })));
     }
 
     #[test]
