@@ -287,6 +287,12 @@ fn hostile_documents_are_refused_cleanly() {
         signature::verify_bytes(doctype.as_bytes()).outcome,
         Outcome::Invalid(Invalid::Xml(XmlError::Doctype))
     );
+    // A prefix never declared: the document has no canonical form, so no verdict.
+    let undeclared = insert("<x:a/>");
+    assert_eq!(
+        signature::verify_bytes(undeclared.as_bytes()).outcome,
+        Outcome::Unsupported(Unsupported::UndeclaredPrefix("x".into()))
+    );
     // A 16 MB attribute is not read whole: too large to canonicalize, no verdict.
     let huge = insert(&format!("<a b=\"{}\"/>", "x".repeat(16 << 20)));
     assert!(matches!(

@@ -184,6 +184,10 @@ pub enum Unsupported {
         limit >> 20
     )]
     TooLarge { limit: usize },
+    #[error(
+        "the namespace prefix {0:?} is used but never declared, so the document has no canonical form"
+    )]
+    UndeclaredPrefix(String),
 }
 
 fn transform_name(uri: &str) -> String {

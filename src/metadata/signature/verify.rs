@@ -69,7 +69,7 @@ fn verify_again<R: BufRead>(
 /// Verify a document read from `reader`, keeping at most [`RECORD_LIMIT`] bytes of it. The
 /// second return is `true` when the scan gave up: no signature was among the first
 /// [`RECORD_LIMIT`] bytes (the caller knows from its own read whether the root had one later).
-pub fn verify_stream(reader: impl BufRead) -> (Verification, bool) {
+pub(super) fn verify_stream(reader: impl BufRead) -> (Verification, bool) {
     let over = Cell::new(false);
     let mut recording = Recording {
         inner: reader,
@@ -196,11 +196,15 @@ fn check<R: BufRead>(
     }
 }
 
-/// An XML construct too large to read is no verdict on the signature; anything else that
-/// cannot be read is invalid.
+/// An XML construct too large to read, or a prefix that was never declared (the document cannot
+/// be canonicalized), is no verdict on the signature; anything else that cannot be read is
+/// invalid.
 fn xml_outcome(error: XmlError) -> Outcome {
     match error {
         XmlError::TooLarge(limit) => Outcome::Unsupported(Unsupported::TooLarge { limit }),
+        XmlError::UndeclaredPrefix(prefix) => {
+            Outcome::Unsupported(Unsupported::UndeclaredPrefix(prefix))
+        }
         other => Outcome::Invalid(Invalid::Xml(other)),
     }
 }
