@@ -150,7 +150,7 @@ pub enum Invalid {
 /// Why a signature is not verified. Each message is one line.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Unsupported {
-    #[error("the {role} algorithm {uri} is not supported")]
+    #[error("the {role} algorithm {uri:?} is not supported")]
     Algorithm { role: &'static str, uri: String },
     #[error("{} transform (only enveloped-signature and one canonicalization are accepted)", transform_name(.0))]
     Transform(String),
@@ -196,7 +196,7 @@ fn transform_name(uri: &str) -> String {
         "http://www.w3.org/2002/06/xmldsig-filter2" => "an XPath Filter 2.0".into(),
         "http://www.w3.org/TR/1999/REC-xslt-19991116" => "an XSLT".into(),
         "" => "a transform without an algorithm:".into(),
-        other => format!("the {other}"),
+        other => format!("the {other:?}"),
     }
 }
 

@@ -24,11 +24,11 @@ pub(super) const MAX_EVENT: usize = 8 << 20;
 /// Why the XML could not be read for verification.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum XmlError {
-    #[error("malformed XML at byte {offset}: {message}")]
+    #[error("malformed XML at byte {offset}: {}", one_line(message))]
     Malformed { offset: u64, message: String },
     #[error("a DOCTYPE declaration (DTDs and entities are never expanded)")]
     Doctype,
-    #[error("the entity reference &{0}; (entities are never expanded)")]
+    #[error("the entity reference &{}; (entities are never expanded)", one_line(.0))]
     Entity(String),
     #[error("elements nested deeper than {0} levels")]
     TooDeep(usize),
@@ -36,10 +36,33 @@ pub enum XmlError {
     TooManyBindings,
     #[error("an XML construct larger than {} MiB", .0 >> 20)]
     TooLarge(usize),
-    #[error("the namespace prefix {0:?} is used but never declared")]
+    #[error("the namespace prefix {} is used but never declared", one_line(.0))]
     UndeclaredPrefix(String),
     #[error("{0}")]
     Io(String),
+}
+
+/// `message` on one line and at most 200 characters: quick-xml quotes what it found, which in a
+/// broken document can be anything, line ends included.
+fn one_line(message: &str) -> String {
+    const LONGEST: usize = 200;
+    let mut line: String = message
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .take(LONGEST + 1)
+        .collect();
+    if line.chars().count() > LONGEST {
+        line = line.chars().take(LONGEST).collect();
+        line.push('…');
+    }
+    line
 }
 
 /// A stack of `prefix → value` pairs in scopes that open and close with elements, kept in one
@@ -753,6 +776,17 @@ mod tests {
         for bad in ["&foo;", "&#0;", "&#xZZ;", "a<b", "&amp"] {
             assert!(normalize_attribute(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn malformed_reads_as_one_short_line() {
+        let long = XmlError::Malformed {
+            offset: 7,
+            message: format!("expected `</a>`, found `</b\n{}>`", "x".repeat(500)),
+        }
+        .to_string();
+        assert!(!long.contains('\n') && long.contains("\\n"), "{long}");
+        assert!(long.chars().count() < 260, "{long}");
     }
 
     #[test]
