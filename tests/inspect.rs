@@ -67,3 +67,52 @@ fn an_unsupported_scheme_is_one_line_naming_it() {
         "{stderr}"
     );
 }
+
+const SIGNED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/signature");
+
+/// `inspect --json` reports the signature's verdict next to `signed_by` (DESIGN.md §6.4), from
+/// a file as from stdin (one read, verification alongside the parse).
+#[test]
+fn inspect_reports_the_signature_verdict() {
+    let cases = [
+        ("adfs_exc_rsa_sha256.xml", "valid"),
+        ("aggregate_exc_inclusive_prefixes.xml", "untrusted"),
+        ("signer_not_published.xml", "untrusted"),
+        ("certificate_swapped.xml", "invalid"),
+        ("wrapping_moved_id.xml", "invalid"),
+        ("unsigned.xml", "unsigned"),
+        ("xpath_transform.xml", "unsupported"),
+    ];
+    for (name, want) in cases {
+        let path = format!("{SIGNED}/{name}");
+        let by_path = inspect(&path);
+        assert!(by_path.status.success(), "{name}");
+        let json: serde_json::Value = serde_json::from_slice(&by_path.stdout).unwrap();
+        assert_eq!(json["signature"], want, "{name}");
+        let by_stdin = Command::cargo_bin("fedcert")
+            .unwrap()
+            .args(["inspect", "--json", "-"])
+            .pipe_stdin(&path)
+            .unwrap()
+            .output()
+            .unwrap();
+        let mut streamed: serde_json::Value = serde_json::from_slice(&by_stdin.stdout).unwrap();
+        streamed["source"] = json["source"].clone();
+        assert_eq!(streamed, json, "{name}");
+        let text = Command::cargo_bin("fedcert")
+            .unwrap()
+            .args(["inspect", &path])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(text.stdout).unwrap();
+        let line: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("signature: "))
+            .collect();
+        assert_eq!(line.len(), 1, "{name}: {text}");
+        assert!(
+            line[0].starts_with(&format!("signature: {want}")),
+            "{name}: {text}"
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod config_toml;
 pub mod pki;
 pub mod pty;
 pub mod serve;
+pub mod xmlsec1;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
