@@ -124,6 +124,7 @@ impl State {
             unreadable: Vec::new(),
             sign_in_url: None,
             valid_until: None,
+            ws_fed: true,
         }
     }
 
@@ -396,7 +397,8 @@ fn every_generated_state_says_one_thing() {
             fetch_error: None,
             entra: entra.as_ref(),
             auto_rollover: state.auto,
-            adfs_primary: None,
+            adfs: None,
+            peers: &[],
             policy: &policy,
             clock_skew: None,
         };
@@ -436,7 +438,8 @@ fn outage_runbooks_start_with_what_restores_sign_in() {
             fetch_error: None,
             entra: entra.as_ref(),
             auto_rollover: state.auto,
-            adfs_primary: None,
+            adfs: None,
+            peers: &[],
             policy: &policy,
             clock_skew: None,
         };
@@ -551,7 +554,8 @@ fn a_decrypting_certificate_in_the_signing_slot_is_named() {
         fetch_error: None,
         entra: entra.as_ref(),
         auto_rollover: state.auto,
-        adfs_primary: None,
+        adfs: None,
+        peers: &[],
         policy: &policy,
         clock_skew: None,
     };

@@ -315,12 +315,12 @@ fn thresholds_out_of_order_or_range_are_refused() {
             "fedcert.toml:6:21: manual_renew_days = 18 conflicts with renew_now_days = 20: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
         ),
         (
-            "[settings]\nrenew_now_days = 30\n",
-            "fedcert.toml:2:18: renew_now_days = 30 conflicts with manual_renew_days = 30: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
+            "[settings]\nrenew_now_days = 35\n",
+            "fedcert.toml:2:18: renew_now_days = 35 conflicts with manual_renew_days = 35: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
         ),
         (
             "[settings]\nplan_days = 20\n",
-            "fedcert.toml:2:13: plan_days = 20 conflicts with manual_renew_days = 30: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
+            "fedcert.toml:2:13: plan_days = 20 conflicts with manual_renew_days = 35: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
         ),
         (
             &format!("{DOMAIN}promotion_days = 20\n"),
@@ -664,6 +664,7 @@ fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
         unreadable: Vec::new(),
         sign_in_url: None,
         valid_until: None,
+        ws_fed: true,
     };
     let a = fedcert::assess::assess(
         &fedcert::assess::AssessInput {
@@ -671,7 +672,8 @@ fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
             fetch_error: None,
             entra: None,
             auto_rollover: Some(true),
-            adfs_primary: None,
+            adfs: None,
+            peers: &[],
             policy: &policy,
             clock_skew: None,
         },

@@ -301,6 +301,7 @@ fn issuer_mismatches_and_shared_issuers_are_found() {
         unreadable: Vec::new(),
         sign_in_url: None,
         valid_until: None,
+        ws_fed: true,
     };
     let side = |issuer: &str| EntraSide {
         source: Some(EntraSource::Graph),
@@ -342,7 +343,8 @@ fn issuer_mismatches_and_shared_issuers_are_found() {
                     fetch_error: None,
                     entra: Some(entra),
                     auto_rollover: Some(true),
-                    adfs_primary: None,
+                    adfs: None,
+                    peers: &[],
                     policy: &policy,
                     clock_skew: None,
                 },

@@ -40,6 +40,7 @@ pub fn idp_facts(doc: &Document, entity_id: Option<&str>) -> Result<IdpFacts, Fa
         unreadable,
         sign_in_url: entity.sign_in_urls.first().cloned(),
         valid_until: entity.valid_until.or(doc.info.valid_until),
+        ws_fed: entity.roles.contains(&Role::SecurityTokenService),
     })
 }
 

@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 pub use progress::{Mark, PROGRESS_FORMAT, Progress, Run, StepRecord};
 
 use crate::assess::{
-    Advice, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Outage, Severity, SyncState,
+    AdfsHolds, Advice, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Outage, Peer, Severity,
+    SyncState,
 };
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
@@ -137,7 +138,9 @@ pub fn step_for(advice: Advice, kind: IdpKind) -> Option<StepId> {
             Advice::RotateAtIdp | Advice::GenerateSuccessor | Advice::AddSuccessor,
             IdpKind::ThirdParty,
         ) => StepId::IdpRotate,
-        (Advice::UpdateEntra | Advice::MakeMetadataReachable, _) => StepId::UpdateEntra,
+        (Advice::UpdateEntra | Advice::MakeMetadataReachable | Advice::CatchUpMetadata, _) => {
+            StepId::UpdateEntra
+        }
         (Advice::PromoteSuccessor { .. }, _) => StepId::Promote,
         (Advice::UrgentRollover, IdpKind::AdFs) => StepId::UrgentRollover,
         (Advice::RenewDecrypting, _) => StepId::RenewDecrypting,
@@ -454,6 +457,11 @@ pub struct ChecklistInput<'a> {
     pub auto_rollover: Option<bool>,
     /// It came from an imported `Get-AdfsProperties` (evidence), not from the config (a claim).
     pub auto_rollover_imported: bool,
+    /// The imported AD FS certificate list (the verdict says whether it matched the metadata).
+    pub adfs: Option<&'a AdfsHolds>,
+    /// The domain's IdP group, itself included, in config order (empty: a group of one): the
+    /// Entra update updates every domain of it.
+    pub peers: &'a [Peer],
     pub progress: Option<&'a Progress>,
     pub now: DateTime<Utc>,
 }
@@ -469,6 +477,8 @@ impl<'a> ChecklistInput<'a> {
             entra: None,
             auto_rollover: domain.auto_rollover,
             auto_rollover_imported: false,
+            adfs: None,
+            peers: &[],
             progress: None,
             now,
         }
@@ -489,6 +499,8 @@ impl<'a> ChecklistInput<'a> {
             entra,
             auto_rollover: status.auto_rollover(),
             auto_rollover_imported: status.imported_auto_rollover.is_some(),
+            adfs: status.imported_adfs.as_ref(),
+            peers: &status.peers,
             progress,
             now,
         }

@@ -198,7 +198,11 @@ fn write_text(
         if let Some(error) = &d.entra_error {
             notes.push(format!("Entra side not read: {error}"));
         }
-        notes.extend(crate::words::imports(&d.imports, now));
+        notes.extend(crate::words::import_lines(
+            &d.imports,
+            d.assessment.adfs,
+            now,
+        ));
         let notes: String = notes.iter().flat_map(|n| [" · ", n.as_str()]).collect();
         writeln!(
             out,

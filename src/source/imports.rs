@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::assess::{EntraSide, EntraSource, Policy};
+use crate::assess::{AdfsHeld, AdfsHolds, EntraSide, EntraSource, Policy};
 use crate::cert::{CertInfo, Sha1};
 use crate::source::graph::{EntraCertificate, FederationConfiguration};
 use crate::store::{Store, StoreError};
@@ -157,6 +157,27 @@ impl ImportedAdfsCertificates {
             .find(|c| c.is_primary)
             .map(|c| c.thumbprint)
     }
+
+    /// What AD FS holds, as the verdict reads it: each certificate's `RawData` analysed (one
+    /// that cannot be read counts as absent: the thumbprint still says what AD FS holds).
+    pub fn holds(&self) -> AdfsHolds {
+        AdfsHolds {
+            certificates: self
+                .certificates
+                .iter()
+                .map(|c| AdfsHeld {
+                    sha1: c.thumbprint,
+                    is_primary: c.is_primary,
+                    not_after: c.not_after,
+                    cert: c
+                        .certificate
+                        .as_ref()
+                        .and_then(|raw| crate::cert::analyze(&raw.der).ok()),
+                })
+                .collect(),
+            as_of: Some(self.imported_at),
+        }
+    }
 }
 
 /// The rollover settings of `Get-AdfsProperties`.
@@ -276,6 +297,13 @@ impl Imports {
         self.adfs_certificates
             .as_ref()
             .and_then(ImportedAdfsCertificates::primary)
+    }
+
+    /// The imported AD FS certificate list, as the verdict reads it.
+    pub fn adfs_holds(&self) -> Option<AdfsHolds> {
+        self.adfs_certificates
+            .as_ref()
+            .map(ImportedAdfsCertificates::holds)
     }
 
     /// The imported Entra side, if any (source `import`, as of its import time).

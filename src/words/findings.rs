@@ -9,9 +9,13 @@ use chrono::{DateTime, Utc};
 use super::{cert_label, days, expiry, moment, short_thumbprint, skew, span, subject};
 use crate::assess::finding::{
     AutoNext, FetchProblem, Held, HeldAs, ManualNext, Missing, PendingPhase, Slot, Standing,
+    Unpublished,
 };
 use crate::assess::update_status::UpdateResult;
-use crate::assess::{Advice, Assessment, Finding, IdpKind, PrimarySource, Rule, Situation};
+use crate::assess::{
+    Advice, Assessment, EntraCerts, Finding, IdpKind, PrimarySource, Rule, Situation,
+    SuccessorSource,
+};
 use crate::cert::Sha1;
 use crate::powershell as ps;
 
@@ -79,6 +83,9 @@ pub fn finding_title(f: &Finding) -> String {
         Situation::NoSigningCert { .. } => "no signing certificate",
         Situation::EntraUpdateFailing { .. } => "Entra's own update failing",
         Situation::ClockSkew { .. } => "clock skew",
+        Situation::MetadataBehindAdfs { .. } => "metadata behind AD FS",
+        Situation::GroupEntraDiffers { .. } => "IdP's domains differ in Entra",
+        Situation::MetadataExpired { .. } => "metadata validUntil passed",
     };
     title.to_owned()
 }
@@ -157,6 +164,14 @@ impl Words<'_> {
         )
     }
 
+    /// Where the successor is: `published` (the metadata), or `held by AD FS` (an import).
+    fn successor_is(&self) -> &'static str {
+        match self.a.successor_source {
+            Some(SuccessorSource::AdfsImport) => "held by AD FS (not yet in the metadata)",
+            _ => "published",
+        }
+    }
+
     /// Third-party IdPs and manual AD FS farms, before the countdown.
     fn manual_head(&self) -> String {
         if self.third_party() {
@@ -226,6 +241,10 @@ impl Words<'_> {
                     .to_owned()
             }
             Advice::FixClock => "check NTP on this machine and on the IdP".to_owned(),
+            Advice::CatchUpMetadata => format!(
+                "check that metadata_url serves this farm's current federationmetadata.xml (not a saved or cached copy, not another farm's) and that it is reachable from the internet, then refresh; or put the certificates into Entra by hand{step}"
+            ),
+            Advice::RenewMetadata => "check that metadata_url serves a current copy (a saved file or a cache goes stale), or have the IdP or the federation operator publish it again, then refresh".to_owned(),
         }
     }
 
@@ -242,9 +261,10 @@ impl Words<'_> {
                 self.todo(f.advice)
             ),
             Situation::PromoteBeforeExpiry { successor } => format!(
-                "{}; the successor {} is published and Entra already holds it: make it primary before {} — {}",
+                "{}; the successor {} is {} and Entra already holds it: make it primary before {} — {}",
                 self.manual_head(),
                 self.cert(*successor),
+                self.successor_is(),
                 self.expiry_moment(),
                 self.todo(f.advice)
             ),
@@ -306,6 +326,15 @@ impl Words<'_> {
                 last_run,
                 missing,
             } => self.entra_update_failing(result, *last_run, *missing, f.advice),
+            Situation::MetadataBehindAdfs { unpublished } => {
+                self.metadata_behind_adfs(unpublished, f.advice)
+            }
+            Situation::GroupEntraDiffers { own, differing } => {
+                self.group_differs(*own, differing, f.advice)
+            }
+            Situation::MetadataExpired { valid_until } => {
+                self.metadata_expired(*valid_until, f.advice)
+            }
             Situation::ClockSkew { skew: delta } => {
                 let direction = if delta.num_seconds() > 0 {
                     "ahead of"
@@ -319,6 +348,73 @@ impl Words<'_> {
                 )
             }
         }
+    }
+
+    fn metadata_expired(&self, valid_until: DateTime<Utc>, advice: Advice) -> String {
+        format!(
+            "the metadata's validUntil ({}) has passed: SAML relying parties must not use it any more, and the certificates it lists may be out of date; {}",
+            moment(valid_until),
+            self.todo(advice)
+        )
+    }
+
+    fn metadata_behind_adfs(&self, unpublished: &[Unpublished], advice: Advice) -> String {
+        let certs: Vec<String> = unpublished
+            .iter()
+            .map(|u| {
+                let role = if u.is_primary { "primary" } else { "secondary" };
+                let until = u
+                    .not_after
+                    .map_or_else(String::new, |t| format!(", valid until {}", moment(t)));
+                format!("the {role} {}{until}", short_thumbprint(u.sha1))
+            })
+            .collect();
+        let raw = if unpublished.iter().all(|u| u.with_raw_data) {
+            ""
+        } else {
+            " (export them again with RawData so that fedcert can fill them into the Entra update)"
+        };
+        let (it, that) = if unpublished.len() == 1 {
+            ("it", "that certificate")
+        } else {
+            ("them", "those certificates")
+        };
+        format!(
+            "the metadata is behind AD FS: AD FS holds {} but the metadata fedcert reads does not publish {it}{raw}; Entra ID reads the metadata, not AD FS, so it does not see {that} and will not pick {it} up by itself: {}",
+            join_and(&certs),
+            self.todo(advice)
+        )
+    }
+
+    fn group_differs(
+        &self,
+        own: EntraCerts,
+        differing: &[(String, EntraCerts)],
+        advice: Advice,
+    ) -> String {
+        let holds = |c: EntraCerts| {
+            let certs: Vec<String> = [c.signing, c.next_signing]
+                .into_iter()
+                .flatten()
+                .map(short_thumbprint)
+                .collect();
+            if certs.is_empty() {
+                "nothing".to_owned()
+            } else {
+                join_and(&certs)
+            }
+        };
+        let others: Vec<String> = differing
+            .iter()
+            .map(|(name, certs)| format!("{name} {}", holds(*certs)))
+            .collect();
+        let step = self.step();
+        let _ = advice;
+        format!(
+            "the domains of this IdP hold different certificates in Entra: this domain {}, {}; every federated domain that trusts the IdP must hold the same ones: update them together{step}",
+            holds(own),
+            others.join(", ")
+        )
     }
 
     fn no_signing_cert(&self, entity_id: &str, unreadable: &[String], advice: Advice) -> String {
@@ -520,6 +616,10 @@ impl Words<'_> {
                 moment(poll_from),
                 moment(promotion_at)
             ),
+            PendingPhase::Unpublished => format!(
+                "Entra does not hold the successor {succ}, which AD FS holds but the metadata does not publish, so Entra cannot pick it up: put it into Entra{step}; {}",
+                self.primary_expiry()
+            ),
             PendingPhase::Polling { poll_from } => format!(
                 "Entra does not hold the successor {succ} although it polls the metadata daily since {}: make sure the metadata is reachable from the internet, or update Entra now{step}; {}",
                 moment(poll_from),
@@ -552,6 +652,15 @@ impl Words<'_> {
             ),
         };
         format!("{}: {next}", self.manual_head())
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -89,6 +89,11 @@ pub(super) fn expiry(f: &Facts<'_>) -> Step {
         expires(primary, f.now)
     );
     let successor = match f.successor {
+        Some(s) if !f.successor_published() => format!(
+            "AD FS holds a successor {}, valid until {}, which the metadata does not publish yet.",
+            short(s.sha1),
+            when(s.not_after)
+        ),
         Some(s) => format!(
             "A successor {} is published, valid until {}.",
             short(s.sha1),
@@ -161,6 +166,12 @@ pub(super) fn kb_updates() -> Step {
 
 pub(super) fn adfs_certs(f: &Facts<'_>) -> Step {
     let view = match (f.primary, f.successor) {
+        (Some(p), Some(s)) if !f.successor_published() => format!(
+            "The imported Get-AdfsCertificate already shows two: the primary {} and the secondary {}, which the metadata \
+             does not publish yet.",
+            short(p.sha1),
+            short(s.sha1)
+        ),
         (Some(p), Some(s)) => format!(
             "The metadata already publishes two: the primary {} and the successor {}.",
             short(p.sha1),
@@ -187,7 +198,24 @@ pub(super) fn adfs_certs(f: &Facts<'_>) -> Step {
     ])
     .commands([ps::GET_TOKEN_SIGNING.to_owned(), ps::EXPORT_TOKEN_SIGNING.to_owned()])
     .expected(expected_adfs_certs(f))
-    .verified_if(two_published(f))
+    .verified_if(two_published(f).or_else(|| imported_list(f)))
+}
+
+/// The imported Get-AdfsCertificate, matching the metadata, is this step's output.
+fn imported_list(f: &Facts<'_>) -> Option<(chrono::DateTime<chrono::Utc>, String)> {
+    let holds = f.adfs?;
+    let listed: Vec<String> = holds
+        .certificates
+        .iter()
+        .map(|c| {
+            let role = if c.is_primary { "primary" } else { "secondary" };
+            format!("{role} {}", short(c.sha1))
+        })
+        .collect();
+    Some((
+        f.adfs_seen_at,
+        format!("imported Get-AdfsCertificate lists {}", listed.join(", ")),
+    ))
 }
 
 /// AD FS manages its own (self-signed) token-signing certificates: `Update-AdfsCertificate`
@@ -196,17 +224,33 @@ fn adfs_generates(f: &Facts<'_>) -> bool {
     f.auto != Some(false) && f.primary.is_none_or(|p| p.self_signed)
 }
 
+/// The successor exists: published in the metadata, or held by AD FS (an import).
+fn successor_evidence(f: &Facts<'_>) -> Option<(chrono::DateTime<chrono::Utc>, String)> {
+    f.successor.map(|s| {
+        if f.successor_published() {
+            (
+                f.idp_seen_at,
+                format!(
+                    "successor {} published in the metadata, valid until {}",
+                    short(s.sha1),
+                    when(s.not_after)
+                ),
+            )
+        } else {
+            (
+                f.adfs_seen_at,
+                format!(
+                    "AD FS holds the successor {} (imported Get-AdfsCertificate), valid until {}",
+                    short(s.sha1),
+                    when(s.not_after)
+                ),
+            )
+        }
+    })
+}
+
 pub(super) fn generate(f: &Facts<'_>) -> Step {
-    let evidence = f.successor.map(|s| {
-        (
-            f.idp_seen_at,
-            format!(
-                "successor {} published in the metadata, valid until {}",
-                short(s.sha1),
-                when(s.not_after)
-            ),
-        )
-    });
+    let evidence = successor_evidence(f);
     let reason = match (f.outage, f.primary) {
         (Some(Outage::PrimaryExpired), Some(p)) => format!(
             "The primary {} has expired and AD FS holds no successor: add a new certificate now, make it primary in the next step, then put it into Entra.",

@@ -452,7 +452,7 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
 
 fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     out.heading("Entra ID");
-    for line in crate::words::imports(&status.imports, now) {
+    for line in crate::words::import_lines(&status.imports, status.assessment.adfs, now) {
         out.field("imported", &line);
     }
     let Some(side) = status.entra() else {
