@@ -130,7 +130,9 @@ pub async fn refresh_domain(
     }
 }
 
-async fn read_metadata(
+/// Fetch, parse and extract one domain's metadata (no Graph): what `fedcert import` checks a file
+/// against.
+pub async fn read_metadata(
     fetcher: &Fetcher,
     domain: &DomainConfig,
     at: DateTime<Utc>,

@@ -2024,6 +2024,8 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             certificate_duration: None,
             certificate_rollover_interval: None,
             certificate_threshold_multiplier: None,
+            identifier: None,
+            host_name: None,
         },
     });
     let lines: Vec<String> = view::detail::lines(&app, &app.domains()[fabrikam], now(), 200)

@@ -180,8 +180,8 @@ impl ImportedAdfsCertificates {
     }
 }
 
-/// The rollover settings of `Get-AdfsProperties`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The rollover settings of `Get-AdfsProperties`, and the farm they belong to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdfsProperties {
     pub auto_certificate_rollover: bool,
     pub certificate_generation_threshold: Option<u32>,
@@ -192,6 +192,12 @@ pub struct AdfsProperties {
     pub certificate_rollover_interval: Option<u32>,
     /// Minutes per threshold unit (1440: the thresholds are days).
     pub certificate_threshold_multiplier: Option<u32>,
+    /// The federation service identifier (the metadata's entityID), when exported.
+    #[serde(default)]
+    pub identifier: Option<String>,
+    /// The federation service name (`fs.contoso.com`), when exported.
+    #[serde(default)]
+    pub host_name: Option<String>,
 }
 
 impl AdfsProperties {
@@ -699,5 +705,19 @@ pub fn parse_adfs_properties(bytes: &[u8]) -> Result<AdfsProperties, String> {
         certificate_duration: count(obj, "CertificateDuration")?,
         certificate_rollover_interval: count(obj, "CertificateRolloverInterval")?,
         certificate_threshold_multiplier: count(obj, "CertificateThresholdMultiplier")?,
+        identifier: uri(obj, "Identifier")?,
+        host_name: string(obj, "HostName")?,
     })
+}
+
+/// A `System.Uri` as ConvertTo-Json may write it: a string, or an object with `AbsoluteUri` /
+/// `OriginalString`.
+fn uri(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, String> {
+    match field(obj, name) {
+        Some(Value::Object(inner)) => match string(inner, "OriginalString")? {
+            Some(text) => Ok(Some(text)),
+            None => string(inner, "AbsoluteUri"),
+        },
+        _ => string(obj, name),
+    }
 }
