@@ -30,6 +30,9 @@ pub(crate) struct Facts<'a> {
     pub adfs_seen_at: DateTime<Utc>,
     /// Every domain of the IdP group, this one included, in config order.
     pub group: Vec<&'a str>,
+    /// Published signing certificates that expire with the primary (within a day): twins or
+    /// back-channel keys, never successors.
+    pub twins: Vec<&'a CertInfo>,
     pub days_left: Option<f64>,
     pub sync: SyncState,
     pub outage: Option<Outage>,
@@ -68,6 +71,14 @@ impl<'a> Facts<'a> {
                 vec![input.domain.name.as_str()]
             } else {
                 input.peers.iter().map(|p| p.name.as_str()).collect()
+            },
+            twins: match (input.idp, assessment.primary.as_ref()) {
+                (Some(idp), Some(primary)) => idp
+                    .signing
+                    .iter()
+                    .filter(|c| crate::assess::is_twin(c, &primary.cert))
+                    .collect(),
+                _ => Vec::new(),
             },
             days_left: assessment.days_left,
             sync: assessment.sync,

@@ -1,4 +1,4 @@
-//! `fedcert checklist <DOMAIN>`: refresh the domain once and print its renewal runbook with the
+//! `fedcert checklist <DOMAIN>`: refresh the domain (and those that may share its IdP) once and print its renewal runbook with the
 //! saved progress, as Markdown (for a change ticket), JSON or text.
 
 use chrono::{DateTime, Utc};
@@ -15,8 +15,13 @@ pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) 
         .domain(&args.domain)
         .map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
     let (format, dialect) = (args.format, args.dialect);
-    let fleet = super::check::refresh_all(&config, &[domain], now).await;
-    let Some(status) = fleet.statuses().first() else {
+    let domains = super::check::with_likely_peers(&config, &[domain]);
+    let fleet = super::check::refresh_all(&config, &domains, now).await;
+    let Some(status) = fleet
+        .statuses()
+        .iter()
+        .find(|s| s.config.name == domain.name)
+    else {
         return Err(Failure::new(
             EXIT_SOFTWARE,
             format!("{}: the refresh gave no status", domain.name),

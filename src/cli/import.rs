@@ -34,7 +34,7 @@ pub struct ImportArgs {
     /// What FILE holds — adfs-certificates (Get-AdfsCertificate), adfs-properties
     /// (Get-AdfsProperties) or entra-federation (Get-MgDomainFederationConfiguration), as
     /// ConvertTo-Json wrote it — or the folder the collection script wrote (then no FILE).
-    #[arg(value_name = "KIND|FOLDER", required_unless_present = "script")]
+    #[arg(value_name = "KIND|FOLDER", required_unless_present = "script", value_parser = KindOrFolder)]
     pub what: Option<String>,
     /// The JSON file, with KIND.
     #[arg(value_name = "FILE")]
@@ -70,6 +70,33 @@ impl From<ImportWhat> for ImportKind {
             ImportWhat::AdfsProperties => Self::AdfsProperties,
             ImportWhat::EntraFederation => Self::EntraFederation,
         }
+    }
+}
+
+/// A kind of export or a folder: any text, with the kinds offered for completion and help.
+#[derive(Clone, Copy, Debug)]
+struct KindOrFolder;
+
+impl clap::builder::TypedValueParser for KindOrFolder {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            ImportWhat::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
     }
 }
 

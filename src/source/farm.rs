@@ -11,7 +11,6 @@ use crate::cert::Sha1;
 use crate::location::host_of;
 use crate::source::graph::FederationConfiguration;
 use crate::source::imports::{AdfsProperties, ImportedAdfsCertificates};
-use crate::words::short_thumbprint;
 
 /// What fedcert knows of a domain's IdP to check an import against.
 #[derive(Clone, Copy, Debug)]
@@ -95,7 +94,7 @@ impl fmt::Display for Mismatch {
                 let list = |certs: &[Sha1]| {
                     certs
                         .iter()
-                        .map(|c| short_thumbprint(*c))
+                        .map(|c| format!("{}…", &c.to_string()[..8]))
                         .collect::<Vec<_>>()
                         .join(", ")
                 };

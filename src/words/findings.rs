@@ -365,7 +365,7 @@ impl Words<'_> {
                 let role = if u.is_primary { "primary" } else { "secondary" };
                 let until = u
                     .not_after
-                    .map_or_else(String::new, |t| format!(", valid until {}", moment(t)));
+                    .map_or_else(String::new, |t| format!(" (valid until {})", moment(t)));
                 format!("the {role} {}{until}", short_thumbprint(u.sha1))
             })
             .collect();
@@ -406,14 +406,14 @@ impl Words<'_> {
         };
         let others: Vec<String> = differing
             .iter()
-            .map(|(name, certs)| format!("{name} {}", holds(*certs)))
+            .map(|(name, certs)| format!("{name}: {}", holds(*certs)))
             .collect();
         let step = self.step();
         let _ = advice;
         format!(
-            "the domains of this IdP hold different certificates in Entra: this domain {}, {}; every federated domain that trusts the IdP must hold the same ones: update them together{step}",
+            "Entra holds different certificates for the domains of this IdP (this domain: {}; {}): every federated domain that trusts the IdP must hold the same ones, so update them together{step}",
             holds(own),
-            others.join(", ")
+            others.join("; ")
         )
     }
 

@@ -101,6 +101,17 @@ pub(super) fn expiry(f: &Facts<'_>) -> Step {
         ),
         None => "No successor is published yet.".to_owned(),
     };
+    let twins: Vec<String> = f.twins.iter().map(|c| short(c.sha1)).collect();
+    let twins = match twins.as_slice() {
+        [] => String::new(),
+        [one] => format!(
+            "{one} expires with the primary (within a day): a twin or back-channel key, not a successor."
+        ),
+        many => format!(
+            "{} expire with the primary (within a day): twins or back-channel keys, not successors.",
+            many.join(", ")
+        ),
+    };
     let plan = match (f.kind, f.auto, f.successor) {
         (IdpKind::AdFs, Some(true), None) => format!(
             "AD FS generates the successor around {} and promotes it {} days later.",
@@ -142,7 +153,7 @@ pub(super) fn expiry(f: &Facts<'_>) -> Step {
         short(primary.sha1),
         expires(primary, f.now)
     );
-    step.why(&[&known, &successor, &plan])
+    step.why(&[&known, &successor, &twins, &plan])
         .verified_if(Some((f.idp_seen_at, evidence)))
 }
 

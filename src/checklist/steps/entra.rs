@@ -163,6 +163,11 @@ fn update_reason(f: &Facts<'_>) -> String {
         return "Entra reads no metadata from a third-party IdP: always update it by hand."
             .to_owned();
     }
+    if f.successor.is_some() && !f.successor_published() {
+        return "AD FS holds the successor, but the metadata Entra reads does not publish it yet, so Entra cannot \
+                pick it up by itself: put it there by hand (and find out why the metadata is behind AD FS)."
+            .to_owned();
+    }
     let result = f
         .entra
         .and_then(|e| e.update_result.as_ref())
