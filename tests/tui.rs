@@ -965,7 +965,12 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
     for (width, height) in [(80, 24), (120, 40)] {
         let mut app = app_sized(width, height);
         act(&mut app, &[Action::ToggleHelp]);
-        let text = screen_text(&draw(&app));
+        // What help shows, scrolled from its top to its end (at 80x24 its rows do not all fit).
+        let mut text = screen_text(&draw(&app));
+        for _ in 0..keymap.bindings().len() {
+            act(&mut app, &[Action::Down]);
+            text.push_str(&screen_text(&draw(&app)));
+        }
         for binding in view::help::Page::Browse.bindings(keymap) {
             assert!(
                 text.contains(binding.description),
@@ -983,6 +988,51 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
             );
         }
     }
+}
+
+#[test]
+fn help_that_does_not_fit_scrolls_and_says_where_it_is() {
+    let rows = view::help::Page::Browse
+        .bindings(Keymap::standard())
+        .count();
+    let mut app = app();
+    act(&mut app, &[Action::ToggleHelp]);
+    let top = screen_text(&draw(&app));
+    let first = top.lines().next().unwrap().to_owned();
+    assert!(
+        first.contains(&format!(" 1–22 of {rows} · j/k scroll ")),
+        "{first}"
+    );
+    assert!(top.contains("Next domain / scroll down"));
+    // To its end: the last row shows, the first has gone, and it stops there.
+    act(&mut app, &[Action::Bottom]);
+    let end = screen_text(&draw(&app));
+    let last = view::help::Page::Browse
+        .bindings(Keymap::standard())
+        .last()
+        .unwrap()
+        .description;
+    assert!(end.contains(last), "{end}");
+    assert!(!end.contains("Next domain / scroll down"), "{end}");
+    assert!(
+        end.lines()
+            .next()
+            .unwrap()
+            .contains(&format!(" {}–{rows} of {rows} ", rows - 21)),
+        "{end}"
+    );
+    act(&mut app, &[Action::Down, Action::PageDown]);
+    assert_eq!(screen_text(&draw(&app)), end, "no further than the end");
+    assert_eq!(app.mode(), Mode::Help, "scrolling keeps help open");
+    // Closed and opened again, it starts at the top; where everything fits, nothing scrolls.
+    act(&mut app, &[Action::Back, Action::ToggleHelp]);
+    assert_eq!(screen_text(&draw(&app)), top);
+    let mut wide = app_sized(120, 40);
+    act(&mut wide, &[Action::ToggleHelp]);
+    let before = screen_text(&draw(&wide));
+    assert!(!before.contains("j/k scroll"), "{before}");
+    act(&mut wide, &[Action::Down]);
+    assert_eq!(screen_text(&draw(&wide)), before);
 }
 
 #[test]

@@ -263,6 +263,8 @@ bindable! {
     /// Explain an error users see (AADSTS50008, a pasted page): which domains show its causes.
     /// Its prompt takes the filter's keys: `apply_filter`, `filter_erase`, `clear_filter`.
     Explain => "explain",
+    /// The list grouped by IdP (the domains of one entityID together), or not.
+    GroupByIdp => "group_by_idp",
 }
 
 impl std::fmt::Display for Bindable {
@@ -294,7 +296,8 @@ pub struct BindingSpec {
     pub fixed: bool,
 }
 
-const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log];
+/// Moving: the list's selection, the details, the log pane and help scroll with the same keys.
+const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log, Mode::Help];
 const BROWSE: &[Mode] = &[Mode::List, Mode::Details];
 const VIEWS: &[Mode] = &[Mode::List, Mode::Details, Mode::Checklist];
 const CHECKLIST: &[Mode] = &[Mode::Checklist];
@@ -403,6 +406,7 @@ pub const BINDINGS: &[BindingSpec] = {
         hinted(B::RefreshAll, &[KeySpec::char('R')], VIEWS, "Refresh every domain now", "all"),
         hinted(B::ToggleLog, &[KeySpec::char('L')], &[Mode::List, Mode::Details, Mode::Log], "Log pane: recent warnings, errors", "log"),
         hinted(B::Explain, &[KeySpec::char('e')], BROWSE, "Explain an error users see", "explain"),
+        hinted(B::GroupByIdp, &[KeySpec::char('i')], BROWSE, "List grouped by IdP, or not", "by IdP"),
         // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
         // config.
         BindingSpec {

@@ -76,6 +76,8 @@ pub enum Action {
     ToggleHelp,
     /// Open or close the log pane (recent warnings and errors).
     ToggleLog,
+    /// Group the list by IdP (the domains of one entityID together), or stop.
+    ToggleGroups,
     Quit,
     /// The mouse wheel turned over the cell at `column`, `row`: `lines` down (negative: up).
     Scroll {

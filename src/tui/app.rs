@@ -13,7 +13,7 @@ use super::checklist_screen::{self, ChecklistScreen, Notice};
 use super::explain_screen::{Answer, ExplainPrompt, answer, one_line};
 use super::keymap::{Keymap, Mode};
 use super::log::LogRing;
-use super::order::{Change, ListOrder};
+use super::order::{Change, GroupPlace, ListOrder};
 use super::theme::Theme;
 use super::view;
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
@@ -76,6 +76,8 @@ pub struct App {
     pub log_file: Option<String>,
     /// The explain prompt (`e`) and its answer, which narrows the list.
     pub explain: Option<ExplainPrompt>,
+    /// First visible row of help, when its rows do not fit.
+    pub help_scroll: usize,
 }
 
 impl App {
@@ -110,6 +112,7 @@ impl App {
             log_scroll: 0,
             log_file: None,
             explain: None,
+            help_scroll: 0,
         };
         app.selected = app.visible().first().copied();
         app
@@ -208,6 +211,24 @@ impl App {
         (visible.len(), ids(&visible[start..end]))
     }
 
+    /// The list is grouped by IdP.
+    pub fn grouped(&self) -> bool {
+        self.order().grouped()
+    }
+
+    /// Where a domain stands in its IdP group, when the list is grouped.
+    pub fn group_place(&self, id: DomainId) -> Option<GroupPlace> {
+        self.order().place(id.index())
+    }
+
+    /// Group the list by IdP, or stop; the selection stays on its domain.
+    fn toggle_groups(&mut self) {
+        let order = self.order.get_mut();
+        let grouped = !order.grouped();
+        order.set_grouped(grouped);
+        self.settle_selection();
+    }
+
     /// How many domains stand at CRIT, WARN, UNKNOWN and OK, the filter aside.
     pub fn severity_counts(&self) -> [usize; 4] {
         self.order().counts()
@@ -297,6 +318,10 @@ impl App {
 
     fn page(&self, now: DateTime<Utc>) -> isize {
         let rows = match self.screen {
+            _ if self.help => {
+                let page = view::help::Page::for_screen(self.screen);
+                view::help::visible_rows(self.area(), &self.keymap, page)
+            }
             _ if self.log_open => view::log::rows(self.area()),
             Screen::List => self.list_rows(),
             Screen::Details => view::layout::details_extent(self.area(), self, now).1,
@@ -305,8 +330,12 @@ impl App {
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
 
-    /// Move the selection (list) or the view (details, the log pane).
+    /// Move the selection (list) or the view (details, the log pane, help).
     fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
+        if self.help {
+            self.scroll_help(delta);
+            return;
+        }
         if self.log_open {
             self.scroll_log(delta);
             return;
@@ -323,6 +352,7 @@ impl App {
     fn back(&mut self) {
         if self.help {
             self.help = false;
+            self.help_scroll = 0;
         } else if self.log_open {
             self.log_open = false;
         } else if self.screen == Screen::Checklist {
@@ -484,6 +514,13 @@ impl App {
         }
     }
 
+    /// Scroll help, within its rows.
+    fn scroll_help(&mut self, delta: isize) {
+        let page = view::help::Page::for_screen(self.screen);
+        let max = view::help::hidden_rows(self.area(), &self.keymap, page);
+        self.help_scroll = self.help_scroll.saturating_add_signed(delta).min(max);
+    }
+
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
         let max = self.log.len().saturating_sub(view::log::rows(self.area()));
@@ -505,6 +542,7 @@ impl App {
     /// or the log pane it scrolls them.
     fn wheel(&mut self, lines: isize, column: u16, row: u16, now: DateTime<Utc>) {
         if self.help {
+            self.scroll_help(lines);
             return;
         }
         if self.log_open {
@@ -560,7 +598,7 @@ impl App {
     /// `PgUp`/`PgDn`: a page of the list, of the details, or of the current step.
     fn page_by(&mut self, pages: isize, now: DateTime<Utc>) {
         let delta = pages.saturating_mul(self.page(now));
-        if self.screen == Screen::Checklist {
+        if self.screen == Screen::Checklist && !self.help {
             self.scroll_step(delta, now);
         } else {
             self.navigate(delta, now);
@@ -646,6 +684,10 @@ impl App {
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
         if let Some(Applied::Refreshed(id)) = self.fleet.apply(event, now) {
             self.order.get_mut().mark(id.index(), Change::Facts);
+            // Its IdP group's other domains may have a new verdict too.
+            for peer in self.fleet.take_regrouped() {
+                self.order.get_mut().mark(peer.index(), Change::Verdict);
+            }
             self.answer_is_stale();
             // A change to the domain on screen needs no highlight.
             if self.screen != Screen::List && self.selected == Some(id) {
@@ -722,7 +764,11 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::ApplyExplain
         | Action::CancelExplain
         | Action::Paste(_) => app.on_prompt(action, now),
-        Action::ToggleHelp => app.help = !app.help,
+        Action::ToggleHelp => {
+            app.help = !app.help;
+            app.help_scroll = 0;
+        }
+        Action::ToggleGroups => app.toggle_groups(),
         Action::Quit => return vec![Effect::Quit],
         Action::Tick => {
             app.reassess_due(now);

@@ -48,6 +48,8 @@ struct Entry {
     /// The name and the identity provider's host, lowercased, for the filter.
     name_lower: Box<str>,
     host_lower: Box<str>,
+    /// The entityID its metadata names (empty: not read yet): its IdP group.
+    group_key: Box<str>,
     /// The filter lets it through.
     shown: bool,
     change: Change,
@@ -62,10 +64,20 @@ impl Entry {
             name: d.config.name.as_str().into(),
             name_lower: d.config.name.to_lowercase().into(),
             host_lower: d.idp_host().unwrap_or_default().to_lowercase().into(),
+            group_key: d.entity_id().unwrap_or_default().into(),
             shown: true,
             change: Change::None,
         }
     }
+}
+
+/// Where a domain stands in its IdP group, in the grouped list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupPlace {
+    /// Its place among the group's members (0: the first).
+    pub position: usize,
+    /// How many domains the group has (1: a group of one).
+    pub size: usize,
 }
 
 fn verdict_of(d: &DomainStatus) -> (Severity, DateTime<Utc>) {
@@ -116,6 +128,16 @@ pub struct ListOrder {
     shown: Vec<usize>,
     /// How many domains stand at each severity ([`slot`]).
     counts: [usize; 4],
+    /// The list is grouped by IdP: each group's domains together, in list order, the groups in
+    /// the order of their first (worst) domain.
+    grouped: bool,
+    /// With `grouped`: every domain in grouped order, each one's place in it, and its place in
+    /// its group.
+    by_group: Vec<usize>,
+    group_rank: Vec<usize>,
+    places: Vec<GroupPlace>,
+    /// Grouping changed: group everyone again at the next settle.
+    regroup: bool,
 }
 
 impl ListOrder {
@@ -134,9 +156,89 @@ impl ListOrder {
             rematch: false,
             shown: Vec::new(),
             counts: [0; 4],
+            grouped: false,
+            by_group: Vec::new(),
+            group_rank: Vec::new(),
+            places: Vec::new(),
+            regroup: false,
         };
         this.rebuild(domains);
         this
+    }
+
+    /// Group the list by IdP, or stop. Takes effect at the next [`Self::settle`].
+    pub fn set_grouped(&mut self, grouped: bool) {
+        if self.grouped != grouped {
+            self.grouped = grouped;
+            self.regroup = true;
+        }
+    }
+
+    pub fn grouped(&self) -> bool {
+        self.grouped
+    }
+
+    /// Where domain `index` stands in its IdP group, when the list is grouped.
+    pub fn place(&self, index: usize) -> Option<GroupPlace> {
+        self.grouped
+            .then(|| self.places.get(index).copied())
+            .flatten()
+    }
+
+    /// Each IdP group's domains together, in list order; the groups in the order of their first
+    /// domain (the worst, as the list sorts). Domains not read yet stand alone.
+    fn group_everyone(&mut self) {
+        let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for &i in &self.order {
+            let key = &*self.entries[i].group_key;
+            let group = if key.is_empty() {
+                None
+            } else {
+                first_of.get(key).copied()
+            };
+            if let Some(g) = group {
+                members[g].push(i);
+            } else {
+                if !key.is_empty() {
+                    first_of.insert(key, members.len());
+                }
+                members.push(vec![i]);
+            }
+        }
+        self.by_group.clear();
+        self.places = vec![GroupPlace::default(); self.entries.len()];
+        for group in &members {
+            for (position, &i) in group.iter().enumerate() {
+                self.places[i] = GroupPlace {
+                    position,
+                    size: group.len(),
+                };
+            }
+            self.by_group.extend(group);
+        }
+        self.group_rank = vec![0; self.entries.len()];
+        for (position, &i) in self.by_group.iter().enumerate() {
+            self.group_rank[i] = position;
+        }
+    }
+
+    /// Every domain in the order the list shows them (the filter aside).
+    fn sequence(&self) -> &[usize] {
+        if self.grouped {
+            &self.by_group
+        } else {
+            &self.order
+        }
+    }
+
+    /// Where domain `index` stands in [`Self::sequence`].
+    fn rank_of(&self, index: usize) -> usize {
+        if self.grouped {
+            self.group_rank[index]
+        } else {
+            self.rank[index]
+        }
     }
 
     /// Everything from scratch: the names, the order, the counts (and no filter).
@@ -164,6 +266,9 @@ impl ListOrder {
         self.counts = [0; 4];
         for e in &self.entries {
             self.counts[slot(e.severity)] += 1;
+        }
+        if self.grouped {
+            self.group_everyone();
         }
     }
 
@@ -225,6 +330,7 @@ impl ListOrder {
                     return;
                 }
                 entry.host_lower = d.idp_host().unwrap_or_default().to_lowercase().into();
+                entry.group_key = d.entity_id().unwrap_or_default().into();
             }
             entry.change = Change::None;
             let (severity, expiry) = verdict_of(d);
@@ -236,9 +342,13 @@ impl ListOrder {
             }
         }
         self.move_entries(&moved);
+        let regroup = std::mem::take(&mut self.regroup);
+        if self.grouped && (looked_at || regroup) {
+            self.group_everyone();
+        }
         if refilter {
             self.match_all();
-        } else if looked_at {
+        } else if looked_at || regroup {
             self.list_shown();
         }
     }
@@ -291,9 +401,13 @@ impl ListOrder {
     fn list_shown(&mut self) {
         self.shown.clear();
         if self.narrowed() {
-            let entries = &self.entries;
-            self.shown
-                .extend(self.order.iter().copied().filter(|&i| entries[i].shown));
+            let shown: Vec<usize> = self
+                .sequence()
+                .iter()
+                .copied()
+                .filter(|&i| self.entries[i].shown)
+                .collect();
+            self.shown = shown;
         }
     }
 
@@ -351,7 +465,7 @@ impl ListOrder {
         if self.narrowed() {
             &self.shown
         } else {
-            &self.order
+            self.sequence()
         }
     }
 
@@ -361,11 +475,11 @@ impl ListOrder {
         if !entry.shown {
             return None;
         }
+        let rank = self.rank_of(index);
         if !self.narrowed() {
-            return Some(self.rank[index]);
+            return Some(rank);
         }
-        let rank = self.rank[index];
-        Some(self.shown.partition_point(|&j| self.rank[j] < rank))
+        Some(self.shown.partition_point(|&j| self.rank_of(j) < rank))
     }
 
     /// How many domains stand at each severity: CRIT, WARN, UNKNOWN, OK ([`slot`]).
@@ -527,6 +641,108 @@ mod tests {
                 &format!("{what} (round {round})"),
             );
         }
+    }
+
+    /// Metadata naming `entity` (or none read yet).
+    fn read_as(d: &mut DomainStatus, entity: Option<usize>) {
+        d.last_good = entity.map(|e| crate::domain::Snapshot {
+            fetched_at: t0(),
+            location: d.config.metadata_url.clone(),
+            facts: crate::assess::IdpFacts {
+                entity_id: format!("http://fs{e}.idp.test/adfs/services/trust"),
+                kind: crate::assess::IdpKind::AdFs,
+                signing: Vec::new(),
+                encryption: Vec::new(),
+                signed_by: None,
+                unreadable: Vec::new(),
+                sign_in_url: None,
+                valid_until: None,
+                ws_fed: true,
+            },
+            http_date: None,
+            clock_skew: None,
+        });
+    }
+
+    /// The grouped order, worked out the plain way: the sorted list, each IdP's domains
+    /// gathered at the place of its first, then the filter.
+    fn expected_grouped(domains: &[DomainStatus], filter: &str) -> Vec<usize> {
+        let all = expected(domains, "");
+        let shown = expected(domains, filter);
+        let mut grouped: Vec<usize> = Vec::new();
+        for &i in &all {
+            if grouped.contains(&i) {
+                continue;
+            }
+            grouped.push(i);
+            if let Some(entity) = domains[i].entity_id() {
+                grouped.extend(
+                    all.iter()
+                        .copied()
+                        .filter(|&j| j != i && domains[j].entity_id() == Some(entity)),
+                );
+            }
+        }
+        grouped.retain(|i| shown.contains(i));
+        grouped
+    }
+
+    #[test]
+    fn grouped_by_idp_the_kept_order_is_the_order_grouped_afresh() {
+        let mut dice = Dice(0xC0FF_EE00_1234_5678);
+        let mut domains = fleet(120, &mut dice);
+        for d in &mut domains {
+            let entity = dice.roll(7);
+            read_as(d, (entity < 5).then_some(entity));
+        }
+        let mut order = ListOrder::new(&domains);
+        order.set_grouped(true);
+        let filters = ["", "tenant1", "CRIT", "ok", "fs3.idp"];
+        let mut filter = "";
+        for round in 0..200 {
+            match dice.roll(4) {
+                0 => filter = filters[dice.roll(filters.len())],
+                1 => {
+                    let i = dice.roll(domains.len());
+                    let entity = dice.roll(7);
+                    read_as(&mut domains[i], (entity < 5).then_some(entity));
+                    order.mark(i, Change::Facts);
+                }
+                _ => {
+                    for _ in 0..[1, 3, MOVE_ONE_BY_ONE + 1, 60][dice.roll(4)] {
+                        let i = dice.roll(domains.len());
+                        reassess(&mut domains[i], &mut dice);
+                        order.mark(i, Change::Verdict);
+                    }
+                }
+            }
+            order.settle(&domains, filter);
+            let want = expected_grouped(&domains, filter);
+            assert_eq!(order.visible(), want.as_slice(), "round {round}");
+            for i in 0..domains.len() {
+                assert_eq!(
+                    order.position(i),
+                    want.iter().position(|&j| j == i),
+                    "position of {i} in round {round}"
+                );
+            }
+            // Each visible domain knows its place among its group's domains.
+            for (n, &i) in want.iter().enumerate() {
+                let place = order.place(i).unwrap();
+                if place.position > 0 && filter.is_empty() {
+                    assert_eq!(
+                        domains[want[n - 1]].entity_id(),
+                        domains[i].entity_id(),
+                        "round {round}"
+                    );
+                }
+            }
+        }
+        // Ungrouped again: the plain order.
+        order.set_grouped(false);
+        order.settle(&domains, filter);
+        assert_eq!(order.visible(), expected(&domains, filter).as_slice());
+        assert_eq!(order.place(0), None);
     }
 
     #[test]

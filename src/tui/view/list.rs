@@ -15,6 +15,7 @@ use crate::domain::{DomainStatus, FetchState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
+use crate::tui::order::GroupPlace;
 use crate::tui::theme::Theme;
 use crate::words;
 
@@ -74,13 +75,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         _ => usize::from(area.width.saturating_sub(SIDE_FIXED_WIDTH)),
     };
     let fits = (fit(1), fit(2), fit(7));
-    let rows = window
-        .iter()
-        .map(|&i| row(&app.domains()[i], now, columns, fits, theme));
-    let host_header = if fit(2) >= "IDP HOST".len() {
-        "IDP HOST"
-    } else {
-        "IDP"
+    let grouped = app.grouped();
+    let rows = window.iter().map(|&i| {
+        let mark = group_mark(grouped, app.group_place(i));
+        row(&app.domains()[i], now, columns, fits, theme, mark)
+    });
+    let host_header = match (grouped, fit(2) >= "IDP HOST".len()) {
+        (true, true) => "IDP GROUP",
+        (_, false) => "IDP",
+        (false, true) => "IDP HOST",
     };
     let table = Table::new(rows, widths)
         .header(header(columns, host_header).style(theme.heading()))
@@ -117,7 +120,9 @@ fn widths(
         Columns::Side => vec![Length(7), Fill(1), Length(7)],
         Columns::Standard | Columns::Wide => {
             let domain = longest(&|d| d.config.name.chars().count() + usize::from(d.changed));
-            let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count()));
+            // Grouped, the host carries its group's mark (`┌ `).
+            let mark = if app.grouped() { MARK_WIDTH } else { 0 };
+            let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count())) + mark;
             let refresh = longest(&|d| refresh_text(d, now, app.theme()).0.chars().count());
             // status, days, successor (with its promotion date when wide), sync, refresh, expires
             let fixed: &[u16] = if columns == Columns::Wide {
@@ -193,32 +198,50 @@ fn header(columns: Columns, host: &'static str) -> Row<'static> {
     Row::new(names.iter().copied())
 }
 
+/// The width of a group mark (`┌ `).
+const MARK_WIDTH: usize = 2;
+
+/// A domain's mark in the grouped list: `┌ ` for a group's first domain, `├ ` between, `└ ` for
+/// its last, blank for a domain alone; nothing when the list is not grouped.
+fn group_mark(grouped: bool, place: Option<GroupPlace>) -> &'static str {
+    match place {
+        _ if !grouped => "",
+        Some(GroupPlace { size, .. }) if size < 2 => "  ",
+        Some(GroupPlace { position: 0, .. }) => "┌ ",
+        Some(GroupPlace { position, size }) if position + 1 == size => "└ ",
+        Some(_) => "├ ",
+        None => "  ",
+    }
+}
+
 fn row(
     status: &DomainStatus,
     now: DateTime<Utc>,
     columns: Columns,
     (name_width, host_width, refresh_width): (usize, usize, usize),
     theme: Theme,
+    mark: &str,
 ) -> Row<'static> {
     let a = &status.assessment;
     let word = Cell::from(a.severity.word()).style(theme.severity(a.severity));
+    // Beside the details there is no host column: the group mark goes before the name.
+    let side_mark = if columns == Columns::Side { mark } else { "" };
     let name = if status.changed {
-        let marked = format!("{CHANGED_MARK}{}", status.config.name);
+        let marked = format!("{side_mark}{CHANGED_MARK}{}", status.config.name);
         Cell::from(format::fit(&marked, name_width)).style(theme.changed())
     } else {
-        Cell::from(format::fit(&status.config.name, name_width))
+        let named = format!("{side_mark}{}", status.config.name);
+        Cell::from(format::fit(&named, name_width))
     };
     let days = Cell::from(format::days_left(a.days_left));
     if columns == Columns::Side {
         return Row::new([word, name, days]);
     }
+    let host = format!("{mark}{}", status.idp_host().unwrap_or_else(|| "—".into()));
     let mut cells = vec![
         word,
         name,
-        Cell::from(format::fit(
-            &status.idp_host().unwrap_or_else(|| "—".into()),
-            host_width,
-        )),
+        Cell::from(format::fit(&host, host_width)),
         days,
         Cell::from(successor(status, now, columns == Columns::Wide)),
         Cell::from(a.sync.label()).style(theme.sync(a.sync)),
