@@ -627,11 +627,19 @@ fn the_collection_script_writes_what_the_reader_takes() {
         "UTF8Encoding $false",
         "Get-MgDomainFederationConfiguration",
         "[Convert]::ToBase64String($_.Certificate.RawData)",
-        "Identifier",
-        "HostName",
-        "DomainId",
     ] {
         assert!(asset.contains(written), "the script lacks {written}");
+    }
+    // The properties the reader checks a file against: each written as `Name = value`.
+    for property in ["Identifier", "HostName", "DomainId", "IsPrimary", "RawData"] {
+        assert!(
+            asset.lines().any(|line| {
+                line.trim_start()
+                    .strip_prefix(property)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            }),
+            "the script writes no {property}"
+        );
     }
     for retired in ["Msol", "MSOnline\n", "Connect-MsolService"] {
         assert!(!asset.contains(retired), "the script uses {retired}");
