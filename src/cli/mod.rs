@@ -7,7 +7,6 @@
 
 mod check;
 mod checklist_cmd;
-pub mod checklist_format;
 mod config_cmd;
 mod discover;
 mod explain;
@@ -318,14 +317,14 @@ pub struct ChecklistArgs {
     /// The domain, as named in the config.
     pub domain: String,
     /// markdown (for a change ticket), json or text.
-    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text", "ps1"]).try_map(|s| s.parse::<checklist_format::Format>()))]
-    pub format: checklist_format::Format,
+    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text", "ps1"]).try_map(|s| s.parse::<crate::checklist::format::Format>()))]
+    pub format: crate::checklist::format::Format,
     /// graph (Microsoft Graph PowerShell, the default) or msonline (legacy, retired in 2025).
     #[arg(long, default_value = "graph", value_parser = clap::builder::PossibleValuesParser::new(["graph", "msonline"]).try_map(|s| s.parse::<crate::checklist::Dialect>()))]
     pub dialect: crate::checklist::Dialect,
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct InspectArgs {
     /// https:// or http:// URL, file:// URL, a path, or - for standard input.
     pub source: String,
@@ -335,6 +334,10 @@ pub struct InspectArgs {
     /// Same as --format json.
     #[arg(long)]
     pub json: bool,
+    /// The most of a URL's body to read (after decompression), e.g. 2GiB; whole federation
+    /// aggregates are hundreds of MB. The body is read as it arrives, never held whole.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = crate::units::parse_byte_size)]
+    pub max_body: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
