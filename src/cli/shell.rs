@@ -176,6 +176,10 @@ fn reference(roff: &mut Roff) {
             "The data directory (FEDCERT_DATA_DIR names another): checklist progress, PowerShell imports, the last good metadata, written atomically under a lock.",
         ),
         (
+            "~/.local/share/fedcert/signin/",
+            "The sign-ins of fedcert login, one file per tenant, readable by you alone (0600): the refresh token and who signed in. fedcert logout removes one.",
+        ),
+        (
             "~/.local/share/fedcert/fedcert.log",
             "The TUI's log (--log-file names another); headless commands log to standard error.",
         ),
@@ -233,6 +237,14 @@ fn reference(roff: &mut Roff) {
         ),
         ("70", "An internal error."),
         ("73", "An output file or directory that cannot be created."),
+        (
+            "77",
+            "login: the sign-in was declined, its code expired, or Entra refused it.",
+        ),
+        (
+            "130",
+            "login: cancelled with Ctrl-C while waiting; nothing was saved.",
+        ),
     ] {
         entry(roff, term, text);
     }
