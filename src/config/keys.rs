@@ -256,6 +256,8 @@ bindable! {
     Refresh => "refresh",
     RefreshAll => "refresh_all",
     ToggleLog => "toggle_log",
+    /// Group the list's rows (by tenant), or stop grouping them.
+    GroupBy => "group_by",
 }
 
 impl std::fmt::Display for Bindable {
@@ -393,6 +395,7 @@ pub const BINDINGS: &[BindingSpec] = {
         hinted(B::Refresh, &[KeySpec::char('r')], VIEWS, "Refresh the selected domain now", "refresh"),
         hinted(B::RefreshAll, &[KeySpec::char('R')], VIEWS, "Refresh every domain now", "all"),
         hinted(B::ToggleLog, &[KeySpec::char('L')], &[Mode::List, Mode::Details, Mode::Log], "Log pane: recent warnings, errors", "log"),
+        row(B::GroupBy, &[KeySpec::char('b')], &[Mode::List], "Group the list: by tenant, or not"),
         // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
         // config.
         BindingSpec {

@@ -12,7 +12,7 @@ use super::action::{Action, Effect};
 use super::checklist_screen::{self, ChecklistScreen, Notice};
 use super::keymap::{Keymap, Mode};
 use super::log::LogRing;
-use super::order::{Change, ListOrder};
+use super::order::{Change, Grouping, ListOrder};
 use super::theme::Theme;
 use super::view;
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
@@ -73,6 +73,8 @@ pub struct App {
     pub log_scroll: usize,
     /// Where the full log goes, for the pane to name.
     pub log_file: Option<String>,
+    /// The domains belong to more than one tenant (the list then shows each one's).
+    several_tenants: bool,
 }
 
 impl App {
@@ -86,6 +88,9 @@ impl App {
     }
 
     pub fn with_fleet(fleet: Fleet) -> Self {
+        let mut tenants = fleet.statuses().iter().map(|d| d.config.tenant.as_deref());
+        let first = tenants.next().flatten();
+        let several_tenants = tenants.any(|t| t != first);
         let mut app = Self {
             order: RefCell::new(ListOrder::new(fleet.statuses())),
             fleet,
@@ -106,6 +111,7 @@ impl App {
             log_open: false,
             log_scroll: 0,
             log_file: None,
+            several_tenants,
         };
         app.selected = app.visible().first().copied();
         app
@@ -205,6 +211,39 @@ impl App {
     /// How many domains stand at CRIT, WARN, UNKNOWN and OK, the filter aside.
     pub fn severity_counts(&self) -> [usize; 4] {
         self.order().counts()
+    }
+
+    /// The domains belong to more than one tenant (or some to none).
+    pub fn several_tenants(&self) -> bool {
+        self.several_tenants
+    }
+
+    /// How the list's rows are grouped.
+    pub fn grouping(&self) -> Grouping {
+        self.order().grouping()
+    }
+
+    /// Group the list's rows the next way (by tenant, then not at all), keeping the selection.
+    fn cycle_grouping(&mut self) {
+        let order = self.order.get_mut();
+        let next = order.grouping().next();
+        order.set_grouping(next, self.fleet.statuses());
+        self.list_offset = 0;
+        self.settle_selection();
+    }
+
+    /// The tenants whose domains cannot read Entra until someone signs in, each once, in the
+    /// order of the config.
+    pub fn sign_ins_needed(&self) -> Vec<&crate::source::graph::SignInNeeded> {
+        let mut needed: Vec<&crate::source::graph::SignInNeeded> = Vec::new();
+        for status in self.fleet.statuses() {
+            if let Some(sign_in) = status.sign_in_needed()
+                && !needed.iter().any(|n| n.tenant == sign_in.tenant)
+            {
+                needed.push(sign_in);
+            }
+        }
+        needed
     }
 
     pub fn selected(&self) -> Option<DomainId> {
@@ -568,6 +607,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         }
         Action::RefreshAll => return vec![Effect::Poll(PollCommand::RefreshAll)],
         Action::ToggleHelp => app.help = !app.help,
+        Action::CycleGrouping => app.cycle_grouping(),
         Action::Quit => return vec![Effect::Quit],
         Action::Tick => {
             app.reassess_due(now);

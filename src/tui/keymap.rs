@@ -144,6 +144,7 @@ impl From<Bindable> for Action {
             Bindable::Refresh => Self::RefreshSelected,
             Bindable::RefreshAll => Self::RefreshAll,
             Bindable::ToggleLog => Self::ToggleLog,
+            Bindable::GroupBy => Self::CycleGrouping,
         }
     }
 }
