@@ -82,6 +82,8 @@ pub struct Sources {
     /// (e.g. the secret's variable is unset): every domain of that tenant then shows that as
     /// its Entra error.
     graphs: Arc<[(String, Result<GraphClient, GraphError>)]>,
+    /// `[entra]` is configured: it is `graphs[0]`, the tenant of domains that name none.
+    has_default: bool,
 }
 
 impl Sources {
@@ -118,16 +120,19 @@ impl Sources {
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
             graphs,
+            has_default: config.entra.is_some(),
         }
     }
 
-    /// The Graph client of `domain`'s tenant; `None` when the domain has none.
+    /// The Graph client of `domain`'s tenant (`[entra]`'s for a domain that names none);
+    /// `None` when the domain has none.
     pub fn graph_for(&self, domain: &DomainConfig) -> Option<&Result<GraphClient, GraphError>> {
-        let tenant = domain.tenant.as_deref()?;
-        self.graphs
-            .iter()
-            .find(|(label, _)| label == tenant)
-            .map(|(_, client)| client)
+        let found = match domain.tenant.as_deref() {
+            Some(tenant) => self.graphs.iter().find(|(label, _)| label == tenant),
+            None if self.has_default => self.graphs.first(),
+            None => None,
+        };
+        found.map(|(_, client)| client)
     }
 }
 

@@ -88,10 +88,13 @@ impl Config {
         })
     }
 
-    /// The tenant whose Entra holds `domain` ([`DomainConfig::tenant`]).
+    /// The tenant whose Entra holds `domain` ([`DomainConfig::tenant`]; `[entra]` when it names
+    /// none).
     pub fn tenant_of(&self, domain: &DomainConfig) -> Option<&EntraConfig> {
-        let label = domain.tenant.as_deref()?;
-        self.all_tenants().find(|t| t.label() == label)
+        match domain.tenant.as_deref() {
+            Some(label) => self.all_tenants().find(|t| t.label() == label),
+            None => self.entra.as_ref(),
+        }
     }
 }
 
@@ -271,7 +274,8 @@ pub struct DomainConfig {
     pub entra_next_signing_thumbprint: Option<Sha1>,
     pub ca_file: Option<PathBuf>,
     /// The [label](EntraConfig::label) of the tenant whose Entra holds the domain: its own
-    /// `tenant`, else `[entra]`'s; `None` without either (no Graph for this domain).
+    /// `tenant`, else `[entra]`'s (the config loader fills it in). `None` stands for `[entra]`'s
+    /// too, and for no Graph at all without `[entra]`.
     pub tenant: Option<String>,
     /// Per-domain poll interval; `None` uses `[settings] refresh`.
     pub refresh: Option<Duration>,
