@@ -72,6 +72,9 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> Outcome {
     let client = GraphClient::new(&settings).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
     let sign_ins = SignIns::at(&dir);
     let wanted = scopes(&tenant.graph, args.audit);
+    // Ctrl-C and SIGTERM are caught before the code is shown: one pressed at any moment while
+    // waiting ends the wait cleanly, with nothing saved.
+    let stop = super::serve::shutdown_signal()?;
     let permissions = if args.audit {
         "Domain.Read.All and AuditLog.Read.All"
     } else {
@@ -83,22 +86,21 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> Outcome {
         tenant.tenant_id,
         client_words(tenant)
     );
-    let code = client
-        .start_device_sign_in(&wanted)
-        .await
-        .map_err(|e| login_failure(&e))?;
-    // Entra's words (the URL and the code), then how long the code lasts.
-    eprintln!("{}", code.message);
-    eprintln!(
-        "fedcert: waiting for the sign-in; the code is valid for {} minutes (Ctrl-C cancels)",
-        code.expires_in.as_secs().div_ceil(60)
-    );
-    let stop = super::serve::shutdown_signal()?;
     let pause = real_pause();
+    let flow = async {
+        let code = client.start_device_sign_in(&wanted).await?;
+        // Entra's words (the URL and the code), then how long the code lasts.
+        eprintln!("{}", code.message);
+        eprintln!(
+            "fedcert: waiting for the sign-in; the code is valid for {} minutes (Ctrl-C cancels)",
+            code.expires_in.as_secs().div_ceil(60)
+        );
+        client
+            .finish_device_sign_in(&code, &*pause, &sign_ins)
+            .await
+    };
     let sign_in = tokio::select! {
-        finished = client.finish_device_sign_in(&code, &*pause, &sign_ins) => {
-            finished.map_err(|e| login_failure(&e))?
-        }
+        finished = flow => finished.map_err(|e| login_failure(&e))?,
         signal = stop => {
             return Err(Failure::new(
                 EXIT_INTERRUPTED,
