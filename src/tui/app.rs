@@ -31,7 +31,7 @@ pub enum Screen {
 }
 
 /// The `/` filter: the text and whether it is still being typed. It matches the domain name,
-/// the identity provider's host and the status word, case aside.
+/// the identity provider's host, the tenant and the status word, case aside.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     pub text: String,

@@ -107,18 +107,16 @@ impl Entry {
             name: d.config.name.as_str().into(),
             name_lower: d.config.name.to_lowercase().into(),
             host_lower: d.idp_host().unwrap_or_default().to_lowercase().into(),
-            tenant_lower: d
-                .config
-                .tenant
-                .as_deref()
-                .unwrap_or_default()
-                .to_lowercase()
-                .into(),
+            tenant_lower: lowered(d.config.tenant.as_deref()),
             group: grouping.key(d).map(Into::into),
             shown: true,
             change: Change::None,
         }
     }
+}
+
+fn lowered(text: Option<&str>) -> Box<str> {
+    text.unwrap_or_default().to_lowercase().into()
 }
 
 fn verdict_of(d: &DomainStatus) -> (Severity, DateTime<Utc>) {
@@ -304,6 +302,7 @@ impl ListOrder {
                     return;
                 }
                 entry.host_lower = d.idp_host().unwrap_or_default().to_lowercase().into();
+                entry.tenant_lower = lowered(d.config.tenant.as_deref());
             }
             entry.change = Change::None;
             let (severity, expiry) = verdict_of(d);
@@ -501,8 +500,9 @@ mod tests {
             .collect()
     }
 
-    /// The order the list must have, worked out the plain way.
-    fn expected(domains: &[DomainStatus], filter: &str) -> Vec<usize> {
+    /// The order the list must have, worked out the plain way: grouped, groups by key and no
+    /// group last, then worst first within each.
+    fn expected_grouped(domains: &[DomainStatus], filter: &str, grouping: Grouping) -> Vec<usize> {
         let needle = filter.to_lowercase();
         let mut shown: Vec<usize> = (0..domains.len())
             .filter(|&i| {
@@ -510,6 +510,7 @@ mod tests {
                 [
                     d.config.name.clone(),
                     d.idp_host().unwrap_or_default(),
+                    d.config.tenant.clone().unwrap_or_default(),
                     d.assessment.severity.word().to_owned(),
                 ]
                 .iter()
@@ -520,7 +521,10 @@ mod tests {
             let key = |i: usize| {
                 let d = &domains[i];
                 let expiry = d.assessment.primary.as_ref().map(|p| p.cert.not_after);
+                let group = grouping.key(d).map(str::to_owned);
                 (
+                    group.is_none(),
+                    group,
                     Reverse(d.assessment.severity),
                     expiry.is_none(),
                     expiry,
@@ -535,7 +539,7 @@ mod tests {
 
     fn check(order: &mut ListOrder, domains: &[DomainStatus], filter: &str, what: &str) {
         order.settle(domains, filter);
-        let want = expected(domains, filter);
+        let want = expected_grouped(domains, filter, order.grouping());
         assert_eq!(order.visible(), want.as_slice(), "after {what}");
         for i in 0..domains.len() {
             assert_eq!(
@@ -597,6 +601,61 @@ mod tests {
                 &format!("{what} (round {round})"),
             );
         }
+    }
+
+    /// A tenant for some domains (`None` for a few): one of three.
+    fn assign_tenant(d: &mut DomainStatus, dice: &mut Dice) {
+        d.config.tenant = ["contoso", "fabrikam", "adatum", ""]
+            .get(dice.roll(4))
+            .filter(|t| !t.is_empty())
+            .map(|t| (*t).to_owned());
+    }
+
+    #[test]
+    fn grouped_by_tenant_the_kept_order_is_still_the_order_sorted_afresh() {
+        let mut dice = Dice(0x2545_F491_4F6C_DD1D);
+        let mut domains = fleet(200, &mut dice);
+        for d in &mut domains {
+            assign_tenant(d, &mut dice);
+        }
+        let mut order = ListOrder::new(&domains);
+        check(&mut order, &domains, "", "the start, not grouped");
+        order.set_grouping(Grouping::Tenant, &domains);
+        assert_eq!(order.grouping(), Grouping::Tenant);
+        check(&mut order, &domains, "", "grouped");
+        let filters = ["", "fabrikam", "CRIT", "tenant1", "ada"];
+        let mut filter = "";
+        for round in 0..300 {
+            let what = match dice.roll(4) {
+                0 => {
+                    filter = filters[dice.roll(filters.len())];
+                    "a new filter"
+                }
+                1 => {
+                    // The domain moved to another tenant (a config reload).
+                    let i = dice.roll(domains.len());
+                    assign_tenant(&mut domains[i], &mut dice);
+                    order.mark(i, Change::Facts);
+                    "a new tenant"
+                }
+                2 if round % 50 == 2 => {
+                    let next = order.grouping().next();
+                    order.set_grouping(next, &domains);
+                    "the other grouping"
+                }
+                _ => {
+                    for _ in 0..[1, 3, MOVE_ONE_BY_ONE + 1, 50][dice.roll(4)] {
+                        let i = dice.roll(domains.len());
+                        reassess(&mut domains[i], &mut dice);
+                        order.mark(i, Change::Verdict);
+                    }
+                    "re-assessments"
+                }
+            };
+            let what = format!("{what} (round {round}, {:?})", order.grouping());
+            check(&mut order, &domains, filter, &what);
+        }
+        assert_eq!(Grouping::Tenant.next(), Grouping::None);
     }
 
     #[test]

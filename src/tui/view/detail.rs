@@ -470,9 +470,11 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         out.field("imported", &line);
     }
     let Some(side) = status.entra() else {
-        out.text.push(Line::raw(
-            "  no Entra side known (configure [entra], import, or type the thumbprints in)",
-        ));
+        out.text.push(Line::raw(if status.config.tenant.is_some() {
+            "  not read from Graph yet"
+        } else {
+            "  no Entra side known (configure [entra], import, or type the thumbprints in)"
+        }));
         if let Some(error) = &status.entra_error {
             out.field_styled("error", &error.to_string(), out.theme.error());
         }

@@ -12,18 +12,15 @@ use crate::tui::app::App;
 use crate::tui::keymap::Mode;
 
 /// Which tenant needs a sign-in and how (the command, then the key that refreshes every
-/// domain), or how many do.
+/// domain), or how many do. The list's sync column says `sign in` on each of their rows.
 fn sign_in_note(app: &App) -> Option<String> {
     let refresh = app
         .keymap
         .key_label(&Action::RefreshAll, Mode::List, app.theme().ascii);
     match app.sign_ins_needed().as_slice() {
         [] => None,
-        [one] => Some(format!("  sign in: {}, then {refresh}", one.command())),
-        many => Some(format!(
-            "  {} tenants need a sign-in (fedcert login --tenant …)",
-            many.len()
-        )),
+        [one] => Some(format!("  {}, then {refresh}", one.command())),
+        many => Some(format!("  {} tenants need fedcert login", many.len())),
     }
 }
 

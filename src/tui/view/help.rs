@@ -81,7 +81,10 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme, keymap: &Keymap, page
             ])
         })
         .collect();
-    let height = u16::try_from(rows.len() + 3)
+    // The column headings go when the keys alone fill the screen (an 80x24 terminal): every
+    // key must show.
+    let headed = rows.len() + 3 <= usize::from(area.height);
+    let height = u16::try_from(rows.len() + 2 + usize::from(headed))
         .unwrap_or(u16::MAX)
         .min(area.height);
     let width = area.width.min(100);
@@ -100,10 +103,11 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme, keymap: &Keymap, page
     let block = Block::bordered()
         .title(Line::styled(" keys ", theme.title()))
         .title_bottom(Line::styled(page.footer(keymap, theme.ascii), theme.dim()));
-    let table = Table::new(rows, widths)
-        .header(Row::new(["KEY", "ACTION", "WHAT IT DOES", "WHERE"]).style(theme.heading()))
-        .column_spacing(1)
-        .block(block);
+    let mut table = Table::new(rows, widths).column_spacing(1).block(block);
+    if headed {
+        table = table
+            .header(Row::new(["KEY", "ACTION", "WHAT IT DOES", "WHERE"]).style(theme.heading()));
+    }
     frame.render_widget(Clear, popup);
     frame.render_widget(table, popup);
 }

@@ -290,7 +290,7 @@ fn row(
         )),
         days,
         Cell::from(successor(status, now, columns == Columns::Wide)),
-        Cell::from(a.sync.label()).style(theme.sync(a.sync)),
+        sync(status, theme),
         refresh(status, now, theme, refresh_width),
     ];
     if columns == Columns::Wide {
@@ -305,6 +305,19 @@ fn row(
     }
     cells
 }
+
+/// The sync state in a word; `sign in` when it is unknown because nobody is signed in to the
+/// domain's tenant (the details and the header say how).
+fn sync(status: &DomainStatus, theme: Theme) -> Cell<'static> {
+    let a = &status.assessment;
+    if status.sign_in_needed().is_some() {
+        return Cell::from(SIGN_IN).style(theme.stale());
+    }
+    Cell::from(a.sync.label()).style(theme.sync(a.sync))
+}
+
+/// The sync column's word for a tenant that needs a sign-in (as wide as the column).
+const SIGN_IN: &str = "sign in";
 
 /// `—` without a successor; `yes`, with the promotion date when it is ahead and `dated`
 /// (`yes 2026-12-20`: a date without its year reads as a day of either month order).
