@@ -370,7 +370,7 @@ pub const BINDINGS: &[BindingSpec] = {
         paired(B::NextDomain, &[KeySpec::char(']')], &[Mode::Details], "Next domain, in the details", B::PreviousDomain, "domain"),
         hinted(B::OpenDetails, ENTER, &[Mode::List], "Timeline and facts of the domain", "details"),
         hinted(B::OpenChecklist, &[KeySpec::char('c')], BROWSE, "Renewal checklist of the domain", "checklist"),
-        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP host, status", "filter"),
+        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP, tenant, status", "filter"),
         hinted(B::ApplyFilter, ENTER, &[Mode::Filter], "Apply; select the first match", "apply"),
         row(B::FilterErase, BACKSPACE, &[Mode::Filter], "Delete the last character"),
         hinted(B::ClearFilter, ESC, &[Mode::Filter], "Clear the filter", "clear"),
