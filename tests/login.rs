@@ -169,8 +169,9 @@ impl Fixture {
 
     /// Run to the end.
     fn run(&self, args: &[&str]) -> Run {
-        let child = self.command(args).spawn().unwrap();
-        self.finish(args, child, String::new(), String::new())
+        let mut child = self.command(args).spawn().unwrap();
+        let stderr = drain(child.stderr.take().unwrap());
+        self.finish(args, child, String::new(), stderr, String::new())
     }
 
     /// `fedcert login args…`: read stderr up to the line that shows the code, look at the
@@ -196,13 +197,20 @@ impl Fixture {
             .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
             .unwrap_or_default();
         operator(&code, child.id());
-        let mut rest = String::new();
-        stderr.read_to_string(&mut rest).unwrap();
-        seen.push_str(&rest);
-        self.finish(&all, child, seen, cmdline)
+        self.finish(&all, child, seen, drain(stderr), cmdline)
     }
 
-    fn finish(&self, args: &[&str], mut child: Child, mut stderr: String, cmdline: String) -> Run {
+    /// Wait for the child (killing it after a minute: a hang fails the test, it does not stall
+    /// it), with what its stderr said before and the thread reading the rest.
+    fn finish(
+        &self,
+        args: &[&str],
+        mut child: Child,
+        stderr_before: String,
+        stderr_rest: std::thread::JoinHandle<String>,
+        cmdline: String,
+    ) -> Run {
+        let stdout = drain(child.stdout.take().unwrap());
         let deadline = Instant::now() + Duration::from_secs(60);
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -214,21 +222,11 @@ impl Fixture {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let mut stdout = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut stdout)
-            .unwrap();
-        if let Some(mut pipe) = child.stderr.take() {
-            pipe.read_to_string(&mut stderr).unwrap();
-        }
         let run = Run {
             args: args.iter().map(|a| (*a).to_owned()).collect(),
             code: status.code(),
-            stdout,
-            stderr,
+            stdout: stdout.join().unwrap(),
+            stderr: stderr_before + &stderr_rest.join().unwrap(),
             cmdline,
         };
         self.runs.borrow_mut().push(run.clone());
@@ -267,6 +265,15 @@ impl Fixture {
             }
         }
     }
+}
+
+/// Read a pipe to its end on a thread.
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
 }
 
 /// The code in Entra's message: "… and enter the code ABCD1234 to authenticate."
