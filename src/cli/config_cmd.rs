@@ -50,11 +50,26 @@ pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
                 for d in &config.domains {
                     writeln!(out, "  {}  {}", d.name, d.metadata_url)?;
                 }
-                if let Some(entra) = &config.entra {
+                for tenant in config.all_tenants() {
+                    let table = if config.entra.as_ref() == Some(tenant) {
+                        "entra"
+                    } else {
+                        "tenant"
+                    };
+                    let named = tenant
+                        .name
+                        .as_deref()
+                        .map(|n| format!(" named {n}"))
+                        .unwrap_or_default();
+                    let how = match tenant.auth() {
+                        crate::config::Auth::Device => "you sign in: fedcert login",
+                        crate::config::Auth::Secret => "the app's client secret",
+                        crate::config::Auth::Certificate => "the app's certificate",
+                    };
                     writeln!(
                         out,
-                        "  entra: tenant {} (Graph {})",
-                        entra.tenant_id, entra.graph
+                        "  {table}: tenant {}{named} (Graph {}; {how})",
+                        tenant.tenant_id, tenant.graph
                     )?;
                 }
                 Ok(())
