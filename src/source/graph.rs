@@ -425,6 +425,9 @@ struct CachedToken {
     /// For a token from the operator's sign-in: when that sign-in was made. A new sign-in (or
     /// none) makes the token stale at once.
     signed_in_at: Option<DateTime<Utc>>,
+    /// For a token from the operator's sign-in: the saved sign-in's file as it was then
+    /// ([`SignIns::stamp`]).
+    file_stamp: Option<signin::FileStamp>,
 }
 
 impl fmt::Debug for GraphClient {
@@ -889,6 +892,7 @@ fn access_token(
         access_token: Secret::new(token),
         refresh_after: now + TimeDelta::seconds(lifetime - margin),
         signed_in_at: None,
+        file_stamp: None,
     })
 }
 

@@ -228,10 +228,17 @@ impl GraphClient {
                 why,
             })
         };
+        // `fedcert login` or `logout` in another window takes effect at the next read: the
+        // cached token serves only while the saved sign-in's file is the one it came from.
+        let stamp = sign_ins.stamp(&inner.tenant);
+        if let Some(token) = cached
+            .as_ref()
+            .filter(|t| stamp.is_some() && t.file_stamp == stamp && now < t.refresh_after)
+        {
+            return Ok(token.access_token.clone());
+        }
         let store = sign_ins.clone();
         let tenant = inner.tenant.clone();
-        // The saved sign-in is read every time: `fedcert login` or `logout` in another window
-        // takes effect at the next refresh.
         let saved = tokio::task::spawn_blocking(move || store.load(&tenant))
             .await
             .map_err(|e| setup(format!("reading the saved sign-in stopped: {e}")))?
@@ -252,10 +259,12 @@ impl GraphClient {
             *cached = None;
             return Err(needed(SignInWhy::Refused(refusal.clone())));
         }
+        // Another process renewed the same sign-in: the token still serves.
         if let Some(token) = cached
-            .as_ref()
+            .as_mut()
             .filter(|t| t.signed_in_at == Some(saved.signed_in_at) && now < t.refresh_after)
         {
+            token.file_stamp = stamp;
             return Ok(token.access_token.clone());
         }
         let url = inner.token_url.clone();
@@ -299,6 +308,7 @@ impl GraphClient {
             .map_err(|e| setup(format!("saving the renewed sign-in stopped: {e}")))?
             .map_err(|e| needed(SignInWhy::Unreadable(e.to_string())))?;
         token.signed_in_at = Some(signed_in_at);
+        token.file_stamp = sign_ins.stamp(&inner.tenant);
         let access = token.access_token.clone();
         *cached = Some(token);
         Ok(access)

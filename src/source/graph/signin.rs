@@ -305,6 +305,16 @@ impl SignIns {
             .join(SignInRecord::file_name(&key(tenant_id)))
     }
 
+    /// Which file holds the sign-in of `tenant_id` now (its modification time and size), to
+    /// notice a new sign-in or a logout without reading it; `None` when there is none.
+    pub fn stamp(&self, tenant_id: &str) -> Option<FileStamp> {
+        let meta = std::fs::metadata(self.path(tenant_id)).ok()?;
+        Some(FileStamp {
+            modified: meta.modified().ok()?,
+            len: meta.len(),
+        })
+    }
+
     /// The saved sign-in of `tenant_id`, if any. A file that others may read is not used.
     pub fn load(&self, tenant_id: &str) -> Result<Option<SignIn>, StoreError> {
         let path = self.path(tenant_id);
@@ -376,6 +386,13 @@ impl SignIns {
             })?;
         Ok(refusal)
     }
+}
+
+/// A saved sign-in's file as it stands: every write replaces it (a rename), which changes these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileStamp {
+    modified: std::time::SystemTime,
+    len: u64,
 }
 
 /// The record's key: the tenant as configured, case aside.
