@@ -28,6 +28,14 @@ pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
                     .try_for_each(|d| writeln!(out, "{}", d.name))
             })?;
         }
+        ConfigAction::Tenants => {
+            let config = load(global)?;
+            to_stdout(|out| {
+                config
+                    .all_tenants()
+                    .try_for_each(|t| writeln!(out, "{}", t.label()))
+            })?;
+        }
         ConfigAction::Path => {
             to_stdout(|out| writeln!(out, "{}", path.display()))?;
         }

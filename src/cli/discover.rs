@@ -36,7 +36,7 @@ pub struct DiscoverArgs {
     pub graph: bool,
     /// With --graph: the tenant to list, a [[tenant]] name or [entra]'s name or tenant_id
     /// (default: [entra], or the only [[tenant]]).
-    #[arg(long, value_name = "NAME", requires = "graph")]
+    #[arg(long, value_name = "TENANT", requires = "graph")]
     pub tenant: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiscoverFormat::Text)]

@@ -29,7 +29,7 @@ const EXIT_INTERRUPTED: u8 = 130;
 pub struct LoginArgs {
     /// The tenant: a [[tenant]] name, or [entra]'s name or tenant_id. Default: [entra], or the
     /// only [[tenant]].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "TENANT")]
     pub tenant: Option<String>,
     /// Also ask for AuditLog.Read.All (Entra's audit log), besides Domain.Read.All.
     #[arg(long, conflicts_with = "status")]
@@ -43,7 +43,7 @@ pub struct LoginArgs {
 pub struct LogoutArgs {
     /// The tenant: a [[tenant]] name, or [entra]'s name or tenant_id. Default: [entra], or the
     /// only [[tenant]].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "TENANT")]
     pub tenant: Option<String>,
 }
 

@@ -388,6 +388,8 @@ pub enum ConfigAction {
     Path,
     /// Print the configured domain names, one per line (the shell completions use it).
     Domains,
+    /// Print the configured tenants' names, one per line (the shell completions use it).
+    Tenants,
 }
 
 #[derive(Debug, Args)]
