@@ -59,24 +59,19 @@ pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
                     writeln!(out, "  {}  {}", d.name, d.metadata_url)?;
                 }
                 for tenant in config.all_tenants() {
-                    let table = if config.entra.as_ref() == Some(tenant) {
-                        "entra"
-                    } else {
-                        "tenant"
-                    };
-                    let named = tenant
-                        .name
-                        .as_deref()
-                        .map(|n| format!(" named {n}"))
-                        .unwrap_or_default();
                     let how = match tenant.auth() {
                         crate::config::Auth::Device => "you sign in: fedcert login",
                         crate::config::Auth::Secret => "the app's client secret",
                         crate::config::Auth::Certificate => "the app's certificate",
                     };
+                    let table = if config.entra.as_ref() == Some(tenant) {
+                        "entra: tenant".to_owned()
+                    } else {
+                        format!("tenant {}:", tenant.label())
+                    };
                     writeln!(
                         out,
-                        "  {table}: tenant {}{named} (Graph {}; {how})",
+                        "  {table} {} (Graph {}; {how})",
                         tenant.tenant_id, tenant.graph
                     )?;
                 }

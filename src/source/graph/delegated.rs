@@ -300,13 +300,20 @@ impl GraphClient {
             return Err(needed(SignInWhy::Refused(refusal)));
         }
         let mut token = access_token(&url, json.as_ref(), now)?;
-        let granted = granted(&url, json.as_ref())?;
-        let store = sign_ins.clone();
         let signed_in_at = saved.signed_in_at;
-        tokio::task::spawn_blocking(move || store.renew(&saved, &granted))
-            .await
-            .map_err(|e| setup(format!("saving the renewed sign-in stopped: {e}")))?
-            .map_err(|e| needed(SignInWhy::Unreadable(e.to_string())))?;
+        // The new refresh token replaces the saved one. Without one (Entra always sends it with
+        // offline_access), or when it cannot be saved, the saved one still works: Entra does
+        // not revoke a refresh token when it hands out the next.
+        if let Ok(granted) = granted(&url, json.as_ref()) {
+            let store = sign_ins.clone();
+            let renewed = tokio::task::spawn_blocking(move || store.renew(&saved, &granted)).await;
+            if let Ok(Err(e)) = renewed {
+                tracing::warn!(
+                    "tenant {}: the renewed sign-in could not be saved ({e}); the saved one stays in use",
+                    inner.name
+                );
+            }
+        }
         token.signed_in_at = Some(signed_in_at);
         token.file_stamp = sign_ins.stamp(&inner.tenant);
         let access = token.access_token.clone();
