@@ -355,7 +355,7 @@ fn login_check_logout_check_with_two_tenants() {
     let lines: Vec<&str> = status.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", status.stdout);
     assert!(
-        lines[0].starts_with(&format!("{CONTOSO} ({CONTOSO})")),
+        lines[0].starts_with(&format!("{CONTOSO}: ")),
         "{}",
         lines[0]
     );

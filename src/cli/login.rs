@@ -81,9 +81,8 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> Outcome {
         "Domain.Read.All"
     };
     eprintln!(
-        "fedcert: signing in to tenant {} ({}) with {}, read-only: {permissions}",
-        tenant.label(),
-        tenant.tenant_id,
+        "fedcert: signing in to tenant {} with {}, read-only: {permissions}",
+        tenant_words(tenant),
         client_words(tenant)
     );
     let pause = real_pause();
@@ -163,7 +162,7 @@ fn status(config: &Config, now: DateTime<Utc>) -> Outcome {
     let sign_ins = dir.map(SignIns::at);
     let mut lines = Vec::new();
     for tenant in config.all_tenants() {
-        let head = format!("{} ({})", tenant.label(), tenant.tenant_id);
+        let head = tenant_words(tenant);
         let line = match (tenant.auth(), &sign_ins) {
             (Auth::Secret, _) => format!(
                 "{head}: signs in as its app with the client secret in ${}; nobody to sign in",
@@ -269,6 +268,15 @@ fn data_dir() -> Result<PathBuf, Failure> {
             "there is no data directory to keep the sign-in in: set FEDCERT_DATA_DIR",
         )
     })
+}
+
+/// `fabrikam (fabrikam.onmicrosoft.com)`, or the tenant id alone when that is its name.
+fn tenant_words(tenant: &EntraConfig) -> String {
+    if tenant.label() == tenant.tenant_id {
+        tenant.tenant_id.clone()
+    } else {
+        format!("{} ({})", tenant.label(), tenant.tenant_id)
+    }
 }
 
 /// "Microsoft Graph Command Line Tools (14d82eec-…)", or "client 1111…".
