@@ -320,3 +320,55 @@ fn completions_offer_the_configured_domain_names() {
         "defined before the script calls _fedcert"
     );
 }
+
+/// `fedcert config tenants` lists the tenants by the names `--tenant` takes, and the shells
+/// complete them after `--tenant` (and never offer domain names there).
+#[test]
+fn completions_offer_the_configured_tenants_after_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\n\n[[tenant]]\nname = \"fabrikam\"\ntenant_id = \"fabrikam.onmicrosoft.com\"\n\n[[domain]]\nname = \"contoso.com\"\nmetadata_url = \"https://fs.contoso.com/fm.xml\"\n",
+    )
+    .unwrap();
+    let listed = Command::cargo_bin("fedcert")
+        .unwrap()
+        .env("FEDCERT_CONFIG", &config)
+        .args(["config", "tenants"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&listed), "contoso.onmicrosoft.com\nfabrikam\n");
+
+    let zsh = stdout(&fedcert(&["completions", "zsh"]));
+    assert!(zsh.contains(":TENANT:_fedcert_tenants"), "{zsh}");
+    assert!(!zsh.contains(":TENANT:_fedcert_domains"));
+    let fish = stdout(&fedcert(&["completions", "fish"]));
+    assert!(fish.contains("-l tenant -r -f -a '(fedcert config tenants 2>/dev/null)'"));
+
+    let script = dir.path().join("fedcert.bash");
+    std::fs::write(&script, stdout(&fedcert(&["completions", "bash"]))).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("fedcert");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let line = format!(
+        "source {}; COMP_WORDS=(fedcert login --tenant ''); COMP_CWORD=3; _fedcert_with_domains fedcert '' --tenant; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    let Ok(output) = std::process::Command::new("bash")
+        .args(["--norc", "-c", &line])
+        .env("PATH", &path)
+        .env("FEDCERT_CONFIG", &config)
+        .output()
+    else {
+        eprintln!("bash is not installed: completion not exercised");
+        return;
+    };
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "contoso.onmicrosoft.com\nfabrikam\n"
+    );
+}
