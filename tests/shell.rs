@@ -204,6 +204,20 @@ fn man_dir_writes_a_page_per_command() {
         pages.contains(&"fedcert-config-init.1".to_owned()),
         "{pages:?}"
     );
+    // The Debian package lists its files (packaging/deb/contents.txt, checked against the built
+    // package in CI): every page written here, and no other.
+    let contents = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/packaging/deb/contents.txt"
+    ))
+    .unwrap();
+    let mut packaged: Vec<String> = contents
+        .lines()
+        .filter_map(|l| l.strip_prefix("/usr/share/man/man1/"))
+        .map(|page| page.trim_end_matches(".gz").to_owned())
+        .collect();
+    packaged.sort();
+    assert_eq!(packaged, pages, "packaging/deb/contents.txt's manual pages");
     let check = std::fs::read_to_string(target.join("fedcert-check.1")).unwrap();
     assert!(check.contains("prometheus"), "{check}");
     assert!(
