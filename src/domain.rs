@@ -14,7 +14,7 @@ use crate::assess::{
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
 use crate::metadata::MetadataError;
-use crate::source::graph::GraphError;
+use crate::source::graph::{GraphError, SignInNeeded};
 use crate::source::imports::Imports;
 use crate::source::{FetchError, FetchErrorKind};
 
@@ -367,6 +367,15 @@ impl DomainStatus {
     /// What Entra holds for it, as its IdP group's peers see it.
     pub fn entra_certs(&self) -> Option<assess::EntraCerts> {
         self.entra().map(|e| e.certs()).filter(|c| c.is_known())
+    }
+
+    /// Entra's side cannot be read until someone signs in to the domain's tenant (again): the
+    /// latest Graph read said so.
+    pub fn sign_in_needed(&self) -> Option<&SignInNeeded> {
+        match &self.entra_error.as_ref()?.cause {
+            RefreshFailure::Graph(GraphError::SignIn(needed)) => Some(needed),
+            _ => None,
+        }
     }
 
     /// The IdP host for the list: from the last snapshot, else the metadata URL's host.

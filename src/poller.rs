@@ -72,19 +72,23 @@ impl Clock {
     }
 }
 
-/// Where refreshes read from: the metadata fetcher and, when `[entra]` is configured, Microsoft
-/// Graph. Cheap to clone (connection pools and the token cache are shared).
+/// Where refreshes read from: the metadata fetcher and, for each configured tenant (`[entra]`,
+/// `[[tenant]]`), a Microsoft Graph client. Cheap to clone (connection pools and the token
+/// caches are shared).
 #[derive(Clone)]
 pub struct Sources {
     pub fetcher: Fetcher,
-    /// `None` without `[entra]`; `Some(Err)` when the Graph client could not be set up (e.g. the
-    /// secret's variable is unset): every domain then shows that as its Entra error.
-    pub graph: Option<Result<GraphClient, GraphError>>,
+    /// One Graph client per tenant, by the tenant's label; `Err` when it could not be set up
+    /// (e.g. the secret's variable is unset): every domain of that tenant then shows that as
+    /// its Entra error.
+    graphs: Arc<[(String, Result<GraphClient, GraphError>)]>,
+    /// `[entra]` is configured: it is `graphs[0]`, the tenant of domains that name none.
+    has_default: bool,
 }
 
 impl Sources {
-    /// The fetcher and Graph client a config asks for; the client secret's variable is read from
-    /// the process environment.
+    /// The fetcher and Graph clients a config asks for; the client secret's variable is read
+    /// from the process environment, operators' sign-ins from the data dir.
     pub fn from_config(config: &Config) -> Self {
         Self::with_env(config, &|name| std::env::var(name).ok())
     }
@@ -92,26 +96,58 @@ impl Sources {
     /// As [`Self::from_config`], with `env` as the environment the secret's variable is looked up
     /// in (the demo passes its own secret this way; the crate sets no variables).
     pub fn with_env(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Self {
-        let graph = config.entra.as_ref().map(|entra| {
-            GraphSettings::from_config(entra, config.settings.timeout)
-                .and_then(|settings| GraphClient::with_env(&settings, env))
-        });
+        Self::with_env_in(config, env, crate::store::Store::default_dir().as_deref())
+    }
+
+    /// As [`Self::with_env`], with operators' sign-ins kept in `data_dir`.
+    pub fn with_env_in(
+        config: &Config,
+        env: &dyn Fn(&str) -> Option<String>,
+        data_dir: Option<&std::path::Path>,
+    ) -> Self {
+        let graphs = config
+            .all_tenants()
+            .map(|tenant| {
+                let client = GraphSettings::from_config_in(
+                    tenant,
+                    config.settings.timeout,
+                    data_dir.map(std::path::Path::to_path_buf),
+                )
+                .and_then(|settings| GraphClient::with_env(&settings, env));
+                (tenant.label().to_owned(), client)
+            })
+            .collect();
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
-            graph,
+            graphs,
+            has_default: config.entra.is_some(),
         }
+    }
+
+    /// The Graph client of `domain`'s tenant (`[entra]`'s for a domain that names none);
+    /// `None` when the domain has none.
+    pub fn graph_for(&self, domain: &DomainConfig) -> Option<&Result<GraphClient, GraphError>> {
+        let found = match domain.tenant.as_deref() {
+            Some(tenant) => self.graphs.iter().find(|(label, _)| label == tenant),
+            None if self.has_default => self.graphs.first(),
+            None => None,
+        };
+        found.map(|(_, client)| client)
     }
 }
 
-/// Fetch, parse and extract one domain's metadata, and read its Entra side from Graph when
-/// configured, both at once. Never fails: a failure is the outcome.
+/// The log target of failed refreshes (a report command keeps them off stderr: it says them).
+pub const REFRESH_LOG: &str = "fedcert::refresh";
+
+/// Fetch, parse and extract one domain's metadata, and read its Entra side from its tenant's
+/// Graph when configured, both at once. Never fails: a failure is the outcome.
 pub async fn refresh_domain(
     sources: &Sources,
     domain: &DomainConfig,
     at: DateTime<Utc>,
 ) -> RefreshOutcome {
     let entra = async {
-        match &sources.graph {
+        match sources.graph_for(domain) {
             Some(Ok(client)) => Some(
                 client
                     .entra_side(&domain.name, at)
@@ -123,6 +159,14 @@ pub async fn refresh_domain(
         }
     };
     let (metadata, entra) = tokio::join!(read_metadata(&sources.fetcher, domain, at), entra);
+    // Every failed refresh goes to the log (the TUI's log pane, `--log-file`, stderr headless):
+    // the domain, where it read (each error names its URL or path) and why it failed.
+    if let Err(error) = &metadata {
+        tracing::warn!(target: REFRESH_LOG, "{}: the metadata could not be read: {error}", domain.name);
+    }
+    if let Some(Err(error)) = &entra {
+        tracing::warn!(target: REFRESH_LOG, "{}: Entra's side could not be read: {error}", domain.name);
+    }
     RefreshOutcome {
         at,
         metadata,

@@ -962,14 +962,32 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
             binding.description
         );
     }
+    // At 120x40 every key at once; at 80x24 the first page says where it is and the next one
+    // (PgDn) the rest, down to the last key on the last row.
     for (width, height) in [(80, 24), (120, 40)] {
         let mut app = app_sized(width, height);
         act(&mut app, &[Action::ToggleHelp]);
-        // What help shows, scrolled from its top to its end (at 80x24 its rows do not all fit).
         let mut text = screen_text(&draw(&app));
-        for _ in 0..keymap.bindings().len() {
-            act(&mut app, &[Action::Down]);
-            text.push_str(&screen_text(&draw(&app)));
+        let total = view::help::Page::Browse.bindings(keymap).count();
+        if height == 24 {
+            assert!(
+                text.contains(&format!(" 1–22 of {total} ")),
+                "the first page says where it is: {text}"
+            );
+            act(&mut app, &[Action::PageDown]);
+            let second = screen_text(&draw(&app));
+            assert!(
+                second.contains(&format!("–{total} of {total} ")),
+                "{second}"
+            );
+            // Further down stays at the end; Home goes back to the top.
+            act(&mut app, &[Action::Down, Action::PageDown]);
+            assert_eq!(screen_text(&draw(&app)), second);
+            act(&mut app, &[Action::Top]);
+            assert!(screen_text(&draw(&app)).contains(" 1–22 of "));
+            text.push_str(&second);
+        } else {
+            assert!(!text.contains(&format!(" of {total} ")), "{text}");
         }
         for binding in view::help::Page::Browse.bindings(keymap) {
             assert!(
@@ -999,10 +1017,9 @@ fn help_that_does_not_fit_scrolls_and_says_where_it_is() {
     act(&mut app, &[Action::ToggleHelp]);
     let top = screen_text(&draw(&app));
     let first = top.lines().next().unwrap().to_owned();
-    assert!(
-        first.contains(&format!(" 1–22 of {rows} · j/k scroll ")),
-        "{first}"
-    );
+    assert!(first.contains(&format!(" 1–22 of {rows} ")), "{first}");
+    let footer = top.lines().rev().find(|l| l.contains("closes")).unwrap();
+    assert!(footer.contains("j k scroll"), "{footer}");
     assert!(top.contains("Next domain / scroll down"));
     // To its end: the last row shows, the first has gone, and it stops there.
     act(&mut app, &[Action::Bottom]);
@@ -1030,7 +1047,7 @@ fn help_that_does_not_fit_scrolls_and_says_where_it_is() {
     let mut wide = app_sized(120, 40);
     act(&mut wide, &[Action::ToggleHelp]);
     let before = screen_text(&draw(&wide));
-    assert!(!before.contains("j/k scroll"), "{before}");
+    assert!(!before.contains("j k scroll"), "{before}");
     act(&mut wide, &[Action::Down]);
     assert_eq!(screen_text(&draw(&wide)), before);
 }
@@ -1859,6 +1876,37 @@ fn log_entry(level: tracing::Level, message: &str) -> fedcert::tui::log::LogEntr
 }
 
 #[test]
+fn a_long_log_entry_wraps_under_itself_and_the_oldest_stays_reachable() {
+    let mut app = app();
+    let long = "contoso.com: the metadata could not be read: https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml: connection refused by 10.0.0.4:443 (nothing listens there, or a firewall rejects it)";
+    for n in 0..12 {
+        act(
+            &mut app,
+            &[Action::Logged(log_entry(
+                tracing::Level::WARN,
+                &format!("{n} {long}"),
+            ))],
+        );
+    }
+    act(&mut app, &[Action::ToggleLog]);
+    let text = screen_text(&draw(&app));
+    // The cause at the end of the newest entry is on screen, under the message.
+    let words = text.replace(['│', '"'], " ");
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (_, newest) = words
+        .split_once("11 contoso.com: the metadata could not be read:")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(newest.contains("or a firewall rejects it)"), "{text}");
+    // Each entry takes several lines, so fewer fit; Top still reaches the oldest.
+    act(&mut app, &[Action::Top]);
+    let text = screen_text(&draw(&app));
+    assert!(
+        text.contains("WARN  fedcert::poller: 0 contoso.com"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_log_pane_shows_recent_warnings_newest_last_and_scrolls() {
     let mut app = app();
     app.log_file = Some("/var/lib/fedcert/fedcert.log".into());
@@ -2393,4 +2441,26 @@ fn snapshot_explain_answer_120x40() {
     let mut app = app_sized(120, 40);
     explain(&mut app, "AADSTS50008");
     insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn the_worst_domain_stays_selected_as_verdicts_arrive_until_the_operator_chooses() {
+    let mut app = app();
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+    // fourthcoffee's primary is put right: fabrikam is now the worst, and selected.
+    let fourthcoffee = index_of(&app, "fourthcoffee.com");
+    app.domain_mut(fourthcoffee).unwrap().assessment.severity = Severity::Ok;
+    act(
+        &mut app,
+        &[Action::Tick, Action::ToggleHelp, Action::ToggleHelp],
+    );
+    assert_eq!(names(&app)[0], "fabrikam.com");
+    assert_eq!(selected_name(&app), "fabrikam.com");
+    // Once the operator moves, the selection is theirs.
+    act(&mut app, &[Action::Down]);
+    assert_eq!(selected_name(&app), "woodgrove.com");
+    app.domain_mut(fourthcoffee).unwrap().assessment.severity = Severity::Critical;
+    act(&mut app, &[Action::Tick]);
+    assert_eq!(names(&app)[0], "fourthcoffee.com");
+    assert_eq!(selected_name(&app), "woodgrove.com");
 }

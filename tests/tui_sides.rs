@@ -11,10 +11,12 @@ use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, RefreshOutcome, Snapshot};
 use fedcert::source::imports::{AdfsCertificate, ImportedAdfsCertificates};
+use fedcert::tui::keymap::{Keymap, Mode};
 use fedcert::tui::view;
-use fedcert::tui::{Action, App, update};
+use fedcert::tui::{Action, App, Grouping, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn now() -> DateTime<Utc> {
     "2026-12-01T09:00:00Z".parse().unwrap()
@@ -359,39 +361,129 @@ fn snapshot_twin_timeline_120x40() {
 }
 
 #[test]
-fn the_list_groups_by_idp_and_back() {
+fn b_groups_the_list_by_idp_and_back() {
     let mut app = app_sized(80, 24);
+    let b = KeyEvent::new(KeyCode::Char('b'), KeyModifiers::NONE);
+    assert_eq!(
+        Keymap::standard().action_for(Mode::List, &b),
+        Some(Action::CycleGrouping)
+    );
     let flat = names(&app);
-    update(&mut app, Action::ToggleGroups, now());
+    // One tenant (none configured): grouping by tenant would make one group, so `b` goes
+    // straight to the IdP groups.
+    update(&mut app, Action::CycleGrouping, now());
+    assert_eq!(app.grouping(), Grouping::Idp);
     let grouped = names(&app);
-    // The farm's three domains together, at the place of the worst of them.
-    let farm_names = ["contoso.com", "fabrikam.com", "litware.com"];
-    let at = grouped
-        .iter()
-        .position(|n| farm_names.contains(&n.as_str()))
-        .unwrap();
-    let mut farm: Vec<String> = grouped[at..at + 3].to_vec();
-    farm.sort_unstable();
-    assert_eq!(farm, farm_names, "{grouped:?}");
+    // The farm's three domains together, worst first; each other IdP's domain alone.
+    assert_eq!(
+        grouped,
+        [
+            "fabrikam.com",
+            "contoso.com",
+            "litware.com",
+            "adatum.org",
+            "tailspin.io"
+        ]
+    );
     assert_ne!(
         flat, grouped,
         "a SAML IdP's domain sorts between the farm's when not grouped"
     );
-    update(&mut app, Action::ToggleGroups, now());
+    let text = draw(&app).backend().to_string();
+    for (mark, name) in [
+        ("┌ fs.contoso.com", "fabrikam.com"),
+        ("├ fs.contoso.com", "contoso.com"),
+        ("└ fs.contoso.com", "litware.com"),
+        ("  idp.adatum.org", "adatum.org"),
+    ] {
+        assert!(
+            text.lines().any(|l| l.contains(name) && l.contains(mark)),
+            "{name} has no {mark:?}: {text}"
+        );
+    }
+    update(&mut app, Action::CycleGrouping, now());
+    assert_eq!(app.grouping(), Grouping::None);
     assert_eq!(names(&app), flat);
+}
+
+/// A domain whose metadata starts naming the farm's entityID joins the farm's group; until its
+/// metadata is read, it stands after every group.
+#[test]
+fn a_domain_joins_its_idp_group_when_its_metadata_is_read() {
+    let mut unread = farm_domain("northwind.com", None);
+    unread.last_good = None;
+    let mut list = domains();
+    list.push(unread);
+    let mut app = App::new(list);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+        now(),
+    );
+    update(&mut app, Action::Tick, now());
+    update(&mut app, Action::CycleGrouping, now());
+    assert_eq!(names(&app).last().unwrap(), "northwind.com");
+
+    let at = now() - Duration::minutes(1);
+    let id = app
+        .domains()
+        .iter()
+        .position(|d| d.config.name == "northwind.com")
+        .unwrap();
+    let location = app.domains()[id].config.metadata_url.clone();
+    update(
+        &mut app,
+        Action::Poll(fedcert::poller::PollEvent::Finished {
+            domain: fedcert::fleet::DomainId::from_index(id),
+            outcome: Box::new(RefreshOutcome {
+                at,
+                metadata: Ok(Snapshot {
+                    fetched_at: at,
+                    location,
+                    facts: facts(
+                        "http://fs.contoso.com/adfs/services/trust",
+                        IdpKind::AdFs,
+                        vec![farm_primary()],
+                        "https://fs.contoso.com/adfs/ls/",
+                    ),
+                    http_date: None,
+                    clock_skew: None,
+                }),
+                entra: None,
+            }),
+        }),
+        now(),
+    );
+    let grouped = names(&app);
+    let farm = grouped.iter().position(|n| n == "fabrikam.com").unwrap();
+    let mut members: Vec<&str> = grouped[farm..farm + 4].iter().map(String::as_str).collect();
+    members.sort_unstable();
+    assert_eq!(
+        members,
+        [
+            "contoso.com",
+            "fabrikam.com",
+            "litware.com",
+            "northwind.com"
+        ],
+        "{grouped:?}"
+    );
 }
 
 #[test]
 fn snapshot_grouped_list_80x24() {
     let mut app = app_sized(80, 24);
-    update(&mut app, Action::ToggleGroups, now());
+    update(&mut app, Action::CycleGrouping, now());
     insta::assert_snapshot!(draw(&app).backend());
 }
 
 #[test]
 fn snapshot_grouped_list_120x40() {
     let mut app = app_sized(120, 40);
-    update(&mut app, Action::ToggleGroups, now());
+    update(&mut app, Action::CycleGrouping, now());
     select(&mut app, "litware.com");
     update(&mut app, Action::OpenDetails, now());
     insta::assert_snapshot!(draw(&app).backend());

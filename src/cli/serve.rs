@@ -421,7 +421,7 @@ impl Hangups {
 }
 
 /// Resolves with the signal's name on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-fn shutdown_signal() -> Result<impl Future<Output = &'static str>, Failure> {
+pub(super) fn shutdown_signal() -> Result<impl Future<Output = &'static str>, Failure> {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| {

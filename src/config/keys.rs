@@ -263,8 +263,8 @@ bindable! {
     /// Explain an error users see (AADSTS50008, a pasted page): which domains show its causes.
     /// Its prompt takes the filter's keys: `apply_filter`, `filter_erase`, `clear_filter`.
     Explain => "explain",
-    /// The list grouped by IdP (the domains of one entityID together), or not.
-    GroupByIdp => "group_by_idp",
+    /// Group the list's rows (by tenant, by IdP), or stop grouping them.
+    GroupBy => "group_by",
 }
 
 impl std::fmt::Display for Bindable {
@@ -380,7 +380,7 @@ pub const BINDINGS: &[BindingSpec] = {
         paired(B::NextDomain, &[KeySpec::char(']')], &[Mode::Details], "Next domain, in the details", B::PreviousDomain, "domain"),
         hinted(B::OpenDetails, ENTER, &[Mode::List], "Timeline and facts of the domain", "details"),
         hinted(B::OpenChecklist, &[KeySpec::char('c')], BROWSE, "Renewal checklist of the domain", "checklist"),
-        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP host, status", "filter"),
+        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP, tenant, status", "filter"),
         hinted(B::ApplyFilter, ENTER, PROMPTS, "Run the filter or the explanation", "apply"),
         row(B::FilterErase, BACKSPACE, PROMPTS, "Delete the last character"),
         hinted(B::ClearFilter, ESC, PROMPTS, "Clear the filter; close the prompt", "clear"),
@@ -406,7 +406,7 @@ pub const BINDINGS: &[BindingSpec] = {
         hinted(B::RefreshAll, &[KeySpec::char('R')], VIEWS, "Refresh every domain now", "all"),
         hinted(B::ToggleLog, &[KeySpec::char('L')], &[Mode::List, Mode::Details, Mode::Log], "Log pane: recent warnings, errors", "log"),
         hinted(B::Explain, &[KeySpec::char('e')], BROWSE, "Explain an error users see", "explain"),
-        hinted(B::GroupByIdp, &[KeySpec::char('i')], BROWSE, "List grouped by IdP, or not", "by IdP"),
+        row(B::GroupBy, &[KeySpec::char('b')], &[Mode::List], "Group by tenant, by IdP, or not"),
         // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
         // config.
         BindingSpec {

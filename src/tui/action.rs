@@ -76,8 +76,8 @@ pub enum Action {
     ToggleHelp,
     /// Open or close the log pane (recent warnings and errors).
     ToggleLog,
-    /// Group the list by IdP (the domains of one entityID together), or stop.
-    ToggleGroups,
+    /// Group the list by the next grouping (by tenant, by IdP, then none again).
+    CycleGrouping,
     Quit,
     /// The mouse wheel turned over the cell at `column`, `row`: `lines` down (negative: up).
     Scroll {
@@ -115,6 +115,31 @@ pub enum Action {
     },
     /// An effect failed in a way the operator must see (the message names what and why).
     EffectFailed(String),
+}
+
+impl Action {
+    /// The operator picks a domain (moves, opens, filters, refreshes the selected one): from
+    /// then on the selection is theirs, no longer the first row's.
+    pub fn chooses_a_domain(&self) -> bool {
+        matches!(
+            self,
+            Self::Up
+                | Self::Down
+                | Self::PageUp
+                | Self::PageDown
+                | Self::Top
+                | Self::Bottom
+                | Self::NextDomain
+                | Self::PreviousDomain
+                | Self::OpenDetails
+                | Self::OpenChecklist
+                | Self::StartFilter
+                | Self::StartExplain
+                | Self::RefreshSelected
+                | Self::Scroll { .. }
+                | Self::Click { .. }
+        )
+    }
 }
 
 /// Work for the event loop.

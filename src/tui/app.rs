@@ -13,7 +13,7 @@ use super::checklist_screen::{self, ChecklistScreen, Notice};
 use super::explain_screen::{Answer, ExplainPrompt, answer, one_line};
 use super::keymap::{Keymap, Mode};
 use super::log::LogRing;
-use super::order::{Change, GroupPlace, ListOrder};
+use super::order::{Change, Grouping, ListOrder};
 use super::theme::Theme;
 use super::view;
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
@@ -32,13 +32,17 @@ pub enum Screen {
 }
 
 /// The `/` filter: the text and whether it is still being typed. It matches the domain name,
-/// the identity provider's host and the status word, case aside.
+/// the identity provider's host, the tenant and the status word, case aside.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     pub text: String,
     pub editing: bool,
 }
 
+// Help, the log pane, following the first row and a list spanning tenants are independent of
+// one another (help opens over the log pane); one enum of their combinations would not read
+// better.
+#[allow(clippy::struct_excessive_bools)]
 pub struct App {
     /// Changed only through [`App::domain_mut`] and [`update`], which keep `order` informed.
     fleet: Fleet,
@@ -76,8 +80,13 @@ pub struct App {
     pub log_file: Option<String>,
     /// The explain prompt (`e`) and its answer, which narrows the list.
     pub explain: Option<ExplainPrompt>,
-    /// First visible row of help, when its rows do not fit.
+    /// How many keys the help (`?`) is scrolled down by, when they do not all fit.
     pub help_scroll: usize,
+    /// Until the operator's first key or click, the selection stays on the first row, the
+    /// worst domain, as verdicts arrive and reorder the list.
+    follow_top: bool,
+    /// The domains belong to more than one tenant (the list then shows each one's).
+    several_tenants: bool,
 }
 
 impl App {
@@ -91,6 +100,9 @@ impl App {
     }
 
     pub fn with_fleet(fleet: Fleet) -> Self {
+        let mut tenants = fleet.statuses().iter().map(|d| d.config.tenant.as_deref());
+        let first = tenants.next().flatten();
+        let several_tenants = tenants.any(|t| t != first);
         let mut app = Self {
             order: RefCell::new(ListOrder::new(fleet.statuses())),
             fleet,
@@ -113,6 +125,8 @@ impl App {
             log_file: None,
             explain: None,
             help_scroll: 0,
+            follow_top: true,
+            several_tenants,
         };
         app.selected = app.visible().first().copied();
         app
@@ -211,27 +225,46 @@ impl App {
         (visible.len(), ids(&visible[start..end]))
     }
 
-    /// The list is grouped by IdP.
-    pub fn grouped(&self) -> bool {
-        self.order().grouped()
-    }
-
-    /// Where a domain stands in its IdP group, when the list is grouped.
-    pub fn group_place(&self, id: DomainId) -> Option<GroupPlace> {
-        self.order().place(id.index())
-    }
-
-    /// Group the list by IdP, or stop; the selection stays on its domain.
-    fn toggle_groups(&mut self) {
-        let order = self.order.get_mut();
-        let grouped = !order.grouped();
-        order.set_grouped(grouped);
-        self.settle_selection();
-    }
-
     /// How many domains stand at CRIT, WARN, UNKNOWN and OK, the filter aside.
     pub fn severity_counts(&self) -> [usize; 4] {
         self.order().counts()
+    }
+
+    /// The domains belong to more than one tenant (or some to none).
+    pub fn several_tenants(&self) -> bool {
+        self.several_tenants
+    }
+
+    /// How the list's rows are grouped.
+    pub fn grouping(&self) -> Grouping {
+        self.order().grouping()
+    }
+
+    /// Group the list's rows the next way (by tenant, by IdP, then not at all), keeping the
+    /// selection. By tenant only when the domains span several: one tenant makes one group.
+    fn cycle_grouping(&mut self) {
+        let order = self.order.get_mut();
+        let mut next = order.grouping().next();
+        if next == Grouping::Tenant && !self.several_tenants {
+            next = next.next();
+        }
+        order.set_grouping(next, self.fleet.statuses());
+        self.list_offset = 0;
+        self.settle_selection();
+    }
+
+    /// The tenants whose domains cannot read Entra until someone signs in, each once, in the
+    /// order of the config.
+    pub fn sign_ins_needed(&self) -> Vec<&crate::source::graph::SignInNeeded> {
+        let mut needed: Vec<&crate::source::graph::SignInNeeded> = Vec::new();
+        for status in self.fleet.statuses() {
+            if let Some(sign_in) = status.sign_in_needed()
+                && !needed.iter().any(|n| n.tenant == sign_in.tenant)
+            {
+                needed.push(sign_in);
+            }
+        }
+        needed
     }
 
     pub fn selected(&self) -> Option<DomainId> {
@@ -259,6 +292,10 @@ impl App {
             )
         };
         let position = match (position, first) {
+            (Some(position), Some(first)) if self.follow_top && position > 0 => {
+                self.select(first);
+                0
+            }
             (Some(position), _) => position,
             (None, Some(first)) => {
                 self.select(first);
@@ -318,10 +355,11 @@ impl App {
 
     fn page(&self, now: DateTime<Utc>) -> isize {
         let rows = match self.screen {
-            _ if self.help => {
-                let page = view::help::Page::for_screen(self.screen);
-                view::help::visible_rows(self.area(), &self.keymap, page)
-            }
+            _ if self.help => view::help::page_rows(
+                self.area(),
+                &self.keymap,
+                view::help::Page::for_screen(self.screen),
+            ),
             _ if self.log_open => view::log::rows(self.area()),
             Screen::List => self.list_rows(),
             Screen::Details => view::layout::details_extent(self.area(), self, now).1,
@@ -517,13 +555,13 @@ impl App {
     /// Scroll help, within its rows.
     fn scroll_help(&mut self, delta: isize) {
         let page = view::help::Page::for_screen(self.screen);
-        let max = view::help::hidden_rows(self.area(), &self.keymap, page);
+        let max = view::help::max_scroll(self.area(), &self.keymap, page);
         self.help_scroll = self.help_scroll.saturating_add_signed(delta).min(max);
     }
 
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
-        let max = self.log.len().saturating_sub(view::log::rows(self.area()));
+        let max = view::log::max_scroll(self.area(), self);
         self.log_scroll = self
             .log_scroll
             .saturating_add_signed(delta.saturating_neg())
@@ -705,6 +743,9 @@ fn ids(indices: &[usize]) -> Vec<DomainId> {
 
 /// Apply one action at `now`; the returned effects are for the event loop to carry out.
 pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    if action.chooses_a_domain() {
+        app.follow_top = false;
+    }
     match action {
         Action::Up => app.navigate(-1, now),
         Action::Down => app.navigate(1, now),
@@ -768,7 +809,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             app.help = !app.help;
             app.help_scroll = 0;
         }
-        Action::ToggleGroups => app.toggle_groups(),
+        Action::CycleGrouping => app.cycle_grouping(),
         Action::Quit => return vec![Effect::Quit],
         Action::Tick => {
             app.reassess_due(now);

@@ -145,7 +145,7 @@ impl From<Bindable> for Action {
             Bindable::RefreshAll => Self::RefreshAll,
             Bindable::ToggleLog => Self::ToggleLog,
             Bindable::Explain => Self::StartExplain,
-            Bindable::GroupByIdp => Self::ToggleGroups,
+            Bindable::GroupBy => Self::CycleGrouping,
         }
     }
 }

@@ -9,7 +9,8 @@
 //! The order is the list's: worst severity first, then the primary certificate that expires
 //! first (so the fewest days left; no primary sorts last), then the name, then the index.
 //! Sorting by the expiry instant rather than by `days_left` keeps domains re-assessed at
-//! different moments in their true order.
+//! different moments in their true order. With a [`Grouping`], the rows of one group come
+//! together first (groups by their key; rows without one last), in that order within it.
 
 use std::cmp::Reverse;
 
@@ -30,10 +31,56 @@ pub enum Change {
     Facts,
 }
 
-/// Where a domain sorts. `name_rank` is the domain's place among all names (ties by index),
-/// so comparing keys never compares strings.
+/// How the list's rows are grouped: a key per domain (its group), the rows of one key
+/// together. Each grouping is one key function: another one is one more variant and one more
+/// arm of [`Grouping::key`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Grouping {
+    /// One list, worst first.
+    #[default]
+    None,
+    /// By the tenant whose Entra holds the domain.
+    Tenant,
+    /// By identity provider: the domains whose metadata names the same entityID (DESIGN.md
+    /// §6.2's IdP group) together; domains not read yet last.
+    Idp,
+}
+
+impl Grouping {
+    /// Every grouping, in the order the key cycles through them.
+    pub const ALL: [Grouping; 3] = [Grouping::None, Grouping::Tenant, Grouping::Idp];
+
+    /// The group of `d`: `None` for a domain without one (it sorts after every group).
+    pub fn key(self, d: &DomainStatus) -> Option<&str> {
+        match self {
+            Self::None => None,
+            Self::Tenant => d.config.tenant.as_deref(),
+            Self::Idp => d.entity_id(),
+        }
+    }
+
+    /// The grouping after this one.
+    #[must_use]
+    pub fn next(self) -> Self {
+        let at = Self::ALL.iter().position(|g| *g == self).unwrap_or(0);
+        Self::ALL[(at + 1) % Self::ALL.len()]
+    }
+
+    /// What it groups by, for column headers: `TENANT`, `IDP GROUP`.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Self::None => "",
+            Self::Tenant => "TENANT",
+            Self::Idp => "IDP GROUP",
+        }
+    }
+}
+
+/// Where a domain sorts. `group_rank` and `name_rank` are places among all group keys and
+/// names (ties by index), so comparing keys never compares strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
+    group_rank: usize,
     severity: Reverse<Severity>,
     expiry: DateTime<Utc>,
     name_rank: usize,
@@ -45,18 +92,19 @@ struct Entry {
     severity: Severity,
     expiry: DateTime<Utc>,
     name: Box<str>,
-    /// The name and the identity provider's host, lowercased, for the filter.
+    /// The name, the identity provider's host and the tenant, lowercased, for the filter.
     name_lower: Box<str>,
     host_lower: Box<str>,
-    /// The entityID its metadata names (empty: not read yet): its IdP group.
-    group_key: Box<str>,
+    tenant_lower: Box<str>,
+    /// Its group under the grouping in force.
+    group: Option<Box<str>>,
     /// The filter lets it through.
     shown: bool,
     change: Change,
 }
 
 impl Entry {
-    fn of(d: &DomainStatus) -> Self {
+    fn of(d: &DomainStatus, grouping: Grouping) -> Self {
         let (severity, expiry) = verdict_of(d);
         Self {
             severity,
@@ -64,20 +112,16 @@ impl Entry {
             name: d.config.name.as_str().into(),
             name_lower: d.config.name.to_lowercase().into(),
             host_lower: d.idp_host().unwrap_or_default().to_lowercase().into(),
-            group_key: d.entity_id().unwrap_or_default().into(),
+            tenant_lower: lowered(d.config.tenant.as_deref()),
+            group: grouping.key(d).map(Into::into),
             shown: true,
             change: Change::None,
         }
     }
 }
 
-/// Where a domain stands in its IdP group, in the grouped list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GroupPlace {
-    /// Its place among the group's members (0: the first).
-    pub position: usize,
-    /// How many domains the group has (1: a group of one).
-    pub size: usize,
+fn lowered(text: Option<&str>) -> Box<str> {
+    text.unwrap_or_default().to_lowercase().into()
 }
 
 fn verdict_of(d: &DomainStatus) -> (Severity, DateTime<Utc>) {
@@ -106,8 +150,11 @@ const MOVE_ONE_BY_ONE: usize = 8;
 #[derive(Debug)]
 pub struct ListOrder {
     entries: Vec<Entry>,
+    grouping: Grouping,
     /// `name_rank[i]`: where domain `i`'s name sorts among all names.
     name_rank: Vec<usize>,
+    /// `group_rank[i]`: where domain `i`'s group sorts among all groups (no group: last).
+    group_rank: Vec<usize>,
     /// Every domain's index, in list order (the filter aside).
     order: Vec<usize>,
     /// `rank[i]`: where domain `i` stands in `order`.
@@ -128,23 +175,15 @@ pub struct ListOrder {
     shown: Vec<usize>,
     /// How many domains stand at each severity ([`slot`]).
     counts: [usize; 4],
-    /// The list is grouped by IdP: each group's domains together, in list order, the groups in
-    /// the order of their first (worst) domain.
-    grouped: bool,
-    /// With `grouped`: every domain in grouped order, each one's place in it, and its place in
-    /// its group.
-    by_group: Vec<usize>,
-    group_rank: Vec<usize>,
-    places: Vec<GroupPlace>,
-    /// Grouping changed: group everyone again at the next settle.
-    regroup: bool,
 }
 
 impl ListOrder {
     pub fn new(domains: &[DomainStatus]) -> Self {
         let mut this = Self {
             entries: Vec::new(),
+            grouping: Grouping::None,
             name_rank: Vec::new(),
+            group_rank: Vec::new(),
             order: Vec::new(),
             rank: Vec::new(),
             changed: Vec::new(),
@@ -156,94 +195,47 @@ impl ListOrder {
             rematch: false,
             shown: Vec::new(),
             counts: [0; 4],
-            grouped: false,
-            by_group: Vec::new(),
-            group_rank: Vec::new(),
-            places: Vec::new(),
-            regroup: false,
         };
         this.rebuild(domains);
         this
     }
 
-    /// Group the list by IdP, or stop. Takes effect at the next [`Self::settle`].
-    pub fn set_grouped(&mut self, grouped: bool) {
-        if self.grouped != grouped {
-            self.grouped = grouped;
-            self.regroup = true;
+    /// Group the rows by `grouping` (everything is sorted afresh; the filter stays).
+    pub fn set_grouping(&mut self, grouping: Grouping, domains: &[DomainStatus]) {
+        if grouping == self.grouping {
+            return;
         }
+        self.grouping = grouping;
+        let text = self.filter_text.clone();
+        self.rebuild(domains);
+        self.set_filter(&text);
+        self.match_all();
     }
 
-    pub fn grouped(&self) -> bool {
-        self.grouped
+    pub fn grouping(&self) -> Grouping {
+        self.grouping
     }
 
-    /// Where domain `index` stands in its IdP group, when the list is grouped.
-    pub fn place(&self, index: usize) -> Option<GroupPlace> {
-        self.grouped
-            .then(|| self.places.get(index).copied())
-            .flatten()
-    }
-
-    /// Each IdP group's domains together, in list order; the groups in the order of their first
-    /// domain (the worst, as the list sorts). Domains not read yet stand alone.
-    fn group_everyone(&mut self) {
-        let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        let mut members: Vec<Vec<usize>> = Vec::new();
-        for &i in &self.order {
-            let key = &*self.entries[i].group_key;
-            let group = if key.is_empty() {
-                None
-            } else {
-                first_of.get(key).copied()
-            };
-            if let Some(g) = group {
-                members[g].push(i);
-            } else {
-                if !key.is_empty() {
-                    first_of.insert(key, members.len());
-                }
-                members.push(vec![i]);
-            }
-        }
-        self.by_group.clear();
-        self.places = vec![GroupPlace::default(); self.entries.len()];
-        for group in &members {
-            for (position, &i) in group.iter().enumerate() {
-                self.places[i] = GroupPlace {
-                    position,
-                    size: group.len(),
-                };
-            }
-            self.by_group.extend(group);
-        }
-        self.group_rank = vec![0; self.entries.len()];
-        for (position, &i) in self.by_group.iter().enumerate() {
-            self.group_rank[i] = position;
-        }
-    }
-
-    /// Every domain in the order the list shows them (the filter aside).
-    fn sequence(&self) -> &[usize] {
-        if self.grouped {
-            &self.by_group
-        } else {
-            &self.order
-        }
-    }
-
-    /// Where domain `index` stands in [`Self::sequence`].
-    fn rank_of(&self, index: usize) -> usize {
-        if self.grouped {
-            self.group_rank[index]
-        } else {
-            self.rank[index]
-        }
-    }
-
-    /// Everything from scratch: the names, the order, the counts (and no filter).
+    /// Everything from scratch: the names, the groups, the order, the counts (and no filter).
     fn rebuild(&mut self, domains: &[DomainStatus]) {
-        self.entries = domains.iter().map(Entry::of).collect();
+        let grouping = self.grouping;
+        self.entries = domains.iter().map(|d| Entry::of(d, grouping)).collect();
+        let mut groups: Vec<&str> = self
+            .entries
+            .iter()
+            .filter_map(|e| e.group.as_deref())
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        self.group_rank = self
+            .entries
+            .iter()
+            .map(|e| {
+                e.group.as_deref().map_or(groups.len(), |g| {
+                    groups.binary_search(&g).unwrap_or(groups.len())
+                })
+            })
+            .collect();
         let mut by_name: Vec<usize> = (0..domains.len()).collect();
         by_name.sort_by(|&a, &b| {
             self.entries[a]
@@ -267,14 +259,12 @@ impl ListOrder {
         for e in &self.entries {
             self.counts[slot(e.severity)] += 1;
         }
-        if self.grouped {
-            self.group_everyone();
-        }
     }
 
     fn key(&self, i: usize) -> Key {
         let e = &self.entries[i];
         Key {
+            group_rank: self.group_rank[i],
             severity: Reverse(e.severity),
             expiry: e.expiry,
             name_rank: self.name_rank[i],
@@ -322,15 +312,15 @@ impl ListOrder {
         for index in std::mem::take(&mut self.changed) {
             let (entry, d) = (&mut self.entries[index], &domains[index]);
             if entry.change == Change::Facts {
-                if *entry.name != *d.config.name {
-                    // Names sort by rank: a new name ranks everyone again.
+                if *entry.name != *d.config.name || entry.group.as_deref() != self.grouping.key(d) {
+                    // Names and groups sort by rank: a new one ranks everyone again.
                     self.rebuild(domains);
                     self.set_filter(text);
                     self.match_all();
                     return;
                 }
                 entry.host_lower = d.idp_host().unwrap_or_default().to_lowercase().into();
-                entry.group_key = d.entity_id().unwrap_or_default().into();
+                entry.tenant_lower = lowered(d.config.tenant.as_deref());
             }
             entry.change = Change::None;
             let (severity, expiry) = verdict_of(d);
@@ -342,13 +332,9 @@ impl ListOrder {
             }
         }
         self.move_entries(&moved);
-        let regroup = std::mem::take(&mut self.regroup);
-        if self.grouped && (looked_at || regroup) {
-            self.group_everyone();
-        }
         if refilter {
             self.match_all();
-        } else if looked_at || regroup {
+        } else if looked_at {
             self.list_shown();
         }
     }
@@ -374,7 +360,8 @@ impl ListOrder {
     }
 
     /// The filter lets domain `index`, of this severity, through: it matches the status word,
-    /// the name or the identity provider's host (case aside), and the restriction allows it.
+    /// the name, the identity provider's host or the tenant (case aside), and the restriction
+    /// allows it.
     fn matches(&self, index: usize, severity: Severity) -> bool {
         let e = &self.entries[index];
         let allowed = self
@@ -385,7 +372,8 @@ impl ListOrder {
             && (self.needle.is_empty()
                 || self.by_word[slot(severity)]
                 || self.finder.find(e.name_lower.as_bytes()).is_some()
-                || self.finder.find(e.host_lower.as_bytes()).is_some())
+                || self.finder.find(e.host_lower.as_bytes()).is_some()
+                || self.finder.find(e.tenant_lower.as_bytes()).is_some())
     }
 
     /// Match every domain against the filter, and list the ones it lets through.
@@ -401,13 +389,9 @@ impl ListOrder {
     fn list_shown(&mut self) {
         self.shown.clear();
         if self.narrowed() {
-            let shown: Vec<usize> = self
-                .sequence()
-                .iter()
-                .copied()
-                .filter(|&i| self.entries[i].shown)
-                .collect();
-            self.shown = shown;
+            let entries = &self.entries;
+            self.shown
+                .extend(self.order.iter().copied().filter(|&i| entries[i].shown));
         }
     }
 
@@ -465,7 +449,7 @@ impl ListOrder {
         if self.narrowed() {
             &self.shown
         } else {
-            self.sequence()
+            &self.order
         }
     }
 
@@ -475,11 +459,11 @@ impl ListOrder {
         if !entry.shown {
             return None;
         }
-        let rank = self.rank_of(index);
         if !self.narrowed() {
-            return Some(rank);
+            return Some(self.rank[index]);
         }
-        Some(self.shown.partition_point(|&j| self.rank_of(j) < rank))
+        let rank = self.rank[index];
+        Some(self.shown.partition_point(|&j| self.rank[j] < rank))
     }
 
     /// How many domains stand at each severity: CRIT, WARN, UNKNOWN, OK ([`slot`]).
@@ -545,8 +529,9 @@ mod tests {
             .collect()
     }
 
-    /// The order the list must have, worked out the plain way.
-    fn expected(domains: &[DomainStatus], filter: &str) -> Vec<usize> {
+    /// The order the list must have, worked out the plain way: grouped, groups by key and no
+    /// group last, then worst first within each.
+    fn expected_grouped(domains: &[DomainStatus], filter: &str, grouping: Grouping) -> Vec<usize> {
         let needle = filter.to_lowercase();
         let mut shown: Vec<usize> = (0..domains.len())
             .filter(|&i| {
@@ -554,6 +539,7 @@ mod tests {
                 [
                     d.config.name.clone(),
                     d.idp_host().unwrap_or_default(),
+                    d.config.tenant.clone().unwrap_or_default(),
                     d.assessment.severity.word().to_owned(),
                 ]
                 .iter()
@@ -564,7 +550,10 @@ mod tests {
             let key = |i: usize| {
                 let d = &domains[i];
                 let expiry = d.assessment.primary.as_ref().map(|p| p.cert.not_after);
+                let group = grouping.key(d).map(str::to_owned);
                 (
+                    group.is_none(),
+                    group,
                     Reverse(d.assessment.severity),
                     expiry.is_none(),
                     expiry,
@@ -579,7 +568,7 @@ mod tests {
 
     fn check(order: &mut ListOrder, domains: &[DomainStatus], filter: &str, what: &str) {
         order.settle(domains, filter);
-        let want = expected(domains, filter);
+        let want = expected_grouped(domains, filter, order.grouping());
         assert_eq!(order.visible(), want.as_slice(), "after {what}");
         for i in 0..domains.len() {
             assert_eq!(
@@ -643,13 +632,68 @@ mod tests {
         }
     }
 
-    /// Metadata naming `entity` (or none read yet).
-    fn read_as(d: &mut DomainStatus, entity: Option<usize>) {
-        d.last_good = entity.map(|e| crate::domain::Snapshot {
+    /// A tenant for some domains (`None` for a few): one of three.
+    fn assign_tenant(d: &mut DomainStatus, dice: &mut Dice) {
+        d.config.tenant = ["contoso", "fabrikam", "adatum", ""]
+            .get(dice.roll(4))
+            .filter(|t| !t.is_empty())
+            .map(|t| (*t).to_owned());
+    }
+
+    #[test]
+    fn grouped_by_tenant_the_kept_order_is_still_the_order_sorted_afresh() {
+        let mut dice = Dice(0x2545_F491_4F6C_DD1D);
+        let mut domains = fleet(200, &mut dice);
+        for d in &mut domains {
+            assign_tenant(d, &mut dice);
+        }
+        let mut order = ListOrder::new(&domains);
+        check(&mut order, &domains, "", "the start, not grouped");
+        order.set_grouping(Grouping::Tenant, &domains);
+        assert_eq!(order.grouping(), Grouping::Tenant);
+        check(&mut order, &domains, "", "grouped");
+        let filters = ["", "fabrikam", "CRIT", "tenant1", "ada"];
+        let mut filter = "";
+        for round in 0..300 {
+            let what = match dice.roll(4) {
+                0 => {
+                    filter = filters[dice.roll(filters.len())];
+                    "a new filter"
+                }
+                1 => {
+                    // The domain moved to another tenant (a config reload).
+                    let i = dice.roll(domains.len());
+                    assign_tenant(&mut domains[i], &mut dice);
+                    order.mark(i, Change::Facts);
+                    "a new tenant"
+                }
+                2 if round % 50 == 2 => {
+                    let next = order.grouping().next();
+                    order.set_grouping(next, &domains);
+                    "the other grouping"
+                }
+                _ => {
+                    for _ in 0..[1, 3, MOVE_ONE_BY_ONE + 1, 50][dice.roll(4)] {
+                        let i = dice.roll(domains.len());
+                        reassess(&mut domains[i], &mut dice);
+                        order.mark(i, Change::Verdict);
+                    }
+                    "re-assessments"
+                }
+            };
+            let what = format!("{what} (round {round}, {:?})", order.grouping());
+            check(&mut order, &domains, filter, &what);
+        }
+        assert_eq!(Grouping::None.next(), Grouping::Tenant);
+    }
+
+    /// Metadata naming the entityID of IdP `idp` (`None`: not read yet).
+    fn read_as(d: &mut DomainStatus, idp: Option<usize>) {
+        d.last_good = idp.map(|n| crate::domain::Snapshot {
             fetched_at: t0(),
             location: d.config.metadata_url.clone(),
             facts: crate::assess::IdpFacts {
-                entity_id: format!("http://fs{e}.idp.test/adfs/services/trust"),
+                entity_id: format!("http://fs{n}.idp.test/adfs/services/trust"),
                 kind: crate::assess::IdpKind::AdFs,
                 signing: Vec::new(),
                 encryption: Vec::new(),
@@ -664,49 +708,48 @@ mod tests {
         });
     }
 
-    /// The grouped order, worked out the plain way: the sorted list, each IdP's domains
-    /// gathered at the place of its first, then the filter.
-    fn expected_grouped(domains: &[DomainStatus], filter: &str) -> Vec<usize> {
-        let all = expected(domains, "");
-        let shown = expected(domains, filter);
-        let mut grouped: Vec<usize> = Vec::new();
-        for &i in &all {
-            if grouped.contains(&i) {
-                continue;
-            }
-            grouped.push(i);
-            if let Some(entity) = domains[i].entity_id() {
-                grouped.extend(
-                    all.iter()
-                        .copied()
-                        .filter(|&j| j != i && domains[j].entity_id() == Some(entity)),
-                );
-            }
-        }
-        grouped.retain(|i| shown.contains(i));
-        grouped
-    }
-
     #[test]
-    fn grouped_by_idp_the_kept_order_is_the_order_grouped_afresh() {
+    fn grouped_by_idp_the_kept_order_is_still_the_order_sorted_afresh() {
         let mut dice = Dice(0xC0FF_EE00_1234_5678);
-        let mut domains = fleet(120, &mut dice);
+        let mut domains = fleet(150, &mut dice);
         for d in &mut domains {
-            let entity = dice.roll(7);
-            read_as(d, (entity < 5).then_some(entity));
+            let idp = dice.roll(7);
+            read_as(d, (idp < 5).then_some(idp));
+            assign_tenant(d, &mut dice);
         }
         let mut order = ListOrder::new(&domains);
-        order.set_grouped(true);
+        order.set_grouping(Grouping::Idp, &domains);
+        check(&mut order, &domains, "", "grouped by IdP");
+        // Each IdP's domains together, the IdPs in entityID order, the domains not read last.
+        let idps: Vec<Option<&str>> = order
+            .visible()
+            .iter()
+            .map(|&i| domains[i].entity_id())
+            .collect();
+        let mut sorted = idps.clone();
+        sorted.sort_by_key(|idp| (idp.is_none(), *idp));
+        assert_eq!(idps, sorted);
+        assert!(idps.first().is_some_and(Option::is_some), "{idps:?}");
         let filters = ["", "tenant1", "CRIT", "ok", "fs3.idp"];
         let mut filter = "";
-        for round in 0..200 {
-            match dice.roll(4) {
-                0 => filter = filters[dice.roll(filters.len())],
+        for round in 0..300 {
+            let what = match dice.roll(4) {
+                0 => {
+                    filter = filters[dice.roll(filters.len())];
+                    "a new filter"
+                }
                 1 => {
+                    // Read for the first time, or its metadata names another IdP now.
                     let i = dice.roll(domains.len());
-                    let entity = dice.roll(7);
-                    read_as(&mut domains[i], (entity < 5).then_some(entity));
+                    let idp = dice.roll(7);
+                    read_as(&mut domains[i], (idp < 5).then_some(idp));
                     order.mark(i, Change::Facts);
+                    "another entityID"
+                }
+                2 if round % 40 == 2 => {
+                    let next = order.grouping().next();
+                    order.set_grouping(next, &domains);
+                    "the next grouping"
                 }
                 _ => {
                     for _ in 0..[1, 3, MOVE_ONE_BY_ONE + 1, 60][dice.roll(4)] {
@@ -714,35 +757,14 @@ mod tests {
                         reassess(&mut domains[i], &mut dice);
                         order.mark(i, Change::Verdict);
                     }
+                    "re-assessments"
                 }
-            }
-            order.settle(&domains, filter);
-            let want = expected_grouped(&domains, filter);
-            assert_eq!(order.visible(), want.as_slice(), "round {round}");
-            for i in 0..domains.len() {
-                assert_eq!(
-                    order.position(i),
-                    want.iter().position(|&j| j == i),
-                    "position of {i} in round {round}"
-                );
-            }
-            // Each visible domain knows its place among its group's domains.
-            for (n, &i) in want.iter().enumerate() {
-                let place = order.place(i).unwrap();
-                if place.position > 0 && filter.is_empty() {
-                    assert_eq!(
-                        domains[want[n - 1]].entity_id(),
-                        domains[i].entity_id(),
-                        "round {round}"
-                    );
-                }
-            }
+            };
+            let what = format!("{what} (round {round}, {:?})", order.grouping());
+            check(&mut order, &domains, filter, &what);
         }
-        // Ungrouped again: the plain order.
-        order.set_grouped(false);
-        order.settle(&domains, filter);
-        assert_eq!(order.visible(), expected(&domains, filter).as_slice());
-        assert_eq!(order.place(0), None);
+        assert_eq!(Grouping::Tenant.next(), Grouping::Idp);
+        assert_eq!(Grouping::Idp.next(), Grouping::None);
     }
 
     #[test]

@@ -37,14 +37,21 @@ impl Page {
         }
     }
 
-    fn footer(self, keymap: &Keymap, ascii: bool) -> String {
+    fn footer(self, keymap: &Keymap, ascii: bool, scrolls: bool) -> String {
         let back = keymap.key_label(&Action::Back, Mode::Help, ascii);
         let help = keymap.key_label(&Action::ToggleHelp, Mode::Help, ascii);
+        let scroll = if scrolls {
+            let down = keymap.key_label(&Action::Down, Mode::Help, ascii);
+            let up = keymap.key_label(&Action::Up, Mode::Help, ascii);
+            format!(" · {down} {up} scroll")
+        } else {
+            String::new()
+        };
         let typing = match self {
             Self::Browse => "typed characters go into a prompt",
             Self::Checklist => "while writing a note, typed characters go into it",
         };
-        format!(" {typing} · {back} or {help} closes ")
+        format!(" {typing} · {back} or {help} closes{scroll} ")
     }
 
     /// The bindings of `keymap` this page lists, in keymap order.
@@ -69,58 +76,52 @@ fn modes_text(binding: &Binding, page: Page) -> String {
         .join("/")
 }
 
-/// How help lays out over `area`: its box, whether the column heads fit, and how many rows of
-/// keys it shows at once.
-struct Layout {
-    popup: Rect,
-    headed: bool,
-    visible: usize,
-}
-
-fn layout(area: Rect, rows: usize) -> Layout {
-    // The column heads go first when the rows would not fit (an 80x24 terminal): every key
-    // matters more than the names of the columns. Rows that still do not fit scroll.
+/// Where the help goes over `area` for `rows` keys, whether its column headings fit, and how
+/// many keys show at once: the keys come first (without headings when they alone fill an
+/// 80x24 terminal); the rest scroll.
+fn placement(area: Rect, rows: usize) -> (Rect, bool, usize) {
     let headed = rows + 3 <= usize::from(area.height);
-    let chrome = 2 + usize::from(headed);
-    let height = u16::try_from(rows + chrome)
+    let height = u16::try_from(rows + 2 + usize::from(headed))
         .unwrap_or(u16::MAX)
         .min(area.height);
     let width = area.width.min(100);
-    Layout {
-        popup: Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + (area.height - height) / 2,
-            width,
-            height,
-        },
-        headed,
-        visible: usize::from(height).saturating_sub(chrome),
-    }
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let shown = usize::from(height).saturating_sub(2 + usize::from(headed));
+    (popup, headed, shown)
 }
 
-/// How many rows of keys help shows at once over `area`.
-pub fn visible_rows(area: Rect, keymap: &Keymap, page: Page) -> usize {
-    layout(area, page.bindings(keymap).count()).visible
-}
-
-/// How many rows of keys do not fit at once: how far help scrolls.
-pub fn hidden_rows(area: Rect, keymap: &Keymap, page: Page) -> usize {
+/// How far the help of `page` scrolls in `area`: until its last key is on the last row.
+pub fn max_scroll(area: Rect, keymap: &Keymap, page: Page) -> usize {
     let rows = page.bindings(keymap).count();
-    rows.saturating_sub(layout(area, rows).visible)
+    let (_, _, shown) = placement(area, rows);
+    rows.saturating_sub(shown)
 }
 
-/// Help over `area`, its rows from `scroll` on (kept inside the rows there are).
+/// Keys shown at once by the help of `page` in `area` (a page for `PgDn`).
+pub fn page_rows(area: Rect, keymap: &Keymap, page: Page) -> usize {
+    placement(area, page.bindings(keymap).count()).2
+}
+
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     theme: Theme,
     keymap: &Keymap,
-    page: Page,
-    scroll: usize,
+    (page, scroll): (Page, usize),
 ) {
+    let total = page.bindings(keymap).count();
+    let (popup, headed, shown) = placement(area, total);
+    let scroll = scroll.min(total.saturating_sub(shown));
     // The action column is the name `[keys]` rebinds it by (`open_details`).
     let rows: Vec<Row> = page
         .bindings(keymap)
+        .skip(scroll)
+        .take(shown)
         .map(|b| {
             Row::new([
                 Cell::from(b.label(theme.ascii)).style(theme.key()),
@@ -130,34 +131,24 @@ pub fn render(
             ])
         })
         .collect();
-    let total = rows.len();
-    let Layout {
-        popup,
-        headed,
-        visible,
-    } = layout(area, total);
-    let first = scroll.min(total.saturating_sub(visible));
     let widths = [
         Constraint::Length(9),
         Constraint::Length(15),
         Constraint::Fill(1),
         Constraint::Length(17),
     ];
-    let mut block = Block::bordered()
+    let position = if shown < total {
+        format!(" {}–{} of {} ", scroll + 1, scroll + shown, total)
+    } else {
+        String::new()
+    };
+    let block = Block::bordered()
         .title(Line::styled(" keys ", theme.title()))
-        .title_bottom(Line::styled(page.footer(keymap, theme.ascii), theme.dim()));
-    if visible < total {
-        // Where the window is, and that the movement keys scroll it.
-        let down = keymap.key_label(&Action::Down, Mode::Help, theme.ascii);
-        let up = keymap.key_label(&Action::Up, Mode::Help, theme.ascii);
-        let position = format!(
-            " {}–{} of {total} · {down}/{up} scroll ",
-            first + 1,
-            (first + visible).min(total)
-        );
-        block = block.title(Line::styled(position, theme.dim()).right_aligned());
-    }
-    let rows: Vec<Row> = rows.into_iter().skip(first).collect();
+        .title(Line::styled(position, theme.dim()).right_aligned())
+        .title_bottom(Line::styled(
+            page.footer(keymap, theme.ascii, shown < total),
+            theme.dim(),
+        ));
     let mut table = Table::new(rows, widths).column_spacing(1).block(block);
     if headed {
         table = table

@@ -15,7 +15,7 @@ use crate::domain::{DomainStatus, FetchState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
-use crate::tui::order::GroupPlace;
+use crate::tui::order::Grouping;
 use crate::tui::theme::Theme;
 use crate::words;
 
@@ -68,25 +68,46 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
         return;
     }
-    let widths = widths(columns, area.width, app, &window, now);
+    let tenants = tenant_cells(app, columns, &window);
+    let tenant_width = tenants.as_ref().map_or(0, |cells| {
+        let longest = cells.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+        clamp_width(longest.clamp(TENANT_HEADING.len(), MAX_TENANT_WIDTH))
+    });
+    let mut widths = widths(columns, area.width, app, &window, now, tenant_width);
+    if tenants.is_some() {
+        widths.insert(2, Constraint::Length(tenant_width));
+    }
     // Cut names that do not fit with an ellipsis, so a cut is never mistaken for a name.
     let fit = |column: usize| match widths.get(column) {
         Some(Constraint::Length(n)) => usize::from(*n),
         _ => usize::from(area.width.saturating_sub(SIDE_FIXED_WIDTH)),
     };
-    let fits = (fit(1), fit(2), fit(7));
-    let grouped = app.grouped();
-    let rows = window.iter().map(|&i| {
-        let mark = group_mark(grouped, app.group_place(i));
-        row(&app.domains()[i], now, columns, fits, theme, mark)
+    let shift = usize::from(tenants.is_some());
+    let fits = (fit(1), fit(2 + shift), fit(7 + shift));
+    let marks = idp_marks(app, &window);
+    let rows = window.iter().enumerate().map(|(n, &i)| {
+        let mark = marks.as_ref().map_or("", |m| m[n]);
+        let mut row = row(&app.domains()[i], now, columns, fits, theme, mark);
+        if let Some(cells) = &tenants {
+            row.insert(
+                2,
+                Cell::from(format::fit(&cells[n], usize::from(tenant_width))),
+            );
+        }
+        Row::new(row)
     });
-    let host_header = match (grouped, fit(2) >= "IDP HOST".len()) {
-        (true, true) => "IDP GROUP",
-        (_, false) => "IDP",
-        (false, true) => "IDP HOST",
+    let by_idp = Grouping::Idp.heading();
+    let host_header = match (marks.is_some(), fit(2 + shift) >= by_idp.len()) {
+        (true, true) => by_idp,
+        (false, _) if fit(2 + shift) >= "IDP HOST".len() => "IDP HOST",
+        _ => "IDP",
     };
+    let mut heading = header(columns, host_header);
+    if tenants.is_some() {
+        heading.insert(2, TENANT_HEADING);
+    }
     let table = Table::new(rows, widths)
-        .header(header(columns, host_header).style(theme.heading()))
+        .header(Row::new(heading).style(theme.heading()))
         .column_spacing(1)
         .row_highlight_style(theme.selected())
         .highlight_symbol(HIGHLIGHT);
@@ -97,15 +118,95 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-/// Column widths: the fixed columns first; the domain and the identity provider's host then
-/// get the room they need on the rows shown (the domain first), the refresh column what it
-/// needs of the rest (a whole error word), and the top finding whatever is left.
+/// The tenant column's heading, and its widest.
+const TENANT_HEADING: &str = "TENANT";
+const MAX_TENANT_WIDTH: usize = 24;
+
+fn clamp_width(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// The tenant column's cells for the rows shown, when the list has one: when it is grouped by
+/// tenant (the tenant on the first row of each group, the rows below it blank), or when the
+/// domains belong to several tenants (each row's). Never beside the details.
+fn tenant_cells(app: &App, columns: Columns, window: &[DomainId]) -> Option<Vec<String>> {
+    let grouped = app.grouping() == Grouping::Tenant;
+    if columns == Columns::Side || !(grouped || app.several_tenants()) {
+        return None;
+    }
+    let edges = group_edges(app, window);
+    Some(
+        window
+            .iter()
+            .zip(edges)
+            .map(
+                |(&id, (starts, _))| match &app.domains()[id].config.tenant {
+                    _ if grouped && !starts => String::new(),
+                    Some(label) => label.clone(),
+                    None => "—".to_owned(),
+                },
+            )
+            .collect(),
+    )
+}
+
+/// Whether each row of the window starts its group and ends it under the list's grouping: its
+/// group differs from the row's above (the first: the row above the window) and below.
+fn group_edges(app: &App, window: &[DomainId]) -> Vec<(bool, bool)> {
+    let grouping = app.grouping();
+    let key = |id: DomainId| grouping.key(&app.domains()[id]);
+    let neighbour = |start: Option<usize>| {
+        start.and_then(|start| app.visible_window(start, 1).1.first().copied())
+    };
+    let above = neighbour(app.list_offset.checked_sub(1)).map(key);
+    let below = neighbour(Some(app.list_offset + window.len())).map(key);
+    let keys: Vec<Option<&str>> = window.iter().map(|&id| key(id)).collect();
+    (0..keys.len())
+        .map(|n| {
+            let before = n.checked_sub(1).map_or(above, |m| Some(keys[m]));
+            let after = keys.get(n + 1).copied().or(below);
+            (before != Some(keys[n]), after != Some(keys[n]))
+        })
+        .collect()
+}
+
+/// The width of a group mark (`┌ `).
+const MARK_WIDTH: usize = 2;
+
+/// Grouped by IdP, each row's mark before its IdP host (beside the details, before its name):
+/// `┌ ` for a group's first domain, `├ ` between, `└ ` for its last, blank for a domain alone or
+/// not read yet. `None` under another grouping.
+fn idp_marks(app: &App, window: &[DomainId]) -> Option<Vec<&'static str>> {
+    if app.grouping() != Grouping::Idp {
+        return None;
+    }
+    let edges = group_edges(app, window);
+    Some(
+        window
+            .iter()
+            .zip(edges)
+            .map(|(&id, edge)| match edge {
+                _ if app.domains()[id].entity_id().is_none() => "  ",
+                (true, true) => "  ",
+                (true, false) => "┌ ",
+                (false, true) => "└ ",
+                (false, false) => "├ ",
+            })
+            .collect(),
+    )
+}
+
+/// Column widths: the fixed columns first (and the tenant column's `tenant_width`, when it has
+/// one); the domain and the identity provider's host then get the room they need on the rows
+/// shown (the domain first), the refresh column what it needs of the rest (a whole error word),
+/// and the top finding whatever is left.
 fn widths(
     columns: Columns,
     area_width: u16,
     app: &App,
     shown: &[DomainId],
     now: DateTime<Utc>,
+    tenant_width: u16,
 ) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
     let longest = |text: &dyn Fn(&DomainStatus) -> usize| {
@@ -121,7 +222,11 @@ fn widths(
         Columns::Standard | Columns::Wide => {
             let domain = longest(&|d| d.config.name.chars().count() + usize::from(d.changed));
             // Grouped, the host carries its group's mark (`┌ `).
-            let mark = if app.grouped() { MARK_WIDTH } else { 0 };
+            let mark = if app.grouping() == Grouping::Idp {
+                MARK_WIDTH
+            } else {
+                0
+            };
             let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count())) + mark;
             let refresh = longest(&|d| refresh_text(d, now, app.theme()).0.chars().count());
             // status, days, successor (with its promotion date when wide), sync, refresh, expires
@@ -134,8 +239,14 @@ fn widths(
             let count = fixed.len() + 2 + usize::from(finding);
             let gaps = u16::try_from(count - 1).unwrap_or(0);
             let finding_room = if finding { 20 } else { 0 };
-            let room = area_width
-                .saturating_sub(HIGHLIGHT_WIDTH + fixed.iter().sum::<u16>() + gaps + finding_room);
+            let tenant_room = if tenant_width > 0 {
+                tenant_width + 1
+            } else {
+                0
+            };
+            let room = area_width.saturating_sub(
+                HIGHLIGHT_WIDTH + fixed.iter().sum::<u16>() + gaps + finding_room + tenant_room,
+            );
             let (domain, host) = share(room, clamp(domain), clamp(host));
             // What the names leave goes to the refresh column, up to what its words need.
             let spare = room.saturating_sub(domain + host);
@@ -151,11 +262,12 @@ fn widths(
     }
 }
 
-/// The refresh column's width when the names need all the room: `✗ timeout`, `4m ago`.
-const REFRESH_WIDTH: u16 = 10;
+/// The refresh column's width when the names need all the room: a word of up to nine letters
+/// (`✗ html page`, `✗ not found`, `✗ graph 403`), `4m ago`.
+const REFRESH_WIDTH: u16 = 11;
 
 /// The IdP host column never gets narrower than this while the domain takes the room.
-const MIN_HOST_WIDTH: u16 = 7;
+const MIN_HOST_WIDTH: u16 = 6;
 
 /// Split `room` between the domain and the host column: both as wide as they need when that
 /// fits; else the domain name comes first (it is what the operator looks for), and the host
@@ -171,7 +283,7 @@ fn share(room: u16, domain: u16, host: u16) -> (u16, u16) {
     (room - host, host)
 }
 
-fn header(columns: Columns, host: &'static str) -> Row<'static> {
+fn header(columns: Columns, host: &'static str) -> Vec<&'static str> {
     let names: &[&str] = match columns {
         Columns::Side => &["STATUS", "DOMAIN", "DAYS"],
         Columns::Standard => &[
@@ -195,23 +307,7 @@ fn header(columns: Columns, host: &'static str) -> Row<'static> {
             "TOP FINDING",
         ],
     };
-    Row::new(names.iter().copied())
-}
-
-/// The width of a group mark (`┌ `).
-const MARK_WIDTH: usize = 2;
-
-/// A domain's mark in the grouped list: `┌ ` for a group's first domain, `├ ` between, `└ ` for
-/// its last, blank for a domain alone; nothing when the list is not grouped.
-fn group_mark(grouped: bool, place: Option<GroupPlace>) -> &'static str {
-    match place {
-        _ if !grouped => "",
-        Some(GroupPlace { size, .. }) if size < 2 => "  ",
-        Some(GroupPlace { position: 0, .. }) => "┌ ",
-        Some(GroupPlace { position, size }) if position + 1 == size => "└ ",
-        Some(_) => "├ ",
-        None => "  ",
-    }
+    names.to_vec()
 }
 
 fn row(
@@ -221,7 +317,7 @@ fn row(
     (name_width, host_width, refresh_width): (usize, usize, usize),
     theme: Theme,
     mark: &str,
-) -> Row<'static> {
+) -> Vec<Cell<'static>> {
     let a = &status.assessment;
     let word = Cell::from(a.severity.word()).style(theme.severity(a.severity));
     // Beside the details there is no host column: the group mark goes before the name.
@@ -235,7 +331,7 @@ fn row(
     };
     let days = Cell::from(format::days_left(a.days_left));
     if columns == Columns::Side {
-        return Row::new([word, name, days]);
+        return vec![word, name, days];
     }
     let host = format!("{mark}{}", status.idp_host().unwrap_or_else(|| "—".into()));
     let mut cells = vec![
@@ -244,7 +340,7 @@ fn row(
         Cell::from(format::fit(&host, host_width)),
         days,
         Cell::from(successor(status, now, columns == Columns::Wide)),
-        Cell::from(a.sync.label()).style(theme.sync(a.sync)),
+        sync(status, theme),
         refresh(status, now, theme, refresh_width),
     ];
     if columns == Columns::Wide {
@@ -257,8 +353,21 @@ fn row(
         });
         cells.extend([Cell::from(expires), Cell::from(finding)]);
     }
-    Row::new(cells)
+    cells
 }
+
+/// The sync state in a word; `sign in` when it is unknown because nobody is signed in to the
+/// domain's tenant (the details and the header say how).
+fn sync(status: &DomainStatus, theme: Theme) -> Cell<'static> {
+    let a = &status.assessment;
+    if status.sign_in_needed().is_some() {
+        return Cell::from(SIGN_IN).style(theme.stale());
+    }
+    Cell::from(a.sync.label()).style(theme.sync(a.sync))
+}
+
+/// The sync column's word for a tenant that needs a sign-in (as wide as the column).
+const SIGN_IN: &str = "sign in";
 
 /// `—` without a successor; `yes`, with the promotion date when it is ahead and `dated`
 /// (`yes 2026-12-20`: a date without its year reads as a day of either month order).
