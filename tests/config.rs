@@ -132,6 +132,36 @@ fn the_sample_documents_every_key() {
     }
 }
 
+/// The thresholds the sample shows under `[settings]` and the README's reference lists are the
+/// code's defaults (the current article: manual renewal and Entra's polling from 35 days).
+#[test]
+fn the_sample_and_the_readme_show_the_default_thresholds() {
+    let shown = parse(&sample_uncommented()).settings.policy;
+    let defaults = Policy::default();
+    assert_eq!(shown, defaults, "the sample's [settings] thresholds");
+    assert_eq!(
+        (defaults.manual_renew_days, defaults.entra_poll_days),
+        (35, 35)
+    );
+    let readme = include_str!("../README.md");
+    for (key, days) in [
+        ("renew_now_days", defaults.renew_now_days),
+        ("manual_renew_days", defaults.manual_renew_days),
+        ("entra_poll_days", defaults.entra_poll_days),
+        ("generation_days", defaults.generation_days),
+        ("promotion_days", defaults.promotion_days),
+        ("plan_days", defaults.plan_days),
+        ("critical_days", defaults.critical_days),
+    ] {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{key}` |")))
+            .unwrap_or_else(|| panic!("no README row for {key}"));
+        let default = row.split('|').nth(3).unwrap().trim();
+        assert_eq!(default, format!("`{days}`"), "README: {row}");
+    }
+}
+
 #[test]
 fn settings_and_domain_overrides_merge() {
     let config = parse(
