@@ -389,6 +389,29 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule, in the order of the README's table and the manual page.
+    pub const ALL: [Rule; 19] = [
+        Self::S1,
+        Self::S2,
+        Self::S3,
+        Self::R1,
+        Self::R2,
+        Self::R3,
+        Self::R4,
+        Self::R5,
+        Self::R6,
+        Self::R7,
+        Self::R8,
+        Self::R9,
+        Self::R10,
+        Self::R11,
+        Self::E1,
+        Self::C1,
+        Self::A1,
+        Self::A2,
+        Self::V1,
+    ];
+
     pub fn id(self) -> &'static str {
         match self {
             Self::S1 => "S1",
