@@ -330,6 +330,18 @@ fn a_saml_idps_twin_key_is_no_successor_and_a_passed_valid_until_is_named() {
         "saml_twin_checklist",
         fed.checklist(now, "tailspin.test", "text")
     );
+    // The Entra update copies its certificates from that metadata: it says they may be stale.
+    let stale = fed.checklist(now, "northwind.test", "text");
+    let update = stale.split("(update-entra)").nth(1).unwrap();
+    assert!(
+        update.contains("WARNING: The metadata's validUntil (2028-01-01 00:00 UTC) has passed"),
+        "{stale}"
+    );
+    assert!(
+        !fed.checklist(now, "tailspin.test", "text")
+            .contains("validUntil")
+    );
+    insta::assert_snapshot!("valid_until_passed_checklist", stale);
 }
 
 #[test]
@@ -369,6 +381,10 @@ fn the_35_day_marks_of_the_current_article() {
     );
     insta::assert_snapshot!("boundary_35_1_days_check", pretty(&before["domains"]));
     insta::assert_snapshot!("boundary_34_9_days_check", pretty(&after["domains"]));
+    insta::assert_snapshot!(
+        "boundary_35_1_days_checklist",
+        fed.checklist("2027-10-27T06:10:10Z", "manual.test", "text")
+    );
     insta::assert_snapshot!(
         "boundary_34_9_days_checklist",
         fed.checklist("2027-10-27T10:58:10Z", "manual.test", "text")

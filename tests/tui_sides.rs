@@ -480,6 +480,18 @@ fn snapshot_grouped_list_80x24() {
     insta::assert_snapshot!(draw(&app).backend());
 }
 
+/// The wide list (no details beside it): the group marks in the IDP GROUP column, widened for
+/// them.
+#[test]
+fn snapshot_grouped_wide_list_120x40() {
+    let mut app = app_sized(120, 40);
+    update(&mut app, Action::CycleGrouping, now());
+    let text = draw(&app).backend().to_string();
+    assert!(text.contains("IDP GROUP"), "{text}");
+    assert!(text.contains("└ fs.contoso.com"), "{text}");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
 #[test]
 fn snapshot_grouped_list_120x40() {
     let mut app = app_sized(120, 40);

@@ -48,6 +48,8 @@ pub(crate) struct Facts<'a> {
     pub policy: &'a Policy,
     /// When the metadata facts were read (for "verified at").
     pub idp_seen_at: DateTime<Utc>,
+    /// The metadata's `validUntil`, when it has passed: what it lists may be out of date.
+    pub metadata_expired: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
 }
 
@@ -113,6 +115,10 @@ impl<'a> Facts<'a> {
             multiple_domain: input.domain.support_multiple_domain,
             policy: &input.domain.policy,
             idp_seen_at: input.idp_fetched_at.unwrap_or(input.now),
+            metadata_expired: input
+                .idp
+                .and_then(|idp| idp.valid_until)
+                .filter(|until| *until <= input.now),
             now: input.now,
         }
     }

@@ -329,6 +329,14 @@ fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Ste
         ]);
     };
     let fill = filling(source, f);
+    if let (Source::Metadata { .. }, Some(until)) = (source, f.metadata_expired) {
+        step = step.warn(format!(
+            "The metadata's validUntil ({}) has passed, and the certificates below come from it: they may be out of \
+             date. Check them against the IdP (its admin console, or a fresh copy of its metadata) before you put them \
+             into Entra.",
+            when(until)
+        ));
+    }
     if fill.on_adfs {
         step.location = Location::AdfsPrimary;
         step = step.at_adfs_primary(f.server);
