@@ -8,13 +8,14 @@ use std::ops::{Index, Range};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::assess::{
-    self, AssessInput, Assessment, EntraSide, EntraSource, FactsError, FetchFailure, FetchProblem,
-    IdpFacts,
+    self, AssessInput, Assessment, EntraSide, EntraSource, FactsError, FederationChange,
+    FetchFailure, FetchProblem, IdpFacts, PostureInput,
 };
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
+use crate::history::{CertHistory, Observation};
 use crate::metadata::MetadataError;
-use crate::source::graph::GraphError;
+use crate::source::graph::{Access, GraphError};
 use crate::source::imports::Imports;
 use crate::source::{FetchError, FetchErrorKind};
 
@@ -173,6 +174,31 @@ pub struct RefreshOutcome {
     pub entra: Option<Result<EntraSide, RefreshError>>,
 }
 
+impl RefreshOutcome {
+    /// What this refresh saw for the certificate history: the certificates the metadata
+    /// published, and those Entra held when Graph was read.
+    pub fn observation(&self) -> Observation {
+        let trusted = match &self.entra {
+            Some(Ok(side)) if side.source == Some(EntraSource::Graph) => Some(
+                side.signing
+                    .iter()
+                    .chain(&side.next_signing)
+                    .copied()
+                    .collect(),
+            ),
+            _ => None,
+        };
+        Observation {
+            published: self
+                .metadata
+                .as_ref()
+                .ok()
+                .map(|snapshot| snapshot.cert_set().into_iter().collect()),
+            trusted,
+        }
+    }
+}
+
 /// Whether a fetch is under way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FetchState {
@@ -204,11 +230,21 @@ pub struct DomainStatus {
     /// verdict could next change ([`assess::next_change`]). `None` when unknown (a verdict set
     /// by hand, facts newer than it): re-assess at every chance.
     pub verdict_holds: Option<Range<DateTime<Utc>>>,
+    /// Which certificates fedcert saw the IdP publish and Entra trust, and when: the saved
+    /// history ([`crate::history`]) and what this process saw since.
+    pub history: CertHistory,
+    /// Why the saved history could not be used (a corrupt file was moved aside, …): fedcert
+    /// goes on with what it sees from now on.
+    pub history_problem: Option<crate::store::StoreError>,
+    /// Entra's audit events that changed this domain's federation in the last 30 days;
+    /// `None` until the tenant's audit log was read (never, without Graph).
+    pub changes: Option<Access<Vec<FederationChange>>>,
 }
 
 impl DomainStatus {
     /// A domain not yet fetched, assessed as of `now`.
     pub fn new(config: DomainConfig, now: DateTime<Utc>) -> Self {
+        let config_name = config.name.clone();
         let mut status = Self {
             config,
             last_good: None,
@@ -233,6 +269,9 @@ impl DomainStatus {
                 milestones: Vec::new(),
             },
             verdict_holds: None,
+            history: CertHistory::new(config_name.clone()),
+            history_problem: None,
+            changes: None,
         };
         status.reassess(now);
         status
@@ -294,6 +333,12 @@ impl DomainStatus {
             problem: e.cause.problem(),
             text: e.to_string(),
         });
+        let adfs_certificates: Vec<Sha1> = self
+            .imports
+            .adfs_certificates
+            .iter()
+            .flat_map(|i| i.certificates.iter().map(|c| c.thumbprint))
+            .collect();
         let input = AssessInput {
             idp: self.last_good.as_ref().map(|s| &s.facts),
             fetch_error: fetch_error.as_ref(),
@@ -302,6 +347,17 @@ impl DomainStatus {
             adfs_primary: self.imported_primary,
             policy: &self.config.policy,
             clock_skew: self.last_good.as_ref().and_then(|s| s.clock_skew),
+            posture: PostureInput {
+                domain: &self.config.name,
+                metadata_url: Some(self.config.metadata_url.as_str()),
+                history: Some(&self.history),
+                adfs_certificates: &adfs_certificates,
+                changes: self
+                    .changes
+                    .as_ref()
+                    .and_then(Access::read)
+                    .map(Vec::as_slice),
+            },
         };
         self.assessment = assess::assess(&input, now);
         self.verdict_holds = Some(now..assess::next_change(&input, now));
@@ -316,6 +372,7 @@ impl DomainStatus {
 
     /// Take in a refresh result without re-assessing (the caller re-assesses with its own `now`).
     pub fn record(&mut self, outcome: RefreshOutcome) {
+        self.history.record(&outcome.observation(), outcome.at);
         self.verdict_holds = None;
         self.fetch = FetchState::Idle;
         self.last_attempt = Some(outcome.at);
@@ -337,6 +394,13 @@ impl DomainStatus {
             Some(Err(error)) => self.entra_error = Some(error),
             None => {}
         }
+    }
+
+    /// Take in the saved history (from the data dir): what it knows is added to what this
+    /// process saw.
+    pub fn merge_history(&mut self, saved: &CertHistory, now: DateTime<Utc>) {
+        self.history.merge(saved);
+        self.reassess(now);
     }
 
     /// The IdP host for the list: from the last snapshot, else the metadata URL's host.

@@ -14,9 +14,11 @@ use crate::assess::Severity;
 use crate::config::DomainConfig;
 pub use crate::domain::DomainId;
 use crate::domain::{DomainStatus, FetchState};
+use crate::history::CertHistory;
 use crate::poller::PollEvent;
 use crate::source::imports::Imports;
 use crate::store::Store;
+use crate::tenant::TenantPosture;
 
 impl Index<DomainId> for Fleet {
     type Output = DomainStatus;
@@ -31,19 +33,24 @@ impl Index<DomainId> for Fleet {
 pub type Reassess = fn(&mut DomainStatus, DateTime<Utc>);
 
 /// What an event changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Applied {
     /// A fetch began: only the domain's refresh state changed.
     Fetching(DomainId),
     /// A refresh ended: its facts (or its error) and its verdict changed.
     Refreshed(DomainId),
+    /// A tenant was read: its unwatched domains, and the verdicts of these domains (their
+    /// share of the audit log).
+    Tenant(Vec<DomainId>),
 }
 
-/// Every domain's state, in the config's order.
+/// Every domain's state, in the config's order, and each tenant's posture.
 #[derive(Clone, Debug)]
 pub struct Fleet {
     domains: Vec<DomainStatus>,
     reassess: Reassess,
+    /// The latest read of each tenant, in the order they were first read.
+    tenants: Vec<TenantPosture>,
 }
 
 impl Fleet {
@@ -53,7 +60,11 @@ impl Fleet {
 
     /// A fleet whose verdicts are recomputed by `reassess` (tests keep hand-made verdicts).
     pub fn with_reassess(domains: Vec<DomainStatus>, reassess: Reassess) -> Self {
-        Self { domains, reassess }
+        Self {
+            domains,
+            reassess,
+            tenants: Vec::new(),
+        }
     }
 
     /// The configured `domains`, not fetched yet and assessed as of `now`, each with what was
@@ -74,6 +85,16 @@ impl Fleet {
                         tracing::warn!("{}: an import is not used: {problem}", domain.name);
                     }
                     status.apply_imports(imports, now);
+                    match store.load::<CertHistory>(&domain.name) {
+                        Ok(saved) => status.merge_history(&saved, now),
+                        Err(problem) => {
+                            tracing::warn!(
+                                "{}: the certificate history is not used: {problem}",
+                                domain.name
+                            );
+                            status.history_problem = Some(problem);
+                        }
+                    }
                 }
                 status
             })
@@ -136,7 +157,31 @@ impl Fleet {
                 (self.reassess)(status, now);
                 Some(Applied::Refreshed(domain))
             }
+            PollEvent::Tenant(posture) => Some(Applied::Tenant(self.apply_tenant(*posture, now))),
         }
+    }
+
+    /// Take in a tenant's posture: keep it (replacing the tenant's earlier read) and give each
+    /// domain its share of the audit log. The domains whose verdicts were made again.
+    fn apply_tenant(&mut self, posture: TenantPosture, now: DateTime<Utc>) -> Vec<DomainId> {
+        let mut changed = Vec::new();
+        for (i, status) in self.domains.iter_mut().enumerate() {
+            let changes = posture.changes_of(&status.config.name);
+            status.changes = Some(changes);
+            status.verdict_holds = None;
+            (self.reassess)(status, now);
+            changed.push(DomainId::from_index(i));
+        }
+        match self.tenants.iter_mut().find(|t| t.name == posture.name) {
+            Some(known) => *known = posture,
+            None => self.tenants.push(posture),
+        }
+        changed
+    }
+
+    /// Each tenant's latest posture, in the order they were first read.
+    pub fn tenants(&self) -> &[TenantPosture] {
+        &self.tenants
     }
 
     /// Re-assess, as of `now`, every domain whose verdict may have changed since it was made
@@ -153,11 +198,13 @@ impl Fleet {
         due
     }
 
-    /// The worst verdict (OK for an empty fleet): `check`'s exit code.
+    /// The worst verdict (OK for an empty fleet): `check`'s exit code. A tenant's federated
+    /// domain that no `[[domain]]` watches makes it at least WARNING (rule U1).
     pub fn worst(&self) -> Severity {
         self.domains
             .iter()
             .map(|d| d.assessment.severity)
+            .chain(self.tenants.iter().map(TenantPosture::severity))
             .max()
             .unwrap_or(Severity::Ok)
     }

@@ -27,6 +27,8 @@ pub enum PollEvent {
         domain: DomainId,
         outcome: Box<RefreshOutcome>,
     },
+    /// A tenant's posture was read (its unwatched federated domains, its audit log).
+    Tenant(Box<TenantPosture>),
 }
 
 use std::collections::{HashMap, HashSet};
@@ -43,9 +45,12 @@ use crate::assess::FactsError;
 use crate::config::Config;
 use crate::config::DomainConfig;
 use crate::domain::{RefreshError, RefreshFailure, Snapshot};
+use crate::history::CertHistory;
 use crate::metadata::{self, MetadataError};
-use crate::source::graph::{GraphClient, GraphError, GraphSettings};
+use crate::source::graph::{Access, GraphClient, GraphError, GraphSettings};
 use crate::source::{FetchOptions, Fetcher};
+use crate::store::Store;
+use crate::tenant::TenantPosture;
 
 /// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
 /// (time still moves, starting from the given moment).
@@ -80,6 +85,9 @@ pub struct Sources {
     /// `None` without `[entra]`; `Some(Err)` when the Graph client could not be set up (e.g. the
     /// secret's variable is unset): every domain then shows that as its Entra error.
     pub graph: Option<Result<GraphClient, GraphError>>,
+    /// Where each domain's certificate history is saved ([`crate::history`]); `None`: it is
+    /// kept in memory only (the demo, tests, a machine without a data dir).
+    pub history: Option<Store>,
 }
 
 impl Sources {
@@ -99,7 +107,15 @@ impl Sources {
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
             graph,
+            history: None,
         }
+    }
+
+    /// The same sources, saving each domain's certificate history in `store` after every read.
+    #[must_use]
+    pub fn keeping_history(mut self, store: Option<Store>) -> Self {
+        self.history = store;
+        self
     }
 }
 
@@ -123,10 +139,75 @@ pub async fn refresh_domain(
         }
     };
     let (metadata, entra) = tokio::join!(read_metadata(&sources.fetcher, domain, at), entra);
-    RefreshOutcome {
+    let outcome = RefreshOutcome {
         at,
         metadata,
         entra,
+    };
+    if let Some(store) = &sources.history {
+        save_history(store, &domain.name, &outcome).await;
+    }
+    outcome
+}
+
+/// Add what a refresh saw to the domain's saved certificate history. A history that cannot be
+/// saved (a full disk, a corrupt file moved aside) is a warning: the refresh stands, and the
+/// fleet keeps what it saw in memory.
+async fn save_history(store: &Store, domain: &str, outcome: &RefreshOutcome) {
+    let seen = outcome.observation();
+    if seen.is_empty() {
+        return;
+    }
+    let (store, name, at) = (store.clone(), domain.to_owned(), outcome.at);
+    // The store takes a file lock and fsyncs: keep it off the async workers.
+    let saved = tokio::task::spawn_blocking(move || {
+        store.update::<CertHistory, _>(&name, |history| history.record(&seen, at))
+    })
+    .await;
+    match saved {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::warn!("{domain}: the certificate history was not saved: {error}");
+        }
+        Err(error) => {
+            tracing::warn!("{domain}: the certificate history was not saved: {error}");
+        }
+    }
+}
+
+/// Read a tenant's posture through Graph: its federated domains that none of `watched` (every
+/// configured domain name) is, and the federation changes of its audit log. Never fails: a
+/// missing permission or a failed read is part of the posture.
+pub async fn refresh_tenant(
+    client: &GraphClient,
+    name: Option<String>,
+    watched: &[String],
+    at: DateTime<Utc>,
+) -> TenantPosture {
+    let (federated, changes) = tokio::join!(
+        client.federated_domain_names(at),
+        client.federation_changes(at)
+    );
+    TenantPosture::new(name, at, federated, watched, changes)
+}
+
+/// The tenant posture of `sources`' Graph client, when there is one; a client that could not
+/// be set up gives a posture that says so.
+pub async fn refresh_tenants(
+    sources: &Sources,
+    watched: &[String],
+    at: DateTime<Utc>,
+) -> Vec<TenantPosture> {
+    match &sources.graph {
+        Some(Ok(client)) => vec![refresh_tenant(client, None, watched, at).await],
+        Some(Err(setup)) => vec![TenantPosture::new(
+            None,
+            at,
+            Access::Failed(setup.clone()),
+            watched,
+            Access::Failed(setup.clone()),
+        )],
+        None => Vec::new(),
     }
 }
 
@@ -235,10 +316,51 @@ pub fn refresh_each<'a>(
 pub fn spawn(domains: Vec<DomainConfig>, sources: Sources, options: PollerOptions) -> PollerHandle {
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(domains, sources, options, commands_rx, events_tx));
+    let tenants_now = Arc::new(tokio::sync::Notify::new());
+    if sources.graph.is_some() {
+        let watched: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
+        tokio::spawn(run_tenants(
+            sources.clone(),
+            watched,
+            options.clone(),
+            Arc::clone(&tenants_now),
+            events_tx.clone(),
+        ));
+    }
+    tokio::spawn(run(
+        domains,
+        sources,
+        options,
+        commands_rx,
+        events_tx,
+        tenants_now,
+    ));
     PollerHandle {
         commands: commands_tx,
         events: events_rx,
+    }
+}
+
+/// Read the tenants' posture right away, then on the interval and whenever every domain is
+/// refreshed by hand (`now` is notified), until the UI drops its event receiver.
+async fn run_tenants(
+    sources: Sources,
+    watched: Vec<String>,
+    options: PollerOptions,
+    now: Arc<tokio::sync::Notify>,
+    events: mpsc::UnboundedSender<PollEvent>,
+) {
+    loop {
+        for posture in refresh_tenants(&sources, &watched, options.clock.now()).await {
+            if events.send(PollEvent::Tenant(Box::new(posture))).is_err() {
+                return;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(options.interval) => {}
+            () = now.notified() => {}
+            () = events.closed() => return,
+        }
     }
 }
 
@@ -254,6 +376,7 @@ async fn run(
     options: PollerOptions,
     mut commands: mpsc::UnboundedReceiver<PollCommand>,
     events: mpsc::UnboundedSender<PollEvent>,
+    tenants_now: Arc<tokio::sync::Notify>,
 ) {
     let domains: Arc<[DomainConfig]> = domains.into();
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
@@ -304,7 +427,12 @@ async fn run(
                         entry.due = Instant::now();
                     }
                 }
-                Some(PollCommand::RefreshAll) => schedule.iter_mut().for_each(|s| s.due = Instant::now()),
+                Some(PollCommand::RefreshAll) => {
+                    for entry in &mut schedule {
+                        entry.due = Instant::now();
+                    }
+                    tenants_now.notify_one();
+                }
             },
             Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                 let (index, ok) = match joined {

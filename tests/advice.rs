@@ -17,13 +17,14 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use fedcert::assess::{
     AssessInput, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Outage, Policy,
-    Rule, Severity, assess,
+    PostureInput, Rule, Severity, assess,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::checklist::{self, Checklist, ChecklistInput, Dialect, Mode, Phase, StepId, step_for};
 use fedcert::config::DomainConfig;
 use fedcert::demo::Demo;
 use fedcert::domain::DomainStatus;
+use fedcert::history::{CertHistory, Observation};
 use fedcert::poller::{Sources, refresh_domain};
 
 fn now() -> DateTime<Utc> {
@@ -59,7 +60,7 @@ fn cert(
 }
 
 /// What Entra holds in the generated states.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Held {
     Nothing,
     Primary,
@@ -67,6 +68,10 @@ enum Held {
     SuccessorOnly,
     Unpublished,
     Decrypting,
+    /// The primary, and in the next-signing slot a certificate the IdP never published (B1).
+    PrimaryAndRogue,
+    /// The primary, and in the next-signing slot one the IdP published before (B2).
+    PrimaryAndRetired,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -84,6 +89,8 @@ const PRIMARY: u8 = 1;
 const SUCCESSOR: u8 = 2;
 const DECRYPTING: u8 = 5;
 const UNPUBLISHED: u8 = 9;
+const ROGUE: u8 = 7;
+const RETIRED: u8 = 8;
 
 impl State {
     fn facts(&self) -> IdpFacts {
@@ -135,14 +142,39 @@ impl State {
             Held::SuccessorOnly => (SUCCESSOR, None),
             Held::Unpublished => (UNPUBLISHED, None),
             Held::Decrypting => (DECRYPTING, None),
+            Held::PrimaryAndRogue => (PRIMARY, Some(ROGUE)),
+            Held::PrimaryAndRetired => (PRIMARY, Some(RETIRED)),
         };
+        // Someone else's certificate: another name, valid ten years.
+        let rogue = (self.held == Held::PrimaryAndRogue).then(|| {
+            cert(
+                ROGUE,
+                "any.sts",
+                now() - TimeDelta::days(1),
+                now() + TimeDelta::days(3650),
+                true,
+            )
+        });
         Some(EntraSide {
             source: Some(EntraSource::Graph),
             signing: Some(Sha1([signing; 20])),
             next_signing: next.map(|n| Sha1([n; 20])),
+            next_signing_cert: rogue,
             as_of: Some(now()),
             ..EntraSide::default()
         })
+    }
+
+    /// What fedcert saw before: the retired certificate, published until a month ago.
+    fn history() -> CertHistory {
+        let mut history = CertHistory::new("contoso.com");
+        let seen = Observation {
+            published: Some(vec![Sha1([RETIRED; 20])]),
+            trusted: None,
+        };
+        history.record(&seen, now() - TimeDelta::days(400));
+        history.record(&seen, now() - TimeDelta::days(30));
+        history
     }
 }
 
@@ -176,6 +208,8 @@ fn states() -> Vec<State> {
         Held::SuccessorOnly,
         Held::Unpublished,
         Held::Decrypting,
+        Held::PrimaryAndRogue,
+        Held::PrimaryAndRetired,
     ];
     let mut out = Vec::new();
     for (kind, self_signed) in [
@@ -348,6 +382,7 @@ fn check_outage(outage: Outage, a: &Assessment, list: &Checklist, at: &dyn Fn(&s
         Outage::PrimaryExpired => Some(Rule::R1),
         Outage::SyncBroken => Some(Rule::R2),
         Outage::CriticalThreshold => None,
+        Outage::SuspectedCompromise => Some(Rule::B1),
     };
     if let Some(rule) = cause {
         let f = a.findings.iter().find(|f| f.rule == rule).unwrap();
@@ -386,11 +421,13 @@ fn checklists(
 fn every_generated_state_says_one_thing() {
     let policy = Policy::default();
     let states = states();
-    let mut outages = [0usize; 3];
+    let mut outages = [0usize; 4];
     let mut stepped = 0usize;
+    let mut posture = [0usize; 2];
     for state in &states {
         let facts = state.facts();
         let entra = state.entra();
+        let history = State::history();
         let input = AssessInput {
             idp: Some(&facts),
             fetch_error: None,
@@ -399,6 +436,11 @@ fn every_generated_state_says_one_thing() {
             adfs_primary: None,
             policy: &policy,
             clock_skew: None,
+            posture: PostureInput {
+                domain: "contoso.com",
+                history: Some(&history),
+                ..PostureInput::default()
+            },
         };
         let a = assess(&input, now());
         let mut config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
@@ -414,11 +456,19 @@ fn every_generated_state_says_one_thing() {
         if let Some(outage) = a.outage {
             outages[outage as usize] += 1;
         }
+        for f in &a.findings {
+            match f.rule {
+                Rule::B1 => posture[0] += 1,
+                Rule::B2 => posture[1] += 1,
+                _ => {}
+            }
+        }
     }
-    // The matrix reaches every kind of outage and plenty of steps (a guard against a matrix
-    // that quietly stopped covering them).
+    // The matrix reaches every kind of outage, both posture rules and plenty of steps (a guard
+    // against a matrix that quietly stopped covering them).
     assert!(states.len() > 1_000, "{}", states.len());
     assert!(outages.iter().all(|&n| n > 20), "{outages:?}");
+    assert!(posture.iter().all(|&n| n > 100), "{posture:?}");
     assert!(stepped > 5_000, "{stepped}");
 }
 
@@ -439,6 +489,7 @@ fn outage_runbooks_start_with_what_restores_sign_in() {
             adfs_primary: None,
             policy: &policy,
             clock_skew: None,
+            posture: PostureInput::default(),
         };
         let a = assess(&input, now());
         let config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
@@ -554,6 +605,7 @@ fn a_decrypting_certificate_in_the_signing_slot_is_named() {
         adfs_primary: None,
         policy: &policy,
         clock_skew: None,
+        posture: PostureInput::default(),
     };
     let a = assess(&input, now());
     let r2 = a.findings.iter().find(|f| f.rule == Rule::R2).unwrap();

@@ -23,7 +23,7 @@ use serde_json::Value;
 const NOW: &str = "2026-12-01T09:00:00Z";
 
 /// Every family the exposition declares.
-const FAMILIES: [&str; 12] = [
+const FAMILIES: [&str; 14] = [
     "fedcert_domain_status",
     "fedcert_domain_sync_state",
     "fedcert_domain_primary_expires_in_seconds",
@@ -33,6 +33,8 @@ const FAMILIES: [&str; 12] = [
     "fedcert_metadata_fetch_success",
     "fedcert_metadata_last_success_timestamp_seconds",
     "fedcert_entra_update_result",
+    "fedcert_tenant_unwatched_federated_domains",
+    "fedcert_tenant_unwatched_federated_domain",
     "fedcert_domains",
     "fedcert_evaluation_timestamp_seconds",
     "fedcert_build_info",
@@ -252,7 +254,8 @@ fn the_exposition_parses_and_agrees_with_the_json_report() {
     );
 
     let domains = report["domains"].as_array().unwrap();
-    assert_eq!(domains.len(), 13);
+    // Every demo scenario and the quirky domain.
+    assert_eq!(domains.len(), fedcert::demo::scenarios().len() + 1);
     assert_eq!(
         series(exposition, "fedcert_domain_status").len(),
         domains.len()

@@ -377,6 +377,7 @@ fn domains() -> Vec<DomainStatus> {
         last_run: Some(now() - Duration::hours(6)),
         federation_id: Some("6601d14b-d113-8f64-fda2-9b5aa5c6d5ba".into()),
         issuer_uri: Some("http://fs.fabrikam.com/adfs/services/trust".into()),
+        mfa_behavior: None,
         as_of: Some(now() - Duration::minutes(4)),
     });
     list

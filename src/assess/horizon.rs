@@ -38,6 +38,14 @@ pub fn next_change(input: &AssessInput<'_>, now: DateTime<Utc>) -> DateTime<Utc>
         now,
         next: DateTime::<Utc>::MAX_UTC,
     };
+    // A change to the federation is a finding (B4) for 24 hours, and its age is said in words.
+    for change in input.posture.changes.unwrap_or_default() {
+        if let Some(end) = change.at.checked_add_signed(super::RECENT_CHANGE) {
+            horizon.instant(end);
+        }
+        horizon.instant(change.at);
+        horizon.countdown(change.at);
+    }
     let Some(idp) = input.idp else {
         return horizon.next;
     };

@@ -13,18 +13,24 @@ use crate::metadata::Document;
 mod facts;
 pub mod finding;
 mod horizon;
+mod posture;
 mod rules;
 pub mod update_status;
 mod verdict;
 
-pub use finding::{Advice, FetchFailure, FetchProblem, Finding, Situation};
+pub use finding::{Advice, FederationChange, FetchFailure, FetchProblem, Finding, Situation};
 pub use horizon::next_change;
+pub use posture::{BACKDOOR_ISSUER_HOST, RECENT_CHANGE};
 
-/// A domain's verdict. Declared in ascending order of concern so that `max()` is the worst:
-/// CRITICAL > WARNING > UNKNOWN > OK.
+/// A domain's verdict, or a finding's weight. Declared in ascending order of concern so that
+/// `max()` is the worst: CRITICAL > WARNING > UNKNOWN > OK > INFO. `Info` is a finding's only
+/// (DESIGN.md §6.5): a domain's verdict is never `Info` and an info finding never changes it,
+/// since every verdict also holds a finding of OK or worse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing, never a reason to act now (certificate hygiene).
+    Info,
     Ok,
     Unknown,
     Warning,
@@ -32,9 +38,11 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// The status word the list and `check` print: `OK`, `WARN`, `CRIT`, `UNKNOWN`.
+    /// The status word the list and `check` print: `OK`, `WARN`, `CRIT`, `UNKNOWN` (and `INFO`
+    /// for a finding).
     pub fn word(self) -> &'static str {
         match self {
+            Self::Info => "INFO",
             Self::Ok => "OK",
             Self::Unknown => "UNKNOWN",
             Self::Warning => "WARN",
@@ -42,19 +50,20 @@ impl Severity {
         }
     }
 
-    /// Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    /// Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; info is OK.
     pub fn exit_code(self) -> u8 {
         match self {
-            Self::Ok => 0,
+            Self::Info | Self::Ok => 0,
             Self::Warning => 1,
             Self::Critical => 2,
             Self::Unknown => 3,
         }
     }
 
-    /// `ok`, `warning`, `critical`, `unknown` (the JSON spelling).
+    /// `ok`, `warning`, `critical`, `unknown`, `info` (the JSON spelling).
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Info => "info",
             Self::Ok => "ok",
             Self::Unknown => "unknown",
             Self::Warning => "warning",
@@ -158,6 +167,8 @@ pub struct EntraSide {
     /// The `internalDomainFederation` id (`-InternalDomainFederationId`).
     pub federation_id: Option<String>,
     pub issuer_uri: Option<String>,
+    /// `federatedIdpMfaBehavior`: whether Entra accepts, enforces or rejects the IdP's MFA.
+    pub mfa_behavior: Option<String>,
     /// When this side was read (Graph call) or imported.
     pub as_of: Option<DateTime<Utc>>,
 }
@@ -282,6 +293,30 @@ pub enum Rule {
     /// Not in DESIGN.md §4's table: the metadata server's HTTP `Date` and this machine's clock
     /// differ by more than 5 minutes (WARNING): sign-ins and countdowns are off.
     C1,
+    /// DESIGN.md §6.5: Entra trusts (signing or next-signing slot) a certificate that the IdP
+    /// does not publish, that no import shows and that fedcert never saw the IdP publish — the
+    /// federation-backdoor pattern (CRITICAL, even with the primary in sync).
+    B1,
+    /// DESIGN.md §6.5: Entra still trusts a certificate the IdP published before and has
+    /// retired (WARNING: stale, flush it).
+    B2,
+    /// DESIGN.md §6.5: Entra's `issuerUri` names another host than the IdP's, or a known
+    /// backdoor pattern (WARNING).
+    B3,
+    /// DESIGN.md §6.5: Entra's federation settings of the domain changed in the last 24 hours
+    /// (audit log; WARNING naming who and when).
+    B4,
+    /// Hygiene (info): a signing certificate signed with SHA-1.
+    H1,
+    /// Hygiene (info): a signing certificate with an RSA key under 2048 bits.
+    H2,
+    /// Hygiene (info): a signing certificate valid for more than three years.
+    H3,
+    /// Hygiene (info): the successor's subject or issuer differs from the primary's.
+    H4,
+    /// DESIGN.md §6.5, tenant level: a federated domain of the tenant that no `[[domain]]`
+    /// watches (WARNING for the fleet; never a domain's finding).
+    U1,
 }
 
 impl Rule {
@@ -303,6 +338,15 @@ impl Rule {
             Self::R11 => "R11",
             Self::E1 => "E1",
             Self::C1 => "C1",
+            Self::B1 => "B1",
+            Self::B2 => "B2",
+            Self::B3 => "B3",
+            Self::B4 => "B4",
+            Self::H1 => "H1",
+            Self::H2 => "H2",
+            Self::H3 => "H3",
+            Self::H4 => "H4",
+            Self::U1 => "U1",
         }
     }
 }
@@ -354,6 +398,23 @@ pub struct AssessInput<'a> {
     /// The metadata server's `Date` minus this machine's clock when the last good response
     /// arrived (rule C1); `None` without a `Date` header.
     pub clock_skew: Option<chrono::TimeDelta>,
+    /// What the security-posture rules (B1–B4) look at besides the facts above.
+    pub posture: PostureInput<'a>,
+}
+
+/// What the security-posture rules look at besides the verdict's facts (DESIGN.md §6.5).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PostureInput<'a> {
+    /// The domain's name: `-SupportMultipleDomain` makes Entra's issuer one per domain.
+    pub domain: &'a str,
+    /// `metadata_url`: its host is one of the IdP's.
+    pub metadata_url: Option<&'a str>,
+    /// Which certificates fedcert saw the IdP publish and Entra trust, and when.
+    pub history: Option<&'a crate::history::CertHistory>,
+    /// The thumbprints an imported `Get-AdfsCertificate` lists.
+    pub adfs_certificates: &'a [Sha1],
+    /// Entra's audit events for the domain, when they were read.
+    pub changes: Option<&'a [FederationChange]>,
 }
 
 /// Why sign-ins fail now, or will before a planned renewal can finish (DESIGN.md §6.1): the
@@ -367,6 +428,10 @@ pub enum Outage {
     SyncBroken,
     /// The primary is inside the critical threshold and Entra holds no successor.
     CriticalThreshold,
+    /// Not a failing sign-in but an incident all the same: Entra trusts a certificate the IdP
+    /// never published (rule B1), so whoever holds its key signs in as anyone. The runbook is
+    /// [EMERG]'s: rotate twice and rewrite both of Entra's slots.
+    SuspectedCompromise,
 }
 
 /// The verdict for one domain.

@@ -8,6 +8,7 @@
 //! secret never appears in an error, a log line or `Debug` output.
 
 mod credential;
+mod posture;
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
@@ -23,6 +24,10 @@ use tokio::time::Instant;
 
 pub use crate::assess::update_status::{ReportedResult, UpdateResult};
 pub use credential::{Credential, CredentialSource, Secret};
+pub use posture::{
+    AUDIT_PERMISSION, AUDIT_WINDOW, Access, AuditedChange, DOMAINS_PERMISSION,
+    FEDERATION_ACTIVITIES,
+};
 
 use super::imports::{date, field, spelled, string};
 use crate::assess::{EntraSide, EntraSource};
@@ -269,6 +274,8 @@ pub struct FederationConfiguration {
     pub update_result: Option<ReportedResult>,
     /// `signingCertificateUpdateStatus.lastRunDateTime`.
     pub last_run: Option<DateTime<Utc>>,
+    /// `federatedIdpMfaBehavior`.
+    pub mfa_behavior: Option<String>,
 }
 
 impl FederationConfiguration {
@@ -306,6 +313,7 @@ impl FederationConfiguration {
             next_signing_certificate: certificate("nextSigningCertificate")?,
             update_result,
             last_run,
+            mfa_behavior: string(obj, "federatedIdpMfaBehavior")?,
         })
     }
 
@@ -338,6 +346,7 @@ impl FederationConfiguration {
             last_run: self.last_run,
             federation_id: self.id.clone(),
             issuer_uri: self.issuer_uri.clone(),
+            mfa_behavior: self.mfa_behavior.clone(),
             as_of: Some(as_of),
         }
     }

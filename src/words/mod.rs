@@ -8,6 +8,7 @@
 
 mod entra;
 mod findings;
+pub mod posture;
 
 use chrono::{DateTime, TimeDelta, Utc};
 

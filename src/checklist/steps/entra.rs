@@ -122,10 +122,12 @@ pub(super) fn idp_rotate(f: &Facts<'_>) -> Step {
 }
 
 pub(super) fn update_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
-    let title = if f.outage == Some(Outage::SyncBroken) {
-        "Put the certificate the IdP signs with into Entra ID"
-    } else {
-        "Update Entra ID with the new certificate"
+    let title = match f.outage {
+        Some(Outage::SyncBroken) => "Put the certificate the IdP signs with into Entra ID",
+        Some(Outage::SuspectedCompromise) => {
+            "Rewrite both of Entra's slots with the new certificates"
+        }
+        _ => "Update Entra ID with the new certificate",
     };
     let third_party = f.kind == IdpKind::ThirdParty;
     match (dialect, third_party) {
@@ -157,7 +159,17 @@ fn update_reason(f: &Facts<'_>) -> String {
                     critical threshold): do it now."
                 .to_owned();
         }
+        (Some(Outage::SuspectedCompromise), _) => {
+            return "This removes what should not be trusted: both of Entra's slots get the IdP's two new \
+                    certificates, so the certificate the IdP never published, and the old ones, are trusted no more."
+                .to_owned();
+        }
         _ => {}
+    }
+    if f.flush.is_some() {
+        return "This flushes the retired certificate Entra still trusts: the command writes both slots with the \
+                IdP's own certificates."
+            .to_owned();
     }
     if f.kind == IdpKind::ThirdParty {
         return "Entra reads no metadata from a third-party IdP: always update it by hand."
@@ -193,6 +205,9 @@ enum Source<'a> {
     /// A third-party IdP's new certificate, downloaded as a file; the current primary stays in
     /// the signing slot while it is valid.
     File { keep: Option<&'a CertInfo> },
+    /// A third-party IdP's two new certificates, downloaded as two files (a suspected
+    /// compromise): nothing old stays.
+    TwoFiles,
 }
 
 impl Facts<'_> {
@@ -203,6 +218,7 @@ impl Facts<'_> {
             Some(Rescue::IdpNewCertificate { keep_primary }) => Some(Source::File {
                 keep: self.primary.filter(|_| keep_primary),
             }),
+            Some(Rescue::IdpTwoNewCertificates) => Some(Source::TwoFiles),
             None => self.primary.map(|primary| Source::Metadata {
                 primary,
                 successor: self.successor,
@@ -270,6 +286,18 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
                 keeps: None,
             }
         }
+        Source::TwoFiles => Filling {
+            prelude: vec![
+                ps::READ_NEW_CERTIFICATE.to_owned(),
+                ps::READ_SECOND_CERTIFICATE.to_owned(),
+            ],
+            signing: CertArg::Expr(ps::NEW_CERTIFICATE_B64),
+            next: Some(CertArg::Expr(ps::SECOND_CERTIFICATE_B64)),
+            text: "Download the two new certificates from the IdP as new-signing.cer (the one it signs with) and                    second-signing.cer (DER) beside where you run this: the command writes both of Entra's slots, so                    no certificate it held before stays trusted."
+                .to_owned(),
+            on_adfs: false,
+            keeps: None,
+        },
         Source::File { keep } => {
             let download = "Download the new certificate from the IdP as new-signing.cer (DER) beside where you run \
                             this";

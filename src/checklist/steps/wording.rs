@@ -81,6 +81,26 @@ pub(super) fn expected_entra_slots(f: &Facts<'_>) -> Vec<String> {
             expires(p, f.now)
         )
     };
+    if f.outage == Some(crate::assess::Outage::SuspectedCompromise) {
+        let mut lines = match f.kind {
+            crate::assess::IdpKind::AdFs => vec![
+                "SigningCertificate thumbprint: AD FS's new primary (Get-AdfsCertificate shows it with IsPrimary True)"
+                    .to_owned(),
+                "NextSigningCertificate thumbprint: AD FS's second new certificate (IsPrimary False)".to_owned(),
+            ],
+            crate::assess::IdpKind::ThirdParty => vec![
+                "SigningCertificate thumbprint: the IdP's new certificate (new-signing.cer)".to_owned(),
+                "NextSigningCertificate thumbprint: the second new one (second-signing.cer)".to_owned(),
+            ],
+        };
+        lines.extend(
+            f.rogue
+                .iter()
+                .chain(f.primary.map(|p| &p.sha1))
+                .map(|old| format!("neither slot holds {old} any more")),
+        );
+        return lines;
+    }
     match (f.rescue(), f.primary) {
         (Some(Rescue::AdfsNewPrimary), _) => vec![
             "SigningCertificate thumbprint: AD FS's new primary (Get-AdfsCertificate shows it with IsPrimary True)"
@@ -98,6 +118,10 @@ pub(super) fn expected_entra_slots(f: &Facts<'_>) -> Vec<String> {
         (Some(Rescue::IdpNewCertificate { .. }), _) => {
             vec!["SigningCertificate thumbprint: the IdP's new certificate".to_owned()]
         }
+        (Some(Rescue::IdpTwoNewCertificates), _) => vec![
+            "SigningCertificate thumbprint: the IdP's new certificate (new-signing.cer)".to_owned(),
+            "NextSigningCertificate thumbprint: the second new one (second-signing.cer)".to_owned(),
+        ],
         (_, None) => vec![
             "SigningCertificate: the IdP's primary (fedcert has not read the metadata yet)"
                 .to_owned(),
