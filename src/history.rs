@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::cert::Sha1;
-use crate::store::{self, Record};
+use crate::store::{self, Record, Store, StoreError};
 
 /// The on-disk format of [`CertHistory`]; bump it when the shape changes incompatibly.
 pub const HISTORY_FORMAT: u32 = 1;
@@ -82,6 +82,18 @@ impl Observation {
     pub fn is_empty(&self) -> bool {
         self.published.is_none() && self.trusted.is_none()
     }
+}
+
+/// Add what one refresh saw at `at` to `domain`'s saved history, under the store's lock (load,
+/// record, write atomically). A corrupt file is moved aside and reported; the next save starts
+/// a new one.
+pub fn save(
+    store: &Store,
+    domain: &str,
+    seen: &Observation,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store.update::<CertHistory, _>(domain, |history| history.record(seen, at))
 }
 
 impl CertHistory {

@@ -45,7 +45,6 @@ use crate::assess::FactsError;
 use crate::config::Config;
 use crate::config::DomainConfig;
 use crate::domain::{RefreshError, RefreshFailure, Snapshot};
-use crate::history::CertHistory;
 use crate::metadata::{self, MetadataError};
 use crate::source::graph::{Access, GraphClient, GraphError, GraphSettings};
 use crate::source::{FetchOptions, Fetcher};
@@ -160,10 +159,8 @@ async fn save_history(store: &Store, domain: &str, outcome: &RefreshOutcome) {
     }
     let (store, name, at) = (store.clone(), domain.to_owned(), outcome.at);
     // The store takes a file lock and fsyncs: keep it off the async workers.
-    let saved = tokio::task::spawn_blocking(move || {
-        store.update::<CertHistory, _>(&name, |history| history.record(&seen, at))
-    })
-    .await;
+    let saved =
+        tokio::task::spawn_blocking(move || crate::history::save(&store, &name, &seen, at)).await;
     match saved {
         Ok(Ok(())) => {}
         Ok(Err(error)) => {

@@ -645,3 +645,189 @@ async fn every_demo_scenario_says_one_thing() {
     );
     demo.shutdown().await;
 }
+
+/// The verdict and both dialects' checklists of one generated state, with the history of
+/// [`State::history`].
+fn assessed(state: State) -> (Assessment, Vec<Checklist>) {
+    let policy = Policy::default();
+    let facts = state.facts();
+    let entra = state.entra();
+    let history = State::history();
+    let input = AssessInput {
+        idp: Some(&facts),
+        fetch_error: None,
+        entra: entra.as_ref(),
+        auto_rollover: state.auto,
+        adfs_primary: None,
+        policy: &policy,
+        clock_skew: None,
+        posture: PostureInput {
+            domain: "contoso.com",
+            history: Some(&history),
+            ..PostureInput::default()
+        },
+    };
+    let a = assess(&input, now());
+    let mut config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
+    config.auto_rollover = state.auto;
+    let lists = checklists(&config, &a, Some(&facts), entra.as_ref(), state.auto);
+    (a, lists)
+}
+
+/// A certificate the IdP never published (B1) turns the runbook into [EMERG]'s for a suspected
+/// compromise: two new certificates of the IdP's own, both written into Entra's slots (which
+/// removes the rogue one), then the old certificate removed and the changes reviewed. The Entra
+/// update takes both new certificates from where they are, in both dialects.
+#[test]
+fn a_certificate_never_published_gives_the_suspected_compromise_runbook() {
+    let base = State {
+        kind: IdpKind::AdFs,
+        self_signed: true,
+        auto: Some(true),
+        minutes: 120 * 1440,
+        successor: false,
+        held: Held::PrimaryAndRogue,
+    };
+    let restore = |list: &Checklist| -> Vec<StepId> {
+        list.steps
+            .iter()
+            .take_while(|s| s.phase == Some(Phase::Restore))
+            .map(|s| s.id)
+            .collect()
+    };
+    let update = |list: &Checklist| list.step(StepId::UpdateEntra).unwrap().commands.clone();
+
+    let (a, lists) = assessed(base);
+    assert_eq!(a.outage, Some(Outage::SuspectedCompromise));
+    assert_eq!(a.severity, Severity::Critical);
+    assert_eq!(a.sync, fedcert::assess::SyncState::InSync);
+    for list in &lists {
+        assert!(list.is_incident());
+        assert_eq!(
+            restore(list),
+            [
+                StepId::UrgentRollover,
+                StepId::Generate,
+                StepId::UpdateEntra
+            ],
+            "{}",
+            list.dialect
+        );
+        let cleanup: Vec<StepId> = list
+            .steps
+            .iter()
+            .filter(|s| s.phase == Some(Phase::CleanUp))
+            .map(|s| s.id)
+            .collect();
+        assert!(
+            cleanup.contains(&StepId::RemoveOld) && cleanup.contains(&StepId::ReviewChanges),
+            "{cleanup:?}"
+        );
+    }
+    let graph = update(&lists[0]);
+    assert!(
+        graph.iter().any(|c| c.contains(
+            "-SigningCertificate ([Convert]::ToBase64String($p.RawData)) -NextSigningCertificate ([Convert]::ToBase64String($n.RawData))"
+        )),
+        "both slots from AD FS: {graph:?}"
+    );
+    let remove = lists[0].step(StepId::RemoveOld).unwrap();
+    assert!(
+        remove.commands.iter().any(|c| c
+            == &format!(
+                "Remove-AdfsCertificate -CertificateType Token-Signing -Thumbprint {}",
+                Sha1([PRIMARY; 20])
+            )),
+        "{:?}",
+        remove.commands
+    );
+
+    // CA-issued certificates: the manual half of [EMERG].
+    let (_, lists) = assessed(State {
+        self_signed: false,
+        auto: Some(false),
+        ..base
+    });
+    assert_eq!(
+        restore(&lists[0]),
+        [
+            StepId::Generate,
+            StepId::Promote,
+            StepId::RemoveOld,
+            StepId::SecondCertificate,
+            StepId::UpdateEntra
+        ]
+    );
+
+    // A third-party IdP: two new certificates from two files, nothing old stays.
+    let (_, lists) = assessed(State {
+        kind: IdpKind::ThirdParty,
+        auto: None,
+        ..base
+    });
+    assert_eq!(
+        restore(&lists[0]),
+        [
+            StepId::IdpRotate,
+            StepId::Promote,
+            StepId::SecondCertificate,
+            StepId::UpdateEntra
+        ]
+    );
+    for list in &lists {
+        let commands = update(list);
+        assert!(
+            commands
+                .iter()
+                .any(|c| c.contains("-SigningCertificate $new -NextSigningCertificate $second")),
+            "{}: {commands:?}",
+            list.dialect
+        );
+    }
+}
+
+/// A certificate the IdP retired, still in Entra's next-signing slot (B2), is a planned flush,
+/// not an incident: with no successor, the IdP needs a second certificate first, then the Entra
+/// update writes both slots.
+#[test]
+fn a_retired_certificate_is_flushed_by_writing_both_slots() {
+    let (a, lists) = assessed(State {
+        kind: IdpKind::AdFs,
+        self_signed: true,
+        auto: Some(true),
+        minutes: 120 * 1440,
+        successor: false,
+        held: Held::PrimaryAndRetired,
+    });
+    assert_eq!(a.outage, None);
+    assert_eq!(a.severity, Severity::Warning);
+    let b2 = a.findings.iter().find(|f| f.rule == Rule::B2).unwrap();
+    for list in &lists {
+        assert_eq!(list.mode, Mode::Renewal);
+        assert_eq!(list.step_of(b2).map(|(id, _)| id), Some(StepId::Generate));
+        // Graph writes both slots; MSOnline's Update-MsolFederatedDomain pushes both of AD FS's.
+        let update = list.step(StepId::UpdateEntra).expect("the flush itself");
+        assert!(
+            update.commands.iter().any(|c| {
+                c.contains("-NextSigningCertificate") || c.starts_with("Update-MsolFederatedDomain")
+            }),
+            "{}: {:?}",
+            list.dialect,
+            update.commands
+        );
+    }
+    // With a successor published, the update alone flushes it.
+    let (a, lists) = assessed(State {
+        kind: IdpKind::AdFs,
+        self_signed: true,
+        auto: Some(true),
+        minutes: 120 * 1440,
+        successor: true,
+        held: Held::PrimaryAndRetired,
+    });
+    let b2 = a.findings.iter().find(|f| f.rule == Rule::B2).unwrap();
+    assert_eq!(
+        lists[0].step_of(b2).map(|(id, _)| id),
+        Some(StepId::UpdateEntra)
+    );
+}
