@@ -2340,3 +2340,103 @@ fn snapshot_explain_answer_120x40() {
     explain(&mut app, "AADSTS50008");
     insta::assert_snapshot!(draw(&app).backend());
 }
+
+/// The security posture in the details (Entra's MFA behaviour, the audit log's changes or why
+/// they could not be read, the certificate history) and the tenant's unwatched federated
+/// domains in the header and the details, once the poller reports the tenant.
+#[test]
+fn the_details_show_the_posture_and_the_header_counts_unwatched_domains() {
+    use fedcert::assess::FederationChange;
+    use fedcert::history::Observation;
+    use fedcert::source::graph::{Access, AuditedChange};
+    use fedcert::tenant::TenantPosture;
+    let mut app = app_sized(120, 40);
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let change = FederationChange {
+        at: now() - Duration::hours(3),
+        activity: "Set federation settings on domain".into(),
+        actor: "mallory@fabrikam.com".into(),
+    };
+    let status = app.domain_mut(fabrikam).unwrap();
+    if let Some(side) = status.entra_live.as_mut() {
+        side.mfa_behavior = Some("rejectMfaByFederatedIdp".into());
+    }
+    status.changes = Some(Access::Read(vec![change.clone()]));
+    let published: Vec<Sha1> = status
+        .last_good
+        .iter()
+        .flat_map(|s| s.facts.signing.iter().map(|c| c.sha1))
+        .collect();
+    let first = published[0];
+    status.history.record(
+        &Observation {
+            published: Some(published),
+            trusted: None,
+        },
+        now() - Duration::days(30),
+    );
+    let lines = |app: &App, id| -> Vec<String> {
+        view::detail::lines(app, &app.domains()[id], now(), 200)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    };
+    let has = |lines: &[String], text: &str| {
+        assert!(
+            lines.iter().any(|l| l.contains(text)),
+            "no line has {text:?}:\n{}",
+            lines.join("\n")
+        );
+    };
+    let shown = lines(&app, fabrikam);
+    has(
+        &shown,
+        "MFA        rejectMfaByFederatedIdp (Entra always does its own MFA, whatever the IdP says)",
+    );
+    has(
+        &shown,
+        "changes    2026-12-01 06:00 UTC (3 hours ago): Set federation settings on domain by mallory@fabrikam.com",
+    );
+    has(&shown, "Certificate history");
+    has(
+        &shown,
+        &format!(
+            "{}  first seen 2026-11-01 09:00 UTC (30d ago), published now",
+            fedcert::words::short_thumbprint(first)
+        ),
+    );
+
+    // The tenant's read: an unwatched federated domain, and no permission for the audit log.
+    let posture = TenantPosture::new(
+        None,
+        now(),
+        Access::Read(vec![
+            "fabrikam.com".to_owned(),
+            "backdoor.fabrikam.com".to_owned(),
+        ]),
+        &app.domains()
+            .iter()
+            .map(|d| d.config.name.clone())
+            .collect::<Vec<_>>(),
+        Access::<Vec<AuditedChange>>::NotPermitted {
+            permission: "AuditLog.Read.All",
+            code: Some("Authorization_RequestDenied".into()),
+        },
+    );
+    update(
+        &mut app,
+        Action::Poll(PollEvent::Tenant(Box::new(posture))),
+        now(),
+    );
+    let shown = lines(&app, fabrikam);
+    has(
+        &shown,
+        "changes    audit log not permitted, Graph says Authorization_RequestDenied: grant the app the application permission AuditLog.Read.All",
+    );
+    has(
+        &shown,
+        "tenant     1 federated domain of the tenant is not watched: backdoor.fabrikam.com",
+    );
+    let screen = screen_text(&draw(&app));
+    assert!(screen.contains("1 UNWATCHED"), "{screen}");
+}

@@ -320,6 +320,35 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule, in the order of the README's table and the manual page.
+    pub const ALL: [Self; 25] = [
+        Self::S1,
+        Self::S2,
+        Self::S3,
+        Self::R1,
+        Self::R2,
+        Self::R3,
+        Self::R4,
+        Self::R5,
+        Self::R6,
+        Self::R7,
+        Self::R8,
+        Self::R9,
+        Self::R10,
+        Self::R11,
+        Self::E1,
+        Self::C1,
+        Self::B1,
+        Self::B2,
+        Self::B3,
+        Self::B4,
+        Self::H1,
+        Self::H2,
+        Self::H3,
+        Self::H4,
+        Self::U1,
+    ];
+
     pub fn id(self) -> &'static str {
         match self {
             Self::S1 => "S1",
