@@ -7,6 +7,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -78,15 +79,14 @@ fn offset(t: DateTime<Utc>) -> time::OffsetDateTime {
 /// AD FS-shaped metadata publishing these signing certificates (unsigned: the primary is the
 /// valid one that expires first).
 fn metadata(signing: &[&Cert]) -> String {
-    let keys: String = signing
-        .iter()
-        .map(|c| {
-            format!(
-                r#"<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>"#,
-                c.base64()
-            )
-        })
-        .collect();
+    let mut keys = String::new();
+    for c in signing {
+        let _ = write!(
+            keys,
+            r#"<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>"#,
+            c.base64()
+        );
+    }
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <EntityDescriptor ID="_1" entityID="{ENTITY_ID}" xmlns="urn:oasis:names:tc:SAML:2.0:metadata">

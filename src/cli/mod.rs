@@ -7,7 +7,6 @@
 
 mod check;
 mod checklist_cmd;
-pub mod checklist_format;
 mod config_cmd;
 mod discover;
 mod explain;
@@ -318,14 +317,14 @@ pub struct ChecklistArgs {
     /// The domain, as named in the config.
     pub domain: String,
     /// markdown (for a change ticket), json or text.
-    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text", "ps1"]).try_map(|s| s.parse::<checklist_format::Format>()))]
-    pub format: checklist_format::Format,
+    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text", "ps1"]).try_map(|s| s.parse::<crate::checklist::format::Format>()))]
+    pub format: crate::checklist::format::Format,
     /// graph (Microsoft Graph PowerShell, the default) or msonline (legacy, retired in 2025).
     #[arg(long, default_value = "graph", value_parser = clap::builder::PossibleValuesParser::new(["graph", "msonline"]).try_map(|s| s.parse::<crate::checklist::Dialect>()))]
     pub dialect: crate::checklist::Dialect,
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct InspectArgs {
     /// https:// or http:// URL, file:// URL, a path, or - for standard input.
     pub source: String,
@@ -335,6 +334,10 @@ pub struct InspectArgs {
     /// Same as --format json.
     #[arg(long)]
     pub json: bool,
+    /// The most of a URL's body to read (after decompression), e.g. 2GiB; whole federation
+    /// aggregates are hundreds of MB. The body is read as it arrives, never held whole.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = crate::units::parse_byte_size)]
+    pub max_body: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -481,35 +484,35 @@ fn run(cli: Cli) -> Outcome {
         })?;
     match cli.command {
         Some(Command::Check(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::InTheReport);
             runtime.block_on(check::run(&cli.global, &args, now))
         }
         Some(Command::Inspect(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(inspect::run(&args, now))
         }
         Some(Command::Checklist(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::InTheReport);
             runtime.block_on(checklist_cmd::run(&cli.global, &args, now))
         }
         Some(Command::Discover(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(discover::run(&cli.global, &args, now))
         }
         Some(Command::Import(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(import::run(&cli.global, &args, now))
         }
         Some(Command::Explain(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::InTheReport);
             runtime.block_on(explain::run(&cli.global, &args, now))
         }
         Some(Command::Config { action }) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             config_cmd::run(&cli.global, &action)
         }
         Some(Command::Serve(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(serve::run(&cli.global, &args, clock))
         }
         Some(Command::Completions(args)) => shell::completions(args.shell),
@@ -531,10 +534,29 @@ fn log_filter(verbose: u8) -> tracing_subscriber::EnvFilter {
     })
 }
 
+/// Whether a command's own output already says which refreshes failed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refreshes {
+    /// `check`, `checklist`, `explain`: every failure is in the report, so on stderr the
+    /// warnings of failed refreshes would only say it twice (they still go to `--log-file`, and
+    /// to stderr with `-v` or `RUST_LOG`).
+    InTheReport,
+    Logged,
+}
+
 /// CLI mode: logs to stderr (or `--log-file`), warnings only unless `-v`; reqwest/hyper quiet.
-fn init_stderr_logging(global: &GlobalArgs) {
+fn init_stderr_logging(global: &GlobalArgs, refreshes: Refreshes) {
+    let mut filter = log_filter(global.verbose);
+    let told_by_user = global.verbose > 0 || std::env::var_os("RUST_LOG").is_some();
+    if refreshes == Refreshes::InTheReport
+        && global.log_file.is_none()
+        && !told_by_user
+        && let Ok(directive) = format!("{}=error", crate::poller::REFRESH_LOG).parse()
+    {
+        filter = filter.add_directive(directive);
+    }
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(log_filter(global.verbose))
+        .with_env_filter(filter)
         .with_target(false);
     if let Some(path) = &global.log_file {
         match std::fs::OpenOptions::new()
