@@ -162,11 +162,15 @@ impl Fleet {
     }
 
     /// Take in a tenant's posture: keep it (replacing the tenant's earlier read) and give each
-    /// domain its share of the audit log. The domains whose verdicts were made again.
+    /// domain its share of the audit log. The domains whose share changed, and with it their
+    /// verdicts, made again as of `now`.
     fn apply_tenant(&mut self, posture: TenantPosture, now: DateTime<Utc>) -> Vec<DomainId> {
         let mut changed = Vec::new();
         for (i, status) in self.domains.iter_mut().enumerate() {
             let changes = posture.changes_of(&status.config.name);
+            if status.changes.as_ref() == Some(&changes) {
+                continue;
+            }
             status.changes = Some(changes);
             status.verdict_holds = None;
             (self.reassess)(status, now);
@@ -452,6 +456,70 @@ mod tests {
             vec![(Severity::Critical, 1), (Severity::Unknown, 2)]
         );
         assert_eq!(Fleet::new(Vec::new()).worst(), Severity::Ok);
+    }
+
+    #[test]
+    fn a_tenant_read_gives_each_domain_its_changes_and_unwatched_domains_raise_the_worst() {
+        use crate::assess::FederationChange;
+        use crate::source::graph::{Access, AuditedChange};
+        let mut fleet = fleet(&["a.example", "b.example"]);
+        for id in [A, B] {
+            fleet.apply(
+                finished(id, Ok(snapshot(1, now() + TimeDelta::days(200), now()))),
+                now(),
+            );
+        }
+        let before = fleet.worst();
+        let change = FederationChange {
+            at: now() - TimeDelta::hours(2),
+            activity: "Set federation settings on domain".into(),
+            actor: "mallory@a.example".into(),
+        };
+        let posture = |unwatched: &[&str]| {
+            PollEvent::Tenant(Box::new(TenantPosture::new(
+                None,
+                now(),
+                Access::Read(
+                    ["a.example", "b.example"]
+                        .iter()
+                        .chain(unwatched)
+                        .map(|d| (*d).to_owned())
+                        .collect(),
+                ),
+                &["a.example".to_owned(), "b.example".to_owned()],
+                Access::Read(vec![AuditedChange {
+                    change: change.clone(),
+                    domains: vec!["A.example".into()],
+                }]),
+            )))
+        };
+        let applied = fleet.apply(posture(&["rogue.example"]), now());
+        assert_eq!(
+            applied,
+            Some(Applied::Tenant(vec![A, B])),
+            "both got a share"
+        );
+        assert_eq!(fleet[A].changes, Some(Access::Read(vec![change.clone()])));
+        assert_eq!(fleet[B].changes, Some(Access::Read(Vec::new())));
+        assert!(
+            fleet[A]
+                .assessment
+                .findings
+                .iter()
+                .any(|f| f.rule == Rule::B4),
+            "{:?}",
+            fleet[A].assessment.findings
+        );
+        assert_eq!(fleet.tenants().len(), 1);
+        assert_eq!(fleet.tenants()[0].unwatched_domains(), ["rogue.example"]);
+        assert_eq!(fleet.worst(), before.max(Severity::Warning));
+        // The same read again changes nobody's share: no verdict is made again.
+        assert_eq!(
+            fleet.apply(posture(&[]), now()),
+            Some(Applied::Tenant(Vec::new()))
+        );
+        assert_eq!(fleet.tenants().len(), 1, "the tenant's read replaced");
+        assert!(fleet.tenants()[0].unwatched_domains().is_empty());
     }
 
     #[test]

@@ -200,13 +200,14 @@ fn adfs_generates(f: &Facts<'_>) -> bool {
 fn generate_reason(f: &Facts<'_>) -> String {
     match (f.outage, f.primary) {
         (Some(Outage::SuspectedCompromise), _) if adfs_generates(f) => {
-            "A suspected compromise ([EMERG]): after the urgent rollover AD FS holds one new primary; this second new \
+            "A suspected compromise (Microsoft's emergency rotation): after the urgent rollover AD FS holds one new \
+             primary; this second new \
              certificate becomes its secondary. Entra holds on to a previous certificate until both of its slots are \
              written with new ones: the Entra update puts the two there, and nothing it held before stays trusted."
                 .to_owned()
         }
         (Some(Outage::SuspectedCompromise), _) => {
-            "A suspected compromise ([EMERG]): the first of two new certificates. It becomes primary in the next step, \
+            "A suspected compromise (Microsoft's emergency rotation): the first of two new certificates. It becomes primary in the next step, \
              the old one is removed, and a second new one follows; then Entra gets both."
                 .to_owned()
         }
@@ -252,21 +253,28 @@ pub(super) fn generate(f: &Facts<'_>) -> Step {
             "Update-AdfsCertificate works only while AutoCertificateRollover is True and AD FS manages its own (self-signed) \
              certificates (the first step shows which)."
         };
+        // In an incident (or a flush) the reason says it all; the renewal's wording would not fit.
+        let (title, renewal) = if f.outage == Some(Outage::SuspectedCompromise) {
+            ("Generate a second new token-signing certificate", "")
+        } else if f.flush == Some(true) {
+            ("Generate a second token-signing certificate", "")
+        } else {
+            (
+                "Generate a new token-signing certificate",
+                "When the previous step lists a single token-signing certificate, AD FS has not generated the successor: \
+                 generate it here, as secondary; the current primary keeps signing. (The article waits until that \
+                 certificate's NotAfter is within 5 days; fedcert does not wait once AD FS has missed its own generation, \
+                 because Entra needs time to take the new certificate in.)",
+            )
+        };
         return Step::new(
             StepId::Generate,
-            "Generate a new token-signing certificate",
+            title,
             Location::AdfsPrimary,
             Tool::AdfsPowerShell,
         )
         .at_adfs_primary(f.server)
-        .why(&[
-            "When the previous step lists a single token-signing certificate, AD FS has not generated the successor: \
-             generate it here, as secondary; the current primary keeps signing. (The article waits until that \
-             certificate's NotAfter is within 5 days; fedcert does not wait once AD FS has missed its own generation, \
-             because Entra needs time to take the new certificate in.)",
-            &reason,
-            caveat,
-        ])
+        .why(&[renewal, &reason, caveat])
         .commands([ps::UPDATE_TOKEN_SIGNING.to_owned()])
         .warn(URGENT_WARNING)
         .forbid("-Urgent")
