@@ -776,3 +776,48 @@ fn nothing_read_nothing_recorded() {
         "Entra was read: {saved:#}"
     );
 }
+
+// --- Info ---------------------------------------------------------------------------------------
+
+/// Hygiene is `info`: in the JSON, the text and the exposition, and never in the verdict, the
+/// exit code or `fedcert_domain_status`.
+#[test]
+fn an_info_finding_is_reported_everywhere_and_changes_no_verdict() {
+    // Valid ten years (H3); otherwise the healthy, in-sync domain of the other tests.
+    let p = Cert::adfs(now() - days(165), now() + days(3485));
+    let fixture = Fixture::start(Tenant::new(metadata(&[&p]), &p, None));
+    let (code, report) = fixture.check(now());
+    assert_eq!(code, 0);
+    assert_eq!(report["worst"], "ok");
+    assert_eq!(domain(&report)["severity"], "ok");
+    assert_eq!(
+        findings(&report),
+        [
+            ("S1".to_owned(), "ok".to_owned()),
+            ("H3".to_owned(), "info".to_owned())
+        ],
+        "the all-clear first, the info after it"
+    );
+    let h3 = finding(&report, "H3");
+    assert_eq!(h3["step"], Value::Null, "nothing to do now");
+    assert!(
+        h3["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than three years"),
+        "{h3:#}"
+    );
+    let text = fixture.run(now(), &[]);
+    assert_eq!(text.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.starts_with("OK      contoso.test"), "{stdout}");
+    let prometheus = fixture.run(now(), &["--format", "prometheus"]);
+    assert_eq!(prometheus.status.code(), Some(0));
+    let metrics = String::from_utf8_lossy(&prometheus.stdout);
+    for sample in [
+        "fedcert_domain_status{domain=\"contoso.test\"} 0",
+        "fedcert_domain_finding{domain=\"contoso.test\",rule=\"H3\",severity=\"info\"} 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == sample), "{sample}:\n{metrics}");
+    }
+}
