@@ -15,7 +15,7 @@ use crate::cert::Sha1;
 use crate::config::DomainConfig;
 use crate::history::{CertHistory, Observation};
 use crate::metadata::MetadataError;
-use crate::source::graph::{Access, GraphError};
+use crate::source::graph::{Access, GraphError, SignInNeeded};
 use crate::source::imports::Imports;
 use crate::source::{FetchError, FetchErrorKind};
 
@@ -401,6 +401,15 @@ impl DomainStatus {
     pub fn merge_history(&mut self, saved: &CertHistory, now: DateTime<Utc>) {
         self.history.merge(saved);
         self.reassess(now);
+    }
+
+    /// Entra's side cannot be read until someone signs in to the domain's tenant (again): the
+    /// latest Graph read said so.
+    pub fn sign_in_needed(&self) -> Option<&SignInNeeded> {
+        match &self.entra_error.as_ref()?.cause {
+            RefreshFailure::Graph(GraphError::SignIn(needed)) => Some(needed),
+            _ => None,
+        }
     }
 
     /// The IdP host for the list: from the last snapshot, else the metadata URL's host.

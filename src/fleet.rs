@@ -167,6 +167,9 @@ impl Fleet {
     fn apply_tenant(&mut self, posture: TenantPosture, now: DateTime<Utc>) -> Vec<DomainId> {
         let mut changed = Vec::new();
         for (i, status) in self.domains.iter_mut().enumerate() {
+            if !posture.tenant.holds(&status.config) {
+                continue;
+            }
             let changes = posture.changes_of(&status.config.name);
             if status.changes.as_ref() == Some(&changes) {
                 continue;
@@ -176,7 +179,11 @@ impl Fleet {
             (self.reassess)(status, now);
             changed.push(DomainId::from_index(i));
         }
-        match self.tenants.iter_mut().find(|t| t.name == posture.name) {
+        match self
+            .tenants
+            .iter_mut()
+            .find(|t| t.tenant.name == posture.tenant.name)
+        {
             Some(known) => *known = posture,
             None => self.tenants.push(posture),
         }
@@ -477,7 +484,10 @@ mod tests {
         };
         let posture = |unwatched: &[&str]| {
             PollEvent::Tenant(Box::new(TenantPosture::new(
-                None,
+                crate::tenant::Tenant {
+                    name: "contoso.onmicrosoft.example".into(),
+                    default: true,
+                },
                 now(),
                 Access::Read(
                     ["a.example", "b.example"]

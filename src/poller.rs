@@ -49,7 +49,7 @@ use crate::metadata::{self, MetadataError};
 use crate::source::graph::{Access, GraphClient, GraphError, GraphSettings};
 use crate::source::{FetchOptions, Fetcher};
 use crate::store::Store;
-use crate::tenant::TenantPosture;
+use crate::tenant::{Tenant, TenantPosture};
 
 /// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
 /// (time still moves, starting from the given moment).
@@ -76,22 +76,26 @@ impl Clock {
     }
 }
 
-/// Where refreshes read from: the metadata fetcher and, when `[entra]` is configured, Microsoft
-/// Graph. Cheap to clone (connection pools and the token cache are shared).
+/// Where refreshes read from: the metadata fetcher and, for each configured tenant (`[entra]`,
+/// `[[tenant]]`), a Microsoft Graph client. Cheap to clone (connection pools and the token
+/// caches are shared).
 #[derive(Clone)]
 pub struct Sources {
     pub fetcher: Fetcher,
-    /// `None` without `[entra]`; `Some(Err)` when the Graph client could not be set up (e.g. the
-    /// secret's variable is unset): every domain then shows that as its Entra error.
-    pub graph: Option<Result<GraphClient, GraphError>>,
+    /// One Graph client per tenant, by the tenant's label; `Err` when it could not be set up
+    /// (e.g. the secret's variable is unset): every domain of that tenant then shows that as
+    /// its Entra error.
+    graphs: Arc<[(String, Result<GraphClient, GraphError>)]>,
+    /// `[entra]` is configured: it is `graphs[0]`, the tenant of domains that name none.
+    has_default: bool,
     /// Where each domain's certificate history is saved ([`crate::history`]); `None`: it is
     /// kept in memory only (the demo, tests, a machine without a data dir).
     pub history: Option<Store>,
 }
 
 impl Sources {
-    /// The fetcher and Graph client a config asks for; the client secret's variable is read from
-    /// the process environment.
+    /// The fetcher and Graph clients a config asks for; the client secret's variable is read
+    /// from the process environment, operators' sign-ins from the data dir.
     pub fn from_config(config: &Config) -> Self {
         Self::with_env(config, &|name| std::env::var(name).ok())
     }
@@ -99,13 +103,31 @@ impl Sources {
     /// As [`Self::from_config`], with `env` as the environment the secret's variable is looked up
     /// in (the demo passes its own secret this way; the crate sets no variables).
     pub fn with_env(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Self {
-        let graph = config.entra.as_ref().map(|entra| {
-            GraphSettings::from_config(entra, config.settings.timeout)
-                .and_then(|settings| GraphClient::with_env(&settings, env))
-        });
+        Self::with_env_in(config, env, crate::store::Store::default_dir().as_deref())
+    }
+
+    /// As [`Self::with_env`], with operators' sign-ins kept in `data_dir`.
+    pub fn with_env_in(
+        config: &Config,
+        env: &dyn Fn(&str) -> Option<String>,
+        data_dir: Option<&std::path::Path>,
+    ) -> Self {
+        let graphs = config
+            .all_tenants()
+            .map(|tenant| {
+                let client = GraphSettings::from_config_in(
+                    tenant,
+                    config.settings.timeout,
+                    data_dir.map(std::path::Path::to_path_buf),
+                )
+                .and_then(|settings| GraphClient::with_env(&settings, env));
+                (tenant.label().to_owned(), client)
+            })
+            .collect();
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
-            graph,
+            graphs,
+            has_default: config.entra.is_some(),
             history: None,
         }
     }
@@ -116,20 +138,42 @@ impl Sources {
         self.history = store;
         self
     }
+
+    /// Every tenant with its Graph client, `[entra]` first.
+    pub fn tenants(&self) -> impl Iterator<Item = (Tenant, &Result<GraphClient, GraphError>)> {
+        self.graphs.iter().enumerate().map(|(i, (label, client))| {
+            let tenant = Tenant {
+                name: label.clone(),
+                default: self.has_default && i == 0,
+            };
+            (tenant, client)
+        })
+    }
+
+    /// The Graph client of `domain`'s tenant (`[entra]`'s for a domain that names none);
+    /// `None` when the domain has none.
+    pub fn graph_for(&self, domain: &DomainConfig) -> Option<&Result<GraphClient, GraphError>> {
+        let found = match domain.tenant.as_deref() {
+            Some(tenant) => self.graphs.iter().find(|(label, _)| label == tenant),
+            None if self.has_default => self.graphs.first(),
+            None => None,
+        };
+        found.map(|(_, client)| client)
+    }
 }
 
 /// The log target of failed refreshes (a report command keeps them off stderr: it says them).
 pub const REFRESH_LOG: &str = "fedcert::refresh";
 
-/// Fetch, parse and extract one domain's metadata, and read its Entra side from Graph when
-/// configured, both at once. Never fails: a failure is the outcome.
+/// Fetch, parse and extract one domain's metadata, and read its Entra side from its tenant's
+/// Graph when configured, both at once. Never fails: a failure is the outcome.
 pub async fn refresh_domain(
     sources: &Sources,
     domain: &DomainConfig,
     at: DateTime<Utc>,
 ) -> RefreshOutcome {
     let entra = async {
-        match &sources.graph {
+        match sources.graph_for(domain) {
             Some(Ok(client)) => Some(
                 client
                     .entra_side(&domain.name, at)
@@ -188,7 +232,7 @@ async fn save_history(store: &Store, domain: &str, outcome: &RefreshOutcome) {
 /// missing permission or a failed read is part of the posture.
 pub async fn refresh_tenant(
     client: &GraphClient,
-    name: Option<String>,
+    tenant: Tenant,
     watched: &[String],
     at: DateTime<Utc>,
 ) -> TenantPosture {
@@ -196,27 +240,30 @@ pub async fn refresh_tenant(
         client.federated_domain_names(at),
         client.federation_changes(at)
     );
-    TenantPosture::new(name, at, federated, watched, changes)
+    TenantPosture::new(tenant, at, federated, watched, changes)
 }
 
-/// The tenant posture of `sources`' Graph client, when there is one; a client that could not
-/// be set up gives a posture that says so.
+/// The posture of every tenant of `sources` (`[entra]` and each `[[tenant]]`), read at once; a
+/// client that could not be set up (or whose operator has not signed in) gives a posture that
+/// says so.
 pub async fn refresh_tenants(
     sources: &Sources,
     watched: &[String],
     at: DateTime<Utc>,
 ) -> Vec<TenantPosture> {
-    match &sources.graph {
-        Some(Ok(client)) => vec![refresh_tenant(client, None, watched, at).await],
-        Some(Err(setup)) => vec![TenantPosture::new(
-            None,
-            at,
-            Access::Failed(setup.clone()),
-            watched,
-            Access::Failed(setup.clone()),
-        )],
-        None => Vec::new(),
-    }
+    let reads = sources.tenants().map(|(tenant, client)| async move {
+        match client {
+            Ok(client) => refresh_tenant(client, tenant, watched, at).await,
+            Err(setup) => TenantPosture::new(
+                tenant,
+                at,
+                Access::Failed(setup.clone()),
+                watched,
+                Access::Failed(setup.clone()),
+            ),
+        }
+    });
+    futures_util::future::join_all(reads).await
 }
 
 async fn read_metadata(
@@ -325,7 +372,7 @@ pub fn spawn(domains: Vec<DomainConfig>, sources: Sources, options: PollerOption
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let tenants_now = Arc::new(tokio::sync::Notify::new());
-    if sources.graph.is_some() {
+    if sources.tenants().next().is_some() {
         let watched: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
         tokio::spawn(run_tenants(
             sources.clone(),

@@ -7,13 +7,32 @@
 use chrono::{DateTime, Utc};
 
 use crate::assess::{FederationChange, Severity};
+use crate::config::DomainConfig;
 use crate::source::graph::{Access, AuditedChange};
+
+/// Which tenant: its label, as domains name their tenant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenant {
+    /// Its `[[tenant]]` name, else `[entra]`'s name or `tenant_id`.
+    pub name: String,
+    /// It is `[entra]`: the tenant of the domains that name none.
+    pub default: bool,
+}
+
+impl Tenant {
+    /// `domain` is read through this tenant.
+    pub fn holds(&self, domain: &DomainConfig) -> bool {
+        match domain.tenant.as_deref() {
+            Some(tenant) => tenant == self.name,
+            None => self.default,
+        }
+    }
+}
 
 /// What one read of a tenant found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantPosture {
-    /// The tenant's name in the config; `None` for the `[entra]` table.
-    pub name: Option<String>,
+    pub tenant: Tenant,
     /// When it was read.
     pub at: DateTime<Utc>,
     /// The tenant's federated domains that no `[[domain]]` watches, in Graph's order.
@@ -26,7 +45,7 @@ impl TenantPosture {
     /// From the tenant's federated domains (when they could be read), those that none of
     /// `watched` (the configured domain names) is.
     pub fn new(
-        name: Option<String>,
+        tenant: Tenant,
         at: DateTime<Utc>,
         federated: Access<Vec<String>>,
         watched: &[String],
@@ -43,7 +62,7 @@ impl TenantPosture {
                 .collect()
         });
         Self {
-            name,
+            tenant,
             at,
             unwatched,
             changes,
@@ -85,6 +104,27 @@ mod tests {
         text.parse().unwrap()
     }
 
+    fn contoso() -> Tenant {
+        Tenant {
+            name: "contoso.onmicrosoft.com".into(),
+            default: true,
+        }
+    }
+
+    #[test]
+    fn a_tenant_holds_its_domains_and_the_default_one_those_that_name_none() {
+        let mut domain = DomainConfig::new("contoso.com", "https://fs.contoso.com/md.xml");
+        let fabrikam = Tenant {
+            name: "fabrikam".into(),
+            default: false,
+        };
+        assert!(contoso().holds(&domain));
+        assert!(!fabrikam.holds(&domain));
+        domain.tenant = Some("fabrikam".into());
+        assert!(!contoso().holds(&domain));
+        assert!(fabrikam.holds(&domain));
+    }
+
     #[test]
     fn unwatched_domains_are_the_federated_ones_no_domain_names() {
         let federated = Access::Read(vec![
@@ -94,7 +134,7 @@ mod tests {
         ]);
         let watched = ["fabrikam.com".to_owned(), "contoso.com ".to_owned()];
         let t = TenantPosture::new(
-            None,
+            contoso(),
             at("2026-12-01T09:00:00Z"),
             federated,
             &watched,
@@ -104,7 +144,7 @@ mod tests {
         assert_eq!(t.severity(), Severity::Warning);
 
         let none = TenantPosture::new(
-            None,
+            contoso(),
             at("2026-12-01T09:00:00Z"),
             Access::NotPermitted {
                 permission: "Domain.Read.All",
@@ -132,7 +172,7 @@ mod tests {
             domains: vec![domain.to_owned()],
         };
         let t = TenantPosture::new(
-            None,
+            contoso(),
             at("2026-12-01T09:00:00Z"),
             Access::Read(Vec::new()),
             &[],

@@ -331,7 +331,7 @@ fn a_wrong_secret_is_every_domains_entra_error_while_the_idp_side_reads() {
     assert_eq!(stdout.lines().count(), scenarios().len() + 2, "{stdout}");
     let tenant = stdout.lines().last().unwrap();
     assert!(
-        tenant.starts_with("INFO    tenant [entra]: its federated domains could not be read"),
+        tenant.starts_with("INFO    tenant fedcertdemo.onmicrosoft.example: its federated domains could not be read"),
         "{tenant}"
     );
     fixture.assert_nowhere(&text, WRONG_SECRET);

@@ -659,7 +659,7 @@ fn without_audit_log_read_all_the_changes_are_not_permitted_not_an_error() {
     let stdout = String::from_utf8_lossy(&text.stdout);
     let line = stdout.lines().last().unwrap();
     assert!(
-        line.starts_with("OK      tenant [entra]: every federated domain of the tenant is watched · audit log: not permitted"),
+        line.starts_with("OK      tenant contoso.onmicrosoft.test: every federated domain of the tenant is watched · audit log: not permitted"),
         "{stdout}"
     );
 }
@@ -685,7 +685,9 @@ fn a_federated_domain_no_domain_watches_is_a_tenant_warning() {
     assert_eq!(code, 1, "the worst verdict is raised to WARNING");
     assert_eq!(report["worst"], "warning");
     let tenant = &report["tenants"][0];
-    assert_eq!(tenant["name"], Value::Null, "the [entra] table");
+    // `[entra]` without a name: named by its tenant_id, as its domains name their tenant.
+    assert_eq!(tenant["name"], TENANT);
+    assert_eq!(tenant["name"], domain(&report)["tenant"]);
     assert_eq!(
         tenant["unwatched_domains"],
         json!(["backdoor.contoso.test"])
@@ -697,7 +699,7 @@ fn a_federated_domain_no_domain_watches_is_a_tenant_warning() {
     let stdout = String::from_utf8_lossy(&text.stdout);
     assert!(
         stdout.lines().last().unwrap().starts_with(
-            "WARN    tenant [entra]: 1 federated domain of the tenant is not watched: backdoor.contoso.test"
+            "WARN    tenant contoso.onmicrosoft.test: 1 federated domain of the tenant is not watched: backdoor.contoso.test"
         ),
         "{stdout}"
     );
@@ -705,7 +707,7 @@ fn a_federated_domain_no_domain_watches_is_a_tenant_warning() {
     let metrics = String::from_utf8_lossy(&prometheus.stdout);
     assert!(
         metrics.contains(
-            "fedcert_tenant_unwatched_federated_domain{tenant=\"default\",domain=\"backdoor.contoso.test\"} 1"
+            "fedcert_tenant_unwatched_federated_domain{tenant=\"contoso.onmicrosoft.test\",domain=\"backdoor.contoso.test\"} 1"
         ),
         "{metrics}"
     );

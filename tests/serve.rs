@@ -229,7 +229,11 @@ fn serve_reads_the_tenant_through_graph() {
     let sample = count.iter_samples().next().unwrap();
     assert_eq!(gauge(&sample.value), 1.0);
     let labels = sample.get_labelset().unwrap();
-    assert_eq!(labels.get_label_value("tenant"), Some("default"));
+    // An unnamed `[entra]` is labelled with its tenant_id, as its domains name their tenant.
+    assert_eq!(
+        labels.get_label_value("tenant"),
+        Some(entra.tenant_id.as_str())
+    );
     let findings: Vec<(String, String)> = exposition.families["fedcert_domain_finding"]
         .iter_samples()
         .filter_map(|s| {

@@ -960,10 +960,33 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
             binding.description
         );
     }
+    // At 120x40 every key at once; at 80x24 the first page says where it is and the next one
+    // (PgDn) the rest, down to the last key on the last row.
     for (width, height) in [(80, 24), (120, 40)] {
         let mut app = app_sized(width, height);
         act(&mut app, &[Action::ToggleHelp]);
-        let text = screen_text(&draw(&app));
+        let mut text = screen_text(&draw(&app));
+        let total = view::help::Page::Browse.bindings(keymap).count();
+        if height == 24 {
+            assert!(
+                text.contains(&format!(" 1–22 of {total} ")),
+                "the first page says where it is: {text}"
+            );
+            act(&mut app, &[Action::PageDown]);
+            let second = screen_text(&draw(&app));
+            assert!(
+                second.contains(&format!("–{total} of {total} ")),
+                "{second}"
+            );
+            // Further down stays at the end; Home goes back to the top.
+            act(&mut app, &[Action::Down, Action::PageDown]);
+            assert_eq!(screen_text(&draw(&app)), second);
+            act(&mut app, &[Action::Top]);
+            assert!(screen_text(&draw(&app)).contains(" 1–22 of "));
+            text.push_str(&second);
+        } else {
+            assert!(!text.contains(&format!(" of {total} ")), "{text}");
+        }
         for binding in view::help::Page::Browse.bindings(keymap) {
             assert!(
                 text.contains(binding.description),
@@ -2439,7 +2462,10 @@ fn the_details_show_the_posture_and_the_header_counts_unwatched_domains() {
 
     // The tenant's read: an unwatched federated domain, and no permission for the audit log.
     let posture = TenantPosture::new(
-        None,
+        fedcert::tenant::Tenant {
+            name: "fabrikam.onmicrosoft.com".into(),
+            default: true,
+        },
         now(),
         Access::Read(vec![
             "fabrikam.com".to_owned(),

@@ -245,7 +245,7 @@ fn write_tenants(
 ) -> std::io::Result<()> {
     use crate::words::posture::{access_problem, unwatched};
     for t in tenants {
-        let name = t.name.as_deref().unwrap_or("[entra]");
+        let name = &t.tenant.name;
         let what = unwatched(t).unwrap_or_else(|| {
             if t.unwatched.read().is_some() {
                 "every federated domain of the tenant is watched".to_owned()

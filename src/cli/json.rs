@@ -193,7 +193,7 @@ impl<'a> TenantJson<'a> {
         // The same client failing twice (say, no token) is one error.
         errors.dedup();
         Self {
-            name: t.name.as_deref(),
+            name: Some(t.tenant.name.as_str()),
             unwatched_domains: t.unwatched_domains(),
             error: (!errors.is_empty()).then(|| errors.join("; ")),
             severity: t.severity().as_str(),
@@ -232,6 +232,9 @@ pub struct ChangeJson<'a> {
 #[derive(Serialize)]
 pub struct CheckDomain<'a> {
     pub name: &'a str,
+    /// The tenant whose Entra holds the domain (DESIGN.md §6.3): its `[[tenant]]` name, or
+    /// `[entra]`'s name or tenant_id; `null` without one.
+    pub tenant: Option<&'a str>,
     pub severity: &'static str,
     pub sync: &'static str,
     pub auto_rollover: Option<bool>,
@@ -347,6 +350,7 @@ impl<'a> CheckDomain<'a> {
         let a = &d.assessment;
         Self {
             name: &d.config.name,
+            tenant: d.config.tenant.as_deref(),
             severity: a.severity.as_str(),
             sync: a.sync.as_str(),
             auto_rollover: d.auto_rollover(),

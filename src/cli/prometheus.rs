@@ -379,9 +379,9 @@ fn tenant_families(out: &mut Exposition, tenants: &[TenantPosture]) {
     }
 }
 
-/// The `tenant` label: the tenant's name, `default` for the `[entra]` table.
+/// The `tenant` label: the tenant's name as domains name it (`[entra]`'s name or tenant_id).
 fn tenant_label(t: &TenantPosture) -> &str {
-    t.name.as_deref().unwrap_or("default")
+    &t.tenant.name
 }
 
 fn name(d: &DomainStatus) -> &str {

@@ -50,7 +50,8 @@ struct Shared {
     fleet: Mutex<Fleet>,
     clock: Clock,
     refresh: Duration,
-    /// The tenants read through Graph (`[entra]`): the metrics are complete once each was read too.
+    /// The tenants read through Graph (`[entra]` and each `[[tenant]]`): the metrics are
+    /// complete once each was read too.
     tenants: usize,
 }
 
@@ -121,7 +122,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
         fleet: Mutex::new(Fleet::load(&config.domains, store.as_ref(), start)),
         clock,
         refresh: config.settings.refresh,
-        tenants: usize::from(config.entra.is_some()),
+        tenants: config.all_tenants().count(),
     });
     // Said before the poller starts, so that these lines always come first.
     say!(
@@ -195,11 +196,16 @@ async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Share
                 String::new()
             } else {
                 format!(
-                    "; {} of the tenant not watched",
+                    "; {} of the {} not watched",
                     crate::words::count(
                         i64::try_from(unwatched).unwrap_or(i64::MAX),
                         "federated domain"
-                    )
+                    ),
+                    if shared.tenants == 1 {
+                        "tenant"
+                    } else {
+                        "tenants"
+                    }
                 )
             };
             say!(
@@ -445,7 +451,7 @@ impl Hangups {
 }
 
 /// Resolves with the signal's name on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-fn shutdown_signal() -> Result<impl Future<Output = &'static str>, Failure> {
+pub(super) fn shutdown_signal() -> Result<impl Future<Output = &'static str>, Failure> {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| {

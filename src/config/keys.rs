@@ -263,6 +263,8 @@ bindable! {
     /// Explain an error users see (AADSTS50008, a pasted page): which domains show its causes.
     /// Its prompt takes the filter's keys: `apply_filter`, `filter_erase`, `clear_filter`.
     Explain => "explain",
+    /// Group the list's rows (by tenant), or stop grouping them.
+    GroupBy => "group_by",
 }
 
 impl std::fmt::Display for Bindable {
@@ -294,7 +296,7 @@ pub struct BindingSpec {
     pub fixed: bool,
 }
 
-const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log];
+const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log, Mode::Help];
 const BROWSE: &[Mode] = &[Mode::List, Mode::Details];
 const VIEWS: &[Mode] = &[Mode::List, Mode::Details, Mode::Checklist];
 const CHECKLIST: &[Mode] = &[Mode::Checklist];
@@ -377,7 +379,7 @@ pub const BINDINGS: &[BindingSpec] = {
         paired(B::NextDomain, &[KeySpec::char(']')], &[Mode::Details], "Next domain, in the details", B::PreviousDomain, "domain"),
         hinted(B::OpenDetails, ENTER, &[Mode::List], "Timeline and facts of the domain", "details"),
         hinted(B::OpenChecklist, &[KeySpec::char('c')], BROWSE, "Renewal checklist of the domain", "checklist"),
-        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP host, status", "filter"),
+        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP, tenant, status", "filter"),
         hinted(B::ApplyFilter, ENTER, PROMPTS, "Run the filter or the explanation", "apply"),
         row(B::FilterErase, BACKSPACE, PROMPTS, "Delete the last character"),
         hinted(B::ClearFilter, ESC, PROMPTS, "Clear the filter; close the prompt", "clear"),
@@ -403,6 +405,7 @@ pub const BINDINGS: &[BindingSpec] = {
         hinted(B::RefreshAll, &[KeySpec::char('R')], VIEWS, "Refresh every domain now", "all"),
         hinted(B::ToggleLog, &[KeySpec::char('L')], &[Mode::List, Mode::Details, Mode::Log], "Log pane: recent warnings, errors", "log"),
         hinted(B::Explain, &[KeySpec::char('e')], BROWSE, "Explain an error users see", "explain"),
+        row(B::GroupBy, &[KeySpec::char('b')], &[Mode::List], "Group the list: by tenant, or not"),
         // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
         // config.
         BindingSpec {

@@ -145,6 +145,7 @@ impl From<Bindable> for Action {
             Bindable::RefreshAll => Self::RefreshAll,
             Bindable::ToggleLog => Self::ToggleLog,
             Bindable::Explain => Self::StartExplain,
+            Bindable::GroupBy => Self::CycleGrouping,
         }
     }
 }

@@ -36,24 +36,27 @@ pub fn missing_permission<T>(access: &Access<T>) -> Option<&'static str> {
 }
 
 /// U1 in words: `2 federated domains of the tenant are not watched: a.com, b.com — fedcert
-/// discover --graph --add starts watching them`. `None` when there are none (or the list
-/// could not be read).
+/// discover --graph --add starts watching them` (with `--tenant NAME` for a `[[tenant]]`).
+/// `None` when there are none (or the list could not be read). Whoever shows it names the
+/// tenant.
 pub fn unwatched(tenant: &TenantPosture) -> Option<String> {
     let domains = tenant.unwatched_domains();
     if domains.is_empty() {
         return None;
     }
-    let which = tenant
-        .name
-        .as_deref()
-        .map_or_else(|| "the tenant".to_owned(), |n| format!("tenant {n}"));
     let count = super::count(
         i64::try_from(domains.len()).unwrap_or(i64::MAX),
         "federated domain",
     );
     let verb = if domains.len() == 1 { "is" } else { "are" };
+    // `discover` reads the default tenant unless told which.
+    let tenant_arg = if tenant.tenant.default {
+        String::new()
+    } else {
+        format!(" --tenant {}", tenant.tenant.name)
+    };
     Some(format!(
-        "{count} of {which} {verb} not watched: {}; a domain federated without your knowledge is how a federation backdoor starts. fedcert discover --graph --add starts watching them",
+        "{count} of the tenant {verb} not watched: {}; a domain federated without your knowledge is how a federation backdoor starts. fedcert discover --graph{tenant_arg} --add starts watching them",
         domains.join(", ")
     ))
 }
