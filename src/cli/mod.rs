@@ -497,7 +497,10 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("fedcert: {}", failure.message);
+            // One line per error (a config with several mistakes says each).
+            for line in failure.message.lines() {
+                eprintln!("fedcert: {line}");
+            }
             ExitCode::from(failure.code)
         }
     }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod diagnostic;
+mod every_error;
 pub mod keys;
 mod raw;
 pub mod theme;
@@ -318,6 +319,14 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Semantic { path: String, message: String },
+    /// Several errors of one file, in file order, one per line (`more`: there may be others
+    /// past the [`every_error::MOST`] shown).
+    #[error("{}", several(path, errors, *more))]
+    Several {
+        path: String,
+        errors: Vec<ConfigError>,
+        more: bool,
+    },
     #[error("no config file at {0} (run `fedcert config init` to write a commented sample)")]
     Missing(String),
     #[error(
@@ -360,11 +369,49 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-/// Validate config text; `origin` names it in errors.
+/// Validate config text; `origin` names it in errors. A file with several errors gets them
+/// all ([`ConfigError::Several`]), in file order.
 pub fn parse_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    parse_once(text, origin)
+        .map_err(|first| every_error::every_error(text, origin, first, |t| parse_once(t, origin)))
+}
+
+/// The first error of `text`, or the config.
+fn parse_once(text: &str, origin: &str) -> Result<Config, ConfigError> {
     let origin = diagnostic::Origin { name: origin, text };
     let raw: raw::RawConfig = toml::from_str(text).map_err(|e| origin.toml_error(&e))?;
     validate::validate(&raw, &origin)
+}
+
+impl ConfigError {
+    /// The 1-based line an error points at, when it does.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Self::Invalid { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
+    fn column(&self) -> usize {
+        match self {
+            Self::Invalid { column, .. } => *column,
+            _ => 0,
+        }
+    }
+}
+
+/// The lines of [`ConfigError::Several`], and what to do with them.
+fn several(path: &str, errors: &[ConfigError], more: bool) -> String {
+    let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let count = if more {
+        format!("the first {} errors", errors.len())
+    } else {
+        format!("{} errors", errors.len())
+    };
+    lines.push(format!(
+        "{path}: {count}; fix them, then run `fedcert config check`"
+    ));
+    lines.join("\n")
 }
 
 /// Write the commented [`SAMPLE`] to `path` for `fedcert config init`, creating parent

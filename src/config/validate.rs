@@ -386,15 +386,7 @@ fn check_domain(
     global_raw: &RawPolicy,
     origin: &Origin<'_>,
 ) -> Checked<DomainConfig> {
-    let name = non_empty("name", &raw.name, origin)?;
-    if name.chars().any(char::is_whitespace) {
-        return Err(origin.error_at(
-            &raw.name.span(),
-            format!(
-                "name = {name:?} must not contain spaces: use the domain name, e.g. \"contoso.com\""
-            ),
-        ));
-    }
+    let name = domain_name(&raw.name, origin)?;
     let metadata_url = metadata_location(&raw.metadata_url, origin)?;
     let optional_string = |value: &Option<Spanned<String>>, key| {
         value
@@ -561,13 +553,62 @@ fn private_file(key: &str, value: &Spanned<String>, origin: &Origin<'_>) -> Chec
     Ok(file)
 }
 
+/// A federated domain's name as Entra knows it (`contoso.com`): not a URL, an address or a
+/// path, and without spaces.
+fn domain_name(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> {
+    let name = non_empty("name", value, origin)?;
+    let refuse = |why: String| Err(origin.error_at(&value.span(), why));
+    if let Some((_, rest)) = name.split_once("://") {
+        let host = rest.split(['/', ':', '?', '#']).next().unwrap_or_default();
+        return refuse(format!(
+            "name = {name:?} is a URL; name is the domain as Entra knows it: name = {host:?} (the URL goes in metadata_url)"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| c.is_whitespace() || matches!(c, '/' | '\\' | ':' | '@' | '?' | '#'))
+    {
+        let shown = if bad.is_whitespace() {
+            "a space".to_owned()
+        } else {
+            format!("{bad:?}")
+        };
+        return refuse(format!(
+            "name = {name:?} must not contain {shown}: use the domain name, e.g. \"contoso.com\""
+        ));
+    }
+    Ok(name)
+}
+
 fn metadata_location(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> {
     let text = value.get_ref().trim();
     match Location::parse(text) {
         Ok(Location::Stdin) => Err(origin.error_at(&value.span(), "metadata_url = \"-\" (stdin) only works with `fedcert inspect -`; give a URL or a file path")),
+        Ok(Location::File(path)) if !path.exists() && starts_with_a_host(text) => {
+            Err(origin.error_at(
+                &value.span(),
+                format!(
+                    "metadata_url = {text:?} has no scheme, so it would be read as a file, and there is no such file; for the federation service write metadata_url = \"https://{text}\" (for a file in a directory named like a host, write ./{text})"
+                ),
+            ))
+        }
         Ok(_) => Ok(text.to_owned()),
         Err(why) => Err(origin.error_at(&value.span(), format!("metadata_url = {text:?} is refused: {why}"))),
     }
+}
+
+/// `fs.contoso.com/federationmetadata/…`: a relative path whose first part is a host name with
+/// a dot (what is left of a URL without its scheme).
+fn starts_with_a_host(text: &str) -> bool {
+    let first = text.split('/').next().unwrap_or_default();
+    let host = first.split(':').next().unwrap_or_default();
+    let named = host.contains('.')
+        && !host.starts_with('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && host.chars().any(|c| c.is_ascii_alphabetic());
+    text.contains('/') && (named || host.parse::<std::net::Ipv4Addr>().is_ok())
 }
 
 fn endpoint(

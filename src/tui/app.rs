@@ -782,6 +782,8 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::SaveNote
         | Action::CancelNote
         | Action::CopyCommands
+        | Action::WriteScript
+        | Action::ScriptWritten { .. }
         | Action::SwitchDialect
         | Action::ProgressLoaded { .. }
         | Action::ProgressSaved { .. }) => {
