@@ -149,6 +149,7 @@ mod tests {
             Access::NotPermitted {
                 permission: "Domain.Read.All",
                 code: None,
+                operator: None,
             },
             &watched,
             Access::Read(Vec::new()),

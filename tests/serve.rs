@@ -9,6 +9,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -192,14 +193,38 @@ fn gauge(value: &PrometheusValue) -> f64 {
 /// backdoor of the demo (B1) with the recent change to it (B4).
 #[test]
 fn serve_reads_the_tenant_through_graph() {
+    serve_reads_the_tenant(None);
+}
+
+/// The same with the tenant a `[[tenant]]` table (no `[entra]`): it is read too, and labelled
+/// with its name.
+#[test]
+fn serve_reads_a_named_tenant_through_graph() {
+    serve_reads_the_tenant(Some("demo"));
+}
+
+/// `named`: the tenant is `[[tenant]]` with this name and the domains name it; else `[entra]`.
+fn serve_reads_the_tenant(named: Option<&str>) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let demo = runtime.block_on(Demo::start(now())).unwrap();
     let entra = demo.config.entra.as_ref().unwrap();
-    let mut config = format!(
-        "[entra]\ntenant_id = {:?}\nclient_id = {:?}\nclient_secret_env = {:?}\nauthority = {:?}\ngraph = {:?}\n\n",
+    let mut config = match named {
+        None => "[entra]\n".to_owned(),
+        Some(name) => format!("[[tenant]]\nname = {name:?}\n"),
+    };
+    writeln!(
+        config,
+        "tenant_id = {:?}\nclient_id = {:?}\nclient_secret_env = {:?}\nauthority = {:?}\ngraph = {:?}\n",
         entra.tenant_id, entra.client_id, SECRET_ENV, entra.authority, entra.graph
-    );
-    config.push_str(&support::config_toml::domains(&demo.config.domains));
+    )
+    .unwrap();
+    config.push_str("[settings]\ntimeout = \"5s\"\n");
+    for d in &demo.config.domains {
+        config.push_str(&support::config_toml::domain(d));
+        if let Some(name) = named {
+            writeln!(config, "tenant = {name:?}").unwrap();
+        }
+    }
     let mut server = Server::start_with_env(
         &config,
         "127.0.0.1:0",
@@ -232,7 +257,7 @@ fn serve_reads_the_tenant_through_graph() {
     // An unnamed `[entra]` is labelled with its tenant_id, as its domains name their tenant.
     assert_eq!(
         labels.get_label_value("tenant"),
-        Some(entra.tenant_id.as_str())
+        Some(named.unwrap_or(&entra.tenant_id))
     );
     let findings: Vec<(String, String)> = exposition.families["fedcert_domain_finding"]
         .iter_samples()

@@ -2478,6 +2478,7 @@ fn the_details_show_the_posture_and_the_header_counts_unwatched_domains() {
         Access::<Vec<AuditedChange>>::NotPermitted {
             permission: "AuditLog.Read.All",
             code: Some("Authorization_RequestDenied".into()),
+            operator: None,
         },
     );
     update(
@@ -2496,6 +2497,69 @@ fn the_details_show_the_posture_and_the_header_counts_unwatched_domains() {
     );
     let screen = screen_text(&draw(&app));
     assert!(screen.contains("1 UNWATCHED"), "{screen}");
+}
+
+/// Each tenant's unwatched federated domains count in the header; a domain's details show its
+/// own tenant's only.
+#[test]
+fn the_details_show_only_the_unwatched_domains_of_the_domains_tenant() {
+    use fedcert::source::graph::Access;
+    use fedcert::tenant::{Tenant, TenantPosture};
+    let mut app = app_sized(120, 40);
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let lines = |app: &App, id| -> Vec<String> {
+        view::detail::lines(app, &app.domains()[id], now(), 200)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    };
+    let has = |lines: &[String], text: &str| {
+        assert!(
+            lines.iter().any(|l| l.contains(text)),
+            "no line has {text:?}:\n{}",
+            lines.join("\n")
+        );
+    };
+    // fabrikam.com names no tenant: it is the default tenant's ([entra]).
+    let own = TenantPosture::new(
+        Tenant {
+            name: "fabrikam.onmicrosoft.com".into(),
+            default: true,
+        },
+        now(),
+        Access::Read(vec!["backdoor.fabrikam.com".to_owned()]),
+        &[],
+        Access::Read(Vec::new()),
+    );
+    let other = TenantPosture::new(
+        Tenant {
+            name: "woodgrove".into(),
+            default: false,
+        },
+        now(),
+        Access::Read(vec!["elsewhere.woodgrove.com".to_owned()]),
+        &[],
+        Access::Read(Vec::new()),
+    );
+    for posture in [own, other] {
+        update(
+            &mut app,
+            Action::Poll(PollEvent::Tenant(Box::new(posture))),
+            now(),
+        );
+    }
+    let shown = lines(&app, fabrikam);
+    assert!(
+        !shown.iter().any(|l| l.contains("elsewhere.woodgrove.com")),
+        "{}",
+        shown.join("\n")
+    );
+    has(
+        &shown,
+        "tenant     1 federated domain of the tenant is not watched: backdoor.fabrikam.com",
+    );
+    let screen = screen_text(&draw(&app));
+    assert!(screen.contains("2 UNWATCHED"), "{screen}");
 }
 
 #[test]

@@ -516,6 +516,15 @@ impl GraphClient {
         })
     }
 
+    /// The tenant as `--tenant` takes it, when this client reads Graph as the operator who
+    /// signed in with `fedcert login`; `None` for an app's secret or certificate.
+    pub fn operator_tenant(&self) -> Option<&str> {
+        match self.inner.credential {
+            Credential::SignedIn(_) => Some(&self.inner.name),
+            Credential::Secret { .. } | Credential::Certificate(_) => None,
+        }
+    }
+
     /// `GET {graph}/v1.0/domains/{domain}/federationConfiguration` → the one object Graph returns.
     pub async fn federation_configuration(
         &self,

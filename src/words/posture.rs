@@ -6,22 +6,40 @@ use chrono::{DateTime, Utc};
 
 use super::{moment, relative};
 use crate::assess::FederationChange;
-use crate::source::graph::Access;
+use crate::source::graph::{AUDIT_PERMISSION, Access};
 use crate::tenant::TenantPosture;
 
 /// Why a tenant-wide read gave nothing: `not permitted: grant AuditLog.Read.All …` for a 403
 /// (a missing permission is not a failure of the tenant or of any domain), else the error.
+/// An app is granted the permission; an operator who signed in signs in again with it.
 pub fn access_problem<T>(access: &Access<T>) -> Option<String> {
     match access {
         Access::Read(_) => None,
-        Access::NotPermitted { permission, code } => {
+        Access::NotPermitted {
+            permission,
+            code,
+            operator,
+        } => {
             let code = code
                 .as_deref()
                 .filter(|c| !c.is_empty())
                 .map_or_else(String::new, |c| format!(", Graph says {c}"));
-            Some(format!(
-                "not permitted{code}: grant the app the application permission {permission} (with admin consent), or sign in with it"
-            ))
+            let fix = match operator.as_deref() {
+                None => format!(
+                    "grant the app the application permission {permission} (with admin consent)"
+                ),
+                Some(tenant) if *permission == AUDIT_PERMISSION => format!(
+                    "sign in with fedcert login --tenant {tenant} --audit (it asks for {permission}) \
+                     as an account with a role that may read the audit log (Reports Reader, \
+                     Security Reader or Global Reader)"
+                ),
+                Some(tenant) => format!(
+                    "sign in with fedcert login --tenant {tenant} (it asks for {permission}) as an \
+                     account with a role that may read the tenant's domains (Global Reader, for \
+                     instance)"
+                ),
+            };
+            Some(format!("not permitted{code}: {fix}"))
         }
         Access::Failed(error) => Some(error.to_string()),
     }

@@ -32,10 +32,13 @@ pub const AUDIT_PERMISSION: &str = "AuditLog.Read.All";
 pub enum Access<T> {
     Read(T),
     /// Graph answered 403: the app (or the signed-in operator) lacks `permission`. `code` is
-    /// Graph's error code, when it gave one.
+    /// Graph's error code, when it gave one; `operator` is the tenant (as `--tenant` takes it)
+    /// when Graph was read as the operator who signed in with `fedcert login`, whose fix is
+    /// another sign-in rather than an app permission.
     NotPermitted {
         permission: &'static str,
         code: Option<String>,
+        operator: Option<String>,
     },
     /// Any other failure.
     Failed(GraphError),
@@ -54,9 +57,14 @@ impl<T> Access<T> {
     pub fn map<U>(&self, f: impl FnOnce(&T) -> U) -> Access<U> {
         match self {
             Self::Read(value) => Access::Read(f(value)),
-            Self::NotPermitted { permission, code } => Access::NotPermitted {
+            Self::NotPermitted {
+                permission,
+                code,
+                operator,
+            } => Access::NotPermitted {
                 permission,
                 code: code.clone(),
+                operator: operator.clone(),
             },
             Self::Failed(error) => Access::Failed(error.clone()),
         }
@@ -66,17 +74,29 @@ impl<T> Access<T> {
     pub fn map_into<U>(self, f: impl FnOnce(T) -> U) -> Access<U> {
         match self {
             Self::Read(value) => Access::Read(f(value)),
-            Self::NotPermitted { permission, code } => Access::NotPermitted { permission, code },
+            Self::NotPermitted {
+                permission,
+                code,
+                operator,
+            } => Access::NotPermitted {
+                permission,
+                code,
+                operator,
+            },
             Self::Failed(error) => Access::Failed(error),
         }
     }
 
-    fn of(result: Result<T, GraphError>, permission: &'static str) -> Self {
+    fn of(result: Result<T, GraphError>, permission: &'static str, client: &GraphClient) -> Self {
         match result {
             Ok(value) => Self::Read(value),
             Err(GraphError::Graph {
                 status: 403, code, ..
-            }) => Self::NotPermitted { permission, code },
+            }) => Self::NotPermitted {
+                permission,
+                code,
+                operator: client.operator_tenant().map(str::to_owned),
+            },
             Err(error) => Self::Failed(error),
         }
     }
@@ -106,13 +126,17 @@ impl GraphClient {
             .federated_domains(now)
             .await
             .map(|domains| domains.into_iter().map(|d| d.id).collect());
-        Access::of(listed, DOMAINS_PERMISSION)
+        Access::of(listed, DOMAINS_PERMISSION, self)
     }
 
     /// The [`FEDERATION_ACTIVITIES`] of the last 30 days ([`AUDIT_WINDOW`]) before `now`,
     /// newest first; a 403 is [`Access::NotPermitted`].
     pub async fn federation_changes(&self, now: DateTime<Utc>) -> Access<Vec<AuditedChange>> {
-        Access::of(self.read_federation_changes(now).await, AUDIT_PERMISSION)
+        Access::of(
+            self.read_federation_changes(now).await,
+            AUDIT_PERMISSION,
+            self,
+        )
     }
 
     async fn read_federation_changes(
