@@ -39,10 +39,11 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::assess;
-use crate::assess::FactsError;
+use crate::assess::{DocumentSignature, EndpointFacts, FactsError, SigninTls};
 use crate::config::Config;
 use crate::config::DomainConfig;
 use crate::domain::{RefreshError, RefreshFailure, Snapshot};
+use crate::location::Location;
 use crate::metadata::{self, MetadataError};
 use crate::source::graph::{GraphClient, GraphError, GraphSettings};
 use crate::source::{FetchOptions, Fetcher};
@@ -123,11 +124,77 @@ pub async fn refresh_domain(
         }
     };
     let (metadata, entra) = tokio::join!(read_metadata(&sources.fetcher, domain, at), entra);
+    let metadata = match metadata {
+        Ok(mut snapshot) => {
+            let passive = entra
+                .as_ref()
+                .and_then(|side| side.as_ref().ok())
+                .and_then(|side| side.passive_sign_in_uri.as_deref());
+            snapshot.endpoints.signin =
+                probe_signin(&sources.fetcher, domain, &snapshot, passive).await;
+            Ok(snapshot)
+        }
+        Err(error) => Err(error),
+    };
     RefreshOutcome {
         at,
         metadata,
         entra,
     }
+}
+
+/// The sign-in host's TLS certificate (DESIGN.md §6.4): where the metadata's passive endpoint
+/// (or `SingleSignOnService`) points, else Entra's `passiveSignInUri`. Read only when the
+/// metadata came over https (plain http and files carry no TLS facts; a file means an
+/// air-gapped host) and only when it is another host than the metadata's, whose certificate the
+/// fetch itself read. Host names reserved for examples and tests (`.example`, `.invalid`,
+/// `.test`, RFC 6761) never resolve and are not looked up.
+async fn probe_signin(
+    fetcher: &Fetcher,
+    domain: &DomainConfig,
+    snapshot: &Snapshot,
+    entra_passive: Option<&str>,
+) -> Option<SigninTls> {
+    let Ok(Location::Http(metadata)) = Location::parse(&snapshot.location) else {
+        return None;
+    };
+    if metadata.scheme() != "https" {
+        return None;
+    }
+    let text = snapshot.facts.sign_in_url.as_deref().or(entra_passive)?;
+    let Ok(Location::Http(signin)) = Location::parse(text) else {
+        return None;
+    };
+    let host = signin.host_str()?.to_ascii_lowercase();
+    let same_host = metadata
+        .host_str()
+        .is_some_and(|h| h.eq_ignore_ascii_case(&host))
+        && metadata.port_or_known_default() == signin.port_or_known_default();
+    if signin.scheme() != "https" || same_host || reserved_name(&host) {
+        return None;
+    }
+    let origin = signin.origin().ascii_serialization();
+    Some(
+        match fetcher.probe_tls(&origin, domain.ca_file.as_deref()).await {
+            Ok(cert) => SigninTls::Read(Box::new(cert)),
+            Err(error) => SigninTls::Failed {
+                host: match signin.port() {
+                    Some(port) if port != 443 => format!("{host}:{port}"),
+                    _ => host,
+                },
+                error: error.message().to_owned(),
+            },
+        },
+    )
+}
+
+/// A name under a top-level domain reserved by RFC 6761 for documentation and tests: it never
+/// resolves, so looking it up would only send a query out.
+fn reserved_name(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    ["example", "invalid", "test"]
+        .iter()
+        .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")))
 }
 
 async fn read_metadata(
@@ -142,10 +209,17 @@ async fn read_metadata(
     let location = fetched.location.clone();
     let entity_id = domain.entity_id.clone();
     let body = fetched.body;
-    // Parsing a large aggregate is CPU work: keep it off the async workers.
-    let facts = tokio::task::spawn_blocking(move || {
+    // Parsing a large aggregate is CPU work: keep it off the async workers. The signature is
+    // verified over the same bytes.
+    let parsed = tokio::task::spawn_blocking(move || {
         let doc = metadata::parse_bytes(&body).map_err(ParseFailure::Metadata)?;
-        assess::idp_facts(&doc, entity_id.as_deref()).map_err(ParseFailure::Facts)
+        let facts = assess::idp_facts(&doc, entity_id.as_deref()).map_err(ParseFailure::Facts)?;
+        let signature = DocumentSignature {
+            verification: metadata::signature::verify_bytes(&body),
+            aggregate: doc.info.aggregate,
+            signer: doc.info.signed_by.and_then(|key| key.cert.ok()),
+        };
+        Ok((facts, signature))
     })
     .await
     .map_err(|e| RefreshFailure::Internal {
@@ -165,12 +239,18 @@ async fn read_metadata(
         })
     })
     .map_err(|cause| RefreshError::new(at, cause))?;
+    let (facts, signature) = parsed;
     Ok(Snapshot {
         fetched_at: at,
         location,
         facts,
         http_date: fetched.http_date,
         clock_skew: fetched.http_date.map(|date| date - fetched.received_at),
+        endpoints: EndpointFacts {
+            signature: Some(signature),
+            tls: fetched.tls,
+            signin: None,
+        },
     })
 }
 

@@ -399,6 +399,7 @@ fn every_generated_state_says_one_thing() {
             adfs_primary: None,
             policy: &policy,
             clock_skew: None,
+            endpoints: None,
         };
         let a = assess(&input, now());
         let mut config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
@@ -439,6 +440,7 @@ fn outage_runbooks_start_with_what_restores_sign_in() {
             adfs_primary: None,
             policy: &policy,
             clock_skew: None,
+            endpoints: None,
         };
         let a = assess(&input, now());
         let config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
@@ -554,6 +556,7 @@ fn a_decrypting_certificate_in_the_signing_slot_is_named() {
         adfs_primary: None,
         policy: &policy,
         clock_skew: None,
+        endpoints: None,
     };
     let a = assess(&input, now());
     let r2 = a.findings.iter().find(|f| f.rule == Rule::R2).unwrap();

@@ -221,7 +221,7 @@ fn unknown_and_missing_keys_suggest_the_valid_one() {
         ),
         (
             "[settings]\ncolour = \"blue\"\n",
-            "fedcert.toml:2:1: unknown key `colour` in [settings]; allowed: refresh, timeout, connect_timeout, max_body, concurrency, renew_now_days, manual_renew_days, entra_poll_days, generation_days, promotion_days, plan_days, critical_days",
+            "fedcert.toml:2:1: unknown key `colour` in [settings]; allowed: refresh, timeout, connect_timeout, max_body, concurrency, renew_now_days, manual_renew_days, entra_poll_days, generation_days, promotion_days, plan_days, critical_days, tls_warn_days",
         ),
         (
             "[setting]\n",
@@ -674,6 +674,7 @@ fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
             adfs_primary: None,
             policy: &policy,
             clock_skew: None,
+            endpoints: None,
         },
         t - chrono::TimeDelta::days(100),
     );

@@ -168,6 +168,7 @@ impl Scenario {
             },
             http_date: None,
             clock_skew: None,
+            endpoints: fedcert::assess::EndpointFacts::default(),
         });
         status.last_attempt = Some(now() - Duration::minutes(4));
         let a = &mut status.assessment;
@@ -275,6 +276,7 @@ fn domains() -> Vec<DomainStatus> {
                     failure: Some(FetchFailure {
                         problem: FetchProblem::Timeout,
                         text: timeout(now()).to_string(),
+                        presented: None,
                     }),
                 },
                 Advice::FixFetch,
@@ -296,6 +298,7 @@ fn domains() -> Vec<DomainStatus> {
                     failure: FetchFailure {
                         problem: FetchProblem::Http(503),
                         text: "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml: HTTP 503 Service Unavailable".into(),
+                        presented: None,
                     },
                 },
                 Advice::FixFetch,
@@ -377,6 +380,7 @@ fn domains() -> Vec<DomainStatus> {
         last_run: Some(now() - Duration::hours(6)),
         federation_id: Some("6601d14b-d113-8f64-fda2-9b5aa5c6d5ba".into()),
         issuer_uri: Some("http://fs.fabrikam.com/adfs/services/trust".into()),
+        passive_sign_in_uri: None,
         as_of: Some(now() - Duration::minutes(4)),
     });
     list

@@ -118,6 +118,11 @@ pub struct DomainConfig {
     pub entra_signing_thumbprint: Option<Sha1>,
     pub entra_next_signing_thumbprint: Option<Sha1>,
     pub ca_file: Option<PathBuf>,
+    /// Certificates trusted to sign the metadata besides the IdP signing certificates it
+    /// publishes (`metadata_signer`: a thumbprint or a list; an aggregate's signer).
+    pub metadata_signer: Vec<Sha1>,
+    /// `require_signature = true`: unsigned metadata is a WARNING (rule X3).
+    pub require_signature: bool,
     /// Per-domain poll interval; `None` uses `[settings] refresh`.
     pub refresh: Option<Duration>,
     /// The global policy with this domain's overrides applied.
@@ -137,6 +142,8 @@ impl DomainConfig {
             entra_signing_thumbprint: None,
             entra_next_signing_thumbprint: None,
             ca_file: None,
+            metadata_signer: Vec::new(),
+            require_signature: false,
             refresh: None,
             policy: Policy::default(),
         }

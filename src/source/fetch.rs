@@ -14,7 +14,9 @@ use rustls_pki_types::pem::PemObject;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::errors::{self, Context, Flags, RedirectRefusal};
+use super::tls::{self, Trust};
 use super::{FetchError, FetchErrorKind, FetchOptions, Fetched, install_crypto_provider};
+use crate::assess::TlsCert;
 use crate::location::Location;
 use crate::units::{format_bytes, format_duration};
 
@@ -26,6 +28,21 @@ const ACCEPT_METADATA: &str =
 /// A failure before it gets its location: the class and the plain-words reason.
 type Failure = (FetchErrorKind, String);
 
+/// A failed HTTP read, with the certificate the host presented when one is known.
+struct Failed {
+    failure: Failure,
+    presented: Option<Box<TlsCert>>,
+}
+
+impl From<Failure> for Failed {
+    fn from(failure: Failure) -> Self {
+        Self {
+            failure,
+            presented: None,
+        }
+    }
+}
+
 /// Fetches metadata. Cheap to clone; holds one connection pool (keep-alive, HTTP/2) per distinct
 /// `ca_file`, so a fleet of domains reuses connections.
 #[derive(Clone, Debug)]
@@ -34,6 +51,8 @@ pub struct Fetcher {
     /// Clients by extra trust anchor (`None`: the OS store only). A `ca_file` is read once,
     /// when its client is first built.
     clients: Arc<Mutex<HashMap<Option<PathBuf>, HttpClient>>>,
+    /// The same trust for the TLS probe, by extra trust anchor, built when first needed.
+    trusts: Arc<Mutex<HashMap<Option<PathBuf>, Trust>>>,
     /// Held while a client is built, so that the first fetches of a fleet (16 at once) build
     /// one client and load the trust store once, not once each.
     building: Arc<tokio::sync::Mutex<()>>,
@@ -53,6 +72,7 @@ impl Fetcher {
         Self {
             options,
             clients: Arc::default(),
+            trusts: Arc::default(),
             building: Arc::default(),
         }
     }
@@ -74,17 +94,133 @@ impl Fetcher {
             .map_err(|why| fail(FetchErrorKind::InvalidLocation, why.to_string()))?;
         let mut fetched = match parsed {
             Location::Http(url) => self.fetch_http(url, ca_file).await,
-            Location::File(path) => read_file(&path, self.options.max_body).await,
+            Location::File(path) => read_file(&path, self.options.max_body)
+                .await
+                .map_err(Failed::from),
             Location::Stdin => read_capped(tokio::io::stdin(), self.options.max_body)
                 .await
-                .map(|body| local(body, "-".into())),
+                .map(|body| local(body, "-".into()))
+                .map_err(Failed::from),
         }
-        .map_err(|(kind, message)| fail(kind, message))?;
+        .map_err(|Failed { failure, presented }| {
+            fail(failure.0, failure.1).with_presented(presented.map(|cert| *cert))
+        })?;
         fetched.elapsed = started.elapsed();
         Ok(fetched)
     }
 
-    async fn fetch_http(&self, url: Url, ca_file: Option<&Path>) -> Result<Fetched, Failure> {
+    /// The certificate `url`'s host presents, read by a handshake of its own (nothing is fetched)
+    /// with the same trust as the fetches: the OS store and `ca_file`. A certificate this machine
+    /// refuses is returned all the same, with why ([`TlsCert::refused`]); an error means no
+    /// certificate was read (no connection, not TLS).
+    pub async fn probe_tls(
+        &self,
+        url: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<TlsCert, FetchError> {
+        let fail = |(kind, message): Failure| FetchError::new(url, kind, message);
+        let parsed = match Location::parse(url) {
+            Ok(Location::Http(parsed)) if parsed.scheme() == "https" => parsed,
+            _ => {
+                return Err(FetchError::new(
+                    url,
+                    FetchErrorKind::InvalidLocation,
+                    "only an https:// URL has a TLS certificate to read",
+                ));
+            }
+        };
+        let trust = self.trust_for(ca_file).await.map_err(fail)?;
+        tls::probe(
+            &parsed,
+            &trust,
+            self.options.connect_timeout,
+            self.options.timeout,
+        )
+        .await
+        .map_err(fail)
+    }
+
+    /// The probe's trust for `ca_file`, built on first use.
+    async fn trust_for(&self, ca_file: Option<&Path>) -> Result<Trust, Failure> {
+        let key = ca_file.map(Path::to_path_buf);
+        let cached = |trusts: &Mutex<HashMap<Option<PathBuf>, Trust>>| {
+            trusts
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&key)
+                .cloned()
+        };
+        if let Some(trust) = cached(&self.trusts) {
+            return Ok(trust);
+        }
+        let _building = self.building.lock().await;
+        if let Some(trust) = cached(&self.trusts) {
+            return Ok(trust);
+        }
+        let extra_roots = match ca_file {
+            Some(path) => read_ca_file(path).await?,
+            None => Vec::new(),
+        };
+        // Loading the OS store reads and parses files: off the async workers.
+        let trust = tokio::task::spawn_blocking(move || Trust::new(&extra_roots))
+            .await
+            .map_err(|e| (FetchErrorKind::Tls, format!("cannot set up TLS: {e}")))?;
+        let mut trusts = self
+            .trusts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(trusts.entry(key).or_insert(trust).clone())
+    }
+
+    /// The certificate the host of `url` presents when TLS refused it: the fetch has no session
+    /// to read it from, so a handshake of its own records it. `None` when that fails too.
+    async fn refused_certificate(
+        &self,
+        url: &Url,
+        ca_file: Option<&Path>,
+        refusal: crate::assess::TlsRefusal,
+    ) -> Option<TlsCert> {
+        let trust = self.trust_for(ca_file).await.ok()?;
+        let mut cert = tls::probe(
+            url,
+            &trust,
+            self.options.connect_timeout,
+            self.options.timeout,
+        )
+        .await
+        .ok()?;
+        // The fetch's own refusal is the one that counts.
+        cert.refused = Some(refusal);
+        Some(cert)
+    }
+
+    /// The certificate of the TLS session that carried `response` (`None` over plain http):
+    /// no second connection. Through an HTTPS proxy reqwest keeps no TLS facts of the tunnelled
+    /// session, so one handshake of its own, through the same proxy, reads them instead.
+    async fn session_certificate(
+        &self,
+        response: &reqwest::Response,
+        proxied: bool,
+        ca_file: Option<&Path>,
+    ) -> Option<TlsCert> {
+        if let Some(cert) = peer_certificate(response) {
+            return Some(cert);
+        }
+        if !proxied || response.url().scheme() != "https" {
+            return None;
+        }
+        let trust = self.trust_for(ca_file).await.ok()?;
+        tls::probe(
+            response.url(),
+            &trust,
+            self.options.connect_timeout,
+            self.options.timeout,
+        )
+        .await
+        .ok()
+    }
+
+    async fn fetch_http(&self, url: Url, ca_file: Option<&Path>) -> Result<Fetched, Failed> {
         let http = self.client_for(ca_file).await?;
         let authority = authority_of(&url);
         let proxy = proxy_for(&url);
@@ -96,22 +232,44 @@ impl Fetcher {
         };
         let classify = |err: &reqwest::Error| errors::classify(err, Flags::from(err), &ctx);
         let exchange = async {
-            let mut response = http
+            let sent = http
                 .client
                 .get(url.clone())
                 .header(ACCEPT, ACCEPT_METADATA)
                 .send()
-                .await
-                .map_err(|e| classify(&e))?;
+                .await;
+            let mut response = match sent {
+                Ok(response) => response,
+                Err(e) => {
+                    let failure = classify(&e);
+                    // Refused by TLS: read what the host presented, to show it beside the error.
+                    let presented = match errors::refusal(&e) {
+                        Some(refusal) => {
+                            let failed_url = e.url().unwrap_or(&url);
+                            self.refused_certificate(failed_url, ca_file, refusal)
+                                .await
+                                .map(Box::new)
+                        }
+                        None => None,
+                    };
+                    return Err(Failed { failure, presented });
+                }
+            };
             let received_at = Utc::now();
             let status = response.status();
             let final_url = response.url().to_string();
+            let tls = self
+                .session_certificate(&response, proxy.is_some(), ca_file)
+                .await;
             if !status.is_success() {
                 let mut message = format!("the server answered HTTP {status}");
                 if final_url != url.as_str() {
                     message = format!("{message} at {final_url}");
                 }
-                return Err((FetchErrorKind::Status(status.as_u16()), message));
+                return Err(Failed {
+                    failure: (FetchErrorKind::Status(status.as_u16()), message),
+                    presented: tls.map(Box::new),
+                });
             }
             let headers = response.headers().clone();
             let body = read_body(&mut response, self.options.max_body)
@@ -122,6 +280,10 @@ impl Fetcher {
                         let (kind, text) = errors::classify_body(&err, Flags::from(&err), &ctx);
                         (kind, format!("reading the response failed: {text}"))
                     }
+                })
+                .map_err(|failure| Failed {
+                    failure,
+                    presented: tls.clone().map(Box::new),
                 })?;
             Ok(Fetched {
                 body,
@@ -131,18 +293,19 @@ impl Fetcher {
                 http_date: http_date(&headers),
                 received_at,
                 elapsed: std::time::Duration::ZERO,
+                tls,
             })
         };
         tokio::time::timeout(self.options.timeout, exchange)
             .await
             .unwrap_or_else(|_| {
-                Err((
+                Err(Failed::from((
                     FetchErrorKind::Timeout,
                     format!(
                         "timed out after {} (timeout)",
                         format_duration(self.options.timeout)
                     ),
-                ))
+                )))
             })
     }
 
@@ -157,7 +320,21 @@ impl Fetcher {
             return Ok(client);
         }
         let extra_roots = match ca_file {
-            Some(path) => read_ca_file(path).await?,
+            Some(path) => read_ca_file(path)
+                .await?
+                .iter()
+                .map(|der| reqwest::Certificate::from_der(der))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| {
+                    (
+                        FetchErrorKind::Tls,
+                        format!(
+                            "ca_file {} is not a certificate ({})",
+                            path.display(),
+                            errors::chain_text(&e)
+                        ),
+                    )
+                })?,
             None => Vec::new(),
         };
         let client = build_client(&self.options, &extra_roots)?;
@@ -187,6 +364,8 @@ fn build_client(
             .user_agent(&options.user_agent)
             .connect_timeout(options.connect_timeout)
             .redirect(redirect_policy(options.max_redirects))
+            // The leaf certificate of each response's session (DESIGN.md §6.4).
+            .tls_info(true)
     };
     // Verifies against the OS store (/etc/ssl/certs, SSL_CERT_FILE, SSL_CERT_DIR) plus ca_file.
     match builder()
@@ -230,8 +409,18 @@ fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
     })
 }
 
-/// Read a PEM bundle (or one DER certificate) to trust in addition to the OS store.
-async fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, Failure> {
+/// The leaf certificate of the TLS session that carried `response`, when it came over TLS.
+fn peer_certificate(response: &reqwest::Response) -> Option<TlsCert> {
+    let der = response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()?
+        .peer_certificate()?;
+    tls::presented(tls::host_label(response.url()), der, None)
+}
+
+/// Read a PEM bundle (or one DER certificate) to trust in addition to the OS store: the DER of
+/// each certificate.
+async fn read_ca_file(path: &Path) -> Result<Vec<Vec<u8>>, Failure> {
     let shown = path.display();
     let bytes = tokio::fs::read(path).await.map_err(|e| {
         (
@@ -258,18 +447,7 @@ async fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, Failure>
             format!("ca_file {shown} holds no CERTIFICATE block"),
         ));
     }
-    ders.iter()
-        .map(|der| reqwest::Certificate::from_der(der))
-        .collect::<Result<_, _>>()
-        .map_err(|e| {
-            (
-                FetchErrorKind::Tls,
-                format!(
-                    "ca_file {shown} is not a certificate ({})",
-                    errors::chain_text(&e)
-                ),
-            )
-        })
+    Ok(ders)
 }
 
 enum BodyError {
@@ -351,6 +529,7 @@ fn local(body: Vec<u8>, location: String) -> Fetched {
         http_date: None,
         received_at: Utc::now(),
         elapsed: std::time::Duration::ZERO,
+        tls: None,
     }
 }
 

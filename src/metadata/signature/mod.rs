@@ -41,6 +41,7 @@ use std::io::BufRead;
 use serde::Serialize;
 
 pub use c14n::C14nError;
+pub(crate) use verify::Template;
 pub use verify::{RECORD_LIMIT, verify_bytes};
 pub use xml::XmlError;
 

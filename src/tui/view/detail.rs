@@ -448,6 +448,57 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         None if status.last_error.is_none() => out.field("last fetch", "not yet"),
         None => out.field("snapshot", "none: never read successfully"),
     }
+    endpoints(out, status, now);
+}
+
+/// The document's signature and the TLS certificates of the metadata and sign-in hosts.
+fn endpoints(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    use crate::assess::{SigninTls, TlsCert};
+    use crate::metadata::signature::SignatureStatus;
+    if let Some(check) = status.signature() {
+        let style = match check.status {
+            SignatureStatus::Invalid(_) => out.theme.error(),
+            SignatureStatus::Untrusted => out.theme.stale(),
+            SignatureStatus::Unsigned if check.required => out.theme.stale(),
+            _ => Style::new(),
+        };
+        out.field_styled("signature", &words::signature(&check), style);
+    }
+    let tls = |out: &mut Lines, key: &str, cert: &TlsCert| {
+        let style = if cert.cert.not_after <= now {
+            out.theme.error()
+        } else if cert.cert.days_left_exact(now) < f64::from(status.config.policy.tls_warn_days) {
+            out.theme.stale()
+        } else {
+            Style::new()
+        };
+        out.field_styled(
+            key,
+            &format!("{}: {}", cert.host, words::tls_certificate(cert, now)),
+            style,
+        );
+        if let Some(refusal) = words::tls_refusal(cert) {
+            out.field_styled("", &format!("REFUSED: {refusal}"), out.theme.error());
+        }
+    };
+    if let Some(cert) = status.metadata_tls() {
+        tls(out, "TLS", cert);
+    }
+    match status
+        .last_good
+        .as_ref()
+        .and_then(|s| s.endpoints.signin.as_ref())
+    {
+        Some(SigninTls::Read(cert)) => tls(out, "sign-in TLS", cert),
+        Some(SigninTls::Failed { error, .. }) => {
+            out.field_styled(
+                "sign-in TLS",
+                &format!("not read: {error}"),
+                out.theme.stale(),
+            );
+        }
+        None => {}
+    }
 }
 
 fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
