@@ -104,6 +104,9 @@ impl Sources {
     }
 }
 
+/// The log target of failed refreshes (a report command keeps them off stderr: it says them).
+pub const REFRESH_LOG: &str = "fedcert::refresh";
+
 /// Fetch, parse and extract one domain's metadata, and read its Entra side from Graph when
 /// configured, both at once. Never fails: a failure is the outcome.
 pub async fn refresh_domain(
@@ -124,6 +127,14 @@ pub async fn refresh_domain(
         }
     };
     let (metadata, entra) = tokio::join!(read_metadata(&sources.fetcher, domain, at), entra);
+    // Every failed refresh goes to the log (the TUI's log pane, `--log-file`, stderr headless):
+    // the domain, where it read (each error names its URL or path) and why it failed.
+    if let Err(error) = &metadata {
+        tracing::warn!(target: REFRESH_LOG, "{}: the metadata could not be read: {error}", domain.name);
+    }
+    if let Some(Err(error)) = &entra {
+        tracing::warn!(target: REFRESH_LOG, "{}: Entra's side could not be read: {error}", domain.name);
+    }
     let metadata = match metadata {
         Ok(mut snapshot) => {
             let passive = entra
@@ -132,6 +143,9 @@ pub async fn refresh_domain(
                 .and_then(|side| side.passive_sign_in_uri.as_deref());
             snapshot.endpoints.signin =
                 probe_signin(&sources.fetcher, domain, &snapshot, passive).await;
+            if let Some(SigninTls::Failed { error, .. }) = &snapshot.endpoints.signin {
+                tracing::warn!(target: REFRESH_LOG, "{}: the sign-in host's TLS certificate could not be read: {error}", domain.name);
+            }
             Ok(snapshot)
         }
         Err(error) => Err(error),

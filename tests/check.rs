@@ -467,3 +467,34 @@ fn a_config_without_domains_is_unknown_not_ok() {
             .any(|l| l == "fedcert_domains 0")
     );
 }
+
+#[test]
+fn every_failed_refresh_is_logged_with_its_domain_url_and_cause() {
+    let fixture = Fixture::start(|_| Vec::new());
+    let log = fixture.dir.path().join("fedcert.log");
+    let output = fixture.check(&["--log-file", log.to_str().unwrap()]);
+    let report = String::from_utf8(output.stdout).unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    // Each domain the report calls unread (R8) has its warning, naming the URL and the cause.
+    let failed: Vec<&str> = report
+        .lines()
+        .filter(|l| l.contains(" R8: "))
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert!(failed.len() >= 2, "{report}");
+    for name in failed {
+        let line = logged
+            .lines()
+            .find(|l| l.contains(&format!("WARN {name}: the metadata could not be read: ")))
+            .unwrap_or_else(|| panic!("no warning for {name} in\n{logged}"));
+        assert!(
+            line.contains("http://") || line.contains("https://"),
+            "{line}"
+        );
+    }
+    assert!(logged.contains("connection refused"), "{logged}");
+    // Without --log-file the report says it already: stderr stays free of the same news.
+    let quiet = fixture.check(&[]);
+    let stderr = String::from_utf8(quiet.stderr).unwrap();
+    assert!(!stderr.contains("could not be read"), "{stderr}");
+}

@@ -1810,6 +1810,37 @@ fn log_entry(level: tracing::Level, message: &str) -> fedcert::tui::log::LogEntr
 }
 
 #[test]
+fn a_long_log_entry_wraps_under_itself_and_the_oldest_stays_reachable() {
+    let mut app = app();
+    let long = "contoso.com: the metadata could not be read: https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml: connection refused by 10.0.0.4:443 (nothing listens there, or a firewall rejects it)";
+    for n in 0..12 {
+        act(
+            &mut app,
+            &[Action::Logged(log_entry(
+                tracing::Level::WARN,
+                &format!("{n} {long}"),
+            ))],
+        );
+    }
+    act(&mut app, &[Action::ToggleLog]);
+    let text = screen_text(&draw(&app));
+    // The cause at the end of the newest entry is on screen, under the message.
+    let words = text.replace(['│', '"'], " ");
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (_, newest) = words
+        .split_once("11 contoso.com: the metadata could not be read:")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(newest.contains("or a firewall rejects it)"), "{text}");
+    // Each entry takes several lines, so fewer fit; Top still reaches the oldest.
+    act(&mut app, &[Action::Top]);
+    let text = screen_text(&draw(&app));
+    assert!(
+        text.contains("WARN  fedcert::poller: 0 contoso.com"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_log_pane_shows_recent_warnings_newest_last_and_scrolls() {
     let mut app = app();
     app.log_file = Some("/var/lib/fedcert/fedcert.log".into());
@@ -2342,4 +2373,26 @@ fn snapshot_explain_answer_120x40() {
     let mut app = app_sized(120, 40);
     explain(&mut app, "AADSTS50008");
     insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn the_worst_domain_stays_selected_as_verdicts_arrive_until_the_operator_chooses() {
+    let mut app = app();
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+    // fourthcoffee's primary is put right: fabrikam is now the worst, and selected.
+    let fourthcoffee = index_of(&app, "fourthcoffee.com");
+    app.domain_mut(fourthcoffee).unwrap().assessment.severity = Severity::Ok;
+    act(
+        &mut app,
+        &[Action::Tick, Action::ToggleHelp, Action::ToggleHelp],
+    );
+    assert_eq!(names(&app)[0], "fabrikam.com");
+    assert_eq!(selected_name(&app), "fabrikam.com");
+    // Once the operator moves, the selection is theirs.
+    act(&mut app, &[Action::Down]);
+    assert_eq!(selected_name(&app), "woodgrove.com");
+    app.domain_mut(fourthcoffee).unwrap().assessment.severity = Severity::Critical;
+    act(&mut app, &[Action::Tick]);
+    assert_eq!(names(&app)[0], "fourthcoffee.com");
+    assert_eq!(selected_name(&app), "woodgrove.com");
 }

@@ -164,8 +164,8 @@ fn a_logged_warning_shows_in_the_log_pane() {
         &[("FEDCERT_DATA_DIR", not_a_dir.to_str().unwrap())],
     );
     wait_for_the_demo(&mut tui);
-    tui.keys("c");
-    tui.wait_for_text("renewal checklist");
+    tui.keys("c"); // the worst domain's: the outage runbook
+    tui.wait_for_text("OUTAGE runbook");
     tui.keys(" ");
     tui.wait_for_text("NOT SAVED");
     tui.keys("\x1b");
@@ -197,6 +197,25 @@ fn a_pasted_error_page_is_explained_and_enter_opens_the_outage_runbook() {
     tui.wait_for_text("domains show a cause now");
     tui.keys("\r");
     tui.wait_for_text("OUTAGE runbook");
+    tui.keys("q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored();
+}
+
+#[test]
+fn failed_refreshes_show_in_the_log_pane() {
+    let mut tui = Session::start(&["demo"], &[]);
+    wait_for_the_demo(&mut tui);
+    tui.keys("L");
+    tui.wait_for_text("log: recent warnings and errors");
+    // The demo's refused connection, with the domain, the URL and the cause.
+    // Wrapped under itself: the words in order, whatever the line breaks.
+    tui.wait_for("the refused demo domain's warning", |s| {
+        let text = s.contents().replace('│', " ");
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        words.contains("proseware-demo.example: the metadata could not be read:")
+            && words.contains("connection refused by 127.0.0.1")
+    });
     tui.keys("q");
     assert!(tui.wait_exit().success());
     tui.assert_restored();

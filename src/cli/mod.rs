@@ -481,35 +481,35 @@ fn run(cli: Cli) -> Outcome {
         })?;
     match cli.command {
         Some(Command::Check(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::InTheReport);
             runtime.block_on(check::run(&cli.global, &args, now))
         }
         Some(Command::Inspect(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(inspect::run(&args, now))
         }
         Some(Command::Checklist(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::InTheReport);
             runtime.block_on(checklist_cmd::run(&cli.global, &args, now))
         }
         Some(Command::Discover(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(discover::run(&cli.global, &args, now))
         }
         Some(Command::Import(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(import::run(&cli.global, &args, now))
         }
         Some(Command::Explain(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::InTheReport);
             runtime.block_on(explain::run(&cli.global, &args, now))
         }
         Some(Command::Config { action }) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             config_cmd::run(&cli.global, &action)
         }
         Some(Command::Serve(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(serve::run(&cli.global, &args, clock))
         }
         Some(Command::Completions(args)) => shell::completions(args.shell),
@@ -535,10 +535,29 @@ fn log_filter(verbose: u8) -> tracing_subscriber::EnvFilter {
     })
 }
 
+/// Whether a command's own output already says which refreshes failed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refreshes {
+    /// `check`, `checklist`, `explain`: every failure is in the report, so on stderr the
+    /// warnings of failed refreshes would only say it twice (they still go to `--log-file`, and
+    /// to stderr with `-v` or `RUST_LOG`).
+    InTheReport,
+    Logged,
+}
+
 /// CLI mode: logs to stderr (or `--log-file`), warnings only unless `-v`; reqwest/hyper quiet.
-fn init_stderr_logging(global: &GlobalArgs) {
+fn init_stderr_logging(global: &GlobalArgs, refreshes: Refreshes) {
+    let mut filter = log_filter(global.verbose);
+    let told_by_user = global.verbose > 0 || std::env::var_os("RUST_LOG").is_some();
+    if refreshes == Refreshes::InTheReport
+        && global.log_file.is_none()
+        && !told_by_user
+        && let Ok(directive) = format!("{}=error", crate::poller::REFRESH_LOG).parse()
+    {
+        filter = filter.add_directive(directive);
+    }
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(log_filter(global.verbose))
+        .with_env_filter(filter)
         .with_target(false);
     if let Some(path) = &global.log_file {
         match std::fs::OpenOptions::new()

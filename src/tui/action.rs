@@ -115,6 +115,31 @@ pub enum Action {
     EffectFailed(String),
 }
 
+impl Action {
+    /// The operator picks a domain (moves, opens, filters, refreshes the selected one): from
+    /// then on the selection is theirs, no longer the first row's.
+    pub fn chooses_a_domain(&self) -> bool {
+        matches!(
+            self,
+            Self::Up
+                | Self::Down
+                | Self::PageUp
+                | Self::PageDown
+                | Self::Top
+                | Self::Bottom
+                | Self::NextDomain
+                | Self::PreviousDomain
+                | Self::OpenDetails
+                | Self::OpenChecklist
+                | Self::StartFilter
+                | Self::StartExplain
+                | Self::RefreshSelected
+                | Self::Scroll { .. }
+                | Self::Click { .. }
+        )
+    }
+}
+
 /// Work for the event loop.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {

@@ -76,6 +76,9 @@ pub struct App {
     pub log_file: Option<String>,
     /// The explain prompt (`e`) and its answer, which narrows the list.
     pub explain: Option<ExplainPrompt>,
+    /// Until the operator's first key or click, the selection stays on the first row, the
+    /// worst domain, as verdicts arrive and reorder the list.
+    follow_top: bool,
 }
 
 impl App {
@@ -110,6 +113,7 @@ impl App {
             log_scroll: 0,
             log_file: None,
             explain: None,
+            follow_top: true,
         };
         app.selected = app.visible().first().copied();
         app
@@ -238,6 +242,10 @@ impl App {
             )
         };
         let position = match (position, first) {
+            (Some(position), Some(first)) if self.follow_top && position > 0 => {
+                self.select(first);
+                0
+            }
             (Some(position), _) => position,
             (None, Some(first)) => {
                 self.select(first);
@@ -486,7 +494,7 @@ impl App {
 
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
-        let max = self.log.len().saturating_sub(view::log::rows(self.area()));
+        let max = view::log::max_scroll(self.area(), self);
         self.log_scroll = self
             .log_scroll
             .saturating_add_signed(delta.saturating_neg())
@@ -663,6 +671,9 @@ fn ids(indices: &[usize]) -> Vec<DomainId> {
 
 /// Apply one action at `now`; the returned effects are for the event loop to carry out.
 pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    if action.chooses_a_domain() {
+        app.follow_top = false;
+    }
     match action {
         Action::Up => app.navigate(-1, now),
         Action::Down => app.navigate(1, now),

@@ -146,11 +146,12 @@ fn widths(
     }
 }
 
-/// The refresh column's width when the names need all the room: `✗ timeout`, `4m ago`.
-const REFRESH_WIDTH: u16 = 10;
+/// The refresh column's width when the names need all the room: a word of up to nine letters
+/// (`✗ html page`, `✗ not found`, `✗ graph 403`), `4m ago`.
+const REFRESH_WIDTH: u16 = 11;
 
 /// The IdP host column never gets narrower than this while the domain takes the room.
-const MIN_HOST_WIDTH: u16 = 7;
+const MIN_HOST_WIDTH: u16 = 6;
 
 /// Split `room` between the domain and the host column: both as wide as they need when that
 /// fits; else the domain name comes first (it is what the operator looks for), and the host
