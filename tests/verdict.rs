@@ -448,6 +448,7 @@ fn x_and_t_messages_name_the_signer_the_host_and_what_breaks() {
         &x2,
         &[
             "it was changed after signing",
+            "nothing shows that the document is the IdP's",
             "copy no certificate from this document into Entra",
             "AD FS itself",
         ],

@@ -380,7 +380,7 @@ impl Words<'_> {
                 aggregate,
             } => untrusted_signer(*signer, subject.as_deref(), *aggregate),
             Situation::InvalidSignature { why } => format!(
-                "the metadata's XML signature is invalid ({why}): the document was changed after it was signed, or is not the IdP's, so {}; find out what changes it on its way (a proxy, a cache, a copy)",
+                "the metadata's XML signature is invalid ({why}), so nothing shows that the document is the IdP's: {}; find out what changes it on its way (a proxy, a cache, a copy)",
                 self.todo(f.advice)
             ),
             Situation::UnsignedRequired => {

@@ -200,8 +200,12 @@ impl Facts<'_> {
         match self.rescue() {
             Some(Rescue::AdfsNewPrimary) => Some(Source::Adfs { next: false }),
             Some(Rescue::AdfsNewSecondary) => Some(Source::Adfs { next: true }),
+            // The primary is kept from the metadata only when its signature does not say
+            // otherwise.
             Some(Rescue::IdpNewCertificate { keep_primary }) => Some(Source::File {
-                keep: self.primary.filter(|_| keep_primary),
+                keep: self
+                    .primary
+                    .filter(|_| keep_primary && self.distrust.is_none()),
             }),
             // The metadata's signature does not verify: take nothing from it.
             None if self.distrust.is_some() => Some(match self.kind {
@@ -294,8 +298,8 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
         }
         Source::File { keep } => {
             let download = if f.distrust.is_some() {
-                "The metadata's signature does not verify, so nothing is taken from it: download the certificate \
-                 the IdP signs with from its admin console as new-signing.cer (DER) beside where you run this"
+                "The metadata's signature does not verify, so nothing is taken from it: download the signing \
+                 certificate from the IdP's admin console as new-signing.cer (DER) beside where you run this"
             } else {
                 "Download the new certificate from the IdP as new-signing.cer (DER) beside where you run this"
             };
