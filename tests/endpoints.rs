@@ -220,7 +220,7 @@ async fn the_metadata_hosts_certificate_counts_down_to_t1() {
         match severity {
             Some(severity) => {
                 assert_eq!(finding(d, "T1")["severity"], *severity, "{name}");
-                assert_eq!(finding(d, "T1")["title"], "renew TLS cert: metadata host");
+                assert_eq!(finding(d, "T1")["title"], "metadata TLS cert");
                 assert!(finding(d, "T1")["step"].is_null(), "{name}");
                 assert_eq!(d["severity"], *severity, "{name}");
             }
@@ -319,7 +319,7 @@ async fn the_sign_in_hosts_certificate_is_read_and_judged() {
     assert_eq!(signin("signin-10.example")["days_left"], 10);
     let t1 = finding(d, "T1");
     assert_eq!(t1["severity"], "critical");
-    assert_eq!(t1["title"], "renew TLS cert: sign-in host");
+    assert_eq!(t1["title"], "sign-in TLS cert");
     assert!(
         t1["message"]
             .as_str()
@@ -340,7 +340,7 @@ async fn the_sign_in_hosts_certificate_is_read_and_judged() {
     );
     let d = domain(&report, "signin-mismatch.example");
     assert_eq!(rules(d)[0], ("T2".to_owned(), "warning".to_owned()));
-    assert_eq!(finding(d, "T2")["title"], "sign-in TLS cert refused");
+    assert_eq!(finding(d, "T2")["title"], "sign-in TLS refused");
 
     let untrusted = signin("signin-untrusted.example");
     assert_eq!(untrusted["trusted"], false);
@@ -434,7 +434,7 @@ async fn entras_passive_sign_in_uri_names_the_sign_in_host() {
     );
     assert_eq!(tls["days_left"], 20);
     assert_eq!(finding(d, "T1")["severity"], "warning");
-    assert_eq!(finding(d, "T1")["title"], "renew TLS cert: sign-in host");
+    assert_eq!(finding(d, "T1")["title"], "sign-in TLS cert");
 }
 
 /// A stand-in for Entra's token endpoint and Graph's `federationConfiguration`, sending users

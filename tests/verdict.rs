@@ -484,11 +484,11 @@ fn x_and_t_messages_name_the_signer_the_host_and_what_breaks() {
         ],
     );
     for (scenario, rule, title) in [
-        (&untrusted, X1, "metadata signer not trusted"),
-        (&invalid, X2, "metadata signature invalid"),
-        (&metadata, T1, "renew TLS cert: metadata host"),
-        (&signin, T1, "renew TLS cert: sign-in host"),
-        (&refused, T2, "sign-in TLS cert refused"),
+        (&untrusted, X1, "untrusted signer"),
+        (&invalid, X2, "signature invalid"),
+        (&metadata, T1, "metadata TLS cert"),
+        (&signin, T1, "sign-in TLS cert"),
+        (&refused, T2, "sign-in TLS refused"),
     ] {
         let f = finding(scenario, rule);
         assert_eq!(words::finding_title(&f), title);

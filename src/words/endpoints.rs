@@ -28,6 +28,18 @@ pub fn tls_certificate(cert: &TlsCert, now: DateTime<Utc>) -> String {
     )
 }
 
+/// Which certificate, without its dates (the sentence around it says those): `CN=fs.contoso.com,
+/// issued by CN=Contoso CA, SHA-1 0A1B2C3D…, for fs.contoso.com`.
+pub(crate) fn tls_identity(cert: &TlsCert) -> String {
+    format!(
+        "{}, issued by {}, SHA-1 {}, for {}",
+        subject(&cert.cert),
+        issuer(cert),
+        short_thumbprint(cert.cert.sha1),
+        names(cert)
+    )
+}
+
 fn issuer(cert: &TlsCert) -> String {
     if cert.cert.self_signed {
         "itself (self-signed)".to_owned()
@@ -86,7 +98,7 @@ pub(crate) fn tls_fix(cert: &TlsCert) -> String {
             issuer(cert)
         ),
         Some(TlsRefusal::NameMismatch) => format!(
-            "the host needs a certificate issued for {} (or the URL the wrong host name)",
+            "the host needs a certificate issued for {}, or the URL names the wrong host",
             host_only(&cert.host)
         ),
         Some(TlsRefusal::Expired) => "the IdP must renew its TLS certificate".to_owned(),

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
-use super::endpoints::{tls_certificate, tls_fix, tls_host, tls_refusal};
+use super::endpoints::{tls_certificate, tls_fix, tls_host, tls_identity, tls_refusal};
 use super::{cert_label, days, expiry, moment, short_thumbprint, skew, span, subject};
 use crate::assess::finding::{
     AutoNext, FetchFailure, FetchProblem, Held, HeldAs, ManualNext, Missing, PendingPhase, Slot,
@@ -82,18 +82,18 @@ pub fn finding_title(f: &Finding) -> String {
         Situation::NoSigningCert { .. } => "no signing certificate",
         Situation::EntraUpdateFailing { .. } => "Entra's own update failing",
         Situation::ClockSkew { .. } => "clock skew",
-        Situation::UntrustedSigner { .. } => "metadata signer not trusted",
-        Situation::InvalidSignature { .. } => "metadata signature invalid",
-        Situation::UnsignedRequired => "metadata not signed",
+        Situation::UntrustedSigner { .. } => "untrusted signer",
+        Situation::InvalidSignature { .. } => "signature invalid",
+        Situation::UnsignedRequired => "metadata unsigned",
         Situation::TlsExpiring {
             role: TlsRole::Metadata,
             ..
-        } => "renew TLS cert: metadata host",
+        } => "metadata TLS cert",
         Situation::TlsExpiring {
             role: TlsRole::SignIn,
             ..
-        } => "renew TLS cert: sign-in host",
-        Situation::TlsRefused { .. } => "sign-in TLS cert refused",
+        } => "sign-in TLS cert",
+        Situation::TlsRefused { .. } => "sign-in TLS refused",
     };
     title.to_owned()
 }
@@ -396,10 +396,11 @@ impl Words<'_> {
             }
             Situation::TlsExpiring { role, cert } => self.tls_expiring(*role, cert),
             Situation::TlsRefused { role, cert } => format!(
-                "the TLS certificate of {} is refused by this machine: {} ({}); browsers that refuse it too cannot sign in: {}",
-                tls_host(*role, cert).trim_end_matches(','),
+                "the TLS certificate of {} is refused by this machine: {} ({}, {}); browsers that refuse it too cannot sign in: {}",
+                tls_host(*role, cert),
                 tls_refusal(cert).unwrap_or_default(),
-                tls_certificate(cert, self.now),
+                tls_identity(cert),
+                super::left(cert.cert.not_after, self.now),
                 tls_fix(cert)
             ),
             _ => return None,
@@ -421,10 +422,10 @@ impl Words<'_> {
             "on every federation server and its proxies (Web Application Proxy)"
         };
         format!(
-            "the TLS certificate of {} {} ({}): {breaks}; renew it {whose} before then",
+            "the TLS certificate of {} {} ({}): {breaks}; renew it {whose}",
             tls_host(role, cert),
             expiry(&cert.cert, self.now),
-            tls_certificate(cert, self.now)
+            tls_identity(cert)
         )
     }
 
