@@ -332,11 +332,16 @@ fn x_rules_signature() {
             &[(X3, Warning), (S1, Ok)],
         ),
         (
-            "unsupported, signature required: no verdict either way",
+            "unsupported",
+            healthy(days(200)).signature(unsupported.clone(), 1),
+            &[(S1, Ok)],
+        ),
+        (
+            "unsupported, signature required: no more proof than none",
             healthy(days(200))
                 .require_signature()
                 .signature(unsupported, 1),
-            &[(S1, Ok)],
+            &[(X3, Warning), (S1, Ok)],
         ),
         (
             "invalid, no signing certificate",

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::update_status::UpdateResult;
 use super::{Rule, Severity, TlsCert, TlsRole};
 use crate::cert::{CertInfo, Sha1};
-use crate::metadata::signature::Invalid;
+use crate::metadata::signature::{Invalid, Unsupported};
 
 /// One reason for the verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub enum Advice {
     /// Copy nothing from this document: take the certificates from the IdP itself, and find
     /// out who changed the document.
     DistrustMetadata,
-    /// Have the IdP sign its metadata (or drop `require_signature`).
+    /// Have the IdP sign its metadata in a way fedcert verifies (or drop `require_signature`).
     SignMetadata,
     /// Renew the host's TLS certificate before it expires.
     RenewTls,
@@ -275,8 +275,9 @@ pub enum Situation {
     },
     /// X2: the signature does not verify.
     InvalidSignature { why: Invalid },
-    /// X3: the metadata is unsigned although the domain requires a signature.
-    UnsignedRequired,
+    /// X3: the domain requires a signature, and none shows the document is the IdP's: it is
+    /// unsigned, or (`unsupported`) signed in a way fedcert does not verify.
+    UnsignedRequired { unsupported: Option<Unsupported> },
     /// T1: a host's TLS certificate expires soon or has expired.
     TlsExpiring { role: TlsRole, cert: Box<TlsCert> },
     /// T2: the sign-in host's TLS certificate is refused (not for its expiry).

@@ -300,8 +300,8 @@ pub enum Rule {
     /// DESIGN.md §6.4: the metadata's XML signature does not verify, or covers something else
     /// than the document (CRITICAL): do not copy certificates from it.
     X2,
-    /// DESIGN.md §6.4: the metadata is unsigned and the domain has `require_signature = true`
-    /// (WARNING).
+    /// DESIGN.md §6.4: the metadata is unsigned, or signed in a way fedcert does not verify, and
+    /// the domain has `require_signature = true` (WARNING).
     X3,
     /// DESIGN.md §6.4: a TLS certificate of the metadata host or of the sign-in host expires
     /// under `tls_warn_days` (WARNING), under `renew_now_days` or has expired (CRITICAL).

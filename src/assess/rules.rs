@@ -517,8 +517,9 @@ pub fn c1(skew: TimeDelta) -> Option<Finding> {
     })
 }
 
-/// X1–X3: the metadata document's own signature. `valid` and `unsupported` say nothing the
-/// verdict acts on (an unsupported signature is shown in the details, no finding).
+/// X1–X3: the metadata document's own signature. `valid` says nothing the verdict acts on, nor
+/// does `unsupported` (shown in the details) unless the domain sets `require_signature`: then a
+/// signature fedcert cannot verify is X3, as a missing one is.
 pub fn signature(check: Option<&SignatureCheck>) -> Option<Finding> {
     let check = check?;
     match &check.status {
@@ -538,10 +539,20 @@ pub fn signature(check: Option<&SignatureCheck>) -> Option<Finding> {
             Situation::InvalidSignature { why: why.clone() },
             Advice::DistrustMetadata,
         )),
+        // A signature fedcert cannot verify proves no more than none, for a domain that asks
+        // for one.
         SignatureStatus::Unsigned if check.required => Some(finding(
             Rule::X3,
             Severity::Warning,
-            Situation::UnsignedRequired,
+            Situation::UnsignedRequired { unsupported: None },
+            Advice::SignMetadata,
+        )),
+        SignatureStatus::Unsupported(why) if check.required => Some(finding(
+            Rule::X3,
+            Severity::Warning,
+            Situation::UnsignedRequired {
+                unsupported: Some(why.clone()),
+            },
             Advice::SignMetadata,
         )),
         SignatureStatus::Valid | SignatureStatus::Unsigned | SignatureStatus::Unsupported(_) => {

@@ -315,7 +315,7 @@ const RULES: [(&str, &str); 21] = [
     ),
     (
         "X3",
-        "The metadata is unsigned and the domain sets require_signature = true: WARNING.",
+        "The metadata is unsigned (or signed in a way fedcert does not verify) and the domain sets require_signature = true: WARNING.",
     ),
     (
         "T1",

@@ -132,6 +132,9 @@ pub fn signature(check: &SignatureCheck) -> String {
             format!("{name}, although require_signature = true")
         }
         SignatureStatus::Unsigned => name.to_owned(),
+        SignatureStatus::Unsupported(why) if check.required => format!(
+            "{name}: {why}; the signature is not verified, although require_signature = true"
+        ),
         SignatureStatus::Unsupported(why) => {
             format!("{name}: {why}; the signature is not verified (no verdict either way)")
         }

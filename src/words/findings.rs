@@ -84,7 +84,10 @@ pub fn finding_title(f: &Finding) -> String {
         Situation::ClockSkew { .. } => "clock skew",
         Situation::UntrustedSigner { .. } => "untrusted signer",
         Situation::InvalidSignature { .. } => "signature invalid",
-        Situation::UnsignedRequired => "metadata unsigned",
+        Situation::UnsignedRequired { unsupported: None } => "metadata unsigned",
+        Situation::UnsignedRequired {
+            unsupported: Some(_),
+        } => "signature unverifiable",
         Situation::TlsExpiring {
             role: TlsRole::Metadata,
             ..
@@ -267,7 +270,7 @@ impl Words<'_> {
                 self.idp_source()
             ),
             Advice::SignMetadata => {
-                "have the IdP sign its metadata, or set require_signature = false".to_owned()
+                "have the IdP sign its metadata in a way fedcert verifies (fedcert inspect says how it is signed), or set require_signature = false".to_owned()
             }
             Advice::RenewTls => "renew the TLS certificate before it expires".to_owned(),
             Advice::FixTls => "give the host a certificate that clients accept".to_owned(),
@@ -365,7 +368,7 @@ impl Words<'_> {
             }
             Situation::UntrustedSigner { .. }
             | Situation::InvalidSignature { .. }
-            | Situation::UnsignedRequired
+            | Situation::UnsignedRequired { .. }
             | Situation::TlsExpiring { .. }
             | Situation::TlsRefused { .. } => self.say_endpoint(f).unwrap_or_default(),
         }
@@ -383,7 +386,13 @@ impl Words<'_> {
                 "the metadata's XML signature is invalid ({why}), so nothing shows that the document is the IdP's: {}; find out what changes it on its way (a proxy, a cache, a copy)",
                 self.todo(f.advice)
             ),
-            Situation::UnsignedRequired => {
+            Situation::UnsignedRequired {
+                unsupported: Some(why),
+            } => format!(
+                "this domain sets require_signature = true, but fedcert cannot verify the metadata's signature, so nothing shows that its certificates come from the IdP: {why}; {}",
+                self.todo(f.advice)
+            ),
+            Situation::UnsignedRequired { unsupported: None } => {
                 let adfs = if self.third_party() {
                     ""
                 } else {
