@@ -481,12 +481,14 @@ fn the_alert_rules_are_rule_groups_over_metrics_fedcert_writes() {
             "{metric} is not a metric fedcert writes"
         );
     }
-    // And the rules cover the verdict, the sync state and the metadata fetch.
+    // And the rules cover the verdict, the sync state, the metadata fetch and the TLS
+    // certificates.
     for metric in [
         "fedcert_domain_status",
         "fedcert_domain_sync_state",
         "fedcert_metadata_fetch_success",
         "fedcert_evaluation_timestamp_seconds",
+        "fedcert_tls_not_after_seconds",
     ] {
         assert!(named.contains(metric), "no rule on {metric}");
     }
@@ -787,6 +789,8 @@ fn the_grafana_dashboard_queries_only_metric_families_fedcert_exports() {
         "fedcert_metadata_fetch_success",
         "fedcert_certificate_not_after_timestamp_seconds",
         "fedcert_evaluation_timestamp_seconds",
+        "fedcert_tls_not_after_seconds",
+        "fedcert_metadata_signature_valid",
     ] {
         assert!(named.contains(metric), "no panel on {metric}");
     }
