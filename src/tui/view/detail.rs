@@ -480,7 +480,9 @@ fn endpoints(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         let style = match check.status {
             SignatureStatus::Invalid(_) => out.theme.error(),
             SignatureStatus::Untrusted => out.theme.stale(),
-            SignatureStatus::Unsigned if check.required => out.theme.stale(),
+            SignatureStatus::Unsigned | SignatureStatus::Unsupported(_) if check.required => {
+                out.theme.stale()
+            }
             _ => Style::new(),
         };
         out.field_styled("signature", &words::signature(&check), style);
