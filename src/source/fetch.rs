@@ -17,6 +17,7 @@ use super::errors::{self, Context, Flags, RedirectRefusal};
 use super::{FetchError, FetchErrorKind, FetchOptions, Fetched, install_crypto_provider};
 use crate::location::Location;
 use crate::units::{format_bytes, format_duration};
+use bytes::Bytes;
 
 /// What identity providers serve metadata as; anything is accepted in the end (many serve `text/html` or
 /// `application/octet-stream`), the parser decides.
@@ -69,81 +70,100 @@ impl Fetcher {
         ca_file: Option<&Path>,
     ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
+        let mut opened = self.open(location, ca_file).await?;
+        let body = opened.read_all().await?;
+        Ok(Fetched {
+            body,
+            location: opened.location,
+            status: opened.status,
+            content_type: opened.content_type,
+            http_date: opened.http_date,
+            received_at: opened.received_at,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Start reading `location` as [`Self::fetch`] does, and hand over the body as it arrives
+    /// ([`Opened::chunk`]), under the same limits: nothing holds the whole document.
+    pub async fn open(&self, location: &str, ca_file: Option<&Path>) -> Result<Opened, FetchError> {
         let fail = |kind, message: String| FetchError::new(location, kind, message);
         let parsed = Location::parse(location)
             .map_err(|why| fail(FetchErrorKind::InvalidLocation, why.to_string()))?;
-        let mut fetched = match parsed {
-            Location::Http(url) => self.fetch_http(url, ca_file).await,
-            Location::File(path) => read_file(&path, self.options.max_body).await,
-            Location::Stdin => read_capped(tokio::io::stdin(), self.options.max_body)
-                .await
-                .map(|body| local(body, "-".into())),
+        let cap = self.options.max_body;
+        let (head, body) = match parsed {
+            Location::Http(url) => self.open_http(url, ca_file).await,
+            Location::File(path) => open_file(&path).await,
+            Location::Stdin => Ok((
+                Head::local("-".into()),
+                Body::Local(Box::new(tokio::io::stdin())),
+            )),
         }
         .map_err(|(kind, message)| fail(kind, message))?;
-        fetched.elapsed = started.elapsed();
-        Ok(fetched)
+        Ok(Opened {
+            location: head.location,
+            status: head.status,
+            content_type: head.content_type,
+            http_date: head.http_date,
+            received_at: head.received_at,
+            requested: location.to_owned(),
+            body,
+            cap,
+            read: 0,
+        })
     }
 
-    async fn fetch_http(&self, url: Url, ca_file: Option<&Path>) -> Result<Fetched, Failure> {
+    async fn open_http(&self, url: Url, ca_file: Option<&Path>) -> Result<(Head, Body), Failure> {
+        let timeout = self.options.timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
         let http = self.client_for(ca_file).await?;
-        let authority = authority_of(&url);
-        let proxy = proxy_for(&url);
-        let ctx = Context {
-            authority: &authority,
+        let ctx = ErrorContext {
+            authority: authority_of(&url),
+            proxy: proxy_for(&url),
             connect_timeout: self.options.connect_timeout,
             system_roots: http.system_roots,
-            proxy: proxy.as_deref(),
         };
-        let classify = |err: &reqwest::Error| errors::classify(err, Flags::from(err), &ctx);
-        let exchange = async {
-            let mut response = http
-                .client
-                .get(url.clone())
-                .header(ACCEPT, ACCEPT_METADATA)
-                .send()
-                .await
-                .map_err(|e| classify(&e))?;
-            let received_at = Utc::now();
-            let status = response.status();
-            let final_url = response.url().to_string();
-            if !status.is_success() {
-                let mut message = format!("the server answered HTTP {status}");
-                if final_url != url.as_str() {
-                    message = format!("{message} at {final_url}");
-                }
-                return Err((FetchErrorKind::Status(status.as_u16()), message));
-            }
-            let headers = response.headers().clone();
-            let body = read_body(&mut response, self.options.max_body)
-                .await
-                .map_err(|e| match e {
-                    BodyError::TooLarge => too_large(self.options.max_body),
-                    BodyError::Read(err) => {
-                        let (kind, text) = errors::classify_body(&err, Flags::from(&err), &ctx);
-                        (kind, format!("reading the response failed: {text}"))
-                    }
-                })?;
-            Ok(Fetched {
-                body,
-                location: final_url,
-                status: status.as_u16(),
-                content_type: header_text(&headers, &CONTENT_TYPE),
-                http_date: http_date(&headers),
-                received_at,
-                elapsed: std::time::Duration::ZERO,
-            })
-        };
-        tokio::time::timeout(self.options.timeout, exchange)
+        let sent = http
+            .client
+            .get(url.clone())
+            .header(ACCEPT, ACCEPT_METADATA)
+            .send();
+        let response = tokio::time::timeout_at(deadline, sent)
             .await
-            .unwrap_or_else(|_| {
-                Err((
-                    FetchErrorKind::Timeout,
-                    format!(
-                        "timed out after {} (timeout)",
-                        format_duration(self.options.timeout)
-                    ),
-                ))
-            })
+            .map_err(|_| timed_out(timeout))?
+            .map_err(|e| errors::classify(&e, Flags::from(&e), &ctx.borrow()))?;
+        let received_at = Utc::now();
+        let status = response.status();
+        let final_url = response.url().to_string();
+        if !status.is_success() {
+            let mut message = format!("the server answered HTTP {status}");
+            if final_url != url.as_str() {
+                message = format!("{message} at {final_url}");
+            }
+            return Err((FetchErrorKind::Status(status.as_u16()), message));
+        }
+        // With gzip, reqwest reports no length; without, a declared length over the cap fails
+        // before the body is read.
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.options.max_body)
+        {
+            return Err(too_large(self.options.max_body));
+        }
+        let headers = response.headers();
+        let head = Head {
+            location: final_url,
+            status: status.as_u16(),
+            content_type: header_text(headers, &CONTENT_TYPE),
+            http_date: http_date(headers),
+            received_at,
+        };
+        let body = Body::Http(Box::new(HttpBody {
+            response,
+            deadline,
+            timeout,
+            ctx,
+        }));
+        Ok((head, body))
     }
 
     /// The shared client for `ca_file`, built on first use.
@@ -272,27 +292,6 @@ async fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, Failure>
         })
 }
 
-enum BodyError {
-    TooLarge,
-    Read(reqwest::Error),
-}
-
-/// The body, decompressed, stopping as soon as it passes `cap`.
-async fn read_body(response: &mut reqwest::Response, cap: u64) -> Result<Vec<u8>, BodyError> {
-    // With gzip, reqwest reports no length; without, a declared length over the cap fails early.
-    if response.content_length().is_some_and(|len| len > cap) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
-        if (body.len() + chunk.len()) as u64 > cap {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 fn too_large(cap: u64) -> Failure {
     (
         FetchErrorKind::TooLarge,
@@ -303,7 +302,8 @@ fn too_large(cap: u64) -> Failure {
     )
 }
 
-async fn read_file(path: &Path, cap: u64) -> Result<Fetched, Failure> {
+/// A local file, opened (a directory or a missing file fails here).
+async fn open_file(path: &Path) -> Result<(Head, Body), Failure> {
     let file_error = |e: &std::io::Error| {
         let kind = if e.kind() == std::io::ErrorKind::NotFound {
             FetchErrorKind::NotFound
@@ -324,34 +324,145 @@ async fn read_file(path: &Path, cap: u64) -> Result<Fetched, Failure> {
     let file = tokio::fs::File::open(path)
         .await
         .map_err(|e| file_error(&e))?;
-    let body = read_capped(file, cap).await?;
-    Ok(local(body, path.display().to_string()))
+    Ok((
+        Head::local(path.display().to_string()),
+        Body::Local(Box::new(file)),
+    ))
 }
 
-/// Read all of `reader`, failing once it passes `cap`.
-async fn read_capped(reader: impl AsyncRead + Unpin, cap: u64) -> Result<Vec<u8>, Failure> {
-    let mut body = Vec::new();
-    reader
-        .take(cap.saturating_add(1))
-        .read_to_end(&mut body)
-        .await
-        .map_err(|e| (FetchErrorKind::Io, io_reason(&e)))?;
-    if body.len() as u64 > cap {
-        return Err(too_large(cap));
-    }
-    Ok(body)
+/// How much a local read asks for at a time.
+const LOCAL_CHUNK: usize = 64 * 1024;
+
+/// What a fetch learns before its body: where it read from, and what the answer said.
+struct Head {
+    location: String,
+    status: u16,
+    content_type: Option<String>,
+    http_date: Option<DateTime<Utc>>,
+    received_at: DateTime<Utc>,
 }
 
-fn local(body: Vec<u8>, location: String) -> Fetched {
-    Fetched {
-        body,
-        location,
-        status: 200,
-        content_type: None,
-        http_date: None,
-        received_at: Utc::now(),
-        elapsed: std::time::Duration::ZERO,
+impl Head {
+    /// A file or stdin: no HTTP head.
+    fn local(location: String) -> Self {
+        Self {
+            location,
+            status: 200,
+            content_type: None,
+            http_date: None,
+            received_at: Utc::now(),
+        }
     }
+}
+
+/// A fetch whose body is still to come ([`Fetcher::open`]): what the head said, then the body
+/// chunk by chunk, under the fetch's body cap and timeout.
+pub struct Opened {
+    /// The URL or path finally read (after redirects).
+    pub location: String,
+    /// HTTP status (200 for files and stdin).
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// The HTTP `Date` header, for clock-skew checks.
+    pub http_date: Option<DateTime<Utc>>,
+    /// This machine's real clock when the response head arrived (see [`Fetched::received_at`]).
+    pub received_at: DateTime<Utc>,
+    /// The location as asked for: errors name it, as [`Fetcher::fetch`]'s do.
+    requested: String,
+    body: Body,
+    cap: u64,
+    read: u64,
+}
+
+enum Body {
+    Http(Box<HttpBody>),
+    Local(Box<dyn AsyncRead + Unpin + Send>),
+}
+
+struct HttpBody {
+    response: reqwest::Response,
+    /// The whole fetch's end: the request and every chunk of the body share the timeout.
+    deadline: tokio::time::Instant,
+    timeout: std::time::Duration,
+    ctx: ErrorContext,
+}
+
+impl Opened {
+    /// The rest of the body, in one buffer.
+    pub async fn read_all(&mut self) -> Result<Vec<u8>, FetchError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = self.chunk().await? {
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// The next piece of the body; `None` once it has all arrived. Fails once the body passes
+    /// `max_body`, or the fetch its `timeout`.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, FetchError> {
+        let next = match &mut self.body {
+            Body::Http(http) => {
+                match tokio::time::timeout_at(http.deadline, http.response.chunk()).await {
+                    Err(_) => Err(timed_out(http.timeout)),
+                    Ok(Err(err)) => {
+                        let (kind, text) =
+                            errors::classify_body(&err, Flags::from(&err), &http.ctx.borrow());
+                        Err((kind, format!("reading the response failed: {text}")))
+                    }
+                    Ok(Ok(chunk)) => Ok(chunk),
+                }
+            }
+            Body::Local(reader) => {
+                let mut buf = Vec::with_capacity(LOCAL_CHUNK);
+                match reader
+                    .as_mut()
+                    .take(LOCAL_CHUNK as u64)
+                    .read_to_end(&mut buf)
+                    .await
+                {
+                    Ok(0) => Ok(None),
+                    Ok(_) => Ok(Some(Bytes::from(buf))),
+                    Err(e) => Err((FetchErrorKind::Io, io_reason(&e))),
+                }
+            }
+        };
+        let next =
+            next.map_err(|(kind, message)| FetchError::new(&self.requested, kind, message))?;
+        if let Some(chunk) = &next {
+            self.read += chunk.len() as u64;
+            if self.read > self.cap {
+                let (kind, message) = too_large(self.cap);
+                return Err(FetchError::new(&self.requested, kind, message));
+            }
+        }
+        Ok(next)
+    }
+}
+
+/// What the error classifier needs to know about an HTTP request, kept for its body.
+struct ErrorContext {
+    authority: String,
+    proxy: Option<String>,
+    connect_timeout: std::time::Duration,
+    system_roots: bool,
+}
+
+impl ErrorContext {
+    fn borrow(&self) -> Context<'_> {
+        Context {
+            authority: &self.authority,
+            connect_timeout: self.connect_timeout,
+            system_roots: self.system_roots,
+            proxy: self.proxy.as_deref(),
+        }
+    }
+}
+
+fn timed_out(timeout: std::time::Duration) -> Failure {
+    (
+        FetchErrorKind::Timeout,
+        format!("timed out after {} (timeout)", format_duration(timeout)),
+    )
 }
 
 /// Plain words for the usual file errors.
@@ -404,6 +515,28 @@ fn authority_of(url: &Url) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// A local body of `bytes`, read under a `cap`.
+    async fn read_capped(
+        bytes: &'static [u8],
+        cap: u64,
+    ) -> Result<Vec<u8>, (FetchErrorKind, String)> {
+        let mut opened = Opened {
+            location: "-".into(),
+            status: 200,
+            content_type: None,
+            http_date: None,
+            received_at: Utc::now(),
+            requested: "-".into(),
+            body: Body::Local(Box::new(bytes)),
+            cap,
+            read: 0,
+        };
+        opened
+            .read_all()
+            .await
+            .map_err(|e| (e.kind(), e.message().to_owned()))
+    }
 
     #[tokio::test]
     async fn readers_are_capped_like_http_bodies() {

@@ -219,12 +219,13 @@ impl ImportedAdfsProperties {
     }
 }
 
-/// Everything imported for one domain.
+/// Everything imported for one domain. Each import is boxed: most domains of a large fleet
+/// have none, and a fleet holds one of these per domain.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Imports {
-    pub entra: Option<ImportedEntra>,
-    pub adfs_certificates: Option<ImportedAdfsCertificates>,
-    pub adfs_properties: Option<ImportedAdfsProperties>,
+    pub entra: Option<Box<ImportedEntra>>,
+    pub adfs_certificates: Option<Box<ImportedAdfsCertificates>>,
+    pub adfs_properties: Option<Box<ImportedAdfsProperties>>,
 }
 
 impl Imports {
@@ -236,11 +237,14 @@ impl Imports {
             store: &Store,
             name: &str,
             problems: &mut Vec<StoreError>,
-        ) -> Option<T> {
-            store.read_json(name).unwrap_or_else(|e| {
-                problems.push(e);
-                None
-            })
+        ) -> Option<Box<T>> {
+            store
+                .read_json(name)
+                .unwrap_or_else(|e| {
+                    problems.push(e);
+                    None
+                })
+                .map(Box::new)
         }
         let mut problems = Vec::new();
         let imports = Self {
@@ -271,13 +275,13 @@ impl Imports {
 
     pub fn primary(&self) -> Option<Sha1> {
         self.adfs_certificates
-            .as_ref()
+            .as_deref()
             .and_then(ImportedAdfsCertificates::primary)
     }
 
     /// The imported Entra side, if any (source `import`, as of its import time).
     pub fn entra_side(&self) -> Option<EntraSide> {
-        self.entra.as_ref().map(ImportedEntra::entra_side)
+        self.entra.as_deref().map(ImportedEntra::entra_side)
     }
 
     /// One line per import with its age, for the detail view and `check` text:
