@@ -638,9 +638,7 @@ mod tests {
     }
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
+        "2026-12-01T09:00:00Z".parse().unwrap()
     }
 
     #[tokio::test]
