@@ -15,7 +15,7 @@ use crate::config::DomainConfig;
 pub use crate::domain::DomainId;
 use crate::domain::{DomainStatus, FetchState};
 use crate::poller::PollEvent;
-use crate::source::imports::Imports;
+use crate::source::imports::{ImportKind, Imports};
 use crate::store::Store;
 
 impl Index<DomainId> for Fleet {
@@ -64,16 +64,23 @@ impl Fleet {
         store: Option<&Store>,
         now: DateTime<Utc>,
     ) -> Self {
+        let listed = store.and_then(Store::file_names);
+        // A data dir without imports (the usual case): 10,000 domains need not each look.
+        let store = store.filter(|_| listed.as_ref().is_none_or(ImportKind::any_in));
         let statuses = domains
             .into_iter()
             .map(|domain| {
                 let mut status = DomainStatus::new(domain.clone(), now);
                 if let Some(store) = store {
-                    let (imports, problems) = Imports::load(store, &domain.name);
+                    let (imports, problems) =
+                        Imports::load_listed(store, &domain.name, listed.as_ref());
                     for problem in problems {
                         tracing::warn!("{}: an import is not used: {problem}", domain.name);
                     }
-                    status.apply_imports(imports, now);
+                    // Nothing imported changes nothing: the verdict made above stands.
+                    if imports != Imports::default() {
+                        status.apply_imports(imports, now);
+                    }
                 }
                 status
             })
