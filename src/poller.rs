@@ -229,18 +229,7 @@ async fn read_metadata(
                 detail: format!("metadata reader stopped: {e}"),
             })
         })?
-        .map_err(|failure| {
-            fail(match failure {
-                ParseFailure::Metadata(error) => RefreshFailure::Metadata {
-                    location: location.clone(),
-                    error,
-                },
-                ParseFailure::Facts(error) => RefreshFailure::Facts {
-                    location: location.clone(),
-                    error,
-                },
-            })
-        })?;
+        .map_err(|failure| fail(failure.read_from(location.clone())))?;
     if sources.keep == Keep::Facts {
         facts.forget_certificate_bytes();
     }
@@ -323,6 +312,16 @@ impl BufRead for ChunkReader {
 enum ParseFailure {
     Metadata(MetadataError),
     Facts(FactsError),
+}
+
+impl ParseFailure {
+    /// The failure of a refresh that read the document from `location`.
+    fn read_from(self, location: String) -> RefreshFailure {
+        match self {
+            Self::Metadata(error) => RefreshFailure::Metadata { location, error },
+            Self::Facts(error) => RefreshFailure::Facts { location, error },
+        }
+    }
 }
 
 /// How the poller paces itself.

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use fetch::Fetcher;
+pub use fetch::{Fetcher, Opened};
 
 /// Limits for one fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]
