@@ -100,6 +100,15 @@ last = data.rindex(b"</md:EntitiesDescriptor>")
 out = sys.stdout.buffer
 out.write(data[:last]); out.write(data[first:last]); out.write(data[last:])
 PY
+echo "-- memory over HTTP: the aggregate from a loopback server, read as it arrives"
+HTTP_PORT="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$PYTHON" -m http.server --bind 127.0.0.1 --directory "$(dirname "$AGGREGATE")" "$HTTP_PORT" \
+  > /dev/null 2>&1 &
+HTTP_SERVER=$!
+until "$PYTHON" -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])))" "$HTTP_PORT" 2>/dev/null; do :; done
+/usr/bin/time -f "fedcert (http, $SIZE_MB MB) %e s wall, peak RSS %M KiB" \
+  "$FEDCERT" inspect --json "http://127.0.0.1:$HTTP_PORT/$(basename "$AGGREGATE")" > /dev/null
+kill "$HTTP_SERVER"; wait "$HTTP_SERVER" 2>/dev/null || true
 }
 
 FLEET="$DATA/fleet"

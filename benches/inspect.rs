@@ -1,6 +1,8 @@
 //! Throughput and memory of `metadata::parse_streaming` (XML + certificate analysis) on large
-//! generated aggregates, the cost of parsing one small document, and of `cert::analyze` alone.
-//! Run with `cargo bench --bench inspect`; BENCHMARKS.md records results.
+//! generated aggregates, the cost of parsing one small document, and of `cert::analyze` alone;
+//! then the cost of signature verification: on an AD FS document, and alongside the parse of an
+//! aggregate, unsigned and signed. Run with `cargo bench --bench inspect` (`-- signature` for
+//! the signature tables only); BENCHMARKS.md records results.
 //!
 //! Each measurement runs in a child process (this binary again, with `--child`), so the peak RSS
 //! it reports (`VmHWM` in /proc/self/status) is the parse's alone, not the generator's.
@@ -37,6 +39,10 @@ fn main() {
     let dir = tempfile::tempdir().expect("temporary directory");
     eprintln!("generating {DISTINCT_CERTS} certificates …");
     let certs = make_certificates(0, DISTINCT_CERTS, KeyMix::RsaAndEc, 2);
+    if args.iter().any(|a| a == "signature") {
+        signature_costs(dir.path(), &certs);
+        return;
+    }
     println!(
         "| entities | size (MB) | certificates | distinct | best (s) | median (s) | MB/s (best) | peak RSS (MiB) | RSS reading only (MiB) |"
     );
@@ -64,6 +70,138 @@ fn main() {
     }
     single_documents();
     analysis(&certs);
+    signature_costs(dir.path(), &certs);
+}
+
+/// Signature verification: on a signed AD FS document of real size (the cost per refresh, and
+/// its share of parsing the same bytes), and alongside the parse of an aggregate read as a
+/// stream (what `inspect` does): unsigned, where the scan gives up after `RECORD_LIMIT`, and
+/// carrying a root signature, where the whole document is canonicalized and digested.
+fn signature_costs(dir: &Path, certs: &[String]) {
+    use fedcert::metadata::signature;
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signature");
+    println!();
+    println!(
+        "| fixture | size (KB) | µs per parse | µs per verify_bytes | verify / parse | µs per parse_and_verify (one read) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for name in ["adfs_full_70k.xml", "adfs_exc_rsa_sha256.xml"] {
+        let bytes = std::fs::read(fixtures.join(name)).expect("fixture");
+        assert_eq!(
+            signature::verify_bytes(&bytes).outcome,
+            signature::Outcome::Verified
+        );
+        let iterations = 1_000;
+        let mean = |f: &dyn Fn()| {
+            let started = Instant::now();
+            for _ in 0..iterations {
+                f();
+            }
+            started.elapsed().as_secs_f64() * 1e6 / f64::from(iterations)
+        };
+        let parse = mean(&|| {
+            std::hint::black_box(fedcert::metadata::parse_bytes(std::hint::black_box(&bytes)).ok());
+        });
+        let verify = mean(&|| {
+            std::hint::black_box(signature::verify_bytes(std::hint::black_box(&bytes)));
+        });
+        let both = mean(&|| {
+            std::hint::black_box(
+                signature::parse_and_verify(std::hint::black_box(&bytes[..]), |e| e, |_| {}).ok(),
+            );
+        });
+        println!(
+            "| {name} | {:.1} | {parse:.0} | {verify:.0} | {:.0} % | {both:.0} |",
+            bytes.len() as f64 / 1e3,
+            100.0 * verify / parse
+        );
+    }
+
+    for entities in [10_000, 40_000] {
+        signature_alongside_parse(dir, certs, entities, &fixtures);
+    }
+}
+
+/// `parse_streaming` against `parse_and_verify` on an aggregate of `entities`, unsigned and
+/// signed, each in a child process (time and peak RSS), interleaved.
+fn signature_alongside_parse(dir: &Path, certs: &[String], entities: usize, fixtures: &Path) {
+    let unsigned = dir.join(format!("aggregate-{entities}.xml"));
+    let bytes = write_aggregate(&unsigned, entities, &SharedPool(certs));
+    let signed = dir.join(format!("aggregate-{entities}-signed.xml"));
+    graft_signature(
+        &unsigned,
+        &signed,
+        &fixtures.join("adfs_exc_rsa_sha256.xml"),
+    );
+    println!();
+    println!(
+        "| {entities}-entity aggregate ({:.1} MB), read as a stream | best (s) | median (s) | MB/s (best) | peak RSS (MiB) |",
+        bytes as f64 / 1e6
+    );
+    println!("|---|---:|---:|---:|---:|");
+    let cases = [
+        ("parse only (`parse_streaming`)", "parse", &unsigned),
+        (
+            "unsigned: parse + verify (`parse_and_verify`)",
+            "verify",
+            &unsigned,
+        ),
+        (
+            "signed: parse + verify, whole document digested",
+            "verify",
+            &signed,
+        ),
+    ];
+    // Interleaved, so that the machine's drift falls on every case alike.
+    let mut runs: Vec<Vec<ChildReport>> = cases.iter().map(|_| Vec::new()).collect();
+    for _ in 0..RUNS {
+        for (case, (_, mode, path)) in cases.iter().enumerate() {
+            runs[case].push(run_child(mode, path));
+        }
+    }
+    for ((label, _, _), mut reports) in cases.iter().zip(runs) {
+        reports.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+        println!(
+            "| {label} | {:.3} | {:.3} | {:.0} | {:.1} |",
+            reports[0].seconds,
+            reports[RUNS / 2].seconds,
+            bytes as f64 / 1e6 / reports[0].seconds,
+            reports.iter().map(|r| r.peak_kib).max().unwrap_or(0) as f64 / 1024.0,
+        );
+    }
+    std::fs::remove_file(&unsigned).expect("remove the generated aggregate");
+    std::fs::remove_file(&signed).expect("remove the generated aggregate");
+}
+
+/// `to`: the aggregate `from` with the signature of the signed document `signed_by` as its root's
+/// first child and that signature's ID on the root. The signature value verifies (its
+/// `SignedInfo` is unchanged), so verification reads the whole aggregate into the digest, which
+/// then does not match: the full cost of verifying a signed aggregate.
+fn graft_signature(from: &Path, to: &Path, signed_by: &Path) {
+    use std::io::{BufWriter, Write};
+    let signed = std::fs::read_to_string(signed_by).expect("signed fixture");
+    let start = signed.find("<ds:Signature").expect("a signature");
+    let end = signed.find("</ds:Signature>").expect("a signature") + "</ds:Signature>".len();
+    let id_at = signed.find("ID=\"").expect("an ID") + 4;
+    let id = &signed[id_at..id_at + signed[id_at..].find('"').expect("quoted")];
+    let mut input = BufReader::new(File::open(from).expect("aggregate"));
+    let mut out = BufWriter::new(File::create(to).expect("signed aggregate"));
+    let mut line = String::new();
+    for _ in 0..2 {
+        line.clear();
+        input.read_line(&mut line).expect("read");
+        if line.starts_with("<md:EntitiesDescriptor") {
+            let root_end = line.trim_end().len() - 1;
+            line = format!(
+                "{} ID=\"{id}\">{}\n",
+                &line[..root_end],
+                &signed[start..end]
+            );
+        }
+        out.write_all(line.as_bytes()).expect("write");
+    }
+    std::io::copy(&mut input, &mut out).expect("copy");
+    out.flush().expect("flush");
 }
 
 /// `cert::analyze` alone (X.509 parse, SHA-1, SHA-256, names, key, self-signed check) on the
@@ -161,16 +299,33 @@ fn child(mode: &str, path: &str) {
     let reader = BufReader::with_capacity(64 * 1024, File::open(path).expect("open aggregate"));
     let started = Instant::now();
     let (mut certificates, mut distinct) = (0usize, HashSet::new());
+    let mut count = |entity: fedcert::metadata::Entity| {
+        for key in &entity.certificates {
+            assert!(key.cert.is_ok(), "bench certificates all analyse");
+            certificates += 1;
+            distinct.extend(key.sha1);
+        }
+    };
     if mode == "parse" {
-        let info = fedcert::metadata::parse_streaming(reader, |entity| {
-            for key in &entity.certificates {
-                assert!(key.cert.is_ok(), "bench certificates all analyse");
-                certificates += 1;
-                distinct.extend(key.sha1);
-            }
-        })
-        .expect("the generated aggregate parses");
+        let info = fedcert::metadata::parse_streaming(reader, &mut count)
+            .expect("the generated aggregate parses");
         assert!(info.entity_count > 0);
+    } else if mode == "verify" {
+        let (info, verification) =
+            fedcert::metadata::signature::parse_and_verify(reader, |e| e, &mut count)
+                .expect("the generated aggregate parses");
+        assert!(info.entity_count > 0);
+        // Unsigned, or (grafted) a signature that verifies over a digest that does not match.
+        assert!(
+            matches!(
+                verification.outcome,
+                fedcert::metadata::signature::Outcome::Unsigned
+                    | fedcert::metadata::signature::Outcome::Invalid(
+                        fedcert::metadata::signature::Invalid::DigestMismatch
+                    )
+            ),
+            "{verification:?}"
+        );
     } else {
         let mut reader = reader;
         loop {

@@ -7,13 +7,16 @@ use std::ops::{Index, Range};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::assess::{self, AssessInput, Assessment, EntraSide, EntraSource, FactsError, IdpFacts};
+use crate::assess::{
+    self, AssessInput, Assessment, EntraSide, EntraSource, FactsError, FetchFailure, FetchProblem,
+    IdpFacts,
+};
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
 use crate::metadata::MetadataError;
-use crate::source::FetchError;
-use crate::source::graph::GraphError;
+use crate::source::graph::{GraphError, SignInNeeded};
 use crate::source::imports::Imports;
+use crate::source::{FetchError, FetchErrorKind};
 
 /// A domain of the [fleet](crate::fleet): its place in the config's order, stable for the fleet's life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -113,6 +116,33 @@ pub enum RefreshFailure {
 }
 
 impl RefreshFailure {
+    /// What kind of problem it is, for the verdict's advice.
+    pub fn problem(&self) -> FetchProblem {
+        match self {
+            Self::Fetch(error) => match error.kind() {
+                FetchErrorKind::Dns => FetchProblem::Dns,
+                FetchErrorKind::Connect => FetchProblem::Refused,
+                FetchErrorKind::Timeout => FetchProblem::Timeout,
+                FetchErrorKind::Tls => FetchProblem::Tls,
+                FetchErrorKind::Status(code) => FetchProblem::Http(code),
+                FetchErrorKind::TooLarge => FetchProblem::TooLarge,
+                FetchErrorKind::NotFound => FetchProblem::NotFound,
+                FetchErrorKind::InvalidLocation
+                | FetchErrorKind::TooManyRedirects
+                | FetchErrorKind::Io => FetchProblem::Other,
+            },
+            Self::Metadata { error, .. } => match error {
+                MetadataError::Html => FetchProblem::HtmlPage,
+                MetadataError::Empty => FetchProblem::Empty,
+                MetadataError::Truncated => FetchProblem::Truncated,
+                MetadataError::Io(_) => FetchProblem::Other,
+                _ => FetchProblem::NotMetadata,
+            },
+            Self::Facts { .. } => FetchProblem::NoIdp,
+            Self::Graph(_) | Self::Internal { .. } => FetchProblem::Other,
+        }
+    }
+
     /// A word or two for table cells.
     pub fn short(&self) -> String {
         match self {
@@ -195,6 +225,8 @@ impl DomainStatus {
             assessment: Assessment {
                 severity: assess::Severity::Unknown,
                 sync: assess::SyncState::Unknown,
+                kind: None,
+                outage: None,
                 primary: None,
                 successor: None,
                 days_left: None,
@@ -259,10 +291,13 @@ impl DomainStatus {
     pub fn reassess(&mut self, now: DateTime<Utc>) {
         let entra = self.entra();
         // The verdict quotes the failure; it reads it as words for now.
-        let fetch_error = self.last_error.as_ref().map(ToString::to_string);
+        let fetch_error = self.last_error.as_ref().map(|e| FetchFailure {
+            problem: e.cause.problem(),
+            text: e.to_string(),
+        });
         let input = AssessInput {
             idp: self.last_good.as_ref().map(|s| &s.facts),
-            fetch_error: fetch_error.as_deref(),
+            fetch_error: fetch_error.as_ref(),
             entra: entra.as_ref(),
             auto_rollover: self.auto_rollover(),
             adfs_primary: self.imported_primary,
@@ -302,6 +337,15 @@ impl DomainStatus {
             }
             Some(Err(error)) => self.entra_error = Some(error),
             None => {}
+        }
+    }
+
+    /// Entra's side cannot be read until someone signs in to the domain's tenant (again): the
+    /// latest Graph read said so.
+    pub fn sign_in_needed(&self) -> Option<&SignInNeeded> {
+        match &self.entra_error.as_ref()?.cause {
+            RefreshFailure::Graph(GraphError::SignIn(needed)) => Some(needed),
+            _ => None,
         }
     }
 

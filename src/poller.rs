@@ -6,11 +6,10 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -21,7 +20,7 @@ use crate::config::{Config, DomainConfig};
 use crate::domain::{DomainId, RefreshError, RefreshFailure, RefreshOutcome, Snapshot};
 use crate::metadata::{self, MetadataError};
 use crate::source::graph::{GraphClient, GraphError, GraphSettings};
-use crate::source::{FetchError, FetchOptions, Fetcher};
+use crate::source::{BodyReader, FetchOptions, Fetcher, Unread};
 
 /// What the UI asks of the poller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,14 +68,18 @@ impl Clock {
     }
 }
 
-/// Where refreshes read from: the metadata fetcher and, when `[entra]` is configured, Microsoft
-/// Graph. Cheap to clone (connection pools and the token cache are shared).
+/// Where refreshes read from: the metadata fetcher and, for each configured tenant (`[entra]`,
+/// `[[tenant]]`), a Microsoft Graph client. Cheap to clone (connection pools and the token
+/// caches are shared).
 #[derive(Clone)]
 pub struct Sources {
     pub fetcher: Fetcher,
-    /// `None` without `[entra]`; `Some(Err)` when the Graph client could not be set up (e.g. the
-    /// secret's variable is unset): every domain then shows that as its Entra error.
-    pub graph: Option<Result<GraphClient, GraphError>>,
+    /// One Graph client per tenant, by the tenant's label; `Err` when it could not be set up
+    /// (e.g. the secret's variable is unset): every domain of that tenant then shows that as
+    /// its Entra error.
+    graphs: Arc<[(String, Result<GraphClient, GraphError>)]>,
+    /// `[entra]` is configured: it is `graphs[0]`, the tenant of domains that name none.
+    has_default: bool,
     /// What a refresh keeps of the certificates it read.
     pub keep: Keep,
     /// Permits to parse a document that arrived whole: one per core.
@@ -97,8 +100,8 @@ pub enum Keep {
 }
 
 impl Sources {
-    /// The fetcher and Graph client a config asks for; the client secret's variable is read from
-    /// the process environment.
+    /// The fetcher and Graph clients a config asks for; the client secret's variable is read
+    /// from the process environment, operators' sign-ins from the data dir.
     pub fn from_config(config: &Config) -> Self {
         Self::with_env(config, &|name| std::env::var(name).ok())
     }
@@ -106,14 +109,32 @@ impl Sources {
     /// As [`Self::from_config`], with `env` as the environment the secret's variable is looked up
     /// in (the demo passes its own secret this way; the crate sets no variables).
     pub fn with_env(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Self {
-        let graph = config.entra.as_ref().map(|entra| {
-            GraphSettings::from_config(entra, config.settings.timeout)
-                .and_then(|settings| GraphClient::with_env(&settings, env))
-        });
+        Self::with_env_in(config, env, crate::store::Store::default_dir().as_deref())
+    }
+
+    /// As [`Self::with_env`], with operators' sign-ins kept in `data_dir`.
+    pub fn with_env_in(
+        config: &Config,
+        env: &dyn Fn(&str) -> Option<String>,
+        data_dir: Option<&std::path::Path>,
+    ) -> Self {
+        let graphs = config
+            .all_tenants()
+            .map(|tenant| {
+                let client = GraphSettings::from_config_in(
+                    tenant,
+                    config.settings.timeout,
+                    data_dir.map(std::path::Path::to_path_buf),
+                )
+                .and_then(|settings| GraphClient::with_env(&settings, env));
+                (tenant.label().to_owned(), client)
+            })
+            .collect();
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
-            graph,
+            graphs,
+            has_default: config.entra.is_some(),
             keep: Keep::default(),
             parsers: Arc::new(Semaphore::new(cores)),
         }
@@ -124,17 +145,31 @@ impl Sources {
     pub fn keeping(self, keep: Keep) -> Self {
         Self { keep, ..self }
     }
+
+    /// The Graph client of `domain`'s tenant (`[entra]`'s for a domain that names none);
+    /// `None` when the domain has none.
+    pub fn graph_for(&self, domain: &DomainConfig) -> Option<&Result<GraphClient, GraphError>> {
+        let found = match domain.tenant.as_deref() {
+            Some(tenant) => self.graphs.iter().find(|(label, _)| label == tenant),
+            None if self.has_default => self.graphs.first(),
+            None => None,
+        };
+        found.map(|(_, client)| client)
+    }
 }
 
-/// Fetch, parse and extract one domain's metadata, and read its Entra side from Graph when
-/// configured, both at once. Never fails: a failure is the outcome.
+/// The log target of failed refreshes (a report command keeps them off stderr: it says them).
+pub const REFRESH_LOG: &str = "fedcert::refresh";
+
+/// Fetch, parse and extract one domain's metadata, and read its Entra side from its tenant's
+/// Graph when configured, both at once. Never fails: a failure is the outcome.
 pub async fn refresh_domain(
     sources: &Sources,
     domain: &DomainConfig,
     at: DateTime<Utc>,
 ) -> RefreshOutcome {
     let entra = async {
-        match &sources.graph {
+        match sources.graph_for(domain) {
             Some(Ok(client)) => Some(
                 client
                     .entra_side(&domain.name, at)
@@ -152,6 +187,14 @@ pub async fn refresh_domain(
         }
     };
     let (metadata, entra) = tokio::join!(read_metadata(sources, domain, at), entra);
+    // Every failed refresh goes to the log (the TUI's log pane, `--log-file`, stderr headless):
+    // the domain, where it read (each error names its URL or path) and why it failed.
+    if let Err(error) = &metadata {
+        tracing::warn!(target: REFRESH_LOG, "{}: the metadata could not be read: {error}", domain.name);
+    }
+    if let Some(Err(error)) = &entra {
+        tracing::warn!(target: REFRESH_LOG, "{}: Entra's side could not be read: {error}", domain.name);
+    }
     RefreshOutcome {
         at,
         metadata,
@@ -193,29 +236,21 @@ async fn read_metadata(
             Err(error) => return Err(fail(error.into())),
         }
     };
+    let (http_date, received_at) = (opened.http_date, opened.received_at);
     // Parsing is CPU work: keep it off the async workers.
     let parsed = if whole {
         // At most one such parse per core: they are short and all CPU, and each thread that
         // parses keeps memory of its own (a fleet's worth of threads held ~30 MiB more).
         let _permit = sources.parsers.acquire().await;
-        let reader = ChunkReader::new(start, None);
+        let reader = BodyReader::whole(start);
         tokio::task::spawn_blocking(move || read_facts(reader, entity_id.as_deref())).await
     } else {
-        let (chunks, rest) = mpsc::channel(BODY_CHUNKS_AHEAD);
-        let reader = ChunkReader::new(start, Some(rest));
+        let (reader, feed) = opened.into_reader(start);
         let parsing = tokio::task::spawn_blocking(move || read_facts(reader, entity_id.as_deref()));
         // The whole body is read even when the parser stops early (it gave up, or the root
         // closed): a body over the cap, cut short or too slow is the failure to report, as
-        // when it was read before parsing. What the parser no longer wants is dropped.
-        let fed = async {
-            let mut parser_reads = true;
-            while let Some(chunk) = opened.chunk().await? {
-                parser_reads = parser_reads && chunks.send(chunk).await.is_ok();
-            }
-            Ok::<(), FetchError>(())
-        }
-        .await;
-        drop(chunks);
+        // when it was read before parsing.
+        let fed = feed.run(Unread::ReadToEnd).await;
         let parsed = parsing.await;
         // A body that did not arrive whole is the failure, whatever the parser made of its
         // start.
@@ -237,13 +272,10 @@ async fn read_metadata(
         fetched_at: at,
         location,
         facts,
-        http_date: opened.http_date,
-        clock_skew: opened.http_date.map(|date| date - opened.received_at),
+        http_date,
+        clock_skew: http_date.map(|date| date - received_at),
     })
 }
-
-/// How many chunks of a body may wait for the parser: the fetch stays a little ahead of it.
-const BODY_CHUNKS_AHEAD: usize = 4;
 
 /// Up to this many bytes, a document is parsed once it has arrived whole; past it, while it
 /// arrives.
@@ -256,56 +288,6 @@ fn read_facts(reader: impl BufRead, entity_id: Option<&str>) -> Result<IdpFacts,
         .map_err(ParseFailure::Metadata)?;
     let entity = picker.finish().map_err(ParseFailure::Facts)?;
     assess::facts_of(&entity, &info).map_err(ParseFailure::Facts)
-}
-
-/// A body as the parser reads it: the chunks that had arrived when it started, then (for a
-/// large body) those the fetching task hands over, waited for on the parser's (blocking)
-/// thread. The end of the chunks is the end of the body.
-struct ChunkReader {
-    queued: VecDeque<Bytes>,
-    more: Option<mpsc::Receiver<Bytes>>,
-    current: Bytes,
-}
-
-impl ChunkReader {
-    fn new(queued: VecDeque<Bytes>, more: Option<mpsc::Receiver<Bytes>>) -> Self {
-        Self {
-            queued,
-            more,
-            current: Bytes::new(),
-        }
-    }
-}
-
-impl Read for ChunkReader {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for ChunkReader {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        while self.current.is_empty() {
-            let next = match (self.queued.pop_front(), &mut self.more) {
-                (Some(chunk), _) => Some(chunk),
-                (None, Some(more)) => more.blocking_recv(),
-                (None, None) => None,
-            };
-            match next {
-                Some(chunk) => self.current = chunk,
-                None => break,
-            }
-        }
-        Ok(&self.current)
-    }
-
-    fn consume(&mut self, amount: usize) {
-        bytes::Buf::advance(&mut self.current, amount);
-    }
 }
 
 /// Why a document read gave no facts.
@@ -630,7 +612,8 @@ mod tests {
     fn sources() -> Sources {
         Sources {
             fetcher: Fetcher::new(FetchOptions::default()),
-            graph: None,
+            graphs: Arc::new([]),
+            has_default: false,
             keep: Keep::Everything,
             parsers: Arc::new(Semaphore::new(2)),
         }

@@ -296,3 +296,205 @@ fn the_json_report_matches_its_snapshot() {
     normalize(&mut report);
     insta::assert_snapshot!(serde_json::to_string_pretty(&report).unwrap());
 }
+
+impl Fixture {
+    /// `fedcert checklist DOMAIN --format FORMAT --dialect DIALECT`, as the operator runs it.
+    fn checklist(&self, domain: &str, format: &str, dialect: &str) -> String {
+        let config = self.config();
+        let mut cmd = Command::cargo_bin("fedcert").unwrap();
+        cmd.env("FEDCERT_DATA_DIR", self.dir.path().join("data"));
+        cmd.args([
+            "--config",
+            config.to_str().unwrap(),
+            "--now",
+            NOW,
+            "checklist",
+        ])
+        .args([domain, "--format", format, "--dialect", dialect]);
+        let _guard = self.runtime.enter();
+        let output = cmd.output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    }
+}
+
+/// DESIGN.md §6.1: a finding's `step` is the step of `fedcert checklist DOMAIN` with that id at
+/// that number, for the same config, `--now` and dialect.
+#[test]
+fn each_finding_names_the_step_of_the_domains_own_checklist() {
+    let fixture = Fixture::start(unknown_rows);
+    let mut named = 0;
+    for dialect in ["graph", "msonline"] {
+        let report = json(&fixture.check(&["--json", "--dialect", dialect]));
+        for d in report["domains"].as_array().unwrap() {
+            let name = d["name"].as_str().unwrap();
+            let list: Value =
+                serde_json::from_str(&fixture.checklist(name, "json", dialect)).unwrap();
+            assert_eq!(list["mode"], d["mode"], "{name}");
+            let steps = list["steps"].as_array().unwrap();
+            for f in d["findings"].as_array().unwrap() {
+                let Some(step) = f["step"].as_object() else {
+                    continue;
+                };
+                let number = usize::try_from(step["number"].as_u64().unwrap()).unwrap();
+                assert_eq!(steps[number - 1]["id"], step["id"], "{name} {dialect}: {f}");
+                let message = f["message"].as_str().unwrap();
+                assert!(
+                    message.contains(&format!("(checklist step {number})")),
+                    "{message}"
+                );
+                named += 1;
+            }
+        }
+    }
+    assert!(named >= 20, "{named}");
+}
+
+/// Headless output says actions in words: no key names (the TUI adds its own from the keymap).
+#[test]
+fn no_headless_output_names_a_key() {
+    let fixture = Fixture::start(unknown_rows);
+    let mut texts = vec![
+        String::from_utf8(fixture.check(&[]).stdout).unwrap(),
+        String::from_utf8(fixture.check(&["--json"]).stdout).unwrap(),
+    ];
+    let report = json(&fixture.check(&["--json"]));
+    for d in report["domains"].as_array().unwrap() {
+        let name = d["name"].as_str().unwrap();
+        for format in ["markdown", "json", "text"] {
+            for dialect in ["graph", "msonline"] {
+                texts.push(fixture.checklist(name, format, dialect));
+            }
+        }
+    }
+    for text in &texts {
+        let lower = text.to_ascii_lowercase();
+        for key in [
+            "press ",
+            "(r)",
+            "(r,",
+            "hit enter",
+            "ctrl-",
+            "refresh fedcert (",
+        ] {
+            assert!(!lower.contains(key), "{key:?} in:\n{text}");
+        }
+    }
+}
+
+/// The outage runbooks of the expired and the broken demo domains, both dialects, as the
+/// operator reads them in a change ticket (thumbprints, base64 and ports normalised).
+#[test]
+fn outage_runbooks_match_their_snapshots() {
+    let fixture = Fixture::start(|_| Vec::new());
+    for domain in ["litware-demo.example", "woodgrove-demo.example"] {
+        for dialect in ["graph", "msonline"] {
+            let markdown = fixture.checklist(domain, "markdown", dialect);
+            assert!(markdown.starts_with("# OUTAGE runbook"), "{markdown}");
+            let normalised: String = normalize_text(&markdown)
+                .lines()
+                .map(|line| {
+                    line.split(' ')
+                        .map(|word| {
+                            // base64 DER of the demo's freshly generated certificates.
+                            if word.len() > 80 && word.starts_with("MII") {
+                                "<BASE64>"
+                            } else {
+                                word
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            insta::assert_snapshot!(format!("outage_{domain}_{dialect}"), normalised);
+        }
+    }
+}
+
+/// An empty config is not a healthy one: UNKNOWN (exit 3), saying where the config is, in every
+/// format, so a Nagios check or an alert does not show green while nothing is watched.
+#[test]
+fn a_config_without_domains_is_unknown_not_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[settings]\nrefresh = \"15m\"\n").unwrap();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("fedcert")
+            .unwrap()
+            .env("FEDCERT_DATA_DIR", dir.path().join("data"))
+            .args(["--config", config.to_str().unwrap(), "--now", NOW, "check"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let text = run(&[]);
+    assert_eq!(text.status.code(), Some(3), "{text:?}");
+    let stdout = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        stdout.starts_with("UNKNOWN no domains are configured in "),
+        "{stdout}"
+    );
+    assert!(stdout.contains(config.to_str().unwrap()), "{stdout}");
+    let report = json(&run(&["--json"]));
+    assert_eq!(report["worst"], "unknown");
+    assert_eq!(report["domains"], Value::Array(Vec::new()));
+    assert!(report["problem"].as_str().unwrap().contains("no domains"));
+    // --now as people type it: a date is midnight UTC.
+    let dated = json(
+        &Command::cargo_bin("fedcert")
+            .unwrap()
+            .env("FEDCERT_DATA_DIR", dir.path().join("data"))
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "--now",
+                "2027-01-10",
+                "check",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(dated["now"], "2027-01-10T00:00:00Z");
+    let metrics = run(&["--format", "prometheus"]);
+    assert_eq!(metrics.status.code(), Some(3));
+    assert!(
+        String::from_utf8(metrics.stdout)
+            .unwrap()
+            .lines()
+            .any(|l| l == "fedcert_domains 0")
+    );
+}
+
+#[test]
+fn every_failed_refresh_is_logged_with_its_domain_url_and_cause() {
+    let fixture = Fixture::start(|_| Vec::new());
+    let log = fixture.dir.path().join("fedcert.log");
+    let output = fixture.check(&["--log-file", log.to_str().unwrap()]);
+    let report = String::from_utf8(output.stdout).unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    // Each domain the report calls unread (R8) has its warning, naming the URL and the cause.
+    let failed: Vec<&str> = report
+        .lines()
+        .filter(|l| l.contains(" R8: "))
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert!(failed.len() >= 2, "{report}");
+    for name in failed {
+        let line = logged
+            .lines()
+            .find(|l| l.contains(&format!("WARN {name}: the metadata could not be read: ")))
+            .unwrap_or_else(|| panic!("no warning for {name} in\n{logged}"));
+        assert!(
+            line.contains("http://") || line.contains("https://"),
+            "{line}"
+        );
+    }
+    assert!(logged.contains("connection refused"), "{logged}");
+    // Without --log-file the report says it already: stderr stays free of the same news.
+    let quiet = fixture.check(&[]);
+    let stderr = String::from_utf8(quiet.stderr).unwrap();
+    assert!(!stderr.contains("could not be read"), "{stderr}");
+}

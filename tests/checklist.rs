@@ -6,15 +6,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use fedcert::assess::{
-    Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Primary, PrimarySource, Rule,
-    Severity, SyncState,
+    Advice, Assessment, EntraSide, EntraSource, FetchFailure, FetchProblem, Finding, IdpFacts,
+    IdpKind, Primary, PrimarySource, Rule, Severity, Situation, SyncState,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
+use fedcert::checklist::format as checklist_format;
 use fedcert::checklist::{
     self, Checklist, ChecklistInput, Dialect, Location, Mark, PROGRESS_FORMAT, Progress, StepId,
     StepState,
 };
-use fedcert::cli::checklist_format;
 use fedcert::config::DomainConfig;
 
 // ---- fixtures --------------------------------------------------------------------------------
@@ -157,16 +157,25 @@ impl Scenario {
         Assessment {
             severity: Severity::Warning,
             sync: self.sync,
+            kind: self.metadata_read.then_some(self.kind),
+            outage: None,
             primary: self.primary.clone().map(|cert| Primary {
                 cert,
                 source: PrimarySource::MetadataSignature,
             }),
             successor: self.successor.clone(),
             days_left: self.primary.as_ref().map(|p| p.days_left_exact(now())),
+            // A finding that asks for no step: which steps appear is up to the facts alone.
             findings: vec![Finding {
-                rule: Rule::R4,
+                rule: Rule::R7,
                 severity: Severity::Warning,
-                message: "Entra has not picked up the successor yet.".to_owned(),
+                situation: Situation::Stale {
+                    failure: FetchFailure {
+                        problem: FetchProblem::Http(503),
+                        text: "http 503".to_owned(),
+                    },
+                },
+                advice: Advice::FixFetch,
             }],
             milestones: Vec::new(),
         }
@@ -305,6 +314,7 @@ fn each_kind_of_domain_gets_its_steps_and_live_data_verifies_what_it_proves() {
                 "update-entra",
                 "repair-trust",
                 "verify-entra",
+                "promote",
             ],
             &["sync", "expiry"],
         ),
@@ -319,6 +329,7 @@ fn each_kind_of_domain_gets_its_steps_and_live_data_verifies_what_it_proves() {
                 "update-entra",
                 "repair-trust",
                 "verify-entra",
+                "promote",
             ],
             &[
                 "sync",
@@ -336,6 +347,7 @@ fn each_kind_of_domain_gets_its_steps_and_live_data_verifies_what_it_proves() {
                 "idp-rotate",
                 "update-entra",
                 "verify-entra",
+                "promote",
             ],
             &["expiry", "idp-rotate"],
         ),
@@ -352,6 +364,7 @@ fn each_kind_of_domain_gets_its_steps_and_live_data_verifies_what_it_proves() {
                 "update-entra",
                 "repair-trust",
                 "verify-entra",
+                "promote",
             ],
             &["expiry"],
         ),
@@ -393,13 +406,20 @@ fn a_ca_issued_primary_gets_no_entra_connect_repair() {
     ));
     let checklist = scenario.build(Dialect::Graph);
     assert!(!ids(&checklist).contains(&"repair-trust"));
-    // And the generate step says Update-AdfsCertificate does not apply to CA-issued certificates.
+    // AD FS cannot generate a CA-issued certificate: the step adds the operator's own.
+    assert_eq!(
+        commands(&checklist, StepId::Generate),
+        [
+            "Add-AdfsCertificate -CertificateType Token-Signing -Thumbprint '<thumbprint of the new certificate>'"
+        ]
+    );
     assert!(
         checklist
             .step(StepId::Generate)
             .unwrap()
-            .why
-            .contains("Add-AdfsCertificate")
+            .undo
+            .as_deref()
+            .is_some_and(|u| u.contains("Remove-AdfsCertificate"))
     );
 }
 
@@ -518,6 +538,8 @@ fn graph_update_puts_the_primary_in_the_signing_slot_and_the_successor_in_next()
         commands(&checklist, StepId::UpdateEntra),
         [
             "Connect-MgGraph -Scopes Domain-InternalFederation.ReadWrite.All".to_owned(),
+            // What Entra holds before the update, for the undo.
+            "$fed = Get-MgDomainFederationConfiguration -DomainId contoso.com".to_owned(),
             format!(
                 "Update-MgDomainFederationConfiguration -DomainId contoso.com -InternalDomainFederationId {FEDERATION_ID} -SigningCertificate {PRIMARY_B64} -NextSigningCertificate {SUCCESSOR_B64}"
             ),
@@ -525,6 +547,13 @@ fn graph_update_puts_the_primary_in_the_signing_slot_and_the_successor_in_next()
     );
     let step = checklist.step(StepId::UpdateEntra).unwrap();
     assert_eq!(step.location, Location::AdminWorkstation);
+    assert!(
+        step.undo.as_deref().is_some_and(|u| u.contains(
+            "Update-MgDomainFederationConfiguration -DomainId contoso.com -InternalDomainFederationId $fed.Id -SigningCertificate $fed.SigningCertificate -NextSigningCertificate $fed.NextSigningCertificate"
+        )),
+        "{:?}",
+        step.undo
+    );
     assert!(
         step.warnings
             .iter()
@@ -597,6 +626,7 @@ fn msonline_update_uses_the_adfs_context_and_support_multiple_domain() {
         [
             "$cred = Get-Credential",
             "Connect-MsolService -Credential $cred",
+            "$before = Get-MsolDomainFederationSettings -DomainName contoso.com",
             "Set-MsolADFSContext -Computer adfs01.corp.contoso.com",
             "Update-MsolFederatedDomain -DomainName contoso.com -SupportMultipleDomain",
         ]
@@ -609,12 +639,14 @@ fn msonline_update_uses_the_adfs_context_and_support_multiple_domain() {
             "Get-MsolFederationProperty -DomainName contoso.com -SupportMultipleDomain | FL Source, TokenSigningCertificate",
         ]
     );
+    // Thumbprints, comparable with the expected ones (not base64).
+    let verify = commands(&checklist, StepId::VerifyEntra);
     assert_eq!(
-        commands(&checklist, StepId::VerifyEntra),
-        [
-            "Get-MsolDomainFederationSettings -DomainName contoso.com | FL SigningCertificate, NextSigningCertificate"
-        ]
+        verify[0],
+        "$fed = Get-MsolDomainFederationSettings -DomainName contoso.com"
     );
+    assert!(verify[1].contains("($fed.SigningCertificate)).Thumbprint  # expect "));
+    assert!(verify[2].contains("($fed.NextSigningCertificate)).Thumbprint  # expect "));
     let update = checklist.step(StepId::UpdateEntra).unwrap();
     assert_eq!(update.location, Location::AdminWorkstation);
     assert!(update.where_.contains("adfs01.corp.contoso.com"));
@@ -628,6 +660,7 @@ fn msonline_update_on_the_adfs_server_itself_when_no_server_is_configured() {
         [
             "$cred = Get-Credential",
             "Connect-MsolService -Credential $cred",
+            "$before = Get-MsolDomainFederationSettings -DomainName contoso.com",
             "Update-MsolFederatedDomain -DomainName contoso.com",
         ]
     );
@@ -653,7 +686,6 @@ fn graph_sync_and_verify_show_the_expected_thumbprints_beside_the_commands() {
         commands(&checklist, StepId::Sync),
         [
             "Connect-MgGraph -Scopes Domain.Read.All".to_owned(),
-            "Get-MgDomainFederationConfiguration -DomainId contoso.com".to_owned(),
             "$fed = Get-MgDomainFederationConfiguration -DomainId contoso.com".to_owned(),
             thumbprint("SigningCertificate", &format!("{PRIMARY_SHA1} (primary)")),
             thumbprint(
@@ -662,9 +694,10 @@ fn graph_sync_and_verify_show_the_expected_thumbprints_beside_the_commands() {
             ),
         ]
     );
+    // What the verification prints is what the expected lines say: thumbprints.
     assert_eq!(
-        commands(&checklist, StepId::VerifyEntra)[0],
-        "Get-MgDomainFederationConfiguration -DomainId contoso.com | FL SigningCertificate, NextSigningCertificate"
+        commands(&checklist, StepId::VerifyEntra),
+        commands(&checklist, StepId::Sync)[1..]
     );
     let sync = checklist.step(StepId::Sync).unwrap();
     assert!(
@@ -686,7 +719,9 @@ fn graph_sync_and_verify_show_the_expected_thumbprints_beside_the_commands() {
 
 #[test]
 fn adfs_steps_are_the_articles_commands() {
-    let mut scenario = Scenario::adfs(Some(false));
+    // Automatic rollover, and AD FS missed generating the successor: the article's commands.
+    let p = primary();
+    let mut scenario = Scenario::adfs(Some(true)).entra_holds(Some(&p), None);
     scenario.domain.adfs_primary_server = Some("adfs01.corp.contoso.com".to_owned());
     let checklist = scenario.build(Dialect::Graph);
     assert_eq!(
@@ -739,6 +774,7 @@ fn third_party_update_in_msonline_sets_both_certificates_directly() {
         [
             "$cred = Get-Credential".to_owned(),
             "Connect-MsolService -Credential $cred".to_owned(),
+            "$before = Get-MsolDomainFederationSettings -DomainName contoso.com".to_owned(),
             format!(
                 "Set-MsolDomainFederationSettings -DomainName contoso.com -SigningCertificate {PRIMARY_B64} -NextSigningCertificate {SUCCESSOR_B64}"
             ),
@@ -760,6 +796,10 @@ fn odd_domain_strings_are_quoted_for_powershell() {
     let checklist = scenario.build(Dialect::MsOnline);
     assert_eq!(
         commands(&checklist, StepId::UpdateEntra)[2],
+        "$before = Get-MsolDomainFederationSettings -DomainName 'contoso.com; Remove-Item C:\\'"
+    );
+    assert_eq!(
+        commands(&checklist, StepId::UpdateEntra)[3],
         "Update-MsolFederatedDomain -DomainName 'contoso.com; Remove-Item C:\\'"
     );
 }
@@ -1078,7 +1118,7 @@ fn json_has_the_design_shape() {
     assert_eq!(steps[5]["at"], serde_json::Value::Null);
     assert_eq!(steps[5]["note"], serde_json::Value::Null);
     assert_eq!(steps[5]["where"], "any admin workstation");
-    let update = steps[5]["commands"][1].as_str().unwrap();
+    let update = steps[5]["commands"][2].as_str().unwrap();
     assert!(update.contains(&format!(
         "-SigningCertificate {PRIMARY_B64} -NextSigningCertificate {SUCCESSOR_B64}"
     )));
@@ -1162,7 +1202,7 @@ fn days_in_words_follow_the_clock_given() {
     assert!(
         expiry
             .why
-            .contains("expires 2026-12-20 10:00 UTC, in 19 days"),
+            .contains("expires in 19 days (2026-12-20 10:00 UTC)"),
         "{}",
         expiry.why
     );
@@ -1192,14 +1232,70 @@ fn render_picks_the_format_by_name() {
     assert!(
         checklist_format::render(&checklist, format("markdown")).starts_with("# Token-signing")
     );
+    assert!(
+        checklist_format::render(&checklist, format("TEXT"))
+            .starts_with("Token-signing certificate renewal  contoso.com  WARN")
+    );
     assert!(checklist_format::render(&checklist, format("json")).starts_with('{'));
-    assert!(checklist_format::render(&checklist, format("TEXT")).starts_with("contoso.com  WARN"));
     let err = "yaml"
         .parse::<checklist_format::Format>()
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("yaml") && err.contains("markdown, json or text"),
+        err.contains("yaml") && err.contains("markdown, json, text or ps1"),
         "{err}"
+    );
+}
+
+/// `--format ps1`: a script to keep with the change ticket, in both dialects: each step a
+/// comment block, its commands as code, the commands of done or verified steps commented out.
+#[test]
+fn the_powershell_script_has_each_step_as_comments_and_code() {
+    let graph = ticket_checklist();
+    let script = checklist_format::render(&graph, "ps1".parse().unwrap());
+    insta::assert_snapshot!("ps1_graph", script);
+    // Every command of an open step is a line of code; of a complete one, a comment.
+    for step in &graph.steps {
+        for command in &step.commands {
+            let commented = format!("# {command}");
+            if step.state().is_complete() {
+                assert!(script.lines().any(|l| l == commented), "{command}");
+            } else {
+                assert!(script.lines().any(|l| l == command), "{command}");
+            }
+        }
+    }
+    // Nothing else is code: every line is a comment, blank, or a command of a step.
+    let commands: Vec<&String> = graph.steps.iter().flat_map(|s| &s.commands).collect();
+    let script = script
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark for PowerShell 5.1");
+    for line in script.lines() {
+        assert!(
+            line.is_ascii() || !line.starts_with('#') || line.contains("CN="),
+            "{line}"
+        );
+        assert!(
+            line.is_empty()
+                || line.starts_with('#')
+                || line == "$ErrorActionPreference = 'Stop'"
+                || commands.iter().any(|c| c.as_str() == line),
+            "{line}"
+        );
+        let commented_command = commands.iter().any(|c| line == format!("# {c}"));
+        assert!(
+            line.chars().count() <= 100 || !line.starts_with('#') || commented_command,
+            "{line}"
+        );
+    }
+    let p = primary();
+    let mut scenario = Scenario::adfs(Some(true))
+        .with_successor()
+        .entra_holds(Some(&p), None);
+    scenario.domain.adfs_primary_server = Some("adfs01.corp.contoso.com".to_owned());
+    let msonline = scenario.build(Dialect::MsOnline);
+    insta::assert_snapshot!(
+        "ps1_msonline",
+        checklist_format::render(&msonline, "ps1".parse().unwrap())
     );
 }

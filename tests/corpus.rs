@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -271,4 +273,89 @@ fn check_signers(document: &Document, expected: &[Expected], report: &mut impl F
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Every corpus file gets the same answer from fedcert's verification as from `xmlsec1
+/// --verify` (DESIGN.md §6.4): a file it verifies is `valid` or `untrusted`, one it rejects
+/// is `invalid` or `unsigned`; none is `unsupported`. Each answer is also pinned, so that a
+/// change in either shows.
+#[test]
+#[ignore = "needs FEDCERT_CORPUS=<dir of the shared corpus> and xmlsec1"]
+fn every_corpus_signature_gets_xmlsec1s_answer() {
+    use fedcert::metadata::signature::{self, SignatureStatus};
+    // The verdicts, with the signer judged against the document's own IdP signing keys.
+    let pinned: [(&str, &str); 20] = [
+        // Real AD FS metadata whose line ends were changed to CRLF after signing.
+        ("adfs_example_local_crlf.xml", "invalid"),
+        ("adfs_ucar_signed_expired.xml", "valid"),
+        // Aggregates have no IdP of their own: untrusted without a configured signer.
+        ("aggregate_fccn_signed.xml", "untrusted"),
+        ("aggregate_pyff_mixed6.xml", "unsigned"),
+        // A signed SP: no IdP signing keys to trust.
+        ("chain_in_x509data_signed_sp.xml", "untrusted"),
+        ("dsa_sp_aggregate_2118.xml", "unsigned"),
+        ("ec_p256_idp.xml", "unsigned"),
+        ("entra_app_2signing_rollover.xml", "valid"),
+        ("entra_common_4keys_2026.xml", "valid"),
+        ("entra_tenant_3keys_bom_2017.xml", "valid"),
+        ("google_workspace_2signing.xml", "unsigned"),
+        ("keycloak_idp_dsig_keyname.xml", "unsigned"),
+        ("keyname_only_nested_entities.xml", "unsigned"),
+        ("okta_idp_md_prefix.xml", "unsigned"),
+        // The signature comes after the RoleDescriptor: read through the bounded fallback.
+        ("okta_wsfed_ns2_prefix_nouse.xml", "valid"),
+        ("onelogin_idp.xml", "unsigned"),
+        ("pingone_idp_wrapped.xml", "unsigned"),
+        ("shibboleth_idp_v3_localhost.xml", "unsigned"),
+        // Signed with a certificate the IdP descriptor does not publish.
+        ("simplesamlphp_idp_signed.xml", "untrusted"),
+        ("wrong_ds_namespace_samlify.xml", "unsigned"),
+    ];
+    let dir = corpus_dir();
+    let mut problems = Vec::new();
+    for (name, want) in pinned {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        let document = metadata::parse_bytes(&bytes).unwrap();
+        let trusted: Vec<_> = if document.info.aggregate {
+            Vec::new()
+        } else {
+            document
+                .entities
+                .iter()
+                .flat_map(signature::idp_signing_certificates)
+                .collect()
+        };
+        let verification = signature::verify_bytes(&bytes);
+        let status = verification.status(&trusted);
+        // The streaming path gives the same answer as the in-memory one.
+        let (_, streamed) = signature::parse_and_verify(bytes.as_slice(), |e| e, |_| {}).unwrap();
+        if streamed != verification {
+            problems.push(format!(
+                "{name}: streamed {streamed:?} but in memory {verification:?}"
+            ));
+        }
+        if status.name() != want {
+            problems.push(format!("{name}: {status:?}, pinned {want}"));
+        }
+        if verification.signer.is_some()
+            && verification.signer != document.info.signed_by.as_ref().and_then(|k| k.sha1)
+        {
+            problems.push(format!("{name}: the signer is not the parser's signed_by"));
+        }
+        if let Some(verifies) = support::xmlsec1::verifies(&path) {
+            let agrees = match status {
+                SignatureStatus::Valid | SignatureStatus::Untrusted => verifies,
+                SignatureStatus::Invalid(_) | SignatureStatus::Unsigned => !verifies,
+                SignatureStatus::Unsupported(_) => false,
+            };
+            if !agrees {
+                problems.push(format!(
+                    "{name}: fedcert says {status:?}, xmlsec1 {}",
+                    if verifies { "verifies" } else { "rejects" }
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -213,9 +213,11 @@ fn saved_state_is_always_the_old_or_the_new_version_after_kill_minus_nine() {
             .unwrap_or_else(|e| panic!("round {round}: {e}"))
             .expect("a saved file");
         assert!(state.is_whole(), "round {round}: a torn or mixed file");
+        // The writer may have saved more versions between saying so and the kill (it does not
+        // wait for its output to be read): never an older one than it said it saved.
         assert!(
-            state.version == last || state.version == last + 1,
-            "round {round}: version {} is neither the last one saved ({last}) nor the next",
+            state.version >= last,
+            "round {round}: version {} is older than the last one saved ({last})",
             state.version
         );
     }

@@ -16,10 +16,9 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, TimeDelta, Utc};
 use fedcert::assess::EntraSource;
 use fedcert::cert::Sha1;
-use fedcert::config::EntraConfig;
+use fedcert::config::{Auth, EntraConfig};
 use fedcert::source::graph::{
     CredentialSource, GraphClient, GraphError, GraphSettings, ReportedResult,
-    describe_update_result,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -410,8 +409,8 @@ async fn federation_configuration_maps_into_the_entra_side() {
     );
     assert_eq!(side.last_run, Some(at("2026-12-01T05:00:00.1234567Z")));
     assert_eq!(
-        describe_update_result(side.update_result.as_ref(), side.last_run, now),
-        "Entra could not reach your metadata; last tried 2 h ago"
+        fedcert::words::update_status(side.update_result.as_ref(), side.last_run, now),
+        "Entra could not reach your metadata; last tried 2 hours ago"
     );
 
     // The token request was the documented client-credentials grant.
@@ -816,7 +815,10 @@ fn an_unset_secret_variable_is_named() {
 #[test]
 fn config_needs_exactly_one_credential() {
     let mut entra = EntraConfig {
+        name: None,
         tenant_id: TENANT.into(),
+        // Written out: without it, a table with no credential signs the operator in.
+        auth: Some(Auth::Secret),
         client_id: CLIENT_ID.into(),
         client_secret_env: None,
         client_certificate: None,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use fedcert::assess::{EntraSource, Policy};
 use fedcert::cert::Sha1;
-use fedcert::source::graph::{ReportedResult, describe_update_result};
+use fedcert::source::graph::ReportedResult;
 use fedcert::source::imports::{
     self, ImportKind, ImportedAdfsCertificates, ImportedAdfsProperties, ImportedEntra, decode_text,
 };
@@ -89,8 +89,8 @@ fn entra_federation_from_powershell_7() {
     );
     assert_eq!(side.as_of, Some(now));
     assert_eq!(
-        describe_update_result(side.update_result.as_ref(), side.last_run, now),
-        "Entra could not reach your metadata; last tried 3 h ago"
+        fedcert::words::update_status(side.update_result.as_ref(), side.last_run, now),
+        "Entra could not reach your metadata; last tried 3 hours ago"
     );
 }
 
@@ -473,11 +473,11 @@ fn imports_describe_their_age_and_feed_the_verdict() {
         )),
     };
     assert_eq!(
-        all.describe(at("2026-12-01T08:00:00Z")),
+        fedcert::words::imports(&all, at("2026-12-01T08:00:00Z")),
         [
-            "Entra side imported 2 h ago from fed.json",
-            "AD FS certificates imported 2 h ago from certs.json",
-            "AD FS properties imported 2 h ago from props.json"
+            "Entra side imported 2 hours ago from fed.json",
+            "AD FS certificates imported 2 hours ago from certs.json",
+            "AD FS properties imported 2 hours ago from props.json"
         ]
     );
     assert_eq!(all.auto_rollover(), Some(false));
@@ -487,5 +487,5 @@ fn imports_describe_their_age_and_feed_the_verdict() {
         imports::Imports::default().policy(Policy::default()),
         Policy::default()
     );
-    assert!(imports::Imports::default().describe(imported).is_empty());
+    assert!(fedcert::words::imports(&imports::Imports::default(), imported).is_empty());
 }

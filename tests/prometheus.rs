@@ -8,6 +8,7 @@
 mod support;
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -22,7 +23,7 @@ use serde_json::Value;
 const NOW: &str = "2026-12-01T09:00:00Z";
 
 /// Every family the exposition declares.
-const FAMILIES: [&str; 11] = [
+const FAMILIES: [&str; 12] = [
     "fedcert_domain_status",
     "fedcert_domain_sync_state",
     "fedcert_domain_primary_expires_in_seconds",
@@ -32,6 +33,7 @@ const FAMILIES: [&str; 11] = [
     "fedcert_metadata_fetch_success",
     "fedcert_metadata_last_success_timestamp_seconds",
     "fedcert_entra_update_result",
+    "fedcert_domains",
     "fedcert_evaluation_timestamp_seconds",
     "fedcert_build_info",
 ];
@@ -555,5 +557,205 @@ fn assert_escapes_round_trip(exposition: &Exposition, text: &str, domains: &[Val
     assert!(
         text.contains(r#"subject="CN=Quote \\\" Back \\\\ Line\nBreak""#),
         "the raw text escapes backslash, quote and newline:\n{text}"
+    );
+}
+
+#[test]
+fn output_replaces_the_file_whole_and_a_broken_config_leaves_it_alone() {
+    let fixture = Fixture::start();
+    let (text, _) = fixture.exposition_text();
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("fedcert.prom");
+    std::fs::write(&target, "# the previous run's\n").unwrap();
+    let output = fixture.check(&[
+        "--format",
+        "prometheus",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "the exit code is still check's"
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), text);
+    let names: Vec<String> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["fedcert.prom"], "no temporary file is left behind");
+
+    // fedcert fails before writing (a broken config): the old metrics stay, so they age.
+    let broken = out_dir.path().join("broken.toml");
+    std::fs::write(&broken, "[[domain]]\nname = 3\n").unwrap();
+    let failed = Command::cargo_bin("fedcert")
+        .unwrap()
+        .args([
+            "--config",
+            broken.to_str().unwrap(),
+            "check",
+            "--format",
+            "prometheus",
+        ])
+        .args(["--output", target.to_str().unwrap()])
+        .env("FEDCERT_DATA_DIR", out_dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(65));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), text);
+
+    // Nowhere to write: 73, one line naming the file.
+    let nowhere = out_dir.path().join("missing-dir/fedcert.prom");
+    let output = fixture.check(&[
+        "--format",
+        "prometheus",
+        "--output",
+        nowhere.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(73));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!(
+            "fedcert: --output {}: cannot write it:",
+            nowhere.display()
+        )),
+        "{stderr}"
+    );
+}
+
+fn dashboard() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/grafana-dashboard.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Every panel of the dashboard, rows' nested panels included.
+fn panels(dashboard: &Value) -> Vec<&Value> {
+    let mut all = Vec::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        all.push(panel);
+        if let Some(nested) = panel["panels"].as_array() {
+            all.extend(nested);
+        }
+    }
+    all
+}
+
+/// Every (panel title, PromQL expression) of the dashboard.
+fn dashboard_queries(dashboard: &Value) -> Vec<(String, String)> {
+    panels(dashboard)
+        .into_iter()
+        .filter(|p| p["type"] != "row")
+        .flat_map(|p| {
+            let title = p["title"].as_str().unwrap().to_owned();
+            p["targets"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{title}: no targets"))
+                .iter()
+                .map(move |t| (title.clone(), t["expr"].as_str().unwrap().to_owned()))
+        })
+        .collect()
+}
+
+/// The `fedcert_…` names in a PromQL expression.
+fn metric_names(expr: &str) -> BTreeSet<&str> {
+    expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .filter(|w| w.starts_with("fedcert_"))
+        .collect()
+}
+
+#[test]
+fn the_grafana_dashboard_queries_only_metric_families_fedcert_exports() {
+    let fixture = Fixture::start();
+    let (text, _) = fixture.exposition_text();
+    let exposition = parse_prometheus(&text).unwrap();
+    let dashboard = dashboard();
+
+    // Importable anywhere: one variable, the Prometheus data source, which every panel and
+    // every query uses.
+    let variables = dashboard["templating"]["list"].as_array().unwrap();
+    assert_eq!(variables.len(), 1, "{variables:#?}");
+    assert_eq!(variables[0]["type"], "datasource");
+    assert_eq!(variables[0]["query"], "prometheus");
+    let source = format!("${{{}}}", variables[0]["name"].as_str().unwrap());
+    let mut ids = BTreeSet::new();
+    for panel in panels(&dashboard) {
+        let title = panel["title"].as_str().unwrap();
+        assert!(
+            ids.insert(panel["id"].as_u64().unwrap()),
+            "{title}: id twice"
+        );
+        for key in ["h", "w", "x", "y"] {
+            assert!(panel["gridPos"][key].is_u64(), "{title}: gridPos.{key}");
+        }
+        if panel["type"] == "row" {
+            continue;
+        }
+        assert_eq!(panel["datasource"]["uid"], source.as_str(), "{title}");
+        for target in panel["targets"].as_array().unwrap() {
+            assert_eq!(target["datasource"]["uid"], source.as_str(), "{title}");
+        }
+    }
+
+    // Every query names a family the real exposition has, and nothing else of fedcert's.
+    let queries = dashboard_queries(&dashboard);
+    assert!(queries.len() >= 10, "{queries:#?}");
+    let mut named = BTreeSet::new();
+    for (title, expr) in &queries {
+        let names = metric_names(expr);
+        assert!(!names.is_empty(), "{title}: {expr} names no fedcert metric");
+        for name in names {
+            assert!(
+                exposition.families.contains_key(name),
+                "{title}: {expr}: {name} is not a family of `fedcert check --format prometheus`"
+            );
+            named.insert(name);
+        }
+    }
+    // The panels the dashboard is for.
+    for metric in [
+        "fedcert_domain_status",
+        "fedcert_domain_primary_expires_in_seconds",
+        "fedcert_domain_sync_state",
+        "fedcert_metadata_fetch_success",
+        "fedcert_certificate_not_after_timestamp_seconds",
+        "fedcert_evaluation_timestamp_seconds",
+    ] {
+        assert!(named.contains(metric), "no panel on {metric}");
+    }
+}
+
+#[test]
+fn promtool_parses_every_dashboard_query() {
+    let Some(promtool) = promtool() else {
+        eprintln!("promtool is not installed (apt-get install prometheus): skipped");
+        assert!(
+            std::env::var_os("FEDCERT_REQUIRE_PROMTOOL").is_none(),
+            "FEDCERT_REQUIRE_PROMTOOL is set but promtool is not on PATH"
+        );
+        return;
+    };
+    // promtool parses expressions in rule files: one recording rule per query.
+    let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
+    for (i, (_, expr)) in dashboard_queries(&dashboard()).iter().enumerate() {
+        let quoted = serde_json::to_string(expr).unwrap();
+        let _ = writeln!(
+            rules,
+            "      - record: dashboard:query_{i}\n        expr: {quoted}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dashboard-rules.yml");
+    std::fs::write(&file, rules).unwrap();
+    let checked = std::process::Command::new(&promtool)
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "promtool check rules on the dashboard's queries:\n{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
     );
 }

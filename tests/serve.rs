@@ -203,7 +203,7 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
     let exposition = parse_prometheus(&body).unwrap_or_else(|e| panic!("{e:?}:\n{body}"));
     assert_eq!(
         exposition.families.len(),
-        11,
+        12,
         "{:?}",
         exposition.families.keys()
     );
@@ -333,4 +333,21 @@ fn a_listen_address_that_is_no_address_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(64));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("--listen"), "{stderr}");
+}
+
+/// `--listen` as people type it: a host name (`localhost:PORT`) is resolved, loopback first.
+#[test]
+fn localhost_is_an_address_to_listen_on() {
+    let mut server = Server::start("", "localhost:0");
+    let addr = server.addr();
+    assert!(addr.ip().is_loopback(), "{addr}");
+    server.wait_for("no domains configured");
+    let (status, _, _) = get(addr, "/metrics");
+    assert_eq!(status, 200);
+    let (code, stderr) = server.stop("TERM");
+    assert_eq!(code, Some(0), "{stderr:#?}");
+    assert!(
+        !stderr.iter().any(|l| l.contains("warning: --listen")),
+        "localhost is loopback: {stderr:#?}"
+    );
 }

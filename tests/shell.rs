@@ -124,8 +124,45 @@ fn the_man_page_is_roff_with_every_subcommand_and_the_examples() {
             "no {command} in SUBCOMMANDS"
         );
     }
-    // The examples and exit codes (after_help) are part of the page.
+    // The examples (after_help) are part of the page, under EXAMPLES; clap's stray "EXTRA" is
+    // not; and the page has the sections a manual page needs.
+    assert!(page.contains(".SH EXAMPLES"), "{page}");
     assert!(page.contains("Exit codes"), "{page}");
+    assert!(!page.contains(".SH EXTRA"), "{page}");
+    for section in ["FILES", "ENVIRONMENT", "EXIT STATUS", "VERDICT RULES"] {
+        assert!(
+            page.contains(&format!(".SH \"{section}\""))
+                || page.contains(&format!(".SH {section}")),
+            "no {section}"
+        );
+    }
+    for name in [
+        "FEDCERT_CONFIG",
+        "FEDCERT_DATA_DIR",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "NO_COLOR",
+        "RUST_LOG",
+        "config.toml",
+        "fedcert.log",
+    ] {
+        assert!(page.contains(name), "{name} missing");
+    }
+    for rule in [
+        "S1", "S2", "S3", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "E1",
+        "C1",
+    ] {
+        assert!(
+            page.contains(&format!("\\fB{rule}\\fR")),
+            "rule {rule} missing"
+        );
+    }
+    for code in ["64", "65", "69", "73"] {
+        assert!(
+            page.contains(&format!("\\fB{code}\\fR")),
+            "exit {code} missing"
+        );
+    }
     // `man` itself can read it, when installed.
     if let Ok(rendered) = std::process::Command::new("man")
         .args(["-l", "-"])
@@ -167,8 +204,26 @@ fn man_dir_writes_a_page_per_command() {
         pages.contains(&"fedcert-config-init.1".to_owned()),
         "{pages:?}"
     );
+    // The Debian package lists its files (packaging/deb/contents.txt, checked against the built
+    // package in CI): every page written here, and no other.
+    let contents = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/packaging/deb/contents.txt"
+    ))
+    .unwrap();
+    let mut packaged: Vec<String> = contents
+        .lines()
+        .filter_map(|l| l.strip_prefix("/usr/share/man/man1/"))
+        .map(|page| page.trim_end_matches(".gz").to_owned())
+        .collect();
+    packaged.sort();
+    assert_eq!(packaged, pages, "packaging/deb/contents.txt's manual pages");
     let check = std::fs::read_to_string(target.join("fedcert-check.1")).unwrap();
     assert!(check.contains("prometheus"), "{check}");
+    assert!(
+        check.contains(".SH EXAMPLES") && !check.contains(".SH EXTRA"),
+        "{check}"
+    );
 }
 
 #[test]
@@ -212,4 +267,122 @@ fn version_names_the_version_and_the_commit() {
         let head = String::from_utf8(head.stdout).unwrap();
         assert_eq!(commit, head.trim());
     }
+}
+
+/// `fedcert config domains` lists the configured names, and bash completes them after
+/// `--domain` and as `checklist`'s domain (the script asks the binary on the PATH).
+#[test]
+fn completions_offer_the_configured_domain_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[domain]]\nname = \"contoso.com\"\nmetadata_url = \"https://fs.contoso.com/fm.xml\"\n\n[[domain]]\nname = \"fabrikam.com\"\nmetadata_url = \"https://fs.fabrikam.com/fm.xml\"\n",
+    )
+    .unwrap();
+    let listed = Command::cargo_bin("fedcert")
+        .unwrap()
+        .env("FEDCERT_CONFIG", &config)
+        .args(["config", "domains"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&listed), "contoso.com\nfabrikam.com\n");
+
+    let script = dir.path().join("fedcert.bash");
+    std::fs::write(&script, stdout(&fedcert(&["completions", "bash"]))).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("fedcert");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let complete = |words: &str| {
+        let line = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 )); _fedcert_with_domains fedcert \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        let Ok(output) = std::process::Command::new("bash")
+            .args(["--norc", "-c", &line])
+            .env("PATH", &path)
+            .env("FEDCERT_CONFIG", &config)
+            .output()
+        else {
+            return None;
+        };
+        Some(String::from_utf8(output.stdout).unwrap())
+    };
+    let Some(checklist) = complete("fedcert checklist con") else {
+        eprintln!("bash is not installed: completion not exercised");
+        return;
+    };
+    assert_eq!(checklist, "contoso.com\n");
+    assert_eq!(
+        complete("fedcert check --domain ''").unwrap(),
+        "contoso.com\nfabrikam.com\n"
+    );
+    // Elsewhere the generated completion answers as before.
+    assert!(
+        complete("fedcert chec").unwrap().contains("check"),
+        "subcommands still complete"
+    );
+    let fish = stdout(&fedcert(&["completions", "fish"]));
+    assert!(fish.contains("(fedcert config domains 2>/dev/null)"));
+    let zsh = stdout(&fedcert(&["completions", "zsh"]));
+    assert!(zsh.contains(":NAME:_fedcert_domains"));
+    assert!(
+        zsh.find("_fedcert_domains() {").unwrap() < zsh.rfind("_fedcert \"$@\"").unwrap(),
+        "defined before the script calls _fedcert"
+    );
+}
+
+/// `fedcert config tenants` lists the tenants by the names `--tenant` takes, and the shells
+/// complete them after `--tenant` (and never offer domain names there).
+#[test]
+fn completions_offer_the_configured_tenants_after_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\n\n[[tenant]]\nname = \"fabrikam\"\ntenant_id = \"fabrikam.onmicrosoft.com\"\n\n[[domain]]\nname = \"contoso.com\"\nmetadata_url = \"https://fs.contoso.com/fm.xml\"\n",
+    )
+    .unwrap();
+    let listed = Command::cargo_bin("fedcert")
+        .unwrap()
+        .env("FEDCERT_CONFIG", &config)
+        .args(["config", "tenants"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&listed), "contoso.onmicrosoft.com\nfabrikam\n");
+
+    let zsh = stdout(&fedcert(&["completions", "zsh"]));
+    assert!(zsh.contains(":TENANT:_fedcert_tenants"), "{zsh}");
+    assert!(!zsh.contains(":TENANT:_fedcert_domains"));
+    let fish = stdout(&fedcert(&["completions", "fish"]));
+    assert!(fish.contains("-l tenant -r -f -a '(fedcert config tenants 2>/dev/null)'"));
+
+    let script = dir.path().join("fedcert.bash");
+    std::fs::write(&script, stdout(&fedcert(&["completions", "bash"]))).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("fedcert");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let line = format!(
+        "source {}; COMP_WORDS=(fedcert login --tenant ''); COMP_CWORD=3; _fedcert_with_domains fedcert '' --tenant; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    let Ok(output) = std::process::Command::new("bash")
+        .args(["--norc", "-c", &line])
+        .env("PATH", &path)
+        .env("FEDCERT_CONFIG", &config)
+        .output()
+    else {
+        eprintln!("bash is not installed: completion not exercised");
+        return;
+    };
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "contoso.onmicrosoft.com\nfabrikam\n"
+    );
 }

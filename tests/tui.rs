@@ -10,9 +10,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use fedcert::assess::finding::{AutoNext, ManualNext, PendingPhase};
 use fedcert::assess::{
-    Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Milestone, MilestoneKind,
-    Primary, PrimarySource, Rule, Severity, SyncState,
+    Advice, Assessment, EntraSide, EntraSource, FetchFailure, FetchProblem, Finding, IdpFacts,
+    IdpKind, Milestone, MilestoneKind, Outage, Primary, PrimarySource, Rule, Severity, Situation,
+    SyncState,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
@@ -74,11 +76,12 @@ fn milestones(t: DateTime<Utc>) -> Vec<Milestone> {
     .collect()
 }
 
-fn finding(rule: Rule, severity: Severity, message: &str) -> Finding {
+fn finding(rule: Rule, severity: Severity, situation: Situation, advice: Advice) -> Finding {
     Finding {
         rule,
         severity,
-        message: message.into(),
+        situation,
+        advice,
     }
 }
 
@@ -105,9 +108,16 @@ impl Scenario {
         config.auto_rollover = Some(self.kind == IdpKind::AdFs);
         // A never-fetched domain, with the verdict the scenario wants set by hand.
         let mut status = DomainStatus::new(config, now());
+        let outage = match self.primary_days {
+            Some(days) if days < 0 => Some(Outage::PrimaryExpired),
+            Some(_) if self.sync == SyncState::Broken => Some(Outage::SyncBroken),
+            _ => None,
+        };
         status.assessment = Assessment {
             severity: self.severity,
             sync: self.sync,
+            kind: self.primary_days.map(|_| self.kind),
+            outage,
             primary: None,
             successor: None,
             days_left: None,
@@ -197,7 +207,10 @@ fn domains() -> Vec<DomainStatus> {
         findings: vec![finding(
             Rule::S1,
             Severity::Ok,
-            "Automatic rollover is on and Entra holds the certificate: no action.",
+            Situation::AutoInSync {
+                next: AutoNext::PublishDue,
+            },
+            Advice::None,
         )],
     };
     let mut list = vec![
@@ -211,8 +224,18 @@ fn domains() -> Vec<DomainStatus> {
             primary_days: Some(12),
             successor: true,
             findings: vec![
-                finding(Rule::R2, Severity::Critical, "Entra does not hold the certificate AD FS signs with: federated sign-ins fail now. Update the federation settings in Entra (checklist step 4)."),
-                finding(Rule::S2, Severity::Critical, "Automatic rollover is on but Entra is out of sync with 12 days left: renew manually now."),
+                finding(
+                    Rule::R2,
+                    Severity::Critical,
+                    Situation::EntraLacksPrimary { held: vec![] },
+                    Advice::UpdateEntra,
+                ),
+                finding(
+                    Rule::S2,
+                    Severity::Critical,
+                    Situation::AutoOutOfSyncUnderLimit { limit_days: 15 },
+                    Advice::UpdateEntra,
+                ),
             ],
         }
         .build(2),
@@ -224,7 +247,17 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::Pending,
             primary_days: Some(18),
             successor: true,
-            findings: vec![finding(Rule::R4, Severity::Warning, "The successor is published but Entra has not picked it up yet; check again after Entra's next poll.")],
+            findings: vec![finding(
+                Rule::R4,
+                Severity::Warning,
+                Situation::SuccessorNotInEntra {
+                    successor: Sha1([103; 20]),
+                    phase: PendingPhase::Polling {
+                        poll_from: now() - Duration::days(12),
+                    },
+                },
+                Advice::UpdateEntra,
+            )],
         }
         .build(3),
         Scenario {
@@ -235,7 +268,17 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::Unknown,
             primary_days: None,
             successor: false,
-            findings: vec![finding(Rule::R8, Severity::Unknown, "The metadata was never read successfully: nothing is known about this domain's certificates.")],
+            findings: vec![finding(
+                Rule::R8,
+                Severity::Unknown,
+                Situation::NeverRead {
+                    failure: Some(FetchFailure {
+                        problem: FetchProblem::Timeout,
+                        text: timeout(now()).to_string(),
+                    }),
+                },
+                Advice::FixFetch,
+            )],
         }
         .build(4),
         Scenario {
@@ -246,7 +289,17 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::InSync,
             primary_days: Some(40),
             successor: false,
-            findings: vec![finding(Rule::R7, Severity::Warning, "The latest refresh failed (http 503); the verdict uses the snapshot of 2026-12-01 08:56 UTC.")],
+            findings: vec![finding(
+                Rule::R7,
+                Severity::Warning,
+                Situation::Stale {
+                    failure: FetchFailure {
+                        problem: FetchProblem::Http(503),
+                        text: "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml: HTTP 503 Service Unavailable".into(),
+                    },
+                },
+                Advice::FixFetch,
+            )],
         }
         .build(5),
         Scenario {
@@ -257,7 +310,17 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::InSync,
             primary_days: Some(45),
             successor: false,
-            findings: vec![finding(Rule::R5, Severity::Warning, "No automatic rollover and 45 days left: plan the manual renewal.")],
+            findings: vec![finding(
+                Rule::R5,
+                Severity::Warning,
+                Situation::ManualRenewalAhead {
+                    next: ManualNext::Plan {
+                        critical_from: now() + Duration::days(15),
+                        limit_days: 30,
+                    },
+                },
+                Advice::RotateAtIdp,
+            )],
         }
         .build(6),
         ok("litware.com", "fs.litware.com", 150).build(7),
@@ -270,7 +333,12 @@ fn domains() -> Vec<DomainStatus> {
             sync: SyncState::Broken,
             primary_days: Some(-3),
             successor: false,
-            findings: vec![finding(Rule::R1, Severity::Critical, "The primary signing certificate expired 3 days ago: renew it now (Update-AdfsCertificate -Urgent).")],
+            findings: vec![finding(
+                Rule::R1,
+                Severity::Critical,
+                Situation::PrimaryExpired,
+                Advice::UrgentRollover,
+            )],
         }
         .build(9),
     ];
@@ -891,10 +959,33 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
             binding.description
         );
     }
+    // At 120x40 every key at once; at 80x24 the first page says where it is and the next one
+    // (PgDn) the rest, down to the last key on the last row.
     for (width, height) in [(80, 24), (120, 40)] {
         let mut app = app_sized(width, height);
         act(&mut app, &[Action::ToggleHelp]);
-        let text = screen_text(&draw(&app));
+        let mut text = screen_text(&draw(&app));
+        let total = view::help::Page::Browse.bindings(keymap).count();
+        if height == 24 {
+            assert!(
+                text.contains(&format!(" 1–22 of {total} ")),
+                "the first page says where it is: {text}"
+            );
+            act(&mut app, &[Action::PageDown]);
+            let second = screen_text(&draw(&app));
+            assert!(
+                second.contains(&format!("–{total} of {total} ")),
+                "{second}"
+            );
+            // Further down stays at the end; Home goes back to the top.
+            act(&mut app, &[Action::Down, Action::PageDown]);
+            assert_eq!(screen_text(&draw(&app)), second);
+            act(&mut app, &[Action::Top]);
+            assert!(screen_text(&draw(&app)).contains(" 1–22 of "));
+            text.push_str(&second);
+        } else {
+            assert!(!text.contains(&format!(" of {total} ")), "{text}");
+        }
         for binding in view::help::Page::Browse.bindings(keymap) {
             assert!(
                 text.contains(binding.description),
@@ -1738,6 +1829,37 @@ fn log_entry(level: tracing::Level, message: &str) -> fedcert::tui::log::LogEntr
 }
 
 #[test]
+fn a_long_log_entry_wraps_under_itself_and_the_oldest_stays_reachable() {
+    let mut app = app();
+    let long = "contoso.com: the metadata could not be read: https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml: connection refused by 10.0.0.4:443 (nothing listens there, or a firewall rejects it)";
+    for n in 0..12 {
+        act(
+            &mut app,
+            &[Action::Logged(log_entry(
+                tracing::Level::WARN,
+                &format!("{n} {long}"),
+            ))],
+        );
+    }
+    act(&mut app, &[Action::ToggleLog]);
+    let text = screen_text(&draw(&app));
+    // The cause at the end of the newest entry is on screen, under the message.
+    let words = text.replace(['│', '"'], " ");
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (_, newest) = words
+        .split_once("11 contoso.com: the metadata could not be read:")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(newest.contains("or a firewall rejects it)"), "{text}");
+    // Each entry takes several lines, so fewer fit; Top still reaches the oldest.
+    act(&mut app, &[Action::Top]);
+    let text = screen_text(&draw(&app));
+    assert!(
+        text.contains("WARN  fedcert::poller: 0 contoso.com"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_log_pane_shows_recent_warnings_newest_last_and_scrolls() {
     let mut app = app();
     app.log_file = Some("/var/lib/fedcert/fedcert.log".into());
@@ -1955,7 +2077,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             certificate_threshold_multiplier: None,
         },
     }));
-    let lines: Vec<String> = view::detail::lines(&app.domains()[fabrikam], now(), 200, app.theme())
+    let lines: Vec<String> = view::detail::lines(&app, &app.domains()[fabrikam], now(), 200)
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();
@@ -1966,10 +2088,10 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             lines.join("\n")
         );
     };
-    has("update     Entra could not reach your metadata; last tried 3 h ago");
+    has("update     Entra could not reach your metadata; last tried 3 hours ago");
     has("Entra read FAILED 2m ago (AADSTS7000215); the error is under Entra ID");
     has("AADSTS7000215: Invalid client secret provided. (showing the last known side)");
-    has("imported   AD FS properties imported 2 h ago from props.json");
+    has("imported   AD FS properties imported 2 hours ago from props.json");
 }
 
 #[test]
@@ -2049,4 +2171,247 @@ fn texts_that_name_a_key_name_the_rebound_one() {
         }],
     );
     assert!(screen_text(&draw(&app)).contains("x quits"));
+}
+
+/// A finding's step: the details name it with the key that opens it, and that key from the
+/// details opens the checklist on it (from the list, the checklist starts at its first open
+/// step as before).
+#[test]
+fn from_the_details_the_checklist_opens_at_the_top_findings_step() {
+    use fedcert::checklist::StepId;
+    let cursor = |app: &App| {
+        let list = fedcert::tui::checklist_screen::build(app, now()).unwrap();
+        let index = app.checklist.as_ref().unwrap().cursor(&list).unwrap();
+        (list.steps[index].id, index + 1)
+    };
+    let mut app = app();
+    // woodgrove.com: R4, the successor is not in Entra.
+    let woodgrove = names(&app)
+        .iter()
+        .position(|n| *n == "woodgrove.com")
+        .unwrap();
+    for _ in 0..woodgrove {
+        act(&mut app, &[Action::Down]);
+    }
+    act(&mut app, &[Action::OpenChecklist]);
+    assert_eq!(cursor(&app), (StepId::AutoRollover, 1));
+    act(&mut app, &[Action::Back, Action::OpenDetails]);
+    let details = draw(&app).backend().to_string();
+    assert!(
+        details.contains("c opens checklist step 6: Update Entra ID with the new certificate"),
+        "{details}"
+    );
+    act(&mut app, &[Action::OpenChecklist]);
+    assert_eq!(cursor(&app), (StepId::UpdateEntra, 6));
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+/// The details name the checklist key as the keymap has it: rebound, the new key shows.
+#[test]
+fn the_details_name_the_rebound_checklist_key() {
+    let mut app = app();
+    app.keymap = rebound(&[("open_checklist", &["o"])]);
+    act(&mut app, &[Action::Down, Action::OpenDetails]);
+    let details = draw(&app).backend().to_string();
+    assert!(details.contains("o opens checklist step 1"), "{details}");
+    assert!(!details.contains("c opens checklist"), "{details}");
+}
+
+// ---- the explain prompt: triage from the error users see ----
+
+/// Keys as typed, each through the app's keymap in the mode it is in then.
+fn press(app: &mut App, keys: &[KeyEvent]) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for key in keys {
+        let action = app.keymap.action_for(app.mode(), key);
+        effects.extend(action.map(|a| update(app, a, now())).unwrap_or_default());
+    }
+    effects
+}
+
+/// `text` typed key by key.
+fn typed(text: &str) -> Vec<KeyEvent> {
+    text.chars().map(|c| key(KeyCode::Char(c))).collect()
+}
+
+/// `e`, then `text`, then Enter.
+fn explain(app: &mut App, text: &str) {
+    press(app, &[key(KeyCode::Char('e'))]);
+    assert_eq!(app.mode(), Mode::Explain);
+    press(app, &typed(text));
+    press(app, &[key(KeyCode::Enter)]);
+}
+
+#[test]
+fn explaining_an_error_narrows_the_list_to_the_domains_that_show_a_cause() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS50008");
+    assert_eq!(app.mode(), Mode::List);
+    let answer = app.answer().unwrap();
+    assert_eq!(answer.code.as_deref(), Some("AADSTS50008"));
+    assert!(!answer.causes.is_empty());
+    // The two domains whose Entra copy no longer matches, the expired one first, and the one
+    // whose published successor Entra lacks.
+    assert_eq!(
+        names(&app),
+        ["fourthcoffee.com", "fabrikam.com", "woodgrove.com"]
+    );
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+    let screen = screen_text(&draw(&app));
+    assert!(
+        screen.contains("AADSTS50008 · 3 domains show a cause now"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Enter runbook · Esc every domain"),
+        "{screen}"
+    );
+    // Why the selected one is listed.
+    assert!(
+        screen.contains("why: the primary CN=ADFS Signing - fs.fourthcoffee.com"),
+        "{screen}"
+    );
+    assert!(screen.contains("Enter runbook  c checklist"), "{screen}");
+    // Esc brings every domain back, the selection kept.
+    press(&mut app, &[key(KeyCode::Esc)]);
+    assert!(app.answer().is_none());
+    assert_eq!(names(&app).len(), 9);
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+}
+
+#[test]
+fn enter_on_an_explained_domain_opens_its_outage_runbook() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS50008");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(app.screen, Screen::Checklist);
+    let checklist = app.checklist_of(app.selected_status().unwrap(), now());
+    assert_eq!(checklist.mode, fedcert::checklist::Mode::Outage);
+    // Back from the runbook: the narrowed list and its answer are still there.
+    press(&mut app, &[key(KeyCode::Esc)]);
+    assert_eq!(app.screen, Screen::List);
+    assert_eq!(names(&app).len(), 3);
+}
+
+#[test]
+fn the_prompt_edits_and_escape_closes_it_without_an_answer() {
+    let mut app = app();
+    press(&mut app, &[key(KeyCode::Char('e'))]);
+    // Keys that are commands elsewhere are text here.
+    press(&mut app, &typed("qjx"));
+    press(&mut app, &[key(KeyCode::Backspace)]);
+    assert_eq!(app.explain.as_ref().unwrap().text, "qj");
+    assert!(screen_text(&draw(&app)).contains("qj"));
+    press(&mut app, &[key(KeyCode::Esc)]);
+    assert_eq!(app.mode(), Mode::List);
+    assert!(app.answer().is_none());
+    assert_eq!(names(&app).len(), 9);
+    // Enter on an empty prompt explains nothing.
+    press(&mut app, &[key(KeyCode::Char('e')), key(KeyCode::Enter)]);
+    assert!(app.answer().is_none());
+    assert_eq!(names(&app).len(), 9);
+}
+
+#[test]
+fn a_pasted_error_page_is_explained_as_one_line() {
+    let mut app = app_sized(120, 40);
+    press(&mut app, &[key(KeyCode::Char('e'))]);
+    let page = "Sorry, but we're having trouble signing you in.\r\n\r\n\
+                AADSTS50008: SAML token is invalid.\n\tRequest Id: 0b8c1e3a";
+    update(&mut app, Action::Paste(page.into()), now());
+    let text = app.explain.as_ref().unwrap().text.clone();
+    assert!(!text.contains(['\n', '\r', '\t']), "{text:?}");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(app.answer().unwrap().code.as_deref(), Some("AADSTS50008"));
+    assert_eq!(names(&app).len(), 3);
+    // Pasting into the filter filters.
+    let mut filtered = self::app();
+    act(
+        &mut filtered,
+        &[Action::StartFilter, Action::Paste("north\n".into())],
+    );
+    assert_eq!(names(&filtered), ["northwind.net"]);
+}
+
+#[test]
+fn an_unknown_code_lists_the_domains_whose_sign_ins_fail_now() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS99999");
+    let screen = screen_text(&draw(&app));
+    assert!(
+        screen.contains("fedcert knows nothing about AADSTS99999"),
+        "{screen}"
+    );
+    assert!(
+        names(&app).contains(&"fourthcoffee.com"),
+        "{:?}",
+        names(&app)
+    );
+}
+
+#[test]
+fn the_answer_follows_the_fix() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS50008");
+    // fabrikam's Entra copy is put right: its next verdict is in sync.
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let status = app.domain_mut(fabrikam).unwrap();
+    status.assessment.severity = Severity::Ok;
+    status.assessment.sync = SyncState::InSync;
+    status.assessment.findings = vec![finding(
+        Rule::S1,
+        Severity::Ok,
+        Situation::AutoInSync {
+            next: AutoNext::PublishDue,
+        },
+        Advice::None,
+    )];
+    status.verdict_holds = None;
+    app.explain.as_mut().unwrap().stale = true;
+    act(&mut app, &[Action::Tick]);
+    assert_eq!(names(&app), ["fourthcoffee.com", "woodgrove.com"]);
+}
+
+#[test]
+fn snapshot_explain_prompt_80x24() {
+    let mut app = app();
+    press(&mut app, &[key(KeyCode::Char('e'))]);
+    press(&mut app, &typed("AADSTS50008"));
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_explain_answer_80x24() {
+    let mut app = app();
+    explain(&mut app, "AADSTS50008");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn snapshot_explain_answer_120x40() {
+    let mut app = app_sized(120, 40);
+    explain(&mut app, "AADSTS50008");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn the_worst_domain_stays_selected_as_verdicts_arrive_until_the_operator_chooses() {
+    let mut app = app();
+    assert_eq!(selected_name(&app), "fourthcoffee.com");
+    // fourthcoffee's primary is put right: fabrikam is now the worst, and selected.
+    let fourthcoffee = index_of(&app, "fourthcoffee.com");
+    app.domain_mut(fourthcoffee).unwrap().assessment.severity = Severity::Ok;
+    act(
+        &mut app,
+        &[Action::Tick, Action::ToggleHelp, Action::ToggleHelp],
+    );
+    assert_eq!(names(&app)[0], "fabrikam.com");
+    assert_eq!(selected_name(&app), "fabrikam.com");
+    // Once the operator moves, the selection is theirs.
+    act(&mut app, &[Action::Down]);
+    assert_eq!(selected_name(&app), "woodgrove.com");
+    app.domain_mut(fourthcoffee).unwrap().assessment.severity = Severity::Critical;
+    act(&mut app, &[Action::Tick]);
+    assert_eq!(names(&app)[0], "fourthcoffee.com");
+    assert_eq!(selected_name(&app), "woodgrove.com");
 }

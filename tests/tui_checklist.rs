@@ -7,9 +7,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use fedcert::assess::finding::PendingPhase;
 use fedcert::assess::{
-    Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Primary, PrimarySource, Rule,
-    Severity, SyncState,
+    Advice, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Primary, PrimarySource,
+    Rule, Severity, Situation, SyncState,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::checklist::{Checklist, Dialect, Mark, Progress, StepId, StepState};
@@ -87,6 +88,7 @@ fn contoso() -> DomainStatus {
     config.auto_rollover = Some(false);
     config.adfs_primary_server = Some("adfs01.contoso.com".to_owned());
     let (p, s) = (primary(), successor());
+    let successor_sha1 = s.sha1;
     let facts = IdpFacts {
         entity_id: "http://fs.contoso.com/adfs/services/trust".to_owned(),
         kind: IdpKind::AdFs,
@@ -129,6 +131,8 @@ fn contoso() -> DomainStatus {
         assessment: Assessment {
             severity: Severity::Warning,
             sync: SyncState::Pending,
+            kind: Some(IdpKind::AdFs),
+            outage: None,
             days_left: Some(p.days_left_exact(now())),
             primary: Some(Primary {
                 cert: p,
@@ -138,8 +142,13 @@ fn contoso() -> DomainStatus {
             findings: vec![Finding {
                 rule: Rule::R4,
                 severity: Severity::Warning,
-                message: "Entra does not hold the successor yet: update Entra before the primary expires."
-                    .to_owned(),
+                situation: Situation::SuccessorNotInEntra {
+                    successor: successor_sha1,
+                    phase: PendingPhase::Polling {
+                        poll_from: now() - Duration::days(12),
+                    },
+                },
+                advice: Advice::UpdateEntra,
             }],
             milestones: Vec::new(),
         },
@@ -293,11 +302,12 @@ fn c_opens_the_selected_domains_checklist_and_asks_for_its_saved_progress() {
             "adfs-certs",
             "update-entra",
             "repair-trust",
-            "verify-entra"
+            "verify-entra",
+            "promote"
         ]
     );
     assert!(
-        screen_text(&app).contains("2/8 done"),
+        screen_text(&app).contains("2/9 done"),
         "{}",
         screen_text(&app)
     );
@@ -326,10 +336,13 @@ fn the_cursor_starts_on_the_first_step_neither_done_nor_verified() {
     assert_eq!(state(&app, StepId::Expiry), StepState::Verified);
     assert_eq!(cursor_step(&app), StepId::KbUpdates);
 
-    // Reopened from the details, the same; and Esc goes back to the details.
+    // Opened from the details, it starts at the step that carries out the top finding's
+    // advice (R4: update Entra), and stays there when the saved progress arrives; Esc goes back
+    // to the details.
     press(&mut app, &[KeyCode::Esc]);
     assert_eq!(app.screen, Screen::List);
     press(&mut app, &[KeyCode::Enter, KeyCode::Char('c')]);
+    assert_eq!(cursor_step(&app), StepId::UpdateEntra);
     update(
         &mut app,
         Action::ProgressLoaded {
@@ -338,7 +351,7 @@ fn the_cursor_starts_on_the_first_step_neither_done_nor_verified() {
         },
         now(),
     );
-    assert_eq!(cursor_step(&app), StepId::KbUpdates);
+    assert_eq!(cursor_step(&app), StepId::UpdateEntra);
     press(&mut app, &[KeyCode::Esc]);
     assert_eq!(app.screen, Screen::Details);
 }
@@ -352,9 +365,9 @@ fn j_k_g_and_g_move_between_steps_and_stop_at_the_ends() {
     press(&mut app, &[KeyCode::Char('k')]);
     assert_eq!(cursor_step(&app), StepId::Sync);
     press(&mut app, &[KeyCode::Char('G')]);
-    assert_eq!(cursor_step(&app), StepId::VerifyEntra);
+    assert_eq!(cursor_step(&app), StepId::Promote);
     press(&mut app, &[KeyCode::Char('j')]);
-    assert_eq!(cursor_step(&app), StepId::VerifyEntra);
+    assert_eq!(cursor_step(&app), StepId::Promote);
     press(&mut app, &[KeyCode::Char('g'), KeyCode::Up]);
     assert_eq!(cursor_step(&app), StepId::AutoRollover);
     // Moving in the checklist leaves the list's selection alone.
@@ -398,7 +411,7 @@ fn space_marks_done_and_again_undoes_s_skips_f_fails() {
     );
     assert_eq!(state(&app, StepId::AutoRollover), StepState::Done);
     assert_eq!(cursor_step(&app), StepId::AutoRollover, "the cursor stays");
-    assert!(screen_text(&app).contains("3/8 done"));
+    assert!(screen_text(&app).contains("3/9 done"));
 
     let effects = press(&mut app, &[KeyCode::Char(' ')]);
     assert_eq!(
@@ -658,7 +671,7 @@ fn a_marked_step_is_still_marked_after_a_restart() {
         Some("Graph says 1 cert")
     );
     assert_eq!(cursor_step(&app), StepId::Sync, "the first open step");
-    assert!(screen_text(&app).contains("3/8 done"));
+    assert!(screen_text(&app).contains("3/9 done"));
 }
 
 #[test]

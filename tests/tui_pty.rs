@@ -18,9 +18,10 @@ fn demo_shows_domains_help_and_quits_with_the_terminal_restored() {
         tui.screen.screen().alternate_screen(),
         "the TUI runs on the alternate screen"
     );
-    assert!(!tui.screen.screen().contents().contains("WHAT IT DOES"));
+    assert!(!tui.screen.screen().contents().contains("toggle_help"));
     tui.keys("?");
-    tui.wait_for_text("WHAT IT DOES"); // the help overlay's table, generated from the keymap
+    // The help overlay's table, generated from the keymap (at 80x24 without its headings).
+    tui.wait_for_text("toggle_help");
     tui.keys("q");
     let status = tui.wait_exit();
     assert!(status.success(), "exit status {status:?}");
@@ -164,8 +165,8 @@ fn a_logged_warning_shows_in_the_log_pane() {
         &[("FEDCERT_DATA_DIR", not_a_dir.to_str().unwrap())],
     );
     wait_for_the_demo(&mut tui);
-    tui.keys("c");
-    tui.wait_for_text("renewal checklist");
+    tui.keys("c"); // the worst domain's: the outage runbook
+    tui.wait_for_text("OUTAGE runbook");
     tui.keys(" ");
     tui.wait_for_text("NOT SAVED");
     tui.keys("\x1b");
@@ -175,6 +176,47 @@ fn a_logged_warning_shows_in_the_log_pane() {
     // The entry may arrive a moment after the pane opens: wait for it, not for "WARN" (the
     // header's counts say WARN too).
     tui.wait_for_text("WARN  fedcert::tui::effects: saving the checklist progress");
+    tui.keys("q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored();
+}
+
+#[test]
+fn a_pasted_error_page_is_explained_and_enter_opens_the_outage_runbook() {
+    let mut tui = Session::start(&["demo"], &[]);
+    wait_for_the_demo(&mut tui);
+    // The terminal was asked to bracket pastes; a page of several lines arrives as one.
+    assert!(
+        tui.screen.screen().bracketed_paste(),
+        "bracketed paste is on"
+    );
+    tui.keys("e");
+    tui.wait_for_text("explain:");
+    tui.keys("\x1b[200~Sorry, but we're having trouble signing you in.\r\nAADSTS50008: SAML token is invalid.\r\n\x1b[201~");
+    tui.wait_for_text("AADSTS50008: SAML token is invalid.");
+    tui.keys("\r");
+    tui.wait_for_text("domains show a cause now");
+    tui.keys("\r");
+    tui.wait_for_text("OUTAGE runbook");
+    tui.keys("q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored();
+}
+
+#[test]
+fn failed_refreshes_show_in_the_log_pane() {
+    let mut tui = Session::start(&["demo"], &[]);
+    wait_for_the_demo(&mut tui);
+    tui.keys("L");
+    tui.wait_for_text("log: recent warnings and errors");
+    // The demo's refused connection, with the domain, the URL and the cause.
+    // Wrapped under itself: the words in order, whatever the line breaks.
+    tui.wait_for("the refused demo domain's warning", |s| {
+        let text = s.contents().replace('│', " ");
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        words.contains("proseware-demo.example: the metadata could not be read:")
+            && words.contains("connection refused by 127.0.0.1")
+    });
     tui.keys("q");
     assert!(tui.wait_exit().success());
     tui.assert_restored();

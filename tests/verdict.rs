@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedcert::assess::{
-    AssessInput, Assessment, EntraSide, EntraSource, IdpFacts, IdpKind, MilestoneKind, Policy,
-    PrimarySource, Rule, Severity, SyncState, assess, next_change,
+    Advice, AssessInput, Assessment, EntraSide, EntraSource, FetchFailure, FetchProblem, Finding,
+    IdpFacts, IdpKind, MilestoneKind, Policy, PrimarySource, Rule, Severity, SyncState, assess,
+    next_change,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
+use fedcert::words;
 
 use Rule::{C1, E1, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
 // `Ok` is `Severity::Ok` in this file: no `Result` is built here.
@@ -59,7 +61,7 @@ fn cert_from(id: u8, starts: TimeDelta, left: TimeDelta) -> CertInfo {
 struct Scenario {
     facts: IdpFacts,
     never_read: bool,
-    fetch_error: Option<&'static str>,
+    fetch_error: Option<FetchFailure>,
     entra: Option<EntraSide>,
     auto: Option<bool>,
     imported_primary: Option<Sha1>,
@@ -172,18 +174,18 @@ impl Scenario {
         self
     }
     fn stale(mut self, error: &'static str) -> Self {
-        self.fetch_error = Some(error);
+        self.fetch_error = Some(failure(error));
         self
     }
     fn never_read(mut self, error: Option<&'static str>) -> Self {
         self.never_read = true;
-        self.fetch_error = error;
+        self.fetch_error = error.map(failure);
         self
     }
     fn input(&self) -> AssessInput<'_> {
         AssessInput {
             idp: (!self.never_read).then_some(&self.facts),
-            fetch_error: self.fetch_error,
+            fetch_error: self.fetch_error.as_ref(),
             entra: self.entra.as_ref(),
             auto_rollover: self.auto,
             adfs_primary: self.imported_primary,
@@ -193,6 +195,14 @@ impl Scenario {
     }
     fn run(&self) -> Assessment {
         assess(&self.input(), now())
+    }
+}
+
+/// A failed read, of no particular kind.
+fn failure(text: &str) -> FetchFailure {
+    FetchFailure {
+        problem: FetchProblem::Other,
+        text: text.to_owned(),
     }
 }
 
@@ -211,8 +221,9 @@ fn check_rule_table(cases: Vec<RuleCase>) {
         let worst = expected.iter().map(|(_, s)| *s).max().unwrap();
         assert_eq!(a.severity, worst, "{name}");
         for f in &a.findings {
+            let text = words::finding(f, &a, now(), None);
             assert!(
-                !f.message.is_empty() && !f.message.contains('\n'),
+                !text.is_empty() && !text.contains('\n'),
                 "{name}: one line: {f:?}"
             );
         }
@@ -808,15 +819,20 @@ fn days_left_is_fractional() {
     assert_eq!(adfs().never_read(None).run().days_left, None);
 }
 
-/// The message of the one finding with `rule`.
-fn message(scenario: &Scenario, rule: Rule) -> String {
+/// The one finding with `rule`.
+fn finding(scenario: &Scenario, rule: Rule) -> Finding {
     let a = scenario.run();
     a.findings
         .iter()
         .find(|f| f.rule == rule)
         .unwrap_or_else(|| panic!("no {rule}: {:#?}", a.findings))
-        .message
         .clone()
+}
+
+/// The finding with `rule` in words (no checklist: no step number).
+fn message(scenario: &Scenario, rule: Rule) -> String {
+    let a = scenario.run();
+    words::finding(&finding(scenario, rule), &a, now(), None)
 }
 
 fn assert_mentions(text: &str, parts: &[&str]) {
@@ -851,7 +867,7 @@ fn messages_are_concrete() {
                 "expires in 12 days (2026-12-13 09:00 UTC)",
                 "under the 15-day limit",
                 "successor CN=ADFS Signing 2 (02020202…)",
-                "update Entra now (checklist step 7)",
+                "update Entra now",
             ],
         ),
         (
@@ -859,14 +875,14 @@ fn messages_are_concrete() {
             S2,
             &[
                 "renew now by hand",
-                "put the successor CN=ADFS Signing 2 (02020202…) into Entra (checklist step 7)",
+                "put the successor CN=ADFS Signing 2 (02020202…) into Entra",
             ],
         ),
         (
             promote,
             S3,
             &[
-                "promote the new certificate before 2026-12-21 09:00 UTC",
+                "make it primary before 2026-12-21 09:00 UTC",
                 "-Thumbprint 0202020202020202020202020202020202020202 -IsPrimary",
             ],
         ),
@@ -877,17 +893,16 @@ fn messages_are_concrete() {
                 "AD FS has published no successor",
                 "due at 2026-11-29 09:00 UTC (T−20 days)",
                 "Update-AdfsCertificate -CertificateType Token-Signing",
-                "checklist step 1",
             ],
         ),
         (
             healthy(days(200)).entra(Some(9), Some(8)),
             R2,
             &[
-                "Entra holds signing 09090909… and next signing 08080808…",
-                "not the primary CN=ADFS Signing 1 (01010101…)",
+                "signing slot holds 09090909…, which the IdP does not publish",
+                "next-signing slot holds 08080808…, which the IdP does not publish",
+                "not hold the primary CN=ADFS Signing 1 (01010101…)",
                 "sign-ins fail now",
-                "checklist step 7",
             ],
         ),
         (
@@ -937,12 +952,12 @@ fn messages_name_the_cause_and_fix() {
         (
             healthy(days(29)).no_entra(),
             R10,
-            &["checklist step 2", "expires in 29 days"],
+            &["check which certificates Entra holds", "expires in 29 days"],
         ),
         (
             healthy(days(29)).auto_unknown(),
             R6,
-            &["checklist step 1", "Get-AdfsProperties"],
+            &["Get-AdfsProperties | FL AutoCert*, Certificate*"],
         ),
         (
             unreadable,
@@ -979,7 +994,7 @@ fn all_clear_messages_say_why_and_what_next() {
         (
             healthy(days(200)).no_entra(),
             R10,
-            &["from 2027-05-20 09:00 UTC check which certificates Entra holds (checklist step 2)"],
+            &["from 2027-05-20 09:00 UTC check which certificates Entra holds"],
         ),
         (
             healthy(days(200)).auto_unknown(),
@@ -1085,12 +1100,12 @@ fn e1_entra_update_failures() {
         .update_result("couldNotAccessRemoteHost")
         .run();
     let e1 = a.findings.iter().find(|f| f.rule == E1).unwrap();
+    let text = words::finding(e1, &a, now(), None);
     assert!(
-        e1.message
-            .starts_with("Entra could not reach your metadata; last tried 3 h ago"),
-        "{}",
-        e1.message
+        text.starts_with("Entra could not reach your metadata; last tried 3 hours ago"),
+        "{text}"
     );
+    assert_eq!(e1.advice, Advice::MakeMetadataReachable);
 }
 
 /// C1: the metadata server's clock is more than 5 minutes off this machine's.
@@ -1132,13 +1147,13 @@ fn c1_clock_skew() {
 
 // ---- how long a verdict holds ----
 
-/// The verdict without its continuous countdown, plus that countdown as the list and the
-/// details show it.
-fn held(a: &Assessment) -> (Assessment, String, Option<String>) {
+/// The verdict without its continuous countdown, plus that countdown as the list shows it (the
+/// details and the findings' words count down from the moment they are drawn).
+fn held(a: &Assessment) -> (Assessment, String) {
     use fedcert::tui::view::format;
     let mut a = a.clone();
     let days = a.days_left.take();
-    (a, format::days_left(days), days.map(format::days_left_long))
+    (a, format::days_left(days))
 }
 
 /// Moments worth probing: around every certificate's dates, every policy milestone, Entra's
@@ -1208,6 +1223,7 @@ fn a_verdict_holds_until_its_next_change() {
             entra_poll_days: 400,
             generation_days: 45,
             promotion_days: 45,
+            critical_days: 2,
             plan_days: 0,
         }),
         adfs().never_read(Some("connection refused")),
@@ -1253,4 +1269,59 @@ fn a_quiet_verdict_holds_until_its_countdown_moves() {
     // Nothing read, nothing counts down: it holds until something new arrives.
     let s = adfs().never_read(None);
     assert_eq!(next_change(&s.input(), at), DateTime::<Utc>::MAX_UTC);
+}
+
+/// A failed read says what actually happened and the fix that fits it, never only "check that
+/// this host can reach it" (R8 and R7 alike); the list's title says it in a few words.
+#[test]
+fn failed_reads_get_the_fix_that_fits() {
+    let cases = [
+        (
+            FetchProblem::HtmlPage,
+            "/federationmetadata/2007-06/federationmetadata.xml",
+            "an HTML page, not metadata",
+        ),
+        (FetchProblem::Refused, "host and port", "connection refused"),
+        (FetchProblem::Truncated, "cut short", "metadata cut short"),
+        (FetchProblem::Empty, "server or proxy", "empty answer"),
+        (
+            FetchProblem::Http(403),
+            "anonymously",
+            "metadata never read",
+        ),
+        (
+            FetchProblem::Http(503),
+            "federation service and its proxy",
+            "metadata never read",
+        ),
+        (FetchProblem::Tls, "ca_file", "TLS failed"),
+        (FetchProblem::Dns, "DNS", "host not found"),
+        (FetchProblem::NoIdp, "entity_id", "no IdP for the domain"),
+    ];
+    for (problem, says, title) in cases {
+        let failed = FetchFailure {
+            problem,
+            text: "https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml: what the source said".into(),
+        };
+        let mut never = adfs();
+        never.never_read = true;
+        never.fetch_error = Some(failed.clone());
+        let text = message(&never, R8);
+        assert!(text.contains(says), "{problem:?}: {text}");
+        assert!(text.contains("what the source said"), "{text}");
+        assert!(
+            !text.contains("that this host can reach it"),
+            "{problem:?}: {text}"
+        );
+        assert_eq!(
+            words::finding_title(&finding(&never, R8)),
+            title,
+            "{problem:?}"
+        );
+        let mut stale = healthy(days(200));
+        stale.fetch_error = Some(failed);
+        let text = message(&stale, R7);
+        assert!(text.contains(says), "{problem:?}: {text}");
+        assert!(text.contains("last good snapshot"), "{text}");
+    }
 }

@@ -8,7 +8,7 @@
 //! - comparisons of `now` with instants of the facts: a certificate's NotBefore and NotAfter,
 //!   and NotAfter less each of the policy's day counts (and generation's 12 h of grace), which
 //!   fall where the countdown to NotAfter changes;
-//! - countdowns and ages written in words (`expires in 12 days`, `3 h ago`), whole units
+//! - countdowns and ages written in words (`expires in 12 days`, `3 hours ago`), whole units
 //!   rounded towards zero: they change only where `now` is a whole number of units (minutes,
 //!   hours or days) from the instant they count to or from;
 //! - `days_left`, a fraction that counts down continuously. It is not covered: it is the

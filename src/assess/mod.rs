@@ -11,14 +11,14 @@ use crate::cert::{CertInfo, Sha1};
 use crate::metadata::Document;
 
 mod facts;
+pub mod finding;
 mod horizon;
 mod rules;
-mod text;
 pub mod update_status;
 mod verdict;
 
+pub use finding::{Advice, FetchFailure, FetchProblem, Finding, Situation};
 pub use horizon::next_change;
-pub use rules::{STEP_AUTO_ROLLOVER, STEP_ENTRA_SIDE, STEP_UPDATE_ENTRA};
 
 /// A domain's verdict. Declared in ascending order of concern so that `max()` is the worst:
 /// CRITICAL > WARNING > UNKNOWN > OK.
@@ -115,6 +115,9 @@ pub struct Policy {
     pub generation_days: u32,
     pub promotion_days: u32,
     pub plan_days: u32,
+    /// AD FS `CertificateCriticalThreshold`: this close to expiry without a successor in Entra,
+    /// sign-ins fail before a planned renewal can finish (the outage runbook applies).
+    pub critical_days: u32,
 }
 
 impl Default for Policy {
@@ -126,6 +129,7 @@ impl Default for Policy {
             generation_days: 20,
             promotion_days: 5,
             plan_days: 60,
+            critical_days: 2,
         }
     }
 }
@@ -343,15 +347,6 @@ impl fmt::Display for Rule {
     }
 }
 
-/// One reason for the verdict: the rule, its severity and what to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    pub rule: Rule,
-    pub severity: Severity,
-    /// One sentence: what is wrong and what to do next.
-    pub message: String,
-}
-
 /// A rollover milestone on the primary's clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -381,8 +376,9 @@ pub struct Milestone {
 pub struct AssessInput<'a> {
     /// The last good metadata facts; `None` when the metadata was never read.
     pub idp: Option<&'a IdpFacts>,
-    /// The latest fetch failed: `idp` is a stale snapshot (rule R7). The message says why.
-    pub fetch_error: Option<&'a str>,
+    /// The latest fetch failed: `idp` is a stale snapshot (rule R7); what kind of failure, and
+    /// the error in words.
+    pub fetch_error: Option<&'a FetchFailure>,
     pub entra: Option<&'a EntraSide>,
     /// AD FS `AutoCertificateRollover`, when known (config or imported `Get-AdfsProperties`).
     pub auto_rollover: Option<bool>,
@@ -394,11 +390,28 @@ pub struct AssessInput<'a> {
     pub clock_skew: Option<chrono::TimeDelta>,
 }
 
+/// Why sign-ins fail now, or will before a planned renewal can finish (DESIGN.md §6.1): the
+/// checklist is then an outage runbook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outage {
+    /// The primary has expired.
+    PrimaryExpired,
+    /// Entra does not hold the certificate the IdP signs with.
+    SyncBroken,
+    /// The primary is inside the critical threshold and Entra holds no successor.
+    CriticalThreshold,
+}
+
 /// The verdict for one domain.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assessment {
     pub severity: Severity,
     pub sync: SyncState,
+    /// The kind of IdP, once its metadata was read.
+    pub kind: Option<IdpKind>,
+    /// Set when sign-ins fail now or will before a planned renewal can finish.
+    pub outage: Option<Outage>,
     pub primary: Option<Primary>,
     pub successor: Option<CertInfo>,
     /// Fractional days from now to the primary's NotAfter (negative once expired).

@@ -8,12 +8,12 @@ use crate::cert::{CertInfo, Sha1};
 use super::rules::{self, Context};
 use super::{
     AssessInput, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Milestone, MilestoneKind,
-    Policy, Primary, PrimarySource, Severity, SyncState,
+    Outage, Policy, Primary, PrimarySource, Severity, SyncState,
 };
 
 pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
     let Some(idp) = input.idp else {
-        return without_primary(vec![rules::never_read(input.fetch_error)]);
+        return without_primary(None, vec![rules::never_read(input.fetch_error)]);
     };
     let skew = input.clock_skew.and_then(rules::c1);
     let Some(primary) = identify_primary(idp, input.adfs_primary, now) else {
@@ -21,7 +21,7 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         findings.extend(rules::r7(input.fetch_error));
         findings.extend(rules::r9(idp, input.policy, now));
         findings.extend(skew);
-        return without_primary(findings);
+        return without_primary(Some(idp.kind), findings);
     };
     let successor = find_successor(&idp.signing, &primary.cert, now);
     // An Entra side that names no certificate says nothing: unknown (R10), not broken.
@@ -46,9 +46,12 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         // A clock warning stands beside the verdict; it never replaces its all-clear.
         findings.push(skew);
     }
+    let outage = outage(&primary.cert, successor, entra, sync, input.policy, now);
     Assessment {
         severity: worst(&findings),
         sync,
+        kind: Some(idp.kind),
+        outage,
         days_left: Some(context.days_left),
         successor: successor.cloned(),
         milestones: milestones(primary.cert.not_after, input.policy),
@@ -58,16 +61,40 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
 }
 
 /// Without a primary there is nothing to compare with Entra: sync is unknown.
-fn without_primary(findings: Vec<Finding>) -> Assessment {
+fn without_primary(kind: Option<IdpKind>, findings: Vec<Finding>) -> Assessment {
     Assessment {
         severity: worst(&findings),
         sync: SyncState::Unknown,
+        kind,
+        outage: None,
         primary: None,
         successor: None,
         days_left: None,
         findings: sorted(findings),
         milestones: Vec::new(),
     }
+}
+
+/// DESIGN.md §6.1: sign-ins fail now (the primary has expired, or Entra does not hold it), or
+/// will before a planned renewal can finish (inside the critical threshold, and Entra holds no
+/// successor).
+fn outage(
+    primary: &CertInfo,
+    successor: Option<&CertInfo>,
+    entra: Option<&EntraSide>,
+    sync: SyncState,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Option<Outage> {
+    if now >= primary.not_after {
+        return Some(Outage::PrimaryExpired);
+    }
+    if sync == SyncState::Broken {
+        return Some(Outage::SyncBroken);
+    }
+    let successor_in_entra = successor.is_some_and(|s| entra.is_some_and(|e| e.holds(s.sha1)));
+    (primary.days_left_exact(now) < f64::from(policy.critical_days) && !successor_in_entra)
+        .then_some(Outage::CriticalThreshold)
 }
 
 /// Third-party IdPs: Entra reads no metadata from them, so a certificate they publish never

@@ -7,7 +7,7 @@
 //! `now`: which steps appear, their commands, and which of them live data proves ("verified")
 //! are derived afresh every time, so a step un-verifies itself when its evidence goes away.
 
-mod commands;
+pub mod format;
 mod progress;
 mod select;
 mod steps;
@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 
 pub use progress::{Mark, PROGRESS_FORMAT, Progress, Run, StepRecord};
 
-use crate::assess::{Assessment, EntraSide, IdpFacts, IdpKind, Severity, SyncState};
+use crate::assess::{
+    Advice, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Outage, Severity, SyncState,
+};
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
 use crate::domain::DomainStatus;
@@ -114,12 +116,84 @@ step_ids! {
     Expiry => "expiry",
     KbUpdates => "kb-updates",
     AdfsCerts => "adfs-certs",
+    UrgentRollover => "urgent-rollover",
     Generate => "generate",
     VerifyAdfs => "verify-adfs",
     IdpRotate => "idp-rotate",
     UpdateEntra => "update-entra",
     RepairTrust => "repair-trust",
     VerifyEntra => "verify-entra",
+    Promote => "promote",
+    RenewDecrypting => "renew-decrypting",
+}
+
+/// The step that carries out a piece of the verdict's advice for an IdP of this kind; `None` for
+/// advice the runbook has no step for (fixing a fetch, a clock).
+pub fn step_for(advice: Advice, kind: IdpKind) -> Option<StepId> {
+    Some(match (advice, kind) {
+        (Advice::FindOutAutoRollover, IdpKind::AdFs) => StepId::AutoRollover,
+        (Advice::CheckEntra, _) => StepId::Sync,
+        (Advice::GenerateSuccessor | Advice::AddSuccessor, IdpKind::AdFs) => StepId::Generate,
+        (
+            Advice::RotateAtIdp | Advice::GenerateSuccessor | Advice::AddSuccessor,
+            IdpKind::ThirdParty,
+        ) => StepId::IdpRotate,
+        (Advice::UpdateEntra | Advice::MakeMetadataReachable, _) => StepId::UpdateEntra,
+        (Advice::PromoteSuccessor { .. }, _) => StepId::Promote,
+        (Advice::UrgentRollover, IdpKind::AdFs) => StepId::UrgentRollover,
+        (Advice::RenewDecrypting, _) => StepId::RenewDecrypting,
+        _ => return None,
+    })
+}
+
+/// What a checklist is for (DESIGN.md §6.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The planned renewal of the article.
+    #[default]
+    Renewal,
+    /// Sign-ins fail now or will before a planned renewal can finish: restore them first.
+    Outage,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Renewal => "renewal",
+            Self::Outage => "outage",
+        }
+    }
+}
+
+/// Where a step stands in an outage runbook, in the order the phases come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Restores sign-in.
+    Restore,
+    /// Proves that sign-in is restored.
+    Verify,
+    /// What a planned renewal would do, once sign-in works again.
+    CleanUp,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Restore => "restore",
+            Self::Verify => "verify",
+            Self::CleanUp => "clean_up",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Restore => "restore sign-in",
+            Self::Verify => "verify",
+            Self::CleanUp => "clean up",
+        }
+    }
 }
 
 /// A step id that this version does not know.
@@ -267,6 +341,12 @@ pub struct Step {
     pub expected: Vec<String>,
     /// Irreversible or risky parts, and retired tooling.
     pub warnings: Vec<String>,
+    /// How to take the step back, for a step that can make things worse.
+    pub undo: Option<String>,
+    /// Command fragments this step's warnings forbid (`-Urgent`): no finding may recommend them.
+    pub forbids: Vec<&'static str>,
+    /// Its place in an outage runbook (`None` in a planned renewal).
+    pub phase: Option<Phase>,
     /// Set when live data proves the step (derived each build, never stored).
     pub verified: Option<Verified>,
     /// The operator's mark in the current run.
@@ -303,10 +383,15 @@ pub struct Checklist {
     pub domain: String,
     pub dialect: Dialect,
     pub kind: IdpKind,
+    pub mode: Mode,
+    /// Why this is an outage runbook.
+    pub outage: Option<Outage>,
     pub severity: Severity,
     pub sync: SyncState,
-    /// The verdict's leading finding, one sentence.
-    pub headline: Option<String>,
+    /// The verdict it was built for (its findings name this checklist's steps).
+    pub verdict: Assessment,
+    /// The moment it was built for.
+    pub now: DateTime<Utc>,
     /// The run key: the primary certificate's thumbprint.
     pub primary: Option<Sha1>,
     pub steps: Vec<Step>,
@@ -330,6 +415,28 @@ impl Checklist {
 
     pub fn step(&self, id: StepId) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// A step's 1-based number in this checklist.
+    pub fn number(&self, id: StepId) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id).map(|i| i + 1)
+    }
+
+    /// The step of this checklist that carries out a finding's advice, and its number.
+    pub fn step_of(&self, finding: &Finding) -> Option<(StepId, usize)> {
+        let id = step_for(finding.advice, self.kind)?;
+        Some((id, self.number(id)?))
+    }
+
+    /// A finding of its verdict in words, naming this checklist's step.
+    pub fn say(&self, finding: &Finding) -> String {
+        let step = self.step_of(finding).map(|(_, n)| n);
+        crate::words::finding(finding, &self.verdict, self.now, step)
+    }
+
+    /// The verdict's leading finding in words.
+    pub fn headline(&self) -> Option<String> {
+        self.verdict.findings.first().map(|f| self.say(f))
     }
 }
 
@@ -396,8 +503,9 @@ pub fn build(input: &ChecklistInput<'_>, dialect: Dialect) -> Checklist {
     let run = input.progress.and_then(|p| p.run(primary));
     let steps = select::select_steps(&facts, run)
         .into_iter()
-        .map(|id| {
+        .map(|(id, phase)| {
             let mut step = steps::build_step(id, &facts, dialect);
+            step.phase = phase;
             step.record = run.and_then(|r| r.record(id)).cloned();
             step
         })
@@ -406,9 +514,16 @@ pub fn build(input: &ChecklistInput<'_>, dialect: Dialect) -> Checklist {
         domain: input.domain.name.clone(),
         dialect,
         kind: facts.kind,
+        mode: if facts.outage.is_some() {
+            Mode::Outage
+        } else {
+            Mode::Renewal
+        },
+        outage: facts.outage,
         severity: input.assessment.severity,
         sync: input.assessment.sync,
-        headline: input.assessment.findings.first().map(|f| f.message.clone()),
+        verdict: input.assessment.clone(),
+        now: input.now,
         primary,
         steps,
         history: input

@@ -1,10 +1,12 @@
 //! The facts a checklist is built from, and which steps they call for.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 
 use super::progress::Run;
-use super::{ChecklistInput, StepId};
-use crate::assess::{EntraSide, EntraSource, IdpKind, Policy, SyncState};
+use super::{ChecklistInput, Phase, StepId};
+use crate::assess::{Advice, EntraSide, EntraSource, IdpKind, Outage, Policy, Rule, SyncState};
 use crate::cert::{CertInfo, Sha1};
 
 /// Everything the step builders read, gathered once from a [`ChecklistInput`].
@@ -19,6 +21,13 @@ pub(crate) struct Facts<'a> {
     pub successor: Option<&'a CertInfo>,
     pub days_left: Option<f64>,
     pub sync: SyncState,
+    pub outage: Option<Outage>,
+    /// The IdP's token-decrypting certificate that needs renewing (rule R9).
+    pub decrypting: Option<&'a CertInfo>,
+    /// What the verdict asks for about an expired primary (R1): decides how to restore.
+    pub expired_action: Option<Advice>,
+    /// The steps the verdict's findings point to: the checklist always has them.
+    pub wanted: Vec<StepId>,
     pub entra: Option<&'a EntraSide>,
     pub server: Option<&'a str>,
     pub multiple_domain: bool,
@@ -41,6 +50,28 @@ impl<'a> Facts<'a> {
             successor: assessment.successor.as_ref(),
             days_left: assessment.days_left,
             sync: assessment.sync,
+            outage: assessment.outage,
+            decrypting: assessment
+                .findings
+                .iter()
+                .find(|f| f.rule == Rule::R9)
+                .and_then(|_| {
+                    input
+                        .idp
+                        .and_then(|idp| idp.encryption.iter().max_by_key(|c| c.not_after))
+                }),
+            expired_action: assessment
+                .findings
+                .iter()
+                .find(|f| f.rule == Rule::R1)
+                .map(|f| f.advice),
+            wanted: assessment
+                .findings
+                .iter()
+                .filter_map(|f| {
+                    super::step_for(f.advice, input.idp.map_or(IdpKind::AdFs, |i| i.kind))
+                })
+                .collect(),
             entra: input.entra,
             server: input
                 .domain
@@ -108,6 +139,26 @@ impl<'a> Facts<'a> {
         }
     }
 
+    /// An outage that needs a certificate the metadata does not publish yet: what the restore
+    /// steps make, and so what Entra must hold afterwards.
+    pub fn rescue(&self) -> Option<Rescue> {
+        if self.successor.is_some() {
+            return None;
+        }
+        let expired = match self.outage? {
+            Outage::PrimaryExpired => true,
+            Outage::CriticalThreshold => false,
+            Outage::SyncBroken => return None,
+        };
+        Some(match (self.kind, expired) {
+            (IdpKind::AdFs, true) => Rescue::AdfsNewPrimary,
+            (IdpKind::AdFs, false) => Rescue::AdfsNewSecondary,
+            (IdpKind::ThirdParty, expired) => Rescue::IdpNewCertificate {
+                keep_primary: !expired,
+            },
+        })
+    }
+
     /// Entra Connect repairs only self-signed certificates; offer it unless the primary is known
     /// to be CA-issued.
     pub fn repair_trust_applies(&self) -> bool {
@@ -115,20 +166,83 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// The steps these facts call for, in runbook order. A step the operator already marked in this
-/// run stays, so that finishing a step never makes it vanish from under the cursor.
-pub(crate) fn select_steps(facts: &Facts<'_>, run: Option<&Run>) -> Vec<StepId> {
-    use StepId::{
-        AdfsCerts, AutoRollover, Expiry, Generate, IdpRotate, KbUpdates, RepairTrust, Sync,
-        UpdateEntra, VerifyAdfs, VerifyEntra,
+/// What an outage's restore steps make that the metadata does not show yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rescue {
+    /// The expired primary is replaced: AD FS's new primary goes into Entra's signing slot.
+    AdfsNewPrimary,
+    /// AD FS gets a secondary while the primary still signs: it goes into the next slot.
+    AdfsNewSecondary,
+    /// The third-party IdP's new certificate, from a file; the primary stays in the signing
+    /// slot while it is valid.
+    IdpNewCertificate { keep_primary: bool },
+}
+
+/// The steps these facts call for, in runbook order, each with its phase in an outage runbook.
+/// Every step a finding of the verdict points to is among them, and a step the operator
+/// already marked in this run stays, so that finishing a step never makes it vanish from under
+/// the cursor.
+pub(crate) fn select_steps(facts: &Facts<'_>, run: Option<&Run>) -> Vec<(StepId, Option<Phase>)> {
+    let touched: BTreeSet<StepId> = StepId::ALL
+        .iter()
+        .copied()
+        .filter(|id| run.is_some_and(|r| r.touched(*id)))
+        .collect();
+    let mut wanted: BTreeSet<StepId> = facts.wanted.iter().copied().collect();
+    wanted.extend(&touched);
+    let Some(outage) = facts.outage else {
+        let mut steps = renewal_steps(facts, &touched);
+        steps.extend(&wanted);
+        if steps.contains(&StepId::UpdateEntra) {
+            steps.insert(StepId::VerifyEntra);
+        }
+        return steps.into_iter().map(|id| (id, None)).collect();
     };
-    let touched = |step: StepId| run.is_some_and(|r| r.touched(step));
-
-    if facts.kind == IdpKind::ThirdParty {
-        return vec![Sync, Expiry, IdpRotate, UpdateEntra, VerifyEntra];
+    let (restore, verify) = outage_steps(facts, outage);
+    // Then what a planned renewal would do, but no new certificate unless the verdict asks
+    // for one: an outage of a primary with months to go needs no successor today.
+    let mut clean_up = renewal_steps(facts, &touched);
+    clean_up.retain(|id| !NOT_AFTER_AN_OUTAGE.contains(id));
+    clean_up.extend(&wanted);
+    let mut steps: Vec<(StepId, Option<Phase>)> = Vec::new();
+    for (ids, phase) in [
+        (restore, Phase::Restore),
+        (verify, Phase::Verify),
+        (clean_up.into_iter().collect(), Phase::CleanUp),
+    ] {
+        for id in ids {
+            if !steps.iter().any(|(s, _)| *s == id) {
+                steps.push((id, Some(phase)));
+            }
+        }
     }
+    steps
+}
 
-    let mut steps = vec![AutoRollover, Sync, Expiry, KbUpdates];
+/// Planned-renewal steps that an outage runbook leaves out unless the verdict asks for them:
+/// getting a new certificate (the restore steps did, or none is due), and checks that the
+/// verification steps already make.
+const NOT_AFTER_AN_OUTAGE: [StepId; 8] = [
+    StepId::UrgentRollover,
+    StepId::Generate,
+    StepId::VerifyAdfs,
+    StepId::IdpRotate,
+    StepId::RepairTrust,
+    StepId::Promote,
+    StepId::Sync,
+    StepId::AdfsCerts,
+];
+
+/// The planned renewal of the article, in runbook order (the order of [`StepId`]).
+fn renewal_steps(facts: &Facts<'_>, touched: &BTreeSet<StepId>) -> BTreeSet<StepId> {
+    use StepId::{
+        AdfsCerts, AutoRollover, Expiry, Generate, IdpRotate, KbUpdates, Promote, RepairTrust,
+        Sync, UpdateEntra, VerifyAdfs, VerifyEntra,
+    };
+    if facts.kind == IdpKind::ThirdParty {
+        return [Sync, Expiry, IdpRotate, UpdateEntra, VerifyEntra, Promote].into();
+    }
+    let mut steps: BTreeSet<StepId> = [AutoRollover, Sync, Expiry, KbUpdates].into();
     let renewal = [
         AdfsCerts,
         Generate,
@@ -136,22 +250,68 @@ pub(crate) fn select_steps(facts: &Facts<'_>, run: Option<&Run>) -> Vec<StepId> 
         UpdateEntra,
         RepairTrust,
         VerifyEntra,
+        Promote,
     ];
-    if !facts.manual_renewal() && !renewal.into_iter().any(touched) {
+    if !facts.manual_renewal() && !renewal.iter().any(|id| touched.contains(id)) {
         return steps;
     }
-    let no_successor = facts.successor.is_none();
-    steps.push(AdfsCerts);
-    if no_successor || touched(Generate) {
-        steps.push(Generate);
+    steps.extend([AdfsCerts, UpdateEntra, VerifyEntra]);
+    if facts.successor.is_none() {
+        steps.extend([Generate, VerifyAdfs]);
     }
-    if no_successor || touched(VerifyAdfs) {
-        steps.push(VerifyAdfs);
+    if facts.repair_trust_applies() {
+        steps.insert(RepairTrust);
     }
-    steps.push(UpdateEntra);
-    if facts.repair_trust_applies() || touched(RepairTrust) {
-        steps.push(RepairTrust);
+    // AD FS promotes by itself only with automatic rollover.
+    if facts.auto != Some(true) {
+        steps.insert(Promote);
     }
-    steps.push(VerifyEntra);
     steps
+}
+
+/// DESIGN.md §6.1: the steps that restore sign-in, filled in with this domain's certificates,
+/// and the steps that prove it.
+fn outage_steps(facts: &Facts<'_>, outage: Outage) -> (Vec<StepId>, Vec<StepId>) {
+    use StepId::{
+        Generate, IdpRotate, Promote, UpdateEntra, UrgentRollover, VerifyAdfs, VerifyEntra,
+    };
+    let adfs = facts.kind == IdpKind::AdFs;
+    match outage {
+        // Entra lacks the certificate the IdP signs with: put it there.
+        Outage::SyncBroken => (vec![UpdateEntra], vec![VerifyEntra]),
+        // [EMERG] for AD FS managing its own certificates; [TSTD] for CA-issued ones: add,
+        // make primary; then Entra at once.
+        Outage::PrimaryExpired => match (facts.successor, facts.expired_action) {
+            (Some(_), _) => (vec![Promote, UpdateEntra], vec![VerifyEntra]),
+            (None, Some(Advice::UrgentRollover)) => (
+                vec![UrgentRollover, UpdateEntra],
+                vec![VerifyAdfs, VerifyEntra],
+            ),
+            (None, _) if adfs => (
+                vec![Generate, Promote, UpdateEntra],
+                vec![VerifyAdfs, VerifyEntra],
+            ),
+            (None, _) => (vec![IdpRotate, UpdateEntra], vec![VerifyEntra]),
+        },
+        // Inside the critical threshold with no successor in Entra: get one there before the
+        // primary expires (or before AD FS promotes one that Entra does not know).
+        Outage::CriticalThreshold => {
+            let mut restore = match facts.successor {
+                Some(_) => vec![UpdateEntra],
+                None if adfs => vec![Generate, UpdateEntra],
+                None => vec![IdpRotate, UpdateEntra],
+            };
+            // Without automatic rollover nothing switches to the new certificate by itself, and
+            // the old one expires within the threshold: switching is part of the rescue.
+            if !adfs || facts.auto != Some(true) {
+                restore.push(Promote);
+            }
+            let verify = if adfs && facts.successor.is_none() {
+                vec![VerifyAdfs, VerifyEntra]
+            } else {
+                vec![VerifyEntra]
+            };
+            (restore, verify)
+        }
+    }
 }

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
 use super::json::{CheckDomain, CheckReport};
-use super::output::{pad, to_stdout};
+use super::output::{pad, to_file_atomically, to_stdout};
 use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
-use crate::assess::update_status::describe_update_result;
 use crate::assess::{EntraSide, Severity};
-use crate::config::{Config, DomainConfig};
+use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
+use crate::config::{self, Config, DomainConfig};
 use crate::domain::DomainStatus;
 use crate::fleet::Fleet;
 use crate::poller::{Keep, Sources, refresh_each};
@@ -27,15 +27,40 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
     } else {
         args.format
     };
-    let worst = fleet.worst();
+    // Nothing watched is not healthy: a monitor must not show green for an empty config.
+    let empty = config.domains.is_empty().then(|| {
+        format!(
+            "no domains are configured in {}: add [[domain]] tables (fedcert config init writes a commented sample; fedcert discover DOMAIN --add finds one)",
+            config::locate(global.config.as_deref()).display()
+        )
+    });
+    let worst = if empty.is_some() {
+        Severity::Unknown
+    } else {
+        fleet.worst()
+    };
     let statuses = fleet.statuses();
-    to_stdout(|out| match format {
-        CheckFormat::Text => write_text(out, statuses, now),
-        CheckFormat::Json => write_json(out, statuses, worst, now),
+    let lists = match format {
+        CheckFormat::Text | CheckFormat::Json => checklists(statuses, args.dialect, now),
+        CheckFormat::Prometheus => Vec::new(),
+    };
+    if let Some(problem) = &empty {
+        tracing::warn!("{problem}");
+    }
+    let write = |out: &mut dyn Write| match format {
+        CheckFormat::Text => match &empty {
+            Some(problem) => writeln!(out, "UNKNOWN {problem}"),
+            None => write_text(out, statuses, &lists, now),
+        },
+        CheckFormat::Json => write_json(out, statuses, &lists, worst, empty.as_deref(), now),
         CheckFormat::Prometheus => {
             out.write_all(super::prometheus::render(statuses, now).as_bytes())
         }
-    })?;
+    };
+    match &args.output {
+        Some(path) => to_file_atomically(path, write)?,
+        None => to_stdout(write)?,
+    }
     Ok(worst.exit_code())
 }
 
@@ -81,20 +106,53 @@ pub async fn refresh_all(
     fleet
 }
 
+/// Each domain's checklist as `fedcert checklist` builds it (with the saved progress), so the
+/// step a finding names has the number the operator will see there.
+pub(super) fn checklists(
+    statuses: &[DomainStatus],
+    dialect: Dialect,
+    now: DateTime<Utc>,
+) -> Vec<Checklist> {
+    let store = Store::default_dir().map(Store::at);
+    statuses
+        .iter()
+        .map(|status| {
+            let progress = store.as_ref().and_then(|store| {
+                store
+                    .load::<Progress>(&status.config.name)
+                    .inspect_err(|e| {
+                        tracing::warn!(
+                            "{}: saved checklist progress not used: {e}",
+                            status.config.name
+                        );
+                    })
+                    .ok()
+            });
+            let entra = status.entra();
+            let input = ChecklistInput::from_status(status, entra.as_ref(), progress.as_ref(), now);
+            checklist::build(&input, dialect)
+        })
+        .collect()
+}
+
 fn write_json(
     out: &mut dyn Write,
     statuses: &[DomainStatus],
+    lists: &[Checklist],
     worst: Severity,
+    problem: Option<&str>,
     now: DateTime<Utc>,
 ) -> std::io::Result<()> {
     let entra: Vec<Option<EntraSide>> = statuses.iter().map(DomainStatus::entra).collect();
     let report = CheckReport {
         now,
         worst: worst.as_str(),
+        problem,
         domains: statuses
             .iter()
             .zip(&entra)
-            .map(|(d, e)| CheckDomain::of(d, e.as_ref(), now))
+            .zip(lists)
+            .map(|((d, e), list)| CheckDomain::of(d, e.as_ref(), list, now))
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -106,6 +164,7 @@ fn write_json(
 fn write_text(
     out: &mut dyn Write,
     statuses: &[DomainStatus],
+    lists: &[Checklist],
     now: DateTime<Utc>,
 ) -> std::io::Result<()> {
     let name_width = statuses
@@ -113,7 +172,7 @@ fn write_text(
         .map(|d| d.config.name.chars().count())
         .max()
         .unwrap_or(0);
-    for d in statuses {
+    for (d, list) in statuses.iter().zip(lists) {
         let a = &d.assessment;
         let primary = a.primary.as_ref().map_or_else(
             || "primary none".to_owned(),
@@ -132,19 +191,19 @@ fn write_text(
         let finding = a
             .findings
             .first()
-            .map_or_else(String::new, |f| format!("{}: {}", f.rule, f.message));
+            .map_or_else(String::new, |f| format!("{}: {}", f.rule, list.say(f)));
         // What Entra itself reports, in words: its last automatic update, or why fedcert could
         // not read the Entra side, and how old an imported one is.
         let entra = d.entra();
         let mut notes: Vec<String> = Vec::new();
         if let Some(result) = entra.as_ref().and_then(|e| e.update_result.as_ref()) {
             let last_run = entra.as_ref().and_then(|e| e.last_run);
-            notes.push(describe_update_result(Some(result), last_run, now));
+            notes.push(crate::words::update_status(Some(result), last_run, now));
         }
         if let Some(error) = &d.entra_error {
             notes.push(format!("Entra side not read: {error}"));
         }
-        notes.extend(d.imports.describe(now));
+        notes.extend(crate::words::imports(&d.imports, now));
         let notes: String = notes.iter().flat_map(|n| [" · ", n.as_str()]).collect();
         writeln!(
             out,

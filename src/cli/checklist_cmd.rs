@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::checklist_format;
 use super::output::to_stdout;
 use super::{ChecklistArgs, EXIT_DATA, EXIT_SOFTWARE, EXIT_USAGE, Failure, GlobalArgs, Outcome};
+use crate::checklist::format as checklist_format;
 use crate::checklist::{self, ChecklistInput, Progress};
 use crate::poller::Keep;
 use crate::store::Store;

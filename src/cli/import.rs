@@ -10,7 +10,6 @@ use clap::{Args, ValueEnum};
 use super::output::to_stdout;
 use super::{EXIT_DATA, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::config;
-use crate::source::graph::describe_update_result;
 use crate::source::imports::{
     self, ImportKind, ImportedAdfsCertificates, ImportedAdfsProperties, ImportedEntra,
 };
@@ -155,7 +154,7 @@ fn entra_summary(import: &ImportedEntra, now: DateTime<Utc>) -> Vec<String> {
         ),
         format!(
             "  update status             {}",
-            describe_update_result(f.update_result.as_ref(), f.last_run, now)
+            crate::words::update_status(f.update_result.as_ref(), f.last_run, now)
         ),
         format!(
             "  federation id             {}",
@@ -169,9 +168,10 @@ fn entra_summary(import: &ImportedEntra, now: DateTime<Utc>) -> Vec<String> {
 }
 
 fn certificates_summary(import: &ImportedAdfsCertificates) -> Vec<String> {
+    let count = i64::try_from(import.certificates.len()).unwrap_or(i64::MAX);
     let mut lines = vec![format!(
-        "imported {} AD FS token-signing certificate(s) for {} from {}",
-        import.certificates.len(),
+        "imported {} for {} from {}",
+        crate::words::count(count, "AD FS token-signing certificate"),
         import.domain,
         import.file
     )];
@@ -183,7 +183,7 @@ fn certificates_summary(import: &ImportedAdfsCertificates) -> Vec<String> {
         };
         let until = cert.not_after.map_or_else(
             || "NotAfter unknown".to_owned(),
-            |t| format!("NotAfter {}", t.format("%Y-%m-%d %H:%M UTC")),
+            |t| format!("NotAfter {}", crate::words::moment(t)),
         );
         lines.push(format!("  {role}  {}  {until}", cert.thumbprint));
     }

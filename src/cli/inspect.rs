@@ -9,22 +9,37 @@ use chrono::{DateTime, Utc};
 
 use super::json::{CertJson, InspectEntity, timestamp};
 use super::output::to_stdout;
-use super::{EXIT_DATA, EXIT_UNAVAILABLE, Failure, InspectArgs, InspectFormat, Outcome};
-use crate::cert::{self, CertInfo};
+use super::{
+    EXIT_DATA, EXIT_SOFTWARE, EXIT_UNAVAILABLE, Failure, InspectArgs, InspectFormat, Outcome,
+};
+use crate::cert::{self, CertInfo, Sha1};
 use crate::location::Location;
-use crate::metadata::{self, DocumentInfo, Entity, KeyCert};
+use crate::metadata::signature::{self, SignatureStatus, Verification};
+use crate::metadata::{DocumentInfo, Entity, KeyCert};
 use crate::source::{FetchErrorKind, FetchOptions, Fetcher};
 
-/// Bodies fetched over HTTP for `inspect` may be whole federation aggregates.
-const INSPECT_MAX_BODY: u64 = 1024 * 1024 * 1024;
-
 pub async fn run(args: &InspectArgs, now: DateTime<Utc>) -> Outcome {
+    let input = open(&args.source, args.max_body).await?;
+    let args = args.clone();
+    let source = args.source.clone();
+    // The parse blocks on its input (a URL's body arrives as the parse reads it): off the
+    // async runtime.
+    tokio::task::spawn_blocking(move || inspect(&args, input, now))
+        .await
+        .unwrap_or_else(|e| {
+            Err(Failure::new(
+                EXIT_SOFTWARE,
+                format!("{source}: inspecting failed inside fedcert: {e}"),
+            ))
+        })
+}
+
+fn inspect(args: &InspectArgs, mut input: Box<dyn BufRead + Send>, now: DateTime<Utc>) -> Outcome {
     let format = if args.json {
         InspectFormat::Json
     } else {
         args.format
     };
-    let mut input = open(&args.source).await?;
     if looks_like_certificate(
         input
             .fill_buf()
@@ -39,46 +54,50 @@ pub async fn run(args: &InspectArgs, now: DateTime<Utc>) -> Outcome {
     match format {
         InspectFormat::Json => stream_json(&args.source, input),
         InspectFormat::Text => {
-            let doc = metadata::parse(input)
-                .map_err(|e| Failure::new(EXIT_DATA, format!("{}: {e}", args.source)))?;
-            to_stdout(|out| write_text(out, &args.source, &doc.info, &doc.entities, now))?;
+            let mut entities = Vec::new();
+            let (info, verification) =
+                signature::parse_and_verify(input, |entity| entity, |e| entities.push(e))
+                    .map_err(|e| Failure::new(EXIT_DATA, format!("{}: {e}", args.source)))?;
+            let trusted = document_signers(
+                &info,
+                entities.first().map(signature::idp_signing_certificates),
+            );
+            let status = verification.status(&trusted);
+            let signature = signature_line(&status, &verification, info.aggregate);
+            to_stdout(|out| write_text(out, &args.source, &info, &signature, &entities, now))?;
             Ok(0)
         }
     }
 }
 
-/// A local file or stdin is streamed (memory does not grow with the input); a URL is read
-/// through the fetcher's limits.
-async fn open(source: &str) -> Result<Box<dyn BufRead + Send>, Failure> {
+/// Every source is streamed, so memory does not grow with the input: a local file, stdin, or
+/// a URL's body as it arrives (under `cap`, `--max-body`).
+async fn open(source: &str, cap: u64) -> Result<Box<dyn BufRead + Send>, Failure> {
     // The same reading of "URL or path" as the config and the fetcher (`file://` with %20,
     // `file://localhost/…`, plain paths).
     let location = Location::parse(source)
         .map_err(|why| Failure::new(EXIT_DATA, format!("{source}: {why}")))?;
     match location {
-        Location::Stdin => {
-            return Ok(Box::new(BufReader::with_capacity(256 * 1024, io::stdin())));
-        }
+        Location::Stdin => Ok(Box::new(BufReader::with_capacity(256 * 1024, io::stdin()))),
         Location::File(path) => {
             let file = File::open(&path).map_err(|e| read_failure(source, &e))?;
-            return Ok(Box::new(BufReader::with_capacity(256 * 1024, file)));
+            Ok(Box::new(BufReader::with_capacity(256 * 1024, file)))
         }
-        Location::Http(_) => {}
+        Location::Http(_) => {
+            let fetcher = Fetcher::new(FetchOptions {
+                max_body: cap,
+                ..FetchOptions::default()
+            });
+            let streamed = fetcher.stream(source, None).await.map_err(|e| {
+                let code = match e.kind() {
+                    FetchErrorKind::InvalidLocation | FetchErrorKind::TooLarge => EXIT_DATA,
+                    _ => EXIT_UNAVAILABLE,
+                };
+                Failure::new(code, e.to_string())
+            })?;
+            Ok(Box::new(streamed.body))
+        }
     }
-    let fetcher = Fetcher::new(FetchOptions {
-        max_body: INSPECT_MAX_BODY,
-        ..FetchOptions::default()
-    });
-    let fetched = fetcher.fetch(source, None).await.map_err(|e| {
-        let code = match e.kind() {
-            FetchErrorKind::NotFound
-            | FetchErrorKind::Io
-            | FetchErrorKind::InvalidLocation
-            | FetchErrorKind::TooLarge => EXIT_DATA,
-            _ => EXIT_UNAVAILABLE,
-        };
-        Failure::new(code, e.to_string())
-    })?;
-    Ok(Box::new(io::Cursor::new(fetched.body)))
 }
 
 fn read_failure(source: &str, e: &io::Error) -> Failure {
@@ -114,6 +133,7 @@ fn inspect_certificates(
             let report = serde_json::json!({
                 "source": source,
                 "signed_by": null,
+                "signature": null,
                 "entities": [],
                 "certificates": certs.iter().map(CertJson::of).collect::<Vec<_>>(),
             });
@@ -141,14 +161,21 @@ fn stream_json(source: &str, input: Box<dyn BufRead + Send>) -> Outcome {
         )?;
         let mut first = true;
         let mut write_error: Option<io::Error> = None;
+        // The first entity's IdP signing certificates: who may sign a single-entity document.
+        let mut first_signers: Option<Vec<Sha1>> = None;
         // Each entity becomes JSON on the thread that analysed it; this thread only writes the
         // bytes, in document order.
         let to_json = |entity: Entity| {
             // About 700 bytes per certificate: sized once rather than grown by doubling.
             let mut json = Vec::with_capacity(256 + 1024 * entity.certificates.len());
-            serde_json::to_writer(&mut json, &InspectEntity::of(&entity)).map(|()| json)
+            let signers = signature::idp_signing_certificates(&entity);
+            (
+                serde_json::to_writer(&mut json, &InspectEntity::of(&entity)).map(|()| json),
+                signers,
+            )
         };
-        let parsed = metadata::parse_streaming_map(input, to_json, |json| {
+        let parsed = signature::parse_and_verify(input, to_json, |(json, signers)| {
+            first_signers.get_or_insert(signers);
             if write_error.is_some() {
                 return;
             }
@@ -165,16 +192,18 @@ fn stream_json(source: &str, input: Box<dyn BufRead + Send>) -> Outcome {
             return Err(e);
         }
         match parsed {
-            Ok(info) => {
+            Ok((info, verification)) => {
                 let signed_by = info
                     .signed_by
                     .as_ref()
                     .and_then(|k| k.sha1)
                     .map(|s| s.to_string());
+                let status = verification.status(&document_signers(&info, first_signers.take()));
                 writeln!(
                     out,
-                    "],\"signed_by\":{}}}",
-                    serde_json::to_string(&signed_by)?
+                    "],\"signed_by\":{},\"signature\":{}}}",
+                    serde_json::to_string(&signed_by)?,
+                    serde_json::to_string(&status)?
                 )
             }
             Err(e) => {
@@ -186,10 +215,49 @@ fn stream_json(source: &str, input: Box<dyn BufRead + Send>) -> Outcome {
     outcome
 }
 
+/// Who may sign the document when nothing is configured (DESIGN.md §6.4): the IdP signing
+/// certificates of a single entity; nobody for an aggregate, which no IdP of its own signs.
+fn document_signers(info: &DocumentInfo, first_entity: Option<Vec<Sha1>>) -> Vec<Sha1> {
+    if info.aggregate {
+        Vec::new()
+    } else {
+        first_entity.unwrap_or_default()
+    }
+}
+
+/// `signature: <verdict>: <why>`, one line (the signer's thumbprint is on the line above).
+fn signature_line(
+    status: &SignatureStatus,
+    verification: &Verification,
+    aggregate: bool,
+) -> String {
+    let algorithms = verification.algorithms.map_or_else(String::new, |a| {
+        format!(" ({}, {})", a.signature, a.reference_canonicalization)
+    });
+    let name = status.name();
+    match status {
+        SignatureStatus::Valid => format!(
+            "signature: {name}{algorithms}: by an IdP signing certificate the document publishes"
+        ),
+        SignatureStatus::Untrusted if aggregate => format!(
+            "signature: {name}{algorithms}: verifies, but an aggregate's signer is trusted only when configured"
+        ),
+        SignatureStatus::Untrusted => format!(
+            "signature: {name}{algorithms}: verifies, but the signer is not an IdP signing certificate of this document"
+        ),
+        SignatureStatus::Invalid(why) => {
+            format!("signature: {name}: {why}; do not copy certificates from this document")
+        }
+        SignatureStatus::Unsigned => format!("signature: {name}"),
+        SignatureStatus::Unsupported(why) => format!("signature: {name}: {why}; not verified"),
+    }
+}
+
 fn write_text(
     out: &mut dyn Write,
     source: &str,
     info: &DocumentInfo,
+    signature: &str,
     entities: &[Entity],
     now: DateTime<Utc>,
 ) -> io::Result<()> {
@@ -215,6 +283,7 @@ fn write_text(
         }
         None => writeln!(out, "not signed")?,
     }
+    writeln!(out, "{signature}")?;
     for entity in entities {
         writeln!(out)?;
         writeln!(out, "{}", entity.entity_id)?;
@@ -256,11 +325,10 @@ fn write_cert(
     indent: bool,
 ) -> io::Result<()> {
     let pad = if indent { "    " } else { "  " };
-    let state = match c.days_expired(now) {
-        _ if now < c.not_before => "not yet valid".to_owned(),
-        Some(0) => "expired today".to_owned(),
-        Some(n) => format!("expired {n} days ago"),
-        None => format!("{} days left", c.days_left(now)),
+    let state = if now < c.not_before {
+        "not yet valid".to_owned()
+    } else {
+        crate::words::left(c.not_after, now)
     };
     writeln!(out, "{pad}subject   {}", c.subject)?;
     writeln!(

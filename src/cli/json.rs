@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 use crate::assess::update_status::ReportedResult;
 use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource};
 use crate::cert::{CertInfo, Sha1, Sha256};
+use crate::checklist::Checklist;
 use crate::domain::{DomainStatus, RefreshError};
 use crate::metadata::{Entity, KeyCert, KeyUse};
 
@@ -150,18 +151,26 @@ pub struct CheckReport<'a> {
     #[serde(serialize_with = "ts")]
     pub now: DateTime<Utc>,
     pub worst: &'static str,
+    /// Why the report says nothing about any domain (no domains configured). An extension.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<&'a str>,
     pub domains: Vec<CheckDomain<'a>>,
 }
 
 #[derive(Serialize)]
 pub struct CheckDomain<'a> {
     pub name: &'a str,
+    /// The tenant whose Entra holds the domain (DESIGN.md §6.3): its `[[tenant]]` name, or
+    /// `[entra]`'s name or tenant_id; `null` without one.
+    pub tenant: Option<&'a str>,
     pub severity: &'static str,
     pub sync: &'static str,
     pub auto_rollover: Option<bool>,
     pub primary: Option<CheckCert<'a>>,
     pub successor: Option<CheckCert<'a>>,
-    pub findings: Vec<FindingJson<'a>>,
+    pub findings: Vec<FindingJson>,
+    /// `renewal` or `outage`: what the domain's checklist is (DESIGN.md §6.1). An extension.
+    pub mode: &'static str,
     pub metadata: MetadataJson<'a>,
     pub entra: EntraJson<'a>,
     /// Extensions.
@@ -182,18 +191,35 @@ pub struct CheckCert<'a> {
 }
 
 #[derive(Serialize)]
-pub struct FindingJson<'a> {
+pub struct FindingJson {
     pub rule: &'static str,
     pub severity: &'static str,
-    pub message: &'a str,
+    pub message: String,
+    /// The step of the domain's checklist that carries out the advice (DESIGN.md §6.1).
+    pub step: Option<StepJson>,
+    /// A few words for a table cell. An extension.
+    pub title: String,
 }
 
-impl<'a> FindingJson<'a> {
-    pub fn of(f: &'a Finding) -> Self {
+#[derive(Serialize)]
+pub struct StepJson {
+    pub id: &'static str,
+    pub number: usize,
+}
+
+impl FindingJson {
+    /// `f` in words, with the step of `checklist` (the domain's own) that carries it out.
+    pub fn of(f: &Finding, checklist: &Checklist) -> Self {
+        let step = checklist.step_of(f);
         Self {
             rule: f.rule.id(),
             severity: f.severity.as_str(),
-            message: &f.message,
+            message: checklist.say(f),
+            step: step.map(|(id, number)| StepJson {
+                id: id.as_str(),
+                number,
+            }),
+            title: crate::words::finding_title(f),
         }
     }
 }
@@ -231,11 +257,13 @@ impl<'a> CheckDomain<'a> {
     pub fn of(
         d: &'a DomainStatus,
         entra: Option<&'a crate::assess::EntraSide>,
+        checklist: &Checklist,
         now: DateTime<Utc>,
     ) -> Self {
         let a = &d.assessment;
         Self {
             name: &d.config.name,
+            tenant: d.config.tenant.as_deref(),
             severity: a.severity.as_str(),
             sync: a.sync.as_str(),
             auto_rollover: d.auto_rollover(),
@@ -249,7 +277,12 @@ impl<'a> CheckDomain<'a> {
                 days_left: c.days_left(now),
                 identified_by: None,
             }),
-            findings: a.findings.iter().map(FindingJson::of).collect(),
+            findings: a
+                .findings
+                .iter()
+                .map(|f| FindingJson::of(f, checklist))
+                .collect(),
+            mode: checklist.mode.as_str(),
             metadata: MetadataJson {
                 url: &d.config.metadata_url,
                 fetched_at: d.last_good.as_ref().map(|s| s.fetched_at),

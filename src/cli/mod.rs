@@ -2,22 +2,25 @@
 //!
 //! Exit codes: `check` → 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the worst domain). Other
 //! commands → 0 on success. Usage errors → 64, unreadable or invalid input → 65, unreachable
-//! source → 69, an output file that cannot be created → 73. Every error is one line on stderr
+//! source → 69, an output file that cannot be created → 73, a sign-in that Entra or the
+//! operator refused → 77, a sign-in cancelled with Ctrl-C → 130. Every error is one line on stderr
 //! naming the input and the cause.
 
 mod check;
 mod checklist_cmd;
-pub mod checklist_format;
 mod config_cmd;
 mod discover;
+mod explain;
 mod import;
 mod inspect;
 pub mod json;
+mod login;
 mod output;
 pub mod prometheus;
 mod serve;
 mod shell;
 mod tui_cmd;
+mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +42,8 @@ pub const EXIT_UNAVAILABLE: u8 = 69;
 pub const EXIT_CANT_CREATE: u8 = 73;
 /// Exit code when the program itself failed (EX_SOFTWARE).
 pub const EXIT_SOFTWARE: u8 = 70;
+/// Exit code when a sign-in was declined, expired or refused by Entra (EX_NOPERM).
+pub const EXIT_NO_PERMISSION: u8 = 77;
 
 /// The commit this binary was built from (`build.rs`: `git rev-parse --short HEAD`, or
 /// `unknown` outside a git checkout).
@@ -72,23 +77,27 @@ Examples:
   fedcert check                       a line per domain; exit 0/1/2/3 (Nagios)
   fedcert check --json --domain contoso.com
   fedcert check --format prometheus   for node_exporter's textfile collector
+  fedcert login                       sign in to Entra as yourself (a code to
+                                      type on any device; no app needed)
   fedcert serve                       metrics at http://127.0.0.1:9781/metrics
   fedcert inspect https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml
   fedcert checklist contoso.com > renewal.md
+  fedcert explain AADSTS50008         what users' error means, which domain fails
   fedcert check --now 2027-01-10T09:00:00Z
                                       rehearse: how will it look then?
 
 Exit codes: check gives the worst domain's verdict, as Nagios plugins do:
 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Other commands: 0 on success.
 64 usage error, 65 unreadable or invalid input, 69 unreachable source,
-73 an output file that cannot be created.";
+73 an output file that cannot be created, 77 a sign-in refused or declined.";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
   fedcert check                       a line per domain
   fedcert check --domain contoso.com --domain fabrikam.com
   fedcert check --json | jq -r '.domains[] | select(.severity != \"ok\") | .name'
-  fedcert check --format prometheus > fedcert.prom.tmp && mv fedcert.prom.tmp fedcert.prom
+  fedcert check --format prometheus --output /var/lib/prometheus/node-exporter/fedcert.prom
+                                      written whole or not at all (textfile collector)
   fedcert check --now 2027-01-10T09:00:00Z
                                       the verdicts as of the change window
 
@@ -102,10 +111,14 @@ Examples:
   fedcert serve --listen 0.0.0.0:9781
                                       every interface (warns: whoever reaches
                                       the port reads your domain list)
+  fedcert serve --listen 0.0.0.0:9781 --web-config /etc/fedcert/web-config.yml
+                                      HTTPS with basic auth or client
+                                      certificates (exporter-toolkit format)
 
 Paths: /metrics (Prometheus text format); / (a page naming it); else 404.
 The poller refreshes every domain on its interval; each scrape reports the
-latest results. SIGTERM or Ctrl-C stops it cleanly (exit 0).";
+latest results. SIGTERM or Ctrl-C stops it cleanly (exit 0); SIGHUP re-reads
+--web-config (a file that does not load leaves the one in force).";
 
 const INSPECT_EXAMPLES: &str = "\
 Examples:
@@ -120,7 +133,21 @@ Examples:
                                       Markdown for the change ticket
   fedcert checklist contoso.com --format text
   fedcert checklist contoso.com --dialect msonline
-                                      the legacy MSOnline commands";
+                                      the legacy MSOnline commands
+  fedcert checklist contoso.com --format ps1 > renewal.ps1
+                                      a script: each step's why and where as
+                                      comments, its commands as code, done
+                                      steps commented out";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  fedcert explain AADSTS50008         meaning, causes, the watched domains that show one
+  fedcert explain 5000811             the same without AADSTS
+  xclip -o | fedcert explain -        a whole pasted error page from standard input
+  fedcert explain couldNotAccessRemoteHost --json
+
+Exit code: 0 with an answer, also for a code fedcert does not know (it then
+lists the domains failing now); 64 when there is nothing to explain.";
 
 const DISCOVER_EXAMPLES: &str = "\
 Examples:
@@ -128,7 +155,29 @@ Examples:
   fedcert discover alice@contoso.com --json
   fedcert discover contoso.com --add  append the domain to the config
   fedcert discover --graph            every federated domain of the tenant ([entra] needed)
+  fedcert discover --graph --tenant fabrikam
+                                      those of the [[tenant]] named fabrikam
   fedcert discover --graph --add      append the ones missing from the config";
+
+const LOGIN_EXAMPLES: &str = "\
+Examples:
+  fedcert login                       sign in to the [entra] tenant: open the URL
+                                      on any device, type the code; fedcert
+                                      finishes by itself
+  fedcert login --tenant fabrikam     sign in to the [[tenant]] named fabrikam
+  fedcert login --status              who is signed in to which tenant, until when
+  fedcert logout --tenant fabrikam    forget that sign-in
+
+The sign-in asks for Domain.Read.All (read-only; --audit adds AuditLog.Read.All)
+with Microsoft Graph Command Line Tools, unless the tenant's table names its own
+client_id. It is kept in the data directory (mode 0600) and renewed on each use.
+Exit code: 0 signed in; 77 declined, expired or refused by Entra (the line says
+why); 130 cancelled with Ctrl-C (nothing is saved).";
+
+const LOGOUT_EXAMPLES: &str = "\
+Examples:
+  fedcert logout                      forget the sign-in of the [entra] tenant
+  fedcert logout --tenant fabrikam    of the [[tenant]] named fabrikam";
 
 const IMPORT_EXAMPLES: &str = "\
 Examples:
@@ -184,8 +233,9 @@ pub struct GlobalArgs {
         value_name = "PATH"
     )]
     pub config: Option<PathBuf>,
-    /// Evaluate everything as of this moment (RFC 3339), e.g. 2027-01-10T09:00:00Z.
-    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    /// Evaluate everything as of this moment: 2027-01-10T09:00:00Z (RFC 3339), or 2027-01-10
+    /// (midnight UTC), or 2027-01-10 09:00 (UTC).
+    #[arg(long, global = true, value_name = "TIME", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// More logging (-v info, -vv debug; RUST_LOG overrides); logs go to stderr, or to the log
     /// file in the TUI.
@@ -228,6 +278,17 @@ pub enum Command {
     /// Get-AdfsProperties or Get-MgDomainFederationConfiguration.
     #[command(after_help = IMPORT_EXAMPLES)]
     Import(import::ImportArgs),
+    /// What an error users see (AADSTS50008, a pasted error page) means for federation, its
+    /// likely causes, and which watched domains show one of them now.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(explain::ExplainArgs),
+    /// Sign in to a tenant as yourself (device code: open a URL on any device, type the code),
+    /// so that Entra's side is read with your account; --status says who is signed in where.
+    #[command(after_help = LOGIN_EXAMPLES)]
+    Login(login::LoginArgs),
+    /// Forget the sign-in of a tenant (removes it from the data directory).
+    #[command(after_help = LOGOUT_EXAMPLES)]
+    Logout(login::LogoutArgs),
     /// Manage the config file.
     #[command(after_help = CONFIG_EXAMPLES)]
     Config {
@@ -254,6 +315,15 @@ pub struct CheckArgs {
     /// Only this domain, as named in the config (repeatable).
     #[arg(long = "domain", value_name = "NAME")]
     pub domains: Vec<String>,
+    /// The PowerShell dialect of the checklists that findings point to (their step numbers are
+    /// those of `fedcert checklist DOMAIN --dialect …`).
+    #[arg(long, default_value = "graph", value_parser = clap::builder::PossibleValuesParser::new(["graph", "msonline"]).try_map(|s| s.parse::<crate::checklist::Dialect>()))]
+    pub dialect: crate::checklist::Dialect,
+    /// Write to FILE instead of standard output, atomically (a temporary file beside it, then
+    /// renamed over it), as node_exporter's textfile collector needs. When fedcert fails before
+    /// writing (a broken config), FILE is left as it was.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -267,8 +337,14 @@ pub enum CheckFormat {
 pub struct ServeArgs {
     /// Address and port to listen on. Loopback by default; any other address warns, since the
     /// metrics name your domains and IdP hosts.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9781")]
+    /// `localhost:9781` and `:9781` (every interface) are understood too.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9781", value_parser = parse_listen)]
     pub listen: SocketAddr,
+    /// HTTPS, basic auth and client certificates from a web-config file in the format of
+    /// Prometheus' exporter-toolkit (tls_server_config, basic_auth_users, …); re-read on
+    /// SIGHUP. With it, plain HTTP is not served.
+    #[arg(long, value_name = "FILE")]
+    pub web_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -276,14 +352,14 @@ pub struct ChecklistArgs {
     /// The domain, as named in the config.
     pub domain: String,
     /// markdown (for a change ticket), json or text.
-    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text"]).try_map(|s| s.parse::<checklist_format::Format>()))]
-    pub format: checklist_format::Format,
+    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text", "ps1"]).try_map(|s| s.parse::<crate::checklist::format::Format>()))]
+    pub format: crate::checklist::format::Format,
     /// graph (Microsoft Graph PowerShell, the default) or msonline (legacy, retired in 2025).
     #[arg(long, default_value = "graph", value_parser = clap::builder::PossibleValuesParser::new(["graph", "msonline"]).try_map(|s| s.parse::<crate::checklist::Dialect>()))]
     pub dialect: crate::checklist::Dialect,
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct InspectArgs {
     /// https:// or http:// URL, file:// URL, a path, or - for standard input.
     pub source: String,
@@ -293,6 +369,10 @@ pub struct InspectArgs {
     /// Same as --format json.
     #[arg(long)]
     pub json: bool,
+    /// The most of a URL's body to read (after decompression), e.g. 2GiB; whole federation
+    /// aggregates are hundreds of MB. The body is read as it arrives, never held whole.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = crate::units::parse_byte_size)]
+    pub max_body: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -309,6 +389,10 @@ pub enum ConfigAction {
     Check,
     /// Print where the config is looked for.
     Path,
+    /// Print the configured domain names, one per line (the shell completions use it).
+    Domains,
+    /// Print the configured tenants' names, one per line (the shell completions use it).
+    Tenants,
 }
 
 #[derive(Debug, Args)]
@@ -326,10 +410,58 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
+/// `--now` as people type it: RFC 3339 (`2027-01-10T09:00:00Z`, any offset), a date
+/// (`2027-01-10`, midnight UTC), or a date and time without an offset (UTC), with `T` or a space.
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2027-01-10T09:00:00Z ({e})"))
+    let trimmed = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(trimmed, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    Err(format!(
+        "{text:?} is not a time: use 2027-01-10T09:00:00Z (RFC 3339), 2027-01-10 (midnight UTC) or 2027-01-10 09:00 (UTC)"
+    ))
+}
+
+/// `--listen` as people type it: `127.0.0.1:9781`, `[::1]:9781`, `localhost:9781` (a name is
+/// resolved, IPv4 first), or `:9781` for every interface.
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    use std::net::{Ipv4Addr, ToSocketAddrs};
+    let trimmed = text.trim();
+    if let Ok(addr) = trimmed.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let hint = "use ADDR:PORT such as 127.0.0.1:9781, localhost:9781 or :9781 (every interface)";
+    let Some((host, port)) = trimmed.rsplit_once(':') else {
+        return Err(format!("{text:?} has no port: {hint}"));
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("{text:?}: {port:?} is not a port number (1-65535): {hint}"))?;
+    if host.is_empty() {
+        return Ok(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)));
+    }
+    let mut addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("{text:?}: cannot resolve {host:?} ({e}): {hint}"))?
+        .collect();
+    addrs.sort_by_key(|a| !a.is_ipv4());
+    addrs
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("{text:?}: {host:?} resolves to no address: {hint}"))
 }
 
 /// A failed command: the exit code and the one line for stderr.
@@ -365,7 +497,10 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("fedcert: {}", failure.message);
+            // One line per error (a config with several mistakes says each).
+            for line in failure.message.lines() {
+                eprintln!("fedcert: {line}");
+            }
             ExitCode::from(failure.code)
         }
     }
@@ -389,31 +524,43 @@ fn run(cli: Cli) -> Outcome {
         })?;
     match cli.command {
         Some(Command::Check(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::InTheReport);
             runtime.block_on(check::run(&cli.global, &args, now))
         }
         Some(Command::Inspect(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(inspect::run(&args, now))
         }
         Some(Command::Checklist(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::InTheReport);
             runtime.block_on(checklist_cmd::run(&cli.global, &args, now))
         }
         Some(Command::Discover(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(discover::run(&cli.global, &args, now))
         }
         Some(Command::Import(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(import::run(&cli.global, &args, now))
         }
+        Some(Command::Explain(args)) => {
+            init_stderr_logging(&cli.global, Refreshes::InTheReport);
+            runtime.block_on(explain::run(&cli.global, &args, now))
+        }
+        Some(Command::Login(args)) => {
+            init_stderr_logging(&cli.global, Refreshes::Logged);
+            runtime.block_on(login::login(&cli.global, &args))
+        }
+        Some(Command::Logout(args)) => {
+            init_stderr_logging(&cli.global, Refreshes::Logged);
+            login::logout(&cli.global, &args)
+        }
         Some(Command::Config { action }) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             config_cmd::run(&cli.global, &action)
         }
         Some(Command::Serve(args)) => {
-            init_stderr_logging(&cli.global);
+            init_stderr_logging(&cli.global, Refreshes::Logged);
             runtime.block_on(serve::run(&cli.global, &args, clock))
         }
         Some(Command::Completions(args)) => shell::completions(args.shell),
@@ -435,10 +582,29 @@ fn log_filter(verbose: u8) -> tracing_subscriber::EnvFilter {
     })
 }
 
+/// Whether a command's own output already says which refreshes failed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refreshes {
+    /// `check`, `checklist`, `explain`: every failure is in the report, so on stderr the
+    /// warnings of failed refreshes would only say it twice (they still go to `--log-file`, and
+    /// to stderr with `-v` or `RUST_LOG`).
+    InTheReport,
+    Logged,
+}
+
 /// CLI mode: logs to stderr (or `--log-file`), warnings only unless `-v`; reqwest/hyper quiet.
-fn init_stderr_logging(global: &GlobalArgs) {
+fn init_stderr_logging(global: &GlobalArgs, refreshes: Refreshes) {
+    let mut filter = log_filter(global.verbose);
+    let told_by_user = global.verbose > 0 || std::env::var_os("RUST_LOG").is_some();
+    if refreshes == Refreshes::InTheReport
+        && global.log_file.is_none()
+        && !told_by_user
+        && let Ok(directive) = format!("{}=error", crate::poller::REFRESH_LOG).parse()
+    {
+        filter = filter.add_directive(directive);
+    }
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(log_filter(global.verbose))
+        .with_env_filter(filter)
         .with_target(false);
     if let Some(path) = &global.log_file {
         match std::fs::OpenOptions::new()
@@ -460,4 +626,60 @@ fn init_stderr_logging(global: &GlobalArgs) {
         }
     }
     let _ = builder.with_writer(std::io::stderr).try_init();
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_is_read_as_people_type_it() {
+        let cases = [
+            ("2027-01-10T09:00:00Z", "2027-01-10T09:00:00Z"),
+            ("2027-01-10T10:00:00+01:00", "2027-01-10T09:00:00Z"),
+            ("2027-01-10", "2027-01-10T00:00:00Z"),
+            (" 2027-01-10 ", "2027-01-10T00:00:00Z"),
+            ("2027-01-10 09:00", "2027-01-10T09:00:00Z"),
+            ("2027-01-10T09:00", "2027-01-10T09:00:00Z"),
+            ("2027-01-10 09:00:30", "2027-01-10T09:00:30Z"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_now(text).unwrap(),
+                want.parse::<DateTime<Utc>>().unwrap(),
+                "{text}"
+            );
+        }
+        let err = parse_now("10/01/2027").unwrap_err();
+        assert!(err.contains("\"10/01/2027\" is not a time"), "{err}");
+        assert!(err.contains("2027-01-10 (midnight UTC)"), "{err}");
+    }
+
+    #[test]
+    fn listen_addresses_are_read_as_people_type_them() {
+        assert_eq!(
+            parse_listen("127.0.0.1:9781").unwrap(),
+            "127.0.0.1:9781".parse::<SocketAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_listen("[::1]:9781").unwrap(),
+            "[::1]:9781".parse::<SocketAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_listen(":9781").unwrap(),
+            "0.0.0.0:9781".parse::<SocketAddr>().unwrap()
+        );
+        let local = parse_listen("localhost:9781").unwrap();
+        assert!(local.ip().is_loopback(), "{local}");
+        assert_eq!(local.port(), 9781);
+        for (bad, says) in [
+            ("localhost", "has no port"),
+            ("localhost:http", "is not a port number"),
+            ("localhost:70000", "is not a port number"),
+        ] {
+            let err = parse_listen(bad).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
 }

@@ -87,6 +87,11 @@ pub fn render(statuses: &[DomainStatus], now: DateTime<Utc>) -> String {
     metadata_families(&mut out, statuses);
     entra_family(&mut out, statuses);
     out.family(
+        "fedcert_domains",
+        "How many federation domains fedcert watches (0: none is configured, nothing is monitored).",
+    );
+    out.sample("fedcert_domains", &[], &statuses.len().to_string());
+    out.family(
         "fedcert_evaluation_timestamp_seconds",
         "The moment the verdicts were computed for (Unix seconds; --now when given).",
     );

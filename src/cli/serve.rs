@@ -5,6 +5,9 @@
 //! since it was made (countdowns move between fetches; the fleet's one rule) and renders the
 //! latest results; `/` is a short page naming it; every other path is 404. SIGTERM or Ctrl-C
 //! stops accepting, lets open requests finish and exits 0.
+//!
+//! With `--web-config` (see `web`) the listener speaks TLS only, each request passes the rate
+//! limit and basic auth first, and SIGHUP re-reads the file without closing the listener.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -22,7 +25,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::{EXIT_UNAVAILABLE, Failure, GlobalArgs, Outcome, ServeArgs};
+use super::web::Web;
+use super::{EXIT_DATA, EXIT_UNAVAILABLE, Failure, GlobalArgs, Outcome, ServeArgs};
 use crate::fleet::{Applied, Fleet};
 use crate::poller::{self, Clock, Keep, PollEvent, PollerOptions, Sources};
 use crate::store::Store;
@@ -69,16 +73,34 @@ impl Shared {
 
 pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome {
     let config = super::config_cmd::load(global)?;
-    // Handlers first: a SIGTERM that arrives right after start-up must stop us cleanly, not kill us.
+    let web = args
+        .web_config
+        .as_deref()
+        .map(Web::load)
+        .transpose()
+        .map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
+    // Handlers first: a SIGTERM that arrives right after start-up must stop us cleanly, not kill
+    // us; a SIGHUP must reload, not kill us.
     let stop = shutdown_signal()?;
+    let hangups = Hangups::new()?;
     if !args.listen.ip().is_loopback() {
-        say!(
-            "fedcert: warning: --listen {}: not a loopback address, so anyone who can reach the \
-             port reads your domains, IdP hosts and certificates; firewall it, or use \
-             --listen 127.0.0.1:{}",
-            args.listen,
-            args.listen.port()
-        );
+        match &web {
+            None => say!(
+                "fedcert: warning: --listen {}: not a loopback address, so anyone who can reach \
+                 the port reads your domains, IdP hosts and certificates; firewall it, or use \
+                 --listen 127.0.0.1:{}",
+                args.listen,
+                args.listen.port()
+            ),
+            Some(web) if !web.authenticates() => say!(
+                "fedcert: warning: --listen {}: not a loopback address, and --web-config {} asks \
+                 for no password (basic_auth_users) and no verified client certificate, so \
+                 anyone who can reach the port reads your domains, IdP hosts and certificates",
+                args.listen,
+                web.path().display()
+            ),
+            Some(_) => {}
+        }
     }
     let listener = TcpListener::bind(args.listen).await.map_err(|e| {
         Failure::new(
@@ -100,9 +122,17 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     });
     // Said before the poller starts, so that these lines always come first.
     say!(
-        "fedcert: serving metrics for {} domains at http://{addr}/metrics",
-        config.domains.len()
+        "fedcert: serving metrics for {} domains at {}://{addr}/metrics",
+        config.domains.len(),
+        if web.is_some() { "https" } else { "http" }
     );
+    if let Some(web) = &web {
+        say!(
+            "fedcert: --web-config {}: {}",
+            web.path().display(),
+            web.summary()
+        );
+    }
     if config.domains.is_empty() {
         say!("fedcert: no domains configured; /metrics holds only fedcert's own metrics");
     }
@@ -121,7 +151,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     );
     let tracker = tokio::spawn(track(events, Arc::clone(&shared)));
 
-    let signal = accept_until(listener, Arc::clone(&shared), stop).await;
+    let signal = accept_until(listener, Arc::clone(&shared), web, hangups, stop).await;
     tracker.abort();
     drop(commands);
     say!("fedcert: {signal}: stopped");
@@ -168,22 +198,33 @@ fn tally(fleet: &Fleet) -> String {
     words.join(" ")
 }
 
-/// Accept connections until `stop` fires; then let open requests finish (bounded) and return
-/// the signal's name.
+/// Accept connections until `stop` fires, re-reading the web config on each SIGHUP; then let
+/// open requests finish (bounded) and return the signal's name.
 async fn accept_until(
     listener: TcpListener,
     shared: Arc<Shared>,
+    web: Option<Web>,
+    mut hangups: Hangups,
     stop: impl Future<Output = &'static str>,
 ) -> &'static str {
     let (closing_tx, closing) = watch::channel(false);
+    // The web config in force: connections read it at each handshake and each request.
+    let web = web.map(|web| watch::channel(Arc::new(web)));
     let mut connections = JoinSet::new();
     tokio::pin!(stop);
     let signal = loop {
         tokio::select! {
             signal = &mut stop => break signal,
+            () = hangups.next() => reload(web.as_ref().map(|(tx, _)| tx)),
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, Arc::clone(&shared), closing.clone()));
+                    let web = web.as_ref().map(|(_, rx)| rx.clone());
+                    connections.spawn(serve_connection(
+                        stream,
+                        Arc::clone(&shared),
+                        web,
+                        closing.clone(),
+                    ));
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -206,19 +247,86 @@ async fn accept_until(
     signal
 }
 
+/// SIGHUP: read the web config again; one that does not load leaves the one in force.
+fn reload(web: Option<&watch::Sender<Arc<Web>>>) {
+    let Some(web) = web else {
+        say!(
+            "fedcert: SIGHUP: no --web-config to re-read; still serving (SIGTERM or Ctrl-C stops)"
+        );
+        return;
+    };
+    let current = Arc::clone(&web.borrow());
+    match current.reload() {
+        Ok(new) => {
+            say!(
+                "fedcert: SIGHUP: --web-config {} reloaded: {}",
+                new.path().display(),
+                new.summary()
+            );
+            web.send_replace(Arc::new(new));
+        }
+        Err(error) => say!("fedcert: SIGHUP: {error}; the web config in force stays"),
+    }
+}
+
 async fn serve_connection(
     stream: TcpStream,
     shared: Arc<Shared>,
+    web: Option<watch::Receiver<Arc<Web>>>,
     mut closing: watch::Receiver<bool>,
 ) {
+    let Some(web) = web else {
+        return serve_http(TokioIo::new(stream), shared, None, closing).await;
+    };
+    let acceptor = web.borrow().acceptor().clone();
+    let handshake = async move {
+        let mut stream = stream;
+        super::web::refuse_plain_http(&mut stream).await.ok()?;
+        acceptor.accept(stream).await.ok()
+    };
+    let tls = tokio::select! {
+        tls = tokio::time::timeout(HEADER_TIMEOUT, handshake) => tls.ok().flatten(),
+        _ = closing.changed() => None,
+    };
+    if let Some(tls) = tls {
+        serve_http(TokioIo::new(tls), shared, Some(web), closing).await;
+    } else {
+        tracing::debug!("a connection closed without a TLS handshake");
+    }
+}
+
+/// Serve HTTP/1.1 on one connection until the client closes it or we are closing.
+async fn serve_http<I>(
+    io: I,
+    shared: Arc<Shared>,
+    web: Option<watch::Receiver<Arc<Web>>>,
+    mut closing: watch::Receiver<bool>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
     let service = service_fn(move |request: Request<Incoming>| {
-        let response = respond(&shared, request.method(), request.uri().path());
-        async move { Ok::<_, Infallible>(response) }
+        let shared = Arc::clone(&shared);
+        // The web config in force now: a SIGHUP applies to the next request, even on a
+        // connection kept alive from before it.
+        let web = web.as_ref().map(|web| Arc::clone(&web.borrow()));
+        async move {
+            let Some(web) = web else {
+                return Ok::<_, Infallible>(respond(
+                    &shared,
+                    request.method(),
+                    request.uri().path(),
+                ));
+            };
+            if let Some(refusal) = web.refuse(request.headers()).await {
+                return Ok(refusal);
+            }
+            Ok(web.decorate(respond(&shared, request.method(), request.uri().path())))
+        }
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(io, service);
     tokio::pin!(connection);
     let result = tokio::select! {
         result = connection.as_mut() => result,
@@ -284,8 +392,37 @@ fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     response
 }
 
+/// SIGHUPs, one at a time (none off Unix).
+struct Hangups {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Hangups {
+    fn new() -> Result<Self, Failure> {
+        Ok(Self {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .map_err(|e| {
+                    Failure::new(
+                        super::EXIT_SOFTWARE,
+                        format!("cannot listen for SIGHUP: {e}"),
+                    )
+                })?,
+        })
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        if self.signal.recv().await.is_some() {
+            return;
+        }
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Resolves with the signal's name on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-fn shutdown_signal() -> Result<impl Future<Output = &'static str>, Failure> {
+pub(super) fn shutdown_signal() -> Result<impl Future<Output = &'static str>, Failure> {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| {

@@ -19,6 +19,8 @@ pub enum Mode {
     Note,
     /// The log pane (`L`): recent warnings and errors.
     Log,
+    /// Typing or pasting an error users see after `e`.
+    Explain,
 }
 
 impl Mode {
@@ -31,11 +33,12 @@ impl Mode {
             Self::Checklist => "checklist",
             Self::Note => "note",
             Self::Log => "log",
+            Self::Explain => "explain",
         }
     }
 
     /// Every mode, in the order help names them.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Self::List,
         Self::Details,
         Self::Help,
@@ -43,11 +46,12 @@ impl Mode {
         Self::Checklist,
         Self::Note,
         Self::Log,
+        Self::Explain,
     ];
 
     /// Modes where typed characters are text, not commands.
     pub fn takes_text(self) -> bool {
-        matches!(self, Self::Filter | Self::Note)
+        matches!(self, Self::Filter | Self::Note | Self::Explain)
     }
 }
 
@@ -256,6 +260,11 @@ bindable! {
     Refresh => "refresh",
     RefreshAll => "refresh_all",
     ToggleLog => "toggle_log",
+    /// Explain an error users see (AADSTS50008, a pasted page): which domains show its causes.
+    /// Its prompt takes the filter's keys: `apply_filter`, `filter_erase`, `clear_filter`.
+    Explain => "explain",
+    /// Group the list's rows (by tenant), or stop grouping them.
+    GroupBy => "group_by",
 }
 
 impl std::fmt::Display for Bindable {
@@ -287,10 +296,12 @@ pub struct BindingSpec {
     pub fixed: bool,
 }
 
-const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log];
+const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log, Mode::Help];
 const BROWSE: &[Mode] = &[Mode::List, Mode::Details];
 const VIEWS: &[Mode] = &[Mode::List, Mode::Details, Mode::Checklist];
 const CHECKLIST: &[Mode] = &[Mode::Checklist];
+/// The one-line prompts: the filter and the explain prompt take the same keys.
+const PROMPTS: &[Mode] = &[Mode::Filter, Mode::Explain];
 const EVERYWHERE: &[Mode] = &Mode::ALL;
 
 /// A row with no hint.
@@ -368,10 +379,10 @@ pub const BINDINGS: &[BindingSpec] = {
         paired(B::NextDomain, &[KeySpec::char(']')], &[Mode::Details], "Next domain, in the details", B::PreviousDomain, "domain"),
         hinted(B::OpenDetails, ENTER, &[Mode::List], "Timeline and facts of the domain", "details"),
         hinted(B::OpenChecklist, &[KeySpec::char('c')], BROWSE, "Renewal checklist of the domain", "checklist"),
-        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP host, status", "filter"),
-        hinted(B::ApplyFilter, ENTER, &[Mode::Filter], "Apply; select the first match", "apply"),
-        row(B::FilterErase, BACKSPACE, &[Mode::Filter], "Delete the last character"),
-        hinted(B::ClearFilter, ESC, &[Mode::Filter], "Clear the filter", "clear"),
+        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP, tenant, status", "filter"),
+        hinted(B::ApplyFilter, ENTER, PROMPTS, "Run the filter or the explanation", "apply"),
+        row(B::FilterErase, BACKSPACE, PROMPTS, "Delete the last character"),
+        hinted(B::ClearFilter, ESC, PROMPTS, "Clear the filter; close the prompt", "clear"),
         row(B::Down, DOWN, CHECKLIST, "Next step"),
         row(B::Up, UP, CHECKLIST, "Previous step"),
         row(B::Top, TOP, CHECKLIST, "First step"),
@@ -393,6 +404,8 @@ pub const BINDINGS: &[BindingSpec] = {
         hinted(B::Refresh, &[KeySpec::char('r')], VIEWS, "Refresh the selected domain now", "refresh"),
         hinted(B::RefreshAll, &[KeySpec::char('R')], VIEWS, "Refresh every domain now", "all"),
         hinted(B::ToggleLog, &[KeySpec::char('L')], &[Mode::List, Mode::Details, Mode::Log], "Log pane: recent warnings, errors", "log"),
+        hinted(B::Explain, &[KeySpec::char('e')], BROWSE, "Explain an error users see", "explain"),
+        row(B::GroupBy, &[KeySpec::char('b')], &[Mode::List], "Group the list: by tenant, or not"),
         // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
         // config.
         BindingSpec {

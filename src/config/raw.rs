@@ -12,6 +12,9 @@ use toml::Spanned;
 pub(super) struct RawConfig {
     pub settings: Option<RawSettings>,
     pub entra: Option<Spanned<RawEntra>>,
+    /// `[[tenant]]`: more tenants, each with a `name` and every `[entra]` key.
+    #[serde(default)]
+    pub tenant: Vec<Spanned<RawEntra>>,
     #[serde(default)]
     pub domain: Vec<Spanned<RawDomain>>,
     /// `[keys]`: action name → a key or an array of keys. Checked by hand (the action names
@@ -49,14 +52,19 @@ pub(super) struct RawSettings {
     pub generation_days: Option<Spanned<i64>>,
     pub promotion_days: Option<Spanned<i64>>,
     pub plan_days: Option<Spanned<i64>>,
+    pub critical_days: Option<Spanned<i64>>,
 }
 
-/// `[entra]`.
+/// `[entra]`, or one `[[tenant]]` (which needs `name`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawEntra {
+    pub name: Option<Spanned<String>>,
     pub tenant_id: Spanned<String>,
-    pub client_id: Spanned<String>,
+    /// `"device"`, `"secret"` or `"certificate"`; absent: chosen by the keys present.
+    pub auth: Option<Spanned<String>>,
+    /// Optional for `auth = "device"` (a public client is used).
+    pub client_id: Option<Spanned<String>>,
     pub client_secret_env: Option<Spanned<String>>,
     /// Known only to be refused with a pointer to `client_secret_env`.
     pub client_secret: Option<Spanned<toml::Value>>,
@@ -79,6 +87,8 @@ pub(super) struct RawDomain {
     pub entra_signing_thumbprint: Option<Spanned<String>>,
     pub entra_next_signing_thumbprint: Option<Spanned<String>>,
     pub ca_file: Option<Spanned<String>>,
+    /// The name of the `[[tenant]]` whose Entra holds this domain (default: `[entra]`).
+    pub tenant: Option<Spanned<String>>,
     pub refresh: Option<Spanned<String>>,
     pub renew_now_days: Option<Spanned<i64>>,
     pub manual_renew_days: Option<Spanned<i64>>,
@@ -86,9 +96,10 @@ pub(super) struct RawDomain {
     pub generation_days: Option<Spanned<i64>>,
     pub promotion_days: Option<Spanned<i64>>,
     pub plan_days: Option<Spanned<i64>>,
+    pub critical_days: Option<Spanned<i64>>,
 }
 
-/// The six policy thresholds as written in one scope (`[settings]` or a `[[domain]]`).
+/// The seven policy thresholds as written in one scope (`[settings]` or a `[[domain]]`).
 #[derive(Clone, Debug, Default)]
 #[allow(clippy::struct_field_names)] // the keys as the file spells them
 pub(super) struct RawPolicy {
@@ -98,6 +109,7 @@ pub(super) struct RawPolicy {
     pub generation_days: Option<Spanned<i64>>,
     pub promotion_days: Option<Spanned<i64>>,
     pub plan_days: Option<Spanned<i64>>,
+    pub critical_days: Option<Spanned<i64>>,
 }
 
 macro_rules! policy_of {
@@ -109,6 +121,7 @@ macro_rules! policy_of {
             generation_days: $raw.generation_days.clone(),
             promotion_days: $raw.promotion_days.clone(),
             plan_days: $raw.plan_days.clone(),
+            critical_days: $raw.critical_days.clone(),
         }
     };
 }

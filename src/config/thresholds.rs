@@ -33,14 +33,16 @@ const ENTRA_POLL: Field = field!(entra_poll_days);
 const GENERATION: Field = field!(generation_days);
 const PROMOTION: Field = field!(promotion_days);
 const PLAN: Field = field!(plan_days);
+const CRITICAL: Field = field!(critical_days);
 
-const FIELDS: [Field; 6] = [
+const FIELDS: [Field; 7] = [
     RENEW_NOW,
     MANUAL_RENEW,
     ENTRA_POLL,
     GENERATION,
     PROMOTION,
     PLAN,
+    CRITICAL,
 ];
 
 /// `(lower, higher, lower may equal higher)`.

@@ -9,6 +9,7 @@ mod entity;
 mod input;
 mod parser;
 mod pipeline;
+pub mod signature;
 
 pub use parser::MAX_DEPTH;
 
@@ -126,6 +127,8 @@ pub struct DocumentInfo {
     pub aggregate: bool,
     /// First certificate of the root element's enveloped `ds:Signature`.
     pub signed_by: Option<KeyCert>,
+    /// The root element has a `ds:Signature` child (with or without a certificate).
+    pub has_signature: bool,
     pub valid_until: Option<DateTime<Utc>>,
     pub cache_duration: Option<String>,
     /// Number of entities read.

@@ -372,7 +372,11 @@ impl<'scope, 'env, T: Send + 'static, P: Prepare<T>, F: FnMut(T)> Reading<'scope
             Frame::Entity => self.begin_entity(element, at)?,
             Frame::Role => self.begin_role(element, local, at)?,
             Frame::KeyDescriptor => self.key_use = key_use_of(element, at)?,
-            Frame::Signature(_) => self.signature_cert_taken = false,
+            Frame::Signature(_) => {
+                self.signature_cert_taken = false;
+                // A child of the root: the document's own signature.
+                self.info.has_signature |= self.stack.len() == 1;
+            }
             Frame::X509Data(_) => self.position = 0,
             Frame::X509Certificate(_) => self.pipeline.texts().begin(),
             Frame::SingleSignOn => {

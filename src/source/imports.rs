@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::assess::{EntraSide, EntraSource, Policy};
 use crate::cert::{CertInfo, Sha1};
-use crate::source::graph::{EntraCertificate, FederationConfiguration, ago};
+use crate::source::graph::{EntraCertificate, FederationConfiguration};
 use crate::store::{Store, StoreError};
 
 /// A file that could not be imported: `{file}: {problem}`, one line.
@@ -183,7 +183,7 @@ pub struct AdfsProperties {
 }
 
 impl AdfsProperties {
-    /// `policy` with AD FS's own generation and promotion thresholds in place of the defaults.
+    /// `policy` with AD FS's own generation, promotion and critical thresholds in place of the defaults.
     /// The thresholds count units of `CertificateThresholdMultiplier` minutes (1440 = a day).
     pub fn apply_to(&self, policy: Policy) -> Policy {
         let multiplier = u64::from(self.certificate_threshold_multiplier.unwrap_or(1440).max(1));
@@ -196,6 +196,9 @@ impl AdfsProperties {
             promotion_days: self
                 .certificate_promotion_threshold
                 .map_or(policy.promotion_days, days),
+            critical_days: self
+                .certificate_critical_threshold
+                .map_or(policy.critical_days, days),
             ..policy
         }
     }
@@ -312,25 +315,6 @@ impl Imports {
     /// The imported Entra side, if any (source `import`, as of its import time).
     pub fn entra_side(&self) -> Option<EntraSide> {
         self.entra.as_deref().map(ImportedEntra::entra_side)
-    }
-
-    /// One line per import with its age, for the detail view and `check` text:
-    /// `Entra side imported 2 h ago from fed.json`.
-    pub fn describe(&self, now: DateTime<Utc>) -> Vec<String> {
-        let line = |what: &str, at: DateTime<Utc>, file: &str| {
-            format!("{what} imported {} from {file}", ago(at, now))
-        };
-        let mut lines = Vec::new();
-        if let Some(i) = &self.entra {
-            lines.push(line("Entra side", i.imported_at, &i.file));
-        }
-        if let Some(i) = &self.adfs_certificates {
-            lines.push(line("AD FS certificates", i.imported_at, &i.file));
-        }
-        if let Some(i) = &self.adfs_properties {
-            lines.push(line("AD FS properties", i.imported_at, &i.file));
-        }
-        lines
     }
 
     /// `policy` with the imported AD FS thresholds applied, if any.

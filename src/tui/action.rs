@@ -62,9 +62,22 @@ pub enum Action {
     SwitchDialect,
     RefreshSelected,
     RefreshAll,
+    /// Open the prompt for an error users see (triage from the symptom).
+    StartExplain,
+    /// A character typed into the explain prompt.
+    ExplainChar(char),
+    ExplainBackspace,
+    /// Explain the text: the answer shows over the list, narrowed to the matching domains.
+    ApplyExplain,
+    /// Close the prompt.
+    CancelExplain,
+    /// Text pasted into the terminal (bracketed paste): into the prompt or input being typed.
+    Paste(String),
     ToggleHelp,
     /// Open or close the log pane (recent warnings and errors).
     ToggleLog,
+    /// Group the list by the next grouping (by tenant, then none again).
+    CycleGrouping,
     Quit,
     /// The mouse wheel turned over the cell at `column`, `row`: `lines` down (negative: up).
     Scroll {
@@ -102,6 +115,31 @@ pub enum Action {
     },
     /// An effect failed in a way the operator must see (the message names what and why).
     EffectFailed(String),
+}
+
+impl Action {
+    /// The operator picks a domain (moves, opens, filters, refreshes the selected one): from
+    /// then on the selection is theirs, no longer the first row's.
+    pub fn chooses_a_domain(&self) -> bool {
+        matches!(
+            self,
+            Self::Up
+                | Self::Down
+                | Self::PageUp
+                | Self::PageDown
+                | Self::Top
+                | Self::Bottom
+                | Self::NextDomain
+                | Self::PreviousDomain
+                | Self::OpenDetails
+                | Self::OpenChecklist
+                | Self::StartFilter
+                | Self::StartExplain
+                | Self::RefreshSelected
+                | Self::Scroll { .. }
+                | Self::Click { .. }
+        )
+    }
 }
 
 /// Work for the event loop.

@@ -10,12 +10,13 @@ use chrono::{DateTime, Utc};
 
 use super::action::{Action, Effect};
 use super::checklist_screen::{self, ChecklistScreen, Notice};
+use super::explain_screen::{Answer, ExplainPrompt, answer, one_line};
 use super::keymap::{Keymap, Mode};
 use super::log::LogRing;
-use super::order::{Change, ListOrder};
+use super::order::{Change, Grouping, ListOrder};
 use super::theme::Theme;
 use super::view;
-use crate::checklist::{Dialect, Progress};
+use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
 use crate::domain::DomainStatus;
 pub use crate::fleet::Reassess;
 use crate::fleet::{Applied, DomainId, Fleet};
@@ -31,13 +32,17 @@ pub enum Screen {
 }
 
 /// The `/` filter: the text and whether it is still being typed. It matches the domain name,
-/// the identity provider's host and the status word, case aside.
+/// the identity provider's host, the tenant and the status word, case aside.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     pub text: String,
     pub editing: bool,
 }
 
+// Help, the log pane, following the first row and a list spanning tenants are independent of
+// one another (help opens over the log pane); one enum of their combinations would not read
+// better.
+#[allow(clippy::struct_excessive_bools)]
 pub struct App {
     /// Changed only through [`App::domain_mut`] and [`update`], which keep `order` informed.
     fleet: Fleet,
@@ -73,6 +78,15 @@ pub struct App {
     pub log_scroll: usize,
     /// Where the full log goes, for the pane to name.
     pub log_file: Option<String>,
+    /// The explain prompt (`e`) and its answer, which narrows the list.
+    pub explain: Option<ExplainPrompt>,
+    /// How many keys the help (`?`) is scrolled down by, when they do not all fit.
+    pub help_scroll: usize,
+    /// Until the operator's first key or click, the selection stays on the first row, the
+    /// worst domain, as verdicts arrive and reorder the list.
+    follow_top: bool,
+    /// The domains belong to more than one tenant (the list then shows each one's).
+    several_tenants: bool,
 }
 
 impl App {
@@ -86,6 +100,9 @@ impl App {
     }
 
     pub fn with_fleet(fleet: Fleet) -> Self {
+        let mut tenants = fleet.statuses().iter().map(|d| d.config.tenant.as_deref());
+        let first = tenants.next().flatten();
+        let several_tenants = tenants.any(|t| t != first);
         let mut app = Self {
             order: RefCell::new(ListOrder::new(fleet.statuses())),
             fleet,
@@ -106,6 +123,10 @@ impl App {
             log_open: false,
             log_scroll: 0,
             log_file: None,
+            explain: None,
+            help_scroll: 0,
+            follow_top: true,
+            several_tenants,
         };
         app.selected = app.visible().first().copied();
         app
@@ -115,9 +136,25 @@ impl App {
         self.theme
     }
 
+    /// Whether the screen draws in ASCII only.
+    pub fn ascii(&self) -> bool {
+        self.theme.ascii
+    }
+
+    /// The runbook the operator would open for `status` now: the dialect and the progress the
+    /// app holds.
+    pub fn checklist_of(&self, status: &DomainStatus, now: DateTime<Utc>) -> Checklist {
+        let entra = status.entra();
+        let progress = self.progress.get(&status.config.name);
+        let input = ChecklistInput::from_status(status, entra.as_ref(), progress, now);
+        checklist::build(&input, self.dialect)
+    }
+
     /// Where the keyboard goes now.
     pub fn mode(&self) -> Mode {
-        if self.filter.editing {
+        if self.explain.as_ref().is_some_and(|e| e.editing) {
+            Mode::Explain
+        } else if self.filter.editing {
             Mode::Filter
         } else if self.help {
             Mode::Help
@@ -193,6 +230,39 @@ impl App {
         self.order().counts()
     }
 
+    /// The domains belong to more than one tenant (or some to none).
+    pub fn several_tenants(&self) -> bool {
+        self.several_tenants
+    }
+
+    /// How the list's rows are grouped.
+    pub fn grouping(&self) -> Grouping {
+        self.order().grouping()
+    }
+
+    /// Group the list's rows the next way (by tenant, then not at all), keeping the selection.
+    fn cycle_grouping(&mut self) {
+        let order = self.order.get_mut();
+        let next = order.grouping().next();
+        order.set_grouping(next, self.fleet.statuses());
+        self.list_offset = 0;
+        self.settle_selection();
+    }
+
+    /// The tenants whose domains cannot read Entra until someone signs in, each once, in the
+    /// order of the config.
+    pub fn sign_ins_needed(&self) -> Vec<&crate::source::graph::SignInNeeded> {
+        let mut needed: Vec<&crate::source::graph::SignInNeeded> = Vec::new();
+        for status in self.fleet.statuses() {
+            if let Some(sign_in) = status.sign_in_needed()
+                && !needed.iter().any(|n| n.tenant == sign_in.tenant)
+            {
+                needed.push(sign_in);
+            }
+        }
+        needed
+    }
+
     pub fn selected(&self) -> Option<DomainId> {
         self.selected
     }
@@ -218,6 +288,10 @@ impl App {
             )
         };
         let position = match (position, first) {
+            (Some(position), Some(first)) if self.follow_top && position > 0 => {
+                self.select(first);
+                0
+            }
             (Some(position), _) => position,
             (None, Some(first)) => {
                 self.select(first);
@@ -277,6 +351,11 @@ impl App {
 
     fn page(&self, now: DateTime<Utc>) -> isize {
         let rows = match self.screen {
+            _ if self.help => view::help::page_rows(
+                self.area(),
+                &self.keymap,
+                view::help::Page::for_screen(self.screen),
+            ),
             _ if self.log_open => view::log::rows(self.area()),
             Screen::List => self.list_rows(),
             Screen::Details => view::layout::details_extent(self.area(), self, now).1,
@@ -287,6 +366,12 @@ impl App {
 
     /// Move the selection (list) or the view (details, the log pane).
     fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
+        if self.help {
+            let page = view::help::Page::for_screen(self.screen);
+            let max = view::help::max_scroll(self.area(), &self.keymap, page);
+            self.help_scroll = self.help_scroll.saturating_add_signed(delta).min(max);
+            return;
+        }
         if self.log_open {
             self.scroll_log(delta);
             return;
@@ -310,9 +395,142 @@ impl App {
             self.notice = None;
         } else if self.screen == Screen::Details {
             self.screen = Screen::List;
+        } else if self.answer().is_some() {
+            self.set_explain(None);
         } else if !self.filter.text.is_empty() {
             self.filter = Filter::default();
             self.settle_selection();
+        }
+    }
+
+    /// The answer of the explain prompt in force, which narrows the list.
+    pub fn answer(&self) -> Option<&Answer> {
+        self.explain.as_ref().and_then(|e| e.answer.as_ref())
+    }
+
+    /// Set the explain prompt, and the list's restriction to its answer's domains.
+    fn set_explain(&mut self, explain: Option<ExplainPrompt>) {
+        let domains = self.fleet.statuses().len();
+        let mask = explain
+            .as_ref()
+            .and_then(|e| e.answer.as_ref())
+            .map(|a| a.mask(domains));
+        self.order.get_mut().restrict(mask);
+        self.explain = explain;
+        self.settle_selection();
+    }
+
+    /// Explain the prompt's text: the answer shows over the list, narrowed to its domains, and
+    /// the first of them is selected.
+    fn apply_explain(&mut self, now: DateTime<Utc>) {
+        let Some(mut prompt) = self.explain.take() else {
+            return;
+        };
+        prompt.editing = false;
+        prompt.stale = false;
+        if prompt.text.trim().is_empty() {
+            // Nothing typed: back to whatever was shown before.
+            self.set_explain(prompt.answer.is_some().then_some(prompt));
+            return;
+        }
+        prompt.answer = Some(answer(&prompt.text, self.fleet.statuses(), now));
+        self.screen = Screen::List;
+        self.list_offset = 0;
+        self.set_explain(Some(prompt));
+        // The worst of them, as the list orders them.
+        if let Some(&first) = self.visible().first() {
+            self.select(first);
+            self.settle_selection();
+        }
+    }
+
+    /// The one-line prompts — the filter and the explain prompt, which takes the filter's
+    /// keys — and pasted text wherever typing goes.
+    fn on_prompt(&mut self, action: Action, now: DateTime<Utc>) {
+        let action = match (self.mode(), action) {
+            (Mode::Explain, Action::ApplyFilter) => Action::ApplyExplain,
+            (Mode::Explain, Action::FilterBackspace) => Action::ExplainBackspace,
+            (Mode::Explain, Action::ClearFilter) => Action::CancelExplain,
+            (_, action) => action,
+        };
+        match action {
+            Action::StartFilter => {
+                self.filter.editing = true;
+                self.settle_selection();
+            }
+            Action::FilterChar(c) => {
+                self.filter.text.push(c);
+                self.settle_selection();
+            }
+            Action::FilterBackspace => {
+                self.filter.text.pop();
+                self.settle_selection();
+            }
+            Action::ApplyFilter => {
+                self.filter.editing = false;
+                let first = self.order().visible().first().copied();
+                if let Some(first) = first {
+                    self.select(DomainId::from_index(first));
+                }
+                self.list_offset = 0;
+            }
+            Action::ClearFilter => {
+                self.filter = Filter::default();
+                self.settle_selection();
+            }
+            Action::StartExplain => {
+                let answer = self.explain.take().and_then(|e| e.answer);
+                self.explain = Some(ExplainPrompt {
+                    text: String::new(),
+                    editing: true,
+                    answer,
+                    stale: false,
+                });
+            }
+            Action::ExplainChar(c) => {
+                if let Some(prompt) = self.explain.as_mut() {
+                    prompt.text.push(c);
+                }
+            }
+            Action::ExplainBackspace => {
+                if let Some(prompt) = self.explain.as_mut() {
+                    prompt.text.pop();
+                }
+            }
+            Action::ApplyExplain => self.apply_explain(now),
+            Action::CancelExplain => {
+                let answer = self.explain.take().and_then(|e| e.answer);
+                self.explain = answer.map(|answer| ExplainPrompt {
+                    text: String::new(),
+                    editing: false,
+                    answer: Some(answer),
+                    stale: false,
+                });
+            }
+            Action::Paste(text) => self.paste(&text),
+            _ => {}
+        }
+    }
+
+    /// Pasted text goes where typing goes: the explain prompt, the filter or a note.
+    fn paste(&mut self, text: &str) {
+        let line = one_line(text);
+        match self.mode() {
+            Mode::Explain => {
+                if let Some(prompt) = self.explain.as_mut() {
+                    prompt.text.push_str(&line);
+                }
+            }
+            Mode::Filter => {
+                self.filter.text.push_str(line.trim());
+                self.settle_selection();
+            }
+            Mode::Note => {
+                if let Some(note) = self.checklist.as_mut().and_then(|c| c.note.as_mut()) {
+                    note.text.push_str(&line);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -333,7 +551,7 @@ impl App {
 
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
-        let max = self.log.len().saturating_sub(view::log::rows(self.area()));
+        let max = view::log::max_scroll(self.area(), self);
         self.log_scroll = self
             .log_scroll
             .saturating_add_signed(delta.saturating_neg())
@@ -407,16 +625,17 @@ impl App {
     /// `PgUp`/`PgDn`: a page of the list, of the details, or of the current step.
     fn page_by(&mut self, pages: isize, now: DateTime<Utc>) {
         let delta = pages.saturating_mul(self.page(now));
-        if self.screen == Screen::Checklist {
+        if self.screen == Screen::Checklist && !self.help {
             self.scroll_step(delta, now);
         } else {
             self.navigate(delta, now);
         }
     }
 
-    /// Open the selected domain's checklist, with the cursor on its first open step, and ask
-    /// the loop for its saved progress.
-    fn open_checklist(&mut self) -> Vec<Effect> {
+    /// Open the selected domain's checklist and ask the loop for its saved progress: from the
+    /// list, with the cursor on its first open step; from its details, on the step that carries
+    /// out its top finding's advice.
+    fn open_checklist(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
         let Some(id) = self.selected else {
             return Vec::new();
         };
@@ -425,7 +644,21 @@ impl App {
             Screen::Checklist => Screen::List,
             screen => screen,
         };
-        self.checklist = Some(ChecklistScreen::new(id, return_to));
+        let status = &self.fleet[id];
+        let target = (self.screen == Screen::Details).then(|| {
+            let list = self.checklist_of(status, now);
+            status
+                .assessment
+                .findings
+                .iter()
+                .find_map(|f| list.step_of(f))
+                .map(|(id, _)| id)
+        });
+        let mut screen = ChecklistScreen::new(id, return_to);
+        if let Some(step) = target.flatten() {
+            screen.point_at(step);
+        }
+        self.checklist = Some(screen);
         self.screen = Screen::Checklist;
         self.notice = None;
         vec![Effect::LoadProgress {
@@ -446,14 +679,39 @@ impl App {
     /// let the list's order look at them again.
     fn reassess_due(&mut self, now: DateTime<Utc>) {
         let order = self.order.get_mut();
-        for id in self.fleet.reassess_due(now) {
+        let due = self.fleet.reassess_due(now);
+        for id in &due {
             order.mark(id.index(), Change::Verdict);
+        }
+        if !due.is_empty() {
+            self.answer_is_stale();
+        }
+    }
+
+    /// A verdict changed: the answer in force is made again at the next tick.
+    fn answer_is_stale(&mut self) {
+        if let Some(prompt) = self.explain.as_mut().filter(|e| e.answer.is_some()) {
+            prompt.stale = true;
+        }
+    }
+
+    /// Make a stale answer again from the prompt's text, keeping the selection where it can.
+    fn renew_answer(&mut self, now: DateTime<Utc>) {
+        let Some(prompt) = self.explain.as_mut().filter(|e| e.stale) else {
+            return;
+        };
+        prompt.stale = false;
+        if let Some(asked) = prompt.answer.as_ref().map(|a| a.asked.clone()) {
+            prompt.answer = Some(answer(&asked, self.fleet.statuses(), now));
+            let explain = self.explain.take();
+            self.set_explain(explain);
         }
     }
 
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
         if let Some(Applied::Refreshed(id)) = self.fleet.apply(event, now) {
             self.order.get_mut().mark(id.index(), Change::Facts);
+            self.answer_is_stale();
             // A change to the domain on screen needs no highlight.
             if self.screen != Screen::List && self.selected == Some(id) {
                 self.fleet.mark_seen(id);
@@ -470,6 +728,9 @@ fn ids(indices: &[usize]) -> Vec<DomainId> {
 
 /// Apply one action at `now`; the returned effects are for the event loop to carry out.
 pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    if action.chooses_a_domain() {
+        app.follow_top = false;
+    }
     match action {
         Action::Up => app.navigate(-1, now),
         Action::Down => app.navigate(1, now),
@@ -477,6 +738,10 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         Action::PageDown => app.page_by(1, now),
         Action::Top => app.navigate(isize::MIN, now),
         Action::Bottom => app.navigate(isize::MAX, now),
+        // With an explained error, Enter on a domain opens its runbook.
+        Action::OpenDetails if app.answer().is_some() && app.screen == Screen::List => {
+            return app.open_checklist(now);
+        }
         Action::OpenDetails => {
             if let Some(id) = app.selected {
                 app.select(id);
@@ -484,37 +749,13 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
                 app.details_scroll = 0;
             }
         }
-        Action::OpenChecklist => return app.open_checklist(),
+        Action::OpenChecklist => return app.open_checklist(now),
         action @ (Action::NextDomain
         | Action::PreviousDomain
         | Action::ToggleLog
         | Action::Scroll { .. }
         | Action::Click { .. }) => app.move_around(&action, now),
         Action::Back => app.back(),
-        Action::StartFilter => {
-            app.filter.editing = true;
-            app.settle_selection();
-        }
-        Action::FilterChar(c) => {
-            app.filter.text.push(c);
-            app.settle_selection();
-        }
-        Action::FilterBackspace => {
-            app.filter.text.pop();
-            app.settle_selection();
-        }
-        Action::ApplyFilter => {
-            app.filter.editing = false;
-            let first = app.order().visible().first().copied();
-            if let Some(first) = first {
-                app.select(DomainId::from_index(first));
-            }
-            app.list_offset = 0;
-        }
-        Action::ClearFilter => {
-            app.filter = Filter::default();
-            app.settle_selection();
-        }
         action @ (Action::ToggleDone
         | Action::ToggleSkipped
         | Action::ToggleFailed
@@ -538,10 +779,26 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             }
         }
         Action::RefreshAll => return vec![Effect::Poll(PollCommand::RefreshAll)],
-        Action::ToggleHelp => app.help = !app.help,
+        Action::StartFilter
+        | Action::FilterChar(_)
+        | Action::FilterBackspace
+        | Action::ApplyFilter
+        | Action::ClearFilter
+        | Action::StartExplain
+        | Action::ExplainChar(_)
+        | Action::ExplainBackspace
+        | Action::ApplyExplain
+        | Action::CancelExplain
+        | Action::Paste(_) => app.on_prompt(action, now),
+        Action::ToggleHelp => {
+            app.help = !app.help;
+            app.help_scroll = 0;
+        }
+        Action::CycleGrouping => app.cycle_grouping(),
         Action::Quit => return vec![Effect::Quit],
         Action::Tick => {
             app.reassess_due(now);
+            app.renew_answer(now);
             app.settle_selection();
             app.clamp_details_scroll(now);
             app.settle_checklist(now);

@@ -62,6 +62,12 @@ impl ChecklistScreen {
         self.cursor_id = checklist.steps.get(index).map(|s| s.id);
     }
 
+    /// Put the cursor on `step` and keep it there (a finding's step, opened from the details).
+    pub fn point_at(&mut self, step: StepId) {
+        self.cursor_id = Some(step);
+        self.follow_first_open = false;
+    }
+
     /// Remember where the cursor is now, by id and index (after the steps changed).
     pub fn settle(&mut self, checklist: &Checklist) {
         if let Some(index) = self.cursor(checklist) {

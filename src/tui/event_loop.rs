@@ -95,6 +95,7 @@ pub fn action_for_event(keymap: &Keymap, mode: Mode, event: &Event) -> Option<Ac
             width: *width,
             height: *height,
         }),
+        Event::Paste(text) => Some(Action::Paste(text.clone())),
         _ => None,
     }
 }

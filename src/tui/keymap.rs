@@ -144,6 +144,8 @@ impl From<Bindable> for Action {
             Bindable::Refresh => Self::RefreshSelected,
             Bindable::RefreshAll => Self::RefreshAll,
             Bindable::ToggleLog => Self::ToggleLog,
+            Bindable::Explain => Self::StartExplain,
+            Bindable::GroupBy => Self::CycleGrouping,
         }
     }
 }
@@ -255,10 +257,10 @@ impl Keymap {
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         {
-            return Some(if mode == Mode::Note {
-                Action::NoteChar(c)
-            } else {
-                Action::FilterChar(c)
+            return Some(match mode {
+                Mode::Note => Action::NoteChar(c),
+                Mode::Explain => Action::ExplainChar(c),
+                _ => Action::FilterChar(c),
             });
         }
         self.bindings_for(mode)
@@ -281,6 +283,17 @@ impl Keymap {
 
     /// `(keys, word)` pairs for the hint bar of `mode`: `("j/k", "move")`.
     pub fn hints(&self, mode: Mode, ascii: bool) -> Vec<(String, &'static str)> {
+        self.hints_saying(mode, ascii, |_| None)
+    }
+
+    /// [`Keymap::hints`] with some words said otherwise where a view gives a key another
+    /// meaning (Enter opens the runbook over an explained error).
+    pub fn hints_saying(
+        &self,
+        mode: Mode,
+        ascii: bool,
+        reword: impl Fn(Bindable) -> Option<&'static str>,
+    ) -> Vec<(String, &'static str)> {
         let first_key = |action: Bindable| {
             self.bindings_for(mode)
                 .find(|b| b.bindable == action)
@@ -295,7 +308,7 @@ impl Keymap {
                     Some(before) => format!("{before}/{own}"),
                     None => own,
                 };
-                Some((keys, hint.word))
+                Some((keys, reword(b.bindable).unwrap_or(hint.word)))
             })
             .collect()
     }

@@ -10,6 +10,7 @@ pub mod checklist_screen;
 pub mod clipboard;
 pub mod effects;
 pub mod event_loop;
+pub mod explain_screen;
 pub mod keymap;
 pub mod log;
 mod order;

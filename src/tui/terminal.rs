@@ -1,12 +1,15 @@
-//! The terminal guard: raw mode and the alternate screen while it lives, and the terminal put
-//! back — cursor shown, mouse capture off — when it drops, whether the UI returns, fails or
+//! The terminal guard: raw mode, the alternate screen and bracketed paste (a pasted error page
+//! arrives as one piece, not as keys) while it lives, and the terminal put back — cursor shown,
+//! mouse capture and bracketed paste off — when it drops, whether the UI returns, fails or
 //! panics (ratatui's panic hook, chained with ours).
 
 use std::io::{self, stdout};
 
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::cursor::Show;
-use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::execute;
 
 pub struct TerminalGuard {
@@ -22,6 +25,7 @@ impl TerminalGuard {
         install_panic_hook();
         // From here on the guard exists, so its drop turns the capture off again.
         let guard = Self { terminal };
+        execute!(stdout(), EnableBracketedPaste)?;
         if mouse {
             execute!(stdout(), EnableMouseCapture)?;
         }
@@ -42,7 +46,7 @@ impl Drop for TerminalGuard {
 /// Put the terminal back as the shell expects it. Errors are logged, never raised: there is
 /// nothing better to do with them on the way out.
 fn restore() {
-    if let Err(error) = execute!(stdout(), DisableMouseCapture, Show) {
+    if let Err(error) = execute!(stdout(), DisableBracketedPaste, DisableMouseCapture, Show) {
         tracing::warn!("restoring the cursor failed: {error}");
     }
     if let Err(error) = ratatui::try_restore() {
@@ -53,7 +57,7 @@ fn restore() {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableMouseCapture, Show);
+        let _ = execute!(stdout(), DisableBracketedPaste, DisableMouseCapture, Show);
         previous(info);
     }));
 }

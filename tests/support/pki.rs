@@ -66,3 +66,50 @@ impl TestCa {
         Arc::new(config)
     }
 }
+
+/// A certificate and its private key, as PEM.
+pub struct PemPair {
+    pub cert: String,
+    pub key: String,
+}
+
+impl TestCa {
+    /// A server certificate for `names` (DNS names or IP addresses), as PEM files would hold it.
+    pub fn server_pem(&self, names: &[&str]) -> PemPair {
+        self.leaf_pem(
+            "fedcert test server",
+            names,
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        )
+    }
+
+    /// A client certificate (extended key usage clientAuth) with `names` as its subject
+    /// alternative names.
+    pub fn client_pem(&self, common_name: &str, names: &[&str]) -> PemPair {
+        self.leaf_pem(
+            common_name,
+            names,
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        )
+    }
+
+    fn leaf_pem(
+        &self,
+        common_name: &str,
+        names: &[&str],
+        usage: rcgen::ExtendedKeyUsagePurpose,
+    ) -> PemPair {
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let mut params = CertificateParams::new(names).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params.extended_key_usages = vec![usage];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        PemPair {
+            cert: cert.pem(),
+            key: key.serialize_pem(),
+        }
+    }
+}

@@ -147,5 +147,6 @@ impl Session {
             vt100::MouseProtocolMode::None,
             "mouse capture left on"
         );
+        assert!(!screen.bracketed_paste(), "bracketed paste left on");
     }
 }

@@ -4,10 +4,10 @@
 use chrono::Duration;
 
 use super::wording::{URGENT_WARNING, expected_adfs_certs, expires, short, two_published, when};
-use crate::assess::IdpKind;
-use crate::checklist::commands as ps;
-use crate::checklist::select::Facts;
+use crate::assess::{IdpKind, Outage};
+use crate::checklist::select::{Facts, Rescue};
 use crate::checklist::{Location, Step, StepId, Tool};
+use crate::powershell as ps;
 
 pub(super) fn auto_rollover(f: &Facts<'_>) -> Step {
     let source = if f.auto_imported {
@@ -79,13 +79,13 @@ pub(super) fn expiry(f: &Facts<'_>) -> Step {
     );
     let Some(primary) = f.primary else {
         return step.why(&[
-            "fedcert has not read a primary token-signing certificate for this domain yet (the metadata was never fetched); refresh with r.",
+            "fedcert has not read a primary token-signing certificate for this domain yet (the metadata was never fetched); refresh fedcert once the metadata is reachable.",
         ]);
     };
     let known = format!(
         "fedcert already knows: the primary token-signing certificate {} ({}) {}.",
         short(primary.sha1),
-        primary.subject,
+        crate::words::subject(primary),
         expires(primary, f.now)
     );
     let successor = match f.successor {
@@ -111,6 +111,10 @@ pub(super) fn expiry(f: &Facts<'_>) -> Step {
                 "AD FS promotes the successor around {} ({days} days before expiry).",
                 when(primary.not_after - Duration::days(i64::from(days)))
             )
+        }
+        _ if primary.not_after <= f.now => {
+            "It has expired: federated sign-ins fail until the steps that restore sign-in are done."
+                .to_owned()
         }
         _ => {
             let days = f.policy.manual_renew_days;
@@ -186,20 +190,13 @@ pub(super) fn adfs_certs(f: &Facts<'_>) -> Step {
     .verified_if(two_published(f))
 }
 
+/// AD FS manages its own (self-signed) token-signing certificates: `Update-AdfsCertificate`
+/// works. With CA-issued certificates (or rollover off) a new certificate is added instead.
+fn adfs_generates(f: &Facts<'_>) -> bool {
+    f.auto != Some(false) && f.primary.is_none_or(|p| p.self_signed)
+}
+
 pub(super) fn generate(f: &Facts<'_>) -> Step {
-    let view = f.primary.map_or_else(String::new, |p| {
-        format!(
-            "fedcert sees one signing certificate, {}, which {}.",
-            short(p.sha1),
-            expires(p, f.now)
-        )
-    });
-    let caveat = if f.auto == Some(true) && f.primary.is_none_or(|p| p.self_signed) {
-        ""
-    } else {
-        "Update-AdfsCertificate works only while AutoCertificateRollover is True and AD FS manages its own (self-signed) \
-         certificates; with CA-issued certificates, add the new certificate as secondary (Add-AdfsCertificate) instead."
-    };
     let evidence = f.successor.map(|s| {
         (
             f.idp_seen_at,
@@ -210,34 +207,276 @@ pub(super) fn generate(f: &Facts<'_>) -> Step {
             ),
         )
     });
-    Step::new(StepId::Generate, "Generate a new token-signing certificate", Location::AdfsPrimary, Tool::AdfsPowerShell)
+    let reason = match (f.outage, f.primary) {
+        (Some(Outage::PrimaryExpired), Some(p)) => format!(
+            "The primary {} has expired and AD FS holds no successor: add a new certificate now, make it primary in the next step, then put it into Entra.",
+            short(p.sha1)
+        ),
+        (Some(_), Some(p)) => format!(
+            "The primary {} {} and Entra holds no successor: get the successor into AD FS now, while the primary still signs, so Entra can take it in before the switch.",
+            short(p.sha1),
+            expires(p, f.now)
+        ),
+        (None, Some(p)) => format!(
+            "fedcert sees one signing certificate, {}, which {}.",
+            short(p.sha1),
+            expires(p, f.now)
+        ),
+        (_, None) => String::new(),
+    };
+    if adfs_generates(f) {
+        let caveat = if f.auto == Some(true) {
+            ""
+        } else {
+            "Update-AdfsCertificate works only while AutoCertificateRollover is True and AD FS manages its own (self-signed) \
+             certificates (the first step shows which)."
+        };
+        return Step::new(
+            StepId::Generate,
+            "Generate a new token-signing certificate",
+            Location::AdfsPrimary,
+            Tool::AdfsPowerShell,
+        )
         .at_adfs_primary(f.server)
         .why(&[
-            "Only when the previous step shows a single token-signing certificate whose NotAfter is within 5 days (the \
-             article's rule): AD FS then adds a new certificate as secondary and promotes it later.",
-            &view,
+            "When the previous step lists a single token-signing certificate, AD FS has not generated the successor: \
+             generate it here, as secondary; the current primary keeps signing. (The article waits until that \
+             certificate's NotAfter is within 5 days; fedcert does not wait once AD FS has missed its own generation, \
+             because Entra needs time to take the new certificate in.)",
+            &reason,
             caveat,
         ])
         .commands([ps::UPDATE_TOKEN_SIGNING.to_owned()])
         .warn(URGENT_WARNING)
-        .verified_if(evidence)
-}
-
-pub(super) fn verify_adfs(f: &Facts<'_>) -> Step {
+        .forbid("-Urgent")
+        .undo(format!(
+            "{} removes the new secondary again (AD FS keeps signing with the current primary).",
+            ps::remove_token_signing("<thumbprint of the new secondary>")
+        ))
+        .verified_if(evidence);
+    }
+    let mut commands = Vec::new();
+    let mut undo = vec![format!(
+        "{} removes the added certificate again.",
+        ps::remove_token_signing("<thumbprint of the new certificate>")
+    )];
+    if f.auto != Some(false) {
+        commands.push(ps::AUTO_ROLLOVER_OFF.to_owned());
+        undo.push(format!(
+            "{} turns automatic rollover back on.",
+            ps::AUTO_ROLLOVER_ON
+        ));
+    }
+    commands.push(ps::add_token_signing("<thumbprint of the new certificate>"));
     Step::new(
-        StepId::VerifyAdfs,
-        "Verify that AD FS now holds two token-signing certificates",
+        StepId::Generate,
+        "Add the new token-signing certificate as secondary",
         Location::AdfsPrimary,
         Tool::AdfsPowerShell,
     )
     .at_adfs_primary(f.server)
     .why(&[
-        "Run Get-AdfsCertificate again: there should be two certificates now.",
-        "Then refresh fedcert (r): it reads the new certificate from the metadata and fills it into the Entra update.",
+        if f.primary.is_some_and(|p| !p.self_signed) {
+            "These certificates come from a CA, so AD FS cannot generate the next one: request it from your CA,"
+        } else {
+            "AutoCertificateRollover is False, so AD FS generates no certificate: get the next one (from your CA, or \
+             self-signed),"
+        },
+        "install it with its private key in the Local Computer's Personal store on every AD FS server, and give the \
+         AD FS service account read access to the private key; then add it as secondary (put its thumbprint in the \
+         command).",
+        &reason,
+        "AD FS accepts a certificate of your own only while AutoCertificateRollover is False.",
+    ])
+    .commands(commands)
+    .undo(undo.join(" "))
+    .verified_if(evidence)
+}
+
+/// [EMERG] step 1: the primary has expired and AD FS manages its own certificates.
+pub(super) fn urgent_rollover(f: &Facts<'_>) -> Step {
+    let expired = f.primary.map_or_else(String::new, |p| {
+        format!(
+            "The primary {} {}: federated sign-ins fail until AD FS signs with a valid certificate and Entra holds it.",
+            short(p.sha1),
+            expires(p, f.now)
+        )
+    });
+    Step::new(
+        StepId::UrgentRollover,
+        "Replace the expired token-signing certificate at once",
+        Location::AdfsPrimary,
+        Tool::AdfsPowerShell,
+    )
+    .at_adfs_primary(f.server)
+    .why(&[
+        &expired,
+        "An urgent rollover generates a new certificate and makes it primary immediately (Microsoft's emergency \
+         rotation). It works while AutoCertificateRollover is True and AD FS manages its own certificates.",
+    ])
+    .commands([
+        ps::URGENT_TOKEN_SIGNING.to_owned(),
+        ps::GET_TOKEN_SIGNING.to_owned(),
+    ])
+    .expected(vec![
+        "one token-signing certificate, IsPrimary True, NotAfter about a year from now".to_owned(),
+    ])
+    .warn(
+        "An urgent rollover removes the older certificates at once: every relying party that trusts only the old \
+         certificate fails until it reads the new metadata. With the primary expired they fail already.",
+    )
+    .undo(
+        "It cannot be undone: the old certificate is gone. If sign-ins still fail, put the new certificate into Entra at \
+         once (the next step)."
+            .to_owned(),
+    )
+}
+
+/// [TSTD] step 5 for AD FS; activating the new certificate for a third-party IdP.
+pub(super) fn promote(f: &Facts<'_>) -> Step {
+    let expired = f.primary.is_some_and(|p| p.not_after <= f.now);
+    let target = f.successor.map_or_else(
+        || "<thumbprint of the new certificate>".to_owned(),
+        |s| s.sha1.to_string(),
+    );
+    let when_to = if expired {
+        "The primary has expired, so do it now; Entra must hold the new certificate too (the Entra update step)."
+    } else {
+        "Only once Entra holds the new certificate (the verification step shows both thumbprints): a switch to a \
+         certificate Entra does not hold fails every federated sign-in."
+    };
+    let back = match f.primary {
+        Some(p) if !expired => Some(p.sha1),
+        _ => None,
+    };
+    if f.kind == IdpKind::ThirdParty {
+        let undo = match back {
+            Some(old) => format!(
+                "Switch the IdP back to the previous certificate {} while it is valid.",
+                short(old)
+            ),
+            None => "The previous certificate has expired: there is nothing to switch back to."
+                .to_owned(),
+        };
+        return Step::new(
+            StepId::Promote,
+            "Switch the IdP to the new signing certificate",
+            Location::IdpConsole,
+            Tool::IdpConsole,
+        )
+        .why(&[
+            "The IdP keeps signing with the old certificate until you make the new one active (Okta: activate the new \
+             certificate; PingFederate: make it the active signing certificate; Shibboleth: swap the signing key).",
+            when_to,
+        ])
+        .undo(undo);
+    }
+    let subject = f.successor.map_or_else(String::new, |s| {
+        format!(
+            "The successor {} is published, valid until {}.",
+            short(s.sha1),
+            when(s.not_after)
+        )
+    });
+    let undo = match back {
+        Some(old) => format!(
+            "{} switches back to the previous primary while it is valid.",
+            ps::set_primary(&old.to_string())
+        ),
+        None => "The previous primary has expired: there is nothing to switch back to.".to_owned(),
+    };
+    Step::new(
+        StepId::Promote,
+        "Make the new certificate primary",
+        Location::AdfsPrimary,
+        Tool::AdfsPowerShell,
+    )
+    .at_adfs_primary(f.server)
+    .why(&[
+        "AD FS signs tokens (and the metadata) with its primary token-signing certificate only; without automatic \
+         rollover nothing switches to the new one by itself.",
+        &subject,
+        when_to,
+    ])
+    .commands([ps::set_primary(&target), ps::GET_TOKEN_SIGNING.to_owned()])
+    .expected(vec![format!("Thumbprint {target}  IsPrimary True")])
+    .undo(undo)
+}
+
+/// R9: the token-decrypting certificate needs renewing.
+pub(super) fn renew_decrypting(f: &Facts<'_>) -> Step {
+    let view = f.decrypting.map_or_else(String::new, |c| {
+        format!(
+            "The token-decrypting certificate {} {}.",
+            short(c.sha1),
+            expires(c, f.now)
+        )
+    });
+    if f.kind == IdpKind::ThirdParty {
+        return Step::new(
+            StepId::RenewDecrypting,
+            "Renew the IdP's encryption certificate",
+            Location::IdpConsole,
+            Tool::IdpConsole,
+        )
+        .why(&[
+            &view,
+            "Renew it at the IdP, then give the new certificate to the partners that encrypt to it.",
+        ]);
+    }
+    Step::new(
+        StepId::RenewDecrypting,
+        "Renew the token-decrypting certificate",
+        Location::AdfsPrimary,
+        Tool::AdfsPowerShell,
+    )
+    .at_adfs_primary(f.server)
+    .why(&[
+        &view,
+        "AD FS decrypts with it the tokens that claims-provider trusts encrypt to AD FS; sign-ins through them fail once \
+         it expires. Entra does not use it.",
+        "Update-AdfsCertificate adds a new one as secondary while AutoCertificateRollover is True; with CA-issued \
+         certificates add yours with Add-AdfsCertificate -CertificateType Token-Decrypting. Then give the new \
+         certificate (or the new metadata) to every claims provider that encrypts to AD FS.",
+    ])
+    .commands([
+        ps::GET_TOKEN_DECRYPTING.to_owned(),
+        ps::UPDATE_TOKEN_DECRYPTING.to_owned(),
+    ])
+}
+
+pub(super) fn verify_adfs(f: &Facts<'_>) -> Step {
+    let new_primary = f.rescue() == Some(Rescue::AdfsNewPrimary);
+    let (title, check, expected) = if new_primary {
+        (
+            "Verify that AD FS signs with a new certificate",
+            "Run Get-AdfsCertificate again: the new certificate must be primary (IsPrimary True, NotAfter about a year \
+             out).",
+            vec![
+                "a token-signing certificate with IsPrimary True and NotAfter about a year from now".to_owned(),
+            ],
+        )
+    } else {
+        (
+            "Verify that AD FS now holds two token-signing certificates",
+            "Run Get-AdfsCertificate again: there should be two certificates now.",
+            expected_adfs_certs(f),
+        )
+    };
+    Step::new(
+        StepId::VerifyAdfs,
+        title,
+        Location::AdfsPrimary,
+        Tool::AdfsPowerShell,
+    )
+    .at_adfs_primary(f.server)
+    .why(&[
+        check,
+        "Then refresh fedcert: it reads the new certificate from the metadata, and every step shows it.",
     ])
     .commands([ps::GET_TOKEN_SIGNING.to_owned()])
-    .expected(expected_adfs_certs(f))
-    .verified_if(two_published(f))
+    .expected(expected)
+    .verified_if(two_published(f).filter(|_| !new_primary))
 }
 
 pub(super) fn repair_trust() -> Step {

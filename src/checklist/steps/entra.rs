@@ -2,13 +2,13 @@
 //! both dialects, and its verification.
 
 use super::wording::{
-    MSONLINE_RETIRED, entra_evidence, expected_entra_slots, graph_slot_thumbprints, short, when,
+    MSONLINE_RETIRED, entra_evidence, expected_entra_slots, short, slot_thumbprints, when,
 };
-use crate::assess::{EntraSource, IdpKind, SyncState};
-use crate::cert::CertInfo;
-use crate::checklist::commands as ps;
-use crate::checklist::select::Facts;
+use crate::assess::{EntraSource, IdpKind, Outage, SyncState};
+use crate::cert::{CertInfo, Sha1};
+use crate::checklist::select::{Facts, Rescue};
 use crate::checklist::{Dialect, Location, Step, StepId, Tool};
+use crate::powershell::{self as ps, CertArg};
 
 fn sync_view(f: &Facts<'_>) -> String {
     let source = f.entra.and_then(|e| e.source).map_or("", |s| match s {
@@ -52,12 +52,8 @@ pub(super) fn sync(f: &Facts<'_>, dialect: Dialect) -> Step {
             Tool::GraphPowerShell,
         )
         .commands(
-            [
-                ps::CONNECT_GRAPH_READ.to_owned(),
-                ps::get_federation(f.domain),
-            ]
-            .into_iter()
-            .chain(graph_slot_thumbprints(f)),
+            std::iter::once(ps::CONNECT_GRAPH_READ.to_owned())
+                .chain(slot_thumbprints(f, ps::fetch_federation(f.domain))),
         ),
         Dialect::MsOnline if third_party => Step::new(
             StepId::Sync,
@@ -65,11 +61,11 @@ pub(super) fn sync(f: &Facts<'_>, dialect: Dialect) -> Step {
             Location::AdminWorkstation,
             Tool::MsOnline,
         )
-        .commands([
-            ps::INSTALL_MSONLINE.to_owned(),
-            ps::CONNECT_MSOL.to_owned(),
-            ps::msol_federation_settings(f.domain),
-        ])
+        .commands(
+            [ps::INSTALL_MSONLINE.to_owned(), ps::CONNECT_MSOL.to_owned()]
+                .into_iter()
+                .chain(slot_thumbprints(f, ps::msol_fetch_settings(f.domain))),
+        )
         .warn(MSONLINE_RETIRED),
         Dialect::MsOnline => Step::new(StepId::Sync, title, Location::AdfsPrimary, Tool::MsOnline)
             .at_adfs_primary(f.server)
@@ -118,15 +114,19 @@ pub(super) fn idp_rotate(f: &Facts<'_>) -> Step {
     .why(&[
         "Entra ID reads no metadata from a third-party IdP, so no step of AD FS applies and every certificate change is a \
          manual update of Entra.",
-        "First create or activate the new signing certificate at the IdP so that its metadata publishes it beside the \
-         current one (Okta: the app's new certificate; PingFederate: certificate rotation; Shibboleth: a second signing \
-         key), then refresh fedcert (r) so it fills the certificate into the next step.",
+        "First create the new signing certificate at the IdP so that its metadata publishes it beside the current one \
+         (Okta: the app's new certificate; PingFederate: certificate rotation; Shibboleth: a second signing key), then \
+         refresh fedcert so it fills the certificate into the Entra update.",
     ])
     .verified_if(evidence)
 }
 
 pub(super) fn update_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
-    let title = "Update Entra ID with the new certificate";
+    let title = if f.outage == Some(Outage::SyncBroken) {
+        "Put the certificate the IdP signs with into Entra ID"
+    } else {
+        "Update Entra ID with the new certificate"
+    };
     let third_party = f.kind == IdpKind::ThirdParty;
     match (dialect, third_party) {
         (Dialect::MsOnline, false) => update_entra_msol_adfs(f, title),
@@ -139,6 +139,26 @@ pub(super) fn update_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
 
 /// Why the Entra update is needed for this domain.
 fn update_reason(f: &Facts<'_>) -> String {
+    match (f.outage, f.primary) {
+        (Some(Outage::SyncBroken), Some(p)) => {
+            return format!(
+                "This restores sign-in: Entra does not hold the primary {} that the IdP signs with, so it refuses every \
+                 federated token until it does.",
+                short(p.sha1)
+            );
+        }
+        (Some(Outage::PrimaryExpired), _) => {
+            return "This restores sign-in: Entra must hold the certificate the IdP signs with once the expired one \
+                    is replaced. Do it at once."
+                .to_owned();
+        }
+        (Some(Outage::CriticalThreshold), _) => {
+            return "Entra must hold the successor before the primary expires (or before AD FS switches to it at its \
+                    critical threshold): do it now."
+                .to_owned();
+        }
+        _ => {}
+    }
     if f.kind == IdpKind::ThirdParty {
         return "Entra reads no metadata from a third-party IdP: always update it by hand."
             .to_owned();
@@ -159,9 +179,133 @@ fn update_reason(f: &Facts<'_>) -> String {
     }
 }
 
-/// Graph, and `MSOnline` for third-party `IdPs`: write both certificates, taken from the metadata.
+/// Where the certificates of the Entra update come from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// The metadata fedcert read: the primary, and the successor when published.
+    Metadata {
+        primary: &'a CertInfo,
+        successor: Option<&'a CertInfo>,
+    },
+    /// AD FS itself, after an urgent rollover or a new secondary that the metadata does not
+    /// show yet: `$p`, and `$n` when AD FS holds a secondary for Entra's next slot.
+    Adfs { next: bool },
+    /// A third-party IdP's new certificate, downloaded as a file; the current primary stays in
+    /// the signing slot while it is valid.
+    File { keep: Option<&'a CertInfo> },
+}
+
+impl Facts<'_> {
+    fn entra_source(&self) -> Option<Source<'_>> {
+        match self.rescue() {
+            Some(Rescue::AdfsNewPrimary) => Some(Source::Adfs { next: false }),
+            Some(Rescue::AdfsNewSecondary) => Some(Source::Adfs { next: true }),
+            Some(Rescue::IdpNewCertificate { keep_primary }) => Some(Source::File {
+                keep: self.primary.filter(|_| keep_primary),
+            }),
+            None => self.primary.map(|primary| Source::Metadata {
+                primary,
+                successor: self.successor,
+            }),
+        }
+    }
+}
+
+/// The certificates of an Entra update as command-line values, and where they come from.
+struct Filling {
+    /// Lines that make the values (`$p = …`), before the update.
+    prelude: Vec<String>,
+    signing: CertArg,
+    next: Option<CertArg>,
+    /// What the command puts where, in words.
+    text: String,
+    /// The commands read AD FS, so they run on its primary server.
+    on_adfs: bool,
+    /// The certificate the signing slot must hold: overwriting it with another breaks sign-in.
+    keeps: Option<Sha1>,
+}
+
+fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
+    match source {
+        Source::Metadata { primary, successor } => Filling {
+            prelude: Vec::new(),
+            signing: CertArg::Base64(primary.base64()),
+            next: successor.map(|s| CertArg::Base64(s.base64())),
+            text: match successor {
+                Some(s) => format!(
+                    "The command puts the IdP's primary {} into SigningCertificate and the successor {} into \
+                     NextSigningCertificate, as base64 taken from the metadata fedcert read at {}.",
+                    short(primary.sha1),
+                    short(s.sha1),
+                    when(f.idp_seen_at)
+                ),
+                None => format!(
+                    "No successor is published yet, so only SigningCertificate is filled in (the primary {}); once the \
+                     new certificate is published, refresh fedcert and the command gains -NextSigningCertificate.",
+                    short(primary.sha1)
+                ),
+            },
+            on_adfs: false,
+            keeps: Some(primary.sha1),
+        },
+        Source::Adfs { next } => {
+            let mut prelude = vec![ps::ADFS_PRIMARY_VAR.to_owned()];
+            if next {
+                prelude.push(ps::ADFS_SECONDARY_VAR.to_owned());
+            }
+            let text = if next {
+                "The metadata does not show the new certificate yet, so the commands take both from AD FS: its primary \
+                 ($p) into SigningCertificate and the new secondary ($n) into NextSigningCertificate. Run them on the \
+                 primary AD FS server with the Microsoft.Graph module installed."
+            } else {
+                "The metadata does not show the new primary yet, so the commands take it from AD FS ($p) into \
+                 SigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph module installed."
+            };
+            Filling {
+                prelude,
+                signing: CertArg::Expr(ps::ADFS_PRIMARY_B64),
+                next: next.then_some(CertArg::Expr(ps::ADFS_SECONDARY_B64)),
+                text: text.to_owned(),
+                on_adfs: true,
+                keeps: None,
+            }
+        }
+        Source::File { keep } => {
+            let download = "Download the new certificate from the IdP as new-signing.cer (DER) beside where you run \
+                            this";
+            let later =
+                "Or refresh fedcert once the IdP publishes it: the command then carries it.";
+            let (signing, next, text) = match keep {
+                Some(primary) => (
+                    CertArg::Base64(primary.base64()),
+                    Some(CertArg::Expr(ps::NEW_CERTIFICATE_B64)),
+                    format!(
+                        "{download}: the command keeps the primary {} in SigningCertificate and puts the new one into \
+                         NextSigningCertificate. {later}",
+                        short(primary.sha1)
+                    ),
+                ),
+                None => (
+                    CertArg::Expr(ps::NEW_CERTIFICATE_B64),
+                    None,
+                    format!("{download}: the command puts it into SigningCertificate. {later}"),
+                ),
+            };
+            Filling {
+                prelude: vec![ps::READ_NEW_CERTIFICATE.to_owned()],
+                signing,
+                next,
+                text,
+                on_adfs: false,
+                keeps: keep.map(|p| p.sha1),
+            }
+        }
+    }
+}
+
+/// Graph, and `MSOnline` for third-party `IdPs`: write both certificates.
 fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Step {
-    let step = Step::new(StepId::UpdateEntra, title, Location::AdminWorkstation, tool);
+    let mut step = Step::new(StepId::UpdateEntra, title, Location::AdminWorkstation, tool);
     let reason = update_reason(f);
     let each_domain = if f.multiple_domain {
         "This domain uses SupportMultipleDomain: Graph has no such switch and leaves the IssuerUri alone, so run the update \
@@ -169,70 +313,62 @@ fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Ste
     } else {
         "Update every federated domain that trusts this IdP, one by one."
     };
-    let Some(primary) = f.primary else {
+    let Some(source) = f.entra_source() else {
         return step.why(&[
             &reason,
-            "fedcert has not read this domain's metadata, so it cannot fill in the certificates: refresh (r) once the \
-             metadata is reachable.",
+            "fedcert has not read this domain's metadata, so it cannot fill in the certificates: refresh fedcert once \
+             the metadata is reachable.",
         ]);
     };
-    let signing = primary.base64();
-    let next = f.successor.map(CertInfo::base64);
-    let filled = match f.successor {
-        Some(s) => format!(
-            "The command puts the IdP's primary {} into SigningCertificate and the successor {} into \
-             NextSigningCertificate, as base64 taken from the metadata fedcert read at {}.",
-            short(primary.sha1),
-            short(s.sha1),
-            when(f.idp_seen_at)
-        ),
-        None => format!(
-            "No successor is published yet, so only SigningCertificate is filled in (the primary {}); once the new \
-             certificate is published, refresh fedcert (r) and the command gains -NextSigningCertificate.",
-            short(primary.sha1)
-        ),
-    };
-    let commands = if tool == Tool::MsOnline {
-        vec![
+    let fill = filling(source, f);
+    if fill.on_adfs {
+        step.location = Location::AdfsPrimary;
+        step = step.at_adfs_primary(f.server);
+    }
+    let mut commands = fill.prelude;
+    let (saved, undo) = if tool == Tool::MsOnline {
+        commands.extend([
             ps::GET_CREDENTIAL.to_owned(),
             ps::CONNECT_MSOL_CREDENTIAL.to_owned(),
-            ps::msol_set_federation_settings(f.domain, &signing, next.as_deref()),
-        ]
+            ps::msol_save_settings(f.domain),
+            ps::msol_set_federation_settings(f.domain, &fill.signing, fill.next.as_ref()),
+        ]);
+        ("$before", ps::msol_restore_settings(f.domain))
     } else {
         let federation_id = f.entra.and_then(|e| e.federation_id.as_deref());
-        let mut lines = vec![ps::CONNECT_GRAPH_WRITE.to_owned()];
-        if federation_id.is_none() {
-            lines.push(ps::fetch_federation(f.domain));
-        }
-        lines.push(ps::update_federation(
-            f.domain,
-            federation_id,
-            &signing,
-            next.as_deref(),
-        ));
-        lines
+        commands.extend([
+            ps::CONNECT_GRAPH_WRITE.to_owned(),
+            // Also what the undo puts back.
+            ps::fetch_federation(f.domain),
+            ps::update_federation(f.domain, federation_id, &fill.signing, fill.next.as_ref()),
+        ]);
+        ("$fed", ps::restore_federation(f.domain))
     };
-    let mut step = step
-        .why(&[&reason, &filled, each_domain])
-        .commands(commands)
-        .expected(expected_entra_slots(f))
-        .warn(format!(
-            "-SigningCertificate overwrites the certificate Entra trusts now: if the IdP still signs with the certificate in \
-             that slot and you put another one there, every federated sign-in fails. The slot must hold the certificate the \
-             IdP signs with now, {}.",
-            short(primary.sha1)
+    if let Some(keeps) = fill.keeps {
+        step = step.warn(format!(
+            "-SigningCertificate overwrites the certificate Entra trusts now: if the IdP still signs with the certificate \
+             in that slot and you put another one there, every federated sign-in fails. The slot must hold the \
+             certificate the IdP signs with now, {}.",
+            short(keeps)
         ));
+    }
     if let Some(current) = f
         .entra
         .and_then(|e| e.signing)
-        .filter(|s| *s != primary.sha1)
+        .filter(|s| f.primary.is_none_or(|p| *s != p.sha1))
     {
         step = step.warn(format!(
             "Entra's signing slot holds {} now, which is not the IdP's primary; this command replaces it.",
             short(current)
         ));
     }
-    step.verified_if(f.successor.and(entra_evidence(f)))
+    step.why(&[&reason, &fill.text, each_domain])
+        .commands(commands)
+        .expected(expected_entra_slots(f))
+        .undo(format!(
+            "{saved} holds what Entra had before; in the same PowerShell session, {undo} puts it back."
+        ))
+        .verified_if(f.successor.and(entra_evidence(f)))
 }
 
 /// `MSOnline` for AD FS: `Update-MsolFederatedDomain` reads AD FS and pushes its certificates.
@@ -240,6 +376,7 @@ fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
     let mut commands = vec![
         ps::GET_CREDENTIAL.to_owned(),
         ps::CONNECT_MSOL_CREDENTIAL.to_owned(),
+        ps::msol_save_settings(f.domain),
     ];
     let mut step = match f.server {
         Some(server) => {
@@ -281,7 +418,11 @@ fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
         ])
         .commands(commands)
         .expected(expected_entra_slots(f))
-        .warn(MSONLINE_RETIRED);
+        .warn(MSONLINE_RETIRED)
+        .undo(format!(
+            "$before holds what Entra had before; in the same PowerShell session, {} puts it back.",
+            ps::msol_restore_settings(f.domain)
+        ));
     step.verified_if(f.successor.and(entra_evidence(f)))
 }
 
@@ -294,17 +435,14 @@ pub(super) fn verify_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
             Location::AdminWorkstation,
             Tool::GraphPowerShell,
         )
-        .commands(
-            std::iter::once(ps::get_federation_certificates(f.domain))
-                .chain(graph_slot_thumbprints(f)),
-        ),
+        .commands(slot_thumbprints(f, ps::fetch_federation(f.domain))),
         Dialect::MsOnline => Step::new(
             StepId::VerifyEntra,
             title,
             Location::AdminWorkstation,
             Tool::MsOnline,
         )
-        .commands([ps::msol_federation_settings(f.domain)])
+        .commands(slot_thumbprints(f, ps::msol_fetch_settings(f.domain)))
         .warn(MSONLINE_RETIRED),
     };
     step.why(&[

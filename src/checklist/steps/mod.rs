@@ -17,12 +17,15 @@ pub(crate) fn build_step(id: StepId, f: &Facts<'_>, dialect: Dialect) -> Step {
         StepId::Expiry => adfs::expiry(f),
         StepId::KbUpdates => adfs::kb_updates(),
         StepId::AdfsCerts => adfs::adfs_certs(f),
+        StepId::UrgentRollover => adfs::urgent_rollover(f),
         StepId::Generate => adfs::generate(f),
         StepId::VerifyAdfs => adfs::verify_adfs(f),
         StepId::IdpRotate => entra::idp_rotate(f),
         StepId::UpdateEntra => entra::update_entra(f, dialect),
         StepId::RepairTrust => adfs::repair_trust(),
         StepId::VerifyEntra => entra::verify_entra(f, dialect),
+        StepId::Promote => adfs::promote(f),
+        StepId::RenewDecrypting => adfs::renew_decrypting(f),
     }
 }
 
@@ -38,6 +41,9 @@ impl Step {
             commands: Vec::new(),
             expected: Vec::new(),
             warnings: Vec::new(),
+            undo: None,
+            forbids: Vec::new(),
+            phase: None,
             verified: None,
             record: None,
         }
@@ -65,6 +71,16 @@ impl Step {
 
     pub(super) fn warn(mut self, warning: impl Into<String>) -> Self {
         self.warnings.push(warning.into());
+        self
+    }
+
+    pub(super) fn undo(mut self, how: String) -> Self {
+        self.undo = Some(how);
+        self
+    }
+
+    pub(super) fn forbid(mut self, fragment: &'static str) -> Self {
+        self.forbids.push(fragment);
         self
     }
 

@@ -5,44 +5,29 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use crate::cert::{CertInfo, Sha1};
-use crate::checklist::commands::{self as ps, Slot};
-use crate::checklist::select::Facts;
+use crate::checklist::select::{Facts, Rescue};
+use crate::powershell::{self as ps, Slot};
+use crate::words;
 
 pub(super) const MSONLINE_RETIRED: &str = "MSOnline stopped working in 2025 (Microsoft retired it between April and May 2025): \
      these commands fail on most tenants; use the Graph dialect.";
 
 pub(super) const URGENT_WARNING: &str = "Never add -Urgent here: an urgent rollover removes the older certificates immediately, \
-     and every federated sign-in fails until Entra holds the new certificate.";
+     and every federated sign-in fails until Entra holds the new certificate. It is for an expired or compromised \
+     primary only, and then it is a step of its own.";
 
 /// `2CA67C00…`: enough to tell certificates apart in a sentence.
 pub(super) fn short(sha1: Sha1) -> String {
-    let hex = sha1.to_string();
-    format!("{}\u{2026}", &hex[..8])
+    words::short_thumbprint(sha1)
 }
 
 pub(super) fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    words::moment(at)
 }
 
-/// `in 19 days`, `in less than a day`, `1 day ago`.
-fn relative_days(days: f64) -> String {
-    #[allow(clippy::cast_possible_truncation)]
-    let whole = days.abs().floor() as i64;
-    let unit = if whole == 1 { "day" } else { "days" };
-    match (days >= 0.0, whole) {
-        (true, 0) => "in less than a day".to_owned(),
-        (true, n) => format!("in {n} {unit}"),
-        (false, 0) => "less than a day ago".to_owned(),
-        (false, n) => format!("{n} {unit} ago"),
-    }
-}
-
+/// `expires in 19 days (2026-12-20 10:00 UTC)` / `expired 3 days ago (…)`.
 pub(super) fn expires(cert: &CertInfo, now: DateTime<Utc>) -> String {
-    format!(
-        "expires {}, {}",
-        when(cert.not_after),
-        relative_days(cert.days_left_exact(now))
-    )
+    words::expiry(cert, now)
 }
 
 pub(super) fn which_slot(f: &Facts<'_>, sha1: Sha1) -> &'static str {
@@ -89,43 +74,80 @@ pub(super) fn two_published(f: &Facts<'_>) -> Option<(DateTime<Utc>, String)> {
 
 /// What the operator should see in Entra's two slots, full thumbprints to compare by eye.
 pub(super) fn expected_entra_slots(f: &Facts<'_>) -> Vec<String> {
-    let mut lines = vec![match f.primary {
-        Some(p) => format!(
-            "SigningCertificate thumbprint {} (the IdP's primary, {})",
+    let primary = |p: &CertInfo| {
+        format!(
+            "SigningCertificate thumbprint {}: the IdP's primary, which {}",
             p.sha1,
             expires(p, f.now)
-        ),
-        None => "SigningCertificate: the IdP's primary (fedcert has not read the metadata yet)"
-            .to_owned(),
-    }];
-    if let Some(s) = f.successor {
-        lines.push(format!(
-            "NextSigningCertificate thumbprint {} (the successor, {})",
-            s.sha1,
-            expires(s, f.now)
-        ));
+        )
+    };
+    match (f.rescue(), f.primary) {
+        (Some(Rescue::AdfsNewPrimary), _) => vec![
+            "SigningCertificate thumbprint: AD FS's new primary (Get-AdfsCertificate shows it with IsPrimary True)"
+                .to_owned(),
+        ],
+        (Some(Rescue::AdfsNewSecondary), Some(p)) => vec![
+            primary(p),
+            "NextSigningCertificate thumbprint: AD FS's new secondary (Get-AdfsCertificate shows it with IsPrimary False)"
+                .to_owned(),
+        ],
+        (Some(Rescue::IdpNewCertificate { keep_primary: true }), Some(p)) => vec![
+            primary(p),
+            "NextSigningCertificate thumbprint: the IdP's new certificate".to_owned(),
+        ],
+        (Some(Rescue::IdpNewCertificate { .. }), _) => {
+            vec!["SigningCertificate thumbprint: the IdP's new certificate".to_owned()]
+        }
+        (_, None) => vec![
+            "SigningCertificate: the IdP's primary (fedcert has not read the metadata yet)"
+                .to_owned(),
+        ],
+        (_, Some(p)) => {
+            let mut lines = vec![primary(p)];
+            if let Some(s) = f.successor {
+                lines.push(format!(
+                    "NextSigningCertificate thumbprint {}: the successor, which {}",
+                    s.sha1,
+                    expires(s, f.now)
+                ));
+            }
+            lines
+        }
     }
-    lines
 }
 
+/// What the signing slot's thumbprint should be, for the comment beside the command.
 pub(super) fn expect_primary(f: &Facts<'_>) -> String {
-    f.primary.map_or_else(
-        || "the thumbprint Get-AdfsCertificate shows with IsPrimary True".to_owned(),
-        |p| format!("{} (primary)", p.sha1),
-    )
+    match (f.rescue(), f.primary) {
+        (Some(Rescue::AdfsNewPrimary), _) => "AD FS's new primary".to_owned(),
+        (
+            Some(Rescue::IdpNewCertificate {
+                keep_primary: false,
+            }),
+            _,
+        ) => "the IdP's new certificate".to_owned(),
+        (_, Some(p)) => format!("{} (primary)", p.sha1),
+        (_, None) => "the thumbprint Get-AdfsCertificate shows with IsPrimary True".to_owned(),
+    }
 }
 
-/// The Graph lines that show the thumbprints of both Entra slots, each with its expectation.
-pub(super) fn graph_slot_thumbprints(f: &Facts<'_>) -> Vec<String> {
+/// The lines that read Entra's federation settings into `$fed` (`fetch`) and show the
+/// thumbprints of both certificate slots, each with its expectation.
+pub(super) fn slot_thumbprints(f: &Facts<'_>, fetch: String) -> Vec<String> {
     let mut lines = vec![
-        ps::fetch_federation(f.domain),
+        fetch,
         ps::slot_thumbprint(Slot::Signing, &expect_primary(f)),
     ];
-    if let Some(s) = f.successor {
-        lines.push(ps::slot_thumbprint(
-            Slot::NextSigning,
-            &format!("{} (successor)", s.sha1),
-        ));
+    let next = match (f.rescue(), f.successor) {
+        (_, Some(s)) => Some(format!("{} (successor)", s.sha1)),
+        (Some(Rescue::AdfsNewSecondary), None) => Some("AD FS's new secondary".to_owned()),
+        (Some(Rescue::IdpNewCertificate { keep_primary: true }), None) => {
+            Some("the IdP's new certificate".to_owned())
+        }
+        _ => None,
+    };
+    if let Some(next) = next {
+        lines.push(ps::slot_thumbprint(Slot::NextSigning, &next));
     }
     lines
 }

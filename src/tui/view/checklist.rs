@@ -1,5 +1,6 @@
 //! The checklist screen: the steps with their state on top, the current step below it (state,
-//! where, tool, note, warnings, why, then the commands and what to expect), and a status line.
+//! note, phase, where, tool, warnings, the commands and what to expect, how to undo it, why),
+//! and a status line.
 //!
 //! The commands are drawn flush with the left edge and nothing beside them, so that a terminal
 //! without OSC 52 can still select them with the mouse; long ones wrap by character, never by
@@ -13,12 +14,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format;
-use crate::checklist::{Checklist, Mark, Step, StepState};
+use crate::checklist::{Checklist, Mark, Mode as ChecklistMode, Step, StepState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::checklist_screen;
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
+use crate::words;
 
 const KEY_WIDTH: usize = 9;
 const HIGHLIGHT: &str = "▶ ";
@@ -87,12 +89,19 @@ pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App, now: DateT
 
 fn render_steps(frame: &mut Frame, area: Rect, list: &Checklist, cursor: usize, theme: Theme) {
     let severity = list.severity;
+    let kind = match list.mode {
+        ChecklistMode::Renewal => Span::raw("renewal checklist"),
+        ChecklistMode::Outage => {
+            Span::styled("OUTAGE runbook: restore sign-in first", theme.error())
+        }
+    };
     let title = Line::from(vec![
         Span::raw(" "),
         Span::styled(severity.word(), theme.severity(severity)),
         Span::styled(format!(" {} ", list.domain), theme.title()),
+        kind,
         Span::raw(format!(
-            "renewal checklist · {}/{} done ",
+            " · {}/{} done ",
             list.completed(),
             list.steps.len()
         )),
@@ -237,7 +246,7 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme, keys: &StepKeys) -> Vec
         let at = step
             .record
             .as_ref()
-            .map_or(String::new(), |r| format!(" ({})", format::datetime(r.at)));
+            .map_or(String::new(), |r| format!(" ({})", words::moment(r.at)));
         field(&mut out, "note", &format!("{note}{at}"), theme.key());
     }
     let place = if step.tool == crate::checklist::Tool::None {
@@ -245,23 +254,27 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme, keys: &StepKeys) -> Vec
     } else {
         format!("{} · {}", step.where_, step.tool.label())
     };
+    if let Some(phase) = step.phase {
+        field(&mut out, "phase", phase.label(), theme.key());
+    }
     field(&mut out, "where", &place, Style::new());
     for warning in &step.warnings {
         field(&mut out, "WARNING", warning, theme.error());
     }
     if !step.commands.is_empty() {
         out.push(Line::raw(""));
-        let lines = step.commands.len();
-        let plural = if lines == 1 { "" } else { "s" };
+        let lines = i64::try_from(step.commands.len()).unwrap_or(i64::MAX);
+        let which = if lines == 1 { "this" } else { "these" };
         out.push(Line::styled(
             format!(
-                "Commands · {} copies these {lines} line{plural} exactly (OSC 52)",
-                keys.copy
+                "Commands · {} copies {which} {} exactly (OSC 52)",
+                keys.copy,
+                words::count(lines, "line")
             ),
             theme.heading(),
         ));
         for command in &step.commands {
-            for piece in hard_wrap(command, width) {
+            for piece in wrap_command(command, width) {
                 out.push(Line::raw(piece));
             }
         }
@@ -272,6 +285,10 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme, keys: &StepKeys) -> Vec
         for line in &step.expected {
             field(&mut out, "", line, Style::new());
         }
+    }
+    if let Some(undo) = &step.undo {
+        out.push(Line::raw(""));
+        field(&mut out, "undo", undo, Style::new());
     }
     out.push(Line::raw(""));
     field(&mut out, "why", &step.why, Style::new());
@@ -289,28 +306,78 @@ fn state_text(step: &Step) -> String {
         };
         return format!(
             "verified by fedcert {}: {}{yours}",
-            format::datetime(verified.at),
+            words::moment(verified.at),
             verified.evidence
         );
     }
     match mark {
         Some((mark, at)) if mark != Mark::Todo => {
-            format!("{} {}", mark.as_str(), format::datetime(at))
+            format!("{} {}", mark.as_str(), words::moment(at))
         }
         _ => "todo".to_owned(),
     }
 }
 
-/// `text` in pieces of `width` characters, every character kept.
-fn hard_wrap(text: &str, width: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.is_empty() {
-        return vec![String::new()];
+/// PowerShell's line continuation, at the end of a command line that goes on below: copied with
+/// the mouse, the pieces still make one command in PowerShell.
+const CONTINUES: &str = " `";
+
+/// A command in lines of at most `width` columns, broken only at spaces, each line that goes on
+/// ending with [`CONTINUES`]. A word longer than a line (base64) gets lines of its own, cut
+/// where the line ends: only copying the command (or the script export) keeps it whole then.
+fn wrap_command(command: &str, width: usize) -> Vec<String> {
+    let width = width.max(CONTINUES.len() + 1);
+    if command.chars().count() <= width {
+        return vec![command.to_owned()];
     }
-    chars
-        .chunks(width.max(1))
-        .map(|chunk| chunk.iter().collect())
-        .collect()
+    let room = width - CONTINUES.len();
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in command.split(' ').filter(|w| !w.is_empty()) {
+        let used = line.chars().count();
+        let needed = word.chars().count() + usize::from(used > 0);
+        if used + needed <= room {
+            if used > 0 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        if word.chars().count() <= room {
+            line.push_str(word);
+            continue;
+        }
+        // Too long for any line: whole lines of it, the rest starts the next line.
+        let chars: Vec<char> = word.chars().collect();
+        let mut chunks = chars.chunks(width).peekable();
+        while let Some(chunk) = chunks.next() {
+            let piece: String = chunk.iter().collect();
+            if chunks.peek().is_some() || piece.chars().count() > room {
+                lines.push(piece);
+                continue;
+            }
+            line = piece;
+        }
+    }
+    let last = line;
+    let mut out: Vec<String> = lines
+        .into_iter()
+        .map(|l| {
+            // A full-width piece of a long word has no room for the mark: it goes on as it is.
+            if l.chars().count() > room {
+                l
+            } else {
+                l + CONTINUES
+            }
+        })
+        .collect();
+    if !last.is_empty() {
+        out.push(last);
+    }
+    out
 }
 
 /// The status line: the note being typed, else what the last key did or what failed, else the
@@ -360,10 +427,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hard_wrap_keeps_every_character_and_space() {
-        assert_eq!(hard_wrap("ab  cd", 3), ["ab ", " cd"]);
-        assert_eq!(hard_wrap("", 3), [""]);
-        assert_eq!(hard_wrap("abc", 3), ["abc"]);
+    fn commands_wrap_at_spaces_with_powershell_continuations() {
+        assert_eq!(
+            wrap_command("Get-AdfsCertificate -Thumbprint X", 40),
+            ["Get-AdfsCertificate -Thumbprint X"]
+        );
+        assert_eq!(
+            wrap_command("Connect-MgGraph -Scopes Domain.Read.All", 20),
+            ["Connect-MgGraph `", "-Scopes `", "Domain.Read.All"]
+        );
+        // Every line fits, and only a piece of an over-long word has no mark.
+        let command = format!(
+            "Update-MgDomainFederationConfiguration -DomainId contoso.com -SigningCertificate {} -NextSigningCertificate {}",
+            "M".repeat(70),
+            "N".repeat(25)
+        );
+        let lines = wrap_command(&command, 45);
+        for line in &lines {
+            assert!(line.chars().count() <= 45, "{line}");
+        }
+        assert_eq!(
+            lines[..3],
+            [
+                "Update-MgDomainFederationConfiguration `",
+                "-DomainId contoso.com -SigningCertificate `",
+                &"M".repeat(45),
+            ]
+        );
+        assert_eq!(lines[3], format!("{} `", "M".repeat(25)));
+        assert_eq!(lines[4], "-NextSigningCertificate `");
+        assert_eq!(lines[5], "N".repeat(25));
+        // Joined the way PowerShell reads a continuation, the command is whole again.
+        let rejoined = lines.iter().fold(String::new(), |mut all, line| {
+            match line.strip_suffix(CONTINUES) {
+                Some(head) => {
+                    all.push_str(head);
+                    all.push(' ');
+                }
+                None => all.push_str(line),
+            }
+            all
+        });
+        assert_eq!(rejoined, command);
     }
 
     #[test]

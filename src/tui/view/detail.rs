@@ -9,12 +9,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{format, list, timeline};
-use crate::assess::update_status::{ReportedResult, describe_update_result};
+use crate::assess::update_status::ReportedResult;
 use crate::assess::{EntraSide, EntraSource, IdpKind, PrimarySource};
 use crate::cert::{CertInfo, Sha1};
+use crate::checklist::{Checklist, Mode as Mode_};
 use crate::domain::{DomainStatus, FetchState};
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
+use crate::words;
 
 const KEY_WIDTH: usize = 11;
 
@@ -49,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     ]);
     let mut block = block(beside_list).title(title);
     let inner = block.inner(area);
-    let lines = lines(status, now, inner.width, theme);
+    let lines = lines(app, status, now, inner.width);
     let height = usize::from(inner.height);
     if lines.len() > height {
         // Where the window is, so the operator knows there is more below (or above).
@@ -64,18 +68,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
 
 /// Everything the details show for `status`, as lines `width` columns wide.
 pub fn lines(
+    app: &App,
     status: &DomainStatus,
     now: DateTime<Utc>,
     width: u16,
-    theme: Theme,
 ) -> Vec<Line<'static>> {
+    let theme = app.theme();
     let mut out = Lines {
         text: Vec::new(),
         width: usize::from(width),
         theme,
     };
     summary(&mut out, status, now);
-    findings(&mut out, status);
+    // The findings name the steps of the checklist the operator would open now.
+    let checklist = app.checklist_of(status, now);
+    let open_key = app
+        .keymap
+        .key_label(&Action::OpenChecklist, Mode::Details, app.ascii());
+    findings(&mut out, status, &checklist, &open_key);
     out.heading("Timeline");
     out.text.extend(timeline::lines(status, now, width, theme));
     certificates(&mut out, status, now);
@@ -153,15 +163,14 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     refresh_summary(out, status, now);
     let primary = match (&a.primary, a.days_left) {
         (Some(p), Some(_)) => format!(
-            "{}, expires {} ({})",
-            format::days_left_long(p.cert.days_left_exact(now)),
-            format::datetime(p.cert.not_after),
+            "{}; {}",
+            words::expiry(&p.cert, now),
             primary_source_text(p.source)
         ),
         _ => "none known".into(),
     };
     out.field("primary", &primary);
-    out.field("successor", &list::successor(status, now));
+    out.field("successor", &list::successor(status, now, true));
     out.field_styled("Entra sync", a.sync.label(), out.theme.sync(a.sync));
     if let Some(error) = &status.entra_error {
         // Up here too: a failing Graph read is why the sync state may be old or unknown.
@@ -169,7 +178,7 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "Entra read",
             &format!(
                 "FAILED {} ({}); the error is under Entra ID",
-                format::age(error.at, now),
+                words::age(error.at, now),
                 error.short()
             ),
             out.theme.error(),
@@ -189,7 +198,7 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     if let FetchState::Fetching { since } = status.fetch {
         out.field(
             "refresh",
-            &format!("fetching, started {}", format::age(since, now)),
+            &format!("fetching, started {}", words::age(since, now)),
         );
     }
     match (&status.last_error, &status.last_good) {
@@ -197,9 +206,9 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "refresh",
             &format!(
                 "STALE: the refresh {} failed ({}); showing the snapshot read {}",
-                format::age(error.at, now),
+                words::age(error.at, now),
                 error.short(),
-                format::age(snapshot.fetched_at, now)
+                words::age(snapshot.fetched_at, now)
             ),
             theme.stale(),
         ),
@@ -207,14 +216,14 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "refresh",
             &format!(
                 "FAILED {} ({}); never read successfully",
-                format::age(error.at, now),
+                words::age(error.at, now),
                 error.short()
             ),
             theme.error(),
         ),
         (None, Some(snapshot)) => out.field(
             "refresh",
-            &format!("ok, read {}", format::age(snapshot.fetched_at, now)),
+            &format!("ok, read {}", words::age(snapshot.fetched_at, now)),
         ),
         (None, None) => out.field("refresh", "not read yet"),
     }
@@ -228,10 +237,34 @@ fn primary_source_text(source: PrimarySource) -> &'static str {
     }
 }
 
-fn findings(out: &mut Lines, status: &DomainStatus) {
+fn findings(out: &mut Lines, status: &DomainStatus, checklist: &Checklist, open_key: &str) {
     out.heading("Findings");
     if status.assessment.findings.is_empty() {
         out.text.push(Line::raw("  none"));
+    }
+    if checklist.mode == Mode_::Outage {
+        let lead = vec![Span::raw("  "), Span::styled("OUTAGE ", out.theme.error())];
+        out.lead_text(
+            lead,
+            "sign-ins fail now, or will before a planned renewal can finish: the checklist restores them first",
+        );
+    }
+    // Where the top finding's advice is carried out, and the key that goes there.
+    if let Some((_, number)) = status
+        .assessment
+        .findings
+        .iter()
+        .find_map(|f| checklist.step_of(f))
+    {
+        let title = checklist
+            .steps
+            .get(number - 1)
+            .map_or("", |s| s.title.as_str());
+        out.text.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(open_key.to_owned(), out.theme.key()),
+            Span::raw(format!(" opens checklist step {number}: {title}")),
+        ]));
     }
     for finding in &status.assessment.findings {
         let lead = vec![
@@ -243,7 +276,7 @@ fn findings(out: &mut Lines, status: &DomainStatus) {
             Span::styled(format!(" {:<4}", finding.rule.id()), out.theme.key()),
             Span::raw(" "),
         ];
-        out.lead_text(lead, &finding.message);
+        out.lead_text(lead, &checklist.say(finding));
     }
 }
 
@@ -285,7 +318,8 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "metadata",
             &format!(
                 "signed by {} ({}), not a published signing cert",
-                c.subject, c.sha1
+                words::subject(c),
+                c.sha1
             ),
         ),
     }
@@ -308,20 +342,21 @@ fn certificate(
         title.push(Span::raw(" · signed the metadata"));
     }
     out.text.push(Line::from(title));
-    out.field("subject", &cert.subject);
+    out.field("subject", &words::subject(cert));
+    let issuer = words::windows_order(&cert.issuer);
     let issuer = if cert.self_signed {
-        format!("{} (self-signed)", cert.issuer)
+        format!("{issuer} (self-signed)")
     } else {
-        cert.issuer.clone()
+        issuer
     };
     out.field("issuer", &issuer);
     out.field(
         "valid",
         &format!(
             "{} → {} ({})",
-            format::datetime(cert.not_before),
-            format::datetime(cert.not_after),
-            format::days_left_long(cert.days_left_exact(now))
+            words::moment(cert.not_before),
+            words::moment(cert.not_after),
+            words::left(cert.not_after, now)
         ),
     );
     out.field("SHA-1", &cert.sha1.to_string());
@@ -355,8 +390,8 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "fetching",
             &format!(
                 "since {} ({})",
-                format::datetime(since),
-                format::age(since, now)
+                words::moment(since),
+                words::age(since, now)
             ),
         );
     }
@@ -365,8 +400,8 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             "last fetch",
             &format!(
                 "FAILED {} ({}): {}",
-                format::datetime(error.at),
-                format::age(error.at, now),
+                words::moment(error.at),
+                words::age(error.at, now),
                 error
             ),
             out.theme.error(),
@@ -376,8 +411,8 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         Some(snapshot) => {
             let when = format!(
                 "{} ({})",
-                format::datetime(snapshot.fetched_at),
-                format::age(snapshot.fetched_at, now)
+                words::moment(snapshot.fetched_at),
+                words::age(snapshot.fetched_at, now)
             );
             if status.is_stale() {
                 out.field_styled(
@@ -393,7 +428,7 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
             }
             out.field("entity", &snapshot.facts.entity_id);
             if let Some(until) = snapshot.facts.valid_until {
-                out.field("valid until", &format::datetime(until));
+                out.field("valid until", &words::moment(until));
             }
             // Measured against the real clock when the response arrived, so a `--now`
             // rehearsal shows no false skew.
@@ -415,15 +450,31 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     }
 }
 
+/// The tenant whose Entra holds the domain, and what to do when it needs a sign-in.
+fn tenant(out: &mut Lines, status: &DomainStatus) {
+    if let Some(needed) = status.sign_in_needed() {
+        out.field_styled(
+            "tenant",
+            &format!("{}: sign in with {}", needed.tenant, needed.command()),
+            out.theme.stale(),
+        );
+    } else if let Some(tenant) = &status.config.tenant {
+        out.field("tenant", tenant);
+    }
+}
+
 fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     out.heading("Entra ID");
-    for line in status.imports.describe(now) {
+    tenant(out, status);
+    for line in crate::words::imports(&status.imports, now) {
         out.field("imported", &line);
     }
     let Some(side) = status.entra() else {
-        out.text.push(Line::raw(
-            "  no Entra side known (configure [entra], import, or type the thumbprints in)",
-        ));
+        out.text.push(Line::raw(if status.config.tenant.is_some() {
+            "  not read from Graph yet"
+        } else {
+            "  no Entra side known (configure [entra], import, or type the thumbprints in)"
+        }));
         if let Some(error) = &status.entra_error {
             out.field_styled("error", &error.to_string(), out.theme.error());
         }
@@ -463,17 +514,12 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         };
         out.field(key, &format!("{thumbprint}{note}"));
         if let Some(cert) = cert {
-            let validity = format!(
-                "{}, until {} ({})",
-                cert.subject,
-                format::date(cert.not_after),
-                format::days_left_long(cert.days_left_exact(now))
-            );
+            let validity = format!("{}, {}", words::subject(cert), words::expiry(cert, now));
             out.field("", &validity);
         }
     }
     if side.update_result.is_some() || side.last_run.is_some() {
-        let words = describe_update_result(side.update_result.as_ref(), side.last_run, now);
+        let words = crate::words::update_status(side.update_result.as_ref(), side.last_run, now);
         let failed = side
             .update_result
             .as_ref()
@@ -491,7 +537,7 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     if let Some(at) = side.as_of {
         out.field(
             "as of",
-            &format!("{} ({})", format::datetime(at), format::age(at, now)),
+            &format!("{} ({})", words::moment(at), words::age(at, now)),
         );
     }
     if let Some(error) = &status.entra_error {

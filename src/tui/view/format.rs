@@ -1,34 +1,6 @@
-//! Small text formatters shared by the views. All take `now` as a parameter.
-
-use chrono::{DateTime, Utc};
-
-/// `2026-12-01`
-pub fn date(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
-}
-
-/// `12-01`, for tight table cells.
-pub fn short_date(at: DateTime<Utc>) -> String {
-    at.format("%m-%d").to_string()
-}
-
-/// `2026-12-01 09:00 UTC`
-pub fn datetime(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// How long ago: `12s ago`, `3m ago`, `2h ago`, `4d ago` (`just now` for the future, which a
-/// clock-skewed poller can produce).
-pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let seconds = (now - at).num_seconds();
-    match seconds {
-        ..0 => "just now".into(),
-        0..60 => format!("{seconds}s ago"),
-        60..3_600 => format!("{}m ago", seconds / 60),
-        3_600..86_400 => format!("{}h ago", seconds / 3_600),
-        _ => format!("{}d ago", seconds / 86_400),
-    }
-}
+//! Layout helpers shared by the views: cutting, wrapping and packing text into cells and lines,
+//! and the list's compact countdown. Words for facts (dates, ages, countdowns) come from
+//! [`crate::words`].
 
 /// A countdown in days for the list: `12d`, `18h` in the last day, `expired` after.
 pub fn days_left(days: Option<f64>) -> String {
@@ -37,17 +9,6 @@ pub fn days_left(days: Option<f64>) -> String {
         Some(d) if d <= 0.0 => "expired".into(),
         Some(d) if d < 1.0 => format!("{}h", whole(d * 24.0)),
         Some(d) => format!("{}d", whole(d)),
-    }
-}
-
-/// A countdown in words for the details: `12 days left`, `expired 3 days ago`.
-pub fn days_left_long(days: f64) -> String {
-    if days < 0.0 {
-        format!("expired {} days ago", whole(-days))
-    } else if days < 1.0 {
-        format!("{} hours left", whole(days * 24.0))
-    } else {
-        format!("{} days left", whole(days))
     }
 }
 
@@ -160,6 +121,5 @@ mod tests {
         assert_eq!(days_left(Some(0.5)), "12h");
         assert_eq!(days_left(Some(-0.1)), "expired");
         assert_eq!(days_left(None), "—");
-        assert_eq!(days_left_long(-3.2), "expired 3 days ago");
     }
 }

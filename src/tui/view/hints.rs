@@ -5,7 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::app::App;
+use crate::config::keys::Bindable;
+use crate::tui::app::{App, Screen};
 use crate::tui::keymap::Mode;
 
 /// The hints of the current mode, as many whole ones as fit (the keymap lists the most needed
@@ -15,7 +16,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let width = usize::from(area.width);
     let mut used = 0;
     let mut spans = Vec::new();
-    for (keys, word) in app.keymap.hints(app.mode(), theme.ascii) {
+    // Over an explained error, Enter opens the runbook and Back shows every domain again.
+    let explained = app.answer().is_some() && app.screen == Screen::List;
+    let reword = |bindable| match bindable {
+        Bindable::OpenDetails if explained => Some("runbook"),
+        Bindable::Back if explained => Some("every domain"),
+        _ => None,
+    };
+    for (keys, word) in app.keymap.hints_saying(app.mode(), theme.ascii, reword) {
         let gap = if spans.is_empty() { 0 } else { 2 };
         let needed = gap + keys.chars().count() + 1 + word.chars().count();
         if used + needed > width {
@@ -31,6 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let explanation = match app.mode() {
         Mode::Filter => "  type to match name, IdP host or status",
         Mode::Note => "  type the note; an empty note removes it",
+        Mode::Explain => "  type or paste the error users see",
         _ => "",
     };
     if !explanation.is_empty() {
@@ -39,9 +48,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// `/ text▏  3 of 12 domains` while typing; `filter: text` once applied.
+/// `/ text▏  3 of 12 domains` while typing; `filter: text` once applied; the explain prompt
+/// `explain: text▏` while typing an error.
 pub fn render_filter(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme();
+    if let Some(prompt) = app.explain.as_ref().filter(|e| e.editing) {
+        // The end of a long paste is what was typed last: keep it in view.
+        let room = usize::from(area.width).saturating_sub(10);
+        let skip = prompt.text.chars().count().saturating_sub(room);
+        let shown: String = prompt.text.chars().skip(skip).collect();
+        let line = Line::from(vec![
+            Span::styled("explain: ", theme.key()),
+            Span::raw(shown),
+            Span::styled("▏", theme.key()),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let shown = app.visible_count();
     let mut spans = if app.filter.editing {
         vec![

@@ -28,6 +28,8 @@ pub struct Regions {
     pub filter: Option<Rect>,
     /// The checklist's status line: what the last key did, the note being typed.
     pub status: Option<Rect>,
+    /// The answer of the explain prompt, over the list it narrows.
+    pub answer: Option<Rect>,
     pub hints: Rect,
 }
 
@@ -52,7 +54,8 @@ pub fn regions(area: Rect, app: &App) -> Regions {
             ..Regions::default()
         };
     }
-    let filter_height = u16::from(app.filter.editing || !app.filter.text.is_empty());
+    let explaining = app.explain.as_ref().is_some_and(|e| e.editing);
+    let filter_height = u16::from(app.filter.editing || !app.filter.text.is_empty() || explaining);
     let [header, body, filter, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
@@ -60,6 +63,17 @@ pub fn regions(area: Rect, app: &App) -> Regions {
         Constraint::Length(1),
     ])
     .areas(area);
+    // The explained error's answer takes the top of the list's room, at most half of it.
+    let (answer, body) = match (app.answer(), app.screen) {
+        (Some(answer), Screen::List) => {
+            let wanted = super::explain::height(answer, body.width);
+            let height = wanted.min(body.height / 2);
+            let [answer, rest] =
+                Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(body);
+            (Some(answer), rest)
+        }
+        _ => (None, body),
+    };
     let (list, details) = match app.screen {
         Screen::List => (Some(body), None),
         Screen::Details if area.width >= SIDE_BY_SIDE_WIDTH => {
@@ -77,6 +91,7 @@ pub fn regions(area: Rect, app: &App) -> Regions {
         checklist: None,
         filter: (filter_height > 0).then_some(filter),
         status: None,
+        answer,
         hints,
     }
 }
@@ -94,7 +109,7 @@ pub fn details_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usiz
     let details = regions(area, app).details.unwrap_or(area);
     let inner = detail::inner(details, area.width >= SIDE_BY_SIDE_WIDTH);
     let content = app.selected_status().map_or(0, |status| {
-        detail::lines(status, now, inner.width, app.theme()).len()
+        detail::lines(app, status, now, inner.width).len()
     });
     (content, usize::from(inner.height))
 }

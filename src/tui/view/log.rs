@@ -11,6 +11,8 @@ use super::format;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
+use crate::tui::log::LogEntry;
+use crate::tui::theme::Theme;
 
 /// Where the pane goes: everything between the header and the hint bar.
 fn pane(area: Rect) -> Rect {
@@ -26,32 +28,78 @@ pub fn rows(area: Rect) -> usize {
     usize::from(pane(area).height.saturating_sub(2))
 }
 
+/// How far back the pane scrolls: until the oldest entry is at the top, the pane full.
+pub fn max_scroll(area: Rect, app: &App) -> usize {
+    let entries = app.log.entries();
+    let width = usize::from(pane(area).width.saturating_sub(2));
+    let mut room = rows(area);
+    let mut fit = 0;
+    for entry in entries {
+        let lines = lines_of(entry, width, app.theme()).len();
+        if lines > room {
+            break;
+        }
+        room -= lines;
+        fit += 1;
+    }
+    entries.len().saturating_sub(fit.max(1))
+}
+
+/// One entry as lines `width` wide: its time and level, then the message wrapped under itself.
+fn lines_of(entry: &LogEntry, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let (word, style) = match entry.level {
+        Level::ERROR => ("ERROR", theme.error()),
+        _ => ("WARN ", theme.stale()),
+    };
+    let lead = format!("{} ", entry.at.format("%H:%M:%S"));
+    let indent = lead.chars().count() + word.len() + 1;
+    let text = format!("{}: {}", entry.target, entry.message);
+    format::wrap(&text, width.saturating_sub(indent).max(1))
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            if i == 0 {
+                Line::from(vec![
+                    Span::styled(lead.clone(), theme.dim()),
+                    Span::styled(word, style),
+                    Span::raw(" "),
+                    Span::raw(piece),
+                ])
+            } else {
+                Line::from(vec![Span::raw(" ".repeat(indent)), Span::raw(piece)])
+            }
+        })
+        .collect()
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme();
     let entries: Vec<_> = app.log.entries().iter().collect();
     let popup = pane(area);
     let shown = rows(area);
     let end = entries.len().saturating_sub(app.log_scroll);
-    let start = end.saturating_sub(shown);
     let width = usize::from(popup.width.saturating_sub(2));
-    let mut lines: Vec<Line> = entries[start..end]
-        .iter()
-        .map(|entry| {
-            let (word, style) = match entry.level {
-                Level::ERROR => ("ERROR", theme.error()),
-                _ => ("WARN ", theme.stale()),
-            };
-            let lead = format!("{} ", entry.at.format("%H:%M:%S"));
-            let text = format!("{}: {}", entry.target, entry.message);
-            let room = width.saturating_sub(lead.chars().count() + word.len() + 1);
-            Line::from(vec![
-                Span::styled(lead, theme.dim()),
-                Span::styled(word, style),
-                Span::raw(" "),
-                Span::raw(format::fit(&text, room)),
-            ])
-        })
-        .collect();
+    // Each entry whole, wrapped under its message (the cause is the end of a long line): the
+    // newest at the bottom, older ones above while they fit.
+    let mut start = end;
+    let mut blocks: Vec<Vec<Line>> = Vec::new();
+    let mut used = 0;
+    for entry in entries[..end].iter().rev() {
+        let mut block = lines_of(entry, width, theme);
+        if used + block.len() > shown {
+            if blocks.is_empty() {
+                // One entry longer than the pane: its beginning.
+                block.truncate(shown);
+                blocks.push(block);
+                start -= 1;
+            }
+            break;
+        }
+        used += block.len();
+        blocks.push(block);
+        start -= 1;
+    }
+    let mut lines: Vec<Line> = blocks.into_iter().rev().flatten().collect();
     if entries.is_empty() {
         lines.push(Line::styled(
             "no warnings or errors since fedcert started",

@@ -9,12 +9,14 @@
 //! │  below 120 columns the details replace │ Entra side; scrolls                │
 //! │  it instead of sitting beside it)      │                                    │
 //! ├─────────────────────────────────────────────────────────────────────────────┤
-//! │ filter: / text  (only while typing or when a filter is applied)             │ 0–1 row
+//! │ filter: / text  (only while typing or when a filter is applied), or the     │ 0–1 row
+//! │ explain prompt (e) while typing the error users see                         │
 //! ├─────────────────────────────────────────────────────────────────────────────┤
 //! │ hints: the keys of the current view, from the keymap                        │ 1 row
 //! └─────────────────────────────────────────────────────────────────────────────┘
 //!   the checklist (c) replaces the list and details: its steps on top, the current step below,
 //!   then a status line above the hints.
+//!   an explained error's answer takes the top of the list, which it narrows to its domains.
 //!   help (?) is an overlay over everything, the log pane (L) over the body; below 80x24 only a
 //!   "too small" message shows. With `--ascii` a last pass (`ascii`) leaves only ASCII.
 //! ```
@@ -22,6 +24,7 @@
 pub mod ascii;
 pub mod checklist;
 pub mod detail;
+pub mod explain;
 pub mod first_run;
 pub mod format;
 pub mod header;
@@ -61,6 +64,9 @@ fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     }
     let regions = layout::regions(area, app);
     header::render(frame, regions.header, app, now);
+    if let (Some(area), Some(answer)) = (regions.answer, app.answer()) {
+        explain::render(frame, area, app, answer);
+    }
     if let Some(list_area) = regions.list {
         list::render(frame, list_area, app, now, regions.details.is_some());
     }
@@ -79,7 +85,13 @@ fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     }
     if app.help {
         let page = help::Page::for_screen(app.screen);
-        help::render(frame, area, app.theme(), &app.keymap, page);
+        help::render(
+            frame,
+            area,
+            app.theme(),
+            &app.keymap,
+            (page, app.help_scroll),
+        );
     }
 }
 

@@ -22,6 +22,7 @@ use crate::assess::{Milestone, MilestoneKind};
 use crate::cert::CertInfo;
 use crate::domain::DomainStatus;
 use crate::tui::theme::Theme;
+use crate::words;
 
 pub const LABEL_WIDTH: usize = 18;
 const MIN_BAR_WIDTH: usize = 20;
@@ -133,14 +134,14 @@ fn bar_cells(cert: &CertInfo, scale: &Scale) -> Vec<char> {
     let to = scale.column(cert.not_after);
     if to < 0 {
         return outside(
-            &format!("◀ expired {}", format::date(cert.not_after)),
+            &format!("◀ expired {}", words::date(cert.not_after)),
             scale.width,
             false,
         );
     }
     if from > scale.last() {
         return outside(
-            &format!("from {} ▶", format::date(cert.not_before)),
+            &format!("from {} ▶", words::date(cert.not_before)),
             scale.width,
             true,
         );
@@ -266,18 +267,18 @@ pub fn lines(
     let today = scale.inside(now).unwrap_or(0);
     let mut out = Vec::new();
 
-    let (start, end) = (format::date(scale.start), format::date(scale.end));
+    let (start, end) = (words::date(scale.start), words::date(scale.end));
     let gap = bar_width.saturating_sub(start.len() + end.len());
     out.push(Line::styled(
         format!("{}{start}{}{end}", pad(""), " ".repeat(gap)),
         theme.dim(),
     ));
 
-    let marker = format!("▼ today {}", format::date(now));
+    let marker = format!("▼ today {}", words::date(now));
     let marker_row = if today + marker.chars().count() <= bar_width {
         format!("{}{}", " ".repeat(today), marker)
     } else {
-        let text = format!("today {} ▼", format::date(now));
+        let text = format!("today {} ▼", words::date(now));
         format!(
             "{}{text}",
             " ".repeat((today + 1).saturating_sub(text.chars().count()))
@@ -323,7 +324,7 @@ pub fn lines(
                 "{} {} {} ({})",
                 milestone_letter(m.kind),
                 milestone_label(m.kind),
-                format::date(m.at),
+                words::date(m.at),
                 relative(m.at, now)
             )
         })
@@ -377,7 +378,7 @@ mod tests {
     fn bars_wholly_outside_the_window_say_when() {
         assert_eq!(
             row(-30, -20).trim_end(),
-            format!("◀ expired {}", format::date(day(-20)))
+            format!("◀ expired {}", words::date(day(-20)))
                 .chars()
                 .take(11)
                 .collect::<String>()

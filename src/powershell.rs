@@ -1,4 +1,5 @@
-//! The PowerShell lines of the runbook, filled in with a domain's values.
+//! The PowerShell lines of the runbook and of the findings that quote them, filled in with a
+//! domain's values: one source, so a finding's command is always the one its step shows.
 //!
 //! Every line is plain ASCII: ASCII hyphens and straight quotes only, because the article's
 //! en dashes and curly quotes turn `-DomainName` into an unknown positional argument when pasted.
@@ -28,6 +29,49 @@ pub(crate) const EXPORT_TOKEN_SIGNING: &str = "Get-AdfsCertificate -CertificateT
     @{n='RawData';e={[Convert]::ToBase64String($_.Certificate.RawData)}} | ConvertTo-Json";
 pub(crate) const UPDATE_TOKEN_SIGNING: &str =
     "Update-AdfsCertificate -CertificateType Token-Signing";
+/// [EMERG] step 1: replaces the primary at once and removes the older certificates.
+pub(crate) const URGENT_TOKEN_SIGNING: &str =
+    "Update-AdfsCertificate -CertificateType Token-Signing -Urgent";
+pub(crate) const UPDATE_TOKEN_DECRYPTING: &str =
+    "Update-AdfsCertificate -CertificateType Token-Decrypting";
+pub(crate) const GET_TOKEN_DECRYPTING: &str =
+    "Get-AdfsCertificate -CertificateType Token-Decrypting";
+/// [TSTD]: AD FS takes a CA-issued certificate only while it does not manage its own.
+pub(crate) const AUTO_ROLLOVER_OFF: &str = "Set-AdfsProperties -AutoCertificateRollover $false";
+pub(crate) const AUTO_ROLLOVER_ON: &str = "Set-AdfsProperties -AutoCertificateRollover $true";
+/// The AD FS primary and secondary certificates as `$p` / `$n`, for an Entra update that needs
+/// a certificate the metadata does not publish yet (DOMAIN.md §5.2).
+pub(crate) const ADFS_PRIMARY_VAR: &str =
+    "$p = (Get-AdfsCertificate -CertificateType Token-Signing | ? IsPrimary).Certificate";
+pub(crate) const ADFS_SECONDARY_VAR: &str =
+    "$n = (Get-AdfsCertificate -CertificateType Token-Signing | ? {-not $_.IsPrimary}).Certificate";
+/// Base64 of `$p` / `$n` as a PowerShell expression.
+pub(crate) const ADFS_PRIMARY_B64: &str = "([Convert]::ToBase64String($p.RawData))";
+pub(crate) const ADFS_SECONDARY_B64: &str = "([Convert]::ToBase64String($n.RawData))";
+
+/// Make a token-signing certificate the one AD FS signs with ([TSTD] step 5).
+pub(crate) fn set_primary(thumbprint: &str) -> String {
+    format!(
+        "Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint {} -IsPrimary",
+        ps_arg(thumbprint)
+    )
+}
+
+/// Add a CA-issued certificate from the machine store as token-signing secondary ([TSTD]).
+pub(crate) fn add_token_signing(thumbprint: &str) -> String {
+    format!(
+        "Add-AdfsCertificate -CertificateType Token-Signing -Thumbprint {}",
+        ps_arg(thumbprint)
+    )
+}
+
+/// Remove a token-signing certificate from AD FS ([EMERG] step 4).
+pub(crate) fn remove_token_signing(thumbprint: &str) -> String {
+    format!(
+        "Remove-AdfsCertificate -CertificateType Token-Signing -Thumbprint {}",
+        ps_arg(thumbprint)
+    )
+}
 
 /// `Get-HotFix` for the proxy update the article requires on one Windows Server release.
 pub(crate) fn get_hotfix(kb: &str, release: &str) -> String {
@@ -43,13 +87,6 @@ pub(crate) fn get_federation(domain: &str) -> String {
     format!(
         "Get-MgDomainFederationConfiguration -DomainId {}",
         ps_arg(domain)
-    )
-}
-
-pub(crate) fn get_federation_certificates(domain: &str) -> String {
-    format!(
-        "{} | FL SigningCertificate, NextSigningCertificate",
-        get_federation(domain)
     )
 }
 
@@ -74,7 +111,8 @@ impl Slot {
     }
 }
 
-/// The thumbprint of the certificate in one slot of `$fed`, with what fedcert expects beside it.
+/// The thumbprint of the certificate in one slot of `$fed` (Graph's or MSOnline's: both name
+/// the slots alike), with what fedcert expects beside it: comparable with what fedcert shows.
 pub(crate) fn slot_thumbprint(slot: Slot, expect: &str) -> String {
     format!(
         "[System.Security.Cryptography.X509Certificates.X509Certificate2]::new([Convert]::FromBase64String($fed.{})).Thumbprint  # expect {expect}",
@@ -82,26 +120,63 @@ pub(crate) fn slot_thumbprint(slot: Slot, expect: &str) -> String {
     )
 }
 
+/// A certificate on a command line: base64 DER that fedcert read, or a PowerShell expression
+/// that yields it where the command runs (`$p`, a file).
+#[derive(Clone, Debug)]
+pub(crate) enum CertArg {
+    Base64(String),
+    Expr(&'static str),
+}
+
+impl CertArg {
+    fn render(&self) -> String {
+        match self {
+            Self::Base64(b64) => ps_arg(b64),
+            Self::Expr(expr) => (*expr).to_owned(),
+        }
+    }
+}
+
+/// A certificate file the operator downloaded from the IdP (DER `.cer`), as base64 in `$new`.
+pub(crate) const READ_NEW_CERTIFICATE: &str =
+    "$new = [Convert]::ToBase64String([System.IO.File]::ReadAllBytes('new-signing.cer'))";
+pub(crate) const NEW_CERTIFICATE_B64: &str = "$new";
+
 /// The PATCH of the federation object: `signing` into `SigningCertificate`, `next` (when given)
 /// into `NextSigningCertificate`. `federation_id` `None` refers to `$fed.Id` from
 /// [`fetch_federation`].
 pub(crate) fn update_federation(
     domain: &str,
     federation_id: Option<&str>,
-    signing_b64: &str,
-    next_b64: Option<&str>,
+    signing: &CertArg,
+    next: Option<&CertArg>,
 ) -> String {
     let id = federation_id.map_or_else(|| "$fed.Id".to_owned(), ps_arg);
-    let mut line = format!(
-        "Update-MgDomainFederationConfiguration -DomainId {} -InternalDomainFederationId {id} -SigningCertificate {}",
-        ps_arg(domain),
-        ps_arg(signing_b64)
-    );
-    if let Some(next) = next_b64 {
+    with_next(
+        format!(
+            "Update-MgDomainFederationConfiguration -DomainId {} -InternalDomainFederationId {id} -SigningCertificate {}",
+            ps_arg(domain),
+            signing.render()
+        ),
+        next,
+    )
+}
+
+/// `line` with ` -NextSigningCertificate …` when there is a next certificate.
+fn with_next(mut line: String, next: Option<&CertArg>) -> String {
+    if let Some(next) = next {
         line.push_str(" -NextSigningCertificate ");
-        line.push_str(&ps_arg(next));
+        line.push_str(&next.render());
     }
     line
+}
+
+/// Put back what `$fed` ([`fetch_federation`]) held before an update.
+pub(crate) fn restore_federation(domain: &str) -> String {
+    format!(
+        "Update-MgDomainFederationConfiguration -DomainId {} -InternalDomainFederationId $fed.Id -SigningCertificate $fed.SigningCertificate -NextSigningCertificate $fed.NextSigningCertificate",
+        ps_arg(domain)
+    )
 }
 
 // MSOnline (retired in 2025; kept for tenants where it still answers).
@@ -138,9 +213,26 @@ pub(crate) fn msol_update_federated_domain(domain: &str, multiple_domain: bool) 
     )
 }
 
-pub(crate) fn msol_federation_settings(domain: &str) -> String {
+/// `$before`: what Entra holds before an MSOnline update, to put back.
+pub(crate) fn msol_save_settings(domain: &str) -> String {
     format!(
-        "Get-MsolDomainFederationSettings -DomainName {} | FL SigningCertificate, NextSigningCertificate",
+        "$before = Get-MsolDomainFederationSettings -DomainName {}",
+        ps_arg(domain)
+    )
+}
+
+pub(crate) fn msol_restore_settings(domain: &str) -> String {
+    format!(
+        "Set-MsolDomainFederationSettings -DomainName {} -SigningCertificate $before.SigningCertificate -NextSigningCertificate $before.NextSigningCertificate",
+        ps_arg(domain)
+    )
+}
+
+/// `$fed = ...`: MSOnline's federation settings, whose certificate slots the thumbprint lines
+/// ([`slot_thumbprint`]) read as they read Graph's.
+pub(crate) fn msol_fetch_settings(domain: &str) -> String {
+    format!(
+        "$fed = Get-MsolDomainFederationSettings -DomainName {}",
         ps_arg(domain)
     )
 }
@@ -149,19 +241,17 @@ pub(crate) fn msol_federation_settings(domain: &str) -> String {
 /// (`Update-MsolFederatedDomain` reads AD FS, which a third-party `IdP` is not).
 pub(crate) fn msol_set_federation_settings(
     domain: &str,
-    signing_b64: &str,
-    next_b64: Option<&str>,
+    signing: &CertArg,
+    next: Option<&CertArg>,
 ) -> String {
-    let mut line = format!(
-        "Set-MsolDomainFederationSettings -DomainName {} -SigningCertificate {}",
-        ps_arg(domain),
-        ps_arg(signing_b64)
-    );
-    if let Some(next) = next_b64 {
-        line.push_str(" -NextSigningCertificate ");
-        line.push_str(&ps_arg(next));
-    }
-    line
+    with_next(
+        format!(
+            "Set-MsolDomainFederationSettings -DomainName {} -SigningCertificate {}",
+            ps_arg(domain),
+            signing.render()
+        ),
+        next,
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,253 @@
+//! A finding as data: the rule that fired, the situation it saw (certificates by thumbprint,
+//! instants, limits) and what the operator should do about it, as an [`Advice`] that the
+//! checklist maps to one of its steps. No sentence is made here: [`crate::words`] says a
+//! finding in words for each front end, with the step number of the domain's own checklist.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::update_status::UpdateResult;
+use super::{Rule, Severity};
+use crate::cert::{CertInfo, Sha1};
+
+/// One reason for the verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// What the rule saw.
+    pub situation: Situation,
+    /// What to do about it.
+    pub advice: Advice,
+}
+
+/// What the operator should do about a finding. Each piece of advice the runbook carries out has
+/// one checklist step ([`crate::checklist::step_for`]); the others are said in words only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Advice {
+    /// Nothing now.
+    None,
+    /// Find out whether AD FS `AutoCertificateRollover` is on (`Get-AdfsProperties`).
+    FindOutAutoRollover,
+    /// Read which certificates Entra holds.
+    CheckEntra,
+    /// Have AD FS generate a successor now (`Update-AdfsCertificate`, never `-Urgent`).
+    GenerateSuccessor,
+    /// Add a new CA-issued token-signing certificate to AD FS as secondary.
+    AddSuccessor,
+    /// Create or activate a new signing certificate at the third-party IdP.
+    RotateAtIdp,
+    /// Put the IdP's primary (and its successor) into Entra.
+    UpdateEntra,
+    /// Make the published successor the certificate the IdP signs with.
+    PromoteSuccessor { successor: Sha1 },
+    /// The primary has expired and AD FS holds no successor: roll over at once (`-Urgent`).
+    UrgentRollover,
+    /// Renew the token-decrypting certificate.
+    RenewDecrypting,
+    /// Let Entra read the metadata (publish it to the internet), or update Entra by hand.
+    MakeMetadataReachable,
+    /// Fix why the metadata cannot be read, then refresh.
+    FixFetch,
+    /// Wait for the first refresh.
+    WaitForFirstRefresh,
+    /// Point the domain at the right metadata / entity, or fix the IdP's certificate.
+    FixMetadata,
+    /// Synchronise the clocks (NTP).
+    FixClock,
+}
+
+/// Where a domain with automatic rollover stands next (S1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AutoNext {
+    /// The successor is promoted around this moment.
+    PromotesAround(DateTime<Utc>),
+    /// Promotion is overdue; it must happen before the primary's expiry.
+    PromotionOverdue,
+    /// The successor is published around this moment (generation).
+    PublishesAround(DateTime<Utc>),
+    /// Generation is due now (the job runs every 12 hours).
+    PublishDue,
+}
+
+/// How a domain that needs nothing yet stands (the all-clear).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Automatic rollover is on (Entra side unknown).
+    AutoOn,
+    /// Automatic rollover is off.
+    AutoOff,
+    /// A third-party IdP: every renewal is manual.
+    ThirdPartyManual,
+    /// `AutoCertificateRollover` is not known.
+    AutoUnknown,
+}
+
+/// Where a successor that Entra lacks stands (R4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PendingPhase {
+    /// Entra never reads a third-party IdP's metadata.
+    ThirdParty,
+    /// Under the renew-now limit (S2 applies).
+    UnderLimit { limit_days: u32 },
+    /// Entra has not started polling yet.
+    BeforePoll {
+        poll_from: DateTime<Utc>,
+        promotion_at: DateTime<Utc>,
+    },
+    /// Entra polls daily and still has not picked it up.
+    Polling { poll_from: DateTime<Utc> },
+}
+
+/// What comes next for a domain with manual rollover (R5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManualNext {
+    /// The successor is in Entra: promote it before the primary expires.
+    Promote { successor: Sha1 },
+    /// Plan the renewal; it becomes critical at this moment.
+    Plan {
+        critical_from: DateTime<Utc>,
+        limit_days: u32,
+    },
+    /// The renewal mark passed at this moment: renew now.
+    Overdue {
+        since: DateTime<Utc>,
+        limit_days: u32,
+    },
+}
+
+/// One of Entra's certificate slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Signing,
+    NextSigning,
+}
+
+/// What a certificate in one of Entra's slots is, as far as the IdP's metadata tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeldAs {
+    /// The IdP's token-decrypting (encryption) certificate: a wrong paste.
+    Decrypting,
+    /// A signing certificate the IdP still publishes but that has expired.
+    ExpiredSigning,
+    /// A signing certificate the IdP publishes (not the primary).
+    PublishedSigning,
+    /// No certificate the IdP publishes.
+    Unpublished,
+}
+
+/// A certificate Entra holds that is not the IdP's primary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub slot: Slot,
+    pub sha1: Sha1,
+    pub what: HeldAs,
+}
+
+/// What kept the metadata from being read, as far as the advice cares: each asks for another
+/// fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FetchProblem {
+    /// An HTML page (a sign-in or proxy page) where the metadata should be.
+    HtmlPage,
+    /// An empty answer.
+    Empty,
+    /// The document ends before its root element closes.
+    Truncated,
+    /// XML, but not federation metadata; or not XML at all.
+    NotMetadata,
+    /// Nothing accepts connections there.
+    Refused,
+    /// The host name does not resolve.
+    Dns,
+    /// No answer in time.
+    Timeout,
+    /// The TLS connection failed (trust, name, expiry).
+    Tls,
+    /// The server answered with this HTTP status.
+    Http(u16),
+    /// No such file.
+    NotFound,
+    /// Larger than the body limit.
+    TooLarge,
+    /// The document names no identity provider for this domain.
+    NoIdp,
+    /// Anything else (an internal error, an unusual one).
+    Other,
+}
+
+/// A failed refresh as the verdict sees it: the kind of problem and the error in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchFailure {
+    pub problem: FetchProblem,
+    /// The error as its source says it, with the URL or path.
+    pub text: String,
+}
+
+/// Why Entra's failed update matters (E1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// The published successor is not in Entra.
+    Successor(Sha1),
+    /// The primary expires within Entra's polling window and no successor is published.
+    SuccessorToCome,
+}
+
+/// What a rule saw. Certificates are named by thumbprint; the primary and the successor are
+/// the assessment's own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Situation {
+    /// S1: automatic rollover on, Entra in sync, metadata reachable.
+    AutoInSync { next: AutoNext },
+    /// An all-clear: nothing to do yet; the finding's rule fires first, at `from`.
+    NothingYet {
+        standing: Standing,
+        from: DateTime<Utc>,
+    },
+    /// S2: automatic rollover on, Entra out of sync, under the renew-now limit.
+    AutoOutOfSyncUnderLimit { limit_days: u32 },
+    /// S3 (WARNING): manual rollover; the successor is published and in Entra.
+    PromoteBeforeExpiry { successor: Sha1 },
+    /// S3 (CRITICAL): manual rollover under the manual-renewal limit.
+    ManualUnderLimit { limit_days: u32 },
+    /// R1: the primary has expired.
+    PrimaryExpired,
+    /// R2: Entra does not hold the primary; what it holds instead.
+    EntraLacksPrimary { held: Vec<Held> },
+    /// R3: no successor published although generation was due.
+    NoSuccessor {
+        due: DateTime<Utc>,
+        generation_days: u32,
+        /// `Some(limit)` once under the renew-now limit (CRITICAL).
+        under_limit: Option<u32>,
+    },
+    /// R4: Entra does not hold the published successor.
+    SuccessorNotInEntra {
+        successor: Sha1,
+        phase: PendingPhase,
+    },
+    /// R5: manual rollover inside the planning window.
+    ManualRenewalAhead { next: ManualNext },
+    /// R6: `AutoCertificateRollover` unknown inside the manual-renewal window.
+    AutoRolloverUnknown,
+    /// R7: the latest refresh failed; the verdict uses the last good snapshot.
+    Stale { failure: FetchFailure },
+    /// R8: the metadata was never read (`None`: not tried yet).
+    NeverRead { failure: Option<FetchFailure> },
+    /// R9: the token-decrypting certificate expires soon or has expired.
+    DecryptingExpiring { cert: Box<CertInfo> },
+    /// R10: which certificates Entra holds is unknown inside Entra's polling window.
+    EntraUnknown,
+    /// R11: the IdP role publishes no usable signing certificate.
+    NoSigningCert {
+        entity_id: String,
+        unreadable: Vec<String>,
+    },
+    /// E1: Entra's own automatic update fails.
+    EntraUpdateFailing {
+        result: UpdateResult,
+        last_run: Option<DateTime<Utc>>,
+        missing: Missing,
+    },
+    /// C1: the metadata server's clock and this machine's differ.
+    ClockSkew { skew: TimeDelta },
+}

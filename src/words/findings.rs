@@ -1,0 +1,591 @@
+//! A finding in words: what the rule saw, then what to do, with the number of the step of the
+//! domain's own checklist that does it. The commands a sentence quotes come from the same
+//! `checklist::commands` as the step's, so the two cannot drift apart.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+
+use super::{cert_label, days, expiry, moment, short_thumbprint, skew, span, subject};
+use crate::assess::finding::{
+    AutoNext, FetchProblem, Held, HeldAs, ManualNext, Missing, PendingPhase, Slot, Standing,
+};
+use crate::assess::update_status::UpdateResult;
+use crate::assess::{Advice, Assessment, Finding, IdpKind, PrimarySource, Rule, Situation};
+use crate::cert::Sha1;
+use crate::powershell as ps;
+
+/// The finding as one sentence: what is wrong and what to do next. `step` is the number of the
+/// checklist step that does it, when the domain's checklist was built (a step number exists
+/// only then).
+pub fn finding(
+    f: &Finding,
+    assessment: &Assessment,
+    now: DateTime<Utc>,
+    step: Option<usize>,
+) -> String {
+    Words {
+        a: assessment,
+        now,
+        step,
+    }
+    .say(f)
+}
+
+/// A few words for a table cell: `primary expired`, `successor not in Entra`.
+pub fn finding_title(f: &Finding) -> String {
+    let title = match &f.situation {
+        Situation::AutoInSync { .. } => "no action: automatic rollover",
+        Situation::NothingYet { .. } => "nothing to do yet",
+        Situation::AutoOutOfSyncUnderLimit { .. } => "renew now: Entra out of sync",
+        Situation::PromoteBeforeExpiry { .. }
+        | Situation::ManualRenewalAhead {
+            next: ManualNext::Promote { .. },
+        } => "promote the successor",
+        Situation::ManualUnderLimit { .. } => "renew now by hand",
+        Situation::PrimaryExpired => "primary expired",
+        Situation::EntraLacksPrimary { held }
+            if held.iter().any(|h| h.what == HeldAs::Decrypting) =>
+        {
+            "decrypting cert in Entra's signing slot"
+        }
+        Situation::EntraLacksPrimary { .. } => "Entra lacks the primary",
+        Situation::NoSuccessor { .. } => "no successor published",
+        Situation::SuccessorNotInEntra { .. } => "successor not in Entra",
+        Situation::ManualRenewalAhead {
+            next: ManualNext::Plan { .. },
+        } => "plan the manual renewal",
+        Situation::ManualRenewalAhead {
+            next: ManualNext::Overdue { .. },
+        } => "manual renewal overdue",
+        Situation::AutoRolloverUnknown => "AutoCertificateRollover unknown",
+        Situation::Stale { .. } => "refresh failed: data stale",
+        Situation::NeverRead {
+            failure: Some(failure),
+        } => match failure.problem {
+            FetchProblem::HtmlPage => "an HTML page, not metadata",
+            FetchProblem::Refused => "connection refused",
+            FetchProblem::Truncated => "metadata cut short",
+            FetchProblem::Empty => "empty answer",
+            FetchProblem::Timeout => "no answer in time",
+            FetchProblem::Dns => "host not found",
+            FetchProblem::Tls => "TLS failed",
+            FetchProblem::NoIdp => "no IdP for the domain",
+            _ => "metadata never read",
+        },
+        Situation::NeverRead { failure: None } => "not read yet",
+        Situation::DecryptingExpiring { .. } => "decrypting cert expiring",
+        Situation::EntraUnknown => "Entra side unknown",
+        Situation::NoSigningCert { .. } => "no signing certificate",
+        Situation::EntraUpdateFailing { .. } => "Entra's own update failing",
+        Situation::ClockSkew { .. } => "clock skew",
+    };
+    title.to_owned()
+}
+
+struct Words<'a> {
+    a: &'a Assessment,
+    now: DateTime<Utc>,
+    step: Option<usize>,
+}
+
+impl Words<'_> {
+    fn third_party(&self) -> bool {
+        self.a.kind == Some(IdpKind::ThirdParty)
+    }
+
+    fn idp(&self) -> &'static str {
+        if self.third_party() {
+            "the IdP"
+        } else {
+            "AD FS"
+        }
+    }
+
+    /// ` (checklist step 6)`, when the checklist is known.
+    fn step(&self) -> String {
+        self.step
+            .map_or_else(String::new, |n| format!(" (checklist step {n})"))
+    }
+
+    /// `the primary CN=… (2CA67C00…)`, with "inferred" when fedcert guessed it.
+    fn primary(&self) -> String {
+        let Some(p) = &self.a.primary else {
+            return "the primary".to_owned();
+        };
+        let inferred = match p.source {
+            PrimarySource::Inferred => ", inferred",
+            PrimarySource::AdfsImport | PrimarySource::MetadataSignature => "",
+        };
+        format!(
+            "the primary {} ({}{inferred})",
+            subject(&p.cert),
+            short_thumbprint(p.cert.sha1)
+        )
+    }
+
+    /// `the primary CN=… (…) expires in 12 days (2027-01-10 09:00 UTC)`.
+    fn primary_expiry(&self) -> String {
+        match &self.a.primary {
+            Some(p) => format!("{} {}", self.primary(), expiry(&p.cert, self.now)),
+            None => self.primary(),
+        }
+    }
+
+    fn expiry_moment(&self) -> String {
+        self.a
+            .primary
+            .as_ref()
+            .map_or_else(|| "it expires".to_owned(), |p| moment(p.cert.not_after))
+    }
+
+    /// A certificate the assessment knows (primary or successor) by its label, else by its
+    /// thumbprint.
+    fn cert(&self, sha1: Sha1) -> String {
+        self.a
+            .successor
+            .iter()
+            .chain(self.a.primary.as_ref().map(|p| &p.cert))
+            .find(|c| c.sha1 == sha1)
+            .map_or_else(|| short_thumbprint(sha1), cert_label)
+    }
+
+    fn successor(&self) -> String {
+        self.a.successor.as_ref().map_or_else(
+            || "the successor".to_owned(),
+            |s| format!("the successor {}", cert_label(s)),
+        )
+    }
+
+    /// Third-party IdPs and manual AD FS farms, before the countdown.
+    fn manual_head(&self) -> String {
+        if self.third_party() {
+            format!(
+                "Entra reads no metadata from third-party IdPs, so it never picks up a new certificate by itself, and the {}",
+                self.primary_expiry().trim_start_matches("the ")
+            )
+        } else {
+            format!("automatic rollover is off and {}", self.primary_expiry())
+        }
+    }
+
+    /// What to do, for the actions that get a new certificate or put one into Entra.
+    fn todo(&self, advice: crate::assess::Advice) -> String {
+        let step = self.step();
+        match advice {
+            Advice::None => String::new(),
+            Advice::FindOutAutoRollover => format!(
+                "find out on the primary AD FS server with `{}`{step}, then set auto_rollover in the config or import the output",
+                ps::GET_ADFS_PROPERTIES
+            ),
+            Advice::CheckEntra => format!(
+                "check which certificates Entra holds{step}, or give fedcert Graph access or entra_signing_thumbprint so it reads them"
+            ),
+            Advice::GenerateSuccessor => format!(
+                "run `{}` on the primary AD FS server{step} and put the new certificate into Entra",
+                ps::UPDATE_TOKEN_SIGNING
+            ),
+            Advice::AddSuccessor => format!(
+                "add a new token-signing certificate to AD FS as secondary{step} and put it into Entra"
+            ),
+            Advice::RotateAtIdp => {
+                format!("create a new signing certificate at the IdP{step} and put it into Entra")
+            }
+            Advice::UpdateEntra => match &self.a.successor {
+                Some(s) => format!("put the successor {} into Entra{step}", cert_label(s)),
+                None => format!("put the primary into Entra{step}"),
+            },
+            Advice::PromoteSuccessor { successor } => {
+                if self.third_party() {
+                    format!("activate it at the IdP{step}")
+                } else {
+                    format!("`{}`{step}", ps::set_primary(&successor.to_string()))
+                }
+            }
+            Advice::UrgentRollover => format!(
+                "run `{}` on the primary AD FS server{step}, then put the new certificate into Entra at once",
+                ps::URGENT_TOKEN_SIGNING
+            ),
+            Advice::RenewDecrypting => {
+                if self.third_party() {
+                    format!("renew it at the IdP{step}")
+                } else {
+                    format!(
+                        "renew it with `{}` on the primary AD FS server{step}, then give the new certificate to the claims-provider trusts that encrypt tokens to AD FS",
+                        ps::UPDATE_TOKEN_DECRYPTING
+                    )
+                }
+            }
+            Advice::MakeMetadataReachable => format!(
+                "make the metadata reachable from the internet for Entra (through WAP or your reverse proxy), or put the certificates into Entra by hand{step}"
+            ),
+            Advice::FixFetch => "fix the fetch, then refresh".to_owned(),
+            Advice::WaitForFirstRefresh => "wait for the first refresh".to_owned(),
+            Advice::FixMetadata => {
+                "check metadata_url and entity_id, then fix the IdP's token-signing certificate"
+                    .to_owned()
+            }
+            Advice::FixClock => "check NTP on this machine and on the IdP".to_owned(),
+        }
+    }
+
+    fn say(&self, f: &Finding) -> String {
+        match &f.situation {
+            Situation::AutoInSync { next } => self.auto_in_sync(*next),
+            Situation::NothingYet { standing, from } => {
+                self.nothing_yet(f.rule, *standing, *from, f.advice)
+            }
+            Situation::AutoOutOfSyncUnderLimit { limit_days } => format!(
+                "automatic rollover is on but Entra is not in sync and {}, under the {}-day limit: renew now by hand — {}",
+                self.primary_expiry(),
+                limit_days,
+                self.todo(f.advice)
+            ),
+            Situation::PromoteBeforeExpiry { successor } => format!(
+                "{}; the successor {} is published and Entra already holds it: make it primary before {} — {}",
+                self.manual_head(),
+                self.cert(*successor),
+                self.expiry_moment(),
+                self.todo(f.advice)
+            ),
+            Situation::ManualUnderLimit { limit_days } => format!(
+                "{}, under the {}-day limit: renew now by hand — {}",
+                self.manual_head(),
+                limit_days,
+                self.todo(f.advice)
+            ),
+            Situation::PrimaryExpired => self.primary_expired(f.advice),
+            Situation::EntraLacksPrimary { held } => self.entra_lacks_primary(held),
+            Situation::NoSuccessor {
+                due,
+                generation_days,
+                under_limit,
+            } => self.no_successor(*due, *generation_days, *under_limit, f.advice),
+            Situation::SuccessorNotInEntra { successor, phase } => {
+                self.successor_not_in_entra(*successor, *phase)
+            }
+            Situation::ManualRenewalAhead { next } => self.manual_ahead(*next, f.advice),
+            Situation::AutoRolloverUnknown => format!(
+                "AutoCertificateRollover is unknown and {}: {}",
+                self.primary_expiry(),
+                self.todo(f.advice)
+            ),
+            Situation::Stale { failure } => format!(
+                "the latest metadata refresh failed ({}), so this verdict uses the last good snapshot, which may be out of date: {}, then refresh",
+                failure.text,
+                fetch_fix(failure.problem)
+            ),
+            Situation::NeverRead {
+                failure: Some(failure),
+            } => format!(
+                "the metadata has never been read ({}): {}, then refresh",
+                failure.text,
+                fetch_fix(failure.problem)
+            ),
+            Situation::NeverRead { failure: None } => format!(
+                "the metadata has not been read yet: {}",
+                self.todo(f.advice)
+            ),
+            Situation::DecryptingExpiring { cert } => format!(
+                "the token-decrypting certificate {} {}: {}",
+                cert_label(cert),
+                expiry(cert, self.now),
+                self.todo(f.advice)
+            ),
+            Situation::EntraUnknown => format!(
+                "which certificates Entra holds is unknown and {}: {}",
+                self.primary_expiry(),
+                self.todo(f.advice)
+            ),
+            Situation::NoSigningCert {
+                entity_id,
+                unreadable,
+            } => self.no_signing_cert(entity_id, unreadable, f.advice),
+            Situation::EntraUpdateFailing {
+                result,
+                last_run,
+                missing,
+            } => self.entra_update_failing(result, *last_run, *missing, f.advice),
+            Situation::ClockSkew { skew: delta } => {
+                let direction = if delta.num_seconds() > 0 {
+                    "ahead of"
+                } else {
+                    "behind"
+                };
+                format!(
+                    "the metadata server's clock (HTTP Date) is {} {direction} this machine's; clocks more than 5 minutes apart break federated sign-ins and fedcert's countdowns: {}",
+                    skew(*delta),
+                    self.todo(f.advice)
+                )
+            }
+        }
+    }
+
+    fn no_signing_cert(&self, entity_id: &str, unreadable: &[String], advice: Advice) -> String {
+        let unreadable = match unreadable {
+            [] => String::new(),
+            [one] => format!(" ({one})"),
+            [first, rest @ ..] => format!(" ({first}; and {} more unreadable)", rest.len()),
+        };
+        format!(
+            "{entity_id:?} publishes no usable signing certificate in its IdP roles{unreadable}, so no token it issues can be verified: {}",
+            self.todo(advice)
+        )
+    }
+
+    fn entra_update_failing(
+        &self,
+        result: &UpdateResult,
+        last_run: Option<DateTime<Utc>>,
+        missing: Missing,
+        advice: Advice,
+    ) -> String {
+        let status = super::update_result(Some(result), last_run, self.now);
+        let missing = match missing {
+            Missing::Successor(s) => format!("the successor {} is not in Entra", self.cert(s)),
+            Missing::SuccessorToCome => format!(
+                "{} and Entra will not see its successor either",
+                self.primary_expiry()
+            ),
+        };
+        format!("{status}; {missing}: {}", self.todo(advice))
+    }
+
+    fn auto_in_sync(&self, next: AutoNext) -> String {
+        let holds = match &self.a.successor {
+            Some(_) => format!("{} and {}", self.primary(), self.successor()),
+            None => self.primary(),
+        };
+        let idp = self.idp();
+        let next = match next {
+            AutoNext::PromotesAround(at) => {
+                format!("{idp} promotes the successor around {}", moment(at))
+            }
+            AutoNext::PromotionOverdue => format!(
+                "{idp} should already have promoted the successor, and must before {}",
+                self.expiry_moment()
+            ),
+            AutoNext::PublishesAround(at) => format!(
+                "{idp} publishes the successor around {} and Entra picks it up from the metadata",
+                moment(at)
+            ),
+            AutoNext::PublishDue => {
+                format!("{idp} is due to publish the successor (its job runs every 12 hours)")
+            }
+        };
+        format!(
+            "automatic rollover is on, Entra holds {holds}, and the metadata is reachable: no action needed; {next}"
+        )
+    }
+
+    fn nothing_yet(
+        &self,
+        rule: Rule,
+        standing: Standing,
+        from: DateTime<Utc>,
+        advice: Advice,
+    ) -> String {
+        let status = match standing {
+            Standing::AutoOn => "automatic rollover is on",
+            Standing::AutoOff => "automatic rollover is off",
+            Standing::ThirdPartyManual => {
+                "this third-party IdP needs a manual renewal (Entra reads no metadata from it)"
+            }
+            Standing::AutoUnknown => "AutoCertificateRollover is unknown",
+        };
+        let then = match rule {
+            Rule::R5 => "plan the manual renewal",
+            Rule::R6 => "find out whether AutoCertificateRollover is on",
+            Rule::R10 => "check which certificates Entra holds",
+            Rule::S3 => "renew by hand",
+            Rule::R3 => "check that the successor is published",
+            _ => "look again",
+        };
+        let _ = advice;
+        let (valid_for, until) = self.a.primary.as_ref().map_or_else(
+            || (String::new(), String::new()),
+            |p| (span(p.cert.not_after - self.now), moment(p.cert.not_after)),
+        );
+        format!(
+            "{status} and {} is valid for another {valid_for} (until {until}): nothing to do yet; from {} {then}{}",
+            self.primary(),
+            moment(from),
+            self.step()
+        )
+    }
+
+    fn primary_expired(&self, advice: Advice) -> String {
+        let step = self.step();
+        let fix = match advice {
+            Advice::PromoteSuccessor { successor } => {
+                let how = if self.third_party() {
+                    format!("activate it at the IdP{step}")
+                } else {
+                    format!("`{}`{step}", ps::set_primary(&successor.to_string()))
+                };
+                format!(
+                    "make the published successor {} the signing certificate ({how}) and make sure Entra holds it",
+                    self.cert(successor)
+                )
+            }
+            Advice::AddSuccessor => format!(
+                "add a new token-signing certificate to AD FS and make it primary{step}, then put it into Entra at once"
+            ),
+            Advice::RotateAtIdp => format!(
+                "create a new signing certificate at the IdP{step} and put it into Entra at once"
+            ),
+            other => self.todo(other),
+        };
+        format!(
+            "{}: federated sign-ins fail now; {fix}",
+            self.primary_expiry()
+        )
+    }
+
+    fn entra_lacks_primary(&self, held: &[Held]) -> String {
+        let mut text = format!(
+            "Entra does not hold {} that {} signs with, so federated sign-ins fail now (AADSTS50008 / AADSTS5000811)",
+            self.primary(),
+            self.idp()
+        );
+        if held.is_empty() {
+            text.push_str("; Entra holds no certificate");
+        }
+        for h in held {
+            let slot = match h.slot {
+                Slot::Signing => "signing",
+                Slot::NextSigning => "next-signing",
+            };
+            let cert = short_thumbprint(h.sha1);
+            let _ = match h.what {
+                HeldAs::Decrypting => write!(
+                    text,
+                    "; Entra's {slot} slot holds the IdP's token-decrypting certificate {cert}: a wrong paste, that slot needs the token-signing certificate"
+                ),
+                HeldAs::ExpiredSigning => write!(
+                    text,
+                    "; Entra's {slot} slot holds {cert}, a signing certificate that has expired"
+                ),
+                HeldAs::PublishedSigning => write!(
+                    text,
+                    "; Entra's {slot} slot holds {cert}, which the IdP publishes but does not sign with"
+                ),
+                HeldAs::Unpublished => write!(
+                    text,
+                    "; Entra's {slot} slot holds {cert}, which the IdP does not publish"
+                ),
+            };
+        }
+        let _ = write!(text, ": put the primary into Entra now{}", self.step());
+        text
+    }
+
+    fn no_successor(
+        &self,
+        due: DateTime<Utc>,
+        generation_days: u32,
+        under_limit: Option<u32>,
+        advice: Advice,
+    ) -> String {
+        let fix = match under_limit {
+            Some(limit) => format!("it is now under {}: {} now", days(limit), self.todo(advice)),
+            None => self.todo(advice),
+        };
+        format!(
+            "{} has published no successor although {} and it was due at {} (T−{}); {fix}",
+            self.idp(),
+            self.primary_expiry(),
+            moment(due),
+            days(generation_days)
+        )
+    }
+
+    fn successor_not_in_entra(&self, successor: Sha1, phase: PendingPhase) -> String {
+        let succ = self.cert(successor);
+        let step = self.step();
+        match phase {
+            PendingPhase::ThirdParty => format!(
+                "Entra does not hold the successor {succ} and never picks it up from a third-party IdP by itself: upload it as next signing certificate now{step}; {}",
+                self.primary_expiry()
+            ),
+            PendingPhase::UnderLimit { limit_days } => format!(
+                "{}, under the {limit_days}-day limit, and Entra does not hold the successor {succ}: update Entra now{step}",
+                self.primary_expiry()
+            ),
+            PendingPhase::BeforePoll {
+                poll_from,
+                promotion_at,
+            } => format!(
+                "Entra does not hold the successor {succ} yet and starts polling the metadata at {}: if it has not picked it up by {}, update Entra{step}",
+                moment(poll_from),
+                moment(promotion_at)
+            ),
+            PendingPhase::Polling { poll_from } => format!(
+                "Entra does not hold the successor {succ} although it polls the metadata daily since {}: make sure the metadata is reachable from the internet, or update Entra now{step}; {}",
+                moment(poll_from),
+                self.primary_expiry()
+            ),
+        }
+    }
+
+    fn manual_ahead(&self, next: ManualNext, advice: Advice) -> String {
+        let step = self.step();
+        let next = match next {
+            ManualNext::Promote { successor } => format!(
+                "the successor {} is ready in Entra: make it primary before {} — {}",
+                self.cert(successor),
+                self.expiry_moment(),
+                self.todo(advice)
+            ),
+            ManualNext::Plan {
+                critical_from,
+                limit_days,
+            } => format!(
+                "plan the manual renewal now{step}; it becomes critical at {} (T−{})",
+                moment(critical_from),
+                days(limit_days)
+            ),
+            ManualNext::Overdue { since, limit_days } => format!(
+                "renew by hand now{step}: the renewal is due since {} (T−{})",
+                moment(since),
+                days(limit_days)
+            ),
+        };
+        format!("{}: {next}", self.manual_head())
+    }
+}
+
+/// What to do about a failed read, for the kind of failure it was (the error's own words say
+/// what happened): not a generic "check that this host can reach it" for an HTML page.
+fn fetch_fix(problem: FetchProblem) -> String {
+    let fix = match problem {
+        FetchProblem::HtmlPage => {
+            "check metadata_url: AD FS publishes its metadata at /federationmetadata/2007-06/federationmetadata.xml, and a sign-in page there means a proxy in the way (check from outside the network too)"
+        }
+        FetchProblem::Empty => "check metadata_url and the server or proxy that publishes it",
+        FetchProblem::Truncated => {
+            "the download was cut short, or a proxy truncated it: if it happens again, check the proxy and max_body"
+        }
+        FetchProblem::NotMetadata => {
+            "check metadata_url: it must serve the IdP's federation metadata"
+        }
+        FetchProblem::Refused => {
+            "check metadata_url's host and port, and that the federation service (or its proxy) runs"
+        }
+        FetchProblem::Dns => "check metadata_url's host and this machine's DNS",
+        FetchProblem::Timeout => {
+            "the service may be down, or a firewall drops the traffic from this machine"
+        }
+        FetchProblem::Tls => "for a certificate from an internal CA, set the domain's ca_file",
+        FetchProblem::Http(401 | 403) => {
+            "Entra reads the metadata anonymously: publish it without authentication"
+        }
+        FetchProblem::Http(404 | 410) | FetchProblem::NotFound => "check metadata_url's path",
+        FetchProblem::Http(code) if code >= 500 => "check the federation service and its proxy",
+        FetchProblem::Http(_) => "check metadata_url",
+        FetchProblem::TooLarge => "raise max_body for a large aggregate, or check metadata_url",
+        FetchProblem::NoIdp => "check entity_id",
+        FetchProblem::Other => "check metadata_url and that this host can reach it",
+    };
+    fix.to_owned()
+}

@@ -1,0 +1,595 @@
+//! What fedcert says never contradicts itself (DESIGN.md §6.1): over every demo scenario and a
+//! generated matrix of domain states (automatic rollover on / off / unknown × what Entra holds ×
+//! days around every threshold × successor × kind of IdP × self-signed or CA-issued), in both
+//! dialects:
+//!
+//! - every finding whose advice is a runbook step points to that step of the domain's own
+//!   checklist, and its words name that step's number;
+//! - every command a finding quotes is one of that step's commands;
+//! - no step forbids what a finding recommends;
+//! - sign-ins failing now (or before a renewal can finish) give an outage runbook whose first
+//!   steps restore them, and the finding that says so points into them;
+//! - nothing names a key.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use fedcert::assess::{
+    AssessInput, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Outage, Policy,
+    Rule, Severity, assess,
+};
+use fedcert::cert::{CertInfo, Sha1, Sha256};
+use fedcert::checklist::{self, Checklist, ChecklistInput, Dialect, Mode, Phase, StepId, step_for};
+use fedcert::config::DomainConfig;
+use fedcert::demo::Demo;
+use fedcert::domain::DomainStatus;
+use fedcert::poller::{Sources, refresh_domain};
+
+fn now() -> DateTime<Utc> {
+    "2026-12-01T09:00:00Z".parse().unwrap()
+}
+
+fn cert(
+    id: u8,
+    subject: &str,
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
+    self_signed: bool,
+) -> CertInfo {
+    let der = vec![id, 0x30, 0x82];
+    CertInfo {
+        sha1: Sha1([id; 20]),
+        sha256: Sha256([id; 32]),
+        subject: format!("CN={subject}"),
+        issuer: if self_signed {
+            format!("CN={subject}")
+        } else {
+            "CN=Contoso Issuing CA".to_owned()
+        },
+        serial: format!("{id:02X}"),
+        not_before,
+        not_after,
+        key_algorithm: "RSA".to_owned(),
+        key_bits: Some(2048),
+        signature_algorithm: "sha256WithRSAEncryption".to_owned(),
+        self_signed,
+        der: Arc::from(der),
+    }
+}
+
+/// What Entra holds in the generated states.
+#[derive(Clone, Copy, Debug)]
+enum Held {
+    Nothing,
+    Primary,
+    PrimaryAndSuccessor,
+    SuccessorOnly,
+    Unpublished,
+    Decrypting,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct State {
+    kind: IdpKind,
+    self_signed: bool,
+    auto: Option<bool>,
+    /// Minutes from now to the primary's NotAfter.
+    minutes: i64,
+    successor: bool,
+    held: Held,
+}
+
+const PRIMARY: u8 = 1;
+const SUCCESSOR: u8 = 2;
+const DECRYPTING: u8 = 5;
+const UNPUBLISHED: u8 = 9;
+
+impl State {
+    fn facts(&self) -> IdpFacts {
+        let t = now() + TimeDelta::minutes(self.minutes);
+        let primary = cert(
+            PRIMARY,
+            "Signing 1",
+            t - TimeDelta::days(365),
+            t,
+            self.self_signed,
+        );
+        let mut signing = vec![primary.clone()];
+        if self.successor {
+            signing.push(cert(
+                SUCCESSOR,
+                "Signing 2",
+                now() - TimeDelta::days(1),
+                t + TimeDelta::days(365),
+                self.self_signed,
+            ));
+        }
+        IdpFacts {
+            entity_id: match self.kind {
+                IdpKind::AdFs => "http://fs.contoso.com/adfs/services/trust".to_owned(),
+                IdpKind::ThirdParty => "http://www.okta.com/exk1".to_owned(),
+            },
+            kind: self.kind,
+            signing,
+            // Renewed with the primary's clock, so R9 fires in some states and not others.
+            encryption: vec![cert(
+                DECRYPTING,
+                "Encryption",
+                t - TimeDelta::days(365),
+                t,
+                true,
+            )],
+            signed_by: (self.kind == IdpKind::AdFs).then_some(primary),
+            unreadable: Vec::new(),
+            sign_in_url: None,
+            valid_until: None,
+        }
+    }
+
+    fn entra(&self) -> Option<EntraSide> {
+        let (signing, next) = match self.held {
+            Held::Nothing => return None,
+            Held::Primary => (PRIMARY, None),
+            Held::PrimaryAndSuccessor => (PRIMARY, Some(SUCCESSOR)),
+            Held::SuccessorOnly => (SUCCESSOR, None),
+            Held::Unpublished => (UNPUBLISHED, None),
+            Held::Decrypting => (DECRYPTING, None),
+        };
+        Some(EntraSide {
+            source: Some(EntraSource::Graph),
+            signing: Some(Sha1([signing; 20])),
+            next_signing: next.map(|n| Sha1([n; 20])),
+            as_of: Some(now()),
+            ..EntraSide::default()
+        })
+    }
+}
+
+fn states() -> Vec<State> {
+    // Either side of every threshold: expiry, 2 (critical), 15, 19.5 (generation + 12 h), 20,
+    // 30, 35, 60 days, and far away.
+    const DAY: i64 = 1440;
+    let minutes = [
+        -3 * DAY,
+        -10,
+        DAY / 2,
+        2 * DAY - 100,
+        2 * DAY + 100,
+        15 * DAY - 100,
+        15 * DAY + 100,
+        19 * DAY + DAY / 2 - 100,
+        19 * DAY + DAY / 2 + 100,
+        20 * DAY + 100,
+        30 * DAY - 100,
+        30 * DAY + 100,
+        35 * DAY - 100,
+        35 * DAY + 100,
+        60 * DAY - 100,
+        60 * DAY + 100,
+        200 * DAY,
+    ];
+    let helds = [
+        Held::Nothing,
+        Held::Primary,
+        Held::PrimaryAndSuccessor,
+        Held::SuccessorOnly,
+        Held::Unpublished,
+        Held::Decrypting,
+    ];
+    let mut out = Vec::new();
+    for (kind, self_signed) in [
+        (IdpKind::AdFs, true),
+        (IdpKind::AdFs, false),
+        (IdpKind::ThirdParty, true),
+    ] {
+        for auto in [Some(true), Some(false), None] {
+            for &minutes in &minutes {
+                for successor in [false, true] {
+                    for &held in &helds {
+                        if !successor
+                            && matches!(held, Held::PrimaryAndSuccessor | Held::SuccessorOnly)
+                        {
+                            continue;
+                        }
+                        out.push(State {
+                            kind,
+                            self_signed,
+                            auto,
+                            minutes,
+                            successor,
+                            held,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The commands a sentence quotes: every `backticked` span.
+fn quoted(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+/// Phrases that would name a key: the engine's text names none (the TUI adds its own).
+fn names_a_key(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    [
+        "press ",
+        "(r)",
+        "(r,",
+        "hit enter",
+        "ctrl-",
+        "refresh fedcert (",
+    ]
+    .into_iter()
+    .find(|p| lower.contains(p))
+}
+
+/// Every invariant of DESIGN.md §6.1 for one domain's verdict and its checklist.
+fn check(name: &str, a: &Assessment, list: &Checklist) {
+    let at = |what: &str| format!("{name} ({}): {what}", list.dialect);
+    assert_eq!(
+        a.outage.is_some(),
+        list.mode == Mode::Outage,
+        "{}",
+        at("outage ⇔ outage runbook")
+    );
+    for f in &a.findings {
+        check_finding(f, list, &at);
+    }
+    for s in &list.steps {
+        for text in [&s.title, &s.why]
+            .into_iter()
+            .chain(&s.warnings)
+            .chain(&s.expected)
+            .chain(s.undo.as_ref())
+        {
+            assert_eq!(names_a_key(text), None, "{}", at(text));
+        }
+    }
+    match a.outage {
+        Some(outage) => check_outage(outage, a, list, &at),
+        None => assert!(list.steps.iter().all(|s| s.phase.is_none())),
+    }
+}
+
+/// A finding names the step that carries out its advice, quotes only that step's commands, and
+/// recommends nothing a step forbids.
+fn check_finding(f: &Finding, list: &Checklist, at: &dyn Fn(&str) -> String) {
+    let words = list.say(f);
+    let step = list.step_of(f);
+    let wants = step_for(f.advice, list.kind);
+    if wants.is_some() && f.severity >= Severity::Warning {
+        assert!(
+            step.is_some(),
+            "{}",
+            at(&format!(
+                "{} asks for {wants:?}, which the checklist lacks: {:?}",
+                f.rule,
+                list.steps.iter().map(|s| s.id).collect::<Vec<_>>()
+            ))
+        );
+    }
+    if let Some((id, number)) = step {
+        let s = &list.steps[number - 1];
+        assert_eq!(s.id, id, "{}", at("step number"));
+        assert!(
+            words.contains(&format!("(checklist step {number})")),
+            "{}",
+            at(&format!("{} names its step {number}: {words}", f.rule))
+        );
+        for command in quoted(&words) {
+            assert!(
+                s.commands.iter().any(|c| c == command),
+                "{}",
+                at(&format!(
+                    "{} quotes `{command}`, which step {number} ({id}) does not run: {:?}",
+                    f.rule, s.commands
+                ))
+            );
+        }
+    } else {
+        assert!(
+            !words.contains("checklist step") && quoted(&words).is_empty(),
+            "{}",
+            at(&format!(
+                "{} names a step or command without a step: {words}",
+                f.rule
+            ))
+        );
+    }
+    for command in quoted(&words) {
+        for s in &list.steps {
+            for forbidden in &s.forbids {
+                assert!(
+                    !command.contains(forbidden),
+                    "{}",
+                    at(&format!(
+                        "{} recommends `{command}`, step {} forbids {forbidden}",
+                        f.rule, s.id
+                    ))
+                );
+            }
+        }
+    }
+    assert_eq!(names_a_key(&words), None, "{}", at(&words));
+}
+
+/// Restore, then verify, then clean up; the restore steps update Entra, and the finding that
+/// says why sign-ins fail points into them.
+fn check_outage(outage: Outage, a: &Assessment, list: &Checklist, at: &dyn Fn(&str) -> String) {
+    let phases: Vec<Phase> = list.steps.iter().map(|s| s.phase.unwrap()).collect();
+    assert_eq!(
+        phases.first(),
+        Some(&Phase::Restore),
+        "{}",
+        at("restore first")
+    );
+    assert!(
+        phases.windows(2).all(|w| w[0] <= w[1]),
+        "{}",
+        at(&format!("phases in order: {phases:?}"))
+    );
+    let restore: Vec<StepId> = list
+        .steps
+        .iter()
+        .filter(|s| s.phase == Some(Phase::Restore))
+        .map(|s| s.id)
+        .collect();
+    assert!(
+        restore.contains(&StepId::UpdateEntra),
+        "{}",
+        at(&format!("Entra is updated to restore sign-in: {restore:?}"))
+    );
+    let cause = match outage {
+        Outage::PrimaryExpired => Some(Rule::R1),
+        Outage::SyncBroken => Some(Rule::R2),
+        Outage::CriticalThreshold => None,
+    };
+    if let Some(rule) = cause {
+        let f = a.findings.iter().find(|f| f.rule == rule).unwrap();
+        let (id, _) = list.step_of(f).unwrap();
+        assert!(
+            restore.contains(&id),
+            "{}",
+            at(&format!(
+                "{rule} points into the restore steps: {id} of {restore:?}"
+            ))
+        );
+    }
+}
+
+fn checklists(
+    config: &DomainConfig,
+    a: &Assessment,
+    facts: Option<&IdpFacts>,
+    entra: Option<&EntraSide>,
+    auto: Option<bool>,
+) -> Vec<Checklist> {
+    [Dialect::Graph, Dialect::MsOnline]
+        .into_iter()
+        .map(|dialect| {
+            let mut input = ChecklistInput::new(config, a, now());
+            input.idp = facts;
+            input.idp_fetched_at = Some(now());
+            input.entra = entra;
+            input.auto_rollover = auto;
+            checklist::build(&input, dialect)
+        })
+        .collect()
+}
+
+#[test]
+fn every_generated_state_says_one_thing() {
+    let policy = Policy::default();
+    let states = states();
+    let mut outages = [0usize; 3];
+    let mut stepped = 0usize;
+    for state in &states {
+        let facts = state.facts();
+        let entra = state.entra();
+        let input = AssessInput {
+            idp: Some(&facts),
+            fetch_error: None,
+            entra: entra.as_ref(),
+            auto_rollover: state.auto,
+            adfs_primary: None,
+            policy: &policy,
+            clock_skew: None,
+        };
+        let a = assess(&input, now());
+        let mut config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
+        config.auto_rollover = state.auto;
+        for list in checklists(&config, &a, Some(&facts), entra.as_ref(), state.auto) {
+            check(&format!("{state:?}"), &a, &list);
+            stepped += a
+                .findings
+                .iter()
+                .filter(|f| list.step_of(f).is_some())
+                .count();
+        }
+        if let Some(outage) = a.outage {
+            outages[outage as usize] += 1;
+        }
+    }
+    // The matrix reaches every kind of outage and plenty of steps (a guard against a matrix
+    // that quietly stopped covering them).
+    assert!(states.len() > 1_000, "{}", states.len());
+    assert!(outages.iter().all(|&n| n > 20), "{outages:?}");
+    assert!(stepped > 5_000, "{stepped}");
+}
+
+/// The outage runbooks restore sign-in with the commands the sources give: the urgent rollover
+/// and Entra at once for AD FS managing its own certificates; a new certificate made primary
+/// for CA-issued ones; the IdP's current primary into Entra for a broken sync.
+#[test]
+fn outage_runbooks_start_with_what_restores_sign_in() {
+    let policy = Policy::default();
+    let run = |state: State| {
+        let facts = state.facts();
+        let entra = state.entra();
+        let input = AssessInput {
+            idp: Some(&facts),
+            fetch_error: None,
+            entra: entra.as_ref(),
+            auto_rollover: state.auto,
+            adfs_primary: None,
+            policy: &policy,
+            clock_skew: None,
+        };
+        let a = assess(&input, now());
+        let config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
+        let list = checklists(&config, &a, Some(&facts), entra.as_ref(), state.auto).remove(0);
+        let restore: Vec<StepId> = list
+            .steps
+            .iter()
+            .take_while(|s| s.phase == Some(Phase::Restore))
+            .map(|s| s.id)
+            .collect();
+        (list, restore)
+    };
+    let base = State {
+        kind: IdpKind::AdFs,
+        self_signed: true,
+        auto: Some(true),
+        minutes: -3 * 1440,
+        successor: false,
+        held: Held::Primary,
+    };
+    let (list, restore) = run(base);
+    assert_eq!(restore, [StepId::UrgentRollover, StepId::UpdateEntra]);
+    assert_eq!(
+        list.steps[0].commands[0],
+        "Update-AdfsCertificate -CertificateType Token-Signing -Urgent"
+    );
+    // The new primary is not in the metadata yet: the Entra update takes it from AD FS.
+    assert!(
+        list.steps[1]
+            .commands
+            .iter()
+            .any(|c| c.contains("-SigningCertificate ([Convert]::ToBase64String($p.RawData))")),
+        "{:?}",
+        list.steps[1].commands
+    );
+    assert!(list.steps[0].undo.is_some() && list.steps[1].undo.is_some());
+
+    let (list, restore) = run(State {
+        self_signed: false,
+        auto: Some(false),
+        ..base
+    });
+    assert_eq!(
+        restore,
+        [StepId::Generate, StepId::Promote, StepId::UpdateEntra]
+    );
+    assert!(
+        list.steps[0]
+            .commands
+            .iter()
+            .any(|c| c.starts_with("Add-AdfsCertificate"))
+    );
+    assert!(
+        list.steps[1]
+            .commands
+            .iter()
+            .any(|c| c.starts_with("Set-AdfsCertificate"))
+    );
+
+    let (list, restore) = run(State {
+        minutes: 120 * 1440,
+        held: Held::Unpublished,
+        ..base
+    });
+    assert_eq!(restore, [StepId::UpdateEntra]);
+    assert!(
+        !list.steps.iter().any(|s| s.id == StepId::Generate),
+        "no new certificate for a primary with 120 days left"
+    );
+    let update = &list.steps[0].commands;
+    assert!(
+        update.iter().any(|c| c.contains(&format!(
+            "-SigningCertificate {}",
+            base.facts().signing[0].base64()
+        ))),
+        "{update:?}"
+    );
+
+    let (_, restore) = run(State {
+        minutes: 2 * 1440 - 100,
+        held: Held::Primary,
+        ..base
+    });
+    assert_eq!(restore, [StepId::Generate, StepId::UpdateEntra]);
+
+    let (_, restore) = run(State {
+        kind: IdpKind::ThirdParty,
+        auto: None,
+        ..base
+    });
+    assert_eq!(restore, [StepId::IdpRotate, StepId::UpdateEntra]);
+}
+
+/// A token-decrypting certificate in Entra's signing slot is named as the wrong paste it is.
+#[test]
+fn a_decrypting_certificate_in_the_signing_slot_is_named() {
+    let policy = Policy::default();
+    let state = State {
+        kind: IdpKind::AdFs,
+        self_signed: true,
+        auto: Some(true),
+        minutes: 120 * 1440,
+        successor: false,
+        held: Held::Decrypting,
+    };
+    let facts = state.facts();
+    let entra = state.entra();
+    let input = AssessInput {
+        idp: Some(&facts),
+        fetch_error: None,
+        entra: entra.as_ref(),
+        auto_rollover: state.auto,
+        adfs_primary: None,
+        policy: &policy,
+        clock_skew: None,
+    };
+    let a = assess(&input, now());
+    let r2 = a.findings.iter().find(|f| f.rule == Rule::R2).unwrap();
+    let words = fedcert::words::finding(r2, &a, now(), None);
+    assert!(
+        words.contains("signing slot holds the IdP's token-decrypting certificate 05050505…"),
+        "{words}"
+    );
+    assert!(!words.contains("does not publish"), "{words}");
+    assert_eq!(
+        fedcert::words::finding_title(r2),
+        "decrypting cert in Entra's signing slot"
+    );
+}
+
+/// The demo federation through the real fetch → parse → assess path.
+#[tokio::test]
+async fn every_demo_scenario_says_one_thing() {
+    let demo = Demo::start(now()).await.unwrap();
+    let sources = Sources::with_env(&demo.config, &demo.env());
+    let mut outages = 0;
+    for config in &demo.config.domains {
+        let outcome = refresh_domain(&sources, config, now()).await;
+        let mut status = DomainStatus::new(config.clone(), now());
+        status.apply(outcome);
+        let entra = status.entra();
+        for dialect in [Dialect::Graph, Dialect::MsOnline] {
+            let input = ChecklistInput::from_status(&status, entra.as_ref(), None, now());
+            let list = checklist::build(&input, dialect);
+            check(&config.name, &status.assessment, &list);
+        }
+        outages += usize::from(status.assessment.outage.is_some());
+    }
+    assert!(
+        outages >= 2,
+        "the demo stages an expired and a broken domain"
+    );
+    demo.shutdown().await;
+}
