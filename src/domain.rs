@@ -189,7 +189,8 @@ pub struct DomainStatus {
     pub last_error: Option<RefreshError>,
     pub last_attempt: Option<DateTime<Utc>>,
     /// The Entra side from Graph or an import; typed-in thumbprints come from the config.
-    pub entra_live: Option<EntraSide>,
+    /// Boxed: most domains of a large fleet have none, and a fleet holds one status per domain.
+    pub entra_live: Option<Box<EntraSide>>,
     pub entra_error: Option<RefreshError>,
     /// `AutoCertificateRollover` and `IsPrimary` from imports, when present.
     pub imported_auto_rollover: Option<bool>,
@@ -241,7 +242,7 @@ impl DomainStatus {
     /// The Entra side in force: live (Graph / import) first, else thumbprints typed into the config.
     pub fn entra(&self) -> Option<EntraSide> {
         if let Some(live) = &self.entra_live {
-            return Some(live.clone());
+            return Some(EntraSide::clone(live));
         }
         let c = &self.config;
         (c.entra_signing_thumbprint.is_some() || c.entra_next_signing_thumbprint.is_some()).then(
@@ -261,7 +262,7 @@ impl DomainStatus {
         self.imported_auto_rollover = imports.auto_rollover();
         self.imported_primary = imports.primary();
         if self.entra_live.is_none() {
-            self.entra_live = imports.entra_side();
+            self.entra_live = imports.entra_side().map(Box::new);
         }
         self.config.policy = imports.policy(self.config.policy);
         self.imports = imports;
@@ -331,7 +332,7 @@ impl DomainStatus {
         }
         match outcome.entra {
             Some(Ok(side)) => {
-                self.entra_live = Some(side);
+                self.entra_live = Some(Box::new(side));
                 self.entra_error = None;
             }
             Some(Err(error)) => self.entra_error = Some(error),

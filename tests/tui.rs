@@ -367,7 +367,7 @@ fn domains() -> Vec<DomainStatus> {
         now() - Duration::days(700),
         now() - Duration::days(335),
     );
-    list[1].entra_live = Some(EntraSide {
+    list[1].entra_live = Some(Box::new(EntraSide {
         source: Some(EntraSource::Graph),
         signing: Some(old.sha1),
         next_signing: None,
@@ -378,7 +378,7 @@ fn domains() -> Vec<DomainStatus> {
         federation_id: Some("6601d14b-d113-8f64-fda2-9b5aa5c6d5ba".into()),
         issuer_uri: Some("http://fs.fabrikam.com/adfs/services/trust".into()),
         as_of: Some(now() - Duration::minutes(4)),
-    });
+    }));
     list
 }
 
@@ -2063,7 +2063,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             detail: "AADSTS7000215: Invalid client secret provided.".into(),
         },
     ));
-    status.imports.adfs_properties = Some(ImportedAdfsProperties {
+    status.imports.adfs_properties = Some(Box::new(ImportedAdfsProperties {
         domain: "fabrikam.com".into(),
         file: "props.json".into(),
         imported_at: now() - Duration::hours(2),
@@ -2076,7 +2076,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             certificate_rollover_interval: None,
             certificate_threshold_multiplier: None,
         },
-    });
+    }));
     let lines: Vec<String> = view::detail::lines(&app, &app.domains()[fabrikam], now(), 200)
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())

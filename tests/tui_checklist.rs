@@ -110,7 +110,7 @@ fn contoso() -> DomainStatus {
         config,
         last_error: None,
         last_attempt: Some(now() - Duration::minutes(4)),
-        entra_live: Some(EntraSide {
+        entra_live: Some(Box::new(EntraSide {
             source: Some(EntraSource::Graph),
             signing: Some(p.sha1),
             next_signing: None,
@@ -121,7 +121,7 @@ fn contoso() -> DomainStatus {
             federation_id: Some("6601d14b-d113-8f64-fda2-9b5ddda18ecc".to_owned()),
             issuer_uri: Some("http://fs.contoso.com/adfs/services/trust".to_owned()),
             as_of: Some(now() - Duration::minutes(4)),
-        }),
+        })),
         entra_error: None,
         imported_auto_rollover: None,
         imported_primary: None,

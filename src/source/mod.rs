@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use fetch::{BodyReader, Fetcher, Streamed};
+pub use fetch::{BodyReader, Feed, Fetcher, Opened, Streamed, Unread};
 
 /// Limits for one fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]
