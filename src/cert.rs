@@ -223,6 +223,13 @@ impl CertInfo {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode(&self.der)
     }
+
+    /// Let go of the DER bytes and keep every fact read from them, for reports that never
+    /// export the certificate itself ([`Self::base64`] is empty then).
+    pub fn forget_der(&mut self) {
+        static EMPTY: std::sync::LazyLock<Arc<[u8]>> = std::sync::LazyLock::new(|| Arc::from([]));
+        self.der = Arc::clone(&EMPTY);
+    }
 }
 
 /// Analyse one DER certificate. Trailing bytes after the certificate are an error.

@@ -14,7 +14,7 @@ use crate::assess::{
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
 use crate::metadata::MetadataError;
-use crate::source::graph::GraphError;
+use crate::source::graph::{GraphError, SignInNeeded};
 use crate::source::imports::Imports;
 use crate::source::{FetchError, FetchErrorKind};
 
@@ -200,7 +200,8 @@ pub struct DomainStatus {
     pub last_error: Option<RefreshError>,
     pub last_attempt: Option<DateTime<Utc>>,
     /// The Entra side from Graph or an import; typed-in thumbprints come from the config.
-    pub entra_live: Option<EntraSide>,
+    /// Boxed: most domains of a large fleet have none, and a fleet holds one status per domain.
+    pub entra_live: Option<Box<EntraSide>>,
     pub entra_error: Option<RefreshError>,
     /// `AutoCertificateRollover` and `IsPrimary` from imports, when present.
     pub imported_auto_rollover: Option<bool>,
@@ -252,7 +253,7 @@ impl DomainStatus {
     /// The Entra side in force: live (Graph / import) first, else thumbprints typed into the config.
     pub fn entra(&self) -> Option<EntraSide> {
         if let Some(live) = &self.entra_live {
-            return Some(live.clone());
+            return Some(EntraSide::clone(live));
         }
         let c = &self.config;
         (c.entra_signing_thumbprint.is_some() || c.entra_next_signing_thumbprint.is_some()).then(
@@ -272,7 +273,7 @@ impl DomainStatus {
         self.imported_auto_rollover = imports.auto_rollover();
         self.imported_primary = imports.primary();
         if self.entra_live.is_none() {
-            self.entra_live = imports.entra_side();
+            self.entra_live = imports.entra_side().map(Box::new);
         }
         self.config.policy = imports.policy(self.config.policy);
         self.imports = imports;
@@ -345,7 +346,7 @@ impl DomainStatus {
         }
         match outcome.entra {
             Some(Ok(side)) => {
-                self.entra_live = Some(side);
+                self.entra_live = Some(Box::new(side));
                 self.entra_error = None;
             }
             Some(Err(error)) => self.entra_error = Some(error),
@@ -392,6 +393,15 @@ impl DomainStatus {
                 .as_ref()
                 .and_then(|s| s.endpoints.signin_tls())
                 .cloned(),
+        }
+    }
+
+    /// Entra's side cannot be read until someone signs in to the domain's tenant (again): the
+    /// latest Graph read said so.
+    pub fn sign_in_needed(&self) -> Option<&SignInNeeded> {
+        match &self.entra_error.as_ref()?.cause {
+            RefreshFailure::Graph(GraphError::SignIn(needed)) => Some(needed),
+            _ => None,
         }
     }
 

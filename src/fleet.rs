@@ -15,7 +15,7 @@ use crate::config::DomainConfig;
 pub use crate::domain::DomainId;
 use crate::domain::{DomainStatus, FetchState};
 use crate::poller::PollEvent;
-use crate::source::imports::Imports;
+use crate::source::imports::{ImportKind, Imports};
 use crate::store::Store;
 
 impl Index<DomainId> for Fleet {
@@ -64,16 +64,23 @@ impl Fleet {
         store: Option<&Store>,
         now: DateTime<Utc>,
     ) -> Self {
+        let listed = store.and_then(Store::file_names);
+        // A data dir without imports (the usual case): 10,000 domains need not each look.
+        let store = store.filter(|_| listed.as_ref().is_none_or(ImportKind::any_in));
         let statuses = domains
             .into_iter()
             .map(|domain| {
                 let mut status = DomainStatus::new(domain.clone(), now);
                 if let Some(store) = store {
-                    let (imports, problems) = Imports::load(store, &domain.name);
+                    let (imports, problems) =
+                        Imports::load_listed(store, &domain.name, listed.as_ref());
                     for problem in problems {
                         tracing::warn!("{}: an import is not used: {problem}", domain.name);
                     }
-                    status.apply_imports(imports, now);
+                    // Nothing imported changes nothing: the verdict made above stands.
+                    if imports != Imports::default() {
+                        status.apply_imports(imports, now);
+                    }
                 }
                 status
             })
@@ -187,40 +194,23 @@ impl Fleet {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::sync::Arc;
-
     use chrono::TimeDelta;
 
     use super::*;
     use crate::assess::{IdpFacts, IdpKind, Rule};
-    use crate::cert::{CertInfo, Sha1, Sha256};
+    use crate::cert::{CertInfo, Sha1, test_cert};
     use crate::domain::{RefreshError, RefreshOutcome, Snapshot};
     use crate::source::{FetchError, FetchErrorKind};
 
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
     fn now() -> DateTime<Utc> {
-        at("2026-12-01T09:00:00Z")
+        "2026-12-01T09:00:00Z".parse().unwrap()
     }
 
+    /// Certificate `id`, valid for a year until `not_after`.
     fn cert(id: u8, not_after: DateTime<Utc>) -> CertInfo {
         CertInfo {
             sha1: Sha1([id; 20]),
-            sha256: Sha256([id; 32]),
-            subject: format!("CN=ADFS Signing {id}"),
-            issuer: format!("CN=ADFS Signing {id}"),
-            serial: format!("{id:02X}"),
-            not_before: not_after - TimeDelta::days(365),
-            not_after,
-            key_algorithm: "RSA".into(),
-            key_bits: Some(2048),
-            signature_algorithm: "sha256WithRSAEncryption".into(),
-            self_signed: true,
-            der: Arc::from(vec![id]),
+            ..test_cert(not_after - TimeDelta::days(365), not_after)
         }
     }
 

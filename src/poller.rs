@@ -4,9 +4,26 @@
 //! (typed results and errors) into [`PollEvent`]s carrying owned data, which the
 //! [`Fleet`](crate::fleet::Fleet) applies; it owns no domain state itself.
 
-use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::io::BufRead;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::domain::{DomainId, RefreshOutcome};
+use chrono::{DateTime, Utc};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::assess::{
+    self, DocumentSignature, EndpointFacts, EntityPicker, FactsError, IdpFacts, SigninTls,
+};
+use crate::config::{Config, DomainConfig};
+use crate::domain::{DomainId, RefreshError, RefreshFailure, RefreshOutcome, Snapshot};
+use crate::location::Location;
+use crate::metadata::{self, MetadataError};
+use crate::source::graph::{GraphClient, GraphError, GraphSettings};
+use crate::source::{BodyReader, FetchOptions, Fetcher, Unread};
 
 /// What the UI asks of the poller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,25 +45,6 @@ pub enum PollEvent {
         outcome: Box<RefreshOutcome>,
     },
 }
-
-use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
-use std::sync::Arc;
-use std::time::Duration;
-
-use tokio::sync::{Semaphore, mpsc};
-use tokio::task::JoinSet;
-use tokio::time::Instant;
-
-use crate::assess;
-use crate::assess::{DocumentSignature, EndpointFacts, FactsError, SigninTls};
-use crate::config::Config;
-use crate::config::DomainConfig;
-use crate::domain::{RefreshError, RefreshFailure, Snapshot};
-use crate::location::Location;
-use crate::metadata::{self, MetadataError};
-use crate::source::graph::{GraphClient, GraphError, GraphSettings};
-use crate::source::{FetchOptions, Fetcher};
 
 /// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
 /// (time still moves, starting from the given moment).
@@ -73,19 +71,40 @@ impl Clock {
     }
 }
 
-/// Where refreshes read from: the metadata fetcher and, when `[entra]` is configured, Microsoft
-/// Graph. Cheap to clone (connection pools and the token cache are shared).
+/// Where refreshes read from: the metadata fetcher and, for each configured tenant (`[entra]`,
+/// `[[tenant]]`), a Microsoft Graph client. Cheap to clone (connection pools and the token
+/// caches are shared).
 #[derive(Clone)]
 pub struct Sources {
     pub fetcher: Fetcher,
-    /// `None` without `[entra]`; `Some(Err)` when the Graph client could not be set up (e.g. the
-    /// secret's variable is unset): every domain then shows that as its Entra error.
-    pub graph: Option<Result<GraphClient, GraphError>>,
+    /// One Graph client per tenant, by the tenant's label; `Err` when it could not be set up
+    /// (e.g. the secret's variable is unset): every domain of that tenant then shows that as
+    /// its Entra error.
+    graphs: Arc<[(String, Result<GraphClient, GraphError>)]>,
+    /// `[entra]` is configured: it is `graphs[0]`, the tenant of domains that name none.
+    has_default: bool,
+    /// What a refresh keeps of the certificates it read.
+    pub keep: Keep,
+    /// Permits to parse a document that arrived whole: one per core.
+    parsers: Arc<Semaphore>,
+}
+
+/// What a refresh keeps of each certificate it read (the document itself is never kept: the
+/// facts are taken from it as it streams).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// The facts and the DER bytes: the renewal checklist puts the new certificate into
+    /// PowerShell as base64 (the TUI, `checklist`).
+    #[default]
+    Everything,
+    /// The facts only, which is all a report shows (`check`, `serve`): a fleet of 10,000
+    /// domains then holds no certificate bytes.
+    Facts,
 }
 
 impl Sources {
-    /// The fetcher and Graph client a config asks for; the client secret's variable is read from
-    /// the process environment.
+    /// The fetcher and Graph clients a config asks for; the client secret's variable is read
+    /// from the process environment, operators' sign-ins from the data dir.
     pub fn from_config(config: &Config) -> Self {
         Self::with_env(config, &|name| std::env::var(name).ok())
     }
@@ -93,40 +112,84 @@ impl Sources {
     /// As [`Self::from_config`], with `env` as the environment the secret's variable is looked up
     /// in (the demo passes its own secret this way; the crate sets no variables).
     pub fn with_env(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Self {
-        let graph = config.entra.as_ref().map(|entra| {
-            GraphSettings::from_config(entra, config.settings.timeout)
-                .and_then(|settings| GraphClient::with_env(&settings, env))
-        });
+        Self::with_env_in(config, env, crate::store::Store::default_dir().as_deref())
+    }
+
+    /// As [`Self::with_env`], with operators' sign-ins kept in `data_dir`.
+    pub fn with_env_in(
+        config: &Config,
+        env: &dyn Fn(&str) -> Option<String>,
+        data_dir: Option<&std::path::Path>,
+    ) -> Self {
+        let graphs = config
+            .all_tenants()
+            .map(|tenant| {
+                let client = GraphSettings::from_config_in(
+                    tenant,
+                    config.settings.timeout,
+                    data_dir.map(std::path::Path::to_path_buf),
+                )
+                .and_then(|settings| GraphClient::with_env(&settings, env));
+                (tenant.label().to_owned(), client)
+            })
+            .collect();
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
-            graph,
+            graphs,
+            has_default: config.entra.is_some(),
+            keep: Keep::default(),
+            parsers: Arc::new(Semaphore::new(cores)),
         }
+    }
+
+    /// The same sources, keeping `keep` of what they read.
+    #[must_use]
+    pub fn keeping(self, keep: Keep) -> Self {
+        Self { keep, ..self }
+    }
+
+    /// The Graph client of `domain`'s tenant (`[entra]`'s for a domain that names none);
+    /// `None` when the domain has none.
+    pub fn graph_for(&self, domain: &DomainConfig) -> Option<&Result<GraphClient, GraphError>> {
+        let found = match domain.tenant.as_deref() {
+            Some(tenant) => self.graphs.iter().find(|(label, _)| label == tenant),
+            None if self.has_default => self.graphs.first(),
+            None => None,
+        };
+        found.map(|(_, client)| client)
     }
 }
 
 /// The log target of failed refreshes (a report command keeps them off stderr: it says them).
 pub const REFRESH_LOG: &str = "fedcert::refresh";
 
-/// Fetch, parse and extract one domain's metadata, and read its Entra side from Graph when
-/// configured, both at once. Never fails: a failure is the outcome.
+/// Fetch, parse and extract one domain's metadata, and read its Entra side from its tenant's
+/// Graph when configured, both at once. Never fails: a failure is the outcome.
 pub async fn refresh_domain(
     sources: &Sources,
     domain: &DomainConfig,
     at: DateTime<Utc>,
 ) -> RefreshOutcome {
     let entra = async {
-        match &sources.graph {
+        match sources.graph_for(domain) {
             Some(Ok(client)) => Some(
                 client
                     .entra_side(&domain.name, at)
                     .await
+                    .map(|mut side| {
+                        if sources.keep == Keep::Facts {
+                            side.forget_certificate_bytes();
+                        }
+                        side
+                    })
                     .map_err(|e| RefreshError::new(at, e)),
             ),
             Some(Err(setup)) => Some(Err(RefreshError::new(at, setup.clone()))),
             None => None,
         }
     };
-    let (metadata, entra) = tokio::join!(read_metadata(&sources.fetcher, domain, at), entra);
+    let (metadata, entra) = tokio::join!(read_metadata(sources, domain, at), entra);
     // Every failed refresh goes to the log (the TUI's log pane, `--log-file`, stderr headless):
     // the domain, where it read (each error names its URL or path) and why it failed.
     if let Err(error) = &metadata {
@@ -211,67 +274,140 @@ fn reserved_name(host: &str) -> bool {
         .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")))
 }
 
+/// Read one domain's metadata, parsed on a blocking thread (a large document while it arrives),
+/// keeping only the facts of the domain's IdP entity (an aggregate's other entities pass by).
 async fn read_metadata(
-    fetcher: &Fetcher,
+    sources: &Sources,
     domain: &DomainConfig,
     at: DateTime<Utc>,
 ) -> Result<Snapshot, RefreshError> {
-    let fetched = fetcher
-        .fetch(&domain.metadata_url, domain.ca_file.as_deref())
+    let fail = |cause: RefreshFailure| RefreshError::new(at, cause);
+    let mut opened = sources
+        .fetcher
+        .open(&domain.metadata_url, domain.ca_file.as_deref())
         .await
-        .map_err(|e| RefreshError::new(at, e))?;
-    let location = fetched.location.clone();
+        .map_err(|e| fail(e.into()))?;
+    let location = opened.location.clone();
     let entity_id = domain.entity_id.clone();
-    let body = fetched.body;
-    // Parsing a large aggregate is CPU work: keep it off the async workers. The signature is
-    // verified over the same bytes.
-    let parsed = tokio::task::spawn_blocking(move || {
-        let doc = metadata::parse_bytes(&body).map_err(ParseFailure::Metadata)?;
-        let facts = assess::idp_facts(&doc, entity_id.as_deref()).map_err(ParseFailure::Facts)?;
-        let signature = DocumentSignature {
-            verification: metadata::signature::verify_bytes(&body),
-            aggregate: doc.info.aggregate,
-            signer: doc.info.signed_by.and_then(|key| key.cert.ok()),
-        };
-        Ok((facts, signature))
-    })
-    .await
-    .map_err(|e| RefreshFailure::Internal {
-        location: location.clone(),
-        detail: format!("metadata reader stopped: {e}"),
-    })
-    .and_then(|parsed| {
-        parsed.map_err(|failure| match failure {
-            ParseFailure::Metadata(error) => RefreshFailure::Metadata {
+    // A document that arrives whole within PARSE_WHOLE_UP_TO bytes (an AD FS farm's is 10 to
+    // 100 KB) is parsed once it has: a parser thread waiting on each of `concurrency` fetches
+    // costs more than their bodies. A larger one (an aggregate) is parsed as it arrives, so
+    // nothing ever holds it. Either way the parser reads the chunks as they came.
+    let mut start = VecDeque::new();
+    let mut received = 0;
+    let whole = loop {
+        match opened.chunk().await {
+            Ok(Some(chunk)) => {
+                received += chunk.len();
+                start.push_back(chunk);
+                if received > PARSE_WHOLE_UP_TO {
+                    break false;
+                }
+            }
+            Ok(None) => break true,
+            Err(error) => return Err(fail(error.into())),
+        }
+    };
+    let (http_date, received_at) = (opened.http_date, opened.received_at);
+    // The certificate of the TLS session that carries the body (no second connection).
+    let tls = opened.tls.clone();
+    // Parsing is CPU work: keep it off the async workers.
+    let parsed = if whole {
+        // At most one such parse per core: they are short and all CPU, and each thread that
+        // parses keeps memory of its own (a fleet's worth of threads held ~30 MiB more).
+        let _permit = sources.parsers.acquire().await;
+        let reader = BodyReader::whole(start);
+        tokio::task::spawn_blocking(move || read_facts(reader, entity_id.as_deref())).await
+    } else {
+        let (reader, feed) = opened.into_reader(start);
+        let parsing = tokio::task::spawn_blocking(move || read_facts(reader, entity_id.as_deref()));
+        // The whole body is read even when the parser stops early (it gave up, or the root
+        // closed): a body over the cap, cut short or too slow is the failure to report, as
+        // when it was read before parsing.
+        let fed = feed.run(Unread::ReadToEnd).await;
+        let parsed = parsing.await;
+        // A body that did not arrive whole is the failure, whatever the parser made of its
+        // start.
+        fed.map_err(|e| fail(e.into()))?;
+        parsed
+    };
+    let (mut facts, signature) = parsed
+        .map_err(|e| {
+            fail(RefreshFailure::Internal {
                 location: location.clone(),
-                error,
-            },
-            ParseFailure::Facts(error) => RefreshFailure::Facts {
-                location: location.clone(),
-                error,
-            },
-        })
-    })
-    .map_err(|cause| RefreshError::new(at, cause))?;
-    let (facts, signature) = parsed;
+                detail: format!("metadata reader stopped: {e}"),
+            })
+        })?
+        .map_err(|failure| fail(failure.read_from(location.clone())))?;
+    if sources.keep == Keep::Facts {
+        facts.forget_certificate_bytes();
+    }
     Ok(Snapshot {
         fetched_at: at,
         location,
         facts,
-        http_date: fetched.http_date,
-        clock_skew: fetched.http_date.map(|date| date - fetched.received_at),
+        http_date,
+        clock_skew: http_date.map(|date| date - received_at),
         endpoints: EndpointFacts {
             signature: Some(signature),
-            tls: fetched.tls,
+            tls,
             signin: None,
         },
     })
+}
+
+/// Up to this many bytes, a document is parsed once it has arrived whole; past it, while it
+/// arrives.
+const PARSE_WHOLE_UP_TO: usize = 256 * 1024;
+
+/// The facts of the domain's IdP entity, picked while the document streams, and the document's
+/// own signature, verified on the same read (DESIGN.md §6.4).
+///
+/// Verification sees every byte the parser consumes ([`metadata::signature::parse_and_verify`]),
+/// and the parser reads to the end of the input, so it judges the whole signed document: one
+/// that arrived whole (up to [`PARSE_WHOLE_UP_TO`]) from the bytes kept on the way, as
+/// [`metadata::signature::verify_bytes`] would; a larger one on a second thread, as it arrives.
+/// The body is never held whole for it. A body that does not arrive whole fails the refresh
+/// (the feed's error), so a verdict is never given on part of a document.
+fn read_facts(
+    reader: impl BufRead,
+    entity_id: Option<&str>,
+) -> Result<(IdpFacts, DocumentSignature), ParseFailure> {
+    let mut picker = EntityPicker::new(entity_id);
+    let (info, verification) =
+        metadata::signature::parse_and_verify(reader, |entity| entity, |e| picker.offer(e))
+            .map_err(ParseFailure::Metadata)?;
+    let entity = picker.finish().map_err(ParseFailure::Facts)?;
+    let facts = assess::facts_of(&entity, &info).map_err(ParseFailure::Facts)?;
+    let signature = DocumentSignature {
+        verification,
+        aggregate: info.aggregate,
+        // Its subject is all that is shown; the certificate itself is never exported.
+        signer: info
+            .signed_by
+            .and_then(|key| key.cert.ok())
+            .map(|mut cert| {
+                cert.forget_der();
+                cert
+            }),
+    };
+    Ok((facts, signature))
 }
 
 /// Why a document read gave no facts.
 enum ParseFailure {
     Metadata(MetadataError),
     Facts(FactsError),
+}
+
+impl ParseFailure {
+    /// The failure of a refresh that read the document from `location`.
+    fn read_from(self, location: String) -> RefreshFailure {
+        match self {
+            Self::Metadata(error) => RefreshFailure::Metadata { location, error },
+            Self::Facts(error) => RefreshFailure::Facts { location, error },
+        }
+    }
 }
 
 /// How the poller paces itself.
@@ -492,7 +628,10 @@ fn far_future(now: Instant) -> Instant {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
     use super::*;
+    use crate::source::FetchErrorKind;
 
     fn entry(failures: u32, round: u64) -> Schedule {
         Schedule {
@@ -552,5 +691,106 @@ mod tests {
         let clock = Clock::starting_at(start);
         let drift = (clock.now() - start).num_seconds().abs();
         assert!(drift < 5, "clock drifted {drift} s from its start");
+    }
+
+    const FIXTURE: &str = include_str!("../tests/fixtures/metadata/adfs_bom_crlf.xml");
+
+    /// An aggregate of `count` copies of the AD FS fixture, each its own IdP `http://fsN.example`:
+    /// larger than what is parsed whole, so it is parsed while it arrives.
+    fn aggregate(count: usize) -> String {
+        let entity = FIXTURE
+            .trim_start_matches('\u{feff}')
+            .split_once("?>")
+            .unwrap()
+            .1;
+        let mut doc =
+            String::from("<EntitiesDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\">");
+        for n in 0..count {
+            doc.push_str(&entity.replace("fs.fixture.test", &format!("fs{n}.example")));
+        }
+        doc.push_str("</EntitiesDescriptor>");
+        assert!(doc.len() > PARSE_WHOLE_UP_TO, "{}", doc.len());
+        doc
+    }
+
+    fn sources() -> Sources {
+        Sources {
+            fetcher: Fetcher::new(FetchOptions::default()),
+            graphs: Arc::new([]),
+            has_default: false,
+            keep: Keep::Everything,
+            parsers: Arc::new(Semaphore::new(2)),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-12-01T09:00:00Z".parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_large_document_is_parsed_while_it_arrives_and_gives_the_same_facts() {
+        let doc = aggregate(24);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aggregate.xml");
+        std::fs::write(&path, &doc).unwrap();
+        let wanted = "http://fs17.example/adfs/services/trust";
+        let mut domain = DomainConfig::new("fs17.example", path.display().to_string());
+        domain.entity_id = Some(wanted.to_owned());
+        let outcome = refresh_domain(&sources(), &domain, now()).await;
+        let snapshot = outcome.metadata.unwrap();
+        let whole = metadata::parse_bytes(doc.as_bytes()).unwrap();
+        assert_eq!(
+            snapshot.facts,
+            assess::idp_facts(&whole, Some(wanted)).unwrap()
+        );
+        assert_eq!(snapshot.facts.entity_id, wanted);
+
+        // Without entity_id, the aggregate's 24 identity providers are ambiguous, as whole.
+        domain.entity_id = None;
+        let outcome = refresh_domain(&sources(), &domain, now()).await;
+        let error = outcome.metadata.unwrap_err();
+        let RefreshFailure::Facts { error, .. } = error.cause else {
+            panic!("{error:?}")
+        };
+        assert_eq!(error, assess::idp_facts(&whole, None).unwrap_err());
+    }
+
+    #[tokio::test]
+    async fn a_large_body_cut_short_is_a_fetch_failure_not_a_parse_error() {
+        let doc = aggregate(24);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/md.xml", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") {
+                stream.read_exact(&mut byte).await.unwrap();
+                request.push(byte[0]);
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n",
+                doc.len()
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            // Well past what is parsed whole, then the connection drops.
+            stream
+                .write_all(&doc.as_bytes()[..doc.len() - 1000])
+                .await
+                .unwrap();
+        });
+        let domain = DomainConfig::new("fs17.example", url);
+        let outcome = refresh_domain(&sources(), &domain, now()).await;
+        let error = outcome.metadata.unwrap_err();
+        let RefreshFailure::Fetch(fetch) = &error.cause else {
+            panic!("{error:?}")
+        };
+        assert_eq!(fetch.kind(), FetchErrorKind::Connect, "{error}");
+        assert!(
+            fetch
+                .message()
+                .contains("closed before the whole body arrived"),
+            "{error}"
+        );
     }
 }

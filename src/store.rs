@@ -6,8 +6,10 @@
 //! Layout: `<dir>/<name>` for each JSON file, `<dir>/<name>.lock` for its advisory lock (a lock
 //! file beside the data, so the data file itself can be replaced by rename while locked) and
 //! `<dir>/<name>.tmp` while a write is under way. A crash mid-write leaves at most a torn
-//! `.tmp`, which readers never look at and the next writer overwrites.
+//! `.tmp`, which readers never look at and the next writer overwrites. Text files written for
+//! the operator (`runbooks/<domain>.ps1` from the TUI) are written the same way.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -31,6 +33,9 @@ pub trait Record: Serialize + DeserializeOwned {
     fn file_name(key: &str) -> String;
     /// The record for `key` when none is saved.
     fn fresh(key: &str) -> Self;
+    /// Only the owner may read the file (mode 0600 from the moment it is created, in a
+    /// directory only the owner may enter): for records that hold credentials.
+    const PRIVATE: bool = false;
 }
 
 /// A store problem, naming the file.
@@ -110,6 +115,21 @@ impl Store {
         &self.dir
     }
 
+    /// The names of the files directly in the data dir, to look for many at once without a
+    /// lookup each (empty when the dir does not exist yet; `None` when it cannot be listed).
+    pub fn file_names(&self) -> Option<HashSet<String>> {
+        match fs::read_dir(&self.dir) {
+            Ok(entries) => Some(
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|entry| entry.file_name().into_string().ok())
+                    .collect(),
+            ),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Some(HashSet::new()),
+            Err(_) => None,
+        }
+    }
+
     /// Read `name` (relative to the dir) as JSON. `Ok(None)` when absent. A file that does not
     /// parse is moved aside and reported as [`StoreError::Corrupt`].
     pub fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
@@ -118,10 +138,29 @@ impl Store {
 
     /// Write `value` as JSON to `name` atomically, under the advisory lock.
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
+        self.write_as(name, value, Access::Shared)
+    }
+
+    /// Write `text` to `name` atomically, under the advisory lock (readable by others, like
+    /// the JSON files); the path it was written to.
+    pub fn write_text(&self, name: &str, text: &str) -> Result<PathBuf, StoreError> {
         let path = self.path_of(name)?;
-        ensure_parent(&path)?;
+        ensure_parent(&path, Access::Shared)?;
         let _lock = Lock::exclusive(&path, self.lock_wait)?;
-        write_atomic(&path, value)
+        write_bytes_atomic(&path, text.as_bytes(), Access::Shared)?;
+        Ok(path)
+    }
+
+    fn write_as<T: Serialize>(
+        &self,
+        name: &str,
+        value: &T,
+        access: Access,
+    ) -> Result<(), StoreError> {
+        let path = self.path_of(name)?;
+        ensure_parent(&path, access)?;
+        let _lock = Lock::exclusive(&path, self.lock_wait)?;
+        write_atomic(&path, value, access)
     }
 
     /// Read, change and write `name` under one exclusive lock, so that two fedcert processes
@@ -135,7 +174,7 @@ impl Store {
     where
         T: Serialize + DeserializeOwned,
     {
-        self.update_with(name, decode_json, change)
+        self.update_with(name, decode_json, Access::Shared, change)
     }
 
     /// The record saved for `key`; a fresh one ([`Record::fresh`]) when none is. A file from a
@@ -146,7 +185,24 @@ impl Store {
     }
 
     pub fn save<R: Record>(&self, key: &str, record: &R) -> Result<(), StoreError> {
-        self.write_json(&R::file_name(key), record)
+        self.write_as(&R::file_name(key), record, Access::of::<R>())
+    }
+
+    /// Remove the record saved for `key`, under the lock. `Ok(false)` when none was saved.
+    pub fn remove<R: Record>(&self, key: &str) -> Result<bool, StoreError> {
+        let path = self.path_of(&R::file_name(key))?;
+        if !path.exists() {
+            return Ok(false);
+        }
+        let _lock = Lock::exclusive(&path, self.lock_wait)?;
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                sync_dir(&path);
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(io_error(&path, &e)),
+        }
     }
 
     /// Change the record for `key` under the lock (load, `change`, save) and return what
@@ -156,11 +212,16 @@ impl Store {
         key: &str,
         change: impl FnOnce(&mut R) -> T,
     ) -> Result<T, StoreError> {
-        self.update_with(&R::file_name(key), decode_record::<R>, |saved| {
-            let mut record = saved.unwrap_or_else(|| R::fresh(key));
-            let result = change(&mut record);
-            (record, result)
-        })
+        self.update_with(
+            &R::file_name(key),
+            decode_record::<R>,
+            Access::of::<R>(),
+            |saved| {
+                let mut record = saved.unwrap_or_else(|| R::fresh(key));
+                let result = change(&mut record);
+                (record, result)
+            },
+        )
     }
 
     fn read_with<T>(&self, name: &str, decode: Decoder<T>) -> Result<Option<T>, StoreError> {
@@ -193,10 +254,11 @@ impl Store {
         &self,
         name: &str,
         decode: Decoder<T>,
+        access: Access,
         change: impl FnOnce(Option<T>) -> (T, R),
     ) -> Result<R, StoreError> {
         let path = self.path_of(name)?;
-        ensure_parent(&path)?;
+        ensure_parent(&path, access)?;
         let _lock = Lock::exclusive(&path, self.lock_wait)?;
         let current = match read_decoded(&path, decode)? {
             None => None,
@@ -205,7 +267,7 @@ impl Store {
             Some(Decoded::Invalid(reason)) => return Err(self.move_aside(&path, reason)),
         };
         let (next, result) = change(current);
-        write_atomic(&path, &next)?;
+        write_atomic(&path, &next, access)?;
         Ok(result)
     }
 
@@ -338,13 +400,37 @@ fn read_decoded<T>(path: &Path, decode: Decoder<T>) -> Result<Option<Decoded<T>>
     }
 }
 
+/// Who may read a saved file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// The umask decides (progress, snapshots).
+    Shared,
+    /// The owner only: the file 0600, its directory 0700 when fedcert creates it.
+    Private,
+}
+
+impl Access {
+    fn of<R: Record>() -> Self {
+        if R::PRIVATE {
+            Self::Private
+        } else {
+            Self::Shared
+        }
+    }
+}
+
 /// Temp file in the same dir, write, fsync, rename over the target, fsync the dir.
-fn write_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+fn write_atomic<T: Serialize>(path: &Path, value: &T, access: Access) -> Result<(), StoreError> {
     let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreError::Io {
         path: display(path),
         reason: format!("cannot encode as JSON: {e}"),
     })?;
     bytes.push(b'\n');
+    write_bytes_atomic(path, &bytes, access)
+}
+
+/// [`write_atomic`] of bytes already encoded.
+fn write_bytes_atomic(path: &Path, bytes: &[u8], access: Access) -> Result<(), StoreError> {
     let temp = sibling(path, ".tmp");
     // Under the lock any temp file is a crashed writer's: remove it, then create ours afresh
     // (`create_new` never follows a symlink planted there).
@@ -353,14 +439,18 @@ fn write_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> 
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(io_error(&temp, &e)),
     }
-    let written = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .and_then(|mut file| {
-            file.write_all(&bytes)?;
-            file.sync_all()
-        });
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if access == Access::Private {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Private from its first byte: the temp file is never readable by anyone else.
+        options.mode(0o600);
+    }
+    let written = options.open(&temp).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
     if let Err(e) = written {
         // A full disk or a size limit: the old file stays whole, and no partial temp is left.
         let _ = fs::remove_file(&temp);
@@ -379,11 +469,18 @@ fn sync_dir(path: &Path) {
     }
 }
 
-fn ensure_parent(path: &Path) -> Result<(), StoreError> {
-    match path.parent() {
-        Some(dir) => fs::create_dir_all(dir).map_err(|e| io_error(dir, &e)),
-        None => Ok(()),
+fn ensure_parent(path: &Path, access: Access) -> Result<(), StoreError> {
+    let Some(dir) = path.parent() else {
+        return Ok(());
+    };
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    if access == Access::Private {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
     }
+    builder.create(dir).map_err(|e| io_error(dir, &e))
 }
 
 /// An advisory lock on `<file>.lock`, released on drop.

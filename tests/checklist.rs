@@ -10,11 +10,11 @@ use fedcert::assess::{
     IdpKind, Primary, PrimarySource, Rule, Severity, Situation, SyncState,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
+use fedcert::checklist::format as checklist_format;
 use fedcert::checklist::{
     self, Checklist, ChecklistInput, Dialect, Location, Mark, PROGRESS_FORMAT, Progress, StepId,
     StepState,
 };
-use fedcert::cli::checklist_format;
 use fedcert::config::DomainConfig;
 
 // ---- fixtures --------------------------------------------------------------------------------

@@ -171,6 +171,7 @@ fn the_sample_documents_every_key() {
         "promotion_days",
         "plan_days",
         "tenant_id",
+        "auth",
         "client_id",
         "client_secret_env",
         "client_certificate",
@@ -189,6 +190,7 @@ fn the_sample_documents_every_key() {
         "tls_warn_days",
         "metadata_signer",
         "require_signature",
+        "tenant",
     ];
     let text = sample_uncommented();
     for key in keys {
@@ -418,8 +420,10 @@ fn entra_settings_are_checked_and_secrets_kept_out() {
             "fedcert.toml:3:13: client_id = \"my-app\" is not an application (client) ID: expected a GUID like 00000000-0000-0000-0000-000000000000",
         ),
         (
-            "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"00000000-0000-0000-0000-000000000000\"\n",
-            "fedcert.toml:2:13: [entra] has no credential: set client_secret_env = \"FEDCERT_CLIENT_SECRET\" (the variable's name) or client_certificate and client_key",
+            // Without a credential the operator signs in (DESIGN.md §6.3); `auth = "secret"`
+            // says the app's secret is meant, and then it must be named.
+            "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"00000000-0000-0000-0000-000000000000\"\nauth = \"secret\"\n",
+            "fedcert.toml:4:8: [entra]: auth = \"secret\" needs client_secret_env = \"FEDCERT_CLIENT_SECRET\" (the name of the variable that holds the secret)",
         ),
         (
             "[entra]\ntenant_id = \"t\"\nclient_id = \"00000000-0000-0000-0000-000000000000\"\nclient_certificate = \"/etc/app.crt\"\n",
@@ -753,4 +757,166 @@ fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
         .find(|m| m.kind == fedcert::assess::MilestoneKind::Promotion)
         .unwrap();
     assert_eq!(promotion.at, t - chrono::TimeDelta::days(i64::from(days)));
+}
+
+// ---- signing in as the operator, several tenants (DESIGN.md §6.3) ----
+
+#[test]
+fn without_a_credential_the_operator_signs_in_with_the_documented_public_client() {
+    let entra = parse("[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\n")
+        .entra
+        .unwrap();
+    assert_eq!(entra.auth(), config::Auth::Device);
+    assert_eq!(entra.auth, None, "chosen, not written");
+    assert_eq!(entra.client_id, config::DEFAULT_PUBLIC_CLIENT_ID);
+    assert_eq!(
+        config::DEFAULT_PUBLIC_CLIENT_ID,
+        "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+    );
+    assert!(entra.uses_default_client());
+    assert_eq!(entra.label(), "contoso.onmicrosoft.com");
+
+    // An app of one's own: its client id, and still the device flow.
+    let own = parse(
+        "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\nauth = \"device\"\nclient_id = \"11111111-2222-3333-4444-555555555555\"\n",
+    )
+    .entra
+    .unwrap();
+    assert_eq!(own.auth(), config::Auth::Device);
+    assert_eq!(own.client_id, "11111111-2222-3333-4444-555555555555");
+    assert!(!own.uses_default_client());
+
+    // The keys present choose when `auth` is not written.
+    let secret = parse(
+        "[entra]\ntenant_id = \"t.example\"\nclient_id = \"11111111-2222-3333-4444-555555555555\"\nclient_secret_env = \"S\"\n",
+    );
+    assert_eq!(secret.entra.unwrap().auth(), config::Auth::Secret);
+}
+
+const TENANTS: &str = r#"
+[entra]
+tenant_id = "contoso.onmicrosoft.com"
+
+[[tenant]]
+name = "fabrikam"
+tenant_id = "fabrikam.onmicrosoft.com"
+
+[[tenant]]
+name = "adatum"
+tenant_id = "00000000-1111-2222-3333-444444444444"
+client_id = "11111111-2222-3333-4444-555555555555"
+client_secret_env = "ADATUM_SECRET"
+
+[[domain]]
+name = "contoso.com"
+metadata_url = "https://fs.contoso.com/m.xml"
+
+[[domain]]
+name = "fabrikam.com"
+metadata_url = "https://fs.fabrikam.com/m.xml"
+tenant = "Fabrikam"
+
+[[domain]]
+name = "adatum.com"
+metadata_url = "https://fs.adatum.com/m.xml"
+tenant = "00000000-1111-2222-3333-444444444444"
+"#;
+
+#[test]
+fn each_domain_belongs_to_its_tenant_and_entra_is_the_default() {
+    let config = parse(TENANTS);
+    let tenants: Vec<(&str, config::Auth)> = config
+        .all_tenants()
+        .map(|t| (t.label(), t.auth()))
+        .collect();
+    assert_eq!(
+        tenants,
+        [
+            ("contoso.onmicrosoft.com", config::Auth::Device),
+            ("fabrikam", config::Auth::Device),
+            ("adatum", config::Auth::Secret),
+        ]
+    );
+    let of: Vec<Option<&str>> = config.domains.iter().map(|d| d.tenant.as_deref()).collect();
+    assert_eq!(
+        of,
+        [
+            Some("contoso.onmicrosoft.com"),
+            Some("fabrikam"),
+            Some("adatum")
+        ],
+        "names and tenant ids are both understood, case aside; [entra] is the default"
+    );
+    assert_eq!(
+        config.tenant_of(&config.domains[1]).unwrap().tenant_id,
+        "fabrikam.onmicrosoft.com"
+    );
+    assert_eq!(config.tenant("FABRIKAM").unwrap().label(), "fabrikam");
+    assert_eq!(
+        config.tenant("contoso.onmicrosoft.com").unwrap().label(),
+        "contoso.onmicrosoft.com"
+    );
+    assert_eq!(
+        config.tenant("nope").unwrap_err().to_string(),
+        "no tenant \"nope\" in the config (configured: contoso.onmicrosoft.com, fabrikam, adatum)"
+    );
+    assert_eq!(
+        config.default_tenant().unwrap().label(),
+        "contoso.onmicrosoft.com"
+    );
+
+    // Without [entra], a domain without `tenant` has no Graph at all.
+    let without = parse(&TENANTS.replace("[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\n", ""));
+    assert_eq!(without.domains[0].tenant, None);
+    assert_eq!(
+        without.default_tenant(),
+        None,
+        "two [[tenant]] tables: name one"
+    );
+}
+
+#[test]
+fn tenant_tables_are_checked_with_line_and_column() {
+    assert_errors(&[
+        (
+            "[[tenant]]\ntenant_id = \"fabrikam.onmicrosoft.com\"\n",
+            "fedcert.toml:2:13: [[tenant]] with tenant_id = \"fabrikam.onmicrosoft.com\" has no name: add name = \"…\" (how [[domain]] tenant = \"…\" and fedcert login --tenant call it)",
+        ),
+        (
+            "[[tenant]]\nname = \"a\"\ntenant_id = \"a.example\"\n\n[[tenant]]\nname = \"A\"\ntenant_id = \"b.example\"\n",
+            "fedcert.toml:6:8: tenant name \"A\" is already taken by another tenant (a) (names are compared case-insensitively); give each tenant its own name",
+        ),
+        (
+            "[entra]\ntenant_id = \"a.example\"\n\n[[domain]]\nname = \"x.com\"\nmetadata_url = \"https://x/m.xml\"\ntenant = \"fabrikam\"\n",
+            "fedcert.toml:7:10: tenant = \"fabrikam\" names no tenant (configured: a.example); add a [[tenant]] table with name = \"fabrikam\" and its tenant_id",
+        ),
+        (
+            "[[domain]]\nname = \"x.com\"\nmetadata_url = \"https://x/m.xml\"\ntenant = \"fabrikam\"\n",
+            "fedcert.toml:4:10: tenant = \"fabrikam\" names no tenant (none is configured); add a [[tenant]] table with name = \"fabrikam\" and its tenant_id",
+        ),
+        (
+            "[entra]\ntenant_id = \"a.example\"\nauth = \"password\"\n",
+            "fedcert.toml:3:8: auth = \"password\" is not a sign-in method: auth must be \"device\" (you sign in: fedcert login), \"secret\" or \"certificate\" (an app registration)",
+        ),
+        (
+            "[entra]\ntenant_id = \"a.example\"\nauth = \"device\"\nclient_secret_env = \"S\"\n",
+            "fedcert.toml:4:21: [entra]: auth = \"device\" signs you in as yourself, so client_secret_env is not used: remove it, or set auth = \"secret\"",
+        ),
+        (
+            "[[tenant]]\nname = \"f\"\ntenant_id = \"a.example\"\nclient_secret_env = \"S\"\n",
+            "fedcert.toml:3:13: [[tenant]] \"f\" has no client_id: auth = \"secret\" signs in as an app registration; set client_id to its application (client) ID, or use auth = \"device\" to sign in as yourself",
+        ),
+        (
+            "[entra]\ntenant_id = \"common\"\n",
+            "fedcert.toml:2:13: tenant_id = \"common\" is not one tenant: use the tenant's ID (a GUID) or its .onmicrosoft.com name",
+        ),
+        (
+            "[[tenant]]\nname = \"two words\"\ntenant_id = \"a.example\"\n",
+            "fedcert.toml:2:8: name = \"two words\" must not contain spaces: a tenant's name is a word such as \"contoso\"",
+        ),
+        (
+            "[tenant]\nname = \"x\"\n",
+            "fedcert.toml:1:1: `tenant` must be an array of tables: write [[tenant]] (double brackets) for each tenant; found a table",
+        ),
+    ]);
 }

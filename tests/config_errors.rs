@@ -242,3 +242,144 @@ fn a_private_key_readable_by_others_is_refused_and_the_config_may_be_world_reada
         done.stdout
     );
 }
+
+#[test]
+fn every_mistake_of_a_file_is_reported_in_one_run_in_file_order() {
+    let text = "\
+[[domain]]
+name = \"https://contoso.com\"
+metadata_url = \"fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml\"
+refresh = \"banana\"
+
+[[domain]]
+name = \"fabrikam.com\"
+metadata_url = \"https://fs.fabrikam.com/federationmetadata/2007-06/federationmetadata.xml\"
+warn_days = 4
+colour = 3
+
+[settings]
+timeout = \"soon\"
+
+[policy]
+critical_days = 2
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), text);
+    let file = path.display().to_string();
+    for args in [&["config", "check"][..], &["check"][..]] {
+        let done = run(dir.path(), &path, args, &[]);
+        assert_eq!(done.code, Some(65), "{args:?}: {}", done.stderr);
+        let (summary, lines) = done
+            .stderr
+            .trim_end()
+            .rsplit_once('\n')
+            .map(|(l, s)| (s, l))
+            .unwrap();
+        assert_eq!(
+            summary,
+            format!("fedcert: {file}: 7 errors; fix them, then run `fedcert config check`")
+        );
+        let places: Vec<&str> = lines
+            .lines()
+            .map(|l| {
+                l.strip_prefix(&format!("fedcert: {file}:"))
+                    .unwrap_or_else(|| panic!("{l}"))
+            })
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            places,
+            ["2:8:", "3:16:", "4:11:", "9:1:", "10:1:", "13:11:", "15:2:"],
+            "{}",
+            done.stderr
+        );
+        let stderr = &done.stderr;
+        assert!(stderr.contains("name = \"https://contoso.com\" is a URL; name is the domain as Entra knows it: name = \"contoso.com\""), "{stderr}");
+        assert!(stderr.contains("has no scheme") && stderr.contains("write metadata_url = \"https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml\""), "{stderr}");
+    }
+}
+
+#[test]
+fn only_the_errors_the_file_has_are_reported() {
+    // A misspelt required key: not also "missing metadata_url"; a key over several lines and
+    // a syntax error: what can be said, and nothing made up.
+    let cases = [
+        (
+            "[[domain]]\nname = \"contoso.com\"\nmetadata_ur = \"https://fs.contoso.com/m.xml\"\n",
+            1,
+        ),
+        (
+            "[keys]\ndown = [\n  \"j\",\n  \"Ctrl-q-q\",\n]\nbogus = \"x\"\n[settings]\ntimeout = \"soon\"\n",
+            2,
+        ),
+        ("[settings]\ntimeout = \"soon\"\n[[domain]\nname = 3\n", 1),
+    ];
+    for (text, count) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_config(dir.path(), text);
+        let done = run(dir.path(), &path, &["config", "check"], &[]);
+        assert_eq!(done.code, Some(65), "{}", done.stderr);
+        let errors = done
+            .stderr
+            .lines()
+            .filter(|l| !l.ends_with("then run `fedcert config check`"))
+            .count();
+        assert_eq!(errors, count, "for:\n{text}\n{}", done.stderr);
+    }
+    // A file wrong everywhere: the first fifty, said so.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(
+        dir.path(),
+        &(0..60).fold(String::from("[settings]\n"), |text, i| {
+            text + &format!("bad{i} = 1\n")
+        }),
+    );
+    let done = run(dir.path(), &path, &["config", "check"], &[]);
+    assert_eq!(done.stderr.lines().count(), 51, "{}", done.stderr);
+    assert!(
+        done.stderr.contains(": the first 50 errors; fix them"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn metadata_urls_without_a_scheme_and_names_that_are_urls_are_refused_with_the_fix() {
+    let domain = |name: &str, url: &str| {
+        format!("[[domain]]\nname = \"{name}\"\nmetadata_url = \"{url}\"\n")
+    };
+    assert_refused(
+        &domain(
+            "contoso.com",
+            "10.0.0.4/federationmetadata/2007-06/federationmetadata.xml",
+        ),
+        "3:16: metadata_url = \"10.0.0.4/federationmetadata/2007-06/federationmetadata.xml\" has no scheme, so it would be read as a file, and there is no such file; for the federation service write metadata_url = \"https://10.0.0.4/federationmetadata/2007-06/federationmetadata.xml\" (for a file in a directory named like a host, write ./10.0.0.4/federationmetadata/2007-06/federationmetadata.xml)",
+    );
+    assert_refused(
+        &domain("fs.contoso.com/adfs", "https://fs.contoso.com/m.xml"),
+        "2:8: name = \"fs.contoso.com/adfs\" must not contain '/': use the domain name, e.g. \"contoso.com\"",
+    );
+    assert_refused(
+        &domain("HTTPS://Contoso.com:443/", "https://fs.contoso.com/m.xml"),
+        "2:8: name = \"HTTPS://Contoso.com:443/\" is a URL; name is the domain as Entra knows it: name = \"Contoso.com\" (the URL goes in metadata_url)",
+    );
+    // A path without a host-like start, or a file that is there (paths are taken from the
+    // working directory), is a file.
+    let dir = tempfile::tempdir().unwrap();
+    let here = tempfile::tempdir_in(".").unwrap();
+    let named = here
+        .path()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    std::fs::create_dir(here.path().join("fs.contoso.com")).unwrap();
+    std::fs::write(here.path().join("fs.contoso.com/m.xml"), "x").unwrap();
+    let existing = format!("{named}/fs.contoso.com/m.xml");
+    for url in ["metadata/fm.xml", existing.as_str()] {
+        let path = write_config(dir.path(), &domain("contoso.com", url));
+        let done = run(dir.path(), &path, &["config", "check"], &[]);
+        assert_eq!(done.code, Some(0), "{url}: {}", done.stderr);
+    }
+}

@@ -827,7 +827,12 @@ async fn fedcert_reads_every_scenario_through_graph_and_reaches_its_verdict() {
 async fn without_the_demo_secret_the_entra_side_is_a_setup_error_naming_the_variable() {
     let demo = Demo::start(at("2026-12-01T08:00:00Z")).await.unwrap();
     let sources = Sources::with_env(&demo.config, &|_| None);
-    let error = sources.graph.unwrap().unwrap_err().to_string();
+    let error = sources
+        .graph_for(&demo.config.domains[0])
+        .unwrap()
+        .as_ref()
+        .unwrap_err()
+        .to_string();
     assert!(error.contains(SECRET_ENV), "{error}");
 }
 
@@ -841,7 +846,11 @@ async fn the_tenant_lists_its_federated_domains_over_two_pages() {
     assert!(first["@odata.nextLink"].is_string(), "{first}");
 
     let sources = Sources::with_env(&demo.config, &demo.env());
-    let graph = sources.graph.unwrap().unwrap();
+    let graph = sources
+        .graph_for(&demo.config.domains[0])
+        .unwrap()
+        .as_ref()
+        .unwrap();
     let listed: Vec<String> = graph
         .federated_domains(now)
         .await

@@ -7,7 +7,8 @@
 //!   another CA, nobody listening, and the host of Entra's `passiveSignInUri` (T1, T2).
 //! - Signatures: the committed fixtures of `tests/fixtures/signature` served over loopback, each
 //!   domain's verdict, signer and X findings pinned in a golden; an invalid document's runbook
-//!   takes the certificates from AD FS, not from it.
+//!   takes the certificates from AD FS, not from it. A signed aggregate of 1.86 MB, verified
+//!   while it streams, as served and changed near its end.
 //!
 //! The TLS certificates must be valid by this machine's real clock (TLS checks them against
 //! it), so `--now` for those tests is the real clock two days ahead, and every certificate is
@@ -569,6 +570,97 @@ async fn signature_verdicts_of_the_committed_fixtures() {
     insta::assert_snapshot!(serde_json::to_string_pretty(&golden).unwrap());
 
     assert_the_runbook_takes_nothing_from(dir.path(), "swapped.example").await;
+}
+
+/// A signed federation aggregate of 1.86 MB (`large_aggregate.xml.gz`, made by `make.sh` with
+/// xmlsec1), the watched IdP its last entity: far past what the poller parses once it has
+/// arrived whole, and past what verification keeps in memory, so the refresh parses and verifies
+/// it while it arrives (served gzip-compressed, as IdPs do). Verification must still see all of
+/// it: as served it verifies (`untrusted` by the federation's signer until `metadata_signer`
+/// names it, then `valid`); with one character of the last entity changed, 1.8 MB in, it is
+/// `invalid`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_signed_aggregate_is_verified_as_it_streams() {
+    use std::io::Read as _;
+    let compressed = std::fs::read(Path::new(FIXTURES).join("large_aggregate.xml.gz")).unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(compressed.as_slice())
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(text.len() > 3 << 19, "{} bytes", text.len());
+    let watched_sso = "https://idp.example.edu/idp/profile/SAML2/Redirect/SSO";
+    let at = text.rfind(watched_sso).unwrap();
+    assert!(
+        at > 1 << 20,
+        "the change must come after the first MiB: {at}"
+    );
+    let tampered = text.replacen(
+        watched_sso,
+        "https://idp.example.edu/idp/profile/SAML2/Redirect/SSX",
+        1,
+    );
+    let server = Server::http(move |r| match r.path.as_str() {
+        "/large.xml" => Reply::ok(compressed.clone())
+            .header("Content-Encoding", "gzip")
+            .into(),
+        "/tampered.xml" => Reply::ok(tampered.clone()).into(),
+        _ => Reply::status(404, "Not Found").into(),
+    })
+    .await;
+    let federation = fingerprint("federation");
+    let watched = "entity_id = \"https://idp.example.edu/idp/shibboleth\"\n";
+    let domains = [
+        ("large.example", "/large.xml", String::new()),
+        (
+            "large-trusted.example",
+            "/large.xml",
+            format!("metadata_signer = \"{federation}\"\n"),
+        ),
+        (
+            "large-tampered.example",
+            "/tampered.xml",
+            format!("metadata_signer = \"{federation}\"\n"),
+        ),
+    ]
+    .map(|(name, path, extra)| Domain {
+        name,
+        url: server.url(path),
+        ca_file: None,
+        extra: format!("{watched}{extra}"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (report, _) = check(dir.path(), &domains, "2027-01-15T09:00:00Z", &[]).await;
+    for name in [
+        "large.example",
+        "large-trusted.example",
+        "large-tampered.example",
+    ] {
+        let d = domain(&report, name);
+        assert!(d["metadata"]["error"].is_null(), "{name}: {d:#}");
+        assert_eq!(d["metadata"]["signed_by"], federation.as_str(), "{name}");
+        assert_eq!(d["primary"]["subject"], "CN=idp.example.edu", "{name}");
+    }
+    let d = domain(&report, "large.example");
+    assert_eq!(d["metadata"]["signature"], "untrusted", "{d:#}");
+    assert_eq!(finding(d, "X1")["severity"], "warning");
+    let d = domain(&report, "large-trusted.example");
+    assert_eq!(d["metadata"]["signature"], "valid", "{d:#}");
+    assert!(
+        rules(d).iter().all(|(r, _)| !r.starts_with('X')),
+        "{:?}",
+        rules(d)
+    );
+    let d = domain(&report, "large-tampered.example");
+    assert_eq!(d["metadata"]["signature"], "invalid", "{d:#}");
+    let x2 = finding(d, "X2");
+    assert_eq!(x2["severity"], "critical");
+    assert!(
+        x2["message"]
+            .as_str()
+            .unwrap()
+            .contains("the document's digest does not match the signed one"),
+        "{x2}"
+    );
 }
 
 /// The invalid AD FS document's runbook: the Entra update takes the certificates from AD FS

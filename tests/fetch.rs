@@ -306,6 +306,62 @@ async fn the_timeout_covers_a_body_that_stops_halfway() {
     assert_eq!(err.message(), "timed out after 300 ms (timeout)");
 }
 
+/// The body of a [`Fetcher::stream`], read to its end on a thread that may block.
+async fn read_streamed(fetcher: &Fetcher, url: &str) -> std::io::Result<Vec<u8>> {
+    let streamed = fetcher.stream(url, None).await.unwrap();
+    let mut body = streamed.body;
+    tokio::task::spawn_blocking(move || {
+        let mut read = Vec::new();
+        std::io::Read::read_to_end(&mut body, &mut read).map(|_| read)
+    })
+    .await
+    .unwrap()
+}
+
+/// `stream` (what `inspect <URL>` reads) gives the timeout to each wait on the body: an aggregate
+/// that keeps coming may take longer than that in all (a domain's fetch may not), and one that
+/// stalls fails with words that say so.
+#[tokio::test]
+async fn a_streamed_body_may_take_longer_than_the_timeout_but_not_stall_that_long() {
+    let trickle = Server::http(|_| Behaviour::Trickle {
+        head: format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+            METADATA.len()
+        )
+        .into_bytes(),
+        body: METADATA.as_bytes().to_vec(),
+        every: Duration::from_millis(5),
+    })
+    .await;
+    let fetcher = fetcher_with(|o| o.timeout = Duration::from_millis(300));
+    let url = trickle.url("/m.xml");
+    let body = tokio::time::timeout(Duration::from_secs(30), read_streamed(&fetcher, &url))
+        .await
+        .expect("the body arrives in about 0.7 s")
+        .unwrap();
+    assert_eq!(body, METADATA.as_bytes());
+    let whole = fetch_err(&fetcher, &url).await;
+    assert_eq!(whole.message(), "timed out after 300 ms (timeout)");
+
+    let stall = Server::http(|_| {
+        Behaviour::Stall(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<EntityDescriptor".to_vec(),
+        )
+    })
+    .await;
+    let err = tokio::time::timeout(
+        Duration::from_secs(10),
+        read_streamed(&fetcher, &stall.url("/m.xml")),
+    )
+    .await
+    .expect("the fetcher's own 300 ms timeout should have fired")
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the body stalled: nothing arrived for 300 ms (timeout)"
+    );
+}
+
 #[tokio::test]
 async fn a_server_that_hangs_up_says_so() {
     let server = Server::http(|_| Behaviour::Close).await;

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, TimeDelta, Utc};
 use fedcert::assess::EntraSource;
 use fedcert::cert::Sha1;
-use fedcert::config::EntraConfig;
+use fedcert::config::{Auth, EntraConfig};
 use fedcert::source::graph::{
     CredentialSource, GraphClient, GraphError, GraphSettings, ReportedResult,
 };
@@ -815,7 +815,10 @@ fn an_unset_secret_variable_is_named() {
 #[test]
 fn config_needs_exactly_one_credential() {
     let mut entra = EntraConfig {
+        name: None,
         tenant_id: TENANT.into(),
+        // Written out: without it, a table with no credential signs the operator in.
+        auth: Some(Auth::Secret),
         client_id: CLIENT_ID.into(),
         client_secret_env: None,
         client_certificate: None,

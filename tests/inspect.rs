@@ -116,3 +116,103 @@ fn inspect_reports_the_signature_verdict() {
         );
     }
 }
+
+mod support;
+
+use std::fmt::Write as _;
+use std::io::Read as _;
+
+use support::{Behaviour, Reply, Server};
+
+/// The first certificate's base64 text in a fixture.
+fn certificate_text() -> String {
+    let xml = std::fs::read_to_string(some_fixture()).unwrap();
+    let start = xml.find("X509Certificate>").unwrap() + "X509Certificate>".len();
+    let end = start + xml[start..].find('<').unwrap();
+    xml[start..end].split_whitespace().collect()
+}
+
+/// The start of an aggregate: its root and `count` entities `e0`, `e1`, …; no end.
+fn aggregate_start(count: usize) -> String {
+    let cert = certificate_text();
+    let mut doc = String::from(
+        r#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#">"#,
+    );
+    for i in 0..count {
+        write!(
+            doc,
+            r#"<md:EntityDescriptor entityID="e{i}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#
+        )
+        .unwrap();
+    }
+    doc
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_is_inspected_as_its_body_arrives() {
+    // The server sends the first 2,000 entities and then nothing: the body is not over (its
+    // length says more is coming), yet their certificates are already on stdout.
+    let part = aggregate_start(2_000);
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n",
+        part.len() * 2
+    );
+    let bytes = [head.as_bytes(), part.as_bytes()].concat();
+    let server = Server::http(move |_| Behaviour::Stall(bytes.clone())).await;
+    let url = server.url("/aggregate.xml");
+    let seen = tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fedcert"))
+            .args(["inspect", "--json", &url])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut seen = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        // Until the 1,000th entity shows, or stdout ends (a fetch that waits for the whole
+        // body gives up after its timeout with nothing written).
+        while !String::from_utf8_lossy(&seen).contains(r#""e999""#) {
+            match stdout.read(&mut buf).unwrap() {
+                0 => break,
+                n => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        String::from_utf8_lossy(&seen).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(seen.contains(r#""e999""#), "{seen:.400}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_body_over_max_body_is_one_line_naming_the_cap() {
+    let body = aggregate_start(200) + "</md:EntitiesDescriptor>";
+    assert!(body.len() > 64 * 1024);
+    // Declared too long, and (chunked) found too long on the way.
+    for reply in [Reply::ok(body.clone()), Reply::chunked(body.as_bytes())] {
+        let server = Server::http(move |_| reply.clone().into()).await;
+        let url = server.url("/aggregate.xml");
+        let output = tokio::task::spawn_blocking(move || {
+            Command::cargo_bin("fedcert")
+                .unwrap()
+                .args(["inspect", "--json", "--max-body", "64KiB", &url])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(output.status.code(), Some(65), "{output:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("over the 64 KiB cap"), "{stderr}");
+        // Big enough with the default cap.
+        let url = server.url("/aggregate.xml");
+        let output = tokio::task::spawn_blocking(move || inspect(&url))
+            .await
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+    }
+}

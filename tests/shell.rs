@@ -204,6 +204,20 @@ fn man_dir_writes_a_page_per_command() {
         pages.contains(&"fedcert-config-init.1".to_owned()),
         "{pages:?}"
     );
+    // The Debian package lists its files (packaging/deb/contents.txt, checked against the built
+    // package in CI): every page written here, and no other.
+    let contents = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/packaging/deb/contents.txt"
+    ))
+    .unwrap();
+    let mut packaged: Vec<String> = contents
+        .lines()
+        .filter_map(|l| l.strip_prefix("/usr/share/man/man1/"))
+        .map(|page| page.trim_end_matches(".gz").to_owned())
+        .collect();
+    packaged.sort();
+    assert_eq!(packaged, pages, "packaging/deb/contents.txt's manual pages");
     let check = std::fs::read_to_string(target.join("fedcert-check.1")).unwrap();
     assert!(check.contains("prometheus"), "{check}");
     assert!(
@@ -318,5 +332,57 @@ fn completions_offer_the_configured_domain_names() {
     assert!(
         zsh.find("_fedcert_domains() {").unwrap() < zsh.rfind("_fedcert \"$@\"").unwrap(),
         "defined before the script calls _fedcert"
+    );
+}
+
+/// `fedcert config tenants` lists the tenants by the names `--tenant` takes, and the shells
+/// complete them after `--tenant` (and never offer domain names there).
+#[test]
+fn completions_offer_the_configured_tenants_after_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[entra]\ntenant_id = \"contoso.onmicrosoft.com\"\n\n[[tenant]]\nname = \"fabrikam\"\ntenant_id = \"fabrikam.onmicrosoft.com\"\n\n[[domain]]\nname = \"contoso.com\"\nmetadata_url = \"https://fs.contoso.com/fm.xml\"\n",
+    )
+    .unwrap();
+    let listed = Command::cargo_bin("fedcert")
+        .unwrap()
+        .env("FEDCERT_CONFIG", &config)
+        .args(["config", "tenants"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&listed), "contoso.onmicrosoft.com\nfabrikam\n");
+
+    let zsh = stdout(&fedcert(&["completions", "zsh"]));
+    assert!(zsh.contains(":TENANT:_fedcert_tenants"), "{zsh}");
+    assert!(!zsh.contains(":TENANT:_fedcert_domains"));
+    let fish = stdout(&fedcert(&["completions", "fish"]));
+    assert!(fish.contains("-l tenant -r -f -a '(fedcert config tenants 2>/dev/null)'"));
+
+    let script = dir.path().join("fedcert.bash");
+    std::fs::write(&script, stdout(&fedcert(&["completions", "bash"]))).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("fedcert");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let line = format!(
+        "source {}; COMP_WORDS=(fedcert login --tenant ''); COMP_CWORD=3; _fedcert_with_domains fedcert '' --tenant; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    let Ok(output) = std::process::Command::new("bash")
+        .args(["--norc", "-c", &line])
+        .env("PATH", &path)
+        .env("FEDCERT_CONFIG", &config)
+        .output()
+    else {
+        eprintln!("bash is not installed: completion not exercised");
+        return;
+    };
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "contoso.onmicrosoft.com\nfabrikam\n"
     );
 }

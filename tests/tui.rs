@@ -370,7 +370,7 @@ fn domains() -> Vec<DomainStatus> {
         now() - Duration::days(700),
         now() - Duration::days(335),
     );
-    list[1].entra_live = Some(EntraSide {
+    list[1].entra_live = Some(Box::new(EntraSide {
         source: Some(EntraSource::Graph),
         signing: Some(old.sha1),
         next_signing: None,
@@ -382,7 +382,7 @@ fn domains() -> Vec<DomainStatus> {
         issuer_uri: Some("http://fs.fabrikam.com/adfs/services/trust".into()),
         passive_sign_in_uri: None,
         as_of: Some(now() - Duration::minutes(4)),
-    });
+    }));
     list
 }
 
@@ -963,10 +963,33 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
             binding.description
         );
     }
+    // At 120x40 every key at once; at 80x24 the first page says where it is and the next one
+    // (PgDn) the rest, down to the last key on the last row.
     for (width, height) in [(80, 24), (120, 40)] {
         let mut app = app_sized(width, height);
         act(&mut app, &[Action::ToggleHelp]);
-        let text = screen_text(&draw(&app));
+        let mut text = screen_text(&draw(&app));
+        let total = view::help::Page::Browse.bindings(keymap).count();
+        if height == 24 {
+            assert!(
+                text.contains(&format!(" 1–22 of {total} ")),
+                "the first page says where it is: {text}"
+            );
+            act(&mut app, &[Action::PageDown]);
+            let second = screen_text(&draw(&app));
+            assert!(
+                second.contains(&format!("–{total} of {total} ")),
+                "{second}"
+            );
+            // Further down stays at the end; Home goes back to the top.
+            act(&mut app, &[Action::Down, Action::PageDown]);
+            assert_eq!(screen_text(&draw(&app)), second);
+            act(&mut app, &[Action::Top]);
+            assert!(screen_text(&draw(&app)).contains(" 1–22 of "));
+            text.push_str(&second);
+        } else {
+            assert!(!text.contains(&format!(" of {total} ")), "{text}");
+        }
         for binding in view::help::Page::Browse.bindings(keymap) {
             assert!(
                 text.contains(binding.description),
@@ -2124,7 +2147,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             detail: "AADSTS7000215: Invalid client secret provided.".into(),
         },
     ));
-    status.imports.adfs_properties = Some(ImportedAdfsProperties {
+    status.imports.adfs_properties = Some(Box::new(ImportedAdfsProperties {
         domain: "fabrikam.com".into(),
         file: "props.json".into(),
         imported_at: now() - Duration::hours(2),
@@ -2137,7 +2160,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             certificate_rollover_interval: None,
             certificate_threshold_multiplier: None,
         },
-    });
+    }));
     let lines: Vec<String> = view::detail::lines(&app, &app.domains()[fabrikam], now(), 200)
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())

@@ -20,7 +20,8 @@ fn demo_shows_domains_help_and_quits_with_the_terminal_restored() {
     );
     assert!(!tui.screen.screen().contents().contains("toggle_help"));
     tui.keys("?");
-    tui.wait_for_text("toggle_help"); // the help overlay's table, generated from the keymap
+    // The help overlay's table, generated from the keymap (at 80x24 without its headings).
+    tui.wait_for_text("toggle_help");
     tui.keys("q");
     let status = tui.wait_exit();
     assert!(status.success(), "exit status {status:?}");

@@ -174,6 +174,17 @@ pub struct EntraSide {
 }
 
 impl EntraSide {
+    /// The certificates' facts without their DER bytes ([`CertInfo::forget_der`]).
+    pub fn forget_certificate_bytes(&mut self) {
+        for cert in self
+            .signing_cert
+            .iter_mut()
+            .chain(&mut self.next_signing_cert)
+        {
+            cert.forget_der();
+        }
+    }
+
     /// Does Entra hold this thumbprint as signing or next signing certificate?
     pub fn holds(&self, sha1: Sha1) -> bool {
         self.signing == Some(sha1) || self.next_signing == Some(sha1)
@@ -210,6 +221,18 @@ pub struct IdpFacts {
 }
 
 impl IdpFacts {
+    /// Every certificate's facts without its DER bytes ([`CertInfo::forget_der`]).
+    pub fn forget_certificate_bytes(&mut self) {
+        for cert in self
+            .signing
+            .iter_mut()
+            .chain(&mut self.encryption)
+            .chain(&mut self.signed_by)
+        {
+            cert.forget_der();
+        }
+    }
+
     /// The IdP host: from the sign-in URL, else from an URL-shaped entityID.
     pub fn host(&self) -> Option<String> {
         self.sign_in_url
@@ -247,6 +270,17 @@ pub enum FactsError {
 pub fn idp_facts(doc: &Document, entity_id: Option<&str>) -> Result<IdpFacts, FactsError> {
     facts::idp_facts(doc, entity_id)
 }
+
+/// [`idp_facts`] over a document read entity by entity: pick with an [`EntityPicker`] while
+/// it streams, then gather the facts of the one picked.
+pub fn facts_of(
+    entity: &crate::metadata::Entity,
+    info: &crate::metadata::DocumentInfo,
+) -> Result<IdpFacts, FactsError> {
+    facts::facts_of(entity, info)
+}
+
+pub use facts::EntityPicker;
 
 /// How the primary certificate was identified (DESIGN.md §4, in this order of preference).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

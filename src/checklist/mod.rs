@@ -7,6 +7,7 @@
 //! `now`: which steps appear, their commands, and which of them live data proves ("verified")
 //! are derived afresh every time, so a step un-verifies itself when its evidence goes away.
 
+pub mod format;
 mod progress;
 mod select;
 mod steps;

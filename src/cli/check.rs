@@ -15,13 +15,13 @@ use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
 use crate::config::{self, Config, DomainConfig};
 use crate::domain::DomainStatus;
 use crate::fleet::Fleet;
-use crate::poller::{Sources, refresh_each};
+use crate::poller::{Keep, Sources, refresh_each};
 use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> Outcome {
     let config = super::config_cmd::load(global)?;
     let selected = select_domains(&config, &args.domains)?;
-    let fleet = refresh_all(&config, &selected, now).await;
+    let fleet = refresh_all(&config, &selected, Keep::Facts, now).await;
     let format = if args.json {
         CheckFormat::Json
     } else {
@@ -83,12 +83,17 @@ fn select_domains<'a>(
         .collect()
 }
 
-/// The fleet of `domains`, each refreshed once (at most `concurrency` at a time) and assessed
-/// as of `now`; each result is applied as it arrives.
-pub async fn refresh_all(config: &Config, domains: &[&DomainConfig], now: DateTime<Utc>) -> Fleet {
+/// The fleet of `domains`, each refreshed once (at most `concurrency` at a time), keeping `keep`
+/// of what it read, and assessed as of `now`; each result is applied as it arrives.
+pub async fn refresh_all(
+    config: &Config,
+    domains: &[&DomainConfig],
+    keep: Keep,
+    now: DateTime<Utc>,
+) -> Fleet {
     let store = Store::default_dir().map(Store::at);
     let mut fleet = Fleet::load(domains.iter().copied(), store.as_ref(), now);
-    let sources = Sources::from_config(config);
+    let sources = Sources::from_config(config).keeping(keep);
     let mut events = pin!(refresh_each(
         domains,
         &sources,

@@ -28,6 +28,14 @@ pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
                     .try_for_each(|d| writeln!(out, "{}", d.name))
             })?;
         }
+        ConfigAction::Tenants => {
+            let config = load(global)?;
+            to_stdout(|out| {
+                config
+                    .all_tenants()
+                    .try_for_each(|t| writeln!(out, "{}", t.label()))
+            })?;
+        }
         ConfigAction::Path => {
             to_stdout(|out| writeln!(out, "{}", path.display()))?;
         }
@@ -50,11 +58,21 @@ pub fn run(global: &GlobalArgs, action: &ConfigAction) -> Outcome {
                 for d in &config.domains {
                     writeln!(out, "  {}  {}", d.name, d.metadata_url)?;
                 }
-                if let Some(entra) = &config.entra {
+                for tenant in config.all_tenants() {
+                    let how = match tenant.auth() {
+                        crate::config::Auth::Device => "you sign in: fedcert login",
+                        crate::config::Auth::Secret => "the app's client secret",
+                        crate::config::Auth::Certificate => "the app's certificate",
+                    };
+                    let table = if config.entra.as_ref() == Some(tenant) {
+                        "entra: tenant".to_owned()
+                    } else {
+                        format!("tenant {}:", tenant.label())
+                    };
                     writeln!(
                         out,
-                        "  entra: tenant {} (Graph {})",
-                        entra.tenant_id, entra.graph
+                        "  {table} {} (Graph {}; {how})",
+                        tenant.tenant_id, tenant.graph
                     )?;
                 }
                 Ok(())

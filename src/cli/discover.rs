@@ -34,6 +34,10 @@ pub struct DiscoverArgs {
     /// List the tenant's federated domains through Microsoft Graph ([entra] in the config).
     #[arg(long)]
     pub graph: bool,
+    /// With --graph: the tenant to list, a [[tenant]] name or [entra]'s name or tenant_id
+    /// (default: [entra], or the only [[tenant]]).
+    #[arg(long, value_name = "TENANT", requires = "graph")]
+    pub tenant: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiscoverFormat::Text)]
     pub format: DiscoverFormat,
@@ -64,7 +68,15 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs, now: DateTime<Utc>) -
     };
     let json = args.json || args.format == DiscoverFormat::Json;
     if args.graph {
-        return run_graph(&path, config.as_ref(), json, args.add, now).await;
+        return run_graph(
+            &path,
+            config.as_ref(),
+            args.tenant.as_deref(),
+            json,
+            args.add,
+            now,
+        )
+        .await;
     }
     let target = args.target.as_deref().unwrap_or_default();
     let authority = args
@@ -110,19 +122,30 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs, now: DateTime<Utc>) -
 async fn run_graph(
     path: &Path,
     config: Option<&Config>,
+    tenant: Option<&str>,
     json: bool,
     add: bool,
     now: DateTime<Utc>,
 ) -> Outcome {
-    let Some(entra) = config.and_then(|c| c.entra.as_ref()) else {
-        return Err(Failure::new(
-            EXIT_DATA,
-            format!(
-                "--graph needs an [entra] table (tenant_id, client_id, client_secret_env) in {}",
-                path.display()
-            ),
-        ));
+    let entra = match (config, tenant) {
+        (Some(config), Some(name)) => config
+            .tenant(name)
+            .map_err(|e| Failure::new(EXIT_USAGE, format!("--tenant: {e}")))?,
+        (Some(config), None) => config.default_tenant().ok_or_else(|| {
+            if config.tenants.is_empty() {
+                no_entra(path)
+            } else {
+                Failure::new(
+                    EXIT_USAGE,
+                    "several tenants are configured: name one with --tenant NAME",
+                )
+            }
+        })?,
+        (None, _) => return Err(no_entra(path)),
     };
+    // Domains appended for a tenant other than the default one say which.
+    let tenant_key =
+        (config.and_then(|c| c.entra.as_ref()) != Some(entra)).then(|| entra.label().to_owned());
     let settings = GraphSettings::from_config(entra, timeout(config))
         .map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
     let client = GraphClient::new(&settings).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
@@ -153,9 +176,22 @@ async fn run_graph(
     let entries: Vec<DomainEntry> = rows
         .iter()
         .filter(|row| !row.in_config)
-        .map(|row| DomainEntry::from_graph(row, now))
+        .map(|row| DomainEntry {
+            tenant: tenant_key.clone(),
+            ..DomainEntry::from_graph(row, now)
+        })
         .collect();
     add_entries(path, config, &entries)
+}
+
+fn no_entra(path: &Path) -> Failure {
+    Failure::new(
+        EXIT_DATA,
+        format!(
+            "--graph needs an [entra] table (tenant_id; then fedcert login, or an app's client_id and client_secret_env) in {}",
+            path.display()
+        ),
+    )
 }
 
 fn timeout(config: Option<&Config>) -> Duration {
@@ -165,6 +201,7 @@ fn timeout(config: Option<&Config>) -> Duration {
 fn graph_failure(error: &GraphError) -> Failure {
     let code = match error {
         GraphError::Setup(_) => EXIT_DATA,
+        GraphError::SignIn(_) => super::EXIT_NO_PERMISSION,
         _ => EXIT_UNAVAILABLE,
     };
     Failure::new(code, error.to_string())
@@ -306,6 +343,8 @@ pub struct DomainEntry {
     pub origin: String,
     /// Why the metadata URL is missing, when it is.
     pub missing_url_reason: String,
+    /// The `[[tenant]]` the domain belongs to, when it is not `[entra]`'s.
+    pub tenant: Option<String>,
 }
 
 impl DomainEntry {
@@ -327,6 +366,7 @@ impl DomainEntry {
                 timestamp(&now)
             ),
             missing_url_reason: d.note.clone(),
+            tenant: None,
         }
     }
 
@@ -344,6 +384,7 @@ impl DomainEntry {
                 timestamp(&now)
             ),
             missing_url_reason: row.error.clone().unwrap_or_else(|| d.note.clone()),
+            tenant: None,
         }
     }
 
@@ -358,6 +399,9 @@ impl DomainEntry {
             Some(url) => lines.push(format!("metadata_url = {}", toml_string(url))),
             None => lines
                 .push("metadata_url = \"https://…\"   # from the IdP's admin console".to_owned()),
+        }
+        if let Some(tenant) = &self.tenant {
+            lines.push(format!("tenant = {}", toml_string(tenant)));
         }
         lines.push(
             "# auto_rollover = true   # unknown: AutoCertificateRollover of Get-AdfsProperties (AD FS only)".into(),
@@ -573,6 +617,7 @@ mod tests {
             support_multiple_domain: Some(true),
             origin: "test".into(),
             missing_url_reason: String::new(),
+            tenant: None,
         };
         append_to_config(&path, &entry.render()).unwrap();
         let after = std::fs::read_to_string(&path).unwrap();

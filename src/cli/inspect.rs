@@ -9,23 +9,37 @@ use chrono::{DateTime, Utc};
 
 use super::json::{CertJson, InspectEntity, timestamp};
 use super::output::to_stdout;
-use super::{EXIT_DATA, EXIT_UNAVAILABLE, Failure, InspectArgs, InspectFormat, Outcome};
+use super::{
+    EXIT_DATA, EXIT_SOFTWARE, EXIT_UNAVAILABLE, Failure, InspectArgs, InspectFormat, Outcome,
+};
 use crate::cert::{self, CertInfo, Sha1};
 use crate::location::Location;
 use crate::metadata::signature::{self, SignatureStatus, Verification};
 use crate::metadata::{DocumentInfo, Entity, KeyCert};
 use crate::source::{FetchErrorKind, FetchOptions, Fetcher};
 
-/// Bodies fetched over HTTP for `inspect` may be whole federation aggregates.
-const INSPECT_MAX_BODY: u64 = 1024 * 1024 * 1024;
-
 pub async fn run(args: &InspectArgs, now: DateTime<Utc>) -> Outcome {
+    let input = open(&args.source, args.max_body).await?;
+    let args = args.clone();
+    let source = args.source.clone();
+    // The parse blocks on its input (a URL's body arrives as the parse reads it): off the
+    // async runtime.
+    tokio::task::spawn_blocking(move || inspect(&args, input, now))
+        .await
+        .unwrap_or_else(|e| {
+            Err(Failure::new(
+                EXIT_SOFTWARE,
+                format!("{source}: inspecting failed inside fedcert: {e}"),
+            ))
+        })
+}
+
+fn inspect(args: &InspectArgs, mut input: Box<dyn BufRead + Send>, now: DateTime<Utc>) -> Outcome {
     let format = if args.json {
         InspectFormat::Json
     } else {
         args.format
     };
-    let mut input = open(&args.source).await?;
     if looks_like_certificate(
         input
             .fill_buf()
@@ -56,38 +70,34 @@ pub async fn run(args: &InspectArgs, now: DateTime<Utc>) -> Outcome {
     }
 }
 
-/// A local file or stdin is streamed (memory does not grow with the input); a URL is read
-/// through the fetcher's limits.
-async fn open(source: &str) -> Result<Box<dyn BufRead + Send>, Failure> {
+/// Every source is streamed, so memory does not grow with the input: a local file, stdin, or
+/// a URL's body as it arrives (under `cap`, `--max-body`).
+async fn open(source: &str, cap: u64) -> Result<Box<dyn BufRead + Send>, Failure> {
     // The same reading of "URL or path" as the config and the fetcher (`file://` with %20,
     // `file://localhost/…`, plain paths).
     let location = Location::parse(source)
         .map_err(|why| Failure::new(EXIT_DATA, format!("{source}: {why}")))?;
     match location {
-        Location::Stdin => {
-            return Ok(Box::new(BufReader::with_capacity(256 * 1024, io::stdin())));
-        }
+        Location::Stdin => Ok(Box::new(BufReader::with_capacity(256 * 1024, io::stdin()))),
         Location::File(path) => {
             let file = File::open(&path).map_err(|e| read_failure(source, &e))?;
-            return Ok(Box::new(BufReader::with_capacity(256 * 1024, file)));
+            Ok(Box::new(BufReader::with_capacity(256 * 1024, file)))
         }
-        Location::Http(_) => {}
+        Location::Http(_) => {
+            let fetcher = Fetcher::new(FetchOptions {
+                max_body: cap,
+                ..FetchOptions::default()
+            });
+            let streamed = fetcher.stream(source, None).await.map_err(|e| {
+                let code = match e.kind() {
+                    FetchErrorKind::InvalidLocation | FetchErrorKind::TooLarge => EXIT_DATA,
+                    _ => EXIT_UNAVAILABLE,
+                };
+                Failure::new(code, e.to_string())
+            })?;
+            Ok(Box::new(streamed.body))
+        }
     }
-    let fetcher = Fetcher::new(FetchOptions {
-        max_body: INSPECT_MAX_BODY,
-        ..FetchOptions::default()
-    });
-    let fetched = fetcher.fetch(source, None).await.map_err(|e| {
-        let code = match e.kind() {
-            FetchErrorKind::NotFound
-            | FetchErrorKind::Io
-            | FetchErrorKind::InvalidLocation
-            | FetchErrorKind::TooLarge => EXIT_DATA,
-            _ => EXIT_UNAVAILABLE,
-        };
-        Failure::new(code, e.to_string())
-    })?;
-    Ok(Box::new(io::Cursor::new(fetched.body)))
 }
 
 fn read_failure(source: &str, e: &io::Error) -> Failure {

@@ -160,6 +160,9 @@ pub struct CheckReport<'a> {
 #[derive(Serialize)]
 pub struct CheckDomain<'a> {
     pub name: &'a str,
+    /// The tenant whose Entra holds the domain (DESIGN.md §6.3): its `[[tenant]]` name, or
+    /// `[entra]`'s name or tenant_id; `null` without one.
+    pub tenant: Option<&'a str>,
     pub severity: &'static str,
     pub sync: &'static str,
     pub auto_rollover: Option<bool>,
@@ -310,6 +313,7 @@ impl<'a> CheckDomain<'a> {
             .and_then(|s| s.endpoints.signin.as_ref());
         Self {
             name: &d.config.name,
+            tenant: d.config.tenant.as_deref(),
             severity: a.severity.as_str(),
             sync: a.sync.as_str(),
             auto_rollover: d.auto_rollover(),

@@ -2,18 +2,19 @@
 //!
 //! Exit codes: `check` → 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the worst domain). Other
 //! commands → 0 on success. Usage errors → 64, unreadable or invalid input → 65, unreachable
-//! source → 69, an output file that cannot be created → 73. Every error is one line on stderr
+//! source → 69, an output file that cannot be created → 73, a sign-in that Entra or the
+//! operator refused → 77, a sign-in cancelled with Ctrl-C → 130. Every error is one line on stderr
 //! naming the input and the cause.
 
 mod check;
 mod checklist_cmd;
-pub mod checklist_format;
 mod config_cmd;
 mod discover;
 mod explain;
 mod import;
 mod inspect;
 pub mod json;
+mod login;
 mod output;
 pub mod prometheus;
 mod serve;
@@ -41,6 +42,8 @@ pub const EXIT_UNAVAILABLE: u8 = 69;
 pub const EXIT_CANT_CREATE: u8 = 73;
 /// Exit code when the program itself failed (EX_SOFTWARE).
 pub const EXIT_SOFTWARE: u8 = 70;
+/// Exit code when a sign-in was declined, expired or refused by Entra (EX_NOPERM).
+pub const EXIT_NO_PERMISSION: u8 = 77;
 
 /// The commit this binary was built from (`build.rs`: `git rev-parse --short HEAD`, or
 /// `unknown` outside a git checkout).
@@ -74,6 +77,8 @@ Examples:
   fedcert check                       a line per domain; exit 0/1/2/3 (Nagios)
   fedcert check --json --domain contoso.com
   fedcert check --format prometheus   for node_exporter's textfile collector
+  fedcert login                       sign in to Entra as yourself (a code to
+                                      type on any device; no app needed)
   fedcert serve                       metrics at http://127.0.0.1:9781/metrics
   fedcert inspect https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml
   fedcert checklist contoso.com > renewal.md
@@ -84,7 +89,7 @@ Examples:
 Exit codes: check gives the worst domain's verdict, as Nagios plugins do:
 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Other commands: 0 on success.
 64 usage error, 65 unreadable or invalid input, 69 unreachable source,
-73 an output file that cannot be created.";
+73 an output file that cannot be created, 77 a sign-in refused or declined.";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -150,7 +155,29 @@ Examples:
   fedcert discover alice@contoso.com --json
   fedcert discover contoso.com --add  append the domain to the config
   fedcert discover --graph            every federated domain of the tenant ([entra] needed)
+  fedcert discover --graph --tenant fabrikam
+                                      those of the [[tenant]] named fabrikam
   fedcert discover --graph --add      append the ones missing from the config";
+
+const LOGIN_EXAMPLES: &str = "\
+Examples:
+  fedcert login                       sign in to the [entra] tenant: open the URL
+                                      on any device, type the code; fedcert
+                                      finishes by itself
+  fedcert login --tenant fabrikam     sign in to the [[tenant]] named fabrikam
+  fedcert login --status              who is signed in to which tenant, until when
+  fedcert logout --tenant fabrikam    forget that sign-in
+
+The sign-in asks for Domain.Read.All (read-only; --audit adds AuditLog.Read.All)
+with Microsoft Graph Command Line Tools, unless the tenant's table names its own
+client_id. It is kept in the data directory (mode 0600) and renewed on each use.
+Exit code: 0 signed in; 77 declined, expired or refused by Entra (the line says
+why); 130 cancelled with Ctrl-C (nothing is saved).";
+
+const LOGOUT_EXAMPLES: &str = "\
+Examples:
+  fedcert logout                      forget the sign-in of the [entra] tenant
+  fedcert logout --tenant fabrikam    of the [[tenant]] named fabrikam";
 
 const IMPORT_EXAMPLES: &str = "\
 Examples:
@@ -255,6 +282,13 @@ pub enum Command {
     /// likely causes, and which watched domains show one of them now.
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(explain::ExplainArgs),
+    /// Sign in to a tenant as yourself (device code: open a URL on any device, type the code),
+    /// so that Entra's side is read with your account; --status says who is signed in where.
+    #[command(after_help = LOGIN_EXAMPLES)]
+    Login(login::LoginArgs),
+    /// Forget the sign-in of a tenant (removes it from the data directory).
+    #[command(after_help = LOGOUT_EXAMPLES)]
+    Logout(login::LogoutArgs),
     /// Manage the config file.
     #[command(after_help = CONFIG_EXAMPLES)]
     Config {
@@ -318,14 +352,14 @@ pub struct ChecklistArgs {
     /// The domain, as named in the config.
     pub domain: String,
     /// markdown (for a change ticket), json or text.
-    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text", "ps1"]).try_map(|s| s.parse::<checklist_format::Format>()))]
-    pub format: checklist_format::Format,
+    #[arg(long, default_value = "markdown", value_parser = clap::builder::PossibleValuesParser::new(["markdown", "json", "text", "ps1"]).try_map(|s| s.parse::<crate::checklist::format::Format>()))]
+    pub format: crate::checklist::format::Format,
     /// graph (Microsoft Graph PowerShell, the default) or msonline (legacy, retired in 2025).
     #[arg(long, default_value = "graph", value_parser = clap::builder::PossibleValuesParser::new(["graph", "msonline"]).try_map(|s| s.parse::<crate::checklist::Dialect>()))]
     pub dialect: crate::checklist::Dialect,
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct InspectArgs {
     /// https:// or http:// URL, file:// URL, a path, or - for standard input.
     pub source: String,
@@ -335,6 +369,10 @@ pub struct InspectArgs {
     /// Same as --format json.
     #[arg(long)]
     pub json: bool,
+    /// The most of a URL's body to read (after decompression), e.g. 2GiB; whole federation
+    /// aggregates are hundreds of MB. The body is read as it arrives, never held whole.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = crate::units::parse_byte_size)]
+    pub max_body: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -353,6 +391,8 @@ pub enum ConfigAction {
     Path,
     /// Print the configured domain names, one per line (the shell completions use it).
     Domains,
+    /// Print the configured tenants' names, one per line (the shell completions use it).
+    Tenants,
 }
 
 #[derive(Debug, Args)]
@@ -457,7 +497,10 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("fedcert: {}", failure.message);
+            // One line per error (a config with several mistakes says each).
+            for line in failure.message.lines() {
+                eprintln!("fedcert: {line}");
+            }
             ExitCode::from(failure.code)
         }
     }
@@ -503,6 +546,14 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Explain(args)) => {
             init_stderr_logging(&cli.global, Refreshes::InTheReport);
             runtime.block_on(explain::run(&cli.global, &args, now))
+        }
+        Some(Command::Login(args)) => {
+            init_stderr_logging(&cli.global, Refreshes::Logged);
+            runtime.block_on(login::login(&cli.global, &args))
+        }
+        Some(Command::Logout(args)) => {
+            init_stderr_logging(&cli.global, Refreshes::Logged);
+            login::logout(&cli.global, &args)
         }
         Some(Command::Config { action }) => {
             init_stderr_logging(&cli.global, Refreshes::Logged);

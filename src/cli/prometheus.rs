@@ -637,14 +637,14 @@ mod tests {
             now,
         );
         let held = cert("ADFS Signing - fs.fabrikam.example", now, -100, 265);
-        status.entra_live = Some(EntraSide {
+        status.entra_live = Some(Box::new(EntraSide {
             source: Some(EntraSource::Import),
             signing: Some(held.sha1),
             signing_cert: Some(held.clone()),
             issuer_uri: Some("http://fs.fabrikam.example/adfs/services/trust".to_owned()),
             update_result: Some("success".into()),
             ..EntraSide::default()
-        });
+        }));
         status.reassess(now);
         let text = render(&[status], now);
         let wanted = [("domain", "fabrikam.example"), ("result", "success")];

@@ -1,6 +1,7 @@
 //! `fedcert completions <shell>` and `fedcert man`: generated from the clap definitions, so
 //! they can never list a flag the binary does not have. The completions also offer the
 //! configured domain names (`fedcert config domains`) where a domain is asked for, and the
+//! tenants' names (`fedcert config tenants`) after `--tenant`, and the
 //! manual page gains the sections clap knows nothing of: examples, files, environment, exit
 //! status and the verdict's rules.
 
@@ -40,6 +41,7 @@ fn with_domain_names(shell: Shell, script: String) -> String {
             const CALL: &str = "\nif [ \"$funcstack[1]\" = \"_fedcert\" ]; then";
             let script = script
                 .replace(":NAME:_default", ":NAME:_fedcert_domains")
+                .replace(":TENANT:_default", ":TENANT:_fedcert_tenants")
                 .replace(
                     ":domain -- The domain, as named in the config:_default",
                     ":domain -- The domain, as named in the config:_fedcert_domains",
@@ -62,6 +64,11 @@ _fedcert_with_domains() {
         COMPREPLY=( $(compgen -W "$(fedcert config domains 2>/dev/null)" -- "$cur") )
         return 0
     fi
+    if [[ "$prev" == "--tenant" ]]; then
+        local IFS=$'\n'
+        COMPREPLY=( $(compgen -W "$(fedcert config tenants 2>/dev/null)" -- "$cur") )
+        return 0
+    fi
     _fedcert "$@"
 }
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
@@ -75,6 +82,8 @@ const FISH_DOMAINS: &str = r"
 # Configured domain names after --domain and as checklist's DOMAIN (fedcert config domains).
 complete -c fedcert -l domain -r -f -a '(fedcert config domains 2>/dev/null)'
 complete -c fedcert -n '__fish_seen_subcommand_from checklist' -f -a '(fedcert config domains 2>/dev/null)'
+# Configured tenants after --tenant (fedcert config tenants).
+complete -c fedcert -l tenant -r -f -a '(fedcert config tenants 2>/dev/null)'
 ";
 
 const ZSH_DOMAINS: &str = r#"
@@ -84,6 +93,13 @@ _fedcert_domains() {
     local -a domains
     domains=(${(f)"$(fedcert config domains 2>/dev/null)"})
     _describe 'domain' domains
+}
+# Configured tenants (fedcert config tenants).
+(( $+functions[_fedcert_tenants] )) ||
+_fedcert_tenants() {
+    local -a tenants
+    tenants=(${(f)"$(fedcert config tenants 2>/dev/null)"})
+    _describe 'tenant' tenants
 }
 "#;
 
@@ -176,6 +192,10 @@ fn reference(roff: &mut Roff) {
             "The data directory (FEDCERT_DATA_DIR names another): checklist progress, PowerShell imports, the last good metadata, written atomically under a lock.",
         ),
         (
+            "~/.local/share/fedcert/signin/",
+            "The sign-ins of fedcert login, one file per tenant, readable by you alone (0600): the refresh token and who signed in. fedcert logout removes one.",
+        ),
+        (
             "~/.local/share/fedcert/fedcert.log",
             "The TUI's log (--log-file names another); headless commands log to standard error.",
         ),
@@ -233,6 +253,14 @@ fn reference(roff: &mut Roff) {
         ),
         ("70", "An internal error."),
         ("73", "An output file or directory that cannot be created."),
+        (
+            "77",
+            "login: the sign-in was declined, its code expired, or Entra refused it.",
+        ),
+        (
+            "130",
+            "login: cancelled with Ctrl-C while waiting; nothing was saved.",
+        ),
     ] {
         entry(roff, term, text);
     }

@@ -166,6 +166,14 @@ impl Origin<'_> {
             Some(key) if key == "domain" => format!(
                 "`domain` must be an array of tables: write [[domain]] (double brackets) for each domain; found {found}"
             ),
+            Some(key)
+                if key == "tenant"
+                    && self.table_at(at).is_none_or(|t| !t.starts_with("[[domain")) =>
+            {
+                format!(
+                    "`tenant` must be an array of tables: write [[tenant]] (double brackets) for each tenant; found {found}"
+                )
+            }
             Some(key) => format!("`{key}` must be {}; found {found}", allowed(&key)),
             None => format!("wrong type {}: {rest}", self.scope(at)),
         }
@@ -196,6 +204,8 @@ pub(super) fn allowed(key: &str) -> String {
         "entity_id" => "a string: the entityID of this IdP inside an aggregate".into(),
         "tenant_id" => "a string: the tenant ID (a GUID) or its .onmicrosoft.com name".into(),
         "client_id" => "a string: the application (client) ID, a GUID".into(),
+        "auth" => "\"device\" (you sign in: fedcert login), \"secret\" or \"certificate\" (an app registration)".into(),
+        "tenant" => "a string: the name of a [[tenant]] table (or [entra]'s tenant_id)".into(),
         "ca_file" | "client_certificate" | "client_key" => "a string: a file path (PEM)".into(),
         "settings" | "entra" | "keys" | "theme" => format!("a table: [{key}]"),
         "domain" => "an array of tables: [[domain]]".into(),

@@ -248,6 +248,9 @@ bindable! {
     ToggleFailed => "toggle_failed",
     EditNote => "edit_note",
     CopyCommands => "copy_commands",
+    /// Write the domain's runbook as a PowerShell script to a file in the data dir (for
+    /// terminals OSC 52 does not reach).
+    WriteScript => "write_script",
     SwitchDialect => "switch_dialect",
     SaveNote => "save_note",
     /// Backspace in a note.
@@ -263,6 +266,8 @@ bindable! {
     /// Explain an error users see (AADSTS50008, a pasted page): which domains show its causes.
     /// Its prompt takes the filter's keys: `apply_filter`, `filter_erase`, `clear_filter`.
     Explain => "explain",
+    /// Group the list's rows (by tenant), or stop grouping them.
+    GroupBy => "group_by",
 }
 
 impl std::fmt::Display for Bindable {
@@ -294,7 +299,7 @@ pub struct BindingSpec {
     pub fixed: bool,
 }
 
-const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log];
+const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log, Mode::Help];
 const BROWSE: &[Mode] = &[Mode::List, Mode::Details];
 const VIEWS: &[Mode] = &[Mode::List, Mode::Details, Mode::Checklist];
 const CHECKLIST: &[Mode] = &[Mode::Checklist];
@@ -377,7 +382,7 @@ pub const BINDINGS: &[BindingSpec] = {
         paired(B::NextDomain, &[KeySpec::char(']')], &[Mode::Details], "Next domain, in the details", B::PreviousDomain, "domain"),
         hinted(B::OpenDetails, ENTER, &[Mode::List], "Timeline and facts of the domain", "details"),
         hinted(B::OpenChecklist, &[KeySpec::char('c')], BROWSE, "Renewal checklist of the domain", "checklist"),
-        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP host, status", "filter"),
+        hinted(B::StartFilter, &[KeySpec::char('/')], &[Mode::List], "Filter: name, IdP, tenant, status", "filter"),
         hinted(B::ApplyFilter, ENTER, PROMPTS, "Run the filter or the explanation", "apply"),
         row(B::FilterErase, BACKSPACE, PROMPTS, "Delete the last character"),
         hinted(B::ClearFilter, ESC, PROMPTS, "Clear the filter; close the prompt", "clear"),
@@ -392,6 +397,7 @@ pub const BINDINGS: &[BindingSpec] = {
         hinted(B::ToggleFailed, &[KeySpec::char('f')], CHECKLIST, "Mark failed (again: undo)", "fail"),
         hinted(B::EditNote, &[KeySpec::char('n')], CHECKLIST, "Write a note on the step", "note"),
         hinted(B::CopyCommands, &[KeySpec::char('y')], CHECKLIST, "Copy the commands (OSC 52)", "copy"),
+        row(B::WriteScript, &[KeySpec::char('w')], CHECKLIST, "Write the runbook script to a file"),
         hinted(B::SwitchDialect, &[KeySpec::char('d')], CHECKLIST, "Graph ⇄ MSOnline commands", "dialect"),
         hinted(B::SaveNote, ENTER, &[Mode::Note], "Save the note (empty removes it)", "save"),
         row(B::NoteErase, BACKSPACE, &[Mode::Note], "Delete the last character"),
@@ -403,6 +409,7 @@ pub const BINDINGS: &[BindingSpec] = {
         hinted(B::RefreshAll, &[KeySpec::char('R')], VIEWS, "Refresh every domain now", "all"),
         hinted(B::ToggleLog, &[KeySpec::char('L')], &[Mode::List, Mode::Details, Mode::Log], "Log pane: recent warnings, errors", "log"),
         hinted(B::Explain, &[KeySpec::char('e')], BROWSE, "Explain an error users see", "explain"),
+        row(B::GroupBy, &[KeySpec::char('b')], &[Mode::List], "Group the list: by tenant, or not"),
         // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
         // config.
         BindingSpec {

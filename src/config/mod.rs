@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod diagnostic;
+mod every_error;
 pub mod keys;
 mod raw;
 pub mod theme;
@@ -26,7 +27,10 @@ pub struct Config {
     /// The file it came from, when it came from a file.
     pub path: Option<PathBuf>,
     pub settings: Settings,
+    /// `[entra]`: the default tenant of every domain without its own `tenant`.
     pub entra: Option<EntraConfig>,
+    /// `[[tenant]]`: more tenants, each named; a domain picks one with `tenant = "NAME"`.
+    pub tenants: Vec<EntraConfig>,
     pub domains: Vec<DomainConfig>,
     /// `[keys]`: the actions it rebinds (the TUI builds its keymap from them).
     pub keys: KeyBindings,
@@ -50,6 +54,74 @@ impl Config {
                     .collect::<Vec<_>>()
                     .join(", "),
             })
+    }
+
+    /// Every tenant: `[entra]` first, then the `[[tenant]]` tables in the file's order.
+    pub fn all_tenants(&self) -> impl Iterator<Item = &EntraConfig> {
+        self.entra.iter().chain(&self.tenants)
+    }
+
+    /// The tenant called `name`: a `[[tenant]]` (or `[entra]`) `name`, or a `tenant_id`, case
+    /// aside; or an error listing the configured ones.
+    pub fn tenant(&self, name: &str) -> Result<&EntraConfig, UnknownTenant> {
+        let name = name.trim();
+        self.all_tenants()
+            .find(|t| t.label().eq_ignore_ascii_case(name))
+            .or_else(|| {
+                self.all_tenants()
+                    .find(|t| t.tenant_id.eq_ignore_ascii_case(name))
+            })
+            .ok_or_else(|| UnknownTenant {
+                name: name.to_owned(),
+                known: self
+                    .all_tenants()
+                    .map(EntraConfig::label)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// The tenant a command means when none is named: `[entra]`, else the only `[[tenant]]`.
+    pub fn default_tenant(&self) -> Option<&EntraConfig> {
+        self.entra.as_ref().or(match self.tenants.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        })
+    }
+
+    /// The tenant whose Entra holds `domain` ([`DomainConfig::tenant`]; `[entra]` when it names
+    /// none).
+    pub fn tenant_of(&self, domain: &DomainConfig) -> Option<&EntraConfig> {
+        match domain.tenant.as_deref() {
+            Some(label) => self.all_tenants().find(|t| t.label() == label),
+            None => self.entra.as_ref(),
+        }
+    }
+}
+
+/// A tenant name the config does not know.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct UnknownTenant {
+    pub name: String,
+    /// The configured tenants' names, comma-separated.
+    pub known: String,
+}
+
+impl std::fmt::Display for UnknownTenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = &self.name;
+        if self.known.is_empty() {
+            write!(
+                f,
+                "no tenant {name:?} in the config: it has no [entra] or [[tenant]] table (add [entra] with tenant_id = {name:?})"
+            )
+        } else {
+            write!(
+                f,
+                "no tenant {name:?} in the config (configured: {})",
+                self.known
+            )
+        }
     }
 }
 
@@ -91,10 +163,52 @@ impl Default for Settings {
     }
 }
 
-/// `[entra]`: read-only Microsoft Graph access (app-only).
+/// The application (client) id fedcert signs the operator in with when `auth = "device"` names
+/// none: Microsoft Graph Command Line Tools, Microsoft's own public client for the Graph
+/// PowerShell SDK (`Connect-MgGraph`). It is in every tenant, supports the device code flow and
+/// asks for delegated permissions only; tenants whose admins use Graph PowerShell have consented
+/// to it already. README, "Signing in", says why and how to use an app of your own instead.
+pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+/// The name Entra shows for [`DEFAULT_PUBLIC_CLIENT_ID`].
+pub const DEFAULT_PUBLIC_CLIENT_NAME: &str = "Microsoft Graph Command Line Tools";
+
+/// How fedcert authenticates to Microsoft Graph for one tenant (`auth = "…"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// The operator signs in (`fedcert login`, the device code flow): delegated, read-only.
+    Device,
+    /// An app registration's client secret, from an environment variable (app-only).
+    Secret,
+    /// A certificate registered on an app registration (app-only).
+    Certificate,
+}
+
+impl Auth {
+    /// Every method, as `auth = "…"` spells it.
+    pub const ALL: [Auth; 3] = [Auth::Device, Auth::Secret, Auth::Certificate];
+
+    /// The config's word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Device => "device",
+            Self::Secret => "secret",
+            Self::Certificate => "certificate",
+        }
+    }
+}
+
+/// `[entra]` or one `[[tenant]]`: read-only Microsoft Graph access to one tenant, as the app
+/// (secret, certificate) or as the signed-in operator (device).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntraConfig {
+    /// `name`: required in `[[tenant]]`, optional in `[entra]`.
+    pub name: Option<String>,
     pub tenant_id: String,
+    /// `auth` as written; `None` lets the keys present choose ([`Self::auth`]).
+    pub auth: Option<Auth>,
+    /// The application (client) id; for `auth = "device"` without one,
+    /// [`DEFAULT_PUBLIC_CLIENT_ID`].
     pub client_id: String,
     /// The *name* of the environment variable holding the client secret.
     pub client_secret_env: Option<String>,
@@ -102,6 +216,48 @@ pub struct EntraConfig {
     pub client_key: Option<PathBuf>,
     pub authority: String,
     pub graph: String,
+}
+
+impl EntraConfig {
+    /// `[entra]` for `tenant_id` as the app with `client_id`, the public cloud's endpoints and
+    /// no credential yet.
+    pub fn new(tenant_id: impl Into<String>, client_id: impl Into<String>) -> Self {
+        Self {
+            name: None,
+            tenant_id: tenant_id.into(),
+            auth: None,
+            client_id: client_id.into(),
+            client_secret_env: None,
+            client_certificate: None,
+            client_key: None,
+            authority: "https://login.microsoftonline.com".into(),
+            graph: "https://graph.microsoft.com".into(),
+        }
+    }
+
+    /// The method in force: `auth` when written, else `secret` with `client_secret_env`,
+    /// `certificate` with `client_certificate` or `client_key`, else `device` (DESIGN.md §6.3).
+    pub fn auth(&self) -> Auth {
+        self.auth.unwrap_or(if self.client_secret_env.is_some() {
+            Auth::Secret
+        } else if self.client_certificate.is_some() || self.client_key.is_some() {
+            Auth::Certificate
+        } else {
+            Auth::Device
+        })
+    }
+
+    /// How the tenant is named in commands, `check --json` and the TUI: its `name`, else its
+    /// `tenant_id`.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.tenant_id)
+    }
+
+    /// It signs the operator in with [`DEFAULT_PUBLIC_CLIENT_ID`].
+    pub fn uses_default_client(&self) -> bool {
+        self.client_id
+            .eq_ignore_ascii_case(DEFAULT_PUBLIC_CLIENT_ID)
+    }
 }
 
 /// One `[[domain]]`.
@@ -123,6 +279,10 @@ pub struct DomainConfig {
     pub metadata_signer: Vec<Sha1>,
     /// `require_signature = true`: unsigned metadata is a WARNING (rule X3).
     pub require_signature: bool,
+    /// The [label](EntraConfig::label) of the tenant whose Entra holds the domain: its own
+    /// `tenant`, else `[entra]`'s (the config loader fills it in). `None` stands for `[entra]`'s
+    /// too, and for no Graph at all without `[entra]`.
+    pub tenant: Option<String>,
     /// Per-domain poll interval; `None` uses `[settings] refresh`.
     pub refresh: Option<Duration>,
     /// The global policy with this domain's overrides applied.
@@ -144,6 +304,7 @@ impl DomainConfig {
             ca_file: None,
             metadata_signer: Vec::new(),
             require_signature: false,
+            tenant: None,
             refresh: None,
             policy: Policy::default(),
         }
@@ -165,6 +326,14 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Semantic { path: String, message: String },
+    /// Several errors of one file, in file order, one per line (`more`: there may be others
+    /// past the [`every_error::MOST`] shown).
+    #[error("{}", several(path, errors, *more))]
+    Several {
+        path: String,
+        errors: Vec<ConfigError>,
+        more: bool,
+    },
     #[error("no config file at {0} (run `fedcert config init` to write a commented sample)")]
     Missing(String),
     #[error(
@@ -207,11 +376,49 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-/// Validate config text; `origin` names it in errors.
+/// Validate config text; `origin` names it in errors. A file with several errors gets them
+/// all ([`ConfigError::Several`]), in file order.
 pub fn parse_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    parse_once(text, origin)
+        .map_err(|first| every_error::every_error(text, origin, first, |t| parse_once(t, origin)))
+}
+
+/// The first error of `text`, or the config.
+fn parse_once(text: &str, origin: &str) -> Result<Config, ConfigError> {
     let origin = diagnostic::Origin { name: origin, text };
     let raw: raw::RawConfig = toml::from_str(text).map_err(|e| origin.toml_error(&e))?;
     validate::validate(&raw, &origin)
+}
+
+impl ConfigError {
+    /// The 1-based line an error points at, when it does.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Self::Invalid { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
+    fn column(&self) -> usize {
+        match self {
+            Self::Invalid { column, .. } => *column,
+            _ => 0,
+        }
+    }
+}
+
+/// The lines of [`ConfigError::Several`], and what to do with them.
+fn several(path: &str, errors: &[ConfigError], more: bool) -> String {
+    let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let count = if more {
+        format!("the first {} errors", errors.len())
+    } else {
+        format!("{} errors", errors.len())
+    };
+    lines.push(format!(
+        "{path}: {count}; fix them, then run `fedcert config check`"
+    ));
+    lines.join("\n")
 }
 
 /// Write the commented [`SAMPLE`] to `path` for `fedcert config init`, creating parent

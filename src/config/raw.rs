@@ -12,6 +12,9 @@ use toml::Spanned;
 pub(super) struct RawConfig {
     pub settings: Option<RawSettings>,
     pub entra: Option<Spanned<RawEntra>>,
+    /// `[[tenant]]`: more tenants, each with a `name` and every `[entra]` key.
+    #[serde(default)]
+    pub tenant: Vec<Spanned<RawEntra>>,
     #[serde(default)]
     pub domain: Vec<Spanned<RawDomain>>,
     /// `[keys]`: action name → a key or an array of keys. Checked by hand (the action names
@@ -53,12 +56,16 @@ pub(super) struct RawSettings {
     pub tls_warn_days: Option<Spanned<i64>>,
 }
 
-/// `[entra]`.
+/// `[entra]`, or one `[[tenant]]` (which needs `name`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawEntra {
+    pub name: Option<Spanned<String>>,
     pub tenant_id: Spanned<String>,
-    pub client_id: Spanned<String>,
+    /// `"device"`, `"secret"` or `"certificate"`; absent: chosen by the keys present.
+    pub auth: Option<Spanned<String>>,
+    /// Optional for `auth = "device"` (a public client is used).
+    pub client_id: Option<Spanned<String>>,
     pub client_secret_env: Option<Spanned<String>>,
     /// Known only to be refused with a pointer to `client_secret_env`.
     pub client_secret: Option<Spanned<toml::Value>>,
@@ -84,6 +91,8 @@ pub(super) struct RawDomain {
     /// A thumbprint or an array of thumbprints.
     pub metadata_signer: Option<Spanned<toml::Value>>,
     pub require_signature: Option<Spanned<bool>>,
+    /// The name of the `[[tenant]]` whose Entra holds this domain (default: `[entra]`).
+    pub tenant: Option<Spanned<String>>,
     pub refresh: Option<Spanned<String>>,
     pub renew_now_days: Option<Spanned<i64>>,
     pub manual_renew_days: Option<Spanned<i64>>,

@@ -9,7 +9,9 @@ use toml::Spanned;
 use super::diagnostic::{Origin, allowed, client_secret_refusal};
 use super::raw::{RawConfig, RawDomain, RawEntra, RawPolicy, RawSettings};
 use super::thresholds::merge_policy;
-use super::{Config, ConfigError, DomainConfig, EntraConfig, Settings};
+use super::{
+    Auth, Config, ConfigError, DEFAULT_PUBLIC_CLIENT_ID, DomainConfig, EntraConfig, Settings,
+};
 use crate::assess::Policy;
 use crate::cert::Sha1;
 use crate::location::Location;
@@ -36,14 +38,20 @@ pub(super) fn validate(raw: &RawConfig, origin: &Origin<'_>) -> Checked<Config> 
     let entra = raw
         .entra
         .as_ref()
-        .map(|entra| check_entra(entra, origin))
+        .map(|entra| check_entra(entra, Table::Entra, origin))
         .transpose()?;
+    let tenants = check_tenants(&raw.tenant, entra.as_ref(), origin)?;
+    let default_tenant = entra.as_ref().map(|e| e.label().to_owned());
     // Name → byte offset of its first `name`; the line is worked out only for the error
     // (counting lines for every domain made loading 10,000 domains quadratic).
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut domains = Vec::with_capacity(raw.domain.len());
     for domain in &raw.domain {
-        let checked = check_domain(domain.get_ref(), &settings.policy, &global_policy, origin)?;
+        let mut checked = check_domain(domain.get_ref(), &settings.policy, &global_policy, origin)?;
+        checked.tenant = match &domain.get_ref().tenant {
+            Some(name) => Some(domain_tenant(name, entra.as_ref(), &tenants, origin)?),
+            None => default_tenant.clone(),
+        };
         let name_span = domain.get_ref().name.span();
         if let Some(&first) = seen.get(&checked.name.to_lowercase()) {
             let (line, _) = origin.line_column(first);
@@ -70,6 +78,7 @@ pub(super) fn validate(raw: &RawConfig, origin: &Origin<'_>) -> Checked<Config> 
         path: None,
         settings,
         entra,
+        tenants,
         domains,
         keys,
         theme,
@@ -111,19 +120,131 @@ fn check_settings(raw: &RawSettings, origin: &Origin<'_>) -> Checked<Settings> {
     })
 }
 
-fn check_entra(spanned: &Spanned<RawEntra>, origin: &Origin<'_>) -> Checked<EntraConfig> {
+/// Which table an `[entra]`-shaped table is, for its messages.
+#[derive(Clone, Copy)]
+enum Table<'a> {
+    Entra,
+    /// A `[[tenant]]`, by its name when it has one.
+    Tenant(Option<&'a str>),
+}
+
+impl std::fmt::Display for Table<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Entra => f.write_str("[entra]"),
+            Self::Tenant(Some(name)) => write!(f, "[[tenant]] {name:?}"),
+            Self::Tenant(None) => f.write_str("[[tenant]]"),
+        }
+    }
+}
+
+/// `[[tenant]]` tables: each named, no two named alike (nor like `[entra]`).
+fn check_tenants(
+    raw: &[Spanned<RawEntra>],
+    entra: Option<&EntraConfig>,
+    origin: &Origin<'_>,
+) -> Checked<Vec<EntraConfig>> {
+    let mut tenants: Vec<EntraConfig> = Vec::with_capacity(raw.len());
+    for spanned in raw {
+        let table = spanned.get_ref();
+        let Some(name_value) = &table.name else {
+            return Err(origin.error_at(
+                &table.tenant_id.span(),
+                format!(
+                    "[[tenant]] with tenant_id = {:?} has no name: add name = \"…\" (how [[domain]] tenant = \"…\" and fedcert login --tenant call it)",
+                    table.tenant_id.get_ref()
+                ),
+            ));
+        };
+        let name = non_empty("name", name_value, origin)?;
+        let tenant = check_entra(spanned, Table::Tenant(Some(&name)), origin)?;
+        let taken = entra
+            .into_iter()
+            .chain(&tenants)
+            .find(|t| t.label().eq_ignore_ascii_case(&name));
+        if let Some(other) = taken {
+            return Err(origin.error_at(
+                &name_value.span(),
+                format!(
+                    "tenant name {name:?} is already taken by {} (names are compared case-insensitively); give each tenant its own name",
+                    if other.name.is_none() { "[entra]'s tenant_id".to_owned() } else { format!("another tenant ({})", other.label()) }
+                ),
+            ));
+        }
+        tenants.push(tenant);
+    }
+    Ok(tenants)
+}
+
+/// `[[domain]] tenant = "NAME"` → the label of the tenant it names.
+fn domain_tenant(
+    value: &Spanned<String>,
+    entra: Option<&EntraConfig>,
+    tenants: &[EntraConfig],
+    origin: &Origin<'_>,
+) -> Checked<String> {
+    let name = non_empty("tenant", value, origin)?;
+    let all = || entra.into_iter().chain(tenants);
+    all()
+        .find(|t| t.label().eq_ignore_ascii_case(&name))
+        .or_else(|| all().find(|t| t.tenant_id.eq_ignore_ascii_case(&name)))
+        .map(|t| t.label().to_owned())
+        .ok_or_else(|| {
+            let known: Vec<&str> = all().map(EntraConfig::label).collect();
+            let known = if known.is_empty() {
+                "none is configured".to_owned()
+            } else {
+                format!("configured: {}", known.join(", "))
+            };
+            origin.error_at(
+                &value.span(),
+                format!(
+                    "tenant = {name:?} names no tenant ({known}); add a [[tenant]] table with name = {name:?} and its tenant_id"
+                ),
+            )
+        })
+}
+
+fn check_entra(
+    spanned: &Spanned<RawEntra>,
+    table: Table<'_>,
+    origin: &Origin<'_>,
+) -> Checked<EntraConfig> {
     let raw = spanned.get_ref();
     if let Some(secret) = &raw.client_secret {
         return Err(origin.error_at(&secret.span(), client_secret_refusal()));
     }
+    let name = raw
+        .name
+        .as_ref()
+        .map(|value| tenant_name(value, origin))
+        .transpose()?;
     let tenant_id = non_empty("tenant_id", &raw.tenant_id, origin)?;
-    let client_id = non_empty("client_id", &raw.client_id, origin)?;
-    if !is_guid(&client_id) {
+    if ["common", "organizations", "consumers"]
+        .iter()
+        .any(|alias| tenant_id.eq_ignore_ascii_case(alias))
+    {
         return Err(origin.error_at(
-            &raw.client_id.span(),
-            format!("client_id = {client_id:?} is not an application (client) ID: expected a GUID like 00000000-0000-0000-0000-000000000000"),
+            &raw.tenant_id.span(),
+            format!("tenant_id = {tenant_id:?} is not one tenant: use the tenant's ID (a GUID) or its .onmicrosoft.com name"),
         ));
     }
+    let auth = raw.auth.as_ref().map(|v| auth(v, origin)).transpose()?;
+    let client_id = raw
+        .client_id
+        .as_ref()
+        .map(|value| {
+            let client_id = non_empty("client_id", value, origin)?;
+            if is_guid(&client_id) {
+                Ok(client_id)
+            } else {
+                Err(origin.error_at(
+                    &value.span(),
+                    format!("client_id = {client_id:?} is not an application (client) ID: expected a GUID like 00000000-0000-0000-0000-000000000000"),
+                ))
+            }
+        })
+        .transpose()?;
     let client_secret_env = raw
         .client_secret_env
         .as_ref()
@@ -151,12 +272,6 @@ fn check_entra(spanned: &Spanned<RawEntra>, origin: &Origin<'_>) -> Checked<Entr
         }
         _ => {}
     }
-    if client_secret_env.is_none() && client_certificate.is_none() {
-        return Err(origin.error_at(
-            &raw.tenant_id.span(),
-            "[entra] has no credential: set client_secret_env = \"FEDCERT_CLIENT_SECRET\" (the variable's name) or client_certificate and client_key",
-        ));
-    }
     let authority = endpoint(
         "authority",
         raw.authority.as_ref(),
@@ -164,15 +279,105 @@ fn check_entra(spanned: &Spanned<RawEntra>, origin: &Origin<'_>) -> Checked<Entr
         origin,
     )?;
     let graph = endpoint("graph", raw.graph.as_ref(), DEFAULT_GRAPH, origin)?;
-    Ok(EntraConfig {
+    let mut entra = EntraConfig {
+        name,
         tenant_id,
-        client_id,
+        auth,
+        client_id: client_id.clone().unwrap_or_default(),
         client_secret_env,
         client_certificate,
         client_key,
         authority,
         graph,
-    })
+    };
+    check_auth(raw, &mut entra, table, client_id.is_some(), origin)?;
+    Ok(entra)
+}
+
+/// The keys the method in force needs are there, and none that only another method uses.
+fn check_auth(
+    raw: &RawEntra,
+    entra: &mut EntraConfig,
+    table: Table<'_>,
+    has_client_id: bool,
+    origin: &Origin<'_>,
+) -> Checked<()> {
+    let at = raw
+        .auth
+        .as_ref()
+        .map_or_else(|| raw.tenant_id.span(), Spanned::span);
+    match entra.auth() {
+        Auth::Device => {
+            let app_keys = [
+                (
+                    "client_secret_env",
+                    raw.client_secret_env.as_ref().map(Spanned::span),
+                ),
+                (
+                    "client_certificate",
+                    raw.client_certificate.as_ref().map(Spanned::span),
+                ),
+            ];
+            if let Some((key, Some(span))) = app_keys.into_iter().find(|(_, span)| span.is_some()) {
+                return Err(origin.error_at(
+                    &span,
+                    format!("{table}: auth = \"device\" signs you in as yourself, so {key} is not used: remove it, or set auth = \"{}\"", if key == "client_secret_env" { "secret" } else { "certificate" }),
+                ));
+            }
+            if !has_client_id {
+                DEFAULT_PUBLIC_CLIENT_ID.clone_into(&mut entra.client_id);
+            }
+        }
+        method @ (Auth::Secret | Auth::Certificate) => {
+            if !has_client_id {
+                return Err(origin.error_at(
+                    &at,
+                    format!("{table} has no client_id: auth = \"{}\" signs in as an app registration; set client_id to its application (client) ID, or use auth = \"device\" to sign in as yourself", method.name()),
+                ));
+            }
+            if method == Auth::Secret && entra.client_secret_env.is_none() {
+                return Err(origin.error_at(
+                    &at,
+                    format!("{table}: auth = \"secret\" needs client_secret_env = \"FEDCERT_CLIENT_SECRET\" (the name of the variable that holds the secret)"),
+                ));
+            }
+            if method == Auth::Certificate && entra.client_certificate.is_none() {
+                return Err(origin.error_at(
+                    &at,
+                    format!("{table}: auth = \"certificate\" needs client_certificate and client_key (the PEM certificate registered on the app and its key)"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn auth(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<Auth> {
+    let text = value.get_ref().trim();
+    Auth::ALL
+        .into_iter()
+        .find(|a| a.name().eq_ignore_ascii_case(text))
+        .ok_or_else(|| {
+            origin.error_at(
+                &value.span(),
+                format!(
+                    "auth = {text:?} is not a sign-in method: auth must be {}",
+                    allowed("auth")
+                ),
+            )
+        })
+}
+
+/// A tenant's `name`: no spaces, so that `--tenant NAME` takes it as it is.
+fn tenant_name(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> {
+    let name = non_empty("name", value, origin)?;
+    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(origin.error_at(
+            &value.span(),
+            format!("name = {name:?} must not contain spaces: a tenant's name is a word such as \"contoso\""),
+        ));
+    }
+    Ok(name)
 }
 
 fn check_domain(
@@ -181,15 +386,7 @@ fn check_domain(
     global_raw: &RawPolicy,
     origin: &Origin<'_>,
 ) -> Checked<DomainConfig> {
-    let name = non_empty("name", &raw.name, origin)?;
-    if name.chars().any(char::is_whitespace) {
-        return Err(origin.error_at(
-            &raw.name.span(),
-            format!(
-                "name = {name:?} must not contain spaces: use the domain name, e.g. \"contoso.com\""
-            ),
-        ));
-    }
+    let name = domain_name(&raw.name, origin)?;
     let metadata_url = metadata_location(&raw.metadata_url, origin)?;
     let optional_string = |value: &Option<Spanned<String>>, key| {
         value
@@ -238,6 +435,8 @@ fn check_domain(
             .transpose()?
             .unwrap_or_default(),
         require_signature: raw.require_signature.as_ref().is_some_and(|v| *v.get_ref()),
+        // Resolved by `validate`, which knows the tenants.
+        tenant: None,
         refresh: raw
             .refresh
             .as_ref()
@@ -392,13 +591,62 @@ fn private_file(key: &str, value: &Spanned<String>, origin: &Origin<'_>) -> Chec
     Ok(file)
 }
 
+/// A federated domain's name as Entra knows it (`contoso.com`): not a URL, an address or a
+/// path, and without spaces.
+fn domain_name(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> {
+    let name = non_empty("name", value, origin)?;
+    let refuse = |why: String| Err(origin.error_at(&value.span(), why));
+    if let Some((_, rest)) = name.split_once("://") {
+        let host = rest.split(['/', ':', '?', '#']).next().unwrap_or_default();
+        return refuse(format!(
+            "name = {name:?} is a URL; name is the domain as Entra knows it: name = {host:?} (the URL goes in metadata_url)"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| c.is_whitespace() || matches!(c, '/' | '\\' | ':' | '@' | '?' | '#'))
+    {
+        let shown = if bad.is_whitespace() {
+            "a space".to_owned()
+        } else {
+            format!("{bad:?}")
+        };
+        return refuse(format!(
+            "name = {name:?} must not contain {shown}: use the domain name, e.g. \"contoso.com\""
+        ));
+    }
+    Ok(name)
+}
+
 fn metadata_location(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> {
     let text = value.get_ref().trim();
     match Location::parse(text) {
         Ok(Location::Stdin) => Err(origin.error_at(&value.span(), "metadata_url = \"-\" (stdin) only works with `fedcert inspect -`; give a URL or a file path")),
+        Ok(Location::File(path)) if !path.exists() && starts_with_a_host(text) => {
+            Err(origin.error_at(
+                &value.span(),
+                format!(
+                    "metadata_url = {text:?} has no scheme, so it would be read as a file, and there is no such file; for the federation service write metadata_url = \"https://{text}\" (for a file in a directory named like a host, write ./{text})"
+                ),
+            ))
+        }
         Ok(_) => Ok(text.to_owned()),
         Err(why) => Err(origin.error_at(&value.span(), format!("metadata_url = {text:?} is refused: {why}"))),
     }
+}
+
+/// `fs.contoso.com/federationmetadata/…`: a relative path whose first part is a host name with
+/// a dot (what is left of a URL without its scheme).
+fn starts_with_a_host(text: &str) -> bool {
+    let first = text.split('/').next().unwrap_or_default();
+    let host = first.split(':').next().unwrap_or_default();
+    let named = host.contains('.')
+        && !host.starts_with('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && host.chars().any(|c| c.is_ascii_alphabetic());
+    text.contains('/') && (named || host.parse::<std::net::Ipv4Addr>().is_ok())
 }
 
 fn endpoint(

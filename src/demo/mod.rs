@@ -106,18 +106,17 @@ impl Demo {
                 entra_next_signing_thumbprint: next_signing,
                 ..domain.clone()
             });
+            // `[entra]` is the default tenant of every domain, as the config loader makes it.
+            domain.tenant = Some(TENANT.to_owned());
             domains.push(domain);
         }
         let base = format!("http://{}", server.addr());
         let config = Config {
             entra: Some(EntraConfig {
-                tenant_id: TENANT.to_owned(),
-                client_id: CLIENT_ID.to_owned(),
                 client_secret_env: Some(SECRET_ENV.to_owned()),
-                client_certificate: None,
-                client_key: None,
                 authority: base.clone(),
                 graph: base,
+                ..EntraConfig::new(TENANT, CLIENT_ID)
             }),
             domains,
             ..Config::default()

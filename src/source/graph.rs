@@ -1,5 +1,7 @@
-//! The Entra side through Microsoft Graph (read-only, app-only; DOMAIN.md §3): a token by the
-//! client-credentials grant, cached until shortly before it expires, then
+//! The Entra side through Microsoft Graph (read-only; DOMAIN.md §3): a token by the
+//! client-credentials grant (app-only), or from the operator's saved sign-in (delegated,
+//! [`signin`], obtained by the device code flow of [`GraphClient::start_device_sign_in`]),
+//! cached until shortly before it expires, then
 //! `GET {graph}/v1.0/domains/{domain}/federationConfiguration` and `GET {graph}/v1.0/domains`.
 //!
 //! Failures are [`GraphError`] values that name the URL and carry what Entra said (the AADSTS
@@ -8,6 +10,8 @@
 //! secret never appears in an error, a log line or `Debug` output.
 
 mod credential;
+mod delegated;
+pub mod signin;
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
@@ -23,11 +27,13 @@ use tokio::time::Instant;
 
 pub use crate::assess::update_status::{ReportedResult, UpdateResult};
 pub use credential::{Credential, CredentialSource, Secret};
+pub use delegated::{DeviceCode, LoginError, Pause, real_pause};
+pub use signin::{SignIn, SignInNeeded, SignInStatus, SignInWhy, SignIns};
 
 use super::imports::{date, field, spelled, string};
 use crate::assess::{EntraSide, EntraSource};
 use crate::cert::{CertInfo, Sha1};
-use crate::config::EntraConfig;
+use crate::config::{Auth, EntraConfig};
 
 /// The public cloud's sign-in host.
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
@@ -46,6 +52,8 @@ const MAX_PAGES: usize = 200;
 pub struct GraphSettings {
     /// Tenant id or a verified domain (`contoso.onmicrosoft.com`).
     pub tenant: String,
+    /// How commands name the tenant (`fedcert login --tenant NAME`); `None`: by `tenant`.
+    pub name: Option<String>,
     /// The application (client) id.
     pub client_id: String,
     pub credential: CredentialSource,
@@ -68,6 +76,7 @@ impl GraphSettings {
     ) -> Self {
         Self {
             tenant: tenant.into(),
+            name: None,
             client_id: client_id.into(),
             credential,
             authority: DEFAULT_AUTHORITY.into(),
@@ -77,47 +86,59 @@ impl GraphSettings {
         }
     }
 
-    /// From the config's `[entra]` table: exactly one of `client_secret_env` or
-    /// `client_certificate` + `client_key`.
+    /// From the config's `[entra]` table (or a `[[tenant]]`): the operator's sign-in, kept in
+    /// the data dir (`FEDCERT_DATA_DIR` or the platform's), for `auth = "device"`; else exactly
+    /// one of `client_secret_env` or `client_certificate` + `client_key`.
     pub fn from_config(entra: &EntraConfig, timeout: Duration) -> Result<Self, GraphError> {
-        let credential = match (
-            &entra.client_secret_env,
-            &entra.client_certificate,
-            &entra.client_key,
-        ) {
-            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                return Err(setup(
-                    "set either client_secret_env or client_certificate + client_key, not both",
-                ));
-            }
-            (Some(name), None, None) => CredentialSource::SecretEnv(name.clone()),
-            (None, Some(certificate), Some(key)) => CredentialSource::Certificate {
-                certificate: certificate.clone(),
-                key: key.clone(),
-            },
-            (None, Some(_), None) => {
-                return Err(setup(
-                    "client_certificate needs client_key (the PEM private key)",
-                ));
-            }
-            (None, None, Some(_)) => {
-                return Err(setup(
-                    "client_key needs client_certificate (the PEM certificate)",
-                ));
-            }
-            (None, None, None) => {
-                return Err(setup(
-                    "no credential: set client_secret_env = \"FEDCERT_CLIENT_SECRET\" (the variable's name) \
-                     or client_certificate + client_key",
-                ));
-            }
+        Self::from_config_in(entra, timeout, crate::store::Store::default_dir())
+    }
+
+    /// As [`Self::from_config`], a device sign-in kept in `data_dir`.
+    pub fn from_config_in(
+        entra: &EntraConfig,
+        timeout: Duration,
+        data_dir: Option<std::path::PathBuf>,
+    ) -> Result<Self, GraphError> {
+        let credential = match entra.auth() {
+            Auth::Device => CredentialSource::SignedIn { data_dir },
+            Auth::Secret | Auth::Certificate => app_credential(entra)?,
         };
         Ok(Self {
+            name: entra.name.clone(),
             authority: entra.authority.clone(),
             graph: entra.graph.clone(),
             timeout,
             ..Self::new(&entra.tenant_id, &entra.client_id, credential)
         })
+    }
+}
+
+/// The app's credential: exactly one of `client_secret_env` or `client_certificate` +
+/// `client_key`.
+fn app_credential(entra: &EntraConfig) -> Result<CredentialSource, GraphError> {
+    match (
+        &entra.client_secret_env,
+        &entra.client_certificate,
+        &entra.client_key,
+    ) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(setup(
+            "set either client_secret_env or client_certificate + client_key, not both",
+        )),
+        (Some(name), None, None) => Ok(CredentialSource::SecretEnv(name.clone())),
+        (None, Some(certificate), Some(key)) => Ok(CredentialSource::Certificate {
+            certificate: certificate.clone(),
+            key: key.clone(),
+        }),
+        (None, Some(_), None) => Err(setup(
+            "client_certificate needs client_key (the PEM private key)",
+        )),
+        (None, None, Some(_)) => Err(setup(
+            "client_key needs client_certificate (the PEM certificate)",
+        )),
+        (None, None, None) => Err(setup(
+            "no credential: set client_secret_env = \"FEDCERT_CLIENT_SECRET\" (the variable's name) \
+             or client_certificate + client_key, or auth = \"device\" to sign in as yourself",
+        )),
     }
 }
 
@@ -131,6 +152,10 @@ pub enum GraphError {
     /// The `[entra]` settings or the credential are unusable.
     #[error("[entra] {0}")]
     Setup(String),
+    /// Nobody is signed in to the tenant, or Entra refused the saved sign-in: the operator
+    /// signs in (again) with `fedcert login --tenant NAME`.
+    #[error("{0}")]
+    SignIn(SignInNeeded),
     /// Entra refused the token request.
     #[error("token request to {url} failed: {detail}")]
     Token {
@@ -169,6 +194,7 @@ impl GraphError {
     pub fn short(&self) -> String {
         match self {
             Self::Setup(_) => "entra config".into(),
+            Self::SignIn(_) => "sign in".into(),
             Self::Token {
                 aadsts: Some(code), ..
             } => format!("AADSTS{code}"),
@@ -380,8 +406,11 @@ pub struct GraphClient {
 struct Inner {
     http: reqwest::Client,
     tenant: String,
+    /// How commands name the tenant (`--tenant NAME`).
+    name: String,
     client_id: String,
     credential: Credential,
+    authority: String,
     token_url: String,
     scope: String,
     graph: String,
@@ -394,6 +423,12 @@ struct CachedToken {
     access_token: Secret,
     /// Fetch a new token from this moment on (a few minutes before it expires).
     refresh_after: DateTime<Utc>,
+    /// For a token from the operator's sign-in: when that sign-in was made. A new sign-in (or
+    /// none) makes the token stale at once.
+    signed_in_at: Option<DateTime<Utc>>,
+    /// For a token from the operator's sign-in: the saved sign-in's file as it was then
+    /// ([`SignIns::stamp`]).
+    file_stamp: Option<signin::FileStamp>,
 }
 
 impl fmt::Debug for GraphClient {
@@ -456,9 +491,14 @@ impl GraphClient {
             inner: Arc::new(Inner {
                 http,
                 tenant: settings.tenant.trim().to_owned(),
+                name: settings
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| settings.tenant.trim().to_owned()),
                 client_id: settings.client_id.trim().to_owned(),
                 credential,
                 token_url: format!("{authority}/{}/oauth2/v2.0/token", settings.tenant.trim()),
+                authority,
                 scope: format!("{graph}/.default"),
                 graph,
                 timeout: settings.timeout,
@@ -588,6 +628,9 @@ impl GraphClient {
     /// A bearer token, from the cache while it is fresh.
     async fn token(&self, now: DateTime<Utc>) -> Result<Secret, GraphError> {
         let mut cached = self.inner.token.lock().await;
+        if let Credential::SignedIn(sign_ins) = &self.inner.credential {
+            return self.signed_in_token(sign_ins, &mut cached, now).await;
+        }
         if let Some(token) = cached.as_ref().filter(|t| now < t.refresh_after) {
             return Ok(token.access_token.clone());
         }
@@ -623,6 +666,10 @@ impl GraphClient {
                 ));
                 form.push(("client_assertion", assertion));
             }
+            // Its tokens come from the saved sign-in (`signed_in_token`), never from here.
+            Credential::SignedIn(_) => {
+                return Err(setup("the operator's sign-in has no client credentials"));
+            }
         }
         let answer = self
             .send(url, &|| {
@@ -637,33 +684,7 @@ impl GraphClient {
         if answer.status != 200 {
             return Err(self.token_failure(url, &answer, json.as_ref()));
         }
-        let token = json
-            .as_ref()
-            .and_then(|j| field_of(j, "access_token"))
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| GraphError::Token {
-                url: url.to_owned(),
-                status: Some(200),
-                aadsts: None,
-                detail: "the answer holds no access_token".into(),
-            })?;
-        // `expires_in` is a number (v2.0) or a numeric string (older answers); 1 h if absent.
-        let lifetime = json
-            .as_ref()
-            .and_then(|j| field_of(j, "expires_in"))
-            .and_then(|v| {
-                v.as_i64()
-                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-            })
-            .unwrap_or(3600)
-            .max(0);
-        // Renew five minutes early, or halfway through a token shorter than ten minutes.
-        let margin = (lifetime / 2).min(300);
-        Ok(CachedToken {
-            access_token: Secret::new(token),
-            refresh_after: now + TimeDelta::seconds(lifetime - margin),
-        })
+        access_token(url, json.as_ref(), now)
     }
 
     /// A refused token request, with Entra's AADSTS code and message and a hint for the common ones.
@@ -757,8 +778,22 @@ impl GraphClient {
             (None, Some(message)) => message.to_owned(),
             (None, None) => snippet(&answer.body),
         });
+        let signed_in = matches!(self.inner.credential, Credential::SignedIn(_));
         match answer.status {
+            401 if signed_in => {
+                let _ = write!(
+                    detail,
+                    " — Graph refused the token of your sign-in; if it persists, sign in again: fedcert login --tenant {}",
+                    self.inner.name
+                );
+            }
             401 => detail.push_str(" — Graph refused the token; check tenant_id and that the app is consented in this tenant"),
+            403 if signed_in => detail.push_str(
+                " — the signed-in account needs a role that may read federation settings (Global Reader, \
+                 Security Reader, Domain Name Administrator, External Identity Provider Administrator, \
+                 Hybrid Identity Administrator or Security Administrator), and the client the delegated \
+                 permission Domain.Read.All",
+            ),
             403 => detail.push_str(
                 " — grant the app the application permission Domain.Read.All (with admin consent) in this tenant",
             ),
@@ -795,12 +830,13 @@ impl GraphClient {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let body = read_body(response)
-                .await
-                .map_err(|detail| GraphError::Answer {
-                    url: url.to_owned(),
-                    detail,
-                })?;
+            let body =
+                read_answer(response, MAX_ANSWER)
+                    .await
+                    .map_err(|detail| GraphError::Answer {
+                        url: url.to_owned(),
+                        detail,
+                    })?;
             let retryable = status == 429 || (500..600).contains(&status);
             if retryable && attempts < MAX_ATTEMPTS {
                 let wait =
@@ -835,6 +871,43 @@ impl GraphClient {
     }
 }
 
+/// The access token of a token answer, to be renewed five minutes before it expires (or halfway
+/// through a token shorter than ten minutes).
+fn access_token(
+    url: &str,
+    json: Option<&Value>,
+    now: DateTime<Utc>,
+) -> Result<CachedToken, GraphError> {
+    let token = json
+        .and_then(|j| field_of(j, "access_token"))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| GraphError::Token {
+            url: url.to_owned(),
+            status: Some(200),
+            aadsts: None,
+            detail: "the answer holds no access_token".into(),
+        })?;
+    let lifetime = seconds(json, "expires_in").unwrap_or(3600);
+    let margin = (lifetime / 2).min(300);
+    Ok(CachedToken {
+        access_token: Secret::new(token),
+        refresh_after: now + TimeDelta::seconds(lifetime - margin),
+        signed_in_at: None,
+        file_stamp: None,
+    })
+}
+
+/// A count of seconds in a token answer: a number (v2.0) or a numeric string (older answers).
+fn seconds(json: Option<&Value>, name: &str) -> Option<i64> {
+    json.and_then(|j| field_of(j, name))
+        .and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        })
+        .map(|n| n.max(0))
+}
+
 fn federated_in_page(page: &Value) -> Result<Vec<GraphDomain>, String> {
     let Some(Value::Array(items)) = field_of(page, "value") else {
         return Err("no \"value\" list of domains".into());
@@ -866,12 +939,17 @@ fn field_of<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
 }
 
 fn token_hint(code: u32, credential: &Credential) -> Option<String> {
+    if let Credential::SignedIn(_) = credential
+        && let Some(hint) = sign_in_hint(code)
+    {
+        return Some(hint.to_owned());
+    }
     let hint = match code {
         7_000_215 => format!(
             "Entra refused the client secret: put the secret's Value (not its ID) in {}",
             match credential {
                 Credential::Secret { origin, .. } => origin.as_str(),
-                Credential::Certificate(_) => "the secret",
+                Credential::Certificate(_) | Credential::SignedIn(_) => "the secret",
             }
         ),
         7_000_222 => "the client secret has expired: create a new one for the app".into(),
@@ -885,6 +963,32 @@ fn token_hint(code: u32, credential: &Credential) -> Option<String> {
         _ => return None,
     };
     Some(hint)
+}
+
+/// What the common refusals of an operator's sign-in mean, and what to do.
+fn sign_in_hint(code: u32) -> Option<&'static str> {
+    Some(match code {
+        7_000_218 => {
+            "the app registration does not allow public client flows: turn on Authentication → \
+             Allow public client flows, or leave client_id out to use Microsoft Graph Command Line Tools"
+        }
+        65_001 => {
+            "nobody has consented to Domain.Read.All for this client in the tenant: an administrator \
+             signs in once and consents for the organisation (README: Signing in)"
+        }
+        700_016 => {
+            "client_id is not an application in this tenant, or it is not consented here yet: an \
+             administrator signs in once and consents"
+        }
+        50_076 | 50_079 => "the tenant asks for multi-factor authentication: sign in again",
+        53_003 => "a Conditional Access policy blocks this sign-in (from this client or place)",
+        50_020 | 50_034 | 50_126 => "the account cannot sign in to this tenant",
+        70_008 | 700_082 => "the sign-in lapsed after 90 days unused: sign in again",
+        50_173 | 50_133 => {
+            "the password changed or the sign-in sessions were revoked: sign in again"
+        }
+        _ => return None,
+    })
 }
 
 fn base_url(key: &str, text: &str) -> Result<String, GraphError> {
@@ -903,18 +1007,19 @@ fn base_url(key: &str, text: &str) -> Result<String, GraphError> {
     }
 }
 
-async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+/// An answer's body, refused past `max` bytes (Graph's and the home-realm endpoint's).
+pub(super) async fn read_answer(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
         .map_err(|e| format!("answer cut off: {}", error_chain(&e)))?
     {
-        if body.len() + chunk.len() > MAX_ANSWER {
-            return Err(format!(
-                "answer larger than {} MiB",
-                MAX_ANSWER / (1024 * 1024)
-            ));
+        if body.len() + chunk.len() > max {
+            return Err(format!("answer larger than {} MiB", max / (1024 * 1024)));
         }
         body.extend_from_slice(&chunk);
     }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::assess::TlsCert;
-pub use fetch::Fetcher;
+pub use fetch::{BodyReader, Feed, Fetcher, Opened, Streamed, Unread};
 
 /// Limits for one fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]

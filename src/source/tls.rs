@@ -173,7 +173,9 @@ pub(super) fn host_label(url: &Url) -> String {
 
 /// The facts of a certificate `host` presented; `None` when it is not a certificate.
 pub(super) fn presented(host: String, der: &[u8], refused: Option<TlsRefusal>) -> Option<TlsCert> {
-    let cert = crate::cert::analyze(der).ok()?;
+    let mut cert = crate::cert::analyze(der).ok()?;
+    // Its facts are all that is shown or judged: a fleet's snapshots hold no TLS certificate.
+    cert.forget_der();
     Some(TlsCert {
         host,
         dns_names: crate::cert::dns_names(der),

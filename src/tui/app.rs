@@ -13,7 +13,7 @@ use super::checklist_screen::{self, ChecklistScreen, Notice};
 use super::explain_screen::{Answer, ExplainPrompt, answer, one_line};
 use super::keymap::{Keymap, Mode};
 use super::log::LogRing;
-use super::order::{Change, ListOrder};
+use super::order::{Change, Grouping, ListOrder};
 use super::theme::Theme;
 use super::view;
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
@@ -32,13 +32,17 @@ pub enum Screen {
 }
 
 /// The `/` filter: the text and whether it is still being typed. It matches the domain name,
-/// the identity provider's host and the status word, case aside.
+/// the identity provider's host, the tenant and the status word, case aside.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     pub text: String,
     pub editing: bool,
 }
 
+// Help, the log pane, following the first row and a list spanning tenants are independent of
+// one another (help opens over the log pane); one enum of their combinations would not read
+// better.
+#[allow(clippy::struct_excessive_bools)]
 pub struct App {
     /// Changed only through [`App::domain_mut`] and [`update`], which keep `order` informed.
     fleet: Fleet,
@@ -76,9 +80,13 @@ pub struct App {
     pub log_file: Option<String>,
     /// The explain prompt (`e`) and its answer, which narrows the list.
     pub explain: Option<ExplainPrompt>,
+    /// How many keys the help (`?`) is scrolled down by, when they do not all fit.
+    pub help_scroll: usize,
     /// Until the operator's first key or click, the selection stays on the first row, the
     /// worst domain, as verdicts arrive and reorder the list.
     follow_top: bool,
+    /// The domains belong to more than one tenant (the list then shows each one's).
+    several_tenants: bool,
 }
 
 impl App {
@@ -92,6 +100,9 @@ impl App {
     }
 
     pub fn with_fleet(fleet: Fleet) -> Self {
+        let mut tenants = fleet.statuses().iter().map(|d| d.config.tenant.as_deref());
+        let first = tenants.next().flatten();
+        let several_tenants = tenants.any(|t| t != first);
         let mut app = Self {
             order: RefCell::new(ListOrder::new(fleet.statuses())),
             fleet,
@@ -113,7 +124,9 @@ impl App {
             log_scroll: 0,
             log_file: None,
             explain: None,
+            help_scroll: 0,
             follow_top: true,
+            several_tenants,
         };
         app.selected = app.visible().first().copied();
         app
@@ -217,6 +230,39 @@ impl App {
         self.order().counts()
     }
 
+    /// The domains belong to more than one tenant (or some to none).
+    pub fn several_tenants(&self) -> bool {
+        self.several_tenants
+    }
+
+    /// How the list's rows are grouped.
+    pub fn grouping(&self) -> Grouping {
+        self.order().grouping()
+    }
+
+    /// Group the list's rows the next way (by tenant, then not at all), keeping the selection.
+    fn cycle_grouping(&mut self) {
+        let order = self.order.get_mut();
+        let next = order.grouping().next();
+        order.set_grouping(next, self.fleet.statuses());
+        self.list_offset = 0;
+        self.settle_selection();
+    }
+
+    /// The tenants whose domains cannot read Entra until someone signs in, each once, in the
+    /// order of the config.
+    pub fn sign_ins_needed(&self) -> Vec<&crate::source::graph::SignInNeeded> {
+        let mut needed: Vec<&crate::source::graph::SignInNeeded> = Vec::new();
+        for status in self.fleet.statuses() {
+            if let Some(sign_in) = status.sign_in_needed()
+                && !needed.iter().any(|n| n.tenant == sign_in.tenant)
+            {
+                needed.push(sign_in);
+            }
+        }
+        needed
+    }
+
     pub fn selected(&self) -> Option<DomainId> {
         self.selected
     }
@@ -305,6 +351,11 @@ impl App {
 
     fn page(&self, now: DateTime<Utc>) -> isize {
         let rows = match self.screen {
+            _ if self.help => view::help::page_rows(
+                self.area(),
+                &self.keymap,
+                view::help::Page::for_screen(self.screen),
+            ),
             _ if self.log_open => view::log::rows(self.area()),
             Screen::List => self.list_rows(),
             Screen::Details => view::layout::details_extent(self.area(), self, now).1,
@@ -315,6 +366,12 @@ impl App {
 
     /// Move the selection (list) or the view (details, the log pane).
     fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
+        if self.help {
+            let page = view::help::Page::for_screen(self.screen);
+            let max = view::help::max_scroll(self.area(), &self.keymap, page);
+            self.help_scroll = self.help_scroll.saturating_add_signed(delta).min(max);
+            return;
+        }
         if self.log_open {
             self.scroll_log(delta);
             return;
@@ -568,7 +625,7 @@ impl App {
     /// `PgUp`/`PgDn`: a page of the list, of the details, or of the current step.
     fn page_by(&mut self, pages: isize, now: DateTime<Utc>) {
         let delta = pages.saturating_mul(self.page(now));
-        if self.screen == Screen::Checklist {
+        if self.screen == Screen::Checklist && !self.help {
             self.scroll_step(delta, now);
         } else {
             self.navigate(delta, now);
@@ -708,6 +765,8 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::SaveNote
         | Action::CancelNote
         | Action::CopyCommands
+        | Action::WriteScript
+        | Action::ScriptWritten { .. }
         | Action::SwitchDialect
         | Action::ProgressLoaded { .. }
         | Action::ProgressSaved { .. }) => {
@@ -733,7 +792,11 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::ApplyExplain
         | Action::CancelExplain
         | Action::Paste(_) => app.on_prompt(action, now),
-        Action::ToggleHelp => app.help = !app.help,
+        Action::ToggleHelp => {
+            app.help = !app.help;
+            app.help_scroll = 0;
+        }
+        Action::CycleGrouping => app.cycle_grouping(),
         Action::Quit => return vec![Effect::Quit],
         Action::Tick => {
             app.reassess_due(now);

@@ -9,7 +9,8 @@
 //! The order is the list's: worst severity first, then the primary certificate that expires
 //! first (so the fewest days left; no primary sorts last), then the name, then the index.
 //! Sorting by the expiry instant rather than by `days_left` keeps domains re-assessed at
-//! different moments in their true order.
+//! different moments in their true order. With a [`Grouping`], the rows of one group come
+//! together first (groups by their key; rows without one last), in that order within it.
 
 use std::cmp::Reverse;
 
@@ -30,10 +31,51 @@ pub enum Change {
     Facts,
 }
 
-/// Where a domain sorts. `name_rank` is the domain's place among all names (ties by index),
-/// so comparing keys never compares strings.
+/// How the list's rows are grouped: a key per domain (its group), the rows of one key
+/// together. Each grouping is one key function, so another one (by identity provider, say) is
+/// one more variant and one more arm of [`Grouping::key`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Grouping {
+    /// One list, worst first.
+    #[default]
+    None,
+    /// By the tenant whose Entra holds the domain.
+    Tenant,
+}
+
+impl Grouping {
+    /// Every grouping, in the order the key cycles through them.
+    pub const ALL: [Grouping; 2] = [Grouping::None, Grouping::Tenant];
+
+    /// The group of `d`: `None` for a domain without one (it sorts after every group).
+    pub fn key(self, d: &DomainStatus) -> Option<&str> {
+        match self {
+            Self::None => None,
+            Self::Tenant => d.config.tenant.as_deref(),
+        }
+    }
+
+    /// The grouping after this one.
+    #[must_use]
+    pub fn next(self) -> Self {
+        let at = Self::ALL.iter().position(|g| *g == self).unwrap_or(0);
+        Self::ALL[(at + 1) % Self::ALL.len()]
+    }
+
+    /// What it groups by, for column headers: `TENANT`.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Self::None => "",
+            Self::Tenant => "TENANT",
+        }
+    }
+}
+
+/// Where a domain sorts. `group_rank` and `name_rank` are places among all group keys and
+/// names (ties by index), so comparing keys never compares strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
+    group_rank: usize,
     severity: Reverse<Severity>,
     expiry: DateTime<Utc>,
     name_rank: usize,
@@ -45,16 +87,19 @@ struct Entry {
     severity: Severity,
     expiry: DateTime<Utc>,
     name: Box<str>,
-    /// The name and the identity provider's host, lowercased, for the filter.
+    /// The name, the identity provider's host and the tenant, lowercased, for the filter.
     name_lower: Box<str>,
     host_lower: Box<str>,
+    tenant_lower: Box<str>,
+    /// Its group under the grouping in force.
+    group: Option<Box<str>>,
     /// The filter lets it through.
     shown: bool,
     change: Change,
 }
 
 impl Entry {
-    fn of(d: &DomainStatus) -> Self {
+    fn of(d: &DomainStatus, grouping: Grouping) -> Self {
         let (severity, expiry) = verdict_of(d);
         Self {
             severity,
@@ -62,10 +107,16 @@ impl Entry {
             name: d.config.name.as_str().into(),
             name_lower: d.config.name.to_lowercase().into(),
             host_lower: d.idp_host().unwrap_or_default().to_lowercase().into(),
+            tenant_lower: lowered(d.config.tenant.as_deref()),
+            group: grouping.key(d).map(Into::into),
             shown: true,
             change: Change::None,
         }
     }
+}
+
+fn lowered(text: Option<&str>) -> Box<str> {
+    text.unwrap_or_default().to_lowercase().into()
 }
 
 fn verdict_of(d: &DomainStatus) -> (Severity, DateTime<Utc>) {
@@ -94,8 +145,11 @@ const MOVE_ONE_BY_ONE: usize = 8;
 #[derive(Debug)]
 pub struct ListOrder {
     entries: Vec<Entry>,
+    grouping: Grouping,
     /// `name_rank[i]`: where domain `i`'s name sorts among all names.
     name_rank: Vec<usize>,
+    /// `group_rank[i]`: where domain `i`'s group sorts among all groups (no group: last).
+    group_rank: Vec<usize>,
     /// Every domain's index, in list order (the filter aside).
     order: Vec<usize>,
     /// `rank[i]`: where domain `i` stands in `order`.
@@ -122,7 +176,9 @@ impl ListOrder {
     pub fn new(domains: &[DomainStatus]) -> Self {
         let mut this = Self {
             entries: Vec::new(),
+            grouping: Grouping::None,
             name_rank: Vec::new(),
+            group_rank: Vec::new(),
             order: Vec::new(),
             rank: Vec::new(),
             changed: Vec::new(),
@@ -139,9 +195,42 @@ impl ListOrder {
         this
     }
 
-    /// Everything from scratch: the names, the order, the counts (and no filter).
+    /// Group the rows by `grouping` (everything is sorted afresh; the filter stays).
+    pub fn set_grouping(&mut self, grouping: Grouping, domains: &[DomainStatus]) {
+        if grouping == self.grouping {
+            return;
+        }
+        self.grouping = grouping;
+        let text = self.filter_text.clone();
+        self.rebuild(domains);
+        self.set_filter(&text);
+        self.match_all();
+    }
+
+    pub fn grouping(&self) -> Grouping {
+        self.grouping
+    }
+
+    /// Everything from scratch: the names, the groups, the order, the counts (and no filter).
     fn rebuild(&mut self, domains: &[DomainStatus]) {
-        self.entries = domains.iter().map(Entry::of).collect();
+        let grouping = self.grouping;
+        self.entries = domains.iter().map(|d| Entry::of(d, grouping)).collect();
+        let mut groups: Vec<&str> = self
+            .entries
+            .iter()
+            .filter_map(|e| e.group.as_deref())
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        self.group_rank = self
+            .entries
+            .iter()
+            .map(|e| {
+                e.group.as_deref().map_or(groups.len(), |g| {
+                    groups.binary_search(&g).unwrap_or(groups.len())
+                })
+            })
+            .collect();
         let mut by_name: Vec<usize> = (0..domains.len()).collect();
         by_name.sort_by(|&a, &b| {
             self.entries[a]
@@ -170,6 +259,7 @@ impl ListOrder {
     fn key(&self, i: usize) -> Key {
         let e = &self.entries[i];
         Key {
+            group_rank: self.group_rank[i],
             severity: Reverse(e.severity),
             expiry: e.expiry,
             name_rank: self.name_rank[i],
@@ -217,14 +307,15 @@ impl ListOrder {
         for index in std::mem::take(&mut self.changed) {
             let (entry, d) = (&mut self.entries[index], &domains[index]);
             if entry.change == Change::Facts {
-                if *entry.name != *d.config.name {
-                    // Names sort by rank: a new name ranks everyone again.
+                if *entry.name != *d.config.name || entry.group.as_deref() != self.grouping.key(d) {
+                    // Names and groups sort by rank: a new one ranks everyone again.
                     self.rebuild(domains);
                     self.set_filter(text);
                     self.match_all();
                     return;
                 }
                 entry.host_lower = d.idp_host().unwrap_or_default().to_lowercase().into();
+                entry.tenant_lower = lowered(d.config.tenant.as_deref());
             }
             entry.change = Change::None;
             let (severity, expiry) = verdict_of(d);
@@ -264,7 +355,8 @@ impl ListOrder {
     }
 
     /// The filter lets domain `index`, of this severity, through: it matches the status word,
-    /// the name or the identity provider's host (case aside), and the restriction allows it.
+    /// the name, the identity provider's host or the tenant (case aside), and the restriction
+    /// allows it.
     fn matches(&self, index: usize, severity: Severity) -> bool {
         let e = &self.entries[index];
         let allowed = self
@@ -275,7 +367,8 @@ impl ListOrder {
             && (self.needle.is_empty()
                 || self.by_word[slot(severity)]
                 || self.finder.find(e.name_lower.as_bytes()).is_some()
-                || self.finder.find(e.host_lower.as_bytes()).is_some())
+                || self.finder.find(e.host_lower.as_bytes()).is_some()
+                || self.finder.find(e.tenant_lower.as_bytes()).is_some())
     }
 
     /// Match every domain against the filter, and list the ones it lets through.
@@ -431,8 +524,9 @@ mod tests {
             .collect()
     }
 
-    /// The order the list must have, worked out the plain way.
-    fn expected(domains: &[DomainStatus], filter: &str) -> Vec<usize> {
+    /// The order the list must have, worked out the plain way: grouped, groups by key and no
+    /// group last, then worst first within each.
+    fn expected_grouped(domains: &[DomainStatus], filter: &str, grouping: Grouping) -> Vec<usize> {
         let needle = filter.to_lowercase();
         let mut shown: Vec<usize> = (0..domains.len())
             .filter(|&i| {
@@ -440,6 +534,7 @@ mod tests {
                 [
                     d.config.name.clone(),
                     d.idp_host().unwrap_or_default(),
+                    d.config.tenant.clone().unwrap_or_default(),
                     d.assessment.severity.word().to_owned(),
                 ]
                 .iter()
@@ -450,7 +545,10 @@ mod tests {
             let key = |i: usize| {
                 let d = &domains[i];
                 let expiry = d.assessment.primary.as_ref().map(|p| p.cert.not_after);
+                let group = grouping.key(d).map(str::to_owned);
                 (
+                    group.is_none(),
+                    group,
                     Reverse(d.assessment.severity),
                     expiry.is_none(),
                     expiry,
@@ -465,7 +563,7 @@ mod tests {
 
     fn check(order: &mut ListOrder, domains: &[DomainStatus], filter: &str, what: &str) {
         order.settle(domains, filter);
-        let want = expected(domains, filter);
+        let want = expected_grouped(domains, filter, order.grouping());
         assert_eq!(order.visible(), want.as_slice(), "after {what}");
         for i in 0..domains.len() {
             assert_eq!(
@@ -527,6 +625,61 @@ mod tests {
                 &format!("{what} (round {round})"),
             );
         }
+    }
+
+    /// A tenant for some domains (`None` for a few): one of three.
+    fn assign_tenant(d: &mut DomainStatus, dice: &mut Dice) {
+        d.config.tenant = ["contoso", "fabrikam", "adatum", ""]
+            .get(dice.roll(4))
+            .filter(|t| !t.is_empty())
+            .map(|t| (*t).to_owned());
+    }
+
+    #[test]
+    fn grouped_by_tenant_the_kept_order_is_still_the_order_sorted_afresh() {
+        let mut dice = Dice(0x2545_F491_4F6C_DD1D);
+        let mut domains = fleet(200, &mut dice);
+        for d in &mut domains {
+            assign_tenant(d, &mut dice);
+        }
+        let mut order = ListOrder::new(&domains);
+        check(&mut order, &domains, "", "the start, not grouped");
+        order.set_grouping(Grouping::Tenant, &domains);
+        assert_eq!(order.grouping(), Grouping::Tenant);
+        check(&mut order, &domains, "", "grouped");
+        let filters = ["", "fabrikam", "CRIT", "tenant1", "ada"];
+        let mut filter = "";
+        for round in 0..300 {
+            let what = match dice.roll(4) {
+                0 => {
+                    filter = filters[dice.roll(filters.len())];
+                    "a new filter"
+                }
+                1 => {
+                    // The domain moved to another tenant (a config reload).
+                    let i = dice.roll(domains.len());
+                    assign_tenant(&mut domains[i], &mut dice);
+                    order.mark(i, Change::Facts);
+                    "a new tenant"
+                }
+                2 if round % 50 == 2 => {
+                    let next = order.grouping().next();
+                    order.set_grouping(next, &domains);
+                    "the other grouping"
+                }
+                _ => {
+                    for _ in 0..[1, 3, MOVE_ONE_BY_ONE + 1, 50][dice.roll(4)] {
+                        let i = dice.roll(domains.len());
+                        reassess(&mut domains[i], &mut dice);
+                        order.mark(i, Change::Verdict);
+                    }
+                    "re-assessments"
+                }
+            };
+            let what = format!("{what} (round {round}, {:?})", order.grouping());
+            check(&mut order, &domains, filter, &what);
+        }
+        assert_eq!(Grouping::Tenant.next(), Grouping::None);
     }
 
     #[test]

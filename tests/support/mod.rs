@@ -4,6 +4,7 @@
 
 pub mod child;
 pub mod config_toml;
+pub mod entra;
 pub mod pki;
 pub mod pty;
 pub mod serve;
@@ -26,6 +27,8 @@ pub struct Request {
     pub path: String,
     /// Header names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The body, as `Content-Length` announced it (empty for GET).
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -276,13 +279,26 @@ async fn serve(
     }
 }
 
+/// Read what the stream has next onto `buffer`; `false` at its end.
+async fn read_more(stream: &mut (impl AsyncRead + Unpin), buffer: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 4096];
+    match stream.read(&mut chunk).await {
+        Ok(0) | Err(_) => false,
+        Ok(n) => {
+            buffer.extend_from_slice(&chunk[..n]);
+            true
+        }
+    }
+}
+
 /// Wait for the client to give up and close.
 async fn wait_for_close(stream: &mut (impl AsyncRead + Unpin)) {
     let mut sink = [0u8; 1024];
     while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
 }
 
-/// Read one request head (GET requests carry no body). `None` at end of stream.
+/// Read one request: its head and the body its `Content-Length` announces (a token request's
+/// form; GET requests carry none). `None` at end of stream.
 async fn read_request(
     stream: &mut (impl AsyncRead + Unpin),
     buffer: &mut Vec<u8>,
@@ -294,20 +310,30 @@ async fn read_request(
             let mut lines = head.split("\r\n");
             let mut first = lines.next()?.split(' ');
             let (method, path) = (first.next()?.to_owned(), first.next()?.to_owned());
-            let headers = lines
+            let headers: Vec<(String, String)> = lines
                 .filter_map(|line| line.split_once(':'))
                 .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
                 .collect();
+            let length: usize = headers
+                .iter()
+                .find(|(n, _)| n == "content-length")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            while buffer.len() < length {
+                if !read_more(stream, buffer).await {
+                    return None;
+                }
+            }
+            let body = buffer.drain(..length).collect();
             return Some(Request {
                 method,
                 path,
                 headers,
+                body,
             });
         }
-        let mut chunk = [0u8; 4096];
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        if !read_more(stream, buffer).await {
+            return None;
         }
     }
 }

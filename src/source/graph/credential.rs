@@ -1,6 +1,7 @@
-//! The application's credential for the client-credentials grant: a client secret (from an
-//! environment variable or a private file) or a certificate whose key signs a JWT client
-//! assertion (RS256 for RSA keys, ES256 for P-256 keys).
+//! The credential Graph tokens come from: the application's, for the client-credentials grant
+//! (a client secret from an environment variable or a private file, or a certificate whose key
+//! signs a JWT client assertion, RS256 for RSA keys and ES256 for P-256 keys), or the
+//! operator's saved sign-in ([`super::signin`]).
 //!
 //! Nothing here ever prints the secret or the key: [`Secret`] and [`AssertionSigner`] have
 //! hand-written `Debug` impls, and errors name files and variables, never their contents.
@@ -16,6 +17,7 @@ use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use super::signin::SignIns;
 use crate::cert::Sha1;
 
 /// A string that must never be shown: `Debug` prints `Secret([redacted])`, and there is no
@@ -53,13 +55,23 @@ pub enum CredentialSource {
         certificate: std::path::PathBuf,
         key: std::path::PathBuf,
     },
+    /// The operator signs in (`fedcert login`); the sign-in is kept in this data dir (`None`:
+    /// there is none to keep it in).
+    SignedIn {
+        data_dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// The credential, read and checked.
 #[derive(Debug)]
 pub enum Credential {
-    Secret { secret: Secret, origin: String },
+    Secret {
+        secret: Secret,
+        origin: String,
+    },
     Certificate(Box<AssertionSigner>),
+    /// The operator's sign-in saved in the data dir.
+    SignedIn(SignIns),
 }
 
 impl Credential {
@@ -101,6 +113,10 @@ impl Credential {
             CredentialSource::Certificate { certificate, key } => {
                 AssertionSigner::load(certificate, key).map(|s| Self::Certificate(Box::new(s)))
             }
+            CredentialSource::SignedIn { data_dir: Some(dir) } => Ok(Self::SignedIn(SignIns::at(dir))),
+            CredentialSource::SignedIn { data_dir: None } => Err(
+                "auth = \"device\": there is no data directory to keep your sign-in in; set FEDCERT_DATA_DIR".to_owned(),
+            ),
         }
     }
 
@@ -109,6 +125,7 @@ impl Credential {
         match self {
             Self::Secret { origin, .. } => format!("client secret from {origin}"),
             Self::Certificate(signer) => format!("client certificate {}", signer.thumbprint),
+            Self::SignedIn(_) => "the operator's sign-in (fedcert login)".to_owned(),
         }
     }
 }

@@ -528,15 +528,31 @@ fn endpoints(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     }
 }
 
+/// The tenant whose Entra holds the domain, and what to do when it needs a sign-in.
+fn tenant(out: &mut Lines, status: &DomainStatus) {
+    if let Some(needed) = status.sign_in_needed() {
+        out.field_styled(
+            "tenant",
+            &format!("{}: sign in with {}", needed.tenant, needed.command()),
+            out.theme.stale(),
+        );
+    } else if let Some(tenant) = &status.config.tenant {
+        out.field("tenant", tenant);
+    }
+}
+
 fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     out.heading("Entra ID");
+    tenant(out, status);
     for line in crate::words::imports(&status.imports, now) {
         out.field("imported", &line);
     }
     let Some(side) = status.entra() else {
-        out.text.push(Line::raw(
-            "  no Entra side known (configure [entra], import, or type the thumbprints in)",
-        ));
+        out.text.push(Line::raw(if status.config.tenant.is_some() {
+            "  not read from Graph yet"
+        } else {
+            "  no Entra side known (configure [entra], import, or type the thumbprints in)"
+        }));
         if let Some(error) = &status.entra_error {
             out.field_styled("error", &error.to_string(), out.theme.error());
         }

@@ -7,7 +7,22 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::assess::Severity;
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Mode;
+
+/// Which tenant needs a sign-in and how (the command, then the key that refreshes every
+/// domain), or how many do. The list's sync column says `sign in` on each of their rows.
+fn sign_in_note(app: &App) -> Option<String> {
+    let refresh = app
+        .keymap
+        .key_label(&Action::RefreshAll, Mode::List, app.theme().ascii);
+    match app.sign_ins_needed().as_slice() {
+        [] => None,
+        [one] => Some(format!("  {}, then {refresh}", one.command())),
+        many => Some(format!("  {} tenants need fedcert login", many.len())),
+    }
+}
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
     let theme = app.theme();
@@ -30,12 +45,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
         ));
     }
     let clock = format!("{} UTC", now.format("%Y-%m-%d %H:%M:%S"));
-    // Say that the log pane has something, when there is room beside the counts and the clock.
+    // Say that a tenant needs a sign-in, then that the log pane has something, when there is
+    // room beside the counts and the clock.
     let logged = app.log.len();
-    if logged > 0 {
-        let note = format!("  {logged} logged (L)");
+    let notes = [
+        sign_in_note(app),
+        (logged > 0).then(|| format!("  {logged} logged (L)")),
+    ];
+    for note in notes.into_iter().flatten() {
         let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-        if used + note.len() + 1 + clock.len() <= usize::from(area.width) {
+        if used + note.chars().count() + 1 + clock.len() <= usize::from(area.width) {
             spans.push(Span::styled(note, theme.stale()));
         }
     }

@@ -36,14 +36,21 @@ impl Page {
         }
     }
 
-    fn footer(self, keymap: &Keymap, ascii: bool) -> String {
+    fn footer(self, keymap: &Keymap, ascii: bool, scrolls: bool) -> String {
         let back = keymap.key_label(&Action::Back, Mode::Help, ascii);
         let help = keymap.key_label(&Action::ToggleHelp, Mode::Help, ascii);
+        let scroll = if scrolls {
+            let down = keymap.key_label(&Action::Down, Mode::Help, ascii);
+            let up = keymap.key_label(&Action::Up, Mode::Help, ascii);
+            format!(" · {down} {up} scroll")
+        } else {
+            String::new()
+        };
         let typing = match self {
             Self::Browse => "typed characters go into a prompt",
             Self::Checklist => "while writing a note, typed characters go into it",
         };
-        format!(" {typing} · {back} or {help} closes ")
+        format!(" {typing} · {back} or {help} closes{scroll} ")
     }
 
     /// The bindings of `keymap` this page lists, in keymap order.
@@ -68,23 +75,12 @@ fn modes_text(binding: &Binding, page: Page) -> String {
         .join("/")
 }
 
-pub fn render(frame: &mut Frame, area: Rect, theme: Theme, keymap: &Keymap, page: Page) {
-    // The action column is the name `[keys]` rebinds it by (`open_details`).
-    let rows: Vec<Row> = page
-        .bindings(keymap)
-        .map(|b| {
-            Row::new([
-                Cell::from(b.label(theme.ascii)).style(theme.key()),
-                Cell::from(b.action_name()),
-                Cell::from(b.description),
-                Cell::from(modes_text(b, page)).style(theme.dim()),
-            ])
-        })
-        .collect();
-    // The column heads go first when the rows would not fit (an 80x24 terminal): every key
-    // matters more than the names of the columns.
-    let headed = rows.len() + 3 <= usize::from(area.height);
-    let height = u16::try_from(rows.len() + 2 + usize::from(headed))
+/// Where the help goes over `area` for `rows` keys, whether its column headings fit, and how
+/// many keys show at once: the keys come first (without headings when they alone fill an
+/// 80x24 terminal); the rest scroll.
+fn placement(area: Rect, rows: usize) -> (Rect, bool, usize) {
+    let headed = rows + 3 <= usize::from(area.height);
+    let height = u16::try_from(rows + 2 + usize::from(headed))
         .unwrap_or(u16::MAX)
         .min(area.height);
     let width = area.width.min(100);
@@ -94,15 +90,64 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme, keymap: &Keymap, page
         width,
         height,
     };
+    let shown = usize::from(height).saturating_sub(2 + usize::from(headed));
+    (popup, headed, shown)
+}
+
+/// How far the help of `page` scrolls in `area`: until its last key is on the last row.
+pub fn max_scroll(area: Rect, keymap: &Keymap, page: Page) -> usize {
+    let rows = page.bindings(keymap).count();
+    let (_, _, shown) = placement(area, rows);
+    rows.saturating_sub(shown)
+}
+
+/// Keys shown at once by the help of `page` in `area` (a page for `PgDn`).
+pub fn page_rows(area: Rect, keymap: &Keymap, page: Page) -> usize {
+    placement(area, page.bindings(keymap).count()).2
+}
+
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    theme: Theme,
+    keymap: &Keymap,
+    (page, scroll): (Page, usize),
+) {
+    let total = page.bindings(keymap).count();
+    let (popup, headed, shown) = placement(area, total);
+    let scroll = scroll.min(total.saturating_sub(shown));
+    // The action column is the name `[keys]` rebinds it by (`open_details`).
+    let rows: Vec<Row> = page
+        .bindings(keymap)
+        .skip(scroll)
+        .take(shown)
+        .map(|b| {
+            Row::new([
+                Cell::from(b.label(theme.ascii)).style(theme.key()),
+                Cell::from(b.action_name()),
+                Cell::from(b.description),
+                Cell::from(modes_text(b, page)).style(theme.dim()),
+            ])
+        })
+        .collect();
     let widths = [
         Constraint::Length(9),
         Constraint::Length(15),
         Constraint::Fill(1),
         Constraint::Length(17),
     ];
+    let position = if shown < total {
+        format!(" {}–{} of {} ", scroll + 1, scroll + shown, total)
+    } else {
+        String::new()
+    };
     let block = Block::bordered()
         .title(Line::styled(" keys ", theme.title()))
-        .title_bottom(Line::styled(page.footer(keymap, theme.ascii), theme.dim()));
+        .title(Line::styled(position, theme.dim()).right_aligned())
+        .title_bottom(Line::styled(
+            page.footer(keymap, theme.ascii, shown < total),
+            theme.dim(),
+        ));
     let mut table = Table::new(rows, widths).column_spacing(1).block(block);
     if headed {
         table = table

@@ -15,6 +15,7 @@ use crate::domain::{DomainStatus, FetchState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
+use crate::tui::order::Grouping;
 use crate::tui::theme::Theme;
 use crate::words;
 
@@ -67,23 +68,43 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
         return;
     }
-    let widths = widths(columns, area.width, app, &window, now);
+    let tenants = tenant_cells(app, columns, &window);
+    let tenant_width = tenants.as_ref().map_or(0, |cells| {
+        let longest = cells.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+        clamp_width(longest.clamp(TENANT_HEADING.len(), MAX_TENANT_WIDTH))
+    });
+    let mut widths = widths(columns, area.width, app, &window, now, tenant_width);
+    if tenants.is_some() {
+        widths.insert(2, Constraint::Length(tenant_width));
+    }
     // Cut names that do not fit with an ellipsis, so a cut is never mistaken for a name.
     let fit = |column: usize| match widths.get(column) {
         Some(Constraint::Length(n)) => usize::from(*n),
         _ => usize::from(area.width.saturating_sub(SIDE_FIXED_WIDTH)),
     };
-    let fits = (fit(1), fit(2), fit(7));
-    let rows = window
-        .iter()
-        .map(|&i| row(&app.domains()[i], now, columns, fits, theme));
-    let host_header = if fit(2) >= "IDP HOST".len() {
+    let shift = usize::from(tenants.is_some());
+    let fits = (fit(1), fit(2 + shift), fit(7 + shift));
+    let rows = window.iter().enumerate().map(|(n, &i)| {
+        let mut row = row(&app.domains()[i], now, columns, fits, theme);
+        if let Some(cells) = &tenants {
+            row.insert(
+                2,
+                Cell::from(format::fit(&cells[n], usize::from(tenant_width))),
+            );
+        }
+        Row::new(row)
+    });
+    let host_header = if fit(2 + shift) >= "IDP HOST".len() {
         "IDP HOST"
     } else {
         "IDP"
     };
+    let mut heading = header(columns, host_header);
+    if tenants.is_some() {
+        heading.insert(2, TENANT_HEADING);
+    }
     let table = Table::new(rows, widths)
-        .header(header(columns, host_header).style(theme.heading()))
+        .header(Row::new(heading).style(theme.heading()))
         .column_spacing(1)
         .row_highlight_style(theme.selected())
         .highlight_symbol(HIGHLIGHT);
@@ -94,15 +115,57 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-/// Column widths: the fixed columns first; the domain and the identity provider's host then
-/// get the room they need on the rows shown (the domain first), the refresh column what it
-/// needs of the rest (a whole error word), and the top finding whatever is left.
+/// The tenant column's heading, and its widest.
+const TENANT_HEADING: &str = "TENANT";
+const MAX_TENANT_WIDTH: usize = 24;
+
+fn clamp_width(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// The tenant column's cells for the rows shown, when the list has one: when it is grouped by
+/// tenant (the tenant on the first row of each group, the rows below it blank), or when the
+/// domains belong to several tenants (each row's). Never beside the details.
+fn tenant_cells(app: &App, columns: Columns, window: &[DomainId]) -> Option<Vec<String>> {
+    let grouped = app.grouping() == Grouping::Tenant;
+    if columns == Columns::Side || !(grouped || app.several_tenants()) {
+        return None;
+    }
+    let tenant = |id: DomainId| app.domains()[id].config.tenant.clone();
+    // The row above the window, for whether the first row shown starts its group.
+    let mut above = app
+        .list_offset
+        .checked_sub(1)
+        .and_then(|start| app.visible_window(start, 1).1.first().copied())
+        .map(tenant);
+    Some(
+        window
+            .iter()
+            .map(|&id| {
+                let this = tenant(id);
+                let starts = above.as_ref() != Some(&this);
+                above = Some(this.clone());
+                match this {
+                    _ if grouped && !starts => String::new(),
+                    Some(label) => label,
+                    None => "—".to_owned(),
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Column widths: the fixed columns first (and the tenant column's `tenant_width`, when it has
+/// one); the domain and the identity provider's host then get the room they need on the rows
+/// shown (the domain first), the refresh column what it needs of the rest (a whole error word),
+/// and the top finding whatever is left.
 fn widths(
     columns: Columns,
     area_width: u16,
     app: &App,
     shown: &[DomainId],
     now: DateTime<Utc>,
+    tenant_width: u16,
 ) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
     let longest = |text: &dyn Fn(&DomainStatus) -> usize| {
@@ -129,8 +192,14 @@ fn widths(
             let count = fixed.len() + 2 + usize::from(finding);
             let gaps = u16::try_from(count - 1).unwrap_or(0);
             let finding_room = if finding { 20 } else { 0 };
-            let room = area_width
-                .saturating_sub(HIGHLIGHT_WIDTH + fixed.iter().sum::<u16>() + gaps + finding_room);
+            let tenant_room = if tenant_width > 0 {
+                tenant_width + 1
+            } else {
+                0
+            };
+            let room = area_width.saturating_sub(
+                HIGHLIGHT_WIDTH + fixed.iter().sum::<u16>() + gaps + finding_room + tenant_room,
+            );
             let (domain, host) = share(room, clamp(domain), clamp(host));
             // What the names leave goes to the refresh column, up to what its words need.
             let spare = room.saturating_sub(domain + host);
@@ -167,7 +236,7 @@ fn share(room: u16, domain: u16, host: u16) -> (u16, u16) {
     (room - host, host)
 }
 
-fn header(columns: Columns, host: &'static str) -> Row<'static> {
+fn header(columns: Columns, host: &'static str) -> Vec<&'static str> {
     let names: &[&str] = match columns {
         Columns::Side => &["STATUS", "DOMAIN", "DAYS"],
         Columns::Standard => &[
@@ -191,7 +260,7 @@ fn header(columns: Columns, host: &'static str) -> Row<'static> {
             "TOP FINDING",
         ],
     };
-    Row::new(names.iter().copied())
+    names.to_vec()
 }
 
 fn row(
@@ -200,7 +269,7 @@ fn row(
     columns: Columns,
     (name_width, host_width, refresh_width): (usize, usize, usize),
     theme: Theme,
-) -> Row<'static> {
+) -> Vec<Cell<'static>> {
     let a = &status.assessment;
     let word = Cell::from(a.severity.word()).style(theme.severity(a.severity));
     let name = if status.changed {
@@ -211,7 +280,7 @@ fn row(
     };
     let days = Cell::from(format::days_left(a.days_left));
     if columns == Columns::Side {
-        return Row::new([word, name, days]);
+        return vec![word, name, days];
     }
     let mut cells = vec![
         word,
@@ -222,7 +291,7 @@ fn row(
         )),
         days,
         Cell::from(successor(status, now, columns == Columns::Wide)),
-        Cell::from(a.sync.label()).style(theme.sync(a.sync)),
+        sync(status, theme),
         refresh(status, now, theme, refresh_width),
     ];
     if columns == Columns::Wide {
@@ -235,8 +304,21 @@ fn row(
         });
         cells.extend([Cell::from(expires), Cell::from(finding)]);
     }
-    Row::new(cells)
+    cells
 }
+
+/// The sync state in a word; `sign in` when it is unknown because nobody is signed in to the
+/// domain's tenant (the details and the header say how).
+fn sync(status: &DomainStatus, theme: Theme) -> Cell<'static> {
+    let a = &status.assessment;
+    if status.sign_in_needed().is_some() {
+        return Cell::from(SIGN_IN).style(theme.stale());
+    }
+    Cell::from(a.sync.label()).style(theme.sync(a.sync))
+}
+
+/// The sync column's word for a tenant that needs a sign-in (as wide as the column).
+const SIGN_IN: &str = "sign in";
 
 /// `—` without a successor; `yes`, with the promotion date when it is ahead and `dated`
 /// (`yes 2026-12-20`: a date without its year reads as a day of either month order).

@@ -85,7 +85,13 @@ fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     }
     if app.help {
         let page = help::Page::for_screen(app.screen);
-        help::render(frame, area, app.theme(), &app.keymap, page);
+        help::render(
+            frame,
+            area,
+            app.theme(),
+            &app.keymap,
+            (page, app.help_scroll),
+        );
     }
 }
 

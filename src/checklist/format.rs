@@ -1,5 +1,6 @@
-//! `fedcert checklist` output: Markdown for a change ticket, JSON (DESIGN.md §3 `checklist`),
-//! and plain text for a terminal. Pure functions of a [`Checklist`]; no colours, no I/O.
+//! A checklist as text: Markdown for a change ticket, JSON (DESIGN.md §3 `checklist`), plain
+//! text for a terminal and a PowerShell script (`fedcert checklist --format`, the TUI's runbook
+//! script). Pure functions of a [`Checklist`]; no colours, no I/O.
 
 use std::fmt::Write as _;
 
