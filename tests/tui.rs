@@ -852,9 +852,9 @@ fn the_tick_reassesses_every_domain_with_the_new_now() {
     assert!((before - after - 1.0).abs() < 1e-9, "{before} → {after}");
 }
 
-/// A re-assessment that records when it ran and holds for a day.
+/// A re-assessment that records when it ran (in `last_attempt`) and holds for a day.
 fn stamp(status: &mut DomainStatus, now: DateTime<Utc>) {
-    status.assessment.days_left = Some(now.timestamp() as f64);
+    status.last_attempt = Some(now);
     status.verdict_holds = Some(now..now + Duration::days(1));
 }
 
@@ -874,7 +874,7 @@ fn a_tick_reassesses_at_most_its_share_and_the_rest_follow_in_the_next_ticks() {
     let made_at = |app: &App, t: DateTime<Utc>| {
         app.domains()
             .iter()
-            .filter(|d| d.assessment.days_left == Some(t.timestamp() as f64))
+            .filter(|d| d.last_attempt == Some(t))
             .count()
     };
     let first = now() + Duration::seconds(1);
