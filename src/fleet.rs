@@ -44,6 +44,8 @@ pub enum Applied {
 pub struct Fleet {
     domains: Vec<DomainStatus>,
     reassess: Reassess,
+    /// Where [`Self::reassess_some_due`] goes on: the domains it had no room for come first.
+    resume_at: usize,
 }
 
 impl Fleet {
@@ -53,7 +55,11 @@ impl Fleet {
 
     /// A fleet whose verdicts are recomputed by `reassess` (tests keep hand-made verdicts).
     pub fn with_reassess(domains: Vec<DomainStatus>, reassess: Reassess) -> Self {
-        Self { domains, reassess }
+        Self {
+            domains,
+            reassess,
+            resume_at: 0,
+        }
     }
 
     /// The configured `domains`, not fetched yet and assessed as of `now`, each with what was
@@ -157,6 +163,33 @@ impl Fleet {
                 due.push(DomainId::from_index(i));
             }
         }
+        due
+    }
+
+    /// As [`Self::reassess_due`], re-assessing at most `at_most` domains: the others stay due and
+    /// go first at the next call, so every due domain is re-assessed within
+    /// ⌈due / at_most⌉ calls. The TUI's tick uses it to keep a second in which a whole fleet's
+    /// countdown moves (10,000 domains sharing one IdP) from holding up keys and frames.
+    pub fn reassess_some_due(&mut self, now: DateTime<Utc>, at_most: usize) -> Vec<DomainId> {
+        let count = self.domains.len();
+        let start = if self.resume_at < count {
+            self.resume_at
+        } else {
+            0
+        };
+        let mut due = Vec::new();
+        for i in (start..count).chain(0..start) {
+            let status = &mut self.domains[i];
+            if status.needs_reassess(now) {
+                if due.len() == at_most {
+                    self.resume_at = i;
+                    return due;
+                }
+                (self.reassess)(status, now);
+                due.push(DomainId::from_index(i));
+            }
+        }
+        self.resume_at = 0;
         due
     }
 
@@ -382,6 +415,29 @@ mod tests {
         fleet.get_mut(A).unwrap().assessment.severity = Severity::Critical;
         assert_eq!(fleet.reassess_due(next), vec![A]);
         assert_ne!(fleet[A].assessment.severity, Severity::Critical);
+    }
+
+    #[test]
+    fn at_most_so_many_are_reassessed_at_once_and_the_rest_go_first_next_time() {
+        let names: Vec<String> = (0..10).map(|i| format!("d{i}.example")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut fleet = fleet(&names);
+        let id = DomainId::from_index;
+        for i in 0..10 {
+            fleet.get_mut(id(i)).unwrap();
+        }
+        assert_eq!(fleet.reassess_some_due(now(), 4), [0, 1, 2, 3].map(id));
+        // A domain made due meanwhile waits its turn behind those left over.
+        fleet.get_mut(id(1)).unwrap();
+        assert_eq!(fleet.reassess_some_due(now(), 4), [4, 5, 6, 7].map(id));
+        assert_eq!(fleet.reassess_some_due(now(), 4), [8, 9, 1].map(id));
+        assert_eq!(fleet.reassess_some_due(now(), 4), []);
+        // Nothing is left due; each verdict is as of `now`.
+        assert!(fleet.statuses().iter().all(|d| !d.needs_reassess(now())));
+        // Without a limit, the same as reassess_due.
+        fleet.get_mut(id(9)).unwrap();
+        fleet.get_mut(id(0)).unwrap();
+        assert_eq!(fleet.reassess_some_due(now(), usize::MAX), [0, 9].map(id));
     }
 
     #[test]

@@ -856,6 +856,40 @@ fn the_tick_reassesses_every_domain_with_the_new_now() {
     assert!((before - after - 1.0).abs() < 1e-9, "{before} → {after}");
 }
 
+/// A re-assessment that records when it ran (in `last_attempt`) and holds for a day.
+fn stamp(status: &mut DomainStatus, now: DateTime<Utc>) {
+    status.last_attempt = Some(now);
+    status.verdict_holds = Some(now..now + Duration::days(1));
+}
+
+#[test]
+fn a_tick_reassesses_at_most_its_share_and_the_rest_follow_in_the_next_ticks() {
+    let count = fedcert::tui::app::REASSESS_PER_TICK + 500;
+    let fleet: Vec<DomainStatus> = (0..count)
+        .map(|i| {
+            let config = DomainConfig::new(format!("d{i}.example"), "https://fs.example/m.xml");
+            let mut status = DomainStatus::new(config, now());
+            // Every verdict due in the same second.
+            status.verdict_holds = None;
+            status
+        })
+        .collect();
+    let mut app = App::with_reassess(fleet, stamp);
+    let made_at = |app: &App, t: DateTime<Utc>| {
+        app.domains()
+            .iter()
+            .filter(|d| d.last_attempt == Some(t))
+            .count()
+    };
+    let first = now() + Duration::seconds(1);
+    update(&mut app, Action::Tick, first);
+    assert_eq!(made_at(&app, first), fedcert::tui::app::REASSESS_PER_TICK);
+    let second = first + Duration::seconds(1);
+    update(&mut app, Action::Tick, second);
+    assert_eq!(made_at(&app, second), 500, "the rest, and only the rest");
+    assert_eq!(made_at(&app, first) + made_at(&app, second), count);
+}
+
 #[test]
 fn the_selection_follows_its_domain_when_the_order_changes() {
     let mut app = app();

@@ -66,6 +66,8 @@ pub struct EntityPicker<'w, E> {
     /// With `wanted`: the first entity with that id, and how many have it.
     matching: Option<E>,
     matches: usize,
+    /// With `wanted` not (yet) found: the IdP whose id is closest to it, and how close.
+    closest: Option<(usize, String)>,
     /// Without: the first IdP, how many there are, whether they all share its id, and the
     /// first few ids for the message.
     first_idp: Option<E>,
@@ -82,6 +84,7 @@ impl<'w, E: Borrow<Entity>> EntityPicker<'w, E> {
             only: None,
             matching: None,
             matches: 0,
+            closest: None,
             first_idp: None,
             idps: 0,
             idps_share_an_id: true,
@@ -103,6 +106,8 @@ impl<'w, E: Borrow<Entity>> EntityPicker<'w, E> {
                 if self.matching.is_none() {
                     self.matching = Some(entity);
                 }
+            } else if self.matches == 0 && is_idp(e) {
+                self.consider(wanted, &e.entity_id);
             }
             return;
         }
@@ -120,6 +125,31 @@ impl<'w, E: Borrow<Entity>> EntityPicker<'w, E> {
         }
     }
 
+    /// Keep `id` as the suggestion for a mistyped `wanted` when it is the closest IdP so far
+    /// and close enough to be what was meant: the same but for a trailing slash, case or
+    /// http/https; or a few characters apart.
+    fn consider(&mut self, wanted: &str, id: &str) {
+        let limit = (wanted.chars().count() / 10).max(2);
+        if self.closest.as_ref().is_some_and(|(best, _)| *best == 0)
+            || wanted.len().abs_diff(id.len()) > limit + "https://".len()
+        {
+            return;
+        }
+        let distance = if comparable(wanted) == comparable(id) {
+            0
+        } else {
+            strsim::levenshtein(wanted, id)
+        };
+        if distance <= limit
+            && self
+                .closest
+                .as_ref()
+                .is_none_or(|(best, _)| distance < *best)
+        {
+            self.closest = Some((distance, id.to_owned()));
+        }
+    }
+
     /// The chosen entity, or why there is none.
     pub fn finish(self) -> Result<E, FactsError> {
         if self.entities == 0 {
@@ -132,7 +162,10 @@ impl<'w, E: Borrow<Entity>> EntityPicker<'w, E> {
                     id: wanted.to_owned(),
                     count,
                 }),
-                (None, _) => Err(FactsError::EntityNotFound(wanted.to_owned())),
+                (None, _) => Err(FactsError::EntityNotFound {
+                    wanted: wanted.to_owned(),
+                    closest: self.closest.map(|(_, id)| id),
+                }),
             };
         }
         match (self.first_idp, self.idps) {
@@ -153,6 +186,17 @@ impl<'w, E: Borrow<Entity>> EntityPicker<'w, E> {
             }),
         }
     }
+}
+
+/// An entityID as a person might mistype it: without its scheme and trailing slashes, in
+/// lower case.
+fn comparable(id: &str) -> String {
+    let id = id.trim().to_lowercase();
+    let bare = id
+        .strip_prefix("https://")
+        .or_else(|| id.strip_prefix("http://"))
+        .unwrap_or(&id);
+    bare.trim_end_matches('/').to_owned()
 }
 
 /// The first ids, and how many more there are.
@@ -356,7 +400,37 @@ mod tests {
                 "named entity missing",
                 doc(vec![idp_a()]),
                 Some("https://zzz"),
-                Err(FactsError::EntityNotFound("https://zzz".into())),
+                Err(FactsError::EntityNotFound {
+                    wanted: "https://zzz".into(),
+                    closest: None,
+                }),
+            ),
+            (
+                "named entity with a trailing slash: the IdP offered",
+                doc(vec![idp_a(), sp(), idp_b()]),
+                Some("HTTPS://b/idp/"),
+                Err(FactsError::EntityNotFound {
+                    wanted: "HTTPS://b/idp/".into(),
+                    closest: Some("https://b/idp".into()),
+                }),
+            ),
+            (
+                "named entity a character off: the closest IdP offered",
+                doc(vec![idp_a(), sp(), idp_b()]),
+                Some("https://b/idq"),
+                Err(FactsError::EntityNotFound {
+                    wanted: "https://b/idq".into(),
+                    closest: Some("https://b/idp".into()),
+                }),
+            ),
+            (
+                "named entity close only to an SP: nothing offered",
+                doc(vec![idp_a(), sp()]),
+                Some("https://sp/"),
+                Err(FactsError::EntityNotFound {
+                    wanted: "https://sp/".into(),
+                    closest: None,
+                }),
             ),
             (
                 "named entity is an SP",

@@ -247,8 +247,12 @@ impl IdpFacts {
 pub enum FactsError {
     #[error("the metadata holds no EntityDescriptor")]
     NoEntity,
-    #[error("no entity {0:?} in the metadata")]
-    EntityNotFound(String),
+    #[error("no entity {wanted:?} in the metadata{}", closest.as_ref().map(|id| format!("; did you mean {id:?}? (set entity_id to it)")).unwrap_or_default())]
+    EntityNotFound {
+        wanted: String,
+        /// The IdP entityID closest to `wanted`, when one is close enough to be a typo of it.
+        closest: Option<String>,
+    },
     #[error("the metadata holds {count} identity providers; set entity_id to one of: {ids}")]
     Ambiguous { count: usize, ids: String },
     #[error(
