@@ -274,6 +274,34 @@ pub(crate) fn analyze_with_sha1(der: &[u8], sha1: Sha1) -> Result<CertInfo, Cert
     })
 }
 
+/// The host names and IP addresses a certificate is issued for (its subjectAltName DNS and IP
+/// entries, in order), as a TLS client matches them; empty when it has none or they cannot be
+/// read.
+pub fn dns_names(der: &[u8]) -> Vec<String> {
+    use x509_parser::extensions::GeneralName;
+    let Ok((_, cert)) = X509Certificate::from_der(der) else {
+        return Vec::new();
+    };
+    let Ok(Some(names)) = cert.subject_alternative_name() else {
+        return Vec::new();
+    };
+    names
+        .value
+        .general_names
+        .iter()
+        .filter_map(|name| match name {
+            GeneralName::DNSName(dns) => Some((*dns).to_owned()),
+            GeneralName::IPAddress(bytes) => match *bytes {
+                [a, b, c, d] => Some(std::net::Ipv4Addr::new(*a, *b, *c, *d).to_string()),
+                _ => <[u8; 16]>::try_from(*bytes)
+                    .ok()
+                    .map(|v6| std::net::Ipv6Addr::from(v6).to_string()),
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 fn describe_der_error(err: x509_parser::nom::Err<X509Error>) -> CertError {
     match err {
         x509_parser::nom::Err::Incomplete(_) => {

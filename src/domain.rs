@@ -8,8 +8,8 @@ use std::ops::{Index, Range};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::assess::{
-    self, AssessInput, Assessment, EntraSide, EntraSource, FactsError, FetchFailure, FetchProblem,
-    IdpFacts,
+    self, AssessInput, Assessment, EndpointFacts, Endpoints, EntraSide, EntraSource, FactsError,
+    FetchFailure, FetchProblem, IdpFacts, SignatureCheck, TlsCert,
 };
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
@@ -54,6 +54,9 @@ pub struct Snapshot {
     /// The server's `Date` minus this machine's clock when the response arrived (positive: the
     /// server is ahead); `None` without a `Date` header (files, stdin, servers that send none).
     pub clock_skew: Option<TimeDelta>,
+    /// The document's signature and the TLS certificates of the metadata and sign-in hosts, as
+    /// this refresh saw them (DESIGN.md §6.4).
+    pub endpoints: EndpointFacts,
 }
 
 impl Snapshot {
@@ -140,6 +143,14 @@ impl RefreshFailure {
             },
             Self::Facts { .. } => FetchProblem::NoIdp,
             Self::Graph(_) | Self::Internal { .. } => FetchProblem::Other,
+        }
+    }
+
+    /// The TLS certificate the host presented during the failed read, when one was read.
+    pub fn presented(&self) -> Option<&TlsCert> {
+        match self {
+            Self::Fetch(error) => error.presented(),
+            _ => None,
         }
     }
 
@@ -294,7 +305,9 @@ impl DomainStatus {
         let fetch_error = self.last_error.as_ref().map(|e| FetchFailure {
             problem: e.cause.problem(),
             text: e.to_string(),
+            presented: e.cause.presented().cloned().map(Box::new),
         });
+        let endpoints = self.endpoints();
         let input = AssessInput {
             idp: self.last_good.as_ref().map(|s| &s.facts),
             fetch_error: fetch_error.as_ref(),
@@ -303,6 +316,7 @@ impl DomainStatus {
             adfs_primary: self.imported_primary,
             policy: &self.config.policy,
             clock_skew: self.last_good.as_ref().and_then(|s| s.clock_skew),
+            endpoints: Some(&endpoints),
         };
         self.assessment = assess::assess(&input, now);
         self.verdict_holds = Some(now..assess::next_change(&input, now));
@@ -337,6 +351,48 @@ impl DomainStatus {
             }
             Some(Err(error)) => self.entra_error = Some(error),
             None => {}
+        }
+    }
+
+    /// The metadata's signature judged with this domain's config (the IdP signing certificates
+    /// the document publishes, `metadata_signer`, `require_signature`); `None` before a document
+    /// was read.
+    pub fn signature(&self) -> Option<SignatureCheck> {
+        let snapshot = self.last_good.as_ref()?;
+        let signature = snapshot.endpoints.signature.as_ref()?;
+        let published: Vec<Sha1> = snapshot.facts.signing.iter().map(|c| c.sha1).collect();
+        Some(SignatureCheck::judge(
+            signature,
+            &published,
+            &self.config.metadata_signer,
+            self.config.require_signature,
+        ))
+    }
+
+    /// The certificate the metadata host presented at the latest attempt that got one: the
+    /// failed attempt's when TLS refused it (or the server answered an error), else the last
+    /// good snapshot's.
+    pub fn metadata_tls(&self) -> Option<&TlsCert> {
+        self.last_error
+            .as_ref()
+            .and_then(|e| e.cause.presented())
+            .or_else(|| {
+                self.last_good
+                    .as_ref()
+                    .and_then(|s| s.endpoints.tls.as_ref())
+            })
+    }
+
+    /// What the verdict reads about the signature and the TLS certificates.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            signature: self.signature(),
+            metadata_tls: self.metadata_tls().cloned(),
+            signin_tls: self
+                .last_good
+                .as_ref()
+                .and_then(|s| s.endpoints.signin_tls())
+                .cloned(),
         }
     }
 

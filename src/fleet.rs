@@ -264,6 +264,7 @@ mod tests {
             },
             http_date: None,
             clock_skew: None,
+            endpoints: crate::assess::EndpointFacts::default(),
         }
     }
 

@@ -15,9 +15,12 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::assess::{self, EntityPicker, FactsError, IdpFacts};
+use crate::assess::{
+    self, DocumentSignature, EndpointFacts, EntityPicker, FactsError, IdpFacts, SigninTls,
+};
 use crate::config::{Config, DomainConfig};
 use crate::domain::{DomainId, RefreshError, RefreshFailure, RefreshOutcome, Snapshot};
+use crate::location::Location;
 use crate::metadata::{self, MetadataError};
 use crate::source::graph::{GraphClient, GraphError, GraphSettings};
 use crate::source::{BodyReader, FetchOptions, Fetcher, Unread};
@@ -195,11 +198,80 @@ pub async fn refresh_domain(
     if let Some(Err(error)) = &entra {
         tracing::warn!(target: REFRESH_LOG, "{}: Entra's side could not be read: {error}", domain.name);
     }
+    let metadata = match metadata {
+        Ok(mut snapshot) => {
+            let passive = entra
+                .as_ref()
+                .and_then(|side| side.as_ref().ok())
+                .and_then(|side| side.passive_sign_in_uri.as_deref());
+            snapshot.endpoints.signin =
+                probe_signin(&sources.fetcher, domain, &snapshot, passive).await;
+            if let Some(SigninTls::Failed { error, .. }) = &snapshot.endpoints.signin {
+                tracing::warn!(target: REFRESH_LOG, "{}: the sign-in host's TLS certificate could not be read: {error}", domain.name);
+            }
+            Ok(snapshot)
+        }
+        Err(error) => Err(error),
+    };
     RefreshOutcome {
         at,
         metadata,
         entra,
     }
+}
+
+/// The sign-in host's TLS certificate (DESIGN.md §6.4): where the metadata's passive endpoint
+/// (or `SingleSignOnService`) points, else Entra's `passiveSignInUri`. Read only when the
+/// metadata came over https (plain http and files carry no TLS facts; a file means an
+/// air-gapped host) and only when it is another host than the metadata's, whose certificate the
+/// fetch itself read. Host names reserved for examples and tests (`.example`, `.invalid`,
+/// `.test`, RFC 6761) never resolve and are not looked up.
+async fn probe_signin(
+    fetcher: &Fetcher,
+    domain: &DomainConfig,
+    snapshot: &Snapshot,
+    entra_passive: Option<&str>,
+) -> Option<SigninTls> {
+    let Ok(Location::Http(metadata)) = Location::parse(&snapshot.location) else {
+        return None;
+    };
+    if metadata.scheme() != "https" {
+        return None;
+    }
+    let text = snapshot.facts.sign_in_url.as_deref().or(entra_passive)?;
+    let Ok(Location::Http(signin)) = Location::parse(text) else {
+        return None;
+    };
+    let host = signin.host_str()?.to_ascii_lowercase();
+    let same_host = metadata
+        .host_str()
+        .is_some_and(|h| h.eq_ignore_ascii_case(&host))
+        && metadata.port_or_known_default() == signin.port_or_known_default();
+    if signin.scheme() != "https" || same_host || reserved_name(&host) {
+        return None;
+    }
+    let origin = signin.origin().ascii_serialization();
+    Some(
+        match fetcher.probe_tls(&origin, domain.ca_file.as_deref()).await {
+            Ok(cert) => SigninTls::Read(Box::new(cert)),
+            Err(error) => SigninTls::Failed {
+                host: match signin.port() {
+                    Some(port) if port != 443 => format!("{host}:{port}"),
+                    _ => host,
+                },
+                error: error.message().to_owned(),
+            },
+        },
+    )
+}
+
+/// A name under a top-level domain reserved by RFC 6761 for documentation and tests: it never
+/// resolves, so looking it up would only send a query out.
+fn reserved_name(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    ["example", "invalid", "test"]
+        .iter()
+        .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")))
 }
 
 /// Read one domain's metadata, parsed on a blocking thread (a large document while it arrives),
@@ -237,6 +309,8 @@ async fn read_metadata(
         }
     };
     let (http_date, received_at) = (opened.http_date, opened.received_at);
+    // The certificate of the TLS session that carries the body (no second connection).
+    let tls = opened.tls.clone();
     // Parsing is CPU work: keep it off the async workers.
     let parsed = if whole {
         // At most one such parse per core: they are short and all CPU, and each thread that
@@ -257,7 +331,7 @@ async fn read_metadata(
         fed.map_err(|e| fail(e.into()))?;
         parsed
     };
-    let mut facts = parsed
+    let (mut facts, signature) = parsed
         .map_err(|e| {
             fail(RefreshFailure::Internal {
                 location: location.clone(),
@@ -274,6 +348,11 @@ async fn read_metadata(
         facts,
         http_date,
         clock_skew: http_date.map(|date| date - received_at),
+        endpoints: EndpointFacts {
+            signature: Some(signature),
+            tls,
+            signin: None,
+        },
     })
 }
 
@@ -281,13 +360,38 @@ async fn read_metadata(
 /// arrives.
 const PARSE_WHOLE_UP_TO: usize = 256 * 1024;
 
-/// The facts of the domain's IdP entity, picked while the document streams.
-fn read_facts(reader: impl BufRead, entity_id: Option<&str>) -> Result<IdpFacts, ParseFailure> {
+/// The facts of the domain's IdP entity, picked while the document streams, and the document's
+/// own signature, verified on the same read (DESIGN.md §6.4).
+///
+/// Verification sees every byte the parser consumes ([`metadata::signature::parse_and_verify`]),
+/// and the parser reads to the end of the input, so it judges the whole signed document: one
+/// that arrived whole (up to [`PARSE_WHOLE_UP_TO`]) from the bytes kept on the way, as
+/// [`metadata::signature::verify_bytes`] would; a larger one on a second thread, as it arrives.
+/// The body is never held whole for it. A body that does not arrive whole fails the refresh
+/// (the feed's error), so a verdict is never given on part of a document.
+fn read_facts(
+    reader: impl BufRead,
+    entity_id: Option<&str>,
+) -> Result<(IdpFacts, DocumentSignature), ParseFailure> {
     let mut picker = EntityPicker::new(entity_id);
-    let info = metadata::parse_streaming(reader, |entity| picker.offer(entity))
-        .map_err(ParseFailure::Metadata)?;
+    let (info, verification) =
+        metadata::signature::parse_and_verify(reader, |entity| entity, |e| picker.offer(e))
+            .map_err(ParseFailure::Metadata)?;
     let entity = picker.finish().map_err(ParseFailure::Facts)?;
-    assess::facts_of(&entity, &info).map_err(ParseFailure::Facts)
+    let facts = assess::facts_of(&entity, &info).map_err(ParseFailure::Facts)?;
+    let signature = DocumentSignature {
+        verification,
+        aggregate: info.aggregate,
+        // Its subject is all that is shown; the certificate itself is never exported.
+        signer: info
+            .signed_by
+            .and_then(|key| key.cert.ok())
+            .map(|mut cert| {
+                cert.forget_der();
+                cert
+            }),
+    };
+    Ok((facts, signature))
 }
 
 /// Why a document read gave no facts.

@@ -345,6 +345,7 @@ fn issuer_mismatches_and_shared_issuers_are_found() {
                     adfs_primary: None,
                     policy: &policy,
                     clock_skew: None,
+                    endpoints: None,
                 },
                 now(),
             )

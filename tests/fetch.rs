@@ -8,6 +8,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use fedcert::assess::TlsRefusal;
 use fedcert::source::{FetchError, FetchErrorKind, FetchOptions, Fetched, Fetcher};
 use support::pki::TestCa;
 use support::{Behaviour, Reply, Server};
@@ -494,6 +495,15 @@ async fn an_unknown_ca_is_a_trust_error_and_ca_file_fixes_it() {
         )
     );
 
+    // What the host presented, read by a handshake that only records it.
+    let presented = err
+        .presented()
+        .expect("the presented certificate beside the error");
+    assert_eq!(presented.cert.subject, "CN=fedcert test server");
+    assert_eq!(presented.cert.issuer, "CN=fedcert test CA");
+    assert_eq!(presented.dns_names, ["127.0.0.1"]);
+    assert_eq!(presented.refused, Some(TlsRefusal::UnknownIssuer));
+
     let (_dir, ca_file) = write_ca(&ca);
     let before = server.connections();
     for _ in 0..2 {
@@ -502,6 +512,11 @@ async fn an_unknown_ca_is_a_trust_error_and_ca_file_fixes_it() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fetched.body, METADATA.as_bytes());
+        // The certificate of the session that carried the answer: trusted, same facts.
+        let tls = fetched.tls.expect("the session's certificate");
+        assert_eq!(tls.cert.sha1, presented.cert.sha1);
+        assert_eq!(tls.refused, None);
+        assert_eq!(tls.host, url.split('/').nth(2).unwrap());
     }
     assert_eq!(
         server.connections() - before,
@@ -527,6 +542,11 @@ async fn a_certificate_for_another_name_is_a_name_mismatch() {
         err.message(),
         "TLS: the server's certificate is not valid for 127.0.0.1 (name mismatch: it is issued for fs.contoso.com)"
     );
+    let presented = err
+        .presented()
+        .expect("the presented certificate beside the error");
+    assert_eq!(presented.dns_names, ["fs.contoso.com"]);
+    assert_eq!(presented.refused, Some(TlsRefusal::NameMismatch));
 }
 
 #[tokio::test]
@@ -546,6 +566,14 @@ async fn an_expired_certificate_says_expired() {
         err.message(),
         "TLS: the server's certificate has expired (the IdP must renew its TLS certificate)"
     );
+    let presented = err
+        .presented()
+        .expect("the presented certificate beside the error");
+    assert_eq!(
+        presented.cert.not_after.to_rfc3339(),
+        "2001-01-01T00:00:00+00:00"
+    );
+    assert_eq!(presented.refused, Some(TlsRefusal::Expired));
 }
 
 #[tokio::test]

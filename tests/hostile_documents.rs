@@ -412,7 +412,8 @@ fn readable_fixture_cases() -> Vec<Case> {
                 "(CN=someone else entirely)",
                 "subject   CN=hostile.fixture.test",
             ],
-            ("ok", "R6"),
+            // Its signature is made up: it does not verify (X2).
+            ("critical", "X2"),
         ),
         reads(
             "xsi-type-undeclared-prefix",

@@ -168,6 +168,7 @@ impl Scenario {
             },
             http_date: None,
             clock_skew: None,
+            endpoints: fedcert::assess::EndpointFacts::default(),
         });
         status.last_attempt = Some(now() - Duration::minutes(4));
         let a = &mut status.assessment;
@@ -275,6 +276,7 @@ fn domains() -> Vec<DomainStatus> {
                     failure: Some(FetchFailure {
                         problem: FetchProblem::Timeout,
                         text: timeout(now()).to_string(),
+                        presented: None,
                     }),
                 },
                 Advice::FixFetch,
@@ -296,6 +298,7 @@ fn domains() -> Vec<DomainStatus> {
                     failure: FetchFailure {
                         problem: FetchProblem::Http(503),
                         text: "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml: HTTP 503 Service Unavailable".into(),
+                        presented: None,
                     },
                 },
                 Advice::FixFetch,
@@ -377,6 +380,7 @@ fn domains() -> Vec<DomainStatus> {
         last_run: Some(now() - Duration::hours(6)),
         federation_id: Some("6601d14b-d113-8f64-fda2-9b5aa5c6d5ba".into()),
         issuer_uri: Some("http://fs.fabrikam.com/adfs/services/trust".into()),
+        passive_sign_in_uri: None,
         as_of: Some(now() - Duration::minutes(4)),
     }));
     list
@@ -1636,6 +1640,86 @@ fn the_modules_name_each_other_in_one_direction_only() {
             .collect();
         assert!(extra.is_empty(), "{module} names {extra:?}");
     }
+}
+
+/// A domain whose metadata's signature does not verify, whose metadata host's TLS certificate
+/// has 10 days left and whose sign-in host presents a certificate for another name, assessed
+/// by the engine: its findings (X2, T1, T2) lead the details, the list names the worst, and
+/// the metadata section shows the signature and both hosts' certificates.
+fn endpoints_app() -> App {
+    use fedcert::assess::{DocumentSignature, SigninTls, TlsCert, TlsRefusal};
+    use fedcert::metadata::signature::{Invalid, Outcome, Verification};
+    let mut list = domains();
+    let status = &mut list[0];
+    let snapshot = status.last_good.as_mut().unwrap();
+    let signer = snapshot.facts.signing[0].clone();
+    let tls = |host: &str, tag: u8, days: i64, names: &[&str], refused| TlsCert {
+        host: host.to_owned(),
+        cert: CertInfo {
+            issuer: "O=Contoso, CN=Contoso Issuing CA".into(),
+            self_signed: false,
+            ..cert(
+                tag,
+                names[0],
+                now() - Duration::days(300),
+                now() + Duration::days(days),
+            )
+        },
+        dns_names: names.iter().map(|n| (*n).to_owned()).collect(),
+        refused,
+    };
+    snapshot.endpoints.signature = Some(DocumentSignature {
+        verification: Verification {
+            outcome: Outcome::Invalid(Invalid::DigestMismatch),
+            signer: Some(signer.sha1),
+            algorithms: None,
+        },
+        aggregate: false,
+        signer: Some(signer),
+    });
+    snapshot.endpoints.tls = Some(tls("fs.contoso.com", 61, 10, &["fs.contoso.com"], None));
+    snapshot.endpoints.signin = Some(SigninTls::Read(Box::new(tls(
+        "sts.contoso.com",
+        62,
+        200,
+        &["fs.contoso.com", "adfs.contoso.com"],
+        Some(TlsRefusal::NameMismatch),
+    ))));
+    status.reassess(now());
+    let mut app = App::with_reassess(list, keep_verdict);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+        now(),
+    );
+    app
+}
+
+#[test]
+fn snapshot_details_120x40_signature_and_tls() {
+    let mut app = endpoints_app();
+    let index = index_of(&app, "contoso.com");
+    assert_eq!(
+        app.domains()[index.index()]
+            .assessment
+            .findings
+            .iter()
+            .map(|f| f.rule)
+            .collect::<Vec<_>>(),
+        [Rule::X2, Rule::T1, Rule::T2, Rule::R10]
+    );
+    let list = screen_text(&draw(&app));
+    assert!(list.contains("signature invalid"), "{list}");
+    while selected_name(&app) != "contoso.com" {
+        act(&mut app, &[Action::Down]);
+    }
+    act(&mut app, &[Action::OpenDetails]);
+    insta::assert_snapshot!("signature_and_tls_top", draw(&app).backend());
+    act(&mut app, &[Action::Bottom]);
+    insta::assert_snapshot!(draw(&app).backend());
 }
 
 #[test]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::cert::{CertInfo, Sha1};
 use crate::metadata::Document;
 
+mod endpoints;
 mod facts;
 pub mod finding;
 mod horizon;
@@ -17,6 +18,10 @@ mod rules;
 pub mod update_status;
 mod verdict;
 
+pub use endpoints::{
+    DocumentSignature, EndpointFacts, Endpoints, SignatureCheck, SigninTls, TlsCert, TlsRefusal,
+    TlsRole,
+};
 pub use finding::{Advice, FetchFailure, FetchProblem, Finding, Situation};
 pub use horizon::next_change;
 
@@ -118,6 +123,9 @@ pub struct Policy {
     /// AD FS `CertificateCriticalThreshold`: this close to expiry without a successor in Entra,
     /// sign-ins fail before a planned renewal can finish (the outage runbook applies).
     pub critical_days: u32,
+    /// A TLS certificate of the IdP's metadata or sign-in host this close to expiry is a
+    /// WARNING (rule T1; CRITICAL under `renew_now_days`).
+    pub tls_warn_days: u32,
 }
 
 impl Default for Policy {
@@ -130,6 +138,7 @@ impl Default for Policy {
             promotion_days: 5,
             plan_days: 60,
             critical_days: 2,
+            tls_warn_days: 30,
         }
     }
 }
@@ -158,6 +167,8 @@ pub struct EntraSide {
     /// The `internalDomainFederation` id (`-InternalDomainFederationId`).
     pub federation_id: Option<String>,
     pub issuer_uri: Option<String>,
+    /// `passiveSignInUri`: where Entra sends users to sign in (the sign-in host, DESIGN.md §6.4).
+    pub passive_sign_in_uri: Option<String>,
     /// When this side was read (Graph call) or imported.
     pub as_of: Option<DateTime<Utc>>,
 }
@@ -320,6 +331,23 @@ pub enum Rule {
     /// Not in DESIGN.md §4's table: the metadata server's HTTP `Date` and this machine's clock
     /// differ by more than 5 minutes (WARNING): sign-ins and countdowns are off.
     C1,
+    /// DESIGN.md §6.4: the metadata's XML signature verifies, but with a certificate that is
+    /// neither an IdP signing certificate of the document nor a configured `metadata_signer`
+    /// (WARNING).
+    X1,
+    /// DESIGN.md §6.4: the metadata's XML signature does not verify, or covers something else
+    /// than the document (CRITICAL): do not copy certificates from it.
+    X2,
+    /// DESIGN.md §6.4: the metadata is unsigned, or signed in a way fedcert does not verify, and
+    /// the domain has `require_signature = true` (WARNING).
+    X3,
+    /// DESIGN.md §6.4: a TLS certificate of the metadata host or of the sign-in host expires
+    /// under `tls_warn_days` (WARNING), under `renew_now_days` or has expired (CRITICAL).
+    T1,
+    /// The sign-in host presents a TLS certificate this machine refuses for another reason than
+    /// its expiry (unknown issuer, name mismatch): browsers may refuse it too (WARNING). The
+    /// metadata host's refusal is a failed fetch (R7 / R8).
+    T2,
 }
 
 impl Rule {
@@ -341,6 +369,11 @@ impl Rule {
             Self::R11 => "R11",
             Self::E1 => "E1",
             Self::C1 => "C1",
+            Self::X1 => "X1",
+            Self::X2 => "X2",
+            Self::X3 => "X3",
+            Self::T1 => "T1",
+            Self::T2 => "T2",
         }
     }
 }
@@ -392,6 +425,9 @@ pub struct AssessInput<'a> {
     /// The metadata server's `Date` minus this machine's clock when the last good response
     /// arrived (rule C1); `None` without a `Date` header.
     pub clock_skew: Option<chrono::TimeDelta>,
+    /// The metadata's signature and the IdP's TLS certificates (rules X1–X3, T1–T2); `None`
+    /// when nothing is known of them.
+    pub endpoints: Option<&'a Endpoints>,
 }
 
 /// Why sign-ins fail now, or will before a planned renewal can finish (DESIGN.md §6.1): the

@@ -6,8 +6,11 @@ use chrono::{DateTime, Utc};
 
 use super::progress::Run;
 use super::{ChecklistInput, Phase, StepId};
-use crate::assess::{Advice, EntraSide, EntraSource, IdpKind, Outage, Policy, Rule, SyncState};
+use crate::assess::{
+    Advice, EntraSide, EntraSource, IdpKind, Outage, Policy, Rule, Situation, SyncState,
+};
 use crate::cert::{CertInfo, Sha1};
+use crate::metadata::signature::Invalid;
 
 /// Everything the step builders read, gathered once from a [`ChecklistInput`].
 pub(crate) struct Facts<'a> {
@@ -28,6 +31,8 @@ pub(crate) struct Facts<'a> {
     pub expired_action: Option<Advice>,
     /// The steps the verdict's findings point to: the checklist always has them.
     pub wanted: Vec<StepId>,
+    /// Why the metadata's signature does not verify (rule X2): then nothing is copied from it.
+    pub distrust: Option<&'a Invalid>,
     pub entra: Option<&'a EntraSide>,
     pub server: Option<&'a str>,
     pub multiple_domain: bool,
@@ -72,6 +77,10 @@ impl<'a> Facts<'a> {
                     super::step_for(f.advice, input.idp.map_or(IdpKind::AdFs, |i| i.kind))
                 })
                 .collect(),
+            distrust: assessment.findings.iter().find_map(|f| match &f.situation {
+                Situation::InvalidSignature { why } => Some(why),
+                _ => None,
+            }),
             entra: input.entra,
             server: input
                 .domain

@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::assess::update_status::ReportedResult;
-use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource};
+use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource, SigninTls, TlsCert};
 use crate::cert::{CertInfo, Sha1, Sha256};
 use crate::checklist::Checklist;
 use crate::domain::{DomainStatus, RefreshError};
@@ -232,6 +232,51 @@ pub struct MetadataJson<'a> {
     pub error: Option<Words<'a, RefreshError>>,
     /// The snapshot shown is older than the latest attempt, which failed. An extension.
     pub stale: bool,
+    /// The document's XML signature (DESIGN.md §6.4): `valid`, `untrusted`, `invalid`,
+    /// `unsigned` or `unsupported`; null before a document was read.
+    pub signature: Option<&'static str>,
+    /// The certificate the signature carries (whether or not it verified).
+    pub signed_by: Option<Sha1>,
+    /// The leaf certificate the metadata host presented (null for http and files).
+    pub tls: Option<TlsJson<'a>>,
+    /// The sign-in host's, when it is another host (null when not probed or not read).
+    pub signin_tls: Option<TlsJson<'a>>,
+    /// Extensions: the signature's verdict with its reason, in words; why the sign-in host's
+    /// certificate could not be read.
+    pub signature_detail: Option<String>,
+    pub signin_error: Option<&'a str>,
+}
+
+/// A TLS certificate a host presented (DESIGN.md §6.4).
+#[derive(Serialize)]
+pub struct TlsJson<'a> {
+    pub host: &'a str,
+    pub subject: &'a str,
+    pub issuer: &'a str,
+    pub sha1: Sha1,
+    #[serde(serialize_with = "ts")]
+    pub not_after: DateTime<Utc>,
+    pub days_left: i64,
+    pub dns_names: &'a [String],
+    /// Extensions: whether this machine accepts it, and if not why, in words.
+    pub trusted: bool,
+    pub refused: Option<String>,
+}
+
+impl<'a> TlsJson<'a> {
+    pub fn of(cert: &'a TlsCert, now: DateTime<Utc>) -> Self {
+        Self {
+            host: &cert.host,
+            subject: &cert.cert.subject,
+            issuer: &cert.cert.issuer,
+            sha1: cert.cert.sha1,
+            not_after: cert.cert.not_after,
+            days_left: cert.cert.days_left(now),
+            dns_names: &cert.dns_names,
+            trusted: cert.refused.is_none(),
+            refused: crate::words::tls_refusal(cert),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -261,6 +306,11 @@ impl<'a> CheckDomain<'a> {
         now: DateTime<Utc>,
     ) -> Self {
         let a = &d.assessment;
+        let signature = d.signature();
+        let signin = d
+            .last_good
+            .as_ref()
+            .and_then(|s| s.endpoints.signin.as_ref());
         Self {
             name: &d.config.name,
             tenant: d.config.tenant.as_deref(),
@@ -288,6 +338,18 @@ impl<'a> CheckDomain<'a> {
                 fetched_at: d.last_good.as_ref().map(|s| s.fetched_at),
                 error: d.last_error.as_ref().map(Words),
                 stale: d.is_stale() && d.last_good.is_some(),
+                signature: signature.as_ref().map(|s| s.status.name()),
+                signed_by: signature.as_ref().and_then(|s| s.signer),
+                tls: d.metadata_tls().map(|c| TlsJson::of(c, now)),
+                signin_tls: match signin {
+                    Some(SigninTls::Read(cert)) => Some(TlsJson::of(cert, now)),
+                    _ => None,
+                },
+                signature_detail: signature.as_ref().map(crate::words::signature),
+                signin_error: match signin {
+                    Some(SigninTls::Failed { error, .. }) => Some(error),
+                    _ => None,
+                },
             },
             entra: EntraJson {
                 source: entra.and_then(|e| e.source),

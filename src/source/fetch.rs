@@ -15,7 +15,9 @@ use rustls_pki_types::pem::PemObject;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::errors::{self, Context, Flags, RedirectRefusal};
+use super::tls::{self, Trust};
 use super::{FetchError, FetchErrorKind, FetchOptions, Fetched, install_crypto_provider};
+use crate::assess::TlsCert;
 use crate::location::Location;
 use crate::units::{format_bytes, format_duration};
 
@@ -27,6 +29,21 @@ const ACCEPT_METADATA: &str =
 /// A failure before it gets its location: the class and the plain-words reason.
 type Failure = (FetchErrorKind, String);
 
+/// A failed HTTP read, with the certificate the host presented when one is known.
+struct Failed {
+    failure: Failure,
+    presented: Option<Box<TlsCert>>,
+}
+
+impl From<Failure> for Failed {
+    fn from(failure: Failure) -> Self {
+        Self {
+            failure,
+            presented: None,
+        }
+    }
+}
+
 /// Fetches metadata. Cheap to clone; holds one connection pool (keep-alive, HTTP/2) per distinct
 /// `ca_file`, so a fleet of domains reuses connections.
 #[derive(Clone, Debug)]
@@ -35,6 +52,8 @@ pub struct Fetcher {
     /// Clients by extra trust anchor (`None`: the OS store only). A `ca_file` is read once,
     /// when its client is first built.
     clients: Arc<Mutex<HashMap<Option<PathBuf>, HttpClient>>>,
+    /// The same trust for the TLS probe, by extra trust anchor, built when first needed.
+    trusts: Arc<Mutex<HashMap<Option<PathBuf>, Trust>>>,
     /// Held while a client is built, so that the first fetches of a fleet (16 at once) build
     /// one client and load the trust store once, not once each.
     building: Arc<tokio::sync::Mutex<()>>,
@@ -54,6 +73,7 @@ impl Fetcher {
         Self {
             options,
             clients: Arc::default(),
+            trusts: Arc::default(),
             building: Arc::default(),
         }
     }
@@ -80,6 +100,7 @@ impl Fetcher {
             http_date: opened.http_date,
             received_at: opened.received_at,
             elapsed: started.elapsed(),
+            tls: opened.tls,
         })
     }
 
@@ -92,29 +113,31 @@ impl Fetcher {
         let cap = self.options.max_body;
         let (head, body) = match parsed {
             Location::Http(url) => self.open_http(url, ca_file, Patience::Whole).await,
-            Location::File(path) => open_file(&path).await,
+            Location::File(path) => open_file(&path).await.map_err(Failed::from),
             Location::Stdin => Ok((
                 Head::local("-".into()),
                 Body::Local(Box::new(tokio::io::stdin())),
             )),
         }
-        .map_err(|(kind, message)| fail(kind, message))?;
+        .map_err(|Failed { failure, presented }| {
+            fail(failure.0, failure.1).with_presented(presented.map(|cert| *cert))
+        })?;
         Ok(Opened::new(location, head, body, cap))
     }
 
     /// Ask for `url`: the answer's head within the timeout, its body still to come, waited for
-    /// as `patience` says.
+    /// as `patience` says; and the certificate of the TLS session that carried it.
     async fn open_http(
         &self,
         url: Url,
         ca_file: Option<&Path>,
         patience: Patience,
-    ) -> Result<(Head, Body), Failure> {
+    ) -> Result<(Head, Body), Failed> {
         let timeout = self.options.timeout;
         let deadline = tokio::time::Instant::now() + timeout;
-        let (response, peer) = tokio::time::timeout_at(deadline, self.send(&url, ca_file))
+        let (response, peer, tls) = tokio::time::timeout_at(deadline, self.send(&url, ca_file))
             .await
-            .map_err(|_| timed_out(timeout))??;
+            .map_err(|_| Failed::from(timed_out(timeout)))??;
         let received_at = Utc::now();
         // With gzip, reqwest reports no length; without, a declared length over the cap fails
         // before the body is read.
@@ -122,7 +145,10 @@ impl Fetcher {
             .content_length()
             .is_some_and(|len| len > self.options.max_body)
         {
-            return Err(too_large(self.options.max_body));
+            return Err(Failed {
+                failure: too_large(self.options.max_body),
+                presented: tls.map(Box::new),
+            });
         }
         let headers = response.headers();
         let head = Head {
@@ -131,6 +157,7 @@ impl Fetcher {
             content_type: header_text(headers, &CONTENT_TYPE),
             http_date: http_date(headers),
             received_at,
+            tls,
         };
         let body = Body::Http(Box::new(HttpBody {
             response,
@@ -142,12 +169,15 @@ impl Fetcher {
         Ok((head, body))
     }
 
-    /// Ask for `url` and check the answer's status: the response with its body still to read.
+    /// Ask for `url` and check the answer's status: the response with its body still to read,
+    /// and the certificate of its TLS session. When TLS refused the host's certificate, the
+    /// failure carries that certificate (read by a handshake that only records it); when the
+    /// answer is an error status, the session's.
     async fn send(
         &self,
         url: &Url,
         ca_file: Option<&Path>,
-    ) -> Result<(reqwest::Response, Peer), Failure> {
+    ) -> Result<(reqwest::Response, Peer, Option<TlsCert>), Failed> {
         let http = self.client_for(ca_file).await?;
         let peer = Peer {
             authority: authority_of(url),
@@ -155,13 +185,30 @@ impl Fetcher {
             system_roots: http.system_roots,
             connect_timeout: self.options.connect_timeout,
         };
-        let response = http
+        let sent = http
             .client
             .get(url.clone())
             .header(ACCEPT, ACCEPT_METADATA)
             .send()
-            .await
-            .map_err(|e| errors::classify(&e, Flags::from(&e), &peer.context()))?;
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => {
+                let failure = errors::classify(&e, Flags::from(&e), &peer.context());
+                // Refused by TLS: read what the host presented, to show it beside the error.
+                let presented = match errors::refusal(&e) {
+                    Some(refusal) => self
+                        .refused_certificate(e.url().unwrap_or(url), ca_file, refusal)
+                        .await
+                        .map(Box::new),
+                    None => None,
+                };
+                return Err(Failed { failure, presented });
+            }
+        };
+        let tls = self
+            .session_certificate(&response, peer.proxy.is_some(), ca_file)
+            .await;
         let status = response.status();
         if !status.is_success() {
             let final_url = response.url().as_str();
@@ -169,9 +216,123 @@ impl Fetcher {
             if final_url != url.as_str() {
                 message = format!("{message} at {final_url}");
             }
-            return Err((FetchErrorKind::Status(status.as_u16()), message));
+            return Err(Failed {
+                failure: (FetchErrorKind::Status(status.as_u16()), message),
+                presented: tls.map(Box::new),
+            });
         }
-        Ok((response, peer))
+        Ok((response, peer, tls))
+    }
+
+    /// The certificate `url`'s host presents, read by a handshake of its own (nothing is fetched)
+    /// with the same trust as the fetches: the OS store and `ca_file`. A certificate this machine
+    /// refuses is returned all the same, with why ([`TlsCert::refused`]); an error means no
+    /// certificate was read (no connection, not TLS).
+    pub async fn probe_tls(
+        &self,
+        url: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<TlsCert, FetchError> {
+        let fail = |(kind, message): Failure| FetchError::new(url, kind, message);
+        let parsed = match Location::parse(url) {
+            Ok(Location::Http(parsed)) if parsed.scheme() == "https" => parsed,
+            _ => {
+                return Err(FetchError::new(
+                    url,
+                    FetchErrorKind::InvalidLocation,
+                    "only an https:// URL has a TLS certificate to read",
+                ));
+            }
+        };
+        let trust = self.trust_for(ca_file).await.map_err(fail)?;
+        tls::probe(
+            &parsed,
+            &trust,
+            self.options.connect_timeout,
+            self.options.timeout,
+        )
+        .await
+        .map_err(fail)
+    }
+
+    /// The probe's trust for `ca_file`, built on first use.
+    async fn trust_for(&self, ca_file: Option<&Path>) -> Result<Trust, Failure> {
+        let key = ca_file.map(Path::to_path_buf);
+        let cached = |trusts: &Mutex<HashMap<Option<PathBuf>, Trust>>| {
+            trusts
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&key)
+                .cloned()
+        };
+        if let Some(trust) = cached(&self.trusts) {
+            return Ok(trust);
+        }
+        let _building = self.building.lock().await;
+        if let Some(trust) = cached(&self.trusts) {
+            return Ok(trust);
+        }
+        let extra_roots = match ca_file {
+            Some(path) => read_ca_ders(path).await?,
+            None => Vec::new(),
+        };
+        // Loading the OS store reads and parses files: off the async workers.
+        let trust = tokio::task::spawn_blocking(move || Trust::new(&extra_roots))
+            .await
+            .map_err(|e| (FetchErrorKind::Tls, format!("cannot set up TLS: {e}")))?;
+        let mut trusts = self
+            .trusts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(trusts.entry(key).or_insert(trust).clone())
+    }
+
+    /// The certificate the host of `url` presents when TLS refused it: the fetch has no session
+    /// to read it from, so a handshake of its own records it. `None` when that fails too.
+    async fn refused_certificate(
+        &self,
+        url: &Url,
+        ca_file: Option<&Path>,
+        refusal: crate::assess::TlsRefusal,
+    ) -> Option<TlsCert> {
+        let trust = self.trust_for(ca_file).await.ok()?;
+        let mut cert = tls::probe(
+            url,
+            &trust,
+            self.options.connect_timeout,
+            self.options.timeout,
+        )
+        .await
+        .ok()?;
+        // The fetch's own refusal is the one that counts.
+        cert.refused = Some(refusal);
+        Some(cert)
+    }
+
+    /// The certificate of the TLS session that carried `response` (`None` over plain http):
+    /// no second connection. Through an HTTPS proxy reqwest keeps no TLS facts of the tunnelled
+    /// session, so one handshake of its own, through the same proxy, reads them instead.
+    async fn session_certificate(
+        &self,
+        response: &reqwest::Response,
+        proxied: bool,
+        ca_file: Option<&Path>,
+    ) -> Option<TlsCert> {
+        if let Some(cert) = peer_certificate(response) {
+            return Some(cert);
+        }
+        if !proxied || response.url().scheme() != "https" {
+            return None;
+        }
+        let trust = self.trust_for(ca_file).await.ok()?;
+        tls::probe(
+            response.url(),
+            &trust,
+            self.options.connect_timeout,
+            self.options.timeout,
+        )
+        .await
+        .ok()
     }
 
     /// Open `url` (http or https) for reading its body as it arrives, under the body cap, with
@@ -194,7 +355,9 @@ impl Fetcher {
         let (head, body) = self
             .open_http(parsed, ca_file, Patience::EachRead)
             .await
-            .map_err(fail)?;
+            .map_err(|Failed { failure, presented }| {
+                fail(failure).with_presented(presented.map(|cert| *cert))
+            })?;
         let opened = Opened::new(url, head, body, self.options.max_body);
         let location = opened.location.clone();
         let (body, feed) = opened.into_reader(VecDeque::new());
@@ -243,6 +406,8 @@ fn build_client(
             .user_agent(&options.user_agent)
             .connect_timeout(options.connect_timeout)
             .redirect(redirect_policy(options.max_redirects))
+            // The leaf certificate of each response's session (DESIGN.md §6.4).
+            .tls_info(true)
     };
     // Verifies against the OS store (/etc/ssl/certs, SSL_CERT_FILE, SSL_CERT_DIR) plus ca_file.
     match builder()
@@ -286,8 +451,36 @@ fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
     })
 }
 
+/// The leaf certificate of the TLS session that carried `response`, when it came over TLS.
+fn peer_certificate(response: &reqwest::Response) -> Option<TlsCert> {
+    let der = response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()?
+        .peer_certificate()?;
+    tls::presented(tls::host_label(response.url()), der, None)
+}
+
 /// Read a PEM bundle (or one DER certificate) to trust in addition to the OS store.
 async fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, Failure> {
+    let shown = path.display();
+    read_ca_ders(path)
+        .await?
+        .iter()
+        .map(|der| reqwest::Certificate::from_der(der))
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            (
+                FetchErrorKind::Tls,
+                format!(
+                    "ca_file {shown} is not a certificate ({})",
+                    errors::chain_text(&e)
+                ),
+            )
+        })
+}
+
+/// The DER of each certificate of a `ca_file` (a PEM bundle or one DER certificate).
+async fn read_ca_ders(path: &Path) -> Result<Vec<Vec<u8>>, Failure> {
     let shown = path.display();
     let bytes = tokio::fs::read(path).await.map_err(|e| {
         (
@@ -314,18 +507,7 @@ async fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, Failure>
             format!("ca_file {shown} holds no CERTIFICATE block"),
         ));
     }
-    ders.iter()
-        .map(|der| reqwest::Certificate::from_der(der))
-        .collect::<Result<_, _>>()
-        .map_err(|e| {
-            (
-                FetchErrorKind::Tls,
-                format!(
-                    "ca_file {shown} is not a certificate ({})",
-                    errors::chain_text(&e)
-                ),
-            )
-        })
+    Ok(ders)
 }
 
 /// Where a request went, to word its failures.
@@ -395,6 +577,7 @@ struct Head {
     content_type: Option<String>,
     http_date: Option<DateTime<Utc>>,
     received_at: DateTime<Utc>,
+    tls: Option<TlsCert>,
 }
 
 impl Head {
@@ -406,6 +589,7 @@ impl Head {
             content_type: None,
             http_date: None,
             received_at: Utc::now(),
+            tls: None,
         }
     }
 }
@@ -423,6 +607,8 @@ pub struct Opened {
     pub http_date: Option<DateTime<Utc>>,
     /// This machine's real clock when the response head arrived (see [`Fetched::received_at`]).
     pub received_at: DateTime<Utc>,
+    /// The leaf certificate of the TLS session that carries the answer (see [`Fetched::tls`]).
+    pub tls: Option<TlsCert>,
     /// The location as asked for: errors name it, as [`Fetcher::fetch`]'s do.
     requested: String,
     body: Body,
@@ -461,6 +647,7 @@ impl Opened {
             content_type: head.content_type,
             http_date: head.http_date,
             received_at: head.received_at,
+            tls: head.tls,
             requested: requested.to_owned(),
             body,
             cap,
@@ -515,13 +702,15 @@ impl Opened {
                 }
             }
         };
-        let next =
-            next.map_err(|(kind, message)| FetchError::new(&self.requested, kind, message))?;
+        // A failure on the way keeps the certificate of the session it happened in.
+        let fail = |(kind, message): Failure| {
+            FetchError::new(&self.requested, kind, message).with_presented(self.tls.clone())
+        };
+        let next = next.map_err(fail)?;
         if let Some(chunk) = &next {
             self.read += chunk.len() as u64;
             if self.read > self.cap {
-                let (kind, message) = too_large(self.cap);
-                return Err(FetchError::new(&self.requested, kind, message));
+                return Err(fail(too_large(self.cap)));
             }
         }
         Ok(next)
@@ -741,6 +930,7 @@ mod tests {
             content_type: None,
             http_date: None,
             received_at: Utc::now(),
+            tls: None,
             requested: "-".into(),
             body: Body::Local(Box::new(bytes)),
             cap,

@@ -364,6 +364,7 @@ impl FederationConfiguration {
             last_run: self.last_run,
             federation_id: self.id.clone(),
             issuer_uri: self.issuer_uri.clone(),
+            passive_sign_in_uri: self.passive_sign_in_uri.clone(),
             as_of: Some(as_of),
         }
     }
