@@ -14,9 +14,9 @@ use crate::assess::Severity;
 use crate::config::DomainConfig;
 pub use crate::domain::DomainId;
 use crate::domain::{DomainStatus, FetchState};
-use crate::history::CertHistory;
+use crate::history;
 use crate::poller::PollEvent;
-use crate::source::imports::Imports;
+use crate::source::imports::{ImportKind, Imports};
 use crate::store::Store;
 use crate::tenant::TenantPosture;
 
@@ -51,6 +51,8 @@ pub struct Fleet {
     reassess: Reassess,
     /// The latest read of each tenant, in the order they were first read.
     tenants: Vec<TenantPosture>,
+    /// Where [`Self::reassess_some_due`] goes on: the domains it had no room for come first.
+    resume_at: usize,
 }
 
 impl Fleet {
@@ -64,29 +66,32 @@ impl Fleet {
             domains,
             reassess,
             tenants: Vec::new(),
+            resume_at: 0,
         }
     }
 
     /// The configured `domains`, not fetched yet and assessed as of `now`, each with what was
-    /// imported for it from PowerShell into `store`. A broken import file is moved aside by the
-    /// store and logged as a warning; its domain goes on without it.
+    /// imported for it from PowerShell into `store` and its saved certificate history. A broken
+    /// import or history file is moved aside by the store and logged as a warning; its domain
+    /// goes on without it.
     pub fn load<'a>(
         domains: impl IntoIterator<Item = &'a DomainConfig>,
         store: Option<&Store>,
         now: DateTime<Utc>,
     ) -> Self {
+        let listed = store.and_then(Store::file_names);
+        // A data dir without imports (the usual case): 10,000 domains need not each look.
+        let imports = store.filter(|_| listed.as_ref().is_none_or(ImportKind::any_in));
+        // Likewise the certificate histories: only the domains that have one read it.
+        let histories = store.and_then(history::saved_names);
         let statuses = domains
             .into_iter()
             .map(|domain| {
                 let mut status = DomainStatus::new(domain.clone(), now);
                 if let Some(store) = store {
-                    let (imports, problems) = Imports::load(store, &domain.name);
-                    for problem in problems {
-                        tracing::warn!("{}: an import is not used: {problem}", domain.name);
-                    }
-                    status.apply_imports(imports, now);
-                    match store.load::<CertHistory>(&domain.name) {
-                        Ok(saved) => status.merge_history(&saved, now),
+                    match history::load_listed(store, &domain.name, histories.as_ref()) {
+                        Ok(Some(saved)) => status.merge_history(&saved),
+                        Ok(None) => {}
                         Err(problem) => {
                             tracing::warn!(
                                 "{}: the certificate history is not used: {problem}",
@@ -94,6 +99,17 @@ impl Fleet {
                             );
                             status.history_problem = Some(problem);
                         }
+                    }
+                }
+                if let Some(store) = imports {
+                    let (imports, problems) =
+                        Imports::load_listed(store, &domain.name, listed.as_ref());
+                    for problem in problems {
+                        tracing::warn!("{}: an import is not used: {problem}", domain.name);
+                    }
+                    // Nothing imported changes nothing: the verdict made above stands.
+                    if imports != Imports::default() {
+                        status.apply_imports(imports, now);
                     }
                 }
                 status
@@ -209,6 +225,33 @@ impl Fleet {
         due
     }
 
+    /// As [`Self::reassess_due`], re-assessing at most `at_most` domains: the others stay due and
+    /// go first at the next call, so every due domain is re-assessed within
+    /// ⌈due / at_most⌉ calls. The TUI's tick uses it to keep a second in which a whole fleet's
+    /// countdown moves (10,000 domains sharing one IdP) from holding up keys and frames.
+    pub fn reassess_some_due(&mut self, now: DateTime<Utc>, at_most: usize) -> Vec<DomainId> {
+        let count = self.domains.len();
+        let start = if self.resume_at < count {
+            self.resume_at
+        } else {
+            0
+        };
+        let mut due = Vec::new();
+        for i in (start..count).chain(0..start) {
+            let status = &mut self.domains[i];
+            if status.needs_reassess(now) {
+                if due.len() == at_most {
+                    self.resume_at = i;
+                    return due;
+                }
+                (self.reassess)(status, now);
+                due.push(DomainId::from_index(i));
+            }
+        }
+        self.resume_at = 0;
+        due
+    }
+
     /// The worst verdict (OK for an empty fleet): `check`'s exit code. A tenant's federated
     /// domain that no `[[domain]]` watches makes it at least WARNING (rule U1).
     pub fn worst(&self) -> Severity {
@@ -245,40 +288,23 @@ impl Fleet {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::sync::Arc;
-
     use chrono::TimeDelta;
 
     use super::*;
     use crate::assess::{IdpFacts, IdpKind, Rule};
-    use crate::cert::{CertInfo, Sha1, Sha256};
+    use crate::cert::{CertInfo, Sha1, test_cert};
     use crate::domain::{RefreshError, RefreshOutcome, Snapshot};
     use crate::source::{FetchError, FetchErrorKind};
 
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
     fn now() -> DateTime<Utc> {
-        at("2026-12-01T09:00:00Z")
+        "2026-12-01T09:00:00Z".parse().unwrap()
     }
 
+    /// Certificate `id`, valid for a year until `not_after`.
     fn cert(id: u8, not_after: DateTime<Utc>) -> CertInfo {
         CertInfo {
             sha1: Sha1([id; 20]),
-            sha256: Sha256([id; 32]),
-            subject: format!("CN=ADFS Signing {id}"),
-            issuer: format!("CN=ADFS Signing {id}"),
-            serial: format!("{id:02X}"),
-            not_before: not_after - TimeDelta::days(365),
-            not_after,
-            key_algorithm: "RSA".into(),
-            key_bits: Some(2048),
-            signature_algorithm: "sha256WithRSAEncryption".into(),
-            self_signed: true,
-            der: Arc::from(vec![id]),
+            ..test_cert(not_after - TimeDelta::days(365), not_after)
         }
     }
 
@@ -299,6 +325,7 @@ mod tests {
             },
             http_date: None,
             clock_skew: None,
+            endpoints: crate::assess::EndpointFacts::default(),
         }
     }
 
@@ -449,6 +476,29 @@ mod tests {
         fleet.get_mut(A).unwrap().assessment.severity = Severity::Critical;
         assert_eq!(fleet.reassess_due(next), vec![A]);
         assert_ne!(fleet[A].assessment.severity, Severity::Critical);
+    }
+
+    #[test]
+    fn at_most_so_many_are_reassessed_at_once_and_the_rest_go_first_next_time() {
+        let names: Vec<String> = (0..10).map(|i| format!("d{i}.example")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut fleet = fleet(&names);
+        let id = DomainId::from_index;
+        for i in 0..10 {
+            fleet.get_mut(id(i)).unwrap();
+        }
+        assert_eq!(fleet.reassess_some_due(now(), 4), [0, 1, 2, 3].map(id));
+        // A domain made due meanwhile waits its turn behind those left over.
+        fleet.get_mut(id(1)).unwrap();
+        assert_eq!(fleet.reassess_some_due(now(), 4), [4, 5, 6, 7].map(id));
+        assert_eq!(fleet.reassess_some_due(now(), 4), [8, 9, 1].map(id));
+        assert_eq!(fleet.reassess_some_due(now(), 4), []);
+        // Nothing is left due; each verdict is as of `now`.
+        assert!(fleet.statuses().iter().all(|d| !d.needs_reassess(now())));
+        // Without a limit, the same as reassess_due.
+        fleet.get_mut(id(9)).unwrap();
+        fleet.get_mut(id(0)).unwrap();
+        assert_eq!(fleet.reassess_some_due(now(), usize::MAX), [0, 9].map(id));
     }
 
     #[test]

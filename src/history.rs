@@ -9,7 +9,8 @@
 //! with the earliest first and the latest last sighting, so two processes recording the same
 //! domain, in any order, agree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::BuildHasher;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -55,13 +56,16 @@ pub struct CertHistory {
     pub trusted: BTreeMap<Sha1, Sighting>,
 }
 
+/// The data dir's sub-directory of the histories.
+const DIR: &str = "history";
+
 /// Saved as `history/<domain>.json` in the data dir, one file per domain.
 impl Record for CertHistory {
     const FORMAT: u32 = HISTORY_FORMAT;
     const WHAT: &'static str = "certificate history";
 
     fn file_name(domain: &str) -> String {
-        format!("history/{}.json", store::file_stem(domain))
+        format!("{DIR}/{}.json", store::file_stem(domain))
     }
 
     fn fresh(domain: &str) -> Self {
@@ -82,6 +86,27 @@ impl Observation {
     pub fn is_empty(&self) -> bool {
         self.published.is_none() && self.trusted.is_none()
     }
+}
+
+/// The names of the saved histories' files, listed once so that a fleet of 10,000 domains
+/// looks up only those that have one ([`load_listed`]); `None` when the data dir cannot be
+/// listed.
+pub fn saved_names(store: &Store) -> Option<HashSet<String>> {
+    store.file_names_in(DIR)
+}
+
+/// `domain`'s saved history; `Ok(None)` when `listed` ([`saved_names`]) shows that none is
+/// saved (without a listing, it is looked up). A corrupt file is moved aside and reported.
+pub fn load_listed<S: BuildHasher>(
+    store: &Store,
+    domain: &str,
+    listed: Option<&HashSet<String, S>>,
+) -> Result<Option<CertHistory>, StoreError> {
+    let name = format!("{}.json", store::file_stem(domain));
+    if listed.is_some_and(|names| !names.contains(&name)) {
+        return Ok(None);
+    }
+    store.load::<CertHistory>(domain).map(Some)
 }
 
 /// Add what one refresh saw at `at` to `domain`'s saved history, under the store's lock (load,
@@ -185,6 +210,44 @@ mod tests {
             published: Some(published.to_vec()),
             trusted: trusted.map(<[Sha1]>::to_vec),
         }
+    }
+
+    #[test]
+    fn a_listing_says_which_histories_to_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().to_path_buf());
+        assert_eq!(
+            saved_names(&store),
+            Some(HashSet::new()),
+            "no history dir yet"
+        );
+        save(
+            &store,
+            "Contoso.com",
+            &seen(&[A], None),
+            at("2026-12-01T09:00:00Z"),
+        )
+        .unwrap();
+        let listed = saved_names(&store).unwrap();
+        assert!(listed.contains("contoso.com.json"), "{listed:?}");
+        let saved = load_listed(&store, "contoso.com", Some(&listed)).unwrap();
+        assert!(saved.unwrap().published(A).is_some());
+        // Not listed: not read, though a file would be there by now.
+        let before = HashSet::new();
+        save(
+            &store,
+            "fabrikam.com",
+            &seen(&[B], None),
+            at("2026-12-01T09:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(
+            load_listed(&store, "fabrikam.com", Some(&before)).unwrap(),
+            None
+        );
+        // Without a listing, it is looked up.
+        let saved = load_listed::<std::hash::RandomState>(&store, "fabrikam.com", None).unwrap();
+        assert!(saved.unwrap().published(B).is_some());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! `.tmp`, which readers never look at and the next writer overwrites. Text files written for
 //! the operator (`runbooks/<domain>.ps1` from the TUI) are written the same way.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -112,6 +113,26 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The names of the files directly in the data dir, to look for many at once without a
+    /// lookup each (empty when the dir does not exist yet; `None` when it cannot be listed).
+    pub fn file_names(&self) -> Option<HashSet<String>> {
+        self.file_names_in("")
+    }
+
+    /// As [`Self::file_names`], in the data dir's sub-directory `dir` (`history`).
+    pub fn file_names_in(&self, dir: &str) -> Option<HashSet<String>> {
+        match fs::read_dir(self.dir.join(dir)) {
+            Ok(entries) => Some(
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|entry| entry.file_name().into_string().ok())
+                    .collect(),
+            ),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Some(HashSet::new()),
+            Err(_) => None,
+        }
     }
 
     /// Read `name` (relative to the dir) as JSON. `Ok(None)` when absent. A file that does not

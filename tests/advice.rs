@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use fedcert::assess::{
-    AssessInput, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Outage, Policy,
-    PostureInput, Rule, Severity, assess,
+    AssessInput, Assessment, Endpoints, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Outage,
+    Policy, PostureInput, Rule, Severity, SignatureCheck, assess,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::checklist::{self, Checklist, ChecklistInput, Dialect, Mode, Phase, StepId, step_for};
@@ -25,6 +25,7 @@ use fedcert::config::DomainConfig;
 use fedcert::demo::Demo;
 use fedcert::domain::DomainStatus;
 use fedcert::history::{CertHistory, Observation};
+use fedcert::metadata::signature::{Invalid, SignatureStatus};
 use fedcert::poller::{Sources, refresh_domain};
 
 fn now() -> DateTime<Utc> {
@@ -436,6 +437,7 @@ fn every_generated_state_says_one_thing() {
             adfs_primary: None,
             policy: &policy,
             clock_skew: None,
+            endpoints: None,
             posture: PostureInput {
                 domain: "contoso.com",
                 history: Some(&history),
@@ -472,6 +474,96 @@ fn every_generated_state_says_one_thing() {
     assert!(stepped > 5_000, "{stepped}");
 }
 
+/// DESIGN.md §6.4: a metadata document whose signature does not verify (X2) is never where a
+/// certificate the runbook puts into Entra comes from — in every generated state, both
+/// dialects, outage or not — while the invariants above hold all the same. X2 stands above the
+/// verdict, names no step, and the Entra update warns why.
+#[test]
+fn an_invalid_signature_never_leads_to_pasting_the_documents_certificates() {
+    let policy = Policy::default();
+    let invalid = Endpoints {
+        signature: Some(SignatureCheck {
+            status: SignatureStatus::Invalid(Invalid::DigestMismatch),
+            signer: Some(Sha1([PRIMARY; 20])),
+            signer_cert: None,
+            aggregate: false,
+            required: false,
+        }),
+        ..Endpoints::default()
+    };
+    let history = State::history();
+    let mut updates = 0usize;
+    for state in states() {
+        let facts = state.facts();
+        let entra = state.entra();
+        let verdict = |endpoints: Option<&Endpoints>| {
+            assess(
+                &AssessInput {
+                    idp: Some(&facts),
+                    fetch_error: None,
+                    entra: entra.as_ref(),
+                    auto_rollover: state.auto,
+                    adfs_primary: None,
+                    policy: &policy,
+                    clock_skew: None,
+                    endpoints,
+                    posture: PostureInput {
+                        domain: "contoso.com",
+                        history: Some(&history),
+                        ..PostureInput::default()
+                    },
+                },
+                now(),
+            )
+        };
+        let a = verdict(Some(&invalid));
+        let trusting = verdict(None);
+        let x2 = a.findings.iter().find(|f| f.rule == Rule::X2).unwrap();
+        assert_eq!(
+            (x2.severity, a.severity),
+            (Severity::Critical, Severity::Critical)
+        );
+        assert_eq!(a.outage, trusting.outage, "{state:?}: X2 is no outage");
+        let published: Vec<String> = facts
+            .signing
+            .iter()
+            .chain(&facts.encryption)
+            .map(CertInfo::base64)
+            .collect();
+        let mut config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
+        config.auto_rollover = state.auto;
+        let lists = checklists(&config, &a, Some(&facts), entra.as_ref(), state.auto);
+        let trusted = checklists(&config, &trusting, Some(&facts), entra.as_ref(), state.auto);
+        for (list, trusted) in lists.iter().zip(&trusted) {
+            let name = format!("{state:?} ({})", list.dialect);
+            check(&name, &a, list);
+            assert_eq!(list.step_of(x2), None, "{name}");
+            for step in &list.steps {
+                for command in &step.commands {
+                    assert!(
+                        !command
+                            .split(|c: char| c.is_whitespace() || c == '\'' || c == '"')
+                            .any(|word| published.iter().any(|b64| word == b64)),
+                        "{name}: step {} pastes a certificate of the document: {command}",
+                        step.id
+                    );
+                }
+            }
+            if let (Some(update), Some(before)) = (
+                list.step(StepId::UpdateEntra),
+                trusted.step(StepId::UpdateEntra),
+            ) {
+                assert!(
+                    update.warnings.iter().any(|w| !before.warnings.contains(w)),
+                    "{name}: the Entra update says why it takes nothing from the document"
+                );
+                updates += 1;
+            }
+        }
+    }
+    assert!(updates > 1_000, "{updates}");
+}
+
 /// The outage runbooks restore sign-in with the commands the sources give: the urgent rollover
 /// and Entra at once for AD FS managing its own certificates; a new certificate made primary
 /// for CA-issued ones; the IdP's current primary into Entra for a broken sync.
@@ -489,6 +581,7 @@ fn outage_runbooks_start_with_what_restores_sign_in() {
             adfs_primary: None,
             policy: &policy,
             clock_skew: None,
+            endpoints: None,
             posture: PostureInput::default(),
         };
         let a = assess(&input, now());
@@ -605,6 +698,7 @@ fn a_decrypting_certificate_in_the_signing_slot_is_named() {
         adfs_primary: None,
         policy: &policy,
         clock_skew: None,
+        endpoints: None,
         posture: PostureInput::default(),
     };
     let a = assess(&input, now());
@@ -661,6 +755,7 @@ fn assessed(state: State) -> (Assessment, Vec<Checklist>) {
         adfs_primary: None,
         policy: &policy,
         clock_skew: None,
+        endpoints: None,
         posture: PostureInput {
             domain: "contoso.com",
             history: Some(&history),

@@ -137,6 +137,7 @@ impl Scenario {
             federation_id: Some(FEDERATION_ID.to_owned()),
             issuer_uri: Some("http://fs.contoso.com/adfs/services/trust".to_owned()),
             mfa_behavior: None,
+            passive_sign_in_uri: None,
             as_of: Some(ts("2026-12-01T07:55:00Z")),
         });
         self.sync = self.sync_state();
@@ -174,6 +175,7 @@ impl Scenario {
                     failure: FetchFailure {
                         problem: FetchProblem::Http(503),
                         text: "http 503".to_owned(),
+                        presented: None,
                     },
                 },
                 advice: Advice::FixFetch,

@@ -306,6 +306,7 @@ fn assessed(
         adfs_primary: None,
         policy,
         clock_skew: None,
+        endpoints: None,
         posture: PostureInput {
             domain,
             ..PostureInput::default()

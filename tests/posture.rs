@@ -779,6 +779,51 @@ fn nothing_read_nothing_recorded() {
     );
 }
 
+/// A document whose XML signature does not verify (X2) vouches for nothing: what it publishes
+/// is not added to the history, so a rogue certificate slipped into an altered copy is never
+/// taken for one the IdP published (and later retired, B2) rather than never published (B1).
+#[test]
+fn a_document_whose_signature_does_not_verify_adds_nothing_to_the_history() {
+    let fixture_doc = |name: &str| {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/signature")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let p = primary();
+    let fixture = Fixture::start(Tenant::new(metadata(&[&p]), &p, None));
+    // Changed after signing: the digest no longer matches.
+    fixture.change(|t| t.metadata = fixture_doc("certificate_swapped.xml"));
+    let (_, report) = fixture.check(now());
+    let d = domain(&report);
+    assert_eq!(d["metadata"]["signature"], "invalid", "{d:#}");
+    assert!(has(&report, "X2"), "{:?}", findings(&report));
+    assert!(
+        d["primary"]["sha1"].is_string(),
+        "the facts were read: {d:#}"
+    );
+    assert_eq!(d["history"], json!([]));
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(fixture.history_file()).unwrap()).unwrap();
+    assert_eq!(saved["published"], json!({}), "{saved:#}");
+
+    // The same IdP's document as signed: its certificates are history.
+    fixture.change(|t| t.metadata = fixture_doc("adfs_exc_rsa_sha256.xml"));
+    let (_, report) = fixture.check(now());
+    let d = domain(&report);
+    assert_ne!(d["metadata"]["signature"], "invalid", "{d:#}");
+    assert!(
+        d["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["sha1"] == d["primary"]["sha1"]),
+        "{d:#}"
+    );
+}
+
 // --- Info ---------------------------------------------------------------------------------------
 
 /// Hygiene is `info`: in the JSON, the text and the exposition, and never in the verdict, the

@@ -302,7 +302,7 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
     let exposition = parse_prometheus(&body).unwrap_or_else(|e| panic!("{e:?}:\n{body}"));
     assert_eq!(
         exposition.families.len(),
-        14,
+        16,
         "{:?}",
         exposition.families.keys()
     );

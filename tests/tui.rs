@@ -168,6 +168,7 @@ impl Scenario {
             },
             http_date: None,
             clock_skew: None,
+            endpoints: fedcert::assess::EndpointFacts::default(),
         });
         status.last_attempt = Some(now() - Duration::minutes(4));
         let a = &mut status.assessment;
@@ -275,6 +276,7 @@ fn domains() -> Vec<DomainStatus> {
                     failure: Some(FetchFailure {
                         problem: FetchProblem::Timeout,
                         text: timeout(now()).to_string(),
+                        presented: None,
                     }),
                 },
                 Advice::FixFetch,
@@ -296,6 +298,7 @@ fn domains() -> Vec<DomainStatus> {
                     failure: FetchFailure {
                         problem: FetchProblem::Http(503),
                         text: "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml: HTTP 503 Service Unavailable".into(),
+                        presented: None,
                     },
                 },
                 Advice::FixFetch,
@@ -367,7 +370,7 @@ fn domains() -> Vec<DomainStatus> {
         now() - Duration::days(700),
         now() - Duration::days(335),
     );
-    list[1].entra_live = Some(EntraSide {
+    list[1].entra_live = Some(Box::new(EntraSide {
         source: Some(EntraSource::Graph),
         signing: Some(old.sha1),
         next_signing: None,
@@ -378,8 +381,9 @@ fn domains() -> Vec<DomainStatus> {
         federation_id: Some("6601d14b-d113-8f64-fda2-9b5aa5c6d5ba".into()),
         issuer_uri: Some("http://fs.fabrikam.com/adfs/services/trust".into()),
         mfa_behavior: None,
+        passive_sign_in_uri: None,
         as_of: Some(now() - Duration::minutes(4)),
-    });
+    }));
     list
 }
 
@@ -851,6 +855,40 @@ fn the_tick_reassesses_every_domain_with_the_new_now() {
     update(&mut app, Action::Tick, now() + Duration::days(1));
     let after = app.domains()[contoso].assessment.days_left.unwrap();
     assert!((before - after - 1.0).abs() < 1e-9, "{before} → {after}");
+}
+
+/// A re-assessment that records when it ran (in `last_attempt`) and holds for a day.
+fn stamp(status: &mut DomainStatus, now: DateTime<Utc>) {
+    status.last_attempt = Some(now);
+    status.verdict_holds = Some(now..now + Duration::days(1));
+}
+
+#[test]
+fn a_tick_reassesses_at_most_its_share_and_the_rest_follow_in_the_next_ticks() {
+    let count = fedcert::tui::app::REASSESS_PER_TICK + 500;
+    let fleet: Vec<DomainStatus> = (0..count)
+        .map(|i| {
+            let config = DomainConfig::new(format!("d{i}.example"), "https://fs.example/m.xml");
+            let mut status = DomainStatus::new(config, now());
+            // Every verdict due in the same second.
+            status.verdict_holds = None;
+            status
+        })
+        .collect();
+    let mut app = App::with_reassess(fleet, stamp);
+    let made_at = |app: &App, t: DateTime<Utc>| {
+        app.domains()
+            .iter()
+            .filter(|d| d.last_attempt == Some(t))
+            .count()
+    };
+    let first = now() + Duration::seconds(1);
+    update(&mut app, Action::Tick, first);
+    assert_eq!(made_at(&app, first), fedcert::tui::app::REASSESS_PER_TICK);
+    let second = first + Duration::seconds(1);
+    update(&mut app, Action::Tick, second);
+    assert_eq!(made_at(&app, second), 500, "the rest, and only the rest");
+    assert_eq!(made_at(&app, first) + made_at(&app, second), count);
 }
 
 #[test]
@@ -1605,6 +1643,86 @@ fn the_modules_name_each_other_in_one_direction_only() {
     }
 }
 
+/// A domain whose metadata's signature does not verify, whose metadata host's TLS certificate
+/// has 10 days left and whose sign-in host presents a certificate for another name, assessed
+/// by the engine: its findings (X2, T1, T2) lead the details, the list names the worst, and
+/// the metadata section shows the signature and both hosts' certificates.
+fn endpoints_app() -> App {
+    use fedcert::assess::{DocumentSignature, SigninTls, TlsCert, TlsRefusal};
+    use fedcert::metadata::signature::{Invalid, Outcome, Verification};
+    let mut list = domains();
+    let status = &mut list[0];
+    let snapshot = status.last_good.as_mut().unwrap();
+    let signer = snapshot.facts.signing[0].clone();
+    let tls = |host: &str, tag: u8, days: i64, names: &[&str], refused| TlsCert {
+        host: host.to_owned(),
+        cert: CertInfo {
+            issuer: "O=Contoso, CN=Contoso Issuing CA".into(),
+            self_signed: false,
+            ..cert(
+                tag,
+                names[0],
+                now() - Duration::days(300),
+                now() + Duration::days(days),
+            )
+        },
+        dns_names: names.iter().map(|n| (*n).to_owned()).collect(),
+        refused,
+    };
+    snapshot.endpoints.signature = Some(DocumentSignature {
+        verification: Verification {
+            outcome: Outcome::Invalid(Invalid::DigestMismatch),
+            signer: Some(signer.sha1),
+            algorithms: None,
+        },
+        aggregate: false,
+        signer: Some(signer),
+    });
+    snapshot.endpoints.tls = Some(tls("fs.contoso.com", 61, 10, &["fs.contoso.com"], None));
+    snapshot.endpoints.signin = Some(SigninTls::Read(Box::new(tls(
+        "sts.contoso.com",
+        62,
+        200,
+        &["fs.contoso.com", "adfs.contoso.com"],
+        Some(TlsRefusal::NameMismatch),
+    ))));
+    status.reassess(now());
+    let mut app = App::with_reassess(list, keep_verdict);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+        now(),
+    );
+    app
+}
+
+#[test]
+fn snapshot_details_120x40_signature_and_tls() {
+    let mut app = endpoints_app();
+    let index = index_of(&app, "contoso.com");
+    assert_eq!(
+        app.domains()[index.index()]
+            .assessment
+            .findings
+            .iter()
+            .map(|f| f.rule)
+            .collect::<Vec<_>>(),
+        [Rule::X2, Rule::T1, Rule::T2, Rule::R10]
+    );
+    let list = screen_text(&draw(&app));
+    assert!(list.contains("signature invalid"), "{list}");
+    while selected_name(&app) != "contoso.com" {
+        act(&mut app, &[Action::Down]);
+    }
+    act(&mut app, &[Action::OpenDetails]);
+    insta::assert_snapshot!("signature_and_tls_top", draw(&app).backend());
+    act(&mut app, &[Action::Bottom]);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
 #[test]
 fn snapshot_details_end_120x40_metadata_and_entra() {
     let mut app = app_sized(120, 40);
@@ -2064,7 +2182,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             detail: "AADSTS7000215: Invalid client secret provided.".into(),
         },
     ));
-    status.imports.adfs_properties = Some(ImportedAdfsProperties {
+    status.imports.adfs_properties = Some(Box::new(ImportedAdfsProperties {
         domain: "fabrikam.com".into(),
         file: "props.json".into(),
         imported_at: now() - Duration::hours(2),
@@ -2077,7 +2195,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             certificate_rollover_interval: None,
             certificate_threshold_multiplier: None,
         },
-    });
+    }));
     let lines: Vec<String> = view::detail::lines(&app, &app.domains()[fabrikam], now(), 200)
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())

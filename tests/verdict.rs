@@ -7,14 +7,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedcert::assess::{
-    Advice, AssessInput, Assessment, EntraSide, EntraSource, FetchFailure, FetchProblem, Finding,
-    IdpFacts, IdpKind, MilestoneKind, Policy, PostureInput, PrimarySource, Rule, Severity,
+    Advice, AssessInput, Assessment, Endpoints, EntraSide, EntraSource, FetchFailure, FetchProblem,
+    Finding, IdpFacts, IdpKind, MilestoneKind, Policy, PostureInput, PrimarySource, Rule, Severity,
     SyncState, assess, next_change,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::words;
 
-use Rule::{C1, E1, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
+use Rule::{C1, E1, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3, T1, T2, X1, X2, X3};
+use fedcert::assess::{SignatureCheck, TlsCert, TlsRefusal};
+use fedcert::metadata::signature::{Invalid, SignatureStatus, Unsupported};
 // `Ok` is `Severity::Ok` in this file: no `Result` is built here.
 use Severity::{Critical, Ok, Unknown, Warning};
 
@@ -67,6 +69,7 @@ struct Scenario {
     imported_primary: Option<Sha1>,
     policy: Policy,
     clock_skew: Option<TimeDelta>,
+    endpoints: Endpoints,
 }
 
 fn adfs() -> Scenario {
@@ -88,6 +91,7 @@ fn adfs() -> Scenario {
         imported_primary: None,
         policy: Policy::default(),
         clock_skew: None,
+        endpoints: Endpoints::default(),
     }
 }
 
@@ -182,6 +186,44 @@ impl Scenario {
         self.fetch_error = error.map(failure);
         self
     }
+    /// The metadata's signature, judged `status`, carrying certificate `signer`.
+    fn signature(mut self, status: SignatureStatus, signer: u8) -> Self {
+        let required = self
+            .endpoints
+            .signature
+            .as_ref()
+            .is_some_and(|s| s.required);
+        self.endpoints.signature = Some(SignatureCheck {
+            status,
+            signer: Some(sha1(signer)),
+            signer_cert: Some(cert_named(signer, "CN=Metadata Signer", days(300))),
+            aggregate: false,
+            required,
+        });
+        self
+    }
+    /// `require_signature = true`.
+    fn require_signature(mut self) -> Self {
+        let check = self.endpoints.signature.get_or_insert(SignatureCheck {
+            status: SignatureStatus::Unsigned,
+            signer: None,
+            signer_cert: None,
+            aggregate: false,
+            required: true,
+        });
+        check.required = true;
+        self
+    }
+    /// The metadata host presents a TLS certificate with `left` to go.
+    fn metadata_tls(mut self, left: TimeDelta, refused: Option<TlsRefusal>) -> Self {
+        self.endpoints.metadata_tls = Some(tls_cert("fs.contoso.com", left, refused));
+        self
+    }
+    /// The sign-in host (another host) presents a TLS certificate with `left` to go.
+    fn signin_tls(mut self, left: TimeDelta, refused: Option<TlsRefusal>) -> Self {
+        self.endpoints.signin_tls = Some(tls_cert("sts.contoso.com", left, refused));
+        self
+    }
     fn input(&self) -> AssessInput<'_> {
         AssessInput {
             idp: (!self.never_read).then_some(&self.facts),
@@ -191,6 +233,7 @@ impl Scenario {
             adfs_primary: self.imported_primary,
             policy: &self.policy,
             clock_skew: self.clock_skew,
+            endpoints: Some(&self.endpoints),
             posture: PostureInput::default(),
         }
     }
@@ -199,11 +242,30 @@ impl Scenario {
     }
 }
 
+fn cert_named(id: u8, subject: &str, left: TimeDelta) -> CertInfo {
+    CertInfo {
+        subject: subject.to_owned(),
+        issuer: "CN=Contoso Issuing CA".to_owned(),
+        self_signed: false,
+        ..cert(id, left)
+    }
+}
+
+fn tls_cert(host: &str, left: TimeDelta, refused: Option<TlsRefusal>) -> TlsCert {
+    TlsCert {
+        host: host.to_owned(),
+        cert: cert_named(40, &format!("CN={host}"), left),
+        dns_names: vec![host.to_owned()],
+        refused,
+    }
+}
+
 /// A failed read, of no particular kind.
 fn failure(text: &str) -> FetchFailure {
     FetchFailure {
         problem: FetchProblem::Other,
         text: text.to_owned(),
+        presented: None,
     }
 }
 
@@ -241,6 +303,220 @@ fn check_rule_table(cases: Vec<RuleCase>) {
                 "{name}: one line: {f:?}"
             );
         }
+    }
+}
+
+/// DESIGN.md §6.4: the metadata's own signature (X1–X3) beside the verdict, never replacing
+/// its all-clear; `valid` and `unsupported` change nothing.
+#[test]
+fn x_rules_signature() {
+    let invalid = SignatureStatus::Invalid(Invalid::DigestMismatch);
+    let unsupported = SignatureStatus::Unsupported(Unsupported::NoCertificate);
+    check_rule_table(vec![
+        (
+            "valid",
+            healthy(days(200)).signature(SignatureStatus::Valid, 1),
+            &[(S1, Ok)],
+        ),
+        (
+            "untrusted signer",
+            healthy(days(200)).signature(SignatureStatus::Untrusted, 9),
+            &[(X1, Warning), (S1, Ok)],
+        ),
+        (
+            "invalid",
+            healthy(days(200)).signature(invalid.clone(), 1),
+            &[(X2, Critical), (S1, Ok)],
+        ),
+        (
+            "invalid, beside a renewal",
+            healthy(days(10))
+                .signature(invalid.clone(), 1)
+                .entra(Some(1), None),
+            &[(R3, Critical), (X2, Critical)],
+        ),
+        (
+            "unsigned",
+            healthy(days(200)).signature(SignatureStatus::Unsigned, 1),
+            &[(S1, Ok)],
+        ),
+        (
+            "unsigned, signature required",
+            healthy(days(200)).require_signature(),
+            &[(X3, Warning), (S1, Ok)],
+        ),
+        (
+            "unsupported",
+            healthy(days(200)).signature(unsupported.clone(), 1),
+            &[(S1, Ok)],
+        ),
+        (
+            "unsupported, signature required: no more proof than none",
+            healthy(days(200))
+                .require_signature()
+                .signature(unsupported, 1),
+            &[(X3, Warning), (S1, Ok)],
+        ),
+        (
+            "invalid, no signing certificate",
+            adfs().signature(invalid, 1),
+            &[(R11, Critical), (X2, Critical)],
+        ),
+    ]);
+}
+
+/// DESIGN.md §6.4: TLS certificates of the metadata host and of the sign-in host (T1) under
+/// `tls_warn_days` and under `renew_now_days` or expired; the sign-in host's refused
+/// certificate (T2). The metadata host's refusal is a failed read (R7 / R8), not T2.
+#[test]
+fn t_rules_tls() {
+    let mismatch = Some(TlsRefusal::NameMismatch);
+    check_rule_table(vec![
+        (
+            "200 days",
+            healthy(days(200)).metadata_tls(days(200), None),
+            &[(S1, Ok)],
+        ),
+        (
+            "30 days exactly",
+            healthy(days(200)).metadata_tls(days(30), None),
+            &[(S1, Ok)],
+        ),
+        (
+            "under 30 days",
+            healthy(days(200)).metadata_tls(days(30) - secs(1), None),
+            &[(T1, Warning), (S1, Ok)],
+        ),
+        (
+            "15 days exactly",
+            healthy(days(200)).metadata_tls(days(15), None),
+            &[(T1, Warning), (S1, Ok)],
+        ),
+        (
+            "under 15 days",
+            healthy(days(200)).metadata_tls(days(15) - secs(1), None),
+            &[(T1, Critical), (S1, Ok)],
+        ),
+        (
+            "expired a second ago",
+            healthy(days(200)).metadata_tls(-secs(1), None),
+            &[(T1, Critical), (S1, Ok)],
+        ),
+        (
+            "both hosts",
+            healthy(days(200))
+                .metadata_tls(days(20), None)
+                .signin_tls(days(5), None),
+            &[(T1, Critical), (T1, Warning), (S1, Ok)],
+        ),
+        (
+            "the sign-in host's certificate is for another name",
+            healthy(days(200)).signin_tls(days(200), mismatch.clone()),
+            &[(T2, Warning), (S1, Ok)],
+        ),
+        (
+            "an expired sign-in certificate is T1 alone",
+            healthy(days(200)).signin_tls(-days(2), Some(TlsRefusal::Expired)),
+            &[(T1, Critical), (S1, Ok)],
+        ),
+        (
+            "the metadata host's refusal is not T2",
+            healthy(days(200))
+                .metadata_tls(days(200), mismatch)
+                .stale("TLS: name mismatch"),
+            &[(R7, Warning)],
+        ),
+        (
+            "never read, the host presented an expired certificate",
+            adfs()
+                .never_read(Some("TLS: expired"))
+                .metadata_tls(-days(3), Some(TlsRefusal::Expired)),
+            &[(T1, Critical), (R8, Unknown)],
+        ),
+        (
+            "tls_warn_days = 0: only renew_now_days and expiry count",
+            healthy(days(200))
+                .metadata_tls(days(20), None)
+                .policy(Policy {
+                    tls_warn_days: 0,
+                    ..Policy::default()
+                }),
+            &[(S1, Ok)],
+        ),
+    ]);
+}
+
+/// What X1–X3 and T1–T2 say: the signer and how to trust it, not to copy from an invalid
+/// document, which host and what breaks.
+#[test]
+fn x_and_t_messages_name_the_signer_the_host_and_what_breaks() {
+    let untrusted = healthy(days(200)).signature(SignatureStatus::Untrusted, 9);
+    let x1 = message(&untrusted, X1);
+    assert_mentions(
+        &x1,
+        &[
+            "CN=Metadata Signer",
+            &sha1(9).to_string(),
+            &format!("metadata_signer = \"{}\"", sha1(9)),
+        ],
+    );
+    let invalid =
+        healthy(days(200)).signature(SignatureStatus::Invalid(Invalid::DigestMismatch), 1);
+    let x2 = message(&invalid, X2);
+    assert_mentions(
+        &x2,
+        &[
+            "it was changed after signing",
+            "nothing shows that the document is the IdP's",
+            "copy no certificate from this document into Entra",
+            "AD FS itself",
+        ],
+    );
+    assert_eq!(finding(&invalid, X2).advice, Advice::DistrustMetadata);
+    let x3 = message(&healthy(days(200)).require_signature(), X3);
+    assert_mentions(&x3, &["require_signature = true", "not signed"]);
+    let metadata = healthy(days(200)).metadata_tls(days(10), None);
+    assert_mentions(
+        &message(&metadata, T1),
+        &[
+            "fs.contoso.com, which serves the metadata",
+            "expires in 10 days",
+            "Entra cannot read the metadata",
+        ],
+    );
+    let signin = healthy(days(200)).signin_tls(-days(1), None);
+    assert_mentions(
+        &message(&signin, T1),
+        &[
+            "sts.contoso.com, where users sign in",
+            "expired 1 day ago",
+            "every federated sign-in fails",
+        ],
+    );
+    let refused = healthy(days(200)).signin_tls(days(200), Some(TlsRefusal::UnknownIssuer));
+    assert_mentions(
+        &message(&refused, T2),
+        &[
+            "sts.contoso.com",
+            "issued by CN=Contoso Issuing CA, a CA this machine does not trust",
+            "ca_file",
+        ],
+    );
+    for (scenario, rule, title) in [
+        (&untrusted, X1, "untrusted signer"),
+        (&invalid, X2, "signature invalid"),
+        (&metadata, T1, "metadata TLS cert"),
+        (&signin, T1, "sign-in TLS cert"),
+        (&refused, T2, "sign-in TLS refused"),
+    ] {
+        let f = finding(scenario, rule);
+        assert_eq!(words::finding_title(&f), title);
+        // Advice the runbook has no step for: the words name none.
+        assert_eq!(
+            fedcert::checklist::step_for(f.advice, IdpKind::AdFs),
+            None,
+            "{rule}"
+        );
     }
 }
 
@@ -1190,6 +1466,14 @@ fn probes(s: &Scenario) -> Vec<DateTime<Utc>> {
         anchors.push(c.not_after - days(i64::from(p.generation_days)) + TimeDelta::hours(12));
     }
     anchors.extend(s.entra.as_ref().and_then(|e| e.last_run));
+    for tls in s.endpoints.tls() {
+        let t = tls.1.cert.not_after;
+        anchors.extend([
+            t,
+            t - days(i64::from(p.tls_warn_days)),
+            t - days(i64::from(p.renew_now_days)),
+        ]);
+    }
     let offsets = [
         -days(3),
         -days(1) - secs(1),
@@ -1215,7 +1499,7 @@ fn probes(s: &Scenario) -> Vec<DateTime<Utc>> {
 /// the list rounds to the same whole days or hours), and `next_change` lies ahead.
 #[test]
 fn a_verdict_holds_until_its_next_change() {
-    let scenarios = [
+    let scenarios = vec![
         healthy(days(200)),
         healthy(days(12) + TimeDelta::hours(7)).sign(2, days(380)),
         healthy(days(40))
@@ -1239,8 +1523,15 @@ fn a_verdict_holds_until_its_next_change() {
             promotion_days: 45,
             critical_days: 2,
             plan_days: 0,
+            tls_warn_days: 30,
         }),
         adfs().never_read(Some("connection refused")),
+        // T1's thresholds on the TLS certificates' clocks, not the primary's.
+        healthy(days(300)).metadata_tls(days(30) + TimeDelta::minutes(7), None),
+        healthy(days(300)).signin_tls(days(15) + TimeDelta::hours(3), None),
+        adfs()
+            .never_read(Some("TLS: expired"))
+            .metadata_tls(TimeDelta::minutes(70), None),
     ];
     let mut probed = 0;
     for (n, s) in scenarios.iter().enumerate() {
@@ -1316,6 +1607,7 @@ fn failed_reads_get_the_fix_that_fits() {
         let failed = FetchFailure {
             problem,
             text: "https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml: what the source said".into(),
+            presented: None,
         };
         let mut never = adfs();
         never.never_read = true;

@@ -6,8 +6,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::update_status::UpdateResult;
-use super::{Rule, Severity};
+use super::{Rule, Severity, TlsCert, TlsRole};
 use crate::cert::{CertInfo, Sha1};
+use crate::metadata::signature::{Invalid, Unsupported};
 
 /// One reason for the verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +64,17 @@ pub enum Advice {
     FlushStale { second: bool },
     /// Find out who changed the federation settings, and whether it was meant (audit log).
     ReviewChanges,
+    /// Check who signs the metadata; trust that signer with `metadata_signer` if it is right.
+    TrustSigner,
+    /// Copy nothing from this document: take the certificates from the IdP itself, and find
+    /// out who changed the document.
+    DistrustMetadata,
+    /// Have the IdP sign its metadata in a way fedcert verifies (or drop `require_signature`).
+    SignMetadata,
+    /// Renew the host's TLS certificate before it expires.
+    RenewTls,
+    /// Give the host a TLS certificate that clients accept (or trust its CA with `ca_file`).
+    FixTls,
 }
 
 /// Where a domain with automatic rollover stands next (S1).
@@ -190,6 +202,9 @@ pub struct FetchFailure {
     pub problem: FetchProblem,
     /// The error as its source says it, with the URL or path.
     pub text: String,
+    /// The certificate the host presented when TLS refused it (untrusted issuer, name
+    /// mismatch, expired): shown beside the error.
+    pub presented: Option<Box<TlsCert>>,
 }
 
 /// Why Entra's failed update matters (E1).
@@ -297,6 +312,23 @@ pub enum Situation {
         subject: bool,
         issuer: bool,
     },
+    /// X1: the signature verifies, but its signer is not trusted.
+    UntrustedSigner {
+        signer: Option<Sha1>,
+        /// The signer's subject, when its certificate can be read.
+        subject: Option<String>,
+        /// The document is an aggregate (only a configured signer is trusted).
+        aggregate: bool,
+    },
+    /// X2: the signature does not verify.
+    InvalidSignature { why: Invalid },
+    /// X3: the domain requires a signature, and none shows the document is the IdP's: it is
+    /// unsigned, or (`unsupported`) signed in a way fedcert does not verify.
+    UnsignedRequired { unsupported: Option<Unsupported> },
+    /// T1: a host's TLS certificate expires soon or has expired.
+    TlsExpiring { role: TlsRole, cert: Box<TlsCert> },
+    /// T2: the sign-in host's TLS certificate is refused (not for its expiry).
+    TlsRefused { role: TlsRole, cert: Box<TlsCert> },
 }
 
 /// Why fedcert holds a certificate in Entra for one the IdP never published (B1). A

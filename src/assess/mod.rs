@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::cert::{CertInfo, Sha1};
 use crate::metadata::Document;
 
+mod endpoints;
 mod facts;
 pub mod finding;
 mod horizon;
@@ -18,6 +19,10 @@ mod rules;
 pub mod update_status;
 mod verdict;
 
+pub use endpoints::{
+    DocumentSignature, EndpointFacts, Endpoints, SignatureCheck, SigninTls, TlsCert, TlsRefusal,
+    TlsRole,
+};
 pub use finding::{Advice, FederationChange, FetchFailure, FetchProblem, Finding, Situation};
 pub use horizon::next_change;
 pub use posture::{BACKDOOR_ISSUER_HOST, RECENT_CHANGE};
@@ -127,6 +132,9 @@ pub struct Policy {
     /// AD FS `CertificateCriticalThreshold`: this close to expiry without a successor in Entra,
     /// sign-ins fail before a planned renewal can finish (the outage runbook applies).
     pub critical_days: u32,
+    /// A TLS certificate of the IdP's metadata or sign-in host this close to expiry is a
+    /// WARNING (rule T1; CRITICAL under `renew_now_days`).
+    pub tls_warn_days: u32,
 }
 
 impl Default for Policy {
@@ -139,6 +147,7 @@ impl Default for Policy {
             promotion_days: 5,
             plan_days: 60,
             critical_days: 2,
+            tls_warn_days: 30,
         }
     }
 }
@@ -169,11 +178,24 @@ pub struct EntraSide {
     pub issuer_uri: Option<String>,
     /// `federatedIdpMfaBehavior`: whether Entra accepts, enforces or rejects the IdP's MFA.
     pub mfa_behavior: Option<String>,
+    /// `passiveSignInUri`: where Entra sends users to sign in (the sign-in host, DESIGN.md §6.4).
+    pub passive_sign_in_uri: Option<String>,
     /// When this side was read (Graph call) or imported.
     pub as_of: Option<DateTime<Utc>>,
 }
 
 impl EntraSide {
+    /// The certificates' facts without their DER bytes ([`CertInfo::forget_der`]).
+    pub fn forget_certificate_bytes(&mut self) {
+        for cert in self
+            .signing_cert
+            .iter_mut()
+            .chain(&mut self.next_signing_cert)
+        {
+            cert.forget_der();
+        }
+    }
+
     /// Does Entra hold this thumbprint as signing or next signing certificate?
     pub fn holds(&self, sha1: Sha1) -> bool {
         self.signing == Some(sha1) || self.next_signing == Some(sha1)
@@ -210,6 +232,18 @@ pub struct IdpFacts {
 }
 
 impl IdpFacts {
+    /// Every certificate's facts without its DER bytes ([`CertInfo::forget_der`]).
+    pub fn forget_certificate_bytes(&mut self) {
+        for cert in self
+            .signing
+            .iter_mut()
+            .chain(&mut self.encryption)
+            .chain(&mut self.signed_by)
+        {
+            cert.forget_der();
+        }
+    }
+
     /// The IdP host: from the sign-in URL, else from an URL-shaped entityID.
     pub fn host(&self) -> Option<String> {
         self.sign_in_url
@@ -224,8 +258,12 @@ impl IdpFacts {
 pub enum FactsError {
     #[error("the metadata holds no EntityDescriptor")]
     NoEntity,
-    #[error("no entity {0:?} in the metadata")]
-    EntityNotFound(String),
+    #[error("no entity {wanted:?} in the metadata{}", closest.as_ref().map(|id| format!("; did you mean {id:?}? (set entity_id to it)")).unwrap_or_default())]
+    EntityNotFound {
+        wanted: String,
+        /// The IdP entityID closest to `wanted`, when one is close enough to be a typo of it.
+        closest: Option<String>,
+    },
     #[error("the metadata holds {count} identity providers; set entity_id to one of: {ids}")]
     Ambiguous { count: usize, ids: String },
     #[error(
@@ -247,6 +285,17 @@ pub enum FactsError {
 pub fn idp_facts(doc: &Document, entity_id: Option<&str>) -> Result<IdpFacts, FactsError> {
     facts::idp_facts(doc, entity_id)
 }
+
+/// [`idp_facts`] over a document read entity by entity: pick with an [`EntityPicker`] while
+/// it streams, then gather the facts of the one picked.
+pub fn facts_of(
+    entity: &crate::metadata::Entity,
+    info: &crate::metadata::DocumentInfo,
+) -> Result<IdpFacts, FactsError> {
+    facts::facts_of(entity, info)
+}
+
+pub use facts::EntityPicker;
 
 /// How the primary certificate was identified (DESIGN.md §4, in this order of preference).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -293,6 +342,23 @@ pub enum Rule {
     /// Not in DESIGN.md §4's table: the metadata server's HTTP `Date` and this machine's clock
     /// differ by more than 5 minutes (WARNING): sign-ins and countdowns are off.
     C1,
+    /// DESIGN.md §6.4: the metadata's XML signature verifies, but with a certificate that is
+    /// neither an IdP signing certificate of the document nor a configured `metadata_signer`
+    /// (WARNING).
+    X1,
+    /// DESIGN.md §6.4: the metadata's XML signature does not verify, or covers something else
+    /// than the document (CRITICAL): do not copy certificates from it.
+    X2,
+    /// DESIGN.md §6.4: the metadata is unsigned, or signed in a way fedcert does not verify, and
+    /// the domain has `require_signature = true` (WARNING).
+    X3,
+    /// DESIGN.md §6.4: a TLS certificate of the metadata host or of the sign-in host expires
+    /// under `tls_warn_days` (WARNING), under `renew_now_days` or has expired (CRITICAL).
+    T1,
+    /// The sign-in host presents a TLS certificate this machine refuses for another reason than
+    /// its expiry (unknown issuer, name mismatch): browsers may refuse it too (WARNING). The
+    /// metadata host's refusal is a failed fetch (R7 / R8).
+    T2,
     /// DESIGN.md §6.5: Entra trusts (signing or next-signing slot) a certificate that the IdP
     /// does not publish, that no import shows and that fedcert never saw the IdP publish — the
     /// federation-backdoor pattern (CRITICAL, even with the primary in sync).
@@ -321,7 +387,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order of the README's table and the manual page.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 30] = [
         Self::S1,
         Self::S2,
         Self::S3,
@@ -338,6 +404,11 @@ impl Rule {
         Self::R11,
         Self::E1,
         Self::C1,
+        Self::X1,
+        Self::X2,
+        Self::X3,
+        Self::T1,
+        Self::T2,
         Self::B1,
         Self::B2,
         Self::B3,
@@ -367,6 +438,11 @@ impl Rule {
             Self::R11 => "R11",
             Self::E1 => "E1",
             Self::C1 => "C1",
+            Self::X1 => "X1",
+            Self::X2 => "X2",
+            Self::X3 => "X3",
+            Self::T1 => "T1",
+            Self::T2 => "T2",
             Self::B1 => "B1",
             Self::B2 => "B2",
             Self::B3 => "B3",
@@ -427,6 +503,9 @@ pub struct AssessInput<'a> {
     /// The metadata server's `Date` minus this machine's clock when the last good response
     /// arrived (rule C1); `None` without a `Date` header.
     pub clock_skew: Option<chrono::TimeDelta>,
+    /// The metadata's signature and the IdP's TLS certificates (rules X1–X3, T1–T2); `None`
+    /// when nothing is known of them.
+    pub endpoints: Option<&'a Endpoints>,
     /// What the security-posture rules (B1–B4) look at besides the facts above.
     pub posture: PostureInput<'a>,
 }

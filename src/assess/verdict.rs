@@ -28,17 +28,25 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
             input: &input.posture,
         })
     };
+    // The document's signature and the hosts' TLS certificates stand beside the verdict on the
+    // token-signing certificates: they never replace its all-clear.
+    let endpoints = input.endpoints;
+    let tls = rules::tls(endpoints, input.policy, now);
     let Some(idp) = input.idp else {
         let mut findings = vec![rules::never_read(input.fetch_error)];
+        findings.extend(tls);
         findings.extend(posture_of(None, None));
         return without_primary(None, findings);
     };
     let skew = input.clock_skew.and_then(rules::c1);
+    let signature = rules::signature(endpoints.and_then(|e| e.signature.as_ref()));
     let Some(primary) = identify_primary(idp, input.adfs_primary, now) else {
         let mut findings = vec![rules::no_signing_cert(idp)];
         findings.extend(rules::r7(input.fetch_error));
         findings.extend(rules::r9(idp, input.policy, now));
         findings.extend(skew);
+        findings.extend(signature);
+        findings.extend(tls);
         findings.extend(posture_of(None, None));
         return without_primary(Some(idp.kind), findings);
     };
@@ -57,10 +65,10 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         days_left: primary.cert.days_left_exact(now),
     };
     let mut findings = rules::evaluate(&context);
-    if let Some(skew) = skew {
-        // A clock warning stands beside the verdict; it never replaces its all-clear.
-        findings.push(skew);
-    }
+    // A clock warning stands beside the verdict; it never replaces its all-clear.
+    findings.extend(skew);
+    findings.extend(signature);
+    findings.extend(tls);
     let posture = posture_of(Some(&primary.cert), successor);
     if posture.iter().any(|f| f.severity >= Severity::Warning) {
         // "No action needed" would contradict a certificate or a change to look into.

@@ -10,6 +10,7 @@ use crate::assess::{
     Advice, EntraSide, EntraSource, IdpKind, Outage, Policy, Rule, Situation, SyncState,
 };
 use crate::cert::{CertInfo, Sha1};
+use crate::metadata::signature::Invalid;
 
 /// Everything the step builders read, gathered once from a [`ChecklistInput`].
 pub(crate) struct Facts<'a> {
@@ -35,6 +36,8 @@ pub(crate) struct Facts<'a> {
     pub flush: Option<bool>,
     /// Certificates in Entra that the IdP never published (B1), to name in the steps.
     pub rogue: Vec<Sha1>,
+    /// Why the metadata's signature does not verify (rule X2): then nothing is copied from it.
+    pub distrust: Option<&'a Invalid>,
     pub entra: Option<&'a EntraSide>,
     pub server: Option<&'a str>,
     pub multiple_domain: bool,
@@ -91,6 +94,10 @@ impl<'a> Facts<'a> {
                     _ => None,
                 })
                 .collect(),
+            distrust: assessment.findings.iter().find_map(|f| match &f.situation {
+                Situation::InvalidSignature { why } => Some(why),
+                _ => None,
+            }),
             entra: input.entra,
             server: input
                 .domain

@@ -16,13 +16,13 @@ use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
 use crate::config::{self, Config, DomainConfig};
 use crate::domain::DomainStatus;
 use crate::fleet::Fleet;
-use crate::poller::{PollEvent, Sources, refresh_each, refresh_tenants};
+use crate::poller::{Keep, PollEvent, Sources, refresh_each, refresh_tenants};
 use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> Outcome {
     let config = super::config_cmd::load(global)?;
     let selected = select_domains(&config, &args.domains)?;
-    let fleet = refresh_all(&config, &selected, now).await;
+    let fleet = refresh_all(&config, &selected, Keep::Facts, now).await;
     let format = if args.json {
         CheckFormat::Json
     } else {
@@ -94,15 +94,22 @@ fn select_domains<'a>(
         .collect()
 }
 
-/// The fleet of `domains`, each refreshed once (at most `concurrency` at a time) and assessed
-/// as of `now`; each result is applied as it arrives.
-/// With Graph, the tenant's posture is read beside them (every configured domain counts as
+/// The fleet of `domains`, each refreshed once (at most `concurrency` at a time), keeping `keep`
+/// of what it read, and assessed as of `now`; each result is applied as it arrives.
+/// With Graph, each tenant's posture is read beside them (every configured domain counts as
 /// watched, whatever `domains` holds). Each domain's certificate history is saved in the data
 /// dir.
-pub async fn refresh_all(config: &Config, domains: &[&DomainConfig], now: DateTime<Utc>) -> Fleet {
+pub async fn refresh_all(
+    config: &Config,
+    domains: &[&DomainConfig],
+    keep: Keep,
+    now: DateTime<Utc>,
+) -> Fleet {
     let store = Store::default_dir().map(Store::at);
     let mut fleet = Fleet::load(domains.iter().copied(), store.as_ref(), now);
-    let sources = Sources::from_config(config).keeping_history(store);
+    let sources = Sources::from_config(config)
+        .keeping(keep)
+        .keeping_history(store);
     let watched: Vec<String> = config.domains.iter().map(|d| d.name.clone()).collect();
     let tenants = refresh_tenants(&sources, &watched, now);
     let refreshed = async {

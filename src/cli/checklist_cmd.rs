@@ -7,6 +7,7 @@ use super::output::to_stdout;
 use super::{ChecklistArgs, EXIT_DATA, EXIT_SOFTWARE, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::checklist::format as checklist_format;
 use crate::checklist::{self, ChecklistInput, Progress};
+use crate::poller::Keep;
 use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) -> Outcome {
@@ -15,7 +16,8 @@ pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) 
         .domain(&args.domain)
         .map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
     let (format, dialect) = (args.format, args.dialect);
-    let fleet = super::check::refresh_all(&config, &[domain], now).await;
+    // The runbook puts the new certificate into PowerShell: keep its bytes.
+    let fleet = super::check::refresh_all(&config, &[domain], Keep::Everything, now).await;
     let Some(status) = fleet.statuses().first() else {
         return Err(Failure::new(
             EXIT_SOFTWARE,

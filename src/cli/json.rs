@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::assess::update_status::ReportedResult;
-use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource};
+use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource, SigninTls, TlsCert};
 use crate::cert::{CertInfo, Sha1, Sha256};
 use crate::checklist::Checklist;
 use crate::domain::{DomainStatus, RefreshError};
@@ -308,6 +308,51 @@ pub struct MetadataJson<'a> {
     pub error: Option<Words<'a, RefreshError>>,
     /// The snapshot shown is older than the latest attempt, which failed. An extension.
     pub stale: bool,
+    /// The document's XML signature (DESIGN.md §6.4): `valid`, `untrusted`, `invalid`,
+    /// `unsigned` or `unsupported`; null before a document was read.
+    pub signature: Option<&'static str>,
+    /// The certificate the signature carries (whether or not it verified).
+    pub signed_by: Option<Sha1>,
+    /// The leaf certificate the metadata host presented (null for http and files).
+    pub tls: Option<TlsJson<'a>>,
+    /// The sign-in host's, when it is another host (null when not probed or not read).
+    pub signin_tls: Option<TlsJson<'a>>,
+    /// Extensions: the signature's verdict with its reason, in words; why the sign-in host's
+    /// certificate could not be read.
+    pub signature_detail: Option<String>,
+    pub signin_error: Option<&'a str>,
+}
+
+/// A TLS certificate a host presented (DESIGN.md §6.4).
+#[derive(Serialize)]
+pub struct TlsJson<'a> {
+    pub host: &'a str,
+    pub subject: &'a str,
+    pub issuer: &'a str,
+    pub sha1: Sha1,
+    #[serde(serialize_with = "ts")]
+    pub not_after: DateTime<Utc>,
+    pub days_left: i64,
+    pub dns_names: &'a [String],
+    /// Extensions: whether this machine accepts it, and if not why, in words.
+    pub trusted: bool,
+    pub refused: Option<String>,
+}
+
+impl<'a> TlsJson<'a> {
+    pub fn of(cert: &'a TlsCert, now: DateTime<Utc>) -> Self {
+        Self {
+            host: &cert.host,
+            subject: &cert.cert.subject,
+            issuer: &cert.cert.issuer,
+            sha1: cert.cert.sha1,
+            not_after: cert.cert.not_after,
+            days_left: cert.cert.days_left(now),
+            dns_names: &cert.dns_names,
+            trusted: cert.refused.is_none(),
+            refused: crate::words::tls_refusal(cert),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -340,6 +385,48 @@ pub struct MilestoneJson {
     pub at: DateTime<Utc>,
 }
 
+impl<'a> EntraJson<'a> {
+    /// `entra` in `check`: the side in force (`entra`), the latest Graph error, and the audit
+    /// log's changes.
+    fn of(d: &'a DomainStatus, entra: Option<&'a crate::assess::EntraSide>) -> Self {
+        Self {
+            source: entra.and_then(|e| e.source),
+            update_result: entra
+                .and_then(|e| e.update_result.as_ref())
+                .map(ReportedResult::as_str),
+            last_run: entra.and_then(|e| e.last_run),
+            error: d.entra_error.as_ref().map(Words),
+            issuer_uri: entra.and_then(|e| e.issuer_uri.as_deref()),
+            mfa_behavior: entra.and_then(|e| e.mfa_behavior.as_deref()),
+            changes: d
+                .changes
+                .as_ref()
+                .and_then(Access::read)
+                .map(|list| {
+                    list.iter()
+                        .map(|c| ChangeJson {
+                            at: c.at,
+                            activity: &c.activity,
+                            actor: &c.actor,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            signing: entra.and_then(|e| e.signing).map(|s| s.to_string()),
+            next_signing: entra.and_then(|e| e.next_signing).map(|s| s.to_string()),
+            changes_read: d.changes.as_ref().map(|c| match c {
+                Access::Read(_) => "read",
+                Access::NotPermitted { .. } => "not_permitted",
+                Access::Failed(_) => "failed",
+            }),
+            changes_note: d
+                .changes
+                .as_ref()
+                .and_then(crate::words::posture::access_problem),
+        }
+    }
+}
+
 impl<'a> CheckDomain<'a> {
     pub fn of(
         d: &'a DomainStatus,
@@ -348,6 +435,11 @@ impl<'a> CheckDomain<'a> {
         now: DateTime<Utc>,
     ) -> Self {
         let a = &d.assessment;
+        let signature = d.signature();
+        let signin = d
+            .last_good
+            .as_ref()
+            .and_then(|s| s.endpoints.signin.as_ref());
         Self {
             name: &d.config.name,
             tenant: d.config.tenant.as_deref(),
@@ -375,42 +467,20 @@ impl<'a> CheckDomain<'a> {
                 fetched_at: d.last_good.as_ref().map(|s| s.fetched_at),
                 error: d.last_error.as_ref().map(Words),
                 stale: d.is_stale() && d.last_good.is_some(),
+                signature: signature.as_ref().map(|s| s.status.name()),
+                signed_by: signature.as_ref().and_then(|s| s.signer),
+                tls: d.metadata_tls().map(|c| TlsJson::of(c, now)),
+                signin_tls: match signin {
+                    Some(SigninTls::Read(cert)) => Some(TlsJson::of(cert, now)),
+                    _ => None,
+                },
+                signature_detail: signature.as_ref().map(crate::words::signature),
+                signin_error: match signin {
+                    Some(SigninTls::Failed { error, .. }) => Some(error),
+                    _ => None,
+                },
             },
-            entra: EntraJson {
-                source: entra.and_then(|e| e.source),
-                update_result: entra
-                    .and_then(|e| e.update_result.as_ref())
-                    .map(ReportedResult::as_str),
-                last_run: entra.and_then(|e| e.last_run),
-                error: d.entra_error.as_ref().map(Words),
-                issuer_uri: entra.and_then(|e| e.issuer_uri.as_deref()),
-                mfa_behavior: entra.and_then(|e| e.mfa_behavior.as_deref()),
-                changes: d
-                    .changes
-                    .as_ref()
-                    .and_then(Access::read)
-                    .map(|list| {
-                        list.iter()
-                            .map(|c| ChangeJson {
-                                at: c.at,
-                                activity: &c.activity,
-                                actor: &c.actor,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                signing: entra.and_then(|e| e.signing).map(|s| s.to_string()),
-                next_signing: entra.and_then(|e| e.next_signing).map(|s| s.to_string()),
-                changes_read: d.changes.as_ref().map(|c| match c {
-                    Access::Read(_) => "read",
-                    Access::NotPermitted { .. } => "not_permitted",
-                    Access::Failed(_) => "failed",
-                }),
-                changes_note: d
-                    .changes
-                    .as_ref()
-                    .and_then(crate::words::posture::access_problem),
-            },
+            entra: EntraJson::of(d, entra),
             history: d
                 .history
                 .published_in_order()

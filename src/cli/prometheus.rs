@@ -16,6 +16,8 @@
 //! | `fedcert_certificate_not_before_timestamp_seconds` | the same | NotBefore, Unix seconds |
 //! | `fedcert_metadata_fetch_success` | `domain` | 1 when the latest fetch succeeded, 0 when it failed |
 //! | `fedcert_metadata_last_success_timestamp_seconds` | `domain` | when the metadata was last read |
+//! | `fedcert_metadata_signature_valid` | `domain` | 1 when the metadata's signature is `valid`, 0 otherwise |
+//! | `fedcert_tls_not_after_seconds` | `domain`, `host` | NotAfter of the metadata host's and the sign-in host's TLS certificates, Unix seconds |
 //! | `fedcert_entra_update_result` | `domain`, `result` | 1 when Entra's update result is `success`, else 0 |
 //! | `fedcert_tenant_unwatched_federated_domains` | `tenant` | federated domains of the tenant no `[[domain]]` watches (rule U1; absent when not read) |
 //! | `fedcert_tenant_unwatched_federated_domain` | `tenant`, `domain` | 1 per such domain |
@@ -326,6 +328,35 @@ fn metadata_families(out: &mut Exposition, statuses: &[DomainStatus]) {
             );
         }
     }
+    out.family(
+        "fedcert_metadata_signature_valid",
+        "1 when the metadata's XML signature verifies with a trusted signer (signature valid), 0 when it is untrusted, invalid, unsigned or unsupported (findings X1, X2, X3 say which matters); absent before the metadata was read.",
+    );
+    for d in statuses {
+        if let Some(signature) = d.signature() {
+            let valid = signature.status == crate::metadata::signature::SignatureStatus::Valid;
+            out.sample(
+                "fedcert_metadata_signature_valid",
+                &[("domain", name(d))],
+                if valid { "1" } else { "0" },
+            );
+        }
+    }
+    out.family(
+        "fedcert_tls_not_after_seconds",
+        "When the TLS certificate of the metadata host, and of the sign-in host when it is another host, expires (NotAfter, Unix seconds); absent for http and file metadata.",
+    );
+    for d in statuses {
+        let endpoints = d.endpoints();
+        // One series per host (the sign-in host is another host by definition).
+        for (_, cert) in endpoints.tls() {
+            out.sample(
+                "fedcert_tls_not_after_seconds",
+                &[("domain", name(d)), ("host", &cert.host)],
+                &seconds(cert.cert.not_after),
+            );
+        }
+    }
 }
 
 fn entra_family(out: &mut Exposition, statuses: &[DomainStatus]) {
@@ -550,6 +581,7 @@ mod tests {
                 facts,
                 http_date: None,
                 clock_skew: None,
+                endpoints: crate::assess::EndpointFacts::default(),
             }),
             entra: Some(Ok(EntraSide {
                 source: Some(EntraSource::Graph),
@@ -652,7 +684,7 @@ mod tests {
             now,
         );
         let held = cert("ADFS Signing - fs.fabrikam.example", now, -100, 265);
-        status.entra_live = Some(EntraSide {
+        status.entra_live = Some(Box::new(EntraSide {
             source: Some(EntraSource::Import),
             signing: Some(held.sha1),
             signing_cert: Some(held.clone()),
@@ -660,7 +692,7 @@ mod tests {
             mfa_behavior: None,
             update_result: Some("success".into()),
             ..EntraSide::default()
-        });
+        }));
         status.reassess(now);
         let text = render(&[status], now);
         let wanted = [("domain", "fabrikam.example"), ("result", "success")];

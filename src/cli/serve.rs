@@ -28,7 +28,7 @@ use tokio::task::JoinSet;
 use super::web::Web;
 use super::{EXIT_DATA, EXIT_UNAVAILABLE, Failure, GlobalArgs, Outcome, ServeArgs};
 use crate::fleet::{Applied, Fleet};
-use crate::poller::{self, Clock, PollEvent, PollerOptions, Sources};
+use crate::poller::{self, Clock, Keep, PollEvent, PollerOptions, Sources};
 use crate::store::Store;
 
 /// A line for the operator on stderr. Unlike `eprintln!`, a closed stderr (`fedcert serve 2>&1 |
@@ -149,7 +149,10 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     // The poller runs for as long as we hold both ends of its channels.
     let poller::PollerHandle { commands, events } = poller::spawn(
         config.domains.clone(),
-        Sources::from_config(&config).keeping_history(store),
+        // The metrics show facts, never a certificate's bytes.
+        Sources::from_config(&config)
+            .keeping(Keep::Facts)
+            .keeping_history(store),
         options,
     );
     let tracker = tokio::spawn(track(events, Arc::clone(&shared)));

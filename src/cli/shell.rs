@@ -274,7 +274,7 @@ fn reference(roff: &mut Roff) {
 }
 
 /// The rules of the verdict, as the README's table has them.
-const RULES: [(&str, &str); 25] = [
+const RULES: [(&str, &str); 30] = [
     (
         "S1",
         "Automatic rollover, in sync, metadata reachable: OK, no action.",
@@ -332,6 +332,26 @@ const RULES: [(&str, &str); 25] = [
     (
         "C1",
         "The metadata server's clock and this machine's differ by more than 5 minutes: WARNING.",
+    ),
+    (
+        "X1",
+        "The metadata's signature verifies, but its signer is neither an IdP signing certificate of the document nor a metadata_signer: WARNING.",
+    ),
+    (
+        "X2",
+        "The metadata's signature does not verify (or covers something else than the document): CRITICAL, copy no certificate from it into Entra.",
+    ),
+    (
+        "X3",
+        "The metadata is unsigned (or signed in a way fedcert does not verify) and the domain sets require_signature = true: WARNING.",
+    ),
+    (
+        "T1",
+        "A TLS certificate of the metadata host or the sign-in host under tls_warn_days: WARNING; CRITICAL under renew_now_days or expired.",
+    ),
+    (
+        "T2",
+        "The sign-in host's TLS certificate is refused for another reason than its expiry (unknown issuer, another name): WARNING.",
     ),
     (
         "B1",

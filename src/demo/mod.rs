@@ -39,6 +39,8 @@ pub enum DemoError {
     Certificate { subject: String, reason: String },
     #[error("demo: cannot open a loopback port on 127.0.0.1 for the demo server: {0}")]
     Bind(#[source] std::io::Error),
+    #[error("demo: cannot sign the metadata of {host}: {reason}")]
+    Signing { host: String, reason: String },
 }
 
 /// The running demo federation. The server stops when this is dropped (or on [`Demo::shutdown`]).
@@ -309,9 +311,14 @@ fn build_adfs(
         display_name: adfs.display_name,
         signing: &signing_der,
         primary: &signing[adfs.primary].der,
+        primary_key: &signing[adfs.primary].key,
         encryption: &encryption.der,
     }
-    .render();
+    .render()
+    .map_err(|reason| DemoError::Signing {
+        host: host.clone(),
+        reason,
+    })?;
 
     domain.auto_rollover = adfs.auto_rollover;
     domain.adfs_primary_server = Some(adfs_primary_server(domain_name));

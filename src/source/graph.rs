@@ -373,6 +373,7 @@ impl FederationConfiguration {
             federation_id: self.id.clone(),
             issuer_uri: self.issuer_uri.clone(),
             mfa_behavior: self.mfa_behavior.clone(),
+            passive_sign_in_uri: self.passive_sign_in_uri.clone(),
             as_of: Some(as_of),
         }
     }
@@ -847,12 +848,13 @@ impl GraphClient {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let body = read_body(response)
-                .await
-                .map_err(|detail| GraphError::Answer {
-                    url: url.to_owned(),
-                    detail,
-                })?;
+            let body =
+                read_answer(response, MAX_ANSWER)
+                    .await
+                    .map_err(|detail| GraphError::Answer {
+                        url: url.to_owned(),
+                        detail,
+                    })?;
             let retryable = status == 429 || (500..600).contains(&status);
             if retryable && attempts < MAX_ATTEMPTS {
                 let wait =
@@ -1023,18 +1025,19 @@ fn base_url(key: &str, text: &str) -> Result<String, GraphError> {
     }
 }
 
-async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+/// An answer's body, refused past `max` bytes (Graph's and the home-realm endpoint's).
+pub(super) async fn read_answer(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
         .map_err(|e| format!("answer cut off: {}", error_chain(&e)))?
     {
-        if body.len() + chunk.len() > MAX_ANSWER {
-            return Err(format!(
-                "answer larger than {} MiB",
-                MAX_ANSWER / (1024 * 1024)
-            ));
+        if body.len() + chunk.len() > max {
+            return Err(format!("answer larger than {} MiB", max / (1024 * 1024)));
         }
         body.extend_from_slice(&chunk);
     }

@@ -22,6 +22,10 @@ pub use crate::fleet::Reassess;
 use crate::fleet::{Applied, DomainId, Fleet};
 use crate::poller::{PollCommand, PollEvent};
 
+/// The most verdicts one tick re-assesses (a few µs each): when a whole fleet's countdown moves
+/// in the same second, the rest follow in the next ticks instead of holding up keys and frames.
+pub const REASSESS_PER_TICK: usize = 2_000;
+
 /// The main view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -679,7 +683,7 @@ impl App {
     /// let the list's order look at them again.
     fn reassess_due(&mut self, now: DateTime<Utc>) {
         let order = self.order.get_mut();
-        let due = self.fleet.reassess_due(now);
+        let due = self.fleet.reassess_some_due(now, REASSESS_PER_TICK);
         for id in &due {
             order.mark(id.index(), Change::Verdict);
         }

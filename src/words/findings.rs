@@ -6,15 +6,17 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
+use super::endpoints::{tls_certificate, tls_fix, tls_host, tls_identity, tls_refusal};
 use super::{cert_label, days, expiry, moment, short_thumbprint, skew, span, subject};
 use crate::assess::finding::{
-    AutoNext, FetchProblem, Held, HeldAs, Hygiene, ManualNext, Missing, PendingPhase, Slot,
-    Standing, Unvouched,
+    AutoNext, FetchFailure, FetchProblem, Held, HeldAs, Hygiene, ManualNext, Missing, PendingPhase,
+    Slot, Standing, Unvouched,
 };
 use crate::assess::update_status::UpdateResult;
 use crate::assess::{
     Advice, Assessment, FederationChange, Finding, IdpKind, PrimarySource, Rule, Situation,
 };
+use crate::assess::{TlsCert, TlsRole};
 use crate::cert::{CertInfo, Sha1};
 use crate::powershell as ps;
 
@@ -100,6 +102,21 @@ pub fn finding_title(f: &Finding) -> String {
             ..
         } => "valid over 3 years",
         Situation::SuccessorDiffers { .. } => "successor named otherwise",
+        Situation::UntrustedSigner { .. } => "untrusted signer",
+        Situation::InvalidSignature { .. } => "signature invalid",
+        Situation::UnsignedRequired { unsupported: None } => "metadata unsigned",
+        Situation::UnsignedRequired {
+            unsupported: Some(_),
+        } => "signature unverifiable",
+        Situation::TlsExpiring {
+            role: TlsRole::Metadata,
+            ..
+        } => "metadata TLS cert",
+        Situation::TlsExpiring {
+            role: TlsRole::SignIn,
+            ..
+        } => "sign-in TLS cert",
+        Situation::TlsRefused { .. } => "sign-in TLS refused",
     };
     title.to_owned()
 }
@@ -128,6 +145,20 @@ impl Words<'_> {
             "the IdP"
         } else {
             "AD FS"
+        }
+    }
+
+    /// The metadata's signature does not verify (X2): nothing may be copied from it.
+    fn distrusted(&self) -> bool {
+        self.a.findings.iter().any(|f| f.rule == Rule::X2)
+    }
+
+    /// Where the certificates for Entra come from when the metadata cannot be trusted.
+    fn idp_source(&self) -> &'static str {
+        if self.third_party() {
+            "downloaded from the IdP's admin console, not from this metadata"
+        } else {
+            "taken from AD FS itself, not from this metadata"
         }
     }
 
@@ -220,6 +251,10 @@ impl Words<'_> {
             Advice::RotateAtIdp => {
                 format!("create a new signing certificate at the IdP{step} and put it into Entra")
             }
+            Advice::UpdateEntra if self.distrusted() => format!(
+                "put the IdP's signing certificates into Entra, {}{step}",
+                self.idp_source()
+            ),
             Advice::UpdateEntra => match &self.a.successor {
                 Some(s) => format!("put the successor {} into Entra{step}", cert_label(s)),
                 None => format!("put the primary into Entra{step}"),
@@ -272,6 +307,18 @@ impl Words<'_> {
             Advice::ReviewChanges => format!(
                 "find out who changed the domain's federation settings in Entra and whether it was meant{step}"
             ),
+            Advice::TrustSigner => {
+                "check who signs the metadata, and trust that signer with metadata_signer in the domain's config if it is the right one".to_owned()
+            }
+            Advice::DistrustMetadata => format!(
+                "copy no certificate from this document into Entra: use the IdP's certificates {}",
+                self.idp_source()
+            ),
+            Advice::SignMetadata => {
+                "have the IdP sign its metadata in a way fedcert verifies (fedcert inspect says how it is signed), or set require_signature = false".to_owned()
+            }
+            Advice::RenewTls => "renew the TLS certificate before it expires".to_owned(),
+            Advice::FixTls => "give the host a certificate that clients accept".to_owned(),
         }
     }
 
@@ -318,8 +365,8 @@ impl Words<'_> {
             ),
             Situation::Stale { failure } => format!(
                 "the latest metadata refresh failed ({}), so this verdict uses the last good snapshot, which may be out of date: {}, then refresh",
-                failure.text,
-                fetch_fix(failure.problem)
+                failure_text(failure, self.now),
+                failure_fix(failure)
             ),
             Situation::NeverRead { failure } => self.never_read(failure.as_ref(), f.advice),
             Situation::DecryptingExpiring { cert } => format!(
@@ -367,15 +414,20 @@ impl Words<'_> {
                 issuer,
             } => self.successor_differs(*successor, *subject, *issuer),
             Situation::ClockSkew { skew: delta } => self.clock_skew(*delta, f.advice),
+            Situation::UntrustedSigner { .. }
+            | Situation::InvalidSignature { .. }
+            | Situation::UnsignedRequired { .. }
+            | Situation::TlsExpiring { .. }
+            | Situation::TlsRefused { .. } => self.say_endpoint(f).unwrap_or_default(),
         }
     }
 
-    fn never_read(&self, failure: Option<&crate::assess::FetchFailure>, advice: Advice) -> String {
+    fn never_read(&self, failure: Option<&FetchFailure>, advice: Advice) -> String {
         match failure {
             Some(failure) => format!(
                 "the metadata has never been read ({}): {}, then refresh",
-                failure.text,
-                fetch_fix(failure.problem)
+                failure_text(failure, self.now),
+                failure_fix(failure)
             ),
             None => format!("the metadata has not been read yet: {}", self.todo(advice)),
         }
@@ -498,6 +550,70 @@ impl Words<'_> {
             "the successor {} has another {what} than {}: check that it is the IdP's own certificate before Entra trusts it",
             self.cert(successor),
             self.primary()
+        )
+    }
+
+    /// The metadata's signature and the hosts' TLS certificates (X1–X3, T1–T2).
+    fn say_endpoint(&self, f: &Finding) -> Option<String> {
+        Some(match &f.situation {
+            Situation::UntrustedSigner {
+                signer,
+                subject,
+                aggregate,
+            } => untrusted_signer(*signer, subject.as_deref(), *aggregate),
+            Situation::InvalidSignature { why } => format!(
+                "the metadata's XML signature is invalid ({why}), so nothing shows that the document is the IdP's: {}; find out what changes it on its way (a proxy, a cache, a copy)",
+                self.todo(f.advice)
+            ),
+            Situation::UnsignedRequired {
+                unsupported: Some(why),
+            } => format!(
+                "this domain sets require_signature = true, but fedcert cannot verify the metadata's signature, so nothing shows that its certificates come from the IdP: {why}; {}",
+                self.todo(f.advice)
+            ),
+            Situation::UnsignedRequired { unsupported: None } => {
+                let adfs = if self.third_party() {
+                    ""
+                } else {
+                    " (AD FS always signs its metadata: an unsigned copy comes from somewhere else, such as a proxy or a file)"
+                };
+                format!(
+                    "the metadata is not signed, but this domain sets require_signature = true: nothing shows that its certificates come from the IdP{adfs}; {}",
+                    self.todo(f.advice)
+                )
+            }
+            Situation::TlsExpiring { role, cert } => self.tls_expiring(*role, cert),
+            Situation::TlsRefused { role, cert } => format!(
+                "the TLS certificate of {} is refused by this machine: {} ({}, {}); browsers that refuse it too cannot sign in: {}",
+                tls_host(*role, cert),
+                tls_refusal(cert).unwrap_or_default(),
+                tls_identity(cert),
+                super::left(cert.cert.not_after, self.now),
+                tls_fix(cert)
+            ),
+            _ => return None,
+        })
+    }
+
+    fn tls_expiring(&self, role: TlsRole, cert: &TlsCert) -> String {
+        let breaks = match role {
+            TlsRole::Metadata => {
+                "once it has expired, Entra cannot read the metadata (so it picks up no new token-signing certificate by itself), nor can fedcert"
+            }
+            TlsRole::SignIn => {
+                "once it has expired, browsers refuse the sign-in page and every federated sign-in fails"
+            }
+        };
+        let whose = if self.third_party() {
+            "at the IdP"
+        } else {
+            "on every federation server and its proxies (Web Application Proxy)"
+        };
+        format!(
+            "the TLS certificate of {} {} ({}): {breaks}; renew it {whose}",
+            tls_host(role, cert),
+            expiry(&cert.cert, self.now),
+            tls_identity(cert)
         )
     }
 
@@ -656,7 +772,17 @@ impl Words<'_> {
                 ),
             };
         }
-        let _ = write!(text, ": put the primary into Entra now{}", self.step());
+        if self.distrusted() {
+            let _ = write!(
+                text,
+                ": put the certificate {} signs with into Entra now, {}{}",
+                self.idp(),
+                self.idp_source(),
+                self.step()
+            );
+        } else {
+            let _ = write!(text, ": put the primary into Entra now{}", self.step());
+        }
         text
     }
 
@@ -753,6 +879,57 @@ fn hygiene(concern: Hygiene, cert: &CertInfo) -> String {
             super::date(cert.not_before),
             super::date(cert.not_after)
         ),
+    }
+}
+
+/// X1 in words: who signed, and how to trust that signer if it is the right one.
+fn untrusted_signer(signer: Option<Sha1>, subject: Option<&str>, aggregate: bool) -> String {
+    let who = match (subject, signer) {
+        (Some(subject), Some(sha1)) => format!(
+            "{} (SHA-1 {sha1})",
+            if subject.is_empty() {
+                "a certificate without subject".to_owned()
+            } else {
+                super::windows_order(subject)
+            }
+        ),
+        (None, Some(sha1)) => format!("a certificate with SHA-1 {sha1}"),
+        (_, None) => "an unknown certificate".to_owned(),
+    };
+    let trust = signer.map_or_else(
+        || "set metadata_signer to its thumbprint in the domain's config".to_owned(),
+        |sha1| format!("set metadata_signer = \"{sha1}\" in the domain's config"),
+    );
+    if aggregate {
+        format!(
+            "the aggregate's signature verifies with {who}, and an aggregate's signer is trusted only when configured: compare that thumbprint with the one the federation operator publishes, then {trust}"
+        )
+    } else {
+        format!(
+            "the metadata's signature verifies, but with {who}, which is not an IdP signing certificate of the document: if it is the IdP's own metadata-signing certificate, {trust}; if not, take the certificates from the IdP itself, not from this document"
+        )
+    }
+}
+
+/// The failure's words, with the certificate the host presented when TLS refused it.
+fn failure_text(failure: &FetchFailure, now: DateTime<Utc>) -> String {
+    match &failure.presented {
+        Some(cert) => format!(
+            "{}; the host presented {}",
+            failure.text,
+            tls_certificate(cert, now)
+        ),
+        None => failure.text.clone(),
+    }
+}
+
+/// What to do about a failed read; for a refused certificate, what fits its refusal.
+fn failure_fix(failure: &FetchFailure) -> String {
+    match &failure.presented {
+        Some(cert) if failure.problem == FetchProblem::Tls && cert.refused.is_some() => {
+            tls_fix(cert)
+        }
+        _ => fetch_fix(failure.problem),
     }
 }
 

@@ -215,8 +215,19 @@ impl Facts<'_> {
         match self.rescue() {
             Some(Rescue::AdfsNewPrimary) => Some(Source::Adfs { next: false }),
             Some(Rescue::AdfsNewSecondary) => Some(Source::Adfs { next: true }),
+            // The primary is kept from the metadata only when its signature does not say
+            // otherwise.
             Some(Rescue::IdpNewCertificate { keep_primary }) => Some(Source::File {
-                keep: self.primary.filter(|_| keep_primary),
+                keep: self
+                    .primary
+                    .filter(|_| keep_primary && self.distrust.is_none()),
+            }),
+            // The metadata's signature does not verify: take nothing from it.
+            None if self.distrust.is_some() => Some(match self.kind {
+                IdpKind::AdFs => Source::Adfs {
+                    next: self.successor.is_some(),
+                },
+                IdpKind::ThirdParty => Source::File { keep: None },
             }),
             Some(Rescue::IdpTwoNewCertificates) => Some(Source::TwoFiles),
             None => self.primary.map(|primary| Source::Metadata {
@@ -269,14 +280,7 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
             if next {
                 prelude.push(ps::ADFS_SECONDARY_VAR.to_owned());
             }
-            let text = if next {
-                "The metadata does not show the new certificate yet, so the commands take both from AD FS: its primary \
-                 ($p) into SigningCertificate and the new secondary ($n) into NextSigningCertificate. Run them on the \
-                 primary AD FS server with the Microsoft.Graph module installed."
-            } else {
-                "The metadata does not show the new primary yet, so the commands take it from AD FS ($p) into \
-                 SigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph module installed."
-            };
+            let text = adfs_text(f.distrust.is_some(), next);
             Filling {
                 prelude,
                 signing: CertArg::Expr(ps::ADFS_PRIMARY_B64),
@@ -299,8 +303,12 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
             keeps: None,
         },
         Source::File { keep } => {
-            let download = "Download the new certificate from the IdP as new-signing.cer (DER) beside where you run \
-                            this";
+            let download = if f.distrust.is_some() {
+                "The metadata's signature does not verify, so nothing is taken from it: download the signing \
+                 certificate from the IdP's admin console as new-signing.cer (DER) beside where you run this"
+            } else {
+                "Download the new certificate from the IdP as new-signing.cer (DER) beside where you run this"
+            };
             let later =
                 "Or refresh fedcert once the IdP publishes it: the command then carries it.";
             let (signing, next, text) = match keep {
@@ -331,6 +339,33 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
     }
 }
 
+/// Where an update from AD FS takes its certificates, and why not from the metadata.
+fn adfs_text(distrust: bool, next: bool) -> &'static str {
+    match (distrust, next) {
+        (true, true) => {
+            "The metadata's signature does not verify, so the commands take the certificates from AD FS \
+             itself, not from the metadata: its primary ($p) into SigningCertificate and its secondary ($n) \
+             into NextSigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph \
+             module installed."
+        }
+        (true, false) => {
+            "The metadata's signature does not verify, so the commands take the certificate from AD FS \
+             itself, not from the metadata: its primary ($p) into SigningCertificate. Run them on the \
+             primary AD FS server with the Microsoft.Graph module installed."
+        }
+        (false, true) => {
+            "The metadata does not show the new certificate yet, so the commands take both from AD FS: its \
+             primary ($p) into SigningCertificate and the new secondary ($n) into NextSigningCertificate. \
+             Run them on the primary AD FS server with the Microsoft.Graph module installed."
+        }
+        (false, false) => {
+            "The metadata does not show the new primary yet, so the commands take it from AD FS ($p) into \
+             SigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph module \
+             installed."
+        }
+    }
+}
+
 /// Graph, and `MSOnline` for third-party `IdPs`: write both certificates.
 fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Step {
     let mut step = Step::new(StepId::UpdateEntra, title, Location::AdminWorkstation, tool);
@@ -349,6 +384,9 @@ fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Ste
         ]);
     };
     let fill = filling(source, f);
+    if let Some(why) = f.distrust {
+        step = step.warn(distrust_warning(why));
+    }
     if fill.on_adfs {
         step.location = Location::AdfsPrimary;
         step = step.at_adfs_primary(f.server);
@@ -399,6 +437,15 @@ fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Ste
         .verified_if(f.successor.and(entra_evidence(f)))
 }
 
+/// Why nothing is copied from the metadata when its signature does not verify.
+fn distrust_warning(why: &crate::metadata::signature::Invalid) -> String {
+    format!(
+        "The metadata's XML signature does not verify ({why}): its certificates may not be the IdP's. Do not \
+         paste certificates from it into Entra; check the thumbprints against the IdP itself (Get-AdfsCertificate \
+         on the AD FS server, or the IdP's admin console)."
+    )
+}
+
 /// `MSOnline` for AD FS: `Update-MsolFederatedDomain` reads AD FS and pushes its certificates.
 fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
     let mut commands = vec![
@@ -437,6 +484,9 @@ fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
     } else {
         ""
     };
+    if let Some(why) = f.distrust {
+        step = step.warn(distrust_warning(why));
+    }
     step = step
         .why(&[
             &update_reason(f),

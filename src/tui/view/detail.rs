@@ -180,7 +180,12 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         (Some(p), Some(_)) => format!(
             "{}; {}",
             words::expiry(&p.cert, now),
-            primary_source_text(p.source)
+            match p.source {
+                PrimarySource::MetadataSignature if signature_invalid(status) => {
+                    "named by the metadata's signature, which does not verify"
+                }
+                source => primary_source_text(source),
+            }
         ),
         _ => "none known".into(),
     };
@@ -269,6 +274,16 @@ fn changes(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     }
 }
 
+/// The metadata's signature does not verify: its `KeyInfo` names a signer, proves nothing.
+fn signature_invalid(status: &DomainStatus) -> bool {
+    status.signature().is_some_and(|s| {
+        matches!(
+            s.status,
+            crate::metadata::signature::SignatureStatus::Invalid(_)
+        )
+    })
+}
+
 fn primary_source_text(source: PrimarySource) -> &'static str {
     match source {
         PrimarySource::AdfsImport => "IsPrimary in the imported Get-AdfsCertificate",
@@ -339,6 +354,11 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     let primary = a.primary.as_ref().map(|p| p.cert.sha1);
     let successor = a.successor.as_ref().map(|c| c.sha1);
     let signer = snapshot.facts.signed_by.as_ref().map(|c| c.sha1);
+    let signed = if signature_invalid(status) {
+        " · in the metadata's signature, which does not verify"
+    } else {
+        " · signed the metadata"
+    };
     let entra = status.entra();
     for cert in &snapshot.facts.signing {
         let role = if Some(cert.sha1) == primary {
@@ -348,12 +368,12 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         } else {
             "signing"
         };
-        certificate(out, role, cert, signer, entra.as_ref(), now);
+        certificate(out, (role, signed), cert, signer, entra.as_ref(), now);
     }
     for cert in &snapshot.facts.encryption {
         certificate(
             out,
-            "encryption (token-decrypting)",
+            ("encryption (token-decrypting)", signed),
             cert,
             signer,
             None,
@@ -377,9 +397,10 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     }
 }
 
+/// `role`: what the certificate is, and what to say when it is the metadata's signer.
 fn certificate(
     out: &mut Lines,
-    role: &str,
+    (role, signed): (&str, &str),
     cert: &CertInfo,
     signer: Option<Sha1>,
     entra: Option<&EntraSide>,
@@ -388,7 +409,7 @@ fn certificate(
     out.blank();
     let mut title = vec![Span::styled(format!("  {role}"), out.theme.title())];
     if signer == Some(cert.sha1) {
-        title.push(Span::raw(" · signed the metadata"));
+        title.push(Span::raw(signed.to_owned()));
     }
     out.text.push(Line::from(title));
     out.field("subject", &words::subject(cert));
@@ -535,6 +556,63 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         }
         None if status.last_error.is_none() => out.field("last fetch", "not yet"),
         None => out.field("snapshot", "none: never read successfully"),
+    }
+    endpoints(out, status, now);
+}
+
+/// The document's signature and the TLS certificates of the metadata and sign-in hosts.
+fn endpoints(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    use crate::assess::{SigninTls, TlsCert};
+    use crate::metadata::signature::SignatureStatus;
+    if let Some(check) = status.signature() {
+        let style = match check.status {
+            SignatureStatus::Invalid(_) => out.theme.error(),
+            SignatureStatus::Untrusted => out.theme.stale(),
+            SignatureStatus::Unsigned | SignatureStatus::Unsupported(_) if check.required => {
+                out.theme.stale()
+            }
+            _ => Style::new(),
+        };
+        out.field_styled("signature", &words::signature(&check), style);
+    }
+    let tls = |out: &mut Lines, role: &str, cert: &TlsCert| {
+        let style = if cert.cert.not_after <= now {
+            out.theme.error()
+        } else if cert.cert.days_left_exact(now) < f64::from(status.config.policy.tls_warn_days) {
+            out.theme.stale()
+        } else {
+            Style::new()
+        };
+        out.field_styled(
+            "TLS",
+            &format!(
+                "{} ({role}): {}",
+                cert.host,
+                words::tls_certificate(cert, now)
+            ),
+            style,
+        );
+        if let Some(refusal) = words::tls_refusal(cert) {
+            out.field_styled("", &format!("REFUSED: {refusal}"), out.theme.error());
+        }
+    };
+    if let Some(cert) = status.metadata_tls() {
+        tls(out, "metadata", cert);
+    }
+    match status
+        .last_good
+        .as_ref()
+        .and_then(|s| s.endpoints.signin.as_ref())
+    {
+        Some(SigninTls::Read(cert)) => tls(out, "sign-in", cert),
+        Some(SigninTls::Failed { host, error }) => {
+            out.field_styled(
+                "TLS",
+                &format!("{host} (sign-in): not read: {error}"),
+                out.theme.stale(),
+            );
+        }
+        None => {}
     }
 }
 
