@@ -284,6 +284,14 @@ fn check(name: &str, a: &Assessment, list: &Checklist) {
         {
             assert_eq!(names_a_key(text), None, "{}", at(text));
         }
+        // Prose reads as prose: no gap a lost line continuation leaves in a sentence.
+        for text in [&s.title, &s.why]
+            .into_iter()
+            .chain(&s.warnings)
+            .chain(s.undo.as_ref())
+        {
+            assert!(!text.contains("   "), "{}", at(text));
+        }
     }
     match a.outage {
         Some(outage) => check_outage(outage, a, list, &at),

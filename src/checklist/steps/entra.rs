@@ -297,7 +297,9 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
             ],
             signing: CertArg::Expr(ps::NEW_CERTIFICATE_B64),
             next: Some(CertArg::Expr(ps::SECOND_CERTIFICATE_B64)),
-            text: "Download the two new certificates from the IdP as new-signing.cer (the one it signs with) and                    second-signing.cer (DER) beside where you run this: the command writes both of Entra's slots, so                    no certificate it held before stays trusted."
+            text: "Download the two new certificates from the IdP as new-signing.cer (the one it signs with) and \
+                   second-signing.cer (DER) beside where you run this: the command writes both of Entra's slots, so \
+                   no certificate it held before stays trusted."
                 .to_owned(),
             on_adfs: false,
             keeps: None,
