@@ -2,14 +2,20 @@
 # The side-by-side benchmarks of BENCHMARKS.md, end to end with the release binary:
 #
 #   1. aggregate inspect: `fedcert inspect --json` vs bench/reference_inspect.py (lxml +
-#      cryptography) on a generated 40,000-entity aggregate, output to /dev/null; wall time,
-#      CPU time, peak RSS (/usr/bin/time); then both outputs compared certificate by certificate;
+#      cryptography) and vs bench/minimal_lxml_reference.py (the same libraries, fewer fields:
+#      the stricter anchor) on a generated 40,000-entity aggregate, output to /dev/null; wall
+#      time, CPU time, peak RSS (/usr/bin/time); then fedcert's output and the full reference's
+#      compared certificate by certificate;
 #   2. fleet refresh: `fedcert check` on 1,000 loopback domains vs the same 1,000 URLs fetched
 #      by 16 parallel curl processes;
-#   3. start-up: `fedcert check` on one file:// domain, and the TUI's first frame;
-#   4. (IDLE=1) the idle TUI's CPU with 10,000 domains.
+#   3. start-up: `fedcert check` on one file:// domain, and the TUI's first frame (1, 1,000 and
+#      10,000 domains);
+#   4. (IDLE=1) the idle TUI's CPU with 10,000 domains;
+#   5. fleet memory: peak RSS of `fedcert check` on 1,000 and 10,000 loopback domains, with
+#      AD FS documents of 11 KB and of 80 KB.
 #
-# Usage: bench/run.sh [SECTION...]   (sections 1 2 3 by default; 4 is the idle TUI, also IDLE=1)
+# Usage: bench/run.sh [SECTION...]   (sections 1 2 3 by default; 4 is the idle TUI, also IDLE=1;
+#        5 the fleet's memory)
 #        RUNS=3 rounds by default (PER_ROUND=4 fedcert runs around each reference run in
 #        section 1); PYTHON=python3 must have lxml and cryptography
 # Generated files go to target/bench-data (the aggregate is kept between runs; ~130 MB).
@@ -47,13 +53,19 @@ want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 aggregate() {
 echo
 echo "== 1. aggregate inspect: $AGGREGATE ($SIZE_MB MB), $RUNS rounds"
-echo "   (each round: the reference once, fedcert $PER_ROUND times around it; this machine's"
+echo "   (each round: each reference once, fedcert $PER_ROUND times around each; this machine's"
 echo "   speed drifts by up to 2x within a minute, so ratios come from interleaved medians)"
 : > "$DATA/time.log"
+fedcert_runs() {
+  for _ in $(seq "$1"); do timed fedcert "$FEDCERT" inspect --json "$AGGREGATE"; done
+}
 for _ in $(seq "$RUNS"); do
-  for _ in $(seq "$((PER_ROUND / 2))"); do timed fedcert "$FEDCERT" inspect --json "$AGGREGATE"; done
+  fedcert_runs "$((PER_ROUND / 2))"
   timed python "$PYTHON" bench/reference_inspect.py "$AGGREGATE"
-  for _ in $(seq "$((PER_ROUND - PER_ROUND / 2))"); do timed fedcert "$FEDCERT" inspect --json "$AGGREGATE"; done
+  fedcert_runs "$((PER_ROUND - PER_ROUND / 2))"
+  fedcert_runs "$((PER_ROUND / 2))"
+  timed minimal "$PYTHON" bench/minimal_lxml_reference.py "$AGGREGATE"
+  fedcert_runs "$((PER_ROUND - PER_ROUND / 2))"
 done | tee "$DATA/aggregate.times"
 "$PYTHON" - "$DATA/aggregate.times" "$SIZE_MB" <<'PY'
 import statistics, sys
@@ -63,12 +75,13 @@ def stats(name):
     r = [list(map(float, x[1:])) for x in rows if x[0] == name]
     wall = [x[0] for x in r]; cpu = [x[1] + x[2] for x in r]; rss = max(x[3] for x in r)
     return min(wall), statistics.median(wall), statistics.median(cpu), rss / 1024
-f, p = stats("fedcert"), stats("python")
-for name, s in (("fedcert", f), ("reference", p)):
+f, p, m = stats("fedcert"), stats("python"), stats("minimal")
+for name, s in (("fedcert", f), ("reference", p), ("minimal", m)):
     print(f"{name:9}  best {s[0]:6.2f} s  median {s[1]:6.2f} s  cpu {s[2]:6.2f} s  "
           f"peak RSS {s[3]:5.1f} MiB  {size / s[1]:6.0f} MB/s (median)")
-print(f"speed-up: {p[1] / f[1]:.1f}x (median wall), {p[0] / f[0]:.1f}x (best wall), "
-      f"{p[2] / f[2]:.1f}x (CPU time)")
+for name, r in (("reference", p), ("minimal", m)):
+    print(f"speed-up vs {name}: {r[1] / f[1]:.1f}x (median wall), {r[0] / f[0]:.1f}x "
+          f"(best wall), {r[2] / f[2]:.1f}x (CPU time)")
 PY
 echo "-- correctness: every certificate's facts, fedcert vs reference"
 "$FEDCERT" inspect --json "$AGGREGATE" > "$DATA/fedcert.json"
@@ -99,15 +112,18 @@ kill "$HTTP_SERVER"; wait "$HTTP_SERVER" 2>/dev/null || true
 }
 
 FLEET="$DATA/fleet"
+# `serve_fleet DIR DOMAINS [BYTES]`: a loopback fleet (benches/fleet.rs) writing DIR/fleet.toml,
+# serving until this script exits (and with it the writer of the server's standard input).
+serve_fleet() {
+  local dir="$1" fd; shift
+  rm -rf "$dir"; mkdir -p "$dir"
+  mkfifo "$dir/ctl"
+  cargo bench --quiet --bench fleet -- serve "$dir" "$@" < "$dir/ctl" > "$dir/server.out" &
+  exec {fd}> "$dir/ctl"
+  until grep -q '^ready' "$dir/server.out" 2>/dev/null; do sleep 0.1; done
+}
 start_fleet() {
-
-rm -rf "$FLEET"; mkdir -p "$FLEET"
-mkfifo "$FLEET/ctl"
-cargo bench --quiet --bench fleet -- serve "$FLEET" 1000 < "$FLEET/ctl" > "$FLEET/server.out" &
-SERVER=$!
-exec 7> "$FLEET/ctl"   # the server runs until this closes
-trap 'exec 7>&-; wait "$SERVER" 2>/dev/null || true' EXIT
-until grep -q '^ready' "$FLEET/server.out" 2>/dev/null; do sleep 0.1; done
+  serve_fleet "$FLEET" 1000
 }
 
 fleet() {
@@ -128,6 +144,21 @@ print(f"fedcert check {f:.2f} s (cpu {med('fedcert', 2) + med('fedcert', 3):.2f}
       f"fedcert takes {f / c:.2f}x the curl time (the target is at most 1.5x)")
 PY
 "$FEDCERT" check --config "$FLEET/fleet.toml" --now 2026-12-01T09:00:00Z | awk '{print $1}' | sort | uniq -c
+awk '$1 == "fedcert" {print $5}' "$DATA/fleet.times" | sort -n | tail -1 |
+  awk '{printf "peak RSS of the check runs: %.1f MiB at most\n", $1 / 1024}'
+}
+
+# `fleet10k SOURCE TARGET`: a 10,000-domain config over the URLs of SOURCE (refresh 6h).
+fleet10k() {
+  "$PYTHON" - "$1" "$2" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+urls = re.findall(r'metadata_url = "([^"]+)"', text)
+out = ['[settings]\nrefresh = "6h"\n']
+for i in range(10_000):
+    out.append(f'[[domain]]\nname = "t{i:05}.fleet.test"\nmetadata_url = "{urls[i % len(urls)]}"\n')
+open(sys.argv[2], "w").write("\n".join(out))
+PY
 }
 
 startup() {
@@ -151,21 +182,42 @@ echo "-- TUI first frame, one domain (80x24 pseudo-terminal)"
 "$PYTHON" bench/first_frame.py "STATUS" "$FEDCERT" --config "$ONE/config.toml" --log-file "$ONE/tui.log"
 echo "-- TUI first frame, the 1,000-domain fleet"
 "$PYTHON" bench/first_frame.py "STATUS" "$FEDCERT" --config "$FLEET/fleet.toml" --log-file "$FLEET/tui.log"
+echo "-- TUI first frame, 10,000 domains"
+fleet10k "$FLEET/fleet.toml" "$FLEET/fleet10k.toml"
+"$PYTHON" bench/first_frame.py "STATUS" "$FEDCERT" --config "$FLEET/fleet10k.toml" --log-file "$FLEET/tui10k.log"
 }
 
 idle() {
   echo
   echo "== 4. idle TUI, 10,000 domains (refresh 6h), 30 s once the first refresh of all has settled"
-  "$PYTHON" - "$FLEET/fleet.toml" "$FLEET/fleet10k.toml" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-urls = re.findall(r'metadata_url = "([^"]+)"', text)
-out = ['[settings]\nrefresh = "6h"\n']
-for i in range(10_000):
-    out.append(f'[[domain]]\nname = "t{i:05}.fleet.test"\nmetadata_url = "{urls[i % len(urls)]}"\n')
-open(sys.argv[2], "w").write("\n".join(out))
-PY
+  fleet10k "$FLEET/fleet.toml" "$FLEET/fleet10k.toml"
   "$PYTHON" bench/idle_cpu.py 180 30 "$FEDCERT" --config "$FLEET/fleet10k.toml" --log-file "$FLEET/tui10k.log"
+}
+
+memory() {
+  echo
+  echo "== 5. fleet memory: peak RSS of fedcert check, $((RUNS * 2 + 1)) runs each"
+  echo "   (AD FS documents: the fixture's identity-provider roles and claim types offered)"
+  for bytes in 11000 80000; do
+    for domains in 1000 10000; do
+      local dir="$DATA/memory-$bytes-$domains"
+      serve_fleet "$dir" "$domains" "$bytes"
+      : > "$dir/rss"
+      for _ in $(seq "$((RUNS * 2 + 1))"); do
+        /usr/bin/time -f "%M %e" "$FEDCERT" check --config "$dir/fleet.toml" \
+          --now 2026-12-01T09:00:00Z 2>> "$dir/rss" > /dev/null || true
+      done
+      "$PYTHON" - "$dir/rss" "$domains" "$bytes" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+rss = sorted(float(r[0]) / 1024 for r in rows)
+wall = statistics.median(float(r[1]) for r in rows)
+print(f"{int(sys.argv[2]):6,} domains, {int(sys.argv[3]) // 1000:2} KB documents: "
+      f"peak RSS median {statistics.median(rss):5.1f} MiB (min {rss[0]:5.1f}, max {rss[-1]:5.1f}), "
+      f"median wall {wall:.2f} s")
+PY
+    done
+  done
 }
 
 want 1 && aggregate
@@ -173,4 +225,5 @@ if want 2 || want 3 || want 4; then start_fleet; fi
 want 2 && fleet
 want 3 && startup
 want 4 && idle
+want 5 && memory
 exit 0

@@ -2,9 +2,13 @@
 //! (hyper, keep-alive) serving 1,000 AD FS metadata documents, one per domain, and the config
 //! and URL list to fetch them with.
 //!
-//! `cargo bench --bench fleet -- serve DIR [DOMAINS]` writes `DIR/fleet.toml` (one
+//! `cargo bench --bench fleet -- serve DIR [DOMAINS] [BYTES]` writes `DIR/fleet.toml` (one
 //! `[[domain]]` per document) and `DIR/urls.txt`, prints `ready http://127.0.0.1:PORT`, and
-//! serves until its standard input closes.
+//! serves until its standard input closes. Without BYTES each document is the AD FS fixture
+//! (16.7 KB); with it, the fixture's identity-provider roles alone (10.2 KB), grown to BYTES
+//! with the claim types AD FS offers (`fed:ClaimTypesOffered`, as a real farm's metadata
+//! lists them). Documents are written per request, so 10,000 large ones cost the server no
+//! memory.
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -40,6 +44,10 @@ fn main() {
     let domains = args
         .get(2)
         .map_or(DEFAULT_DOMAINS, |n| n.parse().expect("DOMAINS is a number"));
+    let template = match args.get(3) {
+        None => TEMPLATE.to_owned(),
+        Some(bytes) => sized(bytes.parse().expect("BYTES is a number")),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -51,7 +59,10 @@ fn main() {
             .expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local address");
         write_fleet(&dir, addr, domains);
-        let documents: Arc<Vec<Bytes>> = Arc::new((0..domains).map(document).collect());
+        let documents = Arc::new(Documents {
+            parts: template.split(TEMPLATE_HOST).map(str::to_owned).collect(),
+            count: domains,
+        });
         tokio::spawn(serve(listener, documents));
         println!("ready http://{addr}");
         // Serve until the runner closes our standard input.
@@ -71,9 +82,53 @@ fn url(addr: SocketAddr, i: usize) -> String {
     format!("http://{addr}/d{i}/FederationMetadata/2007-06/FederationMetadata.xml")
 }
 
-/// Domain `i`'s metadata: the AD FS fixture with its host names changed.
-fn document(i: usize) -> Bytes {
-    Bytes::from(TEMPLATE.replace(TEMPLATE_HOST, &host(i)))
+/// Every domain's metadata: the template with its host names changed.
+struct Documents {
+    /// The template, cut at its host names.
+    parts: Vec<String>,
+    count: usize,
+}
+
+impl Documents {
+    /// Domain `i`'s metadata.
+    fn get(&self, i: usize) -> Option<Bytes> {
+        (i < self.count).then(|| Bytes::from(self.parts.join(&host(i))))
+    }
+}
+
+/// The fixture's identity-provider roles alone, with claim types offered until it holds
+/// `bytes` bytes (or the roles alone, if they hold more).
+fn sized(bytes: usize) -> String {
+    let mut doc = TEMPLATE.to_owned();
+    for (open, close) in [
+        ("<SPSSODescriptor", "</SPSSODescriptor>"),
+        (
+            "<RoleDescriptor xsi:type=\"fed:ApplicationServiceType\"",
+            "</RoleDescriptor>",
+        ),
+    ] {
+        let start = doc.find(open).expect("the fixture has the SP roles");
+        let end = start + doc[start..].find(close).expect("closed") + close.len();
+        doc.replace_range(start..end, "");
+    }
+    let sts = doc
+        .find("xsi:type=\"fed:SecurityTokenServiceType\"")
+        .expect("the fixture has an STS role");
+    let at = sts + doc[sts..].find("</RoleDescriptor>").expect("closed");
+    let mut claims = String::from("<fed:ClaimTypesOffered>");
+    let mut n = 0;
+    while doc.len() + claims.len() + "</fed:ClaimTypesOffered>".len() < bytes {
+        let _ = write!(
+            claims,
+            "\r\n      <auth:ClaimType Uri=\"http://schemas.example.com/ws/2008/06/identity/claims/attribute{n}\" Optional=\"true\" xmlns:auth=\"http://docs.oasis-open.org/wsfed/authorization/200706\"><auth:DisplayName>Attribute {n}</auth:DisplayName><auth:Description>Attribute {n} of the user, as the directory holds it</auth:Description></auth:ClaimType>"
+        );
+        n += 1;
+    }
+    if n > 0 {
+        claims.push_str("</fed:ClaimTypesOffered>");
+        doc.insert_str(at, &claims);
+    }
+    doc
 }
 
 fn write_fleet(dir: &std::path::Path, addr: SocketAddr, domains: usize) {
@@ -92,7 +147,7 @@ fn write_fleet(dir: &std::path::Path, addr: SocketAddr, domains: usize) {
     std::fs::write(dir.join("urls.txt"), urls).expect("write urls.txt");
 }
 
-async fn serve(listener: TcpListener, documents: Arc<Vec<Bytes>>) {
+async fn serve(listener: TcpListener, documents: Arc<Documents>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -111,7 +166,7 @@ async fn serve(listener: TcpListener, documents: Arc<Vec<Bytes>>) {
     }
 }
 
-fn respond(documents: &[Bytes], path: &str) -> Response<Full<Bytes>> {
+fn respond(documents: &Documents, path: &str) -> Response<Full<Bytes>> {
     let index = path
         .strip_prefix("/d")
         .and_then(|rest| rest.split('/').next())
@@ -121,7 +176,7 @@ fn respond(documents: &[Bytes], path: &str) -> Response<Full<Bytes>> {
         *response.status_mut() = StatusCode::NOT_FOUND;
         return response;
     };
-    let mut response = Response::new(Full::new(body.clone()));
+    let mut response = Response::new(Full::new(body));
     response.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/samlmetadata+xml"),

@@ -1,8 +1,10 @@
 //! Throughput and memory of `metadata::parse_streaming` (XML + certificate analysis) on large
 //! generated aggregates, the cost of parsing one small document, and of `cert::analyze` alone;
 //! then the cost of signature verification: on an AD FS document, and alongside the parse of an
-//! aggregate, unsigned and signed. Run with `cargo bench --bench inspect` (`-- signature` for
-//! the signature tables only); BENCHMARKS.md records results.
+//! aggregate, unsigned and signed; and its share of one domain's refresh (`-- refresh`: fetch
+//! over loopback HTTP and HTTPS, parse, verify, extract, as the poller does). Run with `cargo
+//! bench --bench inspect` (`-- signature` for the signature tables only, `-- refresh` for the
+//! refresh table alone); BENCHMARKS.md records results.
 //!
 //! Each measurement runs in a child process (this binary again, with `--child`), so the peak RSS
 //! it reports (`VmHWM` in /proc/self/status) is the parse's alone, not the generator's.
@@ -37,10 +39,15 @@ fn main() {
         return;
     }
     let dir = tempfile::tempdir().expect("temporary directory");
+    if args.iter().any(|a| a == "refresh") {
+        refresh_share(dir.path());
+        return;
+    }
     eprintln!("generating {DISTINCT_CERTS} certificates …");
     let certs = make_certificates(0, DISTINCT_CERTS, KeyMix::RsaAndEc, 2);
     if args.iter().any(|a| a == "signature") {
         signature_costs(dir.path(), &certs);
+        refresh_share(dir.path());
         return;
     }
     println!(
@@ -71,6 +78,7 @@ fn main() {
     single_documents();
     analysis(&certs);
     signature_costs(dir.path(), &certs);
+    refresh_share(dir.path());
 }
 
 /// Signature verification: on a signed AD FS document of real size (the cost per refresh, and
@@ -119,6 +127,163 @@ fn signature_costs(dir: &Path, certs: &[String]) {
 
     for entities in [10_000, 40_000] {
         signature_alongside_parse(dir, certs, entities, &fixtures);
+    }
+}
+
+/// Signature verification's share of one domain's refresh, as the poller does it
+/// (`poller::refresh_domain`: fetch, parse, verify the same bytes, extract the IdP's facts, read
+/// the TLS certificate of the session): a loopback server holding one signed AD FS document,
+/// over plain HTTP and over HTTPS (keep-alive: the handshake once), refreshed one after the
+/// other; beside it, `verify_bytes` alone on the same bytes. The two are timed in alternating
+/// rounds, and each column is its best round and its median round, so that a neighbour's burst
+/// of CPU on a shared machine lands on both or shows as a gap between best and median.
+fn refresh_share(dir: &Path) {
+    use fedcert::config::DomainConfig;
+    use fedcert::metadata::signature::{Outcome, verify_bytes};
+    use fedcert::poller::{Sources, refresh_domain};
+    const ROUNDS: usize = 21;
+    const PER_ROUND: u32 = 40;
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signature");
+    fedcert::source::install_crypto_provider();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    println!();
+    println!(
+        "| fixture | size (KB) | transport | ms per refresh (best / median round) | ms per verify_bytes (best / median) | verify / refresh (best / median) |"
+    );
+    println!("|---|---:|---|---:|---:|---:|");
+    for name in ["adfs_full_70k.xml", "adfs_exc_rsa_sha256.xml"] {
+        let bytes = std::fs::read(fixtures.join(name)).expect("fixture");
+        assert_eq!(verify_bytes(&bytes).outcome, Outcome::Verified);
+        for tls in [false, true] {
+            let (url, ca_file) = runtime.block_on(loopback::serve(bytes.clone(), tls, dir));
+            let mut config = DomainConfig::new("bench.example", url);
+            config.ca_file = ca_file;
+            let sources = Sources::from_config(&fedcert::config::Config::default());
+            let now = chrono::Utc::now();
+            let (mut refresh, mut verify) = (Vec::new(), Vec::new());
+            runtime.block_on(async {
+                // The first refresh opens the connection (and the TLS session), and shows that
+                // each refresh reads, verifies and keeps the session's certificate.
+                let first = refresh_domain(&sources, &config, now).await;
+                let snapshot = first.metadata.expect("the bench document reads");
+                assert_eq!(snapshot.endpoints.tls.is_some(), tls);
+                let signature = snapshot.endpoints.signature.expect("verified");
+                assert_eq!(signature.verification.outcome, Outcome::Verified);
+                for _ in 0..ROUNDS {
+                    let started = Instant::now();
+                    for _ in 0..PER_ROUND {
+                        std::hint::black_box(verify_bytes(std::hint::black_box(&bytes)));
+                    }
+                    verify.push(started.elapsed().as_secs_f64() * 1e3 / f64::from(PER_ROUND));
+                    let started = Instant::now();
+                    for _ in 0..PER_ROUND {
+                        std::hint::black_box(refresh_domain(&sources, &config, now).await);
+                    }
+                    refresh.push(started.elapsed().as_secs_f64() * 1e3 / f64::from(PER_ROUND));
+                }
+            });
+            refresh.sort_by(f64::total_cmp);
+            verify.sort_by(f64::total_cmp);
+            let (refresh_best, refresh_median) = (refresh[0], refresh[ROUNDS / 2]);
+            let (verify_best, verify_median) = (verify[0], verify[ROUNDS / 2]);
+            println!(
+                "| {name} | {:.1} | {} | {refresh_best:.3} / {refresh_median:.3} | {verify_best:.3} / {verify_median:.3} | {:.0} % / {:.0} % |",
+                bytes.len() as f64 / 1e3,
+                if tls { "https" } else { "http" },
+                100.0 * verify_best / refresh_best,
+                100.0 * verify_median / refresh_median,
+            );
+        }
+    }
+}
+
+/// A keep-alive HTTP/1.1 server on 127.0.0.1 that answers every request with one document.
+mod loopback {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// Serve `body`; its URL, and the `ca_file` to trust when over TLS.
+    pub async fn serve(body: Vec<u8>, tls: bool, dir: &Path) -> (String, Option<PathBuf>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let body = Arc::new(body);
+        let (acceptor, ca_file) = if tls {
+            let (acceptor, pem) = tls_acceptor();
+            let path = dir.join(format!("bench-ca-{}.pem", addr.port()));
+            std::fs::write(&path, pem).expect("write the CA");
+            (Some(acceptor), Some(path))
+        } else {
+            (None, None)
+        };
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                // Answers go out whole, at once: no wait for a delayed ACK between pieces.
+                let _ = stream.set_nodelay(true);
+                let (body, acceptor) = (body.clone(), acceptor.clone());
+                tokio::spawn(async move {
+                    match acceptor {
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                answer(stream, &body).await;
+                            }
+                        }
+                        None => answer(stream, &body).await,
+                    }
+                });
+            }
+        });
+        let scheme = if tls { "https" } else { "http" };
+        (format!("{scheme}://{addr}/federationmetadata.xml"), ca_file)
+    }
+
+    async fn answer(mut stream: impl AsyncRead + AsyncWrite + Unpin, body: &[u8]) {
+        let mut reply = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        reply.extend_from_slice(body);
+        let mut pending = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                pending.drain(..end + 4);
+                if stream.write_all(&reply).await.is_err() || stream.flush().await.is_err() {
+                    return;
+                }
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => pending.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// A CA and a server certificate for 127.0.0.1 it signs: the acceptor and the CA's PEM.
+    fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = rcgen::CertifiedIssuer::self_signed(ca, rcgen::KeyPair::generate().expect("key"))
+            .expect("CA");
+        let params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("server params");
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = params.signed_by(&key, &ca).expect("server certificate");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocols")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![rustls::pki_types::CertificateDer::from(cert.der().to_vec())],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .expect("server config");
+        (tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca.pem())
     }
 }
 

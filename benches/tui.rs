@@ -64,6 +64,7 @@ fn domains(n: usize) -> Vec<DomainStatus> {
                     facts: facts[i % facts.len()].clone(),
                     http_date: None,
                     clock_skew: None,
+                    endpoints: fedcert::assess::EndpointFacts::default(),
                 })
             };
             status.apply(RefreshOutcome {

@@ -223,6 +223,13 @@ impl CertInfo {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode(&self.der)
     }
+
+    /// Let go of the DER bytes and keep every fact read from them, for reports that never
+    /// export the certificate itself ([`Self::base64`] is empty then).
+    pub fn forget_der(&mut self) {
+        static EMPTY: std::sync::LazyLock<Arc<[u8]>> = std::sync::LazyLock::new(|| Arc::from([]));
+        self.der = Arc::clone(&EMPTY);
+    }
 }
 
 /// Analyse one DER certificate. Trailing bytes after the certificate are an error.
@@ -265,6 +272,34 @@ pub(crate) fn analyze_with_sha1(der: &[u8], sha1: Sha1) -> Result<CertInfo, Cert
         key_bits: key.bits,
         der: Arc::from(raw),
     })
+}
+
+/// The host names and IP addresses a certificate is issued for (its subjectAltName DNS and IP
+/// entries, in order), as a TLS client matches them; empty when it has none or they cannot be
+/// read.
+pub fn dns_names(der: &[u8]) -> Vec<String> {
+    use x509_parser::extensions::GeneralName;
+    let Ok((_, cert)) = X509Certificate::from_der(der) else {
+        return Vec::new();
+    };
+    let Ok(Some(names)) = cert.subject_alternative_name() else {
+        return Vec::new();
+    };
+    names
+        .value
+        .general_names
+        .iter()
+        .filter_map(|name| match name {
+            GeneralName::DNSName(dns) => Some((*dns).to_owned()),
+            GeneralName::IPAddress(bytes) => match *bytes {
+                [a, b, c, d] => Some(std::net::Ipv4Addr::new(*a, *b, *c, *d).to_string()),
+                _ => <[u8; 16]>::try_from(*bytes)
+                    .ok()
+                    .map(|v6| std::net::Ipv6Addr::from(v6).to_string()),
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 fn describe_der_error(err: x509_parser::nom::Err<X509Error>) -> CertError {

@@ -8,13 +8,15 @@ use std::ops::{Index, Range};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::assess::{
-    self, AdfsHolds, AssessInput, Assessment, EntraSide, EntraSource, FactsError, FetchFailure,
-    FetchProblem, IdpFacts, Peer,
+    self, AdfsHolds, AssessInput, Assessment, EndpointFacts, Endpoints, EntraSide, EntraSource,
+    FactsError, FederationChange, FetchFailure, FetchProblem, IdpFacts, Peer, PostureInput,
+    SignatureCheck, TlsCert,
 };
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
+use crate::history::{CertHistory, Observation};
 use crate::metadata::MetadataError;
-use crate::source::graph::{GraphError, SignInNeeded};
+use crate::source::graph::{Access, GraphError, SignInNeeded};
 use crate::source::imports::Imports;
 use crate::source::{FetchError, FetchErrorKind};
 
@@ -54,6 +56,9 @@ pub struct Snapshot {
     /// The server's `Date` minus this machine's clock when the response arrived (positive: the
     /// server is ahead); `None` without a `Date` header (files, stdin, servers that send none).
     pub clock_skew: Option<TimeDelta>,
+    /// The document's signature and the TLS certificates of the metadata and sign-in hosts, as
+    /// this refresh saw them (DESIGN.md §6.4).
+    pub endpoints: EndpointFacts,
 }
 
 impl Snapshot {
@@ -65,6 +70,17 @@ impl Snapshot {
             .chain(&self.facts.encryption)
             .map(|c| c.sha1)
             .collect()
+    }
+
+    /// The document's XML signature does not verify (rule X2): nothing shows that what it
+    /// publishes is the IdP's.
+    pub fn signature_invalid(&self) -> bool {
+        self.endpoints.signature.as_ref().is_some_and(|s| {
+            matches!(
+                s.verification.outcome,
+                crate::metadata::signature::Outcome::Invalid(_)
+            )
+        })
     }
 }
 
@@ -143,6 +159,14 @@ impl RefreshFailure {
         }
     }
 
+    /// The TLS certificate the host presented during the failed read, when one was read.
+    pub fn presented(&self) -> Option<&TlsCert> {
+        match self {
+            Self::Fetch(error) => error.presented(),
+            _ => None,
+        }
+    }
+
     /// A word or two for table cells.
     pub fn short(&self) -> String {
         match self {
@@ -173,6 +197,35 @@ pub struct RefreshOutcome {
     pub entra: Option<Result<EntraSide, RefreshError>>,
 }
 
+impl RefreshOutcome {
+    /// What this refresh saw for the certificate history: the certificates the metadata
+    /// published, and those Entra held when Graph was read.
+    pub fn observation(&self) -> Observation {
+        let trusted = match &self.entra {
+            Some(Ok(side)) if side.source == Some(EntraSource::Graph) => Some(
+                side.signing
+                    .iter()
+                    .chain(&side.next_signing)
+                    .copied()
+                    .collect(),
+            ),
+            _ => None,
+        };
+        Observation {
+            // A document whose signature does not verify vouches for nothing: had it been
+            // altered to publish a rogue certificate, the history would take that certificate
+            // for the IdP's, and Entra's trust in it for a retired one's (B2, not B1).
+            published: self
+                .metadata
+                .as_ref()
+                .ok()
+                .filter(|snapshot| !snapshot.signature_invalid())
+                .map(|snapshot| snapshot.cert_set().into_iter().collect()),
+            trusted,
+        }
+    }
+}
+
 /// Whether a fetch is under way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FetchState {
@@ -189,7 +242,8 @@ pub struct DomainStatus {
     pub last_error: Option<RefreshError>,
     pub last_attempt: Option<DateTime<Utc>>,
     /// The Entra side from Graph or an import; typed-in thumbprints come from the config.
-    pub entra_live: Option<EntraSide>,
+    /// Boxed: most domains of a large fleet have none, and a fleet holds one status per domain.
+    pub entra_live: Option<Box<EntraSide>>,
     pub entra_error: Option<RefreshError>,
     /// `AutoCertificateRollover` from an imported `Get-AdfsProperties`, when present.
     pub imported_auto_rollover: Option<bool>,
@@ -210,11 +264,21 @@ pub struct DomainStatus {
     /// verdict could next change ([`assess::next_change`]). `None` when unknown (a verdict set
     /// by hand, facts newer than it): re-assess at every chance.
     pub verdict_holds: Option<Range<DateTime<Utc>>>,
+    /// Which certificates fedcert saw the IdP publish and Entra trust, and when: the saved
+    /// history ([`crate::history`]) and what this process saw since.
+    pub history: CertHistory,
+    /// Why the saved history could not be used (a corrupt file was moved aside, …): fedcert
+    /// goes on with what it sees from now on.
+    pub history_problem: Option<crate::store::StoreError>,
+    /// Entra's audit events that changed this domain's federation in the last 30 days;
+    /// `None` until the tenant's audit log was read (never, without Graph).
+    pub changes: Option<Access<Vec<FederationChange>>>,
 }
 
 impl DomainStatus {
     /// A domain not yet fetched, assessed as of `now`.
     pub fn new(config: DomainConfig, now: DateTime<Utc>) -> Self {
+        let config_name = config.name.clone();
         let mut status = Self {
             config,
             last_good: None,
@@ -242,6 +306,9 @@ impl DomainStatus {
                 milestones: Vec::new(),
             },
             verdict_holds: None,
+            history: CertHistory::new(config_name.clone()),
+            history_problem: None,
+            changes: None,
         };
         status.reassess(now);
         status
@@ -250,7 +317,7 @@ impl DomainStatus {
     /// The Entra side in force: live (Graph / import) first, else thumbprints typed into the config.
     pub fn entra(&self) -> Option<EntraSide> {
         if let Some(live) = &self.entra_live {
-            return Some(live.clone());
+            return Some(EntraSide::clone(live));
         }
         let c = &self.config;
         (c.entra_signing_thumbprint.is_some() || c.entra_next_signing_thumbprint.is_some()).then(
@@ -271,7 +338,7 @@ impl DomainStatus {
         self.imported_auto_rollover = imports.auto_rollover();
         self.imported_adfs = imports.adfs_holds();
         if self.entra_live.is_none() {
-            self.entra_live = imports.entra_side();
+            self.entra_live = imports.entra_side().map(Box::new);
         }
         self.config.policy = imports.policy(self.config.policy);
         self.imports = imports;
@@ -303,7 +370,15 @@ impl DomainStatus {
         let fetch_error = self.last_error.as_ref().map(|e| FetchFailure {
             problem: e.cause.problem(),
             text: e.to_string(),
+            presented: e.cause.presented().cloned().map(Box::new),
         });
+        let adfs_certificates: Vec<Sha1> = self
+            .imports
+            .adfs_certificates
+            .iter()
+            .flat_map(|i| i.certificates.iter().map(|c| c.thumbprint))
+            .collect();
+        let endpoints = self.endpoints();
         let input = AssessInput {
             idp: self.last_good.as_ref().map(|s| &s.facts),
             fetch_error: fetch_error.as_ref(),
@@ -313,6 +388,18 @@ impl DomainStatus {
             peers: &self.peers,
             policy: &self.config.policy,
             clock_skew: self.last_good.as_ref().and_then(|s| s.clock_skew),
+            posture: PostureInput {
+                domain: &self.config.name,
+                metadata_url: Some(self.config.metadata_url.as_str()),
+                history: Some(&self.history),
+                adfs_certificates: &adfs_certificates,
+                changes: self
+                    .changes
+                    .as_ref()
+                    .and_then(Access::read)
+                    .map(Vec::as_slice),
+            },
+            endpoints: Some(&endpoints),
         };
         self.assessment = assess::assess(&input, now);
         self.verdict_holds = Some(now..assess::next_change(&input, now));
@@ -327,6 +414,7 @@ impl DomainStatus {
 
     /// Take in a refresh result without re-assessing (the caller re-assesses with its own `now`).
     pub fn record(&mut self, outcome: RefreshOutcome) {
+        self.history.record(&outcome.observation(), outcome.at);
         self.verdict_holds = None;
         self.fetch = FetchState::Idle;
         self.last_attempt = Some(outcome.at);
@@ -342,7 +430,7 @@ impl DomainStatus {
         }
         match outcome.entra {
             Some(Ok(side)) => {
-                self.entra_live = Some(side);
+                self.entra_live = Some(Box::new(side));
                 self.entra_error = None;
             }
             Some(Err(error)) => self.entra_error = Some(error),
@@ -367,6 +455,55 @@ impl DomainStatus {
     /// What Entra holds for it, as its IdP group's peers see it.
     pub fn entra_certs(&self) -> Option<assess::EntraCerts> {
         self.entra().map(|e| e.certs()).filter(|c| c.is_known())
+    }
+
+    /// Take in the saved history (from the data dir): what it knows is added to what this
+    /// process saw. It changes no verdict before the metadata is read (B1 and B2 judge Entra's
+    /// certificates against the IdP's); after that, re-assess.
+    pub fn merge_history(&mut self, saved: &CertHistory) {
+        self.history.merge(saved);
+    }
+
+    /// The metadata's signature judged with this domain's config (the IdP signing certificates
+    /// the document publishes, `metadata_signer`, `require_signature`); `None` before a document
+    /// was read.
+    pub fn signature(&self) -> Option<SignatureCheck> {
+        let snapshot = self.last_good.as_ref()?;
+        let signature = snapshot.endpoints.signature.as_ref()?;
+        let published: Vec<Sha1> = snapshot.facts.signing.iter().map(|c| c.sha1).collect();
+        Some(SignatureCheck::judge(
+            signature,
+            &published,
+            &self.config.metadata_signer,
+            self.config.require_signature,
+        ))
+    }
+
+    /// The certificate the metadata host presented at the latest attempt that got one: the
+    /// failed attempt's when TLS refused it (or the server answered an error), else the last
+    /// good snapshot's.
+    pub fn metadata_tls(&self) -> Option<&TlsCert> {
+        self.last_error
+            .as_ref()
+            .and_then(|e| e.cause.presented())
+            .or_else(|| {
+                self.last_good
+                    .as_ref()
+                    .and_then(|s| s.endpoints.tls.as_ref())
+            })
+    }
+
+    /// What the verdict reads about the signature and the TLS certificates.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            signature: self.signature(),
+            metadata_tls: self.metadata_tls().cloned(),
+            signin_tls: self
+                .last_good
+                .as_ref()
+                .and_then(|s| s.endpoints.signin_tls())
+                .cloned(),
+        }
     }
 
     /// Entra's side cannot be read until someone signs in to the domain's tenant (again): the

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::assess::finding::Situation;
-use crate::assess::{Assessment, EntraSide, Finding, Outage, Rule, Severity, SyncState};
+use crate::assess::{Assessment, EntraSide, Finding, Outage, Rule, Severity, SyncState, TlsRole};
 use crate::checklist::Checklist;
 
 /// Where a cause comes from.
@@ -539,6 +539,9 @@ fn shows(w: &Watched<'_>, condition: Condition, shared: &[String]) -> Option<Str
         Condition::MetadataUnusable => finding_with(w, |f| {
             matches!(f.rule, Rule::R8 | Rule::R11)
                 || (f.rule == Rule::R7 && f.severity >= Severity::Warning)
+                // An expired TLS certificate on the metadata host: Entra cannot read it either.
+                || matches!(&f.situation, Situation::TlsExpiring { role: TlsRole::Metadata, cert }
+                    if cert.cert.not_after <= w.now)
         })
         .filter(|f| !matches!(f.situation, Situation::NeverRead { failure: None }))
         .map(|f| say(w, f)),
@@ -554,7 +557,7 @@ fn shows(w: &Watched<'_>, condition: Condition, shared: &[String]) -> Option<Str
         Condition::FailingNow => match a.outage {
             Some(Outage::PrimaryExpired) => by_rule(Rule::R1),
             Some(Outage::SyncBroken) => by_rule(Rule::R2),
-            Some(Outage::CriticalThreshold) | None => None,
+            Some(Outage::CriticalThreshold | Outage::SuspectedCompromise) | None => None,
         },
         Condition::NotVisible => None,
     }

@@ -15,9 +15,11 @@ use crate::assess::{EntraCerts, Peer, Severity};
 use crate::config::DomainConfig;
 pub use crate::domain::DomainId;
 use crate::domain::{DomainStatus, FetchState};
+use crate::history;
 use crate::poller::PollEvent;
-use crate::source::imports::Imports;
+use crate::source::imports::{ImportKind, Imports};
 use crate::store::Store;
+use crate::tenant::TenantPosture;
 
 impl Index<DomainId> for Fleet {
     type Output = DomainStatus;
@@ -32,15 +34,18 @@ impl Index<DomainId> for Fleet {
 pub type Reassess = fn(&mut DomainStatus, DateTime<Utc>);
 
 /// What an event changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Applied {
     /// A fetch began: only the domain's refresh state changed.
     Fetching(DomainId),
     /// A refresh ended: its facts (or its error) and its verdict changed.
     Refreshed(DomainId),
+    /// A tenant was read: its unwatched domains, and the verdicts of these domains (their
+    /// share of the audit log).
+    Tenant(Vec<DomainId>),
 }
 
-/// Every domain's state, in the config's order.
+/// Every domain's state, in the config's order, and each tenant's posture.
 #[derive(Clone, Debug)]
 pub struct Fleet {
     domains: Vec<DomainStatus>,
@@ -54,6 +59,10 @@ pub struct Fleet {
     regroup_all: bool,
     /// Domains re-assessed because their IdP group changed, since [`Self::take_regrouped`].
     regrouped: Vec<DomainId>,
+    /// The latest read of each tenant, in the order they were first read.
+    tenants: Vec<TenantPosture>,
+    /// Where [`Self::reassess_some_due`] goes on: the domains it had no room for come first.
+    resume_at: usize,
 }
 
 impl Fleet {
@@ -70,29 +79,54 @@ impl Fleet {
             groups: HashMap::new(),
             regroup_all: false,
             regrouped: Vec::new(),
+            tenants: Vec::new(),
+            resume_at: 0,
         };
         fleet.group_everyone(None);
         fleet
     }
 
     /// The configured `domains`, not fetched yet and assessed as of `now`, each with what was
-    /// imported for it from PowerShell into `store`. A broken import file is moved aside by the
-    /// store and logged as a warning; its domain goes on without it.
+    /// imported for it from PowerShell into `store` and its saved certificate history. A broken
+    /// import or history file is moved aside by the store and logged as a warning; its domain
+    /// goes on without it.
     pub fn load<'a>(
         domains: impl IntoIterator<Item = &'a DomainConfig>,
         store: Option<&Store>,
         now: DateTime<Utc>,
     ) -> Self {
+        let listed = store.and_then(Store::file_names);
+        // A data dir without imports (the usual case): 10,000 domains need not each look.
+        let imports = store.filter(|_| listed.as_ref().is_none_or(ImportKind::any_in));
+        // Likewise the certificate histories: only the domains that have one read it.
+        let histories = store.and_then(history::saved_names);
         let statuses = domains
             .into_iter()
             .map(|domain| {
                 let mut status = DomainStatus::new(domain.clone(), now);
                 if let Some(store) = store {
-                    let (imports, problems) = Imports::load(store, &domain.name);
+                    match history::load_listed(store, &domain.name, histories.as_ref()) {
+                        Ok(Some(saved)) => status.merge_history(&saved),
+                        Ok(None) => {}
+                        Err(problem) => {
+                            tracing::warn!(
+                                "{}: the certificate history is not used: {problem}",
+                                domain.name
+                            );
+                            status.history_problem = Some(problem);
+                        }
+                    }
+                }
+                if let Some(store) = imports {
+                    let (imports, problems) =
+                        Imports::load_listed(store, &domain.name, listed.as_ref());
                     for problem in problems {
                         tracing::warn!("{}: an import is not used: {problem}", domain.name);
                     }
-                    status.apply_imports(imports, now);
+                    // Nothing imported changes nothing: the verdict made above stands.
+                    if imports != Imports::default() {
+                        status.apply_imports(imports, now);
+                    }
                 }
                 status
             })
@@ -159,6 +193,7 @@ impl Fleet {
                 (self.reassess)(status, now);
                 Some(Applied::Refreshed(domain))
             }
+            PollEvent::Tenant(posture) => Some(Applied::Tenant(self.apply_tenant(*posture, now))),
         }
     }
 
@@ -277,6 +312,40 @@ impl Fleet {
         self.regroup_all = false;
     }
 
+    /// Take in a tenant's posture: keep it (replacing the tenant's earlier read) and give each
+    /// domain its share of the audit log. The domains whose share changed, and with it their
+    /// verdicts, made again as of `now`.
+    fn apply_tenant(&mut self, posture: TenantPosture, now: DateTime<Utc>) -> Vec<DomainId> {
+        let mut changed = Vec::new();
+        for (i, status) in self.domains.iter_mut().enumerate() {
+            if !posture.tenant.holds(&status.config) {
+                continue;
+            }
+            let changes = posture.changes_of(&status.config.name);
+            if status.changes.as_ref() == Some(&changes) {
+                continue;
+            }
+            status.changes = Some(changes);
+            status.verdict_holds = None;
+            (self.reassess)(status, now);
+            changed.push(DomainId::from_index(i));
+        }
+        match self
+            .tenants
+            .iter_mut()
+            .find(|t| t.tenant.name == posture.tenant.name)
+        {
+            Some(known) => *known = posture,
+            None => self.tenants.push(posture),
+        }
+        changed
+    }
+
+    /// Each tenant's latest posture, in the order they were first read.
+    pub fn tenants(&self) -> &[TenantPosture] {
+        &self.tenants
+    }
+
     /// Re-assess, as of `now`, every domain whose verdict may have changed since it was made
     /// (a verdict holds until its next threshold or countdown step, [`crate::assess::next_change`]),
     /// and say which. With 10,000 domains most seconds find none.
@@ -294,11 +363,43 @@ impl Fleet {
         due
     }
 
-    /// The worst verdict (OK for an empty fleet): `check`'s exit code.
+    /// As [`Self::reassess_due`], re-assessing at most `at_most` domains: the others stay due and
+    /// go first at the next call, so every due domain is re-assessed within
+    /// ⌈due / at_most⌉ calls. The TUI's tick uses it to keep a second in which a whole fleet's
+    /// countdown moves (10,000 domains sharing one IdP) from holding up keys and frames.
+    pub fn reassess_some_due(&mut self, now: DateTime<Utc>, at_most: usize) -> Vec<DomainId> {
+        if self.regroup_all {
+            self.group_everyone(None);
+        }
+        let count = self.domains.len();
+        let start = if self.resume_at < count {
+            self.resume_at
+        } else {
+            0
+        };
+        let mut due = Vec::new();
+        for i in (start..count).chain(0..start) {
+            let status = &mut self.domains[i];
+            if status.needs_reassess(now) {
+                if due.len() == at_most {
+                    self.resume_at = i;
+                    return due;
+                }
+                (self.reassess)(status, now);
+                due.push(DomainId::from_index(i));
+            }
+        }
+        self.resume_at = 0;
+        due
+    }
+
+    /// The worst verdict (OK for an empty fleet): `check`'s exit code. A tenant's federated
+    /// domain that no `[[domain]]` watches makes it at least WARNING (rule U1).
     pub fn worst(&self) -> Severity {
         self.domains
             .iter()
             .map(|d| d.assessment.severity)
+            .chain(self.tenants.iter().map(TenantPosture::severity))
             .max()
             .unwrap_or(Severity::Ok)
     }
@@ -328,40 +429,23 @@ impl Fleet {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::sync::Arc;
-
     use chrono::TimeDelta;
 
     use super::*;
     use crate::assess::{IdpFacts, IdpKind, Rule};
-    use crate::cert::{CertInfo, Sha1, Sha256};
+    use crate::cert::{CertInfo, Sha1, test_cert};
     use crate::domain::{RefreshError, RefreshOutcome, Snapshot};
     use crate::source::{FetchError, FetchErrorKind};
 
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
     fn now() -> DateTime<Utc> {
-        at("2026-12-01T09:00:00Z")
+        "2026-12-01T09:00:00Z".parse().unwrap()
     }
 
+    /// Certificate `id`, valid for a year until `not_after`.
     fn cert(id: u8, not_after: DateTime<Utc>) -> CertInfo {
         CertInfo {
             sha1: Sha1([id; 20]),
-            sha256: Sha256([id; 32]),
-            subject: format!("CN=ADFS Signing {id}"),
-            issuer: format!("CN=ADFS Signing {id}"),
-            serial: format!("{id:02X}"),
-            not_before: not_after - TimeDelta::days(365),
-            not_after,
-            key_algorithm: "RSA".into(),
-            key_bits: Some(2048),
-            signature_algorithm: "sha256WithRSAEncryption".into(),
-            self_signed: true,
-            der: Arc::from(vec![id]),
+            ..test_cert(not_after - TimeDelta::days(365), not_after)
         }
     }
 
@@ -383,6 +467,7 @@ mod tests {
             },
             http_date: None,
             clock_skew: None,
+            endpoints: crate::assess::EndpointFacts::default(),
         }
     }
 
@@ -536,6 +621,29 @@ mod tests {
     }
 
     #[test]
+    fn at_most_so_many_are_reassessed_at_once_and_the_rest_go_first_next_time() {
+        let names: Vec<String> = (0..10).map(|i| format!("d{i}.example")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut fleet = fleet(&names);
+        let id = DomainId::from_index;
+        for i in 0..10 {
+            fleet.get_mut(id(i)).unwrap();
+        }
+        assert_eq!(fleet.reassess_some_due(now(), 4), [0, 1, 2, 3].map(id));
+        // A domain made due meanwhile waits its turn behind those left over.
+        fleet.get_mut(id(1)).unwrap();
+        assert_eq!(fleet.reassess_some_due(now(), 4), [4, 5, 6, 7].map(id));
+        assert_eq!(fleet.reassess_some_due(now(), 4), [8, 9, 1].map(id));
+        assert_eq!(fleet.reassess_some_due(now(), 4), []);
+        // Nothing is left due; each verdict is as of `now`.
+        assert!(fleet.statuses().iter().all(|d| !d.needs_reassess(now())));
+        // Without a limit, the same as reassess_due.
+        fleet.get_mut(id(9)).unwrap();
+        fleet.get_mut(id(0)).unwrap();
+        assert_eq!(fleet.reassess_some_due(now(), usize::MAX), [0, 9].map(id));
+    }
+
+    #[test]
     fn worst_and_tally_count_the_verdicts() {
         let mut fleet = fleet(&["a.example", "b.example", "c.example"]);
         assert_eq!(fleet.worst(), Severity::Unknown);
@@ -547,6 +655,73 @@ mod tests {
             vec![(Severity::Critical, 1), (Severity::Unknown, 2)]
         );
         assert_eq!(Fleet::new(Vec::new()).worst(), Severity::Ok);
+    }
+
+    #[test]
+    fn a_tenant_read_gives_each_domain_its_changes_and_unwatched_domains_raise_the_worst() {
+        use crate::assess::FederationChange;
+        use crate::source::graph::{Access, AuditedChange};
+        let mut fleet = fleet(&["a.example", "b.example"]);
+        for id in [A, B] {
+            fleet.apply(
+                finished(id, Ok(snapshot(1, now() + TimeDelta::days(200), now()))),
+                now(),
+            );
+        }
+        let before = fleet.worst();
+        let change = FederationChange {
+            at: now() - TimeDelta::hours(2),
+            activity: "Set federation settings on domain".into(),
+            actor: "mallory@a.example".into(),
+        };
+        let posture = |unwatched: &[&str]| {
+            PollEvent::Tenant(Box::new(TenantPosture::new(
+                crate::tenant::Tenant {
+                    name: "contoso.onmicrosoft.example".into(),
+                    default: true,
+                },
+                now(),
+                Access::Read(
+                    ["a.example", "b.example"]
+                        .iter()
+                        .chain(unwatched)
+                        .map(|d| (*d).to_owned())
+                        .collect(),
+                ),
+                &["a.example".to_owned(), "b.example".to_owned()],
+                Access::Read(vec![AuditedChange {
+                    change: change.clone(),
+                    domains: vec!["A.example".into()],
+                }]),
+            )))
+        };
+        let applied = fleet.apply(posture(&["rogue.example"]), now());
+        assert_eq!(
+            applied,
+            Some(Applied::Tenant(vec![A, B])),
+            "both got a share"
+        );
+        assert_eq!(fleet[A].changes, Some(Access::Read(vec![change.clone()])));
+        assert_eq!(fleet[B].changes, Some(Access::Read(Vec::new())));
+        assert!(
+            fleet[A]
+                .assessment
+                .findings
+                .iter()
+                .any(|f| f.rule == Rule::B4),
+            "{:?}",
+            fleet[A].assessment.findings
+        );
+        assert_eq!(fleet.tenants().len(), 1);
+        assert_eq!(fleet.tenants()[0].unwatched_domains(), ["rogue.example"]);
+        assert_eq!(fleet.worst(), before.max(Severity::Warning));
+        // The same read again changes nobody's share: no verdict is made again.
+        assert_eq!(
+            fleet.apply(posture(&[]), now()),
+            Some(Applied::Tenant(Vec::new()))
+        );
+        assert_eq!(fleet.tenants().len(), 1, "the tenant's read replaced");
+        assert!(fleet.tenants()[0].unwatched_domains().is_empty());
     }
 
     #[test]

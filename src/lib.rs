@@ -7,11 +7,16 @@
 //! ```text
 //! config ──► source ──► metadata + cert ──► assess ──► checklist
 //!                       poller (tokio) ─────────┤
+//!                          │ PollEvent          │
+//!                          ▼                    │
+//!                        fleet (every domain: facts, verdict, refresh state)
 //!                                               ▼
-//!                                   tui/ (interactive)   cli/ (check, inspect, …)
+//!                                   tui/ (interactive)   cli/ (check, serve, …)
 //! ```
 //!
 //! Only `tui` and `cli` know about terminals and command lines; everything else is the engine.
+//! `units` and `location` are leaves that every layer may use; the top-level modules name each
+//! other in one direction only (a test in `tests/tui.rs` says so).
 
 pub mod assess;
 pub mod cert;
@@ -22,12 +27,14 @@ pub mod demo;
 pub mod domain;
 pub mod explain;
 pub mod fleet;
+pub mod history;
 pub mod location;
 pub mod metadata;
 pub mod poller;
 pub mod powershell;
 pub mod source;
 pub mod store;
+pub mod tenant;
 pub mod tui;
 pub mod units;
 pub mod words;

@@ -4,9 +4,28 @@
 //! (typed results and errors) into [`PollEvent`]s carrying owned data, which the
 //! [`Fleet`](crate::fleet::Fleet) applies; it owns no domain state itself.
 
-use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::io::BufRead;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::domain::{DomainId, RefreshOutcome};
+use chrono::{DateTime, Utc};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::assess::{
+    self, DocumentSignature, EndpointFacts, EntityPicker, FactsError, IdpFacts, SigninTls,
+};
+use crate::config::{Config, DomainConfig};
+use crate::domain::{DomainId, RefreshError, RefreshFailure, RefreshOutcome, Snapshot};
+use crate::location::Location;
+use crate::metadata::{self, MetadataError};
+use crate::source::graph::{Access, GraphClient, GraphError, GraphSettings};
+use crate::source::{BodyReader, FetchOptions, Fetcher, Unread};
+use crate::store::Store;
+use crate::tenant::{Tenant, TenantPosture};
 
 /// What the UI asks of the poller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,25 +46,9 @@ pub enum PollEvent {
         domain: DomainId,
         outcome: Box<RefreshOutcome>,
     },
+    /// A tenant's posture was read (its unwatched federated domains, its audit log).
+    Tenant(Box<TenantPosture>),
 }
-
-use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
-use std::sync::Arc;
-use std::time::Duration;
-
-use tokio::sync::{Semaphore, mpsc};
-use tokio::task::JoinSet;
-use tokio::time::Instant;
-
-use crate::assess;
-use crate::assess::FactsError;
-use crate::config::Config;
-use crate::config::DomainConfig;
-use crate::domain::{RefreshError, RefreshFailure, Snapshot};
-use crate::metadata::{self, MetadataError};
-use crate::source::graph::{GraphClient, GraphError, GraphSettings};
-use crate::source::{FetchOptions, Fetcher};
 
 /// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
 /// (time still moves, starting from the given moment).
@@ -84,6 +87,26 @@ pub struct Sources {
     graphs: Arc<[(String, Result<GraphClient, GraphError>)]>,
     /// `[entra]` is configured: it is `graphs[0]`, the tenant of domains that name none.
     has_default: bool,
+    /// Where each domain's certificate history is saved ([`crate::history`]); `None`: it is
+    /// kept in memory only (the demo, tests, a machine without a data dir).
+    pub history: Option<Store>,
+    /// What a refresh keeps of the certificates it read.
+    pub keep: Keep,
+    /// Permits to parse a document that arrived whole: one per core.
+    parsers: Arc<Semaphore>,
+}
+
+/// What a refresh keeps of each certificate it read (the document itself is never kept: the
+/// facts are taken from it as it streams).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// The facts and the DER bytes: the renewal checklist puts the new certificate into
+    /// PowerShell as base64 (the TUI, `checklist`).
+    #[default]
+    Everything,
+    /// The facts only, which is all a report shows (`check`, `serve`): a fleet of 10,000
+    /// domains then holds no certificate bytes.
+    Facts,
 }
 
 impl Sources {
@@ -117,11 +140,53 @@ impl Sources {
                 (tenant.label().to_owned(), client)
             })
             .collect();
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
             graphs,
             has_default: config.entra.is_some(),
+            keep: Keep::default(),
+            parsers: Arc::new(Semaphore::new(cores)),
+            history: None,
         }
+    }
+
+    /// Only the metadata's fetcher, no Graph client: what `fedcert import` reads to check a file
+    /// against the domain's IdP (thumbprints and hosts: the facts are enough).
+    pub fn metadata_only(config: &Config) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self {
+            fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
+            graphs: Arc::new([]),
+            has_default: false,
+            keep: Keep::Facts,
+            parsers: Arc::new(Semaphore::new(cores)),
+            history: None,
+        }
+    }
+
+    /// The same sources, keeping `keep` of what they read.
+    #[must_use]
+    pub fn keeping(self, keep: Keep) -> Self {
+        Self { keep, ..self }
+    }
+
+    /// The same sources, saving each domain's certificate history in `store` after every read.
+    #[must_use]
+    pub fn keeping_history(mut self, store: Option<Store>) -> Self {
+        self.history = store;
+        self
+    }
+
+    /// Every tenant with its Graph client, `[entra]` first.
+    pub fn tenants(&self) -> impl Iterator<Item = (Tenant, &Result<GraphClient, GraphError>)> {
+        self.graphs.iter().enumerate().map(|(i, (label, client))| {
+            let tenant = Tenant {
+                name: label.clone(),
+                default: self.has_default && i == 0,
+            };
+            (tenant, client)
+        })
     }
 
     /// The Graph client of `domain`'s tenant (`[entra]`'s for a domain that names none);
@@ -152,13 +217,19 @@ pub async fn refresh_domain(
                 client
                     .entra_side(&domain.name, at)
                     .await
+                    .map(|mut side| {
+                        if sources.keep == Keep::Facts {
+                            side.forget_certificate_bytes();
+                        }
+                        side
+                    })
                     .map_err(|e| RefreshError::new(at, e)),
             ),
             Some(Err(setup)) => Some(Err(RefreshError::new(at, setup.clone()))),
             None => None,
         }
     };
-    let (metadata, entra) = tokio::join!(read_metadata(&sources.fetcher, domain, at), entra);
+    let (metadata, entra) = tokio::join!(read_metadata(sources, domain, at), entra);
     // Every failed refresh goes to the log (the TUI's log pane, `--log-file`, stderr headless):
     // the domain, where it read (each error names its URL or path) and why it failed.
     if let Err(error) = &metadata {
@@ -167,63 +238,283 @@ pub async fn refresh_domain(
     if let Some(Err(error)) = &entra {
         tracing::warn!(target: REFRESH_LOG, "{}: Entra's side could not be read: {error}", domain.name);
     }
-    RefreshOutcome {
+    let metadata = match metadata {
+        Ok(mut snapshot) => {
+            let passive = entra
+                .as_ref()
+                .and_then(|side| side.as_ref().ok())
+                .and_then(|side| side.passive_sign_in_uri.as_deref());
+            snapshot.endpoints.signin =
+                probe_signin(&sources.fetcher, domain, &snapshot, passive).await;
+            if let Some(SigninTls::Failed { error, .. }) = &snapshot.endpoints.signin {
+                tracing::warn!(target: REFRESH_LOG, "{}: the sign-in host's TLS certificate could not be read: {error}", domain.name);
+            }
+            Ok(snapshot)
+        }
+        Err(error) => Err(error),
+    };
+    let outcome = RefreshOutcome {
         at,
         metadata,
         entra,
+    };
+    if let Some(store) = &sources.history {
+        save_history(store, &domain.name, &outcome).await;
+    }
+    outcome
+}
+
+/// Add what a refresh saw to the domain's saved certificate history. A history that cannot be
+/// saved (a full disk, a corrupt file moved aside) is a warning: the refresh stands, and the
+/// fleet keeps what it saw in memory.
+async fn save_history(store: &Store, domain: &str, outcome: &RefreshOutcome) {
+    let seen = outcome.observation();
+    if seen.is_empty() {
+        return;
+    }
+    let (store, name, at) = (store.clone(), domain.to_owned(), outcome.at);
+    // The store takes a file lock and fsyncs: keep it off the async workers.
+    let saved =
+        tokio::task::spawn_blocking(move || crate::history::save(&store, &name, &seen, at)).await;
+    match saved {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::warn!("{domain}: the certificate history was not saved: {error}");
+        }
+        Err(error) => {
+            tracing::warn!("{domain}: the certificate history was not saved: {error}");
+        }
     }
 }
 
-/// Fetch, parse and extract one domain's metadata (no Graph): what `fedcert import` checks a file
-/// against.
-pub async fn read_metadata(
+/// Read a tenant's posture through Graph: its federated domains that none of `watched` (every
+/// configured domain name) is, and the federation changes of its audit log. Never fails: a
+/// missing permission or a failed read is part of the posture.
+pub async fn refresh_tenant(
+    client: &GraphClient,
+    tenant: Tenant,
+    watched: &[String],
+    at: DateTime<Utc>,
+) -> TenantPosture {
+    let (federated, changes) = tokio::join!(
+        client.federated_domain_names(at),
+        client.federation_changes(at)
+    );
+    TenantPosture::new(tenant, at, federated, watched, changes)
+}
+
+/// The posture of every tenant of `sources` (`[entra]` and each `[[tenant]]`), read at once; a
+/// client that could not be set up (or whose operator has not signed in) gives a posture that
+/// says so.
+pub async fn refresh_tenants(
+    sources: &Sources,
+    watched: &[String],
+    at: DateTime<Utc>,
+) -> Vec<TenantPosture> {
+    let reads = sources.tenants().map(|(tenant, client)| async move {
+        match client {
+            Ok(client) => refresh_tenant(client, tenant, watched, at).await,
+            Err(setup) => TenantPosture::new(
+                tenant,
+                at,
+                Access::Failed(setup.clone()),
+                watched,
+                Access::Failed(setup.clone()),
+            ),
+        }
+    });
+    futures_util::future::join_all(reads).await
+}
+
+/// The sign-in host's TLS certificate (DESIGN.md §6.4): where the metadata's passive endpoint
+/// (or `SingleSignOnService`) points, else Entra's `passiveSignInUri`. Read only when the
+/// metadata came over https (plain http and files carry no TLS facts; a file means an
+/// air-gapped host) and only when it is another host than the metadata's, whose certificate the
+/// fetch itself read. Host names reserved for examples and tests (`.example`, `.invalid`,
+/// `.test`, RFC 6761) never resolve and are not looked up.
+async fn probe_signin(
     fetcher: &Fetcher,
+    domain: &DomainConfig,
+    snapshot: &Snapshot,
+    entra_passive: Option<&str>,
+) -> Option<SigninTls> {
+    let Ok(Location::Http(metadata)) = Location::parse(&snapshot.location) else {
+        return None;
+    };
+    if metadata.scheme() != "https" {
+        return None;
+    }
+    let text = snapshot.facts.sign_in_url.as_deref().or(entra_passive)?;
+    let Ok(Location::Http(signin)) = Location::parse(text) else {
+        return None;
+    };
+    let host = signin.host_str()?.to_ascii_lowercase();
+    let same_host = metadata
+        .host_str()
+        .is_some_and(|h| h.eq_ignore_ascii_case(&host))
+        && metadata.port_or_known_default() == signin.port_or_known_default();
+    if signin.scheme() != "https" || same_host || reserved_name(&host) {
+        return None;
+    }
+    let origin = signin.origin().ascii_serialization();
+    Some(
+        match fetcher.probe_tls(&origin, domain.ca_file.as_deref()).await {
+            Ok(cert) => SigninTls::Read(Box::new(cert)),
+            Err(error) => SigninTls::Failed {
+                host: match signin.port() {
+                    Some(port) if port != 443 => format!("{host}:{port}"),
+                    _ => host,
+                },
+                error: error.message().to_owned(),
+            },
+        },
+    )
+}
+
+/// A name under a top-level domain reserved by RFC 6761 for documentation and tests: it never
+/// resolves, so looking it up would only send a query out.
+fn reserved_name(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    ["example", "invalid", "test"]
+        .iter()
+        .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")))
+}
+
+/// Read one domain's metadata, parsed on a blocking thread (a large document while it arrives),
+/// keeping only the facts of the domain's IdP entity (an aggregate's other entities pass by).
+/// No Graph: also what `fedcert import` checks a file against.
+pub async fn read_metadata(
+    sources: &Sources,
     domain: &DomainConfig,
     at: DateTime<Utc>,
 ) -> Result<Snapshot, RefreshError> {
-    let fetched = fetcher
-        .fetch(&domain.metadata_url, domain.ca_file.as_deref())
+    let fail = |cause: RefreshFailure| RefreshError::new(at, cause);
+    let mut opened = sources
+        .fetcher
+        .open(&domain.metadata_url, domain.ca_file.as_deref())
         .await
-        .map_err(|e| RefreshError::new(at, e))?;
-    let location = fetched.location.clone();
+        .map_err(|e| fail(e.into()))?;
+    let location = opened.location.clone();
     let entity_id = domain.entity_id.clone();
-    let body = fetched.body;
-    // Parsing a large aggregate is CPU work: keep it off the async workers.
-    let facts = tokio::task::spawn_blocking(move || {
-        let doc = metadata::parse_bytes(&body).map_err(ParseFailure::Metadata)?;
-        assess::idp_facts(&doc, entity_id.as_deref()).map_err(ParseFailure::Facts)
-    })
-    .await
-    .map_err(|e| RefreshFailure::Internal {
-        location: location.clone(),
-        detail: format!("metadata reader stopped: {e}"),
-    })
-    .and_then(|parsed| {
-        parsed.map_err(|failure| match failure {
-            ParseFailure::Metadata(error) => RefreshFailure::Metadata {
+    // A document that arrives whole within PARSE_WHOLE_UP_TO bytes (an AD FS farm's is 10 to
+    // 100 KB) is parsed once it has: a parser thread waiting on each of `concurrency` fetches
+    // costs more than their bodies. A larger one (an aggregate) is parsed as it arrives, so
+    // nothing ever holds it. Either way the parser reads the chunks as they came.
+    let mut start = VecDeque::new();
+    let mut received = 0;
+    let whole = loop {
+        match opened.chunk().await {
+            Ok(Some(chunk)) => {
+                received += chunk.len();
+                start.push_back(chunk);
+                if received > PARSE_WHOLE_UP_TO {
+                    break false;
+                }
+            }
+            Ok(None) => break true,
+            Err(error) => return Err(fail(error.into())),
+        }
+    };
+    let (http_date, received_at) = (opened.http_date, opened.received_at);
+    // The certificate of the TLS session that carries the body (no second connection).
+    let tls = opened.tls.clone();
+    // Parsing is CPU work: keep it off the async workers.
+    let parsed = if whole {
+        // At most one such parse per core: they are short and all CPU, and each thread that
+        // parses keeps memory of its own (a fleet's worth of threads held ~30 MiB more).
+        let _permit = sources.parsers.acquire().await;
+        let reader = BodyReader::whole(start);
+        tokio::task::spawn_blocking(move || read_facts(reader, entity_id.as_deref())).await
+    } else {
+        let (reader, feed) = opened.into_reader(start);
+        let parsing = tokio::task::spawn_blocking(move || read_facts(reader, entity_id.as_deref()));
+        // The whole body is read even when the parser stops early (it gave up, or the root
+        // closed): a body over the cap, cut short or too slow is the failure to report, as
+        // when it was read before parsing.
+        let fed = feed.run(Unread::ReadToEnd).await;
+        let parsed = parsing.await;
+        // A body that did not arrive whole is the failure, whatever the parser made of its
+        // start.
+        fed.map_err(|e| fail(e.into()))?;
+        parsed
+    };
+    let (mut facts, signature) = parsed
+        .map_err(|e| {
+            fail(RefreshFailure::Internal {
                 location: location.clone(),
-                error,
-            },
-            ParseFailure::Facts(error) => RefreshFailure::Facts {
-                location: location.clone(),
-                error,
-            },
-        })
-    })
-    .map_err(|cause| RefreshError::new(at, cause))?;
+                detail: format!("metadata reader stopped: {e}"),
+            })
+        })?
+        .map_err(|failure| fail(failure.read_from(location.clone())))?;
+    if sources.keep == Keep::Facts {
+        facts.forget_certificate_bytes();
+    }
     Ok(Snapshot {
         fetched_at: at,
         location,
         facts,
-        http_date: fetched.http_date,
-        clock_skew: fetched.http_date.map(|date| date - fetched.received_at),
+        http_date,
+        clock_skew: http_date.map(|date| date - received_at),
+        endpoints: EndpointFacts {
+            signature: Some(signature),
+            tls,
+            signin: None,
+        },
     })
+}
+
+/// Up to this many bytes, a document is parsed once it has arrived whole; past it, while it
+/// arrives.
+const PARSE_WHOLE_UP_TO: usize = 256 * 1024;
+
+/// The facts of the domain's IdP entity, picked while the document streams, and the document's
+/// own signature, verified on the same read (DESIGN.md §6.4).
+///
+/// Verification sees every byte the parser consumes ([`metadata::signature::parse_and_verify`]),
+/// and the parser reads to the end of the input, so it judges the whole signed document: one
+/// that arrived whole (up to [`PARSE_WHOLE_UP_TO`]) from the bytes kept on the way, as
+/// [`metadata::signature::verify_bytes`] would; a larger one on a second thread, as it arrives.
+/// The body is never held whole for it. A body that does not arrive whole fails the refresh
+/// (the feed's error), so a verdict is never given on part of a document.
+fn read_facts(
+    reader: impl BufRead,
+    entity_id: Option<&str>,
+) -> Result<(IdpFacts, DocumentSignature), ParseFailure> {
+    let mut picker = EntityPicker::new(entity_id);
+    let (info, verification) =
+        metadata::signature::parse_and_verify(reader, |entity| entity, |e| picker.offer(e))
+            .map_err(ParseFailure::Metadata)?;
+    let entity = picker.finish().map_err(ParseFailure::Facts)?;
+    let facts = assess::facts_of(&entity, &info).map_err(ParseFailure::Facts)?;
+    let signature = DocumentSignature {
+        verification,
+        aggregate: info.aggregate,
+        // Its subject is all that is shown; the certificate itself is never exported.
+        signer: info
+            .signed_by
+            .and_then(|key| key.cert.ok())
+            .map(|mut cert| {
+                cert.forget_der();
+                cert
+            }),
+    };
+    Ok((facts, signature))
 }
 
 /// Why a document read gave no facts.
 enum ParseFailure {
     Metadata(MetadataError),
     Facts(FactsError),
+}
+
+impl ParseFailure {
+    /// The failure of a refresh that read the document from `location`.
+    fn read_from(self, location: String) -> RefreshFailure {
+        match self {
+            Self::Metadata(error) => RefreshFailure::Metadata { location, error },
+            Self::Facts(error) => RefreshFailure::Facts { location, error },
+        }
+    }
 }
 
 /// How the poller paces itself.
@@ -281,10 +572,51 @@ pub fn refresh_each<'a>(
 pub fn spawn(domains: Vec<DomainConfig>, sources: Sources, options: PollerOptions) -> PollerHandle {
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(domains, sources, options, commands_rx, events_tx));
+    let tenants_now = Arc::new(tokio::sync::Notify::new());
+    if sources.tenants().next().is_some() {
+        let watched: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
+        tokio::spawn(run_tenants(
+            sources.clone(),
+            watched,
+            options.clone(),
+            Arc::clone(&tenants_now),
+            events_tx.clone(),
+        ));
+    }
+    tokio::spawn(run(
+        domains,
+        sources,
+        options,
+        commands_rx,
+        events_tx,
+        tenants_now,
+    ));
     PollerHandle {
         commands: commands_tx,
         events: events_rx,
+    }
+}
+
+/// Read the tenants' posture right away, then on the interval and whenever every domain is
+/// refreshed by hand (`now` is notified), until the UI drops its event receiver.
+async fn run_tenants(
+    sources: Sources,
+    watched: Vec<String>,
+    options: PollerOptions,
+    now: Arc<tokio::sync::Notify>,
+    events: mpsc::UnboundedSender<PollEvent>,
+) {
+    loop {
+        for posture in refresh_tenants(&sources, &watched, options.clock.now()).await {
+            if events.send(PollEvent::Tenant(Box::new(posture))).is_err() {
+                return;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(options.interval) => {}
+            () = now.notified() => {}
+            () = events.closed() => return,
+        }
     }
 }
 
@@ -300,6 +632,7 @@ async fn run(
     options: PollerOptions,
     mut commands: mpsc::UnboundedReceiver<PollCommand>,
     events: mpsc::UnboundedSender<PollEvent>,
+    tenants_now: Arc<tokio::sync::Notify>,
 ) {
     let domains: Arc<[DomainConfig]> = domains.into();
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
@@ -350,7 +683,12 @@ async fn run(
                         entry.due = Instant::now();
                     }
                 }
-                Some(PollCommand::RefreshAll) => schedule.iter_mut().for_each(|s| s.due = Instant::now()),
+                Some(PollCommand::RefreshAll) => {
+                    for entry in &mut schedule {
+                        entry.due = Instant::now();
+                    }
+                    tenants_now.notify_one();
+                }
             },
             Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                 let (index, ok) = match joined {
@@ -444,7 +782,10 @@ fn far_future(now: Instant) -> Instant {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
     use super::*;
+    use crate::source::FetchErrorKind;
 
     fn entry(failures: u32, round: u64) -> Schedule {
         Schedule {
@@ -504,5 +845,107 @@ mod tests {
         let clock = Clock::starting_at(start);
         let drift = (clock.now() - start).num_seconds().abs();
         assert!(drift < 5, "clock drifted {drift} s from its start");
+    }
+
+    const FIXTURE: &str = include_str!("../tests/fixtures/metadata/adfs_bom_crlf.xml");
+
+    /// An aggregate of `count` copies of the AD FS fixture, each its own IdP `http://fsN.example`:
+    /// larger than what is parsed whole, so it is parsed while it arrives.
+    fn aggregate(count: usize) -> String {
+        let entity = FIXTURE
+            .trim_start_matches('\u{feff}')
+            .split_once("?>")
+            .unwrap()
+            .1;
+        let mut doc =
+            String::from("<EntitiesDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\">");
+        for n in 0..count {
+            doc.push_str(&entity.replace("fs.fixture.test", &format!("fs{n}.example")));
+        }
+        doc.push_str("</EntitiesDescriptor>");
+        assert!(doc.len() > PARSE_WHOLE_UP_TO, "{}", doc.len());
+        doc
+    }
+
+    fn sources() -> Sources {
+        Sources {
+            fetcher: Fetcher::new(FetchOptions::default()),
+            graphs: Arc::new([]),
+            has_default: false,
+            keep: Keep::Everything,
+            parsers: Arc::new(Semaphore::new(2)),
+            history: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-12-01T09:00:00Z".parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_large_document_is_parsed_while_it_arrives_and_gives_the_same_facts() {
+        let doc = aggregate(24);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aggregate.xml");
+        std::fs::write(&path, &doc).unwrap();
+        let wanted = "http://fs17.example/adfs/services/trust";
+        let mut domain = DomainConfig::new("fs17.example", path.display().to_string());
+        domain.entity_id = Some(wanted.to_owned());
+        let outcome = refresh_domain(&sources(), &domain, now()).await;
+        let snapshot = outcome.metadata.unwrap();
+        let whole = metadata::parse_bytes(doc.as_bytes()).unwrap();
+        assert_eq!(
+            snapshot.facts,
+            assess::idp_facts(&whole, Some(wanted)).unwrap()
+        );
+        assert_eq!(snapshot.facts.entity_id, wanted);
+
+        // Without entity_id, the aggregate's 24 identity providers are ambiguous, as whole.
+        domain.entity_id = None;
+        let outcome = refresh_domain(&sources(), &domain, now()).await;
+        let error = outcome.metadata.unwrap_err();
+        let RefreshFailure::Facts { error, .. } = error.cause else {
+            panic!("{error:?}")
+        };
+        assert_eq!(error, assess::idp_facts(&whole, None).unwrap_err());
+    }
+
+    #[tokio::test]
+    async fn a_large_body_cut_short_is_a_fetch_failure_not_a_parse_error() {
+        let doc = aggregate(24);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/md.xml", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") {
+                stream.read_exact(&mut byte).await.unwrap();
+                request.push(byte[0]);
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n",
+                doc.len()
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            // Well past what is parsed whole, then the connection drops.
+            stream
+                .write_all(&doc.as_bytes()[..doc.len() - 1000])
+                .await
+                .unwrap();
+        });
+        let domain = DomainConfig::new("fs17.example", url);
+        let outcome = refresh_domain(&sources(), &domain, now()).await;
+        let error = outcome.metadata.unwrap_err();
+        let RefreshFailure::Fetch(fetch) = &error.cause else {
+            panic!("{error:?}")
+        };
+        assert_eq!(fetch.kind(), FetchErrorKind::Connect, "{error}");
+        assert!(
+            fetch
+                .message()
+                .contains("closed before the whole body arrived"),
+            "{error}"
+        );
     }
 }

@@ -6,8 +6,10 @@
 //! Layout: `<dir>/<name>` for each JSON file, `<dir>/<name>.lock` for its advisory lock (a lock
 //! file beside the data, so the data file itself can be replaced by rename while locked) and
 //! `<dir>/<name>.tmp` while a write is under way. A crash mid-write leaves at most a torn
-//! `.tmp`, which readers never look at and the next writer overwrites.
+//! `.tmp`, which readers never look at and the next writer overwrites. Text files written for
+//! the operator (`runbooks/<domain>.ps1` from the TUI) are written the same way.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -113,6 +115,26 @@ impl Store {
         &self.dir
     }
 
+    /// The names of the files directly in the data dir, to look for many at once without a
+    /// lookup each (empty when the dir does not exist yet; `None` when it cannot be listed).
+    pub fn file_names(&self) -> Option<HashSet<String>> {
+        self.file_names_in("")
+    }
+
+    /// As [`Self::file_names`], in the data dir's sub-directory `dir` (`history`).
+    pub fn file_names_in(&self, dir: &str) -> Option<HashSet<String>> {
+        match fs::read_dir(self.dir.join(dir)) {
+            Ok(entries) => Some(
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|entry| entry.file_name().into_string().ok())
+                    .collect(),
+            ),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Some(HashSet::new()),
+            Err(_) => None,
+        }
+    }
+
     /// Read `name` (relative to the dir) as JSON. `Ok(None)` when absent. A file that does not
     /// parse is moved aside and reported as [`StoreError::Corrupt`].
     pub fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
@@ -122,6 +144,16 @@ impl Store {
     /// Write `value` as JSON to `name` atomically, under the advisory lock.
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
         self.write_as(name, value, Access::Shared)
+    }
+
+    /// Write `text` to `name` atomically, under the advisory lock (readable by others, like
+    /// the JSON files); the path it was written to.
+    pub fn write_text(&self, name: &str, text: &str) -> Result<PathBuf, StoreError> {
+        let path = self.path_of(name)?;
+        ensure_parent(&path, Access::Shared)?;
+        let _lock = Lock::exclusive(&path, self.lock_wait)?;
+        write_bytes_atomic(&path, text.as_bytes(), Access::Shared)?;
+        Ok(path)
     }
 
     fn write_as<T: Serialize>(
@@ -399,6 +431,11 @@ fn write_atomic<T: Serialize>(path: &Path, value: &T, access: Access) -> Result<
         reason: format!("cannot encode as JSON: {e}"),
     })?;
     bytes.push(b'\n');
+    write_bytes_atomic(path, &bytes, access)
+}
+
+/// [`write_atomic`] of bytes already encoded.
+fn write_bytes_atomic(path: &Path, bytes: &[u8], access: Access) -> Result<(), StoreError> {
     let temp = sibling(path, ".tmp");
     // Under the lock any temp file is a crashed writer's: remove it, then create ours afresh
     // (`create_new` never follows a symlink planted there).
@@ -416,7 +453,7 @@ fn write_atomic<T: Serialize>(path: &Path, value: &T, access: Access) -> Result<
         options.mode(0o600);
     }
     let written = options.open(&temp).and_then(|mut file| {
-        file.write_all(&bytes)?;
+        file.write_all(bytes)?;
         file.sync_all()
     });
     if let Err(e) = written {

@@ -88,6 +88,72 @@ fn every_optional_key_of_the_sample_is_valid_when_switched_on() {
         )
     );
     assert_eq!(contoso.policy.renew_now_days, 10);
+    assert_eq!(contoso.policy.tls_warn_days, 45);
+    assert_eq!(
+        contoso.metadata_signer,
+        ["6AE54FBAE4797272DCF6548719DFCEDE7D05ECD0"
+            .parse::<Sha1>()
+            .unwrap()]
+    );
+    assert!(contoso.require_signature);
+    assert_eq!(config.settings.policy.tls_warn_days, 30);
+}
+
+/// `metadata_signer` takes one thumbprint or an array; `require_signature` and
+/// `tls_warn_days` are read; unset, nobody else may sign, unsigned metadata is fine, and TLS
+/// warns at 30 days.
+#[test]
+fn metadata_signers_require_signature_and_tls_warn_days() {
+    let a = "6AE54FBAE4797272DCF6548719DFCEDE7D05ECD0";
+    let b = "00:bd:2e:5f:d3:53:78:1c:0c:63:5e:ca:99:17:7f:2e:f4:11:c5:de";
+    let config = parse(&format!(
+        "[settings]\ntls_warn_days = 21\n{DOMAIN}metadata_signer = \"{a}\"\nrequire_signature = true\n\n[[domain]]\nname = \"b.example\"\nmetadata_url = \"/srv/b.xml\"\nmetadata_signer = [\"{a}\", \"{b}\"]\ntls_warn_days = 0\n\n[[domain]]\nname = \"c.example\"\nmetadata_url = \"/srv/c.xml\"\n"
+    ));
+    let sha1 = |t: &str| t.parse::<Sha1>().unwrap();
+    let [one, two, none] = &config.domains[..] else {
+        panic!("three domains")
+    };
+    assert_eq!(one.metadata_signer, [sha1(a)]);
+    assert!(one.require_signature);
+    assert_eq!(one.policy.tls_warn_days, 21);
+    assert_eq!(two.metadata_signer, [sha1(a), sha1(b)]);
+    assert!(!two.require_signature);
+    assert_eq!(two.policy.tls_warn_days, 0);
+    assert!(none.metadata_signer.is_empty());
+    assert!(!none.require_signature);
+    assert_eq!(none.policy.tls_warn_days, 21);
+}
+
+#[test]
+fn bad_metadata_signers_are_refused_where_they_are_written() {
+    let good = "6AE54FBAE4797272DCF6548719DFCEDE7D05ECD0";
+    assert_errors(&[
+        (
+            &format!("{DOMAIN}metadata_signer = \"6AE54F\"\n"),
+            "fedcert.toml:4:19: metadata_signer: \"6AE54F\" is not a thumbprint: expected 40 hex digits (colons and spaces are allowed)",
+        ),
+        (
+            // The second of two, pointed at by its column.
+            &format!("{DOMAIN}metadata_signer = [\"{good}\", \"nope\"]\n"),
+            "fedcert.toml:4:64: metadata_signer: \"nope\" is not a thumbprint: expected 40 hex digits (colons and spaces are allowed)",
+        ),
+        (
+            &format!("{DOMAIN}metadata_signer = []\n"),
+            "fedcert.toml:4:19: metadata_signer must be a SHA-1 thumbprint (40 hex digits; colons and spaces are allowed) or an array of them: the certificates trusted to sign the metadata",
+        ),
+        (
+            &format!("{DOMAIN}metadata_signer = 42\n"),
+            "fedcert.toml:4:19: metadata_signer must be a SHA-1 thumbprint (40 hex digits; colons and spaces are allowed) or an array of them: the certificates trusted to sign the metadata",
+        ),
+        (
+            &format!("{DOMAIN}require_signature = \"yes\"\n"),
+            "fedcert.toml:4:21: `require_signature` must be true or false; found string \"yes\"",
+        ),
+        (
+            "[settings]\ntls_warn_days = -3\n",
+            "fedcert.toml:2:17: tls_warn_days = -3 is out of range: tls_warn_days must be a whole number of days from 0 to 3650",
+        ),
+    ]);
 }
 
 #[test]
@@ -121,6 +187,9 @@ fn the_sample_documents_every_key() {
         "entra_signing_thumbprint",
         "entra_next_signing_thumbprint",
         "ca_file",
+        "tls_warn_days",
+        "metadata_signer",
+        "require_signature",
         "tenant",
     ];
     let text = sample_uncommented();
@@ -253,7 +322,7 @@ fn unknown_and_missing_keys_suggest_the_valid_one() {
         ),
         (
             "[settings]\ncolour = \"blue\"\n",
-            "fedcert.toml:2:1: unknown key `colour` in [settings]; allowed: refresh, timeout, connect_timeout, max_body, concurrency, renew_now_days, manual_renew_days, entra_poll_days, generation_days, promotion_days, plan_days, critical_days",
+            "fedcert.toml:2:1: unknown key `colour` in [settings]; allowed: refresh, timeout, connect_timeout, max_body, concurrency, renew_now_days, manual_renew_days, entra_poll_days, generation_days, promotion_days, plan_days, critical_days, tls_warn_days",
         ),
         (
             "[setting]\n",
@@ -710,6 +779,8 @@ fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
             peers: &[],
             policy: &policy,
             clock_skew: None,
+            posture: fedcert::assess::PostureInput::default(),
+            endpoints: None,
         },
         t - chrono::TimeDelta::days(100),
     );

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use fedcert::assess::TlsRefusal;
 use fedcert::source::{FetchError, FetchErrorKind, FetchOptions, Fetched, Fetcher};
 use support::pki::TestCa;
 use support::{Behaviour, Reply, Server};
@@ -305,6 +306,62 @@ async fn the_timeout_covers_a_body_that_stops_halfway() {
     assert_eq!(err.message(), "timed out after 300 ms (timeout)");
 }
 
+/// The body of a [`Fetcher::stream`], read to its end on a thread that may block.
+async fn read_streamed(fetcher: &Fetcher, url: &str) -> std::io::Result<Vec<u8>> {
+    let streamed = fetcher.stream(url, None).await.unwrap();
+    let mut body = streamed.body;
+    tokio::task::spawn_blocking(move || {
+        let mut read = Vec::new();
+        std::io::Read::read_to_end(&mut body, &mut read).map(|_| read)
+    })
+    .await
+    .unwrap()
+}
+
+/// `stream` (what `inspect <URL>` reads) gives the timeout to each wait on the body: an aggregate
+/// that keeps coming may take longer than that in all (a domain's fetch may not), and one that
+/// stalls fails with words that say so.
+#[tokio::test]
+async fn a_streamed_body_may_take_longer_than_the_timeout_but_not_stall_that_long() {
+    let trickle = Server::http(|_| Behaviour::Trickle {
+        head: format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+            METADATA.len()
+        )
+        .into_bytes(),
+        body: METADATA.as_bytes().to_vec(),
+        every: Duration::from_millis(5),
+    })
+    .await;
+    let fetcher = fetcher_with(|o| o.timeout = Duration::from_millis(300));
+    let url = trickle.url("/m.xml");
+    let body = tokio::time::timeout(Duration::from_secs(30), read_streamed(&fetcher, &url))
+        .await
+        .expect("the body arrives in about 0.7 s")
+        .unwrap();
+    assert_eq!(body, METADATA.as_bytes());
+    let whole = fetch_err(&fetcher, &url).await;
+    assert_eq!(whole.message(), "timed out after 300 ms (timeout)");
+
+    let stall = Server::http(|_| {
+        Behaviour::Stall(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<EntityDescriptor".to_vec(),
+        )
+    })
+    .await;
+    let err = tokio::time::timeout(
+        Duration::from_secs(10),
+        read_streamed(&fetcher, &stall.url("/m.xml")),
+    )
+    .await
+    .expect("the fetcher's own 300 ms timeout should have fired")
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the body stalled: nothing arrived for 300 ms (timeout)"
+    );
+}
+
 #[tokio::test]
 async fn a_server_that_hangs_up_says_so() {
     let server = Server::http(|_| Behaviour::Close).await;
@@ -438,6 +495,15 @@ async fn an_unknown_ca_is_a_trust_error_and_ca_file_fixes_it() {
         )
     );
 
+    // What the host presented, read by a handshake that only records it.
+    let presented = err
+        .presented()
+        .expect("the presented certificate beside the error");
+    assert_eq!(presented.cert.subject, "CN=fedcert test server");
+    assert_eq!(presented.cert.issuer, "CN=fedcert test CA");
+    assert_eq!(presented.dns_names, ["127.0.0.1"]);
+    assert_eq!(presented.refused, Some(TlsRefusal::UnknownIssuer));
+
     let (_dir, ca_file) = write_ca(&ca);
     let before = server.connections();
     for _ in 0..2 {
@@ -446,6 +512,11 @@ async fn an_unknown_ca_is_a_trust_error_and_ca_file_fixes_it() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fetched.body, METADATA.as_bytes());
+        // The certificate of the session that carried the answer: trusted, same facts.
+        let tls = fetched.tls.expect("the session's certificate");
+        assert_eq!(tls.cert.sha1, presented.cert.sha1);
+        assert_eq!(tls.refused, None);
+        assert_eq!(tls.host, url.split('/').nth(2).unwrap());
     }
     assert_eq!(
         server.connections() - before,
@@ -471,6 +542,11 @@ async fn a_certificate_for_another_name_is_a_name_mismatch() {
         err.message(),
         "TLS: the server's certificate is not valid for 127.0.0.1 (name mismatch: it is issued for fs.contoso.com)"
     );
+    let presented = err
+        .presented()
+        .expect("the presented certificate beside the error");
+    assert_eq!(presented.dns_names, ["fs.contoso.com"]);
+    assert_eq!(presented.refused, Some(TlsRefusal::NameMismatch));
 }
 
 #[tokio::test]
@@ -490,6 +566,14 @@ async fn an_expired_certificate_says_expired() {
         err.message(),
         "TLS: the server's certificate has expired (the IdP must renew its TLS certificate)"
     );
+    let presented = err
+        .presented()
+        .expect("the presented certificate beside the error");
+    assert_eq!(
+        presented.cert.not_after.to_rfc3339(),
+        "2001-01-01T00:00:00+00:00"
+    );
+    assert_eq!(presented.refused, Some(TlsRefusal::Expired));
 }
 
 #[tokio::test]

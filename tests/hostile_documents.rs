@@ -412,7 +412,8 @@ fn readable_fixture_cases() -> Vec<Case> {
                 "(CN=someone else entirely)",
                 "subject   CN=hostile.fixture.test",
             ],
-            ("ok", "R6"),
+            // Its signature is made up: it does not verify (X2).
+            ("critical", "X2"),
         ),
         reads(
             "xsi-type-undeclared-prefix",
@@ -601,6 +602,12 @@ fn check_reports_the_right_reason_for_ambiguous_or_foreign_documents() {
             hostile("xsi_type_undeclared_prefix.xml"),
             None,
         ),
+        // Typed by hand from a browser's address bar: a trailing slash, and http for https.
+        (
+            "slash",
+            hostile("signed_by_a_stranger.xml"),
+            Some("http://hostile.fixture.test/adfs/services/trust/"),
+        ),
     ];
     let mut config = String::new();
     for (name, path, entity) in &cases {
@@ -655,6 +662,13 @@ fn check_reports_the_right_reason_for_ambiguous_or_foreign_documents() {
         ),
         "{}",
         error(3)
+    );
+    assert_eq!(
+        error(4),
+        format!(
+            "{}: no entity \"http://hostile.fixture.test/adfs/services/trust/\" in the metadata; did you mean \"https://hostile.fixture.test/adfs/services/trust\"? (set entity_id to it)",
+            hostile("signed_by_a_stranger.xml").display()
+        )
     );
 }
 

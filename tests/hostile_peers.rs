@@ -53,6 +53,9 @@ struct Row {
     url: String,
     ca_file: Option<PathBuf>,
     error: Option<String>,
+    /// TLS refused the host's certificate: why, in the words `metadata.tls.refused` must hold
+    /// beside the error (the presented certificate's facts are shown all the same).
+    refused: Option<&'static str>,
 }
 
 fn config(rows: &[Row]) -> String {
@@ -108,12 +111,59 @@ fn assert_rows(report: &Value, rows: &[Row]) {
             }
             Some(expected) => {
                 assert_eq!(error, Some(expected.as_str()), "{}", row.name);
-                assert_eq!(domain["severity"], "unknown", "{}", row.name);
-                assert_eq!(domain["findings"][0]["rule"], "R8", "{}", row.name);
+                let rules: Vec<&str> = domain["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["rule"].as_str().unwrap())
+                    .collect();
+                if row.refused == Some(EXPIRED) {
+                    assert_eq!(domain["severity"], "critical", "{}", row.name);
+                    assert_eq!(rules, ["T1", "R8"], "{}", row.name);
+                } else {
+                    assert_eq!(domain["severity"], "unknown", "{}", row.name);
+                    assert_eq!(rules, ["R8"], "{}", row.name);
+                }
             }
+        }
+        let tls = &domain["metadata"]["tls"];
+        match row.refused {
+            // The presented certificate beside the error, from a handshake of its own.
+            Some(refused) => {
+                assert_eq!(tls["subject"], "CN=fedcert test server", "{}", row.name);
+                assert_eq!(tls["issuer"], "CN=fedcert test CA", "{}", row.name);
+                assert_eq!(tls["trusted"], false, "{}", row.name);
+                assert_eq!(tls["refused"], refused, "{}", row.name);
+                assert_eq!(tls["sha1"].as_str().unwrap().len(), 40, "{}", row.name);
+                assert!(tls["dns_names"].is_array(), "{}", row.name);
+                let message = domain["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|f| f["rule"] == "R8")
+                    .unwrap()["message"]
+                    .as_str()
+                    .unwrap();
+                assert!(
+                    message.contains(
+                        "the host presented CN=fedcert test server, issued by CN=fedcert test CA"
+                    ),
+                    "{}: {message}",
+                    row.name
+                );
+            }
+            None if row.url.starts_with("https://") && row.error.is_none() => {
+                assert_eq!(tls["trusted"], true, "{}: {tls}", row.name);
+            }
+            None if row.url.starts_with("http://") => {
+                assert!(tls.is_null(), "{}: {tls}", row.name);
+            }
+            None => {}
         }
     }
 }
+
+const EXPIRED: &str = "it has expired";
 
 fn cap_error(url: &str) -> String {
     format!(
@@ -178,6 +228,7 @@ async fn one_check_over_every_hostile_peer_keeps_each_failure_to_its_own_domain(
         url,
         ca_file: ca_file.cloned(),
         error,
+        refused: None,
     };
     let tls_url = trusted.url("/federationmetadata.xml");
     let rows = vec![
@@ -243,33 +294,42 @@ async fn one_check_over_every_hostile_peer_keeps_each_failure_to_its_own_domain(
                 u("/lying-length")
             )),
         ),
-        row(
-            "untrusted.example",
-            tls_url.clone(),
-            None,
-            Some(format!(
-                "{tls_url}: TLS: the server's certificate is not trusted (unknown CA); set ca_file for this domain to the PEM of the CA that issued it"
-            )),
-        ),
+        Row {
+            refused: Some("it is issued by CN=fedcert test CA, a CA this machine does not trust"),
+            ..row(
+                "untrusted.example",
+                tls_url.clone(),
+                None,
+                Some(format!(
+                    "{tls_url}: TLS: the server's certificate is not trusted (unknown CA); set ca_file for this domain to the PEM of the CA that issued it"
+                )),
+            )
+        },
         row("ca-file.example", tls_url, Some(&ca_file), None),
-        row(
-            "mismatch.example",
-            mismatch.url("/m.xml"),
-            Some(&ca_file),
-            Some(format!(
-                "{}: TLS: the server's certificate is not valid for 127.0.0.1 (name mismatch: it is issued for fs.contoso.com)",
-                mismatch.url("/m.xml")
-            )),
-        ),
-        row(
-            "expired.example",
-            expired.url("/m.xml"),
-            Some(&ca_file),
-            Some(format!(
-                "{}: TLS: the server's certificate has expired (the IdP must renew its TLS certificate)",
-                expired.url("/m.xml")
-            )),
-        ),
+        Row {
+            refused: Some("it is not issued for 127.0.0.1 (it is issued for fs.contoso.com)"),
+            ..row(
+                "mismatch.example",
+                mismatch.url("/m.xml"),
+                Some(&ca_file),
+                Some(format!(
+                    "{}: TLS: the server's certificate is not valid for 127.0.0.1 (name mismatch: it is issued for fs.contoso.com)",
+                    mismatch.url("/m.xml")
+                )),
+            )
+        },
+        Row {
+            refused: Some(EXPIRED),
+            ..row(
+                "expired.example",
+                expired.url("/m.xml"),
+                Some(&ca_file),
+                Some(format!(
+                    "{}: TLS: the server's certificate has expired (the IdP must renew its TLS certificate)",
+                    expired.url("/m.xml")
+                )),
+            )
+        },
         row(
             "refused.example",
             format!("http://{refused}/m.xml"),
@@ -281,7 +341,8 @@ async fn one_check_over_every_hostile_peer_keeps_each_failure_to_its_own_domain(
     ];
     let done = check(dir.path(), config(&rows), Vec::new()).await;
     done.assert_sane("check", TIMEOUT + Duration::from_secs(6));
-    assert_eq!(done.code, Some(3), "worst is UNKNOWN: {}", done.stderr);
+    // The expired TLS certificate is T1 CRITICAL: Entra cannot read that metadata either.
+    assert_eq!(done.code, Some(2), "worst is CRITICAL: {}", done.stderr);
     let report: Value = serde_json::from_str(&done.stdout)
         .unwrap_or_else(|e| panic!("{e}: {} / {}", done.stdout, done.stderr));
     assert_rows(&report, &rows);
@@ -307,12 +368,14 @@ async fn https_proxy_is_used_and_no_proxy_hosts_go_direct() {
             url: through_proxy.clone(),
             ca_file: Some(ca_file.clone()),
             error: None,
+            refused: None,
         },
         Row {
             name: "direct.example",
             url: direct,
             ca_file: Some(ca_file.clone()),
             error: None,
+            refused: None,
         },
     ];
     let envs = vec![
@@ -330,15 +393,17 @@ async fn https_proxy_is_used_and_no_proxy_hosts_go_direct() {
         .next()
         .unwrap()
         .to_owned();
+    // Through the proxy, reqwest keeps no TLS facts of the tunnelled session: one more
+    // handshake through the same proxy reads the certificate (assert_rows checked it).
     assert_eq!(
         proxy.targets(),
-        vec![authority],
-        "one CONNECT, for the proxied host only"
+        vec![authority.clone(), authority],
+        "CONNECTs for the proxied host only: the fetch and the handshake that reads its certificate"
     );
     assert_eq!(
         server.connections(),
-        2,
-        "each domain reached the server once"
+        3,
+        "the direct domain reached the server once, with its certificate from that session"
     );
 
     // A proxy that is down is named as the cause, not the IdP.
@@ -348,6 +413,7 @@ async fn https_proxy_is_used_and_no_proxy_hosts_go_direct() {
         url: through_proxy.clone(),
         ca_file: Some(ca_file),
         error: None,
+        refused: None,
     }];
     let envs = vec![("HTTPS_PROXY".to_owned(), format!("http://{gone}"))];
     let done = check(dir.path(), config(&rows), envs).await;
@@ -405,6 +471,7 @@ async fn a_server_clock_more_than_five_minutes_off_is_a_c1_warning() {
             url: server.url(&format!("/{name}")),
             ca_file: None,
             error: None,
+            refused: None,
         })
         .collect();
     let c1 = |report: &Value, i: usize| -> Option<String> {
@@ -439,6 +506,7 @@ async fn a_server_clock_more_than_five_minutes_off_is_a_c1_warning() {
         url: server.url("/close"),
         ca_file: None,
         error: None,
+        refused: None,
     }];
     let path = dir.path().join("config.toml");
     std::fs::write(&path, config(&rows)).unwrap();

@@ -165,8 +165,18 @@ fn imported_adfs_properties_replace_auto_rollover_and_the_thresholds() {
     // The config says true; the imported Get-AdfsProperties says false and wins.
     assert_eq!(d["auto_rollover"], false, "{d:#}");
     // 21 days left, manual rollover, successor already in Entra: S3 softens to WARNING.
-    assert!(rules(&d).contains(&"S3"), "{:?}", rules(&d));
-    assert_eq!(d["severity"], "warning");
+    let s3 = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "S3")
+        .unwrap_or_else(|| panic!("{:?}", rules(&d)));
+    assert_eq!(s3["severity"], "warning");
+    // The fixture's signature is a stub (a certificate, no SignedInfo): it does not verify, and
+    // X2 says so above everything else.
+    assert_eq!(d["metadata"]["signature"], "invalid");
+    assert_eq!(rules(&d)[0], "X2");
+    assert_eq!(d["severity"], "critical");
     // CertificateGenerationThreshold 30 moves the generation milestone to T-30 d.
     let generation = d["milestones"]
         .as_array()

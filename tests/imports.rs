@@ -444,7 +444,7 @@ fn store_names_are_per_kind_and_domain_and_safe() {
 fn imports_describe_their_age_and_feed_the_verdict() {
     let imported = at("2026-12-01T06:00:00Z");
     let all = imports::Imports {
-        entra: Some(
+        entra: Some(Box::new(
             ImportedEntra::parse(
                 &bytes("entra-federation.ps7.json"),
                 "fed.json",
@@ -452,8 +452,8 @@ fn imports_describe_their_age_and_feed_the_verdict() {
                 imported,
             )
             .unwrap(),
-        ),
-        adfs_certificates: Some(
+        )),
+        adfs_certificates: Some(Box::new(
             ImportedAdfsCertificates::parse(
                 &bytes("adfs-certificates.single.json"),
                 "certs.json",
@@ -461,8 +461,8 @@ fn imports_describe_their_age_and_feed_the_verdict() {
                 imported,
             )
             .unwrap(),
-        ),
-        adfs_properties: Some(
+        )),
+        adfs_properties: Some(Box::new(
             ImportedAdfsProperties::parse(
                 &bytes("adfs-properties.manual.json"),
                 "props.json",
@@ -470,7 +470,7 @@ fn imports_describe_their_age_and_feed_the_verdict() {
                 imported,
             )
             .unwrap(),
-        ),
+        )),
     };
     assert_eq!(
         fedcert::words::imports(&all, at("2026-12-01T08:00:00Z")),

@@ -23,7 +23,7 @@ use serde_json::Value;
 const NOW: &str = "2026-12-01T09:00:00Z";
 
 /// Every family the exposition declares.
-const FAMILIES: [&str; 12] = [
+const FAMILIES: [&str; 16] = [
     "fedcert_domain_status",
     "fedcert_domain_sync_state",
     "fedcert_domain_primary_expires_in_seconds",
@@ -32,7 +32,11 @@ const FAMILIES: [&str; 12] = [
     "fedcert_certificate_not_before_timestamp_seconds",
     "fedcert_metadata_fetch_success",
     "fedcert_metadata_last_success_timestamp_seconds",
+    "fedcert_metadata_signature_valid",
+    "fedcert_tls_not_after_seconds",
     "fedcert_entra_update_result",
+    "fedcert_tenant_unwatched_federated_domains",
+    "fedcert_tenant_unwatched_federated_domain",
     "fedcert_domains",
     "fedcert_evaluation_timestamp_seconds",
     "fedcert_build_info",
@@ -52,6 +56,7 @@ type Exposition = MetricsExposition<PrometheusType, PrometheusValue>;
 
 struct Fixture {
     _demo: Demo,
+    _https: support::Server,
     dir: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
 }
@@ -63,6 +68,8 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let mut domains = demo.typed_in_config().domains.clone();
         domains.push(quirky_domain(dir.path()));
+        let (https, tls) = runtime.block_on(tls_domain(dir.path()));
+        domains.push(tls);
         std::fs::write(
             dir.path().join("config.toml"),
             support::config_toml::domains(&domains),
@@ -70,6 +77,7 @@ impl Fixture {
         .unwrap();
         Self {
             _demo: demo,
+            _https: https,
             dir,
             runtime,
         }
@@ -125,6 +133,30 @@ fn quirky_domain(dir: &Path) -> DomainConfig {
     let mut domain = DomainConfig::new(QUIRKY_DOMAIN, path.to_str().unwrap());
     domain.entra_signing_thumbprint = Some(sha1);
     domain
+}
+
+const TLS_DOMAIN: &str = "tls.example";
+
+/// A domain whose metadata comes over https (a private CA, `ca_file`) from 127.0.0.1, and whose
+/// users sign in at `localhost` on the same server: both hosts' certificates are exported.
+async fn tls_domain(dir: &Path) -> (support::Server, DomainConfig) {
+    let ca = support::pki::TestCa::new();
+    let ca_file = dir.join("tls-ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let body = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let served = body.clone();
+    let server = support::Server::https(ca.server_config(&["127.0.0.1", "localhost"]), move |_| {
+        support::Reply::ok(served.lock().unwrap().clone()).into()
+    })
+    .await;
+    let sso = server.url_with_host("localhost", "/sso");
+    let xml = std::fs::read_to_string(dir.join("quirks-metadata.xml"))
+        .unwrap()
+        .replace("https://idp.quirks.example/sso", &sso);
+    *body.lock().unwrap() = xml.into_bytes();
+    let mut domain = DomainConfig::new(TLS_DOMAIN, server.url("/metadata.xml"));
+    domain.ca_file = Some(ca_file);
+    (server, domain)
 }
 
 fn offset(t: DateTime<Utc>) -> time::OffsetDateTime {
@@ -252,7 +284,17 @@ fn the_exposition_parses_and_agrees_with_the_json_report() {
     );
 
     let domains = report["domains"].as_array().unwrap();
-    assert_eq!(domains.len(), 13);
+    // Every demo scenario, the quirky domain and the https one.
+    assert_eq!(domains.len(), fedcert::demo::scenarios().len() + 2);
+    // The https domain's two hosts, and the demo's signed AD FS metadata, are in the exposition.
+    let tls = series(exposition, "fedcert_tls_not_after_seconds");
+    assert_eq!(
+        matching(&tls, &[("domain", TLS_DOMAIN)]).len(),
+        2,
+        "{tls:#?}"
+    );
+    let valid = series(exposition, "fedcert_metadata_signature_valid");
+    assert!(valid.iter().any(|s| s.value == 1.0), "{valid:#?}");
     assert_eq!(
         series(exposition, "fedcert_domain_status").len(),
         domains.len()
@@ -442,12 +484,14 @@ fn the_alert_rules_are_rule_groups_over_metrics_fedcert_writes() {
             "{metric} is not a metric fedcert writes"
         );
     }
-    // And the rules cover the verdict, the sync state and the metadata fetch.
+    // And the rules cover the verdict, the sync state, the metadata fetch and the TLS
+    // certificates.
     for metric in [
         "fedcert_domain_status",
         "fedcert_domain_sync_state",
         "fedcert_metadata_fetch_success",
         "fedcert_evaluation_timestamp_seconds",
+        "fedcert_tls_not_after_seconds",
     ] {
         assert!(named.contains(metric), "no rule on {metric}");
     }
@@ -515,6 +559,34 @@ fn assert_domain_agrees(exposition: &Exposition, d: &Value) {
         ),
         None => assert!(matching(&last_success, &by_name).is_empty(), "{name}"),
     }
+    // The signature: 1 when valid, 0 for any other verdict, absent before a document was read.
+    let signature_valid = series(exposition, "fedcert_metadata_signature_valid");
+    match d["metadata"]["signature"].as_str() {
+        Some(word) => assert_eq!(
+            one(&signature_valid, &by_name).value,
+            if word == "valid" { 1.0 } else { 0.0 },
+            "{name}"
+        ),
+        None => assert!(matching(&signature_valid, &by_name).is_empty(), "{name}"),
+    }
+    // One TLS series per host the JSON shows a certificate for, with its NotAfter.
+    let tls = series(exposition, "fedcert_tls_not_after_seconds");
+    let json_tls: BTreeSet<(String, i64)> = ["tls", "signin_tls"]
+        .iter()
+        .filter_map(|key| d["metadata"][key].as_object())
+        .map(|cert| {
+            #[allow(clippy::cast_possible_truncation)]
+            let at = unix(&cert["not_after"]) as i64;
+            (cert["host"].as_str().unwrap().to_owned(), at)
+        })
+        .collect();
+    #[allow(clippy::cast_possible_truncation)]
+    let prom_tls: BTreeSet<(String, i64)> = matching(&tls, &by_name)
+        .iter()
+        .map(|s| (s.labels["host"].clone(), s.value as i64))
+        .collect();
+    assert_eq!(prom_tls, json_tls, "{name}");
+
     // No domain here has a live Entra side (Graph or an import): no update result.
     assert!(d["entra"]["update_result"].is_null());
     assert!(matching(&update, &by_name).is_empty());
@@ -720,6 +792,8 @@ fn the_grafana_dashboard_queries_only_metric_families_fedcert_exports() {
         "fedcert_metadata_fetch_success",
         "fedcert_certificate_not_after_timestamp_seconds",
         "fedcert_evaluation_timestamp_seconds",
+        "fedcert_tls_not_after_seconds",
+        "fedcert_metadata_signature_valid",
     ] {
         assert!(named.contains(metric), "no panel on {metric}");
     }

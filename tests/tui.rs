@@ -171,6 +171,7 @@ impl Scenario {
             },
             http_date: None,
             clock_skew: None,
+            endpoints: fedcert::assess::EndpointFacts::default(),
         });
         status.last_attempt = Some(now() - Duration::minutes(4));
         let a = &mut status.assessment;
@@ -278,6 +279,7 @@ fn domains() -> Vec<DomainStatus> {
                     failure: Some(FetchFailure {
                         problem: FetchProblem::Timeout,
                         text: timeout(now()).to_string(),
+                        presented: None,
                     }),
                 },
                 Advice::FixFetch,
@@ -299,6 +301,7 @@ fn domains() -> Vec<DomainStatus> {
                     failure: FetchFailure {
                         problem: FetchProblem::Http(503),
                         text: "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml: HTTP 503 Service Unavailable".into(),
+                        presented: None,
                     },
                 },
                 Advice::FixFetch,
@@ -370,7 +373,7 @@ fn domains() -> Vec<DomainStatus> {
         now() - Duration::days(700),
         now() - Duration::days(335),
     );
-    list[1].entra_live = Some(EntraSide {
+    list[1].entra_live = Some(Box::new(EntraSide {
         source: Some(EntraSource::Graph),
         signing: Some(old.sha1),
         next_signing: None,
@@ -380,8 +383,10 @@ fn domains() -> Vec<DomainStatus> {
         last_run: Some(now() - Duration::hours(6)),
         federation_id: Some("6601d14b-d113-8f64-fda2-9b5aa5c6d5ba".into()),
         issuer_uri: Some("http://fs.fabrikam.com/adfs/services/trust".into()),
+        mfa_behavior: None,
+        passive_sign_in_uri: None,
         as_of: Some(now() - Duration::minutes(4)),
-    });
+    }));
     list
 }
 
@@ -853,6 +858,40 @@ fn the_tick_reassesses_every_domain_with_the_new_now() {
     update(&mut app, Action::Tick, now() + Duration::days(1));
     let after = app.domains()[contoso].assessment.days_left.unwrap();
     assert!((before - after - 1.0).abs() < 1e-9, "{before} → {after}");
+}
+
+/// A re-assessment that records when it ran (in `last_attempt`) and holds for a day.
+fn stamp(status: &mut DomainStatus, now: DateTime<Utc>) {
+    status.last_attempt = Some(now);
+    status.verdict_holds = Some(now..now + Duration::days(1));
+}
+
+#[test]
+fn a_tick_reassesses_at_most_its_share_and_the_rest_follow_in_the_next_ticks() {
+    let count = fedcert::tui::app::REASSESS_PER_TICK + 500;
+    let fleet: Vec<DomainStatus> = (0..count)
+        .map(|i| {
+            let config = DomainConfig::new(format!("d{i}.example"), "https://fs.example/m.xml");
+            let mut status = DomainStatus::new(config, now());
+            // Every verdict due in the same second.
+            status.verdict_holds = None;
+            status
+        })
+        .collect();
+    let mut app = App::with_reassess(fleet, stamp);
+    let made_at = |app: &App, t: DateTime<Utc>| {
+        app.domains()
+            .iter()
+            .filter(|d| d.last_attempt == Some(t))
+            .count()
+    };
+    let first = now() + Duration::seconds(1);
+    update(&mut app, Action::Tick, first);
+    assert_eq!(made_at(&app, first), fedcert::tui::app::REASSESS_PER_TICK);
+    let second = first + Duration::seconds(1);
+    update(&mut app, Action::Tick, second);
+    assert_eq!(made_at(&app, second), 500, "the rest, and only the rest");
+    assert_eq!(made_at(&app, first) + made_at(&app, second), count);
 }
 
 #[test]
@@ -1651,6 +1690,86 @@ fn the_modules_name_each_other_in_one_direction_only() {
     }
 }
 
+/// A domain whose metadata's signature does not verify, whose metadata host's TLS certificate
+/// has 10 days left and whose sign-in host presents a certificate for another name, assessed
+/// by the engine: its findings (X2, T1, T2) lead the details, the list names the worst, and
+/// the metadata section shows the signature and both hosts' certificates.
+fn endpoints_app() -> App {
+    use fedcert::assess::{DocumentSignature, SigninTls, TlsCert, TlsRefusal};
+    use fedcert::metadata::signature::{Invalid, Outcome, Verification};
+    let mut list = domains();
+    let status = &mut list[0];
+    let snapshot = status.last_good.as_mut().unwrap();
+    let signer = snapshot.facts.signing[0].clone();
+    let tls = |host: &str, tag: u8, days: i64, names: &[&str], refused| TlsCert {
+        host: host.to_owned(),
+        cert: CertInfo {
+            issuer: "O=Contoso, CN=Contoso Issuing CA".into(),
+            self_signed: false,
+            ..cert(
+                tag,
+                names[0],
+                now() - Duration::days(300),
+                now() + Duration::days(days),
+            )
+        },
+        dns_names: names.iter().map(|n| (*n).to_owned()).collect(),
+        refused,
+    };
+    snapshot.endpoints.signature = Some(DocumentSignature {
+        verification: Verification {
+            outcome: Outcome::Invalid(Invalid::DigestMismatch),
+            signer: Some(signer.sha1),
+            algorithms: None,
+        },
+        aggregate: false,
+        signer: Some(signer),
+    });
+    snapshot.endpoints.tls = Some(tls("fs.contoso.com", 61, 10, &["fs.contoso.com"], None));
+    snapshot.endpoints.signin = Some(SigninTls::Read(Box::new(tls(
+        "sts.contoso.com",
+        62,
+        200,
+        &["fs.contoso.com", "adfs.contoso.com"],
+        Some(TlsRefusal::NameMismatch),
+    ))));
+    status.reassess(now());
+    let mut app = App::with_reassess(list, keep_verdict);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+        now(),
+    );
+    app
+}
+
+#[test]
+fn snapshot_details_120x40_signature_and_tls() {
+    let mut app = endpoints_app();
+    let index = index_of(&app, "contoso.com");
+    assert_eq!(
+        app.domains()[index.index()]
+            .assessment
+            .findings
+            .iter()
+            .map(|f| f.rule)
+            .collect::<Vec<_>>(),
+        [Rule::X2, Rule::T1, Rule::T2, Rule::R10]
+    );
+    let list = screen_text(&draw(&app));
+    assert!(list.contains("signature invalid"), "{list}");
+    while selected_name(&app) != "contoso.com" {
+        act(&mut app, &[Action::Down]);
+    }
+    act(&mut app, &[Action::OpenDetails]);
+    insta::assert_snapshot!("signature_and_tls_top", draw(&app).backend());
+    act(&mut app, &[Action::Bottom]);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
 #[test]
 fn snapshot_details_end_120x40_metadata_and_entra() {
     let mut app = app_sized(120, 40);
@@ -2110,7 +2229,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             detail: "AADSTS7000215: Invalid client secret provided.".into(),
         },
     ));
-    status.imports.adfs_properties = Some(ImportedAdfsProperties {
+    status.imports.adfs_properties = Some(Box::new(ImportedAdfsProperties {
         domain: "fabrikam.com".into(),
         file: "props.json".into(),
         imported_at: now() - Duration::hours(2),
@@ -2125,7 +2244,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             identifier: None,
             host_name: None,
         },
-    });
+    }));
     let lines: Vec<String> = view::detail::lines(&app, &app.domains()[fabrikam], now(), 200)
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
@@ -2441,6 +2560,173 @@ fn snapshot_explain_answer_120x40() {
     let mut app = app_sized(120, 40);
     explain(&mut app, "AADSTS50008");
     insta::assert_snapshot!(draw(&app).backend());
+}
+
+/// The security posture in the details (Entra's MFA behaviour, the audit log's changes or why
+/// they could not be read, the certificate history) and the tenant's unwatched federated
+/// domains in the header and the details, once the poller reports the tenant.
+#[test]
+fn the_details_show_the_posture_and_the_header_counts_unwatched_domains() {
+    use fedcert::assess::FederationChange;
+    use fedcert::history::Observation;
+    use fedcert::source::graph::{Access, AuditedChange};
+    use fedcert::tenant::TenantPosture;
+    let mut app = app_sized(120, 40);
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let change = FederationChange {
+        at: now() - Duration::hours(3),
+        activity: "Set federation settings on domain".into(),
+        actor: "mallory@fabrikam.com".into(),
+    };
+    let status = app.domain_mut(fabrikam).unwrap();
+    if let Some(side) = status.entra_live.as_mut() {
+        side.mfa_behavior = Some("rejectMfaByFederatedIdp".into());
+    }
+    status.changes = Some(Access::Read(vec![change.clone()]));
+    let published: Vec<Sha1> = status
+        .last_good
+        .iter()
+        .flat_map(|s| s.facts.signing.iter().map(|c| c.sha1))
+        .collect();
+    let first = published[0];
+    status.history.record(
+        &Observation {
+            published: Some(published),
+            trusted: None,
+        },
+        now() - Duration::days(30),
+    );
+    let lines = |app: &App, id| -> Vec<String> {
+        view::detail::lines(app, &app.domains()[id], now(), 200)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    };
+    let has = |lines: &[String], text: &str| {
+        assert!(
+            lines.iter().any(|l| l.contains(text)),
+            "no line has {text:?}:\n{}",
+            lines.join("\n")
+        );
+    };
+    let shown = lines(&app, fabrikam);
+    has(
+        &shown,
+        "MFA        rejectMfaByFederatedIdp (Entra always does its own MFA, whatever the IdP says)",
+    );
+    has(
+        &shown,
+        "changes    2026-12-01 06:00 UTC (3 hours ago): Set federation settings on domain by mallory@fabrikam.com",
+    );
+    has(&shown, "Certificate history");
+    has(
+        &shown,
+        &format!(
+            "{}  first seen 2026-11-01 09:00 UTC (30d ago), published now",
+            fedcert::words::short_thumbprint(first)
+        ),
+    );
+
+    // The tenant's read: an unwatched federated domain, and no permission for the audit log.
+    let posture = TenantPosture::new(
+        fedcert::tenant::Tenant {
+            name: "fabrikam.onmicrosoft.com".into(),
+            default: true,
+        },
+        now(),
+        Access::Read(vec![
+            "fabrikam.com".to_owned(),
+            "backdoor.fabrikam.com".to_owned(),
+        ]),
+        &app.domains()
+            .iter()
+            .map(|d| d.config.name.clone())
+            .collect::<Vec<_>>(),
+        Access::<Vec<AuditedChange>>::NotPermitted {
+            permission: "AuditLog.Read.All",
+            code: Some("Authorization_RequestDenied".into()),
+            operator: None,
+        },
+    );
+    update(
+        &mut app,
+        Action::Poll(PollEvent::Tenant(Box::new(posture))),
+        now(),
+    );
+    let shown = lines(&app, fabrikam);
+    has(
+        &shown,
+        "changes    audit log not permitted, Graph says Authorization_RequestDenied: grant the app the application permission AuditLog.Read.All",
+    );
+    has(
+        &shown,
+        "tenant     1 federated domain of the tenant is not watched: backdoor.fabrikam.com",
+    );
+    let screen = screen_text(&draw(&app));
+    assert!(screen.contains("1 UNWATCHED"), "{screen}");
+}
+
+/// Each tenant's unwatched federated domains count in the header; a domain's details show its
+/// own tenant's only.
+#[test]
+fn the_details_show_only_the_unwatched_domains_of_the_domains_tenant() {
+    use fedcert::source::graph::Access;
+    use fedcert::tenant::{Tenant, TenantPosture};
+    let mut app = app_sized(120, 40);
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let lines = |app: &App, id| -> Vec<String> {
+        view::detail::lines(app, &app.domains()[id], now(), 200)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    };
+    let has = |lines: &[String], text: &str| {
+        assert!(
+            lines.iter().any(|l| l.contains(text)),
+            "no line has {text:?}:\n{}",
+            lines.join("\n")
+        );
+    };
+    // fabrikam.com names no tenant: it is the default tenant's ([entra]).
+    let own = TenantPosture::new(
+        Tenant {
+            name: "fabrikam.onmicrosoft.com".into(),
+            default: true,
+        },
+        now(),
+        Access::Read(vec!["backdoor.fabrikam.com".to_owned()]),
+        &[],
+        Access::Read(Vec::new()),
+    );
+    let other = TenantPosture::new(
+        Tenant {
+            name: "woodgrove".into(),
+            default: false,
+        },
+        now(),
+        Access::Read(vec!["elsewhere.woodgrove.com".to_owned()]),
+        &[],
+        Access::Read(Vec::new()),
+    );
+    for posture in [own, other] {
+        update(
+            &mut app,
+            Action::Poll(PollEvent::Tenant(Box::new(posture))),
+            now(),
+        );
+    }
+    let shown = lines(&app, fabrikam);
+    assert!(
+        !shown.iter().any(|l| l.contains("elsewhere.woodgrove.com")),
+        "{}",
+        shown.join("\n")
+    );
+    has(
+        &shown,
+        "tenant     1 federated domain of the tenant is not watched: backdoor.fabrikam.com",
+    );
+    let screen = screen_text(&draw(&app));
+    assert!(screen.contains("2 UNWATCHED"), "{screen}");
 }
 
 #[test]

@@ -107,11 +107,12 @@ fn contoso() -> DomainStatus {
             facts,
             http_date: None,
             clock_skew: None,
+            endpoints: fedcert::assess::EndpointFacts::default(),
         }),
         config,
         last_error: None,
         last_attempt: Some(now() - Duration::minutes(4)),
-        entra_live: Some(EntraSide {
+        entra_live: Some(Box::new(EntraSide {
             source: Some(EntraSource::Graph),
             signing: Some(p.sha1),
             next_signing: None,
@@ -121,8 +122,10 @@ fn contoso() -> DomainStatus {
             last_run: Some(now() - Duration::hours(6)),
             federation_id: Some("6601d14b-d113-8f64-fda2-9b5ddda18ecc".to_owned()),
             issuer_uri: Some("http://fs.contoso.com/adfs/services/trust".to_owned()),
+            mfa_behavior: None,
+            passive_sign_in_uri: None,
             as_of: Some(now() - Duration::minutes(4)),
-        }),
+        })),
         entra_error: None,
         imported_auto_rollover: None,
         imported_adfs: None,
@@ -158,6 +161,9 @@ fn contoso() -> DomainStatus {
         },
         // A verdict made by hand: re-assessed at every chance.
         verdict_holds: None,
+        history: fedcert::history::CertHistory::new("contoso.com"),
+        history_problem: None,
+        changes: None,
     }
 }
 
@@ -522,6 +528,49 @@ fn y_copies_the_steps_commands_exactly_as_shown_and_says_so() {
     press(&mut app, &[KeyCode::Char('j')]);
     assert!(press(&mut app, &[KeyCode::Char('y')]).is_empty());
     assert!(screen_text(&app).contains("nothing to copy"));
+}
+
+#[test]
+fn w_writes_the_runbook_as_a_script_to_the_data_dir_and_shows_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut world = World::new(Some(Store::at(dir.path())));
+    let mut app = app_sized(120, 40);
+    // Switched to MSOnline: the script is the runbook as shown, in the dialect shown.
+    world.press(&mut app, &[KeyCode::Char('c'), KeyCode::Char('d')]);
+    let expected = fedcert::checklist::format::script(&checklist(&app));
+    assert!(
+        expected.contains("Set-MsolDomainFederationSettings"),
+        "{expected}"
+    );
+    world.press(&mut app, &[KeyCode::Char('w')]);
+    let path = dir.path().join("runbooks").join("contoso.com.ps1");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+    let notice = app.notice.clone().unwrap();
+    assert!(!notice.error, "{}", notice.text);
+    assert_eq!(
+        notice.text,
+        format!(
+            "wrote the runbook of contoso.com as a script: {}",
+            path.display()
+        )
+    );
+    assert!(screen_text(&app).contains("wrote the runbook of contoso.com as a script"));
+    // Again after a step is marked done: the file is rewritten, the step commented out.
+    world.press(&mut app, &[KeyCode::Char(' '), KeyCode::Char('w')]);
+    let again = std::fs::read_to_string(&path).unwrap();
+    assert_ne!(again, expected);
+    assert_eq!(again, fedcert::checklist::format::script(&checklist(&app)));
+
+    // Nowhere to write: said, as an error that stays.
+    let mut world = World::new(None);
+    let mut app = self::app();
+    world.press(&mut app, &[KeyCode::Char('c'), KeyCode::Char('w')]);
+    let notice = app.notice.clone().unwrap();
+    assert!(notice.error);
+    assert_eq!(
+        notice.text,
+        "cannot write the runbook script of contoso.com: no data directory to save the runbook script in (set FEDCERT_DATA_DIR)"
+    );
 }
 
 #[test]

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use fedcert::assess::{AdfsHeld, AdfsHolds, EntraSide, EntraSource, IdpFacts, IdpKind, Rule};
+use fedcert::assess::{
+    AdfsHeld, AdfsHolds, EndpointFacts, EntraSide, EntraSource, IdpFacts, IdpKind, Rule,
+};
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::config::DomainConfig;
 use fedcert::domain::{DomainStatus, RefreshOutcome, Snapshot};
@@ -118,6 +120,7 @@ fn domain(
             facts,
             http_date: None,
             clock_skew: None,
+            endpoints: EndpointFacts::default(),
         }),
         entra: entra_side.map(Ok),
     });
@@ -156,7 +159,7 @@ fn contoso() -> DomainStatus {
         ],
         as_of: Some(imported_at),
     });
-    status.imports.adfs_certificates = Some(ImportedAdfsCertificates {
+    status.imports.adfs_certificates = Some(Box::new(ImportedAdfsCertificates {
         domain: "contoso.com".into(),
         file: "fedcert-collection/adfs-certificates.json".into(),
         imported_at,
@@ -169,7 +172,7 @@ fn contoso() -> DomainStatus {
                 certificate: None,
             })
             .collect(),
-    });
+    }));
     status.reassess(now());
     status
 }
@@ -451,6 +454,7 @@ fn a_domain_joins_its_idp_group_when_its_metadata_is_read() {
                     ),
                     http_date: None,
                     clock_skew: None,
+                    endpoints: EndpointFacts::default(),
                 }),
                 entra: None,
             }),

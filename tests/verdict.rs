@@ -7,14 +7,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedcert::assess::{
-    AdfsHeld, AdfsHolds, Advice, AssessInput, Assessment, EntraSide, EntraSource, FetchFailure,
-    FetchProblem, Finding, IdpFacts, IdpKind, MilestoneKind, Policy, PrimarySource, Rule, Severity,
-    SyncState, assess, next_change,
+    AdfsHeld, AdfsHolds, Advice, AssessInput, Assessment, Endpoints, EntraSide, EntraSource,
+    FetchFailure, FetchProblem, Finding, IdpFacts, IdpKind, MilestoneKind, Policy, PostureInput,
+    PrimarySource, Rule, Severity, SyncState, assess, next_change,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::words;
 
-use Rule::{C1, E1, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3};
+use Rule::{C1, E1, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, S1, S2, S3, T1, T2, X1, X2, X3};
+use fedcert::assess::{SignatureCheck, TlsCert, TlsRefusal};
+use fedcert::metadata::signature::{Invalid, SignatureStatus, Unsupported};
 // `Ok` is `Severity::Ok` in this file: no `Result` is built here.
 use Severity::{Critical, Ok, Unknown, Warning};
 
@@ -67,6 +69,7 @@ struct Scenario {
     adfs: Option<AdfsHolds>,
     policy: Policy,
     clock_skew: Option<TimeDelta>,
+    endpoints: Endpoints,
 }
 
 fn adfs() -> Scenario {
@@ -89,6 +92,7 @@ fn adfs() -> Scenario {
         adfs: None,
         policy: Policy::default(),
         clock_skew: None,
+        endpoints: Endpoints::default(),
     }
 }
 
@@ -192,6 +196,44 @@ impl Scenario {
         self.fetch_error = error.map(failure);
         self
     }
+    /// The metadata's signature, judged `status`, carrying certificate `signer`.
+    fn signature(mut self, status: SignatureStatus, signer: u8) -> Self {
+        let required = self
+            .endpoints
+            .signature
+            .as_ref()
+            .is_some_and(|s| s.required);
+        self.endpoints.signature = Some(SignatureCheck {
+            status,
+            signer: Some(sha1(signer)),
+            signer_cert: Some(cert_named(signer, "CN=Metadata Signer", days(300))),
+            aggregate: false,
+            required,
+        });
+        self
+    }
+    /// `require_signature = true`.
+    fn require_signature(mut self) -> Self {
+        let check = self.endpoints.signature.get_or_insert(SignatureCheck {
+            status: SignatureStatus::Unsigned,
+            signer: None,
+            signer_cert: None,
+            aggregate: false,
+            required: true,
+        });
+        check.required = true;
+        self
+    }
+    /// The metadata host presents a TLS certificate with `left` to go.
+    fn metadata_tls(mut self, left: TimeDelta, refused: Option<TlsRefusal>) -> Self {
+        self.endpoints.metadata_tls = Some(tls_cert("fs.contoso.com", left, refused));
+        self
+    }
+    /// The sign-in host (another host) presents a TLS certificate with `left` to go.
+    fn signin_tls(mut self, left: TimeDelta, refused: Option<TlsRefusal>) -> Self {
+        self.endpoints.signin_tls = Some(tls_cert("sts.contoso.com", left, refused));
+        self
+    }
     fn input(&self) -> AssessInput<'_> {
         AssessInput {
             idp: (!self.never_read).then_some(&self.facts),
@@ -202,10 +244,30 @@ impl Scenario {
             peers: &[],
             policy: &self.policy,
             clock_skew: self.clock_skew,
+            endpoints: Some(&self.endpoints),
+            posture: PostureInput::default(),
         }
     }
     fn run(&self) -> Assessment {
         assess(&self.input(), now())
+    }
+}
+
+fn cert_named(id: u8, subject: &str, left: TimeDelta) -> CertInfo {
+    CertInfo {
+        subject: subject.to_owned(),
+        issuer: "CN=Contoso Issuing CA".to_owned(),
+        self_signed: false,
+        ..cert(id, left)
+    }
+}
+
+fn tls_cert(host: &str, left: TimeDelta, refused: Option<TlsRefusal>) -> TlsCert {
+    TlsCert {
+        host: host.to_owned(),
+        cert: cert_named(40, &format!("CN={host}"), left),
+        dns_names: vec![host.to_owned()],
+        refused,
     }
 }
 
@@ -214,11 +276,25 @@ fn failure(text: &str) -> FetchFailure {
     FetchFailure {
         problem: FetchProblem::Other,
         text: text.to_owned(),
+        presented: None,
     }
 }
 
+/// The findings of the rules of DESIGN.md §4 and the additions that judge the rollover; the
+/// security-posture rules (B1–B4, H1–H4) have tables of their own (`posture_*`).
 fn rules_of(a: &Assessment) -> Vec<(Rule, Severity)> {
-    a.findings.iter().map(|f| (f.rule, f.severity)).collect()
+    a.findings
+        .iter()
+        .filter(|f| !is_posture(f.rule))
+        .map(|f| (f.rule, f.severity))
+        .collect()
+}
+
+fn is_posture(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::B1 | Rule::B2 | Rule::B3 | Rule::B4 | Rule::H1 | Rule::H2 | Rule::H3 | Rule::H4
+    )
 }
 
 type RuleCase = (&'static str, Scenario, &'static [(Rule, Severity)]);
@@ -238,6 +314,220 @@ fn check_rule_table(cases: Vec<RuleCase>) {
                 "{name}: one line: {f:?}"
             );
         }
+    }
+}
+
+/// DESIGN.md §6.4: the metadata's own signature (X1–X3) beside the verdict, never replacing
+/// its all-clear; `valid` and `unsupported` change nothing.
+#[test]
+fn x_rules_signature() {
+    let invalid = SignatureStatus::Invalid(Invalid::DigestMismatch);
+    let unsupported = SignatureStatus::Unsupported(Unsupported::NoCertificate);
+    check_rule_table(vec![
+        (
+            "valid",
+            healthy(days(200)).signature(SignatureStatus::Valid, 1),
+            &[(S1, Ok)],
+        ),
+        (
+            "untrusted signer",
+            healthy(days(200)).signature(SignatureStatus::Untrusted, 9),
+            &[(X1, Warning), (S1, Ok)],
+        ),
+        (
+            "invalid",
+            healthy(days(200)).signature(invalid.clone(), 1),
+            &[(X2, Critical), (S1, Ok)],
+        ),
+        (
+            "invalid, beside a renewal",
+            healthy(days(10))
+                .signature(invalid.clone(), 1)
+                .entra(Some(1), None),
+            &[(R3, Critical), (X2, Critical)],
+        ),
+        (
+            "unsigned",
+            healthy(days(200)).signature(SignatureStatus::Unsigned, 1),
+            &[(S1, Ok)],
+        ),
+        (
+            "unsigned, signature required",
+            healthy(days(200)).require_signature(),
+            &[(X3, Warning), (S1, Ok)],
+        ),
+        (
+            "unsupported",
+            healthy(days(200)).signature(unsupported.clone(), 1),
+            &[(S1, Ok)],
+        ),
+        (
+            "unsupported, signature required: no more proof than none",
+            healthy(days(200))
+                .require_signature()
+                .signature(unsupported, 1),
+            &[(X3, Warning), (S1, Ok)],
+        ),
+        (
+            "invalid, no signing certificate",
+            adfs().signature(invalid, 1),
+            &[(R11, Critical), (X2, Critical)],
+        ),
+    ]);
+}
+
+/// DESIGN.md §6.4: TLS certificates of the metadata host and of the sign-in host (T1) under
+/// `tls_warn_days` and under `renew_now_days` or expired; the sign-in host's refused
+/// certificate (T2). The metadata host's refusal is a failed read (R7 / R8), not T2.
+#[test]
+fn t_rules_tls() {
+    let mismatch = Some(TlsRefusal::NameMismatch);
+    check_rule_table(vec![
+        (
+            "200 days",
+            healthy(days(200)).metadata_tls(days(200), None),
+            &[(S1, Ok)],
+        ),
+        (
+            "30 days exactly",
+            healthy(days(200)).metadata_tls(days(30), None),
+            &[(S1, Ok)],
+        ),
+        (
+            "under 30 days",
+            healthy(days(200)).metadata_tls(days(30) - secs(1), None),
+            &[(T1, Warning), (S1, Ok)],
+        ),
+        (
+            "15 days exactly",
+            healthy(days(200)).metadata_tls(days(15), None),
+            &[(T1, Warning), (S1, Ok)],
+        ),
+        (
+            "under 15 days",
+            healthy(days(200)).metadata_tls(days(15) - secs(1), None),
+            &[(T1, Critical), (S1, Ok)],
+        ),
+        (
+            "expired a second ago",
+            healthy(days(200)).metadata_tls(-secs(1), None),
+            &[(T1, Critical), (S1, Ok)],
+        ),
+        (
+            "both hosts",
+            healthy(days(200))
+                .metadata_tls(days(20), None)
+                .signin_tls(days(5), None),
+            &[(T1, Critical), (T1, Warning), (S1, Ok)],
+        ),
+        (
+            "the sign-in host's certificate is for another name",
+            healthy(days(200)).signin_tls(days(200), mismatch.clone()),
+            &[(T2, Warning), (S1, Ok)],
+        ),
+        (
+            "an expired sign-in certificate is T1 alone",
+            healthy(days(200)).signin_tls(-days(2), Some(TlsRefusal::Expired)),
+            &[(T1, Critical), (S1, Ok)],
+        ),
+        (
+            "the metadata host's refusal is not T2",
+            healthy(days(200))
+                .metadata_tls(days(200), mismatch)
+                .stale("TLS: name mismatch"),
+            &[(R7, Warning)],
+        ),
+        (
+            "never read, the host presented an expired certificate",
+            adfs()
+                .never_read(Some("TLS: expired"))
+                .metadata_tls(-days(3), Some(TlsRefusal::Expired)),
+            &[(T1, Critical), (R8, Unknown)],
+        ),
+        (
+            "tls_warn_days = 0: only renew_now_days and expiry count",
+            healthy(days(200))
+                .metadata_tls(days(20), None)
+                .policy(Policy {
+                    tls_warn_days: 0,
+                    ..Policy::default()
+                }),
+            &[(S1, Ok)],
+        ),
+    ]);
+}
+
+/// What X1–X3 and T1–T2 say: the signer and how to trust it, not to copy from an invalid
+/// document, which host and what breaks.
+#[test]
+fn x_and_t_messages_name_the_signer_the_host_and_what_breaks() {
+    let untrusted = healthy(days(200)).signature(SignatureStatus::Untrusted, 9);
+    let x1 = message(&untrusted, X1);
+    assert_mentions(
+        &x1,
+        &[
+            "CN=Metadata Signer",
+            &sha1(9).to_string(),
+            &format!("metadata_signer = \"{}\"", sha1(9)),
+        ],
+    );
+    let invalid =
+        healthy(days(200)).signature(SignatureStatus::Invalid(Invalid::DigestMismatch), 1);
+    let x2 = message(&invalid, X2);
+    assert_mentions(
+        &x2,
+        &[
+            "it was changed after signing",
+            "nothing shows that the document is the IdP's",
+            "copy no certificate from this document into Entra",
+            "AD FS itself",
+        ],
+    );
+    assert_eq!(finding(&invalid, X2).advice, Advice::DistrustMetadata);
+    let x3 = message(&healthy(days(200)).require_signature(), X3);
+    assert_mentions(&x3, &["require_signature = true", "not signed"]);
+    let metadata = healthy(days(200)).metadata_tls(days(10), None);
+    assert_mentions(
+        &message(&metadata, T1),
+        &[
+            "fs.contoso.com, which serves the metadata",
+            "expires in 10 days",
+            "Entra cannot read the metadata",
+        ],
+    );
+    let signin = healthy(days(200)).signin_tls(-days(1), None);
+    assert_mentions(
+        &message(&signin, T1),
+        &[
+            "sts.contoso.com, where users sign in",
+            "expired 1 day ago",
+            "every federated sign-in fails",
+        ],
+    );
+    let refused = healthy(days(200)).signin_tls(days(200), Some(TlsRefusal::UnknownIssuer));
+    assert_mentions(
+        &message(&refused, T2),
+        &[
+            "sts.contoso.com",
+            "issued by CN=Contoso Issuing CA, a CA this machine does not trust",
+            "ca_file",
+        ],
+    );
+    for (scenario, rule, title) in [
+        (&untrusted, X1, "untrusted signer"),
+        (&invalid, X2, "signature invalid"),
+        (&metadata, T1, "metadata TLS cert"),
+        (&signin, T1, "sign-in TLS cert"),
+        (&refused, T2, "sign-in TLS refused"),
+    ] {
+        let f = finding(scenario, rule);
+        assert_eq!(words::finding_title(&f), title);
+        // Advice the runbook has no step for: the words name none.
+        assert_eq!(
+            fedcert::checklist::step_for(f.advice, IdpKind::AdFs),
+            None,
+            "{rule}"
+        );
     }
 }
 
@@ -1198,6 +1488,14 @@ fn probes(s: &Scenario) -> Vec<DateTime<Utc>> {
         anchors.push(c.not_after - days(i64::from(p.generation_days)) + TimeDelta::hours(12));
     }
     anchors.extend(s.entra.as_ref().and_then(|e| e.last_run));
+    for tls in s.endpoints.tls() {
+        let t = tls.1.cert.not_after;
+        anchors.extend([
+            t,
+            t - days(i64::from(p.tls_warn_days)),
+            t - days(i64::from(p.renew_now_days)),
+        ]);
+    }
     let offsets = [
         -days(3),
         -days(1) - secs(1),
@@ -1223,7 +1521,7 @@ fn probes(s: &Scenario) -> Vec<DateTime<Utc>> {
 /// the list rounds to the same whole days or hours), and `next_change` lies ahead.
 #[test]
 fn a_verdict_holds_until_its_next_change() {
-    let scenarios = [
+    let scenarios = vec![
         healthy(days(200)),
         healthy(days(12) + TimeDelta::hours(7)).sign(2, days(380)),
         healthy(days(40))
@@ -1247,8 +1545,15 @@ fn a_verdict_holds_until_its_next_change() {
             promotion_days: 45,
             critical_days: 2,
             plan_days: 0,
+            tls_warn_days: 30,
         }),
         adfs().never_read(Some("connection refused")),
+        // T1's thresholds on the TLS certificates' clocks, not the primary's.
+        healthy(days(300)).metadata_tls(days(30) + TimeDelta::minutes(7), None),
+        healthy(days(300)).signin_tls(days(15) + TimeDelta::hours(3), None),
+        adfs()
+            .never_read(Some("TLS: expired"))
+            .metadata_tls(TimeDelta::minutes(70), None),
     ];
     let mut probed = 0;
     for (n, s) in scenarios.iter().enumerate() {
@@ -1324,6 +1629,7 @@ fn failed_reads_get_the_fix_that_fits() {
         let failed = FetchFailure {
             problem,
             text: "https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml: what the source said".into(),
+            presented: None,
         };
         let mut never = adfs();
         never.never_read = true;
@@ -1346,4 +1652,221 @@ fn failed_reads_get_the_fix_that_fits() {
         assert!(text.contains(says), "{problem:?}: {text}");
         assert!(text.contains("last good snapshot"), "{text}");
     }
+}
+
+// --- Security posture (DESIGN.md §6.5) -----------------------------------------------------------
+
+/// The posture findings (B1–B4, H1–H4) of `scenario` with this posture input.
+fn posture_of(
+    scenario: &Scenario,
+    posture: PostureInput<'_>,
+) -> (Assessment, Vec<(Rule, Severity)>) {
+    let input = AssessInput {
+        posture,
+        ..scenario.input()
+    };
+    let a = assess(&input, now());
+    let found = a
+        .findings
+        .iter()
+        .filter(|f| is_posture(f.rule))
+        .map(|f| (f.rule, f.severity))
+        .collect();
+    (a, found)
+}
+
+fn with_issuer(mut scenario: Scenario, issuer: &str) -> Scenario {
+    let entra = scenario.entra.get_or_insert_with(EntraSide::default);
+    entra.issuer_uri = Some(issuer.to_owned());
+    scenario
+}
+
+#[test]
+fn hygiene_findings_are_info_and_never_change_the_verdict() {
+    let info = |s: Scenario| posture_of(&s, PostureInput::default());
+    let mut sha1_signed = cert(1, days(200));
+    sha1_signed.signature_algorithm = "sha1WithRSAEncryption".into();
+    let (a, found) = info(
+        adfs()
+            .sign_cert(sha1_signed)
+            .signed_by(1)
+            .auto(true)
+            .entra(Some(1), None),
+    );
+    assert_eq!(found, [(Rule::H1, Severity::Info)]);
+    assert_eq!(a.severity, Ok, "info never changes a verdict");
+    assert_eq!(a.findings[0].rule, S1, "the all-clear stays, worst first");
+    let text = words::finding(a.findings.last().unwrap(), &a, now(), None);
+    assert!(text.contains("sha1WithRSAEncryption"), "{text}");
+
+    let mut small = cert(1, days(200));
+    small.key_bits = Some(1024);
+    let (_, found) = info(
+        adfs()
+            .sign_cert(small)
+            .signed_by(1)
+            .auto(true)
+            .entra(Some(1), None),
+    );
+    assert_eq!(found, [(Rule::H2, Severity::Info)]);
+    // An EC key has no RSA size to judge.
+    let mut ec = cert(1, days(200));
+    (ec.key_algorithm, ec.key_bits) = ("EC".into(), Some(256));
+    assert_eq!(
+        info(
+            adfs()
+                .sign_cert(ec)
+                .signed_by(1)
+                .auto(true)
+                .entra(Some(1), None)
+        )
+        .1,
+        []
+    );
+
+    // Three years to the second is fine; a second more is not.
+    let three_years = |extra: i64| {
+        let mut c = cert_from(1, -days(400), days(0));
+        c.not_after = c
+            .not_before
+            .checked_add_months(chrono::Months::new(36))
+            .unwrap()
+            + secs(extra);
+        c
+    };
+    let long = |extra| {
+        info(
+            adfs()
+                .sign_cert(three_years(extra))
+                .signed_by(1)
+                .auto(true)
+                .entra(Some(1), None),
+        )
+        .1
+    };
+    assert_eq!(long(0), []);
+    assert_eq!(long(1), [(Rule::H3, Severity::Info)]);
+
+    // A successor issued by another CA than the primary's.
+    let mut other = cert(2, days(500));
+    (other.subject, other.issuer) = ("CN=ADFS Signing 1".into(), "CN=Other CA".into());
+    let (a, found) = info(healthy(days(100)).sign_cert(other).entra(Some(1), Some(2)));
+    assert_eq!(found, [(Rule::H4, Severity::Info)]);
+    assert_eq!(a.severity, Ok);
+    // Named as the primary is: nothing to say.
+    let mut alike = cert(2, days(500));
+    (alike.subject, alike.issuer) = ("CN=ADFS Signing 1".into(), "CN=ADFS Signing 1".into());
+    assert_eq!(
+        info(healthy(days(100)).sign_cert(alike).entra(Some(1), Some(2))).1,
+        []
+    );
+
+    // An expired signing certificate is judged no more; a warning stays a warning.
+    let mut expired = cert_from(3, -days(800), -days(1));
+    expired.signature_algorithm = "sha1WithRSAEncryption".into();
+    let (a, found) = info(
+        adfs()
+            .sign(1, days(40))
+            .sign_cert(expired)
+            .signed_by(1)
+            .auto(false)
+            .entra(Some(1), None),
+    );
+    assert_eq!(found, []);
+    assert_eq!(a.severity, Warning, "R5 as before");
+}
+
+#[test]
+fn the_issuer_is_judged_against_every_host_of_the_idp_and_the_backdoor_pattern() {
+    let mut idp = healthy(days(200));
+    idp.facts.entity_id = "http://fs.contoso.com/adfs/services/trust".into();
+    idp.facts.sign_in_url = Some("https://sts.contoso.com/adfs/ls/".into());
+    let posture = PostureInput {
+        domain: "sales.contoso.com",
+        metadata_url: Some("https://metadata.contoso.com:8443/federationmetadata.xml"),
+        ..PostureInput::default()
+    };
+    let b3 = |issuer: &str| posture_of(&with_issuer(idp.clone(), issuer), posture).1;
+    for fine in [
+        "http://fs.contoso.com/adfs/services/trust/",
+        "HTTPS://STS.CONTOSO.COM/anything",
+        "https://metadata.contoso.com/x",
+        "http://contoso.com/adfs/services/trust/",
+        "http://sales.contoso.com/adfs/services/trust/",
+    ] {
+        assert_eq!(b3(fine), [], "{fine}");
+    }
+    for wrong in [
+        "http://fs.contoso.net/adfs/services/trust",
+        "urn:uri:o365",
+        "http://othercontoso.com/adfs/services/trust/",
+    ] {
+        assert_eq!(b3(wrong), [(Rule::B3, Warning)], "{wrong}");
+    }
+    // The backdoor pattern is known without the metadata.
+    let never_read = with_issuer(adfs().never_read(None), "http://any.sts/B231A11F");
+    let (a, found) = posture_of(&never_read, posture);
+    assert_eq!(found, [(Rule::B3, Warning)]);
+    assert!(matches!(
+        a.findings
+            .iter()
+            .find(|f| f.rule == Rule::B3)
+            .unwrap()
+            .situation,
+        fedcert::assess::Situation::IssuerElsewhere { backdoor: true, .. }
+    ));
+    assert_eq!(a.severity, Warning, "worse than never read: UNKNOWN");
+}
+
+#[test]
+fn a_change_is_recent_for_exactly_24_hours() {
+    let change = |ago: TimeDelta| fedcert::assess::FederationChange {
+        at: now() - ago,
+        activity: "Set federation settings on domain".into(),
+        actor: "mallory@contoso.com".into(),
+    };
+    for (ago, recent) in [
+        (TimeDelta::hours(24), false),
+        (TimeDelta::hours(24) - secs(1), true),
+        (secs(0), true),
+        // A moment after `now` (a clock ahead of ours) is not said to be "recent" yet.
+        (-secs(60), false),
+    ] {
+        let changes = [change(ago)];
+        let posture = PostureInput {
+            changes: Some(&changes),
+            ..PostureInput::default()
+        };
+        let (a, found) = posture_of(&healthy(days(200)), posture);
+        let expected: &[(Rule, Severity)] = if recent { &[(Rule::B4, Warning)] } else { &[] };
+        assert_eq!(found, expected, "{ago}");
+        assert_eq!(a.severity, if recent { Warning } else { Ok }, "{ago}");
+    }
+}
+
+#[test]
+fn a_certificate_an_import_lists_or_the_idp_publishes_is_the_idps() {
+    // Entra's next slot: certificate 9, which the metadata does not publish.
+    let scenario = healthy(days(200)).entra(Some(1), Some(9));
+    let (a, found) = posture_of(&scenario, PostureInput::default());
+    assert_eq!(found, [(Rule::B1, Critical)]);
+    assert_eq!(a.outage, Some(fedcert::assess::Outage::SuspectedCompromise));
+    // AD FS holds it (an imported Get-AdfsCertificate lists it): a successor staged by hand.
+    let imported = [sha1(9)];
+    let (a, found) = posture_of(
+        &scenario,
+        PostureInput {
+            adfs_certificates: &imported,
+            ..PostureInput::default()
+        },
+    );
+    assert_eq!(found, []);
+    assert_eq!(a.outage, None);
+    // Published as the token-decrypting certificate: R2's business when it breaks sign-in,
+    // not a backdoor.
+    let (_, found) = posture_of(
+        &scenario.clone().encrypt(9, days(200)),
+        PostureInput::default(),
+    );
+    assert_eq!(found, []);
 }

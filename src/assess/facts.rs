@@ -1,10 +1,11 @@
 //! From a parsed metadata document to the facts the verdict needs about one IdP: which entity,
 //! which certificates sign, which decrypt, who signed the document, and what kind of IdP it is.
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
 
 use crate::cert::{CertInfo, Sha1};
-use crate::metadata::{Document, Entity, KeyCert, KeyUse, Role};
+use crate::metadata::{Document, DocumentInfo, Entity, KeyCert, KeyUse, Role};
 
 use super::{FactsError, IdpFacts, IdpKind};
 
@@ -14,7 +15,17 @@ const LISTED_IDS: usize = 5;
 
 /// See [`super::idp_facts`].
 pub fn idp_facts(doc: &Document, entity_id: Option<&str>) -> Result<IdpFacts, FactsError> {
-    let entity = select_entity(doc, entity_id)?;
+    let mut picker = EntityPicker::new(entity_id);
+    for entity in &doc.entities {
+        picker.offer(entity);
+    }
+    let entity = picker.finish()?;
+    facts_of(entity, &doc.info)
+}
+
+/// The facts of the chosen `entity` of a document whose root is `info`; it must have an IdP
+/// role.
+pub fn facts_of(entity: &Entity, info: &DocumentInfo) -> Result<IdpFacts, FactsError> {
     if !is_idp(entity) {
         return Err(FactsError::NotAnIdp(entity.entity_id.clone()));
     }
@@ -30,7 +41,7 @@ pub fn idp_facts(doc: &Document, entity_id: Option<&str>) -> Result<IdpFacts, Fa
             .filter(|k| k.chain_position == 0 && k.key_use == KeyUse::Encryption),
         &mut unreadable,
     );
-    let signed_by = signature_cert(entity, doc, &mut unreadable);
+    let signed_by = signature_cert(entity, info, &mut unreadable);
     Ok(IdpFacts {
         entity_id: entity.entity_id.clone(),
         kind: idp_kind(entity),
@@ -39,53 +50,159 @@ pub fn idp_facts(doc: &Document, entity_id: Option<&str>) -> Result<IdpFacts, Fa
         signed_by,
         unreadable,
         sign_in_url: entity.sign_in_urls.first().cloned(),
-        valid_until: entity.valid_until.or(doc.info.valid_until),
+        valid_until: entity.valid_until.or(info.valid_until),
         ws_fed: entity.roles.contains(&Role::SecurityTokenService),
     })
 }
 
-/// The given entity; else the only IdP; else the only entity (so that the error names it).
-fn select_entity<'d>(doc: &'d Document, entity_id: Option<&str>) -> Result<&'d Entity, FactsError> {
-    if doc.entities.is_empty() {
-        return Err(FactsError::NoEntity);
-    }
-    if let Some(wanted) = entity_id {
-        // Two entities with one entityID: taking the first could show the wrong IdP's keys.
-        let mut matching = doc.entities.iter().filter(|e| e.entity_id == wanted);
-        return match (matching.next(), matching.next()) {
-            (Some(entity), None) => Ok(entity),
-            (Some(_), Some(_)) => Err(FactsError::DuplicateEntityId {
-                id: wanted.to_owned(),
-                count: 2 + matching.count(),
-            }),
-            (None, _) => Err(FactsError::EntityNotFound(wanted.to_owned())),
-        };
-    }
-    let idps: Vec<&Entity> = doc.entities.iter().filter(|e| is_idp(e)).collect();
-    match (idps.as_slice(), doc.entities.as_slice()) {
-        ([only], _) => Ok(only),
-        ([], [only]) => Ok(only),
-        ([], all) => Err(FactsError::NoIdp { count: all.len() }),
-        ([first, rest @ ..], _) if rest.iter().all(|e| e.entity_id == first.entity_id) => {
-            Err(FactsError::DuplicateEntityId {
-                id: first.entity_id.clone(),
-                count: 1 + rest.len(),
-            })
+/// Chooses a domain's IdP entity from a document's entities as they stream past, keeping only
+/// the candidates and what an error would name, so that an aggregate of 40,000 entities costs
+/// no more than one: the given `entity_id`; else the only IdP; else the only entity (so that
+/// the error names it). `E` is an entity or a reference to one.
+pub struct EntityPicker<'w, E> {
+    wanted: Option<&'w str>,
+    entities: usize,
+    /// The first entity, while it is the only one.
+    only: Option<E>,
+    /// With `wanted`: the first entity with that id, and how many have it.
+    matching: Option<E>,
+    matches: usize,
+    /// With `wanted` not (yet) found: the IdP whose id is closest to it, and how close.
+    closest: Option<(usize, String)>,
+    /// Without: the first IdP, how many there are, whether they all share its id, and the
+    /// first few ids for the message.
+    first_idp: Option<E>,
+    idps: usize,
+    idps_share_an_id: bool,
+    idp_ids: Vec<String>,
+}
+
+impl<'w, E: Borrow<Entity>> EntityPicker<'w, E> {
+    pub fn new(wanted: Option<&'w str>) -> Self {
+        Self {
+            wanted,
+            entities: 0,
+            only: None,
+            matching: None,
+            matches: 0,
+            closest: None,
+            first_idp: None,
+            idps: 0,
+            idps_share_an_id: true,
+            idp_ids: Vec::new(),
         }
-        (many, _) => Err(FactsError::Ambiguous {
-            count: many.len(),
-            ids: list_ids(many),
-        }),
+    }
+
+    /// The next entity of the document.
+    pub fn offer(&mut self, entity: E) {
+        self.entities += 1;
+        if self.entities > 1 {
+            self.only = None;
+        }
+        let e = entity.borrow();
+        if let Some(wanted) = self.wanted {
+            // Two entities with one entityID: taking the first could show the wrong IdP's keys.
+            if e.entity_id == wanted {
+                self.matches += 1;
+                if self.matching.is_none() {
+                    self.matching = Some(entity);
+                }
+            } else if self.matches == 0 && is_idp(e) {
+                self.consider(wanted, &e.entity_id);
+            }
+            return;
+        }
+        if is_idp(e) {
+            self.idps += 1;
+            if self.idp_ids.len() < LISTED_IDS {
+                self.idp_ids.push(e.entity_id.clone());
+            }
+            match &self.first_idp {
+                Some(first) => self.idps_share_an_id &= first.borrow().entity_id == e.entity_id,
+                None => self.first_idp = Some(entity),
+            }
+        } else if self.entities == 1 {
+            self.only = Some(entity);
+        }
+    }
+
+    /// Keep `id` as the suggestion for a mistyped `wanted` when it is the closest IdP so far
+    /// and close enough to be what was meant: the same but for a trailing slash, case or
+    /// http/https; or a few characters apart.
+    fn consider(&mut self, wanted: &str, id: &str) {
+        let limit = (wanted.chars().count() / 10).max(2);
+        if self.closest.as_ref().is_some_and(|(best, _)| *best == 0)
+            || wanted.len().abs_diff(id.len()) > limit + "https://".len()
+        {
+            return;
+        }
+        let distance = if comparable(wanted) == comparable(id) {
+            0
+        } else {
+            strsim::levenshtein(wanted, id)
+        };
+        if distance <= limit
+            && self
+                .closest
+                .as_ref()
+                .is_none_or(|(best, _)| distance < *best)
+        {
+            self.closest = Some((distance, id.to_owned()));
+        }
+    }
+
+    /// The chosen entity, or why there is none.
+    pub fn finish(self) -> Result<E, FactsError> {
+        if self.entities == 0 {
+            return Err(FactsError::NoEntity);
+        }
+        if let Some(wanted) = self.wanted {
+            return match (self.matching, self.matches) {
+                (Some(entity), 1) => Ok(entity),
+                (Some(_), count) => Err(FactsError::DuplicateEntityId {
+                    id: wanted.to_owned(),
+                    count,
+                }),
+                (None, _) => Err(FactsError::EntityNotFound {
+                    wanted: wanted.to_owned(),
+                    closest: self.closest.map(|(_, id)| id),
+                }),
+            };
+        }
+        match (self.first_idp, self.idps) {
+            (Some(only), 1) => Ok(only),
+            (None, _) => match self.only {
+                Some(only) => Ok(only),
+                None => Err(FactsError::NoIdp {
+                    count: self.entities,
+                }),
+            },
+            (Some(first), count) if self.idps_share_an_id => Err(FactsError::DuplicateEntityId {
+                id: first.borrow().entity_id.clone(),
+                count,
+            }),
+            (Some(_), count) => Err(FactsError::Ambiguous {
+                count,
+                ids: list_ids(&self.idp_ids, count),
+            }),
+        }
     }
 }
 
-fn list_ids(entities: &[&Entity]) -> String {
-    let ids: Vec<&str> = entities
-        .iter()
-        .take(LISTED_IDS)
-        .map(|e| e.entity_id.as_str())
-        .collect();
-    let more = entities.len().saturating_sub(LISTED_IDS);
+/// An entityID as a person might mistype it: without its scheme and trailing slashes, in
+/// lower case.
+fn comparable(id: &str) -> String {
+    let id = id.trim().to_lowercase();
+    let bare = id
+        .strip_prefix("https://")
+        .or_else(|| id.strip_prefix("http://"))
+        .unwrap_or(&id);
+    bare.trim_end_matches('/').to_owned()
+}
+
+/// The first ids, and how many more there are.
+fn list_ids(ids: &[String], count: usize) -> String {
+    let more = count.saturating_sub(ids.len());
     let more = (more > 0).then(|| format!(" and {more} more"));
     format!("{}{}", ids.join(", "), more.unwrap_or_default())
 }
@@ -114,6 +231,8 @@ fn distinct_certs<'k>(
             Err(error) => unreadable.push(describe_unreadable(key, error)),
         }
     }
+    // Kept for as long as the domain is watched, one set per domain of a fleet: no spare room.
+    certs.shrink_to_fit();
     certs
 }
 
@@ -135,14 +254,11 @@ fn describe_unreadable(key: &KeyCert, error: &impl std::fmt::Display) -> String 
 /// once, at the top).
 fn signature_cert(
     entity: &Entity,
-    doc: &Document,
+    info: &DocumentInfo,
     unreadable: &mut Vec<String>,
 ) -> Option<CertInfo> {
     let mut first_readable = None;
-    for (whose, key) in [
-        ("entity", &entity.signed_by),
-        ("document", &doc.info.signed_by),
-    ] {
+    for (whose, key) in [("entity", &entity.signed_by), ("document", &info.signed_by)] {
         let Some(key) = key else { continue };
         match &key.cert {
             Ok(cert) => {
@@ -184,7 +300,6 @@ mod tests {
 
     use super::*;
     use crate::cert::{CertError, Sha256};
-    use crate::metadata::DocumentInfo;
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
@@ -286,7 +401,37 @@ mod tests {
                 "named entity missing",
                 doc(vec![idp_a()]),
                 Some("https://zzz"),
-                Err(FactsError::EntityNotFound("https://zzz".into())),
+                Err(FactsError::EntityNotFound {
+                    wanted: "https://zzz".into(),
+                    closest: None,
+                }),
+            ),
+            (
+                "named entity with a trailing slash: the IdP offered",
+                doc(vec![idp_a(), sp(), idp_b()]),
+                Some("HTTPS://b/idp/"),
+                Err(FactsError::EntityNotFound {
+                    wanted: "HTTPS://b/idp/".into(),
+                    closest: Some("https://b/idp".into()),
+                }),
+            ),
+            (
+                "named entity a character off: the closest IdP offered",
+                doc(vec![idp_a(), sp(), idp_b()]),
+                Some("https://b/idq"),
+                Err(FactsError::EntityNotFound {
+                    wanted: "https://b/idq".into(),
+                    closest: Some("https://b/idp".into()),
+                }),
+            ),
+            (
+                "named entity close only to an SP: nothing offered",
+                doc(vec![idp_a(), sp()]),
+                Some("https://sp/"),
+                Err(FactsError::EntityNotFound {
+                    wanted: "https://sp/".into(),
+                    closest: None,
+                }),
             ),
             (
                 "named entity is an SP",

@@ -6,8 +6,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::update_status::UpdateResult;
-use super::{EntraCerts, Rule, Severity};
+use super::{EntraCerts, Rule, Severity, TlsCert, TlsRole};
 use crate::cert::{CertInfo, Sha1};
+use crate::metadata::signature::{Invalid, Unsupported};
 
 /// One reason for the verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +60,26 @@ pub enum Advice {
     CatchUpMetadata,
     /// Have the metadata published again (its `validUntil` has passed), or read a current copy.
     RenewMetadata,
+    /// Entra trusts a certificate the IdP never published: treat it as a compromise, rotate
+    /// ([EMERG]'s double rollover) and rewrite both of Entra's slots, which removes it.
+    RemoveRogue,
+    /// Entra still trusts a certificate the IdP retired: rewrite both slots with the IdP's own
+    /// certificates. `second`: the IdP has no second certificate to fill the other slot with
+    /// yet, so it needs one first (DOMAIN.md "Stale NextSigningCertificate").
+    FlushStale { second: bool },
+    /// Find out who changed the federation settings, and whether it was meant (audit log).
+    ReviewChanges,
+    /// Check who signs the metadata; trust that signer with `metadata_signer` if it is right.
+    TrustSigner,
+    /// Copy nothing from this document: take the certificates from the IdP itself, and find
+    /// out who changed the document.
+    DistrustMetadata,
+    /// Have the IdP sign its metadata in a way fedcert verifies (or drop `require_signature`).
+    SignMetadata,
+    /// Renew the host's TLS certificate before it expires.
+    RenewTls,
+    /// Give the host a TLS certificate that clients accept (or trust its CA with `ca_file`).
+    FixTls,
 }
 
 /// Where a domain with automatic rollover stands next (S1).
@@ -188,6 +209,9 @@ pub struct FetchFailure {
     pub problem: FetchProblem,
     /// The error as its source says it, with the URL or path.
     pub text: String,
+    /// The certificate the host presented when TLS refused it (untrusted issuer, name
+    /// mismatch, expired): shown beside the error.
+    pub presented: Option<Box<TlsCert>>,
 }
 
 /// Why Entra's failed update matters (E1).
@@ -257,6 +281,61 @@ pub enum Situation {
     },
     /// C1: the metadata server's clock and this machine's differ.
     ClockSkew { skew: TimeDelta },
+    /// B1: Entra trusts a certificate the IdP never published.
+    NeverPublished {
+        slot: Slot,
+        sha1: Sha1,
+        /// The certificate, when Entra's side carries it readably.
+        cert: Option<Box<CertInfo>>,
+        why: Unvouched,
+    },
+    /// B2: Entra still trusts a certificate the IdP published before and has retired.
+    Retired {
+        slot: Slot,
+        sha1: Sha1,
+        cert: Option<Box<CertInfo>>,
+        /// When fedcert last saw the IdP publish it; `None` when fedcert never saw it published
+        /// but takes it for the IdP's own older certificate (see [`Unvouched`]).
+        last_published: Option<DateTime<Utc>>,
+    },
+    /// B3: Entra's `issuerUri` points elsewhere than the IdP.
+    IssuerElsewhere {
+        issuer: String,
+        /// The IdP's host as fedcert knows it (entityID, sign-in URL, metadata URL).
+        idp_host: Option<String>,
+        /// A known backdoor pattern (`http://any.sts/…`), not just another host.
+        backdoor: bool,
+    },
+    /// B4: the federation settings changed in the last 24 hours; the changes, newest first.
+    RecentChange { changes: Vec<FederationChange> },
+    /// H1–H3: a published signing certificate's hygiene.
+    Hygiene {
+        concern: Hygiene,
+        cert: Box<CertInfo>,
+    },
+    /// H4: the successor's subject or issuer is not the primary's.
+    SuccessorDiffers {
+        successor: Sha1,
+        subject: bool,
+        issuer: bool,
+    },
+    /// X1: the signature verifies, but its signer is not trusted.
+    UntrustedSigner {
+        signer: Option<Sha1>,
+        /// The signer's subject, when its certificate can be read.
+        subject: Option<String>,
+        /// The document is an aggregate (only a configured signer is trusted).
+        aggregate: bool,
+    },
+    /// X2: the signature does not verify.
+    InvalidSignature { why: Invalid },
+    /// X3: the domain requires a signature, and none shows the document is the IdP's: it is
+    /// unsigned, or (`unsupported`) signed in a way fedcert does not verify.
+    UnsignedRequired { unsupported: Option<Unsupported> },
+    /// T1: a host's TLS certificate expires soon or has expired.
+    TlsExpiring { role: TlsRole, cert: Box<TlsCert> },
+    /// T2: the sign-in host's TLS certificate is refused (not for its expiry).
+    TlsRefused { role: TlsRole, cert: Box<TlsCert> },
     /// A1: AD FS holds valid token-signing certificates that the metadata does not publish.
     MetadataBehindAdfs { unpublished: Vec<Unpublished> },
     /// A2: other domains of the same IdP hold other certificates in Entra than this one.
@@ -277,4 +356,42 @@ pub struct Unpublished {
     pub not_after: Option<DateTime<Utc>>,
     /// The import carries the certificate itself (`RawData`).
     pub with_raw_data: bool,
+}
+
+/// Why fedcert holds a certificate in Entra for one the IdP never published (B1). A
+/// certificate fedcert saw the IdP publish is B2's, never B1's; so is one that was already in
+/// Entra when fedcert first read Entra's side of the domain and looks like the IdP's own older
+/// certificate (same subject and issuer as a certificate the IdP publishes, and older than it):
+/// the previous primary, retired before fedcert watched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unvouched {
+    /// fedcert read Entra's side before without it, and saw it appear at this moment.
+    AppearedAt(DateTime<Utc>),
+    /// It was there when fedcert first looked (or fedcert reads Entra only from an import) and
+    /// it is not like the IdP's certificates: another subject or issuer, or newer than them.
+    UnlikeTheIdp,
+    /// fedcert has only its thumbprint (typed into the config, or a copy it cannot read as a
+    /// certificate): it cannot tell whose it is.
+    ThumbprintOnly,
+}
+
+/// A certificate-hygiene concern (info: it never changes a verdict).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Hygiene {
+    /// H1: signed with SHA-1 (or an older digest).
+    WeakSignature,
+    /// H2: an RSA key under 2048 bits.
+    SmallKey,
+    /// H3: valid for more than three years.
+    LongValidity,
+}
+
+/// One change to a domain's federation in Entra's audit log.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FederationChange {
+    pub at: DateTime<Utc>,
+    /// `Set federation settings on domain` or `Set domain authentication`.
+    pub activity: String,
+    /// Who: the user's UPN (or name), or the app's name.
+    pub actor: String,
 }

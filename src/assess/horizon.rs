@@ -32,12 +32,27 @@ const HOUR: i128 = 60 * MINUTE;
 const DAY: i128 = 24 * HOUR;
 
 /// The first moment after `now` at which the verdict for `input` could change (other than its
-/// `days_left`); [`DateTime::<Utc>::MAX_UTC`] when it never does (nothing was ever read).
+/// `days_left`); [`DateTime::<Utc>::MAX_UTC`] when it never does (nothing was ever read, and no
+/// TLS certificate is known).
 pub fn next_change(input: &AssessInput<'_>, now: DateTime<Utc>) -> DateTime<Utc> {
     let mut horizon = Horizon {
         now,
         next: DateTime::<Utc>::MAX_UTC,
     };
+    // A change to the federation is a finding (B4) for 24 hours, and its age is said in words.
+    for change in input.posture.changes.unwrap_or_default() {
+        if let Some(end) = change.at.checked_add_signed(super::RECENT_CHANGE) {
+            horizon.instant(end);
+        }
+        horizon.instant(change.at);
+        horizon.countdown(change.at);
+    }
+    // T1's thresholds fall on whole days before a TLS certificate's NotAfter, where its
+    // countdown changes anyway.
+    for tls in input.endpoints.into_iter().flat_map(super::Endpoints::tls) {
+        horizon.instant(tls.1.cert.not_after);
+        horizon.countdown(tls.1.cert.not_after);
+    }
     let Some(idp) = input.idp else {
         return horizon.next;
     };

@@ -10,24 +10,35 @@ use serde::{Deserialize, Serialize};
 use crate::cert::{CertInfo, Sha1};
 use crate::metadata::Document;
 
+mod endpoints;
 mod facts;
 pub mod finding;
 mod horizon;
+mod posture;
 mod rules;
 pub mod sides;
 pub mod update_status;
 mod verdict;
 
-pub use finding::{Advice, FetchFailure, FetchProblem, Finding, Situation};
+pub use endpoints::{
+    DocumentSignature, EndpointFacts, Endpoints, SignatureCheck, SigninTls, TlsCert, TlsRefusal,
+    TlsRole,
+};
+pub use finding::{Advice, FederationChange, FetchFailure, FetchProblem, Finding, Situation};
 pub use horizon::next_change;
+pub use posture::{BACKDOOR_ISSUER_HOST, RECENT_CHANGE};
 pub use sides::{AdfsHeld, AdfsHolds, AdfsUse};
 pub use verdict::{TWIN_SPAN, is_twin};
 
-/// A domain's verdict. Declared in ascending order of concern so that `max()` is the worst:
-/// CRITICAL > WARNING > UNKNOWN > OK.
+/// A domain's verdict, or a finding's weight. Declared in ascending order of concern so that
+/// `max()` is the worst: CRITICAL > WARNING > UNKNOWN > OK > INFO. `Info` is a finding's only
+/// (DESIGN.md §6.5): a domain's verdict is never `Info` and an info finding never changes it,
+/// since every verdict also holds a finding of OK or worse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing, never a reason to act now (certificate hygiene).
+    Info,
     Ok,
     Unknown,
     Warning,
@@ -35,9 +46,11 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// The status word the list and `check` print: `OK`, `WARN`, `CRIT`, `UNKNOWN`.
+    /// The status word the list and `check` print: `OK`, `WARN`, `CRIT`, `UNKNOWN` (and `INFO`
+    /// for a finding).
     pub fn word(self) -> &'static str {
         match self {
+            Self::Info => "INFO",
             Self::Ok => "OK",
             Self::Unknown => "UNKNOWN",
             Self::Warning => "WARN",
@@ -45,19 +58,20 @@ impl Severity {
         }
     }
 
-    /// Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    /// Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; info is OK.
     pub fn exit_code(self) -> u8 {
         match self {
-            Self::Ok => 0,
+            Self::Info | Self::Ok => 0,
             Self::Warning => 1,
             Self::Critical => 2,
             Self::Unknown => 3,
         }
     }
 
-    /// `ok`, `warning`, `critical`, `unknown` (the JSON spelling).
+    /// `ok`, `warning`, `critical`, `unknown`, `info` (the JSON spelling).
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Info => "info",
             Self::Ok => "ok",
             Self::Unknown => "unknown",
             Self::Warning => "warning",
@@ -121,6 +135,9 @@ pub struct Policy {
     /// AD FS `CertificateCriticalThreshold`: this close to expiry without a successor in Entra,
     /// sign-ins fail before a planned renewal can finish (the outage runbook applies).
     pub critical_days: u32,
+    /// A TLS certificate of the IdP's metadata or sign-in host this close to expiry is a
+    /// WARNING (rule T1; CRITICAL under `renew_now_days`).
+    pub tls_warn_days: u32,
 }
 
 /// The current article (and Entra today) say 35 days for Entra's first poll and for the manual
@@ -135,6 +152,7 @@ impl Default for Policy {
             promotion_days: 5,
             plan_days: 60,
             critical_days: 2,
+            tls_warn_days: 30,
         }
     }
 }
@@ -163,11 +181,26 @@ pub struct EntraSide {
     /// The `internalDomainFederation` id (`-InternalDomainFederationId`).
     pub federation_id: Option<String>,
     pub issuer_uri: Option<String>,
+    /// `federatedIdpMfaBehavior`: whether Entra accepts, enforces or rejects the IdP's MFA.
+    pub mfa_behavior: Option<String>,
+    /// `passiveSignInUri`: where Entra sends users to sign in (the sign-in host, DESIGN.md §6.4).
+    pub passive_sign_in_uri: Option<String>,
     /// When this side was read (Graph call) or imported.
     pub as_of: Option<DateTime<Utc>>,
 }
 
 impl EntraSide {
+    /// The certificates' facts without their DER bytes ([`CertInfo::forget_der`]).
+    pub fn forget_certificate_bytes(&mut self) {
+        for cert in self
+            .signing_cert
+            .iter_mut()
+            .chain(&mut self.next_signing_cert)
+        {
+            cert.forget_der();
+        }
+    }
+
     /// Does Entra hold this thumbprint as signing or next signing certificate?
     pub fn holds(&self, sha1: Sha1) -> bool {
         self.signing == Some(sha1) || self.next_signing == Some(sha1)
@@ -262,6 +295,18 @@ impl IdpFacts {
 }
 
 impl IdpFacts {
+    /// Every certificate's facts without its DER bytes ([`CertInfo::forget_der`]).
+    pub fn forget_certificate_bytes(&mut self) {
+        for cert in self
+            .signing
+            .iter_mut()
+            .chain(&mut self.encryption)
+            .chain(&mut self.signed_by)
+        {
+            cert.forget_der();
+        }
+    }
+
     /// The IdP host: from the sign-in URL, else from an URL-shaped entityID.
     pub fn host(&self) -> Option<String> {
         self.sign_in_url
@@ -276,8 +321,12 @@ impl IdpFacts {
 pub enum FactsError {
     #[error("the metadata holds no EntityDescriptor")]
     NoEntity,
-    #[error("no entity {0:?} in the metadata")]
-    EntityNotFound(String),
+    #[error("no entity {wanted:?} in the metadata{}", closest.as_ref().map(|id| format!("; did you mean {id:?}? (set entity_id to it)")).unwrap_or_default())]
+    EntityNotFound {
+        wanted: String,
+        /// The IdP entityID closest to `wanted`, when one is close enough to be a typo of it.
+        closest: Option<String>,
+    },
     #[error("the metadata holds {count} identity providers; set entity_id to one of: {ids}")]
     Ambiguous { count: usize, ids: String },
     #[error(
@@ -299,6 +348,17 @@ pub enum FactsError {
 pub fn idp_facts(doc: &Document, entity_id: Option<&str>) -> Result<IdpFacts, FactsError> {
     facts::idp_facts(doc, entity_id)
 }
+
+/// [`idp_facts`] over a document read entity by entity: pick with an [`EntityPicker`] while
+/// it streams, then gather the facts of the one picked.
+pub fn facts_of(
+    entity: &crate::metadata::Entity,
+    info: &crate::metadata::DocumentInfo,
+) -> Result<IdpFacts, FactsError> {
+    facts::facts_of(entity, info)
+}
+
+pub use facts::EntityPicker;
 
 /// How the primary certificate was identified (DESIGN.md §4, in this order of preference).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -386,11 +446,52 @@ pub enum Rule {
     A2,
     /// Not in DESIGN.md §4's table: the metadata's `validUntil` has passed (WARNING).
     V1,
+    /// DESIGN.md §6.4: the metadata's XML signature verifies, but with a certificate that is
+    /// neither an IdP signing certificate of the document nor a configured `metadata_signer`
+    /// (WARNING).
+    X1,
+    /// DESIGN.md §6.4: the metadata's XML signature does not verify, or covers something else
+    /// than the document (CRITICAL): do not copy certificates from it.
+    X2,
+    /// DESIGN.md §6.4: the metadata is unsigned, or signed in a way fedcert does not verify, and
+    /// the domain has `require_signature = true` (WARNING).
+    X3,
+    /// DESIGN.md §6.4: a TLS certificate of the metadata host or of the sign-in host expires
+    /// under `tls_warn_days` (WARNING), under `renew_now_days` or has expired (CRITICAL).
+    T1,
+    /// The sign-in host presents a TLS certificate this machine refuses for another reason than
+    /// its expiry (unknown issuer, name mismatch): browsers may refuse it too (WARNING). The
+    /// metadata host's refusal is a failed fetch (R7 / R8).
+    T2,
+    /// DESIGN.md §6.5: Entra trusts (signing or next-signing slot) a certificate that the IdP
+    /// does not publish, that no import shows and that fedcert never saw the IdP publish — the
+    /// federation-backdoor pattern (CRITICAL, even with the primary in sync).
+    B1,
+    /// DESIGN.md §6.5: Entra still trusts a certificate the IdP published before and has
+    /// retired (WARNING: stale, flush it).
+    B2,
+    /// DESIGN.md §6.5: Entra's `issuerUri` names another host than the IdP's, or a known
+    /// backdoor pattern (WARNING).
+    B3,
+    /// DESIGN.md §6.5: Entra's federation settings of the domain changed in the last 24 hours
+    /// (audit log; WARNING naming who and when).
+    B4,
+    /// Hygiene (info): a signing certificate signed with SHA-1.
+    H1,
+    /// Hygiene (info): a signing certificate with an RSA key under 2048 bits.
+    H2,
+    /// Hygiene (info): a signing certificate valid for more than three years.
+    H3,
+    /// Hygiene (info): the successor's subject or issuer differs from the primary's.
+    H4,
+    /// DESIGN.md §6.5, tenant level: a federated domain of the tenant that no `[[domain]]`
+    /// watches (WARNING for the fleet; never a domain's finding).
+    U1,
 }
 
 impl Rule {
     /// Every rule, in the order of the README's table and the manual page.
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Self; 33] = [
         Self::S1,
         Self::S2,
         Self::S3,
@@ -410,6 +511,20 @@ impl Rule {
         Self::A1,
         Self::A2,
         Self::V1,
+        Self::X1,
+        Self::X2,
+        Self::X3,
+        Self::T1,
+        Self::T2,
+        Self::B1,
+        Self::B2,
+        Self::B3,
+        Self::B4,
+        Self::H1,
+        Self::H2,
+        Self::H3,
+        Self::H4,
+        Self::U1,
     ];
 
     pub fn id(self) -> &'static str {
@@ -433,6 +548,20 @@ impl Rule {
             Self::A1 => "A1",
             Self::A2 => "A2",
             Self::V1 => "V1",
+            Self::X1 => "X1",
+            Self::X2 => "X2",
+            Self::X3 => "X3",
+            Self::T1 => "T1",
+            Self::T2 => "T2",
+            Self::B1 => "B1",
+            Self::B2 => "B2",
+            Self::B3 => "B3",
+            Self::B4 => "B4",
+            Self::H1 => "H1",
+            Self::H2 => "H2",
+            Self::H3 => "H3",
+            Self::H4 => "H4",
+            Self::U1 => "U1",
         }
     }
 }
@@ -491,6 +620,26 @@ pub struct AssessInput<'a> {
     /// The metadata server's `Date` minus this machine's clock when the last good response
     /// arrived (rule C1); `None` without a `Date` header.
     pub clock_skew: Option<chrono::TimeDelta>,
+    /// The metadata's signature and the IdP's TLS certificates (rules X1–X3, T1–T2); `None`
+    /// when nothing is known of them.
+    pub endpoints: Option<&'a Endpoints>,
+    /// What the security-posture rules (B1–B4) look at besides the facts above.
+    pub posture: PostureInput<'a>,
+}
+
+/// What the security-posture rules look at besides the verdict's facts (DESIGN.md §6.5).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PostureInput<'a> {
+    /// The domain's name: `-SupportMultipleDomain` makes Entra's issuer one per domain.
+    pub domain: &'a str,
+    /// `metadata_url`: its host is one of the IdP's.
+    pub metadata_url: Option<&'a str>,
+    /// Which certificates fedcert saw the IdP publish and Entra trust, and when.
+    pub history: Option<&'a crate::history::CertHistory>,
+    /// The thumbprints an imported `Get-AdfsCertificate` lists.
+    pub adfs_certificates: &'a [Sha1],
+    /// Entra's audit events for the domain, when they were read.
+    pub changes: Option<&'a [FederationChange]>,
 }
 
 /// Why sign-ins fail now, or will before a planned renewal can finish (DESIGN.md §6.1): the
@@ -504,6 +653,10 @@ pub enum Outage {
     SyncBroken,
     /// The primary is inside the critical threshold and Entra holds no successor.
     CriticalThreshold,
+    /// Not a failing sign-in but an incident all the same: Entra trusts a certificate the IdP
+    /// never published (rule B1), so whoever holds its key signs in as anyone. The runbook is
+    /// [EMERG]'s: rotate twice and rewrite both of Entra's slots.
+    SuspectedCompromise,
 }
 
 /// The verdict for one domain.

@@ -15,9 +15,11 @@ use super::finding::{
 use super::sides::AdfsHolds;
 use super::verdict::days_before;
 use super::{
-    EntraSide, Finding, IdpFacts, IdpKind, Peer, Policy, Primary, Rule, Severity, SuccessorSource,
-    SyncState,
+    EntraSide, Finding, IdpFacts, IdpKind, Peer, Policy, Primary, Rule, Severity, SignatureCheck,
+    SuccessorSource, SyncState, TlsRefusal,
 };
+use crate::assess::Endpoints;
+use crate::metadata::signature::SignatureStatus;
 
 /// What the rules look at for one domain that has a primary certificate.
 pub struct Context<'a> {
@@ -584,6 +586,88 @@ pub fn c1(skew: TimeDelta) -> Option<Finding> {
             Advice::FixClock,
         )
     })
+}
+
+/// X1–X3: the metadata document's own signature. `valid` says nothing the verdict acts on, nor
+/// does `unsupported` (shown in the details) unless the domain sets `require_signature`: then a
+/// signature fedcert cannot verify is X3, as a missing one is.
+pub fn signature(check: Option<&SignatureCheck>) -> Option<Finding> {
+    let check = check?;
+    match &check.status {
+        SignatureStatus::Untrusted => Some(finding(
+            Rule::X1,
+            Severity::Warning,
+            Situation::UntrustedSigner {
+                signer: check.signer,
+                subject: check.signer_cert.as_ref().map(|c| c.subject.clone()),
+                aggregate: check.aggregate,
+            },
+            Advice::TrustSigner,
+        )),
+        SignatureStatus::Invalid(why) => Some(finding(
+            Rule::X2,
+            Severity::Critical,
+            Situation::InvalidSignature { why: why.clone() },
+            Advice::DistrustMetadata,
+        )),
+        // A signature fedcert cannot verify proves no more than none, for a domain that asks
+        // for one.
+        SignatureStatus::Unsigned if check.required => Some(finding(
+            Rule::X3,
+            Severity::Warning,
+            Situation::UnsignedRequired { unsupported: None },
+            Advice::SignMetadata,
+        )),
+        SignatureStatus::Unsupported(why) if check.required => Some(finding(
+            Rule::X3,
+            Severity::Warning,
+            Situation::UnsignedRequired {
+                unsupported: Some(why.clone()),
+            },
+            Advice::SignMetadata,
+        )),
+        SignatureStatus::Valid | SignatureStatus::Unsigned | SignatureStatus::Unsupported(_) => {
+            None
+        }
+    }
+}
+
+/// T1: each TLS certificate (metadata host, sign-in host) under `tls_warn_days` (WARNING),
+/// under `renew_now_days` or expired (CRITICAL). T2: the sign-in host's certificate refused for
+/// another reason than its expiry (WARNING); the metadata host's refusal is a failed fetch.
+pub fn tls(endpoints: Option<&Endpoints>, policy: &Policy, now: DateTime<Utc>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (role, cert) in endpoints.into_iter().flat_map(Endpoints::tls) {
+        let left = cert.cert.days_left_exact(now);
+        let expired = now >= cert.cert.not_after;
+        if expired || left < f64::from(policy.tls_warn_days) {
+            findings.push(finding(
+                Rule::T1,
+                critical_if(expired || left < f64::from(policy.renew_now_days)),
+                Situation::TlsExpiring {
+                    role,
+                    cert: Box::new(cert.clone()),
+                },
+                Advice::RenewTls,
+            ));
+        }
+        let refused = cert
+            .refused
+            .as_ref()
+            .is_some_and(|r| *r != TlsRefusal::Expired);
+        if role == super::TlsRole::SignIn && refused {
+            findings.push(finding(
+                Rule::T2,
+                Severity::Warning,
+                Situation::TlsRefused {
+                    role,
+                    cert: Box::new(cert.clone()),
+                },
+                Advice::FixTls,
+            ));
+        }
+    }
+    findings
 }
 
 #[cfg(test)]

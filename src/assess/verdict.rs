@@ -5,11 +5,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cert::{CertInfo, Sha1};
 
+use super::posture;
 use super::rules::{self, Context};
 use super::sides::{AdfsHolds, AdfsUse};
 use super::{
     AssessInput, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Milestone, MilestoneKind,
-    Outage, Policy, Primary, PrimarySource, Severity, SuccessorSource, SyncState,
+    Outage, Policy, Primary, PrimarySource, Rule, Severity, SuccessorSource, SyncState,
 };
 
 /// A signing certificate that expires less than this after (or before) the primary is its twin
@@ -23,10 +24,33 @@ pub fn is_twin(cert: &CertInfo, primary: &CertInfo) -> bool {
 }
 
 pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
+    // An Entra side that names no certificate says nothing: unknown (R10), not broken.
+    let entra = input
+        .entra
+        .filter(|side| side.signing.is_some() || side.next_signing.is_some());
+    let posture_of = |primary: Option<&CertInfo>, successor: Option<&CertInfo>| {
+        posture::evaluate(&posture::Context {
+            now,
+            idp: input.idp,
+            primary,
+            successor,
+            // The issuer and the audit events stand without certificates.
+            entra: entra.or(input.entra),
+            input: &input.posture,
+        })
+    };
+    // The document's signature and the hosts' TLS certificates stand beside the verdict on the
+    // token-signing certificates: they never replace its all-clear.
+    let endpoints = input.endpoints;
+    let tls = rules::tls(endpoints, input.policy, now);
     let Some(idp) = input.idp else {
-        return without_primary(None, None, vec![rules::never_read(input.fetch_error)]);
+        let mut findings = vec![rules::never_read(input.fetch_error)];
+        findings.extend(tls);
+        findings.extend(posture_of(None, None));
+        return without_primary(None, None, findings);
     };
     let skew = input.clock_skew.and_then(rules::c1);
+    let signature = rules::signature(endpoints.and_then(|e| e.signature.as_ref()));
     let expired_metadata = rules::v1(idp, now);
     // An AD FS list that shares no certificate with the metadata is another farm's (or the
     // metadata is another's): it decides nothing.
@@ -44,6 +68,9 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         findings.extend(rules::r9(idp, input.policy, now));
         findings.extend(skew);
         findings.extend(expired_metadata);
+        findings.extend(signature);
+        findings.extend(tls);
+        findings.extend(posture_of(None, None));
         return without_primary(Some(idp.kind), adfs_use, findings);
     };
     let (successor, successor_source) = match find_successor(&idp.signing, &primary.cert, now) {
@@ -53,10 +80,6 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
             None => (None, None),
         },
     };
-    // An Entra side that names no certificate says nothing: unknown (R10), not broken.
-    let entra = input
-        .entra
-        .filter(|side| side.signing.is_some() || side.next_signing.is_some());
     let sync = sync_state(entra, &primary.cert, successor);
     let auto = effective_auto_rollover(idp.kind, input.auto_rollover);
     let context = Context {
@@ -75,12 +98,23 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         peers: input.peers,
     };
     let mut findings = rules::evaluate(&context);
-    if let Some(skew) = skew {
-        // A clock warning stands beside the verdict; it never replaces its all-clear.
-        findings.push(skew);
+    // A clock warning stands beside the verdict; it never replaces its all-clear.
+    findings.extend(skew);
+    findings.extend(signature);
+    findings.extend(tls);
+    let posture = posture_of(Some(&primary.cert), successor);
+    if posture.iter().any(|f| f.severity >= Severity::Warning) {
+        // "No action needed" would contradict a certificate or a change to look into.
+        findings.retain(|f| f.severity != Severity::Ok);
     }
     findings.extend(expired_metadata);
-    let outage = outage(&primary.cert, successor, entra, sync, input.policy, now);
+    findings.extend(posture);
+    let outage = outage(&primary.cert, successor, entra, sync, input.policy, now).or_else(|| {
+        findings
+            .iter()
+            .any(|f| f.rule == Rule::B1)
+            .then_some(Outage::SuspectedCompromise)
+    });
     Assessment {
         severity: worst(&findings),
         sync,
@@ -298,10 +332,11 @@ fn milestones(
     milestones
 }
 
+/// The worst finding; an info finding counts as OK (it never changes a verdict).
 fn worst(findings: &[Finding]) -> Severity {
     findings
         .iter()
-        .map(|f| f.severity)
+        .map(|f| f.severity.max(Severity::Ok))
         .max()
         .unwrap_or(Severity::Unknown)
 }

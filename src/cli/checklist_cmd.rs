@@ -7,6 +7,7 @@ use super::output::to_stdout;
 use super::{ChecklistArgs, EXIT_DATA, EXIT_SOFTWARE, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::checklist::format as checklist_format;
 use crate::checklist::{self, ChecklistInput, Progress};
+use crate::poller::Keep;
 use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) -> Outcome {
@@ -15,8 +16,10 @@ pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) 
         .domain(&args.domain)
         .map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
     let (format, dialect) = (args.format, args.dialect);
+    // The runbook puts the new certificate into PowerShell: keep its bytes. The domain's IdP
+    // group needs its peers' facts too.
     let domains = super::check::with_likely_peers(&config, &[domain]);
-    let fleet = super::check::refresh_all(&config, &domains, now).await;
+    let fleet = super::check::refresh_all(&config, &domains, Keep::Everything, now).await;
     let Some(status) = fleet
         .statuses()
         .iter()

@@ -47,7 +47,9 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs, now: DateTime<Utc>) ->
     let fleet = match &config {
         Some(config) => {
             let domains: Vec<_> = config.domains.iter().collect();
-            Some(super::check::refresh_all(config, &domains, now).await)
+            // What explain shows is facts and findings, as check's: no certificate bytes.
+            let keep = crate::poller::Keep::Facts;
+            Some(super::check::refresh_all(config, &domains, keep, now).await)
         }
         None => None,
     };

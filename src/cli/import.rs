@@ -20,13 +20,12 @@ use super::output::to_stdout;
 use super::{EXIT_DATA, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::config::{self, Config, DomainConfig};
 use crate::domain::{RefreshError, Snapshot};
-use crate::poller::read_metadata;
+use crate::poller::{Sources, read_metadata};
 use crate::source::collection::{self, Collection};
 use crate::source::farm::{self, DomainIdp, Mismatch};
 use crate::source::imports::{
     self, ImportKind, ImportedAdfsCertificates, ImportedAdfsProperties, ImportedEntra,
 };
-use crate::source::{FetchOptions, Fetcher};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -342,8 +341,8 @@ async fn single(
     Ok(0)
 }
 
-fn fetcher(config: &Config) -> Fetcher {
-    Fetcher::new(FetchOptions::from_settings(&config.settings))
+fn fetcher(config: &Config) -> Sources {
+    Sources::metadata_only(config)
 }
 
 /// `fedcert import FOLDER [--domain NAME]...`: every file of the collection, for the configured

@@ -6,11 +6,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::assess::update_status::ReportedResult;
-use crate::assess::{AdfsUse, EntraSource, Finding, MilestoneKind, SuccessorSource};
+use crate::assess::{
+    AdfsUse, EntraSource, Finding, MilestoneKind, SigninTls, SuccessorSource, TlsCert,
+};
 use crate::cert::{CertInfo, Sha1, Sha256};
 use crate::checklist::Checklist;
 use crate::domain::{DomainStatus, RefreshError};
 use crate::metadata::{Entity, KeyCert, KeyUse};
+use crate::source::graph::Access;
 
 /// RFC 3339 UTC with `Z`, whole seconds.
 pub fn timestamp(t: &DateTime<Utc>) -> String {
@@ -155,6 +158,77 @@ pub struct CheckReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<&'a str>,
     pub domains: Vec<CheckDomain<'a>>,
+    /// Each tenant read through Graph (DESIGN.md §6.5); empty without Graph.
+    pub tenants: Vec<TenantJson<'a>>,
+}
+
+/// A tenant's posture in `check`.
+#[derive(Serialize)]
+pub struct TenantJson<'a> {
+    pub name: Option<&'a str>,
+    /// Federated domains of the tenant that no `[[domain]]` watches (rule U1).
+    pub unwatched_domains: &'a [String],
+    /// Why a read failed (not a missing permission: see `not_permitted`).
+    pub error: Option<String>,
+    /// Extensions: the tenant's own verdict (WARNING with unwatched domains), the permissions a
+    /// read lacked (Graph answered 403), and what to do.
+    pub severity: &'static str,
+    pub not_permitted: Vec<&'static str>,
+    pub message: Option<String>,
+    #[serde(serialize_with = "ts")]
+    pub read_at: DateTime<Utc>,
+}
+
+impl<'a> TenantJson<'a> {
+    pub fn of(t: &'a crate::tenant::TenantPosture) -> Self {
+        use crate::words::posture::{missing_permission, unwatched};
+        fn failure<T>(access: &Access<T>) -> Option<String> {
+            match access {
+                Access::Failed(e) => Some(e.to_string()),
+                Access::Read(_) | Access::NotPermitted { .. } => None,
+            }
+        }
+        let mut errors: Vec<String> = [failure(&t.unwatched), failure(&t.changes)]
+            .into_iter()
+            .flatten()
+            .collect();
+        // The same client failing twice (say, no token) is one error.
+        errors.dedup();
+        Self {
+            name: Some(t.tenant.name.as_str()),
+            unwatched_domains: t.unwatched_domains(),
+            error: (!errors.is_empty()).then(|| errors.join("; ")),
+            severity: t.severity().as_str(),
+            not_permitted: [
+                missing_permission(&t.unwatched),
+                missing_permission(&t.changes),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            message: unwatched(t),
+            read_at: t.at,
+        }
+    }
+}
+
+/// A certificate fedcert saw the IdP publish, and when (the domain's certificate history).
+#[derive(Serialize)]
+pub struct HistoryJson {
+    pub sha1: Sha1,
+    #[serde(serialize_with = "ts")]
+    pub first_seen: DateTime<Utc>,
+    #[serde(serialize_with = "ts")]
+    pub last_seen: DateTime<Utc>,
+}
+
+/// A change to the domain's federation in Entra's audit log.
+#[derive(Serialize)]
+pub struct ChangeJson<'a> {
+    #[serde(serialize_with = "ts")]
+    pub at: DateTime<Utc>,
+    pub activity: &'a str,
+    pub actor: &'a str,
 }
 
 #[derive(Serialize)]
@@ -175,7 +249,11 @@ pub struct CheckDomain<'a> {
     pub entra: EntraJson<'a>,
     pub idp: IdpJson<'a>,
     pub adfs: Option<AdfsJson<'a>>,
+    /// The certificates fedcert saw the IdP publish, first seen first (DESIGN.md §6.5).
+    pub history: Vec<HistoryJson>,
     /// Extensions.
+    /// Why the saved certificate history could not be used (a corrupt file moved aside).
+    pub history_error: Option<Words<'a, crate::store::StoreError>>,
     pub idp_host: Option<String>,
     pub entity_id: Option<&'a str>,
     pub days_left: Option<f64>,
@@ -266,6 +344,51 @@ pub struct MetadataJson<'a> {
     pub error: Option<Words<'a, RefreshError>>,
     /// The snapshot shown is older than the latest attempt, which failed. An extension.
     pub stale: bool,
+    /// The document's XML signature (DESIGN.md §6.4): `valid`, `untrusted`, `invalid`,
+    /// `unsigned` or `unsupported`; null before a document was read.
+    pub signature: Option<&'static str>,
+    /// The certificate the signature carries (whether or not it verified).
+    pub signed_by: Option<Sha1>,
+    /// The leaf certificate the metadata host presented (null for http and files).
+    pub tls: Option<TlsJson<'a>>,
+    /// The sign-in host's, when it is another host (null when not probed or not read).
+    pub signin_tls: Option<TlsJson<'a>>,
+    /// Extensions: the signature's verdict with its reason, in words; why the sign-in host's
+    /// certificate could not be read.
+    pub signature_detail: Option<String>,
+    pub signin_error: Option<&'a str>,
+}
+
+/// A TLS certificate a host presented (DESIGN.md §6.4).
+#[derive(Serialize)]
+pub struct TlsJson<'a> {
+    pub host: &'a str,
+    pub subject: &'a str,
+    pub issuer: &'a str,
+    pub sha1: Sha1,
+    #[serde(serialize_with = "ts")]
+    pub not_after: DateTime<Utc>,
+    pub days_left: i64,
+    pub dns_names: &'a [String],
+    /// Extensions: whether this machine accepts it, and if not why, in words.
+    pub trusted: bool,
+    pub refused: Option<String>,
+}
+
+impl<'a> TlsJson<'a> {
+    pub fn of(cert: &'a TlsCert, now: DateTime<Utc>) -> Self {
+        Self {
+            host: &cert.host,
+            subject: &cert.cert.subject,
+            issuer: &cert.cert.issuer,
+            sha1: cert.cert.sha1,
+            not_after: cert.cert.not_after,
+            days_left: cert.cert.days_left(now),
+            dns_names: &cert.dns_names,
+            trusted: cert.refused.is_none(),
+            refused: crate::words::tls_refusal(cert),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -275,9 +398,20 @@ pub struct EntraJson<'a> {
     #[serde(serialize_with = "opt_ts")]
     pub last_run: Option<DateTime<Utc>>,
     pub error: Option<Words<'a, RefreshError>>,
+    /// `issuerUri` and `federatedIdpMfaBehavior` (DESIGN.md §6.5).
+    pub issuer_uri: Option<&'a str>,
+    pub mfa_behavior: Option<&'a str>,
+    /// The audit log's changes to the domain's federation in the last 30 days, newest first;
+    /// empty when none, or when they could not be read (see `changes_read`).
+    pub changes: Vec<ChangeJson<'a>>,
     /// Extensions.
     pub signing: Option<String>,
     pub next_signing: Option<String>,
+    /// `read`, `not_permitted` (Graph answered 403: AuditLog.Read.All is missing), `failed`,
+    /// or `null` when the audit log is not read (no Graph).
+    pub changes_read: Option<&'static str>,
+    /// Why the audit log gave nothing, in words.
+    pub changes_note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -285,6 +419,48 @@ pub struct MilestoneJson {
     pub kind: MilestoneKind,
     #[serde(serialize_with = "ts")]
     pub at: DateTime<Utc>,
+}
+
+impl<'a> EntraJson<'a> {
+    /// `entra` in `check`: the side in force (`entra`), the latest Graph error, and the audit
+    /// log's changes.
+    fn of(d: &'a DomainStatus, entra: Option<&'a crate::assess::EntraSide>) -> Self {
+        Self {
+            source: entra.and_then(|e| e.source),
+            update_result: entra
+                .and_then(|e| e.update_result.as_ref())
+                .map(ReportedResult::as_str),
+            last_run: entra.and_then(|e| e.last_run),
+            error: d.entra_error.as_ref().map(Words),
+            issuer_uri: entra.and_then(|e| e.issuer_uri.as_deref()),
+            mfa_behavior: entra.and_then(|e| e.mfa_behavior.as_deref()),
+            changes: d
+                .changes
+                .as_ref()
+                .and_then(Access::read)
+                .map(|list| {
+                    list.iter()
+                        .map(|c| ChangeJson {
+                            at: c.at,
+                            activity: &c.activity,
+                            actor: &c.actor,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            signing: entra.and_then(|e| e.signing).map(|s| s.to_string()),
+            next_signing: entra.and_then(|e| e.next_signing).map(|s| s.to_string()),
+            changes_read: d.changes.as_ref().map(|c| match c {
+                Access::Read(_) => "read",
+                Access::NotPermitted { .. } => "not_permitted",
+                Access::Failed(_) => "failed",
+            }),
+            changes_note: d
+                .changes
+                .as_ref()
+                .and_then(crate::words::posture::access_problem),
+        }
+    }
 }
 
 impl<'a> CheckDomain<'a> {
@@ -295,6 +471,11 @@ impl<'a> CheckDomain<'a> {
         now: DateTime<Utc>,
     ) -> Self {
         let a = &d.assessment;
+        let signature = d.signature();
+        let signin = d
+            .last_good
+            .as_ref()
+            .and_then(|s| s.endpoints.signin.as_ref());
         Self {
             name: &d.config.name,
             tenant: d.config.tenant.as_deref(),
@@ -322,17 +503,31 @@ impl<'a> CheckDomain<'a> {
                 fetched_at: d.last_good.as_ref().map(|s| s.fetched_at),
                 error: d.last_error.as_ref().map(Words),
                 stale: d.is_stale() && d.last_good.is_some(),
+                signature: signature.as_ref().map(|s| s.status.name()),
+                signed_by: signature.as_ref().and_then(|s| s.signer),
+                tls: d.metadata_tls().map(|c| TlsJson::of(c, now)),
+                signin_tls: match signin {
+                    Some(SigninTls::Read(cert)) => Some(TlsJson::of(cert, now)),
+                    _ => None,
+                },
+                signature_detail: signature.as_ref().map(crate::words::signature),
+                signin_error: match signin {
+                    Some(SigninTls::Failed { error, .. }) => Some(error),
+                    _ => None,
+                },
             },
-            entra: EntraJson {
-                source: entra.and_then(|e| e.source),
-                update_result: entra
-                    .and_then(|e| e.update_result.as_ref())
-                    .map(ReportedResult::as_str),
-                last_run: entra.and_then(|e| e.last_run),
-                error: d.entra_error.as_ref().map(Words),
-                signing: entra.and_then(|e| e.signing).map(|s| s.to_string()),
-                next_signing: entra.and_then(|e| e.next_signing).map(|s| s.to_string()),
-            },
+            entra: EntraJson::of(d, entra),
+            history: d
+                .history
+                .published_in_order()
+                .into_iter()
+                .map(|(sha1, seen)| HistoryJson {
+                    sha1,
+                    first_seen: seen.first_seen,
+                    last_seen: seen.last_seen,
+                })
+                .collect(),
+            history_error: d.history_problem.as_ref().map(Words),
             idp: IdpJson {
                 kind: d
                     .last_good

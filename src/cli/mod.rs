@@ -583,7 +583,11 @@ fn log_filter(verbose: u8) -> tracing_subscriber::EnvFilter {
         _ => "debug",
     };
     tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,reqwest=warn,rustls=warn"))
+        // The platform verifier logs every refused certificate at ERROR; fedcert's own error
+        // (and the TLS facts beside it) already say the same in words.
+        tracing_subscriber::EnvFilter::new(format!(
+            "{level},hyper=warn,reqwest=warn,rustls=warn,rustls_platform_verifier=off"
+        ))
     })
 }
 

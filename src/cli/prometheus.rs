@@ -16,7 +16,11 @@
 //! | `fedcert_certificate_not_before_timestamp_seconds` | the same | NotBefore, Unix seconds |
 //! | `fedcert_metadata_fetch_success` | `domain` | 1 when the latest fetch succeeded, 0 when it failed |
 //! | `fedcert_metadata_last_success_timestamp_seconds` | `domain` | when the metadata was last read |
+//! | `fedcert_metadata_signature_valid` | `domain` | 1 when the metadata's signature is `valid`, 0 otherwise |
+//! | `fedcert_tls_not_after_seconds` | `domain`, `host` | NotAfter of the metadata host's and the sign-in host's TLS certificates, Unix seconds |
 //! | `fedcert_entra_update_result` | `domain`, `result` | 1 when Entra's update result is `success`, else 0 |
+//! | `fedcert_tenant_unwatched_federated_domains` | `tenant` | federated domains of the tenant no `[[domain]]` watches (rule U1; absent when not read) |
+//! | `fedcert_tenant_unwatched_federated_domain` | `tenant`, `domain` | 1 per such domain |
 //! | `fedcert_evaluation_timestamp_seconds` | — | the moment the verdicts were computed for |
 //! | `fedcert_build_info` | `version`, `commit` | 1 |
 //!
@@ -32,6 +36,7 @@ use crate::assess::SyncState;
 use crate::assess::update_status::UpdateResult;
 use crate::cert::{CertInfo, Sha1};
 use crate::domain::DomainStatus;
+use crate::tenant::TenantPosture;
 
 /// The `Content-Type` of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -79,13 +84,23 @@ struct CertSample<'a> {
     cert: &'a CertInfo,
 }
 
-/// Render `statuses` as the text exposition format, as of `now`.
+/// Render `statuses` as the text exposition format, as of `now` (no tenant read).
 pub fn render(statuses: &[DomainStatus], now: DateTime<Utc>) -> String {
+    render_fleet(statuses, &[], now)
+}
+
+/// Render `statuses` and the tenants' posture as the text exposition format, as of `now`.
+pub fn render_fleet(
+    statuses: &[DomainStatus],
+    tenants: &[TenantPosture],
+    now: DateTime<Utc>,
+) -> String {
     let mut out = Exposition::default();
     domain_families(&mut out, statuses, now);
     certificate_families(&mut out, statuses);
     metadata_families(&mut out, statuses);
     entra_family(&mut out, statuses);
+    tenant_families(&mut out, tenants);
     out.family(
         "fedcert_domains",
         "How many federation domains fedcert watches (0: none is configured, nothing is monitored).",
@@ -313,6 +328,35 @@ fn metadata_families(out: &mut Exposition, statuses: &[DomainStatus]) {
             );
         }
     }
+    out.family(
+        "fedcert_metadata_signature_valid",
+        "1 when the metadata's XML signature verifies with a trusted signer (signature valid), 0 when it is untrusted, invalid, unsigned or unsupported (findings X1, X2, X3 say which matters); absent before the metadata was read.",
+    );
+    for d in statuses {
+        if let Some(signature) = d.signature() {
+            let valid = signature.status == crate::metadata::signature::SignatureStatus::Valid;
+            out.sample(
+                "fedcert_metadata_signature_valid",
+                &[("domain", name(d))],
+                if valid { "1" } else { "0" },
+            );
+        }
+    }
+    out.family(
+        "fedcert_tls_not_after_seconds",
+        "When the TLS certificate of the metadata host, and of the sign-in host when it is another host, expires (NotAfter, Unix seconds); absent for http and file metadata.",
+    );
+    for d in statuses {
+        let endpoints = d.endpoints();
+        // One series per host (the sign-in host is another host by definition).
+        for (_, cert) in endpoints.tls() {
+            out.sample(
+                "fedcert_tls_not_after_seconds",
+                &[("domain", name(d)), ("host", &cert.host)],
+                &seconds(cert.cert.not_after),
+            );
+        }
+    }
 }
 
 fn entra_family(out: &mut Exposition, statuses: &[DomainStatus]) {
@@ -335,6 +379,40 @@ fn entra_family(out: &mut Exposition, statuses: &[DomainStatus]) {
             value,
         );
     }
+}
+
+fn tenant_families(out: &mut Exposition, tenants: &[TenantPosture]) {
+    out.family(
+        "fedcert_tenant_unwatched_federated_domains",
+        "Federated domains of the tenant that no [[domain]] watches (rule U1: each raises the worst verdict to WARNING); absent when the tenant's domains could not be read.",
+    );
+    for t in tenants {
+        if let Some(unwatched) = t.unwatched.read() {
+            out.sample(
+                "fedcert_tenant_unwatched_federated_domains",
+                &[("tenant", tenant_label(t))],
+                &unwatched.len().to_string(),
+            );
+        }
+    }
+    out.family(
+        "fedcert_tenant_unwatched_federated_domain",
+        "One sample per federated domain of the tenant that no [[domain]] watches (always 1).",
+    );
+    for t in tenants {
+        for domain in t.unwatched_domains() {
+            out.sample(
+                "fedcert_tenant_unwatched_federated_domain",
+                &[("tenant", tenant_label(t)), ("domain", domain)],
+                "1",
+            );
+        }
+    }
+}
+
+/// The `tenant` label: the tenant's name as domains name it (`[entra]`'s name or tenant_id).
+fn tenant_label(t: &TenantPosture) -> &str {
+    &t.tenant.name
 }
 
 fn name(d: &DomainStatus) -> &str {
@@ -504,6 +582,7 @@ mod tests {
                 facts,
                 http_date: None,
                 clock_skew: None,
+                endpoints: crate::assess::EndpointFacts::default(),
             }),
             entra: Some(Ok(EntraSide {
                 source: Some(EntraSource::Graph),
@@ -606,14 +685,15 @@ mod tests {
             now,
         );
         let held = cert("ADFS Signing - fs.fabrikam.example", now, -100, 265);
-        status.entra_live = Some(EntraSide {
+        status.entra_live = Some(Box::new(EntraSide {
             source: Some(EntraSource::Import),
             signing: Some(held.sha1),
             signing_cert: Some(held.clone()),
             issuer_uri: Some("http://fs.fabrikam.example/adfs/services/trust".to_owned()),
+            mfa_behavior: None,
             update_result: Some("success".into()),
             ..EntraSide::default()
-        });
+        }));
         status.reassess(now);
         let text = render(&[status], now);
         let wanted = [("domain", "fabrikam.example"), ("result", "success")];

@@ -189,7 +189,12 @@ pub(super) fn allowed(key: &str) -> String {
         "concurrency" => "a whole number from 1 to 256".into(),
         k if k.ends_with("_days") => format!("a whole number of days from 0 to {MAX_DAYS}"),
         "metadata_url" => format!("a string: {ACCEPTED}"),
-        "auto_rollover" | "support_multiple_domain" => "true or false".into(),
+        "auto_rollover" | "support_multiple_domain" | "require_signature" => {
+            "true or false".into()
+        }
+        "metadata_signer" => {
+            "a SHA-1 thumbprint (40 hex digits; colons and spaces are allowed) or an array of them: the certificates trusted to sign the metadata".into()
+        }
         "entra_signing_thumbprint" | "entra_next_signing_thumbprint" => {
             "a SHA-1 thumbprint: 40 hex digits (colons and spaces are allowed)".into()
         }

@@ -248,6 +248,9 @@ bindable! {
     ToggleFailed => "toggle_failed",
     EditNote => "edit_note",
     CopyCommands => "copy_commands",
+    /// Write the domain's runbook as a PowerShell script to a file in the data dir (for
+    /// terminals OSC 52 does not reach).
+    WriteScript => "write_script",
     SwitchDialect => "switch_dialect",
     SaveNote => "save_note",
     /// Backspace in a note.
@@ -395,6 +398,7 @@ pub const BINDINGS: &[BindingSpec] = {
         hinted(B::ToggleFailed, &[KeySpec::char('f')], CHECKLIST, "Mark failed (again: undo)", "fail"),
         hinted(B::EditNote, &[KeySpec::char('n')], CHECKLIST, "Write a note on the step", "note"),
         hinted(B::CopyCommands, &[KeySpec::char('y')], CHECKLIST, "Copy the commands (OSC 52)", "copy"),
+        row(B::WriteScript, &[KeySpec::char('w')], CHECKLIST, "Write the runbook script to a file"),
         hinted(B::SwitchDialect, &[KeySpec::char('d')], CHECKLIST, "Graph ⇄ MSOnline commands", "dialect"),
         hinted(B::SaveNote, ENTER, &[Mode::Note], "Save the note (empty removes it)", "save"),
         row(B::NoteErase, BACKSPACE, &[Mode::Note], "Delete the last character"),

@@ -274,6 +274,11 @@ pub struct DomainConfig {
     pub entra_signing_thumbprint: Option<Sha1>,
     pub entra_next_signing_thumbprint: Option<Sha1>,
     pub ca_file: Option<PathBuf>,
+    /// Certificates trusted to sign the metadata besides the IdP signing certificates it
+    /// publishes (`metadata_signer`: a thumbprint or a list; an aggregate's signer).
+    pub metadata_signer: Vec<Sha1>,
+    /// `require_signature = true`: unsigned metadata is a WARNING (rule X3).
+    pub require_signature: bool,
     /// The [label](EntraConfig::label) of the tenant whose Entra holds the domain: its own
     /// `tenant`, else `[entra]`'s (the config loader fills it in). `None` stands for `[entra]`'s
     /// too, and for no Graph at all without `[entra]`.
@@ -297,6 +302,8 @@ impl DomainConfig {
             entra_signing_thumbprint: None,
             entra_next_signing_thumbprint: None,
             ca_file: None,
+            metadata_signer: Vec::new(),
+            require_signature: false,
             tenant: None,
             refresh: None,
             policy: Policy::default(),

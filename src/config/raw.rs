@@ -53,6 +53,7 @@ pub(super) struct RawSettings {
     pub promotion_days: Option<Spanned<i64>>,
     pub plan_days: Option<Spanned<i64>>,
     pub critical_days: Option<Spanned<i64>>,
+    pub tls_warn_days: Option<Spanned<i64>>,
 }
 
 /// `[entra]`, or one `[[tenant]]` (which needs `name`).
@@ -87,6 +88,9 @@ pub(super) struct RawDomain {
     pub entra_signing_thumbprint: Option<Spanned<String>>,
     pub entra_next_signing_thumbprint: Option<Spanned<String>>,
     pub ca_file: Option<Spanned<String>>,
+    /// A thumbprint or an array of thumbprints.
+    pub metadata_signer: Option<Spanned<toml::Value>>,
+    pub require_signature: Option<Spanned<bool>>,
     /// The name of the `[[tenant]]` whose Entra holds this domain (default: `[entra]`).
     pub tenant: Option<Spanned<String>>,
     pub refresh: Option<Spanned<String>>,
@@ -97,9 +101,10 @@ pub(super) struct RawDomain {
     pub promotion_days: Option<Spanned<i64>>,
     pub plan_days: Option<Spanned<i64>>,
     pub critical_days: Option<Spanned<i64>>,
+    pub tls_warn_days: Option<Spanned<i64>>,
 }
 
-/// The seven policy thresholds as written in one scope (`[settings]` or a `[[domain]]`).
+/// The policy thresholds as written in one scope (`[settings]` or a `[[domain]]`).
 #[derive(Clone, Debug, Default)]
 #[allow(clippy::struct_field_names)] // the keys as the file spells them
 pub(super) struct RawPolicy {
@@ -110,6 +115,7 @@ pub(super) struct RawPolicy {
     pub promotion_days: Option<Spanned<i64>>,
     pub plan_days: Option<Spanned<i64>>,
     pub critical_days: Option<Spanned<i64>>,
+    pub tls_warn_days: Option<Spanned<i64>>,
 }
 
 macro_rules! policy_of {
@@ -122,6 +128,7 @@ macro_rules! policy_of {
             promotion_days: $raw.promotion_days.clone(),
             plan_days: $raw.plan_days.clone(),
             critical_days: $raw.critical_days.clone(),
+            tls_warn_days: $raw.tls_warn_days.clone(),
         }
     };
 }

@@ -34,8 +34,9 @@ const GENERATION: Field = field!(generation_days);
 const PROMOTION: Field = field!(promotion_days);
 const PLAN: Field = field!(plan_days);
 const CRITICAL: Field = field!(critical_days);
+const TLS_WARN: Field = field!(tls_warn_days);
 
-const FIELDS: [Field; 7] = [
+const FIELDS: [Field; 8] = [
     RENEW_NOW,
     MANUAL_RENEW,
     ENTRA_POLL,
@@ -43,6 +44,7 @@ const FIELDS: [Field; 7] = [
     PROMOTION,
     PLAN,
     CRITICAL,
+    TLS_WARN,
 ];
 
 /// `(lower, higher, lower may equal higher)`.

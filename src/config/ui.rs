@@ -81,7 +81,7 @@ fn entry(
 
 /// Where each of the first `count` string literals inside `span` starts (toml gives spans for
 /// the value, not for an array's items). Falls back to the value's start.
-fn string_spans(text: &str, span: &Range<usize>, count: usize) -> Vec<Range<usize>> {
+pub(super) fn string_spans(text: &str, span: &Range<usize>, count: usize) -> Vec<Range<usize>> {
     let value = text.get(span.clone()).unwrap_or_default();
     let mut spans = Vec::new();
     let mut chars = value.char_indices();

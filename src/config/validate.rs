@@ -428,6 +428,13 @@ fn check_domain(
             .as_ref()
             .map(|v| path("ca_file", v, origin))
             .transpose()?,
+        metadata_signer: raw
+            .metadata_signer
+            .as_ref()
+            .map(|v| metadata_signers(v, origin))
+            .transpose()?
+            .unwrap_or_default(),
+        require_signature: raw.require_signature.as_ref().is_some_and(|v| *v.get_ref()),
         // Resolved by `validate`, which knows the tenants.
         tenant: None,
         refresh: raw
@@ -437,6 +444,37 @@ fn check_domain(
             .transpose()?,
         policy,
     })
+}
+
+/// `metadata_signer`: one thumbprint or an array of them, each pointed at when it is refused.
+fn metadata_signers(value: &Spanned<toml::Value>, origin: &Origin<'_>) -> Checked<Vec<Sha1>> {
+    let wrong = || {
+        origin.error_at(
+            &value.span(),
+            format!("metadata_signer must be {}", allowed("metadata_signer")),
+        )
+    };
+    let texts: Vec<&str> = match value.get_ref() {
+        toml::Value::String(text) => vec![text.as_str()],
+        toml::Value::Array(items) if !items.is_empty() => items
+            .iter()
+            .map(|item| item.as_str().ok_or_else(wrong))
+            .collect::<Checked<_>>()?,
+        _ => return Err(wrong()),
+    };
+    let spans = if matches!(value.get_ref(), toml::Value::Array(_)) {
+        super::ui::string_spans(origin.text, &value.span(), texts.len())
+    } else {
+        vec![value.span(); texts.len()]
+    };
+    texts
+        .iter()
+        .zip(spans)
+        .map(|(text, span)| {
+            text.parse::<Sha1>()
+                .map_err(|e| origin.error_at(&span, format!("metadata_signer: {e}")))
+        })
+        .collect()
 }
 
 fn concurrency(value: &Spanned<i64>, origin: &Origin<'_>) -> Checked<usize> {

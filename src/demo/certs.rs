@@ -52,6 +52,8 @@ fn whole_second_after(now: DateTime<Utc>) -> DateTime<Utc> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct DemoCert {
     pub der: Vec<u8>,
+    /// Its private key (PKCS#8 DER): the primary token-signing key signs the metadata.
+    pub key: Vec<u8>,
     pub sha1: Sha1,
     pub subject: String,
     pub not_before: DateTime<Utc>,
@@ -70,6 +72,11 @@ pub(crate) enum SerialStyle {
 /// The AD FS self-signed token-signing certificate name: `CN=ADFS Signing - fs.contoso.com`.
 pub(crate) fn adfs_signing_name(host: &str) -> DistinguishedName {
     common_name(&format!("ADFS Signing - {host}"))
+}
+
+/// The name a known federation backdoor tool gives its certificates: `CN=any.sts`.
+pub(crate) fn backdoor_name() -> DistinguishedName {
+    common_name(crate::assess::BACKDOOR_ISSUER_HOST)
 }
 
 /// The AD FS self-signed token-decrypting certificate name: `CN=ADFS Encryption - fs.contoso.com`.
@@ -128,7 +135,7 @@ pub(crate) fn self_signed(
     let cert = params
         .self_signed(&key)
         .map_err(|e| cert_error(&subject, &e))?;
-    Ok(finish(cert.der().to_vec(), subject, validity, now))
+    Ok(finish(cert.der().to_vec(), &key, subject, validity, now))
 }
 
 /// An enterprise issuing CA for the manually managed scenarios. Its own certificate is never
@@ -162,7 +169,7 @@ impl DemoCa {
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(|e| cert_error(&subject, &e))?;
-        Ok(finish(cert.der().to_vec(), subject, validity, now))
+        Ok(finish(cert.der().to_vec(), &key, subject, validity, now))
     }
 }
 
@@ -206,10 +213,17 @@ fn to_offset(at: DateTime<Utc>, subject: &str) -> Result<time::OffsetDateTime, D
     })
 }
 
-fn finish(der: Vec<u8>, subject: String, validity: Validity, now: DateTime<Utc>) -> DemoCert {
+fn finish(
+    der: Vec<u8>,
+    key: &KeyPair,
+    subject: String,
+    validity: Validity,
+    now: DateTime<Utc>,
+) -> DemoCert {
     DemoCert {
         sha1: Sha1::of(&der),
         der,
+        key: key.serialize_der(),
         subject,
         not_before: validity.not_before(now),
         not_after: validity.not_after(now),

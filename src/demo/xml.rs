@@ -65,13 +65,16 @@ pub(crate) struct AdFsMetadata<'a> {
     pub signing: &'a [&'a [u8]],
     /// The primary token-signing certificate: it signs the document.
     pub primary: &'a [u8],
+    /// Its private key (PKCS#8 DER, ECDSA P-256).
+    pub primary_key: &'a [u8],
     /// The token-decrypting certificate.
     pub encryption: &'a [u8],
 }
 
 impl AdFsMetadata<'_> {
-    /// The whole document.
-    pub(crate) fn render(&self) -> String {
+    /// The whole document, signed with the primary's key as AD FS signs it; why not, when the
+    /// key cannot sign.
+    pub(crate) fn render(&self) -> Result<String, String> {
         let id = document_id(self.host, self.primary);
         let entity_id = format!("http://{}/adfs/services/trust", self.host);
         let mut body = String::new();
@@ -87,10 +90,10 @@ impl AdFsMetadata<'_> {
             "<EntityDescriptor ID=\"{id}\" entityID=\"{}\" xmlns=\"{MD}\">",
             escape(entity_id.as_str())
         );
-        doc.push_str(&signature(&id, &body, self.primary));
+        doc.push_str(&signature_template(&id, self.primary));
         doc.push_str(&body);
         doc.push_str("</EntityDescriptor>\n");
-        doc
+        sign(&doc, self.primary_key)
     }
 
     fn passive_endpoint(&self) -> String {
@@ -256,14 +259,16 @@ fn document_id(host: &str, primary: &[u8]) -> String {
     )
 }
 
-/// The enveloped `ds:Signature`, shaped like AD FS's, with the primary token-signing certificate
-/// in its `KeyInfo`: that is what fedcert reads to learn which certificate AD FS signs with.
-///
-/// It is NOT a real signature. fedcert does not verify metadata signatures, so the `DigestValue`
-/// is a SHA-256 of our own serialisation (not of the exclusive-canonical form) and the
-/// `SignatureValue` is filler of the size of an ECDSA P-256 signature. A verifier would reject both.
-fn signature(id: &str, body: &str, primary: &[u8]) -> String {
-    let digest = BASE64.encode(sha2::Sha256::digest(body));
+/// Where [`signature_template`] leaves the digest and the signature value for [`sign`] (valid
+/// base64, so that the template reads as a signature).
+const DIGEST_PLACEHOLDER: &str = "<ds:DigestValue>AAAA</ds:DigestValue>";
+const VALUE_PLACEHOLDER: &str = "<ds:SignatureValue>AAAB</ds:SignatureValue>";
+
+/// The enveloped `ds:Signature`, shaped like AD FS's (exclusive c14n, the reference to the
+/// document's ID), with the primary token-signing certificate in its `KeyInfo` (what fedcert
+/// reads to learn which certificate AD FS signs with) and ECDSA P-256 with SHA-256 (the demo's
+/// keys are EC: rcgen on ring makes no RSA keys); [`sign`] fills in its values.
+fn signature_template(id: &str, primary: &[u8]) -> String {
     let signed_info = format!(
         "<ds:SignedInfo>\n<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\n\
          <ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256\"/>\n\
@@ -271,15 +276,49 @@ fn signature(id: &str, body: &str, primary: &[u8]) -> String {
          <ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>\n\
          <ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\n</ds:Transforms>\n\
          <ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>\n\
-         <ds:DigestValue>{digest}</ds:DigestValue>\n</ds:Reference>\n</ds:SignedInfo>\n"
+         {DIGEST_PLACEHOLDER}\n</ds:Reference>\n</ds:SignedInfo>\n"
     );
-    let filler = BASE64.encode(sha2::Sha512::digest(&signed_info));
     format!(
-        "<ds:Signature xmlns:ds=\"{DSIG}\">\n{signed_info}<ds:SignatureValue>{filler}</ds:SignatureValue>\n\
+        "<ds:Signature xmlns:ds=\"{DSIG}\">\n{signed_info}{VALUE_PLACEHOLDER}\n\
          <KeyInfo xmlns=\"{DSIG}\">\n<X509Data>\n<X509Certificate>\n{}\n</X509Certificate>\n</X509Data>\n\
          </KeyInfo>\n</ds:Signature>\n",
         base64_wrapped(primary)
     )
+}
+
+/// `doc` with its signature template filled in: the digest of the document, then the value of
+/// the canonical `SignedInfo` signed with `key` (PKCS#8, ECDSA P-256; XML-DSig's `r || s`).
+/// Canonicalization and digest are the verifier's own, so the demo signs exactly what
+/// verification checks.
+fn sign(doc: &str, key: &[u8]) -> Result<String, String> {
+    use crate::metadata::signature::Template;
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+    let failed = |what: &str, outcome: &dyn std::fmt::Debug| format!("{what}: {outcome:?}");
+    let digest = Template::new(doc.as_bytes())
+        .digest()
+        .map_err(|e| failed("the digest", &e))?;
+    let doc = doc.replacen(
+        DIGEST_PLACEHOLDER,
+        &format!("<ds:DigestValue>{}</ds:DigestValue>", BASE64.encode(digest)),
+        1,
+    );
+    let signed_info = Template::new(doc.as_bytes())
+        .signed_info()
+        .map_err(|e| failed("the SignedInfo", &e))?;
+    let rng = ring::rand::SystemRandom::new();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, key, &rng)
+        .map_err(|e| format!("the key is not an ECDSA P-256 PKCS#8 key ({e})"))?;
+    let value = pair
+        .sign(&rng, &signed_info)
+        .map_err(|e| format!("signing failed ({e})"))?;
+    Ok(doc.replacen(
+        VALUE_PLACEHOLDER,
+        &format!(
+            "<ds:SignatureValue>{}</ds:SignatureValue>",
+            BASE64.encode(value.as_ref())
+        ),
+        1,
+    ))
 }
 
 /// What an Okta app's "Identity Provider metadata" link returns: SAML only, `md:` prefix, one
@@ -409,6 +448,47 @@ mod tests {
         found
     }
 
+    /// A throwaway ECDSA P-256 key (PKCS#8 DER).
+    fn test_key() -> Vec<u8> {
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+            .unwrap()
+            .serialize_der()
+    }
+
+    /// The demo signs its AD FS metadata for real: the verifier finds it valid with the primary
+    /// the document publishes, and a change after signing breaks it.
+    #[test]
+    fn adfs_metadata_is_signed_by_its_primary() {
+        use crate::metadata::signature::{SignatureStatus, verify_bytes};
+        let now = chrono::Utc::now();
+        let validity = crate::demo::certs::Validity::days(-10, 300);
+        let signing = crate::demo::certs::self_signed(
+            crate::demo::certs::adfs_signing_name("fs.a.example"),
+            validity,
+            crate::demo::certs::SerialStyle::Random16,
+            now,
+        )
+        .unwrap();
+        let doc = AdFsMetadata {
+            host: "fs.a.example",
+            display_name: "A",
+            signing: &[&signing.der],
+            primary: &signing.der,
+            primary_key: &signing.key,
+            encryption: &[8; 40],
+        }
+        .render()
+        .unwrap();
+        let verification = verify_bytes(doc.as_bytes());
+        assert_eq!(verification.signer, Some(signing.sha1));
+        assert_eq!(verification.status(&[signing.sha1]), SignatureStatus::Valid);
+        let changed = doc.replace("ServiceDisplayName=\"A\"", "ServiceDisplayName=\"B\"");
+        assert!(matches!(
+            verify_bytes(changed.as_bytes()).status(&[signing.sha1]),
+            SignatureStatus::Invalid(_)
+        ));
+    }
+
     fn dsig(local: &str) -> String {
         format!("{{{DSIG}}}{local}")
     }
@@ -416,14 +496,17 @@ mod tests {
     #[test]
     fn adfs_metadata_publishes_each_key_where_real_adfs_does() {
         let (old, new, enc) = (vec![1u8; 300], vec![2u8; 300], vec![3u8; 300]);
+        let key = test_key();
         let doc = AdFsMetadata {
             host: "fs.fabrikam-demo.example",
             display_name: "Fabrikam & Co",
             signing: &[&old, &new],
             primary: &old,
+            primary_key: &key,
             encryption: &enc,
         }
-        .render();
+        .render()
+        .unwrap();
         assert!(doc.contains("entityID=\"http://fs.fabrikam-demo.example/adfs/services/trust\""));
         assert!(doc.contains("ServiceDisplayName=\"Fabrikam &amp; Co\""));
         assert!(doc.contains("<fed:PassiveRequestorEndpoint>"));
@@ -478,14 +561,17 @@ mod tests {
 
     #[test]
     fn the_signature_references_the_document_id() {
+        let key = test_key();
         let doc = AdFsMetadata {
             host: "fs.a.example",
             display_name: "A",
             signing: &[&[9; 40]],
             primary: &[9; 40],
+            primary_key: &key,
             encryption: &[8; 40],
         }
-        .render();
+        .render()
+        .unwrap();
         let id = doc
             .split("ID=\"")
             .nth(1)

@@ -91,6 +91,15 @@ pub(super) fn chain_text(err: &(dyn StdError + 'static)) -> String {
     parts.join(": ")
 }
 
+/// Why TLS refused the server's certificate, when that is what failed.
+pub(super) fn refusal(err: &(dyn StdError + 'static)) -> Option<crate::assess::TlsRefusal> {
+    chain(err)
+        .iter()
+        .find_map(|e| e.downcast_ref::<rustls::Error>())
+        .filter(|e| matches!(e, rustls::Error::InvalidCertificate(_)))
+        .map(super::tls::refusal_of)
+}
+
 /// Classify a failed request. `is_timeout`, `is_connect` and `is_dns` are reqwest's own flags
 /// (they see error types we cannot name), the rest comes from the chain.
 pub(super) fn classify(

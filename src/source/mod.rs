@@ -11,12 +11,14 @@ mod fetch;
 pub mod graph;
 pub mod imports;
 pub mod realm;
+mod tls;
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use fetch::{BodyReader, Fetcher, Streamed};
+use crate::assess::TlsCert;
+pub use fetch::{BodyReader, Feed, Fetcher, Opened, Streamed, Unread};
 
 /// Limits for one fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +75,9 @@ pub struct Fetched {
     /// clock skew is between two real clocks, and a rehearsal must not report a fake one.
     pub received_at: DateTime<Utc>,
     pub elapsed: Duration,
+    /// The leaf certificate the host presented, from the TLS session that carried the
+    /// response (`None` for `http://`, files and stdin).
+    pub tls: Option<TlsCert>,
 }
 
 /// Why a fetch failed. `Display` is one line naming the location and the cause.
@@ -83,6 +88,9 @@ pub enum FetchError {
         location: String,
         kind: FetchErrorKind,
         message: String,
+        /// The certificate the host presented, when TLS refused it (read by a second handshake
+        /// that only records it) or the server answered an error over TLS.
+        presented: Option<Box<TlsCert>>,
     },
 }
 
@@ -112,6 +120,32 @@ impl FetchError {
             location: location.into(),
             kind,
             message: message.into(),
+            presented: None,
+        }
+    }
+
+    /// The same failure, with the certificate the host presented.
+    #[must_use]
+    pub fn with_presented(self, cert: Option<TlsCert>) -> Self {
+        match self {
+            Self::Failed {
+                location,
+                kind,
+                message,
+                ..
+            } => Self::Failed {
+                location,
+                kind,
+                message,
+                presented: cert.map(Box::new),
+            },
+        }
+    }
+
+    /// The certificate the host presented, when one was read.
+    pub fn presented(&self) -> Option<&TlsCert> {
+        match self {
+            Self::Failed { presented, .. } => presented.as_deref(),
         }
     }
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::graph::FederationConfiguration;
-use super::graph::error_chain;
+use super::graph::{error_chain, read_answer};
 use super::imports::field;
 
 /// The user name sent for a bare domain: Entra answers for the domain, whoever the user is.
@@ -226,7 +226,7 @@ impl RealmClient {
     }
 
     async fn get(&self, url: &str, accept: &str) -> Result<String, String> {
-        let mut response = self
+        let response = self
             .http
             .get(url)
             .header(ACCEPT, accept)
@@ -240,17 +240,7 @@ impl RealmClient {
                 }
             })?;
         let status = response.status();
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("answer cut off: {}", error_chain(&e)))?
-        {
-            if body.len() + chunk.len() > MAX_ANSWER {
-                return Err("answer larger than 1 MiB".into());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_answer(response, MAX_ANSWER).await?;
         if !status.is_success() {
             return Err(format!("HTTP {}", status.as_u16()));
         }

@@ -58,6 +58,8 @@ pub enum Action {
     CancelNote,
     /// Checklist: copy the current step's commands to the clipboard (OSC 52).
     CopyCommands,
+    /// Checklist: write the domain's runbook as a PowerShell script to a file.
+    WriteScript,
     /// Checklist: switch between Graph PowerShell and MSOnline.
     SwitchDialect,
     RefreshSelected,
@@ -113,6 +115,12 @@ pub enum Action {
         domain: String,
         result: Result<Progress, StoreError>,
     },
+    /// The event loop wrote a runbook script (answer to [`Effect::WriteScript`]): where, or why
+    /// it could not.
+    ScriptWritten {
+        domain: String,
+        result: Result<std::path::PathBuf, StoreError>,
+    },
     /// An effect failed in a way the operator must see (the message names what and why).
     EffectFailed(String),
 }
@@ -159,4 +167,7 @@ pub enum Effect {
     },
     /// Put this text on the clipboard with OSC 52, written to the terminal.
     Copy(String),
+    /// Write `script` (the domain's runbook as PowerShell) to the data dir; answered by
+    /// [`Action::ScriptWritten`].
+    WriteScript { domain: String, script: String },
 }

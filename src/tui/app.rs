@@ -22,6 +22,10 @@ pub use crate::fleet::Reassess;
 use crate::fleet::{Applied, DomainId, Fleet};
 use crate::poller::{PollCommand, PollEvent};
 
+/// The most verdicts one tick re-assesses (a few µs each): when a whole fleet's countdown moves
+/// in the same second, the rest follow in the next ticks instead of holding up keys and frames.
+pub const REASSESS_PER_TICK: usize = 2_000;
+
 /// The main view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -690,7 +694,7 @@ impl App {
     /// let the list's order look at them again.
     fn reassess_due(&mut self, now: DateTime<Utc>) {
         let order = self.order.get_mut();
-        let due = self.fleet.reassess_due(now);
+        let due = self.fleet.reassess_some_due(now, REASSESS_PER_TICK);
         for id in &due {
             order.mark(id.index(), Change::Verdict);
         }
@@ -720,19 +724,36 @@ impl App {
     }
 
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
-        if let Some(Applied::Refreshed(id)) = self.fleet.apply(event, now) {
-            self.order.get_mut().mark(id.index(), Change::Facts);
-            // Its IdP group's other domains may have a new verdict too.
-            for peer in self.fleet.take_regrouped() {
-                self.order.get_mut().mark(peer.index(), Change::Verdict);
+        match self.fleet.apply(event, now) {
+            Some(Applied::Refreshed(id)) => {
+                self.order.get_mut().mark(id.index(), Change::Facts);
+                // Its IdP group's other domains may have a new verdict too.
+                for peer in self.fleet.take_regrouped() {
+                    self.order.get_mut().mark(peer.index(), Change::Verdict);
+                }
+                self.answer_is_stale();
+                // A change to the domain on screen needs no highlight.
+                if self.screen != Screen::List && self.selected == Some(id) {
+                    self.fleet.mark_seen(id);
+                }
+                self.settle_selection();
             }
-            self.answer_is_stale();
-            // A change to the domain on screen needs no highlight.
-            if self.screen != Screen::List && self.selected == Some(id) {
-                self.fleet.mark_seen(id);
+            // A tenant's audit log changes its domains' verdicts.
+            Some(Applied::Tenant(ids)) => {
+                let order = self.order.get_mut();
+                for id in &ids {
+                    order.mark(id.index(), Change::Verdict);
+                }
+                self.answer_is_stale();
+                self.settle_selection();
             }
-            self.settle_selection();
+            Some(Applied::Fetching(_)) | None => {}
         }
+    }
+
+    /// Each tenant's latest posture (unwatched federated domains, audit log).
+    pub fn tenants(&self) -> &[crate::tenant::TenantPosture] {
+        self.fleet.tenants()
     }
 }
 
@@ -780,6 +801,8 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::SaveNote
         | Action::CancelNote
         | Action::CopyCommands
+        | Action::WriteScript
+        | Action::ScriptWritten { .. }
         | Action::SwitchDialect
         | Action::ProgressLoaded { .. }
         | Action::ProgressSaved { .. }) => {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::action::{Action, Effect};
 use super::app::{App, Screen};
+use super::keymap::Mode;
 use crate::cert::Sha1;
 use crate::checklist::{self, Checklist, ChecklistInput, Mark, Progress, StepId};
 use crate::fleet::DomainId;
@@ -159,6 +160,18 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             }
         }
         Action::CopyCommands => return copy_commands(app, now),
+        Action::WriteScript => return write_script(app, now),
+        Action::ScriptWritten { domain, result } => {
+            app.notice = Some(match result {
+                Ok(path) => Notice::info(format!(
+                    "wrote the runbook of {domain} as a script: {}",
+                    path.display()
+                )),
+                Err(error) => Notice::error(format!(
+                    "cannot write the runbook script of {domain}: {error}"
+                )),
+            });
+        }
         Action::SwitchDialect => {
             app.dialect = app.dialect.other();
             app.notice = Some(Notice::info(format!(
@@ -344,9 +357,23 @@ fn copy_commands(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
     let lines = commands.len();
     let plural = if lines == 1 { "" } else { "s" };
     app.notice = Some(Notice::info(format!(
-        "copied {lines} line{plural} (OSC 52) · no OSC 52 in this terminal? select them below"
+        "copied {lines} line{plural} (OSC 52) · no OSC 52 here? select them below, or {} writes a script",
+        app.keymap
+            .key_label(&Action::WriteScript, Mode::Checklist, app.theme().ascii)
     )));
     vec![Effect::Copy(commands.join("\n"))]
+}
+
+/// `w`: the whole runbook as a PowerShell script (`checklist --format ps1`, in the dialect
+/// shown) to a file in the data dir, for terminals the clipboard does not reach.
+fn write_script(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
+    let (Some(list), Some(domain)) = (build(app, now), domain_name(app)) else {
+        return Vec::new();
+    };
+    vec![Effect::WriteScript {
+        domain,
+        script: checklist::format::script(&list),
+    }]
 }
 
 /// The loop read a domain's saved progress.

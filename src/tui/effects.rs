@@ -59,6 +59,16 @@ pub fn perform(effect: Effect, io: &mut EffectIo<'_>) -> Outcome {
             }
             Some(Action::ProgressSaved { domain, result })
         }
+        Effect::WriteScript { domain, script } => {
+            let name = format!("runbooks/{}.ps1", crate::store::file_stem(&domain));
+            let result = match io.store {
+                Some(store) => store.write_text(&name, &script),
+                None => Err(StoreError::NoDataDir {
+                    what: "the runbook script",
+                }),
+            };
+            Some(Action::ScriptWritten { domain, result })
+        }
         Effect::Copy(text) => {
             let sequence = clipboard::osc52(&text, io.tmux);
             let written = io

@@ -134,6 +134,7 @@ impl From<Bindable> for Action {
             Bindable::ToggleFailed => Self::ToggleFailed,
             Bindable::EditNote => Self::EditNote,
             Bindable::CopyCommands => Self::CopyCommands,
+            Bindable::WriteScript => Self::WriteScript,
             Bindable::SwitchDialect => Self::SwitchDialect,
             Bindable::SaveNote => Self::SaveNote,
             Bindable::NoteErase => Self::NoteBackspace,

@@ -6,17 +6,19 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
+use super::endpoints::{tls_certificate, tls_fix, tls_host, tls_identity, tls_refusal};
 use super::{cert_label, days, expiry, moment, short_thumbprint, skew, span, subject};
 use crate::assess::finding::{
-    AutoNext, FetchProblem, Held, HeldAs, ManualNext, Missing, PendingPhase, Slot, Standing,
-    Unpublished,
+    AutoNext, FetchFailure, FetchProblem, Held, HeldAs, Hygiene, ManualNext, Missing, PendingPhase,
+    Slot, Standing, Unpublished, Unvouched,
 };
 use crate::assess::update_status::UpdateResult;
 use crate::assess::{
-    Advice, Assessment, EntraCerts, Finding, IdpKind, PrimarySource, Rule, Situation,
-    SuccessorSource,
+    Advice, Assessment, EntraCerts, FederationChange, Finding, IdpKind, PrimarySource, Rule,
+    Situation, SuccessorSource,
 };
-use crate::cert::Sha1;
+use crate::assess::{TlsCert, TlsRole};
+use crate::cert::{CertInfo, Sha1};
 use crate::powershell as ps;
 
 /// The finding as one sentence: what is wrong and what to do next. `step` is the number of the
@@ -86,8 +88,49 @@ pub fn finding_title(f: &Finding) -> String {
         Situation::MetadataBehindAdfs { .. } => "metadata behind AD FS",
         Situation::GroupEntraDiffers { .. } => "IdP's domains differ in Entra",
         Situation::MetadataExpired { .. } => "metadata validUntil passed",
+        Situation::NeverPublished { .. } => "Entra trusts an unpublished cert",
+        Situation::Retired { .. } => "Entra still trusts a retired cert",
+        Situation::IssuerElsewhere { backdoor: true, .. } => "issuerUri: backdoor pattern",
+        Situation::IssuerElsewhere { .. } => "issuerUri names another host",
+        Situation::RecentChange { .. } => "federation changed in 24 h",
+        Situation::Hygiene {
+            concern: Hygiene::WeakSignature,
+            ..
+        } => "SHA-1 signed certificate",
+        Situation::Hygiene {
+            concern: Hygiene::SmallKey,
+            ..
+        } => "RSA key under 2048 bits",
+        Situation::Hygiene {
+            concern: Hygiene::LongValidity,
+            ..
+        } => "valid over 3 years",
+        Situation::SuccessorDiffers { .. } => "successor named otherwise",
+        Situation::UntrustedSigner { .. } => "untrusted signer",
+        Situation::InvalidSignature { .. } => "signature invalid",
+        Situation::UnsignedRequired { unsupported: None } => "metadata unsigned",
+        Situation::UnsignedRequired {
+            unsupported: Some(_),
+        } => "signature unverifiable",
+        Situation::TlsExpiring {
+            role: TlsRole::Metadata,
+            ..
+        } => "metadata TLS cert",
+        Situation::TlsExpiring {
+            role: TlsRole::SignIn,
+            ..
+        } => "sign-in TLS cert",
+        Situation::TlsRefused { .. } => "sign-in TLS refused",
     };
     title.to_owned()
+}
+
+/// `signing` / `next-signing`: one of Entra's certificate slots.
+fn slot_name(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Signing => "signing",
+        Slot::NextSigning => "next-signing",
+    }
 }
 
 struct Words<'a> {
@@ -106,6 +149,20 @@ impl Words<'_> {
             "the IdP"
         } else {
             "AD FS"
+        }
+    }
+
+    /// The metadata's signature does not verify (X2): nothing may be copied from it.
+    fn distrusted(&self) -> bool {
+        self.a.findings.iter().any(|f| f.rule == Rule::X2)
+    }
+
+    /// Where the certificates for Entra come from when the metadata cannot be trusted.
+    fn idp_source(&self) -> &'static str {
+        if self.third_party() {
+            "downloaded from the IdP's admin console, not from this metadata"
+        } else {
+            "taken from AD FS itself, not from this metadata"
         }
     }
 
@@ -206,6 +263,10 @@ impl Words<'_> {
             Advice::RotateAtIdp => {
                 format!("create a new signing certificate at the IdP{step} and put it into Entra")
             }
+            Advice::UpdateEntra if self.distrusted() => format!(
+                "put the IdP's signing certificates into Entra, {}{step}",
+                self.idp_source()
+            ),
             Advice::UpdateEntra => match &self.a.successor {
                 Some(s) => format!("put the successor {} into Entra{step}", cert_label(s)),
                 None => format!("put the primary into Entra{step}"),
@@ -245,6 +306,35 @@ impl Words<'_> {
                 "check that metadata_url serves this farm's current federationmetadata.xml (not a saved or cached copy, not another farm's) and that it is reachable from the internet, then refresh; or put the certificates into Entra by hand{step}"
             ),
             Advice::RenewMetadata => "check that metadata_url serves a current copy (a saved file or a cache goes stale), or have the IdP or the federation operator publish it again, then refresh".to_owned(),
+            Advice::RemoveRogue => format!(
+                "treat it as a compromise: the steps of the runbook rotate the IdP's certificate twice and then rewrite both of Entra's slots{step}, which removes it; then find out who put it there"
+            ),
+            Advice::FlushStale { second: false } => match &self.a.successor {
+                Some(s) => format!(
+                    "put the primary and the successor {} into Entra{step}, which replaces it",
+                    cert_label(s)
+                ),
+                None => format!("put the primary into Entra{step}, which replaces it"),
+            },
+            Advice::FlushStale { second: true } => format!(
+                "have {} publish a second certificate{step} and put both into Entra, which replaces it",
+                self.idp()
+            ),
+            Advice::ReviewChanges => format!(
+                "find out who changed the domain's federation settings in Entra and whether it was meant{step}"
+            ),
+            Advice::TrustSigner => {
+                "check who signs the metadata, and trust that signer with metadata_signer in the domain's config if it is the right one".to_owned()
+            }
+            Advice::DistrustMetadata => format!(
+                "copy no certificate from this document into Entra: use the IdP's certificates {}",
+                self.idp_source()
+            ),
+            Advice::SignMetadata => {
+                "have the IdP sign its metadata in a way fedcert verifies (fedcert inspect says how it is signed), or set require_signature = false".to_owned()
+            }
+            Advice::RenewTls => "renew the TLS certificate before it expires".to_owned(),
+            Advice::FixTls => "give the host a certificate that clients accept".to_owned(),
         }
     }
 
@@ -292,20 +382,10 @@ impl Words<'_> {
             ),
             Situation::Stale { failure } => format!(
                 "the latest metadata refresh failed ({}), so this verdict uses the last good snapshot, which may be out of date: {}, then refresh",
-                failure.text,
-                fetch_fix(failure.problem)
+                failure_text(failure, self.now),
+                failure_fix(failure)
             ),
-            Situation::NeverRead {
-                failure: Some(failure),
-            } => format!(
-                "the metadata has never been read ({}): {}, then refresh",
-                failure.text,
-                fetch_fix(failure.problem)
-            ),
-            Situation::NeverRead { failure: None } => format!(
-                "the metadata has not been read yet: {}",
-                self.todo(f.advice)
-            ),
+            Situation::NeverRead { failure } => self.never_read(failure.as_ref(), f.advice),
             Situation::DecryptingExpiring { cert } => format!(
                 "the token-decrypting certificate {} {}: {}",
                 cert_label(cert),
@@ -326,6 +406,190 @@ impl Words<'_> {
                 last_run,
                 missing,
             } => self.entra_update_failing(result, *last_run, *missing, f.advice),
+            Situation::NeverPublished { .. }
+            | Situation::Retired { .. }
+            | Situation::IssuerElsewhere { .. }
+            | Situation::RecentChange { .. }
+            | Situation::Hygiene { .. }
+            | Situation::SuccessorDiffers { .. } => self.say_posture(f).unwrap_or_default(),
+            Situation::MetadataBehindAdfs { .. }
+            | Situation::GroupEntraDiffers { .. }
+            | Situation::MetadataExpired { .. } => self.say_sides(f).unwrap_or_default(),
+            Situation::ClockSkew { skew: delta } => self.clock_skew(*delta, f.advice),
+            Situation::UntrustedSigner { .. }
+            | Situation::InvalidSignature { .. }
+            | Situation::UnsignedRequired { .. }
+            | Situation::TlsExpiring { .. }
+            | Situation::TlsRefused { .. } => self.say_endpoint(f).unwrap_or_default(),
+        }
+    }
+
+    fn never_read(&self, failure: Option<&FetchFailure>, advice: Advice) -> String {
+        match failure {
+            Some(failure) => format!(
+                "the metadata has never been read ({}): {}, then refresh",
+                failure_text(failure, self.now),
+                failure_fix(failure)
+            ),
+            None => format!("the metadata has not been read yet: {}", self.todo(advice)),
+        }
+    }
+
+    fn clock_skew(&self, delta: chrono::TimeDelta, advice: Advice) -> String {
+        let direction = if delta.num_seconds() > 0 {
+            "ahead of"
+        } else {
+            "behind"
+        };
+        format!(
+            "the metadata server's clock (HTTP Date) is {} {direction} this machine's; clocks more than 5 minutes apart break federated sign-ins and fedcert's countdowns: {}",
+            skew(delta),
+            self.todo(advice)
+        )
+    }
+
+    fn never_published(
+        &self,
+        slot: Slot,
+        sha1: Sha1,
+        cert: Option<&CertInfo>,
+        why: Unvouched,
+        advice: Advice,
+    ) -> String {
+        let label = cert.map_or_else(|| short_thumbprint(sha1), cert_label);
+        let why = match why {
+            Unvouched::AppearedAt(at) => format!(
+                "fedcert saw it appear there at {}, while watching",
+                moment(at)
+            ),
+            Unvouched::UnlikeTheIdp => {
+                "it was there when fedcert first looked, and its names or dates are not like the IdP's certificates"
+                    .to_owned()
+            }
+            Unvouched::ThumbprintOnly => {
+                "fedcert knows only its thumbprint, so nothing says it is the IdP's".to_owned()
+            }
+        };
+        format!(
+            "Entra trusts a certificate your IdP never published: its {} slot holds {label}, which the IdP does not publish, no import shows and fedcert never saw it publish ({why}); whoever holds its key can sign in as any user of the domain (the federation-backdoor pattern): {}",
+            slot_name(slot),
+            self.todo(advice)
+        )
+    }
+
+    fn retired(
+        &self,
+        slot: Slot,
+        sha1: Sha1,
+        cert: Option<&CertInfo>,
+        last_published: Option<DateTime<Utc>>,
+        advice: Advice,
+    ) -> String {
+        let label = cert.map_or_else(|| short_thumbprint(sha1), cert_label);
+        let history = match last_published {
+            Some(at) => format!(
+                "which the IdP published until {} and has retired",
+                moment(at)
+            ),
+            None => "which the IdP does not publish; it was there when fedcert first looked and has the names of the IdP's certificates but is older, so it is presumably one the IdP retired before".to_owned(),
+        };
+        format!(
+            "Entra's {} slot still holds {label}, {history}: Entra accepts tokens signed with it until it is replaced (stale); {}",
+            slot_name(slot),
+            self.todo(advice)
+        )
+    }
+
+    fn issuer_elsewhere(
+        &self,
+        issuer: &str,
+        idp_host: Option<&str>,
+        backdoor: bool,
+        advice: Advice,
+    ) -> String {
+        if backdoor {
+            return format!(
+                "Entra's issuerUri for this domain is {issuer}, the pattern of a known federation backdoor tool (http://{}/…), which lets whoever set it sign in as any user with a certificate of their own: {}, and treat it as a compromise",
+                crate::assess::BACKDOOR_ISSUER_HOST,
+                self.todo(advice)
+            );
+        }
+        let idp = idp_host.map_or_else(String::new, |h| format!(" ({h})"));
+        format!(
+            "Entra's issuerUri for this domain is {issuer}, whose host is not the IdP's{idp}: tokens from the IdP carry another issuer, so either sign-ins fail (AADSTS50107) or Entra trusts someone else's tokens for this domain: {}, then set it back to the IdP's entityID",
+            self.todo(advice)
+        )
+    }
+
+    fn recent_change(&self, changes: &[FederationChange], advice: Advice) -> String {
+        let Some(latest) = changes.first() else {
+            return self.todo(advice);
+        };
+        let more = match changes.len() {
+            1 => String::new(),
+            n => format!(
+                " (and {} before it)",
+                super::count(i64::try_from(n - 1).unwrap_or(i64::MAX), "other change")
+            ),
+        };
+        format!(
+            "Entra's federation settings for this domain changed {} ({}): {} by {}{more}: {}; an unexpected change is how a federation backdoor is planted",
+            super::relative(latest.at, self.now),
+            moment(latest.at),
+            latest.activity,
+            latest.actor,
+            self.todo(advice)
+        )
+    }
+
+    fn successor_differs(&self, successor: Sha1, subject: bool, issuer: bool) -> String {
+        let what = match (subject, issuer) {
+            (true, true) => "subject and issuer",
+            (true, false) => "subject",
+            _ => "issuer",
+        };
+        format!(
+            "the successor {} has another {what} than {}: check that it is the IdP's own certificate before Entra trusts it",
+            self.cert(successor),
+            self.primary()
+        )
+    }
+
+    /// The security posture (B1–B4, H1–H4).
+    fn say_posture(&self, f: &Finding) -> Option<String> {
+        Some(match &f.situation {
+            Situation::NeverPublished {
+                slot,
+                sha1,
+                cert,
+                why,
+            } => self.never_published(*slot, *sha1, cert.as_deref(), *why, f.advice),
+            Situation::Retired {
+                slot,
+                sha1,
+                cert,
+                last_published,
+            } => self.retired(*slot, *sha1, cert.as_deref(), *last_published, f.advice),
+            Situation::IssuerElsewhere {
+                issuer,
+                idp_host,
+                backdoor,
+            } => self.issuer_elsewhere(issuer, idp_host.as_deref(), *backdoor, f.advice),
+            Situation::RecentChange { changes } => self.recent_change(changes, f.advice),
+            Situation::Hygiene { concern, cert } => hygiene(*concern, cert),
+            Situation::SuccessorDiffers {
+                successor,
+                subject,
+                issuer,
+            } => self.successor_differs(*successor, *subject, *issuer),
+            _ => return None,
+        })
+    }
+
+    /// The three sides: AD FS against the metadata (A1), the IdP group in Entra (A2), the
+    /// metadata's validUntil (V1).
+    fn say_sides(&self, f: &Finding) -> Option<String> {
+        Some(match &f.situation {
             Situation::MetadataBehindAdfs { unpublished } => {
                 self.metadata_behind_adfs(unpublished, f.advice)
             }
@@ -335,19 +599,72 @@ impl Words<'_> {
             Situation::MetadataExpired { valid_until } => {
                 self.metadata_expired(*valid_until, f.advice)
             }
-            Situation::ClockSkew { skew: delta } => {
-                let direction = if delta.num_seconds() > 0 {
-                    "ahead of"
+            _ => return None,
+        })
+    }
+
+    /// The metadata's signature and the hosts' TLS certificates (X1–X3, T1–T2).
+    fn say_endpoint(&self, f: &Finding) -> Option<String> {
+        Some(match &f.situation {
+            Situation::UntrustedSigner {
+                signer,
+                subject,
+                aggregate,
+            } => untrusted_signer(*signer, subject.as_deref(), *aggregate),
+            Situation::InvalidSignature { why } => format!(
+                "the metadata's XML signature is invalid ({why}), so nothing shows that the document is the IdP's: {}; find out what changes it on its way (a proxy, a cache, a copy)",
+                self.todo(f.advice)
+            ),
+            Situation::UnsignedRequired {
+                unsupported: Some(why),
+            } => format!(
+                "this domain sets require_signature = true, but fedcert cannot verify the metadata's signature, so nothing shows that its certificates come from the IdP: {why}; {}",
+                self.todo(f.advice)
+            ),
+            Situation::UnsignedRequired { unsupported: None } => {
+                let adfs = if self.third_party() {
+                    ""
                 } else {
-                    "behind"
+                    " (AD FS always signs its metadata: an unsigned copy comes from somewhere else, such as a proxy or a file)"
                 };
                 format!(
-                    "the metadata server's clock (HTTP Date) is {} {direction} this machine's; clocks more than 5 minutes apart break federated sign-ins and fedcert's countdowns: {}",
-                    skew(*delta),
+                    "the metadata is not signed, but this domain sets require_signature = true: nothing shows that its certificates come from the IdP{adfs}; {}",
                     self.todo(f.advice)
                 )
             }
-        }
+            Situation::TlsExpiring { role, cert } => self.tls_expiring(*role, cert),
+            Situation::TlsRefused { role, cert } => format!(
+                "the TLS certificate of {} is refused by this machine: {} ({}, {}); browsers that refuse it too cannot sign in: {}",
+                tls_host(*role, cert),
+                tls_refusal(cert).unwrap_or_default(),
+                tls_identity(cert),
+                super::left(cert.cert.not_after, self.now),
+                tls_fix(cert)
+            ),
+            _ => return None,
+        })
+    }
+
+    fn tls_expiring(&self, role: TlsRole, cert: &TlsCert) -> String {
+        let breaks = match role {
+            TlsRole::Metadata => {
+                "once it has expired, Entra cannot read the metadata (so it picks up no new token-signing certificate by itself), nor can fedcert"
+            }
+            TlsRole::SignIn => {
+                "once it has expired, browsers refuse the sign-in page and every federated sign-in fails"
+            }
+        };
+        let whose = if self.third_party() {
+            "at the IdP"
+        } else {
+            "on every federation server and its proxies (Web Application Proxy)"
+        };
+        format!(
+            "the TLS certificate of {} {} ({}): {breaks}; renew it {whose}",
+            tls_host(role, cert),
+            expiry(&cert.cert, self.now),
+            tls_identity(cert)
+        )
     }
 
     fn metadata_expired(&self, valid_until: DateTime<Utc>, advice: Advice) -> String {
@@ -572,7 +889,17 @@ impl Words<'_> {
                 ),
             };
         }
-        let _ = write!(text, ": put the primary into Entra now{}", self.step());
+        if self.distrusted() {
+            let _ = write!(
+                text,
+                ": put the certificate {} signs with into Entra now, {}{}",
+                self.idp(),
+                self.idp_source(),
+                self.step()
+            );
+        } else {
+            let _ = write!(text, ": put the primary into Entra now{}", self.step());
+        }
         text
     }
 
@@ -661,6 +988,78 @@ fn join_and(items: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// A hygiene finding (info): what the certificate has, and what to prefer at its next renewal.
+fn hygiene(concern: Hygiene, cert: &CertInfo) -> String {
+    let label = cert_label(cert);
+    match concern {
+        Hygiene::WeakSignature => format!(
+            "the signing certificate {label} is signed with {}, a digest broken for signatures: prefer SHA-256 when it is next renewed",
+            cert.signature_algorithm
+        ),
+        Hygiene::SmallKey => format!(
+            "the signing certificate {label} has a {}-bit RSA key, under 2048 bits: use 2048 bits or more when it is next renewed",
+            cert.key_bits.unwrap_or_default()
+        ),
+        Hygiene::LongValidity => format!(
+            "the signing certificate {label} is valid for {} ({} to {}), more than three years: a stolen key stays useful that long; prefer a shorter validity when it is next renewed",
+            span(cert.not_after - cert.not_before),
+            super::date(cert.not_before),
+            super::date(cert.not_after)
+        ),
+    }
+}
+
+/// X1 in words: who signed, and how to trust that signer if it is the right one.
+fn untrusted_signer(signer: Option<Sha1>, subject: Option<&str>, aggregate: bool) -> String {
+    let who = match (subject, signer) {
+        (Some(subject), Some(sha1)) => format!(
+            "{} (SHA-1 {sha1})",
+            if subject.is_empty() {
+                "a certificate without subject".to_owned()
+            } else {
+                super::windows_order(subject)
+            }
+        ),
+        (None, Some(sha1)) => format!("a certificate with SHA-1 {sha1}"),
+        (_, None) => "an unknown certificate".to_owned(),
+    };
+    let trust = signer.map_or_else(
+        || "set metadata_signer to its thumbprint in the domain's config".to_owned(),
+        |sha1| format!("set metadata_signer = \"{sha1}\" in the domain's config"),
+    );
+    if aggregate {
+        format!(
+            "the aggregate's signature verifies with {who}, and an aggregate's signer is trusted only when configured: compare that thumbprint with the one the federation operator publishes, then {trust}"
+        )
+    } else {
+        format!(
+            "the metadata's signature verifies, but with {who}, which is not an IdP signing certificate of the document: if it is the IdP's own metadata-signing certificate, {trust}; if not, take the certificates from the IdP itself, not from this document"
+        )
+    }
+}
+
+/// The failure's words, with the certificate the host presented when TLS refused it.
+fn failure_text(failure: &FetchFailure, now: DateTime<Utc>) -> String {
+    match &failure.presented {
+        Some(cert) => format!(
+            "{}; the host presented {}",
+            failure.text,
+            tls_certificate(cert, now)
+        ),
+        None => failure.text.clone(),
+    }
+}
+
+/// What to do about a failed read; for a refused certificate, what fits its refusal.
+fn failure_fix(failure: &FetchFailure) -> String {
+    match &failure.presented {
+        Some(cert) if failure.problem == FetchProblem::Tls && cert.refused.is_some() => {
+            tls_fix(cert)
+        }
+        _ => fetch_fix(failure.problem),
     }
 }
 

@@ -6,13 +6,16 @@
 //! Nothing here names a key: the TUI adds key names from its live keymap; headless output says
 //! the action in words.
 
+mod endpoints;
 mod entra;
 mod findings;
+pub mod posture;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cert::{CertInfo, Sha1};
 
+pub use endpoints::{signature, tls_certificate, tls_host, tls_refusal};
 pub use entra::{import_lines, imports, update_result, update_status};
 pub use findings::{finding, finding_title};
 

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use fedcert::config::DomainConfig;
 
 /// `[settings]` with a short timeout, then one `[[domain]]` table per domain with every key an
-/// operator types (name, metadata URL, rollover, server, multiple-domain, Entra thumbprints).
+/// operator types (name, metadata URL, rollover, server, multiple-domain, Entra thumbprints,
+/// `ca_file`, `metadata_signer`, `require_signature`).
 pub fn domains(domains: &[DomainConfig]) -> String {
     let mut toml = String::from("[settings]\ntimeout = \"5s\"\n");
     for d in domains {
@@ -34,6 +35,20 @@ pub fn domain(d: &DomainConfig) -> String {
     }
     if let Some(t) = d.entra_next_signing_thumbprint {
         writeln!(toml, "entra_next_signing_thumbprint = \"{t}\"").unwrap();
+    }
+    if let Some(path) = &d.ca_file {
+        writeln!(toml, "ca_file = {:?}", path.display().to_string()).unwrap();
+    }
+    match d.metadata_signer.as_slice() {
+        [] => {}
+        [one] => writeln!(toml, "metadata_signer = \"{one}\"").unwrap(),
+        many => {
+            let list: Vec<String> = many.iter().map(|s| format!("\"{s}\"")).collect();
+            writeln!(toml, "metadata_signer = [{}]", list.join(", ")).unwrap();
+        }
+    }
+    if d.require_signature {
+        writeln!(toml, "require_signature = true").unwrap();
     }
     toml
 }

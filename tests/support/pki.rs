@@ -14,10 +14,15 @@ pub struct TestCa {
 
 impl TestCa {
     pub fn new() -> Self {
+        Self::named("fedcert test CA")
+    }
+
+    /// A CA whose certificate's common name is `common_name`.
+    pub fn named(common_name: &str) -> Self {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params
             .distinguished_name
-            .push(DnType::CommonName, "fedcert test CA");
+            .push(DnType::CommonName, common_name);
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
         Self { issuer }
@@ -38,6 +43,22 @@ impl TestCa {
         self.server_config_with(names, |params| {
             params.not_before = date_time_ymd(2000, 1, 1);
             params.not_after = date_time_ymd(2001, 1, 1);
+        })
+    }
+
+    /// A certificate for `names` valid from `not_before` to `not_after` (whole seconds).
+    pub fn server_config_valid(
+        &self,
+        names: &[&str],
+        not_before: chrono::DateTime<chrono::Utc>,
+        not_after: chrono::DateTime<chrono::Utc>,
+    ) -> Arc<rustls::ServerConfig> {
+        let at = |t: chrono::DateTime<chrono::Utc>| {
+            time::OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap()
+        };
+        self.server_config_with(names, |params| {
+            params.not_before = at(not_before);
+            params.not_after = at(not_after);
         })
     }
 

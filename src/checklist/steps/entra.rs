@@ -122,10 +122,12 @@ pub(super) fn idp_rotate(f: &Facts<'_>) -> Step {
 }
 
 pub(super) fn update_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
-    let title = if f.outage == Some(Outage::SyncBroken) {
-        "Put the certificate the IdP signs with into Entra ID"
-    } else {
-        "Update Entra ID with the new certificate"
+    let title = match f.outage {
+        Some(Outage::SyncBroken) => "Put the certificate the IdP signs with into Entra ID",
+        Some(Outage::SuspectedCompromise) => {
+            "Rewrite both of Entra's slots with the new certificates"
+        }
+        _ => "Update Entra ID with the new certificate",
     };
     let third_party = f.kind == IdpKind::ThirdParty;
     match (dialect, third_party) {
@@ -157,7 +159,17 @@ fn update_reason(f: &Facts<'_>) -> String {
                     critical threshold): do it now."
                 .to_owned();
         }
+        (Some(Outage::SuspectedCompromise), _) => {
+            return "This removes what should not be trusted: both of Entra's slots get the IdP's two new \
+                    certificates, so the certificate the IdP never published, and the old ones, are trusted no more."
+                .to_owned();
+        }
         _ => {}
+    }
+    if f.flush.is_some() {
+        return "This flushes the retired certificate Entra still trusts: the command writes both slots with the \
+                IdP's own certificates."
+            .to_owned();
     }
     if f.kind == IdpKind::ThirdParty {
         return "Entra reads no metadata from a third-party IdP: always update it by hand."
@@ -198,6 +210,9 @@ enum Source<'a> {
     /// A third-party IdP's new certificate, downloaded as a file; the current primary stays in
     /// the signing slot while it is valid.
     File { keep: Option<&'a CertInfo> },
+    /// A third-party IdP's two new certificates, downloaded as two files (a suspected
+    /// compromise): nothing old stays.
+    TwoFiles,
 }
 
 impl Facts<'_> {
@@ -205,9 +220,21 @@ impl Facts<'_> {
         match self.rescue() {
             Some(Rescue::AdfsNewPrimary) => Some(Source::Adfs { next: false }),
             Some(Rescue::AdfsNewSecondary) => Some(Source::Adfs { next: true }),
+            // The primary is kept from the metadata only when its signature does not say
+            // otherwise.
             Some(Rescue::IdpNewCertificate { keep_primary }) => Some(Source::File {
-                keep: self.primary.filter(|_| keep_primary),
+                keep: self
+                    .primary
+                    .filter(|_| keep_primary && self.distrust.is_none()),
             }),
+            // The metadata's signature does not verify: take nothing from it.
+            None if self.distrust.is_some() => Some(match self.kind {
+                IdpKind::AdFs => Source::Adfs {
+                    next: self.successor.is_some(),
+                },
+                IdpKind::ThirdParty => Source::File { keep: None },
+            }),
+            Some(Rescue::IdpTwoNewCertificates) => Some(Source::TwoFiles),
             None => self.primary.map(|primary| Source::Metadata {
                 primary,
                 successor: self.successor,
@@ -266,14 +293,7 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
             if next {
                 prelude.push(ps::ADFS_SECONDARY_VAR.to_owned());
             }
-            let text = if next {
-                "The metadata does not show the new certificate yet, so the commands take both from AD FS: its primary \
-                 ($p) into SigningCertificate and the new secondary ($n) into NextSigningCertificate. Run them on the \
-                 primary AD FS server with the Microsoft.Graph module installed."
-            } else {
-                "The metadata does not show the new primary yet, so the commands take it from AD FS ($p) into \
-                 SigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph module installed."
-            };
+            let text = adfs_text(f.distrust.is_some(), next);
             Filling {
                 prelude,
                 signing: CertArg::Expr(ps::ADFS_PRIMARY_B64),
@@ -283,9 +303,27 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
                 keeps: None,
             }
         }
+        Source::TwoFiles => Filling {
+            prelude: vec![
+                ps::READ_NEW_CERTIFICATE.to_owned(),
+                ps::READ_SECOND_CERTIFICATE.to_owned(),
+            ],
+            signing: CertArg::Expr(ps::NEW_CERTIFICATE_B64),
+            next: Some(CertArg::Expr(ps::SECOND_CERTIFICATE_B64)),
+            text: "Download the two new certificates from the IdP as new-signing.cer (the one it signs with) and \
+                   second-signing.cer (DER) beside where you run this: the command writes both of Entra's slots, so \
+                   no certificate it held before stays trusted."
+                .to_owned(),
+            on_adfs: false,
+            keeps: None,
+        },
         Source::File { keep } => {
-            let download = "Download the new certificate from the IdP as new-signing.cer (DER) beside where you run \
-                            this";
+            let download = if f.distrust.is_some() {
+                "The metadata's signature does not verify, so nothing is taken from it: download the signing \
+                 certificate from the IdP's admin console as new-signing.cer (DER) beside where you run this"
+            } else {
+                "Download the new certificate from the IdP as new-signing.cer (DER) beside where you run this"
+            };
             let later =
                 "Or refresh fedcert once the IdP publishes it: the command then carries it.";
             let (signing, next, text) = match keep {
@@ -316,6 +354,33 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
     }
 }
 
+/// Where an update from AD FS takes its certificates, and why not from the metadata.
+fn adfs_text(distrust: bool, next: bool) -> &'static str {
+    match (distrust, next) {
+        (true, true) => {
+            "The metadata's signature does not verify, so the commands take the certificates from AD FS \
+             itself, not from the metadata: its primary ($p) into SigningCertificate and its secondary ($n) \
+             into NextSigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph \
+             module installed."
+        }
+        (true, false) => {
+            "The metadata's signature does not verify, so the commands take the certificate from AD FS \
+             itself, not from the metadata: its primary ($p) into SigningCertificate. Run them on the \
+             primary AD FS server with the Microsoft.Graph module installed."
+        }
+        (false, true) => {
+            "The metadata does not show the new certificate yet, so the commands take both from AD FS: its \
+             primary ($p) into SigningCertificate and the new secondary ($n) into NextSigningCertificate. \
+             Run them on the primary AD FS server with the Microsoft.Graph module installed."
+        }
+        (false, false) => {
+            "The metadata does not show the new primary yet, so the commands take it from AD FS ($p) into \
+             SigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph module \
+             installed."
+        }
+    }
+}
+
 /// Graph, and `MSOnline` for third-party `IdPs`: write both certificates.
 fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Step {
     let mut step = Step::new(StepId::UpdateEntra, title, Location::AdminWorkstation, tool);
@@ -336,6 +401,9 @@ fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Ste
              into Entra.",
             when(until)
         ));
+    }
+    if let Some(why) = f.distrust {
+        step = step.warn(distrust_warning(why));
     }
     if fill.on_adfs {
         step.location = Location::AdfsPrimary;
@@ -441,6 +509,15 @@ fn each_domain_text(f: &Facts<'_>, msonline: bool) -> String {
     }
 }
 
+/// Why nothing is copied from the metadata when its signature does not verify.
+fn distrust_warning(why: &crate::metadata::signature::Invalid) -> String {
+    format!(
+        "The metadata's XML signature does not verify ({why}): its certificates may not be the IdP's. Do not \
+         paste certificates from it into Entra; check the thumbprints against the IdP itself (Get-AdfsCertificate \
+         on the AD FS server, or the IdP's admin console)."
+    )
+}
+
 /// `MSOnline` for AD FS: `Update-MsolFederatedDomain` reads AD FS and pushes its certificates.
 fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
     let mut commands = vec![
@@ -499,6 +576,9 @@ fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
     } else {
         "Update every federated domain that trusts this AD FS, one by one.".to_owned()
     };
+    if let Some(why) = f.distrust {
+        step = step.warn(distrust_warning(why));
+    }
     step = step
         .why(&[
             &update_reason(f),

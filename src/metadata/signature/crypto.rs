@@ -1,6 +1,7 @@
-//! The algorithms a metadata signature may name, and the checks `ring` does for them: digests
-//! of the canonical document, and the signature over the canonical `SignedInfo` with the public
-//! key of the certificate in the signature's own `KeyInfo` — never a key from anywhere else.
+//! The algorithms a metadata signature may name, and their checks: digests of the canonical
+//! document (ring), and the signature over the canonical `SignedInfo` (RSA: ring; ECDSA:
+//! RustCrypto's `ecdsa`) with the public key of the certificate in the signature's own `KeyInfo`
+//! — never a key from anywhere else.
 
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::oid_registry::{OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION};
@@ -147,12 +148,13 @@ pub fn verify_signature(
             .and_then(|p| p.as_oid().ok())
             .map(|oid| oid.to_id_string())
             .unwrap_or_default();
-        ecdsa_algorithm(&curve, algorithm.hash).ok_or_else(|| {
-            Refusal::Unsupported(Unsupported::EcKey {
+        let digest = ring::digest::digest(algorithm.hash.ring(), signed);
+        return verify_ecdsa(&curve, key, digest.as_ref(), signature).unwrap_or_else(|| {
+            Err(Refusal::Unsupported(Unsupported::EcKey {
                 curve: curve_name(&curve),
                 method: algorithm.name(),
-            })
-        })?
+            }))
+        });
     } else {
         return Err(Refusal::Unsupported(Unsupported::KeyType(
             oid.to_id_string(),
@@ -185,15 +187,40 @@ fn rsa_algorithm(hash: DigestAlgorithm, bits: usize) -> Option<&'static dyn Veri
 const P256: &str = "1.2.840.10045.3.1.7";
 const P384: &str = "1.3.132.0.34";
 
-/// ring's ECDSA verifier for XML-DSig's fixed-width `r || s`: P-256 with SHA-256 and P-384 with
-/// SHA-384 (ring has no ECDSA with SHA-1 or SHA-512).
-fn ecdsa_algorithm(
+/// ECDSA over `digest` (the `SignatureMethod`'s hash of the canonical `SignedInfo`) with the
+/// SEC1 point `key` on `curve`, `signature` being XML-DSig's fixed-width `r || s` (RFC 4051);
+/// `None` for a curve other than P-256 and P-384. RustCrypto's verifier, because ring pairs
+/// each curve with one hash only (P-256 with SHA-256, P-384 with SHA-384) and has no ECDSA with
+/// SHA-1; this one takes any of the signature methods' hashes, as FIPS 186-4 defines it (a
+/// shorter digest is the integer it spells, a longer one its leftmost bits).
+fn verify_ecdsa(
     curve: &str,
-    hash: DigestAlgorithm,
-) -> Option<&'static dyn VerificationAlgorithm> {
-    Some(match (curve, hash) {
-        (P256, DigestAlgorithm::Sha256) => &signature::ECDSA_P256_SHA256_FIXED,
-        (P384, DigestAlgorithm::Sha384) => &signature::ECDSA_P384_SHA384_FIXED,
+    key: &[u8],
+    digest: &[u8],
+    signature: &[u8],
+) -> Option<Result<(), Refusal>> {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    let not_a_point = |_| {
+        Refusal::Invalid(Invalid::Certificate(
+            "its EC public key is not a point of its curve".into(),
+        ))
+    };
+    // A value of the wrong width, or an r or s outside the curve's order, is no signature by
+    // this key either.
+    let mismatch = |_| Refusal::Invalid(Invalid::SignatureMismatch);
+    Some(match curve {
+        P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
+            .map_err(not_a_point)
+            .and_then(|key| {
+                let signature = p256::ecdsa::Signature::from_slice(signature).map_err(mismatch)?;
+                key.verify_prehash(digest, &signature).map_err(mismatch)
+            }),
+        P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
+            .map_err(not_a_point)
+            .and_then(|key| {
+                let signature = p384::ecdsa::Signature::from_slice(signature).map_err(mismatch)?;
+                key.verify_prehash(digest, &signature).map_err(mismatch)
+            }),
         _ => return None,
     })
 }

@@ -8,8 +8,8 @@
 //!   (an ID no other element of the document carries) or empty (the whole document);
 //! - transforms: `enveloped-signature`, then at most one canonicalization (Canonical XML 1.0 /
 //!   1.1, Exclusive 1.0, with or without comments); no XPath, XSLT or anything else;
-//! - `SignatureMethod` RSA (PKCS#1 v1.5) with SHA-1/256/384/512 or ECDSA P-256/SHA-256,
-//!   P-384/SHA-384; digests SHA-1/256/384/512;
+//! - `SignatureMethod` RSA (PKCS#1 v1.5) or ECDSA on P-256 / P-384, each with
+//!   SHA-1/256/384/512; digests SHA-1/256/384/512;
 //! - the key is the first `X509Certificate` of the signature's own `KeyInfo` — never a key
 //!   from anywhere else, never fetched. Whether that certificate is one the relying party
 //!   trusts is the caller's decision ([`Verification::status`]), because the trusted set (the
@@ -41,6 +41,7 @@ use std::io::BufRead;
 use serde::Serialize;
 
 pub use c14n::C14nError;
+pub(crate) use verify::Template;
 pub use verify::{RECORD_LIMIT, verify_bytes};
 pub use xml::XmlError;
 
@@ -166,9 +167,7 @@ pub enum Unsupported {
         "{method} with a {bits}-bit RSA key (ring verifies 1024–8192 bits, and SHA-384 from 2048)"
     )]
     RsaKey { bits: usize, method: &'static str },
-    #[error(
-        "{method} with an EC key on {curve} (verified: P-256 with SHA-256, P-384 with SHA-384)"
-    )]
+    #[error("{method} with an EC key on {curve} (verified: P-256 and P-384)")]
     EcKey { curve: String, method: &'static str },
     #[error("a certificate key of type {0}")]
     KeyType(String),

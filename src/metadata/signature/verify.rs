@@ -162,6 +162,19 @@ fn check<R: BufRead>(
             Refusal::Unsupported(unsupported) => Outcome::Unsupported(unsupported),
         };
     }
+    match digest_document(element, again) {
+        Ok(digest) if digest == element.digest_value => Outcome::Verified,
+        Ok(_) => Outcome::Invalid(Invalid::DigestMismatch),
+        Err(outcome) => outcome,
+    }
+}
+
+/// The digest of the document as the signature's reference defines it (enveloped signature
+/// removed, canonicalized, hashed); `again` reads the document from the start.
+fn digest_document<R: BufRead>(
+    element: &SignatureElement,
+    again: impl FnOnce() -> R,
+) -> Result<Vec<u8>, Outcome> {
     let id = match &element.target {
         Target::Id(id) => Some(id.as_str()),
         Target::Document => None,
@@ -183,16 +196,52 @@ fn check<R: BufRead>(
         0,
         MAX_DEPTH,
     ) {
-        return xml_outcome(e);
+        return Err(xml_outcome(e));
     }
     if let Some(problem) = digest.problem {
-        return problem;
+        return Err(problem);
     }
     digest.hash.update(&digest.c14n.out);
-    if digest.hash.finish().as_ref() == element.digest_value.as_slice() {
-        Outcome::Verified
-    } else {
-        Outcome::Invalid(Invalid::DigestMismatch)
+    Ok(digest.hash.finish().as_ref().to_vec())
+}
+
+/// What signing `doc` needs, for a document that carries a signature template (the demo
+/// federation signs its metadata as AD FS does): the digest its reference must hold, and — once
+/// that is in — the canonical `SignedInfo` to sign.
+pub(crate) struct Template<'d> {
+    doc: &'d [u8],
+}
+
+impl<'d> Template<'d> {
+    pub(crate) fn new(doc: &'d [u8]) -> Self {
+        Self { doc }
+    }
+
+    /// The root, its signature's bytes and that signature read.
+    fn read(&self) -> Result<(Scan<'static>, Vec<u8>, SignatureElement), Outcome> {
+        let scan = scan(self.doc, None).map_err(xml_outcome)?;
+        let (start, end) = scan.signature.ok_or(Outcome::Unsigned)?;
+        let signature = self.doc[to_index(start)..to_index(end).min(self.doc.len())].to_vec();
+        let context = scan.root.as_ref().map_or(&[][..], |r| &r.declarations[..]);
+        let (_, read) = signed_info::read(&signature, context);
+        let element = read.map_err(outcome_of)?;
+        Ok((scan, signature, element))
+    }
+
+    /// The value the signature's `DigestValue` must hold.
+    pub(crate) fn digest(&self) -> Result<Vec<u8>, Outcome> {
+        let (_, _, element) = self.read()?;
+        digest_document(&element, || self.doc)
+    }
+
+    /// The bytes the signature value signs: `SignedInfo`, canonicalized.
+    pub(crate) fn signed_info(&self) -> Result<Vec<u8>, Outcome> {
+        let (scan, signature, element) = self.read()?;
+        let root = scan.root.as_ref();
+        let context = root.map_or(&[][..], |r| &r.declarations[..]);
+        let xml_attrs = root.map_or(&[][..], |r| &r.xml_attrs[..]);
+        signed_info::canonical_signed_info(&signature, context, xml_attrs, &element.c14n)
+            .map_err(outcome_of)
     }
 }
 

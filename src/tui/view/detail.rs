@@ -94,8 +94,23 @@ pub fn lines(
     out.heading("Timeline");
     out.text.extend(timeline::lines(status, now, width, theme));
     certificates(&mut out, status, now);
+    history(&mut out, status, now);
     metadata(&mut out, status, now);
     entra(&mut out, status, now);
+    // The domain's own tenant: its unwatched federated domains (U1).
+    for tenant in app
+        .tenants()
+        .iter()
+        .filter(|t| t.tenant.holds(&status.config))
+    {
+        if let Some(unwatched) = words::posture::unwatched(tenant) {
+            out.field_styled(
+                "tenant",
+                &unwatched,
+                out.theme.severity(crate::assess::Severity::Warning),
+            );
+        }
+    }
     out.text
 }
 
@@ -181,7 +196,12 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         (Some(p), Some(_)) => format!(
             "{}; {}",
             words::expiry(&p.cert, now),
-            primary_source_text(p.source)
+            match p.source {
+                PrimarySource::MetadataSignature if signature_invalid(status) => {
+                    "named by the metadata's signature, which does not verify"
+                }
+                source => primary_source_text(source),
+            }
         ),
         _ => "none known".into(),
     };
@@ -249,6 +269,41 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     }
 }
 
+/// The audit log's changes to the domain's federation, newest first, or why there are none.
+fn changes(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    let Some(changes) = &status.changes else {
+        return;
+    };
+    if let Some(problem) = words::posture::access_problem(changes) {
+        out.field_styled("changes", &format!("audit log {problem}"), out.theme.dim());
+        return;
+    }
+    let list = changes.read().map_or(&[][..], Vec::as_slice);
+    if list.is_empty() {
+        out.field("changes", "none in the last 30 days (audit log)");
+    }
+    for (i, change) in list.iter().enumerate() {
+        let recent = change.at > now - crate::assess::RECENT_CHANGE;
+        let style = if recent {
+            out.theme.stale()
+        } else {
+            Style::new()
+        };
+        let key = if i == 0 { "changes" } else { "" };
+        out.field_styled(key, &words::posture::change(change, now), style);
+    }
+}
+
+/// The metadata's signature does not verify: its `KeyInfo` names a signer, proves nothing.
+fn signature_invalid(status: &DomainStatus) -> bool {
+    status.signature().is_some_and(|s| {
+        matches!(
+            s.status,
+            crate::metadata::signature::SignatureStatus::Invalid(_)
+        )
+    })
+}
+
 fn primary_source_text(source: PrimarySource) -> &'static str {
     match source {
         PrimarySource::AdfsImport => "IsPrimary in the imported Get-AdfsCertificate",
@@ -262,7 +317,16 @@ fn findings(out: &mut Lines, status: &DomainStatus, checklist: &Checklist, open_
     if status.assessment.findings.is_empty() {
         out.text.push(Line::raw("  none"));
     }
-    if checklist.mode == Mode_::Outage {
+    if checklist.is_incident() {
+        let lead = vec![
+            Span::raw("  "),
+            Span::styled("INCIDENT ", out.theme.error()),
+        ];
+        out.lead_text(
+            lead,
+            "Entra trusts a certificate the IdP never published: the checklist rotates and rewrites what Entra trusts first",
+        );
+    } else if checklist.mode == Mode_::Outage {
         let lead = vec![Span::raw("  "), Span::styled("OUTAGE ", out.theme.error())];
         out.lead_text(
             lead,
@@ -409,6 +473,11 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     let primary = a.primary.as_ref().map(|p| p.cert.sha1);
     let successor = a.successor.as_ref().map(|c| c.sha1);
     let signer = snapshot.facts.signed_by.as_ref().map(|c| c.sha1);
+    let signed = if signature_invalid(status) {
+        " · in the metadata's signature, which does not verify"
+    } else {
+        " · signed the metadata"
+    };
     let entra = status.entra();
     let primary_cert = a.primary.as_ref().map(|p| &p.cert);
     for cert in &snapshot.facts.signing {
@@ -421,7 +490,7 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         } else {
             "signing"
         };
-        certificate(out, role, cert, signer, entra.as_ref(), now);
+        certificate(out, (role, signed), cert, signer, entra.as_ref(), now);
     }
     // What AD FS holds that the metadata does not publish (the import carries the certificate).
     if a.adfs == Some(AdfsUse::Used) {
@@ -438,13 +507,13 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
                 (false, true) => "AD FS secondary · successor · not in the metadata",
                 (false, false) => "AD FS secondary · not in the metadata",
             };
-            certificate(out, role, cert, signer, entra.as_ref(), now);
+            certificate(out, (role, signed), cert, signer, entra.as_ref(), now);
         }
     }
     for cert in &snapshot.facts.encryption {
         certificate(
             out,
-            "encryption (token-decrypting)",
+            ("encryption (token-decrypting)", signed),
             cert,
             signer,
             None,
@@ -468,9 +537,10 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     }
 }
 
+/// `role`: what the certificate is, and what to say when it is the metadata's signer.
 fn certificate(
     out: &mut Lines,
-    role: &str,
+    (role, signed): (&str, &str),
     cert: &CertInfo,
     signer: Option<Sha1>,
     entra: Option<&EntraSide>,
@@ -479,7 +549,7 @@ fn certificate(
     out.blank();
     let mut title = vec![Span::styled(format!("  {role}"), out.theme.title())];
     if signer == Some(cert.sha1) {
-        title.push(Span::raw(" · signed the metadata"));
+        title.push(Span::raw(signed.to_owned()));
     }
     out.text.push(Line::from(title));
     out.field("subject", &words::subject(cert));
@@ -519,6 +589,45 @@ fn certificate(
             "does not hold it"
         };
         out.field("Entra", held);
+    }
+}
+
+/// The certificates fedcert saw the IdP publish, and when; which of them Entra still trusts.
+fn history(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    out.heading("Certificate history");
+    if let Some(problem) = &status.history_problem {
+        out.field_styled("not used", &problem.to_string(), out.theme.stale());
+    }
+    let published: Vec<Sha1> = status
+        .last_good
+        .iter()
+        .flat_map(|s| s.facts.signing.iter().chain(&s.facts.encryption))
+        .map(|c| c.sha1)
+        .collect();
+    let seen = status.history.published_in_order();
+    if seen.is_empty() {
+        out.text.push(Line::raw("  nothing seen published yet"));
+    }
+    let entra = status.entra();
+    for (sha1, sighting) in seen {
+        let now_or_then = if published.contains(&sha1) && status.last_error.is_none() {
+            "published now".to_owned()
+        } else {
+            format!("last seen {}", words::moment(sighting.last_seen))
+        };
+        let trusted = if entra.as_ref().is_some_and(|e| e.holds(sha1)) {
+            " · Entra trusts it"
+        } else {
+            ""
+        };
+        out.field(
+            &words::short_thumbprint(sha1),
+            &format!(
+                "first seen {} ({}), {now_or_then}{trusted}",
+                words::moment(sighting.first_seen),
+                words::age(sighting.first_seen, now)
+            ),
+        );
     }
 }
 
@@ -587,6 +696,63 @@ fn metadata(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         }
         None if status.last_error.is_none() => out.field("last fetch", "not yet"),
         None => out.field("snapshot", "none: never read successfully"),
+    }
+    endpoints(out, status, now);
+}
+
+/// The document's signature and the TLS certificates of the metadata and sign-in hosts.
+fn endpoints(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    use crate::assess::{SigninTls, TlsCert};
+    use crate::metadata::signature::SignatureStatus;
+    if let Some(check) = status.signature() {
+        let style = match check.status {
+            SignatureStatus::Invalid(_) => out.theme.error(),
+            SignatureStatus::Untrusted => out.theme.stale(),
+            SignatureStatus::Unsigned | SignatureStatus::Unsupported(_) if check.required => {
+                out.theme.stale()
+            }
+            _ => Style::new(),
+        };
+        out.field_styled("signature", &words::signature(&check), style);
+    }
+    let tls = |out: &mut Lines, role: &str, cert: &TlsCert| {
+        let style = if cert.cert.not_after <= now {
+            out.theme.error()
+        } else if cert.cert.days_left_exact(now) < f64::from(status.config.policy.tls_warn_days) {
+            out.theme.stale()
+        } else {
+            Style::new()
+        };
+        out.field_styled(
+            "TLS",
+            &format!(
+                "{} ({role}): {}",
+                cert.host,
+                words::tls_certificate(cert, now)
+            ),
+            style,
+        );
+        if let Some(refusal) = words::tls_refusal(cert) {
+            out.field_styled("", &format!("REFUSED: {refusal}"), out.theme.error());
+        }
+    };
+    if let Some(cert) = status.metadata_tls() {
+        tls(out, "metadata", cert);
+    }
+    match status
+        .last_good
+        .as_ref()
+        .and_then(|s| s.endpoints.signin.as_ref())
+    {
+        Some(SigninTls::Read(cert)) => tls(out, "sign-in", cert),
+        Some(SigninTls::Failed { host, error }) => {
+            out.field_styled(
+                "TLS",
+                &format!("{host} (sign-in): not read: {error}"),
+                out.theme.stale(),
+            );
+        }
+        None => {}
     }
 }
 
@@ -674,6 +840,10 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     if let Some(issuer) = &side.issuer_uri {
         out.field("issuer URI", issuer);
     }
+    if let Some(mfa) = &side.mfa_behavior {
+        out.field("MFA", &words::posture::mfa_behavior(mfa));
+    }
+    changes(out, status, now);
     if let Some(at) = side.as_of {
         out.field(
             "as of",

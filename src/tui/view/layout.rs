@@ -132,6 +132,7 @@ pub fn step_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usize) 
         .map_or(0, |step| {
             checklist::step_lines(
                 step,
+                step.phase.map(|p| list.phase_label(p)),
                 inner.width,
                 app.theme(),
                 &checklist::StepKeys::of(app),
