@@ -6,7 +6,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::assess::update_status::ReportedResult;
-use crate::assess::{EntraSource, Finding, MilestoneKind, PrimarySource, SigninTls, TlsCert};
+use crate::assess::{
+    AdfsUse, EntraSource, Finding, MilestoneKind, SigninTls, SuccessorSource, TlsCert,
+};
 use crate::cert::{CertInfo, Sha1, Sha256};
 use crate::checklist::Checklist;
 use crate::domain::{DomainStatus, RefreshError};
@@ -245,6 +247,8 @@ pub struct CheckDomain<'a> {
     pub mode: &'static str,
     pub metadata: MetadataJson<'a>,
     pub entra: EntraJson<'a>,
+    pub idp: IdpJson<'a>,
+    pub adfs: Option<AdfsJson<'a>>,
     /// The certificates fedcert saw the IdP publish, first seen first (DESIGN.md §6.5).
     pub history: Vec<HistoryJson>,
     /// Extensions.
@@ -256,14 +260,46 @@ pub struct CheckDomain<'a> {
     pub milestones: Vec<MilestoneJson>,
 }
 
-/// A certificate in `check`: its facts, days left and (for the primary) how it was identified.
+/// A certificate in `check`: its facts, days left and how it was identified (the primary:
+/// `adfs_import`, `metadata_signature`, `inferred`; the successor: `metadata`, `adfs_import`).
 #[derive(Serialize)]
 pub struct CheckCert<'a> {
     #[serde(flatten)]
     pub cert: CertJson<'a>,
     pub days_left: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identified_by: Option<PrimarySource>,
+    pub identified_by: Option<&'static str>,
+}
+
+/// `idp` in `check` (DESIGN.md §6.2): what kind of IdP, its entityID, and the configured
+/// domains whose metadata comes from it.
+#[derive(Serialize)]
+pub struct IdpJson<'a> {
+    pub kind: &'static str,
+    pub entity_id: Option<&'a str>,
+    pub group: Vec<&'a str>,
+}
+
+/// `adfs` in `check` (DESIGN.md §6.2): the imported `Get-AdfsCertificate`.
+#[derive(Serialize)]
+pub struct AdfsJson<'a> {
+    pub source: &'static str,
+    #[serde(serialize_with = "ts")]
+    pub imported_at: DateTime<Utc>,
+    pub certificates: Vec<AdfsCertJson>,
+    /// Extensions: whether the verdict uses it (it shares a certificate with the metadata), and
+    /// the file it was imported from.
+    pub used: bool,
+    pub file: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct AdfsCertJson {
+    pub sha1: Sha1,
+    pub is_primary: bool,
+    #[serde(serialize_with = "opt_ts")]
+    pub not_after: Option<DateTime<Utc>>,
+    pub published: bool,
 }
 
 #[derive(Serialize)]
@@ -449,12 +485,12 @@ impl<'a> CheckDomain<'a> {
             primary: a.primary.as_ref().map(|p| CheckCert {
                 cert: CertJson::of(&p.cert),
                 days_left: p.cert.days_left(now),
-                identified_by: Some(p.source),
+                identified_by: Some(p.source.as_str()),
             }),
             successor: a.successor.as_ref().map(|c| CheckCert {
                 cert: CertJson::of(c),
                 days_left: c.days_left(now),
-                identified_by: None,
+                identified_by: a.successor_source.map(SuccessorSource::as_str),
             }),
             findings: a
                 .findings
@@ -492,6 +528,15 @@ impl<'a> CheckDomain<'a> {
                 })
                 .collect(),
             history_error: d.history_problem.as_ref().map(Words),
+            idp: IdpJson {
+                kind: d
+                    .last_good
+                    .as_ref()
+                    .map_or("unknown", |s| s.facts.kind_name()),
+                entity_id: d.entity_id(),
+                group: d.group(),
+            },
+            adfs: adfs_json(d),
             idp_host: d.idp_host(),
             entity_id: d.last_good.as_ref().map(|s| s.facts.entity_id.as_str()),
             days_left: a.days_left.map(|d| (d * 100.0).round() / 100.0),
@@ -505,6 +550,33 @@ impl<'a> CheckDomain<'a> {
                 .collect(),
         }
     }
+}
+
+/// The imported AD FS certificate list, each certificate with whether the metadata publishes it.
+fn adfs_json(d: &DomainStatus) -> Option<AdfsJson<'_>> {
+    let import = d.imports.adfs_certificates.as_ref()?;
+    let published = |sha1: Sha1| {
+        d.last_good
+            .as_ref()
+            .is_some_and(|s| s.facts.signing.iter().any(|c| c.sha1 == sha1))
+    };
+    Some(AdfsJson {
+        source: "import",
+        imported_at: import.imported_at,
+        certificates: d
+            .imported_adfs
+            .iter()
+            .flat_map(|holds| &holds.certificates)
+            .map(|c| AdfsCertJson {
+                sha1: c.sha1,
+                is_primary: c.is_primary,
+                not_after: c.expires(),
+                published: published(c.sha1),
+            })
+            .collect(),
+        used: d.assessment.adfs == Some(AdfsUse::Used),
+        file: &import.file,
+    })
 }
 
 #[cfg(test)]

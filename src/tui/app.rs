@@ -244,10 +244,14 @@ impl App {
         self.order().grouping()
     }
 
-    /// Group the list's rows the next way (by tenant, then not at all), keeping the selection.
+    /// Group the list's rows the next way (by tenant, by IdP, then not at all), keeping the
+    /// selection. By tenant only when the domains span several: one tenant makes one group.
     fn cycle_grouping(&mut self) {
         let order = self.order.get_mut();
-        let next = order.grouping().next();
+        let mut next = order.grouping().next();
+        if next == Grouping::Tenant && !self.several_tenants {
+            next = next.next();
+        }
         order.set_grouping(next, self.fleet.statuses());
         self.list_offset = 0;
         self.settle_selection();
@@ -368,12 +372,10 @@ impl App {
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
 
-    /// Move the selection (list) or the view (details, the log pane).
+    /// Move the selection (list) or the view (details, the log pane, help).
     fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
         if self.help {
-            let page = view::help::Page::for_screen(self.screen);
-            let max = view::help::max_scroll(self.area(), &self.keymap, page);
-            self.help_scroll = self.help_scroll.saturating_add_signed(delta).min(max);
+            self.scroll_help(delta);
             return;
         }
         if self.log_open {
@@ -392,6 +394,7 @@ impl App {
     fn back(&mut self) {
         if self.help {
             self.help = false;
+            self.help_scroll = 0;
         } else if self.log_open {
             self.log_open = false;
         } else if self.screen == Screen::Checklist {
@@ -553,6 +556,13 @@ impl App {
         }
     }
 
+    /// Scroll help, within its rows.
+    fn scroll_help(&mut self, delta: isize) {
+        let page = view::help::Page::for_screen(self.screen);
+        let max = view::help::max_scroll(self.area(), &self.keymap, page);
+        self.help_scroll = self.help_scroll.saturating_add_signed(delta).min(max);
+    }
+
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
         let max = view::log::max_scroll(self.area(), self);
@@ -574,6 +584,7 @@ impl App {
     /// or the log pane it scrolls them.
     fn wheel(&mut self, lines: isize, column: u16, row: u16, now: DateTime<Utc>) {
         if self.help {
+            self.scroll_help(lines);
             return;
         }
         if self.log_open {
@@ -716,6 +727,10 @@ impl App {
         match self.fleet.apply(event, now) {
             Some(Applied::Refreshed(id)) => {
                 self.order.get_mut().mark(id.index(), Change::Facts);
+                // Its IdP group's other domains may have a new verdict too.
+                for peer in self.fleet.take_regrouped() {
+                    self.order.get_mut().mark(peer.index(), Change::Verdict);
+                }
                 self.answer_is_stale();
                 // A change to the domain on screen needs no highlight.
                 if self.screen != Screen::List && self.selected == Some(id) {
