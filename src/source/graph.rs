@@ -585,15 +585,29 @@ impl GraphClient {
         let mut url = self.graph_url(&["v1.0", "domains"])?;
         url.query_pairs_mut()
             .append_pair("$select", "id,authenticationType,isVerified");
-        let mut next = Some(url.to_string());
-        let mut domains = Vec::new();
+        self.every_page(url.to_string(), now, "domains", federated_in_page)
+            .await
+    }
+
+    /// The items of a paged collection starting at `url`, as `read` finds them in each page,
+    /// following `@odata.nextLink` (on the Graph host only) for at most [`MAX_PAGES`] pages of
+    /// `what` (`"domains"`, `"audit events"`).
+    async fn every_page<T>(
+        &self,
+        url: String,
+        now: DateTime<Utc>,
+        what: &str,
+        read: fn(&Value) -> Result<Vec<T>, String>,
+    ) -> Result<Vec<T>, GraphError> {
+        let mut next = Some(url);
+        let mut items = Vec::new();
         let mut pages = 0;
         while let Some(url) = next.take() {
             pages += 1;
             if pages > MAX_PAGES {
                 return Err(GraphError::Answer {
                     url,
-                    detail: format!("more than {MAX_PAGES} pages of domains"),
+                    detail: format!("more than {MAX_PAGES} pages of {what}"),
                 });
             }
             let GraphAnswer::Json(page) = self.get_json(&url, now).await? else {
@@ -601,21 +615,19 @@ impl GraphClient {
                     url,
                     status: 404,
                     code: None,
-                    detail: "no domain list".into(),
+                    detail: format!("no list of {what}"),
                 });
             };
-            domains.extend(
-                federated_in_page(&page).map_err(|detail| GraphError::Answer {
-                    url: url.clone(),
-                    detail,
-                })?,
-            );
+            items.extend(read(&page).map_err(|detail| GraphError::Answer {
+                url: url.clone(),
+                detail,
+            })?);
             next = match field_of(&page, "@odata.nextLink") {
                 Some(Value::String(link)) => Some(self.checked_next_link(&url, link)?),
                 _ => None,
             };
         }
-        Ok(domains)
+        Ok(items)
     }
 
     /// A `nextLink` must stay on the configured Graph host: the token goes with it.

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
-use super::{GraphAnswer, GraphClient, GraphError, MAX_PAGES, field_of};
+use super::{GraphClient, GraphError, field_of};
 use crate::assess::FederationChange;
 use crate::source::imports::{date, field, string};
 
@@ -152,33 +152,10 @@ impl GraphClient {
                 format!("activityDisplayName eq '{activity}' and activityDateTime ge {since}");
             let mut url = self.graph_url(&["v1.0", "auditLogs", "directoryAudits"])?;
             url.set_query(Some(&format!("$filter={}", odata_escape(&filter))));
-            let mut next = Some(url.to_string());
-            let mut pages = 0;
-            while let Some(url) = next.take() {
-                pages += 1;
-                if pages > MAX_PAGES {
-                    return Err(GraphError::Answer {
-                        url,
-                        detail: format!("more than {MAX_PAGES} pages of audit events"),
-                    });
-                }
-                let GraphAnswer::Json(page) = self.get_json(&url, now).await? else {
-                    return Err(GraphError::Graph {
-                        url,
-                        status: 404,
-                        code: None,
-                        detail: "no audit log".into(),
-                    });
-                };
-                changes.extend(events_in_page(&page).map_err(|detail| GraphError::Answer {
-                    url: url.clone(),
-                    detail,
-                })?);
-                next = match field_of(&page, "@odata.nextLink") {
-                    Some(Value::String(link)) => Some(self.checked_next_link(&url, link)?),
-                    _ => None,
-                };
-            }
+            changes.extend(
+                self.every_page(url.to_string(), now, "audit events", events_in_page)
+                    .await?,
+            );
         }
         changes.sort_by_key(|c| std::cmp::Reverse(c.change.at));
         Ok(changes)
