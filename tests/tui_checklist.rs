@@ -23,7 +23,7 @@ use fedcert::store::Store;
 use fedcert::tui::checklist_screen::{self, Edit, ProgressChange};
 use fedcert::tui::effects::{self, EffectIo, Outcome};
 use fedcert::tui::keymap::{self, Mode};
-use fedcert::tui::{Action, App, Effect, Screen, clipboard, update, view};
+use fedcert::tui::{Action, App, Effect, ScreenKind, clipboard, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -220,7 +220,7 @@ fn checklist(app: &App) -> Checklist {
 
 fn cursor_step(app: &App) -> StepId {
     let list = checklist(app);
-    list.steps[app.checklist.as_ref().unwrap().cursor(&list).unwrap()].id
+    list.steps[app.checklist().unwrap().cursor(&list).unwrap()].id
 }
 
 fn state(app: &App, id: StepId) -> StepState {
@@ -268,7 +268,7 @@ impl World {
 }
 
 fn draw(app: &App) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(app.size().0, app.size().1)).unwrap();
     terminal
         .draw(|frame| view::render(frame, app, now()))
         .unwrap();
@@ -291,7 +291,7 @@ fn c_opens_the_selected_domains_checklist_and_asks_for_its_saved_progress() {
             domain: DOMAIN.to_owned()
         }]
     );
-    assert_eq!(app.screen, Screen::Checklist);
+    assert_eq!(app.screen_kind(), ScreenKind::Checklist);
     assert_eq!(app.mode(), Mode::Checklist);
     let list = checklist(&app);
     assert_eq!(
@@ -342,7 +342,7 @@ fn the_cursor_starts_on_the_first_step_neither_done_nor_verified() {
     // advice (R4: update Entra), and stays there when the saved progress arrives; Esc goes back
     // to the details.
     press(&mut app, &[KeyCode::Esc]);
-    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.screen_kind(), ScreenKind::List);
     press(&mut app, &[KeyCode::Enter, KeyCode::Char('c')]);
     assert_eq!(cursor_step(&app), StepId::UpdateEntra);
     update(
@@ -355,7 +355,7 @@ fn the_cursor_starts_on_the_first_step_neither_done_nor_verified() {
     );
     assert_eq!(cursor_step(&app), StepId::UpdateEntra);
     press(&mut app, &[KeyCode::Esc]);
-    assert_eq!(app.screen, Screen::Details);
+    assert_eq!(app.screen_kind(), ScreenKind::Details);
 }
 
 #[test]
@@ -476,7 +476,11 @@ fn n_types_a_note_enter_saves_it_esc_cancels_and_an_empty_note_removes_it() {
     let effects = press(&mut app, &[KeyCode::Char('!'), KeyCode::Esc]);
     assert!(effects.is_empty());
     assert_eq!(app.mode(), Mode::Checklist);
-    assert_eq!(app.screen, Screen::Checklist, "Esc cancels the note only");
+    assert_eq!(
+        app.screen_kind(),
+        ScreenKind::Checklist,
+        "Esc cancels the note only"
+    );
     assert_eq!(
         checklist(&app).step(StepId::Sync).unwrap().note(),
         Some("CAB ok, sj")
@@ -537,7 +541,7 @@ fn w_writes_the_runbook_as_a_script_to_the_data_dir_and_shows_where() {
     world.press(&mut app, &[KeyCode::Char('w')]);
     let path = dir.path().join("runbooks").join("contoso.com.ps1");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
-    let notice = app.notice.clone().unwrap();
+    let notice = app.notice().cloned().unwrap();
     assert!(!notice.error, "{}", notice.text);
     assert_eq!(
         notice.text,
@@ -557,7 +561,7 @@ fn w_writes_the_runbook_as_a_script_to_the_data_dir_and_shows_where() {
     let mut world = World::new(None);
     let mut app = self::app();
     world.press(&mut app, &[KeyCode::Char('c'), KeyCode::Char('w')]);
-    let notice = app.notice.clone().unwrap();
+    let notice = app.notice().cloned().unwrap();
     assert!(notice.error);
     assert_eq!(
         notice.text,
@@ -576,15 +580,15 @@ fn d_switches_the_commands_between_graph_and_msonline() {
             .commands
             .join("\n")
     };
-    assert_eq!(app.dialect, Dialect::Graph);
+    assert_eq!(app.dialect(), Dialect::Graph);
     assert!(sync(&app).contains("Connect-MgGraph"));
     press(&mut app, &[KeyCode::Char('d')]);
-    assert_eq!(app.dialect, Dialect::MsOnline);
+    assert_eq!(app.dialect(), Dialect::MsOnline);
     assert!(sync(&app).contains("Connect-MsolService"), "{}", sync(&app));
     assert!(screen_text(&app).contains("MSOnline"));
     press(&mut app, &[KeyCode::Char('y')]);
     press(&mut app, &[KeyCode::Char('d')]);
-    assert_eq!(app.dialect, Dialect::Graph);
+    assert_eq!(app.dialect(), Dialect::Graph);
     assert!(sync(&app).contains("Connect-MgGraph"));
 }
 
@@ -692,11 +696,7 @@ fn a_marked_step_is_still_marked_after_a_restart() {
     world.press(&mut app, &[KeyCode::Char('j'), KeyCode::Char('n')]);
     world.press(&mut app, &chars("Graph says 1 cert"));
     world.press(&mut app, &[KeyCode::Enter]);
-    assert!(
-        app.notice.as_ref().is_some_and(|n| !n.error),
-        "{:?}",
-        app.notice
-    );
+    assert!(app.notice().is_some_and(|n| !n.error), "{:?}", app.notice());
 
     // On disk, under the primary's run.
     let saved = Store::at(dir.path()).load::<Progress>(DOMAIN).unwrap();
@@ -728,7 +728,7 @@ fn a_save_that_fails_is_shown_and_not_lost_silently() {
     let mut world = World::new(Some(Store::at(&blocker)));
     let mut app = app();
     world.press(&mut app, &[KeyCode::Char('c'), KeyCode::Char(' ')]);
-    let notice = app.notice.clone().unwrap();
+    let notice = app.notice().cloned().unwrap();
     assert!(notice.error);
     assert!(notice.text.starts_with("NOT SAVED: "), "{}", notice.text);
     assert!(
@@ -740,14 +740,14 @@ fn a_save_that_fails_is_shown_and_not_lost_silently() {
     // The mark still shows, and the error stays while moving around.
     assert_eq!(state(&app, StepId::AutoRollover), StepState::Done);
     world.press(&mut app, &[KeyCode::Char('j')]);
-    assert!(app.notice.as_ref().unwrap().error);
+    assert!(app.notice().unwrap().error);
 
     // Without a data dir at all, the same.
     let mut world = World::new(None);
     let mut app = self::app();
     world.press(&mut app, &[KeyCode::Char('c'), KeyCode::Char(' ')]);
     assert!(
-        app.notice
+        app.notice()
             .as_ref()
             .unwrap()
             .text
@@ -766,14 +766,14 @@ fn a_corrupt_progress_file_is_reported_when_the_checklist_opens() {
     let mut world = World::new(Some(Store::at(dir.path())));
     let mut app = app();
     world.press(&mut app, &[KeyCode::Char('c')]);
-    let notice = app.notice.clone().unwrap();
+    let notice = app.notice().cloned().unwrap();
     assert!(notice.error);
     assert!(notice.text.contains("corrupt"), "{}", notice.text);
     assert!(notice.text.contains("moved it aside"), "{}", notice.text);
     assert!(!file.exists(), "moved aside");
     // The next mark starts a fresh file and clears the error.
     world.press(&mut app, &[KeyCode::Char(' ')]);
-    assert!(app.notice.as_ref().is_some_and(|n| !n.error));
+    assert!(app.notice().is_some_and(|n| !n.error));
     assert!(file.exists());
 }
 
@@ -859,8 +859,8 @@ fn help_over_the_checklist_lists_its_keys_and_fits_80x24() {
     }
     press(&mut app, &[KeyCode::Esc]);
     assert_eq!(
-        app.screen,
-        Screen::Checklist,
+        app.screen_kind(),
+        ScreenKind::Checklist,
         "Esc closes help, not the checklist"
     );
 }
@@ -1021,11 +1021,7 @@ fn fedcert_checklist_json_shows_the_step_the_tui_marked_done() {
     world.press(&mut app, &[KeyCode::Char('c')]);
     assert_eq!(cursor_step(&app), StepId::AutoRollover);
     world.press(&mut app, &[KeyCode::Char(' ')]);
-    assert!(
-        app.notice.as_ref().is_some_and(|n| !n.error),
-        "{:?}",
-        app.notice
-    );
+    assert!(app.notice().is_some_and(|n| !n.error), "{:?}", app.notice());
 
     let output = assert_cmd::Command::cargo_bin("fedcert")
         .unwrap()

@@ -11,7 +11,7 @@ use fedcert::domain::{DomainStatus, RefreshError};
 use fedcert::source::graph::{GraphError, SignInNeeded, SignInWhy};
 use fedcert::tui::keymap::{Keymap, Mode};
 use fedcert::tui::view;
-use fedcert::tui::{Action, App, Screen, update};
+use fedcert::tui::{Action, App, ScreenKind, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -68,7 +68,7 @@ fn names(app: &App) -> Vec<&str> {
 }
 
 fn screen(app: &App) -> Vec<String> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(app.size().0, app.size().1)).unwrap();
     terminal
         .draw(|frame| view::render(frame, app, now()))
         .unwrap();
@@ -222,7 +222,7 @@ fn a_tenant_that_needs_a_sign_in_says_so_on_its_rows_in_the_header_and_the_detai
     // The details of one of its domains say which tenant and how.
     update(&mut app, Action::Down, now());
     update(&mut app, Action::OpenDetails, now());
-    assert_eq!(app.screen, Screen::Details);
+    assert_eq!(app.screen_kind(), ScreenKind::Details);
     for _ in 0..40 {
         update(&mut app, Action::Down, now());
     }

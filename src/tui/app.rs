@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::action::{Action, Effect};
-use super::checklist_screen::{self, ChecklistScreen, Notice};
+use super::checklist_screen::{self, ChecklistScreen, Notice, ReturnTo};
 use super::explain_screen::{Answer, ExplainPrompt, answer, one_line};
 use super::keymap::{Keymap, Mode};
 use super::log::LogRing;
@@ -26,12 +26,34 @@ use crate::poller::{PollCommand, PollEvent};
 /// in the same second, the rest follow in the next ticks instead of holding up keys and frames.
 pub const REASSESS_PER_TICK: usize = 2_000;
 
-/// The main view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The main view, carrying the state only it keeps: the details their scroll, the checklist its
+/// domain, cursor, note and status line. Help and the log pane are overlays over any of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
     List,
+    /// The selected domain's details, scrolled down by `scroll` lines.
+    Details {
+        scroll: usize,
+    },
+    /// The renewal checklist of one domain.
+    Checklist(Box<ChecklistScreen>),
+}
+
+impl Screen {
+    pub fn kind(&self) -> ScreenKind {
+        match self {
+            Self::List => ScreenKind::List,
+            Self::Details { .. } => ScreenKind::Details,
+            Self::Checklist(_) => ScreenKind::Checklist,
+        }
+    }
+}
+
+/// Which screen is shown, its state aside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScreenKind {
+    List,
     Details,
-    /// The renewal checklist of one domain ([`App::checklist`]).
     Checklist,
 }
 
@@ -43,49 +65,36 @@ pub struct Filter {
     pub editing: bool,
 }
 
-// Help, the log pane, following the first row and a list spanning tenants are independent of
-// one another (help opens over the log pane); one enum of their combinations would not read
-// better.
-#[allow(clippy::struct_excessive_bools)]
 pub struct App {
     /// Changed only through [`App::domain_mut`] and [`update`], which keep `order` informed.
     fleet: Fleet,
     /// The list's order and the filter's matches, brought up to date when next asked.
     order: RefCell<ListOrder>,
-    pub screen: Screen,
-    pub help: bool,
-    pub filter: Filter,
+    screen: Screen,
+    /// Help (`?`), over the screen, scrolled down by this many keys.
+    help: Option<usize>,
+    filter: Filter,
     /// The selected domain (stable while the list re-sorts).
     selected: Option<DomainId>,
     /// First visible row of the list.
-    pub list_offset: usize,
-    /// First visible line of the details.
-    pub details_scroll: usize,
+    list_offset: usize,
     /// Terminal size (columns, rows).
-    pub size: (u16, u16),
-    pub theme: Theme,
-    /// The open checklist (kept while help is over it).
-    pub checklist: Option<ChecklistScreen>,
+    size: (u16, u16),
+    theme: Theme,
     /// Saved checklist progress by domain name, as last read or saved by the event loop.
-    pub progress: HashMap<String, Progress>,
+    progress: HashMap<String, Progress>,
     /// The PowerShell the checklist's Entra steps use.
-    pub dialect: Dialect,
-    /// The status line of the checklist: what the last key did, or what failed.
-    pub notice: Option<Notice>,
+    dialect: Dialect,
     /// The keys in force: the defaults with the config's `[keys]`.
-    pub keymap: Keymap,
+    keymap: Keymap,
     /// Recent warnings and errors, as the log layer sent them.
-    pub log: LogRing,
-    /// The log pane (`L`) is open.
-    pub log_open: bool,
-    /// How many entries the log pane is scrolled up from the newest.
-    pub log_scroll: usize,
+    log: LogRing,
+    /// The log pane (`L`), over the body, scrolled up from the newest entry by this many.
+    log_pane: Option<usize>,
     /// Where the full log goes, for the pane to name.
-    pub log_file: Option<String>,
+    log_file: Option<String>,
     /// The explain prompt (`e`) and its answer, which narrows the list.
-    pub explain: Option<ExplainPrompt>,
-    /// How many keys the help (`?`) is scrolled down by, when they do not all fit.
-    pub help_scroll: usize,
+    explain: Option<ExplainPrompt>,
     /// Until the operator's first key or click, the selection stays on the first row, the
     /// worst domain, as verdicts arrive and reorder the list.
     follow_top: bool,
@@ -111,24 +120,19 @@ impl App {
             order: RefCell::new(ListOrder::new(fleet.statuses())),
             fleet,
             screen: Screen::List,
-            help: false,
+            help: None,
             filter: Filter::default(),
             selected: None,
             list_offset: 0,
-            details_scroll: 0,
             size: (view::layout::MIN_WIDTH, view::layout::MIN_HEIGHT),
             theme: Theme::new(true),
-            checklist: None,
             progress: HashMap::new(),
             dialect: Dialect::default(),
-            notice: None,
             keymap: Keymap::default(),
             log: LogRing::new(),
-            log_open: false,
-            log_scroll: 0,
+            log_pane: None,
             log_file: None,
             explain: None,
-            help_scroll: 0,
             follow_top: true,
             several_tenants,
         };
@@ -138,6 +142,142 @@ impl App {
 
     pub fn theme(&self) -> Theme {
         self.theme
+    }
+
+    pub fn set_theme(&mut self, theme: Theme) {
+        self.theme = theme;
+    }
+
+    /// The keys in force: the defaults with the config's `[keys]`.
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    pub fn set_keymap(&mut self, keymap: Keymap) {
+        self.keymap = keymap;
+    }
+
+    /// The screen shown, with its state.
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    pub fn screen_kind(&self) -> ScreenKind {
+        self.screen.kind()
+    }
+
+    /// How far the details are scrolled down (0 when they are not shown).
+    pub fn details_scroll(&self) -> usize {
+        match self.screen {
+            Screen::Details { scroll } => scroll,
+            _ => 0,
+        }
+    }
+
+    /// The open checklist.
+    pub fn checklist(&self) -> Option<&ChecklistScreen> {
+        match &self.screen {
+            Screen::Checklist(screen) => Some(screen),
+            _ => None,
+        }
+    }
+
+    pub(super) fn checklist_mut(&mut self) -> Option<&mut ChecklistScreen> {
+        match &mut self.screen {
+            Screen::Checklist(screen) => Some(screen),
+            _ => None,
+        }
+    }
+
+    /// The checklist's status line: what the last key did, or what failed.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.checklist().and_then(|c| c.notice.as_ref())
+    }
+
+    /// Say `notice` on the open checklist's status line (nowhere when none is open).
+    pub(super) fn notify(&mut self, notice: Notice) {
+        if let Some(screen) = self.checklist_mut() {
+            screen.notice = Some(notice);
+        }
+    }
+
+    /// Help is open.
+    pub fn help_open(&self) -> bool {
+        self.help.is_some()
+    }
+
+    /// How many keys help is scrolled down by.
+    pub fn help_scroll(&self) -> usize {
+        self.help.unwrap_or(0)
+    }
+
+    /// The log pane is open.
+    pub fn log_open(&self) -> bool {
+        self.log_pane.is_some()
+    }
+
+    /// How many entries the log pane is scrolled up from the newest.
+    pub fn log_scroll(&self) -> usize {
+        self.log_pane.unwrap_or(0)
+    }
+
+    /// Recent warnings and errors, as the log layer sent them.
+    pub fn log(&self) -> &LogRing {
+        &self.log
+    }
+
+    /// Where the full log goes, for the log pane to name.
+    pub fn log_file(&self) -> Option<&str> {
+        self.log_file.as_deref()
+    }
+
+    pub fn set_log_file(&mut self, path: Option<String>) {
+        self.log_file = path;
+    }
+
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// The explain prompt (`e`) and its answer.
+    pub fn explain(&self) -> Option<&ExplainPrompt> {
+        self.explain.as_ref()
+    }
+
+    /// First visible row of the list.
+    pub fn list_offset(&self) -> usize {
+        self.list_offset
+    }
+
+    /// The terminal's size (columns, rows), as last told.
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// The PowerShell the checklist's Entra steps use.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub(super) fn switch_dialect(&mut self) {
+        self.dialect = self.dialect.other();
+    }
+
+    /// A domain's saved checklist progress, as last read or saved.
+    pub fn progress(&self, domain: &str) -> Option<&Progress> {
+        self.progress.get(domain)
+    }
+
+    /// A domain's progress in memory, to change (an empty one when none was read).
+    pub(super) fn progress_mut(&mut self, domain: &str) -> &mut Progress {
+        self.progress
+            .entry(domain.to_owned())
+            .or_insert_with(|| Progress::new(domain.to_owned()))
+    }
+
+    /// The progress just read or saved for `domain` replaces the one in memory.
+    pub(super) fn set_progress(&mut self, domain: String, progress: Progress) {
+        self.progress.insert(domain, progress);
     }
 
     /// Whether the screen draws in ASCII only.
@@ -160,24 +300,23 @@ impl App {
             Mode::Explain
         } else if self.filter.editing {
             Mode::Filter
-        } else if self.help {
+        } else if self.help.is_some() {
             Mode::Help
-        } else if self.log_open {
+        } else if self.log_pane.is_some() {
             Mode::Log
         } else {
-            match self.screen {
+            match &self.screen {
                 Screen::List => Mode::List,
-                Screen::Details => Mode::Details,
-                Screen::Checklist if self.note_input().is_some() => Mode::Note,
-                Screen::Checklist => Mode::Checklist,
+                Screen::Details { .. } => Mode::Details,
+                Screen::Checklist(c) if c.note.is_some() => Mode::Note,
+                Screen::Checklist(_) => Mode::Checklist,
             }
         }
     }
 
     /// The note being typed on the checklist, if any.
     pub fn note_input(&self) -> Option<&str> {
-        self.checklist
-            .as_ref()
+        self.checklist()
             .and_then(|c| c.note.as_ref())
             .map(|n| n.text.as_str())
     }
@@ -191,10 +330,11 @@ impl App {
         &self.fleet
     }
 
-    /// One domain, to change: the list's order looks at it again before it is next drawn, and
-    /// the next tick re-assesses it.
+    /// One domain, to change: the list's order looks at it again before it is next drawn, the
+    /// next tick re-assesses it and makes the explain prompt's answer again.
     pub fn domain_mut(&mut self, id: DomainId) -> Option<&mut DomainStatus> {
         self.order.get_mut().mark(id.index(), Change::Facts);
+        self.answer_is_stale();
         self.fleet.get_mut(id)
     }
 
@@ -343,61 +483,62 @@ impl App {
     fn scroll_details(&mut self, delta: isize, now: DateTime<Utc>) {
         let (content, height) = view::layout::details_extent(self.area(), self, now);
         let max = content.saturating_sub(height);
-        self.details_scroll = self.details_scroll.saturating_add_signed(delta).min(max);
+        if let Screen::Details { scroll } = &mut self.screen {
+            *scroll = scroll.saturating_add_signed(delta).min(max);
+        }
     }
 
     /// The details may have shrunk (a refresh, a new verdict): keep the scroll inside them.
     fn clamp_details_scroll(&mut self, now: DateTime<Utc>) {
-        if self.screen == Screen::Details {
+        if let Screen::Details { .. } = self.screen {
             self.scroll_details(0, now);
         }
     }
 
     fn page(&self, now: DateTime<Utc>) -> isize {
-        let rows = match self.screen {
-            _ if self.help => view::help::page_rows(
+        let rows = match self.screen.kind() {
+            _ if self.help.is_some() => view::help::page_rows(
                 self.area(),
                 &self.keymap,
-                view::help::Page::for_screen(self.screen),
+                view::help::Page::for_screen(self.screen.kind()),
             ),
-            _ if self.log_open => view::log::rows(self.area()),
-            Screen::List => self.list_rows(),
-            Screen::Details => view::layout::details_extent(self.area(), self, now).1,
-            Screen::Checklist => view::layout::step_extent(self.area(), self, now).1,
+            _ if self.log_pane.is_some() => view::log::rows(self.area()),
+            ScreenKind::List => self.list_rows(),
+            ScreenKind::Details => view::layout::details_extent(self.area(), self, now).1,
+            ScreenKind::Checklist => view::layout::step_extent(self.area(), self, now).1,
         };
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
 
     /// Move the selection (list) or the view (details, the log pane).
     fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
-        if self.help {
-            let page = view::help::Page::for_screen(self.screen);
+        if let Some(scroll) = self.help {
+            let page = view::help::Page::for_screen(self.screen.kind());
             let max = view::help::max_scroll(self.area(), &self.keymap, page);
-            self.help_scroll = self.help_scroll.saturating_add_signed(delta).min(max);
+            self.help = Some(scroll.saturating_add_signed(delta).min(max));
             return;
         }
-        if self.log_open {
+        if self.log_pane.is_some() {
             self.scroll_log(delta);
             return;
         }
-        match self.screen {
-            Screen::List => self.move_selection(delta),
-            Screen::Details => self.scroll_details(delta, now),
-            Screen::Checklist => checklist_screen::move_cursor(self, delta, now),
+        match self.screen.kind() {
+            ScreenKind::List => self.move_selection(delta),
+            ScreenKind::Details => self.scroll_details(delta, now),
+            ScreenKind::Checklist => checklist_screen::move_cursor(self, delta, now),
         }
     }
 
     /// `Esc`: close help, then the log pane, then the checklist or the details; on the list,
     /// clear an applied filter.
     fn back(&mut self) {
-        if self.help {
-            self.help = false;
-        } else if self.log_open {
-            self.log_open = false;
-        } else if self.screen == Screen::Checklist {
-            self.screen = self.checklist.take().map_or(Screen::List, |c| c.return_to);
-            self.notice = None;
-        } else if self.screen == Screen::Details {
+        if self.help.is_some() {
+            self.help = None;
+        } else if self.log_pane.is_some() {
+            self.log_pane = None;
+        } else if let Screen::Checklist(checklist) = &self.screen {
+            self.screen = checklist.return_to.screen();
+        } else if let Screen::Details { .. } = self.screen {
             self.screen = Screen::List;
         } else if self.answer().is_some() {
             self.set_explain(None);
@@ -530,7 +671,7 @@ impl App {
                 self.settle_selection();
             }
             Mode::Note => {
-                if let Some(note) = self.checklist.as_mut().and_then(|c| c.note.as_mut()) {
+                if let Some(note) = self.checklist_mut().and_then(|c| c.note.as_mut()) {
                     note.text.push_str(&line);
                 }
             }
@@ -544,8 +685,10 @@ impl App {
             Action::NextDomain => self.step_domain(1),
             Action::PreviousDomain => self.step_domain(-1),
             Action::ToggleLog => {
-                self.log_open = !self.log_open;
-                self.log_scroll = 0;
+                self.log_pane = match self.log_pane {
+                    Some(_) => None,
+                    None => Some(0),
+                };
             }
             Action::Scroll { lines, column, row } => self.wheel(lines, column, row, now),
             Action::Click { column, row } => self.click(column, row),
@@ -556,27 +699,28 @@ impl App {
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
         let max = view::log::max_scroll(self.area(), self);
-        self.log_scroll = self
-            .log_scroll
-            .saturating_add_signed(delta.saturating_neg())
-            .min(max);
+        if let Some(scroll) = &mut self.log_pane {
+            *scroll = scroll
+                .saturating_add_signed(delta.saturating_neg())
+                .min(max);
+        }
     }
 
     /// `]` / `[` in the details: the neighbour in the list's order, details from the top.
     fn step_domain(&mut self, delta: isize) {
-        if self.screen == Screen::Details {
+        if let Screen::Details { .. } = self.screen {
             self.move_selection(delta);
-            self.details_scroll = 0;
+            self.screen = Screen::Details { scroll: 0 };
         }
     }
 
     /// The wheel: over the list it moves the selection, over the details, the checklist's step
     /// or the log pane it scrolls them.
     fn wheel(&mut self, lines: isize, column: u16, row: u16, now: DateTime<Utc>) {
-        if self.help {
+        if self.help.is_some() {
             return;
         }
-        if self.log_open {
+        if self.log_pane.is_some() {
             self.scroll_log(lines);
             return;
         }
@@ -595,7 +739,7 @@ impl App {
 
     /// A click on a list row selects its domain; a click on the selected row opens it.
     fn click(&mut self, column: u16, row: u16) {
-        if self.help || self.log_open {
+        if self.help.is_some() || self.log_pane.is_some() {
             return;
         }
         let Some(list) = view::layout::regions(self.area(), self).list else {
@@ -611,11 +755,12 @@ impl App {
         };
         let id = DomainId::from_index(id);
         if self.selected == Some(id) {
-            self.screen = Screen::Details;
-            self.details_scroll = 0;
+            self.screen = Screen::Details { scroll: 0 };
         } else {
             self.select(id);
-            self.details_scroll = 0;
+            if let Screen::Details { scroll } = &mut self.screen {
+                *scroll = 0;
+            }
         }
         self.settle_selection();
     }
@@ -629,7 +774,7 @@ impl App {
     /// `PgUp`/`PgDn`: a page of the list, of the details, or of the current step.
     fn page_by(&mut self, pages: isize, now: DateTime<Utc>) {
         let delta = pages.saturating_mul(self.page(now));
-        if self.screen == Screen::Checklist && !self.help {
+        if self.screen.kind() == ScreenKind::Checklist && self.help.is_none() {
             self.scroll_step(delta, now);
         } else {
             self.navigate(delta, now);
@@ -645,11 +790,11 @@ impl App {
         };
         self.select(id);
         let return_to = match self.screen {
-            Screen::Checklist => Screen::List,
-            screen => screen,
+            Screen::List | Screen::Checklist(_) => ReturnTo::List,
+            Screen::Details { scroll } => ReturnTo::Details { scroll },
         };
         let status = &self.fleet[id];
-        let target = (self.screen == Screen::Details).then(|| {
+        let target = matches!(self.screen, Screen::Details { .. }).then(|| {
             let list = self.checklist_of(status, now);
             status
                 .assessment
@@ -662,9 +807,7 @@ impl App {
         if let Some(step) = target.flatten() {
             screen.point_at(step);
         }
-        self.checklist = Some(screen);
-        self.screen = Screen::Checklist;
-        self.notice = None;
+        self.screen = Screen::Checklist(Box::new(screen));
         vec![Effect::LoadProgress {
             domain: self.fleet[id].config.name.clone(),
         }]
@@ -673,7 +816,7 @@ impl App {
     /// Things that change the steps (a tick, a refresh, a resize): keep the checklist's
     /// cursor on its step and its scroll inside the step.
     pub(super) fn settle_checklist(&mut self, now: DateTime<Utc>) {
-        if self.screen == Screen::Checklist {
+        if let Screen::Checklist(_) = self.screen {
             checklist_screen::settle(self, now);
             self.scroll_step(0, now);
         }
@@ -749,8 +892,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         Action::OpenDetails => {
             if let Some(id) = app.selected {
                 app.select(id);
-                app.screen = Screen::Details;
-                app.details_scroll = 0;
+                app.screen = Screen::Details { scroll: 0 };
             }
         }
         Action::OpenChecklist => return app.open_checklist(now),
@@ -778,7 +920,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             app.settle_checklist(now);
             return effects;
         }
-        Action::EffectFailed(message) => app.notice = Some(Notice::error(message)),
+        Action::EffectFailed(message) => app.notify(Notice::error(message)),
         Action::RefreshSelected => {
             if let Some(id) = app.selected {
                 return vec![Effect::Poll(PollCommand::Refresh(id))];
@@ -797,8 +939,10 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::CancelExplain
         | Action::Paste(_) => app.on_prompt(action, now),
         Action::ToggleHelp => {
-            app.help = !app.help;
-            app.help_scroll = 0;
+            app.help = match app.help {
+                Some(_) => None,
+                None => Some(0),
+            };
         }
         Action::CycleGrouping => app.cycle_grouping(),
         Action::Quit => return vec![Effect::Quit],
@@ -818,7 +962,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         Action::Logged(entry) => {
             app.log.push(entry);
             // Scrolled back to read older entries: keep them where they are.
-            if app.log_scroll > 0 {
+            if app.log_scroll() > 0 {
                 app.scroll_log(-1);
             }
         }

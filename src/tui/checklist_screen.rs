@@ -29,12 +29,33 @@ pub struct ChecklistScreen {
     pub scroll: usize,
     /// The note being typed, while `n` is active.
     pub note: Option<NoteInput>,
+    /// The status line: what the last key did, or what failed.
+    pub notice: Option<Notice>,
     /// Where `Esc` goes back to.
-    pub return_to: Screen,
+    pub return_to: ReturnTo,
+}
+
+/// The screen the checklist was opened from, where `Esc` goes back to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnTo {
+    List,
+    /// The details, as they were scrolled.
+    Details {
+        scroll: usize,
+    },
+}
+
+impl ReturnTo {
+    pub fn screen(self) -> Screen {
+        match self {
+            Self::List => Screen::List,
+            Self::Details { scroll } => Screen::Details { scroll },
+        }
+    }
 }
 
 impl ChecklistScreen {
-    pub fn new(domain: DomainId, return_to: Screen) -> Self {
+    pub fn new(domain: DomainId, return_to: ReturnTo) -> Self {
         Self {
             domain,
             cursor_id: None,
@@ -42,6 +63,7 @@ impl ChecklistScreen {
             follow_first_open: true,
             scroll: 0,
             note: None,
+            notice: None,
             return_to,
         }
     }
@@ -155,14 +177,14 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         }
         Action::SaveNote => return save_note(app, now),
         Action::CancelNote => {
-            if let Some(screen) = app.checklist.as_mut() {
+            if let Some(screen) = app.checklist_mut() {
                 screen.note = None;
             }
         }
         Action::CopyCommands => return copy_commands(app, now),
         Action::WriteScript => return write_script(app, now),
         Action::ScriptWritten { domain, result } => {
-            app.notice = Some(match result {
+            app.notify(match result {
                 Ok(path) => Notice::info(format!(
                     "wrote the runbook of {domain} as a script: {}",
                     path.display()
@@ -173,10 +195,10 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             });
         }
         Action::SwitchDialect => {
-            app.dialect = app.dialect.other();
-            app.notice = Some(Notice::info(format!(
+            app.switch_dialect();
+            app.notify(Notice::info(format!(
                 "commands now in {}",
-                app.dialect.label()
+                app.dialect().label()
             )));
         }
         Action::ProgressLoaded { domain, result } => loaded(app, domain, result, now),
@@ -187,24 +209,24 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
 }
 
 fn note_mut(app: &mut App) -> Option<&mut NoteInput> {
-    app.checklist.as_mut().and_then(|s| s.note.as_mut())
+    app.checklist_mut().and_then(|s| s.note.as_mut())
 }
 
 /// The runbook of the open checklist's domain, built afresh from its live state and the
 /// progress in memory.
 pub fn build(app: &App, now: DateTime<Utc>) -> Option<Checklist> {
-    let screen = app.checklist.as_ref()?;
+    let screen = app.checklist()?;
     let status = app.fleet().get(screen.domain)?;
     let entra = status.entra();
-    let progress = app.progress.get(&status.config.name);
+    let progress = app.progress(&status.config.name);
     let input = ChecklistInput::from_status(status, entra.as_ref(), progress, now);
-    Some(checklist::build(&input, app.dialect))
+    Some(checklist::build(&input, app.dialect()))
 }
 
 /// The open checklist and the index of the step under the cursor.
 fn current(app: &App, now: DateTime<Utc>) -> Option<(Checklist, usize)> {
     let list = build(app, now)?;
-    let index = app.checklist.as_ref()?.cursor(&list)?;
+    let index = app.checklist()?.cursor(&list)?;
     Some((list, index))
 }
 
@@ -215,7 +237,7 @@ pub fn move_cursor(app: &mut App, delta: isize, now: DateTime<Utc>) {
     };
     let last = list.steps.len() - 1;
     let target = index.saturating_add_signed(delta).min(last);
-    if let Some(screen) = app.checklist.as_mut() {
+    if let Some(screen) = app.checklist_mut() {
         screen.follow_first_open = false;
         if target != index {
             screen.scroll = 0;
@@ -227,7 +249,7 @@ pub fn move_cursor(app: &mut App, delta: isize, now: DateTime<Utc>) {
 
 /// Scroll the current step's details by `delta` lines within `max`.
 pub fn scroll(app: &mut App, delta: isize, max: usize) {
-    if let Some(screen) = app.checklist.as_mut() {
+    if let Some(screen) = app.checklist_mut() {
         screen.scroll = screen.scroll.saturating_add_signed(delta).min(max);
     }
 }
@@ -237,7 +259,7 @@ pub fn settle(app: &mut App, now: DateTime<Utc>) {
     let Some(list) = build(app, now) else {
         return;
     };
-    if let Some(screen) = app.checklist.as_mut()
+    if let Some(screen) = app.checklist_mut()
         && !screen.follow_first_open
     {
         screen.settle(&list);
@@ -245,14 +267,16 @@ pub fn settle(app: &mut App, now: DateTime<Utc>) {
 }
 
 fn drop_info_notice(app: &mut App) {
-    if app.notice.as_ref().is_some_and(|n| !n.error) {
-        app.notice = None;
+    if let Some(screen) = app.checklist_mut()
+        && screen.notice.as_ref().is_some_and(|n| !n.error)
+    {
+        screen.notice = None;
     }
 }
 
 /// The domain name of the open checklist.
 fn domain_name(app: &App) -> Option<String> {
-    let screen = app.checklist.as_ref()?;
+    let screen = app.checklist()?;
     Some(app.fleet().get(screen.domain)?.config.name.clone())
 }
 
@@ -273,11 +297,7 @@ fn change(
         at: now,
         edit,
     };
-    change.apply(
-        app.progress
-            .entry(domain.clone())
-            .or_insert_with(|| Progress::new(domain.clone())),
-    );
+    change.apply(app.progress_mut(&domain));
     vec![Effect::SaveProgress { domain, change }]
 }
 
@@ -298,11 +318,11 @@ fn toggle(app: &mut App, target: Mark, now: DateTime<Utc>) -> Vec<Effect> {
     } else {
         ""
     };
-    app.notice = Some(Notice::info(match mark {
+    app.notify(Notice::info(match mark {
         Mark::Todo => format!("step {} is open again{verified}", index + 1),
         _ => format!("step {} marked {}{verified}", index + 1, mark.as_str()),
     }));
-    if let Some(screen) = app.checklist.as_mut() {
+    if let Some(screen) = app.checklist_mut() {
         screen.follow_first_open = false;
         screen.place(&list, index);
     }
@@ -317,7 +337,7 @@ fn edit_note(app: &mut App, now: DateTime<Utc>) {
     };
     let step = &list.steps[index];
     let text = step.note().unwrap_or_default().to_owned();
-    if let Some(screen) = app.checklist.as_mut() {
+    if let Some(screen) = app.checklist_mut() {
         screen.follow_first_open = false;
         screen.place(&list, index);
         screen.note = Some(NoteInput {
@@ -329,14 +349,14 @@ fn edit_note(app: &mut App, now: DateTime<Utc>) {
 
 /// `Enter` while typing a note: keep it (empty removes it).
 fn save_note(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some(note) = app.checklist.as_mut().and_then(|s| s.note.take()) else {
+    let Some(note) = app.checklist_mut().and_then(|s| s.note.take()) else {
         return Vec::new();
     };
     let Some(list) = build(app, now) else {
         return Vec::new();
     };
     let text = note.text.trim().to_owned();
-    app.notice = Some(Notice::info(if text.is_empty() {
+    app.notify(Notice::info(if text.is_empty() {
         "note removed"
     } else {
         "note saved"
@@ -351,14 +371,14 @@ fn copy_commands(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
     };
     let commands = &list.steps[index].commands;
     if commands.is_empty() {
-        app.notice = Some(Notice::info("nothing to copy: this step has no commands"));
+        app.notify(Notice::info("nothing to copy: this step has no commands"));
         return Vec::new();
     }
     let lines = commands.len();
     let plural = if lines == 1 { "" } else { "s" };
-    app.notice = Some(Notice::info(format!(
+    app.notify(Notice::info(format!(
         "copied {lines} line{plural} (OSC 52) · no OSC 52 here? select them below, or {} writes a script",
-        app.keymap
+        app.keymap()
             .key_label(&Action::WriteScript, Mode::Checklist, app.theme().ascii)
     )));
     vec![Effect::Copy(commands.join("\n"))]
@@ -380,11 +400,9 @@ fn write_script(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
 fn loaded(app: &mut App, domain: String, result: Result<Progress, StoreError>, now: DateTime<Utc>) {
     let for_open_checklist = domain_name(app).as_deref() == Some(domain.as_str());
     match result {
-        Ok(progress) => {
-            app.progress.insert(domain, progress);
-        }
+        Ok(progress) => app.set_progress(domain, progress),
         Err(message) => {
-            app.notice = Some(Notice::error(format!(
+            app.notify(Notice::error(format!(
                 "cannot read the saved progress: {message}"
             )));
         }
@@ -392,7 +410,7 @@ fn loaded(app: &mut App, domain: String, result: Result<Progress, StoreError>, n
     // The cursor starts on the first open step of the progress just read, and stays put after.
     if for_open_checklist
         && let Some(list) = build(app, now)
-        && let Some(screen) = app.checklist.as_mut()
+        && let Some(screen) = app.checklist_mut()
         && screen.follow_first_open
     {
         screen.follow_first_open = false;
@@ -405,13 +423,15 @@ fn loaded(app: &mut App, domain: String, result: Result<Progress, StoreError>, n
 fn saved(app: &mut App, domain: String, result: Result<Progress, StoreError>) {
     match result {
         Ok(progress) => {
-            app.progress.insert(domain, progress);
-            if app.notice.as_ref().is_some_and(|n| n.error) {
-                app.notice = None;
+            app.set_progress(domain, progress);
+            if let Some(screen) = app.checklist_mut()
+                && screen.notice.as_ref().is_some_and(|n| n.error)
+            {
+                screen.notice = None;
             }
         }
         Err(message) => {
-            app.notice = Some(Notice::error(format!(
+            app.notify(Notice::error(format!(
                 "NOT SAVED: {message} (the mark shows here but is not on disk)"
             )));
         }

@@ -164,7 +164,7 @@ pub async fn run(
             event = input.next() => match event {
                 // Input closed (the terminal went away): leave as if asked to.
                 None => Some(Action::Quit),
-                Some(event) => action_for_event(&app.keymap, app.mode(), &event?),
+                Some(event) => action_for_event(app.keymap(), app.mode(), &event?),
             },
             event = events.recv(), if poller_open => {
                 poller_open = event.is_some();

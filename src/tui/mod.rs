@@ -24,7 +24,7 @@ use std::path::Path;
 use tokio::sync::mpsc;
 
 pub use action::{Action, Effect};
-pub use app::{App, Screen, update};
+pub use app::{App, Screen, ScreenKind, update};
 
 use crate::fleet::Fleet;
 use crate::poller::Clock;
@@ -116,9 +116,9 @@ pub async fn run(
     store: Option<Store>,
 ) -> anyhow::Result<()> {
     let mut app = App::with_fleet(fleet);
-    app.theme = options.theme();
-    app.keymap = options.keymap.clone();
-    app.log_file.clone_from(&options.log_file);
+    app.set_theme(options.theme());
+    app.set_keymap(options.keymap.clone());
+    app.set_log_file(options.log_file.clone());
     let outside = Outside {
         commands: &commands,
         store: store.as_ref(),

@@ -34,7 +34,7 @@ pub struct StepKeys {
 impl StepKeys {
     pub fn of(app: &App) -> Self {
         let label = |action| {
-            app.keymap
+            app.keymap()
                 .key_label(&action, Mode::Checklist, app.theme().ascii)
         };
         Self {
@@ -65,8 +65,7 @@ pub fn step_inner(area: Rect) -> Rect {
 
 pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App, now: DateTime<Utc>) {
     let theme = app.theme();
-    let (Some(list), Some(screen)) = (checklist_screen::build(app, now), app.checklist.as_ref())
-    else {
+    let (Some(list), Some(screen)) = (checklist_screen::build(app, now), app.checklist()) else {
         frame.render_widget(Paragraph::new("no checklist open"), body);
         return;
     };
@@ -390,7 +389,7 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, list: &Checklist, cur
             Span::raw(text.to_owned()),
             Span::styled("▏", theme.key()),
         ])
-    } else if let Some(notice) = &app.notice {
+    } else if let Some(notice) = app.notice() {
         let style = if notice.error {
             theme.error()
         } else {

@@ -57,12 +57,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     let height = usize::from(inner.height);
     if lines.len() > height {
         // Where the window is, so the operator knows there is more below (or above).
-        let first = app.details_scroll + 1;
-        let last = (app.details_scroll + height).min(lines.len());
+        let first = app.details_scroll() + 1;
+        let last = (app.details_scroll() + height).min(lines.len());
         let position = format!(" lines {first}–{last} of {} ", lines.len());
         block = block.title(Line::styled(position, theme.dim()).right_aligned());
     }
-    let scroll = u16::try_from(app.details_scroll).unwrap_or(u16::MAX);
+    let scroll = u16::try_from(app.details_scroll()).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 
@@ -83,7 +83,7 @@ pub fn lines(
     // The findings name the steps of the checklist the operator would open now.
     let checklist = app.checklist_of(status, now);
     let open_key = app
-        .keymap
+        .keymap()
         .key_label(&Action::OpenChecklist, Mode::Details, app.ascii());
     findings(&mut out, status, &checklist, &open_key);
     out.heading("Timeline");

@@ -8,7 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Clear, Row, Table};
 
 use crate::tui::action::Action;
-use crate::tui::app::Screen;
+use crate::tui::app::ScreenKind;
 use crate::tui::keymap::{Binding, Keymap, Mode};
 use crate::tui::theme::Theme;
 
@@ -22,10 +22,10 @@ pub enum Page {
 }
 
 impl Page {
-    pub fn for_screen(screen: Screen) -> Self {
+    pub fn for_screen(screen: ScreenKind) -> Self {
         match screen {
-            Screen::List | Screen::Details => Self::Browse,
-            Screen::Checklist => Self::Checklist,
+            ScreenKind::List | ScreenKind::Details => Self::Browse,
+            ScreenKind::Checklist => Self::Checklist,
         }
     }
 

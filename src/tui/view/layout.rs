@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use super::{checklist, detail};
-use crate::tui::app::{App, Screen};
+use crate::tui::app::{App, ScreenKind};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -38,7 +38,7 @@ pub fn too_small(area: Rect) -> bool {
 }
 
 pub fn regions(area: Rect, app: &App) -> Regions {
-    if app.screen == Screen::Checklist {
+    if app.screen_kind() == ScreenKind::Checklist {
         let [header, body, status, hints] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(0),
@@ -54,8 +54,9 @@ pub fn regions(area: Rect, app: &App) -> Regions {
             ..Regions::default()
         };
     }
-    let explaining = app.explain.as_ref().is_some_and(|e| e.editing);
-    let filter_height = u16::from(app.filter.editing || !app.filter.text.is_empty() || explaining);
+    let explaining = app.explain().is_some_and(|e| e.editing);
+    let filter_height =
+        u16::from(app.filter().editing || !app.filter().text.is_empty() || explaining);
     let [header, body, filter, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
@@ -64,8 +65,8 @@ pub fn regions(area: Rect, app: &App) -> Regions {
     ])
     .areas(area);
     // The explained error's answer takes the top of the list's room, at most half of it.
-    let (answer, body) = match (app.answer(), app.screen) {
-        (Some(answer), Screen::List) => {
+    let (answer, body) = match (app.answer(), app.screen_kind()) {
+        (Some(answer), ScreenKind::List) => {
             let wanted = super::explain::height(answer, body.width);
             let height = wanted.min(body.height / 2);
             let [answer, rest] =
@@ -74,15 +75,15 @@ pub fn regions(area: Rect, app: &App) -> Regions {
         }
         _ => (None, body),
     };
-    let (list, details) = match app.screen {
-        Screen::List => (Some(body), None),
-        Screen::Details if area.width >= SIDE_BY_SIDE_WIDTH => {
+    let (list, details) = match app.screen_kind() {
+        ScreenKind::List => (Some(body), None),
+        ScreenKind::Details if area.width >= SIDE_BY_SIDE_WIDTH => {
             let [list, details] =
                 Layout::horizontal([Constraint::Length(SIDE_LIST_WIDTH), Constraint::Min(0)])
                     .areas(body);
             (Some(list), Some(details))
         }
-        Screen::Details | Screen::Checklist => (None, Some(body)),
+        ScreenKind::Details | ScreenKind::Checklist => (None, Some(body)),
     };
     Regions {
         header,
@@ -125,8 +126,7 @@ pub fn step_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usize) 
     let (_, step_area) = checklist::areas(body, list.steps.len());
     let inner = checklist::step_inner(step_area);
     let content = app
-        .checklist
-        .as_ref()
+        .checklist()
         .and_then(|screen| screen.cursor(&list))
         .and_then(|cursor| list.steps.get(cursor))
         .map_or(0, |step| {

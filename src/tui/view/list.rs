@@ -54,15 +54,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     // domains, building (or measuring, or even sorting) every row would cost far more than
     // the frame. The app keeps the selection inside this window (`list_offset`).
     let rows = usize::from(area.height.saturating_sub(1));
-    let (total, window) = app.visible_window(app.list_offset, rows);
+    let (total, window) = app.visible_window(app.list_offset(), rows);
     if total == 0 {
         let message = if app.domains().is_empty() {
             "no domains configured".to_owned()
         } else {
             format!(
                 "no domain matches {:?} — {} clears the filter",
-                app.filter.text,
-                app.keymap.key_label(&Action::Back, Mode::List, theme.ascii)
+                app.filter().text,
+                app.keymap()
+                    .key_label(&Action::Back, Mode::List, theme.ascii)
             )
         };
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
@@ -134,7 +135,7 @@ fn tenant_cells(app: &App, columns: Columns, window: &[DomainId]) -> Option<Vec<
     let tenant = |id: DomainId| app.domains()[id].config.tenant.clone();
     // The row above the window, for whether the first row shown starts its group.
     let mut above = app
-        .list_offset
+        .list_offset()
         .checked_sub(1)
         .and_then(|start| app.visible_window(start, 1).1.first().copied())
         .map(tenant);

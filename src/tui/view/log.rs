@@ -30,7 +30,7 @@ pub fn rows(area: Rect) -> usize {
 
 /// How far back the pane scrolls: until the oldest entry is at the top, the pane full.
 pub fn max_scroll(area: Rect, app: &App) -> usize {
-    let entries = app.log.entries();
+    let entries = app.log().entries();
     let width = usize::from(pane(area).width.saturating_sub(2));
     let mut room = rows(area);
     let mut fit = 0;
@@ -74,10 +74,10 @@ fn lines_of(entry: &LogEntry, width: usize, theme: Theme) -> Vec<Line<'static>> 
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme();
-    let entries: Vec<_> = app.log.entries().iter().collect();
+    let entries: Vec<_> = app.log().entries().iter().collect();
     let popup = pane(area);
     let shown = rows(area);
-    let end = entries.len().saturating_sub(app.log_scroll);
+    let end = entries.len().saturating_sub(app.log_scroll());
     let width = usize::from(popup.width.saturating_sub(2));
     // Each entry whole, wrapped under its message (the cause is the end of a long line): the
     // newest at the bottom, older ones above while they fit.
@@ -114,11 +114,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     let closes = format!(
         "{} or {} closes",
-        app.keymap.key_label(&Action::Back, Mode::Log, theme.ascii),
-        app.keymap
+        app.keymap()
+            .key_label(&Action::Back, Mode::Log, theme.ascii),
+        app.keymap()
             .key_label(&Action::ToggleLog, Mode::Log, theme.ascii)
     );
-    let footer = match &app.log_file {
+    let footer = match app.log_file() {
         Some(path) => format!(" full log: {path} · {closes} "),
         None => format!(" {closes} "),
     };

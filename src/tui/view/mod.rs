@@ -57,7 +57,7 @@ fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     let area = frame.area();
     if layout::too_small(area) {
         let quit = app
-            .keymap
+            .keymap()
             .key_label(&Action::Quit, app.mode(), app.theme().ascii);
         render_too_small(frame, area, app.theme(), &quit);
         return;
@@ -80,17 +80,17 @@ fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
         hints::render_filter(frame, filter_area, app);
     }
     hints::render(frame, regions.hints, app);
-    if app.log_open {
+    if app.log_open() {
         log::render(frame, area, app);
     }
-    if app.help {
-        let page = help::Page::for_screen(app.screen);
+    if app.help_open() {
+        let page = help::Page::for_screen(app.screen_kind());
         help::render(
             frame,
             area,
             app.theme(),
-            &app.keymap,
-            (page, app.help_scroll),
+            app.keymap(),
+            (page, app.help_scroll()),
         );
     }
 }
