@@ -281,6 +281,27 @@ fn screen_text(app: &App) -> String {
 
 // ---- opening, moving, going back -------------------------------------------------------------
 
+/// The steps the screen keeps (what keys act on and what is drawn) are those of the state each
+/// update left: built at the end of it, not when drawn.
+#[test]
+fn the_checklist_kept_is_the_one_the_last_update_left() {
+    let mut app = app();
+    press(&mut app, &[KeyCode::Char('c')]);
+    let kept = |app: &App| app.checklist().unwrap().list().clone();
+    assert_eq!(kept(&app), checklist(&app));
+    press(&mut app, &[KeyCode::Char(' ')]);
+    assert_eq!(kept(&app), checklist(&app), "a mark shows at once");
+    press(&mut app, &[KeyCode::Char('d')]);
+    assert_eq!(app.dialect(), Dialect::MsOnline);
+    assert_eq!(kept(&app), checklist(&app), "so does the other dialect");
+    update(&mut app, Action::Tick, now() + chrono::Duration::days(40));
+    assert_eq!(
+        kept(&app),
+        checklist_screen::build(&app, now() + chrono::Duration::days(40)).unwrap(),
+        "and a tick's new time"
+    );
+}
+
 #[test]
 fn c_opens_the_selected_domains_checklist_and_asks_for_its_saved_progress() {
     let mut app = app();

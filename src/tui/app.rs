@@ -28,7 +28,7 @@ pub const REASSESS_PER_TICK: usize = 2_000;
 
 /// The main view, carrying the state only it keeps: the details their scroll, the checklist its
 /// domain, cursor, note and status line. Help and the log pane are overlays over any of them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
     List,
     /// The selected domain's details, scrolled down by `scroll` lines.
@@ -505,7 +505,7 @@ impl App {
             _ if self.log_pane.is_some() => view::log::rows(self.area()),
             ScreenKind::List => self.list_rows(),
             ScreenKind::Details => view::layout::details_extent(self.area(), self, now).1,
-            ScreenKind::Checklist => view::layout::step_extent(self.area(), self, now).1,
+            ScreenKind::Checklist => view::layout::step_extent(self.area(), self).1,
         };
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
@@ -525,7 +525,7 @@ impl App {
         match self.screen.kind() {
             ScreenKind::List => self.move_selection(delta),
             ScreenKind::Details => self.scroll_details(delta, now),
-            ScreenKind::Checklist => checklist_screen::move_cursor(self, delta, now),
+            ScreenKind::Checklist => checklist_screen::move_cursor(self, delta),
         }
     }
 
@@ -733,7 +733,7 @@ impl App {
         } else if over(regions.details) {
             self.scroll_details(lines, now);
         } else if over(regions.checklist) {
-            self.scroll_step(lines, now);
+            self.scroll_step(lines);
         }
     }
 
@@ -766,8 +766,8 @@ impl App {
     }
 
     /// Scroll the current step's details (checklist `PgUp`/`PgDn`).
-    fn scroll_step(&mut self, delta: isize, now: DateTime<Utc>) {
-        let (content, height) = view::layout::step_extent(self.area(), self, now);
+    fn scroll_step(&mut self, delta: isize) {
+        let (content, height) = view::layout::step_extent(self.area(), self);
         checklist_screen::scroll(self, delta, content.saturating_sub(height));
     }
 
@@ -775,7 +775,7 @@ impl App {
     fn page_by(&mut self, pages: isize, now: DateTime<Utc>) {
         let delta = pages.saturating_mul(self.page(now));
         if self.screen.kind() == ScreenKind::Checklist && self.help.is_none() {
-            self.scroll_step(delta, now);
+            self.scroll_step(delta);
         } else {
             self.navigate(delta, now);
         }
@@ -794,17 +794,19 @@ impl App {
             Screen::Details { scroll } => ReturnTo::Details { scroll },
         };
         let status = &self.fleet[id];
-        let target = matches!(self.screen, Screen::Details { .. }).then(|| {
-            let list = self.checklist_of(status, now);
-            status
-                .assessment
-                .findings
-                .iter()
-                .find_map(|f| list.step_of(f))
-                .map(|(id, _)| id)
-        });
-        let mut screen = ChecklistScreen::new(id, return_to);
-        if let Some(step) = target.flatten() {
+        let list = self.checklist_of(status, now);
+        let target = matches!(self.screen, Screen::Details { .. })
+            .then(|| {
+                status
+                    .assessment
+                    .findings
+                    .iter()
+                    .find_map(|f| list.step_of(f))
+                    .map(|(id, _)| id)
+            })
+            .flatten();
+        let mut screen = ChecklistScreen::new(id, list, return_to);
+        if let Some(step) = target {
             screen.point_at(step);
         }
         self.screen = Screen::Checklist(Box::new(screen));
@@ -813,12 +815,13 @@ impl App {
         }]
     }
 
-    /// Things that change the steps (a tick, a refresh, a resize): keep the checklist's
-    /// cursor on its step and its scroll inside the step.
-    pub(super) fn settle_checklist(&mut self, now: DateTime<Utc>) {
+    /// At the end of every update on the checklist: build its steps again, once, from what the
+    /// update left (a key, a tick, a refresh, a load), keep the cursor on its step and the
+    /// scroll inside the step.
+    fn settle_checklist(&mut self, now: DateTime<Utc>) {
         if let Screen::Checklist(_) = self.screen {
-            checklist_screen::settle(self, now);
-            self.scroll_step(0, now);
+            checklist_screen::rebuild(self, now);
+            self.scroll_step(0);
         }
     }
 
@@ -873,11 +876,28 @@ fn ids(indices: &[usize]) -> Vec<DomainId> {
     indices.iter().copied().map(DomainId::from_index).collect()
 }
 
-/// Apply one action at `now`; the returned effects are for the event loop to carry out.
+/// Apply one action at `now`; the returned effects are for the event loop to carry out. An open
+/// checklist's steps are built once, at the end, from the state the action left (opening one
+/// builds them as it opens).
 pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     if action.chooses_a_domain() {
         app.follow_top = false;
     }
+    let opens_checklist = match action {
+        Action::OpenChecklist => true,
+        // With an explained error, Enter on a domain opens its runbook.
+        Action::OpenDetails => app.answer().is_some() && app.screen == Screen::List,
+        _ => false,
+    };
+    if opens_checklist {
+        return app.open_checklist(now);
+    }
+    let effects = apply(app, action, now);
+    app.settle_checklist(now);
+    effects
+}
+
+fn apply(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     match action {
         Action::Up => app.navigate(-1, now),
         Action::Down => app.navigate(1, now),
@@ -885,10 +905,6 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         Action::PageDown => app.page_by(1, now),
         Action::Top => app.navigate(isize::MIN, now),
         Action::Bottom => app.navigate(isize::MAX, now),
-        // With an explained error, Enter on a domain opens its runbook.
-        Action::OpenDetails if app.answer().is_some() && app.screen == Screen::List => {
-            return app.open_checklist(now);
-        }
         Action::OpenDetails => {
             if let Some(id) = app.selected {
                 app.select(id);
@@ -915,11 +931,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::ScriptWritten { .. }
         | Action::SwitchDialect
         | Action::ProgressLoaded { .. }
-        | Action::ProgressSaved { .. }) => {
-            let effects = checklist_screen::update(app, action, now);
-            app.settle_checklist(now);
-            return effects;
-        }
+        | Action::ProgressSaved { .. }) => return checklist_screen::update(app, action, now),
         Action::EffectFailed(message) => app.notify(Notice::error(message)),
         Action::RefreshSelected => {
             if let Some(id) = app.selected {
@@ -951,13 +963,11 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             app.renew_answer(now);
             app.settle_selection();
             app.clamp_details_scroll(now);
-            app.settle_checklist(now);
         }
         Action::Resize { width, height } => {
             app.size = (width, height);
             app.settle_selection();
             app.clamp_details_scroll(now);
-            app.settle_checklist(now);
         }
         Action::Logged(entry) => {
             app.log.push(entry);
@@ -969,7 +979,6 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         Action::Poll(event) => {
             app.on_poll(event, now);
             app.clamp_details_scroll(now);
-            app.settle_checklist(now);
         }
     }
     Vec::new()

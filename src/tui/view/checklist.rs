@@ -6,7 +6,6 @@
 //! without OSC 52 can still select them with the mouse; long ones wrap by character, never by
 //! word, so no space is added or lost.
 
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -17,7 +16,6 @@ use super::format;
 use crate::checklist::{Checklist, Mark, Mode as ChecklistMode, Step, StepState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::checklist_screen;
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
 use crate::words;
@@ -63,15 +61,16 @@ pub fn step_inner(area: Rect) -> Rect {
     step_block().inner(area)
 }
 
-pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App, now: DateTime<Utc>) {
+pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App) {
     let theme = app.theme();
-    let (Some(list), Some(screen)) = (checklist_screen::build(app, now), app.checklist()) else {
+    let Some(screen) = app.checklist() else {
         frame.render_widget(Paragraph::new("no checklist open"), body);
         return;
     };
-    let cursor = screen.cursor(&list).unwrap_or(0);
+    let list = screen.list();
+    let cursor = screen.current().unwrap_or(0);
     let (steps_area, step_area) = areas(body, list.steps.len());
-    render_steps(frame, steps_area, &list, cursor, theme);
+    render_steps(frame, steps_area, list, cursor, theme);
     if let Some(step) = list.steps.get(cursor) {
         let keys = StepKeys::of(app);
         render_step(
@@ -83,7 +82,7 @@ pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App, now: DateT
             &keys,
         );
     }
-    render_status(frame, status, app, &list, cursor);
+    render_status(frame, status, app, list, cursor);
 }
 
 fn render_steps(frame: &mut Frame, area: Rect, list: &Checklist, cursor: usize, theme: Theme) {

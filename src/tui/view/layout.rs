@@ -116,18 +116,18 @@ pub fn details_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usiz
 }
 
 /// Lines of the current checklist step and lines visible, for its scrolling.
-pub fn step_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usize) {
+pub fn step_extent(area: Rect, app: &App) -> (usize, usize) {
     let Some(body) = regions(area, app).checklist else {
         return (0, 0);
     };
-    let Some(list) = crate::tui::checklist_screen::build(app, now) else {
+    let Some(screen) = app.checklist() else {
         return (0, 0);
     };
+    let list = screen.list();
     let (_, step_area) = checklist::areas(body, list.steps.len());
     let inner = checklist::step_inner(step_area);
-    let content = app
-        .checklist()
-        .and_then(|screen| screen.cursor(&list))
+    let content = screen
+        .current()
         .and_then(|cursor| list.steps.get(cursor))
         .map_or(0, |step| {
             checklist::step_lines(

@@ -74,7 +74,7 @@ fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
         detail::render(frame, details_area, app, now, regions.list.is_some());
     }
     if let (Some(body), Some(status)) = (regions.checklist, regions.status) {
-        checklist::render(frame, body, status, app, now);
+        checklist::render(frame, body, status, app);
     }
     if let Some(filter_area) = regions.filter {
         hints::render_filter(frame, filter_area, app);
