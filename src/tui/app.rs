@@ -3,7 +3,6 @@
 //! `update` takes an [`Action`] and the current time and answers with [`Effect`]s; it does no
 //! I/O and reads no clock, so tests drive it with plain values.
 
-use std::cell::{Ref, RefCell};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -68,8 +67,8 @@ pub struct Filter {
 pub struct App {
     /// Changed only through [`App::domain_mut`] and [`update`], which keep `order` informed.
     fleet: Fleet,
-    /// The list's order and the filter's matches, brought up to date when next asked.
-    order: RefCell<ListOrder>,
+    /// The list's order and the filter's matches, brought up to date by every update.
+    order: ListOrder,
     screen: Screen,
     /// Help (`?`), over the screen, scrolled down by this many keys.
     help: Option<usize>,
@@ -117,7 +116,7 @@ impl App {
         let first = tenants.next().flatten();
         let several_tenants = tenants.any(|t| t != first);
         let mut app = Self {
-            order: RefCell::new(ListOrder::new(fleet.statuses())),
+            order: ListOrder::new(fleet.statuses()),
             fleet,
             screen: Screen::List,
             help: None,
@@ -330,22 +329,25 @@ impl App {
         &self.fleet
     }
 
-    /// One domain, to change: the list's order looks at it again before it is next drawn, the
-    /// next tick re-assesses it and makes the explain prompt's answer again.
+    /// One domain, to change: the list's order looks at it again at the end of the next
+    /// [`update`] (the event loop runs one before every frame), the next tick re-assesses it and
+    /// makes the explain prompt's answer again.
     pub fn domain_mut(&mut self, id: DomainId) -> Option<&mut DomainStatus> {
-        self.order.get_mut().mark(id.index(), Change::Facts);
+        self.order.mark(id.index(), Change::Facts);
         self.answer_is_stale();
         self.fleet.get_mut(id)
     }
 
-    /// The list's order, up to date with the domains and the filter.
-    fn order(&self) -> Ref<'_, ListOrder> {
-        // Already lent out: then it was settled when lent, and nothing can have changed since
-        // (that takes `&mut self`).
-        if let Ok(mut order) = self.order.try_borrow_mut() {
-            order.settle(self.fleet.statuses(), &self.filter.text);
-        }
-        self.order.borrow()
+    /// The list's order, as the last update left it: what the views read.
+    fn order(&self) -> &ListOrder {
+        &self.order
+    }
+
+    /// The list's order brought up to date with the domains and the filter, for an update to
+    /// act on.
+    fn settled_order(&mut self) -> &ListOrder {
+        self.order.settle(self.fleet.statuses(), &self.filter.text);
+        &self.order
     }
 
     /// The domains the list shows, worst first: CRIT, WARN, UNKNOWN, OK, then the fewest days
@@ -386,7 +388,7 @@ impl App {
 
     /// Group the list's rows the next way (by tenant, then not at all), keeping the selection.
     fn cycle_grouping(&mut self) {
-        let order = self.order.get_mut();
+        let order = &mut self.order;
         let next = order.grouping().next();
         order.set_grouping(next, self.fleet.statuses());
         self.list_offset = 0;
@@ -422,9 +424,10 @@ impl App {
 
     /// Keep the selection on a visible row and that row inside the list's window.
     fn settle_selection(&mut self) {
+        let selected = self.selected;
         let (position, first, visible_len) = {
-            let order = self.order();
-            let position = self.selected.and_then(|s| order.position(s.index()));
+            let order = self.settled_order();
+            let position = selected.and_then(|s| order.position(s.index()));
             (
                 position,
                 order.visible().first().copied().map(DomainId::from_index),
@@ -464,14 +467,14 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
+        let selected = self.selected;
         let target = {
-            let order = self.order();
+            let order = self.settled_order();
             let visible = order.visible();
             let Some(last) = visible.len().checked_sub(1) else {
                 return;
             };
-            let current = self
-                .selected
+            let current = selected
                 .and_then(|s| order.position(s.index()))
                 .unwrap_or(0);
             DomainId::from_index(visible[current.saturating_add_signed(delta).min(last)])
@@ -560,7 +563,7 @@ impl App {
             .as_ref()
             .and_then(|e| e.answer.as_ref())
             .map(|a| a.mask(domains));
-        self.order.get_mut().restrict(mask);
+        self.order.restrict(mask);
         self.explain = explain;
         self.settle_selection();
     }
@@ -613,7 +616,7 @@ impl App {
             }
             Action::ApplyFilter => {
                 self.filter.editing = false;
-                let first = self.order().visible().first().copied();
+                let first = self.settled_order().visible().first().copied();
                 if let Some(first) = first {
                     self.select(DomainId::from_index(first));
                 }
@@ -750,7 +753,7 @@ impl App {
             return;
         }
         let position = self.list_offset + usize::from(row - first_row);
-        let Some(id) = self.order().visible().get(position).copied() else {
+        let Some(id) = self.settled_order().visible().get(position).copied() else {
             return;
         };
         let id = DomainId::from_index(id);
@@ -828,7 +831,7 @@ impl App {
     /// Re-assess the domains whose verdict may have changed by `now` (the fleet's rule), and
     /// let the list's order look at them again.
     fn reassess_due(&mut self, now: DateTime<Utc>) {
-        let order = self.order.get_mut();
+        let order = &mut self.order;
         let due = self.fleet.reassess_some_due(now, REASSESS_PER_TICK);
         for id in &due {
             order.mark(id.index(), Change::Verdict);
@@ -860,7 +863,7 @@ impl App {
 
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
         if let Some(Applied::Refreshed(id)) = self.fleet.apply(event, now) {
-            self.order.get_mut().mark(id.index(), Change::Facts);
+            self.order.mark(id.index(), Change::Facts);
             self.answer_is_stale();
             // A change to the domain on screen needs no highlight.
             if self.screen != Screen::List && self.selected == Some(id) {
@@ -894,6 +897,8 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
     }
     let effects = apply(app, action, now);
     app.settle_checklist(now);
+    // What the views read is what this update left.
+    app.settled_order();
     effects
 }
 
