@@ -31,6 +31,16 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 
+/// One action through `update`, then a frame drawn and what it laid out handed back to the app,
+/// as the event loop does before the next key.
+fn frame_step(app: &mut App, action: Action, at: DateTime<Utc>) -> Vec<Effect> {
+    let effects = update(app, action, at);
+    let (width, height) = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    fedcert::tui::event_loop::draw(&mut terminal, app, at).unwrap();
+    effects
+}
+
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .unwrap()
@@ -400,7 +410,7 @@ fn recount(status: &mut DomainStatus, now: DateTime<Utc>) {
 
 fn app_sized(width: u16, height: u16) -> App {
     let mut app = App::with_reassess(domains(), keep_verdict);
-    update(&mut app, Action::Resize { width, height }, now());
+    frame_step(&mut app, Action::Resize { width, height }, now());
     app
 }
 
@@ -431,7 +441,7 @@ fn index_of(app: &App, name: &str) -> DomainId {
 fn act(app: &mut App, actions: &[Action]) -> Vec<Effect> {
     actions
         .iter()
-        .flat_map(|a| update(app, a.clone(), now()))
+        .flat_map(|a| frame_step(app, a.clone(), now()))
         .collect()
 }
 
@@ -545,7 +555,7 @@ fn a_page_is_the_rows_the_list_shows_and_the_window_follows_the_selection() {
         many.push(d);
     }
     let mut app = App::with_reassess(many, keep_verdict);
-    update(
+    frame_step(
         &mut app,
         Action::Resize {
             width: 80,
@@ -568,6 +578,45 @@ fn a_page_is_the_rows_the_list_shows_and_the_window_follows_the_selection() {
     act(&mut app, &[Action::Bottom]);
     assert_eq!(app.list_offset(), 40 - rows);
     assert!(screen_text(&draw(&app)).contains("d39.example"));
+}
+
+/// `PgDn` pages by what the last frame laid out, as the event loop hands it back, not by a
+/// layout the update works out again.
+#[test]
+fn a_page_is_what_the_last_frame_showed() {
+    let mut many: Vec<DomainStatus> = Vec::new();
+    for i in 0..40 {
+        let mut d = domains().remove(0);
+        d.config.name = format!("d{i:02}.example");
+        many.push(d);
+    }
+    let mut app = App::with_reassess(many, keep_verdict);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+        now(),
+    );
+    app.laid_out(view::layout::LaidOut {
+        list: Some(view::layout::Extent {
+            content: 40,
+            shown: 5,
+            scroll: 0,
+        }),
+        ..view::layout::LaidOut::default()
+    });
+    update(&mut app, Action::PageDown, now());
+    assert_eq!(selected_name(&app), "d05.example");
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    fedcert::tui::event_loop::draw(&mut terminal, &mut app, now()).unwrap();
+    update(&mut app, Action::PageDown, now());
+    let rows = usize::from(view::layout::list_rows(
+        ratatui::layout::Rect::new(0, 0, 80, 24),
+        &app,
+    ));
+    assert_eq!(selected_name(&app), format!("d{:02}.example", 5 + rows));
 }
 
 #[test]
@@ -854,7 +903,7 @@ fn the_tick_reassesses_every_domain_with_the_new_now() {
     let mut app = App::with_reassess(domains(), recount);
     let contoso = index_of(&app, "contoso.com");
     let before = app.domains()[contoso].assessment.days_left.unwrap();
-    update(&mut app, Action::Tick, now() + Duration::days(1));
+    frame_step(&mut app, Action::Tick, now() + Duration::days(1));
     let after = app.domains()[contoso].assessment.days_left.unwrap();
     assert!((before - after - 1.0).abs() < 1e-9, "{before} → {after}");
 }
@@ -885,10 +934,10 @@ fn a_tick_reassesses_at_most_its_share_and_the_rest_follow_in_the_next_ticks() {
             .count()
     };
     let first = now() + Duration::seconds(1);
-    update(&mut app, Action::Tick, first);
+    frame_step(&mut app, Action::Tick, first);
     assert_eq!(made_at(&app, first), fedcert::tui::app::REASSESS_PER_TICK);
     let second = first + Duration::seconds(1);
-    update(&mut app, Action::Tick, second);
+    frame_step(&mut app, Action::Tick, second);
     assert_eq!(made_at(&app, second), 500, "the rest, and only the rest");
     assert_eq!(made_at(&app, first) + made_at(&app, second), count);
 }
@@ -1694,7 +1743,7 @@ fn endpoints_app() -> App {
     ))));
     status.reassess(now());
     let mut app = App::with_reassess(list, keep_verdict);
-    update(
+    frame_step(
         &mut app,
         Action::Resize {
             width: 120,
@@ -2230,7 +2279,7 @@ fn at_80_columns_the_domain_name_wins_over_the_idp_host() {
     let mut list = domains();
     list[0].config.name = "fourthcoffee-demo.example".into();
     let mut app = App::with_reassess(list, keep_verdict);
-    update(
+    frame_step(
         &mut app,
         Action::Resize {
             width: 80,
@@ -2357,7 +2406,11 @@ fn press(app: &mut App, keys: &[KeyEvent]) -> Vec<Effect> {
     let mut effects = Vec::new();
     for key in keys {
         let action = app.keymap().action_for(app.mode(), key);
-        effects.extend(action.map(|a| update(app, a, now())).unwrap_or_default());
+        effects.extend(
+            action
+                .map(|a| frame_step(app, a, now()))
+                .unwrap_or_default(),
+        );
     }
     effects
 }
@@ -2451,7 +2504,7 @@ fn a_pasted_error_page_is_explained_as_one_line() {
     press(&mut app, &[key(KeyCode::Char('e'))]);
     let page = "Sorry, but we're having trouble signing you in.\r\n\r\n\
                 AADSTS50008: SAML token is invalid.\n\tRequest Id: 0b8c1e3a";
-    update(&mut app, Action::Paste(page.into()), now());
+    frame_step(&mut app, Action::Paste(page.into()), now());
     let text = app.explain().unwrap().text.clone();
     assert!(!text.contains(['\n', '\r', '\t']), "{text:?}");
     press(&mut app, &[key(KeyCode::Enter)]);

@@ -34,6 +34,16 @@ use tokio::sync::mpsc;
 const DOMAIN: &str = "contoso.com";
 const NOW: &str = "2026-12-01T09:00:00Z";
 
+/// One action through `update`, then a frame drawn and what it laid out handed back to the app,
+/// as the event loop does before the next key.
+fn frame_step(app: &mut App, action: Action, at: DateTime<Utc>) -> Vec<Effect> {
+    let effects = update(app, action, at);
+    let (width, height) = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    fedcert::tui::event_loop::draw(&mut terminal, app, at).unwrap();
+    effects
+}
+
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .unwrap()
@@ -174,7 +184,7 @@ fn keep_verdict(_: &mut DomainStatus, _: DateTime<Utc>) {}
 
 fn app_with(domains: Vec<DomainStatus>, width: u16, height: u16) -> App {
     let mut app = App::with_reassess(domains, keep_verdict);
-    update(&mut app, Action::Resize { width, height }, now());
+    frame_step(&mut app, Action::Resize { width, height }, now());
     app
 }
 
@@ -205,7 +215,7 @@ fn press(app: &mut App, codes: &[KeyCode]) -> Vec<Effect> {
         .iter()
         .flat_map(|&code| {
             let action = action(app, code);
-            update(app, action, now())
+            frame_step(app, action, now())
         })
         .collect()
 }
@@ -263,6 +273,9 @@ impl World {
                 tmux: self.tmux,
             };
             assert!(!effects::drive(app, action, now(), &mut io), "quit");
+            let (width, height) = app.size();
+            let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+            fedcert::tui::event_loop::draw(&mut terminal, app, now()).unwrap();
         }
     }
 }
@@ -294,7 +307,7 @@ fn the_checklist_kept_is_the_one_the_last_update_left() {
     press(&mut app, &[KeyCode::Char('d')]);
     assert_eq!(app.dialect(), Dialect::MsOnline);
     assert_eq!(kept(&app), checklist(&app), "so does the other dialect");
-    update(&mut app, Action::Tick, now() + chrono::Duration::days(40));
+    frame_step(&mut app, Action::Tick, now() + chrono::Duration::days(40));
     assert_eq!(
         kept(&app),
         checklist_screen::build(&app, now() + chrono::Duration::days(40)).unwrap(),
@@ -348,7 +361,7 @@ fn the_cursor_starts_on_the_first_step_neither_done_nor_verified() {
     let mut saved = Progress::new(DOMAIN);
     saved.toggle_done(key, StepId::AutoRollover, now());
     saved.toggle_done(key, StepId::Sync, now());
-    update(
+    frame_step(
         &mut app,
         Action::ProgressLoaded {
             domain: DOMAIN.to_owned(),
@@ -366,7 +379,7 @@ fn the_cursor_starts_on_the_first_step_neither_done_nor_verified() {
     assert_eq!(app.screen_kind(), ScreenKind::List);
     press(&mut app, &[KeyCode::Enter, KeyCode::Char('c')]);
     assert_eq!(cursor_step(&app), StepId::UpdateEntra);
-    update(
+    frame_step(
         &mut app,
         Action::ProgressLoaded {
             domain: DOMAIN.to_owned(),
@@ -647,7 +660,7 @@ fn verified_steps_follow_the_live_evidence() {
         status.assessment.successor = None;
     };
     let mut app2 = App::with_reassess(app.domains().to_vec(), reassess);
-    update(
+    frame_step(
         &mut app2,
         Action::Resize {
             width: 80,
@@ -657,7 +670,7 @@ fn verified_steps_follow_the_live_evidence() {
     );
     press(&mut app2, &[KeyCode::Char('c')]);
     assert_eq!(state(&app2, StepId::AdfsCerts), StepState::Verified);
-    update(
+    frame_step(
         &mut app2,
         Action::Poll(PollEvent::Finished {
             domain: index,
@@ -688,7 +701,7 @@ fn a_new_primary_certificate_starts_a_new_run_and_keeps_the_old_one() {
     let a = &mut app.domain_mut(index).unwrap().assessment;
     a.primary.as_mut().unwrap().cert = successor();
     a.successor = None;
-    update(&mut app, Action::Tick, now());
+    frame_step(&mut app, Action::Tick, now());
     assert_eq!(checklist(&app).primary, Some(successor().sha1));
     assert_eq!(state(&app, StepId::AutoRollover), StepState::Todo);
 
@@ -930,7 +943,7 @@ fn worked_on(width: u16, height: u16) -> App {
         at("2026-12-01T08:25:00Z"),
     );
     press(&mut app, &[KeyCode::Char('c')]);
-    update(
+    frame_step(
         &mut app,
         Action::ProgressLoaded {
             domain: DOMAIN.to_owned(),

@@ -15,6 +15,7 @@ use super::log::LogRing;
 use super::order::{Change, Grouping, ListOrder};
 use super::theme::Theme;
 use super::view;
+use super::view::layout::LaidOut;
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
 use crate::domain::DomainStatus;
 pub use crate::fleet::Reassess;
@@ -79,6 +80,8 @@ pub struct App {
     list_offset: usize,
     /// Terminal size (columns, rows).
     size: (u16, u16),
+    /// What the last frame laid out: pages, scroll limits, where the regions were.
+    laid: LaidOut,
     theme: Theme,
     /// Saved checklist progress by domain name, as last read or saved by the event loop.
     progress: HashMap<String, Progress>,
@@ -124,6 +127,7 @@ impl App {
             selected: None,
             list_offset: 0,
             size: (view::layout::MIN_WIDTH, view::layout::MIN_HEIGHT),
+            laid: LaidOut::default(),
             theme: Theme::new(true),
             progress: HashMap::new(),
             dialect: Dialect::default(),
@@ -422,48 +426,70 @@ impl App {
         self.fleet.mark_seen(id);
     }
 
-    /// Keep the selection on a visible row and that row inside the list's window.
+    /// Keep the selection on a visible row (the list's draw keeps that row in sight).
     fn settle_selection(&mut self) {
         let selected = self.selected;
-        let (position, first, visible_len) = {
+        let (position, first) = {
             let order = self.settled_order();
             let position = selected.and_then(|s| order.position(s.index()));
             (
                 position,
                 order.visible().first().copied().map(DomainId::from_index),
-                order.visible().len(),
             )
         };
-        let position = match (position, first) {
-            (Some(position), Some(first)) if self.follow_top && position > 0 => {
-                self.select(first);
-                0
-            }
-            (Some(position), _) => position,
-            (None, Some(first)) => {
-                self.select(first);
-                0
-            }
-            (None, None) => {
-                self.selected = None;
-                0
-            }
-        };
-        let rows = self.list_rows().max(1);
-        if position < self.list_offset {
-            self.list_offset = position;
-        } else if position >= self.list_offset + rows {
-            self.list_offset = position + 1 - rows;
+        match (position, first) {
+            (Some(position), Some(first)) if self.follow_top && position > 0 => self.select(first),
+            (Some(_), _) => {}
+            (None, Some(first)) => self.select(first),
+            (None, None) => self.selected = None,
         }
-        self.list_offset = self.list_offset.min(visible_len.saturating_sub(rows));
     }
 
-    fn list_rows(&self) -> usize {
-        usize::from(view::layout::list_rows(self.area(), self))
+    /// The first row of a list window `rows` high: the last one drawn, moved as little as keeps
+    /// the selection in sight and the window full.
+    pub fn list_window(&self, rows: usize) -> usize {
+        let rows = rows.max(1);
+        let order = self.order();
+        let position = self
+            .selected
+            .and_then(|s| order.position(s.index()))
+            .unwrap_or(0);
+        let mut first = self.list_offset;
+        if position < first {
+            first = position;
+        } else if position >= first + rows {
+            first = position + 1 - rows;
+        }
+        first.min(order.visible().len().saturating_sub(rows))
     }
 
-    fn area(&self) -> ratatui::layout::Rect {
-        ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1)
+    /// What the last frame laid out, from the event loop: the next keys page and scroll by it,
+    /// and the app keeps the first row and scrolls that frame showed (a draw keeps them inside
+    /// what there is to show).
+    pub fn laid_out(&mut self, laid: LaidOut) {
+        if let Some(list) = laid.list {
+            self.list_offset = list.scroll;
+        }
+        match &mut self.screen {
+            Screen::Details { scroll } => {
+                if let Some(details) = laid.details {
+                    *scroll = details.scroll;
+                }
+            }
+            Screen::Checklist(checklist) => {
+                if let Some(step) = laid.step {
+                    checklist.scroll = step.scroll;
+                }
+            }
+            Screen::List => {}
+        }
+        if let (Some(scroll), Some(help)) = (&mut self.help, laid.help) {
+            *scroll = help.scroll;
+        }
+        if let (Some(scroll), Some(log)) = (&mut self.log_pane, laid.log) {
+            *scroll = log.scroll;
+        }
+        self.laid = laid;
     }
 
     fn move_selection(&mut self, delta: isize) {
@@ -483,41 +509,32 @@ impl App {
         self.settle_selection();
     }
 
-    fn scroll_details(&mut self, delta: isize, now: DateTime<Utc>) {
-        let (content, height) = view::layout::details_extent(self.area(), self, now);
-        let max = content.saturating_sub(height);
+    /// Scroll the details by `delta` lines, within what the last frame showed of them.
+    fn scroll_details(&mut self, delta: isize) {
+        let max = self.laid.details.unwrap_or_default().max_scroll();
         if let Screen::Details { scroll } = &mut self.screen {
             *scroll = scroll.saturating_add_signed(delta).min(max);
         }
     }
 
-    /// The details may have shrunk (a refresh, a new verdict): keep the scroll inside them.
-    fn clamp_details_scroll(&mut self, now: DateTime<Utc>) {
-        if let Screen::Details { .. } = self.screen {
-            self.scroll_details(0, now);
-        }
-    }
-
-    fn page(&self, now: DateTime<Utc>) -> isize {
-        let rows = match self.screen.kind() {
-            _ if self.help.is_some() => view::help::page_rows(
-                self.area(),
-                &self.keymap,
-                view::help::Page::for_screen(self.screen.kind()),
-            ),
-            _ if self.log_pane.is_some() => view::log::rows(self.area()),
-            ScreenKind::List => self.list_rows(),
-            ScreenKind::Details => view::layout::details_extent(self.area(), self, now).1,
-            ScreenKind::Checklist => view::layout::step_extent(self.area(), self).1,
+    /// A page: what the last frame showed of the region the keys move.
+    fn page(&self) -> isize {
+        let laid = &self.laid;
+        let extent = match self.screen.kind() {
+            _ if self.help.is_some() => laid.help,
+            _ if self.log_pane.is_some() => laid.log,
+            ScreenKind::List => laid.list,
+            ScreenKind::Details => laid.details,
+            ScreenKind::Checklist => laid.step,
         };
+        let rows = extent.map_or(0, |e| e.shown);
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
 
     /// Move the selection (list) or the view (details, the log pane).
-    fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
+    fn navigate(&mut self, delta: isize) {
         if let Some(scroll) = self.help {
-            let page = view::help::Page::for_screen(self.screen.kind());
-            let max = view::help::max_scroll(self.area(), &self.keymap, page);
+            let max = self.laid.help.unwrap_or_default().max_scroll();
             self.help = Some(scroll.saturating_add_signed(delta).min(max));
             return;
         }
@@ -527,7 +544,7 @@ impl App {
         }
         match self.screen.kind() {
             ScreenKind::List => self.move_selection(delta),
-            ScreenKind::Details => self.scroll_details(delta, now),
+            ScreenKind::Details => self.scroll_details(delta),
             ScreenKind::Checklist => checklist_screen::move_cursor(self, delta),
         }
     }
@@ -683,7 +700,7 @@ impl App {
     }
 
     /// `]` / `[`, `L`, the wheel and clicks.
-    fn move_around(&mut self, action: &Action, now: DateTime<Utc>) {
+    fn move_around(&mut self, action: &Action) {
         match *action {
             Action::NextDomain => self.step_domain(1),
             Action::PreviousDomain => self.step_domain(-1),
@@ -693,7 +710,7 @@ impl App {
                     None => Some(0),
                 };
             }
-            Action::Scroll { lines, column, row } => self.wheel(lines, column, row, now),
+            Action::Scroll { lines, column, row } => self.wheel(lines, column, row),
             Action::Click { column, row } => self.click(column, row),
             _ => {}
         }
@@ -701,7 +718,7 @@ impl App {
 
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
-        let max = view::log::max_scroll(self.area(), self);
+        let max = self.laid.log.unwrap_or_default().max_scroll();
         if let Some(scroll) = &mut self.log_pane {
             *scroll = scroll
                 .saturating_add_signed(delta.saturating_neg())
@@ -719,7 +736,7 @@ impl App {
 
     /// The wheel: over the list it moves the selection, over the details, the checklist's step
     /// or the log pane it scrolls them.
-    fn wheel(&mut self, lines: isize, column: u16, row: u16, now: DateTime<Utc>) {
+    fn wheel(&mut self, lines: isize, column: u16, row: u16) {
         if self.help.is_some() {
             return;
         }
@@ -727,14 +744,14 @@ impl App {
             self.scroll_log(lines);
             return;
         }
-        let regions = view::layout::regions(self.area(), self);
+        let regions = self.laid.regions;
         let over = |area: Option<ratatui::layout::Rect>| {
             area.is_some_and(|a| a.contains(ratatui::layout::Position::new(column, row)))
         };
         if over(regions.list) {
             self.move_selection(lines.signum());
         } else if over(regions.details) {
-            self.scroll_details(lines, now);
+            self.scroll_details(lines);
         } else if over(regions.checklist) {
             self.scroll_step(lines);
         }
@@ -745,7 +762,7 @@ impl App {
         if self.help.is_some() || self.log_pane.is_some() {
             return;
         }
-        let Some(list) = view::layout::regions(self.area(), self).list else {
+        let Some(list) = self.laid.regions.list else {
             return;
         };
         let first_row = list.y + 1; // below the column header
@@ -770,17 +787,17 @@ impl App {
 
     /// Scroll the current step's details (checklist `PgUp`/`PgDn`).
     fn scroll_step(&mut self, delta: isize) {
-        let (content, height) = view::layout::step_extent(self.area(), self);
-        checklist_screen::scroll(self, delta, content.saturating_sub(height));
+        let max = self.laid.step.unwrap_or_default().max_scroll();
+        checklist_screen::scroll(self, delta, max);
     }
 
     /// `PgUp`/`PgDn`: a page of the list, of the details, or of the current step.
-    fn page_by(&mut self, pages: isize, now: DateTime<Utc>) {
-        let delta = pages.saturating_mul(self.page(now));
+    fn page_by(&mut self, pages: isize) {
+        let delta = pages.saturating_mul(self.page());
         if self.screen.kind() == ScreenKind::Checklist && self.help.is_none() {
             self.scroll_step(delta);
         } else {
-            self.navigate(delta, now);
+            self.navigate(delta);
         }
     }
 
@@ -819,12 +836,11 @@ impl App {
     }
 
     /// At the end of every update on the checklist: build its steps again, once, from what the
-    /// update left (a key, a tick, a refresh, a load), keep the cursor on its step and the
-    /// scroll inside the step.
+    /// update left (a key, a tick, a refresh, a load), and keep the cursor on its step (the draw
+    /// keeps the scroll inside the step).
     fn settle_checklist(&mut self, now: DateTime<Utc>) {
         if let Screen::Checklist(_) = self.screen {
             checklist_screen::rebuild(self, now);
-            self.scroll_step(0);
         }
     }
 
@@ -904,12 +920,12 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
 
 fn apply(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     match action {
-        Action::Up => app.navigate(-1, now),
-        Action::Down => app.navigate(1, now),
-        Action::PageUp => app.page_by(-1, now),
-        Action::PageDown => app.page_by(1, now),
-        Action::Top => app.navigate(isize::MIN, now),
-        Action::Bottom => app.navigate(isize::MAX, now),
+        Action::Up => app.navigate(-1),
+        Action::Down => app.navigate(1),
+        Action::PageUp => app.page_by(-1),
+        Action::PageDown => app.page_by(1),
+        Action::Top => app.navigate(isize::MIN),
+        Action::Bottom => app.navigate(isize::MAX),
         Action::OpenDetails => {
             if let Some(id) = app.selected {
                 app.select(id);
@@ -921,7 +937,7 @@ fn apply(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         | Action::PreviousDomain
         | Action::ToggleLog
         | Action::Scroll { .. }
-        | Action::Click { .. }) => app.move_around(&action, now),
+        | Action::Click { .. }) => app.move_around(&action),
         Action::Back => app.back(),
         action @ (Action::ToggleDone
         | Action::ToggleSkipped
@@ -967,23 +983,21 @@ fn apply(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             app.reassess_due(now);
             app.renew_answer(now);
             app.settle_selection();
-            app.clamp_details_scroll(now);
         }
         Action::Resize { width, height } => {
             app.size = (width, height);
             app.settle_selection();
-            app.clamp_details_scroll(now);
         }
         Action::Logged(entry) => {
             app.log.push(entry);
-            // Scrolled back to read older entries: keep them where they are.
-            if app.log_scroll() > 0 {
-                app.scroll_log(-1);
+            // Scrolled back to read older entries: keep them where they are (the draw keeps the
+            // scroll inside the entries there are).
+            if let Some(scroll) = app.log_pane.as_mut().filter(|s| **s > 0) {
+                *scroll += 1;
             }
         }
         Action::Poll(event) => {
             app.on_poll(event, now);
-            app.clamp_details_scroll(now);
         }
     }
     Vec::new()

@@ -13,6 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format;
+use super::layout::Extent;
 use crate::checklist::{Checklist, Mark, Mode as ChecklistMode, Step, StepState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -61,17 +62,19 @@ pub fn step_inner(area: Rect) -> Rect {
     step_block().inner(area)
 }
 
-pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App) {
+/// Draw the open checklist: its steps, the current step (scrolled as the app asks, as far as it
+/// goes) and the status line; what the current step showed.
+pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App) -> Option<Extent> {
     let theme = app.theme();
     let Some(screen) = app.checklist() else {
         frame.render_widget(Paragraph::new("no checklist open"), body);
-        return;
+        return None;
     };
     let list = screen.list();
     let cursor = screen.current().unwrap_or(0);
     let (steps_area, step_area) = areas(body, list.steps.len());
     render_steps(frame, steps_area, list, cursor, theme);
-    if let Some(step) = list.steps.get(cursor) {
+    let extent = list.steps.get(cursor).map(|step| {
         let keys = StepKeys::of(app);
         render_step(
             frame,
@@ -80,9 +83,10 @@ pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App) {
             (cursor, screen.scroll),
             theme,
             &keys,
-        );
-    }
+        )
+    });
     render_status(frame, status, app, list, cursor);
+    extent
 }
 
 fn render_steps(frame: &mut Frame, area: Rect, list: &Checklist, cursor: usize, theme: Theme) {
@@ -192,7 +196,7 @@ fn render_step(
     (index, scroll): (usize, usize),
     theme: Theme,
     keys: &StepKeys,
-) {
+) -> Extent {
     let mut block = step_block().title(Line::styled(
         format!(" {}. {} ", index + 1, step.title),
         theme.title(),
@@ -200,6 +204,8 @@ fn render_step(
     let inner = block.inner(area);
     let lines = step_lines(step, inner.width, theme, keys);
     let height = usize::from(inner.height);
+    let extent = Extent::clamped(lines.len(), height, scroll);
+    let scroll = extent.scroll;
     if lines.len() > height {
         let first = scroll + 1;
         let last = (scroll + height).min(lines.len());
@@ -208,6 +214,7 @@ fn render_step(
     }
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    extent
 }
 
 /// Everything the current step shows, as lines `width` columns wide.

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::format;
-use super::layout::WIDE_LIST_WIDTH;
+use super::layout::{Extent, WIDE_LIST_WIDTH};
 use crate::assess::MilestoneKind;
 use crate::domain::{DomainStatus, FetchState};
 use crate::tui::action::Action;
@@ -41,7 +41,15 @@ enum Columns {
     Wide,
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, beside_details: bool) {
+/// Draw the rows that fit, from the app's first row moved as little as keeps the selection in
+/// sight; what it showed.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    now: DateTime<Utc>,
+    beside_details: bool,
+) -> Extent {
     let theme = app.theme();
     let columns = if beside_details {
         Columns::Side
@@ -52,9 +60,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     };
     // Lay out only the rows on screen (one line goes to the header): with thousands of
     // domains, building (or measuring, or even sorting) every row would cost far more than
-    // the frame. The app keeps the selection inside this window (`list_offset`).
+    // the frame.
     let rows = usize::from(area.height.saturating_sub(1));
-    let (total, window) = app.visible_window(app.list_offset(), rows);
+    let first = app.list_window(rows);
+    let (total, window) = app.visible_window(first, rows);
+    let extent = Extent {
+        content: total,
+        shown: rows,
+        scroll: first,
+    };
     if total == 0 {
         let message = if app.domains().is_empty() {
             "no domains configured".to_owned()
@@ -67,9 +81,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
             )
         };
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
-        return;
+        return extent;
     }
-    let tenants = tenant_cells(app, columns, &window);
+    let tenants = tenant_cells(app, columns, (first, &window));
     let tenant_width = tenants.as_ref().map_or(0, |cells| {
         let longest = cells.iter().map(|c| c.chars().count()).max().unwrap_or(0);
         clamp_width(longest.clamp(TENANT_HEADING.len(), MAX_TENANT_WIDTH))
@@ -114,6 +128,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         .and_then(|s| window.iter().position(|&i| i == s));
     let mut state = TableState::new().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
+    extent
 }
 
 /// The tenant column's heading, and its widest.
@@ -127,15 +142,18 @@ fn clamp_width(n: usize) -> u16 {
 /// The tenant column's cells for the rows shown, when the list has one: when it is grouped by
 /// tenant (the tenant on the first row of each group, the rows below it blank), or when the
 /// domains belong to several tenants (each row's). Never beside the details.
-fn tenant_cells(app: &App, columns: Columns, window: &[DomainId]) -> Option<Vec<String>> {
+fn tenant_cells(
+    app: &App,
+    columns: Columns,
+    (first, window): (usize, &[DomainId]),
+) -> Option<Vec<String>> {
     let grouped = app.grouping() == Grouping::Tenant;
     if columns == Columns::Side || !(grouped || app.several_tenants()) {
         return None;
     }
     let tenant = |id: DomainId| app.domains()[id].config.tenant.clone();
     // The row above the window, for whether the first row shown starts its group.
-    let mut above = app
-        .list_offset()
+    let mut above = first
         .checked_sub(1)
         .and_then(|start| app.visible_window(start, 1).1.first().copied())
         .map(tenant);

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use tracing::Level;
 
 use super::format;
+use super::layout::Extent;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
@@ -72,12 +73,14 @@ fn lines_of(entry: &LogEntry, width: usize, theme: Theme) -> Vec<Line<'static>> 
         .collect()
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+/// Draw the pane over `area`, scrolled back as the app asks as far as it goes; what it showed.
+pub fn render(frame: &mut Frame, area: Rect, app: &App) -> Extent {
     let theme = app.theme();
     let entries: Vec<_> = app.log().entries().iter().collect();
     let popup = pane(area);
     let shown = rows(area);
-    let end = entries.len().saturating_sub(app.log_scroll());
+    let extent = Extent::clamped(max_scroll(area, app) + shown, shown, app.log_scroll());
+    let end = entries.len().saturating_sub(extent.scroll);
     let width = usize::from(popup.width.saturating_sub(2));
     // Each entry whole, wrapped under its message (the cause is the end of a long line): the
     // newest at the bottom, older ones above while they fit.
@@ -129,4 +132,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .title_bottom(Line::styled(footer, theme.dim()));
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
+    extent
 }
