@@ -1,7 +1,10 @@
 //! The TUI's whole state and the one function that changes it.
 //!
 //! `update` takes an [`Action`] and the current time and answers with [`Effect`]s; it does no
-//! I/O and reads no clock, so tests drive it with plain values.
+//! I/O and reads no clock, so tests drive it with plain values. The state is a [`Screen`] that
+//! carries what only that screen keeps, overlays (help, the log pane, the prompts) and what the
+//! views read, derived once per update: the list's order and an open checklist's steps. Page
+//! sizes and scroll limits come from the last frame ([`App::laid_out`]), never from measuring.
 
 use std::collections::HashMap;
 
@@ -194,13 +197,13 @@ impl App {
 
     /// The checklist's status line: what the last key did, or what failed.
     pub fn notice(&self) -> Option<&Notice> {
-        self.checklist().and_then(|c| c.notice.as_ref())
+        self.checklist().and_then(ChecklistScreen::notice)
     }
 
     /// Say `notice` on the open checklist's status line (nowhere when none is open).
     pub(super) fn notify(&mut self, notice: Notice) {
         if let Some(screen) = self.checklist_mut() {
-            screen.notice = Some(notice);
+            screen.set_notice(notice);
         }
     }
 
@@ -311,7 +314,7 @@ impl App {
             match &self.screen {
                 Screen::List => Mode::List,
                 Screen::Details { .. } => Mode::Details,
-                Screen::Checklist(c) if c.note.is_some() => Mode::Note,
+                Screen::Checklist(c) if c.note().is_some() => Mode::Note,
                 Screen::Checklist(_) => Mode::Checklist,
             }
         }
@@ -320,7 +323,7 @@ impl App {
     /// The note being typed on the checklist, if any.
     pub fn note_input(&self) -> Option<&str> {
         self.checklist()
-            .and_then(|c| c.note.as_ref())
+            .and_then(ChecklistScreen::note)
             .map(|n| n.text.as_str())
     }
 
@@ -478,7 +481,7 @@ impl App {
             }
             Screen::Checklist(checklist) => {
                 if let Some(step) = laid.step {
-                    checklist.scroll = step.scroll;
+                    checklist.set_scroll(step.scroll);
                 }
             }
             Screen::List => {}
@@ -557,7 +560,7 @@ impl App {
         } else if self.log_pane.is_some() {
             self.log_pane = None;
         } else if let Screen::Checklist(checklist) = &self.screen {
-            self.screen = checklist.return_to.screen();
+            self.screen = checklist.return_to().screen();
         } else if let Screen::Details { .. } = self.screen {
             self.screen = Screen::List;
         } else if self.answer().is_some() {
@@ -691,7 +694,7 @@ impl App {
                 self.settle_selection();
             }
             Mode::Note => {
-                if let Some(note) = self.checklist_mut().and_then(|c| c.note.as_mut()) {
+                if let Some(note) = self.checklist_mut().and_then(ChecklistScreen::note_mut) {
                     note.text.push_str(&line);
                 }
             }

@@ -17,7 +17,7 @@ use crate::store::StoreError;
 /// The open checklist.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChecklistScreen {
-    pub domain: DomainId,
+    domain: DomainId,
     /// The runbook as last built, once per update, from the domain's live state and the
     /// progress in memory: what the keys act on and what is drawn.
     list: Checklist,
@@ -27,13 +27,13 @@ pub struct ChecklistScreen {
     index: usize,
     follow: Follow,
     /// First visible line of the current step's details.
-    pub scroll: usize,
+    scroll: usize,
     /// The note being typed, while `n` is active.
-    pub note: Option<NoteInput>,
+    note: Option<NoteInput>,
     /// The status line: what the last key did, or what failed.
-    pub notice: Option<Notice>,
+    notice: Option<Notice>,
     /// Where `Esc` goes back to.
-    pub return_to: ReturnTo,
+    return_to: ReturnTo,
 }
 
 /// The screen the checklist was opened from, where `Esc` goes back to.
@@ -85,6 +85,44 @@ impl ChecklistScreen {
     /// The runbook as last built.
     pub fn list(&self) -> &Checklist {
         &self.list
+    }
+
+    /// The domain whose runbook this is.
+    pub fn domain(&self) -> DomainId {
+        self.domain
+    }
+
+    /// First visible line of the current step's details.
+    pub fn scroll(&self) -> usize {
+        self.scroll
+    }
+
+    /// The scroll a frame used (kept inside the step).
+    pub(super) fn set_scroll(&mut self, scroll: usize) {
+        self.scroll = scroll;
+    }
+
+    /// The note being typed, while `n` is active.
+    pub fn note(&self) -> Option<&NoteInput> {
+        self.note.as_ref()
+    }
+
+    pub(super) fn note_mut(&mut self) -> Option<&mut NoteInput> {
+        self.note.as_mut()
+    }
+
+    /// The status line: what the last key did, or what failed.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    pub(super) fn set_notice(&mut self, notice: Notice) {
+        self.notice = Some(notice);
+    }
+
+    /// Where `Esc` goes back to.
+    pub fn return_to(&self) -> ReturnTo {
+        self.return_to
     }
 
     /// The cursor's step index in [`Self::list`], `None` when it has no steps.

@@ -1,7 +1,9 @@
 //! The interactive terminal UI.
 //!
 //! Keys → [`Action`] → [`update`] → [`Effect`]s, in one event loop (`event_loop`); the views are
-//! pure functions of the [`App`] and `now` (`view`). The TUI talks to the poller only through
+//! pure functions of the [`App`] and `now` (`view`) that return what they laid out, which the
+//! loop hands back to the app ([`App::laid_out`]) for the next key's paging. The TUI talks to
+//! the poller only through
 //! [`PollCommand`]s and [`PollEvent`]s, and never does network I/O itself.
 
 pub mod action;

@@ -80,7 +80,7 @@ pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App) -> Option<
             frame,
             step_area,
             step,
-            (cursor, screen.scroll),
+            (cursor, screen.scroll()),
             theme,
             &keys,
         )
