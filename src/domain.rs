@@ -9,12 +9,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::assess::{
     self, AssessInput, Assessment, EndpointFacts, Endpoints, EntraSide, EntraSource, FactsError,
-    FetchFailure, FetchProblem, IdpFacts, SignatureCheck, TlsCert,
+    FederationChange, FetchFailure, FetchProblem, IdpFacts, PostureInput, SignatureCheck, TlsCert,
 };
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
+use crate::history::{CertHistory, Observation};
 use crate::metadata::MetadataError;
-use crate::source::graph::{GraphError, SignInNeeded};
+use crate::source::graph::{Access, GraphError, SignInNeeded};
 use crate::source::imports::Imports;
 use crate::source::{FetchError, FetchErrorKind};
 
@@ -68,6 +69,17 @@ impl Snapshot {
             .chain(&self.facts.encryption)
             .map(|c| c.sha1)
             .collect()
+    }
+
+    /// The document's XML signature does not verify (rule X2): nothing shows that what it
+    /// publishes is the IdP's.
+    pub fn signature_invalid(&self) -> bool {
+        self.endpoints.signature.as_ref().is_some_and(|s| {
+            matches!(
+                s.verification.outcome,
+                crate::metadata::signature::Outcome::Invalid(_)
+            )
+        })
     }
 }
 
@@ -184,6 +196,35 @@ pub struct RefreshOutcome {
     pub entra: Option<Result<EntraSide, RefreshError>>,
 }
 
+impl RefreshOutcome {
+    /// What this refresh saw for the certificate history: the certificates the metadata
+    /// published, and those Entra held when Graph was read.
+    pub fn observation(&self) -> Observation {
+        let trusted = match &self.entra {
+            Some(Ok(side)) if side.source == Some(EntraSource::Graph) => Some(
+                side.signing
+                    .iter()
+                    .chain(&side.next_signing)
+                    .copied()
+                    .collect(),
+            ),
+            _ => None,
+        };
+        Observation {
+            // A document whose signature does not verify vouches for nothing: had it been
+            // altered to publish a rogue certificate, the history would take that certificate
+            // for the IdP's, and Entra's trust in it for a retired one's (B2, not B1).
+            published: self
+                .metadata
+                .as_ref()
+                .ok()
+                .filter(|snapshot| !snapshot.signature_invalid())
+                .map(|snapshot| snapshot.cert_set().into_iter().collect()),
+            trusted,
+        }
+    }
+}
+
 /// Whether a fetch is under way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FetchState {
@@ -216,11 +257,21 @@ pub struct DomainStatus {
     /// verdict could next change ([`assess::next_change`]). `None` when unknown (a verdict set
     /// by hand, facts newer than it): re-assess at every chance.
     pub verdict_holds: Option<Range<DateTime<Utc>>>,
+    /// Which certificates fedcert saw the IdP publish and Entra trust, and when: the saved
+    /// history ([`crate::history`]) and what this process saw since.
+    pub history: CertHistory,
+    /// Why the saved history could not be used (a corrupt file was moved aside, …): fedcert
+    /// goes on with what it sees from now on.
+    pub history_problem: Option<crate::store::StoreError>,
+    /// Entra's audit events that changed this domain's federation in the last 30 days;
+    /// `None` until the tenant's audit log was read (never, without Graph).
+    pub changes: Option<Access<Vec<FederationChange>>>,
 }
 
 impl DomainStatus {
     /// A domain not yet fetched, assessed as of `now`.
     pub fn new(config: DomainConfig, now: DateTime<Utc>) -> Self {
+        let config_name = config.name.clone();
         let mut status = Self {
             config,
             last_good: None,
@@ -245,6 +296,9 @@ impl DomainStatus {
                 milestones: Vec::new(),
             },
             verdict_holds: None,
+            history: CertHistory::new(config_name.clone()),
+            history_problem: None,
+            changes: None,
         };
         status.reassess(now);
         status
@@ -307,6 +361,12 @@ impl DomainStatus {
             text: e.to_string(),
             presented: e.cause.presented().cloned().map(Box::new),
         });
+        let adfs_certificates: Vec<Sha1> = self
+            .imports
+            .adfs_certificates
+            .iter()
+            .flat_map(|i| i.certificates.iter().map(|c| c.thumbprint))
+            .collect();
         let endpoints = self.endpoints();
         let input = AssessInput {
             idp: self.last_good.as_ref().map(|s| &s.facts),
@@ -316,6 +376,17 @@ impl DomainStatus {
             adfs_primary: self.imported_primary,
             policy: &self.config.policy,
             clock_skew: self.last_good.as_ref().and_then(|s| s.clock_skew),
+            posture: PostureInput {
+                domain: &self.config.name,
+                metadata_url: Some(self.config.metadata_url.as_str()),
+                history: Some(&self.history),
+                adfs_certificates: &adfs_certificates,
+                changes: self
+                    .changes
+                    .as_ref()
+                    .and_then(Access::read)
+                    .map(Vec::as_slice),
+            },
             endpoints: Some(&endpoints),
         };
         self.assessment = assess::assess(&input, now);
@@ -331,6 +402,7 @@ impl DomainStatus {
 
     /// Take in a refresh result without re-assessing (the caller re-assesses with its own `now`).
     pub fn record(&mut self, outcome: RefreshOutcome) {
+        self.history.record(&outcome.observation(), outcome.at);
         self.verdict_holds = None;
         self.fetch = FetchState::Idle;
         self.last_attempt = Some(outcome.at);
@@ -352,6 +424,13 @@ impl DomainStatus {
             Some(Err(error)) => self.entra_error = Some(error),
             None => {}
         }
+    }
+
+    /// Take in the saved history (from the data dir): what it knows is added to what this
+    /// process saw. It changes no verdict before the metadata is read (B1 and B2 judge Entra's
+    /// certificates against the IdP's); after that, re-assess.
+    pub fn merge_history(&mut self, saved: &CertHistory) {
+        self.history.merge(saved);
     }
 
     /// The metadata's signature judged with this domain's config (the IdP signing certificates

@@ -557,7 +557,7 @@ fn shows(w: &Watched<'_>, condition: Condition, shared: &[String]) -> Option<Str
         Condition::FailingNow => match a.outage {
             Some(Outage::PrimaryExpired) => by_rule(Rule::R1),
             Some(Outage::SyncBroken) => by_rule(Rule::R2),
-            Some(Outage::CriticalThreshold) | None => None,
+            Some(Outage::CriticalThreshold | Outage::SuspectedCompromise) | None => None,
         },
         Condition::NotVisible => None,
     }

@@ -14,9 +14,11 @@ use crate::assess::Severity;
 use crate::config::DomainConfig;
 pub use crate::domain::DomainId;
 use crate::domain::{DomainStatus, FetchState};
+use crate::history;
 use crate::poller::PollEvent;
 use crate::source::imports::{ImportKind, Imports};
 use crate::store::Store;
+use crate::tenant::TenantPosture;
 
 impl Index<DomainId> for Fleet {
     type Output = DomainStatus;
@@ -31,19 +33,24 @@ impl Index<DomainId> for Fleet {
 pub type Reassess = fn(&mut DomainStatus, DateTime<Utc>);
 
 /// What an event changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Applied {
     /// A fetch began: only the domain's refresh state changed.
     Fetching(DomainId),
     /// A refresh ended: its facts (or its error) and its verdict changed.
     Refreshed(DomainId),
+    /// A tenant was read: its unwatched domains, and the verdicts of these domains (their
+    /// share of the audit log).
+    Tenant(Vec<DomainId>),
 }
 
-/// Every domain's state, in the config's order.
+/// Every domain's state, in the config's order, and each tenant's posture.
 #[derive(Clone, Debug)]
 pub struct Fleet {
     domains: Vec<DomainStatus>,
     reassess: Reassess,
+    /// The latest read of each tenant, in the order they were first read.
+    tenants: Vec<TenantPosture>,
     /// Where [`Self::reassess_some_due`] goes on: the domains it had no room for come first.
     resume_at: usize,
 }
@@ -58,13 +65,15 @@ impl Fleet {
         Self {
             domains,
             reassess,
+            tenants: Vec::new(),
             resume_at: 0,
         }
     }
 
     /// The configured `domains`, not fetched yet and assessed as of `now`, each with what was
-    /// imported for it from PowerShell into `store`. A broken import file is moved aside by the
-    /// store and logged as a warning; its domain goes on without it.
+    /// imported for it from PowerShell into `store` and its saved certificate history. A broken
+    /// import or history file is moved aside by the store and logged as a warning; its domain
+    /// goes on without it.
     pub fn load<'a>(
         domains: impl IntoIterator<Item = &'a DomainConfig>,
         store: Option<&Store>,
@@ -72,12 +81,27 @@ impl Fleet {
     ) -> Self {
         let listed = store.and_then(Store::file_names);
         // A data dir without imports (the usual case): 10,000 domains need not each look.
-        let store = store.filter(|_| listed.as_ref().is_none_or(ImportKind::any_in));
+        let imports = store.filter(|_| listed.as_ref().is_none_or(ImportKind::any_in));
+        // Likewise the certificate histories: only the domains that have one read it.
+        let histories = store.and_then(history::saved_names);
         let statuses = domains
             .into_iter()
             .map(|domain| {
                 let mut status = DomainStatus::new(domain.clone(), now);
                 if let Some(store) = store {
+                    match history::load_listed(store, &domain.name, histories.as_ref()) {
+                        Ok(Some(saved)) => status.merge_history(&saved),
+                        Ok(None) => {}
+                        Err(problem) => {
+                            tracing::warn!(
+                                "{}: the certificate history is not used: {problem}",
+                                domain.name
+                            );
+                            status.history_problem = Some(problem);
+                        }
+                    }
+                }
+                if let Some(store) = imports {
                     let (imports, problems) =
                         Imports::load_listed(store, &domain.name, listed.as_ref());
                     for problem in problems {
@@ -149,7 +173,42 @@ impl Fleet {
                 (self.reassess)(status, now);
                 Some(Applied::Refreshed(domain))
             }
+            PollEvent::Tenant(posture) => Some(Applied::Tenant(self.apply_tenant(*posture, now))),
         }
+    }
+
+    /// Take in a tenant's posture: keep it (replacing the tenant's earlier read) and give each
+    /// domain its share of the audit log. The domains whose share changed, and with it their
+    /// verdicts, made again as of `now`.
+    fn apply_tenant(&mut self, posture: TenantPosture, now: DateTime<Utc>) -> Vec<DomainId> {
+        let mut changed = Vec::new();
+        for (i, status) in self.domains.iter_mut().enumerate() {
+            if !posture.tenant.holds(&status.config) {
+                continue;
+            }
+            let changes = posture.changes_of(&status.config.name);
+            if status.changes.as_ref() == Some(&changes) {
+                continue;
+            }
+            status.changes = Some(changes);
+            status.verdict_holds = None;
+            (self.reassess)(status, now);
+            changed.push(DomainId::from_index(i));
+        }
+        match self
+            .tenants
+            .iter_mut()
+            .find(|t| t.tenant.name == posture.tenant.name)
+        {
+            Some(known) => *known = posture,
+            None => self.tenants.push(posture),
+        }
+        changed
+    }
+
+    /// Each tenant's latest posture, in the order they were first read.
+    pub fn tenants(&self) -> &[TenantPosture] {
+        &self.tenants
     }
 
     /// Re-assess, as of `now`, every domain whose verdict may have changed since it was made
@@ -193,11 +252,13 @@ impl Fleet {
         due
     }
 
-    /// The worst verdict (OK for an empty fleet): `check`'s exit code.
+    /// The worst verdict (OK for an empty fleet): `check`'s exit code. A tenant's federated
+    /// domain that no `[[domain]]` watches makes it at least WARNING (rule U1).
     pub fn worst(&self) -> Severity {
         self.domains
             .iter()
             .map(|d| d.assessment.severity)
+            .chain(self.tenants.iter().map(TenantPosture::severity))
             .max()
             .unwrap_or(Severity::Ok)
     }
@@ -452,6 +513,73 @@ mod tests {
             vec![(Severity::Critical, 1), (Severity::Unknown, 2)]
         );
         assert_eq!(Fleet::new(Vec::new()).worst(), Severity::Ok);
+    }
+
+    #[test]
+    fn a_tenant_read_gives_each_domain_its_changes_and_unwatched_domains_raise_the_worst() {
+        use crate::assess::FederationChange;
+        use crate::source::graph::{Access, AuditedChange};
+        let mut fleet = fleet(&["a.example", "b.example"]);
+        for id in [A, B] {
+            fleet.apply(
+                finished(id, Ok(snapshot(1, now() + TimeDelta::days(200), now()))),
+                now(),
+            );
+        }
+        let before = fleet.worst();
+        let change = FederationChange {
+            at: now() - TimeDelta::hours(2),
+            activity: "Set federation settings on domain".into(),
+            actor: "mallory@a.example".into(),
+        };
+        let posture = |unwatched: &[&str]| {
+            PollEvent::Tenant(Box::new(TenantPosture::new(
+                crate::tenant::Tenant {
+                    name: "contoso.onmicrosoft.example".into(),
+                    default: true,
+                },
+                now(),
+                Access::Read(
+                    ["a.example", "b.example"]
+                        .iter()
+                        .chain(unwatched)
+                        .map(|d| (*d).to_owned())
+                        .collect(),
+                ),
+                &["a.example".to_owned(), "b.example".to_owned()],
+                Access::Read(vec![AuditedChange {
+                    change: change.clone(),
+                    domains: vec!["A.example".into()],
+                }]),
+            )))
+        };
+        let applied = fleet.apply(posture(&["rogue.example"]), now());
+        assert_eq!(
+            applied,
+            Some(Applied::Tenant(vec![A, B])),
+            "both got a share"
+        );
+        assert_eq!(fleet[A].changes, Some(Access::Read(vec![change.clone()])));
+        assert_eq!(fleet[B].changes, Some(Access::Read(Vec::new())));
+        assert!(
+            fleet[A]
+                .assessment
+                .findings
+                .iter()
+                .any(|f| f.rule == Rule::B4),
+            "{:?}",
+            fleet[A].assessment.findings
+        );
+        assert_eq!(fleet.tenants().len(), 1);
+        assert_eq!(fleet.tenants()[0].unwatched_domains(), ["rogue.example"]);
+        assert_eq!(fleet.worst(), before.max(Severity::Warning));
+        // The same read again changes nobody's share: no verdict is made again.
+        assert_eq!(
+            fleet.apply(posture(&[]), now()),
+            Some(Applied::Tenant(Vec::new()))
+        );
+        assert_eq!(fleet.tenants().len(), 1, "the tenant's read replaced");
+        assert!(fleet.tenants()[0].unwatched_domains().is_empty());
     }
 
     #[test]

@@ -22,8 +22,10 @@ use crate::config::{Config, DomainConfig};
 use crate::domain::{DomainId, RefreshError, RefreshFailure, RefreshOutcome, Snapshot};
 use crate::location::Location;
 use crate::metadata::{self, MetadataError};
-use crate::source::graph::{GraphClient, GraphError, GraphSettings};
+use crate::source::graph::{Access, GraphClient, GraphError, GraphSettings};
 use crate::source::{BodyReader, FetchOptions, Fetcher, Unread};
+use crate::store::Store;
+use crate::tenant::{Tenant, TenantPosture};
 
 /// What the UI asks of the poller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +46,8 @@ pub enum PollEvent {
         domain: DomainId,
         outcome: Box<RefreshOutcome>,
     },
+    /// A tenant's posture was read (its unwatched federated domains, its audit log).
+    Tenant(Box<TenantPosture>),
 }
 
 /// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
@@ -83,6 +87,9 @@ pub struct Sources {
     graphs: Arc<[(String, Result<GraphClient, GraphError>)]>,
     /// `[entra]` is configured: it is `graphs[0]`, the tenant of domains that name none.
     has_default: bool,
+    /// Where each domain's certificate history is saved ([`crate::history`]); `None`: it is
+    /// kept in memory only (the demo, tests, a machine without a data dir).
+    pub history: Option<Store>,
     /// What a refresh keeps of the certificates it read.
     pub keep: Keep,
     /// Permits to parse a document that arrived whole: one per core.
@@ -140,6 +147,7 @@ impl Sources {
             has_default: config.entra.is_some(),
             keep: Keep::default(),
             parsers: Arc::new(Semaphore::new(cores)),
+            history: None,
         }
     }
 
@@ -147,6 +155,24 @@ impl Sources {
     #[must_use]
     pub fn keeping(self, keep: Keep) -> Self {
         Self { keep, ..self }
+    }
+
+    /// The same sources, saving each domain's certificate history in `store` after every read.
+    #[must_use]
+    pub fn keeping_history(mut self, store: Option<Store>) -> Self {
+        self.history = store;
+        self
+    }
+
+    /// Every tenant with its Graph client, `[entra]` first.
+    pub fn tenants(&self) -> impl Iterator<Item = (Tenant, &Result<GraphClient, GraphError>)> {
+        self.graphs.iter().enumerate().map(|(i, (label, client))| {
+            let tenant = Tenant {
+                name: label.clone(),
+                default: self.has_default && i == 0,
+            };
+            (tenant, client)
+        })
     }
 
     /// The Graph client of `domain`'s tenant (`[entra]`'s for a domain that names none);
@@ -213,11 +239,77 @@ pub async fn refresh_domain(
         }
         Err(error) => Err(error),
     };
-    RefreshOutcome {
+    let outcome = RefreshOutcome {
         at,
         metadata,
         entra,
+    };
+    if let Some(store) = &sources.history {
+        save_history(store, &domain.name, &outcome).await;
     }
+    outcome
+}
+
+/// Add what a refresh saw to the domain's saved certificate history. A history that cannot be
+/// saved (a full disk, a corrupt file moved aside) is a warning: the refresh stands, and the
+/// fleet keeps what it saw in memory.
+async fn save_history(store: &Store, domain: &str, outcome: &RefreshOutcome) {
+    let seen = outcome.observation();
+    if seen.is_empty() {
+        return;
+    }
+    let (store, name, at) = (store.clone(), domain.to_owned(), outcome.at);
+    // The store takes a file lock and fsyncs: keep it off the async workers.
+    let saved =
+        tokio::task::spawn_blocking(move || crate::history::save(&store, &name, &seen, at)).await;
+    match saved {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::warn!("{domain}: the certificate history was not saved: {error}");
+        }
+        Err(error) => {
+            tracing::warn!("{domain}: the certificate history was not saved: {error}");
+        }
+    }
+}
+
+/// Read a tenant's posture through Graph: its federated domains that none of `watched` (every
+/// configured domain name) is, and the federation changes of its audit log. Never fails: a
+/// missing permission or a failed read is part of the posture.
+pub async fn refresh_tenant(
+    client: &GraphClient,
+    tenant: Tenant,
+    watched: &[String],
+    at: DateTime<Utc>,
+) -> TenantPosture {
+    let (federated, changes) = tokio::join!(
+        client.federated_domain_names(at),
+        client.federation_changes(at)
+    );
+    TenantPosture::new(tenant, at, federated, watched, changes)
+}
+
+/// The posture of every tenant of `sources` (`[entra]` and each `[[tenant]]`), read at once; a
+/// client that could not be set up (or whose operator has not signed in) gives a posture that
+/// says so.
+pub async fn refresh_tenants(
+    sources: &Sources,
+    watched: &[String],
+    at: DateTime<Utc>,
+) -> Vec<TenantPosture> {
+    let reads = sources.tenants().map(|(tenant, client)| async move {
+        match client {
+            Ok(client) => refresh_tenant(client, tenant, watched, at).await,
+            Err(setup) => TenantPosture::new(
+                tenant,
+                at,
+                Access::Failed(setup.clone()),
+                watched,
+                Access::Failed(setup.clone()),
+            ),
+        }
+    });
+    futures_util::future::join_all(reads).await
 }
 
 /// The sign-in host's TLS certificate (DESIGN.md §6.4): where the metadata's passive endpoint
@@ -465,10 +557,51 @@ pub fn refresh_each<'a>(
 pub fn spawn(domains: Vec<DomainConfig>, sources: Sources, options: PollerOptions) -> PollerHandle {
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(domains, sources, options, commands_rx, events_tx));
+    let tenants_now = Arc::new(tokio::sync::Notify::new());
+    if sources.tenants().next().is_some() {
+        let watched: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
+        tokio::spawn(run_tenants(
+            sources.clone(),
+            watched,
+            options.clone(),
+            Arc::clone(&tenants_now),
+            events_tx.clone(),
+        ));
+    }
+    tokio::spawn(run(
+        domains,
+        sources,
+        options,
+        commands_rx,
+        events_tx,
+        tenants_now,
+    ));
     PollerHandle {
         commands: commands_tx,
         events: events_rx,
+    }
+}
+
+/// Read the tenants' posture right away, then on the interval and whenever every domain is
+/// refreshed by hand (`now` is notified), until the UI drops its event receiver.
+async fn run_tenants(
+    sources: Sources,
+    watched: Vec<String>,
+    options: PollerOptions,
+    now: Arc<tokio::sync::Notify>,
+    events: mpsc::UnboundedSender<PollEvent>,
+) {
+    loop {
+        for posture in refresh_tenants(&sources, &watched, options.clock.now()).await {
+            if events.send(PollEvent::Tenant(Box::new(posture))).is_err() {
+                return;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(options.interval) => {}
+            () = now.notified() => {}
+            () = events.closed() => return,
+        }
     }
 }
 
@@ -484,6 +617,7 @@ async fn run(
     options: PollerOptions,
     mut commands: mpsc::UnboundedReceiver<PollCommand>,
     events: mpsc::UnboundedSender<PollEvent>,
+    tenants_now: Arc<tokio::sync::Notify>,
 ) {
     let domains: Arc<[DomainConfig]> = domains.into();
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
@@ -534,7 +668,12 @@ async fn run(
                         entry.due = Instant::now();
                     }
                 }
-                Some(PollCommand::RefreshAll) => schedule.iter_mut().for_each(|s| s.due = Instant::now()),
+                Some(PollCommand::RefreshAll) => {
+                    for entry in &mut schedule {
+                        entry.due = Instant::now();
+                    }
+                    tenants_now.notify_one();
+                }
             },
             Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                 let (index, ok) = match joined {
@@ -720,6 +859,7 @@ mod tests {
             has_default: false,
             keep: Keep::Everything,
             parsers: Arc::new(Semaphore::new(2)),
+            history: None,
         }
     }
 

@@ -142,6 +142,36 @@ pub(crate) const READ_NEW_CERTIFICATE: &str =
     "$new = [Convert]::ToBase64String([System.IO.File]::ReadAllBytes('new-signing.cer'))";
 pub(crate) const NEW_CERTIFICATE_B64: &str = "$new";
 
+/// The second new certificate of a third-party IdP's emergency rotation, as base64 in
+/// `$second`.
+pub(crate) const READ_SECOND_CERTIFICATE: &str =
+    "$second = [Convert]::ToBase64String([System.IO.File]::ReadAllBytes('second-signing.cer'))";
+pub(crate) const SECOND_CERTIFICATE_B64: &str = "$second";
+
+/// A PowerShell string literal: single quotes, `'` doubled.
+pub(crate) fn ps_string(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// Graph PowerShell's scope for reading Entra's audit log.
+pub(crate) const CONNECT_GRAPH_AUDIT: &str = "Connect-MgGraph -Scopes AuditLog.Read.All";
+
+/// Entra's audit events of one activity that name `domain`, with when, who and the result.
+pub(crate) fn audit_events(activity: &str, domain: &str) -> String {
+    format!(
+        "Get-MgAuditLogDirectoryAudit -All -Filter \"activityDisplayName eq '{activity}'\" | ? {{ $_.TargetResources.DisplayName -contains {} }} | Select-Object ActivityDateTime, ActivityDisplayName, @{{n='By';e={{$_.InitiatedBy.User.UserPrincipalName + $_.InitiatedBy.App.DisplayName}}}}, Result",
+        ps_string(domain)
+    )
+}
+
+/// The federation settings an attacker changes besides the certificates.
+pub(crate) fn federation_settings(domain: &str) -> String {
+    format!(
+        "{} | Format-List IssuerUri, PassiveSignInUri, ActiveSignInUri, MetadataExchangeUri, FederatedIdpMfaBehavior",
+        get_federation(domain)
+    )
+}
+
 /// The PATCH of the federation object: `signing` into `SigningCertificate`, `next` (when given)
 /// into `NextSigningCertificate`. `federation_id` `None` refers to `$fed.Id` from
 /// [`fetch_federation`].

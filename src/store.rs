@@ -118,7 +118,12 @@ impl Store {
     /// The names of the files directly in the data dir, to look for many at once without a
     /// lookup each (empty when the dir does not exist yet; `None` when it cannot be listed).
     pub fn file_names(&self) -> Option<HashSet<String>> {
-        match fs::read_dir(&self.dir) {
+        self.file_names_in("")
+    }
+
+    /// As [`Self::file_names`], in the data dir's sub-directory `dir` (`history`).
+    pub fn file_names_in(&self, dir: &str) -> Option<HashSet<String>> {
+        match fs::read_dir(self.dir.join(dir)) {
             Ok(entries) => Some(
                 entries
                     .filter_map(Result::ok)

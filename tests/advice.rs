@@ -17,13 +17,14 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use fedcert::assess::{
     AssessInput, Assessment, Endpoints, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Outage,
-    Policy, Rule, Severity, SignatureCheck, assess,
+    Policy, PostureInput, Rule, Severity, SignatureCheck, assess,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::checklist::{self, Checklist, ChecklistInput, Dialect, Mode, Phase, StepId, step_for};
 use fedcert::config::DomainConfig;
 use fedcert::demo::Demo;
 use fedcert::domain::DomainStatus;
+use fedcert::history::{CertHistory, Observation};
 use fedcert::metadata::signature::{Invalid, SignatureStatus};
 use fedcert::poller::{Sources, refresh_domain};
 
@@ -60,7 +61,7 @@ fn cert(
 }
 
 /// What Entra holds in the generated states.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Held {
     Nothing,
     Primary,
@@ -68,6 +69,10 @@ enum Held {
     SuccessorOnly,
     Unpublished,
     Decrypting,
+    /// The primary, and in the next-signing slot a certificate the IdP never published (B1).
+    PrimaryAndRogue,
+    /// The primary, and in the next-signing slot one the IdP published before (B2).
+    PrimaryAndRetired,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -85,6 +90,8 @@ const PRIMARY: u8 = 1;
 const SUCCESSOR: u8 = 2;
 const DECRYPTING: u8 = 5;
 const UNPUBLISHED: u8 = 9;
+const ROGUE: u8 = 7;
+const RETIRED: u8 = 8;
 
 impl State {
     fn facts(&self) -> IdpFacts {
@@ -136,14 +143,39 @@ impl State {
             Held::SuccessorOnly => (SUCCESSOR, None),
             Held::Unpublished => (UNPUBLISHED, None),
             Held::Decrypting => (DECRYPTING, None),
+            Held::PrimaryAndRogue => (PRIMARY, Some(ROGUE)),
+            Held::PrimaryAndRetired => (PRIMARY, Some(RETIRED)),
         };
+        // Someone else's certificate: another name, valid ten years.
+        let rogue = (self.held == Held::PrimaryAndRogue).then(|| {
+            cert(
+                ROGUE,
+                "any.sts",
+                now() - TimeDelta::days(1),
+                now() + TimeDelta::days(3650),
+                true,
+            )
+        });
         Some(EntraSide {
             source: Some(EntraSource::Graph),
             signing: Some(Sha1([signing; 20])),
             next_signing: next.map(|n| Sha1([n; 20])),
+            next_signing_cert: rogue,
             as_of: Some(now()),
             ..EntraSide::default()
         })
+    }
+
+    /// What fedcert saw before: the retired certificate, published until a month ago.
+    fn history() -> CertHistory {
+        let mut history = CertHistory::new("contoso.com");
+        let seen = Observation {
+            published: Some(vec![Sha1([RETIRED; 20])]),
+            trusted: None,
+        };
+        history.record(&seen, now() - TimeDelta::days(400));
+        history.record(&seen, now() - TimeDelta::days(30));
+        history
     }
 }
 
@@ -177,6 +209,8 @@ fn states() -> Vec<State> {
         Held::SuccessorOnly,
         Held::Unpublished,
         Held::Decrypting,
+        Held::PrimaryAndRogue,
+        Held::PrimaryAndRetired,
     ];
     let mut out = Vec::new();
     for (kind, self_signed) in [
@@ -249,6 +283,14 @@ fn check(name: &str, a: &Assessment, list: &Checklist) {
             .chain(s.undo.as_ref())
         {
             assert_eq!(names_a_key(text), None, "{}", at(text));
+        }
+        // Prose reads as prose: no gap a lost line continuation leaves in a sentence.
+        for text in [&s.title, &s.why]
+            .into_iter()
+            .chain(&s.warnings)
+            .chain(s.undo.as_ref())
+        {
+            assert!(!text.contains("   "), "{}", at(text));
         }
     }
     match a.outage {
@@ -349,6 +391,7 @@ fn check_outage(outage: Outage, a: &Assessment, list: &Checklist, at: &dyn Fn(&s
         Outage::PrimaryExpired => Some(Rule::R1),
         Outage::SyncBroken => Some(Rule::R2),
         Outage::CriticalThreshold => None,
+        Outage::SuspectedCompromise => Some(Rule::B1),
     };
     if let Some(rule) = cause {
         let f = a.findings.iter().find(|f| f.rule == rule).unwrap();
@@ -387,11 +430,13 @@ fn checklists(
 fn every_generated_state_says_one_thing() {
     let policy = Policy::default();
     let states = states();
-    let mut outages = [0usize; 3];
+    let mut outages = [0usize; 4];
     let mut stepped = 0usize;
+    let mut posture = [0usize; 2];
     for state in &states {
         let facts = state.facts();
         let entra = state.entra();
+        let history = State::history();
         let input = AssessInput {
             idp: Some(&facts),
             fetch_error: None,
@@ -401,6 +446,11 @@ fn every_generated_state_says_one_thing() {
             policy: &policy,
             clock_skew: None,
             endpoints: None,
+            posture: PostureInput {
+                domain: "contoso.com",
+                history: Some(&history),
+                ..PostureInput::default()
+            },
         };
         let a = assess(&input, now());
         let mut config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
@@ -416,11 +466,19 @@ fn every_generated_state_says_one_thing() {
         if let Some(outage) = a.outage {
             outages[outage as usize] += 1;
         }
+        for f in &a.findings {
+            match f.rule {
+                Rule::B1 => posture[0] += 1,
+                Rule::B2 => posture[1] += 1,
+                _ => {}
+            }
+        }
     }
-    // The matrix reaches every kind of outage and plenty of steps (a guard against a matrix
-    // that quietly stopped covering them).
+    // The matrix reaches every kind of outage, both posture rules and plenty of steps (a guard
+    // against a matrix that quietly stopped covering them).
     assert!(states.len() > 1_000, "{}", states.len());
     assert!(outages.iter().all(|&n| n > 20), "{outages:?}");
+    assert!(posture.iter().all(|&n| n > 100), "{posture:?}");
     assert!(stepped > 5_000, "{stepped}");
 }
 
@@ -441,6 +499,7 @@ fn an_invalid_signature_never_leads_to_pasting_the_documents_certificates() {
         }),
         ..Endpoints::default()
     };
+    let history = State::history();
     let mut updates = 0usize;
     for state in states() {
         let facts = state.facts();
@@ -456,6 +515,11 @@ fn an_invalid_signature_never_leads_to_pasting_the_documents_certificates() {
                     policy: &policy,
                     clock_skew: None,
                     endpoints,
+                    posture: PostureInput {
+                        domain: "contoso.com",
+                        history: Some(&history),
+                        ..PostureInput::default()
+                    },
                 },
                 now(),
             )
@@ -526,6 +590,7 @@ fn outage_runbooks_start_with_what_restores_sign_in() {
             policy: &policy,
             clock_skew: None,
             endpoints: None,
+            posture: PostureInput::default(),
         };
         let a = assess(&input, now());
         let config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
@@ -642,6 +707,7 @@ fn a_decrypting_certificate_in_the_signing_slot_is_named() {
         policy: &policy,
         clock_skew: None,
         endpoints: None,
+        posture: PostureInput::default(),
     };
     let a = assess(&input, now());
     let r2 = a.findings.iter().find(|f| f.rule == Rule::R2).unwrap();
@@ -680,4 +746,191 @@ async fn every_demo_scenario_says_one_thing() {
         "the demo stages an expired and a broken domain"
     );
     demo.shutdown().await;
+}
+
+/// The verdict and both dialects' checklists of one generated state, with the history of
+/// [`State::history`].
+fn assessed(state: State) -> (Assessment, Vec<Checklist>) {
+    let policy = Policy::default();
+    let facts = state.facts();
+    let entra = state.entra();
+    let history = State::history();
+    let input = AssessInput {
+        idp: Some(&facts),
+        fetch_error: None,
+        entra: entra.as_ref(),
+        auto_rollover: state.auto,
+        adfs_primary: None,
+        policy: &policy,
+        clock_skew: None,
+        endpoints: None,
+        posture: PostureInput {
+            domain: "contoso.com",
+            history: Some(&history),
+            ..PostureInput::default()
+        },
+    };
+    let a = assess(&input, now());
+    let mut config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
+    config.auto_rollover = state.auto;
+    let lists = checklists(&config, &a, Some(&facts), entra.as_ref(), state.auto);
+    (a, lists)
+}
+
+/// A certificate the IdP never published (B1) turns the runbook into [EMERG]'s for a suspected
+/// compromise: two new certificates of the IdP's own, both written into Entra's slots (which
+/// removes the rogue one), then the old certificate removed and the changes reviewed. The Entra
+/// update takes both new certificates from where they are, in both dialects.
+#[test]
+fn a_certificate_never_published_gives_the_suspected_compromise_runbook() {
+    let base = State {
+        kind: IdpKind::AdFs,
+        self_signed: true,
+        auto: Some(true),
+        minutes: 120 * 1440,
+        successor: false,
+        held: Held::PrimaryAndRogue,
+    };
+    let restore = |list: &Checklist| -> Vec<StepId> {
+        list.steps
+            .iter()
+            .take_while(|s| s.phase == Some(Phase::Restore))
+            .map(|s| s.id)
+            .collect()
+    };
+    let update = |list: &Checklist| list.step(StepId::UpdateEntra).unwrap().commands.clone();
+
+    let (a, lists) = assessed(base);
+    assert_eq!(a.outage, Some(Outage::SuspectedCompromise));
+    assert_eq!(a.severity, Severity::Critical);
+    assert_eq!(a.sync, fedcert::assess::SyncState::InSync);
+    for list in &lists {
+        assert!(list.is_incident());
+        assert_eq!(
+            restore(list),
+            [
+                StepId::UrgentRollover,
+                StepId::Generate,
+                StepId::UpdateEntra
+            ],
+            "{}",
+            list.dialect
+        );
+        let cleanup: Vec<StepId> = list
+            .steps
+            .iter()
+            .filter(|s| s.phase == Some(Phase::CleanUp))
+            .map(|s| s.id)
+            .collect();
+        assert!(
+            cleanup.contains(&StepId::RemoveOld) && cleanup.contains(&StepId::ReviewChanges),
+            "{cleanup:?}"
+        );
+    }
+    let graph = update(&lists[0]);
+    assert!(
+        graph.iter().any(|c| c.contains(
+            "-SigningCertificate ([Convert]::ToBase64String($p.RawData)) -NextSigningCertificate ([Convert]::ToBase64String($n.RawData))"
+        )),
+        "both slots from AD FS: {graph:?}"
+    );
+    let remove = lists[0].step(StepId::RemoveOld).unwrap();
+    assert!(
+        remove.commands.iter().any(|c| c
+            == &format!(
+                "Remove-AdfsCertificate -CertificateType Token-Signing -Thumbprint {}",
+                Sha1([PRIMARY; 20])
+            )),
+        "{:?}",
+        remove.commands
+    );
+
+    // CA-issued certificates: the manual half of [EMERG].
+    let (_, lists) = assessed(State {
+        self_signed: false,
+        auto: Some(false),
+        ..base
+    });
+    assert_eq!(
+        restore(&lists[0]),
+        [
+            StepId::Generate,
+            StepId::Promote,
+            StepId::RemoveOld,
+            StepId::SecondCertificate,
+            StepId::UpdateEntra
+        ]
+    );
+
+    // A third-party IdP: two new certificates from two files, nothing old stays.
+    let (_, lists) = assessed(State {
+        kind: IdpKind::ThirdParty,
+        auto: None,
+        ..base
+    });
+    assert_eq!(
+        restore(&lists[0]),
+        [
+            StepId::IdpRotate,
+            StepId::Promote,
+            StepId::SecondCertificate,
+            StepId::UpdateEntra
+        ]
+    );
+    for list in &lists {
+        let commands = update(list);
+        assert!(
+            commands
+                .iter()
+                .any(|c| c.contains("-SigningCertificate $new -NextSigningCertificate $second")),
+            "{}: {commands:?}",
+            list.dialect
+        );
+    }
+}
+
+/// A certificate the IdP retired, still in Entra's next-signing slot (B2), is a planned flush,
+/// not an incident: with no successor, the IdP needs a second certificate first, then the Entra
+/// update writes both slots.
+#[test]
+fn a_retired_certificate_is_flushed_by_writing_both_slots() {
+    let (a, lists) = assessed(State {
+        kind: IdpKind::AdFs,
+        self_signed: true,
+        auto: Some(true),
+        minutes: 120 * 1440,
+        successor: false,
+        held: Held::PrimaryAndRetired,
+    });
+    assert_eq!(a.outage, None);
+    assert_eq!(a.severity, Severity::Warning);
+    let b2 = a.findings.iter().find(|f| f.rule == Rule::B2).unwrap();
+    for list in &lists {
+        assert_eq!(list.mode, Mode::Renewal);
+        assert_eq!(list.step_of(b2).map(|(id, _)| id), Some(StepId::Generate));
+        // Graph writes both slots; MSOnline's Update-MsolFederatedDomain pushes both of AD FS's.
+        let update = list.step(StepId::UpdateEntra).expect("the flush itself");
+        assert!(
+            update.commands.iter().any(|c| {
+                c.contains("-NextSigningCertificate") || c.starts_with("Update-MsolFederatedDomain")
+            }),
+            "{}: {:?}",
+            list.dialect,
+            update.commands
+        );
+    }
+    // With a successor published, the update alone flushes it.
+    let (a, lists) = assessed(State {
+        kind: IdpKind::AdFs,
+        self_signed: true,
+        auto: Some(true),
+        minutes: 120 * 1440,
+        successor: true,
+        held: Held::PrimaryAndRetired,
+    });
+    let b2 = a.findings.iter().find(|f| f.rule == Rule::B2).unwrap();
+    assert_eq!(
+        lists[0].step_of(b2).map(|(id, _)| id),
+        Some(StepId::UpdateEntra)
+    );
 }

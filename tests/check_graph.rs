@@ -16,7 +16,9 @@ use assert_cmd::Command;
 use chrono::{DateTime, TimeDelta, Utc};
 use fedcert::assess::SyncState;
 use fedcert::config::DomainConfig;
-use fedcert::demo::{CLIENT_ID, Demo, MANAGED_DOMAINS, SECRET_ENV, TENANT, scenarios};
+use fedcert::demo::{
+    CLIENT_ID, Demo, MANAGED_DOMAINS, SECRET_ENV, TENANT, UNWATCHED_DOMAINS, scenarios,
+};
 use serde_json::Value;
 
 const NOW: &str = "2026-12-01T09:00:00Z";
@@ -322,10 +324,16 @@ fn a_wrong_secret_is_every_domains_entra_error_while_the_idp_side_reads() {
     }
     fixture.assert_nowhere(&output, WRONG_SECRET);
 
-    // The text report says it too, on each domain's line, and still shows no secret.
+    // The text report says it too, on each domain's line, and still shows no secret; the
+    // tenant's line says its domains could not be read (no finding, no all-clear).
     let text = fixture.run(Secret::Given(WRONG_SECRET), &["check"]);
     let stdout = String::from_utf8_lossy(&text.stdout);
-    assert_eq!(stdout.lines().count(), scenarios().len() + 1, "{stdout}");
+    assert_eq!(stdout.lines().count(), scenarios().len() + 2, "{stdout}");
+    let tenant = stdout.lines().last().unwrap();
+    assert!(
+        tenant.starts_with("INFO    tenant fedcertdemo.onmicrosoft.example: its federated domains could not be read"),
+        "{tenant}"
+    );
     fixture.assert_nowhere(&text, WRONG_SECRET);
 }
 
@@ -371,7 +379,11 @@ fn discover_graph_lists_the_demo_tenants_federated_domains() {
     assert_eq!(report["tenant"], TENANT);
     let rows = report["domains"].as_array().unwrap();
     let listed: Vec<&str> = rows.iter().map(|r| r["domain"].as_str().unwrap()).collect();
-    let expected: Vec<&str> = scenarios().iter().map(|s| s.domain).collect();
+    let expected: Vec<&str> = scenarios()
+        .iter()
+        .map(|s| s.domain)
+        .chain(UNWATCHED_DOMAINS)
+        .collect();
     assert_eq!(listed, expected, "every federated domain, over two pages");
     for managed in MANAGED_DOMAINS {
         assert!(
@@ -380,7 +392,8 @@ fn discover_graph_lists_the_demo_tenants_federated_domains() {
         );
     }
     for row in rows {
-        assert_eq!(row["in_config"], true, "{row:#}");
+        let watched = !UNWATCHED_DOMAINS.contains(&row["domain"].as_str().unwrap());
+        assert_eq!(row["in_config"], watched, "{row:#}");
         assert_eq!(row["error"], Value::Null, "{row:#}");
         assert_eq!(row["namespace_type"], "Federated", "{row:#}");
     }
@@ -420,7 +433,11 @@ fn discover_graph_lists_the_demo_tenants_federated_domains() {
         stdout.starts_with(&format!("federated domains of tenant {TENANT}:")),
         "{stdout}"
     );
-    assert_eq!(stdout.lines().count(), scenarios().len() + 1, "{stdout}");
+    assert_eq!(
+        stdout.lines().count(),
+        scenarios().len() + UNWATCHED_DOMAINS.len() + 1,
+        "{stdout}"
+    );
     assert!(stdout.contains("in config"), "{stdout}");
 }
 

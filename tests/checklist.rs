@@ -136,6 +136,7 @@ impl Scenario {
             last_run: Some(ts("2026-12-01T06:00:00Z")),
             federation_id: Some(FEDERATION_ID.to_owned()),
             issuer_uri: Some("http://fs.contoso.com/adfs/services/trust".to_owned()),
+            mfa_behavior: None,
             passive_sign_in_uri: None,
             as_of: Some(ts("2026-12-01T07:55:00Z")),
         });

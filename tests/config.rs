@@ -747,6 +747,7 @@ fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
             adfs_primary: None,
             policy: &policy,
             clock_skew: None,
+            posture: fedcert::assess::PostureInput::default(),
             endpoints: None,
         },
         t - chrono::TimeDelta::days(100),

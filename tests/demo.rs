@@ -14,7 +14,9 @@ use fedcert::assess::update_status::{ReportedResult, UpdateResult};
 use fedcert::assess::{EntraSource, Severity, Situation, SyncState};
 use fedcert::cert::Sha1;
 use fedcert::config::DomainConfig;
-use fedcert::demo::{CLIENT_ID, Demo, MANAGED_DOMAINS, SECRET_ENV, TENANT, scenarios};
+use fedcert::demo::{
+    CLIENT_ID, Demo, MANAGED_DOMAINS, SECRET_ENV, TENANT, UNWATCHED_DOMAINS, scenarios,
+};
 use fedcert::domain::DomainStatus;
 use fedcert::poller::{Sources, refresh_domain};
 use quick_xml::NsReader;
@@ -287,6 +289,7 @@ struct GraphSide {
     signing: Option<Sha1>,
     next: Option<Sha1>,
     signing_cert: Option<Cert>,
+    next_cert: Option<Cert>,
     object: Value,
 }
 
@@ -308,6 +311,7 @@ async fn graph_side(client: &reqwest::Client, demo: &Demo, token: &str, domain: 
         signing: der("signingCertificate").map(|d| Sha1::of(&d)),
         next: der("nextSigningCertificate").map(|d| Sha1::of(&d)),
         signing_cert: der("signingCertificate").map(|d| Cert::read(&d)),
+        next_cert: der("nextSigningCertificate").map(|d| Cert::read(&d)),
         object: object.clone(),
     }
 }
@@ -595,6 +599,20 @@ async fn check_every_scenario(now: DateTime<Utc>) {
                 assert_eq!(config.auto_rollover, Some(true));
                 assert_eq!(entra.signing, Some(primary.sha1));
             }
+            "federation-backdoor" => {
+                let p = adfs(&client, config).await;
+                let [primary] = &p.signing[..] else {
+                    panic!("{:?}", p.signing)
+                };
+                assert!(primary.days_left(now) > 180, "months left");
+                assert_eq!(config.auto_rollover, Some(true));
+                assert_eq!(entra.signing, Some(primary.sha1), "in sync");
+                // The next-signing slot: a certificate the metadata never publishes.
+                let rogue = entra.next.unwrap();
+                assert!(p.signing.iter().all(|c| c.sha1 != rogue));
+                assert!(p.encryption.iter().all(|c| c.sha1 != rogue));
+                assert_eq!(entra.next_cert.as_ref().unwrap().subject, "CN=any.sts");
+            }
             other => panic!("scenario {other} has no check here: add one"),
         }
     }
@@ -858,7 +876,11 @@ async fn the_tenant_lists_its_federated_domains_over_two_pages() {
         .into_iter()
         .map(|d| d.id)
         .collect();
-    let expected: Vec<&str> = scenarios().iter().map(|s| s.domain).collect();
+    let expected: Vec<&str> = scenarios()
+        .iter()
+        .map(|s| s.domain)
+        .chain(UNWATCHED_DOMAINS)
+        .collect();
     assert_eq!(listed, expected);
     for managed in MANAGED_DOMAINS {
         assert!(!listed.iter().any(|d| d == managed), "{managed}");

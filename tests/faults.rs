@@ -16,6 +16,9 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use chrono::{DateTime, TimeDelta, Utc};
+use fedcert::cert::Sha1;
+use fedcert::history::{self, CertHistory, Observation};
 use fedcert::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use support::pty::Session;
@@ -124,6 +127,21 @@ fn faults_child() {
                 .unwrap();
             writeln!(out, "incremented").unwrap();
         }
+        // Record refreshes into a domain's certificate history for ever, as the poller does,
+        // saying each one once it is saved.
+        "history" => {
+            for version in 1u32.. {
+                history::save(
+                    &store,
+                    HISTORY_DOMAIN,
+                    &observation(version),
+                    moment(version),
+                )
+                .unwrap();
+                writeln!(out, "saved {version}").unwrap();
+                out.flush().unwrap();
+            }
+        }
         // Try to save under a file-size limit; print the error.
         "limited" => match store.write_json(STATE, &State::new(99)) {
             Ok(()) => writeln!(out, "unexpectedly saved").unwrap(),
@@ -222,6 +240,86 @@ fn saved_state_is_always_the_old_or_the_new_version_after_kill_minus_nine() {
         );
     }
     let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.contains("corrupt")),
+        "nothing was ever corrupt: {names:?}"
+    );
+}
+
+const HISTORY_DOMAIN: &str = "contoso.com";
+/// Certificates every refresh of the history writer sees: enough to make the file a few hundred
+/// KB, so that a kill often lands in the middle of a write.
+const PUBLISHED: u16 = 3000;
+
+fn moment(version: u32) -> DateTime<Utc> {
+    "2026-12-01T09:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::seconds(version.into())
+}
+
+/// What refresh `version` saw: the same published set every time, and Entra trusting one
+/// certificate per refresh.
+fn observation(version: u32) -> Observation {
+    let sha1 = |tag: u8, n: u32| {
+        let mut bytes = [tag; 20];
+        bytes[16..].copy_from_slice(&n.to_be_bytes());
+        Sha1(bytes)
+    };
+    Observation {
+        published: Some((0..u32::from(PUBLISHED)).map(|n| sha1(0xAA, n)).collect()),
+        trusted: Some(vec![sha1(0xEE, version)]),
+    }
+}
+
+/// The certificate history, written by the poller's own save, survives `kill -9` at any moment
+/// as the progress does: always a whole file, never older than what was said saved, and a
+/// restart (a new process) reads it.
+#[test]
+fn the_certificate_history_survives_kill_minus_nine() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path());
+    for round in 0..8u32 {
+        let mut child = spawn_child("history", dir.path(), None);
+        let rx = lines(child.stdout.take().unwrap());
+        let mut last = 0;
+        for _ in 0..=(round % 3) {
+            last = saved_version(&expect_line(&rx, "saved "));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let saved: CertHistory = store
+            .load(HISTORY_DOMAIN)
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        // Whole: every published certificate was last seen at the same refresh, and that
+        // refresh trusted its own certificate.
+        assert_eq!(
+            saved.published.len(),
+            usize::from(PUBLISHED),
+            "round {round}"
+        );
+        let last_seen: std::collections::BTreeSet<_> =
+            saved.published.values().map(|s| s.last_seen).collect();
+        assert_eq!(last_seen.len(), 1, "round {round}: a mixed file");
+        let at = *last_seen.iter().next().unwrap();
+        let version = u32::try_from((at - moment(0)).num_seconds()).unwrap();
+        assert!(
+            u64::from(version) >= last,
+            "round {round}: {version} is older than {last}"
+        );
+        assert!(
+            saved
+                .trusted(observation(version).trusted.unwrap()[0])
+                .is_some(),
+            "round {round}"
+        );
+        // The first sighting is kept across every process: the history only grows.
+        assert!(
+            saved.published.values().all(|s| s.first_seen == moment(1)),
+            "round {round}"
+        );
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("history"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use fedcert::config::DomainConfig;
 use fedcert::demo::Demo;
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::entra::{EntraStandIn, TenantSpec};
 
 const NOW: &str = "2026-12-01T09:00:00Z";
@@ -82,6 +82,11 @@ struct Fixture {
 
 impl Fixture {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// With `unwatched` federated in the fabrikam tenant too, and in no `[[domain]]`.
+    fn start_with(unwatched: &[&str]) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let demo = runtime.block_on(Demo::start(now())).unwrap();
         let entra = runtime.block_on(EntraStandIn::start(
@@ -97,7 +102,10 @@ impl Fixture {
                 TenantSpec {
                     id: FABRIKAM.into(),
                     account: "bob@fabrikam.example".into(),
-                    domains: vec![(FABRIKAM_DOMAIN.into(), der("next.pem"))],
+                    domains: std::iter::once(FABRIKAM_DOMAIN)
+                        .chain(unwatched.iter().copied())
+                        .map(|d| (d.to_owned(), der("next.pem")))
+                        .collect(),
                 },
             ],
             // Entra asks for 5 s between polls; a second keeps the test quick without spinning.
@@ -482,4 +490,159 @@ fn a_revoked_sign_in_asks_for_a_new_one_and_the_metadata_still_reads() {
         "graph"
     );
     fixture.assert_no_token_anywhere(6);
+}
+
+/// The security posture with the operator signed in to two tenants (issue 20 with issue 18):
+/// each tenant's federated domains and audit log are read through its own sign-in, a tenant's
+/// findings go to its own domains only, and what is not permitted says which sign-in fixes it.
+#[test]
+fn the_posture_of_each_tenant_is_read_with_its_own_sign_in() {
+    const ROGUE: &str = "rogue.fabrikam.example";
+    let fixture = Fixture::start_with(&[ROGUE]);
+    // Both audit logs name a change two hours ago; only fabrikam's sign-in may read its log.
+    let event =
+        |upn: &str, domain: &str| audit_event(upn, domain, now() - chrono::TimeDelta::hours(2));
+    fixture.entra.set_audit_events(
+        CONTOSO,
+        vec![event("mallory@contoso.example", CONTOSO_DOMAINS[0])],
+    );
+    fixture.entra.set_audit_events(
+        FABRIKAM,
+        vec![event("eve@fabrikam.example", FABRIKAM_DOMAIN)],
+    );
+    let contoso = fixture.login(&[], fixture.approve());
+    assert_eq!(contoso.code, Some(0), "{}", contoso.stderr);
+    let fabrikam = fixture.login(&["--tenant", "fabrikam", "--audit"], fixture.approve());
+    assert_eq!(fabrikam.code, Some(0), "{}", fabrikam.stderr);
+
+    let run = fixture.run(&["check", "--json"]);
+    let report = run.json();
+    let tenants = report["tenants"].as_array().unwrap();
+    let names: Vec<&str> = tenants
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [CONTOSO, "fabrikam"], "{report:#}");
+    // The tenants are named as their domains name them.
+    assert_eq!(
+        tenants[0]["name"],
+        domain(&report, CONTOSO_DOMAINS[0])["tenant"]
+    );
+    assert_eq!(
+        tenants[1]["name"],
+        domain(&report, FABRIKAM_DOMAIN)["tenant"]
+    );
+
+    // contoso: every federated domain watched; its sign-in did not ask for the audit log.
+    let contoso = &tenants[0];
+    assert_eq!(contoso["unwatched_domains"], json!([]));
+    assert_eq!(contoso["error"], Value::Null, "{contoso:#}");
+    assert_eq!(contoso["not_permitted"], json!(["AuditLog.Read.All"]));
+    for name in CONTOSO_DOMAINS {
+        let d = domain(&report, name);
+        assert_eq!(d["entra"]["changes_read"], "not_permitted", "{d:#}");
+        assert_eq!(
+            d["entra"]["error"],
+            Value::Null,
+            "not the domain's error: {d:#}"
+        );
+        let note = d["entra"]["changes_note"].as_str().unwrap();
+        assert!(
+            note.contains(&format!("fedcert login --tenant {CONTOSO} --audit")),
+            "the sign-in that fixes it: {note}"
+        );
+        assert!(!note.contains("application permission"), "{note}");
+    }
+    assert!(
+        !findings_of(domain(&report, CONTOSO_DOMAINS[0])).contains(&"B4".to_owned()),
+        "contoso's log was not read"
+    );
+
+    // fabrikam: the rogue domain is unwatched there, and its change is its domain's B4.
+    let fabrikam = &tenants[1];
+    assert_eq!(fabrikam["unwatched_domains"], json!([ROGUE]));
+    assert_eq!(fabrikam["severity"], "warning");
+    assert_eq!(fabrikam["not_permitted"], json!([]));
+    let message = fabrikam["message"].as_str().unwrap();
+    assert!(
+        message.contains("fedcert discover --graph --tenant fabrikam --add"),
+        "{message}"
+    );
+    let northwind = domain(&report, FABRIKAM_DOMAIN);
+    assert_eq!(northwind["entra"]["changes_read"], "read", "{northwind:#}");
+    assert_eq!(
+        northwind["entra"]["changes"][0]["actor"],
+        "eve@fabrikam.example"
+    );
+    let b4 = northwind["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "B4")
+        .unwrap_or_else(|| panic!("no B4: {northwind:#}"));
+    assert!(
+        b4["message"]
+            .as_str()
+            .unwrap()
+            .contains("eve@fabrikam.example"),
+        "{b4:#}"
+    );
+    assert!(["warning", "critical"].contains(&report["worst"].as_str().unwrap()));
+    assert_ne!(run.code, Some(0));
+
+    assert_tenant_lines(&fixture, ROGUE);
+    fixture.assert_no_token_anywhere(6);
+}
+
+/// `check`'s text report of the two tenants above: a line per tenant, each naming it once.
+fn assert_tenant_lines(fixture: &Fixture, rogue: &str) {
+    let text = fixture.run(&["check"]);
+    let line = |tenant: &str| -> String {
+        text.stdout
+            .lines()
+            .find(|l| l.contains(&format!(" tenant {tenant}: ")))
+            .unwrap_or_else(|| panic!("no line for {tenant}: {}", text.stdout))
+            .to_owned()
+    };
+    let contoso = line(CONTOSO);
+    assert!(
+        contoso.starts_with(&format!(
+            "OK      tenant {CONTOSO}: every federated domain of the tenant is watched · audit log: not permitted"
+        )),
+        "{contoso}"
+    );
+    assert!(
+        contoso.contains(&format!("fedcert login --tenant {CONTOSO} --audit")),
+        "{contoso}"
+    );
+    let fabrikam = line("fabrikam");
+    assert!(
+        fabrikam.starts_with(&format!(
+            "WARN    tenant fabrikam: 1 federated domain of the tenant is not watched: {rogue}"
+        )),
+        "{fabrikam}"
+    );
+}
+
+/// A "Set federation settings on domain" event of Graph's audit log (`directoryAudit`).
+fn audit_event(upn: &str, domain: &str, at: DateTime<Utc>) -> Value {
+    json!({
+        "id": format!("Directory_{upn}"),
+        "category": "DirectoryManagement",
+        "activityDisplayName": "Set federation settings on domain",
+        // Graph's seven fractional digits.
+        "activityDateTime": at.format("%Y-%m-%dT%H:%M:%S.0000000Z").to_string(),
+        "result": "success",
+        "initiatedBy": { "user": { "userPrincipalName": upn } },
+        "targetResources": [ { "displayName": domain, "type": "Other" } ],
+    })
+}
+
+fn findings_of(d: &Value) -> Vec<String> {
+    d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
 }

@@ -23,7 +23,7 @@ use serde_json::Value;
 const NOW: &str = "2026-12-01T09:00:00Z";
 
 /// Every family the exposition declares.
-const FAMILIES: [&str; 14] = [
+const FAMILIES: [&str; 16] = [
     "fedcert_domain_status",
     "fedcert_domain_sync_state",
     "fedcert_domain_primary_expires_in_seconds",
@@ -35,6 +35,8 @@ const FAMILIES: [&str; 14] = [
     "fedcert_metadata_signature_valid",
     "fedcert_tls_not_after_seconds",
     "fedcert_entra_update_result",
+    "fedcert_tenant_unwatched_federated_domains",
+    "fedcert_tenant_unwatched_federated_domain",
     "fedcert_domains",
     "fedcert_evaluation_timestamp_seconds",
     "fedcert_build_info",
@@ -282,7 +284,8 @@ fn the_exposition_parses_and_agrees_with_the_json_report() {
     );
 
     let domains = report["domains"].as_array().unwrap();
-    assert_eq!(domains.len(), 14);
+    // Every demo scenario, the quirky domain and the https one.
+    assert_eq!(domains.len(), fedcert::demo::scenarios().len() + 2);
     // The https domain's two hosts, and the demo's signed AD FS metadata, are in the exposition.
     let tls = series(exposition, "fedcert_tls_not_after_seconds");
     assert_eq!(

@@ -9,6 +9,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -16,7 +17,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use fedcert::demo::{Demo, scenarios};
+use fedcert::demo::{Demo, SECRET_ENV, UNWATCHED_DOMAINS, scenarios};
 use openmetrics_parser::PrometheusValue;
 use openmetrics_parser::prometheus::parse_prometheus;
 
@@ -45,6 +46,11 @@ struct Server {
 
 impl Server {
     fn start(config: &str, listen: &str) -> Self {
+        Self::start_with_env(config, listen, &[])
+    }
+
+    /// The same, with these variables in its environment (a client secret).
+    fn start_with_env(config: &str, listen: &str, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, config).unwrap();
@@ -54,6 +60,7 @@ impl Server {
             .env_remove("http_proxy")
             .env_remove("ALL_PROXY")
             .env("FEDCERT_DATA_DIR", dir.path().join("data"))
+            .envs(env.iter().copied())
             .args(["--config", path.to_str().unwrap(), "--now", NOW])
             .args(["serve", "--listen", listen])
             .stdin(Stdio::null())
@@ -181,6 +188,98 @@ fn gauge(value: &PrometheusValue) -> f64 {
     }
 }
 
+/// With Graph, `serve` reads the tenant too (rule U1, the audit log) before it says the metrics
+/// are complete, and the metrics show the unwatched federated domain and the federation
+/// backdoor of the demo (B1) with the recent change to it (B4).
+#[test]
+fn serve_reads_the_tenant_through_graph() {
+    serve_reads_the_tenant(None);
+}
+
+/// The same with the tenant a `[[tenant]]` table (no `[entra]`): it is read too, and labelled
+/// with its name.
+#[test]
+fn serve_reads_a_named_tenant_through_graph() {
+    serve_reads_the_tenant(Some("demo"));
+}
+
+/// `named`: the tenant is `[[tenant]]` with this name and the domains name it; else `[entra]`.
+fn serve_reads_the_tenant(named: Option<&str>) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let demo = runtime.block_on(Demo::start(now())).unwrap();
+    let entra = demo.config.entra.as_ref().unwrap();
+    let mut config = match named {
+        None => "[entra]\n".to_owned(),
+        Some(name) => format!("[[tenant]]\nname = {name:?}\n"),
+    };
+    writeln!(
+        config,
+        "tenant_id = {:?}\nclient_id = {:?}\nclient_secret_env = {:?}\nauthority = {:?}\ngraph = {:?}\n",
+        entra.tenant_id, entra.client_id, SECRET_ENV, entra.authority, entra.graph
+    )
+    .unwrap();
+    config.push_str("[settings]\ntimeout = \"5s\"\n");
+    for d in &demo.config.domains {
+        config.push_str(&support::config_toml::domain(d));
+        if let Some(name) = named {
+            writeln!(config, "tenant = {name:?}").unwrap();
+        }
+    }
+    let mut server = Server::start_with_env(
+        &config,
+        "127.0.0.1:0",
+        &[(SECRET_ENV, demo.client_secret())],
+    );
+    let addr = server.addr();
+    let done = server.wait_for("every domain read once");
+    assert!(
+        done.contains("; 1 federated domain of the tenant not watched;"),
+        "{done}"
+    );
+    let (status, _, body) = get(addr, "/metrics");
+    assert_eq!(status, 200, "{body}");
+    let exposition = parse_prometheus(&body).unwrap_or_else(|e| panic!("{e:?}:\n{body}"));
+    let unwatched = &exposition.families["fedcert_tenant_unwatched_federated_domain"];
+    let domains: Vec<String> = unwatched
+        .iter_samples()
+        .filter_map(|s| {
+            s.get_labelset()
+                .unwrap()
+                .get_label_value("domain")
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(domains, UNWATCHED_DOMAINS);
+    let count = &exposition.families["fedcert_tenant_unwatched_federated_domains"];
+    let sample = count.iter_samples().next().unwrap();
+    assert_eq!(gauge(&sample.value), 1.0);
+    let labels = sample.get_labelset().unwrap();
+    // An unnamed `[entra]` is labelled with its tenant_id, as its domains name their tenant.
+    assert_eq!(
+        labels.get_label_value("tenant"),
+        Some(named.unwrap_or(&entra.tenant_id))
+    );
+    let findings: Vec<(String, String)> = exposition.families["fedcert_domain_finding"]
+        .iter_samples()
+        .filter_map(|s| {
+            let labels = s.get_labelset().unwrap();
+            (labels.get_label_value("domain") == Some("trey-demo.example")).then(|| {
+                (
+                    labels.get_label_value("rule").unwrap().to_owned(),
+                    labels.get_label_value("severity").unwrap().to_owned(),
+                )
+            })
+        })
+        .collect();
+    assert!(
+        findings.contains(&("B1".to_owned(), "critical".to_owned()))
+            && findings.contains(&("B4".to_owned(), "warning".to_owned())),
+        "{findings:?}"
+    );
+    let (code, _) = server.stop("TERM");
+    assert_eq!(code, Some(0));
+}
+
 #[test]
 fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -190,8 +289,8 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
     assert!(addr.ip().is_loopback());
     let done = server.wait_for("every domain read once");
     assert!(
-        done.contains("4 CRIT 4 WARN 2 UNKNOWN 2 OK"),
-        "the tally of the twelve scenarios: {done}"
+        done.contains("5 CRIT 4 WARN 2 UNKNOWN 2 OK"),
+        "the tally of the thirteen scenarios: {done}"
     );
 
     let (status, headers, body) = get(addr, "/metrics");
@@ -203,9 +302,16 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
     let exposition = parse_prometheus(&body).unwrap_or_else(|e| panic!("{e:?}:\n{body}"));
     assert_eq!(
         exposition.families.len(),
-        14,
+        16,
         "{:?}",
         exposition.families.keys()
+    );
+    // Without Graph no tenant is read: its families are declared, with no samples.
+    assert_eq!(
+        exposition.families["fedcert_tenant_unwatched_federated_domains"]
+            .iter_samples()
+            .count(),
+        0
     );
 
     // Every scenario's verdict, as the poller left it.
@@ -223,7 +329,7 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
             scenario.domain
         );
     }
-    // Ten documents were read; the unreachable and the HTML scenario failed.
+    // Eleven documents were read; the unreachable and the HTML scenario failed.
     let fetched = &exposition.families["fedcert_metadata_fetch_success"];
     let ok = fetched
         .iter_samples()
@@ -233,7 +339,7 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
         .iter_samples()
         .filter(|s| gauge(&s.value) == 0.0)
         .count();
-    assert_eq!((ok, failed), (10, 2));
+    assert_eq!((ok, failed), (11, 2));
     // The clock started at --now: the evaluation moment is within the test's patience of it.
     let evaluated = gauge(
         &exposition.families["fedcert_evaluation_timestamp_seconds"]
@@ -252,7 +358,10 @@ fn metrics_are_served_with_the_poller_running_and_sigterm_stops_it() {
     let (status, _, front) = get(addr, "/");
     assert_eq!(status, 200);
     assert!(front.contains("Metrics: /metrics"), "{front}");
-    assert!(front.contains("Domains: 12"), "{front}");
+    assert!(
+        front.contains(&format!("Domains: {}", scenarios().len())),
+        "{front}"
+    );
     let (status, _, missing) = get(addr, "/favicon.ico");
     assert_eq!(status, 404);
     assert_eq!(

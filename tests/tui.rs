@@ -390,6 +390,7 @@ fn domains() -> Vec<DomainStatus> {
         last_run: Some(now() - Duration::hours(6)),
         federation_id: Some("6601d14b-d113-8f64-fda2-9b5aa5c6d5ba".into()),
         issuer_uri: Some("http://fs.fabrikam.com/adfs/services/trust".into()),
+        mfa_behavior: None,
         passive_sign_in_uri: None,
         as_of: Some(now() - Duration::minutes(4)),
     }));
@@ -2577,6 +2578,173 @@ fn snapshot_explain_answer_120x40() {
     let mut app = app_sized(120, 40);
     explain(&mut app, "AADSTS50008");
     insta::assert_snapshot!(draw(&app).backend());
+}
+
+/// The security posture in the details (Entra's MFA behaviour, the audit log's changes or why
+/// they could not be read, the certificate history) and the tenant's unwatched federated
+/// domains in the header and the details, once the poller reports the tenant.
+#[test]
+fn the_details_show_the_posture_and_the_header_counts_unwatched_domains() {
+    use fedcert::assess::FederationChange;
+    use fedcert::history::Observation;
+    use fedcert::source::graph::{Access, AuditedChange};
+    use fedcert::tenant::TenantPosture;
+    let mut app = app_sized(120, 40);
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let change = FederationChange {
+        at: now() - Duration::hours(3),
+        activity: "Set federation settings on domain".into(),
+        actor: "mallory@fabrikam.com".into(),
+    };
+    let status = app.domain_mut(fabrikam).unwrap();
+    if let Some(side) = status.entra_live.as_mut() {
+        side.mfa_behavior = Some("rejectMfaByFederatedIdp".into());
+    }
+    status.changes = Some(Access::Read(vec![change.clone()]));
+    let published: Vec<Sha1> = status
+        .last_good
+        .iter()
+        .flat_map(|s| s.facts.signing.iter().map(|c| c.sha1))
+        .collect();
+    let first = published[0];
+    status.history.record(
+        &Observation {
+            published: Some(published),
+            trusted: None,
+        },
+        now() - Duration::days(30),
+    );
+    let lines = |app: &App, id| -> Vec<String> {
+        view::detail::lines(app, &app.domains()[id], now(), 200)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    };
+    let has = |lines: &[String], text: &str| {
+        assert!(
+            lines.iter().any(|l| l.contains(text)),
+            "no line has {text:?}:\n{}",
+            lines.join("\n")
+        );
+    };
+    let shown = lines(&app, fabrikam);
+    has(
+        &shown,
+        "MFA        rejectMfaByFederatedIdp (Entra always does its own MFA, whatever the IdP says)",
+    );
+    has(
+        &shown,
+        "changes    2026-12-01 06:00 UTC (3 hours ago): Set federation settings on domain by mallory@fabrikam.com",
+    );
+    has(&shown, "Certificate history");
+    has(
+        &shown,
+        &format!(
+            "{}  first seen 2026-11-01 09:00 UTC (30d ago), published now",
+            fedcert::words::short_thumbprint(first)
+        ),
+    );
+
+    // The tenant's read: an unwatched federated domain, and no permission for the audit log.
+    let posture = TenantPosture::new(
+        fedcert::tenant::Tenant {
+            name: "fabrikam.onmicrosoft.com".into(),
+            default: true,
+        },
+        now(),
+        Access::Read(vec![
+            "fabrikam.com".to_owned(),
+            "backdoor.fabrikam.com".to_owned(),
+        ]),
+        &app.domains()
+            .iter()
+            .map(|d| d.config.name.clone())
+            .collect::<Vec<_>>(),
+        Access::<Vec<AuditedChange>>::NotPermitted {
+            permission: "AuditLog.Read.All",
+            code: Some("Authorization_RequestDenied".into()),
+            operator: None,
+        },
+    );
+    update(
+        &mut app,
+        Action::Poll(PollEvent::Tenant(Box::new(posture))),
+        now(),
+    );
+    let shown = lines(&app, fabrikam);
+    has(
+        &shown,
+        "changes    audit log not permitted, Graph says Authorization_RequestDenied: grant the app the application permission AuditLog.Read.All",
+    );
+    has(
+        &shown,
+        "tenant     1 federated domain of the tenant is not watched: backdoor.fabrikam.com",
+    );
+    let screen = screen_text(&draw(&app));
+    assert!(screen.contains("1 UNWATCHED"), "{screen}");
+}
+
+/// Each tenant's unwatched federated domains count in the header; a domain's details show its
+/// own tenant's only.
+#[test]
+fn the_details_show_only_the_unwatched_domains_of_the_domains_tenant() {
+    use fedcert::source::graph::Access;
+    use fedcert::tenant::{Tenant, TenantPosture};
+    let mut app = app_sized(120, 40);
+    let fabrikam = index_of(&app, "fabrikam.com");
+    let lines = |app: &App, id| -> Vec<String> {
+        view::detail::lines(app, &app.domains()[id], now(), 200)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    };
+    let has = |lines: &[String], text: &str| {
+        assert!(
+            lines.iter().any(|l| l.contains(text)),
+            "no line has {text:?}:\n{}",
+            lines.join("\n")
+        );
+    };
+    // fabrikam.com names no tenant: it is the default tenant's ([entra]).
+    let own = TenantPosture::new(
+        Tenant {
+            name: "fabrikam.onmicrosoft.com".into(),
+            default: true,
+        },
+        now(),
+        Access::Read(vec!["backdoor.fabrikam.com".to_owned()]),
+        &[],
+        Access::Read(Vec::new()),
+    );
+    let other = TenantPosture::new(
+        Tenant {
+            name: "woodgrove".into(),
+            default: false,
+        },
+        now(),
+        Access::Read(vec!["elsewhere.woodgrove.com".to_owned()]),
+        &[],
+        Access::Read(Vec::new()),
+    );
+    for posture in [own, other] {
+        update(
+            &mut app,
+            Action::Poll(PollEvent::Tenant(Box::new(posture))),
+            now(),
+        );
+    }
+    let shown = lines(&app, fabrikam);
+    assert!(
+        !shown.iter().any(|l| l.contains("elsewhere.woodgrove.com")),
+        "{}",
+        shown.join("\n")
+    );
+    has(
+        &shown,
+        "tenant     1 federated domain of the tenant is not watched: backdoor.fabrikam.com",
+    );
+    let screen = screen_text(&draw(&app));
+    assert!(screen.contains("2 UNWATCHED"), "{screen}");
 }
 
 #[test]

@@ -131,6 +131,7 @@ fn contoso() -> DomainStatus {
             last_run: Some(now() - Duration::hours(6)),
             federation_id: Some("6601d14b-d113-8f64-fda2-9b5ddda18ecc".to_owned()),
             issuer_uri: Some("http://fs.contoso.com/adfs/services/trust".to_owned()),
+            mfa_behavior: None,
             passive_sign_in_uri: None,
             as_of: Some(now() - Duration::minutes(4)),
         })),
@@ -166,6 +167,9 @@ fn contoso() -> DomainStatus {
         },
         // A verdict made by hand: re-assessed at every chance.
         verdict_holds: None,
+        history: fedcert::history::CertHistory::new("contoso.com"),
+        history_problem: None,
+        changes: None,
     }
 }
 

@@ -95,7 +95,7 @@ fn the_demo_reads_its_entra_side_through_graph_with_its_own_secret() {
 fn wait_for_the_demo(tui: &mut Session) {
     tui.wait_for("every demo verdict", |s| {
         let text = s.contents();
-        text.contains("4 CRIT 4 WARN 2 UNKNOWN 2 OK") && !text.contains("fetching")
+        text.contains("5 CRIT 4 WARN 2 UNKNOWN 2 OK") && !text.contains("fetching")
     });
 }
 

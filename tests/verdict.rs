@@ -8,8 +8,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedcert::assess::{
     Advice, AssessInput, Assessment, Endpoints, EntraSide, EntraSource, FetchFailure, FetchProblem,
-    Finding, IdpFacts, IdpKind, MilestoneKind, Policy, PrimarySource, Rule, Severity, SyncState,
-    assess, next_change,
+    Finding, IdpFacts, IdpKind, MilestoneKind, Policy, PostureInput, PrimarySource, Rule, Severity,
+    SyncState, assess, next_change,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::words;
@@ -234,6 +234,7 @@ impl Scenario {
             policy: &self.policy,
             clock_skew: self.clock_skew,
             endpoints: Some(&self.endpoints),
+            posture: PostureInput::default(),
         }
     }
     fn run(&self) -> Assessment {
@@ -268,8 +269,21 @@ fn failure(text: &str) -> FetchFailure {
     }
 }
 
+/// The findings of the rules of DESIGN.md §4 and the additions that judge the rollover; the
+/// security-posture rules (B1–B4, H1–H4) have tables of their own (`posture_*`).
 fn rules_of(a: &Assessment) -> Vec<(Rule, Severity)> {
-    a.findings.iter().map(|f| (f.rule, f.severity)).collect()
+    a.findings
+        .iter()
+        .filter(|f| !is_posture(f.rule))
+        .map(|f| (f.rule, f.severity))
+        .collect()
+}
+
+fn is_posture(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::B1 | Rule::B2 | Rule::B3 | Rule::B4 | Rule::H1 | Rule::H2 | Rule::H3 | Rule::H4
+    )
 }
 
 type RuleCase = (&'static str, Scenario, &'static [(Rule, Severity)]);
@@ -1616,4 +1630,221 @@ fn failed_reads_get_the_fix_that_fits() {
         assert!(text.contains(says), "{problem:?}: {text}");
         assert!(text.contains("last good snapshot"), "{text}");
     }
+}
+
+// --- Security posture (DESIGN.md §6.5) -----------------------------------------------------------
+
+/// The posture findings (B1–B4, H1–H4) of `scenario` with this posture input.
+fn posture_of(
+    scenario: &Scenario,
+    posture: PostureInput<'_>,
+) -> (Assessment, Vec<(Rule, Severity)>) {
+    let input = AssessInput {
+        posture,
+        ..scenario.input()
+    };
+    let a = assess(&input, now());
+    let found = a
+        .findings
+        .iter()
+        .filter(|f| is_posture(f.rule))
+        .map(|f| (f.rule, f.severity))
+        .collect();
+    (a, found)
+}
+
+fn with_issuer(mut scenario: Scenario, issuer: &str) -> Scenario {
+    let entra = scenario.entra.get_or_insert_with(EntraSide::default);
+    entra.issuer_uri = Some(issuer.to_owned());
+    scenario
+}
+
+#[test]
+fn hygiene_findings_are_info_and_never_change_the_verdict() {
+    let info = |s: Scenario| posture_of(&s, PostureInput::default());
+    let mut sha1_signed = cert(1, days(200));
+    sha1_signed.signature_algorithm = "sha1WithRSAEncryption".into();
+    let (a, found) = info(
+        adfs()
+            .sign_cert(sha1_signed)
+            .signed_by(1)
+            .auto(true)
+            .entra(Some(1), None),
+    );
+    assert_eq!(found, [(Rule::H1, Severity::Info)]);
+    assert_eq!(a.severity, Ok, "info never changes a verdict");
+    assert_eq!(a.findings[0].rule, S1, "the all-clear stays, worst first");
+    let text = words::finding(a.findings.last().unwrap(), &a, now(), None);
+    assert!(text.contains("sha1WithRSAEncryption"), "{text}");
+
+    let mut small = cert(1, days(200));
+    small.key_bits = Some(1024);
+    let (_, found) = info(
+        adfs()
+            .sign_cert(small)
+            .signed_by(1)
+            .auto(true)
+            .entra(Some(1), None),
+    );
+    assert_eq!(found, [(Rule::H2, Severity::Info)]);
+    // An EC key has no RSA size to judge.
+    let mut ec = cert(1, days(200));
+    (ec.key_algorithm, ec.key_bits) = ("EC".into(), Some(256));
+    assert_eq!(
+        info(
+            adfs()
+                .sign_cert(ec)
+                .signed_by(1)
+                .auto(true)
+                .entra(Some(1), None)
+        )
+        .1,
+        []
+    );
+
+    // Three years to the second is fine; a second more is not.
+    let three_years = |extra: i64| {
+        let mut c = cert_from(1, -days(400), days(0));
+        c.not_after = c
+            .not_before
+            .checked_add_months(chrono::Months::new(36))
+            .unwrap()
+            + secs(extra);
+        c
+    };
+    let long = |extra| {
+        info(
+            adfs()
+                .sign_cert(three_years(extra))
+                .signed_by(1)
+                .auto(true)
+                .entra(Some(1), None),
+        )
+        .1
+    };
+    assert_eq!(long(0), []);
+    assert_eq!(long(1), [(Rule::H3, Severity::Info)]);
+
+    // A successor issued by another CA than the primary's.
+    let mut other = cert(2, days(500));
+    (other.subject, other.issuer) = ("CN=ADFS Signing 1".into(), "CN=Other CA".into());
+    let (a, found) = info(healthy(days(100)).sign_cert(other).entra(Some(1), Some(2)));
+    assert_eq!(found, [(Rule::H4, Severity::Info)]);
+    assert_eq!(a.severity, Ok);
+    // Named as the primary is: nothing to say.
+    let mut alike = cert(2, days(500));
+    (alike.subject, alike.issuer) = ("CN=ADFS Signing 1".into(), "CN=ADFS Signing 1".into());
+    assert_eq!(
+        info(healthy(days(100)).sign_cert(alike).entra(Some(1), Some(2))).1,
+        []
+    );
+
+    // An expired signing certificate is judged no more; a warning stays a warning.
+    let mut expired = cert_from(3, -days(800), -days(1));
+    expired.signature_algorithm = "sha1WithRSAEncryption".into();
+    let (a, found) = info(
+        adfs()
+            .sign(1, days(40))
+            .sign_cert(expired)
+            .signed_by(1)
+            .auto(false)
+            .entra(Some(1), None),
+    );
+    assert_eq!(found, []);
+    assert_eq!(a.severity, Warning, "R5 as before");
+}
+
+#[test]
+fn the_issuer_is_judged_against_every_host_of_the_idp_and_the_backdoor_pattern() {
+    let mut idp = healthy(days(200));
+    idp.facts.entity_id = "http://fs.contoso.com/adfs/services/trust".into();
+    idp.facts.sign_in_url = Some("https://sts.contoso.com/adfs/ls/".into());
+    let posture = PostureInput {
+        domain: "sales.contoso.com",
+        metadata_url: Some("https://metadata.contoso.com:8443/federationmetadata.xml"),
+        ..PostureInput::default()
+    };
+    let b3 = |issuer: &str| posture_of(&with_issuer(idp.clone(), issuer), posture).1;
+    for fine in [
+        "http://fs.contoso.com/adfs/services/trust/",
+        "HTTPS://STS.CONTOSO.COM/anything",
+        "https://metadata.contoso.com/x",
+        "http://contoso.com/adfs/services/trust/",
+        "http://sales.contoso.com/adfs/services/trust/",
+    ] {
+        assert_eq!(b3(fine), [], "{fine}");
+    }
+    for wrong in [
+        "http://fs.contoso.net/adfs/services/trust",
+        "urn:uri:o365",
+        "http://othercontoso.com/adfs/services/trust/",
+    ] {
+        assert_eq!(b3(wrong), [(Rule::B3, Warning)], "{wrong}");
+    }
+    // The backdoor pattern is known without the metadata.
+    let never_read = with_issuer(adfs().never_read(None), "http://any.sts/B231A11F");
+    let (a, found) = posture_of(&never_read, posture);
+    assert_eq!(found, [(Rule::B3, Warning)]);
+    assert!(matches!(
+        a.findings
+            .iter()
+            .find(|f| f.rule == Rule::B3)
+            .unwrap()
+            .situation,
+        fedcert::assess::Situation::IssuerElsewhere { backdoor: true, .. }
+    ));
+    assert_eq!(a.severity, Warning, "worse than never read: UNKNOWN");
+}
+
+#[test]
+fn a_change_is_recent_for_exactly_24_hours() {
+    let change = |ago: TimeDelta| fedcert::assess::FederationChange {
+        at: now() - ago,
+        activity: "Set federation settings on domain".into(),
+        actor: "mallory@contoso.com".into(),
+    };
+    for (ago, recent) in [
+        (TimeDelta::hours(24), false),
+        (TimeDelta::hours(24) - secs(1), true),
+        (secs(0), true),
+        // A moment after `now` (a clock ahead of ours) is not said to be "recent" yet.
+        (-secs(60), false),
+    ] {
+        let changes = [change(ago)];
+        let posture = PostureInput {
+            changes: Some(&changes),
+            ..PostureInput::default()
+        };
+        let (a, found) = posture_of(&healthy(days(200)), posture);
+        let expected: &[(Rule, Severity)] = if recent { &[(Rule::B4, Warning)] } else { &[] };
+        assert_eq!(found, expected, "{ago}");
+        assert_eq!(a.severity, if recent { Warning } else { Ok }, "{ago}");
+    }
+}
+
+#[test]
+fn a_certificate_an_import_lists_or_the_idp_publishes_is_the_idps() {
+    // Entra's next slot: certificate 9, which the metadata does not publish.
+    let scenario = healthy(days(200)).entra(Some(1), Some(9));
+    let (a, found) = posture_of(&scenario, PostureInput::default());
+    assert_eq!(found, [(Rule::B1, Critical)]);
+    assert_eq!(a.outage, Some(fedcert::assess::Outage::SuspectedCompromise));
+    // AD FS holds it (an imported Get-AdfsCertificate lists it): a successor staged by hand.
+    let imported = [sha1(9)];
+    let (a, found) = posture_of(
+        &scenario,
+        PostureInput {
+            adfs_certificates: &imported,
+            ..PostureInput::default()
+        },
+    );
+    assert_eq!(found, []);
+    assert_eq!(a.outage, None);
+    // Published as the token-decrypting certificate: R2's business when it breaks sign-in,
+    // not a backdoor.
+    let (_, found) = posture_of(
+        &scenario.clone().encrypt(9, days(200)),
+        PostureInput::default(),
+    );
+    assert_eq!(found, []);
 }

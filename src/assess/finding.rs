@@ -55,6 +55,15 @@ pub enum Advice {
     FixMetadata,
     /// Synchronise the clocks (NTP).
     FixClock,
+    /// Entra trusts a certificate the IdP never published: treat it as a compromise, rotate
+    /// ([EMERG]'s double rollover) and rewrite both of Entra's slots, which removes it.
+    RemoveRogue,
+    /// Entra still trusts a certificate the IdP retired: rewrite both slots with the IdP's own
+    /// certificates. `second`: the IdP has no second certificate to fill the other slot with
+    /// yet, so it needs one first (DOMAIN.md "Stale NextSigningCertificate").
+    FlushStale { second: bool },
+    /// Find out who changed the federation settings, and whether it was meant (audit log).
+    ReviewChanges,
     /// Check who signs the metadata; trust that signer with `metadata_signer` if it is right.
     TrustSigner,
     /// Copy nothing from this document: take the certificates from the IdP itself, and find
@@ -265,6 +274,44 @@ pub enum Situation {
     },
     /// C1: the metadata server's clock and this machine's differ.
     ClockSkew { skew: TimeDelta },
+    /// B1: Entra trusts a certificate the IdP never published.
+    NeverPublished {
+        slot: Slot,
+        sha1: Sha1,
+        /// The certificate, when Entra's side carries it readably.
+        cert: Option<Box<CertInfo>>,
+        why: Unvouched,
+    },
+    /// B2: Entra still trusts a certificate the IdP published before and has retired.
+    Retired {
+        slot: Slot,
+        sha1: Sha1,
+        cert: Option<Box<CertInfo>>,
+        /// When fedcert last saw the IdP publish it; `None` when fedcert never saw it published
+        /// but takes it for the IdP's own older certificate (see [`Unvouched`]).
+        last_published: Option<DateTime<Utc>>,
+    },
+    /// B3: Entra's `issuerUri` points elsewhere than the IdP.
+    IssuerElsewhere {
+        issuer: String,
+        /// The IdP's host as fedcert knows it (entityID, sign-in URL, metadata URL).
+        idp_host: Option<String>,
+        /// A known backdoor pattern (`http://any.sts/…`), not just another host.
+        backdoor: bool,
+    },
+    /// B4: the federation settings changed in the last 24 hours; the changes, newest first.
+    RecentChange { changes: Vec<FederationChange> },
+    /// H1–H3: a published signing certificate's hygiene.
+    Hygiene {
+        concern: Hygiene,
+        cert: Box<CertInfo>,
+    },
+    /// H4: the successor's subject or issuer is not the primary's.
+    SuccessorDiffers {
+        successor: Sha1,
+        subject: bool,
+        issuer: bool,
+    },
     /// X1: the signature verifies, but its signer is not trusted.
     UntrustedSigner {
         signer: Option<Sha1>,
@@ -282,4 +329,42 @@ pub enum Situation {
     TlsExpiring { role: TlsRole, cert: Box<TlsCert> },
     /// T2: the sign-in host's TLS certificate is refused (not for its expiry).
     TlsRefused { role: TlsRole, cert: Box<TlsCert> },
+}
+
+/// Why fedcert holds a certificate in Entra for one the IdP never published (B1). A
+/// certificate fedcert saw the IdP publish is B2's, never B1's; so is one that was already in
+/// Entra when fedcert first read Entra's side of the domain and looks like the IdP's own older
+/// certificate (same subject and issuer as a certificate the IdP publishes, and older than it):
+/// the previous primary, retired before fedcert watched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unvouched {
+    /// fedcert read Entra's side before without it, and saw it appear at this moment.
+    AppearedAt(DateTime<Utc>),
+    /// It was there when fedcert first looked (or fedcert reads Entra only from an import) and
+    /// it is not like the IdP's certificates: another subject or issuer, or newer than them.
+    UnlikeTheIdp,
+    /// fedcert has only its thumbprint (typed into the config, or a copy it cannot read as a
+    /// certificate): it cannot tell whose it is.
+    ThumbprintOnly,
+}
+
+/// A certificate-hygiene concern (info: it never changes a verdict).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Hygiene {
+    /// H1: signed with SHA-1 (or an older digest).
+    WeakSignature,
+    /// H2: an RSA key under 2048 bits.
+    SmallKey,
+    /// H3: valid for more than three years.
+    LongValidity,
+}
+
+/// One change to a domain's federation in Entra's audit log.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FederationChange {
+    pub at: DateTime<Utc>,
+    /// `Set federation settings on domain` or `Set domain authentication`.
+    pub activity: String,
+    /// Who: the user's UPN (or name), or the app's name.
+    pub actor: String,
 }

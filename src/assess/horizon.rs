@@ -39,6 +39,14 @@ pub fn next_change(input: &AssessInput<'_>, now: DateTime<Utc>) -> DateTime<Utc>
         now,
         next: DateTime::<Utc>::MAX_UTC,
     };
+    // A change to the federation is a finding (B4) for 24 hours, and its age is said in words.
+    for change in input.posture.changes.unwrap_or_default() {
+        if let Some(end) = change.at.checked_add_signed(super::RECENT_CHANGE) {
+            horizon.instant(end);
+        }
+        horizon.instant(change.at);
+        horizon.countdown(change.at);
+    }
     // T1's thresholds fall on whole days before a TLS certificate's NotAfter, where its
     // countdown changes anyway.
     for tls in input.endpoints.into_iter().flat_map(super::Endpoints::tls) {

@@ -14,6 +14,7 @@ mod endpoints;
 mod facts;
 pub mod finding;
 mod horizon;
+mod posture;
 mod rules;
 pub mod update_status;
 mod verdict;
@@ -22,14 +23,19 @@ pub use endpoints::{
     DocumentSignature, EndpointFacts, Endpoints, SignatureCheck, SigninTls, TlsCert, TlsRefusal,
     TlsRole,
 };
-pub use finding::{Advice, FetchFailure, FetchProblem, Finding, Situation};
+pub use finding::{Advice, FederationChange, FetchFailure, FetchProblem, Finding, Situation};
 pub use horizon::next_change;
+pub use posture::{BACKDOOR_ISSUER_HOST, RECENT_CHANGE};
 
-/// A domain's verdict. Declared in ascending order of concern so that `max()` is the worst:
-/// CRITICAL > WARNING > UNKNOWN > OK.
+/// A domain's verdict, or a finding's weight. Declared in ascending order of concern so that
+/// `max()` is the worst: CRITICAL > WARNING > UNKNOWN > OK > INFO. `Info` is a finding's only
+/// (DESIGN.md §6.5): a domain's verdict is never `Info` and an info finding never changes it,
+/// since every verdict also holds a finding of OK or worse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing, never a reason to act now (certificate hygiene).
+    Info,
     Ok,
     Unknown,
     Warning,
@@ -37,9 +43,11 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// The status word the list and `check` print: `OK`, `WARN`, `CRIT`, `UNKNOWN`.
+    /// The status word the list and `check` print: `OK`, `WARN`, `CRIT`, `UNKNOWN` (and `INFO`
+    /// for a finding).
     pub fn word(self) -> &'static str {
         match self {
+            Self::Info => "INFO",
             Self::Ok => "OK",
             Self::Unknown => "UNKNOWN",
             Self::Warning => "WARN",
@@ -47,19 +55,20 @@ impl Severity {
         }
     }
 
-    /// Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    /// Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; info is OK.
     pub fn exit_code(self) -> u8 {
         match self {
-            Self::Ok => 0,
+            Self::Info | Self::Ok => 0,
             Self::Warning => 1,
             Self::Critical => 2,
             Self::Unknown => 3,
         }
     }
 
-    /// `ok`, `warning`, `critical`, `unknown` (the JSON spelling).
+    /// `ok`, `warning`, `critical`, `unknown`, `info` (the JSON spelling).
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Info => "info",
             Self::Ok => "ok",
             Self::Unknown => "unknown",
             Self::Warning => "warning",
@@ -167,6 +176,8 @@ pub struct EntraSide {
     /// The `internalDomainFederation` id (`-InternalDomainFederationId`).
     pub federation_id: Option<String>,
     pub issuer_uri: Option<String>,
+    /// `federatedIdpMfaBehavior`: whether Entra accepts, enforces or rejects the IdP's MFA.
+    pub mfa_behavior: Option<String>,
     /// `passiveSignInUri`: where Entra sends users to sign in (the sign-in host, DESIGN.md §6.4).
     pub passive_sign_in_uri: Option<String>,
     /// When this side was read (Graph call) or imported.
@@ -348,9 +359,67 @@ pub enum Rule {
     /// its expiry (unknown issuer, name mismatch): browsers may refuse it too (WARNING). The
     /// metadata host's refusal is a failed fetch (R7 / R8).
     T2,
+    /// DESIGN.md §6.5: Entra trusts (signing or next-signing slot) a certificate that the IdP
+    /// does not publish, that no import shows and that fedcert never saw the IdP publish — the
+    /// federation-backdoor pattern (CRITICAL, even with the primary in sync).
+    B1,
+    /// DESIGN.md §6.5: Entra still trusts a certificate the IdP published before and has
+    /// retired (WARNING: stale, flush it).
+    B2,
+    /// DESIGN.md §6.5: Entra's `issuerUri` names another host than the IdP's, or a known
+    /// backdoor pattern (WARNING).
+    B3,
+    /// DESIGN.md §6.5: Entra's federation settings of the domain changed in the last 24 hours
+    /// (audit log; WARNING naming who and when).
+    B4,
+    /// Hygiene (info): a signing certificate signed with SHA-1.
+    H1,
+    /// Hygiene (info): a signing certificate with an RSA key under 2048 bits.
+    H2,
+    /// Hygiene (info): a signing certificate valid for more than three years.
+    H3,
+    /// Hygiene (info): the successor's subject or issuer differs from the primary's.
+    H4,
+    /// DESIGN.md §6.5, tenant level: a federated domain of the tenant that no `[[domain]]`
+    /// watches (WARNING for the fleet; never a domain's finding).
+    U1,
 }
 
 impl Rule {
+    /// Every rule, in the order of the README's table and the manual page.
+    pub const ALL: [Self; 30] = [
+        Self::S1,
+        Self::S2,
+        Self::S3,
+        Self::R1,
+        Self::R2,
+        Self::R3,
+        Self::R4,
+        Self::R5,
+        Self::R6,
+        Self::R7,
+        Self::R8,
+        Self::R9,
+        Self::R10,
+        Self::R11,
+        Self::E1,
+        Self::C1,
+        Self::X1,
+        Self::X2,
+        Self::X3,
+        Self::T1,
+        Self::T2,
+        Self::B1,
+        Self::B2,
+        Self::B3,
+        Self::B4,
+        Self::H1,
+        Self::H2,
+        Self::H3,
+        Self::H4,
+        Self::U1,
+    ];
+
     pub fn id(self) -> &'static str {
         match self {
             Self::S1 => "S1",
@@ -374,6 +443,15 @@ impl Rule {
             Self::X3 => "X3",
             Self::T1 => "T1",
             Self::T2 => "T2",
+            Self::B1 => "B1",
+            Self::B2 => "B2",
+            Self::B3 => "B3",
+            Self::B4 => "B4",
+            Self::H1 => "H1",
+            Self::H2 => "H2",
+            Self::H3 => "H3",
+            Self::H4 => "H4",
+            Self::U1 => "U1",
         }
     }
 }
@@ -428,6 +506,23 @@ pub struct AssessInput<'a> {
     /// The metadata's signature and the IdP's TLS certificates (rules X1–X3, T1–T2); `None`
     /// when nothing is known of them.
     pub endpoints: Option<&'a Endpoints>,
+    /// What the security-posture rules (B1–B4) look at besides the facts above.
+    pub posture: PostureInput<'a>,
+}
+
+/// What the security-posture rules look at besides the verdict's facts (DESIGN.md §6.5).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PostureInput<'a> {
+    /// The domain's name: `-SupportMultipleDomain` makes Entra's issuer one per domain.
+    pub domain: &'a str,
+    /// `metadata_url`: its host is one of the IdP's.
+    pub metadata_url: Option<&'a str>,
+    /// Which certificates fedcert saw the IdP publish and Entra trust, and when.
+    pub history: Option<&'a crate::history::CertHistory>,
+    /// The thumbprints an imported `Get-AdfsCertificate` lists.
+    pub adfs_certificates: &'a [Sha1],
+    /// Entra's audit events for the domain, when they were read.
+    pub changes: Option<&'a [FederationChange]>,
 }
 
 /// Why sign-ins fail now, or will before a planned renewal can finish (DESIGN.md §6.1): the
@@ -441,6 +536,10 @@ pub enum Outage {
     SyncBroken,
     /// The primary is inside the critical threshold and Entra holds no successor.
     CriticalThreshold,
+    /// Not a failing sign-in but an incident all the same: Entra trusts a certificate the IdP
+    /// never published (rule B1), so whoever holds its key signs in as anyone. The runbook is
+    /// [EMERG]'s: rotate twice and rewrite both of Entra's slots.
+    SuspectedCompromise,
 }
 
 /// The verdict for one domain.

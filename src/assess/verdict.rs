@@ -5,13 +5,29 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cert::{CertInfo, Sha1};
 
+use super::posture;
 use super::rules::{self, Context};
 use super::{
     AssessInput, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Milestone, MilestoneKind,
-    Outage, Policy, Primary, PrimarySource, Severity, SyncState,
+    Outage, Policy, Primary, PrimarySource, Rule, Severity, SyncState,
 };
 
 pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
+    // An Entra side that names no certificate says nothing: unknown (R10), not broken.
+    let entra = input
+        .entra
+        .filter(|side| side.signing.is_some() || side.next_signing.is_some());
+    let posture_of = |primary: Option<&CertInfo>, successor: Option<&CertInfo>| {
+        posture::evaluate(&posture::Context {
+            now,
+            idp: input.idp,
+            primary,
+            successor,
+            // The issuer and the audit events stand without certificates.
+            entra: entra.or(input.entra),
+            input: &input.posture,
+        })
+    };
     // The document's signature and the hosts' TLS certificates stand beside the verdict on the
     // token-signing certificates: they never replace its all-clear.
     let endpoints = input.endpoints;
@@ -19,6 +35,7 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
     let Some(idp) = input.idp else {
         let mut findings = vec![rules::never_read(input.fetch_error)];
         findings.extend(tls);
+        findings.extend(posture_of(None, None));
         return without_primary(None, findings);
     };
     let skew = input.clock_skew.and_then(rules::c1);
@@ -30,13 +47,10 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         findings.extend(skew);
         findings.extend(signature);
         findings.extend(tls);
+        findings.extend(posture_of(None, None));
         return without_primary(Some(idp.kind), findings);
     };
     let successor = find_successor(&idp.signing, &primary.cert, now);
-    // An Entra side that names no certificate says nothing: unknown (R10), not broken.
-    let entra = input
-        .entra
-        .filter(|side| side.signing.is_some() || side.next_signing.is_some());
     let sync = sync_state(entra, &primary.cert, successor);
     let context = Context {
         now,
@@ -55,7 +69,18 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
     findings.extend(skew);
     findings.extend(signature);
     findings.extend(tls);
-    let outage = outage(&primary.cert, successor, entra, sync, input.policy, now);
+    let posture = posture_of(Some(&primary.cert), successor);
+    if posture.iter().any(|f| f.severity >= Severity::Warning) {
+        // "No action needed" would contradict a certificate or a change to look into.
+        findings.retain(|f| f.severity != Severity::Ok);
+    }
+    findings.extend(posture);
+    let outage = outage(&primary.cert, successor, entra, sync, input.policy, now).or_else(|| {
+        findings
+            .iter()
+            .any(|f| f.rule == Rule::B1)
+            .then_some(Outage::SuspectedCompromise)
+    });
     Assessment {
         severity: worst(&findings),
         sync,
@@ -220,10 +245,11 @@ fn milestones(expiry: DateTime<Utc>, policy: &Policy) -> Vec<Milestone> {
     milestones
 }
 
+/// The worst finding; an info finding counts as OK (it never changes a verdict).
 fn worst(findings: &[Finding]) -> Severity {
     findings
         .iter()
-        .map(|f| f.severity)
+        .map(|f| f.severity.max(Severity::Ok))
         .max()
         .unwrap_or(Severity::Unknown)
 }

@@ -115,7 +115,7 @@ pub fn script(checklist: &Checklist) -> String {
         if step.phase != phase {
             phase = step.phase;
             if let Some(p) = phase {
-                let _ = writeln!(out, "\n# ==== {} ====", phase_heading(p));
+                let _ = writeln!(out, "\n# ==== {} ====", phase_heading(checklist, p));
             }
         }
         let state = step.state();
@@ -251,16 +251,21 @@ fn checkbox(state: StepState) -> &'static str {
 fn title(checklist: &Checklist) -> &'static str {
     match checklist.mode {
         Mode::Renewal => "Token-signing certificate renewal",
+        Mode::Outage if checklist.is_incident() => {
+            "INCIDENT runbook: suspected compromise of the federation trust"
+        }
         Mode::Outage => "OUTAGE runbook: restore federated sign-in",
     }
 }
 
 /// An outage runbook's section headings.
-fn phase_heading(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Restore => "Restore sign-in (do these first)",
-        Phase::Verify => "Verify",
-        Phase::CleanUp => "Clean up (what a planned renewal would do)",
+fn phase_heading(checklist: &Checklist, phase: Phase) -> &'static str {
+    match (phase, checklist.is_incident()) {
+        (Phase::Restore, true) => "Contain: rotate and rewrite what Entra trusts (do these first)",
+        (Phase::Restore, false) => "Restore sign-in (do these first)",
+        (Phase::Verify, _) => "Verify",
+        (Phase::CleanUp, true) => "Clean up and investigate",
+        (Phase::CleanUp, false) => "Clean up (what a planned renewal would do)",
     }
 }
 
@@ -294,7 +299,7 @@ pub fn markdown(checklist: &Checklist) -> String {
         if step.phase != phase {
             phase = step.phase;
             if let Some(p) = phase {
-                let _ = writeln!(out, "\n## {}", phase_heading(p));
+                let _ = writeln!(out, "\n## {}", phase_heading(checklist, p));
             }
         }
         // Steps sit under their phase's heading in an outage runbook.
@@ -354,7 +359,7 @@ pub fn text(checklist: &Checklist) -> String {
         if step.phase != phase {
             phase = step.phase;
             if let Some(p) = phase {
-                let _ = writeln!(out, "\n== {}", phase_heading(p));
+                let _ = writeln!(out, "\n== {}", phase_heading(checklist, p));
             }
         }
         let _ = writeln!(

@@ -125,6 +125,9 @@ step_ids! {
     VerifyEntra => "verify-entra",
     Promote => "promote",
     RenewDecrypting => "renew-decrypting",
+    SecondCertificate => "second-certificate",
+    RemoveOld => "remove-old-certificate",
+    ReviewChanges => "review-changes",
 }
 
 /// The step that carries out a piece of the verdict's advice for an IdP of this kind; `None` for
@@ -133,15 +136,30 @@ pub fn step_for(advice: Advice, kind: IdpKind) -> Option<StepId> {
     Some(match (advice, kind) {
         (Advice::FindOutAutoRollover, IdpKind::AdFs) => StepId::AutoRollover,
         (Advice::CheckEntra, _) => StepId::Sync,
-        (Advice::GenerateSuccessor | Advice::AddSuccessor, IdpKind::AdFs) => StepId::Generate,
+        // A retired certificate in the next-signing slot needs a second one of the IdP's first.
         (
-            Advice::RotateAtIdp | Advice::GenerateSuccessor | Advice::AddSuccessor,
+            Advice::GenerateSuccessor | Advice::AddSuccessor | Advice::FlushStale { second: true },
+            IdpKind::AdFs,
+        ) => StepId::Generate,
+        (
+            Advice::RotateAtIdp
+            | Advice::GenerateSuccessor
+            | Advice::AddSuccessor
+            | Advice::FlushStale { second: true },
             IdpKind::ThirdParty,
         ) => StepId::IdpRotate,
-        (Advice::UpdateEntra | Advice::MakeMetadataReachable, _) => StepId::UpdateEntra,
+        // Rewriting both of Entra's slots removes a certificate that should not be there.
+        (
+            Advice::UpdateEntra
+            | Advice::MakeMetadataReachable
+            | Advice::RemoveRogue
+            | Advice::FlushStale { second: false },
+            _,
+        ) => StepId::UpdateEntra,
         (Advice::PromoteSuccessor { .. }, _) => StepId::Promote,
         (Advice::UrgentRollover, IdpKind::AdFs) => StepId::UrgentRollover,
         (Advice::RenewDecrypting, _) => StepId::RenewDecrypting,
+        (Advice::ReviewChanges, _) => StepId::ReviewChanges,
         _ => return None,
     })
 }
@@ -432,6 +450,19 @@ impl Checklist {
     pub fn say(&self, finding: &Finding) -> String {
         let step = self.step_of(finding).map(|(_, n)| n);
         crate::words::finding(finding, &self.verdict, self.now, step)
+    }
+
+    /// A suspected compromise, not a failing sign-in: the outage runbook contains, then cleans.
+    pub fn is_incident(&self) -> bool {
+        self.outage == Some(Outage::SuspectedCompromise)
+    }
+
+    /// What a phase is for in this runbook: `restore sign-in`, or `contain` in an incident.
+    pub fn phase_label(&self, phase: Phase) -> &'static str {
+        match (phase, self.is_incident()) {
+            (Phase::Restore, true) => "contain",
+            (phase, _) => phase.label(),
+        }
     }
 
     /// The verdict's leading finding in words.

@@ -31,6 +31,11 @@ pub(crate) struct Facts<'a> {
     pub expired_action: Option<Advice>,
     /// The steps the verdict's findings point to: the checklist always has them.
     pub wanted: Vec<StepId>,
+    /// A retired certificate is to be flushed from Entra (B2): the Entra update rewrites both
+    /// slots. `Some(true)`: the IdP needs a second certificate first.
+    pub flush: Option<bool>,
+    /// Certificates in Entra that the IdP never published (B1), to name in the steps.
+    pub rogue: Vec<Sha1>,
     /// Why the metadata's signature does not verify (rule X2): then nothing is copied from it.
     pub distrust: Option<&'a Invalid>,
     pub entra: Option<&'a EntraSide>,
@@ -75,6 +80,18 @@ impl<'a> Facts<'a> {
                 .iter()
                 .filter_map(|f| {
                     super::step_for(f.advice, input.idp.map_or(IdpKind::AdFs, |i| i.kind))
+                })
+                .collect(),
+            flush: assessment.findings.iter().find_map(|f| match f.advice {
+                Advice::FlushStale { second } => Some(second),
+                _ => None,
+            }),
+            rogue: assessment
+                .findings
+                .iter()
+                .filter_map(|f| match &f.situation {
+                    Situation::NeverPublished { sha1, .. } => Some(*sha1),
+                    _ => None,
                 })
                 .collect(),
             distrust: assessment.findings.iter().find_map(|f| match &f.situation {
@@ -148,16 +165,37 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// An outage that needs a certificate the metadata does not publish yet: what the restore
-    /// steps make, and so what Entra must hold afterwards.
+    /// AD FS generates its own certificates ([EMERG]'s double rollover works): automatic
+    /// rollover on and a self-signed primary.
+    pub fn adfs_managed(&self) -> bool {
+        self.kind == IdpKind::AdFs
+            && self.auto == Some(true)
+            && self.primary.is_none_or(|p| p.self_signed)
+    }
+
+    /// An outage (or a flush) that needs a certificate the metadata does not publish yet: what
+    /// the restore steps make, and so what Entra must hold afterwards.
     pub fn rescue(&self) -> Option<Rescue> {
+        // A suspected compromise replaces every certificate, published or not.
+        if self.outage == Some(Outage::SuspectedCompromise) {
+            return Some(match self.kind {
+                IdpKind::AdFs => Rescue::AdfsNewSecondary,
+                IdpKind::ThirdParty => Rescue::IdpTwoNewCertificates,
+            });
+        }
         if self.successor.is_some() {
             return None;
+        }
+        if self.outage.is_none() && self.flush == Some(true) {
+            return Some(match self.kind {
+                IdpKind::AdFs => Rescue::AdfsNewSecondary,
+                IdpKind::ThirdParty => Rescue::IdpNewCertificate { keep_primary: true },
+            });
         }
         let expired = match self.outage? {
             Outage::PrimaryExpired => true,
             Outage::CriticalThreshold => false,
-            Outage::SyncBroken => return None,
+            Outage::SyncBroken | Outage::SuspectedCompromise => return None,
         };
         Some(match (self.kind, expired) {
             (IdpKind::AdFs, true) => Rescue::AdfsNewPrimary,
@@ -185,6 +223,9 @@ pub(crate) enum Rescue {
     /// The third-party IdP's new certificate, from a file; the primary stays in the signing
     /// slot while it is valid.
     IdpNewCertificate { keep_primary: bool },
+    /// A suspected compromise at a third-party IdP: two new certificates, from two files, in
+    /// both slots.
+    IdpTwoNewCertificates,
 }
 
 /// The steps these facts call for, in runbook order, each with its phase in an outage runbook.
@@ -202,6 +243,11 @@ pub(crate) fn select_steps(facts: &Facts<'_>, run: Option<&Run>) -> Vec<(StepId,
     let Some(outage) = facts.outage else {
         let mut steps = renewal_steps(facts, &touched);
         steps.extend(&wanted);
+        // Flushing a retired certificate is an Entra update, after a second certificate when
+        // the IdP needs one.
+        if facts.flush.is_some() {
+            steps.insert(StepId::UpdateEntra);
+        }
         if steps.contains(&StepId::UpdateEntra) {
             steps.insert(StepId::VerifyEntra);
         }
@@ -213,6 +259,11 @@ pub(crate) fn select_steps(facts: &Facts<'_>, run: Option<&Run>) -> Vec<(StepId,
     let mut clean_up = renewal_steps(facts, &touched);
     clean_up.retain(|id| !NOT_AFTER_AN_OUTAGE.contains(id));
     clean_up.extend(&wanted);
+    if outage == Outage::SuspectedCompromise {
+        // [EMERG]: the old certificate can still be used until it is removed; and who planted
+        // the rogue one is the question of the incident.
+        clean_up.extend([StepId::RemoveOld, StepId::ReviewChanges]);
+    }
     let mut steps: Vec<(StepId, Option<Phase>)> = Vec::new();
     for (ids, phase) in [
         (restore, Phase::Restore),
@@ -282,10 +333,26 @@ fn renewal_steps(facts: &Facts<'_>, touched: &BTreeSet<StepId>) -> BTreeSet<Step
 /// and the steps that prove it.
 fn outage_steps(facts: &Facts<'_>, outage: Outage) -> (Vec<StepId>, Vec<StepId>) {
     use StepId::{
-        Generate, IdpRotate, Promote, UpdateEntra, UrgentRollover, VerifyAdfs, VerifyEntra,
+        Generate, IdpRotate, Promote, RemoveOld, SecondCertificate, UpdateEntra, UrgentRollover,
+        VerifyAdfs, VerifyEntra,
     };
     let adfs = facts.kind == IdpKind::AdFs;
     match outage {
+        // [EMERG] for a suspected compromise: two new certificates (the second one makes Entra
+        // release the old certificate), both written into Entra's slots, which also removes
+        // the certificate the IdP never published.
+        Outage::SuspectedCompromise if facts.adfs_managed() => (
+            vec![UrgentRollover, Generate, UpdateEntra],
+            vec![VerifyAdfs, VerifyEntra],
+        ),
+        Outage::SuspectedCompromise if adfs => (
+            vec![Generate, Promote, RemoveOld, SecondCertificate, UpdateEntra],
+            vec![VerifyAdfs, VerifyEntra],
+        ),
+        Outage::SuspectedCompromise => (
+            vec![IdpRotate, Promote, SecondCertificate, UpdateEntra],
+            vec![VerifyEntra],
+        ),
         // Entra lacks the certificate the IdP signs with: put it there.
         Outage::SyncBroken => (vec![UpdateEntra], vec![VerifyEntra]),
         // [EMERG] for AD FS managing its own certificates; [TSTD] for CA-issued ones: add,

@@ -1,13 +1,14 @@
 //! `fedcert check`: refresh every configured domain once (bounded concurrency) and print one
 //! line per domain, or the JSON report; the exit code is the worst domain's.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::pin::pin;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
-use super::json::{CheckDomain, CheckReport};
+use super::json::{CheckDomain, CheckReport, TenantJson};
 use super::output::{pad, to_file_atomically, to_stdout};
 use super::{CheckArgs, CheckFormat, EXIT_USAGE, Failure, GlobalArgs, Outcome};
 use crate::assess::{EntraSide, Severity};
@@ -15,7 +16,7 @@ use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
 use crate::config::{self, Config, DomainConfig};
 use crate::domain::DomainStatus;
 use crate::fleet::Fleet;
-use crate::poller::{Keep, Sources, refresh_each};
+use crate::poller::{Keep, PollEvent, Sources, refresh_each, refresh_tenants};
 use crate::store::Store;
 
 pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> Outcome {
@@ -48,14 +49,24 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
         tracing::warn!("{problem}");
     }
     let write = |out: &mut dyn Write| match format {
-        CheckFormat::Text => match &empty {
-            Some(problem) => writeln!(out, "UNKNOWN {problem}"),
-            None => write_text(out, statuses, &lists, now),
-        },
-        CheckFormat::Json => write_json(out, statuses, &lists, worst, empty.as_deref(), now),
-        CheckFormat::Prometheus => {
-            out.write_all(super::prometheus::render(statuses, now).as_bytes())
+        CheckFormat::Text => {
+            if let Some(problem) = &empty {
+                writeln!(out, "UNKNOWN {problem}")
+            } else {
+                write_text(out, statuses, &lists, now)?;
+                write_tenants(out, fleet.tenants())
+            }
         }
+        CheckFormat::Json => write_json(
+            out,
+            (statuses, fleet.tenants()),
+            &lists,
+            worst,
+            empty.as_deref(),
+            now,
+        ),
+        CheckFormat::Prometheus => out
+            .write_all(super::prometheus::render_fleet(statuses, fleet.tenants(), now).as_bytes()),
     };
     match &args.output {
         Some(path) => to_file_atomically(path, write)?,
@@ -85,6 +96,9 @@ fn select_domains<'a>(
 
 /// The fleet of `domains`, each refreshed once (at most `concurrency` at a time), keeping `keep`
 /// of what it read, and assessed as of `now`; each result is applied as it arrives.
+/// With Graph, each tenant's posture is read beside them (every configured domain counts as
+/// watched, whatever `domains` holds). Each domain's certificate history is saved in the data
+/// dir.
 pub async fn refresh_all(
     config: &Config,
     domains: &[&DomainConfig],
@@ -93,15 +107,25 @@ pub async fn refresh_all(
 ) -> Fleet {
     let store = Store::default_dir().map(Store::at);
     let mut fleet = Fleet::load(domains.iter().copied(), store.as_ref(), now);
-    let sources = Sources::from_config(config).keeping(keep);
-    let mut events = pin!(refresh_each(
-        domains,
-        &sources,
-        config.settings.concurrency,
-        now
-    ));
-    while let Some(event) = events.next().await {
-        fleet.apply(event, now);
+    let sources = Sources::from_config(config)
+        .keeping(keep)
+        .keeping_history(store);
+    let watched: Vec<String> = config.domains.iter().map(|d| d.name.clone()).collect();
+    let tenants = refresh_tenants(&sources, &watched, now);
+    let refreshed = async {
+        let mut events = pin!(refresh_each(
+            domains,
+            &sources,
+            config.settings.concurrency,
+            now
+        ));
+        while let Some(event) = events.next().await {
+            fleet.apply(event, now);
+        }
+    };
+    let (tenants, ()) = tokio::join!(tenants, refreshed);
+    for posture in tenants {
+        fleet.apply(PollEvent::Tenant(Box::new(posture)), now);
     }
     fleet
 }
@@ -137,7 +161,7 @@ pub(super) fn checklists(
 
 fn write_json(
     out: &mut dyn Write,
-    statuses: &[DomainStatus],
+    (statuses, tenants): (&[DomainStatus], &[crate::tenant::TenantPosture]),
     lists: &[Checklist],
     worst: Severity,
     problem: Option<&str>,
@@ -154,6 +178,7 @@ fn write_json(
             .zip(lists)
             .map(|((d, e), list)| CheckDomain::of(d, e.as_ref(), list, now))
             .collect(),
+        tenants: tenants.iter().map(TenantJson::of).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
@@ -215,6 +240,40 @@ fn write_text(
             pad(&format!("sync {}", a.sync.label()), 12),
             finding
         )?;
+    }
+    Ok(())
+}
+
+/// One line per tenant read through Graph: its unwatched federated domains (U1, WARN), or OK;
+/// a read it was not permitted, or that failed, as a note.
+fn write_tenants(
+    out: &mut dyn Write,
+    tenants: &[crate::tenant::TenantPosture],
+) -> std::io::Result<()> {
+    use crate::words::posture::{access_problem, unwatched};
+    for t in tenants {
+        let name = &t.tenant.name;
+        let what = unwatched(t).unwrap_or_else(|| {
+            if t.unwatched.read().is_some() {
+                "every federated domain of the tenant is watched".to_owned()
+            } else {
+                "its federated domains could not be read".to_owned()
+            }
+        });
+        let mut notes = String::new();
+        if let Some(problem) = access_problem(&t.unwatched) {
+            let _ = write!(notes, " · domain list: {problem}");
+        }
+        if let Some(problem) = access_problem(&t.changes) {
+            let _ = write!(notes, " · audit log: {problem}");
+        }
+        // A list that could not be read is no finding, and no all-clear either.
+        let word = if t.unwatched.read().is_some() {
+            t.severity()
+        } else {
+            Severity::Info
+        };
+        writeln!(out, "{} tenant {name}: {what}{notes}", pad(word.word(), 7))?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::cert::{CertInfo, Sha1, Sha256};
 use crate::checklist::Checklist;
 use crate::domain::{DomainStatus, RefreshError};
 use crate::metadata::{Entity, KeyCert, KeyUse};
+use crate::source::graph::Access;
 
 /// RFC 3339 UTC with `Z`, whole seconds.
 pub fn timestamp(t: &DateTime<Utc>) -> String {
@@ -155,6 +156,77 @@ pub struct CheckReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<&'a str>,
     pub domains: Vec<CheckDomain<'a>>,
+    /// Each tenant read through Graph (DESIGN.md §6.5); empty without Graph.
+    pub tenants: Vec<TenantJson<'a>>,
+}
+
+/// A tenant's posture in `check`.
+#[derive(Serialize)]
+pub struct TenantJson<'a> {
+    pub name: Option<&'a str>,
+    /// Federated domains of the tenant that no `[[domain]]` watches (rule U1).
+    pub unwatched_domains: &'a [String],
+    /// Why a read failed (not a missing permission: see `not_permitted`).
+    pub error: Option<String>,
+    /// Extensions: the tenant's own verdict (WARNING with unwatched domains), the permissions a
+    /// read lacked (Graph answered 403), and what to do.
+    pub severity: &'static str,
+    pub not_permitted: Vec<&'static str>,
+    pub message: Option<String>,
+    #[serde(serialize_with = "ts")]
+    pub read_at: DateTime<Utc>,
+}
+
+impl<'a> TenantJson<'a> {
+    pub fn of(t: &'a crate::tenant::TenantPosture) -> Self {
+        use crate::words::posture::{missing_permission, unwatched};
+        fn failure<T>(access: &Access<T>) -> Option<String> {
+            match access {
+                Access::Failed(e) => Some(e.to_string()),
+                Access::Read(_) | Access::NotPermitted { .. } => None,
+            }
+        }
+        let mut errors: Vec<String> = [failure(&t.unwatched), failure(&t.changes)]
+            .into_iter()
+            .flatten()
+            .collect();
+        // The same client failing twice (say, no token) is one error.
+        errors.dedup();
+        Self {
+            name: Some(t.tenant.name.as_str()),
+            unwatched_domains: t.unwatched_domains(),
+            error: (!errors.is_empty()).then(|| errors.join("; ")),
+            severity: t.severity().as_str(),
+            not_permitted: [
+                missing_permission(&t.unwatched),
+                missing_permission(&t.changes),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            message: unwatched(t),
+            read_at: t.at,
+        }
+    }
+}
+
+/// A certificate fedcert saw the IdP publish, and when (the domain's certificate history).
+#[derive(Serialize)]
+pub struct HistoryJson {
+    pub sha1: Sha1,
+    #[serde(serialize_with = "ts")]
+    pub first_seen: DateTime<Utc>,
+    #[serde(serialize_with = "ts")]
+    pub last_seen: DateTime<Utc>,
+}
+
+/// A change to the domain's federation in Entra's audit log.
+#[derive(Serialize)]
+pub struct ChangeJson<'a> {
+    #[serde(serialize_with = "ts")]
+    pub at: DateTime<Utc>,
+    pub activity: &'a str,
+    pub actor: &'a str,
 }
 
 #[derive(Serialize)]
@@ -173,7 +245,11 @@ pub struct CheckDomain<'a> {
     pub mode: &'static str,
     pub metadata: MetadataJson<'a>,
     pub entra: EntraJson<'a>,
+    /// The certificates fedcert saw the IdP publish, first seen first (DESIGN.md §6.5).
+    pub history: Vec<HistoryJson>,
     /// Extensions.
+    /// Why the saved certificate history could not be used (a corrupt file moved aside).
+    pub history_error: Option<Words<'a, crate::store::StoreError>>,
     pub idp_host: Option<String>,
     pub entity_id: Option<&'a str>,
     pub days_left: Option<f64>,
@@ -286,9 +362,20 @@ pub struct EntraJson<'a> {
     #[serde(serialize_with = "opt_ts")]
     pub last_run: Option<DateTime<Utc>>,
     pub error: Option<Words<'a, RefreshError>>,
+    /// `issuerUri` and `federatedIdpMfaBehavior` (DESIGN.md §6.5).
+    pub issuer_uri: Option<&'a str>,
+    pub mfa_behavior: Option<&'a str>,
+    /// The audit log's changes to the domain's federation in the last 30 days, newest first;
+    /// empty when none, or when they could not be read (see `changes_read`).
+    pub changes: Vec<ChangeJson<'a>>,
     /// Extensions.
     pub signing: Option<String>,
     pub next_signing: Option<String>,
+    /// `read`, `not_permitted` (Graph answered 403: AuditLog.Read.All is missing), `failed`,
+    /// or `null` when the audit log is not read (no Graph).
+    pub changes_read: Option<&'static str>,
+    /// Why the audit log gave nothing, in words.
+    pub changes_note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -296,6 +383,48 @@ pub struct MilestoneJson {
     pub kind: MilestoneKind,
     #[serde(serialize_with = "ts")]
     pub at: DateTime<Utc>,
+}
+
+impl<'a> EntraJson<'a> {
+    /// `entra` in `check`: the side in force (`entra`), the latest Graph error, and the audit
+    /// log's changes.
+    fn of(d: &'a DomainStatus, entra: Option<&'a crate::assess::EntraSide>) -> Self {
+        Self {
+            source: entra.and_then(|e| e.source),
+            update_result: entra
+                .and_then(|e| e.update_result.as_ref())
+                .map(ReportedResult::as_str),
+            last_run: entra.and_then(|e| e.last_run),
+            error: d.entra_error.as_ref().map(Words),
+            issuer_uri: entra.and_then(|e| e.issuer_uri.as_deref()),
+            mfa_behavior: entra.and_then(|e| e.mfa_behavior.as_deref()),
+            changes: d
+                .changes
+                .as_ref()
+                .and_then(Access::read)
+                .map(|list| {
+                    list.iter()
+                        .map(|c| ChangeJson {
+                            at: c.at,
+                            activity: &c.activity,
+                            actor: &c.actor,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            signing: entra.and_then(|e| e.signing).map(|s| s.to_string()),
+            next_signing: entra.and_then(|e| e.next_signing).map(|s| s.to_string()),
+            changes_read: d.changes.as_ref().map(|c| match c {
+                Access::Read(_) => "read",
+                Access::NotPermitted { .. } => "not_permitted",
+                Access::Failed(_) => "failed",
+            }),
+            changes_note: d
+                .changes
+                .as_ref()
+                .and_then(crate::words::posture::access_problem),
+        }
+    }
 }
 
 impl<'a> CheckDomain<'a> {
@@ -351,16 +480,18 @@ impl<'a> CheckDomain<'a> {
                     _ => None,
                 },
             },
-            entra: EntraJson {
-                source: entra.and_then(|e| e.source),
-                update_result: entra
-                    .and_then(|e| e.update_result.as_ref())
-                    .map(ReportedResult::as_str),
-                last_run: entra.and_then(|e| e.last_run),
-                error: d.entra_error.as_ref().map(Words),
-                signing: entra.and_then(|e| e.signing).map(|s| s.to_string()),
-                next_signing: entra.and_then(|e| e.next_signing).map(|s| s.to_string()),
-            },
+            entra: EntraJson::of(d, entra),
+            history: d
+                .history
+                .published_in_order()
+                .into_iter()
+                .map(|(sha1, seen)| HistoryJson {
+                    sha1,
+                    first_seen: seen.first_seen,
+                    last_seen: seen.last_seen,
+                })
+                .collect(),
+            history_error: d.history_problem.as_ref().map(Words),
             idp_host: d.idp_host(),
             entity_id: d.last_good.as_ref().map(|s| s.facts.entity_id.as_str()),
             days_left: a.days_left.map(|d| (d * 100.0).round() / 100.0),

@@ -19,6 +19,8 @@
 //! | `fedcert_metadata_signature_valid` | `domain` | 1 when the metadata's signature is `valid`, 0 otherwise |
 //! | `fedcert_tls_not_after_seconds` | `domain`, `host` | NotAfter of the metadata host's and the sign-in host's TLS certificates, Unix seconds |
 //! | `fedcert_entra_update_result` | `domain`, `result` | 1 when Entra's update result is `success`, else 0 |
+//! | `fedcert_tenant_unwatched_federated_domains` | `tenant` | federated domains of the tenant no `[[domain]]` watches (rule U1; absent when not read) |
+//! | `fedcert_tenant_unwatched_federated_domain` | `tenant`, `domain` | 1 per such domain |
 //! | `fedcert_evaluation_timestamp_seconds` | — | the moment the verdicts were computed for |
 //! | `fedcert_build_info` | `version`, `commit` | 1 |
 //!
@@ -34,6 +36,7 @@ use crate::assess::SyncState;
 use crate::assess::update_status::UpdateResult;
 use crate::cert::{CertInfo, Sha1};
 use crate::domain::DomainStatus;
+use crate::tenant::TenantPosture;
 
 /// The `Content-Type` of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -81,13 +84,23 @@ struct CertSample<'a> {
     cert: &'a CertInfo,
 }
 
-/// Render `statuses` as the text exposition format, as of `now`.
+/// Render `statuses` as the text exposition format, as of `now` (no tenant read).
 pub fn render(statuses: &[DomainStatus], now: DateTime<Utc>) -> String {
+    render_fleet(statuses, &[], now)
+}
+
+/// Render `statuses` and the tenants' posture as the text exposition format, as of `now`.
+pub fn render_fleet(
+    statuses: &[DomainStatus],
+    tenants: &[TenantPosture],
+    now: DateTime<Utc>,
+) -> String {
     let mut out = Exposition::default();
     domain_families(&mut out, statuses, now);
     certificate_families(&mut out, statuses);
     metadata_families(&mut out, statuses);
     entra_family(&mut out, statuses);
+    tenant_families(&mut out, tenants);
     out.family(
         "fedcert_domains",
         "How many federation domains fedcert watches (0: none is configured, nothing is monitored).",
@@ -368,6 +381,40 @@ fn entra_family(out: &mut Exposition, statuses: &[DomainStatus]) {
     }
 }
 
+fn tenant_families(out: &mut Exposition, tenants: &[TenantPosture]) {
+    out.family(
+        "fedcert_tenant_unwatched_federated_domains",
+        "Federated domains of the tenant that no [[domain]] watches (rule U1: each raises the worst verdict to WARNING); absent when the tenant's domains could not be read.",
+    );
+    for t in tenants {
+        if let Some(unwatched) = t.unwatched.read() {
+            out.sample(
+                "fedcert_tenant_unwatched_federated_domains",
+                &[("tenant", tenant_label(t))],
+                &unwatched.len().to_string(),
+            );
+        }
+    }
+    out.family(
+        "fedcert_tenant_unwatched_federated_domain",
+        "One sample per federated domain of the tenant that no [[domain]] watches (always 1).",
+    );
+    for t in tenants {
+        for domain in t.unwatched_domains() {
+            out.sample(
+                "fedcert_tenant_unwatched_federated_domain",
+                &[("tenant", tenant_label(t)), ("domain", domain)],
+                "1",
+            );
+        }
+    }
+}
+
+/// The `tenant` label: the tenant's name as domains name it (`[entra]`'s name or tenant_id).
+fn tenant_label(t: &TenantPosture) -> &str {
+    &t.tenant.name
+}
+
 fn name(d: &DomainStatus) -> &str {
     &d.config.name
 }
@@ -642,6 +689,7 @@ mod tests {
             signing: Some(held.sha1),
             signing_cert: Some(held.clone()),
             issuer_uri: Some("http://fs.fabrikam.example/adfs/services/trust".to_owned()),
+            mfa_behavior: None,
             update_result: Some("success".into()),
             ..EntraSide::default()
         }));

@@ -50,6 +50,9 @@ struct Shared {
     fleet: Mutex<Fleet>,
     clock: Clock,
     refresh: Duration,
+    /// The tenants read through Graph (`[entra]` and each `[[tenant]]`): the metrics are
+    /// complete once each was read too.
+    tenants: usize,
 }
 
 impl Shared {
@@ -63,7 +66,7 @@ impl Shared {
         let now = self.clock.now();
         let mut fleet = self.fleet();
         fleet.reassess_due(now);
-        super::prometheus::render(fleet.statuses(), now)
+        super::prometheus::render_fleet(fleet.statuses(), fleet.tenants(), now)
     }
 
     fn domain_count(&self) -> usize {
@@ -119,6 +122,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
         fleet: Mutex::new(Fleet::load(&config.domains, store.as_ref(), start)),
         clock,
         refresh: config.settings.refresh,
+        tenants: config.all_tenants().count(),
     });
     // Said before the poller starts, so that these lines always come first.
     say!(
@@ -146,7 +150,9 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     let poller::PollerHandle { commands, events } = poller::spawn(
         config.domains.clone(),
         // The metrics show facts, never a certificate's bytes.
-        Sources::from_config(&config).keeping(Keep::Facts),
+        Sources::from_config(&config)
+            .keeping(Keep::Facts)
+            .keeping_history(store),
         options,
     );
     let tracker = tokio::spawn(track(events, Arc::clone(&shared)));
@@ -158,13 +164,15 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     Ok(0)
 }
 
-/// Keep the shared fleet up to date from the poller's events; say once when every domain has
-/// been read (or tried) for the first time, with the tally, so an operator (or a test) knows
-/// the metrics are complete.
+/// Keep the shared fleet up to date from the poller's events; say once when every domain (and
+/// the tenant, with Graph) has been read (or tried) for the first time, with the tally, so an
+/// operator (or a test) knows the metrics are complete.
 async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Shared>) {
     let count = shared.domain_count();
     let mut tried = vec![false; count];
     let mut untried = count;
+    let mut tenants_unread = shared.tenants;
+    let mut said = false;
     while let Some(event) = events.recv().await {
         let mut fleet = shared.fleet();
         if let PollEvent::Finished { domain, outcome } = &event
@@ -172,18 +180,42 @@ async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Share
         {
             tracing::warn!(domain = %status.config.name, "refresh failed: {error}");
         }
-        let Some(Applied::Refreshed(domain)) = fleet.apply(event, shared.clock.now()) else {
-            continue;
-        };
-        if !std::mem::replace(&mut tried[domain.index()], true) {
-            untried -= 1;
-            if untried == 0 {
-                say!(
-                    "fedcert: every domain read once: {}; refreshing every {}",
-                    tally(&fleet),
-                    crate::units::format_duration(shared.refresh)
-                );
+        match fleet.apply(event, shared.clock.now()) {
+            Some(Applied::Refreshed(domain)) => {
+                if !std::mem::replace(&mut tried[domain.index()], true) {
+                    untried -= 1;
+                }
             }
+            Some(Applied::Tenant(_)) => tenants_unread = tenants_unread.saturating_sub(1),
+            Some(Applied::Fetching(_)) | None => continue,
+        }
+        if untried == 0 && tenants_unread == 0 && !std::mem::replace(&mut said, true) {
+            let unwatched: usize = fleet
+                .tenants()
+                .iter()
+                .map(|t| t.unwatched_domains().len())
+                .sum();
+            let unwatched = if unwatched == 0 {
+                String::new()
+            } else {
+                format!(
+                    "; {} of the {} not watched",
+                    crate::words::count(
+                        i64::try_from(unwatched).unwrap_or(i64::MAX),
+                        "federated domain"
+                    ),
+                    if shared.tenants == 1 {
+                        "tenant"
+                    } else {
+                        "tenants"
+                    }
+                )
+            };
+            say!(
+                "fedcert: every domain read once: {}{unwatched}; refreshing every {}",
+                tally(&fleet),
+                crate::units::format_duration(shared.refresh)
+            );
         }
     }
 }
@@ -465,6 +497,7 @@ mod tests {
             .unwrap()
             .with_timezone(&chrono::Utc);
         Shared {
+            tenants: 0,
             fleet: Mutex::new(Fleet::new(vec![DomainStatus::new(
                 DomainConfig::new("contoso.example", "https://fs.contoso.example/metadata.xml"),
                 now,

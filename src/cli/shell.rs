@@ -189,7 +189,7 @@ fn reference(roff: &mut Roff) {
         ),
         (
             "~/.local/share/fedcert/",
-            "The data directory (FEDCERT_DATA_DIR names another): checklist progress, PowerShell imports, the last good metadata, written atomically under a lock.",
+            "The data directory (FEDCERT_DATA_DIR names another): checklist progress, PowerShell imports, each domain's certificate history, the last good metadata, written atomically under a lock.",
         ),
         (
             "~/.local/share/fedcert/signin/",
@@ -266,7 +266,7 @@ fn reference(roff: &mut Roff) {
     }
     roff.control("SH", ["VERDICT RULES"]);
     roff.text([roman(
-        "Each finding cites the rule that produced it; a domain's verdict is its worst finding (CRITICAL > WARNING > UNKNOWN > OK).",
+        "Each finding cites the rule that produced it; a domain's verdict is its worst finding (CRITICAL > WARNING > UNKNOWN > OK); an info finding never changes it.",
     )]);
     for (term, text) in RULES {
         entry(roff, term, text);
@@ -274,7 +274,7 @@ fn reference(roff: &mut Roff) {
 }
 
 /// The rules of the verdict, as the README's table has them.
-const RULES: [(&str, &str); 21] = [
+const RULES: [(&str, &str); 30] = [
     (
         "S1",
         "Automatic rollover, in sync, metadata reachable: OK, no action.",
@@ -353,4 +353,54 @@ const RULES: [(&str, &str); 21] = [
         "T2",
         "The sign-in host's TLS certificate is refused for another reason than its expiry (unknown issuer, another name): WARNING.",
     ),
+    (
+        "B1",
+        "Entra trusts (signing or next-signing slot) a certificate the IdP does not publish, no import shows and fedcert never saw the IdP publish: CRITICAL even in sync, the incident runbook.",
+    ),
+    (
+        "B2",
+        "Entra still trusts a certificate the IdP published before and has retired: WARNING, flush it.",
+    ),
+    (
+        "B3",
+        "Entra's issuerUri names another host than the IdP's, or the backdoor pattern http://any.sts/: WARNING.",
+    ),
+    (
+        "B4",
+        "The domain's federation settings changed in the last 24 hours (audit log): WARNING naming who and when.",
+    ),
+    (
+        "H1",
+        "A published signing certificate is signed with SHA-1: info (never changes the verdict).",
+    ),
+    (
+        "H2",
+        "A published signing certificate has an RSA key under 2048 bits: info.",
+    ),
+    (
+        "H3",
+        "A published signing certificate is valid for more than three years: info.",
+    ),
+    (
+        "H4",
+        "The successor's subject or issuer differs from the primary's: info.",
+    ),
+    (
+        "U1",
+        "A federated domain of the tenant that no [[domain]] watches: WARNING for check's worst verdict.",
+    ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::RULES;
+    use crate::assess::Rule;
+
+    /// The manual page names every rule once, in the order of the README's table.
+    #[test]
+    fn the_manual_page_has_a_line_for_every_rule() {
+        let listed: Vec<&str> = RULES.iter().map(|(id, _)| *id).collect();
+        let rules: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+        assert_eq!(listed, rules);
+    }
+}

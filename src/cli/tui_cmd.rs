@@ -29,7 +29,11 @@ pub async fn run_configured(global: &GlobalArgs, clock: Clock) -> Outcome {
     }
     let config = config::load(&path).map_err(|e| Failure::new(EXIT_DATA, e.to_string()))?;
     looks_from(&config, &mut options);
-    run_tui(&config, Sources::from_config(&config), options).await
+    // Each domain's certificate history is saved in the data dir (the demo keeps its own in
+    // memory: its certificates are made up anew on every start).
+    let sources =
+        Sources::from_config(&config).keeping_history(Store::default_dir().map(Store::at));
+    run_tui(&config, sources, options).await
 }
 
 /// `fedcert demo`: the built-in federation on a loopback server, through the same path. Its

@@ -74,6 +74,11 @@ pub(crate) fn adfs_signing_name(host: &str) -> DistinguishedName {
     common_name(&format!("ADFS Signing - {host}"))
 }
 
+/// The name a known federation backdoor tool gives its certificates: `CN=any.sts`.
+pub(crate) fn backdoor_name() -> DistinguishedName {
+    common_name(crate::assess::BACKDOOR_ISSUER_HOST)
+}
+
 /// The AD FS self-signed token-decrypting certificate name: `CN=ADFS Encryption - fs.contoso.com`.
 pub(crate) fn adfs_encryption_name(host: &str) -> DistinguishedName {
     common_name(&format!("ADFS Encryption - {host}"))

@@ -148,12 +148,45 @@ fn graph_time(at: DateTime<Utc>) -> String {
     )
 }
 
+/// One event of Entra's audit log: a change to a domain's federation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Audit {
+    pub domain: String,
+    pub activity: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Audit {
+    /// Graph's `directoryAudit` object.
+    fn to_json(&self, index: usize) -> Value {
+        json!({
+            "id": format!("Directory_{index:08}"),
+            "category": "DirectoryManagement",
+            "correlationId": "00000000-0000-4000-8000-00000000de04",
+            "result": "success",
+            "resultReason": "",
+            "activityDisplayName": self.activity,
+            "activityDateTime": graph_time(self.at),
+            "loggedByService": "Core Directory",
+            "operationType": "Update",
+            "initiatedBy": {
+                "app": null,
+                "user": { "id": "00000000-0000-4000-8000-00000000de05", "displayName": null, "userPrincipalName": self.actor, "ipAddress": "", "userType": null, "homeTenantId": null, "homeTenantName": null },
+            },
+            "targetResources": [ { "id": null, "displayName": self.domain, "type": "Other", "userPrincipalName": null, "groupId": null, "modifiedProperties": [] } ],
+            "additionalDetails": [],
+        })
+    }
+}
+
 /// The demo tenant as Entra and Graph see it.
 #[derive(Debug)]
 pub(crate) struct Tenant {
     secret: Secret,
     access_token: Secret,
     federations: Vec<Federation>,
+    audits: Vec<Audit>,
 }
 
 impl Tenant {
@@ -163,7 +196,14 @@ impl Tenant {
             secret: Secret::new(format!("demo~{}", random_text())),
             access_token: Secret::new(format!("eyJ0eXAiOiJKV1QifQ.demo-{}.sig", random_text())),
             federations,
+            audits: Vec::new(),
         }
+    }
+
+    /// The same tenant with these events in its audit log.
+    pub(crate) fn with_audits(mut self, audits: Vec<Audit>) -> Self {
+        self.audits = audits;
+        self
     }
 
     /// The app's client secret, for the demo's own Graph client.
@@ -283,6 +323,7 @@ impl Tenant {
         Some(match segments.as_slice() {
             ["domains"] => self.domains(query, host),
             ["domains", domain, "federationConfiguration"] => self.federation(domain),
+            ["auditLogs", "directoryAudits"] => self.directory_audits(query),
             _ => graph_error(
                 StatusCode::BAD_REQUEST,
                 "BadRequest",
@@ -348,6 +389,43 @@ impl Tenant {
         Reply::ok(json!({
             "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#domains('{}')/federationConfiguration", federation.domain),
             "value": [federation.to_json()],
+        }))
+    }
+}
+
+impl Tenant {
+    /// `GET /v1.0/auditLogs/directoryAudits?$filter=activityDisplayName eq '…' and
+    /// activityDateTime ge …`: the filter fedcert sends, read as Graph reads it (anything else
+    /// is refused, as Graph refuses a filter it does not support), newest first.
+    fn directory_audits(&self, query: Option<&str>) -> Reply {
+        let filter = query
+            .into_iter()
+            .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
+            .find(|(k, _)| k == "$filter")
+            .map(|(_, v)| v.into_owned());
+        let parsed = filter.as_deref().and_then(|f| {
+            let (activity, since) = f
+                .strip_prefix("activityDisplayName eq '")?
+                .split_once("' and activityDateTime ge ")?;
+            Some((activity.to_owned(), since.parse::<DateTime<Utc>>().ok()?))
+        });
+        let Some((activity, since)) = parsed else {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                "Request_UnsupportedQuery",
+                &format!("Invalid filter clause: {}", filter.unwrap_or_default()),
+            );
+        };
+        let mut events: Vec<(usize, &Audit)> = self
+            .audits
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.activity == activity && a.at >= since)
+            .collect();
+        events.sort_by_key(|(_, a)| std::cmp::Reverse(a.at));
+        Reply::ok(json!({
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits",
+            "value": events.iter().map(|(i, a)| a.to_json(*i)).collect::<Vec<_>>(),
         }))
     }
 }

@@ -26,7 +26,7 @@ use self::certs::{DemoCa, DemoCert, SerialStyle, Validity};
 pub use self::entra::{CLIENT_ID, MANAGED_DOMAINS, SECRET_ENV, TENANT};
 use self::entra::{Federation, Protocol, Tenant};
 use self::scenarios::{AdFsSetup, IdpSetup, OktaSetup};
-pub use self::scenarios::{ScenarioInfo, UpdateStatus, scenarios};
+pub use self::scenarios::{ScenarioInfo, UNWATCHED_DOMAINS, UpdateStatus, scenarios};
 use self::server::{Page, Pages, Server, Site};
 use crate::cert::Sha1;
 use crate::config::{Config, DomainConfig, EntraConfig};
@@ -90,7 +90,19 @@ impl Demo {
             unplaced.push((domain, path, served, held));
         }
 
-        let tenant = Tenant::new(federations);
+        for domain in UNWATCHED_DOMAINS {
+            federations.push(unwatched_federation(domain, now)?);
+        }
+        let audits = scenarios::AUDIT_LOG
+            .iter()
+            .map(|(domain, activity, actor, hours_ago)| entra::Audit {
+                domain: (*domain).to_owned(),
+                activity: (*activity).to_owned(),
+                actor: (*actor).to_owned(),
+                at: now - TimeDelta::hours(*hours_ago),
+            })
+            .collect();
+        let tenant = Tenant::new(federations).with_audits(audits);
         let secret = tenant.secret().clone();
         let server = Server::start(Site { pages, tenant })
             .await
@@ -247,6 +259,28 @@ fn build(scenario: &ScenarioInfo, now: DateTime<Utc>) -> Result<Built, DemoError
 /// DER of `signingCertificate` / `nextSigningCertificate`.
 type Held = (Option<Vec<u8>>, Option<Vec<u8>>);
 
+/// A federated domain of the demo tenant that the demo config does not watch: federated the
+/// way a known backdoor tool does it (its issuer `http://any.sts/…`, its own certificate).
+fn unwatched_federation(domain: &str, now: DateTime<Utc>) -> Result<Federation, DemoError> {
+    let cert = certs::self_signed(
+        certs::backdoor_name(),
+        Validity::days(-1, 3651),
+        SerialStyle::Random16,
+        now,
+    )?;
+    Ok(Federation {
+        domain: domain.to_owned(),
+        display_name: organization(domain),
+        protocol: Protocol::Saml {
+            issuer: format!("http://{}/8F3A2B1C", crate::assess::BACKDOOR_ISSUER_HOST),
+            sign_in: "https://any.sts/8F3A2B1C/".to_owned(),
+        },
+        signing: Some(cert.der),
+        next_signing: None,
+        update: None,
+    })
+}
+
 /// The token-signing certificate of a farm whose metadata cannot be read: Entra holds it, but
 /// fedcert never sees it in a document.
 fn unpublished_farm_certificate(
@@ -290,10 +324,14 @@ fn build_adfs(
     domain.adfs_primary_server = Some(adfs_primary_server(domain_name));
     domain.support_multiple_domain = adfs.support_multiple_domain;
     let held_der = |index: Option<usize>| index.map(|i| signing[i].der.clone());
-    let held = (
-        held_der(adfs.entra_signing),
-        held_der(adfs.entra_next_signing),
-    );
+    let next = match adfs.rogue_next {
+        // Someone else's certificate, never in the metadata.
+        Some(validity) => Some(
+            certs::self_signed(certs::backdoor_name(), validity, SerialStyle::Random16, now)?.der,
+        ),
+        None => held_der(adfs.entra_next_signing),
+    };
+    let held = (held_der(adfs.entra_signing), next);
     Ok((page("text/xml; charset=utf-8", document), held))
 }
 

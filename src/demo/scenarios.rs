@@ -79,6 +79,9 @@ pub(crate) struct AdFsSetup {
     pub entra_next_signing: Option<usize>,
     /// `-SupportMultipleDomain`: several Entra domains federated with this one farm.
     pub support_multiple_domain: bool,
+    /// Entra's next-signing slot holds a certificate of someone else's, valid as given, that
+    /// the farm never published (the federation backdoor; overrides `entra_next_signing`).
+    pub rogue_next: Option<Validity>,
 }
 
 #[derive(Debug)]
@@ -95,7 +98,7 @@ const fn adfs_cert(until_days: i64) -> Validity {
     Validity::days(until_days - 365, until_days)
 }
 
-static SCENARIOS: [ScenarioInfo; 12] = [
+static SCENARIOS: [ScenarioInfo; 13] = [
     ScenarioInfo {
         name: "healthy",
         domain: "contoso-demo.example",
@@ -114,6 +117,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
             entra_signing: Some(0),
             entra_next_signing: None,
             support_multiple_domain: false,
+            rogue_next: None,
         }),
     },
     ScenarioInfo {
@@ -134,6 +138,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
             entra_signing: Some(0),
             entra_next_signing: Some(1),
             support_multiple_domain: true,
+            rogue_next: None,
         }),
     },
     ScenarioInfo {
@@ -154,6 +159,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
             entra_signing: Some(0),
             entra_next_signing: None,
             support_multiple_domain: false,
+            rogue_next: None,
         }),
     },
     ScenarioInfo {
@@ -174,6 +180,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
             entra_signing: Some(0),
             entra_next_signing: None,
             support_multiple_domain: false,
+            rogue_next: None,
         }),
     },
     ScenarioInfo {
@@ -195,6 +202,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
             entra_signing: Some(0),
             entra_next_signing: None,
             support_multiple_domain: false,
+            rogue_next: None,
         }),
     },
     ScenarioInfo {
@@ -215,6 +223,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
             entra_signing: Some(0),
             entra_next_signing: None,
             support_multiple_domain: false,
+            rogue_next: None,
         }),
     },
     ScenarioInfo {
@@ -235,6 +244,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
             entra_signing: Some(0),
             entra_next_signing: None,
             support_multiple_domain: false,
+            rogue_next: None,
         }),
     },
     ScenarioInfo {
@@ -296,6 +306,7 @@ static SCENARIOS: [ScenarioInfo; 12] = [
             entra_signing: Some(0),
             entra_next_signing: None,
             support_multiple_domain: false,
+            rogue_next: None,
         }),
     },
     ScenarioInfo {
@@ -316,8 +327,58 @@ static SCENARIOS: [ScenarioInfo; 12] = [
             entra_signing: Some(0),
             entra_next_signing: None,
             support_multiple_domain: false,
+            rogue_next: None,
         }),
     },
+    ScenarioInfo {
+        name: "federation-backdoor",
+        domain: "trey-demo.example",
+        shows: "in sync with months left, but Entra's next-signing slot holds a certificate AD FS never published (CN=any.sts), put there 5 hours ago: the federation-backdoor pattern",
+        expected: Severity::Critical,
+        rule: Rule::B1,
+        sync: SyncState::InSync,
+        update: Some(update("success", 1900)),
+        idp: IdpSetup::AdFs(AdFsSetup {
+            display_name: "Trey Research Demo",
+            auto_rollover: Some(true),
+            issuing_ca: None,
+            signing: &[adfs_cert(212)],
+            primary: 0,
+            encryption: adfs_cert(212),
+            entra_signing: Some(0),
+            entra_next_signing: None,
+            support_multiple_domain: false,
+            // AADInternals' backdoor certificates are valid ten years.
+            rogue_next: Some(Validity::days(-1, 3651)),
+        }),
+    },
+];
+
+/// Federated domains of the demo tenant that the demo config does not watch (rule U1): one
+/// federated with the issuer a known backdoor tool sets.
+pub const UNWATCHED_DOMAINS: [&str; 1] = ["backdoor-demo.example"];
+
+/// Entra's audit log in the demo: a domain, the activity, who, and how many hours before the
+/// demo's `now`.
+pub(crate) const AUDIT_LOG: [(&str, &str, &str, i64); 3] = [
+    (
+        "trey-demo.example",
+        "Set federation settings on domain",
+        "hybrid-admin@treydemo.onmicrosoft.example",
+        5,
+    ),
+    (
+        "backdoor-demo.example",
+        "Set domain authentication",
+        "hybrid-admin@treydemo.onmicrosoft.example",
+        6,
+    ),
+    (
+        "contoso-demo.example",
+        "Set federation settings on domain",
+        "alice@contoso-demo.example",
+        600,
+    ),
 ];
 
 /// Every scenario of the demo federation, in the order the demo lists its domains.
@@ -387,6 +448,7 @@ mod tests {
                     .iter()
                     .copied()
                     .chain([adfs.encryption])
+                    .chain(adfs.rogue_next)
                     .collect(),
                 IdpSetup::Okta(okta) => vec![okta.signing],
                 IdpSetup::SignInPage { entra_holds } | IdpSetup::Refused { entra_holds } => {

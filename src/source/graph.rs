@@ -11,6 +11,7 @@
 
 mod credential;
 mod delegated;
+mod posture;
 pub mod signin;
 
 use std::fmt::{self, Write as _};
@@ -28,6 +29,10 @@ use tokio::time::Instant;
 pub use crate::assess::update_status::{ReportedResult, UpdateResult};
 pub use credential::{Credential, CredentialSource, Secret};
 pub use delegated::{DeviceCode, LoginError, Pause, real_pause};
+pub use posture::{
+    AUDIT_PERMISSION, AUDIT_WINDOW, Access, AuditedChange, DOMAINS_PERMISSION,
+    FEDERATION_ACTIVITIES,
+};
 pub use signin::{SignIn, SignInNeeded, SignInStatus, SignInWhy, SignIns};
 
 use super::imports::{date, field, spelled, string};
@@ -295,6 +300,8 @@ pub struct FederationConfiguration {
     pub update_result: Option<ReportedResult>,
     /// `signingCertificateUpdateStatus.lastRunDateTime`.
     pub last_run: Option<DateTime<Utc>>,
+    /// `federatedIdpMfaBehavior`.
+    pub mfa_behavior: Option<String>,
 }
 
 impl FederationConfiguration {
@@ -332,6 +339,7 @@ impl FederationConfiguration {
             next_signing_certificate: certificate("nextSigningCertificate")?,
             update_result,
             last_run,
+            mfa_behavior: string(obj, "federatedIdpMfaBehavior")?,
         })
     }
 
@@ -364,6 +372,7 @@ impl FederationConfiguration {
             last_run: self.last_run,
             federation_id: self.id.clone(),
             issuer_uri: self.issuer_uri.clone(),
+            mfa_behavior: self.mfa_behavior.clone(),
             passive_sign_in_uri: self.passive_sign_in_uri.clone(),
             as_of: Some(as_of),
         }
@@ -506,6 +515,15 @@ impl GraphClient {
                 token: tokio::sync::Mutex::new(None),
             }),
         })
+    }
+
+    /// The tenant as `--tenant` takes it, when this client reads Graph as the operator who
+    /// signed in with `fedcert login`; `None` for an app's secret or certificate.
+    pub fn operator_tenant(&self) -> Option<&str> {
+        match self.inner.credential {
+            Credential::SignedIn(_) => Some(&self.inner.name),
+            Credential::Secret { .. } | Credential::Certificate(_) => None,
+        }
     }
 
     /// `GET {graph}/v1.0/domains/{domain}/federationConfiguration` → the one object Graph returns.

@@ -881,15 +881,32 @@ impl App {
     }
 
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
-        if let Some(Applied::Refreshed(id)) = self.fleet.apply(event, now) {
-            self.order.mark(id.index(), Change::Facts);
-            self.answer_is_stale();
-            // A change to the domain on screen needs no highlight.
-            if self.screen != Screen::List && self.selected == Some(id) {
-                self.fleet.mark_seen(id);
+        match self.fleet.apply(event, now) {
+            Some(Applied::Refreshed(id)) => {
+                self.order.mark(id.index(), Change::Facts);
+                self.answer_is_stale();
+                // A change to the domain on screen needs no highlight.
+                if self.screen != Screen::List && self.selected == Some(id) {
+                    self.fleet.mark_seen(id);
+                }
+                self.settle_selection();
             }
-            self.settle_selection();
+            // A tenant's audit log changes its domains' verdicts.
+            Some(Applied::Tenant(ids)) => {
+                let order = &mut self.order;
+                for id in &ids {
+                    order.mark(id.index(), Change::Verdict);
+                }
+                self.answer_is_stale();
+                self.settle_selection();
+            }
+            Some(Applied::Fetching(_)) | None => {}
         }
+    }
+
+    /// Each tenant's latest posture (unwatched federated domains, audit log).
+    pub fn tenants(&self) -> &[crate::tenant::TenantPosture] {
+        self.fleet.tenants()
     }
 }
 

@@ -128,13 +128,14 @@ fn verdict_of(d: &DomainStatus) -> (Severity, DateTime<Utc>) {
     (d.assessment.severity, expiry)
 }
 
-/// The slot of a severity in [`ListOrder::counts`]: CRIT, WARN, UNKNOWN, OK.
+/// The slot of a severity in [`ListOrder::counts`]: CRIT, WARN, UNKNOWN, OK. A verdict is
+/// never info (an info finding never changes one); it would count as OK.
 pub fn slot(severity: Severity) -> usize {
     match severity {
         Severity::Critical => 0,
         Severity::Warning => 1,
         Severity::Unknown => 2,
-        Severity::Ok => 3,
+        Severity::Ok | Severity::Info => 3,
     }
 }
 

@@ -170,6 +170,7 @@ impl Theme {
             Severity::Warning => self.fg(p.warning).add_modifier(Modifier::BOLD),
             Severity::Unknown => self.fg(p.unknown),
             Severity::Ok => self.fg(p.ok),
+            Severity::Info => self.dim(),
         }
     }
 

@@ -9,13 +9,15 @@ use chrono::{DateTime, Utc};
 use super::endpoints::{tls_certificate, tls_fix, tls_host, tls_identity, tls_refusal};
 use super::{cert_label, days, expiry, moment, short_thumbprint, skew, span, subject};
 use crate::assess::finding::{
-    AutoNext, FetchFailure, FetchProblem, Held, HeldAs, ManualNext, Missing, PendingPhase, Slot,
-    Standing,
+    AutoNext, FetchFailure, FetchProblem, Held, HeldAs, Hygiene, ManualNext, Missing, PendingPhase,
+    Slot, Standing, Unvouched,
 };
 use crate::assess::update_status::UpdateResult;
-use crate::assess::{Advice, Assessment, Finding, IdpKind, PrimarySource, Rule, Situation};
+use crate::assess::{
+    Advice, Assessment, FederationChange, Finding, IdpKind, PrimarySource, Rule, Situation,
+};
 use crate::assess::{TlsCert, TlsRole};
-use crate::cert::Sha1;
+use crate::cert::{CertInfo, Sha1};
 use crate::powershell as ps;
 
 /// The finding as one sentence: what is wrong and what to do next. `step` is the number of the
@@ -82,6 +84,24 @@ pub fn finding_title(f: &Finding) -> String {
         Situation::NoSigningCert { .. } => "no signing certificate",
         Situation::EntraUpdateFailing { .. } => "Entra's own update failing",
         Situation::ClockSkew { .. } => "clock skew",
+        Situation::NeverPublished { .. } => "Entra trusts an unpublished cert",
+        Situation::Retired { .. } => "Entra still trusts a retired cert",
+        Situation::IssuerElsewhere { backdoor: true, .. } => "issuerUri: backdoor pattern",
+        Situation::IssuerElsewhere { .. } => "issuerUri names another host",
+        Situation::RecentChange { .. } => "federation changed in 24 h",
+        Situation::Hygiene {
+            concern: Hygiene::WeakSignature,
+            ..
+        } => "SHA-1 signed certificate",
+        Situation::Hygiene {
+            concern: Hygiene::SmallKey,
+            ..
+        } => "RSA key under 2048 bits",
+        Situation::Hygiene {
+            concern: Hygiene::LongValidity,
+            ..
+        } => "valid over 3 years",
+        Situation::SuccessorDiffers { .. } => "successor named otherwise",
         Situation::UntrustedSigner { .. } => "untrusted signer",
         Situation::InvalidSignature { .. } => "signature invalid",
         Situation::UnsignedRequired { unsupported: None } => "metadata unsigned",
@@ -99,6 +119,14 @@ pub fn finding_title(f: &Finding) -> String {
         Situation::TlsRefused { .. } => "sign-in TLS refused",
     };
     title.to_owned()
+}
+
+/// `signing` / `next-signing`: one of Entra's certificate slots.
+fn slot_name(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Signing => "signing",
+        Slot::NextSigning => "next-signing",
+    }
 }
 
 struct Words<'a> {
@@ -262,6 +290,23 @@ impl Words<'_> {
                     .to_owned()
             }
             Advice::FixClock => "check NTP on this machine and on the IdP".to_owned(),
+            Advice::RemoveRogue => format!(
+                "treat it as a compromise: the steps of the runbook rotate the IdP's certificate twice and then rewrite both of Entra's slots{step}, which removes it; then find out who put it there"
+            ),
+            Advice::FlushStale { second: false } => match &self.a.successor {
+                Some(s) => format!(
+                    "put the primary and the successor {} into Entra{step}, which replaces it",
+                    cert_label(s)
+                ),
+                None => format!("put the primary into Entra{step}, which replaces it"),
+            },
+            Advice::FlushStale { second: true } => format!(
+                "have {} publish a second certificate{step} and put both into Entra, which replaces it",
+                self.idp()
+            ),
+            Advice::ReviewChanges => format!(
+                "find out who changed the domain's federation settings in Entra and whether it was meant{step}"
+            ),
             Advice::TrustSigner => {
                 "check who signs the metadata, and trust that signer with metadata_signer in the domain's config if it is the right one".to_owned()
             }
@@ -323,17 +368,7 @@ impl Words<'_> {
                 failure_text(failure, self.now),
                 failure_fix(failure)
             ),
-            Situation::NeverRead {
-                failure: Some(failure),
-            } => format!(
-                "the metadata has never been read ({}): {}, then refresh",
-                failure_text(failure, self.now),
-                failure_fix(failure)
-            ),
-            Situation::NeverRead { failure: None } => format!(
-                "the metadata has not been read yet: {}",
-                self.todo(f.advice)
-            ),
+            Situation::NeverRead { failure } => self.never_read(failure.as_ref(), f.advice),
             Situation::DecryptingExpiring { cert } => format!(
                 "the token-decrypting certificate {} {}: {}",
                 cert_label(cert),
@@ -354,24 +389,168 @@ impl Words<'_> {
                 last_run,
                 missing,
             } => self.entra_update_failing(result, *last_run, *missing, f.advice),
-            Situation::ClockSkew { skew: delta } => {
-                let direction = if delta.num_seconds() > 0 {
-                    "ahead of"
-                } else {
-                    "behind"
-                };
-                format!(
-                    "the metadata server's clock (HTTP Date) is {} {direction} this machine's; clocks more than 5 minutes apart break federated sign-ins and fedcert's countdowns: {}",
-                    skew(*delta),
-                    self.todo(f.advice)
-                )
-            }
+            Situation::NeverPublished {
+                slot,
+                sha1,
+                cert,
+                why,
+            } => self.never_published(*slot, *sha1, cert.as_deref(), *why, f.advice),
+            Situation::Retired {
+                slot,
+                sha1,
+                cert,
+                last_published,
+            } => self.retired(*slot, *sha1, cert.as_deref(), *last_published, f.advice),
+            Situation::IssuerElsewhere {
+                issuer,
+                idp_host,
+                backdoor,
+            } => self.issuer_elsewhere(issuer, idp_host.as_deref(), *backdoor, f.advice),
+            Situation::RecentChange { changes } => self.recent_change(changes, f.advice),
+            Situation::Hygiene { concern, cert } => hygiene(*concern, cert),
+            Situation::SuccessorDiffers {
+                successor,
+                subject,
+                issuer,
+            } => self.successor_differs(*successor, *subject, *issuer),
+            Situation::ClockSkew { skew: delta } => self.clock_skew(*delta, f.advice),
             Situation::UntrustedSigner { .. }
             | Situation::InvalidSignature { .. }
             | Situation::UnsignedRequired { .. }
             | Situation::TlsExpiring { .. }
             | Situation::TlsRefused { .. } => self.say_endpoint(f).unwrap_or_default(),
         }
+    }
+
+    fn never_read(&self, failure: Option<&FetchFailure>, advice: Advice) -> String {
+        match failure {
+            Some(failure) => format!(
+                "the metadata has never been read ({}): {}, then refresh",
+                failure_text(failure, self.now),
+                failure_fix(failure)
+            ),
+            None => format!("the metadata has not been read yet: {}", self.todo(advice)),
+        }
+    }
+
+    fn clock_skew(&self, delta: chrono::TimeDelta, advice: Advice) -> String {
+        let direction = if delta.num_seconds() > 0 {
+            "ahead of"
+        } else {
+            "behind"
+        };
+        format!(
+            "the metadata server's clock (HTTP Date) is {} {direction} this machine's; clocks more than 5 minutes apart break federated sign-ins and fedcert's countdowns: {}",
+            skew(delta),
+            self.todo(advice)
+        )
+    }
+
+    fn never_published(
+        &self,
+        slot: Slot,
+        sha1: Sha1,
+        cert: Option<&CertInfo>,
+        why: Unvouched,
+        advice: Advice,
+    ) -> String {
+        let label = cert.map_or_else(|| short_thumbprint(sha1), cert_label);
+        let why = match why {
+            Unvouched::AppearedAt(at) => format!(
+                "fedcert saw it appear there at {}, while watching",
+                moment(at)
+            ),
+            Unvouched::UnlikeTheIdp => {
+                "it was there when fedcert first looked, and its names or dates are not like the IdP's certificates"
+                    .to_owned()
+            }
+            Unvouched::ThumbprintOnly => {
+                "fedcert knows only its thumbprint, so nothing says it is the IdP's".to_owned()
+            }
+        };
+        format!(
+            "Entra trusts a certificate your IdP never published: its {} slot holds {label}, which the IdP does not publish, no import shows and fedcert never saw it publish ({why}); whoever holds its key can sign in as any user of the domain (the federation-backdoor pattern): {}",
+            slot_name(slot),
+            self.todo(advice)
+        )
+    }
+
+    fn retired(
+        &self,
+        slot: Slot,
+        sha1: Sha1,
+        cert: Option<&CertInfo>,
+        last_published: Option<DateTime<Utc>>,
+        advice: Advice,
+    ) -> String {
+        let label = cert.map_or_else(|| short_thumbprint(sha1), cert_label);
+        let history = match last_published {
+            Some(at) => format!(
+                "which the IdP published until {} and has retired",
+                moment(at)
+            ),
+            None => "which the IdP does not publish; it was there when fedcert first looked and has the names of the IdP's certificates but is older, so it is presumably one the IdP retired before".to_owned(),
+        };
+        format!(
+            "Entra's {} slot still holds {label}, {history}: Entra accepts tokens signed with it until it is replaced (stale); {}",
+            slot_name(slot),
+            self.todo(advice)
+        )
+    }
+
+    fn issuer_elsewhere(
+        &self,
+        issuer: &str,
+        idp_host: Option<&str>,
+        backdoor: bool,
+        advice: Advice,
+    ) -> String {
+        if backdoor {
+            return format!(
+                "Entra's issuerUri for this domain is {issuer}, the pattern of a known federation backdoor tool (http://{}/…), which lets whoever set it sign in as any user with a certificate of their own: {}, and treat it as a compromise",
+                crate::assess::BACKDOOR_ISSUER_HOST,
+                self.todo(advice)
+            );
+        }
+        let idp = idp_host.map_or_else(String::new, |h| format!(" ({h})"));
+        format!(
+            "Entra's issuerUri for this domain is {issuer}, whose host is not the IdP's{idp}: tokens from the IdP carry another issuer, so either sign-ins fail (AADSTS50107) or Entra trusts someone else's tokens for this domain: {}, then set it back to the IdP's entityID",
+            self.todo(advice)
+        )
+    }
+
+    fn recent_change(&self, changes: &[FederationChange], advice: Advice) -> String {
+        let Some(latest) = changes.first() else {
+            return self.todo(advice);
+        };
+        let more = match changes.len() {
+            1 => String::new(),
+            n => format!(
+                " (and {} before it)",
+                super::count(i64::try_from(n - 1).unwrap_or(i64::MAX), "other change")
+            ),
+        };
+        format!(
+            "Entra's federation settings for this domain changed {} ({}): {} by {}{more}: {}; an unexpected change is how a federation backdoor is planted",
+            super::relative(latest.at, self.now),
+            moment(latest.at),
+            latest.activity,
+            latest.actor,
+            self.todo(advice)
+        )
+    }
+
+    fn successor_differs(&self, successor: Sha1, subject: bool, issuer: bool) -> String {
+        let what = match (subject, issuer) {
+            (true, true) => "subject and issuer",
+            (true, false) => "subject",
+            _ => "issuer",
+        };
+        format!(
+            "the successor {} has another {what} than {}: check that it is the IdP's own certificate before Entra trusts it",
+            self.cert(successor),
+            self.primary()
+        )
     }
 
     /// The metadata's signature and the hosts' TLS certificates (X1–X3, T1–T2).
@@ -679,6 +858,27 @@ impl Words<'_> {
             ),
         };
         format!("{}: {next}", self.manual_head())
+    }
+}
+
+/// A hygiene finding (info): what the certificate has, and what to prefer at its next renewal.
+fn hygiene(concern: Hygiene, cert: &CertInfo) -> String {
+    let label = cert_label(cert);
+    match concern {
+        Hygiene::WeakSignature => format!(
+            "the signing certificate {label} is signed with {}, a digest broken for signatures: prefer SHA-256 when it is next renewed",
+            cert.signature_algorithm
+        ),
+        Hygiene::SmallKey => format!(
+            "the signing certificate {label} has a {}-bit RSA key, under 2048 bits: use 2048 bits or more when it is next renewed",
+            cert.key_bits.unwrap_or_default()
+        ),
+        Hygiene::LongValidity => format!(
+            "the signing certificate {label} is valid for {} ({} to {}), more than three years: a stolen key stays useful that long; prefer a shorter validity when it is next renewed",
+            span(cert.not_after - cert.not_before),
+            super::date(cert.not_before),
+            super::date(cert.not_after)
+        ),
     }
 }
 

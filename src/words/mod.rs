@@ -9,6 +9,7 @@
 mod endpoints;
 mod entra;
 mod findings;
+pub mod posture;
 
 use chrono::{DateTime, TimeDelta, Utc};
 

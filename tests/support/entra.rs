@@ -1,8 +1,10 @@
 //! A loopback stand-in for Entra's sign-in endpoints and Microsoft Graph, for several tenants:
 //! the device authorization grant (`/{tenant}/oauth2/v2.0/devicecode`, then the token endpoint
 //! with `grant_type=urn:ietf:params:oauth:grant-type:device_code`), the refresh-token grant,
-//! and the two Graph reads fedcert makes, answered in Entra's and Graph's shapes (DOMAIN.md §3,
-//! the device code article of the Microsoft identity platform).
+//! and the Graph reads fedcert makes (the domains, a domain's federation, and the audit log —
+//! refused with 403 to a token whose scope lacks `AuditLog.Read.All`, as Graph does), answered
+//! in Entra's and Graph's shapes (DOMAIN.md §3, the device code article of the Microsoft
+//! identity platform).
 //!
 //! The test plays the operator on the other device: it reads the code fedcert shows and calls
 //! [`EntraStandIn::approve`] or [`EntraStandIn::decline`]. Polls can be scripted
@@ -71,6 +73,8 @@ enum Operator {
 
 struct Device {
     tenant: usize,
+    /// The scope the sign-in asked for.
+    scope: String,
     code: String,
     user_code: String,
     operator: Operator,
@@ -87,7 +91,10 @@ struct State {
     scripts: Vec<VecDeque<Poll>>,
     devices: Vec<Device>,
     refresh: HashMap<String, Grant>,
-    access: HashMap<String, usize>,
+    /// Each access token's tenant, and whether its scope holds `AuditLog.Read.All`.
+    access: HashMap<String, (usize, bool)>,
+    /// Each tenant's audit events (`directoryAudit` objects).
+    audits: Vec<Vec<Value>>,
     issued: Vec<String>,
     calls: Vec<Call>,
     interval: u64,
@@ -105,6 +112,7 @@ impl EntraStandIn {
     pub async fn start(tenants: Vec<TenantSpec>, interval: u64) -> Self {
         let state = Arc::new(Mutex::new(State {
             scripts: vec![VecDeque::new(); tenants.len()],
+            audits: vec![Vec::new(); tenants.len()],
             tenants,
             devices: Vec::new(),
             refresh: HashMap::new(),
@@ -138,6 +146,13 @@ impl EntraStandIn {
         let mut state = self.state.lock().unwrap();
         let index = state.tenant_index(tenant).unwrap();
         state.scripts[index].extend(polls.iter().copied());
+    }
+
+    /// `tenant`'s audit log holds `events` (`directoryAudit` objects) from now on.
+    pub fn set_audit_events(&self, tenant: &str, events: Vec<Value>) {
+        let mut state = self.state.lock().unwrap();
+        let index = state.tenant_index(tenant).unwrap();
+        state.audits[index] = events;
     }
 
     /// The operator signs in with `user_code` on the other device.
@@ -235,10 +250,12 @@ impl State {
         token
     }
 
-    /// A token answer for `tenant`: access, refresh and id tokens.
-    fn grant(&mut self, tenant: usize) -> Value {
+    /// A token answer for `tenant`, for a request that asked for `scope`: access, refresh and
+    /// id tokens.
+    fn grant(&mut self, tenant: usize, scope: &str) -> Value {
         let access = self.issue("at", tenant);
-        self.access.insert(access.clone(), tenant);
+        let audit = scope.contains("AuditLog.Read.All");
+        self.access.insert(access.clone(), (tenant, audit));
         let refresh = self.issue("rt", tenant);
         self.refresh.insert(
             refresh.clone(),
@@ -261,7 +278,11 @@ impl State {
         self.issued.push(id_token.clone());
         json!({
             "token_type": "Bearer",
-            "scope": "https://graph.microsoft.com/Domain.Read.All openid profile",
+            "scope": if audit {
+                "https://graph.microsoft.com/Domain.Read.All https://graph.microsoft.com/AuditLog.Read.All openid profile"
+            } else {
+                "https://graph.microsoft.com/Domain.Read.All openid profile"
+            },
             "expires_in": self.access_lifetime,
             "ext_expires_in": self.access_lifetime,
             "access_token": access,
@@ -293,6 +314,7 @@ fn answer(status: u16, body: &Value) -> Reply {
         200 => "OK",
         400 => "Bad Request",
         401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         _ => "Error",
     };
@@ -355,6 +377,7 @@ fn device_code(state: &mut State, tenant: &str, form: &HashMap<String, String>) 
     let user_code = random_hex(4).to_ascii_uppercase();
     state.devices.push(Device {
         tenant: index,
+        scope: form.get("scope").cloned().unwrap_or_default(),
         code: device_code.clone(),
         user_code: user_code.clone(),
         operator: Operator::Waiting,
@@ -439,7 +462,8 @@ fn token(state: &mut State, tenant: &str, form: &HashMap<String, String>) -> Rep
                     // A device code signs in once.
                     state.devices[device].operator = Operator::Waiting;
                     state.devices[device].code.clear();
-                    answer(200, &state.grant(index))
+                    let scope = state.devices[device].scope.clone();
+                    answer(200, &state.grant(index, &scope))
                 }
             }
         }
@@ -449,7 +473,10 @@ fn token(state: &mut State, tenant: &str, form: &HashMap<String, String>) -> Rep
                 Some(Grant {
                     tenant,
                     refused: None,
-                }) if *tenant == index => answer(200, &state.grant(index)),
+                }) if *tenant == index => {
+                    let scope = form.get("scope").cloned().unwrap_or_default();
+                    answer(200, &state.grant(index, &scope))
+                }
                 Some(Grant {
                     refused: Some(code),
                     ..
@@ -478,12 +505,12 @@ fn graph(state: &mut State, request: &Request, path: &str) -> Reply {
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let tenant = state.access.get(bearer).copied();
+    let access = state.access.get(bearer).copied();
     state.calls.push(Call::Graph {
-        tenant: tenant.map(|t| state.tenants[t].id.clone()),
+        tenant: access.map(|(t, _)| state.tenants[t].id.clone()),
         path: path.to_owned(),
     });
-    let Some(tenant) = tenant else {
+    let Some((tenant, audit)) = access else {
         return answer(
             401,
             &json!({ "error": { "code": "InvalidAuthenticationToken", "message": "Access token validation failure." } }),
@@ -525,6 +552,32 @@ fn graph(state: &mut State, request: &Request, path: &str) -> Reply {
                     &json!({ "error": { "code": "Request_ResourceNotFound", "message": format!("Resource '{domain}' does not exist.") } }),
                 ),
             }
+        }
+        ["v1.0", "auditLogs", "directoryAudits"] if !audit => answer(
+            403,
+            &json!({ "error": { "code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation." } }),
+        ),
+        ["v1.0", "auditLogs", "directoryAudits"] => {
+            // fedcert asks for one activity at a time: `activityDisplayName eq '…' and …`.
+            let filter = request
+                .path
+                .split_once('?')
+                .map(|(_, query)| {
+                    form_urlencoded::parse(query.as_bytes())
+                        .find(|(k, _)| k == "$filter")
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default();
+            let value: Vec<&Value> = state.audits[tenant]
+                .iter()
+                .filter(|e| {
+                    e["activityDisplayName"]
+                        .as_str()
+                        .is_some_and(|a| filter.contains(&format!("activityDisplayName eq '{a}'")))
+                })
+                .collect();
+            answer(200, &json!({ "value": value }))
         }
         _ => answer(
             404,

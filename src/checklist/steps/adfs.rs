@@ -196,18 +196,26 @@ fn adfs_generates(f: &Facts<'_>) -> bool {
     f.auto != Some(false) && f.primary.is_none_or(|p| p.self_signed)
 }
 
-pub(super) fn generate(f: &Facts<'_>) -> Step {
-    let evidence = f.successor.map(|s| {
-        (
-            f.idp_seen_at,
-            format!(
-                "successor {} published in the metadata, valid until {}",
-                short(s.sha1),
-                when(s.not_after)
-            ),
-        )
-    });
-    let reason = match (f.outage, f.primary) {
+/// Why the domain needs a new certificate now, for the generate step.
+fn generate_reason(f: &Facts<'_>) -> String {
+    match (f.outage, f.primary) {
+        (Some(Outage::SuspectedCompromise), _) if adfs_generates(f) => {
+            "A suspected compromise (Microsoft's emergency rotation): after the urgent rollover AD FS holds one new \
+             primary; this second new \
+             certificate becomes its secondary. Entra holds on to a previous certificate until both of its slots are \
+             written with new ones: the Entra update puts the two there, and nothing it held before stays trusted."
+                .to_owned()
+        }
+        (Some(Outage::SuspectedCompromise), _) => {
+            "A suspected compromise (Microsoft's emergency rotation): the first of two new certificates. It becomes primary in the next step, \
+             the old one is removed, and a second new one follows; then Entra gets both."
+                .to_owned()
+        }
+        (_, _) if f.flush == Some(true) => {
+            "Entra's next-signing slot still holds a certificate the IdP retired: a second certificate of AD FS's own \
+             gives the Entra update something to put there instead."
+                .to_owned()
+        }
         (Some(Outage::PrimaryExpired), Some(p)) => format!(
             "The primary {} has expired and AD FS holds no successor: add a new certificate now, make it primary in the next step, then put it into Entra.",
             short(p.sha1)
@@ -223,7 +231,21 @@ pub(super) fn generate(f: &Facts<'_>) -> Step {
             expires(p, f.now)
         ),
         (_, None) => String::new(),
-    };
+    }
+}
+
+pub(super) fn generate(f: &Facts<'_>) -> Step {
+    let evidence = f.successor.map(|s| {
+        (
+            f.idp_seen_at,
+            format!(
+                "successor {} published in the metadata, valid until {}",
+                short(s.sha1),
+                when(s.not_after)
+            ),
+        )
+    });
+    let reason = generate_reason(f);
     if adfs_generates(f) {
         let caveat = if f.auto == Some(true) {
             ""
@@ -231,21 +253,28 @@ pub(super) fn generate(f: &Facts<'_>) -> Step {
             "Update-AdfsCertificate works only while AutoCertificateRollover is True and AD FS manages its own (self-signed) \
              certificates (the first step shows which)."
         };
+        // In an incident (or a flush) the reason says it all; the renewal's wording would not fit.
+        let (title, renewal) = if f.outage == Some(Outage::SuspectedCompromise) {
+            ("Generate a second new token-signing certificate", "")
+        } else if f.flush == Some(true) {
+            ("Generate a second token-signing certificate", "")
+        } else {
+            (
+                "Generate a new token-signing certificate",
+                "When the previous step lists a single token-signing certificate, AD FS has not generated the successor: \
+                 generate it here, as secondary; the current primary keeps signing. (The article waits until that \
+                 certificate's NotAfter is within 5 days; fedcert does not wait once AD FS has missed its own generation, \
+                 because Entra needs time to take the new certificate in.)",
+            )
+        };
         return Step::new(
             StepId::Generate,
-            "Generate a new token-signing certificate",
+            title,
             Location::AdfsPrimary,
             Tool::AdfsPowerShell,
         )
         .at_adfs_primary(f.server)
-        .why(&[
-            "When the previous step lists a single token-signing certificate, AD FS has not generated the successor: \
-             generate it here, as secondary; the current primary keeps signing. (The article waits until that \
-             certificate's NotAfter is within 5 days; fedcert does not wait once AD FS has missed its own generation, \
-             because Entra needs time to take the new certificate in.)",
-            &reason,
-            caveat,
-        ])
+        .why(&[renewal, &reason, caveat])
         .commands([ps::UPDATE_TOKEN_SIGNING.to_owned()])
         .warn(URGENT_WARNING)
         .forbid("-Urgent")
@@ -295,16 +324,35 @@ pub(super) fn generate(f: &Facts<'_>) -> Step {
 
 /// [EMERG] step 1: the primary has expired and AD FS manages its own certificates.
 pub(super) fn urgent_rollover(f: &Facts<'_>) -> Step {
-    let expired = f.primary.map_or_else(String::new, |p| {
-        format!(
+    let compromise = f.outage == Some(Outage::SuspectedCompromise);
+    let expired = match f.primary {
+        Some(p) if compromise => format!(
+            "A suspected compromise: Entra trusts a certificate the IdP never published, so whoever put it there may \
+             hold the primary {}'s key too. Replace it at once.",
+            short(p.sha1)
+        ),
+        Some(p) => format!(
             "The primary {} {}: federated sign-ins fail until AD FS signs with a valid certificate and Entra holds it.",
             short(p.sha1),
             expires(p, f.now)
-        )
-    });
+        ),
+        None => String::new(),
+    };
+    let title = if compromise {
+        "Replace the token-signing certificate at once"
+    } else {
+        "Replace the expired token-signing certificate at once"
+    };
+    let fail = if compromise {
+        "An urgent rollover removes the older certificates at once: every relying party that trusts only the old \
+         certificate fails until it reads the new metadata, and Entra until the Entra update two steps on."
+    } else {
+        "An urgent rollover removes the older certificates at once: every relying party that trusts only the old \
+         certificate fails until it reads the new metadata. With the primary expired they fail already."
+    };
     Step::new(
         StepId::UrgentRollover,
-        "Replace the expired token-signing certificate at once",
+        title,
         Location::AdfsPrimary,
         Tool::AdfsPowerShell,
     )
@@ -321,10 +369,7 @@ pub(super) fn urgent_rollover(f: &Facts<'_>) -> Step {
     .expected(vec![
         "one token-signing certificate, IsPrimary True, NotAfter about a year from now".to_owned(),
     ])
-    .warn(
-        "An urgent rollover removes the older certificates at once: every relying party that trusts only the old \
-         certificate fails until it reads the new metadata. With the primary expired they fail already.",
-    )
+    .warn(fail)
     .undo(
         "It cannot be undone: the old certificate is gone. If sign-ins still fail, put the new certificate into Entra at \
          once (the next step)."
@@ -339,7 +384,10 @@ pub(super) fn promote(f: &Facts<'_>) -> Step {
         || "<thumbprint of the new certificate>".to_owned(),
         |s| s.sha1.to_string(),
     );
-    let when_to = if expired {
+    let when_to = if f.outage == Some(Outage::SuspectedCompromise) {
+        "A suspected compromise: switch now, even though Entra does not hold the new certificate yet; sign-ins fail \
+         until the Entra update, a few steps on, so go straight through."
+    } else if expired {
         "The primary has expired, so do it now; Entra must hold the new certificate too (the Entra update step)."
     } else {
         "Only once Entra holds the new certificate (the verification step shows both thumbprints): a switch to a \

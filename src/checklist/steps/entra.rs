@@ -122,10 +122,12 @@ pub(super) fn idp_rotate(f: &Facts<'_>) -> Step {
 }
 
 pub(super) fn update_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
-    let title = if f.outage == Some(Outage::SyncBroken) {
-        "Put the certificate the IdP signs with into Entra ID"
-    } else {
-        "Update Entra ID with the new certificate"
+    let title = match f.outage {
+        Some(Outage::SyncBroken) => "Put the certificate the IdP signs with into Entra ID",
+        Some(Outage::SuspectedCompromise) => {
+            "Rewrite both of Entra's slots with the new certificates"
+        }
+        _ => "Update Entra ID with the new certificate",
     };
     let third_party = f.kind == IdpKind::ThirdParty;
     match (dialect, third_party) {
@@ -157,7 +159,17 @@ fn update_reason(f: &Facts<'_>) -> String {
                     critical threshold): do it now."
                 .to_owned();
         }
+        (Some(Outage::SuspectedCompromise), _) => {
+            return "This removes what should not be trusted: both of Entra's slots get the IdP's two new \
+                    certificates, so the certificate the IdP never published, and the old ones, are trusted no more."
+                .to_owned();
+        }
         _ => {}
+    }
+    if f.flush.is_some() {
+        return "This flushes the retired certificate Entra still trusts: the command writes both slots with the \
+                IdP's own certificates."
+            .to_owned();
     }
     if f.kind == IdpKind::ThirdParty {
         return "Entra reads no metadata from a third-party IdP: always update it by hand."
@@ -193,6 +205,9 @@ enum Source<'a> {
     /// A third-party IdP's new certificate, downloaded as a file; the current primary stays in
     /// the signing slot while it is valid.
     File { keep: Option<&'a CertInfo> },
+    /// A third-party IdP's two new certificates, downloaded as two files (a suspected
+    /// compromise): nothing old stays.
+    TwoFiles,
 }
 
 impl Facts<'_> {
@@ -214,6 +229,7 @@ impl Facts<'_> {
                 },
                 IdpKind::ThirdParty => Source::File { keep: None },
             }),
+            Some(Rescue::IdpTwoNewCertificates) => Some(Source::TwoFiles),
             None => self.primary.map(|primary| Source::Metadata {
                 primary,
                 successor: self.successor,
@@ -264,29 +280,7 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
             if next {
                 prelude.push(ps::ADFS_SECONDARY_VAR.to_owned());
             }
-            let text = match (f.distrust.is_some(), next) {
-                (true, true) => {
-                    "The metadata's signature does not verify, so the commands take the certificates from AD FS \
-                     itself, not from the metadata: its primary ($p) into SigningCertificate and its secondary ($n) \
-                     into NextSigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph \
-                     module installed."
-                }
-                (true, false) => {
-                    "The metadata's signature does not verify, so the commands take the certificate from AD FS \
-                     itself, not from the metadata: its primary ($p) into SigningCertificate. Run them on the \
-                     primary AD FS server with the Microsoft.Graph module installed."
-                }
-                (false, true) => {
-                    "The metadata does not show the new certificate yet, so the commands take both from AD FS: its \
-                     primary ($p) into SigningCertificate and the new secondary ($n) into NextSigningCertificate. \
-                     Run them on the primary AD FS server with the Microsoft.Graph module installed."
-                }
-                (false, false) => {
-                    "The metadata does not show the new primary yet, so the commands take it from AD FS ($p) into \
-                     SigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph module \
-                     installed."
-                }
-            };
+            let text = adfs_text(f.distrust.is_some(), next);
             Filling {
                 prelude,
                 signing: CertArg::Expr(ps::ADFS_PRIMARY_B64),
@@ -296,6 +290,20 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
                 keeps: None,
             }
         }
+        Source::TwoFiles => Filling {
+            prelude: vec![
+                ps::READ_NEW_CERTIFICATE.to_owned(),
+                ps::READ_SECOND_CERTIFICATE.to_owned(),
+            ],
+            signing: CertArg::Expr(ps::NEW_CERTIFICATE_B64),
+            next: Some(CertArg::Expr(ps::SECOND_CERTIFICATE_B64)),
+            text: "Download the two new certificates from the IdP as new-signing.cer (the one it signs with) and \
+                   second-signing.cer (DER) beside where you run this: the command writes both of Entra's slots, so \
+                   no certificate it held before stays trusted."
+                .to_owned(),
+            on_adfs: false,
+            keeps: None,
+        },
         Source::File { keep } => {
             let download = if f.distrust.is_some() {
                 "The metadata's signature does not verify, so nothing is taken from it: download the signing \
@@ -329,6 +337,33 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
                 on_adfs: false,
                 keeps: keep.map(|p| p.sha1),
             }
+        }
+    }
+}
+
+/// Where an update from AD FS takes its certificates, and why not from the metadata.
+fn adfs_text(distrust: bool, next: bool) -> &'static str {
+    match (distrust, next) {
+        (true, true) => {
+            "The metadata's signature does not verify, so the commands take the certificates from AD FS \
+             itself, not from the metadata: its primary ($p) into SigningCertificate and its secondary ($n) \
+             into NextSigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph \
+             module installed."
+        }
+        (true, false) => {
+            "The metadata's signature does not verify, so the commands take the certificate from AD FS \
+             itself, not from the metadata: its primary ($p) into SigningCertificate. Run them on the \
+             primary AD FS server with the Microsoft.Graph module installed."
+        }
+        (false, true) => {
+            "The metadata does not show the new certificate yet, so the commands take both from AD FS: its \
+             primary ($p) into SigningCertificate and the new secondary ($n) into NextSigningCertificate. \
+             Run them on the primary AD FS server with the Microsoft.Graph module installed."
+        }
+        (false, false) => {
+            "The metadata does not show the new primary yet, so the commands take it from AD FS ($p) into \
+             SigningCertificate. Run them on the primary AD FS server with the Microsoft.Graph module \
+             installed."
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod adfs;
 mod entra;
+mod incident;
 mod wording;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,9 @@ pub(crate) fn build_step(id: StepId, f: &Facts<'_>, dialect: Dialect) -> Step {
         StepId::VerifyEntra => entra::verify_entra(f, dialect),
         StepId::Promote => adfs::promote(f),
         StepId::RenewDecrypting => adfs::renew_decrypting(f),
+        StepId::SecondCertificate => incident::second_certificate(f),
+        StepId::RemoveOld => incident::remove_old(f),
+        StepId::ReviewChanges => incident::review_changes(f, dialect),
     }
 }
 

@@ -81,6 +81,26 @@ pub(super) fn expected_entra_slots(f: &Facts<'_>) -> Vec<String> {
             expires(p, f.now)
         )
     };
+    if f.outage == Some(crate::assess::Outage::SuspectedCompromise) {
+        let mut lines = match f.kind {
+            crate::assess::IdpKind::AdFs => vec![
+                "SigningCertificate thumbprint: AD FS's new primary (Get-AdfsCertificate shows it with IsPrimary True)"
+                    .to_owned(),
+                "NextSigningCertificate thumbprint: AD FS's second new certificate (IsPrimary False)".to_owned(),
+            ],
+            crate::assess::IdpKind::ThirdParty => vec![
+                "SigningCertificate thumbprint: the IdP's new certificate (new-signing.cer)".to_owned(),
+                "NextSigningCertificate thumbprint: the second new one (second-signing.cer)".to_owned(),
+            ],
+        };
+        lines.extend(
+            f.rogue
+                .iter()
+                .chain(f.primary.map(|p| &p.sha1))
+                .map(|old| format!("neither slot holds {old} any more")),
+        );
+        return lines;
+    }
     match (f.rescue(), f.primary) {
         (Some(Rescue::AdfsNewPrimary), _) => vec![
             "SigningCertificate thumbprint: AD FS's new primary (Get-AdfsCertificate shows it with IsPrimary True)"
@@ -98,6 +118,10 @@ pub(super) fn expected_entra_slots(f: &Facts<'_>) -> Vec<String> {
         (Some(Rescue::IdpNewCertificate { .. }), _) => {
             vec!["SigningCertificate thumbprint: the IdP's new certificate".to_owned()]
         }
+        (Some(Rescue::IdpTwoNewCertificates), _) => vec![
+            "SigningCertificate thumbprint: the IdP's new certificate (new-signing.cer)".to_owned(),
+            "NextSigningCertificate thumbprint: the second new one (second-signing.cer)".to_owned(),
+        ],
         (_, None) => vec![
             "SigningCertificate: the IdP's primary (fedcert has not read the metadata yet)"
                 .to_owned(),
@@ -118,6 +142,12 @@ pub(super) fn expected_entra_slots(f: &Facts<'_>) -> Vec<String> {
 
 /// What the signing slot's thumbprint should be, for the comment beside the command.
 pub(super) fn expect_primary(f: &Facts<'_>) -> String {
+    if f.outage == Some(crate::assess::Outage::SuspectedCompromise) {
+        return match f.kind {
+            crate::assess::IdpKind::AdFs => "AD FS's new primary".to_owned(),
+            crate::assess::IdpKind::ThirdParty => "the IdP's new certificate".to_owned(),
+        };
+    }
     match (f.rescue(), f.primary) {
         (Some(Rescue::AdfsNewPrimary), _) => "AD FS's new primary".to_owned(),
         (
@@ -139,6 +169,13 @@ pub(super) fn slot_thumbprints(f: &Facts<'_>, fetch: String) -> Vec<String> {
         ps::slot_thumbprint(Slot::Signing, &expect_primary(f)),
     ];
     let next = match (f.rescue(), f.successor) {
+        // A suspected compromise replaces the successor too.
+        (Some(Rescue::AdfsNewSecondary), _)
+            if f.outage == Some(crate::assess::Outage::SuspectedCompromise) =>
+        {
+            Some("AD FS's second new certificate".to_owned())
+        }
+        (Some(Rescue::IdpTwoNewCertificates), _) => Some("the second new certificate".to_owned()),
         (_, Some(s)) => Some(format!("{} (successor)", s.sha1)),
         (Some(Rescue::AdfsNewSecondary), None) => Some("AD FS's new secondary".to_owned()),
         (Some(Rescue::IdpNewCertificate { keep_primary: true }), None) => {

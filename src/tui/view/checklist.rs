@@ -79,7 +79,7 @@ pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App) -> Option<
         render_step(
             frame,
             step_area,
-            step,
+            (step, step.phase.map(|p| list.phase_label(p))),
             (cursor, screen.scroll()),
             theme,
             &keys,
@@ -93,6 +93,10 @@ fn render_steps(frame: &mut Frame, area: Rect, list: &Checklist, cursor: usize, 
     let severity = list.severity;
     let kind = match list.mode {
         ChecklistMode::Renewal => Span::raw("renewal checklist"),
+        ChecklistMode::Outage if list.is_incident() => Span::styled(
+            "INCIDENT runbook: suspected compromise, contain first",
+            theme.error(),
+        ),
         ChecklistMode::Outage => {
             Span::styled("OUTAGE runbook: restore sign-in first", theme.error())
         }
@@ -192,7 +196,7 @@ fn step_row(step: &Step, index: usize, current: bool, width: usize, theme: Theme
 fn render_step(
     frame: &mut Frame,
     area: Rect,
-    step: &Step,
+    (step, phase): (&Step, Option<&'static str>),
     (index, scroll): (usize, usize),
     theme: Theme,
     keys: &StepKeys,
@@ -202,7 +206,7 @@ fn render_step(
         theme.title(),
     ));
     let inner = block.inner(area);
-    let lines = step_lines(step, inner.width, theme, keys);
+    let lines = step_lines(step, phase, inner.width, theme, keys);
     let height = usize::from(inner.height);
     let extent = Extent::clamped(lines.len(), height, scroll);
     let scroll = extent.scroll;
@@ -217,8 +221,15 @@ fn render_step(
     extent
 }
 
-/// Everything the current step shows, as lines `width` columns wide.
-pub fn step_lines(step: &Step, width: u16, theme: Theme, keys: &StepKeys) -> Vec<Line<'static>> {
+/// Everything the current step shows, as lines `width` columns wide; `phase` is what its phase
+/// is called in this runbook ([`Checklist::phase_label`]).
+pub fn step_lines(
+    step: &Step,
+    phase: Option<&str>,
+    width: u16,
+    theme: Theme,
+    keys: &StepKeys,
+) -> Vec<Line<'static>> {
     let width = usize::from(width);
     let mut out = Vec::new();
     let field = |out: &mut Vec<Line<'static>>, key: &str, value: &str, style: Style| {
@@ -259,8 +270,8 @@ pub fn step_lines(step: &Step, width: u16, theme: Theme, keys: &StepKeys) -> Vec
     } else {
         format!("{} · {}", step.where_, step.tool.label())
     };
-    if let Some(phase) = step.phase {
-        field(&mut out, "phase", phase.label(), theme.key());
+    if let Some(phase) = phase {
+        field(&mut out, "phase", phase, theme.key());
     }
     field(&mut out, "where", &place, Style::new());
     for warning in &step.warnings {

@@ -100,8 +100,23 @@ pub fn lines(
     out.heading("Timeline");
     out.text.extend(timeline::lines(status, now, width, theme));
     certificates(&mut out, status, now);
+    history(&mut out, status, now);
     metadata(&mut out, status, now);
     entra(&mut out, status, now);
+    // The domain's own tenant: its unwatched federated domains (U1).
+    for tenant in app
+        .tenants()
+        .iter()
+        .filter(|t| t.tenant.holds(&status.config))
+    {
+        if let Some(unwatched) = words::posture::unwatched(tenant) {
+            out.field_styled(
+                "tenant",
+                &unwatched,
+                out.theme.severity(crate::assess::Severity::Warning),
+            );
+        }
+    }
     out.text
 }
 
@@ -245,6 +260,31 @@ fn refresh_summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     }
 }
 
+/// The audit log's changes to the domain's federation, newest first, or why there are none.
+fn changes(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    let Some(changes) = &status.changes else {
+        return;
+    };
+    if let Some(problem) = words::posture::access_problem(changes) {
+        out.field_styled("changes", &format!("audit log {problem}"), out.theme.dim());
+        return;
+    }
+    let list = changes.read().map_or(&[][..], Vec::as_slice);
+    if list.is_empty() {
+        out.field("changes", "none in the last 30 days (audit log)");
+    }
+    for (i, change) in list.iter().enumerate() {
+        let recent = change.at > now - crate::assess::RECENT_CHANGE;
+        let style = if recent {
+            out.theme.stale()
+        } else {
+            Style::new()
+        };
+        let key = if i == 0 { "changes" } else { "" };
+        out.field_styled(key, &words::posture::change(change, now), style);
+    }
+}
+
 /// The metadata's signature does not verify: its `KeyInfo` names a signer, proves nothing.
 fn signature_invalid(status: &DomainStatus) -> bool {
     status.signature().is_some_and(|s| {
@@ -268,7 +308,16 @@ fn findings(out: &mut Lines, status: &DomainStatus, checklist: &Checklist, open_
     if status.assessment.findings.is_empty() {
         out.text.push(Line::raw("  none"));
     }
-    if checklist.mode == Mode_::Outage {
+    if checklist.is_incident() {
+        let lead = vec![
+            Span::raw("  "),
+            Span::styled("INCIDENT ", out.theme.error()),
+        ];
+        out.lead_text(
+            lead,
+            "Entra trusts a certificate the IdP never published: the checklist rotates and rewrites what Entra trusts first",
+        );
+    } else if checklist.mode == Mode_::Outage {
         let lead = vec![Span::raw("  "), Span::styled("OUTAGE ", out.theme.error())];
         out.lead_text(
             lead,
@@ -411,6 +460,45 @@ fn certificate(
             "does not hold it"
         };
         out.field("Entra", held);
+    }
+}
+
+/// The certificates fedcert saw the IdP publish, and when; which of them Entra still trusts.
+fn history(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
+    out.heading("Certificate history");
+    if let Some(problem) = &status.history_problem {
+        out.field_styled("not used", &problem.to_string(), out.theme.stale());
+    }
+    let published: Vec<Sha1> = status
+        .last_good
+        .iter()
+        .flat_map(|s| s.facts.signing.iter().chain(&s.facts.encryption))
+        .map(|c| c.sha1)
+        .collect();
+    let seen = status.history.published_in_order();
+    if seen.is_empty() {
+        out.text.push(Line::raw("  nothing seen published yet"));
+    }
+    let entra = status.entra();
+    for (sha1, sighting) in seen {
+        let now_or_then = if published.contains(&sha1) && status.last_error.is_none() {
+            "published now".to_owned()
+        } else {
+            format!("last seen {}", words::moment(sighting.last_seen))
+        };
+        let trusted = if entra.as_ref().is_some_and(|e| e.holds(sha1)) {
+            " · Entra trusts it"
+        } else {
+            ""
+        };
+        out.field(
+            &words::short_thumbprint(sha1),
+            &format!(
+                "first seen {} ({}), {now_or_then}{trusted}",
+                words::moment(sighting.first_seen),
+                words::age(sighting.first_seen, now)
+            ),
+        );
     }
 }
 
@@ -623,6 +711,10 @@ fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     if let Some(issuer) = &side.issuer_uri {
         out.field("issuer URI", issuer);
     }
+    if let Some(mfa) = &side.mfa_behavior {
+        out.field("MFA", &words::posture::mfa_behavior(mfa));
+    }
+    changes(out, status, now);
     if let Some(at) = side.as_of {
         out.field(
             "as of",

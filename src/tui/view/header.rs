@@ -44,7 +44,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
             theme.severity(severity),
         ));
     }
-    let clock = format!("{} UTC", now.format("%Y-%m-%d %H:%M:%S"));
+    // A tenant's federated domains that nothing watches (U1): a warning of their own.
+    let unwatched: usize = app
+        .tenants()
+        .iter()
+        .map(|t| t.unwatched_domains().len())
+        .sum();
+    if unwatched > 0 {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!("{unwatched} UNWATCHED"),
+            theme.severity(Severity::Warning),
+        ));
+    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let mut clock = format!("{} UTC", now.format("%Y-%m-%d %H:%M:%S"));
+    if used + 1 + clock.len() > usize::from(area.width) {
+        // The unwatched domains matter more than the date.
+        clock = format!("{} UTC", now.format("%H:%M:%S"));
+    }
     // Say that a tenant needs a sign-in, then that the log pane has something, when there is
     // room beside the counts and the clock.
     let logged = app.log().len();
