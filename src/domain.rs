@@ -8,8 +8,9 @@ use std::ops::{Index, Range};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::assess::{
-    self, AssessInput, Assessment, EndpointFacts, Endpoints, EntraSide, EntraSource, FactsError,
-    FederationChange, FetchFailure, FetchProblem, IdpFacts, PostureInput, SignatureCheck, TlsCert,
+    self, AdfsHolds, AssessInput, Assessment, EndpointFacts, Endpoints, EntraSide, EntraSource,
+    FactsError, FederationChange, FetchFailure, FetchProblem, IdpFacts, Peer, PostureInput,
+    SignatureCheck, TlsCert,
 };
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
@@ -244,9 +245,15 @@ pub struct DomainStatus {
     /// Boxed: most domains of a large fleet have none, and a fleet holds one status per domain.
     pub entra_live: Option<Box<EntraSide>>,
     pub entra_error: Option<RefreshError>,
-    /// `AutoCertificateRollover` and `IsPrimary` from imports, when present.
+    /// `AutoCertificateRollover` from an imported `Get-AdfsProperties`, when present.
     pub imported_auto_rollover: Option<bool>,
-    pub imported_primary: Option<Sha1>,
+    /// The token-signing certificates AD FS holds, from an imported `Get-AdfsCertificate`
+    /// (their `RawData` analysed), when present.
+    pub imported_adfs: Option<AdfsHolds>,
+    /// Its IdP group: the configured domains whose metadata comes from the same IdP (same
+    /// entityID), itself included, in config order, with what Entra holds for each. The fleet
+    /// keeps it up to date; empty until it does (or while the metadata was never read).
+    pub peers: Vec<Peer>,
     /// What was imported from PowerShell for this domain (shown with its age).
     pub imports: Imports,
     pub fetch: FetchState,
@@ -280,7 +287,8 @@ impl DomainStatus {
             entra_live: None,
             entra_error: None,
             imported_auto_rollover: None,
-            imported_primary: None,
+            imported_adfs: None,
+            peers: Vec::new(),
             imports: Imports::default(),
             fetch: FetchState::Idle,
             changed: false,
@@ -291,6 +299,8 @@ impl DomainStatus {
                 outage: None,
                 primary: None,
                 successor: None,
+                successor_source: None,
+                adfs: None,
                 days_left: None,
                 findings: Vec::new(),
                 milestones: Vec::new(),
@@ -320,12 +330,13 @@ impl DomainStatus {
         )
     }
 
-    /// Take in the PowerShell imports: `IsPrimary` decides the primary, `AutoCertificateRollover`
-    /// and the AD FS thresholds replace the config's, and an imported Entra side stands until
-    /// Graph (when configured) reads a live one.
+    /// Take in the PowerShell imports: AD FS's certificate list names the primary (and a
+    /// successor the metadata does not publish yet), `AutoCertificateRollover` and the AD FS
+    /// thresholds replace the config's, and an imported Entra side stands until Graph (when
+    /// configured) reads a live one.
     pub fn apply_imports(&mut self, imports: Imports, now: DateTime<Utc>) {
         self.imported_auto_rollover = imports.auto_rollover();
-        self.imported_primary = imports.primary();
+        self.imported_adfs = imports.adfs_holds();
         if self.entra_live.is_none() {
             self.entra_live = imports.entra_side().map(Box::new);
         }
@@ -373,7 +384,8 @@ impl DomainStatus {
             fetch_error: fetch_error.as_ref(),
             entra: entra.as_ref(),
             auto_rollover: self.auto_rollover(),
-            adfs_primary: self.imported_primary,
+            adfs: self.imported_adfs.as_ref(),
+            peers: &self.peers,
             policy: &self.config.policy,
             clock_skew: self.last_good.as_ref().and_then(|s| s.clock_skew),
             posture: PostureInput {
@@ -424,6 +436,25 @@ impl DomainStatus {
             Some(Err(error)) => self.entra_error = Some(error),
             None => {}
         }
+    }
+
+    /// The entityID of the IdP its last good metadata names: the domains that share it form an
+    /// IdP group.
+    pub fn entity_id(&self) -> Option<&str> {
+        self.last_good.as_ref().map(|s| s.facts.entity_id.as_str())
+    }
+
+    /// The names of the configured domains of its IdP group, itself included, in config order.
+    pub fn group(&self) -> Vec<&str> {
+        if self.peers.is_empty() {
+            return vec![self.config.name.as_str()];
+        }
+        self.peers.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// What Entra holds for it, as its IdP group's peers see it.
+    pub fn entra_certs(&self) -> Option<assess::EntraCerts> {
+        self.entra().map(|e| e.certs()).filter(|c| c.is_known())
     }
 
     /// Take in the saved history (from the data dir): what it knows is added to what this

@@ -6,11 +6,12 @@
 //! Domains are named by [`DomainId`], their place in the config; the poller's events and
 //! commands, the TUI's selection and the list's order all use it.
 
+use std::collections::HashMap;
 use std::ops::Index;
 
 use chrono::{DateTime, Utc};
 
-use crate::assess::Severity;
+use crate::assess::{EntraCerts, Peer, Severity};
 use crate::config::DomainConfig;
 pub use crate::domain::DomainId;
 use crate::domain::{DomainStatus, FetchState};
@@ -49,6 +50,15 @@ pub enum Applied {
 pub struct Fleet {
     domains: Vec<DomainStatus>,
     reassess: Reassess,
+    /// The IdP groups: each entityID's domains in config order, with what Entra holds for each
+    /// as their verdicts last saw it.
+    groups: HashMap<String, Vec<(DomainId, Option<EntraCerts>)>>,
+    /// The entityID each domain is grouped under.
+    grouped_as: Vec<Option<String>>,
+    /// A domain was changed by hand: group everyone again before the next re-assessment.
+    regroup_all: bool,
+    /// Domains re-assessed because their IdP group changed, since [`Self::take_regrouped`].
+    regrouped: Vec<DomainId>,
     /// The latest read of each tenant, in the order they were first read.
     tenants: Vec<TenantPosture>,
     /// Where [`Self::reassess_some_due`] goes on: the domains it had no room for come first.
@@ -62,12 +72,18 @@ impl Fleet {
 
     /// A fleet whose verdicts are recomputed by `reassess` (tests keep hand-made verdicts).
     pub fn with_reassess(domains: Vec<DomainStatus>, reassess: Reassess) -> Self {
-        Self {
+        let mut fleet = Self {
+            grouped_as: vec![None; domains.len()],
             domains,
             reassess,
+            groups: HashMap::new(),
+            regroup_all: false,
+            regrouped: Vec::new(),
             tenants: Vec::new(),
             resume_at: 0,
-        }
+        };
+        fleet.group_everyone(None);
+        fleet
     }
 
     /// The configured `domains`, not fetched yet and assessed as of `now`, each with what was
@@ -135,10 +151,12 @@ impl Fleet {
         self.domains.get(id.index())
     }
 
-    /// A domain to change by hand: its verdict is re-assessed at the next [`Self::reassess_due`].
+    /// A domain to change by hand: its verdict (and its IdP group) is made again at the next
+    /// [`Self::reassess_due`].
     pub fn get_mut(&mut self, id: DomainId) -> Option<&mut DomainStatus> {
         let status = self.domains.get_mut(id.index())?;
         status.verdict_holds = None;
+        self.regroup_all = true;
         Some(status)
     }
 
@@ -170,11 +188,128 @@ impl Fleet {
             PollEvent::Finished { domain, outcome } => {
                 let status = self.domains.get_mut(domain.index())?;
                 status.record(*outcome);
+                self.regroup(domain, Some(now));
+                let status = &mut self.domains[domain.index()];
                 (self.reassess)(status, now);
                 Some(Applied::Refreshed(domain))
             }
             PollEvent::Tenant(posture) => Some(Applied::Tenant(self.apply_tenant(*posture, now))),
         }
+    }
+
+    /// The domains re-assessed because their IdP group changed (a member joined or left, or
+    /// what Entra holds for one changed) since the last call; the refreshed domain itself is
+    /// not among them.
+    pub fn take_regrouped(&mut self) -> Vec<DomainId> {
+        std::mem::take(&mut self.regrouped)
+    }
+
+    /// Put domain `id` in the group of its entityID, and give the members of every group that
+    /// changed (the one it left, the one it joined) their new peers; those whose peers changed
+    /// are re-assessed as of `now` (`None`: left for the caller). `id` itself gets its peers
+    /// but is left for the caller to re-assess.
+    fn regroup(&mut self, id: DomainId, now: Option<DateTime<Utc>>) {
+        let key = self.domains[id.index()].entity_id().map(str::to_owned);
+        let entra = self.domains[id.index()].entra_certs();
+        let old = self.grouped_as[id.index()].clone();
+        let mut touched: Vec<String> = Vec::new();
+        if old != key {
+            if let Some(old) = &old
+                && let Some(members) = self.groups.get_mut(old)
+            {
+                members.retain(|(m, _)| *m != id);
+                if members.is_empty() {
+                    self.groups.remove(old);
+                } else {
+                    touched.push(old.clone());
+                }
+            }
+            if let Some(key) = &key {
+                let members = self.groups.entry(key.clone()).or_default();
+                let at = members.partition_point(|(m, _)| *m < id);
+                members.insert(at, (id, entra));
+                touched.push(key.clone());
+            }
+            self.grouped_as[id.index()] = key;
+        } else if let Some(key) = &key
+            && let Some(members) = self.groups.get_mut(key)
+            && let Some(member) = members.iter_mut().find(|(m, _)| *m == id)
+            && member.1 != entra
+        {
+            member.1 = entra;
+            touched.push(key.clone());
+        }
+        if old.is_some() && self.grouped_as[id.index()].is_none() {
+            self.domains[id.index()].peers.clear();
+        }
+        for key in touched {
+            self.give_peers(&key, Some(id), now);
+        }
+    }
+
+    /// Every member of group `key` gets the group as its peers; those whose peers changed
+    /// (other than `except`) are re-assessed as of `now`.
+    fn give_peers(&mut self, key: &str, except: Option<DomainId>, now: Option<DateTime<Utc>>) {
+        let Some(members) = self.groups.get(key) else {
+            return;
+        };
+        let members = members.clone();
+        for &(member, _) in &members {
+            // A group of one is no group: no peers to hold.
+            let peers: Vec<Peer> = if members.len() < 2 {
+                Vec::new()
+            } else {
+                members
+                    .iter()
+                    .map(|&(m, entra)| Peer {
+                        name: self.domains[m.index()].config.name.clone(),
+                        entra,
+                        this: m == member,
+                    })
+                    .collect()
+            };
+            let status = &mut self.domains[member.index()];
+            if status.peers == peers {
+                continue;
+            }
+            status.peers = peers;
+            if Some(member) == except {
+                continue;
+            }
+            match now {
+                Some(now) => {
+                    (self.reassess)(status, now);
+                    self.regrouped.push(member);
+                }
+                None => status.verdict_holds = None,
+            }
+        }
+    }
+
+    /// Group every domain afresh (at the start, and after changes by hand); the domains whose
+    /// peers changed are re-assessed as of `now` (`None`: at the next [`Self::reassess_due`]).
+    fn group_everyone(&mut self, now: Option<DateTime<Utc>>) {
+        self.groups.clear();
+        self.grouped_as = vec![None; self.domains.len()];
+        for (i, status) in self.domains.iter().enumerate() {
+            if let Some(key) = status.entity_id() {
+                self.groups
+                    .entry(key.to_owned())
+                    .or_default()
+                    .push((DomainId::from_index(i), status.entra_certs()));
+                self.grouped_as[i] = Some(key.to_owned());
+            }
+        }
+        let keys: Vec<String> = self.groups.keys().cloned().collect();
+        for key in keys {
+            self.give_peers(&key, None, now);
+        }
+        for i in 0..self.domains.len() {
+            if self.grouped_as[i].is_none() {
+                self.domains[i].peers.clear();
+            }
+        }
+        self.regroup_all = false;
     }
 
     /// Take in a tenant's posture: keep it (replacing the tenant's earlier read) and give each
@@ -215,6 +350,9 @@ impl Fleet {
     /// (a verdict holds until its next threshold or countdown step, [`crate::assess::next_change`]),
     /// and say which. With 10,000 domains most seconds find none.
     pub fn reassess_due(&mut self, now: DateTime<Utc>) -> Vec<DomainId> {
+        if self.regroup_all {
+            self.group_everyone(None);
+        }
         let mut due = Vec::new();
         for (i, status) in self.domains.iter_mut().enumerate() {
             if status.needs_reassess(now) {
@@ -230,6 +368,9 @@ impl Fleet {
     /// ⌈due / at_most⌉ calls. The TUI's tick uses it to keep a second in which a whole fleet's
     /// countdown moves (10,000 domains sharing one IdP) from holding up keys and frames.
     pub fn reassess_some_due(&mut self, now: DateTime<Utc>, at_most: usize) -> Vec<DomainId> {
+        if self.regroup_all {
+            self.group_everyone(None);
+        }
         let count = self.domains.len();
         let start = if self.resume_at < count {
             self.resume_at
@@ -322,6 +463,7 @@ mod tests {
                 unreadable: Vec::new(),
                 sign_in_url: None,
                 valid_until: None,
+                ws_fed: true,
             },
             http_date: None,
             clock_skew: None,

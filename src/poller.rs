@@ -151,6 +151,20 @@ impl Sources {
         }
     }
 
+    /// Only the metadata's fetcher, no Graph client: what `fedcert import` reads to check a file
+    /// against the domain's IdP (thumbprints and hosts: the facts are enough).
+    pub fn metadata_only(config: &Config) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self {
+            fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
+            graphs: Arc::new([]),
+            has_default: false,
+            keep: Keep::Facts,
+            parsers: Arc::new(Semaphore::new(cores)),
+            history: None,
+        }
+    }
+
     /// The same sources, keeping `keep` of what they read.
     #[must_use]
     pub fn keeping(self, keep: Keep) -> Self {
@@ -368,7 +382,8 @@ fn reserved_name(host: &str) -> bool {
 
 /// Read one domain's metadata, parsed on a blocking thread (a large document while it arrives),
 /// keeping only the facts of the domain's IdP entity (an aggregate's other entities pass by).
-async fn read_metadata(
+/// No Graph: also what `fedcert import` checks a file against.
+pub async fn read_metadata(
     sources: &Sources,
     domain: &DomainConfig,
     at: DateTime<Utc>,

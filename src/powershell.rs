@@ -201,6 +201,67 @@ fn with_next(mut line: String, next: Option<&CertArg>) -> String {
     line
 }
 
+/// A list of values for `foreach`: each single-quoted (a bare word there would run as a command).
+pub(crate) fn quoted_list(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$signing = …` / `$next = …`: the certificates of an update of several domains, once.
+pub(crate) fn certificate_variables(signing: &CertArg, next: Option<&CertArg>) -> Vec<String> {
+    let value = |arg: &CertArg| match arg {
+        // An assignment runs a bare word as a command: base64 is quoted here.
+        CertArg::Base64(b64) => format!("'{b64}'"),
+        CertArg::Expr(expr) => (*expr).to_owned(),
+    };
+    let mut lines = vec![format!("$signing = {}", value(signing))];
+    if let Some(next) = next {
+        lines.push(format!("$next = {}", value(next)));
+    }
+    lines
+}
+
+/// What Entra holds for each domain before an update of several, to put back.
+pub(crate) const SAVE_EACH: &str = "$before = @{}";
+
+/// [`update_federation`] for every domain of an IdP group, with the certificates of
+/// [`certificate_variables`]; what each held before goes into `$before` ([`SAVE_EACH`]).
+pub(crate) fn update_federation_each(domains: &[&str], next: bool) -> String {
+    let next = if next {
+        " -NextSigningCertificate $next"
+    } else {
+        ""
+    };
+    format!(
+        "foreach ($d in {}) {{ $fed = {}; $before[$d] = $fed; Update-MgDomainFederationConfiguration -DomainId $d -InternalDomainFederationId $fed.Id -SigningCertificate $signing{next} }}",
+        quoted_list(domains),
+        get_federation_of_d()
+    )
+}
+
+fn get_federation_of_d() -> &'static str {
+    "Get-MgDomainFederationConfiguration -DomainId $d"
+}
+
+/// Put back what every domain of [`update_federation_each`] held before.
+pub(crate) const RESTORE_FEDERATION_EACH: &str = "foreach ($d in $before.Keys) { Update-MgDomainFederationConfiguration -DomainId $d -InternalDomainFederationId $before[$d].Id -SigningCertificate $before[$d].SigningCertificate -NextSigningCertificate $before[$d].NextSigningCertificate }";
+
+/// The thumbprints Entra holds for every domain of an IdP group, domain by domain.
+pub(crate) fn group_thumbprints(domains: &[&str], msonline: bool) -> String {
+    let fetch = if msonline {
+        "Get-MsolDomainFederationSettings -DomainName $d"
+    } else {
+        get_federation_of_d()
+    };
+    format!(
+        "foreach ($d in {}) {{ $f = {fetch}; foreach ($c in $f.SigningCertificate, $f.NextSigningCertificate) {{ if ($c) {{ '{{0}}  {{1}}' -f $d, [System.Security.Cryptography.X509Certificates.X509Certificate2]::new([Convert]::FromBase64String($c)).Thumbprint }} }} }}",
+        quoted_list(domains)
+    )
+}
+
 /// Put back what `$fed` ([`fetch_federation`]) held before an update.
 pub(crate) fn restore_federation(domain: &str) -> String {
     format!(
@@ -242,6 +303,40 @@ pub(crate) fn msol_update_federated_domain(domain: &str, multiple_domain: bool) 
         multiple_domain_switch(multiple_domain)
     )
 }
+
+/// `$before[$d]`: what Entra holds for each domain before an MSOnline update, to put back.
+pub(crate) fn msol_save_each(domains: &[&str]) -> String {
+    format!(
+        "$before = @{{}}; foreach ($d in {}) {{ $before[$d] = Get-MsolDomainFederationSettings -DomainName $d }}",
+        quoted_list(domains)
+    )
+}
+
+/// [`msol_update_federated_domain`] for every domain of an IdP group.
+pub(crate) fn msol_update_federated_each(domains: &[&str], multiple_domain: bool) -> String {
+    format!(
+        "foreach ($d in {}) {{ Update-MsolFederatedDomain -DomainName $d{} }}",
+        quoted_list(domains),
+        multiple_domain_switch(multiple_domain)
+    )
+}
+
+/// [`msol_set_federation_settings`] for every domain of an IdP group, with the certificates of
+/// [`certificate_variables`].
+pub(crate) fn msol_set_federation_each(domains: &[&str], next: bool) -> String {
+    let next = if next {
+        " -NextSigningCertificate $next"
+    } else {
+        ""
+    };
+    format!(
+        "foreach ($d in {}) {{ Set-MsolDomainFederationSettings -DomainName $d -SigningCertificate $signing{next} }}",
+        quoted_list(domains)
+    )
+}
+
+/// Put back what every domain of [`msol_save_each`] held before.
+pub(crate) const MSOL_RESTORE_EACH: &str = "foreach ($d in $before.Keys) { Set-MsolDomainFederationSettings -DomainName $d -SigningCertificate $before[$d].SigningCertificate -NextSigningCertificate $before[$d].NextSigningCertificate }";
 
 /// `$before`: what Entra holds before an MSOnline update, to put back.
 pub(crate) fn msol_save_settings(domain: &str) -> String {

@@ -132,6 +132,7 @@ impl State {
             unreadable: Vec::new(),
             sign_in_url: None,
             valid_until: None,
+            ws_fed: true,
         }
     }
 
@@ -442,7 +443,8 @@ fn every_generated_state_says_one_thing() {
             fetch_error: None,
             entra: entra.as_ref(),
             auto_rollover: state.auto,
-            adfs_primary: None,
+            adfs: None,
+            peers: &[],
             policy: &policy,
             clock_skew: None,
             endpoints: None,
@@ -511,7 +513,8 @@ fn an_invalid_signature_never_leads_to_pasting_the_documents_certificates() {
                     fetch_error: None,
                     entra: entra.as_ref(),
                     auto_rollover: state.auto,
-                    adfs_primary: None,
+                    adfs: None,
+                    peers: &[],
                     policy: &policy,
                     clock_skew: None,
                     endpoints,
@@ -572,6 +575,28 @@ fn an_invalid_signature_never_leads_to_pasting_the_documents_certificates() {
     assert!(updates > 1_000, "{updates}");
 }
 
+/// What the verdict reads of a generated state alone: no imports, IdP group, endpoints or
+/// history.
+fn plain<'a>(
+    facts: &'a IdpFacts,
+    entra: Option<&'a EntraSide>,
+    auto: Option<bool>,
+    policy: &'a Policy,
+) -> AssessInput<'a> {
+    AssessInput {
+        idp: Some(facts),
+        fetch_error: None,
+        entra,
+        auto_rollover: auto,
+        adfs: None,
+        peers: &[],
+        policy,
+        clock_skew: None,
+        endpoints: None,
+        posture: PostureInput::default(),
+    }
+}
+
 /// The outage runbooks restore sign-in with the commands the sources give: the urgent rollover
 /// and Entra at once for AD FS managing its own certificates; a new certificate made primary
 /// for CA-issued ones; the IdP's current primary into Entra for a broken sync.
@@ -581,18 +606,7 @@ fn outage_runbooks_start_with_what_restores_sign_in() {
     let run = |state: State| {
         let facts = state.facts();
         let entra = state.entra();
-        let input = AssessInput {
-            idp: Some(&facts),
-            fetch_error: None,
-            entra: entra.as_ref(),
-            auto_rollover: state.auto,
-            adfs_primary: None,
-            policy: &policy,
-            clock_skew: None,
-            endpoints: None,
-            posture: PostureInput::default(),
-        };
-        let a = assess(&input, now());
+        let a = assess(&plain(&facts, entra.as_ref(), state.auto, &policy), now());
         let config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
         let list = checklists(&config, &a, Some(&facts), entra.as_ref(), state.auto).remove(0);
         let restore: Vec<StepId> = list
@@ -703,7 +717,8 @@ fn a_decrypting_certificate_in_the_signing_slot_is_named() {
         fetch_error: None,
         entra: entra.as_ref(),
         auto_rollover: state.auto,
-        adfs_primary: None,
+        adfs: None,
+        peers: &[],
         policy: &policy,
         clock_skew: None,
         endpoints: None,
@@ -760,7 +775,8 @@ fn assessed(state: State) -> (Assessment, Vec<Checklist>) {
         fetch_error: None,
         entra: entra.as_ref(),
         auto_rollover: state.auto,
-        adfs_primary: None,
+        adfs: None,
+        peers: &[],
         policy: &policy,
         clock_skew: None,
         endpoints: None,
@@ -933,4 +949,244 @@ fn a_retired_certificate_is_flushed_by_writing_both_slots() {
         lists[0].step_of(b2).map(|(id, _)| id),
         Some(StepId::UpdateEntra)
     );
+}
+
+/// What AD FS's imported list says in the three-sides states.
+#[derive(Clone, Copy, Debug)]
+enum AdfsList {
+    None,
+    /// The primary and a secondary the metadata does not publish (with its RawData).
+    PrimaryAndUnpublishedSecondary,
+    /// Another farm's list: nothing in it is published.
+    OtherFarm,
+}
+
+const UNPUBLISHED_SECONDARY: u8 = 7;
+const OTHER_FARM: u8 = 8;
+
+fn adfs_list(list: AdfsList, facts: &IdpFacts) -> Option<fedcert::assess::AdfsHolds> {
+    use fedcert::assess::{AdfsHeld, AdfsHolds};
+    let primary = facts.signing.first()?;
+    let held = |cert: CertInfo, is_primary: bool| AdfsHeld {
+        sha1: cert.sha1,
+        is_primary,
+        not_after: Some(cert.not_after),
+        cert: Some(cert),
+    };
+    let secondary = cert(
+        UNPUBLISHED_SECONDARY,
+        "Signing 7",
+        now() - TimeDelta::days(1),
+        primary.not_after + TimeDelta::days(365),
+        primary.self_signed,
+    );
+    let certificates = match list {
+        AdfsList::None => return None,
+        AdfsList::PrimaryAndUnpublishedSecondary => {
+            vec![held(primary.clone(), true), held(secondary, false)]
+        }
+        AdfsList::OtherFarm => vec![held(
+            cert(
+                OTHER_FARM,
+                "Other farm",
+                now() - TimeDelta::days(10),
+                now() + TimeDelta::days(300),
+                true,
+            ),
+            true,
+        )],
+    };
+    Some(AdfsHolds {
+        certificates,
+        as_of: Some(now()),
+    })
+}
+
+/// Either side of the marks that matter to the three sides (a subset of the matrix: each
+/// state runs twelve ways).
+const THREE_SIDES_MARKS: [i64; 8] = [
+    -3 * 1440,
+    1440 / 2,
+    2 * 1440 + 100,
+    15 * 1440 - 100,
+    19 * 1440 + 1440 / 2 + 100,
+    35 * 1440 - 100,
+    35 * 1440 + 100,
+    200 * 1440,
+];
+
+/// The three sides and IdP groups say one thing too: an imported AD FS list (matching or
+/// another farm's), a peer of the same IdP holding other certificates in Entra, a passed
+/// validUntil — each finding (A1, A2, V1) fires exactly when its condition holds, points to
+/// the step that carries it out, and the grouped runbook updates every domain of the IdP.
+#[test]
+fn every_three_sides_state_says_one_thing() {
+    let lists = [
+        AdfsList::None,
+        AdfsList::PrimaryAndUnpublishedSecondary,
+        AdfsList::OtherFarm,
+    ];
+    let mut seen = [0usize; 3];
+    let mut checked = 0usize;
+    for state in states()
+        .into_iter()
+        .filter(|s| THREE_SIDES_MARKS.contains(&s.minutes))
+    {
+        for list in lists {
+            for peer_differs in [false, true] {
+                for expired_metadata in [false, true] {
+                    checked +=
+                        three_sides_case(&state, list, peer_differs, expired_metadata, &mut seen);
+                }
+            }
+        }
+    }
+    assert!(checked > 5_000, "{checked}");
+    assert!(
+        seen.iter().all(|&n| n > 100),
+        "A1, A2, V1 each fire: {seen:?}"
+    );
+}
+
+/// One state of [`every_three_sides_state_says_one_thing`]: its verdict's A1, A2 and V1 and its
+/// checklists in both dialects; how many checklists it checked.
+fn three_sides_case(
+    state: &State,
+    list: AdfsList,
+    peer_differs: bool,
+    expired_metadata: bool,
+    seen: &mut [usize; 3],
+) -> usize {
+    use fedcert::assess::{AdfsUse, EntraCerts, Peer};
+    let policy = Policy::default();
+    let mut facts = state.facts();
+    if expired_metadata {
+        facts.valid_until = Some(now() - TimeDelta::hours(1));
+    }
+    let holds = if state.kind == IdpKind::AdFs {
+        adfs_list(list, &facts)
+    } else {
+        None
+    };
+    let entra = state.entra();
+    let peer = EntraCerts {
+        signing: Some(Sha1([if peer_differs { UNPUBLISHED } else { PRIMARY }; 20])),
+        next_signing: None,
+    };
+    let peers = vec![
+        Peer {
+            name: "contoso.com".into(),
+            entra: entra.as_ref().map(EntraSide::certs),
+            this: true,
+        },
+        Peer {
+            name: "fabrikam.com".into(),
+            entra: Some(peer),
+            this: false,
+        },
+    ];
+    let history = State::history();
+    let imported: Vec<Sha1> = holds
+        .iter()
+        .flat_map(|h| h.certificates.iter().map(|c| c.sha1))
+        .collect();
+    let input = AssessInput {
+        idp: Some(&facts),
+        fetch_error: None,
+        entra: entra.as_ref(),
+        auto_rollover: state.auto,
+        adfs: holds.as_ref(),
+        peers: &peers,
+        policy: &policy,
+        clock_skew: None,
+        endpoints: None,
+        posture: PostureInput {
+            domain: "contoso.com",
+            history: Some(&history),
+            adfs_certificates: &imported,
+            ..PostureInput::default()
+        },
+    };
+    let a = assess(&input, now());
+    let fired = |rule: Rule| a.findings.iter().any(|f| f.rule == rule);
+    let case = format!("{state:?} {list:?} peer differs {peer_differs}");
+    // A1: a used list (it shares a certificate with the metadata) with a valid unpublished one.
+    let used = matches!(list, AdfsList::PrimaryAndUnpublishedSecondary) && holds.is_some();
+    let expected_use = holds.as_ref().map(|_| {
+        if used {
+            AdfsUse::Used
+        } else {
+            AdfsUse::Unmatched
+        }
+    });
+    assert_eq!(a.adfs, expected_use, "{case}");
+    assert_eq!(fired(Rule::A1), used, "{case}: {:?}", a.findings);
+    // A2: this domain's Entra set differs from its peer's.
+    let differs = entra
+        .as_ref()
+        .is_some_and(|e| !e.certs().same_certificates(peer));
+    assert_eq!(fired(Rule::A2), differs, "{case}: {:?}", a.findings);
+    assert_eq!(fired(Rule::V1), expired_metadata, "{case}");
+    if used {
+        // A published successor wins; else AD FS's secondary is the successor.
+        let expected = if state.successor {
+            SUCCESSOR
+        } else {
+            UNPUBLISHED_SECONDARY
+        };
+        if facts.signing[0].not_after > now() {
+            assert_eq!(
+                a.successor.as_ref().map(|s| s.sha1),
+                Some(Sha1([expected; 20])),
+                "{case}"
+            );
+        }
+    } else {
+        // An unused list decides nothing: the primary is the metadata's.
+        assert_ne!(
+            a.primary.as_ref().map(|p| p.source),
+            Some(fedcert::assess::PrimarySource::AdfsImport),
+            "{case}"
+        );
+    }
+    for (n, rule) in [Rule::A1, Rule::A2, Rule::V1].into_iter().enumerate() {
+        seen[n] += usize::from(fired(rule));
+    }
+    grouped_checklists_say_one_thing(&case, state, &a, &facts, holds.as_ref(), &peers);
+    2
+}
+
+/// The checklists of one three-sides state, in both dialects, against the invariants; the
+/// Entra update of a grouped domain updates both domains.
+fn grouped_checklists_say_one_thing(
+    case: &str,
+    state: &State,
+    a: &Assessment,
+    facts: &IdpFacts,
+    holds: Option<&fedcert::assess::AdfsHolds>,
+    peers: &[fedcert::assess::Peer],
+) {
+    let entra = state.entra();
+    let config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");
+    for dialect in [Dialect::Graph, Dialect::MsOnline] {
+        let mut input = ChecklistInput::new(&config, a, now());
+        input.idp = Some(facts);
+        input.idp_fetched_at = Some(now());
+        input.entra = entra.as_ref();
+        input.auto_rollover = state.auto;
+        input.adfs = holds;
+        input.peers = peers;
+        let list = checklist::build(&input, dialect);
+        check(case, a, &list);
+        // The Entra update of a grouped domain updates both domains.
+        if let Some(step) = list.step(StepId::UpdateEntra)
+            && a.primary.is_some()
+        {
+            let all = step.commands.join("\n");
+            assert!(
+                all.contains("'contoso.com', 'fabrikam.com'"),
+                "{case}: {all}"
+            );
+        }
+    }
 }

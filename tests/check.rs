@@ -251,9 +251,11 @@ fn normalize(value: &mut Value) {
 fn normalize_text(text: &str) -> String {
     let mut out = String::new();
     let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
+    // A run of uppercase hex is a digest when it has a digit, or when it is cut short with `…`
+    // (a short thumbprint of a generated certificate can be all letters: `CCBBECEF…`).
+    let flush = |run: &mut String, out: &mut String, shortened: bool| {
         let is_digest = run.len() >= 8
-            && run.chars().any(|c| c.is_ascii_digit())
+            && (shortened || run.chars().any(|c| c.is_ascii_digit()))
             && run
                 .chars()
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase());
@@ -264,11 +266,11 @@ fn normalize_text(text: &str) -> String {
         if c.is_ascii_alphanumeric() {
             run.push(c);
         } else {
-            flush(&mut run, &mut out);
+            flush(&mut run, &mut out, c == '…');
             out.push(c);
         }
     }
-    flush(&mut run, &mut out);
+    flush(&mut run, &mut out, false);
     // 127.0.0.1:<port>
     let mut result = String::new();
     let mut rest = out.as_str();

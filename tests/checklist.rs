@@ -166,6 +166,8 @@ impl Scenario {
                 source: PrimarySource::MetadataSignature,
             }),
             successor: self.successor.clone(),
+            successor_source: None,
+            adfs: None,
             days_left: self.primary.as_ref().map(|p| p.days_left_exact(now())),
             // A finding that asks for no step: which steps appear is up to the facts alone.
             findings: vec![Finding {
@@ -199,6 +201,7 @@ impl Scenario {
             unreadable: Vec::new(),
             sign_in_url: Some("https://fs.contoso.com/adfs/ls/".to_owned()),
             valid_until: None,
+            ws_fed: true,
         }
     }
 
@@ -1209,11 +1212,11 @@ fn days_in_words_follow_the_clock_given() {
         "{}",
         expiry.why
     );
-    // 19 days left is inside the 30-day manual-renewal window.
+    // 19 days left is inside the 35-day manual-renewal window.
     assert!(
         expiry
             .why
-            .contains("passed on 2026-11-20 10:00 UTC: renew now"),
+            .contains("passed on 2026-11-15 10:00 UTC: renew now"),
         "{}",
         expiry.why
     );

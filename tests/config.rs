@@ -201,6 +201,36 @@ fn the_sample_documents_every_key() {
     }
 }
 
+/// The thresholds the sample shows under `[settings]` and the README's reference lists are the
+/// code's defaults (the current article: manual renewal and Entra's polling from 35 days).
+#[test]
+fn the_sample_and_the_readme_show_the_default_thresholds() {
+    let shown = parse(&sample_uncommented()).settings.policy;
+    let defaults = Policy::default();
+    assert_eq!(shown, defaults, "the sample's [settings] thresholds");
+    assert_eq!(
+        (defaults.manual_renew_days, defaults.entra_poll_days),
+        (35, 35)
+    );
+    let readme = include_str!("../README.md");
+    for (key, days) in [
+        ("renew_now_days", defaults.renew_now_days),
+        ("manual_renew_days", defaults.manual_renew_days),
+        ("entra_poll_days", defaults.entra_poll_days),
+        ("generation_days", defaults.generation_days),
+        ("promotion_days", defaults.promotion_days),
+        ("plan_days", defaults.plan_days),
+        ("critical_days", defaults.critical_days),
+    ] {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{key}` |")))
+            .unwrap_or_else(|| panic!("no README row for {key}"));
+        let default = row.split('|').nth(3).unwrap().trim();
+        assert_eq!(default, format!("`{days}`"), "README: {row}");
+    }
+}
+
 #[test]
 fn settings_and_domain_overrides_merge() {
     let config = parse(
@@ -386,12 +416,12 @@ fn thresholds_out_of_order_or_range_are_refused() {
             "fedcert.toml:6:21: manual_renew_days = 18 conflicts with renew_now_days = 20: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
         ),
         (
-            "[settings]\nrenew_now_days = 30\n",
-            "fedcert.toml:2:18: renew_now_days = 30 conflicts with manual_renew_days = 30: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
+            "[settings]\nrenew_now_days = 35\n",
+            "fedcert.toml:2:18: renew_now_days = 35 conflicts with manual_renew_days = 35: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
         ),
         (
             "[settings]\nplan_days = 20\n",
-            "fedcert.toml:2:13: plan_days = 20 conflicts with manual_renew_days = 30: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
+            "fedcert.toml:2:13: plan_days = 20 conflicts with manual_renew_days = 35: the thresholds must keep renew_now_days < manual_renew_days ≤ plan_days and promotion_days < generation_days",
         ),
         (
             &format!("{DOMAIN}promotion_days = 20\n"),
@@ -737,6 +767,7 @@ fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
         unreadable: Vec::new(),
         sign_in_url: None,
         valid_until: None,
+        ws_fed: true,
     };
     let a = fedcert::assess::assess(
         &fedcert::assess::AssessInput {
@@ -744,7 +775,8 @@ fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
             fetch_error: None,
             entra: None,
             auto_rollover: Some(true),
-            adfs_primary: None,
+            adfs: None,
+            peers: &[],
             policy: &policy,
             clock_skew: None,
             posture: fedcert::assess::PostureInput::default(),

@@ -86,7 +86,7 @@ fn every_kind_of_config_mistake_is_one_line_with_file_line_and_column() {
         ),
         (
             "[settings]\nrenew_now_days = 40\n".into(),
-            format!("2:18: renew_now_days = 40 conflicts with manual_renew_days = 30: {order}"),
+            format!("2:18: renew_now_days = 40 conflicts with manual_renew_days = 35: {order}"),
         ),
         (
             format!("{DOMAIN}generation_days = 3\n"),

@@ -303,7 +303,8 @@ fn assessed(
         fetch_error: None,
         entra: Some(entra),
         auto_rollover: Some(true),
-        adfs_primary: None,
+        adfs: None,
+        peers: &[],
         policy,
         clock_skew: None,
         endpoints: None,
@@ -340,6 +341,7 @@ fn issuer_mismatches_and_shared_issuers_are_found() {
         unreadable: Vec::new(),
         sign_in_url: None,
         valid_until: None,
+        ws_fed: true,
     };
     let side = |issuer: &str| EntraSide {
         source: Some(EntraSource::Graph),

@@ -489,3 +489,163 @@ fn imports_describe_their_age_and_feed_the_verdict() {
     );
     assert!(fedcert::words::imports(&imports::Imports::default(), imported).is_empty());
 }
+
+// ---- the collection script's folder ----
+
+use fedcert::source::collection::{self, Collection};
+
+/// A collection as its facts, without where its files are.
+fn facts_of(c: &Collection) -> String {
+    let entra: Vec<String> = c
+        .entra
+        .iter()
+        .map(|e| format!("{} {:?}", e.domain, e.federation))
+        .collect();
+    format!(
+        "{:?}\n{:?}\n{entra:?}\n{:?}",
+        c.adfs_certificates.as_ref().map(|(_, certs)| certs),
+        c.adfs_properties.as_ref().map(|(_, p)| p),
+        c.manifest
+    )
+}
+
+#[test]
+fn the_collection_reads_the_same_as_windows_powershell_5_1_and_powershell_7_write_it() {
+    let ps51 = Collection::read(&fixture("collection-ps51")).unwrap();
+    let ps7 = Collection::read(&fixture("collection-ps7")).unwrap();
+    let raw = bytes("collection-ps51/entra-federation.contoso.test.json");
+    assert!(
+        raw.windows(2).any(|w| w == b"\r\n") && raw.windows(3).any(|w| w == b":  "),
+        "the 5.1 fixture has CRLF and 5.1's two spaces after a colon"
+    );
+    assert_eq!(facts_of(&ps51), facts_of(&ps7));
+
+    let (_, certs) = ps7.adfs_certificates.as_ref().unwrap();
+    let thumbprints: Vec<(Sha1, bool)> =
+        certs.iter().map(|c| (c.thumbprint, c.is_primary)).collect();
+    assert_eq!(thumbprints, [(sha1(SIGNING), true), (sha1(NEXT), false)]);
+    assert!(
+        certs.iter().all(|c| c.certificate.is_some()),
+        "RawData carries each certificate"
+    );
+    assert_eq!(certs[1].not_after, Some(at("2028-11-30T08:34:10Z")));
+    let (_, properties) = ps7.adfs_properties.as_ref().unwrap();
+    assert_eq!(
+        properties.identifier.as_deref(),
+        Some("http://fs.contoso.test/adfs/services/trust")
+    );
+    assert_eq!(properties.host_name.as_deref(), Some("fs.contoso.test"));
+    assert!(properties.auto_certificate_rollover);
+    let domains: Vec<&str> = ps7.entra.iter().map(|e| e.domain.as_str()).collect();
+    assert_eq!(domains, ["contoso.test", "fabrikam.test", "tailspin.test"]);
+    let contoso = &ps7.entra[0].federation;
+    assert_eq!(
+        contoso.signing_certificate.as_ref().unwrap().sha1,
+        sha1(SIGNING)
+    );
+    assert_eq!(
+        contoso.next_signing_certificate.as_ref().unwrap().sha1,
+        sha1(NEXT)
+    );
+    assert_eq!(contoso.last_run, Some(at("2027-11-02T06:00:00Z")));
+    let manifest = ps7.manifest.as_ref().unwrap();
+    assert_eq!(manifest.collected_at, Some(at("2027-11-10T07:30:00Z")));
+    assert_eq!(manifest.computer.as_deref(), Some("ADFS01"));
+    assert!(ps7.skipped.is_empty(), "{:?}", ps7.skipped);
+}
+
+#[test]
+fn a_collection_file_saved_again_with_windows_powershell_5_1_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("collection-ps7")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    // `Get-AdfsProperties | ConvertTo-Json > adfs-properties.json` in 5.1: UTF-16 LE with BOM.
+    let text = decode_text(&bytes("collection-ps7/adfs-properties.json")).unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(dir.path().join("adfs-properties.json"), utf16).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "copied from ADFS01").unwrap();
+    let again = Collection::read(dir.path()).unwrap();
+    let ps7 = Collection::read(&fixture("collection-ps7")).unwrap();
+    assert_eq!(facts_of(&again), facts_of(&ps7));
+    assert_eq!(again.skipped.len(), 1, "{:?}", again.skipped);
+    assert!(again.skipped[0].ends_with("notes.txt"));
+}
+
+#[test]
+fn a_folder_that_is_no_collection_is_one_clear_line() {
+    let empty = tempfile::tempdir().unwrap();
+    let error = Collection::read(empty.path()).unwrap_err().to_string();
+    assert!(
+        error.contains("no file of the collection script"),
+        "{error}"
+    );
+    assert!(error.contains("fedcert import --script"), "{error}");
+
+    // A file named for one domain that says it is another's.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("collection-ps7/entra-federation.fabrikam.test.json"),
+        dir.path().join("entra-federation.contoso.test.json"),
+    )
+    .unwrap();
+    let error = Collection::read(dir.path()).unwrap_err().to_string();
+    assert!(
+        error.contains("its name says contoso.test but its DomainId says fabrikam.test"),
+        "{error}"
+    );
+    assert!(!error.contains('\n'));
+
+    // A broken file fails the folder, naming the file.
+    std::fs::write(dir.path().join("adfs-certificates.json"), "{ torn").unwrap();
+    let error = Collection::read(dir.path()).unwrap_err().to_string();
+    assert!(
+        error.contains("adfs-certificates.json: not valid JSON"),
+        "{error}"
+    );
+}
+
+/// The script `fedcert import --script` prints is the one in assets/, and it writes the files
+/// the reader takes, in the format it reads, with Graph PowerShell and never MSOnline.
+#[test]
+fn the_collection_script_writes_what_the_reader_takes() {
+    let asset = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/fedcert-collect.ps1"),
+    )
+    .unwrap();
+    assert_eq!(collection::SCRIPT, asset);
+    for written in [
+        "'adfs-certificates.json'",
+        "'adfs-properties.json'",
+        "'entra-federation.{0}.json'",
+        "'manifest.json'",
+        collection::FORMAT,
+        "UTF8Encoding $false",
+        "Get-MgDomainFederationConfiguration",
+        "[Convert]::ToBase64String($_.Certificate.RawData)",
+    ] {
+        assert!(asset.contains(written), "the script lacks {written}");
+    }
+    // The properties the reader checks a file against: each written as `Name = value`.
+    for property in ["Identifier", "HostName", "DomainId", "IsPrimary", "RawData"] {
+        assert!(
+            asset.lines().any(|line| {
+                line.trim_start()
+                    .strip_prefix(property)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            }),
+            "the script writes no {property}"
+        );
+    }
+    for retired in ["Msol", "MSOnline\n", "Connect-MsolService"] {
+        assert!(!asset.contains(retired), "the script uses {retired}");
+    }
+    assert!(
+        asset.is_ascii(),
+        "pasted into any console, it stays the same script"
+    );
+}

@@ -87,3 +87,15 @@ fn the_readme_config_reference_matches_the_sample_and_so_the_schema() {
         "README lists keys the sample does not set: {missing_in_sample:?}\nthe sample sets keys the README does not list: {missing_in_readme:?}"
     );
 }
+
+/// Every verdict rule has its row in the README's table under "How fedcert decides".
+#[test]
+fn the_readme_explains_every_rule() {
+    let section = README.split("\n## How fedcert decides\n").nth(1).unwrap();
+    for rule in fedcert::assess::Rule::ALL {
+        assert!(
+            section.contains(&format!("\n| {rule} |")),
+            "no README row for {rule}"
+        );
+    }
+}

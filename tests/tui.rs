@@ -130,6 +130,8 @@ impl Scenario {
             outage,
             primary: None,
             successor: None,
+            successor_source: None,
+            adfs: None,
             days_left: None,
             findings: self.findings,
             milestones: Vec::new(),
@@ -175,6 +177,7 @@ impl Scenario {
                 unreadable: Vec::new(),
                 sign_in_url: Some(format!("https://{}/adfs/ls/", self.host)),
                 valid_until: None,
+                ws_fed: true,
             },
             http_date: None,
             clock_skew: None,
@@ -1094,6 +1097,50 @@ fn help_lists_every_binding_of_the_keymap_in_full() {
             );
         }
     }
+}
+
+#[test]
+fn help_that_does_not_fit_scrolls_and_says_where_it_is() {
+    let rows = view::help::Page::Browse
+        .bindings(Keymap::standard())
+        .count();
+    let mut app = app();
+    act(&mut app, &[Action::ToggleHelp]);
+    let top = screen_text(&draw(&app));
+    let first = top.lines().next().unwrap().to_owned();
+    assert!(first.contains(&format!(" 1–22 of {rows} ")), "{first}");
+    let footer = top.lines().rev().find(|l| l.contains("closes")).unwrap();
+    assert!(footer.contains("j k scroll"), "{footer}");
+    assert!(top.contains("Next domain / scroll down"));
+    // To its end: the last row shows, the first has gone, and it stops there.
+    act(&mut app, &[Action::Bottom]);
+    let end = screen_text(&draw(&app));
+    let last = view::help::Page::Browse
+        .bindings(Keymap::standard())
+        .last()
+        .unwrap()
+        .description;
+    assert!(end.contains(last), "{end}");
+    assert!(!end.contains("Next domain / scroll down"), "{end}");
+    assert!(
+        end.lines()
+            .next()
+            .unwrap()
+            .contains(&format!(" {}–{rows} of {rows} ", rows - 21)),
+        "{end}"
+    );
+    act(&mut app, &[Action::Down, Action::PageDown]);
+    assert_eq!(screen_text(&draw(&app)), end, "no further than the end");
+    assert_eq!(app.mode(), Mode::Help, "scrolling keeps help open");
+    // Closed and opened again, it starts at the top; where everything fits, nothing scrolls.
+    act(&mut app, &[Action::Back, Action::ToggleHelp]);
+    assert_eq!(screen_text(&draw(&app)), top);
+    let mut wide = app_sized(120, 40);
+    act(&mut wide, &[Action::ToggleHelp]);
+    let before = screen_text(&draw(&wide));
+    assert!(!before.contains("j k scroll"), "{before}");
+    act(&mut wide, &[Action::Down]);
+    assert_eq!(screen_text(&draw(&wide)), before);
 }
 
 #[test]
@@ -2256,6 +2303,8 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             certificate_duration: None,
             certificate_rollover_interval: None,
             certificate_threshold_multiplier: None,
+            identifier: None,
+            host_name: None,
         },
     }));
     let lines: Vec<String> = view::detail::lines(&app, &app.domains()[fabrikam], now(), 200)
@@ -2666,7 +2715,7 @@ fn the_details_show_the_posture_and_the_header_counts_unwatched_domains() {
             operator: None,
         },
     );
-    update(
+    frame_step(
         &mut app,
         Action::Poll(PollEvent::Tenant(Box::new(posture))),
         now(),
@@ -2727,7 +2776,7 @@ fn the_details_show_only_the_unwatched_domains_of_the_domains_tenant() {
         Access::Read(Vec::new()),
     );
     for posture in [own, other] {
-        update(
+        frame_step(
             &mut app,
             Action::Poll(PollEvent::Tenant(Box::new(posture))),
             now(),

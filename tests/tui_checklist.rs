@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use fedcert::assess::finding::PendingPhase;
 use fedcert::assess::{
     Advice, Assessment, EntraSide, EntraSource, Finding, IdpFacts, IdpKind, Primary, PrimarySource,
-    Rule, Severity, Situation, SyncState,
+    Rule, Severity, Situation, SuccessorSource, SyncState,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::checklist::{Checklist, Dialect, Mark, Progress, StepId, StepState};
@@ -108,6 +108,7 @@ fn contoso() -> DomainStatus {
         unreadable: Vec::new(),
         sign_in_url: Some("https://fs.contoso.com/adfs/ls/".to_owned()),
         valid_until: None,
+        ws_fed: true,
     };
     DomainStatus {
         last_good: Some(Snapshot {
@@ -137,7 +138,8 @@ fn contoso() -> DomainStatus {
         })),
         entra_error: None,
         imported_auto_rollover: None,
-        imported_primary: None,
+        imported_adfs: None,
+        peers: Vec::new(),
         imports: Imports::default(),
         fetch: FetchState::Idle,
         changed: false,
@@ -152,6 +154,8 @@ fn contoso() -> DomainStatus {
                 source: PrimarySource::MetadataSignature,
             }),
             successor: Some(s),
+            successor_source: Some(SuccessorSource::Metadata),
+            adfs: None,
             findings: vec![Finding {
                 rule: Rule::R4,
                 severity: Severity::Warning,

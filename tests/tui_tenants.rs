@@ -11,7 +11,7 @@ use fedcert::domain::{DomainStatus, RefreshError};
 use fedcert::source::graph::{GraphError, SignInNeeded, SignInWhy};
 use fedcert::tui::keymap::{Keymap, Mode};
 use fedcert::tui::view;
-use fedcert::tui::{Action, App, Effect, ScreenKind, update};
+use fedcert::tui::{Action, App, Effect, Grouping, ScreenKind, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -124,7 +124,7 @@ fn cell(lines: &[String], heading: &str, domain: &str) -> String {
 }
 
 #[test]
-fn b_groups_the_list_by_tenant_worst_first_within_each_and_again_ungroups() {
+fn b_groups_the_list_by_tenant_worst_first_within_each_then_by_idp_then_ungroups() {
     let mut app = app(120, 40, false);
     let one_list = [
         "alpha.example",
@@ -160,7 +160,12 @@ fn b_groups_the_list_by_tenant_worst_first_within_each_and_again_ungroups() {
     assert_eq!(cell(&lines, "TENANT", "bravo.example"), "");
     assert_eq!(cell(&lines, "TENANT", "echo.example"), "—");
 
+    // Then by IdP (none read yet: one list, worst first), then not at all.
     frame_step(&mut app, Action::CycleGrouping, now());
+    assert_eq!(app.grouping(), Grouping::Idp);
+    assert_eq!(names(&app), one_list);
+    frame_step(&mut app, Action::CycleGrouping, now());
+    assert_eq!(app.grouping(), Grouping::None);
     assert_eq!(names(&app), one_list);
     // Not grouped, several tenants: every row names its own.
     let lines = screen(&app);

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedcert::assess::{
-    Advice, AssessInput, Assessment, Endpoints, EntraSide, EntraSource, FetchFailure, FetchProblem,
-    Finding, IdpFacts, IdpKind, MilestoneKind, Policy, PostureInput, PrimarySource, Rule, Severity,
-    SyncState, assess, next_change,
+    AdfsHeld, AdfsHolds, Advice, AssessInput, Assessment, Endpoints, EntraSide, EntraSource,
+    FetchFailure, FetchProblem, Finding, IdpFacts, IdpKind, MilestoneKind, Policy, PostureInput,
+    PrimarySource, Rule, Severity, SyncState, assess, next_change,
 };
 use fedcert::cert::{CertInfo, Sha1, Sha256};
 use fedcert::words;
@@ -66,7 +66,7 @@ struct Scenario {
     fetch_error: Option<FetchFailure>,
     entra: Option<EntraSide>,
     auto: Option<bool>,
-    imported_primary: Option<Sha1>,
+    adfs: Option<AdfsHolds>,
     policy: Policy,
     clock_skew: Option<TimeDelta>,
     endpoints: Endpoints,
@@ -83,12 +83,13 @@ fn adfs() -> Scenario {
             unreadable: Vec::new(),
             sign_in_url: Some("https://fs.contoso.com/adfs/ls/".into()),
             valid_until: None,
+            ws_fed: true,
         },
         never_read: false,
         fetch_error: None,
         entra: None,
         auto: None,
-        imported_primary: None,
+        adfs: None,
         policy: Policy::default(),
         clock_skew: None,
         endpoints: Endpoints::default(),
@@ -173,8 +174,17 @@ impl Scenario {
         self.policy = policy;
         self
     }
+    /// An imported `Get-AdfsCertificate` that lists only its primary `id`.
     fn imported_primary(mut self, id: u8) -> Self {
-        self.imported_primary = Some(sha1(id));
+        self.adfs = Some(AdfsHolds {
+            certificates: vec![AdfsHeld {
+                sha1: sha1(id),
+                is_primary: true,
+                not_after: None,
+                cert: None,
+            }],
+            as_of: None,
+        });
         self
     }
     fn stale(mut self, error: &'static str) -> Self {
@@ -230,7 +240,8 @@ impl Scenario {
             fetch_error: self.fetch_error.as_ref(),
             entra: self.entra.as_ref(),
             auto_rollover: self.auto,
-            adfs_primary: self.imported_primary,
+            adfs: self.adfs.as_ref(),
+            peers: &[],
             policy: &self.policy,
             clock_skew: self.clock_skew,
             endpoints: Some(&self.endpoints),
@@ -561,18 +572,18 @@ fn s_rules() {
             &[(R3, Critical), (R10, Warning)],
         ),
         (
-            "S3 auto off under 30 days",
-            healthy(days(29)).auto(false),
+            "S3 auto off under 35 days",
+            healthy(days(34)).auto(false),
             &[(S3, Critical), (R5, Warning)],
         ),
         (
-            "S3 boundary: exactly 30 days",
-            healthy(days(30)).auto(false),
+            "S3 boundary: exactly 35 days",
+            healthy(days(35)).auto(false),
             &[(R5, Warning)],
         ),
         (
-            "S3 boundary: 30 days minus one second",
-            healthy(days(30) - secs(1)).auto(false),
+            "S3 boundary: 35 days minus one second",
+            healthy(days(35) - secs(1)).auto(false),
             &[(S3, Critical), (R5, Warning)],
         ),
         (
@@ -704,13 +715,13 @@ fn r4_to_r8() {
             &[(R5, Warning)],
         ),
         (
-            "R6 boundary: exactly 30 days",
-            healthy(days(30)).auto_unknown(),
+            "R6 boundary: exactly 35 days",
+            healthy(days(35)).auto_unknown(),
             &[(R6, Ok)],
         ),
         (
-            "R6 boundary: 30 days minus one second",
-            healthy(days(30) - secs(1)).auto_unknown(),
+            "R6 boundary: 35 days minus one second",
+            healthy(days(35) - secs(1)).auto_unknown(),
             &[(R6, Warning)],
         ),
         (
@@ -763,13 +774,13 @@ fn r9_to_r11() {
             &[(S1, Ok)],
         ),
         (
-            "R10 boundary: exactly 30 days",
-            healthy(days(30)).no_entra(),
+            "R10 boundary: exactly 35 days",
+            healthy(days(35)).no_entra(),
             &[(R10, Ok)],
         ),
         (
-            "R10 boundary: 30 days minus one second",
-            healthy(days(30) - secs(1)).no_entra(),
+            "R10 boundary: 35 days minus one second",
+            healthy(days(35) - secs(1)).no_entra(),
             &[(R10, Warning)],
         ),
         (
@@ -805,7 +816,7 @@ fn third_party_rules() {
             &[(R5, Warning)],
         ),
         (
-            "third party under 30 days",
+            "third party under 35 days",
             third_party().sign(1, days(29)).entra(Some(1), None),
             &[(S3, Critical), (R5, Warning)],
         ),
@@ -818,7 +829,7 @@ fn third_party_rules() {
             &[(R4, Warning)],
         ),
         (
-            "third party successor in Entra, under 30 days",
+            "third party successor in Entra, under 35 days",
             third_party()
                 .sign(1, days(20))
                 .sign(2, days(400))
@@ -844,29 +855,40 @@ fn third_party_rules() {
     ]);
 }
 
-/// The article's current text says 35 days where the defaults say 30: the policy decides.
+/// The defaults follow the article's current text (35 days); its 2017 text said 30, and a
+/// policy that says so decides.
 #[test]
 fn policy_overrides() {
-    let article_2024 = Policy {
-        manual_renew_days: 35,
-        entra_poll_days: 35,
+    let defaults = Policy::default();
+    assert_eq!(
+        (defaults.manual_renew_days, defaults.entra_poll_days),
+        (35, 35)
+    );
+    let article_2017 = Policy {
+        manual_renew_days: 30,
+        entra_poll_days: 30,
         ..Policy::default()
     };
     check_rule_table(vec![
         (
-            "S3 at 35 days",
-            healthy(days(35) - secs(1)).auto(false).policy(article_2024),
+            "S3 at 30 days",
+            healthy(days(30) - secs(1)).auto(false).policy(article_2017),
             &[(S3, Critical), (R5, Warning)],
         ),
         (
-            "R10 at 35 days",
-            healthy(days(35) - secs(1)).no_entra().policy(article_2024),
+            "no S3 above 30 days",
+            healthy(days(30) + secs(1)).auto(false).policy(article_2017),
+            &[(R5, Warning)],
+        ),
+        (
+            "R10 at 30 days",
+            healthy(days(30) - secs(1)).no_entra().policy(article_2017),
             &[(R10, Warning)],
         ),
         (
             "all clear cites the rule that fires first (R10 at T−35 before R6 at T−30)",
             healthy(days(200)).auto_unknown().no_entra().policy(Policy {
-                entra_poll_days: 35,
+                manual_renew_days: 30,
                 ..Policy::default()
             }),
             &[(R10, Ok)],
@@ -1069,7 +1091,7 @@ fn milestones_in_time_order() {
         got,
         [
             (MilestoneKind::Plan, t - days(60)),
-            (MilestoneKind::EntraPoll, t - days(30)),
+            (MilestoneKind::EntraPoll, t - days(35)),
             (MilestoneKind::Generation, t - days(20)),
             (MilestoneKind::Promotion, t - days(15)),
             (MilestoneKind::RenewNow, t - days(15)),
@@ -1207,7 +1229,7 @@ fn messages_are_concrete() {
             healthy(days(45)).sign(2, days(365)),
             R4,
             &[
-                "starts polling the metadata at 2026-12-16 09:00 UTC",
+                "starts polling the metadata at 2026-12-11 09:00 UTC",
                 "by 2026-12-31 09:00 UTC",
             ],
         ),
@@ -1284,14 +1306,14 @@ fn all_clear_messages_say_why_and_what_next() {
         (
             healthy(days(200)).no_entra(),
             R10,
-            &["from 2027-05-20 09:00 UTC check which certificates Entra holds"],
+            &["from 2027-05-15 09:00 UTC check which certificates Entra holds"],
         ),
         (
             healthy(days(200)).auto_unknown(),
             R6,
             &[
                 "AutoCertificateRollover is unknown",
-                "from 2027-05-20 09:00 UTC find out",
+                "from 2027-05-15 09:00 UTC find out",
             ],
         ),
     ]);
@@ -1375,7 +1397,7 @@ fn e1_entra_update_failures() {
             &[(R4, Warning)],
         ),
         (
-            "E1 without a successor, once Entra polls (30 days)",
+            "E1 without a successor, once Entra polls (35 days)",
             healthy(days(25)).update_result("xmlParsingError"),
             &[(E1, Warning)],
         ),

@@ -51,6 +51,7 @@ pub fn facts_of(entity: &Entity, info: &DocumentInfo) -> Result<IdpFacts, FactsE
         unreadable,
         sign_in_url: entity.sign_in_urls.first().cloned(),
         valid_until: entity.valid_until.or(info.valid_until),
+        ws_fed: entity.roles.contains(&Role::SecurityTokenService),
     })
 }
 

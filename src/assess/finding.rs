@@ -6,7 +6,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::update_status::UpdateResult;
-use super::{Rule, Severity, TlsCert, TlsRole};
+use super::{EntraCerts, Rule, Severity, TlsCert, TlsRole};
 use crate::cert::{CertInfo, Sha1};
 use crate::metadata::signature::{Invalid, Unsupported};
 
@@ -55,6 +55,11 @@ pub enum Advice {
     FixMetadata,
     /// Synchronise the clocks (NTP).
     FixClock,
+    /// Find out why the metadata does not publish what AD FS holds (a stale copy, a proxy,
+    /// another farm), or put the certificates into Entra by hand.
+    CatchUpMetadata,
+    /// Have the metadata published again (its `validUntil` has passed), or read a current copy.
+    RenewMetadata,
     /// Entra trusts a certificate the IdP never published: treat it as a compromise, rotate
     /// ([EMERG]'s double rollover) and rewrite both of Entra's slots, which removes it.
     RemoveRogue,
@@ -117,6 +122,8 @@ pub enum PendingPhase {
     },
     /// Entra polls daily and still has not picked it up.
     Polling { poll_from: DateTime<Utc> },
+    /// AD FS holds it but the metadata does not publish it: Entra cannot pick it up.
+    Unpublished,
 }
 
 /// What comes next for a domain with manual rollover (R5).
@@ -329,6 +336,26 @@ pub enum Situation {
     TlsExpiring { role: TlsRole, cert: Box<TlsCert> },
     /// T2: the sign-in host's TLS certificate is refused (not for its expiry).
     TlsRefused { role: TlsRole, cert: Box<TlsCert> },
+    /// A1: AD FS holds valid token-signing certificates that the metadata does not publish.
+    MetadataBehindAdfs { unpublished: Vec<Unpublished> },
+    /// A2: other domains of the same IdP hold other certificates in Entra than this one.
+    GroupEntraDiffers {
+        own: EntraCerts,
+        /// Each differing domain and what Entra holds for it, in config order.
+        differing: Vec<(String, EntraCerts)>,
+    },
+    /// V1: the metadata's `validUntil` has passed.
+    MetadataExpired { valid_until: DateTime<Utc> },
+}
+
+/// A certificate AD FS holds that the metadata does not publish (A1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unpublished {
+    pub sha1: Sha1,
+    pub is_primary: bool,
+    pub not_after: Option<DateTime<Utc>>,
+    /// The import carries the certificate itself (`RawData`).
+    pub with_raw_data: bool,
 }
 
 /// Why fedcert holds a certificate in Entra for one the IdP never published (B1). A

@@ -75,6 +75,21 @@ pub fn next_change(input: &AssessInput<'_>, now: DateTime<Utc>) -> DateTime<Utc>
     for cert in &idp.encryption {
         horizon.countdown(cert.not_after);
     }
+    // V1 fires once `validUntil` passes.
+    if let Some(until) = idp.valid_until {
+        horizon.instant(until);
+    }
+    // What AD FS holds: a secondary counts (A1, the successor) until it expires, and a successor
+    // only a day or more after the primary's expiry.
+    for held in input.adfs.iter().flat_map(|holds| &holds.certificates) {
+        if let Some(at) = held.expires() {
+            horizon.instant(at);
+            horizon.countdown(at);
+        }
+        if let Some(cert) = &held.cert {
+            horizon.instant(cert.not_before);
+        }
+    }
     if let Some(at) = input.entra.and_then(|e| e.last_run) {
         horizon.countdown(at);
     }

@@ -16,6 +16,7 @@ pub mod finding;
 mod horizon;
 mod posture;
 mod rules;
+pub mod sides;
 pub mod update_status;
 mod verdict;
 
@@ -26,6 +27,8 @@ pub use endpoints::{
 pub use finding::{Advice, FederationChange, FetchFailure, FetchProblem, Finding, Situation};
 pub use horizon::next_change;
 pub use posture::{BACKDOOR_ISSUER_HOST, RECENT_CHANGE};
+pub use sides::{AdfsHeld, AdfsHolds, AdfsUse};
+pub use verdict::{TWIN_SPAN, is_twin};
 
 /// A domain's verdict, or a finding's weight. Declared in ascending order of concern so that
 /// `max()` is the worst: CRITICAL > WARNING > UNKNOWN > OK > INFO. `Info` is a finding's only
@@ -137,12 +140,14 @@ pub struct Policy {
     pub tls_warn_days: u32,
 }
 
+/// The current article (and Entra today) say 35 days for Entra's first poll and for the manual
+/// renewal; its 2017 text said 30 (the README shows how to set that).
 impl Default for Policy {
     fn default() -> Self {
         Self {
             renew_now_days: 15,
-            manual_renew_days: 30,
-            entra_poll_days: 30,
+            manual_renew_days: 35,
+            entra_poll_days: 35,
             generation_days: 20,
             promotion_days: 5,
             plan_days: 60,
@@ -200,6 +205,50 @@ impl EntraSide {
     pub fn holds(&self, sha1: Sha1) -> bool {
         self.signing == Some(sha1) || self.next_signing == Some(sha1)
     }
+
+    /// The thumbprints in its two slots.
+    pub fn certs(&self) -> EntraCerts {
+        EntraCerts {
+            signing: self.signing,
+            next_signing: self.next_signing,
+        }
+    }
+}
+
+/// The thumbprints in Entra's two certificate slots for a domain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct EntraCerts {
+    pub signing: Option<Sha1>,
+    pub next_signing: Option<Sha1>,
+}
+
+impl EntraCerts {
+    /// Names at least one certificate.
+    pub fn is_known(self) -> bool {
+        self.signing.is_some() || self.next_signing.is_some()
+    }
+
+    /// The same certificates, whatever slot each is in.
+    pub fn same_certificates(self, other: Self) -> bool {
+        let set = |c: Self| {
+            let mut v: Vec<Sha1> = [c.signing, c.next_signing].into_iter().flatten().collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        set(self) == set(other)
+    }
+}
+
+/// A configured domain whose metadata comes from the same IdP (same entityID) as the domain
+/// being assessed — or that domain itself — and what Entra holds for it (rule A2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Peer {
+    pub name: String,
+    /// `None` when its Entra side is not known (or names no certificate).
+    pub entra: Option<EntraCerts>,
+    /// It is the domain being assessed.
+    pub this: bool,
 }
 
 /// What kind of IdP publishes the metadata: it decides which renewal path applies.
@@ -229,6 +278,20 @@ pub struct IdpFacts {
     /// Where users sign in (WS-Fed passive endpoint or SAML SSO), for the IdP host column.
     pub sign_in_url: Option<String>,
     pub valid_until: Option<DateTime<Utc>>,
+    /// The IdP has a WS-Federation role (`fed:SecurityTokenServiceType`); without one it speaks
+    /// SAML-P only.
+    pub ws_fed: bool,
+}
+
+impl IdpFacts {
+    /// `adfs`, `wsfed` or `saml`: what kind of IdP it is, as `check --json` names it.
+    pub fn kind_name(&self) -> &'static str {
+        match (self.kind, self.ws_fed) {
+            (IdpKind::AdFs, _) => "adfs",
+            (IdpKind::ThirdParty, true) => "wsfed",
+            (IdpKind::ThirdParty, false) => "saml",
+        }
+    }
 }
 
 impl IdpFacts {
@@ -309,6 +372,38 @@ pub enum PrimarySource {
     Inferred,
 }
 
+/// Where the successor was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuccessorSource {
+    /// The metadata publishes it.
+    Metadata,
+    /// An imported `Get-AdfsCertificate` holds it as secondary (with its `RawData`) and the
+    /// metadata does not publish it yet.
+    AdfsImport,
+}
+
+impl PrimarySource {
+    /// `adfs_import`, `metadata_signature`, `inferred` (the JSON spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AdfsImport => "adfs_import",
+            Self::MetadataSignature => "metadata_signature",
+            Self::Inferred => "inferred",
+        }
+    }
+}
+
+impl SuccessorSource {
+    /// `metadata`, `adfs_import` (the JSON spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Metadata => "metadata",
+            Self::AdfsImport => "adfs_import",
+        }
+    }
+}
+
 /// The primary token-signing certificate and how fedcert knows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Primary {
@@ -342,6 +437,15 @@ pub enum Rule {
     /// Not in DESIGN.md §4's table: the metadata server's HTTP `Date` and this machine's clock
     /// differ by more than 5 minutes (WARNING): sign-ins and countdowns are off.
     C1,
+    /// Not in DESIGN.md §4's table: AD FS holds a valid token-signing certificate that the
+    /// metadata does not publish (an imported `Get-AdfsCertificate`): the metadata is behind AD
+    /// FS, and Entra, which reads the metadata, does not see that certificate (WARNING).
+    A1,
+    /// Not in DESIGN.md §4's table: domains of one IdP (same entityID) hold different
+    /// certificates in Entra (WARNING): every domain of the IdP is updated together.
+    A2,
+    /// Not in DESIGN.md §4's table: the metadata's `validUntil` has passed (WARNING).
+    V1,
     /// DESIGN.md §6.4: the metadata's XML signature verifies, but with a certificate that is
     /// neither an IdP signing certificate of the document nor a configured `metadata_signer`
     /// (WARNING).
@@ -387,7 +491,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order of the README's table and the manual page.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 33] = [
         Self::S1,
         Self::S2,
         Self::S3,
@@ -404,6 +508,9 @@ impl Rule {
         Self::R11,
         Self::E1,
         Self::C1,
+        Self::A1,
+        Self::A2,
+        Self::V1,
         Self::X1,
         Self::X2,
         Self::X3,
@@ -438,6 +545,9 @@ impl Rule {
             Self::R11 => "R11",
             Self::E1 => "E1",
             Self::C1 => "C1",
+            Self::A1 => "A1",
+            Self::A2 => "A2",
+            Self::V1 => "V1",
             Self::X1 => "X1",
             Self::X2 => "X2",
             Self::X3 => "X3",
@@ -468,13 +578,15 @@ impl fmt::Display for Rule {
 pub enum MilestoneKind {
     /// T − `plan_days`: start planning a manual renewal.
     Plan,
-    /// T − `entra_poll_days`: Entra starts polling the metadata.
+    /// T − `entra_poll_days`: Entra starts polling the metadata (AD FS only: Entra reads no
+    /// third-party IdP's metadata).
     EntraPoll,
-    /// T − `generation_days`: AD FS generates the successor.
+    /// T − `generation_days`: AD FS generates the successor (AD FS only).
     Generation,
-    /// T − (`generation_days` − `promotion_days`): AD FS promotes the successor.
+    /// T − (`generation_days` − `promotion_days`): AD FS promotes the successor (AD FS only).
     Promotion,
-    /// T − `renew_now_days`: past this, renew now.
+    /// Past this, renew now: T − `renew_now_days`, or T − `manual_renew_days` for a third-party
+    /// IdP renewed by hand.
     RenewNow,
     /// T: the primary expires.
     Expiry,
@@ -497,8 +609,13 @@ pub struct AssessInput<'a> {
     pub entra: Option<&'a EntraSide>,
     /// AD FS `AutoCertificateRollover`, when known (config or imported `Get-AdfsProperties`).
     pub auto_rollover: Option<bool>,
-    /// `IsPrimary` from an imported `Get-AdfsCertificate`.
-    pub adfs_primary: Option<Sha1>,
+    /// The token-signing certificates AD FS holds, from an imported `Get-AdfsCertificate`:
+    /// `IsPrimary` names the primary, a secondary the metadata does not publish yet is the
+    /// successor (rule A1). Used only when it shares a certificate with the metadata.
+    pub adfs: Option<&'a AdfsHolds>,
+    /// The configured domains of the same IdP, this one included, in config order (rule A2);
+    /// empty when unknown.
+    pub peers: &'a [Peer],
     pub policy: &'a Policy,
     /// The metadata server's `Date` minus this machine's clock when the last good response
     /// arrived (rule C1); `None` without a `Date` header.
@@ -553,6 +670,11 @@ pub struct Assessment {
     pub outage: Option<Outage>,
     pub primary: Option<Primary>,
     pub successor: Option<CertInfo>,
+    /// Where the successor was found (set with it).
+    pub successor_source: Option<SuccessorSource>,
+    /// What was made of an imported AD FS certificate list; `None` without one (or without
+    /// metadata to compare it with).
+    pub adfs: Option<AdfsUse>,
     /// Fractional days from now to the primary's NotAfter (negative once expired).
     pub days_left: Option<f64>,
     /// Worst first; never empty (an all-clear is itself a finding, S1, or an OK note).

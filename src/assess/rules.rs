@@ -10,12 +10,13 @@ use crate::cert::CertInfo;
 
 use super::finding::{
     Advice, AutoNext, FetchFailure, Held, HeldAs, ManualNext, Missing, PendingPhase, Situation,
-    Slot, Standing,
+    Slot, Standing, Unpublished,
 };
+use super::sides::AdfsHolds;
 use super::verdict::days_before;
 use super::{
-    EntraSide, Finding, IdpFacts, IdpKind, Policy, Primary, Rule, Severity, SignatureCheck,
-    SyncState, TlsRefusal,
+    EntraSide, Finding, IdpFacts, IdpKind, Peer, Policy, Primary, Rule, Severity, SignatureCheck,
+    SuccessorSource, SyncState, TlsRefusal,
 };
 use crate::assess::Endpoints;
 use crate::metadata::signature::SignatureStatus;
@@ -27,6 +28,7 @@ pub struct Context<'a> {
     pub idp: &'a IdpFacts,
     pub primary: &'a Primary,
     pub successor: Option<&'a CertInfo>,
+    pub successor_source: Option<SuccessorSource>,
     pub sync: SyncState,
     /// `None` when no Entra side is known (or it names no certificate).
     pub entra: Option<&'a EntraSide>,
@@ -34,6 +36,10 @@ pub struct Context<'a> {
     pub auto: Option<bool>,
     pub fetch_error: Option<&'a FetchFailure>,
     pub days_left: f64,
+    /// The AD FS certificate list, when imported and matching the metadata.
+    pub adfs: Option<&'a AdfsHolds>,
+    /// The configured domains of the same IdP, this one included.
+    pub peers: &'a [Peer],
 }
 
 impl Context<'_> {
@@ -122,6 +128,8 @@ pub fn evaluate(c: &Context<'_>) -> Vec<Finding> {
         r6(c),
         r10(c),
         e1(c),
+        a1(c),
+        a2(c),
     ]
     .into_iter()
     .flatten()
@@ -315,6 +323,9 @@ fn r4(c: &Context<'_>) -> Option<Finding> {
     let poll_from = c.before_expiry(c.policy.entra_poll_days);
     let phase = if c.third_party() {
         PendingPhase::ThirdParty
+    } else if c.successor_source == Some(SuccessorSource::AdfsImport) {
+        // Entra reads the metadata, which does not publish it: no poll will find it.
+        PendingPhase::Unpublished
     } else if critical {
         PendingPhase::UnderLimit {
             limit_days: c.policy.renew_now_days,
@@ -498,6 +509,66 @@ fn all_clear(c: &Context<'_>) -> Finding {
         Situation::NothingYet { standing, from },
         advice,
     )
+}
+
+/// A1: AD FS holds valid token-signing certificates that the metadata does not publish: the
+/// metadata is behind AD FS, and Entra, which reads the metadata, does not see them.
+fn a1(c: &Context<'_>) -> Option<Finding> {
+    let holds = c.adfs?;
+    let unpublished: Vec<Unpublished> = holds
+        .unpublished(&c.idp.signing, c.now)
+        .map(|held| Unpublished {
+            sha1: held.sha1,
+            is_primary: held.is_primary,
+            not_after: held.expires(),
+            with_raw_data: held.cert.is_some(),
+        })
+        .collect();
+    if unpublished.is_empty() {
+        return None;
+    }
+    Some(finding(
+        Rule::A1,
+        Severity::Warning,
+        Situation::MetadataBehindAdfs { unpublished },
+        Advice::CatchUpMetadata,
+    ))
+}
+
+/// A2: other domains of the same IdP hold other certificates in Entra than this one. The
+/// article updates every federated domain that trusts an IdP, so they should hold the same.
+fn a2(c: &Context<'_>) -> Option<Finding> {
+    let own = c.entra?.certs();
+    let differing: Vec<(String, super::EntraCerts)> = c
+        .peers
+        .iter()
+        .filter(|peer| !peer.this)
+        .filter_map(|peer| {
+            let theirs = peer.entra.filter(|e| e.is_known())?;
+            (!theirs.same_certificates(own)).then(|| (peer.name.clone(), theirs))
+        })
+        .collect();
+    if differing.is_empty() {
+        return None;
+    }
+    Some(finding(
+        Rule::A2,
+        Severity::Warning,
+        Situation::GroupEntraDiffers { own, differing },
+        Advice::UpdateEntra,
+    ))
+}
+
+/// V1: the metadata's `validUntil` has passed: SAML consumers must not use it any more, and
+/// what it says (its certificates) may be out of date.
+pub fn v1(idp: &IdpFacts, now: DateTime<Utc>) -> Option<Finding> {
+    let valid_until = idp.valid_until.filter(|t| *t <= now)?;
+    Some(finding(
+        Rule::V1,
+        Severity::Warning,
+        Situation::MetadataExpired { valid_until },
+        Advice::RenewMetadata,
+    ))
 }
 
 /// Clocks further apart than this break federated sign-in: tokens arrive not yet valid or

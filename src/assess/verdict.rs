@@ -7,10 +7,21 @@ use crate::cert::{CertInfo, Sha1};
 
 use super::posture;
 use super::rules::{self, Context};
+use super::sides::{AdfsHolds, AdfsUse};
 use super::{
     AssessInput, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Milestone, MilestoneKind,
-    Outage, Policy, Primary, PrimarySource, Rule, Severity, SyncState,
+    Outage, Policy, Primary, PrimarySource, Rule, Severity, SuccessorSource, SyncState,
 };
+
+/// A signing certificate that expires less than this after (or before) the primary is its twin
+/// — a back-channel key, a second key of the same generation — not its successor: it expires
+/// with it and replaces nothing.
+pub const TWIN_SPAN: TimeDelta = TimeDelta::days(1);
+
+/// `cert` is the twin of `primary` (see [`TWIN_SPAN`]).
+pub fn is_twin(cert: &CertInfo, primary: &CertInfo) -> bool {
+    cert.sha1 != primary.sha1 && (cert.not_after - primary.not_after).abs() < TWIN_SPAN
+}
 
 pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
     // An Entra side that names no certificate says nothing: unknown (R10), not broken.
@@ -36,33 +47,55 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         let mut findings = vec![rules::never_read(input.fetch_error)];
         findings.extend(tls);
         findings.extend(posture_of(None, None));
-        return without_primary(None, findings);
+        return without_primary(None, None, findings);
     };
     let skew = input.clock_skew.and_then(rules::c1);
     let signature = rules::signature(endpoints.and_then(|e| e.signature.as_ref()));
-    let Some(primary) = identify_primary(idp, input.adfs_primary, now) else {
+    let expired_metadata = rules::v1(idp, now);
+    // An AD FS list that shares no certificate with the metadata is another farm's (or the
+    // metadata is another's): it decides nothing.
+    let adfs_use = input.adfs.map(|holds| {
+        if holds.shares_a_certificate(&idp.signing) {
+            AdfsUse::Used
+        } else {
+            AdfsUse::Unmatched
+        }
+    });
+    let adfs = input.adfs.filter(|_| adfs_use == Some(AdfsUse::Used));
+    let Some(primary) = identify_primary(idp, adfs, now) else {
         let mut findings = vec![rules::no_signing_cert(idp)];
         findings.extend(rules::r7(input.fetch_error));
         findings.extend(rules::r9(idp, input.policy, now));
         findings.extend(skew);
+        findings.extend(expired_metadata);
         findings.extend(signature);
         findings.extend(tls);
         findings.extend(posture_of(None, None));
-        return without_primary(Some(idp.kind), findings);
+        return without_primary(Some(idp.kind), adfs_use, findings);
     };
-    let successor = find_successor(&idp.signing, &primary.cert, now);
+    let (successor, successor_source) = match find_successor(&idp.signing, &primary.cert, now) {
+        Some(published) => (Some(published), Some(SuccessorSource::Metadata)),
+        None => match adfs.and_then(|holds| held_successor(holds, idp, &primary.cert, now)) {
+            Some(held) => (Some(held), Some(SuccessorSource::AdfsImport)),
+            None => (None, None),
+        },
+    };
     let sync = sync_state(entra, &primary.cert, successor);
+    let auto = effective_auto_rollover(idp.kind, input.auto_rollover);
     let context = Context {
         now,
         policy: input.policy,
         idp,
         primary: &primary,
         successor,
+        successor_source,
         sync,
         entra,
-        auto: effective_auto_rollover(idp.kind, input.auto_rollover),
+        auto,
         fetch_error: input.fetch_error,
         days_left: primary.cert.days_left_exact(now),
+        adfs,
+        peers: input.peers,
     };
     let mut findings = rules::evaluate(&context);
     // A clock warning stands beside the verdict; it never replaces its all-clear.
@@ -74,6 +107,7 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         // "No action needed" would contradict a certificate or a change to look into.
         findings.retain(|f| f.severity != Severity::Ok);
     }
+    findings.extend(expired_metadata);
     findings.extend(posture);
     let outage = outage(&primary.cert, successor, entra, sync, input.policy, now).or_else(|| {
         findings
@@ -88,14 +122,20 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         outage,
         days_left: Some(context.days_left),
         successor: successor.cloned(),
-        milestones: milestones(primary.cert.not_after, input.policy),
+        successor_source,
+        adfs: adfs_use,
+        milestones: milestones(primary.cert.not_after, input.policy, idp.kind, auto),
         findings: sorted(findings),
         primary: Some(primary),
     }
 }
 
 /// Without a primary there is nothing to compare with Entra: sync is unknown.
-fn without_primary(kind: Option<IdpKind>, findings: Vec<Finding>) -> Assessment {
+fn without_primary(
+    kind: Option<IdpKind>,
+    adfs: Option<AdfsUse>,
+    findings: Vec<Finding>,
+) -> Assessment {
     Assessment {
         severity: worst(&findings),
         sync: SyncState::Unknown,
@@ -103,6 +143,8 @@ fn without_primary(kind: Option<IdpKind>, findings: Vec<Finding>) -> Assessment 
         outage: None,
         primary: None,
         successor: None,
+        successor_source: None,
+        adfs,
         days_left: None,
         findings: sorted(findings),
         milestones: Vec::new(),
@@ -143,10 +185,17 @@ fn effective_auto_rollover(kind: IdpKind, configured: Option<bool>) -> Option<bo
     }
 }
 
-/// DESIGN.md §4 "primary", in its order of preference.
-fn identify_primary(idp: &IdpFacts, imported: Option<Sha1>, now: DateTime<Utc>) -> Option<Primary> {
+/// DESIGN.md §4 "primary", in its order of preference. AD FS's own `IsPrimary` comes first;
+/// when the metadata lags behind AD FS and does not publish it yet, the imported `RawData`
+/// stands in for it.
+fn identify_primary(
+    idp: &IdpFacts,
+    adfs: Option<&AdfsHolds>,
+    now: DateTime<Utc>,
+) -> Option<Primary> {
     let published = |sha1: Sha1| idp.signing.iter().find(|c| c.sha1 == sha1);
-    if let Some(cert) = imported.and_then(published) {
+    let imported = adfs.and_then(AdfsHolds::primary);
+    if let Some(cert) = imported.and_then(|held| published(held.sha1).or(held.cert.as_ref())) {
         return Some(Primary {
             cert: cert.clone(),
             source: PrimarySource::AdfsImport,
@@ -181,16 +230,38 @@ fn last_to_expire<'c>(certs: impl Iterator<Item = &'c CertInfo>) -> Option<&'c C
     })
 }
 
-/// A valid signing certificate other than the primary that outlives it; the latest-expiring
-/// when several do (it is the one the IdP will promote last, and the one Entra must hold).
+/// A valid signing certificate other than the primary that outlives it by a day or more (one
+/// that expires with it is its twin, [`is_twin`]); the latest-expiring when several do (it is
+/// the one the IdP will promote last, and the one Entra must hold).
 fn find_successor<'c>(
     signing: &'c [CertInfo],
     primary: &CertInfo,
     now: DateTime<Utc>,
 ) -> Option<&'c CertInfo> {
-    last_to_expire(signing.iter().filter(|c| {
-        c.sha1 != primary.sha1 && c.is_valid_at(now) && c.not_after > primary.not_after
-    }))
+    last_to_expire(signing.iter().filter(|c| succeeds(c, primary, now)))
+}
+
+fn succeeds(cert: &CertInfo, primary: &CertInfo, now: DateTime<Utc>) -> bool {
+    cert.sha1 != primary.sha1
+        && cert.is_valid_at(now)
+        && cert.not_after - primary.not_after >= TWIN_SPAN
+}
+
+/// A secondary that AD FS holds, with its certificate (`RawData`), and the metadata does not
+/// publish yet: the successor the metadata will show once it catches up.
+fn held_successor<'c>(
+    holds: &'c AdfsHolds,
+    idp: &'c IdpFacts,
+    primary: &CertInfo,
+    now: DateTime<Utc>,
+) -> Option<&'c CertInfo> {
+    last_to_expire(
+        holds
+            .unpublished(&idp.signing, now)
+            .filter(|held| !held.is_primary)
+            .filter_map(|held| held.cert.as_ref())
+            .filter(|c| succeeds(c, primary, now)),
+    )
 }
 
 fn sync_state(
@@ -218,27 +289,43 @@ pub fn days_before(t: DateTime<Utc>, days: u32) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-fn milestones(expiry: DateTime<Utc>, policy: &Policy) -> Vec<Milestone> {
+/// The primary's milestones on the IdP's own clock: AD FS generates and promotes, and Entra
+/// polls its metadata; a third-party IdP does none of that (Entra reads no metadata from it), so
+/// it gets the planning mark, the renew-now mark of a manual renewal, and the expiry.
+fn milestones(
+    expiry: DateTime<Utc>,
+    policy: &Policy,
+    kind: IdpKind,
+    auto: Option<bool>,
+) -> Vec<Milestone> {
     let promotion = policy.generation_days.saturating_sub(policy.promotion_days);
+    let adfs = kind == IdpKind::AdFs;
+    let renew_now = if adfs || auto == Some(true) {
+        policy.renew_now_days
+    } else {
+        policy.manual_renew_days
+    };
     let mut milestones: Vec<Milestone> = [
-        (MilestoneKind::Plan, days_before(expiry, policy.plan_days)),
+        (MilestoneKind::Plan, Some(policy.plan_days)),
         (
             MilestoneKind::EntraPoll,
-            days_before(expiry, policy.entra_poll_days),
+            adfs.then_some(policy.entra_poll_days),
         ),
         (
             MilestoneKind::Generation,
-            days_before(expiry, policy.generation_days),
+            adfs.then_some(policy.generation_days),
         ),
-        (MilestoneKind::Promotion, days_before(expiry, promotion)),
-        (
-            MilestoneKind::RenewNow,
-            days_before(expiry, policy.renew_now_days),
-        ),
-        (MilestoneKind::Expiry, expiry),
+        (MilestoneKind::Promotion, adfs.then_some(promotion)),
+        (MilestoneKind::RenewNow, Some(renew_now)),
+        (MilestoneKind::Expiry, Some(0)),
     ]
     .into_iter()
-    .map(|(kind, at)| Milestone { kind, at })
+    .filter_map(|(kind, days)| {
+        days.map(|days| Milestone {
+            kind,
+            at: days_before(expiry, days),
+        })
+    })
     .collect();
     // Stable: milestones on the same moment keep the order above.
     milestones.sort_by_key(|m| m.at);

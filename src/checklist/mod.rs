@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 pub use progress::{Mark, PROGRESS_FORMAT, Progress, Run, StepRecord};
 
 use crate::assess::{
-    Advice, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Outage, Severity, SyncState,
+    AdfsHolds, Advice, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Outage, Peer, Severity,
+    SyncState,
 };
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
@@ -152,6 +153,7 @@ pub fn step_for(advice: Advice, kind: IdpKind) -> Option<StepId> {
         (
             Advice::UpdateEntra
             | Advice::MakeMetadataReachable
+            | Advice::CatchUpMetadata
             | Advice::RemoveRogue
             | Advice::FlushStale { second: false },
             _,
@@ -486,6 +488,11 @@ pub struct ChecklistInput<'a> {
     pub auto_rollover: Option<bool>,
     /// It came from an imported `Get-AdfsProperties` (evidence), not from the config (a claim).
     pub auto_rollover_imported: bool,
+    /// The imported AD FS certificate list (the verdict says whether it matched the metadata).
+    pub adfs: Option<&'a AdfsHolds>,
+    /// The domain's IdP group, itself included, in config order (empty: a group of one): the
+    /// Entra update updates every domain of it.
+    pub peers: &'a [Peer],
     pub progress: Option<&'a Progress>,
     pub now: DateTime<Utc>,
 }
@@ -501,6 +508,8 @@ impl<'a> ChecklistInput<'a> {
             entra: None,
             auto_rollover: domain.auto_rollover,
             auto_rollover_imported: false,
+            adfs: None,
+            peers: &[],
             progress: None,
             now,
         }
@@ -521,6 +530,8 @@ impl<'a> ChecklistInput<'a> {
             entra,
             auto_rollover: status.auto_rollover(),
             auto_rollover_imported: status.imported_auto_rollover.is_some(),
+            adfs: status.imported_adfs.as_ref(),
+            peers: &status.peers,
             progress,
             now,
         }

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use super::progress::Run;
 use super::{ChecklistInput, Phase, StepId};
 use crate::assess::{
-    Advice, EntraSide, EntraSource, IdpKind, Outage, Policy, Rule, Situation, SyncState,
+    AdfsHolds, AdfsUse, Advice, EntraSide, EntraSource, IdpKind, Outage, Policy, Rule, Situation,
+    SuccessorSource, SyncState,
 };
 use crate::cert::{CertInfo, Sha1};
 use crate::metadata::signature::Invalid;
@@ -22,6 +23,17 @@ pub(crate) struct Facts<'a> {
     pub auto_imported: bool,
     pub primary: Option<&'a CertInfo>,
     pub successor: Option<&'a CertInfo>,
+    /// Where the successor was found: the metadata, or AD FS's imported list.
+    pub successor_source: Option<SuccessorSource>,
+    /// AD FS's imported certificate list, when it matched the metadata.
+    pub adfs: Option<&'a AdfsHolds>,
+    /// When that list was imported.
+    pub adfs_seen_at: DateTime<Utc>,
+    /// Every domain of the IdP group, this one included, in config order.
+    pub group: Vec<&'a str>,
+    /// Published signing certificates that expire with the primary (within a day): twins or
+    /// back-channel keys, never successors.
+    pub twins: Vec<&'a CertInfo>,
     pub days_left: Option<f64>,
     pub sync: SyncState,
     pub outage: Option<Outage>,
@@ -44,6 +56,8 @@ pub(crate) struct Facts<'a> {
     pub policy: &'a Policy,
     /// When the metadata facts were read (for "verified at").
     pub idp_seen_at: DateTime<Utc>,
+    /// The metadata's `validUntil`, when it has passed: what it lists may be out of date.
+    pub metadata_expired: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
 }
 
@@ -58,6 +72,24 @@ impl<'a> Facts<'a> {
             auto_imported: input.auto_rollover_imported,
             primary: assessment.primary.as_ref().map(|p| &p.cert),
             successor: assessment.successor.as_ref(),
+            successor_source: assessment.successor_source,
+            adfs: input
+                .adfs
+                .filter(|_| assessment.adfs == Some(AdfsUse::Used)),
+            adfs_seen_at: input.adfs.and_then(|a| a.as_of).unwrap_or(input.now),
+            group: if input.peers.is_empty() {
+                vec![input.domain.name.as_str()]
+            } else {
+                input.peers.iter().map(|p| p.name.as_str()).collect()
+            },
+            twins: match (input.idp, assessment.primary.as_ref()) {
+                (Some(idp), Some(primary)) => idp
+                    .signing
+                    .iter()
+                    .filter(|c| crate::assess::is_twin(c, &primary.cert))
+                    .collect(),
+                _ => Vec::new(),
+            },
             days_left: assessment.days_left,
             sync: assessment.sync,
             outage: assessment.outage,
@@ -107,12 +139,26 @@ impl<'a> Facts<'a> {
             multiple_domain: input.domain.support_multiple_domain,
             policy: &input.domain.policy,
             idp_seen_at: input.idp_fetched_at.unwrap_or(input.now),
+            metadata_expired: input
+                .idp
+                .and_then(|idp| idp.valid_until)
+                .filter(|until| *until <= input.now),
             now: input.now,
         }
     }
 
     pub fn primary_sha1(&self) -> Option<Sha1> {
         self.primary.map(|c| c.sha1)
+    }
+
+    /// The successor is one the metadata publishes (not only AD FS's imported list).
+    pub fn successor_published(&self) -> bool {
+        self.successor.is_some() && self.successor_source != Some(SuccessorSource::AdfsImport)
+    }
+
+    /// Other domains trust the same IdP: the Entra update updates them all.
+    pub fn grouped(&self) -> bool {
+        self.group.len() > 1
     }
 
     /// The Entra side, only when it was read from Entra itself (Graph or an import): thumbprints

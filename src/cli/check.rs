@@ -18,11 +18,26 @@ use crate::domain::DomainStatus;
 use crate::fleet::Fleet;
 use crate::poller::{Keep, PollEvent, Sources, refresh_each, refresh_tenants};
 use crate::store::Store;
+use crate::tenant::TenantPosture;
 
 pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> Outcome {
     let config = super::config_cmd::load(global)?;
     let selected = select_domains(&config, &args.domains)?;
-    let fleet = refresh_all(&config, &selected, Keep::Facts, now).await;
+    // The selected domains' IdP groups need their peers' facts too: refresh those as well, and
+    // report only the selected ones.
+    let fleet = refresh_all(
+        &config,
+        &with_likely_peers(&config, &selected),
+        Keep::Facts,
+        now,
+    )
+    .await;
+    let statuses: Vec<DomainStatus> = fleet
+        .statuses()
+        .iter()
+        .filter(|s| selected.iter().any(|d| d.name == s.config.name))
+        .cloned()
+        .collect();
     let format = if args.json {
         CheckFormat::Json
     } else {
@@ -38,9 +53,14 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
     let worst = if empty.is_some() {
         Severity::Unknown
     } else {
-        fleet.worst()
+        statuses
+            .iter()
+            .map(|d| d.assessment.severity)
+            .chain(fleet.tenants().iter().map(TenantPosture::severity))
+            .max()
+            .unwrap_or(Severity::Ok)
     };
-    let statuses = fleet.statuses();
+    let statuses = statuses.as_slice();
     let lists = match format {
         CheckFormat::Text | CheckFormat::Json => checklists(statuses, args.dialect, now),
         CheckFormat::Prometheus => Vec::new(),
@@ -90,6 +110,32 @@ fn select_domains<'a>(
             config
                 .domain(name)
                 .map_err(|e| Failure::new(EXIT_USAGE, format!("--domain {e}")))
+        })
+        .collect()
+}
+
+/// `selected` and every configured domain that may share an IdP with one of them: the same
+/// metadata host. An IdP group is the domains of one entityID, which only their metadata says;
+/// reading every configured domain for a narrowed command would cost a fleet's fetches, and the
+/// domains of one AD FS farm (SupportMultipleDomain) read one metadata URL. `check` without
+/// `--domain`, `serve` and the TUI read every domain, so their groups are whole.
+pub fn with_likely_peers<'a>(
+    config: &'a Config,
+    selected: &[&'a DomainConfig],
+) -> Vec<&'a DomainConfig> {
+    let hosts: Vec<Option<String>> = selected
+        .iter()
+        .map(|d| crate::location::host_of(&d.metadata_url).map(|h| h.to_ascii_lowercase()))
+        .collect();
+    config
+        .domains
+        .iter()
+        .filter(|d| {
+            selected.iter().any(|s| s.name == d.name)
+                || crate::location::host_of(&d.metadata_url)
+                    .map(|h| h.to_ascii_lowercase())
+                    .is_some_and(|h| hosts.contains(&Some(h)))
+                || selected.iter().any(|s| s.metadata_url == d.metadata_url)
         })
         .collect()
 }
@@ -228,7 +274,11 @@ fn write_text(
         if let Some(error) = &d.entra_error {
             notes.push(format!("Entra side not read: {error}"));
         }
-        notes.extend(crate::words::imports(&d.imports, now));
+        notes.extend(crate::words::import_lines(
+            &d.imports,
+            d.assessment.adfs,
+            now,
+        ));
         let notes: String = notes.iter().flat_map(|n| [" · ", n.as_str()]).collect();
         writeln!(
             out,

@@ -1,4 +1,4 @@
-//! `fedcert checklist <DOMAIN>`: refresh the domain once and print its renewal runbook with the
+//! `fedcert checklist <DOMAIN>`: refresh the domain (and those that may share its IdP) once and print its renewal runbook with the
 //! saved progress, as Markdown (for a change ticket), JSON or text.
 
 use chrono::{DateTime, Utc};
@@ -16,9 +16,15 @@ pub async fn run(global: &GlobalArgs, args: &ChecklistArgs, now: DateTime<Utc>) 
         .domain(&args.domain)
         .map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
     let (format, dialect) = (args.format, args.dialect);
-    // The runbook puts the new certificate into PowerShell: keep its bytes.
-    let fleet = super::check::refresh_all(&config, &[domain], Keep::Everything, now).await;
-    let Some(status) = fleet.statuses().first() else {
+    // The runbook puts the new certificate into PowerShell: keep its bytes. The domain's IdP
+    // group needs its peers' facts too.
+    let domains = super::check::with_likely_peers(&config, &[domain]);
+    let fleet = super::check::refresh_all(&config, &domains, Keep::Everything, now).await;
+    let Some(status) = fleet
+        .statuses()
+        .iter()
+        .find(|s| s.config.name == domain.name)
+    else {
         return Err(Failure::new(
             EXIT_SOFTWARE,
             format!("{}: the refresh gave no status", domain.name),

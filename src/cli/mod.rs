@@ -181,9 +181,14 @@ Examples:
 
 const IMPORT_EXAMPLES: &str = "\
 Examples:
+  fedcert import --script > fedcert-collect.ps1
+                                      the collection script: run it on the primary AD FS server
+  fedcert import ./fedcert-collection every file it wrote, each for the domains it belongs to
   fedcert import adfs-certificates adfs-certs.json --domain contoso.com
   fedcert import adfs-properties adfs-properties.json --domain contoso.com
   fedcert import entra-federation entra.json --domain contoso.com
+  fedcert import entra-federation entra.json --domain contoso.com --force
+                                      even when it names another IdP than contoso.com's
 The files come from PowerShell, on the AD FS server and an admin workstation:
   Get-AdfsCertificate -CertificateType Token-Signing | Select-Object Thumbprint, IsPrimary,
     @{n='NotAfter';e={$_.Certificate.NotAfter.ToString('o')}},

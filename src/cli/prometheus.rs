@@ -567,6 +567,7 @@ mod tests {
             unreadable: Vec::new(),
             sign_in_url: None,
             valid_until: None,
+            ws_fed: true,
         };
         let mut status = DomainStatus::new(
             DomainConfig::new("contoso.example", "https://fs.contoso.example/md.xml"),

@@ -274,7 +274,7 @@ fn reference(roff: &mut Roff) {
 }
 
 /// The rules of the verdict, as the README's table has them.
-const RULES: [(&str, &str); 30] = [
+const RULES: [(&str, &str); 33] = [
     (
         "S1",
         "Automatic rollover, in sync, metadata reachable: OK, no action.",
@@ -333,6 +333,15 @@ const RULES: [(&str, &str); 30] = [
         "C1",
         "The metadata server's clock and this machine's differ by more than 5 minutes: WARNING.",
     ),
+    (
+        "A1",
+        "The imported Get-AdfsCertificate holds a valid token-signing certificate the metadata does not publish: the metadata is behind AD FS and Entra does not see it: WARNING.",
+    ),
+    (
+        "A2",
+        "Domains of one IdP (same entityID) hold different certificates in Entra: WARNING, update every domain of the IdP.",
+    ),
+    ("V1", "The metadata's validUntil has passed: WARNING."),
     (
         "X1",
         "The metadata's signature verifies, but its signer is neither an IdP signing certificate of the document nor a metadata_signer: WARNING.",

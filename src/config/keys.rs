@@ -266,7 +266,7 @@ bindable! {
     /// Explain an error users see (AADSTS50008, a pasted page): which domains show its causes.
     /// Its prompt takes the filter's keys: `apply_filter`, `filter_erase`, `clear_filter`.
     Explain => "explain",
-    /// Group the list's rows (by tenant), or stop grouping them.
+    /// Group the list's rows (by tenant, by IdP), or stop grouping them.
     GroupBy => "group_by",
 }
 
@@ -299,6 +299,7 @@ pub struct BindingSpec {
     pub fixed: bool,
 }
 
+/// Moving: the list's selection, the details, the log pane and help scroll with the same keys.
 const MOVE: &[Mode] = &[Mode::List, Mode::Details, Mode::Log, Mode::Help];
 const BROWSE: &[Mode] = &[Mode::List, Mode::Details];
 const VIEWS: &[Mode] = &[Mode::List, Mode::Details, Mode::Checklist];
@@ -409,7 +410,7 @@ pub const BINDINGS: &[BindingSpec] = {
         hinted(B::RefreshAll, &[KeySpec::char('R')], VIEWS, "Refresh every domain now", "all"),
         hinted(B::ToggleLog, &[KeySpec::char('L')], &[Mode::List, Mode::Details, Mode::Log], "Log pane: recent warnings, errors", "log"),
         hinted(B::Explain, &[KeySpec::char('e')], BROWSE, "Explain an error users see", "explain"),
-        row(B::GroupBy, &[KeySpec::char('b')], &[Mode::List], "Group the list: by tenant, or not"),
+        row(B::GroupBy, &[KeySpec::char('b')], &[Mode::List], "Group by tenant, by IdP, or not"),
         // Ctrl-C quits from anywhere, whatever `[keys]` says: the way out must not depend on a
         // config.
         BindingSpec {

@@ -34,7 +34,11 @@ const BATCH: usize = 64;
 /// many certificates), so that the batches in flight stay small.
 const BATCH_TEXT: usize = 2 << 20;
 /// Batches queued or being analysed per worker; past that the reader analyses batches itself.
-const IN_FLIGHT_PER_WORKER: usize = 2;
+/// While it does, the worker must not run dry: its queue has to outlast the reader's batch and
+/// the reading of the next one (with two, the worker idled for ~6 % of the time on an
+/// aggregate whose reading costs about as much as its analysis; four kept more batches live
+/// than the caches hold, for nothing more).
+const IN_FLIGHT_PER_WORKER: usize = 3;
 /// Batches the reader analysed itself that may wait behind the workers' for their turn to be
 /// delivered, before the reader waits for the oldest.
 const READY_WAITING: usize = 4;

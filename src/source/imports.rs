@@ -18,7 +18,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::assess::{EntraSide, EntraSource, Policy};
+use crate::assess::{AdfsHeld, AdfsHolds, EntraSide, EntraSource, Policy};
 use crate::cert::{CertInfo, Sha1};
 use crate::source::graph::{EntraCertificate, FederationConfiguration};
 use crate::store::{Store, StoreError};
@@ -166,10 +166,31 @@ impl ImportedAdfsCertificates {
             .find(|c| c.is_primary)
             .map(|c| c.thumbprint)
     }
+
+    /// What AD FS holds, as the verdict reads it: each certificate's `RawData` analysed (one
+    /// that cannot be read counts as absent: the thumbprint still says what AD FS holds).
+    pub fn holds(&self) -> AdfsHolds {
+        AdfsHolds {
+            certificates: self
+                .certificates
+                .iter()
+                .map(|c| AdfsHeld {
+                    sha1: c.thumbprint,
+                    is_primary: c.is_primary,
+                    not_after: c.not_after,
+                    cert: c
+                        .certificate
+                        .as_ref()
+                        .and_then(|raw| crate::cert::analyze(&raw.der).ok()),
+                })
+                .collect(),
+            as_of: Some(self.imported_at),
+        }
+    }
 }
 
-/// The rollover settings of `Get-AdfsProperties`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The rollover settings of `Get-AdfsProperties`, and the farm they belong to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdfsProperties {
     pub auto_certificate_rollover: bool,
     pub certificate_generation_threshold: Option<u32>,
@@ -180,6 +201,12 @@ pub struct AdfsProperties {
     pub certificate_rollover_interval: Option<u32>,
     /// Minutes per threshold unit (1440: the thresholds are days).
     pub certificate_threshold_multiplier: Option<u32>,
+    /// The federation service identifier (the metadata's entityID), when exported.
+    #[serde(default)]
+    pub identifier: Option<String>,
+    /// The federation service name (`fs.contoso.com`), when exported.
+    #[serde(default)]
+    pub host_name: Option<String>,
 }
 
 impl AdfsProperties {
@@ -310,6 +337,13 @@ impl Imports {
         self.adfs_certificates
             .as_deref()
             .and_then(ImportedAdfsCertificates::primary)
+    }
+
+    /// The imported AD FS certificate list, as the verdict reads it.
+    pub fn adfs_holds(&self) -> Option<AdfsHolds> {
+        self.adfs_certificates
+            .as_deref()
+            .map(ImportedAdfsCertificates::holds)
     }
 
     /// The imported Entra side, if any (source `import`, as of its import time).
@@ -705,5 +739,19 @@ pub fn parse_adfs_properties(bytes: &[u8]) -> Result<AdfsProperties, String> {
         certificate_duration: count(obj, "CertificateDuration")?,
         certificate_rollover_interval: count(obj, "CertificateRolloverInterval")?,
         certificate_threshold_multiplier: count(obj, "CertificateThresholdMultiplier")?,
+        identifier: uri(obj, "Identifier")?,
+        host_name: string(obj, "HostName")?,
     })
+}
+
+/// A `System.Uri` as ConvertTo-Json may write it: a string, or an object with `AbsoluteUri` /
+/// `OriginalString`.
+fn uri(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, String> {
+    match field(obj, name) {
+        Some(Value::Object(inner)) => match string(inner, "OriginalString")? {
+            Some(text) => Ok(Some(text)),
+            None => string(inner, "AbsoluteUri"),
+        },
+        _ => string(obj, name),
+    }
 }

@@ -1,9 +1,12 @@
 //! Getting metadata bytes: HTTP(S) with limits, `file://` and plain paths, stdin. Every failure
 //! is a [`FetchError`] value for that domain (what, where, why), never a panic.
-//! Also here: Microsoft Graph (`graph`), home-realm discovery (`realm`) and PowerShell imports
-//! (`imports`).
+//! Also here: Microsoft Graph (`graph`), home-realm discovery (`realm`), PowerShell imports
+//! (`imports`), the folder the collection script writes (`collection`), and whether an import
+//! belongs to a domain's IdP (`farm`).
 
+pub mod collection;
 mod errors;
+pub mod farm;
 mod fetch;
 pub mod graph;
 pub mod imports;

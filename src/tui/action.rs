@@ -78,7 +78,7 @@ pub enum Action {
     ToggleHelp,
     /// Open or close the log pane (recent warnings and errors).
     ToggleLog,
-    /// Group the list by the next grouping (by tenant, then none again).
+    /// Group the list by the next grouping (by tenant, by IdP, then none again).
     CycleGrouping,
     Quit,
     /// The mouse wheel turned over the cell at `column`, `row`: `lines` down (negative: up).

@@ -393,10 +393,14 @@ impl App {
         self.order().grouping()
     }
 
-    /// Group the list's rows the next way (by tenant, then not at all), keeping the selection.
+    /// Group the list's rows the next way (by tenant, by IdP, then not at all), keeping the
+    /// selection. By tenant only when the domains span several: one tenant makes one group.
     fn cycle_grouping(&mut self) {
         let order = &mut self.order;
-        let next = order.grouping().next();
+        let mut next = order.grouping().next();
+        if next == Grouping::Tenant && !self.several_tenants {
+            next = next.next();
+        }
         order.set_grouping(next, self.fleet.statuses());
         self.list_offset = 0;
         self.settle_selection();
@@ -534,11 +538,10 @@ impl App {
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
 
-    /// Move the selection (list) or the view (details, the log pane).
+    /// Move the selection (list) or the view (details, the log pane, help).
     fn navigate(&mut self, delta: isize) {
-        if let Some(scroll) = self.help {
-            let max = self.laid.help.unwrap_or_default().max_scroll();
-            self.help = Some(scroll.saturating_add_signed(delta).min(max));
+        if self.help.is_some() {
+            self.scroll_help(delta);
             return;
         }
         if self.log_pane.is_some() {
@@ -719,6 +722,14 @@ impl App {
         }
     }
 
+    /// Scroll help, within its rows.
+    fn scroll_help(&mut self, delta: isize) {
+        let max = self.laid.help.unwrap_or_default().max_scroll();
+        if let Some(scroll) = &mut self.help {
+            *scroll = scroll.saturating_add_signed(delta).min(max);
+        }
+    }
+
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
         let max = self.laid.log.unwrap_or_default().max_scroll();
@@ -741,6 +752,7 @@ impl App {
     /// or the log pane it scrolls them.
     fn wheel(&mut self, lines: isize, column: u16, row: u16) {
         if self.help.is_some() {
+            self.scroll_help(lines);
             return;
         }
         if self.log_pane.is_some() {
@@ -884,6 +896,10 @@ impl App {
         match self.fleet.apply(event, now) {
             Some(Applied::Refreshed(id)) => {
                 self.order.mark(id.index(), Change::Facts);
+                // Its IdP group's other domains may have a new verdict too.
+                for peer in self.fleet.take_regrouped() {
+                    self.order.mark(peer.index(), Change::Verdict);
+                }
                 self.answer_is_stale();
                 // A change to the domain on screen needs no highlight.
                 if self.screen != Screen::List && self.selected == Some(id) {

@@ -27,6 +27,7 @@ use tokio::sync::mpsc;
 
 pub use action::{Action, Effect};
 pub use app::{App, Screen, ScreenKind, update};
+pub use order::Grouping;
 
 use crate::fleet::Fleet;
 use crate::poller::Clock;

@@ -32,8 +32,8 @@ pub enum Change {
 }
 
 /// How the list's rows are grouped: a key per domain (its group), the rows of one key
-/// together. Each grouping is one key function, so another one (by identity provider, say) is
-/// one more variant and one more arm of [`Grouping::key`].
+/// together. Each grouping is one key function: another one is one more variant and one more
+/// arm of [`Grouping::key`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Grouping {
     /// One list, worst first.
@@ -41,17 +41,21 @@ pub enum Grouping {
     None,
     /// By the tenant whose Entra holds the domain.
     Tenant,
+    /// By identity provider: the domains whose metadata names the same entityID (DESIGN.md
+    /// §6.2's IdP group) together; domains not read yet last.
+    Idp,
 }
 
 impl Grouping {
     /// Every grouping, in the order the key cycles through them.
-    pub const ALL: [Grouping; 2] = [Grouping::None, Grouping::Tenant];
+    pub const ALL: [Grouping; 3] = [Grouping::None, Grouping::Tenant, Grouping::Idp];
 
     /// The group of `d`: `None` for a domain without one (it sorts after every group).
     pub fn key(self, d: &DomainStatus) -> Option<&str> {
         match self {
             Self::None => None,
             Self::Tenant => d.config.tenant.as_deref(),
+            Self::Idp => d.entity_id(),
         }
     }
 
@@ -62,11 +66,12 @@ impl Grouping {
         Self::ALL[(at + 1) % Self::ALL.len()]
     }
 
-    /// What it groups by, for column headers: `TENANT`.
+    /// What it groups by, for column headers: `TENANT`, `IDP GROUP`.
     pub fn heading(self) -> &'static str {
         match self {
             Self::None => "",
             Self::Tenant => "TENANT",
+            Self::Idp => "IDP GROUP",
         }
     }
 }
@@ -680,7 +685,88 @@ mod tests {
             let what = format!("{what} (round {round}, {:?})", order.grouping());
             check(&mut order, &domains, filter, &what);
         }
-        assert_eq!(Grouping::Tenant.next(), Grouping::None);
+        assert_eq!(Grouping::None.next(), Grouping::Tenant);
+    }
+
+    /// Metadata naming the entityID of IdP `idp` (`None`: not read yet).
+    fn read_as(d: &mut DomainStatus, idp: Option<usize>) {
+        d.last_good = idp.map(|n| crate::domain::Snapshot {
+            fetched_at: t0(),
+            location: d.config.metadata_url.clone(),
+            facts: crate::assess::IdpFacts {
+                entity_id: format!("http://fs{n}.idp.test/adfs/services/trust"),
+                kind: crate::assess::IdpKind::AdFs,
+                signing: Vec::new(),
+                encryption: Vec::new(),
+                signed_by: None,
+                unreadable: Vec::new(),
+                sign_in_url: None,
+                valid_until: None,
+                ws_fed: true,
+            },
+            http_date: None,
+            clock_skew: None,
+            endpoints: crate::assess::EndpointFacts::default(),
+        });
+    }
+
+    #[test]
+    fn grouped_by_idp_the_kept_order_is_still_the_order_sorted_afresh() {
+        let mut dice = Dice(0xC0FF_EE00_1234_5678);
+        let mut domains = fleet(150, &mut dice);
+        for d in &mut domains {
+            let idp = dice.roll(7);
+            read_as(d, (idp < 5).then_some(idp));
+            assign_tenant(d, &mut dice);
+        }
+        let mut order = ListOrder::new(&domains);
+        order.set_grouping(Grouping::Idp, &domains);
+        check(&mut order, &domains, "", "grouped by IdP");
+        // Each IdP's domains together, the IdPs in entityID order, the domains not read last.
+        let idps: Vec<Option<&str>> = order
+            .visible()
+            .iter()
+            .map(|&i| domains[i].entity_id())
+            .collect();
+        let mut sorted = idps.clone();
+        sorted.sort_by_key(|idp| (idp.is_none(), *idp));
+        assert_eq!(idps, sorted);
+        assert!(idps.first().is_some_and(Option::is_some), "{idps:?}");
+        let filters = ["", "tenant1", "CRIT", "ok", "fs3.idp"];
+        let mut filter = "";
+        for round in 0..300 {
+            let what = match dice.roll(4) {
+                0 => {
+                    filter = filters[dice.roll(filters.len())];
+                    "a new filter"
+                }
+                1 => {
+                    // Read for the first time, or its metadata names another IdP now.
+                    let i = dice.roll(domains.len());
+                    let idp = dice.roll(7);
+                    read_as(&mut domains[i], (idp < 5).then_some(idp));
+                    order.mark(i, Change::Facts);
+                    "another entityID"
+                }
+                2 if round % 40 == 2 => {
+                    let next = order.grouping().next();
+                    order.set_grouping(next, &domains);
+                    "the next grouping"
+                }
+                _ => {
+                    for _ in 0..[1, 3, MOVE_ONE_BY_ONE + 1, 60][dice.roll(4)] {
+                        let i = dice.roll(domains.len());
+                        reassess(&mut domains[i], &mut dice);
+                        order.mark(i, Change::Verdict);
+                    }
+                    "re-assessments"
+                }
+            };
+            let what = format!("{what} (round {round}, {:?})", order.grouping());
+            check(&mut order, &domains, filter, &what);
+        }
+        assert_eq!(Grouping::Tenant.next(), Grouping::Idp);
+        assert_eq!(Grouping::Idp.next(), Grouping::None);
     }
 
     #[test]

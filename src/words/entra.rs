@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::relative;
+use crate::assess::AdfsUse;
 use crate::assess::update_status::{ReportedResult, UpdateResult};
 use crate::source::imports::Imports;
 
@@ -80,6 +81,12 @@ fn result_words(result: &UpdateResult) -> String {
 /// One line per import with its age, for the details and `check`'s text:
 /// `Entra side imported 2 hours ago from fed.json`.
 pub fn imports(imports: &Imports, now: DateTime<Utc>) -> Vec<String> {
+    import_lines(imports, None, now)
+}
+
+/// [`imports`], saying of an AD FS certificate list the verdict does not use (`adfs`, the
+/// verdict's [`AdfsUse`]) that it is not used, and why.
+pub fn import_lines(imports: &Imports, adfs: Option<AdfsUse>, now: DateTime<Utc>) -> Vec<String> {
     let line = |what: &str, at: DateTime<Utc>, file: &str| {
         format!("{what} imported {} from {file}", relative(at, now))
     };
@@ -88,7 +95,13 @@ pub fn imports(imports: &Imports, now: DateTime<Utc>) -> Vec<String> {
         lines.push(line("Entra side", i.imported_at, &i.file));
     }
     if let Some(i) = &imports.adfs_certificates {
-        lines.push(line("AD FS certificates", i.imported_at, &i.file));
+        let mut text = line("AD FS certificates", i.imported_at, &i.file);
+        if adfs == Some(AdfsUse::Unmatched) {
+            text.push_str(
+                ", NOT USED: none of them is in the metadata (another farm's list, or the metadata is out of date; import this farm's list again)",
+            );
+        }
+        lines.push(text);
     }
     if let Some(i) = &imports.adfs_properties {
         lines.push(line("AD FS properties", i.imported_at, &i.file));

@@ -10,11 +10,12 @@ use super::endpoints::{tls_certificate, tls_fix, tls_host, tls_identity, tls_ref
 use super::{cert_label, days, expiry, moment, short_thumbprint, skew, span, subject};
 use crate::assess::finding::{
     AutoNext, FetchFailure, FetchProblem, Held, HeldAs, Hygiene, ManualNext, Missing, PendingPhase,
-    Slot, Standing, Unvouched,
+    Slot, Standing, Unpublished, Unvouched,
 };
 use crate::assess::update_status::UpdateResult;
 use crate::assess::{
-    Advice, Assessment, FederationChange, Finding, IdpKind, PrimarySource, Rule, Situation,
+    Advice, Assessment, EntraCerts, FederationChange, Finding, IdpKind, PrimarySource, Rule,
+    Situation, SuccessorSource,
 };
 use crate::assess::{TlsCert, TlsRole};
 use crate::cert::{CertInfo, Sha1};
@@ -84,6 +85,9 @@ pub fn finding_title(f: &Finding) -> String {
         Situation::NoSigningCert { .. } => "no signing certificate",
         Situation::EntraUpdateFailing { .. } => "Entra's own update failing",
         Situation::ClockSkew { .. } => "clock skew",
+        Situation::MetadataBehindAdfs { .. } => "metadata behind AD FS",
+        Situation::GroupEntraDiffers { .. } => "IdP's domains differ in Entra",
+        Situation::MetadataExpired { .. } => "metadata validUntil passed",
         Situation::NeverPublished { .. } => "Entra trusts an unpublished cert",
         Situation::Retired { .. } => "Entra still trusts a retired cert",
         Situation::IssuerElsewhere { backdoor: true, .. } => "issuerUri: backdoor pattern",
@@ -217,6 +221,14 @@ impl Words<'_> {
         )
     }
 
+    /// Where the successor is: `published` (the metadata), or `held by AD FS` (an import).
+    fn successor_is(&self) -> &'static str {
+        match self.a.successor_source {
+            Some(SuccessorSource::AdfsImport) => "held by AD FS (not yet in the metadata)",
+            _ => "published",
+        }
+    }
+
     /// Third-party IdPs and manual AD FS farms, before the countdown.
     fn manual_head(&self) -> String {
         if self.third_party() {
@@ -290,6 +302,10 @@ impl Words<'_> {
                     .to_owned()
             }
             Advice::FixClock => "check NTP on this machine and on the IdP".to_owned(),
+            Advice::CatchUpMetadata => format!(
+                "check that metadata_url serves this farm's current federationmetadata.xml (not a saved or cached copy, not another farm's) and that it is reachable from the internet, then refresh; or put the certificates into Entra by hand{step}"
+            ),
+            Advice::RenewMetadata => "check that metadata_url serves a current copy (a saved file or a cache goes stale), or have the IdP or the federation operator publish it again, then refresh".to_owned(),
             Advice::RemoveRogue => format!(
                 "treat it as a compromise: the steps of the runbook rotate the IdP's certificate twice and then rewrite both of Entra's slots{step}, which removes it; then find out who put it there"
             ),
@@ -335,9 +351,10 @@ impl Words<'_> {
                 self.todo(f.advice)
             ),
             Situation::PromoteBeforeExpiry { successor } => format!(
-                "{}; the successor {} is published and Entra already holds it: make it primary before {} — {}",
+                "{}; the successor {} is {} and Entra already holds it: make it primary before {} — {}",
                 self.manual_head(),
                 self.cert(*successor),
+                self.successor_is(),
                 self.expiry_moment(),
                 self.todo(f.advice)
             ),
@@ -389,30 +406,15 @@ impl Words<'_> {
                 last_run,
                 missing,
             } => self.entra_update_failing(result, *last_run, *missing, f.advice),
-            Situation::NeverPublished {
-                slot,
-                sha1,
-                cert,
-                why,
-            } => self.never_published(*slot, *sha1, cert.as_deref(), *why, f.advice),
-            Situation::Retired {
-                slot,
-                sha1,
-                cert,
-                last_published,
-            } => self.retired(*slot, *sha1, cert.as_deref(), *last_published, f.advice),
-            Situation::IssuerElsewhere {
-                issuer,
-                idp_host,
-                backdoor,
-            } => self.issuer_elsewhere(issuer, idp_host.as_deref(), *backdoor, f.advice),
-            Situation::RecentChange { changes } => self.recent_change(changes, f.advice),
-            Situation::Hygiene { concern, cert } => hygiene(*concern, cert),
-            Situation::SuccessorDiffers {
-                successor,
-                subject,
-                issuer,
-            } => self.successor_differs(*successor, *subject, *issuer),
+            Situation::NeverPublished { .. }
+            | Situation::Retired { .. }
+            | Situation::IssuerElsewhere { .. }
+            | Situation::RecentChange { .. }
+            | Situation::Hygiene { .. }
+            | Situation::SuccessorDiffers { .. } => self.say_posture(f).unwrap_or_default(),
+            Situation::MetadataBehindAdfs { .. }
+            | Situation::GroupEntraDiffers { .. }
+            | Situation::MetadataExpired { .. } => self.say_sides(f).unwrap_or_default(),
             Situation::ClockSkew { skew: delta } => self.clock_skew(*delta, f.advice),
             Situation::UntrustedSigner { .. }
             | Situation::InvalidSignature { .. }
@@ -553,6 +555,54 @@ impl Words<'_> {
         )
     }
 
+    /// The security posture (B1–B4, H1–H4).
+    fn say_posture(&self, f: &Finding) -> Option<String> {
+        Some(match &f.situation {
+            Situation::NeverPublished {
+                slot,
+                sha1,
+                cert,
+                why,
+            } => self.never_published(*slot, *sha1, cert.as_deref(), *why, f.advice),
+            Situation::Retired {
+                slot,
+                sha1,
+                cert,
+                last_published,
+            } => self.retired(*slot, *sha1, cert.as_deref(), *last_published, f.advice),
+            Situation::IssuerElsewhere {
+                issuer,
+                idp_host,
+                backdoor,
+            } => self.issuer_elsewhere(issuer, idp_host.as_deref(), *backdoor, f.advice),
+            Situation::RecentChange { changes } => self.recent_change(changes, f.advice),
+            Situation::Hygiene { concern, cert } => hygiene(*concern, cert),
+            Situation::SuccessorDiffers {
+                successor,
+                subject,
+                issuer,
+            } => self.successor_differs(*successor, *subject, *issuer),
+            _ => return None,
+        })
+    }
+
+    /// The three sides: AD FS against the metadata (A1), the IdP group in Entra (A2), the
+    /// metadata's validUntil (V1).
+    fn say_sides(&self, f: &Finding) -> Option<String> {
+        Some(match &f.situation {
+            Situation::MetadataBehindAdfs { unpublished } => {
+                self.metadata_behind_adfs(unpublished, f.advice)
+            }
+            Situation::GroupEntraDiffers { own, differing } => {
+                self.group_differs(*own, differing, f.advice)
+            }
+            Situation::MetadataExpired { valid_until } => {
+                self.metadata_expired(*valid_until, f.advice)
+            }
+            _ => return None,
+        })
+    }
+
     /// The metadata's signature and the hosts' TLS certificates (X1–X3, T1–T2).
     fn say_endpoint(&self, f: &Finding) -> Option<String> {
         Some(match &f.situation {
@@ -614,6 +664,73 @@ impl Words<'_> {
             tls_host(role, cert),
             expiry(&cert.cert, self.now),
             tls_identity(cert)
+        )
+    }
+
+    fn metadata_expired(&self, valid_until: DateTime<Utc>, advice: Advice) -> String {
+        format!(
+            "the metadata's validUntil ({}) has passed: SAML relying parties must not use it any more, and the certificates it lists may be out of date; {}",
+            moment(valid_until),
+            self.todo(advice)
+        )
+    }
+
+    fn metadata_behind_adfs(&self, unpublished: &[Unpublished], advice: Advice) -> String {
+        let certs: Vec<String> = unpublished
+            .iter()
+            .map(|u| {
+                let role = if u.is_primary { "primary" } else { "secondary" };
+                let until = u
+                    .not_after
+                    .map_or_else(String::new, |t| format!(" (valid until {})", moment(t)));
+                format!("the {role} {}{until}", short_thumbprint(u.sha1))
+            })
+            .collect();
+        let raw = if unpublished.iter().all(|u| u.with_raw_data) {
+            ""
+        } else {
+            " (export them again with RawData so that fedcert can fill them into the Entra update)"
+        };
+        let (it, that) = if unpublished.len() == 1 {
+            ("it", "that certificate")
+        } else {
+            ("them", "those certificates")
+        };
+        format!(
+            "the metadata is behind AD FS: AD FS holds {} but the metadata fedcert reads does not publish {it}{raw}; Entra ID reads the metadata, not AD FS, so it does not see {that} and will not pick {it} up by itself: {}",
+            join_and(&certs),
+            self.todo(advice)
+        )
+    }
+
+    fn group_differs(
+        &self,
+        own: EntraCerts,
+        differing: &[(String, EntraCerts)],
+        advice: Advice,
+    ) -> String {
+        let holds = |c: EntraCerts| {
+            let certs: Vec<String> = [c.signing, c.next_signing]
+                .into_iter()
+                .flatten()
+                .map(short_thumbprint)
+                .collect();
+            if certs.is_empty() {
+                "nothing".to_owned()
+            } else {
+                join_and(&certs)
+            }
+        };
+        let others: Vec<String> = differing
+            .iter()
+            .map(|(name, certs)| format!("{name}: {}", holds(*certs)))
+            .collect();
+        let step = self.step();
+        let _ = advice;
+        format!(
+            "Entra holds different certificates for the domains of this IdP (this domain: {}; {}): every federated domain that trusts the IdP must hold the same ones, so update them together{step}",
+            holds(own),
+            others.join("; ")
         )
     }
 
@@ -826,6 +943,10 @@ impl Words<'_> {
                 moment(poll_from),
                 moment(promotion_at)
             ),
+            PendingPhase::Unpublished => format!(
+                "Entra does not hold the successor {succ}, which AD FS holds but the metadata does not publish, so Entra cannot pick it up: put it into Entra{step}; {}",
+                self.primary_expiry()
+            ),
             PendingPhase::Polling { poll_from } => format!(
                 "Entra does not hold the successor {succ} although it polls the metadata daily since {}: make sure the metadata is reachable from the internet, or update Entra now{step}; {}",
                 moment(poll_from),
@@ -858,6 +979,15 @@ impl Words<'_> {
             ),
         };
         format!("{}: {next}", self.manual_head())
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -16,7 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::cert::{CertInfo, Sha1};
 
 pub use endpoints::{signature, tls_certificate, tls_host, tls_refusal};
-pub use entra::{imports, update_result, update_status};
+pub use entra::{import_lines, imports, update_result, update_status};
 pub use findings::{finding, finding_title};
 
 /// `1 day`, `0 days`, `2 lines`: a count and its unit, the unit plural unless the count is 1.

@@ -89,12 +89,28 @@ pub(super) fn expiry(f: &Facts<'_>) -> Step {
         expires(primary, f.now)
     );
     let successor = match f.successor {
+        Some(s) if !f.successor_published() => format!(
+            "AD FS holds a successor {}, valid until {}, which the metadata does not publish yet.",
+            short(s.sha1),
+            when(s.not_after)
+        ),
         Some(s) => format!(
             "A successor {} is published, valid until {}.",
             short(s.sha1),
             when(s.not_after)
         ),
         None => "No successor is published yet.".to_owned(),
+    };
+    let twins: Vec<String> = f.twins.iter().map(|c| short(c.sha1)).collect();
+    let twins = match twins.as_slice() {
+        [] => String::new(),
+        [one] => format!(
+            "{one} expires with the primary (within a day): a twin or back-channel key, not a successor."
+        ),
+        many => format!(
+            "{} expire with the primary (within a day): twins or back-channel keys, not successors.",
+            many.join(", ")
+        ),
     };
     let plan = match (f.kind, f.auto, f.successor) {
         (IdpKind::AdFs, Some(true), None) => format!(
@@ -137,7 +153,7 @@ pub(super) fn expiry(f: &Facts<'_>) -> Step {
         short(primary.sha1),
         expires(primary, f.now)
     );
-    step.why(&[&known, &successor, &plan])
+    step.why(&[&known, &successor, &twins, &plan])
         .verified_if(Some((f.idp_seen_at, evidence)))
 }
 
@@ -161,6 +177,12 @@ pub(super) fn kb_updates() -> Step {
 
 pub(super) fn adfs_certs(f: &Facts<'_>) -> Step {
     let view = match (f.primary, f.successor) {
+        (Some(p), Some(s)) if !f.successor_published() => format!(
+            "The imported Get-AdfsCertificate already shows two: the primary {} and the secondary {}, which the metadata \
+             does not publish yet.",
+            short(p.sha1),
+            short(s.sha1)
+        ),
         (Some(p), Some(s)) => format!(
             "The metadata already publishes two: the primary {} and the successor {}.",
             short(p.sha1),
@@ -187,13 +209,55 @@ pub(super) fn adfs_certs(f: &Facts<'_>) -> Step {
     ])
     .commands([ps::GET_TOKEN_SIGNING.to_owned(), ps::EXPORT_TOKEN_SIGNING.to_owned()])
     .expected(expected_adfs_certs(f))
-    .verified_if(two_published(f))
+    .verified_if(two_published(f).or_else(|| imported_list(f)))
+}
+
+/// The imported Get-AdfsCertificate, matching the metadata, is this step's output.
+fn imported_list(f: &Facts<'_>) -> Option<(chrono::DateTime<chrono::Utc>, String)> {
+    let holds = f.adfs?;
+    let listed: Vec<String> = holds
+        .certificates
+        .iter()
+        .map(|c| {
+            let role = if c.is_primary { "primary" } else { "secondary" };
+            format!("{role} {}", short(c.sha1))
+        })
+        .collect();
+    Some((
+        f.adfs_seen_at,
+        format!("imported Get-AdfsCertificate lists {}", listed.join(", ")),
+    ))
 }
 
 /// AD FS manages its own (self-signed) token-signing certificates: `Update-AdfsCertificate`
 /// works. With CA-issued certificates (or rollover off) a new certificate is added instead.
 fn adfs_generates(f: &Facts<'_>) -> bool {
     f.auto != Some(false) && f.primary.is_none_or(|p| p.self_signed)
+}
+
+/// The successor exists: published in the metadata, or held by AD FS (an import).
+fn successor_evidence(f: &Facts<'_>) -> Option<(chrono::DateTime<chrono::Utc>, String)> {
+    f.successor.map(|s| {
+        if f.successor_published() {
+            (
+                f.idp_seen_at,
+                format!(
+                    "successor {} published in the metadata, valid until {}",
+                    short(s.sha1),
+                    when(s.not_after)
+                ),
+            )
+        } else {
+            (
+                f.adfs_seen_at,
+                format!(
+                    "AD FS holds the successor {} (imported Get-AdfsCertificate), valid until {}",
+                    short(s.sha1),
+                    when(s.not_after)
+                ),
+            )
+        }
+    })
 }
 
 /// Why the domain needs a new certificate now, for the generate step.
@@ -235,16 +299,7 @@ fn generate_reason(f: &Facts<'_>) -> String {
 }
 
 pub(super) fn generate(f: &Facts<'_>) -> Step {
-    let evidence = f.successor.map(|s| {
-        (
-            f.idp_seen_at,
-            format!(
-                "successor {} published in the metadata, valid until {}",
-                short(s.sha1),
-                when(s.not_after)
-            ),
-        )
-    });
+    let evidence = successor_evidence(f);
     let reason = generate_reason(f);
     if adfs_generates(f) {
         let caveat = if f.auto == Some(true) {

@@ -175,6 +175,11 @@ fn update_reason(f: &Facts<'_>) -> String {
         return "Entra reads no metadata from a third-party IdP: always update it by hand."
             .to_owned();
     }
+    if f.successor.is_some() && !f.successor_published() {
+        return "AD FS holds the successor, but the metadata Entra reads does not publish it yet, so Entra cannot \
+                pick it up by itself: put it there by hand (and find out why the metadata is behind AD FS)."
+            .to_owned();
+    }
     let result = f
         .entra
         .and_then(|e| e.update_result.as_ref())
@@ -259,6 +264,14 @@ fn filling(source: Source<'_>, f: &Facts<'_>) -> Filling {
             signing: CertArg::Base64(primary.base64()),
             next: successor.map(|s| CertArg::Base64(s.base64())),
             text: match successor {
+                Some(s) if !f.successor_published() => format!(
+                    "The command puts the IdP's primary {} into SigningCertificate and AD FS's secondary {} into \
+                     NextSigningCertificate: the metadata does not publish that one yet, so its base64 comes from the \
+                     RawData of the Get-AdfsCertificate imported at {}.",
+                    short(primary.sha1),
+                    short(s.sha1),
+                    when(f.adfs_seen_at)
+                ),
                 Some(s) => format!(
                     "The command puts the IdP's primary {} into SigningCertificate and the successor {} into \
                      NextSigningCertificate, as base64 taken from the metadata fedcert read at {}.",
@@ -372,12 +385,7 @@ fn adfs_text(distrust: bool, next: bool) -> &'static str {
 fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Step {
     let mut step = Step::new(StepId::UpdateEntra, title, Location::AdminWorkstation, tool);
     let reason = update_reason(f);
-    let each_domain = if f.multiple_domain {
-        "This domain uses SupportMultipleDomain: Graph has no such switch and leaves the IssuerUri alone, so run the update \
-         for every federated domain of this IdP, one by one."
-    } else {
-        "Update every federated domain that trusts this IdP, one by one."
-    };
+    let each_domain = each_domain_text(f, tool == Tool::MsOnline);
     let Some(source) = f.entra_source() else {
         return step.why(&[
             &reason,
@@ -386,6 +394,14 @@ fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Ste
         ]);
     };
     let fill = filling(source, f);
+    if let (Source::Metadata { .. }, Some(until)) = (source, f.metadata_expired) {
+        step = step.warn(format!(
+            "The metadata's validUntil ({}) has passed, and the certificates below come from it: they may be out of \
+             date. Check them against the IdP (its admin console, or a fresh copy of its metadata) before you put them \
+             into Entra.",
+            when(until)
+        ));
+    }
     if let Some(why) = f.distrust {
         step = step.warn(distrust_warning(why));
     }
@@ -394,7 +410,30 @@ fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Ste
         step = step.at_adfs_primary(f.server);
     }
     let mut commands = fill.prelude;
-    let (saved, undo) = if tool == Tool::MsOnline {
+    let (saved, undo) = if f.grouped() {
+        // Every domain of the IdP, in one loop: the certificates once, then each domain.
+        let next = fill.next.is_some();
+        if tool == Tool::MsOnline {
+            commands.extend([
+                ps::GET_CREDENTIAL.to_owned(),
+                ps::CONNECT_MSOL_CREDENTIAL.to_owned(),
+            ]);
+            commands.extend(ps::certificate_variables(&fill.signing, fill.next.as_ref()));
+            commands.extend([
+                ps::msol_save_each(&f.group),
+                ps::msol_set_federation_each(&f.group, next),
+            ]);
+            ("$before", ps::MSOL_RESTORE_EACH.to_owned())
+        } else {
+            commands.push(ps::CONNECT_GRAPH_WRITE.to_owned());
+            commands.extend(ps::certificate_variables(&fill.signing, fill.next.as_ref()));
+            commands.extend([
+                ps::SAVE_EACH.to_owned(),
+                ps::update_federation_each(&f.group, next),
+            ]);
+            ("$before", ps::RESTORE_FEDERATION_EACH.to_owned())
+        }
+    } else if tool == Tool::MsOnline {
         commands.extend([
             ps::GET_CREDENTIAL.to_owned(),
             ps::CONNECT_MSOL_CREDENTIAL.to_owned(),
@@ -430,13 +469,44 @@ fn update_entra_with_certificates(f: &Facts<'_>, title: &str, tool: Tool) -> Ste
             short(current)
         ));
     }
-    step.why(&[&reason, &fill.text, each_domain])
+    step.why(&[&reason, &fill.text, &each_domain])
         .commands(commands)
         .expected(expected_entra_slots(f))
-        .undo(format!(
-            "{saved} holds what Entra had before; in the same PowerShell session, {undo} puts it back."
-        ))
+        .undo(if f.grouped() {
+            format!(
+                "{saved} holds what Entra had before for each domain; in the same PowerShell session, {undo} puts it all back."
+            )
+        } else {
+            format!(
+                "{saved} holds what Entra had before; in the same PowerShell session, {undo} puts it back."
+            )
+        })
         .verified_if(f.successor.and(entra_evidence(f)))
+}
+
+/// Why the update covers every domain of the IdP, and which ones fedcert knows of.
+fn each_domain_text(f: &Facts<'_>, msonline: bool) -> String {
+    if f.grouped() {
+        let switch = if f.multiple_domain && msonline {
+            " Keep -SupportMultipleDomain: the domains are configured with it, and each IssuerUri must stay per domain."
+        } else {
+            ""
+        };
+        return format!(
+            "The article updates every federated domain that trusts this IdP, and these {} configured domains share its \
+             metadata (entityID): {}. The loop updates each of them with the same certificates.{switch} A federated \
+             domain of the tenant that fedcert does not watch needs the same update.",
+            f.group.len(),
+            f.group.join(", ")
+        );
+    }
+    if f.multiple_domain {
+        "This domain uses SupportMultipleDomain: Graph has no such switch and leaves the IssuerUri alone, so run the update \
+         for every federated domain of this IdP, one by one."
+            .to_owned()
+    } else {
+        "Update every federated domain that trusts this IdP, one by one.".to_owned()
+    }
 }
 
 /// Why nothing is copied from the metadata when its signature does not verify.
@@ -477,14 +547,34 @@ fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
             Tool::MsOnline,
         ),
     };
-    commands.push(ps::msol_update_federated_domain(
-        f.domain,
-        f.multiple_domain,
-    ));
-    let multiple = if f.multiple_domain {
+    let undo = if f.grouped() {
+        // The save of this one domain above becomes the save of every domain of the group.
+        commands.retain(|c| !c.starts_with("$before = "));
+        commands.push(ps::msol_save_each(&f.group));
+        commands.push(ps::msol_update_federated_each(&f.group, f.multiple_domain));
+        format!(
+            "$before holds what Entra had before for each domain; in the same PowerShell session, {} puts it all back.",
+            ps::MSOL_RESTORE_EACH
+        )
+    } else {
+        commands.push(ps::msol_update_federated_domain(
+            f.domain,
+            f.multiple_domain,
+        ));
+        format!(
+            "$before holds what Entra had before; in the same PowerShell session, {} puts it back.",
+            ps::msol_restore_settings(f.domain)
+        )
+    };
+    let multiple = if f.multiple_domain && !f.grouped() {
         "Keep -SupportMultipleDomain: this domain is configured with it, and the IssuerUri must stay per domain."
     } else {
         ""
+    };
+    let each = if f.grouped() {
+        each_domain_text(f, true)
+    } else {
+        "Update every federated domain that trusts this AD FS, one by one.".to_owned()
     };
     if let Some(why) = f.distrust {
         step = step.warn(distrust_warning(why));
@@ -494,20 +584,23 @@ fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
             &update_reason(f),
             "Update-MsolFederatedDomain reads the token-signing certificates from AD FS and writes them to Entra.",
             multiple,
-            "Update every federated domain that trusts this AD FS, one by one.",
+            &each,
         ])
         .commands(commands)
         .expected(expected_entra_slots(f))
         .warn(MSONLINE_RETIRED)
-        .undo(format!(
-            "$before holds what Entra had before; in the same PowerShell session, {} puts it back.",
-            ps::msol_restore_settings(f.domain)
-        ));
+        .undo(undo);
     step.verified_if(f.successor.and(entra_evidence(f)))
 }
 
 pub(super) fn verify_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
     let title = "Verify that Entra ID holds the new certificate";
+    let group = |mut lines: Vec<String>, msonline: bool| {
+        if f.grouped() {
+            lines.push(ps::group_thumbprints(&f.group, msonline));
+        }
+        lines
+    };
     let step = match dialect {
         Dialect::Graph => Step::new(
             StepId::VerifyEntra,
@@ -515,19 +608,31 @@ pub(super) fn verify_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
             Location::AdminWorkstation,
             Tool::GraphPowerShell,
         )
-        .commands(slot_thumbprints(f, ps::fetch_federation(f.domain))),
+        .commands(group(
+            slot_thumbprints(f, ps::fetch_federation(f.domain)),
+            false,
+        )),
         Dialect::MsOnline => Step::new(
             StepId::VerifyEntra,
             title,
             Location::AdminWorkstation,
             Tool::MsOnline,
         )
-        .commands(slot_thumbprints(f, ps::msol_fetch_settings(f.domain)))
+        .commands(group(
+            slot_thumbprints(f, ps::msol_fetch_settings(f.domain)),
+            true,
+        ))
         .warn(MSONLINE_RETIRED),
+    };
+    let each = if f.grouped() {
+        "The last line lists the thumbprints Entra holds for every domain of this IdP: each must show the same ones."
+    } else {
+        ""
     };
     step.why(&[
         "SigningCertificate must be the certificate the IdP signs with now and NextSigningCertificate its successor.",
         "If a thumbprint differs, repeat the update: do not wait for the old certificate to expire.",
+        each,
     ])
     .expected(expected_entra_slots(f))
     .verified_if(f.successor.and(entra_evidence(f)))

@@ -61,7 +61,7 @@ pub(super) fn entra_evidence(f: &Facts<'_>) -> Option<(DateTime<Utc>, String)> {
 
 /// `two signing certificates published: 2CA6… and 9F11…`, when a successor is published.
 pub(super) fn two_published(f: &Facts<'_>) -> Option<(DateTime<Utc>, String)> {
-    let (primary, successor) = (f.primary?, f.successor?);
+    let (primary, successor) = (f.primary?, f.successor.filter(|_| f.successor_published())?);
     Some((
         f.idp_seen_at,
         format!(

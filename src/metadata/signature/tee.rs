@@ -125,6 +125,12 @@ impl<R> Drop for Tee<'_, '_, '_, R> {
 
 impl<R: BufRead> Read for Tee<'_, '_, '_, R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.streaming && self.sender.is_none() {
+            // Verification has its answer and wants no more bytes: read straight into the
+            // caller's buffer. (A buffered reader below hands a read as large as its own
+            // buffer straight to the file, so most of an unsigned aggregate is copied once.)
+            return self.inner.read(out);
+        }
         let available = self.fill_buf()?;
         let n = available.len().min(out.len());
         out[..n].copy_from_slice(&available[..n]);
@@ -193,5 +199,54 @@ impl BufRead for Chunks {
 
     fn consume(&mut self, amount: usize) {
         self.position = (self.position + amount).min(self.chunk.len());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::io::{BufReader, Read};
+
+    use super::super::{Outcome, RECORD_LIMIT};
+    use super::verify_while;
+
+    /// An unsigned aggregate of `len` bytes or a little more.
+    fn unsigned_aggregate(len: usize) -> Vec<u8> {
+        let mut xml =
+            br#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">"#.to_vec();
+        let mut i = 0;
+        while xml.len() < len {
+            xml.extend_from_slice(
+                format!(r#"<md:EntityDescriptor entityID="https://e{i}.example/"/>"#).as_bytes(),
+            );
+            i += 1;
+        }
+        xml.extend_from_slice(b"</md:EntitiesDescriptor>");
+        xml
+    }
+
+    #[test]
+    fn every_byte_reaches_the_reader_kept_copied_or_passed_straight_through() {
+        let document = unsigned_aggregate(3 * RECORD_LIMIT);
+        // A buffered reader below, as `inspect` gives one: reads as large as its buffer go
+        // straight to the bytes underneath once verification stops listening.
+        let input = BufReader::with_capacity(64 * 1024, document.as_slice());
+        let ((read, passed_through), (verification, gave_up)) = verify_while(input, |mut tee| {
+            let mut read = Vec::new();
+            let mut buffer = vec![0; 256 * 1024];
+            loop {
+                let n = tee.read(&mut buffer).unwrap();
+                if n == 0 {
+                    break;
+                }
+                read.extend_from_slice(&buffer[..n]);
+            }
+            (read, tee.streaming && tee.sender.is_none())
+        });
+        assert!(read == document, "the bytes read differ from the input");
+        // Verification gave up looking past RECORD_LIMIT, so the last 2 MiB went straight through.
+        assert!(passed_through);
+        assert!(gave_up);
+        assert!(matches!(verification.outcome, Outcome::Unsupported(_)));
     }
 }

@@ -10,8 +10,12 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::layout::Extent;
 use super::{format, list, timeline};
+use crate::assess::finding::Slot;
+use crate::assess::sides::{self, AdfsRole};
 use crate::assess::update_status::ReportedResult;
-use crate::assess::{EntraSide, EntraSource, IdpKind, PrimarySource};
+use crate::assess::{
+    self, AdfsUse, EntraSide, EntraSource, IdpKind, PrimarySource, SuccessorSource,
+};
 use crate::cert::{CertInfo, Sha1};
 use crate::checklist::{Checklist, Mode as Mode_};
 use crate::domain::{DomainStatus, FetchState};
@@ -97,6 +101,7 @@ pub fn lines(
         .keymap()
         .key_label(&Action::OpenChecklist, Mode::Details, app.ascii());
     findings(&mut out, status, &checklist, &open_key);
+    three_sides(&mut out, status);
     out.heading("Timeline");
     out.text.extend(timeline::lines(status, now, width, theme));
     certificates(&mut out, status, now);
@@ -186,6 +191,17 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         "IdP",
         &kind.map_or(host.clone(), |k| format!("{host} ({k})")),
     );
+    if status.peers.len() > 1 {
+        // The domains of this entityID: a renewal updates them together.
+        out.field(
+            "IdP group",
+            &format!(
+                "{} ({} domains of this IdP)",
+                status.group().join(", "),
+                status.peers.len()
+            ),
+        );
+    }
     refresh_summary(out, status, now);
     let primary = match (&a.primary, a.days_left) {
         (Some(p), Some(_)) => format!(
@@ -201,7 +217,11 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         _ => "none known".into(),
     };
     out.field("primary", &primary);
-    out.field("successor", &list::successor(status, now, true));
+    let mut successor = list::successor(status, now, true);
+    if a.successor_source == Some(SuccessorSource::AdfsImport) {
+        successor.push_str(": AD FS holds it, the metadata does not publish it yet");
+    }
+    out.field("successor", &successor);
     out.field_styled("Entra sync", a.sync.label(), out.theme.sync(a.sync));
     if let Some(error) = &status.entra_error {
         // Up here too: a failing Graph read is why the sync state may be old or unknown.
@@ -355,6 +375,105 @@ fn findings(out: &mut Lines, status: &DomainStatus, checklist: &Checklist, open_
     }
 }
 
+/// Each certificate as AD FS (an imported `Get-AdfsCertificate`), the metadata and Entra see
+/// it, side by side, with what the verdict makes of it.
+fn three_sides(out: &mut Lines, status: &DomainStatus) {
+    let a = &status.assessment;
+    let facts = status.last_good.as_ref().map(|s| &s.facts);
+    let adfs_idp = facts.is_none_or(|f| f.kind == IdpKind::AdFs);
+    let adfs = status
+        .imported_adfs
+        .as_ref()
+        .filter(|_| a.adfs == Some(AdfsUse::Used));
+    let entra = status.entra();
+    let sides = sides::sides(facts, adfs, entra.as_ref());
+    if sides.rows.is_empty() {
+        // Nothing known from any side: the timeline says so.
+        return;
+    }
+    out.heading(if adfs_idp {
+        "AD FS · metadata · Entra"
+    } else {
+        "Metadata · Entra"
+    });
+    let adfs_head = if adfs_idp { "AD FS     " } else { "" };
+    let head = format!(
+        "  {:<10} {:<10}  {adfs_head}{:<10}{:<9}verdict",
+        "cert", "expires", "metadata", "Entra"
+    );
+    out.text.push(Line::styled(head, out.theme.dim()));
+    let primary = a.primary.as_ref().map(|p| &p.cert);
+    for row in &sides.rows {
+        let dash = || "—".to_owned();
+        let expires = row.not_after.map_or_else(dash, words::date);
+        let adfs_cell = match (sides.adfs_known, row.adfs) {
+            (false, _) => "?".to_owned(),
+            (true, Some(AdfsRole::Primary)) => "primary".to_owned(),
+            (true, Some(AdfsRole::Secondary)) => "secondary".to_owned(),
+            (true, None) => dash(),
+        };
+        let published = if !sides.metadata_known {
+            "?".to_owned()
+        } else if row.published {
+            "published".to_owned()
+        } else {
+            dash()
+        };
+        let entra_cell = match (sides.entra_known, row.entra) {
+            (false, _) => "?".to_owned(),
+            (true, Some(Slot::Signing)) => "signing".to_owned(),
+            (true, Some(Slot::NextSigning)) => "next".to_owned(),
+            (true, None) => dash(),
+        };
+        let role = if primary.is_some_and(|p| p.sha1 == row.sha1) {
+            "primary"
+        } else if a.successor.as_ref().is_some_and(|s| s.sha1 == row.sha1) {
+            "successor"
+        } else if let (Some(p), Some(c)) = (primary, row.cert.as_ref())
+            && assess::is_twin(c, p)
+        {
+            "twin"
+        } else {
+            ""
+        };
+        let mut spans = vec![Span::raw(format!(
+            "  {:<10} {:<10}  ",
+            words::short_thumbprint(row.sha1),
+            expires
+        ))];
+        let cell = |text: String, width: usize| {
+            let style = if text == "—" || text == "?" {
+                out.theme.dim()
+            } else {
+                Style::new()
+            };
+            Span::styled(format!("{text:<width$}"), style)
+        };
+        if adfs_idp {
+            spans.push(cell(adfs_cell, 10));
+        }
+        spans.push(cell(published, 10));
+        spans.push(cell(entra_cell, 9));
+        spans.push(Span::styled(role.to_owned(), out.theme.key()));
+        out.text.push(Line::from(spans));
+    }
+    let note = match (adfs_idp, a.adfs, &status.imported_adfs) {
+        (true, Some(AdfsUse::Unmatched), _) => Some(
+            "the imported AD FS list shares no certificate with the metadata: not used (another farm's, or the metadata is out of date)",
+        ),
+        (true, _, None) => Some(
+            "? AD FS's own list is not imported: fedcert import --script prints the script that collects it",
+        ),
+        _ => None,
+    };
+    if let Some(note) = note {
+        for piece in format::wrap(note, out.width.saturating_sub(2)) {
+            out.text
+                .push(Line::styled(format!("  {piece}"), out.theme.dim()));
+        }
+    }
+}
+
 fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     out.heading("Certificates");
     let Some(snapshot) = &status.last_good else {
@@ -371,15 +490,36 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         " · signed the metadata"
     };
     let entra = status.entra();
+    let primary_cert = a.primary.as_ref().map(|p| &p.cert);
     for cert in &snapshot.facts.signing {
         let role = if Some(cert.sha1) == primary {
             "signing · primary"
         } else if Some(cert.sha1) == successor {
             "signing · successor"
+        } else if primary_cert.is_some_and(|p| assess::is_twin(cert, p)) {
+            "signing · twin (expires with the primary: not a successor)"
         } else {
             "signing"
         };
         certificate(out, (role, signed), cert, signer, entra.as_ref(), now);
+    }
+    // What AD FS holds that the metadata does not publish (the import carries the certificate).
+    if a.adfs == Some(AdfsUse::Used) {
+        for held in status.imported_adfs.iter().flat_map(|h| &h.certificates) {
+            let Some(cert) = held
+                .cert
+                .as_ref()
+                .filter(|c| !snapshot.facts.signing.iter().any(|s| s.sha1 == c.sha1))
+            else {
+                continue;
+            };
+            let role = match (held.is_primary, Some(cert.sha1) == successor) {
+                (true, _) => "AD FS primary · not in the metadata",
+                (false, true) => "AD FS secondary · successor · not in the metadata",
+                (false, false) => "AD FS secondary · not in the metadata",
+            };
+            certificate(out, (role, signed), cert, signer, entra.as_ref(), now);
+        }
     }
     for cert in &snapshot.facts.encryption {
         certificate(
@@ -643,7 +783,7 @@ fn tenant(out: &mut Lines, status: &DomainStatus) {
 fn entra(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
     out.heading("Entra ID");
     tenant(out, status);
-    for line in crate::words::imports(&status.imports, now) {
+    for line in crate::words::import_lines(&status.imports, status.assessment.adfs, now) {
         out.field("imported", &line);
     }
     let Some(side) = status.entra() else {

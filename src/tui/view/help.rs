@@ -1,6 +1,7 @@
 //! The `?` overlay: the keymap as a table (key, action, what it does, where it works), for the
-//! screen help was opened over: the list and details, or the checklist. One page of keys fits an
-//! 80x24 terminal; the other screen's keys are in its own help.
+//! screen help was opened over: the list and details, or the checklist (the other screen's keys
+//! are in its own help). Where its rows do not fit (an 80x24 terminal), it scrolls with the
+//! movement keys and says which rows it shows.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

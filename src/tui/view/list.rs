@@ -99,8 +99,10 @@ pub fn render(
     };
     let shift = usize::from(tenants.is_some());
     let fits = (fit(1), fit(2 + shift), fit(7 + shift));
+    let marks = idp_marks(app, (first, &window));
     let rows = window.iter().enumerate().map(|(n, &i)| {
-        let mut row = row(&app.domains()[i], now, columns, fits, theme);
+        let mark = marks.as_ref().map_or("", |m| m[n]);
+        let mut row = row(&app.domains()[i], now, columns, fits, theme, mark);
         if let Some(cells) = &tenants {
             row.insert(
                 2,
@@ -109,10 +111,11 @@ pub fn render(
         }
         Row::new(row)
     });
-    let host_header = if fit(2 + shift) >= "IDP HOST".len() {
-        "IDP HOST"
-    } else {
-        "IDP"
+    let by_idp = Grouping::Idp.heading();
+    let host_header = match (marks.is_some(), fit(2 + shift) >= by_idp.len()) {
+        (true, true) => by_idp,
+        (false, _) if fit(2 + shift) >= "IDP HOST".len() => "IDP HOST",
+        _ => "IDP",
     };
     let mut heading = header(columns, host_header);
     if tenants.is_some() {
@@ -151,24 +154,63 @@ fn tenant_cells(
     if columns == Columns::Side || !(grouped || app.several_tenants()) {
         return None;
     }
-    let tenant = |id: DomainId| app.domains()[id].config.tenant.clone();
-    // The row above the window, for whether the first row shown starts its group.
-    let mut above = first
-        .checked_sub(1)
-        .and_then(|start| app.visible_window(start, 1).1.first().copied())
-        .map(tenant);
+    let edges = group_edges(app, (first, window));
     Some(
         window
             .iter()
-            .map(|&id| {
-                let this = tenant(id);
-                let starts = above.as_ref() != Some(&this);
-                above = Some(this.clone());
-                match this {
+            .zip(edges)
+            .map(
+                |(&id, (starts, _))| match &app.domains()[id].config.tenant {
                     _ if grouped && !starts => String::new(),
-                    Some(label) => label,
+                    Some(label) => label.clone(),
                     None => "—".to_owned(),
-                }
+                },
+            )
+            .collect(),
+    )
+}
+
+/// Whether each row of the window starts its group and ends it under the list's grouping: its
+/// group differs from the row's above (the first: the row above the window) and below.
+fn group_edges(app: &App, (first, window): (usize, &[DomainId])) -> Vec<(bool, bool)> {
+    let grouping = app.grouping();
+    let key = |id: DomainId| grouping.key(&app.domains()[id]);
+    let neighbour = |start: Option<usize>| {
+        start.and_then(|start| app.visible_window(start, 1).1.first().copied())
+    };
+    let above = neighbour(first.checked_sub(1)).map(key);
+    let below = neighbour(Some(first + window.len())).map(key);
+    let keys: Vec<Option<&str>> = window.iter().map(|&id| key(id)).collect();
+    (0..keys.len())
+        .map(|n| {
+            let before = n.checked_sub(1).map_or(above, |m| Some(keys[m]));
+            let after = keys.get(n + 1).copied().or(below);
+            (before != Some(keys[n]), after != Some(keys[n]))
+        })
+        .collect()
+}
+
+/// The width of a group mark (`┌ `).
+const MARK_WIDTH: usize = 2;
+
+/// Grouped by IdP, each row's mark before its IdP host (beside the details, before its name):
+/// `┌ ` for a group's first domain, `├ ` between, `└ ` for its last, blank for a domain alone or
+/// not read yet. `None` under another grouping.
+fn idp_marks(app: &App, (first, window): (usize, &[DomainId])) -> Option<Vec<&'static str>> {
+    if app.grouping() != Grouping::Idp {
+        return None;
+    }
+    let edges = group_edges(app, (first, window));
+    Some(
+        window
+            .iter()
+            .zip(edges)
+            .map(|(&id, edge)| match edge {
+                _ if app.domains()[id].entity_id().is_none() => "  ",
+                (true, true) => "  ",
+                (true, false) => "┌ ",
+                (false, true) => "└ ",
+                (false, false) => "├ ",
             })
             .collect(),
     )
@@ -199,7 +241,13 @@ fn widths(
         Columns::Side => vec![Length(7), Fill(1), Length(7)],
         Columns::Standard | Columns::Wide => {
             let domain = longest(&|d| d.config.name.chars().count() + usize::from(d.changed));
-            let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count()));
+            // Grouped, the host carries its group's mark (`┌ `).
+            let mark = if app.grouping() == Grouping::Idp {
+                MARK_WIDTH
+            } else {
+                0
+            };
+            let host = longest(&|d| d.idp_host().map_or(1, |h| h.chars().count())) + mark;
             let refresh = longest(&|d| refresh_text(d, now, app.theme()).0.chars().count());
             // status, days, successor (with its promotion date when wide), sync, refresh, expires
             let fixed: &[u16] = if columns == Columns::Wide {
@@ -288,26 +336,28 @@ fn row(
     columns: Columns,
     (name_width, host_width, refresh_width): (usize, usize, usize),
     theme: Theme,
+    mark: &str,
 ) -> Vec<Cell<'static>> {
     let a = &status.assessment;
     let word = Cell::from(a.severity.word()).style(theme.severity(a.severity));
+    // Beside the details there is no host column: the group mark goes before the name.
+    let side_mark = if columns == Columns::Side { mark } else { "" };
     let name = if status.changed {
-        let marked = format!("{CHANGED_MARK}{}", status.config.name);
+        let marked = format!("{side_mark}{CHANGED_MARK}{}", status.config.name);
         Cell::from(format::fit(&marked, name_width)).style(theme.changed())
     } else {
-        Cell::from(format::fit(&status.config.name, name_width))
+        let named = format!("{side_mark}{}", status.config.name);
+        Cell::from(format::fit(&named, name_width))
     };
     let days = Cell::from(format::days_left(a.days_left));
     if columns == Columns::Side {
         return vec![word, name, days];
     }
+    let host = format!("{mark}{}", status.idp_host().unwrap_or_else(|| "—".into()));
     let mut cells = vec![
         word,
         name,
-        Cell::from(format::fit(
-            &status.idp_host().unwrap_or_else(|| "—".into()),
-            host_width,
-        )),
+        Cell::from(format::fit(&host, host_width)),
         days,
         Cell::from(successor(status, now, columns == Columns::Wide)),
         sync(status, theme),

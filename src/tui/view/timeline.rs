@@ -37,6 +37,7 @@ struct Bar<'a> {
 fn bars(status: &DomainStatus) -> Vec<Bar<'_>> {
     let a = &status.assessment;
     let primary = a.primary.as_ref().map(|p| p.cert.sha1);
+    let primary_cert = a.primary.as_ref().map(|p| &p.cert);
     let successor = a.successor.as_ref().map(|c| c.sha1);
     let mut bars = Vec::new();
     if let Some(snapshot) = &status.last_good {
@@ -45,6 +46,8 @@ fn bars(status: &DomainStatus) -> Vec<Bar<'_>> {
                 "signing  primary"
             } else if Some(cert.sha1) == successor {
                 "signing  next"
+            } else if primary_cert.is_some_and(|p| crate::assess::is_twin(cert, p)) {
+                "signing  twin"
             } else {
                 "signing"
             };
@@ -53,6 +56,28 @@ fn bars(status: &DomainStatus) -> Vec<Bar<'_>> {
                 cert,
                 primary: Some(cert.sha1) == primary,
             });
+        }
+        // AD FS holds them, the metadata does not publish them (yet).
+        if a.adfs == Some(crate::assess::AdfsUse::Used) {
+            for held in status.imported_adfs.iter().flat_map(|h| &h.certificates) {
+                let Some(cert) = held
+                    .cert
+                    .as_ref()
+                    .filter(|c| !snapshot.facts.signing.iter().any(|s| s.sha1 == c.sha1))
+                else {
+                    continue;
+                };
+                let label = match (held.is_primary, Some(cert.sha1) == successor) {
+                    (true, _) => "AD FS    primary",
+                    (false, true) => "AD FS    next",
+                    (false, false) => "AD FS  secondary",
+                };
+                bars.push(Bar {
+                    label: label.into(),
+                    cert,
+                    primary: Some(cert.sha1) == primary,
+                });
+            }
         }
         for cert in &snapshot.facts.encryption {
             bars.push(Bar {
