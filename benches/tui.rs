@@ -126,9 +126,7 @@ fn main() {
                     Action::Up
                 };
                 update(&mut app, key, now);
-                terminal
-                    .draw(|f| fedcert::tui::view::render(f, &app, now))
-                    .expect("draw");
+                fedcert::tui::event_loop::draw(&mut terminal, &mut app, now).expect("draw");
             });
             println!(
                 "| {n} | {size} | key press (j/k) + frame | {} | {} |",
@@ -143,6 +141,25 @@ fn main() {
             });
             println!(
                 "| {n} | {size} | frame (details) | {} | {} |",
+                ms(best),
+                ms(median)
+            );
+            update(&mut app, Action::Back, now);
+            // The checklist: a step key builds the runbook once, at the end of the update.
+            update(&mut app, Action::OpenChecklist, now);
+            let mut moved = 0usize;
+            let (best, median) = measure(100, || {
+                moved += 1;
+                let key = if moved % 10 < 5 {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
+                update(&mut app, key, now);
+                fedcert::tui::event_loop::draw(&mut terminal, &mut app, now).expect("draw");
+            });
+            println!(
+                "| {n} | {size} | checklist key (j/k) + frame | {} | {} |",
                 ms(best),
                 ms(median)
             );

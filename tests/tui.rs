@@ -25,11 +25,21 @@ use fedcert::source::graph::GraphError;
 use fedcert::source::{FetchError, FetchErrorKind};
 use fedcert::tui::keymap::{self, Keymap, Mode};
 use fedcert::tui::view;
-use fedcert::tui::{Action, App, Effect, Screen, update};
+use fedcert::tui::{Action, App, Effect, ScreenKind, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
+
+/// One action through `update`, then a frame drawn and what it laid out handed back to the app,
+/// as the event loop does before the next key.
+fn frame_step(app: &mut App, action: Action, at: DateTime<Utc>) -> Vec<Effect> {
+    let effects = update(app, action, at);
+    let (width, height) = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    fedcert::tui::event_loop::draw(&mut terminal, app, at).unwrap();
+    effects
+}
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -404,7 +414,7 @@ fn recount(status: &mut DomainStatus, now: DateTime<Utc>) {
 
 fn app_sized(width: u16, height: u16) -> App {
     let mut app = App::with_reassess(domains(), keep_verdict);
-    update(&mut app, Action::Resize { width, height }, now());
+    frame_step(&mut app, Action::Resize { width, height }, now());
     app
 }
 
@@ -435,12 +445,12 @@ fn index_of(app: &App, name: &str) -> DomainId {
 fn act(app: &mut App, actions: &[Action]) -> Vec<Effect> {
     actions
         .iter()
-        .flat_map(|a| update(app, a.clone(), now()))
+        .flat_map(|a| frame_step(app, a.clone(), now()))
         .collect()
 }
 
 fn draw(app: &App) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(app.size().0, app.size().1)).unwrap();
     terminal
         .draw(|frame| view::render(frame, app, now()))
         .unwrap();
@@ -514,7 +524,9 @@ fn the_list_window_is_that_part_of_the_whole_sorted_list() {
     }
     let mut app = App::with_reassess(many, keep_verdict);
     for filter in ["", "n3"] {
-        app.filter.text = filter.to_owned();
+        let typed: Vec<Action> = filter.chars().map(Action::FilterChar).collect();
+        act(&mut app, &[Action::ClearFilter]);
+        act(&mut app, &typed);
         let all = app.visible();
         assert_eq!(app.visible_count(), all.len());
         for (start, len) in [
@@ -547,7 +559,7 @@ fn a_page_is_the_rows_the_list_shows_and_the_window_follows_the_selection() {
         many.push(d);
     }
     let mut app = App::with_reassess(many, keep_verdict);
-    update(
+    frame_step(
         &mut app,
         Action::Resize {
             width: 80,
@@ -563,22 +575,62 @@ fn a_page_is_the_rows_the_list_shows_and_the_window_follows_the_selection() {
     act(&mut app, &[Action::PageDown]);
     assert_eq!(selected_name(&app), format!("d{rows:02}.example"));
     assert_eq!(
-        app.list_offset, 1,
+        app.list_offset(),
+        1,
         "the selected row is the last visible one"
     );
     act(&mut app, &[Action::Bottom]);
-    assert_eq!(app.list_offset, 40 - rows);
+    assert_eq!(app.list_offset(), 40 - rows);
     assert!(screen_text(&draw(&app)).contains("d39.example"));
+}
+
+/// `PgDn` pages by what the last frame laid out, as the event loop hands it back, not by a
+/// layout the update works out again.
+#[test]
+fn a_page_is_what_the_last_frame_showed() {
+    let mut many: Vec<DomainStatus> = Vec::new();
+    for i in 0..40 {
+        let mut d = domains().remove(0);
+        d.config.name = format!("d{i:02}.example");
+        many.push(d);
+    }
+    let mut app = App::with_reassess(many, keep_verdict);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+        now(),
+    );
+    app.laid_out(view::layout::LaidOut {
+        list: Some(view::layout::Extent {
+            content: 40,
+            shown: 5,
+            scroll: 0,
+        }),
+        ..view::layout::LaidOut::default()
+    });
+    update(&mut app, Action::PageDown, now());
+    assert_eq!(selected_name(&app), "d05.example");
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    fedcert::tui::event_loop::draw(&mut terminal, &mut app, now()).unwrap();
+    update(&mut app, Action::PageDown, now());
+    let rows = usize::from(view::layout::list_rows(
+        ratatui::layout::Rect::new(0, 0, 80, 24),
+        &app,
+    ));
+    assert_eq!(selected_name(&app), format!("d{:02}.example", 5 + rows));
 }
 
 #[test]
 fn enter_opens_the_details_and_esc_goes_back() {
     let mut app = app();
     act(&mut app, &[Action::Down, Action::OpenDetails]);
-    assert_eq!(app.screen, Screen::Details);
+    assert_eq!(app.screen_kind(), ScreenKind::Details);
     assert_eq!(app.mode(), Mode::Details);
     act(&mut app, &[Action::Down, Action::Down]);
-    assert_eq!(app.details_scroll, 2, "j scrolls the details");
+    assert_eq!(app.details_scroll(), 2, "j scrolls the details");
     assert_eq!(
         selected_name(&app),
         "fabrikam.com",
@@ -588,14 +640,14 @@ fn enter_opens_the_details_and_esc_goes_back() {
     let (content, height) =
         view::layout::details_extent(ratatui::layout::Rect::new(0, 0, 80, 24), &app, now());
     assert_eq!(
-        app.details_scroll,
+        app.details_scroll(),
         content - height,
         "G stops at the last line"
     );
     act(&mut app, &[Action::Back]);
-    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.screen_kind(), ScreenKind::List);
     act(&mut app, &[Action::OpenDetails]);
-    assert_eq!(app.details_scroll, 0, "details open at the top");
+    assert_eq!(app.details_scroll(), 0, "details open at the top");
 }
 
 #[test]
@@ -693,7 +745,7 @@ fn filter_matches_idp_host_and_status_word_and_esc_clears_an_applied_filter() {
         act(&mut app, &[Action::RefreshSelected, Action::OpenDetails]),
         []
     );
-    assert_eq!(app.screen, Screen::List, "nothing to open");
+    assert_eq!(app.screen_kind(), ScreenKind::List, "nothing to open");
 }
 
 #[test]
@@ -855,7 +907,7 @@ fn the_tick_reassesses_every_domain_with_the_new_now() {
     let mut app = App::with_reassess(domains(), recount);
     let contoso = index_of(&app, "contoso.com");
     let before = app.domains()[contoso].assessment.days_left.unwrap();
-    update(&mut app, Action::Tick, now() + Duration::days(1));
+    frame_step(&mut app, Action::Tick, now() + Duration::days(1));
     let after = app.domains()[contoso].assessment.days_left.unwrap();
     assert!((before - after - 1.0).abs() < 1e-9, "{before} → {after}");
 }
@@ -886,10 +938,10 @@ fn a_tick_reassesses_at_most_its_share_and_the_rest_follow_in_the_next_ticks() {
             .count()
     };
     let first = now() + Duration::seconds(1);
-    update(&mut app, Action::Tick, first);
+    frame_step(&mut app, Action::Tick, first);
     assert_eq!(made_at(&app, first), fedcert::tui::app::REASSESS_PER_TICK);
     let second = first + Duration::seconds(1);
-    update(&mut app, Action::Tick, second);
+    frame_step(&mut app, Action::Tick, second);
     assert_eq!(made_at(&app, second), 500, "the rest, and only the rest");
     assert_eq!(made_at(&app, first) + made_at(&app, second), count);
 }
@@ -907,7 +959,7 @@ fn the_selection_follows_its_domain_when_the_order_changes() {
     act(&mut app, &[Action::Tick]);
     assert_eq!(names(&app)[0], "contoso.com");
     assert_eq!(selected_name(&app), "contoso.com");
-    assert_eq!(app.list_offset, 0);
+    assert_eq!(app.list_offset(), 0);
 }
 
 // ---- keymap, help and hints ----
@@ -1122,7 +1174,7 @@ fn the_hint_bar_follows_the_keymap_of_the_current_mode() {
 #[test]
 fn no_color_draws_without_colours_but_keeps_the_words() {
     let mut app = app();
-    app.theme = fedcert::tui::theme::Theme::new(false);
+    app.set_theme(fedcert::tui::theme::Theme::new(false));
     let terminal = draw(&app);
     let buffer = terminal.backend().buffer();
     assert!(
@@ -1376,7 +1428,7 @@ fn the_details_scroll_stays_inside_details_that_shrink() {
         &[Action::Down, Action::OpenDetails, Action::Bottom],
     );
     let fabrikam = index_of(&app, "fabrikam.com");
-    let long = app.details_scroll;
+    let long = app.details_scroll();
     let mut snapshot = app.domains()[fabrikam].last_good.clone().unwrap();
     snapshot.facts.encryption.clear();
     snapshot.facts.signing.truncate(1);
@@ -1394,8 +1446,12 @@ fn the_details_scroll_stays_inside_details_that_shrink() {
     );
     let area = ratatui::layout::Rect::new(0, 0, 80, 24);
     let (content, height) = view::layout::details_extent(area, &app, now());
-    assert!(app.details_scroll < long, "{} < {long}", app.details_scroll);
-    assert_eq!(app.details_scroll, content - height);
+    assert!(
+        app.details_scroll() < long,
+        "{} < {long}",
+        app.details_scroll()
+    );
+    assert_eq!(app.details_scroll(), content - height);
     assert!(
         !app.domains()[fabrikam].changed,
         "a change to the domain on screen needs no highlight"
@@ -1735,7 +1791,7 @@ fn endpoints_app() -> App {
     ))));
     status.reassess(now());
     let mut app = App::with_reassess(list, keep_verdict);
-    update(
+    frame_step(
         &mut app,
         Action::Resize {
             width: 120,
@@ -1796,8 +1852,8 @@ fn rebound(entries: &[(&str, &[&str])]) -> Keymap {
 #[test]
 fn rebound_keys_drive_the_app_and_show_in_help_and_hints() {
     let mut app = app_sized(120, 40);
-    app.keymap = rebound(&[("quit", &["x"]), ("refresh_all", &["F5", "R"])]);
-    let press = |app: &App, code| app.keymap.action_for(app.mode(), &key(code));
+    app.set_keymap(rebound(&[("quit", &["x"]), ("refresh_all", &["F5", "R"])]));
+    let press = |app: &App, code| app.keymap().action_for(app.mode(), &key(code));
     assert_eq!(press(&app, KeyCode::Char('x')), Some(Action::Quit));
     assert_eq!(press(&app, KeyCode::Char('q')), None);
     assert_eq!(press(&app, KeyCode::F(5)), Some(Action::RefreshAll));
@@ -1838,7 +1894,7 @@ fn assert_ascii(terminal: &Terminal<TestBackend>, what: &str) {
 
 fn ascii_app(width: u16, height: u16) -> App {
     let mut app = app_sized(width, height);
-    app.theme = fedcert::tui::theme::Theme::new(true).with_ascii(true);
+    app.set_theme(fedcert::tui::theme::Theme::new(true).with_ascii(true));
     app
 }
 
@@ -1870,7 +1926,7 @@ fn ascii_renders_hold_only_ascii_on_every_screen() {
         );
         assert_ascii(&draw(&app), "log pane");
         act(&mut app, &[Action::Back, Action::OpenChecklist]);
-        assert_eq!(app.screen, Screen::Checklist);
+        assert_eq!(app.screen_kind(), ScreenKind::Checklist);
         assert_ascii(&draw(&app), "checklist");
         act(&mut app, &[Action::ToggleHelp]);
         assert_ascii(&draw(&app), "checklist help");
@@ -1948,8 +2004,10 @@ fn snapshot_no_color_styles_80x24() {
     // NO_COLOR wins over the theme: the high-contrast palette without colours keeps only bold
     // and reverse.
     let mut app = app();
-    app.theme = fedcert::tui::theme::Theme::new(false)
-        .with_palette(fedcert::tui::theme::Preset::HighContrast.palette());
+    app.set_theme(
+        fedcert::tui::theme::Theme::new(false)
+            .with_palette(fedcert::tui::theme::Preset::HighContrast.palette()),
+    );
     let terminal = draw(&app);
     assert!(
         terminal
@@ -1965,8 +2023,10 @@ fn snapshot_no_color_styles_80x24() {
 #[test]
 fn snapshot_high_contrast_styles_80x24() {
     let mut app = app();
-    app.theme = fedcert::tui::theme::Theme::new(true)
-        .with_palette(fedcert::tui::theme::Preset::HighContrast.palette());
+    app.set_theme(
+        fedcert::tui::theme::Theme::new(true)
+            .with_palette(fedcert::tui::theme::Preset::HighContrast.palette()),
+    );
     let terminal = draw(&app);
     let buffer = terminal.backend().buffer();
     // Row 2 is fourthcoffee, CRIT; row 8 proseware, OK.
@@ -2028,7 +2088,7 @@ fn a_long_log_entry_wraps_under_itself_and_the_oldest_stays_reachable() {
 #[test]
 fn the_log_pane_shows_recent_warnings_newest_last_and_scrolls() {
     let mut app = app();
-    app.log_file = Some("/var/lib/fedcert/fedcert.log".into());
+    app.set_log_file(Some("/var/lib/fedcert/fedcert.log".into()));
     for n in 0..30 {
         act(
             &mut app,
@@ -2046,7 +2106,8 @@ fn the_log_pane_shows_recent_warnings_newest_last_and_scrolls() {
         ))],
     );
     assert_eq!(
-        app.keymap.action_for(Mode::List, &key(KeyCode::Char('L'))),
+        app.keymap()
+            .action_for(Mode::List, &key(KeyCode::Char('L'))),
         Some(Action::ToggleLog)
     );
     act(&mut app, &[Action::ToggleLog]);
@@ -2096,7 +2157,7 @@ fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
     // Row 0 is the header line, row 1 the column header, row 2 the first domain.
     act(&mut app, &[Action::Click { column: 10, row: 4 }]);
     assert_eq!(selected_name(&app), order[2]);
-    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.screen_kind(), ScreenKind::List);
     act(&mut app, &[Action::Click { column: 10, row: 1 }]);
     assert_eq!(
         selected_name(&app),
@@ -2117,8 +2178,8 @@ fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
     );
     act(&mut app, &[Action::Click { column: 10, row: 4 }]);
     assert_eq!(
-        app.screen,
-        Screen::Details,
+        app.screen_kind(),
+        ScreenKind::Details,
         "a click on the selected row opens it"
     );
     act(
@@ -2129,7 +2190,7 @@ fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
             row: 10,
         }],
     );
-    assert_eq!(app.details_scroll, 3);
+    assert_eq!(app.details_scroll(), 3);
     act(
         &mut app,
         &[
@@ -2141,7 +2202,7 @@ fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
             Action::Back,
         ],
     );
-    assert_eq!(app.details_scroll, 0);
+    assert_eq!(app.details_scroll(), 0);
     act(
         &mut app,
         &[Action::Scroll {
@@ -2167,7 +2228,7 @@ fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
             row: 10,
         }],
     );
-    assert_eq!(app.details_scroll, 3);
+    assert_eq!(app.details_scroll(), 3);
     assert_eq!(selected_name(&app), order[0]);
     act(
         &mut app,
@@ -2193,15 +2254,16 @@ fn brackets_step_through_the_domains_without_leaving_the_details() {
         .iter()
         .map(|s| (*s).to_owned())
         .collect::<Vec<_>>();
-    let press = |app: &App, c| app.keymap.action_for(app.mode(), &key(KeyCode::Char(c)));
+    let press = |app: &App, c| app.keymap().action_for(app.mode(), &key(KeyCode::Char(c)));
     assert_eq!(press(&app, ']'), None, "in the list j/k do that");
     act(&mut app, &[Action::OpenDetails, Action::PageDown]);
     assert_eq!(press(&app, ']'), Some(Action::NextDomain));
     act(&mut app, &[Action::NextDomain]);
-    assert_eq!(app.screen, Screen::Details);
+    assert_eq!(app.screen_kind(), ScreenKind::Details);
     assert_eq!(selected_name(&app), order[1]);
     assert_eq!(
-        app.details_scroll, 0,
+        app.details_scroll(),
+        0,
         "the next domain's details start at the top"
     );
     act(&mut app, &[Action::PreviousDomain, Action::PreviousDomain]);
@@ -2267,7 +2329,7 @@ fn at_80_columns_the_domain_name_wins_over_the_idp_host() {
     let mut list = domains();
     list[0].config.name = "fourthcoffee-demo.example".into();
     let mut app = App::with_reassess(list, keep_verdict);
-    update(
+    frame_step(
         &mut app,
         Action::Resize {
             width: 80,
@@ -2304,7 +2366,9 @@ fn the_header_says_when_the_log_pane_has_something_if_there_is_room() {
     );
     assert!(header(&app).contains("2 logged (L)"), "{}", header(&app));
     let mut narrow = self::app();
-    narrow.log = app.log.clone();
+    for entry in app.log().entries() {
+        act(&mut narrow, &[Action::Logged(entry.clone())]);
+    }
     let line = header(&narrow);
     assert!(
         !line.contains("logged") && line.contains("09:00:00 UTC"),
@@ -2315,12 +2379,12 @@ fn the_header_says_when_the_log_pane_has_something_if_there_is_room() {
 #[test]
 fn texts_that_name_a_key_name_the_rebound_one() {
     let mut app = app();
-    app.keymap = rebound(&[
+    app.set_keymap(rebound(&[
         ("back", &["Backspace"]),
         ("quit", &["x"]),
         ("copy_commands", &["Y"]),
         ("page_down", &["Ctrl-f"]),
-    ]);
+    ]));
     act(&mut app, &[Action::ToggleHelp]);
     let help = screen_text(&draw(&app));
     assert!(help.contains("Backspace or ? closes"), "{help}");
@@ -2349,7 +2413,7 @@ fn from_the_details_the_checklist_opens_at_the_top_findings_step() {
     use fedcert::checklist::StepId;
     let cursor = |app: &App| {
         let list = fedcert::tui::checklist_screen::build(app, now()).unwrap();
-        let index = app.checklist.as_ref().unwrap().cursor(&list).unwrap();
+        let index = app.checklist().unwrap().cursor(&list).unwrap();
         (list.steps[index].id, index + 1)
     };
     let mut app = app();
@@ -2378,7 +2442,7 @@ fn from_the_details_the_checklist_opens_at_the_top_findings_step() {
 #[test]
 fn the_details_name_the_rebound_checklist_key() {
     let mut app = app();
-    app.keymap = rebound(&[("open_checklist", &["o"])]);
+    app.set_keymap(rebound(&[("open_checklist", &["o"])]));
     act(&mut app, &[Action::Down, Action::OpenDetails]);
     let details = draw(&app).backend().to_string();
     assert!(details.contains("o opens checklist step 1"), "{details}");
@@ -2391,8 +2455,12 @@ fn the_details_name_the_rebound_checklist_key() {
 fn press(app: &mut App, keys: &[KeyEvent]) -> Vec<Effect> {
     let mut effects = Vec::new();
     for key in keys {
-        let action = app.keymap.action_for(app.mode(), key);
-        effects.extend(action.map(|a| update(app, a, now())).unwrap_or_default());
+        let action = app.keymap().action_for(app.mode(), key);
+        effects.extend(
+            action
+                .map(|a| frame_step(app, a, now()))
+                .unwrap_or_default(),
+        );
     }
     effects
 }
@@ -2452,12 +2520,12 @@ fn enter_on_an_explained_domain_opens_its_outage_runbook() {
     let mut app = app_sized(120, 40);
     explain(&mut app, "AADSTS50008");
     press(&mut app, &[key(KeyCode::Enter)]);
-    assert_eq!(app.screen, Screen::Checklist);
+    assert_eq!(app.screen_kind(), ScreenKind::Checklist);
     let checklist = app.checklist_of(app.selected_status().unwrap(), now());
     assert_eq!(checklist.mode, fedcert::checklist::Mode::Outage);
     // Back from the runbook: the narrowed list and its answer are still there.
     press(&mut app, &[key(KeyCode::Esc)]);
-    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.screen_kind(), ScreenKind::List);
     assert_eq!(names(&app).len(), 3);
 }
 
@@ -2468,7 +2536,7 @@ fn the_prompt_edits_and_escape_closes_it_without_an_answer() {
     // Keys that are commands elsewhere are text here.
     press(&mut app, &typed("qjx"));
     press(&mut app, &[key(KeyCode::Backspace)]);
-    assert_eq!(app.explain.as_ref().unwrap().text, "qj");
+    assert_eq!(app.explain().unwrap().text, "qj");
     assert!(screen_text(&draw(&app)).contains("qj"));
     press(&mut app, &[key(KeyCode::Esc)]);
     assert_eq!(app.mode(), Mode::List);
@@ -2486,8 +2554,8 @@ fn a_pasted_error_page_is_explained_as_one_line() {
     press(&mut app, &[key(KeyCode::Char('e'))]);
     let page = "Sorry, but we're having trouble signing you in.\r\n\r\n\
                 AADSTS50008: SAML token is invalid.\n\tRequest Id: 0b8c1e3a";
-    update(&mut app, Action::Paste(page.into()), now());
-    let text = app.explain.as_ref().unwrap().text.clone();
+    frame_step(&mut app, Action::Paste(page.into()), now());
+    let text = app.explain().unwrap().text.clone();
     assert!(!text.contains(['\n', '\r', '\t']), "{text:?}");
     press(&mut app, &[key(KeyCode::Enter)]);
     assert_eq!(app.answer().unwrap().code.as_deref(), Some("AADSTS50008"));
@@ -2535,7 +2603,6 @@ fn the_answer_follows_the_fix() {
         Advice::None,
     )];
     status.verdict_holds = None;
-    app.explain.as_mut().unwrap().stale = true;
     act(&mut app, &[Action::Tick]);
     assert_eq!(names(&app), ["fourthcoffee.com", "woodgrove.com"]);
 }
@@ -2648,7 +2715,7 @@ fn the_details_show_the_posture_and_the_header_counts_unwatched_domains() {
             operator: None,
         },
     );
-    update(
+    frame_step(
         &mut app,
         Action::Poll(PollEvent::Tenant(Box::new(posture))),
         now(),
@@ -2709,7 +2776,7 @@ fn the_details_show_only_the_unwatched_domains_of_the_domains_tenant() {
         Access::Read(Vec::new()),
     );
     for posture in [own, other] {
-        update(
+        frame_step(
             &mut app,
             Action::Poll(PollEvent::Tenant(Box::new(posture))),
             now(),

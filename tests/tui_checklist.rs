@@ -23,7 +23,7 @@ use fedcert::store::Store;
 use fedcert::tui::checklist_screen::{self, Edit, ProgressChange};
 use fedcert::tui::effects::{self, EffectIo, Outcome};
 use fedcert::tui::keymap::{self, Mode};
-use fedcert::tui::{Action, App, Effect, Screen, clipboard, update, view};
+use fedcert::tui::{Action, App, Effect, ScreenKind, clipboard, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -33,6 +33,16 @@ use tokio::sync::mpsc;
 
 const DOMAIN: &str = "contoso.com";
 const NOW: &str = "2026-12-01T09:00:00Z";
+
+/// One action through `update`, then a frame drawn and what it laid out handed back to the app,
+/// as the event loop does before the next key.
+fn frame_step(app: &mut App, action: Action, at: DateTime<Utc>) -> Vec<Effect> {
+    let effects = update(app, action, at);
+    let (width, height) = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    fedcert::tui::event_loop::draw(&mut terminal, app, at).unwrap();
+    effects
+}
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -182,7 +192,7 @@ fn keep_verdict(_: &mut DomainStatus, _: DateTime<Utc>) {}
 
 fn app_with(domains: Vec<DomainStatus>, width: u16, height: u16) -> App {
     let mut app = App::with_reassess(domains, keep_verdict);
-    update(&mut app, Action::Resize { width, height }, now());
+    frame_step(&mut app, Action::Resize { width, height }, now());
     app
 }
 
@@ -213,7 +223,7 @@ fn press(app: &mut App, codes: &[KeyCode]) -> Vec<Effect> {
         .iter()
         .flat_map(|&code| {
             let action = action(app, code);
-            update(app, action, now())
+            frame_step(app, action, now())
         })
         .collect()
 }
@@ -228,7 +238,7 @@ fn checklist(app: &App) -> Checklist {
 
 fn cursor_step(app: &App) -> StepId {
     let list = checklist(app);
-    list.steps[app.checklist.as_ref().unwrap().cursor(&list).unwrap()].id
+    list.steps[app.checklist().unwrap().cursor(&list).unwrap()].id
 }
 
 fn state(app: &App, id: StepId) -> StepState {
@@ -271,12 +281,15 @@ impl World {
                 tmux: self.tmux,
             };
             assert!(!effects::drive(app, action, now(), &mut io), "quit");
+            let (width, height) = app.size();
+            let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+            fedcert::tui::event_loop::draw(&mut terminal, app, now()).unwrap();
         }
     }
 }
 
 fn draw(app: &App) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(app.size().0, app.size().1)).unwrap();
     terminal
         .draw(|frame| view::render(frame, app, now()))
         .unwrap();
@@ -289,6 +302,27 @@ fn screen_text(app: &App) -> String {
 
 // ---- opening, moving, going back -------------------------------------------------------------
 
+/// The steps the screen keeps (what keys act on and what is drawn) are those of the state each
+/// update left: built at the end of it, not when drawn.
+#[test]
+fn the_checklist_kept_is_the_one_the_last_update_left() {
+    let mut app = app();
+    press(&mut app, &[KeyCode::Char('c')]);
+    let kept = |app: &App| app.checklist().unwrap().list().clone();
+    assert_eq!(kept(&app), checklist(&app));
+    press(&mut app, &[KeyCode::Char(' ')]);
+    assert_eq!(kept(&app), checklist(&app), "a mark shows at once");
+    press(&mut app, &[KeyCode::Char('d')]);
+    assert_eq!(app.dialect(), Dialect::MsOnline);
+    assert_eq!(kept(&app), checklist(&app), "so does the other dialect");
+    frame_step(&mut app, Action::Tick, now() + chrono::Duration::days(40));
+    assert_eq!(
+        kept(&app),
+        checklist_screen::build(&app, now() + chrono::Duration::days(40)).unwrap(),
+        "and a tick's new time"
+    );
+}
+
 #[test]
 fn c_opens_the_selected_domains_checklist_and_asks_for_its_saved_progress() {
     let mut app = app();
@@ -299,7 +333,7 @@ fn c_opens_the_selected_domains_checklist_and_asks_for_its_saved_progress() {
             domain: DOMAIN.to_owned()
         }]
     );
-    assert_eq!(app.screen, Screen::Checklist);
+    assert_eq!(app.screen_kind(), ScreenKind::Checklist);
     assert_eq!(app.mode(), Mode::Checklist);
     let list = checklist(&app);
     assert_eq!(
@@ -335,7 +369,7 @@ fn the_cursor_starts_on_the_first_step_neither_done_nor_verified() {
     let mut saved = Progress::new(DOMAIN);
     saved.toggle_done(key, StepId::AutoRollover, now());
     saved.toggle_done(key, StepId::Sync, now());
-    update(
+    frame_step(
         &mut app,
         Action::ProgressLoaded {
             domain: DOMAIN.to_owned(),
@@ -350,10 +384,10 @@ fn the_cursor_starts_on_the_first_step_neither_done_nor_verified() {
     // advice (R4: update Entra), and stays there when the saved progress arrives; Esc goes back
     // to the details.
     press(&mut app, &[KeyCode::Esc]);
-    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.screen_kind(), ScreenKind::List);
     press(&mut app, &[KeyCode::Enter, KeyCode::Char('c')]);
     assert_eq!(cursor_step(&app), StepId::UpdateEntra);
-    update(
+    frame_step(
         &mut app,
         Action::ProgressLoaded {
             domain: DOMAIN.to_owned(),
@@ -363,7 +397,7 @@ fn the_cursor_starts_on_the_first_step_neither_done_nor_verified() {
     );
     assert_eq!(cursor_step(&app), StepId::UpdateEntra);
     press(&mut app, &[KeyCode::Esc]);
-    assert_eq!(app.screen, Screen::Details);
+    assert_eq!(app.screen_kind(), ScreenKind::Details);
 }
 
 #[test]
@@ -484,7 +518,11 @@ fn n_types_a_note_enter_saves_it_esc_cancels_and_an_empty_note_removes_it() {
     let effects = press(&mut app, &[KeyCode::Char('!'), KeyCode::Esc]);
     assert!(effects.is_empty());
     assert_eq!(app.mode(), Mode::Checklist);
-    assert_eq!(app.screen, Screen::Checklist, "Esc cancels the note only");
+    assert_eq!(
+        app.screen_kind(),
+        ScreenKind::Checklist,
+        "Esc cancels the note only"
+    );
     assert_eq!(
         checklist(&app).step(StepId::Sync).unwrap().note(),
         Some("CAB ok, sj")
@@ -545,7 +583,7 @@ fn w_writes_the_runbook_as_a_script_to_the_data_dir_and_shows_where() {
     world.press(&mut app, &[KeyCode::Char('w')]);
     let path = dir.path().join("runbooks").join("contoso.com.ps1");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
-    let notice = app.notice.clone().unwrap();
+    let notice = app.notice().cloned().unwrap();
     assert!(!notice.error, "{}", notice.text);
     assert_eq!(
         notice.text,
@@ -565,7 +603,7 @@ fn w_writes_the_runbook_as_a_script_to_the_data_dir_and_shows_where() {
     let mut world = World::new(None);
     let mut app = self::app();
     world.press(&mut app, &[KeyCode::Char('c'), KeyCode::Char('w')]);
-    let notice = app.notice.clone().unwrap();
+    let notice = app.notice().cloned().unwrap();
     assert!(notice.error);
     assert_eq!(
         notice.text,
@@ -584,15 +622,15 @@ fn d_switches_the_commands_between_graph_and_msonline() {
             .commands
             .join("\n")
     };
-    assert_eq!(app.dialect, Dialect::Graph);
+    assert_eq!(app.dialect(), Dialect::Graph);
     assert!(sync(&app).contains("Connect-MgGraph"));
     press(&mut app, &[KeyCode::Char('d')]);
-    assert_eq!(app.dialect, Dialect::MsOnline);
+    assert_eq!(app.dialect(), Dialect::MsOnline);
     assert!(sync(&app).contains("Connect-MsolService"), "{}", sync(&app));
     assert!(screen_text(&app).contains("MSOnline"));
     press(&mut app, &[KeyCode::Char('y')]);
     press(&mut app, &[KeyCode::Char('d')]);
-    assert_eq!(app.dialect, Dialect::Graph);
+    assert_eq!(app.dialect(), Dialect::Graph);
     assert!(sync(&app).contains("Connect-MgGraph"));
 }
 
@@ -630,7 +668,7 @@ fn verified_steps_follow_the_live_evidence() {
         status.assessment.successor = None;
     };
     let mut app2 = App::with_reassess(app.domains().to_vec(), reassess);
-    update(
+    frame_step(
         &mut app2,
         Action::Resize {
             width: 80,
@@ -640,7 +678,7 @@ fn verified_steps_follow_the_live_evidence() {
     );
     press(&mut app2, &[KeyCode::Char('c')]);
     assert_eq!(state(&app2, StepId::AdfsCerts), StepState::Verified);
-    update(
+    frame_step(
         &mut app2,
         Action::Poll(PollEvent::Finished {
             domain: index,
@@ -671,7 +709,7 @@ fn a_new_primary_certificate_starts_a_new_run_and_keeps_the_old_one() {
     let a = &mut app.domain_mut(index).unwrap().assessment;
     a.primary.as_mut().unwrap().cert = successor();
     a.successor = None;
-    update(&mut app, Action::Tick, now());
+    frame_step(&mut app, Action::Tick, now());
     assert_eq!(checklist(&app).primary, Some(successor().sha1));
     assert_eq!(state(&app, StepId::AutoRollover), StepState::Todo);
 
@@ -700,11 +738,7 @@ fn a_marked_step_is_still_marked_after_a_restart() {
     world.press(&mut app, &[KeyCode::Char('j'), KeyCode::Char('n')]);
     world.press(&mut app, &chars("Graph says 1 cert"));
     world.press(&mut app, &[KeyCode::Enter]);
-    assert!(
-        app.notice.as_ref().is_some_and(|n| !n.error),
-        "{:?}",
-        app.notice
-    );
+    assert!(app.notice().is_some_and(|n| !n.error), "{:?}", app.notice());
 
     // On disk, under the primary's run.
     let saved = Store::at(dir.path()).load::<Progress>(DOMAIN).unwrap();
@@ -736,7 +770,7 @@ fn a_save_that_fails_is_shown_and_not_lost_silently() {
     let mut world = World::new(Some(Store::at(&blocker)));
     let mut app = app();
     world.press(&mut app, &[KeyCode::Char('c'), KeyCode::Char(' ')]);
-    let notice = app.notice.clone().unwrap();
+    let notice = app.notice().cloned().unwrap();
     assert!(notice.error);
     assert!(notice.text.starts_with("NOT SAVED: "), "{}", notice.text);
     assert!(
@@ -748,14 +782,14 @@ fn a_save_that_fails_is_shown_and_not_lost_silently() {
     // The mark still shows, and the error stays while moving around.
     assert_eq!(state(&app, StepId::AutoRollover), StepState::Done);
     world.press(&mut app, &[KeyCode::Char('j')]);
-    assert!(app.notice.as_ref().unwrap().error);
+    assert!(app.notice().unwrap().error);
 
     // Without a data dir at all, the same.
     let mut world = World::new(None);
     let mut app = self::app();
     world.press(&mut app, &[KeyCode::Char('c'), KeyCode::Char(' ')]);
     assert!(
-        app.notice
+        app.notice()
             .as_ref()
             .unwrap()
             .text
@@ -774,14 +808,14 @@ fn a_corrupt_progress_file_is_reported_when_the_checklist_opens() {
     let mut world = World::new(Some(Store::at(dir.path())));
     let mut app = app();
     world.press(&mut app, &[KeyCode::Char('c')]);
-    let notice = app.notice.clone().unwrap();
+    let notice = app.notice().cloned().unwrap();
     assert!(notice.error);
     assert!(notice.text.contains("corrupt"), "{}", notice.text);
     assert!(notice.text.contains("moved it aside"), "{}", notice.text);
     assert!(!file.exists(), "moved aside");
     // The next mark starts a fresh file and clears the error.
     world.press(&mut app, &[KeyCode::Char(' ')]);
-    assert!(app.notice.as_ref().is_some_and(|n| !n.error));
+    assert!(app.notice().is_some_and(|n| !n.error));
     assert!(file.exists());
 }
 
@@ -867,8 +901,8 @@ fn help_over_the_checklist_lists_its_keys_and_fits_80x24() {
     }
     press(&mut app, &[KeyCode::Esc]);
     assert_eq!(
-        app.screen,
-        Screen::Checklist,
+        app.screen_kind(),
+        ScreenKind::Checklist,
         "Esc closes help, not the checklist"
     );
 }
@@ -917,7 +951,7 @@ fn worked_on(width: u16, height: u16) -> App {
         at("2026-12-01T08:25:00Z"),
     );
     press(&mut app, &[KeyCode::Char('c')]);
-    update(
+    frame_step(
         &mut app,
         Action::ProgressLoaded {
             domain: DOMAIN.to_owned(),
@@ -1029,11 +1063,7 @@ fn fedcert_checklist_json_shows_the_step_the_tui_marked_done() {
     world.press(&mut app, &[KeyCode::Char('c')]);
     assert_eq!(cursor_step(&app), StepId::AutoRollover);
     world.press(&mut app, &[KeyCode::Char(' ')]);
-    assert!(
-        app.notice.as_ref().is_some_and(|n| !n.error),
-        "{:?}",
-        app.notice
-    );
+    assert!(app.notice().is_some_and(|n| !n.error), "{:?}", app.notice());
 
     let output = assert_cmd::Command::cargo_bin("fedcert")
         .unwrap()

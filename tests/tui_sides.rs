@@ -15,10 +15,20 @@ use fedcert::domain::{DomainStatus, RefreshOutcome, Snapshot};
 use fedcert::source::imports::{AdfsCertificate, ImportedAdfsCertificates};
 use fedcert::tui::keymap::{Keymap, Mode};
 use fedcert::tui::view;
-use fedcert::tui::{Action, App, Grouping, update};
+use fedcert::tui::{Action, App, Effect, Grouping, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// One action through `update`, then a frame drawn and what it laid out handed back to the app,
+/// as the event loop does before the next key.
+fn frame_step(app: &mut App, action: Action, at: DateTime<Utc>) -> Vec<Effect> {
+    let effects = update(app, action, at);
+    let (width, height) = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    fedcert::tui::event_loop::draw(&mut terminal, app, at).unwrap();
+    effects
+}
 
 fn now() -> DateTime<Utc> {
     "2026-12-01T09:00:00Z".parse().unwrap()
@@ -246,14 +256,14 @@ fn domains() -> Vec<DomainStatus> {
 
 fn app_sized(width: u16, height: u16) -> App {
     let mut app = App::new(domains());
-    update(&mut app, Action::Resize { width, height }, now());
+    frame_step(&mut app, Action::Resize { width, height }, now());
     // The fleet grouped the domains; their verdicts are made again with their peers.
-    update(&mut app, Action::Tick, now());
+    frame_step(&mut app, Action::Tick, now());
     app
 }
 
 fn draw(app: &App) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(app.size().0, app.size().1)).unwrap();
     terminal
         .draw(|frame| view::render(frame, app, now()))
         .unwrap();
@@ -268,12 +278,12 @@ fn names(app: &App) -> Vec<String> {
 }
 
 fn select(app: &mut App, name: &str) {
-    update(app, Action::Top, now());
+    frame_step(app, Action::Top, now());
     for _ in 0..app.domains().len() {
         if app.selected_status().unwrap().config.name == name {
             return;
         }
-        update(app, Action::Down, now());
+        frame_step(app, Action::Down, now());
     }
     panic!("no {name}");
 }
@@ -282,7 +292,7 @@ fn select(app: &mut App, name: &str) {
 fn three_sides(width: u16, height: u16) -> App {
     let mut app = app_sized(width, height);
     select(&mut app, "contoso.com");
-    update(&mut app, Action::OpenDetails, now());
+    frame_step(&mut app, Action::OpenDetails, now());
     let status = app.selected_status().unwrap().clone();
     let area = ratatui::layout::Rect::new(0, 0, width, height);
     let details = view::layout::regions(area, &app).details.unwrap();
@@ -296,7 +306,7 @@ fn three_sides(width: u16, height: u16) -> App {
         .position(|l| l.starts_with("AD FS · metadata · Entra"))
         .unwrap();
     for _ in 0..at {
-        update(&mut app, Action::Down, now());
+        frame_step(&mut app, Action::Down, now());
     }
     app
 }
@@ -357,7 +367,7 @@ fn snapshot_three_sides_120x40() {
 fn snapshot_twin_timeline_120x40() {
     let mut app = app_sized(120, 40);
     select(&mut app, "adatum.org");
-    update(&mut app, Action::OpenDetails, now());
+    frame_step(&mut app, Action::OpenDetails, now());
     let text = draw(&app).backend().to_string();
     assert!(text.contains("signing  twin"), "{text}");
     insta::assert_snapshot!(draw(&app).backend());
@@ -374,7 +384,7 @@ fn b_groups_the_list_by_idp_and_back() {
     let flat = names(&app);
     // One tenant (none configured): grouping by tenant would make one group, so `b` goes
     // straight to the IdP groups.
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     assert_eq!(app.grouping(), Grouping::Idp);
     let grouped = names(&app);
     // The farm's three domains together, worst first; each other IdP's domain alone.
@@ -404,7 +414,7 @@ fn b_groups_the_list_by_idp_and_back() {
             "{name} has no {mark:?}: {text}"
         );
     }
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     assert_eq!(app.grouping(), Grouping::None);
     assert_eq!(names(&app), flat);
 }
@@ -418,7 +428,7 @@ fn a_domain_joins_its_idp_group_when_its_metadata_is_read() {
     let mut list = domains();
     list.push(unread);
     let mut app = App::new(list);
-    update(
+    frame_step(
         &mut app,
         Action::Resize {
             width: 120,
@@ -426,8 +436,8 @@ fn a_domain_joins_its_idp_group_when_its_metadata_is_read() {
         },
         now(),
     );
-    update(&mut app, Action::Tick, now());
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::Tick, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     assert_eq!(names(&app).last().unwrap(), "northwind.com");
 
     let at = now() - Duration::minutes(1);
@@ -437,7 +447,7 @@ fn a_domain_joins_its_idp_group_when_its_metadata_is_read() {
         .position(|d| d.config.name == "northwind.com")
         .unwrap();
     let location = app.domains()[id].config.metadata_url.clone();
-    update(
+    frame_step(
         &mut app,
         Action::Poll(fedcert::poller::PollEvent::Finished {
             domain: fedcert::fleet::DomainId::from_index(id),
@@ -480,7 +490,7 @@ fn a_domain_joins_its_idp_group_when_its_metadata_is_read() {
 #[test]
 fn snapshot_grouped_list_80x24() {
     let mut app = app_sized(80, 24);
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     insta::assert_snapshot!(draw(&app).backend());
 }
 
@@ -489,7 +499,7 @@ fn snapshot_grouped_list_80x24() {
 #[test]
 fn snapshot_grouped_wide_list_120x40() {
     let mut app = app_sized(120, 40);
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     let text = draw(&app).backend().to_string();
     assert!(text.contains("IDP GROUP"), "{text}");
     assert!(text.contains("└ fs.contoso.com"), "{text}");
@@ -499,8 +509,8 @@ fn snapshot_grouped_wide_list_120x40() {
 #[test]
 fn snapshot_grouped_list_120x40() {
     let mut app = app_sized(120, 40);
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     select(&mut app, "litware.com");
-    update(&mut app, Action::OpenDetails, now());
+    frame_step(&mut app, Action::OpenDetails, now());
     insta::assert_snapshot!(draw(&app).backend());
 }

@@ -11,10 +11,20 @@ use fedcert::domain::{DomainStatus, RefreshError};
 use fedcert::source::graph::{GraphError, SignInNeeded, SignInWhy};
 use fedcert::tui::keymap::{Keymap, Mode};
 use fedcert::tui::view;
-use fedcert::tui::{Action, App, Grouping, Screen, update};
+use fedcert::tui::{Action, App, Effect, Grouping, ScreenKind, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// One action through `update`, then a frame drawn and what it laid out handed back to the app,
+/// as the event loop does before the next key.
+fn frame_step(app: &mut App, action: Action, at: DateTime<Utc>) -> Vec<Effect> {
+    let effects = update(app, action, at);
+    let (width, height) = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    fedcert::tui::event_loop::draw(&mut terminal, app, at).unwrap();
+    effects
+}
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
@@ -56,7 +66,7 @@ fn domains(signed_out: bool) -> Vec<DomainStatus> {
 
 fn app(width: u16, height: u16, signed_out: bool) -> App {
     let mut app = App::with_reassess(domains(signed_out), keep_verdict);
-    update(&mut app, Action::Resize { width, height }, now());
+    frame_step(&mut app, Action::Resize { width, height }, now());
     app
 }
 
@@ -68,7 +78,7 @@ fn names(app: &App) -> Vec<&str> {
 }
 
 fn screen(app: &App) -> Vec<String> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(app.size().0, app.size().1)).unwrap();
     terminal
         .draw(|frame| view::render(frame, app, now()))
         .unwrap();
@@ -130,7 +140,7 @@ fn b_groups_the_list_by_tenant_worst_first_within_each_then_by_idp_then_ungroups
         keymap.action_for(Mode::List, &b),
         Some(Action::CycleGrouping)
     );
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     assert_eq!(
         names(&app),
         [
@@ -151,10 +161,10 @@ fn b_groups_the_list_by_tenant_worst_first_within_each_then_by_idp_then_ungroups
     assert_eq!(cell(&lines, "TENANT", "echo.example"), "—");
 
     // Then by IdP (none read yet: one list, worst first), then not at all.
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     assert_eq!(app.grouping(), Grouping::Idp);
     assert_eq!(names(&app), one_list);
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     assert_eq!(app.grouping(), Grouping::None);
     assert_eq!(names(&app), one_list);
     // Not grouped, several tenants: every row names its own.
@@ -166,11 +176,11 @@ fn b_groups_the_list_by_tenant_worst_first_within_each_then_by_idp_then_ungroups
 #[test]
 fn the_selection_stays_on_its_domain_when_the_list_is_grouped() {
     let mut app = app(120, 40, false);
-    update(&mut app, Action::Down, now());
+    frame_step(&mut app, Action::Down, now());
     assert_eq!(app.selected_status().unwrap().config.name, "delta.example");
-    update(&mut app, Action::CycleGrouping, now());
+    frame_step(&mut app, Action::CycleGrouping, now());
     assert_eq!(app.selected_status().unwrap().config.name, "delta.example");
-    update(&mut app, Action::Down, now());
+    frame_step(&mut app, Action::Down, now());
     assert_eq!(
         app.selected_status().unwrap().config.name,
         "bravo.example",
@@ -181,11 +191,11 @@ fn the_selection_stays_on_its_domain_when_the_list_is_grouped() {
 #[test]
 fn the_filter_matches_a_tenant_name() {
     let mut app = app(120, 40, false);
-    update(&mut app, Action::StartFilter, now());
+    frame_step(&mut app, Action::StartFilter, now());
     for c in "FABRIK".chars() {
-        update(&mut app, Action::FilterChar(c), now());
+        frame_step(&mut app, Action::FilterChar(c), now());
     }
-    update(&mut app, Action::ApplyFilter, now());
+    frame_step(&mut app, Action::ApplyFilter, now());
     assert_eq!(names(&app), ["delta.example", "bravo.example"]);
 }
 
@@ -196,7 +206,7 @@ fn one_tenant_needs_no_tenant_column() {
         d.config.tenant = Some("contoso".into());
     }
     let mut app = App::with_reassess(domains, keep_verdict);
-    update(
+    frame_step(
         &mut app,
         Action::Resize {
             width: 120,
@@ -225,11 +235,11 @@ fn a_tenant_that_needs_a_sign_in_says_so_on_its_rows_in_the_header_and_the_detai
     assert_eq!(app.sign_ins_needed().len(), 1, "one tenant, named once");
 
     // The details of one of its domains say which tenant and how.
-    update(&mut app, Action::Down, now());
-    update(&mut app, Action::OpenDetails, now());
-    assert_eq!(app.screen, Screen::Details);
+    frame_step(&mut app, Action::Down, now());
+    frame_step(&mut app, Action::OpenDetails, now());
+    assert_eq!(app.screen_kind(), ScreenKind::Details);
     for _ in 0..40 {
-        update(&mut app, Action::Down, now());
+        frame_step(&mut app, Action::Down, now());
     }
     let details = screen(&app).join("\n");
     assert!(

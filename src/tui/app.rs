@@ -1,21 +1,24 @@
 //! The TUI's whole state and the one function that changes it.
 //!
 //! `update` takes an [`Action`] and the current time and answers with [`Effect`]s; it does no
-//! I/O and reads no clock, so tests drive it with plain values.
+//! I/O and reads no clock, so tests drive it with plain values. The state is a [`Screen`] that
+//! carries what only that screen keeps, overlays (help, the log pane, the prompts) and what the
+//! views read, derived once per update: the list's order and an open checklist's steps. Page
+//! sizes and scroll limits come from the last frame ([`App::laid_out`]), never from measuring.
 
-use std::cell::{Ref, RefCell};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
 use super::action::{Action, Effect};
-use super::checklist_screen::{self, ChecklistScreen, Notice};
+use super::checklist_screen::{self, ChecklistScreen, Notice, ReturnTo};
 use super::explain_screen::{Answer, ExplainPrompt, answer, one_line};
 use super::keymap::{Keymap, Mode};
 use super::log::LogRing;
 use super::order::{Change, Grouping, ListOrder};
 use super::theme::Theme;
 use super::view;
+use super::view::layout::LaidOut;
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
 use crate::domain::DomainStatus;
 pub use crate::fleet::Reassess;
@@ -26,12 +29,34 @@ use crate::poller::{PollCommand, PollEvent};
 /// in the same second, the rest follow in the next ticks instead of holding up keys and frames.
 pub const REASSESS_PER_TICK: usize = 2_000;
 
-/// The main view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The main view, carrying the state only it keeps: the details their scroll, the checklist its
+/// domain, cursor, note and status line. Help and the log pane are overlays over any of them.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
     List,
+    /// The selected domain's details, scrolled down by `scroll` lines.
+    Details {
+        scroll: usize,
+    },
+    /// The renewal checklist of one domain.
+    Checklist(Box<ChecklistScreen>),
+}
+
+impl Screen {
+    pub fn kind(&self) -> ScreenKind {
+        match self {
+            Self::List => ScreenKind::List,
+            Self::Details { .. } => ScreenKind::Details,
+            Self::Checklist(_) => ScreenKind::Checklist,
+        }
+    }
+}
+
+/// Which screen is shown, its state aside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScreenKind {
+    List,
     Details,
-    /// The renewal checklist of one domain ([`App::checklist`]).
     Checklist,
 }
 
@@ -43,49 +68,38 @@ pub struct Filter {
     pub editing: bool,
 }
 
-// Help, the log pane, following the first row and a list spanning tenants are independent of
-// one another (help opens over the log pane); one enum of their combinations would not read
-// better.
-#[allow(clippy::struct_excessive_bools)]
 pub struct App {
     /// Changed only through [`App::domain_mut`] and [`update`], which keep `order` informed.
     fleet: Fleet,
-    /// The list's order and the filter's matches, brought up to date when next asked.
-    order: RefCell<ListOrder>,
-    pub screen: Screen,
-    pub help: bool,
-    pub filter: Filter,
+    /// The list's order and the filter's matches, brought up to date by every update.
+    order: ListOrder,
+    screen: Screen,
+    /// Help (`?`), over the screen, scrolled down by this many keys.
+    help: Option<usize>,
+    filter: Filter,
     /// The selected domain (stable while the list re-sorts).
     selected: Option<DomainId>,
     /// First visible row of the list.
-    pub list_offset: usize,
-    /// First visible line of the details.
-    pub details_scroll: usize,
+    list_offset: usize,
     /// Terminal size (columns, rows).
-    pub size: (u16, u16),
-    pub theme: Theme,
-    /// The open checklist (kept while help is over it).
-    pub checklist: Option<ChecklistScreen>,
+    size: (u16, u16),
+    /// What the last frame laid out: pages, scroll limits, where the regions were.
+    laid: LaidOut,
+    theme: Theme,
     /// Saved checklist progress by domain name, as last read or saved by the event loop.
-    pub progress: HashMap<String, Progress>,
+    progress: HashMap<String, Progress>,
     /// The PowerShell the checklist's Entra steps use.
-    pub dialect: Dialect,
-    /// The status line of the checklist: what the last key did, or what failed.
-    pub notice: Option<Notice>,
+    dialect: Dialect,
     /// The keys in force: the defaults with the config's `[keys]`.
-    pub keymap: Keymap,
+    keymap: Keymap,
     /// Recent warnings and errors, as the log layer sent them.
-    pub log: LogRing,
-    /// The log pane (`L`) is open.
-    pub log_open: bool,
-    /// How many entries the log pane is scrolled up from the newest.
-    pub log_scroll: usize,
+    log: LogRing,
+    /// The log pane (`L`), over the body, scrolled up from the newest entry by this many.
+    log_pane: Option<usize>,
     /// Where the full log goes, for the pane to name.
-    pub log_file: Option<String>,
+    log_file: Option<String>,
     /// The explain prompt (`e`) and its answer, which narrows the list.
-    pub explain: Option<ExplainPrompt>,
-    /// How many keys the help (`?`) is scrolled down by, when they do not all fit.
-    pub help_scroll: usize,
+    explain: Option<ExplainPrompt>,
     /// Until the operator's first key or click, the selection stays on the first row, the
     /// worst domain, as verdicts arrive and reorder the list.
     follow_top: bool,
@@ -108,27 +122,23 @@ impl App {
         let first = tenants.next().flatten();
         let several_tenants = tenants.any(|t| t != first);
         let mut app = Self {
-            order: RefCell::new(ListOrder::new(fleet.statuses())),
+            order: ListOrder::new(fleet.statuses()),
             fleet,
             screen: Screen::List,
-            help: false,
+            help: None,
             filter: Filter::default(),
             selected: None,
             list_offset: 0,
-            details_scroll: 0,
             size: (view::layout::MIN_WIDTH, view::layout::MIN_HEIGHT),
+            laid: LaidOut::default(),
             theme: Theme::new(true),
-            checklist: None,
             progress: HashMap::new(),
             dialect: Dialect::default(),
-            notice: None,
             keymap: Keymap::default(),
             log: LogRing::new(),
-            log_open: false,
-            log_scroll: 0,
+            log_pane: None,
             log_file: None,
             explain: None,
-            help_scroll: 0,
             follow_top: true,
             several_tenants,
         };
@@ -138,6 +148,142 @@ impl App {
 
     pub fn theme(&self) -> Theme {
         self.theme
+    }
+
+    pub fn set_theme(&mut self, theme: Theme) {
+        self.theme = theme;
+    }
+
+    /// The keys in force: the defaults with the config's `[keys]`.
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    pub fn set_keymap(&mut self, keymap: Keymap) {
+        self.keymap = keymap;
+    }
+
+    /// The screen shown, with its state.
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    pub fn screen_kind(&self) -> ScreenKind {
+        self.screen.kind()
+    }
+
+    /// How far the details are scrolled down (0 when they are not shown).
+    pub fn details_scroll(&self) -> usize {
+        match self.screen {
+            Screen::Details { scroll } => scroll,
+            _ => 0,
+        }
+    }
+
+    /// The open checklist.
+    pub fn checklist(&self) -> Option<&ChecklistScreen> {
+        match &self.screen {
+            Screen::Checklist(screen) => Some(screen),
+            _ => None,
+        }
+    }
+
+    pub(super) fn checklist_mut(&mut self) -> Option<&mut ChecklistScreen> {
+        match &mut self.screen {
+            Screen::Checklist(screen) => Some(screen),
+            _ => None,
+        }
+    }
+
+    /// The checklist's status line: what the last key did, or what failed.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.checklist().and_then(ChecklistScreen::notice)
+    }
+
+    /// Say `notice` on the open checklist's status line (nowhere when none is open).
+    pub(super) fn notify(&mut self, notice: Notice) {
+        if let Some(screen) = self.checklist_mut() {
+            screen.set_notice(notice);
+        }
+    }
+
+    /// Help is open.
+    pub fn help_open(&self) -> bool {
+        self.help.is_some()
+    }
+
+    /// How many keys help is scrolled down by.
+    pub fn help_scroll(&self) -> usize {
+        self.help.unwrap_or(0)
+    }
+
+    /// The log pane is open.
+    pub fn log_open(&self) -> bool {
+        self.log_pane.is_some()
+    }
+
+    /// How many entries the log pane is scrolled up from the newest.
+    pub fn log_scroll(&self) -> usize {
+        self.log_pane.unwrap_or(0)
+    }
+
+    /// Recent warnings and errors, as the log layer sent them.
+    pub fn log(&self) -> &LogRing {
+        &self.log
+    }
+
+    /// Where the full log goes, for the log pane to name.
+    pub fn log_file(&self) -> Option<&str> {
+        self.log_file.as_deref()
+    }
+
+    pub fn set_log_file(&mut self, path: Option<String>) {
+        self.log_file = path;
+    }
+
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// The explain prompt (`e`) and its answer.
+    pub fn explain(&self) -> Option<&ExplainPrompt> {
+        self.explain.as_ref()
+    }
+
+    /// First visible row of the list.
+    pub fn list_offset(&self) -> usize {
+        self.list_offset
+    }
+
+    /// The terminal's size (columns, rows), as last told.
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// The PowerShell the checklist's Entra steps use.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub(super) fn switch_dialect(&mut self) {
+        self.dialect = self.dialect.other();
+    }
+
+    /// A domain's saved checklist progress, as last read or saved.
+    pub fn progress(&self, domain: &str) -> Option<&Progress> {
+        self.progress.get(domain)
+    }
+
+    /// A domain's progress in memory, to change (an empty one when none was read).
+    pub(super) fn progress_mut(&mut self, domain: &str) -> &mut Progress {
+        self.progress
+            .entry(domain.to_owned())
+            .or_insert_with(|| Progress::new(domain.to_owned()))
+    }
+
+    /// The progress just read or saved for `domain` replaces the one in memory.
+    pub(super) fn set_progress(&mut self, domain: String, progress: Progress) {
+        self.progress.insert(domain, progress);
     }
 
     /// Whether the screen draws in ASCII only.
@@ -160,25 +306,24 @@ impl App {
             Mode::Explain
         } else if self.filter.editing {
             Mode::Filter
-        } else if self.help {
+        } else if self.help.is_some() {
             Mode::Help
-        } else if self.log_open {
+        } else if self.log_pane.is_some() {
             Mode::Log
         } else {
-            match self.screen {
+            match &self.screen {
                 Screen::List => Mode::List,
-                Screen::Details => Mode::Details,
-                Screen::Checklist if self.note_input().is_some() => Mode::Note,
-                Screen::Checklist => Mode::Checklist,
+                Screen::Details { .. } => Mode::Details,
+                Screen::Checklist(c) if c.note().is_some() => Mode::Note,
+                Screen::Checklist(_) => Mode::Checklist,
             }
         }
     }
 
     /// The note being typed on the checklist, if any.
     pub fn note_input(&self) -> Option<&str> {
-        self.checklist
-            .as_ref()
-            .and_then(|c| c.note.as_ref())
+        self.checklist()
+            .and_then(ChecklistScreen::note)
             .map(|n| n.text.as_str())
     }
 
@@ -191,21 +336,25 @@ impl App {
         &self.fleet
     }
 
-    /// One domain, to change: the list's order looks at it again before it is next drawn, and
-    /// the next tick re-assesses it.
+    /// One domain, to change: the list's order looks at it again at the end of the next
+    /// [`update`] (the event loop runs one before every frame), the next tick re-assesses it and
+    /// makes the explain prompt's answer again.
     pub fn domain_mut(&mut self, id: DomainId) -> Option<&mut DomainStatus> {
-        self.order.get_mut().mark(id.index(), Change::Facts);
+        self.order.mark(id.index(), Change::Facts);
+        self.answer_is_stale();
         self.fleet.get_mut(id)
     }
 
-    /// The list's order, up to date with the domains and the filter.
-    fn order(&self) -> Ref<'_, ListOrder> {
-        // Already lent out: then it was settled when lent, and nothing can have changed since
-        // (that takes `&mut self`).
-        if let Ok(mut order) = self.order.try_borrow_mut() {
-            order.settle(self.fleet.statuses(), &self.filter.text);
-        }
-        self.order.borrow()
+    /// The list's order, as the last update left it: what the views read.
+    fn order(&self) -> &ListOrder {
+        &self.order
+    }
+
+    /// The list's order brought up to date with the domains and the filter, for an update to
+    /// act on.
+    fn settled_order(&mut self) -> &ListOrder {
+        self.order.settle(self.fleet.statuses(), &self.filter.text);
+        &self.order
     }
 
     /// The domains the list shows, worst first: CRIT, WARN, UNKNOWN, OK, then the fewest days
@@ -247,7 +396,7 @@ impl App {
     /// Group the list's rows the next way (by tenant, by IdP, then not at all), keeping the
     /// selection. By tenant only when the domains span several: one tenant makes one group.
     fn cycle_grouping(&mut self) {
-        let order = self.order.get_mut();
+        let order = &mut self.order;
         let mut next = order.grouping().next();
         if next == Grouping::Tenant && !self.several_tenants {
             next = next.next();
@@ -284,58 +433,81 @@ impl App {
         self.fleet.mark_seen(id);
     }
 
-    /// Keep the selection on a visible row and that row inside the list's window.
+    /// Keep the selection on a visible row (the list's draw keeps that row in sight).
     fn settle_selection(&mut self) {
-        let (position, first, visible_len) = {
-            let order = self.order();
-            let position = self.selected.and_then(|s| order.position(s.index()));
+        let selected = self.selected;
+        let (position, first) = {
+            let order = self.settled_order();
+            let position = selected.and_then(|s| order.position(s.index()));
             (
                 position,
                 order.visible().first().copied().map(DomainId::from_index),
-                order.visible().len(),
             )
         };
-        let position = match (position, first) {
-            (Some(position), Some(first)) if self.follow_top && position > 0 => {
-                self.select(first);
-                0
-            }
-            (Some(position), _) => position,
-            (None, Some(first)) => {
-                self.select(first);
-                0
-            }
-            (None, None) => {
-                self.selected = None;
-                0
-            }
-        };
-        let rows = self.list_rows().max(1);
-        if position < self.list_offset {
-            self.list_offset = position;
-        } else if position >= self.list_offset + rows {
-            self.list_offset = position + 1 - rows;
+        match (position, first) {
+            (Some(position), Some(first)) if self.follow_top && position > 0 => self.select(first),
+            (Some(_), _) => {}
+            (None, Some(first)) => self.select(first),
+            (None, None) => self.selected = None,
         }
-        self.list_offset = self.list_offset.min(visible_len.saturating_sub(rows));
     }
 
-    fn list_rows(&self) -> usize {
-        usize::from(view::layout::list_rows(self.area(), self))
+    /// The first row of a list window `rows` high: the last one drawn, moved as little as keeps
+    /// the selection in sight and the window full.
+    pub fn list_window(&self, rows: usize) -> usize {
+        let rows = rows.max(1);
+        let order = self.order();
+        let position = self
+            .selected
+            .and_then(|s| order.position(s.index()))
+            .unwrap_or(0);
+        let mut first = self.list_offset;
+        if position < first {
+            first = position;
+        } else if position >= first + rows {
+            first = position + 1 - rows;
+        }
+        first.min(order.visible().len().saturating_sub(rows))
     }
 
-    fn area(&self) -> ratatui::layout::Rect {
-        ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1)
+    /// What the last frame laid out, from the event loop: the next keys page and scroll by it,
+    /// and the app keeps the first row and scrolls that frame showed (a draw keeps them inside
+    /// what there is to show).
+    pub fn laid_out(&mut self, laid: LaidOut) {
+        if let Some(list) = laid.list {
+            self.list_offset = list.scroll;
+        }
+        match &mut self.screen {
+            Screen::Details { scroll } => {
+                if let Some(details) = laid.details {
+                    *scroll = details.scroll;
+                }
+            }
+            Screen::Checklist(checklist) => {
+                if let Some(step) = laid.step {
+                    checklist.set_scroll(step.scroll);
+                }
+            }
+            Screen::List => {}
+        }
+        if let (Some(scroll), Some(help)) = (&mut self.help, laid.help) {
+            *scroll = help.scroll;
+        }
+        if let (Some(scroll), Some(log)) = (&mut self.log_pane, laid.log) {
+            *scroll = log.scroll;
+        }
+        self.laid = laid;
     }
 
     fn move_selection(&mut self, delta: isize) {
+        let selected = self.selected;
         let target = {
-            let order = self.order();
+            let order = self.settled_order();
             let visible = order.visible();
             let Some(last) = visible.len().checked_sub(1) else {
                 return;
             };
-            let current = self
-                .selected
+            let current = selected
                 .and_then(|s| order.position(s.index()))
                 .unwrap_or(0);
             DomainId::from_index(visible[current.saturating_add_signed(delta).min(last)])
@@ -344,63 +516,55 @@ impl App {
         self.settle_selection();
     }
 
-    fn scroll_details(&mut self, delta: isize, now: DateTime<Utc>) {
-        let (content, height) = view::layout::details_extent(self.area(), self, now);
-        let max = content.saturating_sub(height);
-        self.details_scroll = self.details_scroll.saturating_add_signed(delta).min(max);
-    }
-
-    /// The details may have shrunk (a refresh, a new verdict): keep the scroll inside them.
-    fn clamp_details_scroll(&mut self, now: DateTime<Utc>) {
-        if self.screen == Screen::Details {
-            self.scroll_details(0, now);
+    /// Scroll the details by `delta` lines, within what the last frame showed of them.
+    fn scroll_details(&mut self, delta: isize) {
+        let max = self.laid.details.unwrap_or_default().max_scroll();
+        if let Screen::Details { scroll } = &mut self.screen {
+            *scroll = scroll.saturating_add_signed(delta).min(max);
         }
     }
 
-    fn page(&self, now: DateTime<Utc>) -> isize {
-        let rows = match self.screen {
-            _ if self.help => view::help::page_rows(
-                self.area(),
-                &self.keymap,
-                view::help::Page::for_screen(self.screen),
-            ),
-            _ if self.log_open => view::log::rows(self.area()),
-            Screen::List => self.list_rows(),
-            Screen::Details => view::layout::details_extent(self.area(), self, now).1,
-            Screen::Checklist => view::layout::step_extent(self.area(), self, now).1,
+    /// A page: what the last frame showed of the region the keys move.
+    fn page(&self) -> isize {
+        let laid = &self.laid;
+        let extent = match self.screen.kind() {
+            _ if self.help.is_some() => laid.help,
+            _ if self.log_pane.is_some() => laid.log,
+            ScreenKind::List => laid.list,
+            ScreenKind::Details => laid.details,
+            ScreenKind::Checklist => laid.step,
         };
+        let rows = extent.map_or(0, |e| e.shown);
         isize::try_from(rows.max(1)).unwrap_or(isize::MAX)
     }
 
     /// Move the selection (list) or the view (details, the log pane, help).
-    fn navigate(&mut self, delta: isize, now: DateTime<Utc>) {
-        if self.help {
+    fn navigate(&mut self, delta: isize) {
+        if self.help.is_some() {
             self.scroll_help(delta);
             return;
         }
-        if self.log_open {
+        if self.log_pane.is_some() {
             self.scroll_log(delta);
             return;
         }
-        match self.screen {
-            Screen::List => self.move_selection(delta),
-            Screen::Details => self.scroll_details(delta, now),
-            Screen::Checklist => checklist_screen::move_cursor(self, delta, now),
+        match self.screen.kind() {
+            ScreenKind::List => self.move_selection(delta),
+            ScreenKind::Details => self.scroll_details(delta),
+            ScreenKind::Checklist => checklist_screen::move_cursor(self, delta),
         }
     }
 
     /// `Esc`: close help, then the log pane, then the checklist or the details; on the list,
     /// clear an applied filter.
     fn back(&mut self) {
-        if self.help {
-            self.help = false;
-            self.help_scroll = 0;
-        } else if self.log_open {
-            self.log_open = false;
-        } else if self.screen == Screen::Checklist {
-            self.screen = self.checklist.take().map_or(Screen::List, |c| c.return_to);
-            self.notice = None;
-        } else if self.screen == Screen::Details {
+        if self.help.is_some() {
+            self.help = None;
+        } else if self.log_pane.is_some() {
+            self.log_pane = None;
+        } else if let Screen::Checklist(checklist) = &self.screen {
+            self.screen = checklist.return_to().screen();
+        } else if let Screen::Details { .. } = self.screen {
             self.screen = Screen::List;
         } else if self.answer().is_some() {
             self.set_explain(None);
@@ -422,7 +586,7 @@ impl App {
             .as_ref()
             .and_then(|e| e.answer.as_ref())
             .map(|a| a.mask(domains));
-        self.order.get_mut().restrict(mask);
+        self.order.restrict(mask);
         self.explain = explain;
         self.settle_selection();
     }
@@ -475,7 +639,7 @@ impl App {
             }
             Action::ApplyFilter => {
                 self.filter.editing = false;
-                let first = self.order().visible().first().copied();
+                let first = self.settled_order().visible().first().copied();
                 if let Some(first) = first {
                     self.select(DomainId::from_index(first));
                 }
@@ -533,7 +697,7 @@ impl App {
                 self.settle_selection();
             }
             Mode::Note => {
-                if let Some(note) = self.checklist.as_mut().and_then(|c| c.note.as_mut()) {
+                if let Some(note) = self.checklist_mut().and_then(ChecklistScreen::note_mut) {
                     note.text.push_str(&line);
                 }
             }
@@ -542,15 +706,17 @@ impl App {
     }
 
     /// `]` / `[`, `L`, the wheel and clicks.
-    fn move_around(&mut self, action: &Action, now: DateTime<Utc>) {
+    fn move_around(&mut self, action: &Action) {
         match *action {
             Action::NextDomain => self.step_domain(1),
             Action::PreviousDomain => self.step_domain(-1),
             Action::ToggleLog => {
-                self.log_open = !self.log_open;
-                self.log_scroll = 0;
+                self.log_pane = match self.log_pane {
+                    Some(_) => None,
+                    None => Some(0),
+                };
             }
-            Action::Scroll { lines, column, row } => self.wheel(lines, column, row, now),
+            Action::Scroll { lines, column, row } => self.wheel(lines, column, row),
             Action::Click { column, row } => self.click(column, row),
             _ => {}
         }
@@ -558,58 +724,60 @@ impl App {
 
     /// Scroll help, within its rows.
     fn scroll_help(&mut self, delta: isize) {
-        let page = view::help::Page::for_screen(self.screen);
-        let max = view::help::max_scroll(self.area(), &self.keymap, page);
-        self.help_scroll = self.help_scroll.saturating_add_signed(delta).min(max);
+        let max = self.laid.help.unwrap_or_default().max_scroll();
+        if let Some(scroll) = &mut self.help {
+            *scroll = scroll.saturating_add_signed(delta).min(max);
+        }
     }
 
     /// Scroll the log pane: `delta` down means towards the newest entry.
     fn scroll_log(&mut self, delta: isize) {
-        let max = view::log::max_scroll(self.area(), self);
-        self.log_scroll = self
-            .log_scroll
-            .saturating_add_signed(delta.saturating_neg())
-            .min(max);
+        let max = self.laid.log.unwrap_or_default().max_scroll();
+        if let Some(scroll) = &mut self.log_pane {
+            *scroll = scroll
+                .saturating_add_signed(delta.saturating_neg())
+                .min(max);
+        }
     }
 
     /// `]` / `[` in the details: the neighbour in the list's order, details from the top.
     fn step_domain(&mut self, delta: isize) {
-        if self.screen == Screen::Details {
+        if let Screen::Details { .. } = self.screen {
             self.move_selection(delta);
-            self.details_scroll = 0;
+            self.screen = Screen::Details { scroll: 0 };
         }
     }
 
     /// The wheel: over the list it moves the selection, over the details, the checklist's step
     /// or the log pane it scrolls them.
-    fn wheel(&mut self, lines: isize, column: u16, row: u16, now: DateTime<Utc>) {
-        if self.help {
+    fn wheel(&mut self, lines: isize, column: u16, row: u16) {
+        if self.help.is_some() {
             self.scroll_help(lines);
             return;
         }
-        if self.log_open {
+        if self.log_pane.is_some() {
             self.scroll_log(lines);
             return;
         }
-        let regions = view::layout::regions(self.area(), self);
+        let regions = self.laid.regions;
         let over = |area: Option<ratatui::layout::Rect>| {
             area.is_some_and(|a| a.contains(ratatui::layout::Position::new(column, row)))
         };
         if over(regions.list) {
             self.move_selection(lines.signum());
         } else if over(regions.details) {
-            self.scroll_details(lines, now);
+            self.scroll_details(lines);
         } else if over(regions.checklist) {
-            self.scroll_step(lines, now);
+            self.scroll_step(lines);
         }
     }
 
     /// A click on a list row selects its domain; a click on the selected row opens it.
     fn click(&mut self, column: u16, row: u16) {
-        if self.help || self.log_open {
+        if self.help.is_some() || self.log_pane.is_some() {
             return;
         }
-        let Some(list) = view::layout::regions(self.area(), self).list else {
+        let Some(list) = self.laid.regions.list else {
             return;
         };
         let first_row = list.y + 1; // below the column header
@@ -617,33 +785,34 @@ impl App {
             return;
         }
         let position = self.list_offset + usize::from(row - first_row);
-        let Some(id) = self.order().visible().get(position).copied() else {
+        let Some(id) = self.settled_order().visible().get(position).copied() else {
             return;
         };
         let id = DomainId::from_index(id);
         if self.selected == Some(id) {
-            self.screen = Screen::Details;
-            self.details_scroll = 0;
+            self.screen = Screen::Details { scroll: 0 };
         } else {
             self.select(id);
-            self.details_scroll = 0;
+            if let Screen::Details { scroll } = &mut self.screen {
+                *scroll = 0;
+            }
         }
         self.settle_selection();
     }
 
     /// Scroll the current step's details (checklist `PgUp`/`PgDn`).
-    fn scroll_step(&mut self, delta: isize, now: DateTime<Utc>) {
-        let (content, height) = view::layout::step_extent(self.area(), self, now);
-        checklist_screen::scroll(self, delta, content.saturating_sub(height));
+    fn scroll_step(&mut self, delta: isize) {
+        let max = self.laid.step.unwrap_or_default().max_scroll();
+        checklist_screen::scroll(self, delta, max);
     }
 
     /// `PgUp`/`PgDn`: a page of the list, of the details, or of the current step.
-    fn page_by(&mut self, pages: isize, now: DateTime<Utc>) {
-        let delta = pages.saturating_mul(self.page(now));
-        if self.screen == Screen::Checklist && !self.help {
-            self.scroll_step(delta, now);
+    fn page_by(&mut self, pages: isize) {
+        let delta = pages.saturating_mul(self.page());
+        if self.screen.kind() == ScreenKind::Checklist && self.help.is_none() {
+            self.scroll_step(delta);
         } else {
-            self.navigate(delta, now);
+            self.navigate(delta);
         }
     }
 
@@ -656,44 +825,44 @@ impl App {
         };
         self.select(id);
         let return_to = match self.screen {
-            Screen::Checklist => Screen::List,
-            screen => screen,
+            Screen::List | Screen::Checklist(_) => ReturnTo::List,
+            Screen::Details { scroll } => ReturnTo::Details { scroll },
         };
         let status = &self.fleet[id];
-        let target = (self.screen == Screen::Details).then(|| {
-            let list = self.checklist_of(status, now);
-            status
-                .assessment
-                .findings
-                .iter()
-                .find_map(|f| list.step_of(f))
-                .map(|(id, _)| id)
-        });
-        let mut screen = ChecklistScreen::new(id, return_to);
-        if let Some(step) = target.flatten() {
+        let list = self.checklist_of(status, now);
+        let target = matches!(self.screen, Screen::Details { .. })
+            .then(|| {
+                status
+                    .assessment
+                    .findings
+                    .iter()
+                    .find_map(|f| list.step_of(f))
+                    .map(|(id, _)| id)
+            })
+            .flatten();
+        let mut screen = ChecklistScreen::new(id, list, return_to);
+        if let Some(step) = target {
             screen.point_at(step);
         }
-        self.checklist = Some(screen);
-        self.screen = Screen::Checklist;
-        self.notice = None;
+        self.screen = Screen::Checklist(Box::new(screen));
         vec![Effect::LoadProgress {
             domain: self.fleet[id].config.name.clone(),
         }]
     }
 
-    /// Things that change the steps (a tick, a refresh, a resize): keep the checklist's
-    /// cursor on its step and its scroll inside the step.
-    pub(super) fn settle_checklist(&mut self, now: DateTime<Utc>) {
-        if self.screen == Screen::Checklist {
-            checklist_screen::settle(self, now);
-            self.scroll_step(0, now);
+    /// At the end of every update on the checklist: build its steps again, once, from what the
+    /// update left (a key, a tick, a refresh, a load), and keep the cursor on its step (the draw
+    /// keeps the scroll inside the step).
+    fn settle_checklist(&mut self, now: DateTime<Utc>) {
+        if let Screen::Checklist(_) = self.screen {
+            checklist_screen::rebuild(self, now);
         }
     }
 
     /// Re-assess the domains whose verdict may have changed by `now` (the fleet's rule), and
     /// let the list's order look at them again.
     fn reassess_due(&mut self, now: DateTime<Utc>) {
-        let order = self.order.get_mut();
+        let order = &mut self.order;
         let due = self.fleet.reassess_some_due(now, REASSESS_PER_TICK);
         for id in &due {
             order.mark(id.index(), Change::Verdict);
@@ -726,10 +895,10 @@ impl App {
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
         match self.fleet.apply(event, now) {
             Some(Applied::Refreshed(id)) => {
-                self.order.get_mut().mark(id.index(), Change::Facts);
+                self.order.mark(id.index(), Change::Facts);
                 // Its IdP group's other domains may have a new verdict too.
                 for peer in self.fleet.take_regrouped() {
-                    self.order.get_mut().mark(peer.index(), Change::Verdict);
+                    self.order.mark(peer.index(), Change::Verdict);
                 }
                 self.answer_is_stale();
                 // A change to the domain on screen needs no highlight.
@@ -740,7 +909,7 @@ impl App {
             }
             // A tenant's audit log changes its domains' verdicts.
             Some(Applied::Tenant(ids)) => {
-                let order = self.order.get_mut();
+                let order = &mut self.order;
                 for id in &ids {
                     order.mark(id.index(), Change::Verdict);
                 }
@@ -762,27 +931,41 @@ fn ids(indices: &[usize]) -> Vec<DomainId> {
     indices.iter().copied().map(DomainId::from_index).collect()
 }
 
-/// Apply one action at `now`; the returned effects are for the event loop to carry out.
+/// Apply one action at `now`; the returned effects are for the event loop to carry out. An open
+/// checklist's steps are built once, at the end, from the state the action left (opening one
+/// builds them as it opens).
 pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     if action.chooses_a_domain() {
         app.follow_top = false;
     }
-    match action {
-        Action::Up => app.navigate(-1, now),
-        Action::Down => app.navigate(1, now),
-        Action::PageUp => app.page_by(-1, now),
-        Action::PageDown => app.page_by(1, now),
-        Action::Top => app.navigate(isize::MIN, now),
-        Action::Bottom => app.navigate(isize::MAX, now),
+    let opens_checklist = match action {
+        Action::OpenChecklist => true,
         // With an explained error, Enter on a domain opens its runbook.
-        Action::OpenDetails if app.answer().is_some() && app.screen == Screen::List => {
-            return app.open_checklist(now);
-        }
+        Action::OpenDetails => app.answer().is_some() && app.screen == Screen::List,
+        _ => false,
+    };
+    if opens_checklist {
+        return app.open_checklist(now);
+    }
+    let effects = apply(app, action, now);
+    app.settle_checklist(now);
+    // What the views read is what this update left.
+    app.settled_order();
+    effects
+}
+
+fn apply(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    match action {
+        Action::Up => app.navigate(-1),
+        Action::Down => app.navigate(1),
+        Action::PageUp => app.page_by(-1),
+        Action::PageDown => app.page_by(1),
+        Action::Top => app.navigate(isize::MIN),
+        Action::Bottom => app.navigate(isize::MAX),
         Action::OpenDetails => {
             if let Some(id) = app.selected {
                 app.select(id);
-                app.screen = Screen::Details;
-                app.details_scroll = 0;
+                app.screen = Screen::Details { scroll: 0 };
             }
         }
         Action::OpenChecklist => return app.open_checklist(now),
@@ -790,7 +973,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::PreviousDomain
         | Action::ToggleLog
         | Action::Scroll { .. }
-        | Action::Click { .. }) => app.move_around(&action, now),
+        | Action::Click { .. }) => app.move_around(&action),
         Action::Back => app.back(),
         action @ (Action::ToggleDone
         | Action::ToggleSkipped
@@ -805,12 +988,8 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::ScriptWritten { .. }
         | Action::SwitchDialect
         | Action::ProgressLoaded { .. }
-        | Action::ProgressSaved { .. }) => {
-            let effects = checklist_screen::update(app, action, now);
-            app.settle_checklist(now);
-            return effects;
-        }
-        Action::EffectFailed(message) => app.notice = Some(Notice::error(message)),
+        | Action::ProgressSaved { .. }) => return checklist_screen::update(app, action, now),
+        Action::EffectFailed(message) => app.notify(Notice::error(message)),
         Action::RefreshSelected => {
             if let Some(id) = app.selected {
                 return vec![Effect::Poll(PollCommand::Refresh(id))];
@@ -829,8 +1008,10 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         | Action::CancelExplain
         | Action::Paste(_) => app.on_prompt(action, now),
         Action::ToggleHelp => {
-            app.help = !app.help;
-            app.help_scroll = 0;
+            app.help = match app.help {
+                Some(_) => None,
+                None => Some(0),
+            };
         }
         Action::CycleGrouping => app.cycle_grouping(),
         Action::Quit => return vec![Effect::Quit],
@@ -838,26 +1019,21 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             app.reassess_due(now);
             app.renew_answer(now);
             app.settle_selection();
-            app.clamp_details_scroll(now);
-            app.settle_checklist(now);
         }
         Action::Resize { width, height } => {
             app.size = (width, height);
             app.settle_selection();
-            app.clamp_details_scroll(now);
-            app.settle_checklist(now);
         }
         Action::Logged(entry) => {
             app.log.push(entry);
-            // Scrolled back to read older entries: keep them where they are.
-            if app.log_scroll > 0 {
-                app.scroll_log(-1);
+            // Scrolled back to read older entries: keep them where they are (the draw keeps the
+            // scroll inside the entries there are).
+            if let Some(scroll) = app.log_pane.as_mut().filter(|s| **s > 0) {
+                *scroll += 1;
             }
         }
         Action::Poll(event) => {
             app.on_poll(event, now);
-            app.clamp_details_scroll(now);
-            app.settle_checklist(now);
         }
     }
     Vec::new()

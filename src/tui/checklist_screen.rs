@@ -15,41 +15,125 @@ use crate::fleet::DomainId;
 use crate::store::StoreError;
 
 /// The open checklist.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChecklistScreen {
-    pub domain: DomainId,
+    domain: DomainId,
+    /// The runbook as last built, once per update, from the domain's live state and the
+    /// progress in memory: what the keys act on and what is drawn.
+    list: Checklist,
     /// The step under the cursor, by id, so it stays put when steps appear or vanish; `index`
     /// is where it was, for when that step is gone.
     cursor_id: Option<StepId>,
     index: usize,
-    /// Until the saved progress arrives (or the operator moves), the cursor follows the first
-    /// open step; then it stays where it is put.
-    follow_first_open: bool,
+    follow: Follow,
     /// First visible line of the current step's details.
-    pub scroll: usize,
+    scroll: usize,
     /// The note being typed, while `n` is active.
-    pub note: Option<NoteInput>,
+    note: Option<NoteInput>,
+    /// The status line: what the last key did, or what failed.
+    notice: Option<Notice>,
     /// Where `Esc` goes back to.
-    pub return_to: Screen,
+    return_to: ReturnTo,
+}
+
+/// The screen the checklist was opened from, where `Esc` goes back to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnTo {
+    List,
+    /// The details, as they were scrolled.
+    Details {
+        scroll: usize,
+    },
+}
+
+impl ReturnTo {
+    pub fn screen(self) -> Screen {
+        match self {
+            Self::List => Screen::List,
+            Self::Details { scroll } => Screen::Details { scroll },
+        }
+    }
+}
+
+/// Where the cursor goes when the steps are built again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Follow {
+    /// Until the saved progress arrives (or the operator moves), the first open step.
+    FirstOpen,
+    /// The saved progress arrived: the first open step of the next build, where it then stays.
+    PinFirstOpen,
+    /// Where it was put.
+    Stay,
 }
 
 impl ChecklistScreen {
-    pub fn new(domain: DomainId, return_to: Screen) -> Self {
+    /// The checklist of `domain`, whose runbook is `list` now.
+    pub fn new(domain: DomainId, list: Checklist, return_to: ReturnTo) -> Self {
         Self {
             domain,
+            list,
             cursor_id: None,
             index: 0,
-            follow_first_open: true,
+            follow: Follow::FirstOpen,
             scroll: 0,
             note: None,
+            notice: None,
             return_to,
         }
+    }
+
+    /// The runbook as last built.
+    pub fn list(&self) -> &Checklist {
+        &self.list
+    }
+
+    /// The domain whose runbook this is.
+    pub fn domain(&self) -> DomainId {
+        self.domain
+    }
+
+    /// First visible line of the current step's details.
+    pub fn scroll(&self) -> usize {
+        self.scroll
+    }
+
+    /// The scroll a frame used (kept inside the step).
+    pub(super) fn set_scroll(&mut self, scroll: usize) {
+        self.scroll = scroll;
+    }
+
+    /// The note being typed, while `n` is active.
+    pub fn note(&self) -> Option<&NoteInput> {
+        self.note.as_ref()
+    }
+
+    pub(super) fn note_mut(&mut self) -> Option<&mut NoteInput> {
+        self.note.as_mut()
+    }
+
+    /// The status line: what the last key did, or what failed.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    pub(super) fn set_notice(&mut self, notice: Notice) {
+        self.notice = Some(notice);
+    }
+
+    /// Where `Esc` goes back to.
+    pub fn return_to(&self) -> ReturnTo {
+        self.return_to
+    }
+
+    /// The cursor's step index in [`Self::list`], `None` when it has no steps.
+    pub fn current(&self) -> Option<usize> {
+        self.cursor(&self.list)
     }
 
     /// The cursor's step index in `checklist`, `None` when it has no steps.
     pub fn cursor(&self, checklist: &Checklist) -> Option<usize> {
         let last = checklist.steps.len().checked_sub(1)?;
-        if self.follow_first_open {
+        if self.follow != Follow::Stay {
             return Some(checklist.first_open().unwrap_or(0));
         }
         let by_id = self
@@ -58,21 +142,31 @@ impl ChecklistScreen {
         Some(by_id.unwrap_or(self.index.min(last)))
     }
 
-    fn place(&mut self, checklist: &Checklist, index: usize) {
+    /// Put the cursor on the step at `index` of the list and keep it there.
+    fn place(&mut self, index: usize) {
+        self.follow = Follow::Stay;
         self.index = index;
-        self.cursor_id = checklist.steps.get(index).map(|s| s.id);
+        self.cursor_id = self.list.steps.get(index).map(|s| s.id);
     }
 
     /// Put the cursor on `step` and keep it there (a finding's step, opened from the details).
     pub fn point_at(&mut self, step: StepId) {
         self.cursor_id = Some(step);
-        self.follow_first_open = false;
+        self.follow = Follow::Stay;
     }
 
-    /// Remember where the cursor is now, by id and index (after the steps changed).
-    pub fn settle(&mut self, checklist: &Checklist) {
-        if let Some(index) = self.cursor(checklist) {
-            self.place(checklist, index);
+    /// The steps were built again (a key, a tick, a refresh, a load): keep the cursor on its
+    /// step, by id, or where it was when that step is gone.
+    fn rebuilt(&mut self, list: Checklist) {
+        self.list = list;
+        match self.follow {
+            Follow::FirstOpen => {}
+            Follow::PinFirstOpen => self.place(self.list.first_open().unwrap_or(0)),
+            Follow::Stay => {
+                if let Some(index) = self.current() {
+                    self.place(index);
+                }
+            }
         }
     }
 }
@@ -142,7 +236,7 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         Action::ToggleDone => return toggle(app, Mark::Done, now),
         Action::ToggleSkipped => return toggle(app, Mark::Skipped, now),
         Action::ToggleFailed => return toggle(app, Mark::Failed, now),
-        Action::EditNote => edit_note(app, now),
+        Action::EditNote => edit_note(app),
         Action::NoteChar(c) => {
             if let Some(note) = note_mut(app) {
                 note.text.push(c);
@@ -155,14 +249,14 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
         }
         Action::SaveNote => return save_note(app, now),
         Action::CancelNote => {
-            if let Some(screen) = app.checklist.as_mut() {
+            if let Some(screen) = app.checklist_mut() {
                 screen.note = None;
             }
         }
-        Action::CopyCommands => return copy_commands(app, now),
-        Action::WriteScript => return write_script(app, now),
+        Action::CopyCommands => return copy_commands(app),
+        Action::WriteScript => return write_script(app),
         Action::ScriptWritten { domain, result } => {
-            app.notice = Some(match result {
+            app.notify(match result {
                 Ok(path) => Notice::info(format!(
                     "wrote the runbook of {domain} as a script: {}",
                     path.display()
@@ -173,13 +267,13 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
             });
         }
         Action::SwitchDialect => {
-            app.dialect = app.dialect.other();
-            app.notice = Some(Notice::info(format!(
+            app.switch_dialect();
+            app.notify(Notice::info(format!(
                 "commands now in {}",
-                app.dialect.label()
+                app.dialect().label()
             )));
         }
-        Action::ProgressLoaded { domain, result } => loaded(app, domain, result, now),
+        Action::ProgressLoaded { domain, result } => loaded(app, domain, result),
         Action::ProgressSaved { domain, result } => saved(app, domain, result),
         _ => {}
     }
@@ -187,84 +281,76 @@ pub fn update(app: &mut App, action: Action, now: DateTime<Utc>) -> Vec<Effect> 
 }
 
 fn note_mut(app: &mut App) -> Option<&mut NoteInput> {
-    app.checklist.as_mut().and_then(|s| s.note.as_mut())
+    app.checklist_mut().and_then(|s| s.note.as_mut())
 }
 
 /// The runbook of the open checklist's domain, built afresh from its live state and the
 /// progress in memory.
 pub fn build(app: &App, now: DateTime<Utc>) -> Option<Checklist> {
-    let screen = app.checklist.as_ref()?;
+    let screen = app.checklist()?;
     let status = app.fleet().get(screen.domain)?;
     let entra = status.entra();
-    let progress = app.progress.get(&status.config.name);
+    let progress = app.progress(&status.config.name);
     let input = ChecklistInput::from_status(status, entra.as_ref(), progress, now);
-    Some(checklist::build(&input, app.dialect))
+    Some(checklist::build(&input, app.dialect()))
 }
 
-/// The open checklist and the index of the step under the cursor.
-fn current(app: &App, now: DateTime<Utc>) -> Option<(Checklist, usize)> {
-    let list = build(app, now)?;
-    let index = app.checklist.as_ref()?.cursor(&list)?;
-    Some((list, index))
+/// The open checklist's runbook, as last built, and the index of the step under the cursor.
+fn current(app: &App) -> Option<(&Checklist, usize)> {
+    let screen = app.checklist()?;
+    Some((&screen.list, screen.current()?))
 }
 
 /// Move the cursor by `delta` steps (clamped to the first and last).
-pub fn move_cursor(app: &mut App, delta: isize, now: DateTime<Utc>) {
-    let Some((list, index)) = current(app, now) else {
-        return;
-    };
-    let last = list.steps.len() - 1;
-    let target = index.saturating_add_signed(delta).min(last);
-    if let Some(screen) = app.checklist.as_mut() {
-        screen.follow_first_open = false;
+pub fn move_cursor(app: &mut App, delta: isize) {
+    if let Some(screen) = app.checklist_mut()
+        && let Some(index) = screen.current()
+    {
+        let last = screen.list.steps.len() - 1;
+        let target = index.saturating_add_signed(delta).min(last);
         if target != index {
             screen.scroll = 0;
         }
-        screen.place(&list, target);
+        screen.place(target);
     }
     drop_info_notice(app);
 }
 
 /// Scroll the current step's details by `delta` lines within `max`.
 pub fn scroll(app: &mut App, delta: isize, max: usize) {
-    if let Some(screen) = app.checklist.as_mut() {
+    if let Some(screen) = app.checklist_mut() {
         screen.scroll = screen.scroll.saturating_add_signed(delta).min(max);
     }
 }
 
-/// Keep the cursor on its step after the steps were rebuilt (a tick, a refresh, a load).
-pub fn settle(app: &mut App, now: DateTime<Utc>) {
+/// Build the open checklist's runbook again, once, from the state the update left, and keep the
+/// cursor on its step.
+pub fn rebuild(app: &mut App, now: DateTime<Utc>) {
     let Some(list) = build(app, now) else {
         return;
     };
-    if let Some(screen) = app.checklist.as_mut()
-        && !screen.follow_first_open
-    {
-        screen.settle(&list);
+    if let Some(screen) = app.checklist_mut() {
+        screen.rebuilt(list);
     }
 }
 
 fn drop_info_notice(app: &mut App) {
-    if app.notice.as_ref().is_some_and(|n| !n.error) {
-        app.notice = None;
+    if let Some(screen) = app.checklist_mut()
+        && screen.notice.as_ref().is_some_and(|n| !n.error)
+    {
+        screen.notice = None;
     }
 }
 
 /// The domain name of the open checklist.
 fn domain_name(app: &App) -> Option<String> {
-    let screen = app.checklist.as_ref()?;
+    let screen = app.checklist()?;
     Some(app.fleet().get(screen.domain)?.config.name.clone())
 }
 
 /// Apply `edit` to the current step in memory and ask the loop to save it.
-fn change(
-    app: &mut App,
-    list: &Checklist,
-    step: StepId,
-    edit: Edit,
-    now: DateTime<Utc>,
-) -> Vec<Effect> {
-    let Some(domain) = domain_name(app) else {
+fn change(app: &mut App, step: StepId, edit: Edit, now: DateTime<Utc>) -> Vec<Effect> {
+    let (Some(domain), Some((list, _))) = (domain_name(app), current(app)) else {
         return Vec::new();
     };
     let change = ProgressChange {
@@ -273,17 +359,13 @@ fn change(
         at: now,
         edit,
     };
-    change.apply(
-        app.progress
-            .entry(domain.clone())
-            .or_insert_with(|| Progress::new(domain.clone())),
-    );
+    change.apply(app.progress_mut(&domain));
     vec![Effect::SaveProgress { domain, change }]
 }
 
 /// `Space`, `s`, `f`: set the current step to `target`, or back to todo when it already is.
 fn toggle(app: &mut App, target: Mark, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some((list, index)) = current(app, now) else {
+    let Some((list, index)) = current(app) else {
         return Vec::new();
     };
     let step = &list.steps[index];
@@ -298,105 +380,99 @@ fn toggle(app: &mut App, target: Mark, now: DateTime<Utc>) -> Vec<Effect> {
     } else {
         ""
     };
-    app.notice = Some(Notice::info(match mark {
+    let id = step.id;
+    let notice = Notice::info(match mark {
         Mark::Todo => format!("step {} is open again{verified}", index + 1),
         _ => format!("step {} marked {}{verified}", index + 1, mark.as_str()),
-    }));
-    if let Some(screen) = app.checklist.as_mut() {
-        screen.follow_first_open = false;
-        screen.place(&list, index);
+    });
+    app.notify(notice);
+    if let Some(screen) = app.checklist_mut() {
+        screen.place(index);
     }
-    let id = step.id;
-    change(app, &list, id, Edit::Mark(mark), now)
+    change(app, id, Edit::Mark(mark), now)
 }
 
 /// `n`: start typing a note for the current step, starting from the saved one.
-fn edit_note(app: &mut App, now: DateTime<Utc>) {
-    let Some((list, index)) = current(app, now) else {
+fn edit_note(app: &mut App) {
+    let Some(screen) = app.checklist_mut() else {
         return;
     };
-    let step = &list.steps[index];
-    let text = step.note().unwrap_or_default().to_owned();
-    if let Some(screen) = app.checklist.as_mut() {
-        screen.follow_first_open = false;
-        screen.place(&list, index);
-        screen.note = Some(NoteInput {
-            step: step.id,
-            text,
-        });
-    }
+    let Some(index) = screen.current() else {
+        return;
+    };
+    let step = &screen.list.steps[index];
+    let note = NoteInput {
+        step: step.id,
+        text: step.note().unwrap_or_default().to_owned(),
+    };
+    screen.place(index);
+    screen.note = Some(note);
 }
 
 /// `Enter` while typing a note: keep it (empty removes it).
 fn save_note(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some(note) = app.checklist.as_mut().and_then(|s| s.note.take()) else {
-        return Vec::new();
-    };
-    let Some(list) = build(app, now) else {
+    let Some(note) = app.checklist_mut().and_then(|s| s.note.take()) else {
         return Vec::new();
     };
     let text = note.text.trim().to_owned();
-    app.notice = Some(Notice::info(if text.is_empty() {
+    app.notify(Notice::info(if text.is_empty() {
         "note removed"
     } else {
         "note saved"
     }));
-    change(app, &list, note.step, Edit::Note(text), now)
+    change(app, note.step, Edit::Note(text), now)
 }
 
 /// `y`: the current step's commands, one per line, exactly as shown, to the clipboard.
-fn copy_commands(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some((list, index)) = current(app, now) else {
+fn copy_commands(app: &mut App) -> Vec<Effect> {
+    let Some((list, index)) = current(app) else {
         return Vec::new();
     };
     let commands = &list.steps[index].commands;
-    if commands.is_empty() {
-        app.notice = Some(Notice::info("nothing to copy: this step has no commands"));
+    let (lines, text) = (commands.len(), commands.join("\n"));
+    if lines == 0 {
+        app.notify(Notice::info("nothing to copy: this step has no commands"));
         return Vec::new();
     }
-    let lines = commands.len();
     let plural = if lines == 1 { "" } else { "s" };
-    app.notice = Some(Notice::info(format!(
+    app.notify(Notice::info(format!(
         "copied {lines} line{plural} (OSC 52) · no OSC 52 here? select them below, or {} writes a script",
-        app.keymap
+        app.keymap()
             .key_label(&Action::WriteScript, Mode::Checklist, app.theme().ascii)
     )));
-    vec![Effect::Copy(commands.join("\n"))]
+    vec![Effect::Copy(text)]
 }
 
 /// `w`: the whole runbook as a PowerShell script (`checklist --format ps1`, in the dialect
 /// shown) to a file in the data dir, for terminals the clipboard does not reach.
-fn write_script(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
-    let (Some(list), Some(domain)) = (build(app, now), domain_name(app)) else {
+fn write_script(app: &App) -> Vec<Effect> {
+    let (Some((list, _)), Some(domain)) = (current(app), domain_name(app)) else {
         return Vec::new();
     };
     vec![Effect::WriteScript {
         domain,
-        script: checklist::format::script(&list),
+        script: checklist::format::script(list),
     }]
 }
 
 /// The loop read a domain's saved progress.
-fn loaded(app: &mut App, domain: String, result: Result<Progress, StoreError>, now: DateTime<Utc>) {
+fn loaded(app: &mut App, domain: String, result: Result<Progress, StoreError>) {
     let for_open_checklist = domain_name(app).as_deref() == Some(domain.as_str());
     match result {
-        Ok(progress) => {
-            app.progress.insert(domain, progress);
-        }
+        Ok(progress) => app.set_progress(domain, progress),
         Err(message) => {
-            app.notice = Some(Notice::error(format!(
+            app.notify(Notice::error(format!(
                 "cannot read the saved progress: {message}"
             )));
         }
     }
-    // The cursor starts on the first open step of the progress just read, and stays put after.
+    // The cursor starts on the first open step of the progress just read (at the rebuild that
+    // ends this update), and stays put after.
     if for_open_checklist
-        && let Some(list) = build(app, now)
-        && let Some(screen) = app.checklist.as_mut()
-        && screen.follow_first_open
+        && let Some(screen) = app.checklist_mut()
+        && screen.follow == Follow::FirstOpen
     {
-        screen.follow_first_open = false;
-        screen.place(&list, list.first_open().unwrap_or(0));
+        screen.follow = Follow::PinFirstOpen;
     }
 }
 
@@ -405,13 +481,15 @@ fn loaded(app: &mut App, domain: String, result: Result<Progress, StoreError>, n
 fn saved(app: &mut App, domain: String, result: Result<Progress, StoreError>) {
     match result {
         Ok(progress) => {
-            app.progress.insert(domain, progress);
-            if app.notice.as_ref().is_some_and(|n| n.error) {
-                app.notice = None;
+            app.set_progress(domain, progress);
+            if let Some(screen) = app.checklist_mut()
+                && screen.notice.as_ref().is_some_and(|n| n.error)
+            {
+                screen.notice = None;
             }
         }
         Err(message) => {
-            app.notice = Some(Notice::error(format!(
+            app.notify(Notice::error(format!(
                 "NOT SAVED: {message} (the mark shows here but is not on disk)"
             )));
         }

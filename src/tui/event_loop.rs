@@ -6,11 +6,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::poller::Clock;
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use ratatui::DefaultTerminal;
+use ratatui::backend::Backend;
 use ratatui::crossterm::event::{
     Event, EventStream, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
 };
+use ratatui::{DefaultTerminal, Terminal};
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
@@ -21,6 +23,7 @@ use super::keymap::{Keymap, Mode};
 use super::log::LogEntry;
 use super::theme::Theme;
 use super::view;
+use super::view::layout::LaidOut;
 use crate::poller::{PollCommand, PollEvent};
 use crate::store::Store;
 
@@ -152,7 +155,7 @@ pub async fn run(
     loop {
         if dirty {
             let now = clock.now();
-            terminal.draw(|frame| view::render(frame, app, now))?;
+            draw(terminal, app, now)?;
             // Only tests/faults.rs sets this: a panic mid-session must still restore the terminal.
             assert!(
                 !panic_on_purpose,
@@ -164,7 +167,7 @@ pub async fn run(
             event = input.next() => match event {
                 // Input closed (the terminal went away): leave as if asked to.
                 None => Some(Action::Quit),
-                Some(event) => action_for_event(&app.keymap, app.mode(), &event?),
+                Some(event) => action_for_event(app.keymap(), app.mode(), &event?),
             },
             event = events.recv(), if poller_open => {
                 poller_open = event.is_some();
@@ -201,6 +204,19 @@ pub async fn run(
         }
         dirty = true;
     }
+}
+
+/// Draw a frame of `app` and hand what it laid out back to the app, so that the next key pages
+/// and scrolls by what is on screen.
+pub fn draw<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    now: DateTime<Utc>,
+) -> Result<(), B::Error> {
+    let mut laid = LaidOut::default();
+    terminal.draw(|frame| laid = view::draw(frame, app, now))?;
+    app.laid_out(laid);
+    Ok(())
 }
 
 /// Poller events taken in one go before a redraw.

@@ -1,7 +1,9 @@
 //! The interactive terminal UI.
 //!
 //! Keys → [`Action`] → [`update`] → [`Effect`]s, in one event loop (`event_loop`); the views are
-//! pure functions of the [`App`] and `now` (`view`). The TUI talks to the poller only through
+//! pure functions of the [`App`] and `now` (`view`) that return what they laid out, which the
+//! loop hands back to the app ([`App::laid_out`]) for the next key's paging. The TUI talks to
+//! the poller only through
 //! [`PollCommand`]s and [`PollEvent`]s, and never does network I/O itself.
 
 pub mod action;
@@ -24,7 +26,7 @@ use std::path::Path;
 use tokio::sync::mpsc;
 
 pub use action::{Action, Effect};
-pub use app::{App, Screen, update};
+pub use app::{App, Screen, ScreenKind, update};
 pub use order::Grouping;
 
 use crate::fleet::Fleet;
@@ -117,9 +119,9 @@ pub async fn run(
     store: Option<Store>,
 ) -> anyhow::Result<()> {
     let mut app = App::with_fleet(fleet);
-    app.theme = options.theme();
-    app.keymap = options.keymap.clone();
-    app.log_file.clone_from(&options.log_file);
+    app.set_theme(options.theme());
+    app.set_keymap(options.keymap.clone());
+    app.set_log_file(options.log_file.clone());
     let outside = Outside {
         commands: &commands,
         store: store.as_ref(),

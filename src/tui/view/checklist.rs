@@ -6,7 +6,6 @@
 //! without OSC 52 can still select them with the mouse; long ones wrap by character, never by
 //! word, so no space is added or lost.
 
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -14,10 +13,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format;
+use super::layout::Extent;
 use crate::checklist::{Checklist, Mark, Mode as ChecklistMode, Step, StepState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::checklist_screen;
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
 use crate::words;
@@ -34,7 +33,7 @@ pub struct StepKeys {
 impl StepKeys {
     pub fn of(app: &App) -> Self {
         let label = |action| {
-            app.keymap
+            app.keymap()
                 .key_label(&action, Mode::Checklist, app.theme().ascii)
         };
         Self {
@@ -63,28 +62,31 @@ pub fn step_inner(area: Rect) -> Rect {
     step_block().inner(area)
 }
 
-pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App, now: DateTime<Utc>) {
+/// Draw the open checklist: its steps, the current step (scrolled as the app asks, as far as it
+/// goes) and the status line; what the current step showed.
+pub fn render(frame: &mut Frame, body: Rect, status: Rect, app: &App) -> Option<Extent> {
     let theme = app.theme();
-    let (Some(list), Some(screen)) = (checklist_screen::build(app, now), app.checklist.as_ref())
-    else {
+    let Some(screen) = app.checklist() else {
         frame.render_widget(Paragraph::new("no checklist open"), body);
-        return;
+        return None;
     };
-    let cursor = screen.cursor(&list).unwrap_or(0);
+    let list = screen.list();
+    let cursor = screen.current().unwrap_or(0);
     let (steps_area, step_area) = areas(body, list.steps.len());
-    render_steps(frame, steps_area, &list, cursor, theme);
-    if let Some(step) = list.steps.get(cursor) {
+    render_steps(frame, steps_area, list, cursor, theme);
+    let extent = list.steps.get(cursor).map(|step| {
         let keys = StepKeys::of(app);
         render_step(
             frame,
             step_area,
             (step, step.phase.map(|p| list.phase_label(p))),
-            (cursor, screen.scroll),
+            (cursor, screen.scroll()),
             theme,
             &keys,
-        );
-    }
-    render_status(frame, status, app, &list, cursor);
+        )
+    });
+    render_status(frame, status, app, list, cursor);
+    extent
 }
 
 fn render_steps(frame: &mut Frame, area: Rect, list: &Checklist, cursor: usize, theme: Theme) {
@@ -198,7 +200,7 @@ fn render_step(
     (index, scroll): (usize, usize),
     theme: Theme,
     keys: &StepKeys,
-) {
+) -> Extent {
     let mut block = step_block().title(Line::styled(
         format!(" {}. {} ", index + 1, step.title),
         theme.title(),
@@ -206,6 +208,8 @@ fn render_step(
     let inner = block.inner(area);
     let lines = step_lines(step, phase, inner.width, theme, keys);
     let height = usize::from(inner.height);
+    let extent = Extent::clamped(lines.len(), height, scroll);
+    let scroll = extent.scroll;
     if lines.len() > height {
         let first = scroll + 1;
         let last = (scroll + height).min(lines.len());
@@ -214,6 +218,7 @@ fn render_step(
     }
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    extent
 }
 
 /// Everything the current step shows, as lines `width` columns wide; `phase` is what its phase
@@ -401,7 +406,7 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, list: &Checklist, cur
             Span::raw(text.to_owned()),
             Span::styled("▏", theme.key()),
         ])
-    } else if let Some(notice) = &app.notice {
+    } else if let Some(notice) = app.notice() {
         let style = if notice.error {
             theme.error()
         } else {

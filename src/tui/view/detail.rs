@@ -8,6 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::layout::Extent;
 use super::{format, list, timeline};
 use crate::assess::finding::Slot;
 use crate::assess::sides::{self, AdfsRole};
@@ -40,14 +41,22 @@ pub fn inner(area: Rect, beside_list: bool) -> Rect {
     block(beside_list).inner(area)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, beside_list: bool) {
+/// Draw the selected domain's details, scrolled as the app asks as far as they go; what was
+/// shown.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    now: DateTime<Utc>,
+    beside_list: bool,
+) -> Extent {
     let theme = app.theme();
     let Some(status) = app.selected_status() else {
         frame.render_widget(
             Paragraph::new("no domain selected").block(block(beside_list)),
             area,
         );
-        return;
+        return Extent::default();
     };
     let severity = status.assessment.severity;
     let title = Line::from(vec![
@@ -59,15 +68,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     let inner = block.inner(area);
     let lines = lines(app, status, now, inner.width);
     let height = usize::from(inner.height);
+    let extent = Extent::clamped(lines.len(), height, app.details_scroll());
     if lines.len() > height {
         // Where the window is, so the operator knows there is more below (or above).
-        let first = app.details_scroll + 1;
-        let last = (app.details_scroll + height).min(lines.len());
+        let first = extent.scroll + 1;
+        let last = (extent.scroll + height).min(lines.len());
         let position = format!(" lines {first}–{last} of {} ", lines.len());
         block = block.title(Line::styled(position, theme.dim()).right_aligned());
     }
-    let scroll = u16::try_from(app.details_scroll).unwrap_or(u16::MAX);
+    let scroll = u16::try_from(extent.scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    extent
 }
 
 /// Everything the details show for `status`, as lines `width` columns wide.
@@ -87,7 +98,7 @@ pub fn lines(
     // The findings name the steps of the checklist the operator would open now.
     let checklist = app.checklist_of(status, now);
     let open_key = app
-        .keymap
+        .keymap()
         .key_label(&Action::OpenChecklist, Mode::Details, app.ascii());
     findings(&mut out, status, &checklist, &open_key);
     three_sides(&mut out, status);

@@ -31,9 +31,11 @@ pub fn height(answer: &Answer, width: u16) -> u16 {
 pub fn render(frame: &mut Frame, area: Rect, app: &App, answer: &Answer) {
     let theme = app.theme();
     let open = app
-        .keymap
+        .keymap()
         .key_label(&Action::OpenDetails, Mode::List, theme.ascii);
-    let back = app.keymap.key_label(&Action::Back, Mode::List, theme.ascii);
+    let back = app
+        .keymap()
+        .key_label(&Action::Back, Mode::List, theme.ascii);
     let keys = if answer.matches.is_empty() {
         format!(" {back} every domain ")
     } else {

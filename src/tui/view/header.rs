@@ -15,7 +15,7 @@ use crate::tui::keymap::Mode;
 /// domain), or how many do. The list's sync column says `sign in` on each of their rows.
 fn sign_in_note(app: &App) -> Option<String> {
     let refresh = app
-        .keymap
+        .keymap()
         .key_label(&Action::RefreshAll, Mode::List, app.theme().ascii);
     match app.sign_ins_needed().as_slice() {
         [] => None,
@@ -65,7 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>) {
     }
     // Say that a tenant needs a sign-in, then that the log pane has something, when there is
     // room beside the counts and the clock.
-    let logged = app.log.len();
+    let logged = app.log().len();
     let notes = [
         sign_in_note(app),
         (logged > 0).then(|| format!("  {logged} logged (L)")),

@@ -8,8 +8,9 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Clear, Row, Table};
 
+use super::layout::Extent;
 use crate::tui::action::Action;
-use crate::tui::app::Screen;
+use crate::tui::app::ScreenKind;
 use crate::tui::keymap::{Binding, Keymap, Mode};
 use crate::tui::theme::Theme;
 
@@ -23,10 +24,10 @@ pub enum Page {
 }
 
 impl Page {
-    pub fn for_screen(screen: Screen) -> Self {
+    pub fn for_screen(screen: ScreenKind) -> Self {
         match screen {
-            Screen::List | Screen::Details => Self::Browse,
-            Screen::Checklist => Self::Checklist,
+            ScreenKind::List | ScreenKind::Details => Self::Browse,
+            ScreenKind::Checklist => Self::Checklist,
         }
     }
 
@@ -95,28 +96,19 @@ fn placement(area: Rect, rows: usize) -> (Rect, bool, usize) {
     (popup, headed, shown)
 }
 
-/// How far the help of `page` scrolls in `area`: until its last key is on the last row.
-pub fn max_scroll(area: Rect, keymap: &Keymap, page: Page) -> usize {
-    let rows = page.bindings(keymap).count();
-    let (_, _, shown) = placement(area, rows);
-    rows.saturating_sub(shown)
-}
-
-/// Keys shown at once by the help of `page` in `area` (a page for `PgDn`).
-pub fn page_rows(area: Rect, keymap: &Keymap, page: Page) -> usize {
-    placement(area, page.bindings(keymap).count()).2
-}
-
+/// Draw help over `area`, scrolled by `scroll` keys as far as it goes (until its last key is on
+/// the last row); what it showed.
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     theme: Theme,
     keymap: &Keymap,
     (page, scroll): (Page, usize),
-) {
+) -> Extent {
     let total = page.bindings(keymap).count();
     let (popup, headed, shown) = placement(area, total);
-    let scroll = scroll.min(total.saturating_sub(shown));
+    let extent = Extent::clamped(total, shown, scroll);
+    let scroll = extent.scroll;
     // The action column is the name `[keys]` rebinds it by (`open_details`).
     let rows: Vec<Row> = page
         .bindings(keymap)
@@ -156,4 +148,5 @@ pub fn render(
     }
     frame.render_widget(Clear, popup);
     frame.render_widget(table, popup);
+    extent
 }

@@ -17,13 +17,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let mut used = 0;
     let mut spans = Vec::new();
     // Over an explained error, Enter opens the runbook and Back shows every domain again.
-    let explained = app.answer().is_some() && app.screen == Screen::List;
+    let explained = app.answer().is_some() && *app.screen() == Screen::List;
     let reword = |bindable| match bindable {
         Bindable::OpenDetails if explained => Some("runbook"),
         Bindable::Back if explained => Some("every domain"),
         _ => None,
     };
-    for (keys, word) in app.keymap.hints_saying(app.mode(), theme.ascii, reword) {
+    for (keys, word) in app.keymap().hints_saying(app.mode(), theme.ascii, reword) {
         let gap = if spans.is_empty() { 0 } else { 2 };
         let needed = gap + keys.chars().count() + 1 + word.chars().count();
         if used + needed > width {
@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
 /// `explain: text▏` while typing an error.
 pub fn render_filter(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme();
-    if let Some(prompt) = app.explain.as_ref().filter(|e| e.editing) {
+    if let Some(prompt) = app.explain().filter(|e| e.editing) {
         // The end of a long paste is what was typed last: keep it in view.
         let room = usize::from(area.width).saturating_sub(10);
         let skip = prompt.text.chars().count().saturating_sub(room);
@@ -66,16 +66,16 @@ pub fn render_filter(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let shown = app.visible_count();
-    let mut spans = if app.filter.editing {
+    let mut spans = if app.filter().editing {
         vec![
             Span::styled("/ ", theme.key()),
-            Span::raw(app.filter.text.clone()),
+            Span::raw(app.filter().text.clone()),
             Span::styled("▏", theme.key()),
         ]
     } else {
         vec![
             Span::styled("filter: ", theme.key()),
-            Span::raw(app.filter.text.clone()),
+            Span::raw(app.filter().text.clone()),
         ]
     };
     spans.push(Span::styled(

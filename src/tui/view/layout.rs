@@ -1,11 +1,12 @@
-//! Where each region goes, as a pure function of the terminal size and the app's mode. `update`
-//! uses it too (page size, scroll limits), so scrolling and drawing agree.
+//! Where each region goes, as a pure function of the terminal size and the app's mode, and what
+//! a frame laid out ([`LaidOut`]): the draw returns it and the event loop hands it back to the
+//! app, so the next key pages and scrolls by what the operator sees.
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::{checklist, detail};
-use crate::tui::app::{App, Screen};
+use super::detail;
+use crate::tui::app::{App, ScreenKind};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -38,7 +39,7 @@ pub fn too_small(area: Rect) -> bool {
 }
 
 pub fn regions(area: Rect, app: &App) -> Regions {
-    if app.screen == Screen::Checklist {
+    if app.screen_kind() == ScreenKind::Checklist {
         let [header, body, status, hints] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(0),
@@ -54,8 +55,9 @@ pub fn regions(area: Rect, app: &App) -> Regions {
             ..Regions::default()
         };
     }
-    let explaining = app.explain.as_ref().is_some_and(|e| e.editing);
-    let filter_height = u16::from(app.filter.editing || !app.filter.text.is_empty() || explaining);
+    let explaining = app.explain().is_some_and(|e| e.editing);
+    let filter_height =
+        u16::from(app.filter().editing || !app.filter().text.is_empty() || explaining);
     let [header, body, filter, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
@@ -64,8 +66,8 @@ pub fn regions(area: Rect, app: &App) -> Regions {
     ])
     .areas(area);
     // The explained error's answer takes the top of the list's room, at most half of it.
-    let (answer, body) = match (app.answer(), app.screen) {
-        (Some(answer), Screen::List) => {
+    let (answer, body) = match (app.answer(), app.screen_kind()) {
+        (Some(answer), ScreenKind::List) => {
             let wanted = super::explain::height(answer, body.width);
             let height = wanted.min(body.height / 2);
             let [answer, rest] =
@@ -74,15 +76,15 @@ pub fn regions(area: Rect, app: &App) -> Regions {
         }
         _ => (None, body),
     };
-    let (list, details) = match app.screen {
-        Screen::List => (Some(body), None),
-        Screen::Details if area.width >= SIDE_BY_SIDE_WIDTH => {
+    let (list, details) = match app.screen_kind() {
+        ScreenKind::List => (Some(body), None),
+        ScreenKind::Details if area.width >= SIDE_BY_SIDE_WIDTH => {
             let [list, details] =
                 Layout::horizontal([Constraint::Length(SIDE_LIST_WIDTH), Constraint::Min(0)])
                     .areas(body);
             (Some(list), Some(details))
         }
-        Screen::Details | Screen::Checklist => (None, Some(body)),
+        ScreenKind::Details | ScreenKind::Checklist => (None, Some(body)),
     };
     Regions {
         header,
@@ -96,7 +98,50 @@ pub fn regions(area: Rect, app: &App) -> Regions {
     }
 }
 
-/// Rows of domains the list can show (its body less the column header).
+/// A region that shows part of what it holds: how much it holds, how much it showed and from
+/// where (the scroll or first row the frame used, kept inside what it holds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extent {
+    pub content: usize,
+    pub shown: usize,
+    pub scroll: usize,
+}
+
+impl Extent {
+    /// Show `shown` of `content` from `wanted`, as far as it goes.
+    pub fn clamped(content: usize, shown: usize, wanted: usize) -> Self {
+        Self {
+            content,
+            shown,
+            scroll: wanted.min(content.saturating_sub(shown)),
+        }
+    }
+
+    pub fn max_scroll(self) -> usize {
+        self.content.saturating_sub(self.shown)
+    }
+}
+
+/// What one frame laid out: where the regions went (for clicks and the wheel) and each
+/// scrolled region's extent (for paging and scroll limits). `None`: not drawn in that frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LaidOut {
+    pub regions: Regions,
+    /// The list: visible domains, rows shown, first row.
+    pub list: Option<Extent>,
+    /// The details: lines, lines shown, scroll.
+    pub details: Option<Extent>,
+    /// The checklist's current step: lines, lines shown, scroll.
+    pub step: Option<Extent>,
+    /// Help: keys, keys shown, scroll.
+    pub help: Option<Extent>,
+    /// The log pane: entries it scrolls through (the farthest scroll plus a page), entries
+    /// shown, scroll up from the newest.
+    pub log: Option<Extent>,
+}
+
+/// Rows of domains the list can show (its body less the column header), as a frame of `area`
+/// would lay them out.
 pub fn list_rows(area: Rect, app: &App) -> u16 {
     let r = regions(area, app);
     r.list
@@ -104,40 +149,13 @@ pub fn list_rows(area: Rect, app: &App) -> u16 {
         .map_or(0, |body| body.height.saturating_sub(1))
 }
 
-/// Lines of details content and lines visible, for the selected domain.
+/// Lines of details content and lines visible, for the selected domain, as a frame of `area`
+/// would lay them out.
 pub fn details_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usize) {
     let details = regions(area, app).details.unwrap_or(area);
     let inner = detail::inner(details, area.width >= SIDE_BY_SIDE_WIDTH);
     let content = app.selected_status().map_or(0, |status| {
         detail::lines(app, status, now, inner.width).len()
     });
-    (content, usize::from(inner.height))
-}
-
-/// Lines of the current checklist step and lines visible, for its scrolling.
-pub fn step_extent(area: Rect, app: &App, now: DateTime<Utc>) -> (usize, usize) {
-    let Some(body) = regions(area, app).checklist else {
-        return (0, 0);
-    };
-    let Some(list) = crate::tui::checklist_screen::build(app, now) else {
-        return (0, 0);
-    };
-    let (_, step_area) = checklist::areas(body, list.steps.len());
-    let inner = checklist::step_inner(step_area);
-    let content = app
-        .checklist
-        .as_ref()
-        .and_then(|screen| screen.cursor(&list))
-        .and_then(|cursor| list.steps.get(cursor))
-        .map_or(0, |step| {
-            checklist::step_lines(
-                step,
-                step.phase.map(|p| list.phase_label(p)),
-                inner.width,
-                app.theme(),
-                &checklist::StepKeys::of(app),
-            )
-            .len()
-        });
     (content, usize::from(inner.height))
 }

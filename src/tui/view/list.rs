@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::format;
-use super::layout::WIDE_LIST_WIDTH;
+use super::layout::{Extent, WIDE_LIST_WIDTH};
 use crate::assess::MilestoneKind;
 use crate::domain::{DomainStatus, FetchState};
 use crate::tui::action::Action;
@@ -41,7 +41,15 @@ enum Columns {
     Wide,
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, beside_details: bool) {
+/// Draw the rows that fit, from the app's first row moved as little as keeps the selection in
+/// sight; what it showed.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    now: DateTime<Utc>,
+    beside_details: bool,
+) -> Extent {
     let theme = app.theme();
     let columns = if beside_details {
         Columns::Side
@@ -52,23 +60,30 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     };
     // Lay out only the rows on screen (one line goes to the header): with thousands of
     // domains, building (or measuring, or even sorting) every row would cost far more than
-    // the frame. The app keeps the selection inside this window (`list_offset`).
+    // the frame.
     let rows = usize::from(area.height.saturating_sub(1));
-    let (total, window) = app.visible_window(app.list_offset, rows);
+    let first = app.list_window(rows);
+    let (total, window) = app.visible_window(first, rows);
+    let extent = Extent {
+        content: total,
+        shown: rows,
+        scroll: first,
+    };
     if total == 0 {
         let message = if app.domains().is_empty() {
             "no domains configured".to_owned()
         } else {
             format!(
                 "no domain matches {:?} — {} clears the filter",
-                app.filter.text,
-                app.keymap.key_label(&Action::Back, Mode::List, theme.ascii)
+                app.filter().text,
+                app.keymap()
+                    .key_label(&Action::Back, Mode::List, theme.ascii)
             )
         };
         frame.render_widget(Paragraph::new(message).style(theme.dim()), area);
-        return;
+        return extent;
     }
-    let tenants = tenant_cells(app, columns, &window);
+    let tenants = tenant_cells(app, columns, (first, &window));
     let tenant_width = tenants.as_ref().map_or(0, |cells| {
         let longest = cells.iter().map(|c| c.chars().count()).max().unwrap_or(0);
         clamp_width(longest.clamp(TENANT_HEADING.len(), MAX_TENANT_WIDTH))
@@ -84,7 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
     };
     let shift = usize::from(tenants.is_some());
     let fits = (fit(1), fit(2 + shift), fit(7 + shift));
-    let marks = idp_marks(app, &window);
+    let marks = idp_marks(app, (first, &window));
     let rows = window.iter().enumerate().map(|(n, &i)| {
         let mark = marks.as_ref().map_or("", |m| m[n]);
         let mut row = row(&app.domains()[i], now, columns, fits, theme, mark);
@@ -116,6 +131,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: DateTime<Utc>, besi
         .and_then(|s| window.iter().position(|&i| i == s));
     let mut state = TableState::new().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
+    extent
 }
 
 /// The tenant column's heading, and its widest.
@@ -129,12 +145,16 @@ fn clamp_width(n: usize) -> u16 {
 /// The tenant column's cells for the rows shown, when the list has one: when it is grouped by
 /// tenant (the tenant on the first row of each group, the rows below it blank), or when the
 /// domains belong to several tenants (each row's). Never beside the details.
-fn tenant_cells(app: &App, columns: Columns, window: &[DomainId]) -> Option<Vec<String>> {
+fn tenant_cells(
+    app: &App,
+    columns: Columns,
+    (first, window): (usize, &[DomainId]),
+) -> Option<Vec<String>> {
     let grouped = app.grouping() == Grouping::Tenant;
     if columns == Columns::Side || !(grouped || app.several_tenants()) {
         return None;
     }
-    let edges = group_edges(app, window);
+    let edges = group_edges(app, (first, window));
     Some(
         window
             .iter()
@@ -152,14 +172,14 @@ fn tenant_cells(app: &App, columns: Columns, window: &[DomainId]) -> Option<Vec<
 
 /// Whether each row of the window starts its group and ends it under the list's grouping: its
 /// group differs from the row's above (the first: the row above the window) and below.
-fn group_edges(app: &App, window: &[DomainId]) -> Vec<(bool, bool)> {
+fn group_edges(app: &App, (first, window): (usize, &[DomainId])) -> Vec<(bool, bool)> {
     let grouping = app.grouping();
     let key = |id: DomainId| grouping.key(&app.domains()[id]);
     let neighbour = |start: Option<usize>| {
         start.and_then(|start| app.visible_window(start, 1).1.first().copied())
     };
-    let above = neighbour(app.list_offset.checked_sub(1)).map(key);
-    let below = neighbour(Some(app.list_offset + window.len())).map(key);
+    let above = neighbour(first.checked_sub(1)).map(key);
+    let below = neighbour(Some(first + window.len())).map(key);
     let keys: Vec<Option<&str>> = window.iter().map(|&id| key(id)).collect();
     (0..keys.len())
         .map(|n| {
@@ -176,11 +196,11 @@ const MARK_WIDTH: usize = 2;
 /// Grouped by IdP, each row's mark before its IdP host (beside the details, before its name):
 /// `┌ ` for a group's first domain, `├ ` between, `└ ` for its last, blank for a domain alone or
 /// not read yet. `None` under another grouping.
-fn idp_marks(app: &App, window: &[DomainId]) -> Option<Vec<&'static str>> {
+fn idp_marks(app: &App, (first, window): (usize, &[DomainId])) -> Option<Vec<&'static str>> {
     if app.grouping() != Grouping::Idp {
         return None;
     }
-    let edges = group_edges(app, window);
+    let edges = group_edges(app, (first, window));
     Some(
         window
             .iter()

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use tracing::Level;
 
 use super::format;
+use super::layout::Extent;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
@@ -30,7 +31,7 @@ pub fn rows(area: Rect) -> usize {
 
 /// How far back the pane scrolls: until the oldest entry is at the top, the pane full.
 pub fn max_scroll(area: Rect, app: &App) -> usize {
-    let entries = app.log.entries();
+    let entries = app.log().entries();
     let width = usize::from(pane(area).width.saturating_sub(2));
     let mut room = rows(area);
     let mut fit = 0;
@@ -72,12 +73,14 @@ fn lines_of(entry: &LogEntry, width: usize, theme: Theme) -> Vec<Line<'static>> 
         .collect()
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+/// Draw the pane over `area`, scrolled back as the app asks as far as it goes; what it showed.
+pub fn render(frame: &mut Frame, area: Rect, app: &App) -> Extent {
     let theme = app.theme();
-    let entries: Vec<_> = app.log.entries().iter().collect();
+    let entries: Vec<_> = app.log().entries().iter().collect();
     let popup = pane(area);
     let shown = rows(area);
-    let end = entries.len().saturating_sub(app.log_scroll);
+    let extent = Extent::clamped(max_scroll(area, app) + shown, shown, app.log_scroll());
+    let end = entries.len().saturating_sub(extent.scroll);
     let width = usize::from(popup.width.saturating_sub(2));
     // Each entry whole, wrapped under its message (the cause is the end of a long line): the
     // newest at the bottom, older ones above while they fit.
@@ -114,11 +117,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     let closes = format!(
         "{} or {} closes",
-        app.keymap.key_label(&Action::Back, Mode::Log, theme.ascii),
-        app.keymap
+        app.keymap()
+            .key_label(&Action::Back, Mode::Log, theme.ascii),
+        app.keymap()
             .key_label(&Action::ToggleLog, Mode::Log, theme.ascii)
     );
-    let footer = match &app.log_file {
+    let footer = match app.log_file() {
         Some(path) => format!(" full log: {path} · {closes} "),
         None => format!(" {closes} "),
     };
@@ -128,4 +132,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .title_bottom(Line::styled(footer, theme.dim()));
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
+    extent
 }

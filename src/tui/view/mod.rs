@@ -44,55 +44,80 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::action::Action;
 use super::app::App;
 use super::theme::Theme;
+use layout::LaidOut;
 
 /// Draw the whole screen.
 pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
-    render_unicode(frame, app, now);
+    draw(frame, app, now);
+}
+
+/// Draw the whole screen; what it laid out, for the event loop to hand back to the app
+/// ([`App::laid_out`](super::app::App::laid_out)) so the next key pages by this frame.
+pub fn draw(frame: &mut Frame, app: &App, now: DateTime<Utc>) -> LaidOut {
+    let laid = draw_unicode(frame, app, now);
     if app.theme().ascii {
         ascii::downgrade(frame.buffer_mut());
     }
+    laid
 }
 
-fn render_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
+fn draw_unicode(frame: &mut Frame, app: &App, now: DateTime<Utc>) -> LaidOut {
     let area = frame.area();
     if layout::too_small(area) {
         let quit = app
-            .keymap
+            .keymap()
             .key_label(&Action::Quit, app.mode(), app.theme().ascii);
         render_too_small(frame, area, app.theme(), &quit);
-        return;
+        return LaidOut::default();
     }
     let regions = layout::regions(area, app);
+    let mut laid = LaidOut {
+        regions,
+        ..LaidOut::default()
+    };
     header::render(frame, regions.header, app, now);
     if let (Some(area), Some(answer)) = (regions.answer, app.answer()) {
         explain::render(frame, area, app, answer);
     }
     if let Some(list_area) = regions.list {
-        list::render(frame, list_area, app, now, regions.details.is_some());
+        laid.list = Some(list::render(
+            frame,
+            list_area,
+            app,
+            now,
+            regions.details.is_some(),
+        ));
     }
     if let Some(details_area) = regions.details {
-        detail::render(frame, details_area, app, now, regions.list.is_some());
+        laid.details = Some(detail::render(
+            frame,
+            details_area,
+            app,
+            now,
+            regions.list.is_some(),
+        ));
     }
     if let (Some(body), Some(status)) = (regions.checklist, regions.status) {
-        checklist::render(frame, body, status, app, now);
+        laid.step = checklist::render(frame, body, status, app);
     }
     if let Some(filter_area) = regions.filter {
         hints::render_filter(frame, filter_area, app);
     }
     hints::render(frame, regions.hints, app);
-    if app.log_open {
-        log::render(frame, area, app);
+    if app.log_open() {
+        laid.log = Some(log::render(frame, area, app));
     }
-    if app.help {
-        let page = help::Page::for_screen(app.screen);
-        help::render(
+    if app.help_open() {
+        let page = help::Page::for_screen(app.screen_kind());
+        laid.help = Some(help::render(
             frame,
             area,
             app.theme(),
-            &app.keymap,
-            (page, app.help_scroll),
-        );
+            app.keymap(),
+            (page, app.help_scroll()),
+        ));
     }
+    laid
 }
 
 /// The message shown instead of the UI when the terminal is below 80x24.
