@@ -16,9 +16,13 @@ pub(crate) fn ps_arg(value: &str) -> String {
     if bare {
         value.to_owned()
     } else {
-        format!("'{}'", value.replace('\'', "''"))
+        ps_string(value)
     }
 }
+
+/// The characters PowerShell takes for a single quote: `'` and the typographic ‘ ’ ‚ ‛. Any of
+/// them ends a single-quoted string, so each must be doubled inside one.
+const SINGLE_QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
 
 // AD FS PowerShell (on the AD FS server).
 pub(crate) const ADFS2_SNAPIN: &str = "Add-PSSnapin Microsoft.Adfs.PowerShell";
@@ -148,9 +152,19 @@ pub(crate) const READ_SECOND_CERTIFICATE: &str =
     "$second = [Convert]::ToBase64String([System.IO.File]::ReadAllBytes('second-signing.cer'))";
 pub(crate) const SECOND_CERTIFICATE_B64: &str = "$second";
 
-/// A PowerShell string literal: single quotes, `'` doubled.
+/// A PowerShell string literal: single quotes, every character PowerShell takes for one
+/// doubled (so that no value, however odd, can end the string and run as a command).
 pub(crate) fn ps_string(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if SINGLE_QUOTES.contains(&c) {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
 }
 
 /// Graph PowerShell's scope for reading Entra's audit log.
@@ -205,7 +219,7 @@ fn with_next(mut line: String, next: Option<&CertArg>) -> String {
 pub(crate) fn quoted_list(values: &[&str]) -> String {
     values
         .iter()
-        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .map(|v| ps_string(v))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -391,6 +405,19 @@ mod tests {
         assert_eq!(ps_arg("$(evil)"), "'$(evil)'");
         assert_eq!(ps_arg("-Urgent"), "'-Urgent'");
         assert_eq!(ps_arg(""), "''");
+        // PowerShell ends a single-quoted string at a typographic quote too: doubled, like '.
+        assert_eq!(
+            ps_arg("x\u{2019}; Remove-Item C:\\ -Recurse; \u{2018}"),
+            "'x\u{2019}\u{2019}; Remove-Item C:\\ -Recurse; \u{2018}\u{2018}'"
+        );
+        assert_eq!(
+            ps_string("a\u{201A}b\u{201B}c'd"),
+            "'a\u{201A}\u{201A}b\u{201B}\u{201B}c''d'"
+        );
+        assert_eq!(
+            quoted_list(&["a'b", "c\u{2019}d"]),
+            "'a''b', 'c\u{2019}\u{2019}d'"
+        );
     }
 
     #[test]
