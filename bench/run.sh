@@ -28,6 +28,9 @@ PYTHON="${PYTHON:-python3}"
 DATA="$PWD/target/bench-data"
 FEDCERT="$PWD/target/release/fedcert"
 mkdir -p "$DATA"
+# fedcert's saved state (certificate histories, logs) goes to the bench's own data dir, never
+# the user's: runs then start from the same state, and nothing of the bench is left behind.
+export FEDCERT_DATA_DIR="${FEDCERT_DATA_DIR:-$DATA/data-dir}"
 
 if ! "$PYTHON" -c 'import lxml, cryptography' 2>/dev/null; then
   echo "$PYTHON lacks lxml / cryptography: pip install lxml cryptography (or set PYTHON=)" >&2
