@@ -1294,6 +1294,24 @@ fn the_powershell_script_has_each_step_as_comments_and_code() {
             "{line}"
         );
     }
+    // A command over several lines (a quoted value holding a line break) in a complete step:
+    // commented out whole, so its second line cannot run.
+    let mut broken = graph.clone();
+    let done = broken
+        .steps
+        .iter_mut()
+        .find(|s| s.state().is_complete() && !s.commands.is_empty())
+        .expect("the ticket checklist has a complete step with commands");
+    done.commands[0] = "Write-Output 'a\nRemove-Item -Recurse C:\\'".to_owned();
+    let script = checklist_format::render(&broken, "ps1".parse().unwrap());
+    assert!(
+        script.contains("# Write-Output 'a\n# Remove-Item -Recurse C:\\'\n"),
+        "{script}"
+    );
+    assert!(
+        !script.lines().any(|l| l.starts_with("Remove-Item")),
+        "{script}"
+    );
     let p = primary();
     let mut scenario = Scenario::adfs(Some(true))
         .with_successor()

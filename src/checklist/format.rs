@@ -136,8 +136,10 @@ pub fn script(checklist: &Checklist) -> String {
             comment(&mut out, "Expected: ", line);
         }
         let done = if state.is_complete() { "# " } else { "" };
-        for command in &step.commands {
-            let _ = writeln!(out, "{done}{command}");
+        // Line by line, so that a command written over several lines (a value holding a line
+        // break) is commented out whole.
+        for line in step.commands.iter().flat_map(|command| command.lines()) {
+            let _ = writeln!(out, "{done}{line}");
         }
     }
     out
