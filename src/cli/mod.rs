@@ -199,7 +199,7 @@ The files come from PowerShell, on the AD FS server and an admin workstation:
 
 const DEMO_EXAMPLES: &str = "\
 Examples:
-  fedcert demo                        twelve scenario domains, from OK to CRITICAL
+  fedcert demo                        thirteen scenario domains, from OK to CRITICAL
   fedcert demo --now 2027-01-10T09:00:00Z
                                       the same federation, weeks later
 
