@@ -82,6 +82,24 @@ impl Snapshot {
             )
         })
     }
+
+    /// `facts` read from `location` at `fetched_at`, for unit tests: no `Date` header, no
+    /// signature or TLS facts.
+    #[cfg(test)]
+    pub(crate) fn test(
+        location: impl Into<String>,
+        facts: IdpFacts,
+        fetched_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            fetched_at,
+            location: location.into(),
+            facts,
+            http_date: None,
+            clock_skew: None,
+            endpoints: EndpointFacts::default(),
+        }
+    }
 }
 
 /// A failed refresh, kept as data: when, and why. The cause stays typed until a view words it:
