@@ -8,11 +8,11 @@ use std::ops::{Index, Range};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::assess::{
-    self, AdfsHolds, AssessInput, Assessment, EndpointFacts, Endpoints, EntraSide, EntraSource,
-    FactsError, FederationChange, FetchFailure, FetchProblem, IdpFacts, Peer, PostureInput,
-    SignatureCheck, TlsCert,
+    self, AdfsHeld, AdfsHolds, AdfsUse, AssessInput, Assessment, EndpointFacts, Endpoints,
+    EntraSide, EntraSource, FactsError, FederationChange, FetchFailure, FetchProblem, IdpFacts,
+    Peer, PostureInput, SignatureCheck, TlsCert,
 };
-use crate::cert::Sha1;
+use crate::cert::{CertInfo, Sha1};
 use crate::config::DomainConfig;
 use crate::history::{CertHistory, Observation};
 use crate::metadata::MetadataError;
@@ -460,6 +460,25 @@ impl DomainStatus {
     /// IdP group.
     pub fn entity_id(&self) -> Option<&str> {
         self.last_good.as_ref().map(|s| s.facts.entity_id.as_str())
+    }
+
+    /// The certificates AD FS holds (the import carries them) that the last good metadata does
+    /// not publish, each with its row of the import; none unless the verdict uses the imported
+    /// list ([`AdfsUse::Used`]).
+    pub fn adfs_unpublished(&self) -> impl Iterator<Item = (&AdfsHeld, &CertInfo)> {
+        let published = self
+            .last_good
+            .as_ref()
+            .map_or(&[][..], |s| &s.facts.signing[..]);
+        let used = self.assessment.adfs == Some(AdfsUse::Used);
+        self.imported_adfs
+            .iter()
+            .filter(move |_| used)
+            .flat_map(|holds| &holds.certificates)
+            .filter_map(move |held| {
+                let cert = held.cert.as_ref()?;
+                (!published.iter().any(|s| s.sha1 == cert.sha1)).then_some((held, cert))
+            })
     }
 
     /// The names of the configured domains of its IdP group, itself included, in config order.
