@@ -560,3 +560,61 @@ impl DomainStatus {
             .or_else(|| crate::location::host_of(&self.config.metadata_url))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::cert::test_cert;
+
+    /// Certificate `id`, valid for a year from `at`.
+    fn cert(id: u8, at: DateTime<Utc>) -> CertInfo {
+        CertInfo {
+            sha1: Sha1([id; 20]),
+            ..test_cert(at, at + TimeDelta::days(365))
+        }
+    }
+
+    fn held(cert: &CertInfo, is_primary: bool) -> AdfsHeld {
+        AdfsHeld {
+            sha1: cert.sha1,
+            is_primary,
+            not_after: Some(cert.not_after),
+            cert: Some(cert.clone()),
+        }
+    }
+
+    #[test]
+    fn the_unpublished_adfs_certificates_are_those_the_metadata_lacks_while_the_list_is_used() {
+        let now: DateTime<Utc> = "2026-12-01T09:00:00Z".parse().unwrap();
+        let (published, unpublished) = (cert(1, now), cert(2, now));
+        let url = "https://fs.contoso.example/md.xml";
+        let mut status = DomainStatus::new(DomainConfig::new("contoso.example", url), now);
+        let facts = IdpFacts::test_adfs(
+            "http://fs.contoso.example/adfs/services/trust",
+            vec![published.clone()],
+        );
+        status.last_good = Some(Snapshot::test(url, facts, now));
+        let mut thumbprint_only = held(&cert(3, now), false);
+        thumbprint_only.cert = None;
+        status.imported_adfs = Some(AdfsHolds {
+            certificates: vec![
+                held(&published, true),
+                held(&unpublished, false),
+                thumbprint_only,
+            ],
+            as_of: Some(now),
+        });
+        let listed = |status: &DomainStatus| -> Vec<(Sha1, Sha1)> {
+            status
+                .adfs_unpublished()
+                .map(|(held, cert)| (held.sha1, cert.sha1))
+                .collect()
+        };
+        status.assessment.adfs = Some(AdfsUse::Used);
+        assert_eq!(listed(&status), [(unpublished.sha1, unpublished.sha1)]);
+        // A list that shares nothing with the metadata (another farm's) is not used.
+        status.assessment.adfs = Some(AdfsUse::Unmatched);
+        assert_eq!(listed(&status), []);
+    }
+}
