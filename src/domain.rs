@@ -8,11 +8,11 @@ use std::ops::{Index, Range};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::assess::{
-    self, AdfsHolds, AssessInput, Assessment, EndpointFacts, Endpoints, EntraSide, EntraSource,
-    FactsError, FederationChange, FetchFailure, FetchProblem, IdpFacts, Peer, PostureInput,
-    SignatureCheck, TlsCert,
+    self, AdfsHeld, AdfsHolds, AdfsUse, AssessInput, Assessment, EndpointFacts, Endpoints,
+    EntraSide, EntraSource, FactsError, FederationChange, FetchFailure, FetchProblem, IdpFacts,
+    Peer, PostureInput, SignatureCheck, TlsCert,
 };
-use crate::cert::Sha1;
+use crate::cert::{CertInfo, Sha1};
 use crate::config::DomainConfig;
 use crate::history::{CertHistory, Observation};
 use crate::metadata::MetadataError;
@@ -81,6 +81,24 @@ impl Snapshot {
                 crate::metadata::signature::Outcome::Invalid(_)
             )
         })
+    }
+
+    /// `facts` read from `location` at `fetched_at`, for unit tests: no `Date` header, no
+    /// signature or TLS facts.
+    #[cfg(test)]
+    pub(crate) fn test(
+        location: impl Into<String>,
+        facts: IdpFacts,
+        fetched_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            fetched_at,
+            location: location.into(),
+            facts,
+            http_date: None,
+            clock_skew: None,
+            endpoints: EndpointFacts::default(),
+        }
     }
 }
 
@@ -444,6 +462,25 @@ impl DomainStatus {
         self.last_good.as_ref().map(|s| s.facts.entity_id.as_str())
     }
 
+    /// The certificates AD FS holds (the import carries them) that the last good metadata does
+    /// not publish, each with its row of the import; none unless the verdict uses the imported
+    /// list ([`AdfsUse::Used`]).
+    pub fn adfs_unpublished(&self) -> impl Iterator<Item = (&AdfsHeld, &CertInfo)> {
+        let published = self
+            .last_good
+            .as_ref()
+            .map_or(&[][..], |s| &s.facts.signing[..]);
+        let used = self.assessment.adfs == Some(AdfsUse::Used);
+        self.imported_adfs
+            .iter()
+            .filter(move |_| used)
+            .flat_map(|holds| &holds.certificates)
+            .filter_map(move |held| {
+                let cert = held.cert.as_ref()?;
+                (!published.iter().any(|s| s.sha1 == cert.sha1)).then_some((held, cert))
+            })
+    }
+
     /// The names of the configured domains of its IdP group, itself included, in config order.
     pub fn group(&self) -> Vec<&str> {
         if self.peers.is_empty() {
@@ -521,5 +558,63 @@ impl DomainStatus {
             .as_ref()
             .and_then(|s| s.facts.host())
             .or_else(|| crate::location::host_of(&self.config.metadata_url))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::cert::test_cert;
+
+    /// Certificate `id`, valid for a year from `at`.
+    fn cert(id: u8, at: DateTime<Utc>) -> CertInfo {
+        CertInfo {
+            sha1: Sha1([id; 20]),
+            ..test_cert(at, at + TimeDelta::days(365))
+        }
+    }
+
+    fn held(cert: &CertInfo, is_primary: bool) -> AdfsHeld {
+        AdfsHeld {
+            sha1: cert.sha1,
+            is_primary,
+            not_after: Some(cert.not_after),
+            cert: Some(cert.clone()),
+        }
+    }
+
+    #[test]
+    fn the_unpublished_adfs_certificates_are_those_the_metadata_lacks_while_the_list_is_used() {
+        let now: DateTime<Utc> = "2026-12-01T09:00:00Z".parse().unwrap();
+        let (published, unpublished) = (cert(1, now), cert(2, now));
+        let url = "https://fs.contoso.example/md.xml";
+        let mut status = DomainStatus::new(DomainConfig::new("contoso.example", url), now);
+        let facts = IdpFacts::test_adfs(
+            "http://fs.contoso.example/adfs/services/trust",
+            vec![published.clone()],
+        );
+        status.last_good = Some(Snapshot::test(url, facts, now));
+        let mut thumbprint_only = held(&cert(3, now), false);
+        thumbprint_only.cert = None;
+        status.imported_adfs = Some(AdfsHolds {
+            certificates: vec![
+                held(&published, true),
+                held(&unpublished, false),
+                thumbprint_only,
+            ],
+            as_of: Some(now),
+        });
+        let listed = |status: &DomainStatus| -> Vec<(Sha1, Sha1)> {
+            status
+                .adfs_unpublished()
+                .map(|(held, cert)| (held.sha1, cert.sha1))
+                .collect()
+        };
+        status.assessment.adfs = Some(AdfsUse::Used);
+        assert_eq!(listed(&status), [(unpublished.sha1, unpublished.sha1)]);
+        // A list that shares nothing with the metadata (another farm's) is not used.
+        status.assessment.adfs = Some(AdfsUse::Unmatched);
+        assert_eq!(listed(&status), []);
     }
 }

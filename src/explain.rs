@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::assess::finding::Situation;
 use crate::assess::{Assessment, EntraSide, Finding, Outage, Rule, Severity, SyncState, TlsRole};
 use crate::checklist::Checklist;
+use crate::domain::DomainStatus;
 
 /// Where a cause comes from.
 const ERROR_CODES: &str = "Microsoft Entra authentication and authorization error codes (entra-docs reference-error-codes.md)";
@@ -426,6 +427,26 @@ pub struct Watched<'a> {
     pub checklist: Option<&'a Checklist>,
     /// The moment the verdict was made for.
     pub now: DateTime<Utc>,
+}
+
+impl<'a> Watched<'a> {
+    /// `status` as explain sees it; `entra` is its Entra side in force ([`DomainStatus::entra`]).
+    pub fn from_status(
+        status: &'a DomainStatus,
+        entra: Option<&'a EntraSide>,
+        checklist: Option<&'a Checklist>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            name: &status.config.name,
+            assessment: &status.assessment,
+            entra,
+            entity_id: status.entity_id(),
+            support_multiple_domain: status.config.support_multiple_domain,
+            checklist,
+            now,
+        }
+    }
 }
 
 /// A watched domain that shows a cause now.

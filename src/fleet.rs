@@ -432,7 +432,7 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
-    use crate::assess::{IdpFacts, IdpKind, Rule};
+    use crate::assess::{IdpFacts, Rule};
     use crate::cert::{CertInfo, Sha1, test_cert};
     use crate::domain::{RefreshError, RefreshOutcome, Snapshot};
     use crate::source::{FetchError, FetchErrorKind};
@@ -451,24 +451,11 @@ mod tests {
 
     /// AD FS metadata whose one signing certificate expires at `not_after`.
     fn snapshot(id: u8, not_after: DateTime<Utc>, fetched_at: DateTime<Utc>) -> Snapshot {
-        Snapshot {
-            fetched_at,
-            location: "https://fs.contoso.example/md.xml".into(),
-            facts: IdpFacts {
-                entity_id: "http://fs.contoso.example/adfs/services/trust".into(),
-                kind: IdpKind::AdFs,
-                signing: vec![cert(id, not_after)],
-                encryption: Vec::new(),
-                signed_by: None,
-                unreadable: Vec::new(),
-                sign_in_url: None,
-                valid_until: None,
-                ws_fed: true,
-            },
-            http_date: None,
-            clock_skew: None,
-            endpoints: crate::assess::EndpointFacts::default(),
-        }
+        let facts = IdpFacts::test_adfs(
+            "http://fs.contoso.example/adfs/services/trust",
+            vec![cert(id, not_after)],
+        );
+        Snapshot::test("https://fs.contoso.example/md.xml", facts, fetched_at)
     }
 
     fn fleet(names: &[&str]) -> Fleet {

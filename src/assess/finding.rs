@@ -21,6 +21,17 @@ pub struct Finding {
     pub advice: Advice,
 }
 
+impl Finding {
+    pub fn new(rule: Rule, severity: Severity, situation: Situation, advice: Advice) -> Self {
+        Self {
+            rule,
+            severity,
+            situation,
+            advice,
+        }
+    }
+}
+
 /// What the operator should do about a finding. Each piece of advice the runbook carries out has
 /// one checklist step ([`crate::checklist::step_for`]); the others are said in words only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -314,6 +314,22 @@ impl IdpFacts {
             .and_then(crate::location::host_of)
             .or_else(|| crate::location::host_of(&self.entity_id))
     }
+
+    /// AD FS metadata (WS-Fed) for unit tests: `entity_id` signing with `signing`, nothing else.
+    #[cfg(test)]
+    pub(crate) fn test_adfs(entity_id: impl Into<String>, signing: Vec<CertInfo>) -> Self {
+        Self {
+            entity_id: entity_id.into(),
+            kind: IdpKind::AdFs,
+            signing,
+            encryption: Vec::new(),
+            signed_by: None,
+            unreadable: Vec::new(),
+            sign_in_url: None,
+            valid_until: None,
+            ws_fed: true,
+        }
+    }
 }
 
 /// Why a document gave no IdP facts.

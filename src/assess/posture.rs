@@ -42,15 +42,6 @@ pub struct Context<'a> {
     pub input: &'a PostureInput<'a>,
 }
 
-fn finding(rule: Rule, severity: Severity, situation: Situation, advice: Advice) -> Finding {
-    Finding {
-        rule,
-        severity,
-        situation,
-        advice,
-    }
-}
-
 /// Every posture finding for the domain.
 pub fn evaluate(c: &Context<'_>) -> Vec<Finding> {
     let mut findings = trusted_certificates(c);
@@ -94,7 +85,7 @@ fn judge(
     let boxed = cert.map(|c| Box::new(c.clone()));
     let history = c.input.history;
     let retired = |last_published| {
-        finding(
+        Finding::new(
             Rule::B2,
             Severity::Warning,
             Situation::Retired {
@@ -114,7 +105,7 @@ fn judge(
         )
     };
     let never = |why| {
-        finding(
+        Finding::new(
             Rule::B1,
             Severity::Critical,
             Situation::NeverPublished {
@@ -183,7 +174,7 @@ fn b3(c: &Context<'_>) -> Option<Finding> {
             return None;
         }
     }
-    Some(finding(
+    Some(Finding::new(
         Rule::B3,
         Severity::Warning,
         Situation::IssuerElsewhere {
@@ -243,7 +234,7 @@ fn b4(c: &Context<'_>) -> Option<Finding> {
         return None;
     }
     recent.sort_by_key(|change| std::cmp::Reverse(change.at));
-    Some(finding(
+    Some(Finding::new(
         Rule::B4,
         Severity::Warning,
         Situation::RecentChange { changes: recent },
@@ -265,7 +256,7 @@ fn hygiene(c: &Context<'_>) -> Vec<Finding> {
         ];
         for (rule, concern, applies) in concerns {
             if applies {
-                findings.push(finding(
+                findings.push(Finding::new(
                     rule,
                     Severity::Info,
                     Situation::Hygiene {
@@ -306,7 +297,7 @@ fn h4(c: &Context<'_>) -> Option<Finding> {
     let subject = primary.subject != successor.subject;
     let issuer = primary.issuer != successor.issuer;
     (subject || issuer).then(|| {
-        finding(
+        Finding::new(
             Rule::H4,
             Severity::Info,
             Situation::SuccessorDiffers {

@@ -98,15 +98,6 @@ impl Context<'_> {
     }
 }
 
-fn finding(rule: Rule, severity: Severity, situation: Situation, advice: Advice) -> Finding {
-    Finding {
-        rule,
-        severity,
-        situation,
-        advice,
-    }
-}
-
 fn critical_if(critical: bool) -> Severity {
     if critical {
         Severity::Critical
@@ -157,7 +148,7 @@ fn e1(c: &Context<'_>) -> Option<Finding> {
         // The successor is in Entra already, or nothing is due yet.
         Some(_) | None => return None,
     };
-    Some(finding(
+    Some(Finding::new(
         Rule::E1,
         critical_if(c.under(c.policy.renew_now_days)),
         Situation::EntraUpdateFailing {
@@ -182,7 +173,7 @@ fn s1(c: &Context<'_>) -> Option<Finding> {
         }
         None => AutoNext::PublishDue,
     };
-    Some(finding(
+    Some(Finding::new(
         Rule::S1,
         Severity::Ok,
         Situation::AutoInSync { next },
@@ -200,7 +191,7 @@ fn s2_applies(c: &Context<'_>) -> bool {
 /// (An unknown Entra side is R10's business: S2 needs to know Entra is out of sync.)
 fn s2(c: &Context<'_>) -> Option<Finding> {
     s2_applies(c).then(|| {
-        finding(
+        Finding::new(
             Rule::S2,
             Severity::Critical,
             Situation::AutoOutOfSyncUnderLimit {
@@ -218,7 +209,7 @@ fn s3(c: &Context<'_>) -> Option<Finding> {
         return None;
     }
     if let Some(successor) = c.successor.filter(|s| c.entra_holds(s)) {
-        return Some(finding(
+        return Some(Finding::new(
             Rule::S3,
             Severity::Warning,
             Situation::PromoteBeforeExpiry {
@@ -229,7 +220,7 @@ fn s3(c: &Context<'_>) -> Option<Finding> {
             },
         ));
     }
-    Some(finding(
+    Some(Finding::new(
         Rule::S3,
         Severity::Critical,
         Situation::ManualUnderLimit {
@@ -252,7 +243,7 @@ fn r1(c: &Context<'_>) -> Option<Finding> {
         }
         (None, false) => Advice::UrgentRollover,
     };
-    Some(finding(
+    Some(Finding::new(
         Rule::R1,
         Severity::Critical,
         Situation::PrimaryExpired,
@@ -268,7 +259,7 @@ fn r2(c: &Context<'_>) -> Option<Finding> {
     let held = c
         .entra
         .map_or_else(Vec::new, |e| held_instead(e, c.idp, c.now));
-    Some(finding(
+    Some(Finding::new(
         Rule::R2,
         Severity::Critical,
         Situation::EntraLacksPrimary { held },
@@ -304,7 +295,7 @@ fn r3(c: &Context<'_>) -> Option<Finding> {
         return None;
     }
     let critical = c.under(c.policy.renew_now_days);
-    Some(finding(
+    Some(Finding::new(
         Rule::R3,
         critical_if(critical),
         Situation::NoSuccessor {
@@ -338,7 +329,7 @@ fn r4(c: &Context<'_>) -> Option<Finding> {
     } else {
         PendingPhase::Polling { poll_from }
     };
-    Some(finding(
+    Some(Finding::new(
         Rule::R4,
         critical_if(critical),
         Situation::SuccessorNotInEntra {
@@ -376,7 +367,7 @@ fn r5(c: &Context<'_>) -> Option<Finding> {
             c.manual_renewal(),
         ),
     };
-    Some(finding(
+    Some(Finding::new(
         Rule::R5,
         Severity::Warning,
         Situation::ManualRenewalAhead { next },
@@ -389,7 +380,7 @@ fn r6(c: &Context<'_>) -> Option<Finding> {
     if c.auto.is_some() || !c.under(c.policy.manual_renew_days) {
         return None;
     }
-    Some(finding(
+    Some(Finding::new(
         Rule::R6,
         Severity::Warning,
         Situation::AutoRolloverUnknown,
@@ -400,7 +391,7 @@ fn r6(c: &Context<'_>) -> Option<Finding> {
 /// R7: the latest refresh failed; the verdict stands on the last good snapshot.
 pub fn r7(fetch_error: Option<&FetchFailure>) -> Option<Finding> {
     let failure = fetch_error?.clone();
-    Some(finding(
+    Some(Finding::new(
         Rule::R7,
         Severity::Warning,
         Situation::Stale { failure },
@@ -415,7 +406,7 @@ pub fn never_read(fetch_error: Option<&FetchFailure>) -> Finding {
     } else {
         Advice::WaitForFirstRefresh
     };
-    finding(
+    Finding::new(
         Rule::R8,
         Severity::Unknown,
         Situation::NeverRead {
@@ -432,7 +423,7 @@ pub fn r9(idp: &IdpFacts, policy: &Policy, now: DateTime<Utc>) -> Option<Finding
     if newest.days_left_exact(now) >= f64::from(policy.renew_now_days) {
         return None;
     }
-    Some(finding(
+    Some(Finding::new(
         Rule::R9,
         Severity::Warning,
         Situation::DecryptingExpiring {
@@ -447,7 +438,7 @@ fn r10(c: &Context<'_>) -> Option<Finding> {
     if c.sync != SyncState::Unknown || !c.under(c.policy.entra_poll_days) {
         return None;
     }
-    Some(finding(
+    Some(Finding::new(
         Rule::R10,
         Severity::Warning,
         Situation::EntraUnknown,
@@ -457,7 +448,7 @@ fn r10(c: &Context<'_>) -> Option<Finding> {
 
 /// R11: the metadata was read, but no readable signing certificate is published.
 pub fn no_signing_cert(idp: &IdpFacts) -> Finding {
-    finding(
+    Finding::new(
         Rule::R11,
         Severity::Critical,
         Situation::NoSigningCert {
@@ -503,7 +494,7 @@ fn all_clear(c: &Context<'_>) -> Finding {
             first,
             |first, next| if next.1 < first.1 { next } else { first },
         );
-    finding(
+    Finding::new(
         rule,
         Severity::Ok,
         Situation::NothingYet { standing, from },
@@ -527,7 +518,7 @@ fn a1(c: &Context<'_>) -> Option<Finding> {
     if unpublished.is_empty() {
         return None;
     }
-    Some(finding(
+    Some(Finding::new(
         Rule::A1,
         Severity::Warning,
         Situation::MetadataBehindAdfs { unpublished },
@@ -551,7 +542,7 @@ fn a2(c: &Context<'_>) -> Option<Finding> {
     if differing.is_empty() {
         return None;
     }
-    Some(finding(
+    Some(Finding::new(
         Rule::A2,
         Severity::Warning,
         Situation::GroupEntraDiffers { own, differing },
@@ -563,7 +554,7 @@ fn a2(c: &Context<'_>) -> Option<Finding> {
 /// what it says (its certificates) may be out of date.
 pub fn v1(idp: &IdpFacts, now: DateTime<Utc>) -> Option<Finding> {
     let valid_until = idp.valid_until.filter(|t| *t <= now)?;
-    Some(finding(
+    Some(Finding::new(
         Rule::V1,
         Severity::Warning,
         Situation::MetadataExpired { valid_until },
@@ -579,7 +570,7 @@ pub const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 /// [`MAX_CLOCK_SKEW`] (WARNING).
 pub fn c1(skew: TimeDelta) -> Option<Finding> {
     (skew.abs() > MAX_CLOCK_SKEW).then(|| {
-        finding(
+        Finding::new(
             Rule::C1,
             Severity::Warning,
             Situation::ClockSkew { skew },
@@ -594,7 +585,7 @@ pub fn c1(skew: TimeDelta) -> Option<Finding> {
 pub fn signature(check: Option<&SignatureCheck>) -> Option<Finding> {
     let check = check?;
     match &check.status {
-        SignatureStatus::Untrusted => Some(finding(
+        SignatureStatus::Untrusted => Some(Finding::new(
             Rule::X1,
             Severity::Warning,
             Situation::UntrustedSigner {
@@ -604,7 +595,7 @@ pub fn signature(check: Option<&SignatureCheck>) -> Option<Finding> {
             },
             Advice::TrustSigner,
         )),
-        SignatureStatus::Invalid(why) => Some(finding(
+        SignatureStatus::Invalid(why) => Some(Finding::new(
             Rule::X2,
             Severity::Critical,
             Situation::InvalidSignature { why: why.clone() },
@@ -612,13 +603,13 @@ pub fn signature(check: Option<&SignatureCheck>) -> Option<Finding> {
         )),
         // A signature fedcert cannot verify proves no more than none, for a domain that asks
         // for one.
-        SignatureStatus::Unsigned if check.required => Some(finding(
+        SignatureStatus::Unsigned if check.required => Some(Finding::new(
             Rule::X3,
             Severity::Warning,
             Situation::UnsignedRequired { unsupported: None },
             Advice::SignMetadata,
         )),
-        SignatureStatus::Unsupported(why) if check.required => Some(finding(
+        SignatureStatus::Unsupported(why) if check.required => Some(Finding::new(
             Rule::X3,
             Severity::Warning,
             Situation::UnsignedRequired {
@@ -641,7 +632,7 @@ pub fn tls(endpoints: Option<&Endpoints>, policy: &Policy, now: DateTime<Utc>) -
         let left = cert.cert.days_left_exact(now);
         let expired = now >= cert.cert.not_after;
         if expired || left < f64::from(policy.tls_warn_days) {
-            findings.push(finding(
+            findings.push(Finding::new(
                 Rule::T1,
                 critical_if(expired || left < f64::from(policy.renew_now_days)),
                 Situation::TlsExpiring {
@@ -656,7 +647,7 @@ pub fn tls(endpoints: Option<&Endpoints>, policy: &Policy, now: DateTime<Utc>) -
             .as_ref()
             .is_some_and(|r| *r != TlsRefusal::Expired);
         if role == super::TlsRole::SignIn && refused {
-            findings.push(finding(
+            findings.push(Finding::new(
                 Rule::T2,
                 Severity::Warning,
                 Situation::TlsRefused {

@@ -191,7 +191,6 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
-    use crate::assess::IdpKind;
     use crate::cert::test_cert;
 
     fn t(days: i64) -> DateTime<Utc> {
@@ -207,17 +206,10 @@ mod tests {
     #[test]
     fn every_certificate_of_every_side_gets_one_row_in_expiry_order() {
         let (primary, secondary, stranger) = (cert(10), cert(375), cert(900));
-        let idp = IdpFacts {
-            entity_id: "http://fs.contoso.test/adfs/services/trust".into(),
-            kind: IdpKind::AdFs,
-            signing: vec![primary.clone()],
-            encryption: Vec::new(),
-            signed_by: None,
-            unreadable: Vec::new(),
-            sign_in_url: None,
-            valid_until: None,
-            ws_fed: true,
-        };
+        let idp = IdpFacts::test_adfs(
+            "http://fs.contoso.test/adfs/services/trust",
+            vec![primary.clone()],
+        );
         let adfs = AdfsHolds {
             certificates: vec![
                 AdfsHeld {

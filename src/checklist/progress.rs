@@ -29,13 +29,9 @@ pub enum Mark {
 }
 
 impl Mark {
+    /// The mark's name, as the step state it shows as names it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Todo => "todo",
-            Self::Done => "done",
-            Self::Skipped => "skipped",
-            Self::Failed => "failed",
-        }
+        super::StepState::from(self).as_str()
     }
 }
 

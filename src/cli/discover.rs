@@ -354,6 +354,31 @@ impl DomainEntry {
             .as_deref()
             .map(|b| format!(", brand {b:?}"))
             .unwrap_or_default();
+        let origin = format!(
+            "added by `fedcert discover` on {} from home-realm discovery: Federated{brand}",
+            timestamp(&now)
+        );
+        Self::discovered(d, &origin, d.note.clone())
+    }
+
+    fn from_graph(row: &GraphRow, now: DateTime<Utc>) -> Self {
+        let d = &row.discovery;
+        let origin = format!(
+            "added by `fedcert discover --graph` on {} from Microsoft Graph",
+            timestamp(&now)
+        );
+        Self {
+            support_multiple_domain: row.support_multiple_domain,
+            ..Self::discovered(
+                d,
+                &origin,
+                row.error.clone().unwrap_or_else(|| d.note.clone()),
+            )
+        }
+    }
+
+    /// What `d` found, said to come from `origin` (the IdP is added when known).
+    fn discovered(d: &Discovery, origin: &str, missing_url_reason: String) -> Self {
         let idp = idp_label(d)
             .map(|l| format!(", IdP {l}"))
             .unwrap_or_default();
@@ -361,29 +386,8 @@ impl DomainEntry {
             name: d.domain.clone(),
             metadata_url: d.metadata_url.clone(),
             support_multiple_domain: None,
-            origin: format!(
-                "added by `fedcert discover` on {} from home-realm discovery: Federated{brand}{idp}",
-                timestamp(&now)
-            ),
-            missing_url_reason: d.note.clone(),
-            tenant: None,
-        }
-    }
-
-    fn from_graph(row: &GraphRow, now: DateTime<Utc>) -> Self {
-        let d = &row.discovery;
-        let idp = idp_label(d)
-            .map(|l| format!(", IdP {l}"))
-            .unwrap_or_default();
-        Self {
-            name: d.domain.clone(),
-            metadata_url: d.metadata_url.clone(),
-            support_multiple_domain: row.support_multiple_domain,
-            origin: format!(
-                "added by `fedcert discover --graph` on {} from Microsoft Graph{idp}",
-                timestamp(&now)
-            ),
-            missing_url_reason: row.error.clone().unwrap_or_else(|| d.note.clone()),
+            origin: format!("{origin}{idp}"),
+            missing_url_reason,
             tenant: None,
         }
     }

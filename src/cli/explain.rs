@@ -65,17 +65,8 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs, now: DateTime<Utc>) ->
         .iter()
         .zip(&lists)
         .zip(&entra)
-        .map(|((status, list), entra)| Watched {
-            name: &status.config.name,
-            assessment: &status.assessment,
-            entra: entra.as_ref(),
-            entity_id: status
-                .last_good
-                .as_ref()
-                .map(|s| s.facts.entity_id.as_str()),
-            support_multiple_domain: status.config.support_multiple_domain,
-            checklist: Some(list),
-            now,
+        .map(|((status, list), entra)| {
+            Watched::from_status(status, entra.as_ref(), Some(list), now)
         })
         .collect();
     let answer = explain::explain(&text, &watched);

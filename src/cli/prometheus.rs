@@ -497,7 +497,7 @@ mod tests {
     use openmetrics_parser::prometheus::parse_prometheus;
 
     use super::*;
-    use crate::assess::{EntraSide, EntraSource, IdpFacts, IdpKind};
+    use crate::assess::{EntraSide, EntraSource, IdpFacts};
     use crate::config::DomainConfig;
     use crate::domain::{RefreshError, RefreshOutcome, Snapshot};
 
@@ -559,15 +559,11 @@ mod tests {
         let other = cert("ADFS Signing old - fs.contoso.example", now, -400, 20);
         let old_entra = cert("ADFS Signing 2025 - fs.contoso.example", now, -700, -5);
         let facts = IdpFacts {
-            entity_id: "http://fs.contoso.example/adfs/services/trust".to_owned(),
-            kind: IdpKind::AdFs,
-            signing: vec![primary.clone(), other.clone()],
-            encryption: Vec::new(),
             signed_by: Some(primary.clone()),
-            unreadable: Vec::new(),
-            sign_in_url: None,
-            valid_until: None,
-            ws_fed: true,
+            ..IdpFacts::test_adfs(
+                "http://fs.contoso.example/adfs/services/trust",
+                vec![primary.clone(), other.clone()],
+            )
         };
         let mut status = DomainStatus::new(
             DomainConfig::new("contoso.example", "https://fs.contoso.example/md.xml"),
@@ -576,14 +572,11 @@ mod tests {
         let read_at = now - chrono::TimeDelta::hours(2);
         status.apply(RefreshOutcome {
             at: read_at,
-            metadata: Ok(Snapshot {
-                fetched_at: read_at,
-                location: "https://fs.contoso.example/md.xml".to_owned(),
+            metadata: Ok(Snapshot::test(
+                "https://fs.contoso.example/md.xml",
                 facts,
-                http_date: None,
-                clock_skew: None,
-                endpoints: crate::assess::EndpointFacts::default(),
-            }),
+                read_at,
+            )),
             entra: Some(Ok(EntraSide {
                 source: Some(EntraSource::Graph),
                 signing: Some(old_entra.sha1),

@@ -89,6 +89,18 @@ fn describe_start(first: u8) -> String {
     }
 }
 
+/// The five entities XML predefines; anything else would need a DTD, which we refuse.
+pub(super) fn predefined_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => return None,
+    })
+}
+
 /// Turn a quick-xml error into ours. `offset` is where it happened and `event_start` where
 /// the event being read began, both in the original input.
 pub(super) fn describe_xml_error(

@@ -226,19 +226,11 @@ pub fn check_adfs_properties(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::assess::IdpKind;
 
     fn facts(entity: &str, sign_in: &str) -> IdpFacts {
         IdpFacts {
-            entity_id: entity.into(),
-            kind: IdpKind::AdFs,
-            signing: Vec::new(),
-            encryption: Vec::new(),
-            signed_by: None,
-            unreadable: Vec::new(),
             sign_in_url: Some(sign_in.into()),
-            valid_until: None,
-            ws_fed: true,
+            ..IdpFacts::test_adfs(entity, Vec::new())
         }
     }
 

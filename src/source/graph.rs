@@ -908,16 +908,12 @@ fn access_token(
     json: Option<&Value>,
     now: DateTime<Utc>,
 ) -> Result<CachedToken, GraphError> {
-    let token = json
-        .and_then(|j| field_of(j, "access_token"))
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| GraphError::Token {
-            url: url.to_owned(),
-            status: Some(200),
-            aadsts: None,
-            detail: "the answer holds no access_token".into(),
-        })?;
+    let token = token_text(
+        url,
+        json,
+        "access_token",
+        "the answer holds no access_token",
+    )?;
     let lifetime = seconds(json, "expires_in").unwrap_or(3600);
     let margin = (lifetime / 2).min(300);
     Ok(CachedToken {
@@ -926,6 +922,25 @@ fn access_token(
         signed_in_at: None,
         file_stamp: None,
     })
+}
+
+/// The text of `name` in a successful token answer; without it (or empty), a token error
+/// saying `missing`.
+fn token_text<'a>(
+    url: &str,
+    json: Option<&'a Value>,
+    name: &str,
+    missing: &str,
+) -> Result<&'a str, GraphError> {
+    json.and_then(|j| field_of(j, name))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| GraphError::Token {
+            url: url.to_owned(),
+            status: Some(200),
+            aadsts: None,
+            detail: missing.to_owned(),
+        })
 }
 
 /// A count of seconds in a token answer: a number (v2.0) or a numeric string (older answers).

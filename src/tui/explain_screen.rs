@@ -65,18 +65,7 @@ pub fn answer(text: &str, domains: &[DomainStatus], now: DateTime<Utc>) -> Answe
     let watched: Vec<Watched<'_>> = domains
         .iter()
         .zip(&entra)
-        .map(|(status, entra)| Watched {
-            name: &status.config.name,
-            assessment: &status.assessment,
-            entra: entra.as_ref(),
-            entity_id: status
-                .last_good
-                .as_ref()
-                .map(|s| s.facts.entity_id.as_str()),
-            support_multiple_domain: status.config.support_multiple_domain,
-            checklist: None,
-            now,
-        })
+        .map(|(status, entra)| Watched::from_status(status, entra.as_ref(), None, now))
         .collect();
     let explained = explain::explain(text, &watched);
     let known = explained.symptom.known();

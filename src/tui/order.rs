@@ -641,6 +641,53 @@ mod tests {
             .map(|t| (*t).to_owned());
     }
 
+    /// Random changes to a grouped list, each followed by [`check`].
+    struct Churn<'a> {
+        filters: &'a [&'a str],
+        /// What a change of the grouping's facts is called, and how it changes one domain.
+        facts: (&'a str, fn(&mut DomainStatus, &mut Dice)),
+        /// The grouping moves on to the next in one round of this many, at most.
+        regroup_every: usize,
+        /// The most domains re-assessed in one round.
+        many: usize,
+    }
+
+    impl Churn<'_> {
+        fn run(&self, order: &mut ListOrder, domains: &mut [DomainStatus], dice: &mut Dice) {
+            let mut filter = "";
+            for round in 0..300 {
+                let what = match dice.roll(4) {
+                    0 => {
+                        filter = self.filters[dice.roll(self.filters.len())];
+                        "a new filter"
+                    }
+                    1 => {
+                        let (what, change) = self.facts;
+                        let i = dice.roll(domains.len());
+                        change(&mut domains[i], dice);
+                        order.mark(i, Change::Facts);
+                        what
+                    }
+                    2 if round % self.regroup_every == 2 => {
+                        let next = order.grouping().next();
+                        order.set_grouping(next, domains);
+                        "the next grouping"
+                    }
+                    _ => {
+                        for _ in 0..[1, 3, MOVE_ONE_BY_ONE + 1, self.many][dice.roll(4)] {
+                            let i = dice.roll(domains.len());
+                            reassess(&mut domains[i], dice);
+                            order.mark(i, Change::Verdict);
+                        }
+                        "re-assessments"
+                    }
+                };
+                let what = format!("{what} (round {round}, {:?})", order.grouping());
+                check(order, domains, filter, &what);
+            }
+        }
+    }
+
     #[test]
     fn grouped_by_tenant_the_kept_order_is_still_the_order_sorted_afresh() {
         let mut dice = Dice(0x2545_F491_4F6C_DD1D);
@@ -653,61 +700,32 @@ mod tests {
         order.set_grouping(Grouping::Tenant, &domains);
         assert_eq!(order.grouping(), Grouping::Tenant);
         check(&mut order, &domains, "", "grouped");
-        let filters = ["", "fabrikam", "CRIT", "tenant1", "ada"];
-        let mut filter = "";
-        for round in 0..300 {
-            let what = match dice.roll(4) {
-                0 => {
-                    filter = filters[dice.roll(filters.len())];
-                    "a new filter"
-                }
-                1 => {
-                    // The domain moved to another tenant (a config reload).
-                    let i = dice.roll(domains.len());
-                    assign_tenant(&mut domains[i], &mut dice);
-                    order.mark(i, Change::Facts);
-                    "a new tenant"
-                }
-                2 if round % 50 == 2 => {
-                    let next = order.grouping().next();
-                    order.set_grouping(next, &domains);
-                    "the other grouping"
-                }
-                _ => {
-                    for _ in 0..[1, 3, MOVE_ONE_BY_ONE + 1, 50][dice.roll(4)] {
-                        let i = dice.roll(domains.len());
-                        reassess(&mut domains[i], &mut dice);
-                        order.mark(i, Change::Verdict);
-                    }
-                    "re-assessments"
-                }
-            };
-            let what = format!("{what} (round {round}, {:?})", order.grouping());
-            check(&mut order, &domains, filter, &what);
+        Churn {
+            filters: &["", "fabrikam", "CRIT", "tenant1", "ada"],
+            // The domain moved to another tenant (a config reload).
+            facts: ("a new tenant", assign_tenant),
+            regroup_every: 50,
+            many: 50,
         }
+        .run(&mut order, &mut domains, &mut dice);
         assert_eq!(Grouping::None.next(), Grouping::Tenant);
     }
 
     /// Metadata naming the entityID of IdP `idp` (`None`: not read yet).
     fn read_as(d: &mut DomainStatus, idp: Option<usize>) {
-        d.last_good = idp.map(|n| crate::domain::Snapshot {
-            fetched_at: t0(),
-            location: d.config.metadata_url.clone(),
-            facts: crate::assess::IdpFacts {
-                entity_id: format!("http://fs{n}.idp.test/adfs/services/trust"),
-                kind: crate::assess::IdpKind::AdFs,
-                signing: Vec::new(),
-                encryption: Vec::new(),
-                signed_by: None,
-                unreadable: Vec::new(),
-                sign_in_url: None,
-                valid_until: None,
-                ws_fed: true,
-            },
-            http_date: None,
-            clock_skew: None,
-            endpoints: crate::assess::EndpointFacts::default(),
+        d.last_good = idp.map(|n| {
+            let facts = crate::assess::IdpFacts::test_adfs(
+                format!("http://fs{n}.idp.test/adfs/services/trust"),
+                Vec::new(),
+            );
+            crate::domain::Snapshot::test(d.config.metadata_url.clone(), facts, t0())
         });
+    }
+
+    /// Metadata naming one of five IdPs, or none read yet.
+    fn read_any(d: &mut DomainStatus, dice: &mut Dice) {
+        let idp = dice.roll(7);
+        read_as(d, (idp < 5).then_some(idp));
     }
 
     #[test]
@@ -715,8 +733,7 @@ mod tests {
         let mut dice = Dice(0xC0FF_EE00_1234_5678);
         let mut domains = fleet(150, &mut dice);
         for d in &mut domains {
-            let idp = dice.roll(7);
-            read_as(d, (idp < 5).then_some(idp));
+            read_any(d, &mut dice);
             assign_tenant(d, &mut dice);
         }
         let mut order = ListOrder::new(&domains);
@@ -732,39 +749,14 @@ mod tests {
         sorted.sort_by_key(|idp| (idp.is_none(), *idp));
         assert_eq!(idps, sorted);
         assert!(idps.first().is_some_and(Option::is_some), "{idps:?}");
-        let filters = ["", "tenant1", "CRIT", "ok", "fs3.idp"];
-        let mut filter = "";
-        for round in 0..300 {
-            let what = match dice.roll(4) {
-                0 => {
-                    filter = filters[dice.roll(filters.len())];
-                    "a new filter"
-                }
-                1 => {
-                    // Read for the first time, or its metadata names another IdP now.
-                    let i = dice.roll(domains.len());
-                    let idp = dice.roll(7);
-                    read_as(&mut domains[i], (idp < 5).then_some(idp));
-                    order.mark(i, Change::Facts);
-                    "another entityID"
-                }
-                2 if round % 40 == 2 => {
-                    let next = order.grouping().next();
-                    order.set_grouping(next, &domains);
-                    "the next grouping"
-                }
-                _ => {
-                    for _ in 0..[1, 3, MOVE_ONE_BY_ONE + 1, 60][dice.roll(4)] {
-                        let i = dice.roll(domains.len());
-                        reassess(&mut domains[i], &mut dice);
-                        order.mark(i, Change::Verdict);
-                    }
-                    "re-assessments"
-                }
-            };
-            let what = format!("{what} (round {round}, {:?})", order.grouping());
-            check(&mut order, &domains, filter, &what);
+        Churn {
+            filters: &["", "tenant1", "CRIT", "ok", "fs3.idp"],
+            // Read for the first time, or its metadata names another IdP now.
+            facts: ("another entityID", read_any),
+            regroup_every: 40,
+            many: 60,
         }
+        .run(&mut order, &mut domains, &mut dice);
         assert_eq!(Grouping::Tenant.next(), Grouping::Idp);
         assert_eq!(Grouping::Idp.next(), Grouping::None);
     }

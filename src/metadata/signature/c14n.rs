@@ -323,38 +323,40 @@ fn escape_text(text: &str, out: &mut Vec<u8>) {
         out.extend_from_slice(bytes);
         return;
     }
-    let mut from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match b {
+    escape(bytes, out, |b| {
+        Some(match b {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
             b'>' => b"&gt;",
             b'\r' => b"&#xD;",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[from..i]);
-        out.extend_from_slice(escaped);
-        from = i + 1;
-    }
-    out.extend_from_slice(&bytes[from..]);
+            _ => return None,
+        })
+    });
 }
 
 fn escape_attribute(value: &str, out: &mut Vec<u8>) {
-    let bytes = value.as_bytes();
-    let mut from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match b {
+    escape(value.as_bytes(), out, |b| {
+        Some(match b {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
             b'"' => b"&quot;",
             b'\t' => b"&#x9;",
             b'\n' => b"&#xA;",
             b'\r' => b"&#xD;",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[from..i]);
-        out.extend_from_slice(escaped);
-        from = i + 1;
+            _ => return None,
+        })
+    });
+}
+
+/// `bytes` onto `out`, each byte that `escaped` names replaced by its reference.
+fn escape(bytes: &[u8], out: &mut Vec<u8>, escaped: impl Fn(u8) -> Option<&'static [u8]>) {
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(reference) = escaped(b) {
+            out.extend_from_slice(&bytes[from..i]);
+            out.extend_from_slice(reference);
+            from = i + 1;
+        }
     }
     out.extend_from_slice(&bytes[from..]);
 }

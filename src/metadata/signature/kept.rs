@@ -4,6 +4,8 @@
 
 use std::io::{BufRead, Read};
 
+use super::xml::read_buffered;
+
 const PIECE: usize = 64 * 1024;
 
 #[derive(Default)]
@@ -68,11 +70,7 @@ pub(super) struct KeptReader<'k> {
 
 impl Read for KeptReader<'_> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, out)
     }
 }
 

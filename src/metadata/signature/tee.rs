@@ -11,6 +11,7 @@ use std::thread::{Scope, ScopedJoinHandle};
 
 use super::kept::Kept;
 use super::verify::{RECORD_LIMIT, verify_kept, verify_stream};
+use super::xml::read_buffered;
 use super::{Invalid, Outcome, Verification, XmlError};
 
 /// Bytes handed over at once.
@@ -131,11 +132,7 @@ impl<R: BufRead> Read for Tee<'_, '_, '_, R> {
             // buffer straight to the file, so most of an unsigned aggregate is copied once.)
             return self.inner.read(out);
         }
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, out)
     }
 }
 
@@ -174,11 +171,7 @@ struct Chunks {
 
 impl Read for Chunks {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, out)
     }
 }
 

@@ -21,7 +21,7 @@ use super::c14n::Canonicalizer;
 use super::crypto::{self, Refusal};
 use super::kept::Kept;
 use super::signed_info::{self, DS, Problem, SignatureElement, Target};
-use super::xml::{Flow, Handler, Namespaces, Node, Walked, XmlError, walk};
+use super::xml::{Flow, Handler, Namespaces, Node, Walked, XmlError, read_buffered, walk};
 use super::{Algorithms, Invalid, Outcome, Unsupported, Verification};
 use crate::cert::Sha1;
 use crate::metadata::MAX_DEPTH;
@@ -276,11 +276,7 @@ struct Recording<'c, R> {
 
 impl<R: BufRead> Read for Recording<'_, R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, out)
     }
 }
 

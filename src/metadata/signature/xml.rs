@@ -11,6 +11,8 @@ use std::io::{BufRead, Read};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
+use crate::metadata::input::predefined_entity;
+
 pub(super) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 /// Namespace declarations in scope at once (the metadata parser allows as many).
 const MAX_BINDINGS: usize = 1024;
@@ -431,11 +433,7 @@ struct Bounded<R> {
 
 impl<R: BufRead> Read for Bounded<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, out)
     }
 }
 
@@ -673,20 +671,18 @@ fn check_prefixes(element: &Element<'_>, namespaces: &Namespaces) -> Result<(), 
     Ok(())
 }
 
-fn split_qname(qname: &str) -> (&str, &str) {
-    qname.split_once(':').unwrap_or(("", qname))
+/// `Read::read` for a reader whose `BufRead` does the work: what its buffer holds, as much as
+/// fits in `out`.
+pub(super) fn read_buffered(reader: &mut impl BufRead, out: &mut [u8]) -> std::io::Result<usize> {
+    let available = reader.fill_buf()?;
+    let n = available.len().min(out.len());
+    out[..n].copy_from_slice(&available[..n]);
+    reader.consume(n);
+    Ok(n)
 }
 
-/// The five entities XML predefines; anything else would need a DTD, which we refuse.
-fn predefined_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "lt" => '<',
-        "gt" => '>',
-        "amp" => '&',
-        "apos" => '\'',
-        "quot" => '"',
-        _ => return None,
-    })
+fn split_qname(qname: &str) -> (&str, &str) {
+    qname.split_once(':').unwrap_or(("", qname))
 }
 
 /// XML 1.0 §2.11: `\r\n` and a lone `\r` read as `\n`.

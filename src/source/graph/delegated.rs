@@ -27,6 +27,7 @@ use super::signin::{
 };
 use super::{
     Answer, CachedToken, GraphClient, GraphError, Secret, access_token, field_of, seconds, setup,
+    token_text,
 };
 use crate::store::StoreError;
 
@@ -339,16 +340,12 @@ fn oauth_error(json: Option<&Value>) -> Option<&str> {
 
 /// The refresh token, its lifetime and who signed in, from a token answer.
 fn granted(url: &str, json: Option<&Value>) -> Result<Granted, GraphError> {
-    let refresh_token = json
-        .and_then(|j| field_of(j, "refresh_token"))
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| GraphError::Token {
-            url: url.to_owned(),
-            status: Some(200),
-            aadsts: None,
-            detail: "Entra gave no refresh_token (was offline_access refused?), so the sign-in cannot be kept".into(),
-        })?;
+    let refresh_token = token_text(
+        url,
+        json,
+        "refresh_token",
+        "Entra gave no refresh_token (was offline_access refused?), so the sign-in cannot be kept",
+    )?;
     let refresh_lifetime = seconds(json, "refresh_token_expires_in")
         .map_or(REFRESH_TOKEN_LIFETIME, TimeDelta::seconds);
     let identity = json

@@ -233,21 +233,12 @@ pub fn step_lines(
     let width = usize::from(width);
     let mut out = Vec::new();
     let field = |out: &mut Vec<Line<'static>>, key: &str, value: &str, style: Style| {
-        let indent = KEY_WIDTH + 2;
-        for (i, piece) in format::wrap(value, width.saturating_sub(indent))
-            .into_iter()
-            .enumerate()
-        {
-            let lead = if i == 0 {
-                format!("  {key:<KEY_WIDTH$}")
-            } else {
-                " ".repeat(indent)
-            };
-            out.push(Line::from(vec![
-                Span::styled(lead, theme.dim()),
-                Span::styled(piece, style),
-            ]));
-        }
+        out.extend(format::field(
+            (key, KEY_WIDTH),
+            value,
+            width,
+            (theme.dim(), style),
+        ));
     };
     // What the operator needs first comes first: the state, their note, where to run it, the
     // warnings before the commands, the commands and what to compare; the explanation last.

@@ -149,21 +149,9 @@ impl Lines {
     }
 
     fn field_styled(&mut self, key: &str, value: &str, style: Style) {
-        let indent = KEY_WIDTH + 2;
-        for (i, piece) in format::wrap(value, self.width.saturating_sub(indent))
-            .into_iter()
-            .enumerate()
-        {
-            let lead = if i == 0 {
-                format!("  {key:<KEY_WIDTH$}")
-            } else {
-                " ".repeat(indent)
-            };
-            self.text.push(Line::from(vec![
-                Span::styled(lead, self.theme.dim()),
-                Span::styled(piece, style),
-            ]));
-        }
+        let styles = (self.theme.dim(), style);
+        self.text
+            .extend(format::field((key, KEY_WIDTH), value, self.width, styles));
     }
 
     /// Free text, wrapped, after a styled lead (`  CRIT R2  `).
@@ -504,22 +492,13 @@ fn certificates(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         certificate(out, (role, signed), cert, signer, entra.as_ref(), now);
     }
     // What AD FS holds that the metadata does not publish (the import carries the certificate).
-    if a.adfs == Some(AdfsUse::Used) {
-        for held in status.imported_adfs.iter().flat_map(|h| &h.certificates) {
-            let Some(cert) = held
-                .cert
-                .as_ref()
-                .filter(|c| !snapshot.facts.signing.iter().any(|s| s.sha1 == c.sha1))
-            else {
-                continue;
-            };
-            let role = match (held.is_primary, Some(cert.sha1) == successor) {
-                (true, _) => "AD FS primary · not in the metadata",
-                (false, true) => "AD FS secondary · successor · not in the metadata",
-                (false, false) => "AD FS secondary · not in the metadata",
-            };
-            certificate(out, (role, signed), cert, signer, entra.as_ref(), now);
-        }
+    for (held, cert) in status.adfs_unpublished() {
+        let role = match (held.is_primary, Some(cert.sha1) == successor) {
+            (true, _) => "AD FS primary · not in the metadata",
+            (false, true) => "AD FS secondary · successor · not in the metadata",
+            (false, false) => "AD FS secondary · not in the metadata",
+        };
+        certificate(out, (role, signed), cert, signer, entra.as_ref(), now);
     }
     for cert in &snapshot.facts.encryption {
         certificate(

@@ -2,6 +2,9 @@
 //! and the list's compact countdown. Words for facts (dates, ages, countdowns) come from
 //! [`crate::words`].
 
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
 /// A countdown in days for the list: `12d`, `18h` in the last day, `expired` after.
 pub fn days_left(days: Option<f64>) -> String {
     match days {
@@ -63,6 +66,32 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// A `key value` field as lines: `key` padded to `key_width` after a two-space margin, in
+/// `lead_style`, and `value` wrapped to `width` columns under itself, in `style`.
+pub fn field(
+    (key, key_width): (&str, usize),
+    value: &str,
+    width: usize,
+    (lead_style, style): (Style, Style),
+) -> impl Iterator<Item = Line<'static>> {
+    let indent = key_width + 2;
+    let first = format!("  {key:<key_width$}");
+    wrap(value, width.saturating_sub(indent))
+        .into_iter()
+        .enumerate()
+        .map(move |(i, piece)| {
+            let lead = if i == 0 {
+                first.clone()
+            } else {
+                " ".repeat(indent)
+            };
+            Line::from(vec![
+                Span::styled(lead, lead_style),
+                Span::styled(piece, style),
+            ])
+        })
 }
 
 /// Pack whole `items` into lines of at most `width` chars, joined by `separator` (an item longer

@@ -154,25 +154,24 @@ fn tenant_cells(
     if columns == Columns::Side || !(grouped || app.several_tenants()) {
         return None;
     }
-    let edges = group_edges(app, (first, window));
     Some(
-        window
-            .iter()
-            .zip(edges)
-            .map(
-                |(&id, (starts, _))| match &app.domains()[id].config.tenant {
-                    _ if grouped && !starts => String::new(),
-                    Some(label) => label.clone(),
-                    None => "—".to_owned(),
-                },
-            )
+        group_edges(app, (first, window))
+            .map(|(id, (starts, _))| match &app.domains()[id].config.tenant {
+                _ if grouped && !starts => String::new(),
+                Some(label) => label.clone(),
+                None => "—".to_owned(),
+            })
             .collect(),
     )
 }
 
-/// Whether each row of the window starts its group and ends it under the list's grouping: its
-/// group differs from the row's above (the first: the row above the window) and below.
-fn group_edges(app: &App, (first, window): (usize, &[DomainId])) -> Vec<(bool, bool)> {
+/// Each row of the window, with whether it starts its group and ends it under the list's
+/// grouping: its group differs from the row's above (the first: the row above the window) and
+/// below.
+fn group_edges<'w>(
+    app: &App,
+    (first, window): (usize, &'w [DomainId]),
+) -> impl Iterator<Item = (DomainId, (bool, bool))> + 'w {
     let grouping = app.grouping();
     let key = |id: DomainId| grouping.key(&app.domains()[id]);
     let neighbour = |start: Option<usize>| {
@@ -181,13 +180,14 @@ fn group_edges(app: &App, (first, window): (usize, &[DomainId])) -> Vec<(bool, b
     let above = neighbour(first.checked_sub(1)).map(key);
     let below = neighbour(Some(first + window.len())).map(key);
     let keys: Vec<Option<&str>> = window.iter().map(|&id| key(id)).collect();
-    (0..keys.len())
+    let edges: Vec<(bool, bool)> = (0..keys.len())
         .map(|n| {
             let before = n.checked_sub(1).map_or(above, |m| Some(keys[m]));
             let after = keys.get(n + 1).copied().or(below);
             (before != Some(keys[n]), after != Some(keys[n]))
         })
-        .collect()
+        .collect();
+    window.iter().copied().zip(edges)
 }
 
 /// The width of a group mark (`┌ `).
@@ -200,12 +200,9 @@ fn idp_marks(app: &App, (first, window): (usize, &[DomainId])) -> Option<Vec<&'s
     if app.grouping() != Grouping::Idp {
         return None;
     }
-    let edges = group_edges(app, (first, window));
     Some(
-        window
-            .iter()
-            .zip(edges)
-            .map(|(&id, edge)| match edge {
+        group_edges(app, (first, window))
+            .map(|(id, edge)| match edge {
                 _ if app.domains()[id].entity_id().is_none() => "  ",
                 (true, true) => "  ",
                 (true, false) => "┌ ",
@@ -304,30 +301,22 @@ fn share(room: u16, domain: u16, host: u16) -> (u16, u16) {
 }
 
 fn header(columns: Columns, host: &'static str) -> Vec<&'static str> {
-    let names: &[&str] = match columns {
-        Columns::Side => &["STATUS", "DOMAIN", "DAYS"],
-        Columns::Standard => &[
-            "STATUS",
-            "DOMAIN",
-            host,
-            "DAYS",
-            "SUCCESSOR",
-            "SYNC",
-            "REFRESH",
-        ],
-        Columns::Wide => &[
-            "STATUS",
-            "DOMAIN",
-            host,
-            "DAYS",
-            "SUCCESSOR",
-            "SYNC",
-            "REFRESH",
-            "EXPIRES",
-            "TOP FINDING",
-        ],
-    };
-    names.to_vec()
+    if columns == Columns::Side {
+        return vec!["STATUS", "DOMAIN", "DAYS"];
+    }
+    let mut names = vec![
+        "STATUS",
+        "DOMAIN",
+        host,
+        "DAYS",
+        "SUCCESSOR",
+        "SYNC",
+        "REFRESH",
+    ];
+    if columns == Columns::Wide {
+        names.extend(["EXPIRES", "TOP FINDING"]);
+    }
+    names
 }
 
 fn row(

@@ -58,26 +58,17 @@ fn bars(status: &DomainStatus) -> Vec<Bar<'_>> {
             });
         }
         // AD FS holds them, the metadata does not publish them (yet).
-        if a.adfs == Some(crate::assess::AdfsUse::Used) {
-            for held in status.imported_adfs.iter().flat_map(|h| &h.certificates) {
-                let Some(cert) = held
-                    .cert
-                    .as_ref()
-                    .filter(|c| !snapshot.facts.signing.iter().any(|s| s.sha1 == c.sha1))
-                else {
-                    continue;
-                };
-                let label = match (held.is_primary, Some(cert.sha1) == successor) {
-                    (true, _) => "AD FS    primary",
-                    (false, true) => "AD FS    next",
-                    (false, false) => "AD FS  secondary",
-                };
-                bars.push(Bar {
-                    label: label.into(),
-                    cert,
-                    primary: Some(cert.sha1) == primary,
-                });
-            }
+        for (held, cert) in status.adfs_unpublished() {
+            let label = match (held.is_primary, Some(cert.sha1) == successor) {
+                (true, _) => "AD FS    primary",
+                (false, true) => "AD FS    next",
+                (false, false) => "AD FS  secondary",
+            };
+            bars.push(Bar {
+                label: label.into(),
+                cert,
+                primary: Some(cert.sha1) == primary,
+            });
         }
         for cert in &snapshot.facts.encryption {
             bars.push(Bar {
