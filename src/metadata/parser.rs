@@ -21,7 +21,7 @@ use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::reader::Reader;
 
 use super::entity::{CertTexts, EntityBuilder};
-use super::input::{self, describe_xml_error};
+use super::input::{self, describe_xml_error, predefined_entity};
 use super::pipeline::{Pipeline, Prepare};
 use super::{DocumentInfo, Entity, KeyUse, MetadataError, Role};
 
@@ -256,18 +256,6 @@ fn refuse_doctype(doctype: &str, offset: u64) -> MetadataError {
     } else {
         MetadataError::Doctype { offset }
     }
-}
-
-/// The five entities XML predefines; anything else would need a DTD, which we refuse.
-fn predefined_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "lt" => '<',
-        "gt" => '>',
-        "amp" => '&',
-        "apos" => '\'',
-        "quot" => '"',
-        _ => return None,
-    })
 }
 
 struct Reading<'scope, 'env, T, P, F> {
