@@ -236,7 +236,8 @@ fn refresh_results(app: &mut App, n: usize, now: DateTime<Utc>) {
             at: now,
             metadata: app.domains()[DomainId::from_index(index)]
                 .last_good
-                .clone()
+                .as_deref()
+                .cloned()
                 .ok_or_else(|| {
                     RefreshError::new(now, FetchError::new("", FetchErrorKind::Connect, "refused"))
                 }),

@@ -255,7 +255,8 @@ pub enum FetchState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct DomainStatus {
     pub config: DomainConfig,
-    pub last_good: Option<Snapshot>,
+    /// Boxed: a domain not read yet (every domain at start-up) needs no room for one.
+    pub last_good: Option<Box<Snapshot>>,
     /// The latest metadata refresh failed (the last good snapshot, if any, is now stale).
     pub last_error: Option<RefreshError>,
     pub last_attempt: Option<DateTime<Utc>>,
@@ -441,7 +442,7 @@ impl DomainStatus {
                 if let Some(previous) = &self.last_good {
                     self.changed |= previous.cert_set() != snapshot.cert_set();
                 }
-                self.last_good = Some(snapshot);
+                self.last_good = Some(Box::new(snapshot));
                 self.last_error = None;
             }
             Err(error) => self.last_error = Some(error),
@@ -594,7 +595,7 @@ mod tests {
             "http://fs.contoso.example/adfs/services/trust",
             vec![published.clone()],
         );
-        status.last_good = Some(Snapshot::test(url, facts, now));
+        status.last_good = Some(Box::new(Snapshot::test(url, facts, now)));
         let mut thumbprint_only = held(&cert(3, now), false);
         thumbprint_only.cert = None;
         status.imported_adfs = Some(AdfsHolds {

@@ -519,7 +519,7 @@ mod tests {
         assert_eq!(applied, Some(Applied::Refreshed(B)));
         let b = &fleet[B];
         assert_eq!(b.fetch, FetchState::Idle);
-        assert_eq!(b.last_good.as_ref(), Some(&read));
+        assert_eq!(b.last_good.as_deref(), Some(&read));
         assert_eq!(b.last_attempt, Some(now()));
         assert_eq!(
             b.assessment.primary.as_ref().map(|p| p.cert.sha1),
@@ -538,7 +538,7 @@ mod tests {
         let error = refused(now());
         fleet.apply(finished(A, Err(error.clone())), now());
         let a = &fleet[A];
-        assert_eq!(a.last_good.as_ref(), Some(&read), "the facts stay");
+        assert_eq!(a.last_good.as_deref(), Some(&read), "the facts stay");
         assert_eq!(a.last_error.as_ref(), Some(&error));
         assert!(a.is_stale());
         assert_eq!(a.last_attempt, Some(now()));

@@ -165,7 +165,7 @@ impl Scenario {
             t - Duration::days(300),
             t + Duration::days(65),
         )];
-        status.last_good = Some(Snapshot {
+        status.last_good = Some(Box::new(Snapshot {
             fetched_at: now() - Duration::minutes(4),
             location: status.config.metadata_url.clone(),
             facts: IdpFacts {
@@ -182,7 +182,7 @@ impl Scenario {
             http_date: None,
             clock_skew: None,
             endpoints: fedcert::assess::EndpointFacts::default(),
-        });
+        }));
         status.last_attempt = Some(now() - Duration::minutes(4));
         let a = &mut status.assessment;
         a.days_left = Some(primary.days_left_exact(now()));
@@ -797,7 +797,7 @@ fn a_started_fetch_shows_a_spinner_until_it_finishes() {
         screen_text(&draw(&app)).matches("fetching").count() == 2,
         "litware and contoso spin"
     );
-    let snapshot = app.domains()[contoso].last_good.clone().unwrap();
+    let snapshot = *app.domains()[contoso].last_good.clone().unwrap();
     let outcome = RefreshOutcome {
         at: now(),
         metadata: Ok(snapshot),
@@ -850,7 +850,7 @@ fn a_failed_fetch_keeps_the_last_good_snapshot_marked_stale() {
 fn a_changed_certificate_set_is_highlighted_until_selected() {
     let mut app = app();
     let contoso = index_of(&app, "contoso.com");
-    let mut snapshot = app.domains()[contoso].last_good.clone().unwrap();
+    let mut snapshot = *app.domains()[contoso].last_good.clone().unwrap();
     let first = snapshot.facts.signing[0].clone();
     snapshot.facts.signing.push(cert(
         77,
@@ -1429,7 +1429,7 @@ fn the_details_scroll_stays_inside_details_that_shrink() {
     );
     let fabrikam = index_of(&app, "fabrikam.com");
     let long = app.details_scroll();
-    let mut snapshot = app.domains()[fabrikam].last_good.clone().unwrap();
+    let mut snapshot = *app.domains()[fabrikam].last_good.clone().unwrap();
     snapshot.facts.encryption.clear();
     snapshot.facts.signing.truncate(1);
     let outcome = RefreshOutcome {

@@ -111,14 +111,14 @@ fn contoso() -> DomainStatus {
         ws_fed: true,
     };
     DomainStatus {
-        last_good: Some(Snapshot {
+        last_good: Some(Box::new(Snapshot {
             fetched_at: now() - Duration::minutes(4),
             location: config.metadata_url.clone(),
             facts,
             http_date: None,
             clock_skew: None,
             endpoints: fedcert::assess::EndpointFacts::default(),
-        }),
+        })),
         config,
         last_error: None,
         last_attempt: Some(now() - Duration::minutes(4)),
@@ -656,7 +656,7 @@ fn verified_steps_follow_the_live_evidence() {
             .position(|d| d.config.name == DOMAIN)
             .unwrap(),
     );
-    let mut snapshot = app.domains()[index].last_good.clone().unwrap();
+    let mut snapshot = *app.domains()[index].last_good.clone().unwrap();
     snapshot.facts.signing.truncate(1);
     snapshot.fetched_at = now();
     let outcome = RefreshOutcome {

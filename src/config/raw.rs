@@ -16,7 +16,7 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub tenant: Vec<Spanned<RawEntra>>,
     #[serde(default)]
-    pub domain: Vec<Spanned<RawDomain>>,
+    pub domain: Vec<Spanned<Box<RawDomain>>>,
     /// `[keys]`: action name → a key or an array of keys. Checked by hand (the action names
     /// are the keymap's), so a map rather than a struct.
     pub keys: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,

@@ -718,7 +718,11 @@ mod tests {
                 format!("http://fs{n}.idp.test/adfs/services/trust"),
                 Vec::new(),
             );
-            crate::domain::Snapshot::test(d.config.metadata_url.clone(), facts, t0())
+            Box::new(crate::domain::Snapshot::test(
+                d.config.metadata_url.clone(),
+                facts,
+                t0(),
+            ))
         });
     }
 
