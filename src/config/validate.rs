@@ -620,6 +620,9 @@ fn domain_name(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> 
 
 fn metadata_location(value: &Spanned<String>, origin: &Origin<'_>) -> Checked<String> {
     let text = value.get_ref().trim();
+    if Location::is_plain_http(text) {
+        return Ok(text.to_owned());
+    }
     match Location::parse(text) {
         Ok(Location::Stdin) => Err(origin.error_at(&value.span(), "metadata_url = \"-\" (stdin) only works with `fedcert inspect -`; give a URL or a file path")),
         Ok(Location::File(path)) if !path.exists() && starts_with_a_host(text) => {
