@@ -102,7 +102,8 @@ pub fn load_listed<S: BuildHasher>(
     domain: &str,
     listed: Option<&HashSet<String, S>>,
 ) -> Result<Option<CertHistory>, StoreError> {
-    let name = format!("{}.json", store::file_stem(domain));
+    let mut name = store::file_stem(domain);
+    name.push_str(".json");
     if listed.is_some_and(|names| !names.contains(&name)) {
         return Ok(None);
     }

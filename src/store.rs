@@ -333,8 +333,10 @@ fn dir_from(env: Option<std::ffi::OsString>) -> Option<PathBuf> {
 /// `..` and hidden names cannot happen. Very long stems are cut and end with a hash of the whole.
 pub fn file_stem(key: &str) -> String {
     const MAX: usize = 120;
-    let mut stem = String::new();
-    for (i, byte) in key.trim().to_ascii_lowercase().bytes().enumerate() {
+    let trimmed = key.trim();
+    // Room for the name and the extension the caller adds (a start-up makes 10,000 of these).
+    let mut stem = String::with_capacity(trimmed.len() + ".json".len());
+    for (i, byte) in trimmed.bytes().map(|b| b.to_ascii_lowercase()).enumerate() {
         let keep = byte.is_ascii_lowercase()
             || byte.is_ascii_digit()
             || matches!(byte, b'-' | b'_')
