@@ -258,12 +258,12 @@ pub struct DomainStatus {
     /// Boxed: a domain not read yet (every domain at start-up) needs no room for one.
     pub last_good: Option<Box<Snapshot>>,
     /// The latest metadata refresh failed (the last good snapshot, if any, is now stale).
-    pub last_error: Option<RefreshError>,
+    pub last_error: Option<Box<RefreshError>>,
     pub last_attempt: Option<DateTime<Utc>>,
     /// The Entra side from Graph or an import; typed-in thumbprints come from the config.
     /// Boxed: most domains of a large fleet have none, and a fleet holds one status per domain.
     pub entra_live: Option<Box<EntraSide>>,
-    pub entra_error: Option<RefreshError>,
+    pub entra_error: Option<Box<RefreshError>>,
     /// `AutoCertificateRollover` from an imported `Get-AdfsProperties`, when present.
     pub imported_auto_rollover: Option<bool>,
     /// The token-signing certificates AD FS holds, from an imported `Get-AdfsCertificate`
@@ -445,14 +445,14 @@ impl DomainStatus {
                 self.last_good = Some(Box::new(snapshot));
                 self.last_error = None;
             }
-            Err(error) => self.last_error = Some(error),
+            Err(error) => self.last_error = Some(Box::new(error)),
         }
         match outcome.entra {
             Some(Ok(side)) => {
                 self.entra_live = Some(Box::new(side));
                 self.entra_error = None;
             }
-            Some(Err(error)) => self.entra_error = Some(error),
+            Some(Err(error)) => self.entra_error = Some(Box::new(error)),
             None => {}
         }
     }

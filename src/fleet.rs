@@ -539,7 +539,7 @@ mod tests {
         fleet.apply(finished(A, Err(error.clone())), now());
         let a = &fleet[A];
         assert_eq!(a.last_good.as_deref(), Some(&read), "the facts stay");
-        assert_eq!(a.last_error.as_ref(), Some(&error));
+        assert_eq!(a.last_error.as_deref(), Some(&error));
         assert!(a.is_stale());
         assert_eq!(a.last_attempt, Some(now()));
         assert!(

@@ -359,17 +359,17 @@ fn domains() -> Vec<DomainStatus> {
         .build(9),
     ];
     // tailspin: never read, the last attempt timed out.
-    list[3].last_error = Some(timeout(now() - Duration::minutes(2)));
+    list[3].last_error = Some(Box::new(timeout(now() - Duration::minutes(2))));
     list[3].last_attempt = Some(now() - Duration::minutes(2));
     // northwind: stale, the latest refresh got a 503.
-    list[4].last_error = Some(RefreshError::new(
+    list[4].last_error = Some(Box::new(RefreshError::new(
         now() - Duration::minutes(1),
         FetchError::new(
             "https://adfs.northwind.net/federationmetadata/2007-06/federationmetadata.xml",
             FetchErrorKind::Status(503),
             "HTTP 503 Service Unavailable",
         ),
-    ));
+    )));
     // litware: a fetch is under way.
     list[6].fetch = FetchState::Fetching {
         since: now() - Duration::seconds(3),
@@ -2282,7 +2282,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
         side.update_result = Some("couldNotAccessRemoteHost".into());
         side.last_run = Some(now() - Duration::hours(3));
     }
-    status.entra_error = Some(RefreshError::new(
+    status.entra_error = Some(Box::new(RefreshError::new(
         now() - Duration::minutes(2),
         GraphError::Token {
             url: "https://login.example/t/token".into(),
@@ -2290,7 +2290,7 @@ fn the_details_say_what_entra_is_doing_in_plain_words() {
             aadsts: Some(7_000_215),
             detail: "AADSTS7000215: Invalid client secret provided.".into(),
         },
-    ));
+    )));
     status.imports.adfs_properties = Some(Box::new(ImportedAdfsProperties {
         domain: "fabrikam.com".into(),
         file: "props.json".into(),

@@ -51,13 +51,13 @@ fn domains(signed_out: bool) -> Vec<DomainStatus> {
         let mut status = DomainStatus::new(config, now());
         status.assessment.severity = severity;
         if signed_out && tenant == Some("fabrikam") {
-            status.entra_error = Some(RefreshError::new(
+            status.entra_error = Some(Box::new(RefreshError::new(
                 now(),
                 GraphError::SignIn(SignInNeeded {
                     tenant: "fabrikam".into(),
                     why: SignInWhy::NotSignedIn,
                 }),
-            ));
+            )));
         }
         status
     })

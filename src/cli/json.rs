@@ -484,7 +484,7 @@ impl<'a> EntraJson<'a> {
                 .and_then(|e| e.update_result.as_ref())
                 .map(ReportedResult::as_str),
             last_run: entra.and_then(|e| e.last_run),
-            error: d.entra_error.as_ref().map(Words),
+            error: d.entra_error.as_deref().map(Words),
             issuer_uri: entra.and_then(|e| e.issuer_uri.as_deref()),
             mfa_behavior: entra.and_then(|e| e.mfa_behavior.as_deref()),
             changes: d
@@ -554,7 +554,7 @@ impl<'a> CheckDomain<'a> {
             metadata: MetadataJson {
                 url: &d.config.metadata_url,
                 fetched_at: d.last_good.as_ref().map(|s| s.fetched_at),
-                error: d.last_error.as_ref().map(Words),
+                error: d.last_error.as_deref().map(Words),
                 stale: d.is_stale() && d.last_good.is_some(),
                 signature: signature.as_ref().map(|s| s.status.name()),
                 signed_by: signature.as_ref().and_then(|s| s.signer),
