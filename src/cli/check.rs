@@ -1,6 +1,7 @@
 //! `fedcert check`: refresh every configured domain once (bounded concurrency) and print one
 //! line per domain, or the JSON report; the exit code is the worst domain's.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::pin::pin;
@@ -23,21 +24,28 @@ use crate::tenant::TenantPosture;
 pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> Outcome {
     let config = super::config_cmd::load(global)?;
     let selected = select_domains(&config, &args.domains)?;
+    let narrowed = !args.domains.is_empty();
     // The selected domains' IdP groups need their peers' facts too: refresh those as well, and
-    // report only the selected ones.
-    let fleet = refresh_all(
-        &config,
-        &with_likely_peers(&config, &selected),
-        Keep::Facts,
-        now,
-    )
-    .await;
-    let statuses: Vec<DomainStatus> = fleet
-        .statuses()
-        .iter()
-        .filter(|s| selected.iter().any(|d| d.name == s.config.name))
-        .cloned()
-        .collect();
+    // report only the selected ones. Without `--domain` every domain is both.
+    let refreshed = if narrowed {
+        with_likely_peers(&config, &selected)
+    } else {
+        selected.clone()
+    };
+    let fleet = refresh_all(&config, &refreshed, Keep::Facts, now).await;
+    let chosen: Vec<DomainStatus>;
+    let statuses: &[DomainStatus] = if narrowed {
+        let names: HashSet<&str> = selected.iter().map(|d| d.name.as_str()).collect();
+        chosen = fleet
+            .statuses()
+            .iter()
+            .filter(|s| names.contains(s.config.name.as_str()))
+            .cloned()
+            .collect();
+        &chosen
+    } else {
+        fleet.statuses()
+    };
     let format = if args.json {
         CheckFormat::Json
     } else {
@@ -60,11 +68,7 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, now: DateTime<Utc>) -> O
             .max()
             .unwrap_or(Severity::Ok)
     };
-    let statuses = statuses.as_slice();
-    let lists = match format {
-        CheckFormat::Text | CheckFormat::Json => checklists(statuses, args.dialect, now),
-        CheckFormat::Prometheus => Vec::new(),
-    };
+    let lists = Checklists::new(args.dialect, now);
     if let Some(problem) = &empty {
         tracing::warn!("{problem}");
     }
@@ -177,38 +181,45 @@ pub async fn refresh_all(
 }
 
 /// Each domain's checklist as `fedcert checklist` builds it (with the saved progress), so the
-/// step a finding names has the number the operator will see there.
-pub(super) fn checklists(
-    statuses: &[DomainStatus],
+/// step a finding names has the number the operator will see there. Built one domain at a
+/// time, as its line or its JSON is written: a fleet's checklists are never all held at once.
+pub(super) struct Checklists {
+    store: Option<Store>,
     dialect: Dialect,
     now: DateTime<Utc>,
-) -> Vec<Checklist> {
-    let store = Store::default_dir().map(Store::at);
-    statuses
-        .iter()
-        .map(|status| {
-            let progress = store.as_ref().and_then(|store| {
-                store
-                    .load::<Progress>(&status.config.name)
-                    .inspect_err(|e| {
-                        tracing::warn!(
-                            "{}: saved checklist progress not used: {e}",
-                            status.config.name
-                        );
-                    })
-                    .ok()
-            });
-            let entra = status.entra();
-            let input = ChecklistInput::from_status(status, entra.as_ref(), progress.as_ref(), now);
-            checklist::build(&input, dialect)
-        })
-        .collect()
+}
+
+impl Checklists {
+    pub fn new(dialect: Dialect, now: DateTime<Utc>) -> Self {
+        Self {
+            store: Store::default_dir().map(Store::at),
+            dialect,
+            now,
+        }
+    }
+
+    /// `status`'s checklist, with `entra` (its [`DomainStatus::entra`]).
+    pub fn of(&self, status: &DomainStatus, entra: Option<&EntraSide>) -> Checklist {
+        let progress = self.store.as_ref().and_then(|store| {
+            store
+                .load::<Progress>(&status.config.name)
+                .inspect_err(|e| {
+                    tracing::warn!(
+                        "{}: saved checklist progress not used: {e}",
+                        status.config.name
+                    );
+                })
+                .ok()
+        });
+        let input = ChecklistInput::from_status(status, entra, progress.as_ref(), self.now);
+        checklist::build(&input, self.dialect)
+    }
 }
 
 fn write_json(
     out: &mut dyn Write,
     (statuses, tenants): (&[DomainStatus], &[crate::tenant::TenantPosture]),
-    lists: &[Checklist],
+    lists: &Checklists,
     worst: Severity,
     problem: Option<&str>,
     now: DateTime<Utc>,
@@ -221,8 +232,7 @@ fn write_json(
         domains: statuses
             .iter()
             .zip(&entra)
-            .zip(lists)
-            .map(|((d, e), list)| CheckDomain::of(d, e.as_ref(), list, now))
+            .map(|(d, e)| CheckDomain::of(d, e.as_ref(), &lists.of(d, e.as_ref()), now))
             .collect(),
         tenants: tenants.iter().map(TenantJson::of).collect(),
     };
@@ -235,7 +245,7 @@ fn write_json(
 fn write_text(
     out: &mut dyn Write,
     statuses: &[DomainStatus],
-    lists: &[Checklist],
+    lists: &Checklists,
     now: DateTime<Utc>,
 ) -> std::io::Result<()> {
     let name_width = statuses
@@ -243,8 +253,9 @@ fn write_text(
         .map(|d| d.config.name.chars().count())
         .max()
         .unwrap_or(0);
-    for (d, list) in statuses.iter().zip(lists) {
+    for d in statuses {
         let a = &d.assessment;
+        let entra = d.entra();
         let primary = a.primary.as_ref().map_or_else(
             || "primary none".to_owned(),
             |p| {
@@ -259,13 +270,11 @@ fn write_text(
             || "successor none".to_owned(),
             |c| format!("successor {}", &c.sha1.to_string()[..8]),
         );
-        let finding = a
-            .findings
-            .first()
-            .map_or_else(String::new, |f| format!("{}: {}", f.rule, list.say(f)));
+        let finding = a.findings.first().map_or_else(String::new, |f| {
+            format!("{}: {}", f.rule, lists.of(d, entra.as_ref()).say(f))
+        });
         // What Entra itself reports, in words: its last automatic update, or why fedcert could
         // not read the Entra side, and how old an imported one is.
-        let entra = d.entra();
         let mut notes: Vec<String> = Vec::new();
         if let Some(result) = entra.as_ref().and_then(|e| e.update_result.as_ref()) {
             let last_run = entra.as_ref().and_then(|e| e.last_run);

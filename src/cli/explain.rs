@@ -56,10 +56,15 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs, now: DateTime<Utc>) ->
     let statuses = fleet
         .as_ref()
         .map_or(&[][..], crate::fleet::Fleet::statuses);
-    let lists = super::check::checklists(statuses, crate::checklist::Dialect::default(), now);
+    let checklists = super::check::Checklists::new(crate::checklist::Dialect::default(), now);
     let entra: Vec<_> = statuses
         .iter()
         .map(crate::domain::DomainStatus::entra)
+        .collect();
+    let lists: Vec<_> = statuses
+        .iter()
+        .zip(&entra)
+        .map(|(status, entra)| checklists.of(status, entra.as_ref()))
         .collect();
     let watched: Vec<Watched<'_>> = statuses
         .iter()
