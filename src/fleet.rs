@@ -43,6 +43,37 @@ pub enum Applied {
     /// A tenant was read: its unwatched domains, and the verdicts of these domains (their
     /// share of the audit log).
     Tenant(Vec<DomainId>),
+    /// The saved certificate histories were read: the verdicts of these domains (those that
+    /// have one, or whose file is broken).
+    Histories(Vec<DomainId>),
+}
+
+/// When [`Fleet::load`] reads the domains' saved certificate histories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Histories {
+    /// Before it returns (`check`, `serve`).
+    Now,
+    /// Not at all: they arrive as a [`PollEvent::Histories`] from a poller started with
+    /// `read_histories` (the TUI, whose first frame then does not wait for a file a domain).
+    Later,
+}
+
+/// A saved history read for `status`, merged into what it holds; or why it was not usable,
+/// logged and kept for the details.
+fn take_history(
+    status: &mut DomainStatus,
+    read: Result<history::CertHistory, crate::store::StoreError>,
+) {
+    match read {
+        Ok(saved) => status.merge_history(&saved),
+        Err(problem) => {
+            tracing::warn!(
+                "{}: the certificate history is not used: {problem}",
+                status.config.name
+            );
+            status.history_problem = Some(problem);
+        }
+    }
 }
 
 /// Every domain's state, in the config's order, and each tenant's posture.
@@ -87,35 +118,30 @@ impl Fleet {
     }
 
     /// The configured `domains`, not fetched yet and assessed as of `now`, each with what was
-    /// imported for it from PowerShell into `store` and its saved certificate history. A broken
-    /// import or history file is moved aside by the store and logged as a warning; its domain
-    /// goes on without it.
+    /// imported for it from PowerShell into `store` and (with [`Histories::Now`]) its saved
+    /// certificate history. A broken import or history file is moved aside by the store and
+    /// logged as a warning; its domain goes on without it.
     pub fn load<'a>(
         domains: impl IntoIterator<Item = &'a DomainConfig>,
         store: Option<&Store>,
+        histories: Histories,
         now: DateTime<Utc>,
     ) -> Self {
         let listed = store.and_then(Store::file_names);
         // A data dir without imports (the usual case): 10,000 domains need not each look.
         let imports = store.filter(|_| listed.as_ref().is_none_or(ImportKind::any_in));
         // Likewise the certificate histories: only the domains that have one read it.
-        let histories = store.and_then(history::saved_names);
+        let history_store = store.filter(|_| histories == Histories::Now);
+        let saved = history_store.and_then(history::saved_names);
         let statuses = domains
             .into_iter()
             .map(|domain| {
                 let mut status = DomainStatus::new(domain.clone(), now);
-                if let Some(store) = store {
-                    match history::load_listed(store, &domain.name, histories.as_ref()) {
-                        Ok(Some(saved)) => status.merge_history(&saved),
-                        Ok(None) => {}
-                        Err(problem) => {
-                            tracing::warn!(
-                                "{}: the certificate history is not used: {problem}",
-                                domain.name
-                            );
-                            status.history_problem = Some(problem);
-                        }
-                    }
+                if let Some(store) = history_store
+                    && let Some(read) =
+                        history::load_listed(store, &domain.name, saved.as_ref()).transpose()
+                {
+                    take_history(&mut status, read);
                 }
                 if let Some(store) = imports {
                     let (imports, problems) =
@@ -194,6 +220,19 @@ impl Fleet {
                 Some(Applied::Refreshed(domain))
             }
             PollEvent::Tenant(posture) => Some(Applied::Tenant(self.apply_tenant(*posture, now))),
+            PollEvent::Histories(read) => {
+                let mut changed = Vec::new();
+                for (id, read) in read {
+                    let Some(status) = self.domains.get_mut(id.index()) else {
+                        continue;
+                    };
+                    take_history(status, read);
+                    status.verdict_holds = None;
+                    (self.reassess)(status, now);
+                    changed.push(id);
+                }
+                Some(Applied::Histories(changed))
+            }
         }
     }
 
@@ -458,12 +497,46 @@ mod tests {
         Snapshot::test("https://fs.contoso.example/md.xml", facts, fetched_at)
     }
 
+    /// The TUI's start: the fleet comes without the saved histories, which arrive later as
+    /// one event and then count as they would have at the load.
+    #[test]
+    fn saved_histories_read_later_count_as_if_read_at_the_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().to_path_buf());
+        let seen = history::Observation {
+            published: Some(vec![Sha1([7; 20])]),
+            trusted: None,
+        };
+        history::save(&store, "a.example", &seen, now()).unwrap();
+        let configs: Vec<DomainConfig> = ["a.example", "b.example", "c.example"]
+            .iter()
+            .map(|name| DomainConfig::new(*name, format!("https://fs.{name}/md.xml")))
+            .collect();
+        let at_once = Fleet::load(&configs, Some(&store), Histories::Now, now());
+        assert!(at_once[A].history.published(Sha1([7; 20])).is_some());
+        // b's file is broken: moved aside when read, and said.
+        std::fs::write(dir.path().join("history/b.example.json"), "{ not json").unwrap();
+
+        let mut later = Fleet::load(&configs, Some(&store), Histories::Later, now());
+        assert_eq!(later[A].history, history::CertHistory::new("a.example"));
+        let read: Vec<_> = history::read_saved(&store, configs.iter().map(|d| d.name.as_str()))
+            .into_iter()
+            .map(|(i, read)| (DomainId::from_index(i), read))
+            .collect();
+        assert_eq!(read.len(), 2, "c has no history");
+        let applied = later.apply(PollEvent::Histories(read), now());
+        assert_eq!(applied, Some(Applied::Histories(vec![A, B])));
+        assert_eq!(later[A].history, at_once[A].history);
+        assert!(later[B].history_problem.is_some());
+        assert!(later[C].history_problem.is_none());
+    }
+
     fn fleet(names: &[&str]) -> Fleet {
         let configs: Vec<DomainConfig> = names
             .iter()
             .map(|name| DomainConfig::new(*name, format!("https://fs.{name}/md.xml")))
             .collect();
-        Fleet::load(&configs, None, now())
+        Fleet::load(&configs, None, Histories::Now, now())
     }
 
     fn finished(domain: DomainId, metadata: Result<Snapshot, RefreshError>) -> PollEvent {
@@ -493,6 +566,7 @@ mod tests {
 
     const A: DomainId = DomainId::from_index(0);
     const B: DomainId = DomainId::from_index(1);
+    const C: DomainId = DomainId::from_index(2);
 
     #[test]
     fn a_started_fetch_shows_until_its_result_is_applied_and_assessed_as_of_now() {

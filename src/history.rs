@@ -110,6 +110,22 @@ pub fn load_listed<S: BuildHasher>(
     store.load::<CertHistory>(domain).map(Some)
 }
 
+/// The saved history of each of `domains` (by its place in the list) that has one, or why its
+/// file was not used (the store has moved it aside).
+pub fn read_saved<'a>(
+    store: &Store,
+    domains: impl IntoIterator<Item = &'a str>,
+) -> Vec<(usize, Result<CertHistory, StoreError>)> {
+    let listed = saved_names(store);
+    domains
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, domain)| {
+            Some((i, load_listed(store, domain, listed.as_ref()).transpose()?))
+        })
+        .collect()
+}
+
 /// Add what one refresh saw at `at` to `domain`'s saved history, under the store's lock (load,
 /// record, write atomically). A corrupt file is moved aside and reported; the next save starts
 /// a new one.

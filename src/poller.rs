@@ -48,6 +48,14 @@ pub enum PollEvent {
     },
     /// A tenant's posture was read (its unwatched federated domains, its audit log).
     Tenant(Box<TenantPosture>),
+    /// The domains' saved certificate histories, read before the first refresh (with
+    /// [`PollerOptions::read_histories`]): each that has one, or why its file was not used.
+    Histories(
+        Vec<(
+            DomainId,
+            Result<crate::history::CertHistory, crate::store::StoreError>,
+        )>,
+    ),
 }
 
 /// Where "now" comes from: the system clock, shifted by a fixed offset for `--now` rehearsals
@@ -534,6 +542,10 @@ pub struct PollerOptions {
     /// First retry delay after a failure; doubles per failure up to the interval.
     pub backoff: Duration,
     pub clock: Clock,
+    /// Read the domains' saved certificate histories (from the sources' history store) before
+    /// the first refresh and send them as [`PollEvent::Histories`]: for a fleet loaded without
+    /// them (`Histories::Later`).
+    pub read_histories: bool,
 }
 
 impl Default for PollerOptions {
@@ -543,6 +555,7 @@ impl Default for PollerOptions {
             concurrency: 16,
             backoff: Duration::from_secs(30),
             clock: Clock::system(),
+            read_histories: false,
         }
     }
 }
@@ -627,6 +640,31 @@ async fn run_tenants(
     }
 }
 
+/// Read `domains`' saved certificate histories off the async workers and send them; `false`
+/// when the UI has gone.
+async fn send_histories(
+    store: Store,
+    domains: Arc<[DomainConfig]>,
+    events: &mpsc::UnboundedSender<PollEvent>,
+) -> bool {
+    let read = tokio::task::spawn_blocking(move || {
+        crate::history::read_saved(&store, domains.iter().map(|d| d.name.as_str()))
+    });
+    match read.await {
+        Ok(read) => {
+            let read = read
+                .into_iter()
+                .map(|(i, history)| (DomainId::from_index(i), history))
+                .collect();
+            events.send(PollEvent::Histories(read)).is_ok()
+        }
+        Err(error) => {
+            tracing::warn!("the certificate histories were not read: {error}");
+            true
+        }
+    }
+}
+
 struct Schedule {
     due: Instant,
     failures: u32,
@@ -642,6 +680,12 @@ async fn run(
     tenants_now: Arc<tokio::sync::Notify>,
 ) {
     let domains: Arc<[DomainConfig]> = domains.into();
+    if options.read_histories
+        && let Some(store) = sources.history.clone()
+        && !send_histories(store, Arc::clone(&domains), &events).await
+    {
+        return;
+    }
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let start = Instant::now();
     let mut schedule: Vec<Schedule> = (0..domains.len())
@@ -888,6 +932,49 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         "2026-12-01T09:00:00Z".parse().unwrap()
+    }
+
+    /// Asked to, the poller sends the saved histories before anything else; otherwise a
+    /// domain's first fetch is the first news.
+    #[tokio::test]
+    async fn the_saved_histories_come_first_when_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().to_path_buf());
+        let seen = crate::history::Observation {
+            published: Some(vec![crate::cert::Sha1([7; 20])]),
+            trusted: None,
+        };
+        crate::history::save(&store, "b.example", &seen, now()).unwrap();
+        let domains = vec![
+            DomainConfig::new("a.example", dir.path().join("a.xml").display().to_string()),
+            DomainConfig::new("b.example", dir.path().join("b.xml").display().to_string()),
+        ];
+        for read_histories in [true, false] {
+            let options = PollerOptions {
+                read_histories,
+                ..PollerOptions::default()
+            };
+            let sources = sources().keeping_history(Some(store.clone()));
+            let mut handle = spawn(domains.clone(), sources, options);
+            let first = handle.events.recv().await.unwrap();
+            if read_histories {
+                let PollEvent::Histories(read) = first else {
+                    panic!("{first:?}")
+                };
+                assert_eq!(read.len(), 1);
+                assert_eq!(read[0].0, DomainId::from_index(1));
+                assert!(
+                    read[0]
+                        .1
+                        .as_ref()
+                        .unwrap()
+                        .published(seen.published.as_ref().unwrap()[0])
+                        .is_some()
+                );
+            } else {
+                assert!(matches!(first, PollEvent::Started { .. }), "{first:?}");
+            }
+        }
     }
 
     #[tokio::test]

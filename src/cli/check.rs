@@ -16,7 +16,7 @@ use crate::assess::{EntraSide, Severity};
 use crate::checklist::{self, Checklist, ChecklistInput, Dialect, Progress};
 use crate::config::{self, Config, DomainConfig};
 use crate::domain::DomainStatus;
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, Histories};
 use crate::poller::{Keep, PollEvent, Sources, refresh_each, refresh_tenants};
 use crate::store::Store;
 use crate::tenant::TenantPosture;
@@ -156,7 +156,7 @@ pub async fn refresh_all(
     now: DateTime<Utc>,
 ) -> Fleet {
     let store = Store::default_dir().map(Store::at);
-    let mut fleet = Fleet::load(domains.iter().copied(), store.as_ref(), now);
+    let mut fleet = Fleet::load(domains.iter().copied(), store.as_ref(), Histories::Now, now);
     let sources = Sources::from_config(config)
         .keeping(keep)
         .keeping_history(store);

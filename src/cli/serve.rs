@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 
 use super::web::Web;
 use super::{EXIT_DATA, EXIT_UNAVAILABLE, Failure, GlobalArgs, Outcome, ServeArgs};
-use crate::fleet::{Applied, Fleet};
+use crate::fleet::{Applied, Fleet, Histories};
 use crate::poller::{self, Clock, Keep, PollEvent, PollerOptions, Sources};
 use crate::store::Store;
 
@@ -119,7 +119,12 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs, clock: Clock) -> Outcome
     let start = clock.now();
     let store = Store::default_dir().map(Store::at);
     let shared = Arc::new(Shared {
-        fleet: Mutex::new(Fleet::load(&config.domains, store.as_ref(), start)),
+        fleet: Mutex::new(Fleet::load(
+            &config.domains,
+            store.as_ref(),
+            Histories::Now,
+            start,
+        )),
         clock,
         refresh: config.settings.refresh,
         tenants: config.all_tenants().count(),
@@ -187,7 +192,7 @@ async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Share
                 }
             }
             Some(Applied::Tenant(_)) => tenants_unread = tenants_unread.saturating_sub(1),
-            Some(Applied::Fetching(_)) | None => continue,
+            Some(Applied::Fetching(_) | Applied::Histories(_)) | None => continue,
         }
         if untried == 0 && tenants_unread == 0 && !std::mem::replace(&mut said, true) {
             let unwatched: usize = fleet

@@ -10,7 +10,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use super::{EXIT_DATA, EXIT_SOFTWARE, Failure, GlobalArgs, Outcome};
 use crate::config::{self, Config};
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, Histories};
 use crate::poller::{self, Clock, PollerOptions, Sources};
 use crate::store::Store;
 use crate::tui::log;
@@ -75,11 +75,13 @@ async fn run_tui(config: &Config, sources: Sources, options: TuiOptions) -> Outc
     let clock = options.clock;
     let start = clock.now();
     let store = Store::default_dir().map(Store::at);
-    let fleet = Fleet::load(&config.domains, store.as_ref(), start);
+    // The saved histories come from the poller once the first frame is up.
+    let fleet = Fleet::load(&config.domains, store.as_ref(), Histories::Later, start);
     let poller_options = PollerOptions {
         interval: config.settings.refresh,
         concurrency: config.settings.concurrency,
         clock,
+        read_histories: true,
         ..PollerOptions::default()
     };
     let handle = poller::spawn(config.domains.clone(), sources, poller_options);

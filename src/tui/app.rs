@@ -907,8 +907,8 @@ impl App {
                 }
                 self.settle_selection();
             }
-            // A tenant's audit log changes its domains' verdicts.
-            Some(Applied::Tenant(ids)) => {
+            // A tenant's audit log, or a saved history, changes its domains' verdicts.
+            Some(Applied::Tenant(ids) | Applied::Histories(ids)) => {
                 let order = &mut self.order;
                 for id in &ids {
                     order.mark(id.index(), Change::Verdict);
