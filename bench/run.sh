@@ -9,7 +9,7 @@
 #   2. fleet refresh: `fedcert check` on 1,000 loopback domains vs the same 1,000 URLs fetched
 #      by 16 parallel curl processes;
 #   3. start-up: `fedcert check` on one file:// domain, and the TUI's first frame (1, 1,000 and
-#      10,000 domains);
+#      10,000 domains, and 10,000 each with a saved certificate history);
 #   4. (IDLE=1) the idle TUI's CPU with 10,000 domains;
 #   5. fleet memory: peak RSS of `fedcert check` on 1,000 and 10,000 loopback domains, with
 #      AD FS documents of 11 KB and of 80 KB.
@@ -188,6 +188,18 @@ echo "-- TUI first frame, the 1,000-domain fleet"
 echo "-- TUI first frame, 10,000 domains"
 fleet10k "$FLEET/fleet.toml" "$FLEET/fleet10k.toml"
 "$PYTHON" bench/first_frame.py "STATUS" "$FEDCERT" --config "$FLEET/fleet10k.toml" --log-file "$FLEET/tui10k.log"
+echo "-- TUI first frame, 10,000 domains, each with a saved certificate history (a returning operator)"
+"$PYTHON" - "$DATA/returning/history" <<'PY'
+import os, sys
+os.makedirs(sys.argv[1], exist_ok=True)
+for i in range(10_000):
+    name = f"t{i:05}.fleet.test"
+    with open(os.path.join(sys.argv[1], f"{name}.json"), "w") as f:
+        f.write('{"format": 1, "domain": "%s", "published": {"65777AB7F0CE4D771B9BBD94896D95C0616FE6F4": '
+                '{"first_seen": "2026-12-01T09:00:00Z", "last_seen": "2026-12-07T09:00:00Z"}}, '
+                '"trusted": {}}\n' % name)
+PY
+FEDCERT_DATA_DIR="$DATA/returning" "$PYTHON" bench/first_frame.py "STATUS" "$FEDCERT" --config "$FLEET/fleet10k.toml" --log-file "$FLEET/tui10k.log"
 }
 
 idle() {
