@@ -48,10 +48,6 @@ pub enum Applied {
     Histories(Vec<DomainId>),
 }
 
-/// Up to this many domains, [`Fleet::load`] looks up each one's history file instead of listing
-/// the history directory (which holds a file for every domain the data dir has seen).
-const LOOK_UP_AT_MOST: usize = 32;
-
 /// When [`Fleet::load`] reads the domains' saved certificate histories.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Histories {
@@ -134,21 +130,21 @@ impl Fleet {
         let listed = store.and_then(Store::file_names);
         // A data dir without imports (the usual case): 10,000 domains need not each look.
         let imports = store.filter(|_| listed.as_ref().is_none_or(ImportKind::any_in));
-        // Likewise the certificate histories: only the domains that have one read it. A few
-        // domains (`check --domain`) look theirs up, rather than list a fleet's worth of files.
         let domains: Vec<&DomainConfig> = domains.into_iter().collect();
-        let history_store = store.filter(|_| histories == Histories::Now);
-        let saved = history_store
-            .filter(|_| domains.len() > LOOK_UP_AT_MOST)
-            .and_then(history::saved_names);
+        // Likewise the certificate histories: only the domains that have one read it (in the
+        // order of `domains`).
+        let mut saved = store
+            .filter(|_| histories == Histories::Now)
+            .map(|store| history::read_saved(store, domains.iter().map(|d| d.name.as_str())))
+            .unwrap_or_default()
+            .into_iter()
+            .peekable();
         let statuses = domains
             .into_iter()
-            .map(|domain| {
+            .enumerate()
+            .map(|(i, domain)| {
                 let mut status = DomainStatus::new(domain.clone(), now);
-                if let Some(store) = history_store
-                    && let Some(read) =
-                        history::load_listed(store, &domain.name, saved.as_ref()).transpose()
-                {
+                if let Some((_, read)) = saved.next_if(|(at, _)| *at == i) {
                     take_history(&mut status, read);
                 }
                 if let Some(store) = imports {

@@ -110,18 +110,30 @@ pub fn load_listed<S: BuildHasher>(
     store.load::<CertHistory>(domain).map(Some)
 }
 
-/// The saved history of each of `domains` (by its place in the list) that has one, or why its
-/// file was not used (the store has moved it aside).
+/// Up to this many domains, [`read_saved`] looks up each one's file instead of listing the
+/// history directory (which holds a file for every domain the data dir has seen).
+const LOOK_UP_AT_MOST: usize = 32;
+
+/// The saved history of each of `domains` (by its place in the list, in order) that has one,
+/// or why its file was not used (the store has moved it aside). A fleet lists the directory
+/// once; a few domains (`check --domain`) look theirs up.
 pub fn read_saved<'a>(
     store: &Store,
-    domains: impl IntoIterator<Item = &'a str>,
+    domains: impl ExactSizeIterator<Item = &'a str>,
 ) -> Vec<(usize, Result<CertHistory, StoreError>)> {
-    let listed = saved_names(store);
+    let listed = (domains.len() > LOOK_UP_AT_MOST)
+        .then(|| saved_names(store))
+        .flatten();
     domains
-        .into_iter()
         .enumerate()
         .filter_map(|(i, domain)| {
             Some((i, load_listed(store, domain, listed.as_ref()).transpose()?))
+        })
+        // Looked up, a domain without a file reads as an empty history: it has none.
+        .filter(|(_, read)| {
+            !read
+                .as_ref()
+                .is_ok_and(|h| h.published.is_empty() && h.trusted.is_empty())
         })
         .collect()
 }
