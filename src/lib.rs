@@ -18,6 +18,8 @@
 //! `units` and `location` are leaves that every layer may use; the top-level modules name each
 //! other in one direction only (a test in `tests/tui.rs` says so).
 
+#![forbid(unsafe_code)]
+
 pub mod assess;
 pub mod cert;
 pub mod checklist;
