@@ -4,13 +4,14 @@
 
 use std::collections::BTreeSet;
 use std::ops::{Index, Range};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::assess::{
     self, AdfsHeld, AdfsHolds, AdfsUse, AssessInput, Assessment, EndpointFacts, Endpoints,
     EntraSide, EntraSource, FactsError, FederationChange, FetchFailure, FetchProblem, IdpFacts,
-    Peer, PostureInput, SignatureCheck, TlsCert,
+    IdpGroup, PostureInput, SignatureCheck, TlsCert,
 };
 use crate::cert::{CertInfo, Sha1};
 use crate::config::DomainConfig;
@@ -270,9 +271,10 @@ pub struct DomainStatus {
     /// (their `RawData` analysed), when present.
     pub imported_adfs: Option<AdfsHolds>,
     /// Its IdP group: the configured domains whose metadata comes from the same IdP (same
-    /// entityID), itself included, in config order, with what Entra holds for each. The fleet
-    /// keeps it up to date; empty until it does (or while the metadata was never read).
-    pub peers: Vec<Peer>,
+    /// entityID), itself included, in config order, with what Entra holds for each; shared
+    /// with the group's other members. The fleet keeps it up to date; `None` until it does,
+    /// while the metadata was never read, and for a group of one.
+    pub peers: Option<Arc<IdpGroup>>,
     /// What was imported from PowerShell for this domain (shown with its age).
     pub imports: Imports,
     pub fetch: FetchState,
@@ -307,7 +309,7 @@ impl DomainStatus {
             entra_error: None,
             imported_auto_rollover: None,
             imported_adfs: None,
-            peers: Vec::new(),
+            peers: None,
             imports: Imports::default(),
             fetch: FetchState::Idle,
             changed: false,
@@ -404,7 +406,7 @@ impl DomainStatus {
             entra: entra.as_ref(),
             auto_rollover: self.auto_rollover(),
             adfs: self.imported_adfs.as_ref(),
-            peers: &self.peers,
+            peers: self.peers.as_deref().unwrap_or(IdpGroup::alone()),
             policy: &self.config.policy,
             clock_skew: self.last_good.as_ref().and_then(|s| s.clock_skew),
             posture: PostureInput {
@@ -484,10 +486,24 @@ impl DomainStatus {
 
     /// The names of the configured domains of its IdP group, itself included, in config order.
     pub fn group(&self) -> Vec<&str> {
-        if self.peers.is_empty() {
+        let peers = self.idp_group();
+        if peers.is_empty() {
             return vec![self.config.name.as_str()];
         }
-        self.peers.iter().map(|p| p.name.as_str()).collect()
+        peers.members().iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// Its IdP group (empty: a group of one, or not known yet).
+    pub fn idp_group(&self) -> &IdpGroup {
+        self.peers.as_deref().unwrap_or(IdpGroup::alone())
+    }
+
+    /// The other domains of its IdP group for which Entra holds other certificates than for
+    /// this one, as rule A2 lists them: the part of its verdict its group decides.
+    pub fn differing_peers(&self) -> Vec<(String, assess::EntraCerts)> {
+        self.entra_certs()
+            .map(|own| self.idp_group().differing(&self.config.name, own))
+            .unwrap_or_default()
     }
 
     /// What Entra holds for it, as its IdP group's peers see it.

@@ -444,7 +444,7 @@ fn every_generated_state_says_one_thing() {
             entra: entra.as_ref(),
             auto_rollover: state.auto,
             adfs: None,
-            peers: &[],
+            peers: fedcert::assess::IdpGroup::alone(),
             policy: &policy,
             clock_skew: None,
             endpoints: None,
@@ -514,7 +514,7 @@ fn an_invalid_signature_never_leads_to_pasting_the_documents_certificates() {
                     entra: entra.as_ref(),
                     auto_rollover: state.auto,
                     adfs: None,
-                    peers: &[],
+                    peers: fedcert::assess::IdpGroup::alone(),
                     policy: &policy,
                     clock_skew: None,
                     endpoints,
@@ -589,7 +589,7 @@ fn plain<'a>(
         entra,
         auto_rollover: auto,
         adfs: None,
-        peers: &[],
+        peers: fedcert::assess::IdpGroup::alone(),
         policy,
         clock_skew: None,
         endpoints: None,
@@ -718,7 +718,7 @@ fn a_decrypting_certificate_in_the_signing_slot_is_named() {
         entra: entra.as_ref(),
         auto_rollover: state.auto,
         adfs: None,
-        peers: &[],
+        peers: fedcert::assess::IdpGroup::alone(),
         policy: &policy,
         clock_skew: None,
         endpoints: None,
@@ -776,7 +776,7 @@ fn assessed(state: State) -> (Assessment, Vec<Checklist>) {
         entra: entra.as_ref(),
         auto_rollover: state.auto,
         adfs: None,
-        peers: &[],
+        peers: fedcert::assess::IdpGroup::alone(),
         policy: &policy,
         clock_skew: None,
         endpoints: None,
@@ -1057,7 +1057,7 @@ fn three_sides_case(
     expired_metadata: bool,
     seen: &mut [usize; 3],
 ) -> usize {
-    use fedcert::assess::{AdfsUse, EntraCerts, Peer};
+    use fedcert::assess::{AdfsUse, EntraCerts, IdpGroup, Peer};
     let policy = Policy::default();
     let mut facts = state.facts();
     if expired_metadata {
@@ -1073,18 +1073,16 @@ fn three_sides_case(
         signing: Some(Sha1([if peer_differs { UNPUBLISHED } else { PRIMARY }; 20])),
         next_signing: None,
     };
-    let peers = vec![
+    let peers = IdpGroup::new(vec![
         Peer {
             name: "contoso.com".into(),
             entra: entra.as_ref().map(EntraSide::certs),
-            this: true,
         },
         Peer {
             name: "fabrikam.com".into(),
             entra: Some(peer),
-            this: false,
         },
-    ];
+    ]);
     let history = State::history();
     let imported: Vec<Sha1> = holds
         .iter()
@@ -1164,7 +1162,7 @@ fn grouped_checklists_say_one_thing(
     a: &Assessment,
     facts: &IdpFacts,
     holds: Option<&fedcert::assess::AdfsHolds>,
-    peers: &[fedcert::assess::Peer],
+    peers: &fedcert::assess::IdpGroup,
 ) {
     let entra = state.entra();
     let config = DomainConfig::new("contoso.com", "https://fs.contoso.com/fm.xml");

@@ -776,7 +776,7 @@ fn the_sample_says_when_ad_fs_promotes_as_the_code_computes_it() {
             entra: None,
             auto_rollover: Some(true),
             adfs: None,
-            peers: &[],
+            peers: fedcert::assess::IdpGroup::alone(),
             policy: &policy,
             clock_skew: None,
             posture: fedcert::assess::PostureInput::default(),

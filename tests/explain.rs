@@ -304,7 +304,7 @@ fn assessed(
         entra: Some(entra),
         auto_rollover: Some(true),
         adfs: None,
-        peers: &[],
+        peers: fedcert::assess::IdpGroup::alone(),
         policy,
         clock_skew: None,
         endpoints: None,

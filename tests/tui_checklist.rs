@@ -139,7 +139,7 @@ fn contoso() -> DomainStatus {
         entra_error: None,
         imported_auto_rollover: None,
         imported_adfs: None,
-        peers: Vec::new(),
+        peers: None,
         imports: Imports::default(),
         fetch: FetchState::Idle,
         changed: false,

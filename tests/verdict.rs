@@ -241,7 +241,7 @@ impl Scenario {
             entra: self.entra.as_ref(),
             auto_rollover: self.auto,
             adfs: self.adfs.as_ref(),
-            peers: &[],
+            peers: fedcert::assess::IdpGroup::alone(),
             policy: &self.policy,
             clock_skew: self.clock_skew,
             endpoints: Some(&self.endpoints),

@@ -230,25 +230,93 @@ impl EntraCerts {
 
     /// The same certificates, whatever slot each is in.
     pub fn same_certificates(self, other: Self) -> bool {
-        let set = |c: Self| {
-            let mut v: Vec<Sha1> = [c.signing, c.next_signing].into_iter().flatten().collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        set(self) == set(other)
+        self.set() == other.set()
+    }
+
+    /// The certificates it names, sorted, without repeats.
+    fn set(self) -> Vec<Sha1> {
+        let mut v: Vec<Sha1> = [self.signing, self.next_signing]
+            .into_iter()
+            .flatten()
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 }
 
-/// A configured domain whose metadata comes from the same IdP (same entityID) as the domain
-/// being assessed — or that domain itself — and what Entra holds for it (rule A2).
+/// A configured domain of an IdP group (see [`IdpGroup`]) and what Entra holds for it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Peer {
     pub name: String,
     /// `None` when its Entra side is not known (or names no certificate).
     pub entra: Option<EntraCerts>,
-    /// It is the domain being assessed.
-    pub this: bool,
+}
+
+/// The configured domains whose metadata comes from one IdP (the same entityID), in config
+/// order, with what Entra holds for each (rule A2). One value shared by all its members: a
+/// farm of n domains holds one group, not n copies of it, and asking whether a member's Entra
+/// side differs from the others' costs what the group's distinct certificate sets do (one,
+/// when all agree), not what its members do.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdpGroup {
+    members: Vec<Peer>,
+    /// The distinct sets of certificates Entra holds across the members, for those whose
+    /// Entra side names any: each sorted, without repeats.
+    held: Vec<Vec<Sha1>>,
+}
+
+/// The group of a domain that has none (a group of one, or an IdP not read yet).
+static ALONE: IdpGroup = IdpGroup {
+    members: Vec::new(),
+    held: Vec::new(),
+};
+
+impl IdpGroup {
+    pub fn new(members: Vec<Peer>) -> Self {
+        let mut held: Vec<Vec<Sha1>> = Vec::new();
+        for set in members.iter().filter_map(|p| p.entra).map(EntraCerts::set) {
+            if !set.is_empty() && !held.contains(&set) {
+                held.push(set);
+            }
+        }
+        Self { members, held }
+    }
+
+    /// No group: what a domain alone with its IdP holds.
+    pub fn alone() -> &'static Self {
+        &ALONE
+    }
+
+    /// Its members, the domain being assessed among them, in config order.
+    pub fn members(&self) -> &[Peer] {
+        &self.members
+    }
+
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The members other than `this` whose Entra side names certificates, other ones than
+    /// `own` (rule A2), in config order.
+    pub fn differing(&self, this: &str, own: EntraCerts) -> Vec<(String, EntraCerts)> {
+        let own_set = own.set();
+        if self.held.iter().all(|set| *set == own_set) {
+            return Vec::new();
+        }
+        self.members
+            .iter()
+            .filter(|peer| peer.name != this)
+            .filter_map(|peer| {
+                let theirs = peer.entra.filter(|e| e.is_known())?;
+                (theirs.set() != own_set).then(|| (peer.name.clone(), theirs))
+            })
+            .collect()
+    }
 }
 
 /// What kind of IdP publishes the metadata: it decides which renewal path applies.
@@ -631,7 +699,7 @@ pub struct AssessInput<'a> {
     pub adfs: Option<&'a AdfsHolds>,
     /// The configured domains of the same IdP, this one included, in config order (rule A2);
     /// empty when unknown.
-    pub peers: &'a [Peer],
+    pub peers: &'a IdpGroup,
     pub policy: &'a Policy,
     /// The metadata server's `Date` minus this machine's clock when the last good response
     /// arrived (rule C1); `None` without a `Date` header.
@@ -702,4 +770,68 @@ pub struct Assessment {
 /// Apply DESIGN.md §4 to one domain at `now`.
 pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
     verdict::assess(input, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn certs(signing: Option<u8>, next: Option<u8>) -> EntraCerts {
+        EntraCerts {
+            signing: signing.map(|b| Sha1([b; 20])),
+            next_signing: next.map(|b| Sha1([b; 20])),
+        }
+    }
+
+    fn group(members: &[(&str, Option<EntraCerts>)]) -> IdpGroup {
+        IdpGroup::new(
+            members
+                .iter()
+                .map(|&(name, entra)| Peer {
+                    name: name.to_owned(),
+                    entra,
+                })
+                .collect(),
+        )
+    }
+
+    fn names(differing: &[(String, EntraCerts)]) -> Vec<&str> {
+        differing.iter().map(|(name, _)| name.as_str()).collect()
+    }
+
+    /// Rule A2's list: the other members whose Entra side names other certificates, in config
+    /// order; a member Entra knows nothing of, the same certificates in other slots and the
+    /// domain itself are never in it.
+    #[test]
+    fn a_group_names_the_members_whose_entra_side_differs() {
+        let own = certs(Some(1), Some(2));
+        let farm = group(&[
+            ("a.example", Some(certs(Some(2), Some(1)))),
+            ("b.example", Some(certs(Some(3), None))),
+            ("c.example", None),
+            ("d.example", Some(certs(None, None))),
+            ("e.example", Some(certs(Some(1), None))),
+            ("f.example", Some(certs(Some(3), None))),
+        ]);
+        assert_eq!(
+            names(&farm.differing("a.example", own)),
+            ["b.example", "e.example", "f.example"]
+        );
+        // Every member agrees: nothing, whoever asks.
+        let agreeing = group(&[
+            ("a.example", Some(own)),
+            ("b.example", Some(certs(Some(2), Some(1)))),
+            ("c.example", None),
+        ]);
+        assert!(agreeing.differing("c.example", own).is_empty());
+        // The one that differs is the domain asking (its entry not updated yet): nothing.
+        let itself = group(&[
+            ("a.example", Some(certs(Some(9), None))),
+            ("b.example", Some(own)),
+        ]);
+        assert!(itself.differing("a.example", own).is_empty());
+        assert_eq!(names(&itself.differing("b.example", own)), ["a.example"]);
+        assert!(IdpGroup::alone().differing("a.example", own).is_empty());
+        assert!(IdpGroup::alone().is_empty());
+    }
 }

@@ -15,8 +15,8 @@ use super::finding::{
 use super::sides::AdfsHolds;
 use super::verdict::days_before;
 use super::{
-    EntraSide, Finding, IdpFacts, IdpKind, Peer, Policy, Primary, Rule, Severity, SignatureCheck,
-    SuccessorSource, SyncState, TlsRefusal,
+    EntraSide, Finding, IdpFacts, IdpGroup, IdpKind, Policy, Primary, Rule, Severity,
+    SignatureCheck, SuccessorSource, SyncState, TlsRefusal,
 };
 use crate::assess::Endpoints;
 use crate::metadata::signature::SignatureStatus;
@@ -38,8 +38,10 @@ pub struct Context<'a> {
     pub days_left: f64,
     /// The AD FS certificate list, when imported and matching the metadata.
     pub adfs: Option<&'a AdfsHolds>,
+    /// The domain being assessed.
+    pub domain: &'a str,
     /// The configured domains of the same IdP, this one included.
-    pub peers: &'a [Peer],
+    pub peers: &'a IdpGroup,
 }
 
 impl Context<'_> {
@@ -530,15 +532,7 @@ fn a1(c: &Context<'_>) -> Option<Finding> {
 /// article updates every federated domain that trusts an IdP, so they should hold the same.
 fn a2(c: &Context<'_>) -> Option<Finding> {
     let own = c.entra?.certs();
-    let differing: Vec<(String, super::EntraCerts)> = c
-        .peers
-        .iter()
-        .filter(|peer| !peer.this)
-        .filter_map(|peer| {
-            let theirs = peer.entra.filter(|e| e.is_known())?;
-            (!theirs.same_certificates(own)).then(|| (peer.name.clone(), theirs))
-        })
-        .collect();
+    let differing = c.peers.differing(c.domain, own);
     if differing.is_empty() {
         return None;
     }

@@ -95,6 +95,7 @@ pub fn assess(input: &AssessInput<'_>, now: DateTime<Utc>) -> Assessment {
         fetch_error: input.fetch_error,
         days_left: primary.cert.days_left_exact(now),
         adfs,
+        domain: input.posture.domain,
         peers: input.peers,
     };
     let mut findings = rules::evaluate(&context);

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 pub use progress::{Mark, PROGRESS_FORMAT, Progress, Run, StepRecord};
 
 use crate::assess::{
-    AdfsHolds, Advice, Assessment, EntraSide, Finding, IdpFacts, IdpKind, Outage, Peer, Severity,
-    SyncState,
+    AdfsHolds, Advice, Assessment, EntraSide, Finding, IdpFacts, IdpGroup, IdpKind, Outage,
+    Severity, SyncState,
 };
 use crate::cert::Sha1;
 use crate::config::DomainConfig;
@@ -492,7 +492,7 @@ pub struct ChecklistInput<'a> {
     pub adfs: Option<&'a AdfsHolds>,
     /// The domain's IdP group, itself included, in config order (empty: a group of one): the
     /// Entra update updates every domain of it.
-    pub peers: &'a [Peer],
+    pub peers: &'a IdpGroup,
     pub progress: Option<&'a Progress>,
     pub now: DateTime<Utc>,
 }
@@ -509,7 +509,7 @@ impl<'a> ChecklistInput<'a> {
             auto_rollover: domain.auto_rollover,
             auto_rollover_imported: false,
             adfs: None,
-            peers: &[],
+            peers: IdpGroup::alone(),
             progress: None,
             now,
         }
@@ -531,7 +531,7 @@ impl<'a> ChecklistInput<'a> {
             auto_rollover: status.auto_rollover(),
             auto_rollover_imported: status.imported_auto_rollover.is_some(),
             adfs: status.imported_adfs.as_ref(),
-            peers: &status.peers,
+            peers: status.idp_group(),
             progress,
             now,
         }

@@ -80,7 +80,12 @@ impl<'a> Facts<'a> {
             group: if input.peers.is_empty() {
                 vec![input.domain.name.as_str()]
             } else {
-                input.peers.iter().map(|p| p.name.as_str()).collect()
+                input
+                    .peers
+                    .members()
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect()
             },
             twins: match (input.idp, assessment.primary.as_ref()) {
                 (Some(idp), Some(primary)) => idp

@@ -179,14 +179,14 @@ fn summary(out: &mut Lines, status: &DomainStatus, now: DateTime<Utc>) {
         "IdP",
         &kind.map_or(host.clone(), |k| format!("{host} ({k})")),
     );
-    if status.peers.len() > 1 {
+    if status.idp_group().len() > 1 {
         // The domains of this entityID: a renewal updates them together.
         out.field(
             "IdP group",
             &format!(
                 "{} ({} domains of this IdP)",
                 status.group().join(", "),
-                status.peers.len()
+                status.idp_group().len()
             ),
         );
     }
