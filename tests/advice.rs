@@ -842,6 +842,16 @@ fn a_certificate_never_published_gives_the_suspected_compromise_runbook() {
             cleanup.contains(&StepId::RemoveOld) && cleanup.contains(&StepId::ReviewChanges),
             "{cleanup:?}"
         );
+        // The verification checks what the update wrote: both slots, new certificates.
+        let title = |id| list.step(id).unwrap().title.clone();
+        assert_eq!(
+            title(StepId::UpdateEntra),
+            "Rewrite both of Entra's slots with the new certificates"
+        );
+        assert_eq!(
+            title(StepId::VerifyEntra),
+            "Verify that Entra ID holds the new certificates"
+        );
     }
     let graph = update(&lists[0]);
     assert!(

@@ -594,7 +594,12 @@ fn update_entra_msol_adfs(f: &Facts<'_>, title: &str) -> Step {
 }
 
 pub(super) fn verify_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
-    let title = "Verify that Entra ID holds the new certificate";
+    // What the update step put into Entra, as its title says.
+    let title = match f.outage {
+        Some(Outage::SyncBroken) => "Verify that Entra ID holds the certificate the IdP signs with",
+        Some(Outage::SuspectedCompromise) => "Verify that Entra ID holds the new certificates",
+        _ => "Verify that Entra ID holds the new certificate",
+    };
     let group = |mut lines: Vec<String>, msonline: bool| {
         if f.grouped() {
             lines.push(ps::group_thumbprints(&f.group, msonline));
@@ -629,9 +634,15 @@ pub(super) fn verify_entra(f: &Facts<'_>, dialect: Dialect) -> Step {
     } else {
         ""
     };
+    let differs = if f.outage == Some(Outage::SyncBroken) {
+        "If a thumbprint differs, repeat the update: federated sign-ins fail until Entra holds the certificate the IdP \
+         signs with."
+    } else {
+        "If a thumbprint differs, repeat the update: do not wait for the old certificate to expire."
+    };
     step.why(&[
         "SigningCertificate must be the certificate the IdP signs with now and NextSigningCertificate its successor.",
-        "If a thumbprint differs, repeat the update: do not wait for the old certificate to expire.",
+        differs,
         each,
     ])
     .expected(expected_entra_slots(f))
