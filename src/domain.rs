@@ -506,9 +506,17 @@ impl DomainStatus {
             .unwrap_or_default()
     }
 
-    /// What Entra holds for it, as its IdP group's peers see it.
+    /// What Entra holds for it, as its IdP group's peers see it: [`Self::entra`]'s
+    /// certificates, without copying the side (the fleet asks at every change to a group).
     pub fn entra_certs(&self) -> Option<assess::EntraCerts> {
-        self.entra().map(|e| e.certs()).filter(|c| c.is_known())
+        let certs = match &self.entra_live {
+            Some(live) => live.certs(),
+            None => assess::EntraCerts {
+                signing: self.config.entra_signing_thumbprint,
+                next_signing: self.config.entra_next_signing_thumbprint,
+            },
+        };
+        Some(certs).filter(|c| c.is_known())
     }
 
     /// Take in the saved history (from the data dir): what it knows is added to what this
@@ -590,6 +598,31 @@ mod tests {
             sha1: Sha1([id; 20]),
             ..test_cert(at, at + TimeDelta::days(365))
         }
+    }
+
+    /// The group's view of what Entra holds is the Entra side's certificates: live over
+    /// typed-in thumbprints, nothing when neither names one.
+    #[test]
+    fn entra_certs_are_the_entra_sides_certificates() {
+        let now: DateTime<Utc> = "2026-12-01T09:00:00Z".parse().unwrap();
+        let mut config = DomainConfig::new("a.example", "https://fs.a.example/md.xml");
+        let mut cases = vec![DomainStatus::new(config.clone(), now)];
+        config.entra_next_signing_thumbprint = Some(Sha1([2; 20]));
+        cases.push(DomainStatus::new(config.clone(), now));
+        let mut live = DomainStatus::new(config.clone(), now);
+        live.entra_live = Some(Box::new(EntraSide {
+            signing: Some(Sha1([3; 20])),
+            ..EntraSide::default()
+        }));
+        cases.push(live.clone());
+        live.entra_live = Some(Box::default());
+        cases.push(live);
+        let seen: Vec<_> = cases.iter().map(DomainStatus::entra_certs).collect();
+        for (status, certs) in cases.iter().zip(&seen) {
+            let expected = status.entra().map(|e| e.certs()).filter(|c| c.is_known());
+            assert_eq!(*certs, expected);
+        }
+        assert_eq!(seen.iter().filter(|c| c.is_some()).count(), 2, "{seen:?}");
     }
 
     fn held(cert: &CertInfo, is_primary: bool) -> AdfsHeld {
