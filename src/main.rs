@@ -12,8 +12,11 @@ fn main() -> std::process::ExitCode {
     // (BENCHMARKS.md §2). fedcert gains nothing from huge pages, so it asks for small ones.
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
-    return_freed_memory_at_once();
-    fedcert::cli::main()
+    fedcert::cli::main_with(|workload| {
+        if workload == fedcert::cli::Workload::Headless {
+            return_freed_memory_at_once();
+        }
+    })
 }
 
 /// `mi_option_purge_delay` in mimalloc v3's `mimalloc.h` (libmimalloc-sys does not name it).
@@ -23,11 +26,13 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// them back, in case they are wanted again. A fleet check streams every document through
 /// buffers it frees at once and is over in a few seconds, so those pages were a tenth of its
 /// peak: 10,000 domains of 80 KB peaked at 96 MiB with the delay and 84 MiB without, in the same
-/// time (BENCHMARKS.md §2). A `MIMALLOC_PURGE_DELAY` in the environment still wins.
+/// time (BENCHMARKS.md §2). The TUI keeps the delay: loading 10,000 domains frees and takes
+/// memory again, and giving it back at once made the first frame ~5 ms slower. A
+/// `MIMALLOC_PURGE_DELAY` in the environment still wins.
 #[allow(unsafe_code)]
 fn return_freed_memory_at_once() {
-    // SAFETY: called once, on the main thread, before any other thread exists (mimalloc's
-    // option calls are not thread-safe).
+    // SAFETY: called once, while the process has only its main thread (mimalloc's option
+    // calls are not thread-safe); `main_with` calls back before it starts any other.
     unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 0) }
 }
 

@@ -797,16 +797,39 @@ fn assessed(state: State) -> (Assessment, Vec<Checklist>) {
 /// compromise: two new certificates of the IdP's own, both written into Entra's slots (which
 /// removes the rogue one), then the old certificate removed and the changes reviewed. The Entra
 /// update takes both new certificates from where they are, in both dialects.
-#[test]
-fn a_certificate_never_published_gives_the_suspected_compromise_runbook() {
-    let base = State {
+/// Entra holds a certificate the IdP never published, beside the primary.
+fn compromised() -> State {
+    State {
         kind: IdpKind::AdFs,
         self_signed: true,
         auto: Some(true),
         minutes: 120 * 1440,
         successor: false,
         held: Held::PrimaryAndRogue,
-    };
+    }
+}
+
+/// The verification checks what the compromise runbook's update wrote: both slots, new
+/// certificates.
+#[test]
+fn the_compromise_runbook_verifies_what_its_update_wrote() {
+    let (_, lists) = assessed(compromised());
+    for list in &lists {
+        let title = |id| list.step(id).unwrap().title.clone();
+        assert_eq!(
+            title(StepId::UpdateEntra),
+            "Rewrite both of Entra's slots with the new certificates"
+        );
+        assert_eq!(
+            title(StepId::VerifyEntra),
+            "Verify that Entra ID holds the new certificates"
+        );
+    }
+}
+
+#[test]
+fn a_certificate_never_published_gives_the_suspected_compromise_runbook() {
+    let base = compromised();
     let restore = |list: &Checklist| -> Vec<StepId> {
         list.steps
             .iter()
@@ -841,16 +864,6 @@ fn a_certificate_never_published_gives_the_suspected_compromise_runbook() {
         assert!(
             cleanup.contains(&StepId::RemoveOld) && cleanup.contains(&StepId::ReviewChanges),
             "{cleanup:?}"
-        );
-        // The verification checks what the update wrote: both slots, new certificates.
-        let title = |id| list.step(id).unwrap().title.clone();
-        assert_eq!(
-            title(StepId::UpdateEntra),
-            "Rewrite both of Entra's slots with the new certificates"
-        );
-        assert_eq!(
-            title(StepId::VerifyEntra),
-            "Verify that Entra ID holds the new certificates"
         );
     }
     let graph = update(&lists[0]);

@@ -490,6 +490,22 @@ pub type Outcome = Result<u8, Failure>;
 
 /// The binary's entry point.
 pub fn main() -> ExitCode {
+    main_with(|_| {})
+}
+
+/// What kind of run this is: the binary tunes its allocator by it before any thread starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// The TUI and the demo: an operator waits for the first frame.
+    Interactive,
+    /// The headless commands and the exporter: they stream documents through buffers they free
+    /// at once, and their peak memory is what counts.
+    Headless,
+}
+
+/// As [`main`], calling `prepare` with the kind of run once the command line is read (a
+/// command line that does not parse runs nothing), while the process has one thread.
+pub fn main_with(prepare: impl FnOnce(Workload)) -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -498,6 +514,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    prepare(cli.workload());
     crate::source::install_crypto_provider();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -507,6 +524,15 @@ pub fn main() -> ExitCode {
                 eprintln!("fedcert: {line}");
             }
             ExitCode::from(failure.code)
+        }
+    }
+}
+
+impl Cli {
+    fn workload(&self) -> Workload {
+        match self.command {
+            None | Some(Command::Demo) => Workload::Interactive,
+            Some(_) => Workload::Headless,
         }
     }
 }
@@ -641,6 +667,31 @@ fn init_stderr_logging(global: &GlobalArgs, refreshes: Refreshes) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// The TUI (with or without the demo) is interactive; every other command is headless,
+    /// wherever the global options stand.
+    #[test]
+    fn the_tui_and_the_demo_are_the_interactive_runs() {
+        let workload = |args: &[&str]| {
+            Cli::try_parse_from(["fedcert"].iter().chain(args))
+                .unwrap()
+                .workload()
+        };
+        assert_eq!(workload(&[]), Workload::Interactive);
+        assert_eq!(workload(&["--config", "f.toml"]), Workload::Interactive);
+        assert_eq!(workload(&["demo"]), Workload::Interactive);
+        for args in [
+            &["check"][..],
+            &["--config", "f.toml", "check", "--json"],
+            &["serve"],
+            &["inspect", "md.xml"],
+            &["checklist", "contoso.com"],
+            &["explain", "R1"],
+            &["config", "check"],
+        ] {
+            assert_eq!(workload(args), Workload::Headless, "{args:?}");
+        }
+    }
 
     #[test]
     fn now_is_read_as_people_type_it() {
