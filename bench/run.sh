@@ -7,7 +7,7 @@
 #      time, CPU time, peak RSS (/usr/bin/time); then fedcert's output and the full reference's
 #      compared certificate by certificate;
 #   2. fleet refresh: `fedcert check` on 1,000 loopback domains vs the same 1,000 URLs fetched
-#      by 16 parallel curl processes;
+#      by 16 parallel curl processes; then 1,000 and 2,000 domains behind one IdP (one group);
 #   3. start-up: `fedcert check` on one file:// domain, and the TUI's first frame (1, 1,000 and
 #      10,000 domains, and 10,000 each with a saved certificate history);
 #   4. (IDLE=1) the idle TUI's CPU with 10,000 domains;
@@ -149,6 +149,33 @@ PY
 "$FEDCERT" check --config "$FLEET/fleet.toml" --now 2026-12-01T09:00:00Z | awk '{print $1}' | sort | uniq -c
 awk '$1 == "fedcert" {print $5}' "$DATA/fleet.times" | sort -n | tail -1 |
   awk '{printf "peak RSS of the check runs: %.1f MiB at most\n", $1 / 1024}'
+echo "-- one farm: 1,000 and 2,000 domains behind one AD FS (one IdP group), $RUNS runs each"
+for domains in 1000 2000; do
+  onefarm "$FLEET/fleet.toml" "$FLEET/farm$domains.toml" "$domains"
+  : > "$DATA/farm.times"
+  for _ in $(seq "$RUNS"); do
+    timed farm "$FEDCERT" check --config "$FLEET/farm$domains.toml" --now 2026-12-01T09:00:00Z \
+      >> "$DATA/farm.times" || true
+  done
+  "$PYTHON" - "$DATA/farm.times" "$domains" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+print(f"{int(sys.argv[2]):6,} domains of one IdP: median {statistics.median(float(r[1]) for r in rows):.2f} s, "
+      f"peak RSS median {statistics.median(float(r[4]) for r in rows) / 1024:.1f} MiB")
+PY
+done
+}
+
+# `onefarm SOURCE TARGET DOMAINS`: DOMAINS domains that all read the first URL of SOURCE.
+onefarm() {
+  "$PYTHON" - "$1" "$2" "$3" <<'PY'
+import re, sys
+url = re.search(r'metadata_url = "([^"]+)"', open(sys.argv[1]).read()).group(1)
+out = ['[settings]\nrefresh = "6h"\n']
+for i in range(int(sys.argv[3])):
+    out.append(f'[[domain]]\nname = "f{i:05}.farm.test"\nmetadata_url = "{url}"\n')
+open(sys.argv[2], "w").write("\n".join(out))
+PY
 }
 
 # `fleet10k SOURCE TARGET`: a 10,000-domain config over the URLs of SOURCE (refresh 6h).
