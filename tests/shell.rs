@@ -143,6 +143,7 @@ fn the_man_page_is_roff_with_every_subcommand_and_the_examples() {
         "NO_PROXY",
         "NO_COLOR",
         "RUST_LOG",
+        "MIMALLOC_PURGE_DELAY",
         "config.toml",
         "fedcert.log",
     ] {

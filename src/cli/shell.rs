@@ -227,6 +227,11 @@ fn reference(roff: &mut Roff) {
             "Log filter (e.g. fedcert=debug), over -v and -vv.",
         ),
         (
+            "MIMALLOC_PURGE_DELAY",
+            "How many milliseconds the allocator keeps memory it freed before giving it back: 0 for the headless \
+             commands, 1000 for the TUI, unless set.",
+        ),
+        (
             "the variable named by client_secret_env",
             "The Graph app's client secret ([entra] client_secret_env); the secret itself never goes in the config.",
         ),
