@@ -39,8 +39,13 @@ pub type Reassess = fn(&mut DomainStatus, DateTime<Utc>);
 pub enum Applied {
     /// A fetch began: only the domain's refresh state changed.
     Fetching(DomainId),
-    /// A refresh ended: its facts (or its error) and its verdict changed.
-    Refreshed(DomainId),
+    /// A refresh ended: its facts (or its error) and its verdict changed, and so did the
+    /// verdicts of `regrouped`, other domains of its IdP group for which rule A2 now lists
+    /// other domains (a member joined or left, or what Entra holds for one changed).
+    Refreshed {
+        domain: DomainId,
+        regrouped: Vec<DomainId>,
+    },
     /// A tenant was read: its unwatched domains, and the verdicts of these domains (their
     /// share of the audit log).
     Tenant(Vec<DomainId>),
@@ -89,8 +94,6 @@ pub struct Fleet {
     grouped_as: Vec<Option<String>>,
     /// A domain was changed by hand: group everyone again before the next re-assessment.
     regroup_all: bool,
-    /// Domains re-assessed because their IdP group changed, since [`Self::take_regrouped`].
-    regrouped: Vec<DomainId>,
     /// The latest read of each tenant, in the order they were first read.
     tenants: Vec<TenantPosture>,
     /// Where [`Self::reassess_some_due`] goes on: the domains it had no room for come first.
@@ -110,11 +113,10 @@ impl Fleet {
             reassess,
             groups: HashMap::new(),
             regroup_all: false,
-            regrouped: Vec::new(),
             tenants: Vec::new(),
             resume_at: 0,
         };
-        fleet.group_everyone(None);
+        fleet.group_everyone();
         fleet
     }
 
@@ -219,10 +221,10 @@ impl Fleet {
             PollEvent::Finished { domain, outcome } => {
                 let status = self.domains.get_mut(domain.index())?;
                 status.record(*outcome);
-                self.regroup(domain, Some(now));
+                let regrouped = self.regroup(domain, now);
                 let status = &mut self.domains[domain.index()];
                 (self.reassess)(status, now);
-                Some(Applied::Refreshed(domain))
+                Some(Applied::Refreshed { domain, regrouped })
             }
             PollEvent::Tenant(posture) => Some(Applied::Tenant(self.apply_tenant(*posture, now))),
             PollEvent::Histories(read) => {
@@ -241,18 +243,11 @@ impl Fleet {
         }
     }
 
-    /// The domains re-assessed because their IdP group changed (a member joined or left, or
-    /// what Entra holds for one changed) since the last call; the refreshed domain itself is
-    /// not among them.
-    pub fn take_regrouped(&mut self) -> Vec<DomainId> {
-        std::mem::take(&mut self.regrouped)
-    }
-
     /// Put domain `id` in the group of its entityID, and give the members of every group that
-    /// changed (the one it left, the one it joined) their new peers; those whose peers changed
-    /// are re-assessed as of `now` (`None`: left for the caller). `id` itself gets its peers
-    /// but is left for the caller to re-assess.
-    fn regroup(&mut self, id: DomainId, now: Option<DateTime<Utc>>) {
+    /// changed (the one it left, the one it joined) their new peers; those for which rule A2's
+    /// list changed are re-assessed as of `now`, and returned. `id` itself gets its peers but
+    /// is left for the caller to re-assess.
+    fn regroup(&mut self, id: DomainId, now: DateTime<Utc>) -> Vec<DomainId> {
         let key = self.domains[id.index()].entity_id().map(str::to_owned);
         let entra = self.domains[id.index()].entra_certs();
         let old = self.grouped_as[id.index()].clone();
@@ -286,19 +281,28 @@ impl Fleet {
         if old.is_some() && self.grouped_as[id.index()].is_none() {
             self.domains[id.index()].peers = None;
         }
+        let mut regrouped = Vec::new();
         for key in touched {
-            self.give_peers(&key, Some(id), now);
+            regrouped.extend(self.give_peers(&key, Some(id), Some(now)));
         }
+        regrouped
     }
 
     /// Every member of group `key` gets the group as its peers (one value they share); those
     /// (other than `except`) whose verdict the change can move — the group's members Entra
-    /// holds other certificates for than for them, rule A2 — are re-assessed as of `now`.
-    /// The others' verdicts do not depend on who else is in the group: a farm of n domains
-    /// read for the first time makes n verdicts, not n².
-    fn give_peers(&mut self, key: &str, except: Option<DomainId>, now: Option<DateTime<Utc>>) {
+    /// holds other certificates for than for them, rule A2 — are re-assessed as of `now` and
+    /// returned (`None`: left for the next [`Self::reassess_due`]). The others' verdicts do not
+    /// depend on who else is in the group: a farm of n domains read for the first time makes
+    /// n verdicts, not n².
+    fn give_peers(
+        &mut self,
+        key: &str,
+        except: Option<DomainId>,
+        now: Option<DateTime<Utc>>,
+    ) -> Vec<DomainId> {
+        let mut regrouped = Vec::new();
         let Some(members) = self.groups.get(key) else {
-            return;
+            return regrouped;
         };
         // A group of one is no group: no peers to hold.
         let group = (members.len() >= 2).then(|| {
@@ -323,16 +327,17 @@ impl Fleet {
             match now {
                 Some(now) => {
                     (self.reassess)(status, now);
-                    self.regrouped.push(member);
+                    regrouped.push(member);
                 }
                 None => status.verdict_holds = None,
             }
         }
+        regrouped
     }
 
-    /// Group every domain afresh (at the start, and after changes by hand); the domains whose
-    /// peers changed are re-assessed as of `now` (`None`: at the next [`Self::reassess_due`]).
-    fn group_everyone(&mut self, now: Option<DateTime<Utc>>) {
+    /// Group every domain afresh (at the start, and after changes by hand); the domains for
+    /// which rule A2's list changed are re-assessed at the next [`Self::reassess_due`].
+    fn group_everyone(&mut self) {
         self.groups.clear();
         self.grouped_as = vec![None; self.domains.len()];
         for (i, status) in self.domains.iter().enumerate() {
@@ -346,7 +351,7 @@ impl Fleet {
         }
         let keys: Vec<String> = self.groups.keys().cloned().collect();
         for key in keys {
-            self.give_peers(&key, None, now);
+            self.give_peers(&key, None, None);
         }
         for i in 0..self.domains.len() {
             if self.grouped_as[i].is_none() {
@@ -395,7 +400,7 @@ impl Fleet {
     /// and say which. With 10,000 domains most seconds find none.
     pub fn reassess_due(&mut self, now: DateTime<Utc>) -> Vec<DomainId> {
         if self.regroup_all {
-            self.group_everyone(None);
+            self.group_everyone();
         }
         let mut due = Vec::new();
         for (i, status) in self.domains.iter_mut().enumerate() {
@@ -413,7 +418,7 @@ impl Fleet {
     /// countdown moves (10,000 domains sharing one IdP) from holding up keys and frames.
     pub fn reassess_some_due(&mut self, now: DateTime<Utc>, at_most: usize) -> Vec<DomainId> {
         if self.regroup_all {
-            self.group_everyone(None);
+            self.group_everyone();
         }
         let count = self.domains.len();
         let start = if self.resume_at < count {
@@ -595,7 +600,13 @@ mod tests {
 
         let read = snapshot(1, now() + TimeDelta::days(200), now());
         let applied = fleet.apply(finished(B, Ok(read.clone())), now());
-        assert_eq!(applied, Some(Applied::Refreshed(B)));
+        assert_eq!(
+            applied,
+            Some(Applied::Refreshed {
+                domain: B,
+                regrouped: Vec::new()
+            })
+        );
         let b = &fleet[B];
         assert_eq!(b.fetch, FetchState::Idle);
         assert_eq!(b.last_good.as_deref(), Some(&read));
@@ -813,6 +824,14 @@ mod tests {
         event
     }
 
+    /// The other domains a refresh re-assessed (its IdP group's).
+    fn regrouped(applied: Option<Applied>) -> Vec<DomainId> {
+        match applied {
+            Some(Applied::Refreshed { regrouped, .. }) => regrouped,
+            other => panic!("not a refresh: {other:?}"),
+        }
+    }
+
     /// The domains rule A2 names in `status`'s verdict.
     fn a2_names(status: &DomainStatus) -> Vec<String> {
         status
@@ -846,8 +865,8 @@ mod tests {
         let mut fleet = Fleet::with_reassess(statuses, counted);
         VERDICTS_MADE.with(|made| made.set(0));
         for i in 0..names.len() {
-            fleet.apply(farm_refresh(DomainId::from_index(i), 1), now());
-            assert_eq!(fleet.take_regrouped(), Vec::new(), "after d{i:02}");
+            let applied = fleet.apply(farm_refresh(DomainId::from_index(i), 1), now());
+            assert_eq!(regrouped(applied), Vec::new(), "after d{i:02}");
         }
         assert_eq!(VERDICTS_MADE.with(std::cell::Cell::get), names.len());
         for (_, status) in fleet.iter() {
@@ -866,10 +885,9 @@ mod tests {
         // names d07), and d07's own names the other 39.
         VERDICTS_MADE.with(|made| made.set(0));
         let d07 = DomainId::from_index(7);
-        fleet.apply(farm_refresh(d07, 9), now());
-        let regrouped = fleet.take_regrouped();
-        assert_eq!(regrouped.len(), 39);
-        assert!(!regrouped.contains(&d07));
+        let moved = regrouped(fleet.apply(farm_refresh(d07, 9), now()));
+        assert_eq!(moved.len(), 39);
+        assert!(!moved.contains(&d07));
         assert_eq!(VERDICTS_MADE.with(std::cell::Cell::get), 40);
         for (id, status) in fleet.iter() {
             if id == d07 {
@@ -880,12 +898,46 @@ mod tests {
             }
         }
         // d07 agrees again: the others' A2 goes, and nothing else is re-assessed afterwards.
-        fleet.apply(farm_refresh(d07, 1), now());
-        assert_eq!(fleet.take_regrouped().len(), 39);
+        assert_eq!(
+            regrouped(fleet.apply(farm_refresh(d07, 1), now())).len(),
+            39
+        );
         assert!(fleet.iter().all(|(_, s)| a2_names(s).is_empty()));
         VERDICTS_MADE.with(|made| made.set(0));
         fleet.apply(farm_refresh(DomainId::from_index(3), 1), now());
         assert_eq!(VERDICTS_MADE.with(std::cell::Cell::get), 1);
+    }
+
+    /// A farm whose first domain Entra holds another certificate for: each domain that joins
+    /// moves only that first domain's verdict (A2 names one more domain there); every other
+    /// member's A2 names the first one alone and stays as it is.
+    #[test]
+    fn a_farm_with_one_differing_domain_makes_two_verdicts_per_refresh_at_most() {
+        let configs: Vec<DomainConfig> = (0..40)
+            .map(|i| {
+                DomainConfig::new(
+                    format!("d{i:02}.example"),
+                    "https://fs.contoso.example/md.xml",
+                )
+            })
+            .collect();
+        let statuses = configs
+            .iter()
+            .map(|c| DomainStatus::new(c.clone(), now()))
+            .collect();
+        let mut fleet = Fleet::with_reassess(statuses, counted);
+        VERDICTS_MADE.with(|made| made.set(0));
+        let d00 = DomainId::from_index(0);
+        regrouped(fleet.apply(farm_refresh(d00, 9), now()));
+        for i in 1..40 {
+            let moved = regrouped(fleet.apply(farm_refresh(DomainId::from_index(i), 1), now()));
+            assert_eq!(moved, [d00], "after d{i:02}");
+        }
+        assert_eq!(VERDICTS_MADE.with(std::cell::Cell::get), 40 + 39);
+        assert_eq!(a2_names(&fleet[d00]).len(), 39);
+        for (id, status) in fleet.iter().skip(1) {
+            assert_eq!(a2_names(status), ["d00.example"], "{id:?}");
+        }
     }
 
     #[test]

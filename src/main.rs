@@ -23,9 +23,9 @@ fn main() -> std::process::ExitCode {
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// mimalloc keeps the pages it freed for a second (`purge_delay`, 1,000 ms) before it gives
-/// them back, in case they are wanted again. A fleet check streams every document through
-/// buffers it frees at once and is over in a few seconds, so those pages were a tenth of its
-/// peak: 10,000 domains of 80 KB peaked at 96 MiB with the delay and 84 MiB without, in the same
+/// them back, in case they are wanted again. A fleet check (and each refresh round of the
+/// exporter) streams every document through buffers it frees at once, so those pages were a
+/// tenth of a check's peak: 10,000 domains of 80 KB peaked at 96 MiB with the delay and 84 MiB without, in the same
 /// time (BENCHMARKS.md §2). The TUI keeps the delay: loading 10,000 domains frees and takes
 /// memory again, and giving it back at once made the first frame ~5 ms slower. A
 /// `MIMALLOC_PURGE_DELAY` in the environment still wins.

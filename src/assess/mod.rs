@@ -255,15 +255,16 @@ pub struct Peer {
 
 /// The configured domains whose metadata comes from one IdP (the same entityID), in config
 /// order, with what Entra holds for each (rule A2). One value shared by all its members: a
-/// farm of n domains holds one group, not n copies of it, and asking whether a member's Entra
-/// side differs from the others' costs what the group's distinct certificate sets do (one,
-/// when all agree), not what its members do.
+/// farm of n domains holds one group, not n copies of it. The members are told apart by name
+/// (config names are unique). Asking which members' Entra sides differ from one costs what
+/// the group's distinct certificate sets and the answer do, not what its members do: with one
+/// member that differs, every other member's answer is that one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IdpGroup {
     members: Vec<Peer>,
-    /// The distinct sets of certificates Entra holds across the members, for those whose
-    /// Entra side names any: each sorted, without repeats.
-    held: Vec<Vec<Sha1>>,
+    /// The distinct sets of certificates Entra holds across the members whose Entra side
+    /// names any (each sorted, without repeats), with the places of the members that hold it.
+    held: Vec<(Vec<Sha1>, Vec<usize>)>,
 }
 
 /// The group of a domain that has none (a group of one, or an IdP not read yet).
@@ -274,10 +275,14 @@ static ALONE: IdpGroup = IdpGroup {
 
 impl IdpGroup {
     pub fn new(members: Vec<Peer>) -> Self {
-        let mut held: Vec<Vec<Sha1>> = Vec::new();
-        for set in members.iter().filter_map(|p| p.entra).map(EntraCerts::set) {
-            if !set.is_empty() && !held.contains(&set) {
-                held.push(set);
+        let mut held: Vec<(Vec<Sha1>, Vec<usize>)> = Vec::new();
+        for (place, peer) in members.iter().enumerate() {
+            let Some(set) = peer.entra.map(EntraCerts::set).filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            match held.iter_mut().find(|(known, _)| *known == set) {
+                Some((_, places)) => places.push(place),
+                None => held.push((set, vec![place])),
             }
         }
         Self { members, held }
@@ -304,17 +309,19 @@ impl IdpGroup {
     /// The members other than `this` whose Entra side names certificates, other ones than
     /// `own` (rule A2), in config order.
     pub fn differing(&self, this: &str, own: EntraCerts) -> Vec<(String, EntraCerts)> {
-        let own_set = own.set();
-        if self.held.iter().all(|set| *set == own_set) {
-            return Vec::new();
-        }
-        self.members
+        let own = own.set();
+        let mut places: Vec<usize> = self
+            .held
             .iter()
+            .filter(|(set, _)| *set != own)
+            .flat_map(|(_, places)| places.iter().copied())
+            .collect();
+        places.sort_unstable();
+        places
+            .into_iter()
+            .map(|place| &self.members[place])
             .filter(|peer| peer.name != this)
-            .filter_map(|peer| {
-                let theirs = peer.entra.filter(|e| e.is_known())?;
-                (theirs.set() != own_set).then(|| (peer.name.clone(), theirs))
-            })
+            .filter_map(|peer| Some((peer.name.clone(), peer.entra?)))
             .collect()
     }
 }
@@ -698,7 +705,7 @@ pub struct AssessInput<'a> {
     /// successor (rule A1). Used only when it shares a certificate with the metadata.
     pub adfs: Option<&'a AdfsHolds>,
     /// The configured domains of the same IdP, this one included, in config order (rule A2);
-    /// empty when unknown.
+    /// empty when unknown. A2 tells this one apart by `posture.domain`, its name.
     pub peers: &'a IdpGroup,
     pub policy: &'a Policy,
     /// The metadata server's `Date` minus this machine's clock when the last good response

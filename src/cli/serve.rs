@@ -186,7 +186,7 @@ async fn track(mut events: mpsc::UnboundedReceiver<PollEvent>, shared: Arc<Share
             tracing::warn!(domain = %status.config.name, "refresh failed: {error}");
         }
         match fleet.apply(event, shared.clock.now()) {
-            Some(Applied::Refreshed(domain)) => {
+            Some(Applied::Refreshed { domain, .. }) => {
                 if !std::mem::replace(&mut tried[domain.index()], true) {
                     untried -= 1;
                 }

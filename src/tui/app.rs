@@ -894,10 +894,13 @@ impl App {
 
     fn on_poll(&mut self, event: PollEvent, now: DateTime<Utc>) {
         match self.fleet.apply(event, now) {
-            Some(Applied::Refreshed(id)) => {
+            Some(Applied::Refreshed {
+                domain: id,
+                regrouped,
+            }) => {
                 self.order.mark(id.index(), Change::Facts);
                 // Its IdP group's other domains may have a new verdict too.
-                for peer in self.fleet.take_regrouped() {
+                for peer in regrouped {
                     self.order.mark(peer.index(), Change::Verdict);
                 }
                 self.answer_is_stale();
