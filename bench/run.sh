@@ -149,9 +149,15 @@ PY
 "$FEDCERT" check --config "$FLEET/fleet.toml" --now 2026-12-01T09:00:00Z | awk '{print $1}' | sort | uniq -c
 awk '$1 == "fedcert" {print $5}' "$DATA/fleet.times" | sort -n | tail -1 |
   awk '{printf "peak RSS of the check runs: %.1f MiB at most\n", $1 / 1024}'
-echo "-- one farm: 1,000 and 2,000 domains behind one AD FS (one IdP group), $RUNS runs each"
+echo "-- one farm: 1,000 and 2,000 domains behind one AD FS (one IdP group), $RUNS runs each;"
+echo "   each with typed-in Entra thumbprints, one domain's another certificate (rule A2)"
+local signing
+signing="$("$FEDCERT" inspect --json "$(grep -m1 -o 'http://[^"]*' "$FLEET/fleet.toml")" | "$PYTHON" -c '
+import json, sys
+doc = json.load(sys.stdin)
+print(next(c["sha1"] for c in doc["entities"][0]["certificates"] if c["use"] == "signing"))')"
 for domains in 1000 2000; do
-  onefarm "$FLEET/fleet.toml" "$FLEET/farm$domains.toml" "$domains"
+  onefarm "$FLEET/fleet.toml" "$FLEET/farm$domains.toml" "$domains" "$signing"
   : > "$DATA/farm.times"
   for _ in $(seq "$RUNS"); do
     timed farm "$FEDCERT" check --config "$FLEET/farm$domains.toml" --now 2026-12-01T09:00:00Z \
@@ -166,14 +172,17 @@ PY
 done
 }
 
-# `onefarm SOURCE TARGET DOMAINS`: DOMAINS domains that all read the first URL of SOURCE.
+# `onefarm SOURCE TARGET DOMAINS SHA1`: DOMAINS domains that all read the first URL of SOURCE,
+# Entra holding SHA1 for each but the fourth, which holds another certificate.
 onefarm() {
-  "$PYTHON" - "$1" "$2" "$3" <<'PY'
+  "$PYTHON" - "$1" "$2" "$3" "$4" <<'PY'
 import re, sys
 url = re.search(r'metadata_url = "([^"]+)"', open(sys.argv[1]).read()).group(1)
 out = ['[settings]\nrefresh = "6h"\n']
 for i in range(int(sys.argv[3])):
-    out.append(f'[[domain]]\nname = "f{i:05}.farm.test"\nmetadata_url = "{url}"\n')
+    sha1 = "AB" * 20 if i == 3 else sys.argv[4]
+    out.append(f'[[domain]]\nname = "f{i:05}.farm.test"\nmetadata_url = "{url}"\n'
+               f'entra_signing_thumbprint = "{sha1}"\n')
 open(sys.argv[2], "w").write("\n".join(out))
 PY
 }
