@@ -721,9 +721,18 @@ impl Words<'_> {
                 join_and(&certs)
             }
         };
-        let others: Vec<String> = differing
+        // The domains that hold the same certificates together, in the order they first come
+        // (a farm of hundreds where one differs says so in one line, not hundreds).
+        let mut sets: Vec<(EntraCerts, Vec<&str>)> = Vec::new();
+        for (name, certs) in differing {
+            match sets.iter_mut().find(|(c, _)| c.same_certificates(*certs)) {
+                Some((_, names)) => names.push(name),
+                None => sets.push((*certs, vec![name])),
+            }
+        }
+        let others: Vec<String> = sets
             .iter()
-            .map(|(name, certs)| format!("{name}: {}", holds(*certs)))
+            .map(|(certs, names)| format!("{}: {}", some_names(names), holds(*certs)))
             .collect();
         let step = self.step();
         let _ = advice;
@@ -982,6 +991,19 @@ impl Words<'_> {
     }
 }
 
+/// Domain names, at most three of them named: `a`, `a, b, c`, `a, b, c and 5 more`.
+fn some_names(names: &[&str]) -> String {
+    const NAMED: usize = 3;
+    if names.len() <= NAMED {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        names[..NAMED].join(", "),
+        names.len() - NAMED
+    )
+}
+
 /// `a`, `a and b`, `a, b and c`.
 fn join_and(items: &[String]) -> String {
     match items {
@@ -1096,4 +1118,61 @@ fn fetch_fix(problem: FetchProblem) -> String {
         FetchProblem::Other => "check metadata_url and that this host can reach it",
     };
     fix.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rule A2 in words: the domains that hold the same certificates share a line, and a long
+    /// list names three of them and counts the rest.
+    #[test]
+    fn a_group_that_differs_is_said_by_certificate_set() {
+        let certs = |b: u8| EntraCerts {
+            signing: Some(Sha1([b; 20])),
+            next_signing: None,
+        };
+        let mut differing: Vec<(String, EntraCerts)> = (0..6)
+            .map(|i| (format!("d{i}.example"), certs(1)))
+            .collect();
+        differing.insert(2, ("odd.example".to_owned(), certs(2)));
+        // A domain never read: the sentence needs no more of its verdict than the step.
+        let policy = crate::assess::Policy::default();
+        let assessment = crate::assess::assess(
+            &crate::assess::AssessInput {
+                idp: None,
+                fetch_error: None,
+                entra: None,
+                auto_rollover: None,
+                adfs: None,
+                peers: crate::assess::IdpGroup::alone(),
+                policy: &policy,
+                clock_skew: None,
+                endpoints: None,
+                posture: crate::assess::PostureInput::default(),
+            },
+            DateTime::UNIX_EPOCH,
+        );
+        let words = Words {
+            a: &assessment,
+            now: DateTime::UNIX_EPOCH,
+            step: Some(4),
+        };
+        let said = words.group_differs(certs(9), &differing, Advice::UpdateEntra);
+        let short = |b: u8| short_thumbprint(Sha1([b; 20]));
+        assert_eq!(
+            said,
+            format!(
+                "Entra holds different certificates for the domains of this IdP (this domain: {}; \
+                 d0.example, d1.example, d2.example and 3 more: {}; odd.example: {}): every \
+                 federated domain that trusts the IdP must hold the same ones, so update them \
+                 together (checklist step 4)",
+                short(9),
+                short(1),
+                short(2)
+            )
+        );
+        assert_eq!(some_names(&["a", "b", "c"]), "a, b, c");
+        assert_eq!(some_names(&["a"]), "a");
+    }
 }
