@@ -824,6 +824,22 @@ mod tests {
         event
     }
 
+    /// `n` domains of one farm, not read yet, their verdicts counted from now on; and their
+    /// names.
+    fn farm(n: usize) -> (Fleet, Vec<String>) {
+        let names: Vec<String> = (0..n).map(|i| format!("d{i:02}.example")).collect();
+        let statuses = names
+            .iter()
+            .map(|name| {
+                let config = DomainConfig::new(name.as_str(), "https://fs.contoso.example/md.xml");
+                DomainStatus::new(config, now())
+            })
+            .collect();
+        let fleet = Fleet::with_reassess(statuses, counted);
+        VERDICTS_MADE.with(|made| made.set(0));
+        (fleet, names)
+    }
+
     /// The other domains a refresh re-assessed (its IdP group's).
     fn regrouped(applied: Option<Applied>) -> Vec<DomainId> {
         match applied {
@@ -853,17 +869,7 @@ mod tests {
     /// made 1,000 domains of one farm take 11 s and 2,000 take 91 s.
     #[test]
     fn a_farm_read_for_the_first_time_makes_one_verdict_per_refresh() {
-        let names: Vec<String> = (0..40).map(|i| format!("d{i:02}.example")).collect();
-        let configs: Vec<DomainConfig> = names
-            .iter()
-            .map(|name| DomainConfig::new(name.as_str(), "https://fs.contoso.example/md.xml"))
-            .collect();
-        let statuses = configs
-            .iter()
-            .map(|c| DomainStatus::new(c.clone(), now()))
-            .collect();
-        let mut fleet = Fleet::with_reassess(statuses, counted);
-        VERDICTS_MADE.with(|made| made.set(0));
+        let (mut fleet, names) = farm(40);
         for i in 0..names.len() {
             let applied = fleet.apply(farm_refresh(DomainId::from_index(i), 1), now());
             assert_eq!(regrouped(applied), Vec::new(), "after d{i:02}");
@@ -913,20 +919,7 @@ mod tests {
     /// member's A2 names the first one alone and stays as it is.
     #[test]
     fn a_farm_with_one_differing_domain_makes_two_verdicts_per_refresh_at_most() {
-        let configs: Vec<DomainConfig> = (0..40)
-            .map(|i| {
-                DomainConfig::new(
-                    format!("d{i:02}.example"),
-                    "https://fs.contoso.example/md.xml",
-                )
-            })
-            .collect();
-        let statuses = configs
-            .iter()
-            .map(|c| DomainStatus::new(c.clone(), now()))
-            .collect();
-        let mut fleet = Fleet::with_reassess(statuses, counted);
-        VERDICTS_MADE.with(|made| made.set(0));
+        let (mut fleet, _) = farm(40);
         let d00 = DomainId::from_index(0);
         regrouped(fleet.apply(farm_refresh(d00, 9), now()));
         for i in 1..40 {
