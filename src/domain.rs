@@ -486,11 +486,7 @@ impl DomainStatus {
 
     /// The names of the configured domains of its IdP group, itself included, in config order.
     pub fn group(&self) -> Vec<&str> {
-        let peers = self.idp_group();
-        if peers.is_empty() {
-            return vec![self.config.name.as_str()];
-        }
-        peers.members().iter().map(|p| p.name.as_str()).collect()
+        self.idp_group().names(&self.config.name)
     }
 
     /// Its IdP group (empty: a group of one, or not known yet).

@@ -108,6 +108,12 @@ pub struct Sources {
     savers: Arc<Semaphore>,
 }
 
+/// Permits for work that holds a thread of its own (a parse, a history save): one per core.
+fn per_core() -> Arc<Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    Arc::new(Semaphore::new(cores))
+}
+
 /// What a refresh keeps of each certificate it read (the document itself is never kept: the
 /// facts are taken from it as it streams).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -152,14 +158,13 @@ impl Sources {
                 (tenant.label().to_owned(), client)
             })
             .collect();
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
             graphs,
             has_default: config.entra.is_some(),
             keep: Keep::default(),
-            parsers: Arc::new(Semaphore::new(cores)),
-            savers: Arc::new(Semaphore::new(cores)),
+            parsers: per_core(),
+            savers: per_core(),
             history: None,
         }
     }
@@ -167,14 +172,13 @@ impl Sources {
     /// Only the metadata's fetcher, no Graph client: what `fedcert import` reads to check a file
     /// against the domain's IdP (thumbprints and hosts: the facts are enough).
     pub fn metadata_only(config: &Config) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
             fetcher: Fetcher::new(FetchOptions::from_settings(&config.settings)),
             graphs: Arc::new([]),
             has_default: false,
             keep: Keep::Facts,
-            parsers: Arc::new(Semaphore::new(cores)),
-            savers: Arc::new(Semaphore::new(cores)),
+            parsers: per_core(),
+            savers: per_core(),
             history: None,
         }
     }

@@ -293,9 +293,12 @@ impl IdpGroup {
         &ALONE
     }
 
-    /// Its members, the domain being assessed among them, in config order.
-    pub fn members(&self) -> &[Peer] {
-        &self.members
+    /// Its members' names in config order; a domain without a group, `alone`, by itself.
+    pub fn names<'a>(&'a self, alone: &'a str) -> Vec<&'a str> {
+        if self.members.is_empty() {
+            return vec![alone];
+        }
+        self.members.iter().map(|p| p.name.as_str()).collect()
     }
 
     pub fn len(&self) -> usize {

@@ -77,16 +77,7 @@ impl<'a> Facts<'a> {
                 .adfs
                 .filter(|_| assessment.adfs == Some(AdfsUse::Used)),
             adfs_seen_at: input.adfs.and_then(|a| a.as_of).unwrap_or(input.now),
-            group: if input.peers.is_empty() {
-                vec![input.domain.name.as_str()]
-            } else {
-                input
-                    .peers
-                    .members()
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect()
-            },
+            group: input.peers.names(&input.domain.name),
             twins: match (input.idp, assessment.primary.as_ref()) {
                 (Some(idp), Some(primary)) => idp
                     .signing
